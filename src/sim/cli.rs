@@ -1,0 +1,52 @@
+//! `switchyard sim`: the emulator as a process of its own.
+
+use crate::cli::SimArgs;
+
+use super::{Scenario, SimOptions, start};
+
+/// Runs the emulator until Ctrl-C. Returns the process exit code.
+pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
+    let scenario = match Scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("switchyard sim: {e}");
+            return Ok(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let name = scenario.name.clone();
+        let mut opts = SimOptions::new(scenario);
+        opts.port = args.port;
+        opts.speed = args.speed;
+        let sim = match start(opts).await {
+            Ok(sim) => sim,
+            Err(e) => {
+                eprintln!("switchyard sim: {e}");
+                return Ok(2);
+            }
+        };
+        println!(
+            "switchyard emulator: scenario {name:?} at {} (speed {}x)",
+            sim.endpoint(),
+            args.speed
+        );
+        println!("Point the AWS SDKs and the AWS CLI at it with:");
+        for (k, v) in sim.env_vars() {
+            println!("  export {k}={v}");
+        }
+        println!(
+            "Control API: {}/_sim/state, {}/_sim/calls, POST {}/_sim/control",
+            sim.endpoint(),
+            sim.endpoint(),
+            sim.endpoint()
+        );
+        println!("Serving until Ctrl-C.");
+        let _ = tokio::signal::ctrl_c().await;
+        sim.shutdown().await;
+        println!("switchyard emulator stopped.");
+        Ok(0)
+    })
+}

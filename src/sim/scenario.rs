@@ -1,0 +1,1191 @@
+//! Scenario files: a TOML description of an AWS account, loaded into a [`World`].
+//!
+//! Resources refer to each other by name (a record's `health_check = "www-primary"`, a listener's
+//! `forward = "app-tg"`); IDs and ARNs are given or made up deterministically from the scenario
+//! name, so that a scenario has the same IDs on every run.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::proto::Doc;
+use super::world::cloudfront::{Distribution, DistributionSpec as CfSpec, build_config};
+use super::world::cloudwatch::Alarm;
+use super::world::ec2::{Behaviour, Instance, InstanceState, Origin};
+use super::world::elb::{
+    Listener, LoadBalancer, Rule, Target, TargetGroup, TgHealthCheck, canonical_zone_ids,
+    normalize_action,
+};
+use super::world::route53::{
+    AliasTarget, CLOUDFRONT_ZONE_ID, DEFAULT_CHECKER_REGIONS, HcConfig, HealthCheck, RecordSet,
+    Zone, fqdn,
+};
+use super::world::{Ms, Timing, World};
+use crate::sim::proto::xml::XmlEl;
+
+#[derive(Clone, Debug, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_account")]
+    pub account_id: String,
+    /// The identity GetCallerIdentity returns.
+    #[serde(default)]
+    pub caller_arn: Option<String>,
+    /// The region of the load balancers, instances and their alarms.
+    #[serde(default = "default_region")]
+    pub region: String,
+    #[serde(default)]
+    pub timing: Timing,
+    #[serde(default)]
+    pub instances: Vec<InstanceSpec>,
+    #[serde(default)]
+    pub origins: Vec<OriginSpec>,
+    #[serde(default)]
+    pub target_groups: Vec<TargetGroupSpec>,
+    #[serde(default)]
+    pub load_balancers: Vec<LoadBalancerSpec>,
+    #[serde(default)]
+    pub distributions: Vec<DistributionSpec>,
+    #[serde(default)]
+    pub alarms: Vec<AlarmSpec>,
+    #[serde(default)]
+    pub health_checks: Vec<HealthCheckSpec>,
+    #[serde(default)]
+    pub hosted_zones: Vec<ZoneSpec>,
+}
+
+fn default_account() -> String {
+    "123456789012".into()
+}
+
+fn default_region() -> String {
+    "eu-west-1".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceSpec {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub az: Option<String>,
+    pub private_ip: String,
+    #[serde(default)]
+    pub public_ip: Option<String>,
+    #[serde(default = "running")]
+    pub state: InstanceState,
+    #[serde(default)]
+    pub impaired: bool,
+    #[serde(default)]
+    pub app: Behaviour,
+}
+
+fn running() -> InstanceState {
+    InstanceState::Running
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginSpec {
+    pub name: String,
+    #[serde(default)]
+    pub fqdn: Option<String>,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub behaviour: Behaviour,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TgHealthCheckSpec {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub protocol: Option<String>,
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub interval: Option<i64>,
+    #[serde(default)]
+    pub timeout: Option<i64>,
+    #[serde(default)]
+    pub healthy_threshold: Option<i64>,
+    #[serde(default)]
+    pub unhealthy_threshold: Option<i64>,
+    #[serde(default)]
+    pub matcher: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// An instance ID, an IP address, or for `alb` target groups the name of a load balancer.
+    pub id: String,
+    #[serde(default)]
+    pub port: Option<i64>,
+    #[serde(default)]
+    pub az: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroupSpec {
+    pub name: String,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default = "http")]
+    pub protocol: String,
+    #[serde(default = "port_80")]
+    pub port: i64,
+    #[serde(default = "instance")]
+    pub target_type: String,
+    #[serde(default)]
+    pub health_check: Option<TgHealthCheckSpec>,
+    #[serde(default = "dereg_delay")]
+    pub deregistration_delay: i64,
+    #[serde(default)]
+    pub targets: Vec<TargetSpec>,
+}
+
+fn http() -> String {
+    "HTTP".into()
+}
+
+fn port_80() -> i64 {
+    80
+}
+
+fn instance() -> String {
+    "instance".into()
+}
+
+fn dereg_delay() -> i64 {
+    300
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedResponseSpec {
+    pub status: u16,
+    #[serde(default = "text_html")]
+    pub content_type: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+fn text_html() -> String {
+    "text/html".into()
+}
+
+/// A listener or rule action: forward to a target group (by name) or a fixed response.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    #[serde(default)]
+    pub forward: Option<String>,
+    #[serde(default)]
+    pub fixed_response: Option<FixedResponseSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionSpec {
+    pub field: String,
+    pub values: Vec<String>,
+    /// For `http-header` conditions.
+    #[serde(default)]
+    pub header: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub priority: i64,
+    pub conditions: Vec<ConditionSpec>,
+    pub action: ActionSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerSpec {
+    pub port: i64,
+    pub protocol: String,
+    pub default_action: ActionSpec,
+    #[serde(default)]
+    pub certificate_arn: Option<String>,
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerSpec {
+    pub name: String,
+    /// `application` or `network`.
+    #[serde(rename = "type", default = "application")]
+    pub kind: String,
+    #[serde(default = "internet_facing")]
+    pub scheme: String,
+    #[serde(default)]
+    pub azs: Vec<String>,
+    #[serde(default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub dns_name: Option<String>,
+    #[serde(default)]
+    pub listeners: Vec<ListenerSpec>,
+}
+
+fn application() -> String {
+    "application".into()
+}
+
+fn internet_facing() -> String {
+    "internet-facing".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CfOriginSpec {
+    pub id: String,
+    pub domain: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorResponseSpec {
+    pub error_code: i64,
+    pub page: String,
+    pub response_code: String,
+    #[serde(default = "ten")]
+    pub min_ttl: i64,
+}
+
+fn ten() -> i64 {
+    10
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionSpec {
+    /// A name other resources use to refer to it.
+    pub name: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub domain_name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub default_root_object: Option<String>,
+    #[serde(default)]
+    pub origins: Vec<CfOriginSpec>,
+    #[serde(default)]
+    pub error_responses: Vec<ErrorResponseSpec>,
+    #[serde(default)]
+    pub certificate_arn: Option<String>,
+    #[serde(default = "price_class")]
+    pub price_class: String,
+    /// The whole DistributionConfig as XML, for copies of real distributions.
+    #[serde(default)]
+    pub config_xml: Option<String>,
+    /// When the last change reaches every edge, in seconds from the start (0: already deployed).
+    #[serde(default)]
+    pub deploying_secs: i64,
+}
+
+fn price_class() -> String {
+    "PriceClass_100".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmSpec {
+    pub name: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub namespace: String,
+    pub metric: String,
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, String>,
+    #[serde(default = "maximum")]
+    pub statistic: String,
+    #[serde(default = "sixty")]
+    pub period: i64,
+    #[serde(default = "two")]
+    pub evaluation_periods: i64,
+    #[serde(default)]
+    pub datapoints_to_alarm: Option<i64>,
+    pub threshold: f64,
+    #[serde(default = "gte")]
+    pub comparison: String,
+    #[serde(default)]
+    pub treat_missing_data: Option<String>,
+    #[serde(default = "yes")]
+    pub actions_enabled: bool,
+    #[serde(default)]
+    pub alarm_actions: Vec<String>,
+    #[serde(default)]
+    pub ok_actions: Vec<String>,
+    #[serde(default)]
+    pub insufficient_data_actions: Vec<String>,
+}
+
+fn maximum() -> String {
+    "Maximum".into()
+}
+
+fn sixty() -> i64 {
+    60
+}
+
+fn two() -> i64 {
+    2
+}
+
+fn gte() -> String {
+    "GreaterThanOrEqualToThreshold".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckSpec {
+    /// Its Name tag, and how records refer to it.
+    pub name: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub fqdn: Option<String>,
+    #[serde(default)]
+    pub port: Option<i64>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub search_string: Option<String>,
+    #[serde(default = "thirty")]
+    pub interval: i64,
+    #[serde(default = "three")]
+    pub failure_threshold: i64,
+    #[serde(default)]
+    pub inverted: bool,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// The alarm of a CLOUDWATCH_METRIC check, by name.
+    #[serde(default)]
+    pub alarm: Option<String>,
+    #[serde(default)]
+    pub alarm_region: Option<String>,
+    #[serde(default)]
+    pub insufficient_data: Option<String>,
+    /// The children of a CALCULATED check, by name.
+    #[serde(default)]
+    pub children: Vec<String>,
+    #[serde(default)]
+    pub health_threshold: Option<i64>,
+    #[serde(default)]
+    pub measure_latency: bool,
+    #[serde(default)]
+    pub enable_sni: Option<bool>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn thirty() -> i64 {
+    30
+}
+
+fn three() -> i64 {
+    3
+}
+
+/// Where an alias record points: a load balancer or distribution by name, or a DNS name.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliasSpec {
+    #[serde(default)]
+    pub load_balancer: Option<String>,
+    #[serde(default)]
+    pub distribution: Option<String>,
+    #[serde(default)]
+    pub dns_name: Option<String>,
+    #[serde(default)]
+    pub zone_id: Option<String>,
+    #[serde(default)]
+    pub evaluate_target_health: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSpec {
+    pub name: String,
+    #[serde(rename = "type", default = "a")]
+    pub rtype: String,
+    #[serde(default)]
+    pub ttl: Option<i64>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub set_identifier: Option<String>,
+    #[serde(default)]
+    pub failover: Option<String>,
+    #[serde(default)]
+    pub weight: Option<i64>,
+    /// A health check by name.
+    #[serde(default)]
+    pub health_check: Option<String>,
+    #[serde(default)]
+    pub alias: Option<AliasSpec>,
+}
+
+fn a() -> String {
+    "A".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub private: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub records: Vec<RecordSpec>,
+}
+
+impl Scenario {
+    /// Reads a scenario file; errors name the file, line and column.
+    pub fn load(path: &Path) -> Result<Scenario, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read scenario {}: {e}", path.display()))?;
+        Scenario::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Scenario, String> {
+        toml::from_str(text).map_err(|e| {
+            let pos = e.span().map(|s| line_col(text, s.start));
+            match pos {
+                Some((line, col)) => format!("{line}:{col}: {}", e.message()),
+                None => e.message().to_string(),
+            }
+        })
+    }
+
+    /// Builds the world: created `warmup_secs` before `start`, then run up to `start`, so that it
+    /// begins settled. The clock then runs at `speed` (or stays paused).
+    pub fn build(&self, start: Ms, speed: f64, paused: bool) -> Result<World, String> {
+        let warmup = self.timing.warmup_secs.max(0) * 1000;
+        let mut w = World::new(&self.name, start - warmup, speed, true);
+        w.timing = self.timing.clone();
+        w.account_id = self.account_id.clone();
+        w.caller_arn = self
+            .caller_arn
+            .clone()
+            .unwrap_or_else(|| format!("arn:aws:iam::{}:user/operator", self.account_id));
+        w.region = self.region.clone();
+        self.load_instances(&mut w)?;
+        self.load_target_groups(&mut w)?;
+        self.load_load_balancers(&mut w)?;
+        self.load_distributions(&mut w)?;
+        self.load_alarms(&mut w)?;
+        self.load_health_checks(&mut w)?;
+        self.load_zones(&mut w)?;
+        w.start_tasks();
+        w.step_to(start);
+        w.clock = super::world::Clock::new(start, speed, paused);
+        Ok(w)
+    }
+
+    fn load_instances(&self, w: &mut World) -> Result<(), String> {
+        let t = w.now;
+        for i in &self.instances {
+            if w.instances.iter().any(|x| x.id == i.id) {
+                return Err(format!("instance {} is defined twice", i.id));
+            }
+            w.instances.push(Instance {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                az: i.az.clone().unwrap_or_else(|| format!("{}a", self.region)),
+                private_ip: i.private_ip.clone(),
+                public_ip: i.public_ip.clone(),
+                state: i.state,
+                until: t,
+                impaired: i.impaired,
+                app: i.app,
+            });
+        }
+        for o in &self.origins {
+            w.origins.push(Origin {
+                name: o.name.clone(),
+                fqdn: o.fqdn.clone(),
+                ip: o.ip.clone(),
+                behaviour: o.behaviour,
+            });
+        }
+        Ok(())
+    }
+
+    fn tg_arn(&self, w: &mut World, name: &str) -> String {
+        format!(
+            "arn:aws:elasticloadbalancing:{}:{}:targetgroup/{name}/{}",
+            self.region,
+            self.account_id,
+            w.ids.hex(16)
+        )
+    }
+
+    fn load_target_groups(&self, w: &mut World) -> Result<(), String> {
+        let t = w.now;
+        for tg in &self.target_groups {
+            let arn = match &tg.arn {
+                Some(a) => a.clone(),
+                None => self.tg_arn(w, &tg.name),
+            };
+            let network = matches!(tg.protocol.as_str(), "TCP" | "UDP" | "TLS" | "TCP_UDP");
+            let spec = tg.health_check.clone();
+            let hc = TgHealthCheck {
+                enabled: spec.as_ref().is_none_or(|s| s.enabled),
+                protocol: spec
+                    .as_ref()
+                    .and_then(|s| s.protocol.clone())
+                    .unwrap_or_else(|| tg.protocol.clone()),
+                port: spec
+                    .as_ref()
+                    .and_then(|s| s.port.clone())
+                    .unwrap_or_else(|| "traffic-port".into()),
+                path: spec
+                    .as_ref()
+                    .and_then(|s| s.path.clone())
+                    .or_else(|| (!network).then(|| "/".to_string())),
+                interval: spec.as_ref().and_then(|s| s.interval).unwrap_or(30),
+                timeout: spec.as_ref().and_then(|s| s.timeout).unwrap_or(if network {
+                    10
+                } else {
+                    5
+                }),
+                healthy_threshold: spec.as_ref().and_then(|s| s.healthy_threshold).unwrap_or(5),
+                unhealthy_threshold: spec
+                    .as_ref()
+                    .and_then(|s| s.unhealthy_threshold)
+                    .unwrap_or(2),
+                matcher: spec
+                    .as_ref()
+                    .and_then(|s| s.matcher.clone())
+                    .or_else(|| (!network).then(|| "200".to_string())),
+            };
+            let mut targets = Vec::new();
+            for ts in &tg.targets {
+                let az = ts.az.clone().or_else(|| {
+                    w.instances
+                        .iter()
+                        .find(|i| i.id == ts.id)
+                        .map(|i| i.az.clone())
+                });
+                if tg.target_type == "instance" && !w.instances.iter().any(|i| i.id == ts.id) {
+                    return Err(format!(
+                        "target group {}: target {} is not an instance of the scenario",
+                        tg.name, ts.id
+                    ));
+                }
+                targets.push(Target::new(&ts.id, ts.port.unwrap_or(tg.port), az, t));
+            }
+            w.elb.tgs.push(TargetGroup {
+                arn,
+                name: tg.name.clone(),
+                protocol: tg.protocol.clone(),
+                port: tg.port,
+                vpc_id: "vpc-0a1b2c3d4e5f60718".into(),
+                target_type: tg.target_type.clone(),
+                hc,
+                deregistration_delay: tg.deregistration_delay,
+                targets,
+            });
+        }
+        Ok(())
+    }
+
+    fn action(&self, w: &World, a: &ActionSpec, what: &str) -> Result<Doc, String> {
+        match (&a.forward, &a.fixed_response) {
+            (Some(tg), None) => {
+                let arn = w
+                    .elb
+                    .tgs
+                    .iter()
+                    .find(|t| &t.name == tg)
+                    .map(|t| t.arn.clone())
+                    .ok_or_else(|| format!("{what}: no target group named {tg}"))?;
+                Ok(normalize_action(
+                    &Doc::map()
+                        .with("Type", "forward")
+                        .with("TargetGroupArn", arn),
+                ))
+            }
+            (None, Some(f)) => Ok(Doc::map().with("Type", "fixed-response").with(
+                "FixedResponseConfig",
+                Doc::map()
+                    .with("MessageBody", f.body.as_str())
+                    .with("StatusCode", f.status.to_string())
+                    .with("ContentType", f.content_type.as_str()),
+            )),
+            _ => Err(format!(
+                "{what}: an action needs exactly one of forward or fixed_response"
+            )),
+        }
+    }
+
+    fn load_load_balancers(&self, w: &mut World) -> Result<(), String> {
+        let t = w.now;
+        for spec in &self.load_balancers {
+            let network = match spec.kind.as_str() {
+                "application" => false,
+                "network" => true,
+                other => {
+                    return Err(format!(
+                        "load balancer {}: type {other:?} is not application or network",
+                        spec.name
+                    ));
+                }
+            };
+            let lb_id = w.ids.hex(16);
+            let short = if network { "net" } else { "app" };
+            let arn = spec.arn.clone().unwrap_or_else(|| {
+                format!(
+                    "arn:aws:elasticloadbalancing:{}:{}:loadbalancer/{short}/{}/{lb_id}",
+                    self.region, self.account_id, spec.name
+                )
+            });
+            let dns_name = spec.dns_name.clone().unwrap_or_else(|| {
+                if network {
+                    format!(
+                        "{}-{}.elb.{}.amazonaws.com",
+                        spec.name,
+                        w.ids.hex(16),
+                        self.region
+                    )
+                } else {
+                    format!(
+                        "{}-{}.{}.elb.amazonaws.com",
+                        spec.name,
+                        w.ids.digits(10),
+                        self.region
+                    )
+                }
+            });
+            let azs = if spec.azs.is_empty() {
+                vec![format!("{}a", self.region), format!("{}b", self.region)]
+            } else {
+                spec.azs.clone()
+            };
+            let (alb_zone, nlb_zone) = canonical_zone_ids(&self.region);
+            let ips = azs.iter().map(|_| w.ids.ip()).collect();
+            for l in &spec.listeners {
+                let listener_id = w.ids.hex(16);
+                let listener_arn =
+                    arn.replacen(":loadbalancer/", ":listener/", 1) + "/" + &listener_id;
+                let default_action = self.action(
+                    w,
+                    &l.default_action,
+                    &format!("listener {}:{}", spec.name, l.port),
+                )?;
+                let default_rule_arn = format!(
+                    "{}/{}",
+                    listener_arn.replacen(":listener/", ":listener-rule/", 1),
+                    w.ids.hex(16)
+                );
+                for r in &l.rules {
+                    let action = self.action(
+                        w,
+                        &r.action,
+                        &format!("rule {} of {}:{}", r.priority, spec.name, l.port),
+                    )?;
+                    let conditions = r
+                        .conditions
+                        .iter()
+                        .map(|c| {
+                            let values = super::proto::doc::str_list(&c.values);
+                            match c.field.as_str() {
+                                "path-pattern" => Doc::map()
+                                    .with("Field", "path-pattern")
+                                    .with("Values", values.clone())
+                                    .with("PathPatternConfig", Doc::map().with("Values", values)),
+                                "host-header" => Doc::map()
+                                    .with("Field", "host-header")
+                                    .with("Values", values.clone())
+                                    .with("HostHeaderConfig", Doc::map().with("Values", values)),
+                                "source-ip" => Doc::map()
+                                    .with("Field", "source-ip")
+                                    .with("SourceIpConfig", Doc::map().with("Values", values)),
+                                "http-header" => Doc::map().with("Field", "http-header").with(
+                                    "HttpHeaderConfig",
+                                    Doc::map()
+                                        .with(
+                                            "HttpHeaderName",
+                                            c.header
+                                                .clone()
+                                                .unwrap_or_else(|| "X-Forwarded-For".into()),
+                                        )
+                                        .with("Values", values),
+                                ),
+                                other => Doc::map().with("Field", other).with("Values", values),
+                            }
+                        })
+                        .collect();
+                    let rule_arn = format!(
+                        "{}/{}",
+                        listener_arn.replacen(":listener/", ":listener-rule/", 1),
+                        w.ids.hex(16)
+                    );
+                    w.elb.rules.push(Rule {
+                        arn: rule_arn,
+                        listener_arn: listener_arn.clone(),
+                        priority: r.priority,
+                        conditions,
+                        actions: vec![action],
+                    });
+                }
+                w.elb.listeners.push(Listener {
+                    arn: listener_arn,
+                    lb_arn: arn.clone(),
+                    port: l.port,
+                    protocol: l.protocol.clone(),
+                    default_actions: vec![default_action],
+                    certificates: l.certificate_arn.iter().cloned().collect(),
+                    ssl_policy: l
+                        .certificate_arn
+                        .as_ref()
+                        .map(|_| "ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+                    default_rule_arn,
+                });
+            }
+            w.elb.lbs.push(LoadBalancer {
+                arn,
+                name: spec.name.clone(),
+                kind: spec.kind.clone(),
+                scheme: spec.scheme.clone(),
+                dns_name,
+                zone_id: if network { nlb_zone } else { alb_zone }.to_string(),
+                region: self.region.clone(),
+                azs,
+                vpc_id: "vpc-0a1b2c3d4e5f60718".into(),
+                created: t - 90 * 86_400_000,
+                ips,
+            });
+        }
+        // Targets of `alb` target groups name a load balancer; use its ARN.
+        let lbs: Vec<(String, String)> = w
+            .elb
+            .lbs
+            .iter()
+            .map(|l| (l.name.clone(), l.arn.clone()))
+            .collect();
+        for tg in w.elb.tgs.iter_mut().filter(|t| t.target_type == "alb") {
+            for target in &mut tg.targets {
+                if let Some((_, arn)) = lbs.iter().find(|(n, _)| *n == target.id) {
+                    target.id = arn.clone();
+                } else if !target.id.starts_with("arn:") {
+                    return Err(format!(
+                        "target group {}: no load balancer named {}",
+                        tg.name, target.id
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load_distributions(&self, w: &mut World) -> Result<(), String> {
+        let t = w.now;
+        for d in &self.distributions {
+            let id =
+                d.id.clone()
+                    .unwrap_or_else(|| format!("E{}", w.ids.upper(13)));
+            let domain_name = d
+                .domain_name
+                .clone()
+                .unwrap_or_else(|| format!("d{}.cloudfront.net", w.ids.lower(13)));
+            let config = match &d.config_xml {
+                Some(xml) => XmlEl::parse(xml.as_bytes())
+                    .map_err(|e| format!("distribution {}: config_xml: {e}", d.name))?,
+                None => {
+                    let origins: Vec<(String, String)> = d
+                        .origins
+                        .iter()
+                        .map(|o| (o.id.clone(), o.domain.clone()))
+                        .collect();
+                    let errors: Vec<(i64, String, String, i64)> = d
+                        .error_responses
+                        .iter()
+                        .map(|e| {
+                            (
+                                e.error_code,
+                                e.page.clone(),
+                                e.response_code.clone(),
+                                e.min_ttl,
+                            )
+                        })
+                        .collect();
+                    let reference = format!("{}-{}", self.name, d.name);
+                    build_config(&CfSpec {
+                        caller_reference: &reference,
+                        aliases: &d.aliases,
+                        comment: &d.comment,
+                        enabled: d.enabled,
+                        default_root_object: d.default_root_object.as_deref(),
+                        origins: &origins,
+                        error_responses: &errors,
+                        certificate_arn: d.certificate_arn.as_deref(),
+                        price_class: &d.price_class,
+                    })
+                }
+            };
+            let ips = (0..4).map(|_| w.ids.ip()).collect();
+            let etag = format!("E{}", w.ids.upper(13));
+            let warmup = self.timing.warmup_secs.max(0) * 1000;
+            w.cf.distributions.push(Distribution {
+                arn: format!("arn:aws:cloudfront::{}:distribution/{id}", self.account_id),
+                id,
+                domain_name,
+                config,
+                etag,
+                deployed_at: t + warmup + d.deploying_secs * 1000,
+                last_modified: t - 86_400_000,
+                invalidations: Vec::new(),
+                ips,
+            });
+        }
+        Ok(())
+    }
+
+    fn load_alarms(&self, w: &mut World) -> Result<(), String> {
+        let t = w.now;
+        for a in &self.alarms {
+            let region = a.region.clone().unwrap_or_else(|| self.region.clone());
+            if !super::world::cloudwatch::COMPARISONS.contains(&a.comparison.as_str()) {
+                return Err(format!(
+                    "alarm {}: unknown comparison {}",
+                    a.name, a.comparison
+                ));
+            }
+            w.cw.alarms.push(Alarm {
+                arn: format!(
+                    "arn:aws:cloudwatch:{region}:{}:alarm:{}",
+                    self.account_id, a.name
+                ),
+                region,
+                name: a.name.clone(),
+                description: a.description.clone(),
+                namespace: a.namespace.clone(),
+                metric: a.metric.clone(),
+                dims: a
+                    .dimensions
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                statistic: Some(a.statistic.clone()),
+                extended_statistic: None,
+                period: a.period,
+                unit: None,
+                evaluation_periods: a.evaluation_periods,
+                datapoints_to_alarm: a.datapoints_to_alarm,
+                threshold: a.threshold,
+                comparison: a.comparison.clone(),
+                treat_missing_data: a.treat_missing_data.clone(),
+                actions_enabled: a.actions_enabled,
+                ok_actions: a.ok_actions.clone(),
+                alarm_actions: a.alarm_actions.clone(),
+                insufficient_data_actions: a.insufficient_data_actions.clone(),
+                state: "INSUFFICIENT_DATA".into(),
+                reason: "Unchecked: Initial alarm creation".into(),
+                reason_data: None,
+                state_updated: t,
+                state_transitioned: t,
+                config_updated: t,
+                last_definite_state: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn load_health_checks(&self, w: &mut World) -> Result<(), String> {
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for h in &self.health_checks {
+            let id = h.id.clone().unwrap_or_else(|| w.ids.uuid());
+            if ids.insert(h.name.clone(), id).is_some() {
+                return Err(format!("health check {} is defined twice", h.name));
+            }
+        }
+        for h in &self.health_checks {
+            const KINDS: [&str; 8] = [
+                "HTTP",
+                "HTTPS",
+                "HTTP_STR_MATCH",
+                "HTTPS_STR_MATCH",
+                "TCP",
+                "CLOUDWATCH_METRIC",
+                "CALCULATED",
+                "RECOVERY_CONTROL",
+            ];
+            if !KINDS.contains(&h.kind.as_str()) {
+                return Err(format!("health check {}: unknown type {}", h.name, h.kind));
+            }
+            if ![10, 30].contains(&h.interval) {
+                return Err(format!(
+                    "health check {}: interval must be 10 or 30",
+                    h.name
+                ));
+            }
+            let alarm = match &h.alarm {
+                Some(name) => {
+                    let region = h
+                        .alarm_region
+                        .clone()
+                        .unwrap_or_else(|| self.region.clone());
+                    if w.cw.alarm(&region, name).is_none() {
+                        return Err(format!(
+                            "health check {}: no alarm named {name} in {region}",
+                            h.name
+                        ));
+                    }
+                    Some((region, name.clone()))
+                }
+                None => None,
+            };
+            let children = h
+                .children
+                .iter()
+                .map(|c| {
+                    ids.get(c).cloned().ok_or_else(|| {
+                        format!("health check {}: no child health check named {c}", h.name)
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let cfg = HcConfig {
+                kind: h.kind.clone(),
+                ip: h.ip.clone(),
+                port: h.port.or_else(|| {
+                    matches!(
+                        h.kind.as_str(),
+                        "HTTP" | "HTTPS" | "HTTP_STR_MATCH" | "HTTPS_STR_MATCH" | "TCP"
+                    )
+                    .then(|| if h.kind.starts_with("HTTPS") { 443 } else { 80 })
+                }),
+                resource_path: h.path.clone(),
+                fqdn: h.fqdn.clone(),
+                search_string: h.search_string.clone(),
+                request_interval: h.interval,
+                failure_threshold: h.failure_threshold,
+                measure_latency: h.measure_latency,
+                inverted: h.inverted,
+                disabled: h.disabled,
+                health_threshold: h.health_threshold,
+                children,
+                enable_sni: h
+                    .enable_sni
+                    .or_else(|| h.kind.starts_with("HTTPS").then_some(true)),
+                regions: if h.regions.is_empty() {
+                    DEFAULT_CHECKER_REGIONS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
+                } else {
+                    h.regions.clone()
+                },
+                alarm,
+                insufficient_data: h.insufficient_data.clone().or_else(|| {
+                    (h.kind == "CLOUDWATCH_METRIC").then(|| "LastKnownStatus".to_string())
+                }),
+            };
+            let id = ids.get(&h.name).cloned().unwrap_or_default();
+            let mut hc = HealthCheck::new(id.clone(), format!("{}-{}", self.name, h.name), cfg);
+            hc.tags.push(("Name".into(), h.name.clone()));
+            hc.tags
+                .extend(h.tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+            w.r53.health_checks.push(hc);
+        }
+        Ok(())
+    }
+
+    fn load_zones(&self, w: &mut World) -> Result<(), String> {
+        for z in &self.hosted_zones {
+            let zone_name = fqdn(&z.name);
+            let mut records = vec![
+                RecordSet {
+                    name: zone_name.clone(),
+                    rtype: "NS".into(),
+                    ttl: Some(172_800),
+                    values: Vec::new(),
+                    ..empty_record()
+                },
+                RecordSet {
+                    name: zone_name.clone(),
+                    rtype: "SOA".into(),
+                    ttl: Some(900),
+                    values: Vec::new(),
+                    ..empty_record()
+                },
+            ];
+            for r in &z.records {
+                let name = fqdn(&r.name);
+                let health_check_id = match &r.health_check {
+                    Some(hc) => Some(
+                        self.health_checks
+                            .iter()
+                            .position(|h| &h.name == hc)
+                            .and_then(|i| w.r53.health_checks.get(i))
+                            .map(|h| h.id.clone())
+                            .ok_or_else(|| format!("record {name}: no health check named {hc}"))?,
+                    ),
+                    None => None,
+                };
+                let alias = match &r.alias {
+                    Some(a) => Some(self.alias(w, a, &name)?),
+                    None => None,
+                };
+                records.push(RecordSet {
+                    name,
+                    rtype: r.rtype.clone(),
+                    set_identifier: r.set_identifier.clone(),
+                    weight: r.weight,
+                    region: None,
+                    failover: r.failover.clone(),
+                    multi_value: None,
+                    ttl: if alias.is_some() {
+                        None
+                    } else {
+                        Some(r.ttl.unwrap_or(300))
+                    },
+                    values: r.values.clone(),
+                    alias,
+                    health_check_id,
+                    extra: Vec::new(),
+                });
+            }
+            let mut zone = Zone::new(
+                z.id.clone(),
+                &z.name,
+                format!("{}-{}", self.name, z.id),
+                z.private,
+                Vec::new(),
+            );
+            zone.comment = z.comment.clone();
+            // The apex NS and SOA records carry the zone's own name servers.
+            for r in &mut records {
+                if r.rtype == "NS" && r.name == zone_name {
+                    r.values = zone.name_servers.iter().map(|n| format!("{n}.")).collect();
+                } else if r.rtype == "SOA" && r.name == zone_name {
+                    r.values = vec![format!(
+                        "{}. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400",
+                        zone.name_servers.first().cloned().unwrap_or_default()
+                    )];
+                }
+            }
+            // Load the records through the same validation as ChangeResourceRecordSets.
+            let changes: Vec<(String, RecordSet)> = records
+                .into_iter()
+                .map(|r| ("CREATE".to_string(), r))
+                .collect();
+            let hc_ids: Vec<String> = w.r53.health_checks.iter().map(|h| h.id.clone()).collect();
+            zone.apply(&changes, |id| hc_ids.iter().any(|h| h == id), w.now)
+                .map_err(|errors| format!("hosted zone {}: {}", z.name, errors.join("; ")))?;
+            zone.publish_until(w.now);
+            w.r53.zones.push(zone);
+        }
+        Ok(())
+    }
+
+    fn alias(&self, w: &World, a: &AliasSpec, record: &str) -> Result<AliasTarget, String> {
+        let (dns_name, zone_id) = if let Some(lb) = &a.load_balancer {
+            let lb = w
+                .elb
+                .lbs
+                .iter()
+                .find(|l| &l.name == lb)
+                .ok_or_else(|| format!("record {record}: no load balancer named {lb}"))?;
+            (format!("dualstack.{}", lb.dns_name), lb.zone_id.clone())
+        } else if let Some(d) = &a.distribution {
+            let index = self
+                .distributions
+                .iter()
+                .position(|x| &x.name == d)
+                .ok_or_else(|| format!("record {record}: no distribution named {d}"))?;
+            (
+                w.cf.distributions
+                    .get(index)
+                    .map(|x| x.domain_name.clone())
+                    .unwrap_or_default(),
+                CLOUDFRONT_ZONE_ID.to_string(),
+            )
+        } else {
+            match (&a.dns_name, &a.zone_id) {
+                (Some(n), Some(z)) => (n.clone(), z.clone()),
+                _ => {
+                    return Err(format!(
+                        "record {record}: an alias needs load_balancer, distribution, or dns_name and zone_id"
+                    ));
+                }
+            }
+        };
+        Ok(AliasTarget {
+            zone_id,
+            dns_name: fqdn(&dns_name),
+            evaluate_target_health: a.evaluate_target_health,
+        })
+    }
+}
+
+fn empty_record() -> RecordSet {
+    RecordSet {
+        name: String::new(),
+        rtype: String::new(),
+        set_identifier: None,
+        weight: None,
+        region: None,
+        failover: None,
+        multi_value: None,
+        ttl: None,
+        values: Vec::new(),
+        alias: None,
+        health_check_id: None,
+        extra: Vec::new(),
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
+        + 1;
+    (line, col)
+}

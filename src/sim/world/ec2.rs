@@ -1,0 +1,230 @@
+//! Instances and plain origins: the things that answer (or do not answer) a probe.
+
+use serde::{Deserialize, Serialize};
+
+use super::Ms;
+
+/// How an endpoint answers an HTTP or TCP probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(try_from = "String", into = "String")]
+pub enum Behaviour {
+    /// Answers 200 OK.
+    #[default]
+    Healthy,
+    /// Answers with this HTTP status code.
+    Http(u16),
+    /// Accepts nothing: the connection times out.
+    Timeout,
+    /// Refuses the connection.
+    Refused,
+}
+
+impl TryFrom<String> for Behaviour {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Behaviour::parse(&s)
+    }
+}
+
+impl From<Behaviour> for String {
+    fn from(b: Behaviour) -> String {
+        b.to_string()
+    }
+}
+
+impl Behaviour {
+    pub fn parse(s: &str) -> Result<Behaviour, String> {
+        match s {
+            "healthy" | "ok" => Ok(Behaviour::Healthy),
+            "timeout" => Ok(Behaviour::Timeout),
+            "refused" => Ok(Behaviour::Refused),
+            other => other
+                .strip_prefix("http:")
+                .and_then(|code| code.parse::<u16>().ok())
+                .filter(|code| (100..600).contains(code))
+                .map(Behaviour::Http)
+                .ok_or_else(|| {
+                    format!("unknown behaviour {other:?}: expected healthy, timeout, refused or http:<status>")
+                }),
+        }
+    }
+
+    /// The result of probing an endpoint that behaves like this.
+    pub fn probe(self) -> Probe {
+        match self {
+            Behaviour::Healthy => Probe::Http(200),
+            Behaviour::Http(code) => Probe::Http(code),
+            Behaviour::Timeout => Probe::Timeout,
+            Behaviour::Refused => Probe::Refused,
+        }
+    }
+}
+
+impl std::fmt::Display for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Behaviour::Healthy => f.write_str("healthy"),
+            Behaviour::Http(code) => write!(f, "http:{code}"),
+            Behaviour::Timeout => f.write_str("timeout"),
+            Behaviour::Refused => f.write_str("refused"),
+        }
+    }
+}
+
+/// What one probe saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    Http(u16),
+    Timeout,
+    Refused,
+    /// The name did not resolve.
+    NoDns,
+}
+
+impl Probe {
+    pub fn http_ok(self) -> bool {
+        matches!(self, Probe::Http(code) if (200..400).contains(&code))
+    }
+
+    pub fn connected(self) -> bool {
+        matches!(self, Probe::Http(_))
+    }
+}
+
+/// The reason phrase AWS shows next to an HTTP status code.
+pub fn reason_phrase(code: u16) -> &'static str {
+    match code {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceState {
+    Pending,
+    Running,
+    Stopping,
+    Stopped,
+}
+
+impl InstanceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub id: String,
+    pub name: String,
+    pub az: String,
+    pub private_ip: String,
+    pub public_ip: Option<String>,
+    /// The state it is in or moving to; `until` says when a transition ends.
+    pub state: InstanceState,
+    pub until: Ms,
+    /// Impaired status checks: the instance answers nothing and reports StatusCheckFailed = 1.
+    pub impaired: bool,
+    /// How the application on it answers.
+    pub app: Behaviour,
+}
+
+impl Instance {
+    /// The state at time `t`, with transitions that have ended applied.
+    pub fn state_at(&self, t: Ms) -> InstanceState {
+        match self.state {
+            InstanceState::Pending if t >= self.until => InstanceState::Running,
+            InstanceState::Stopping if t >= self.until => InstanceState::Stopped,
+            s => s,
+        }
+    }
+
+    pub fn running_at(&self, t: Ms) -> bool {
+        self.state_at(t) == InstanceState::Running
+    }
+
+    /// How a probe of this instance ends at time `t`.
+    pub fn probe_at(&self, t: Ms) -> Probe {
+        if !self.running_at(t) || self.impaired {
+            Probe::Timeout
+        } else {
+            self.app.probe()
+        }
+    }
+
+    pub fn has_ip(&self, ip: &str) -> bool {
+        self.private_ip == ip || self.public_ip.as_deref() == Some(ip)
+    }
+}
+
+/// An endpoint that is neither an instance nor a load balancer (an external origin, a host).
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub name: String,
+    pub fqdn: Option<String>,
+    pub ip: Option<String>,
+    pub behaviour: Behaviour,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behaviour_parses_its_own_rendering() {
+        for b in [
+            Behaviour::Healthy,
+            Behaviour::Http(503),
+            Behaviour::Timeout,
+            Behaviour::Refused,
+        ] {
+            assert_eq!(Behaviour::parse(&b.to_string()), Ok(b));
+        }
+        assert!(Behaviour::parse("http:999").is_err());
+        assert!(
+            Behaviour::parse("sick")
+                .unwrap_err()
+                .contains("expected healthy")
+        );
+    }
+
+    #[test]
+    fn a_stopping_instance_stops_when_its_transition_ends() {
+        let i = Instance {
+            id: "i-1".into(),
+            name: String::new(),
+            az: "a".into(),
+            private_ip: "10.0.0.1".into(),
+            public_ip: None,
+            state: InstanceState::Stopping,
+            until: 100,
+            impaired: false,
+            app: Behaviour::Healthy,
+        };
+        assert_eq!(i.state_at(99), InstanceState::Stopping);
+        assert_eq!(i.state_at(100), InstanceState::Stopped);
+        assert_eq!(i.probe_at(100), Probe::Timeout);
+    }
+}

@@ -1,0 +1,434 @@
+//! Elastic Load Balancing v2: load balancers, listeners, rules, target groups and targets.
+//!
+//! Actions and rule conditions are kept as the query protocol sends them ([`Doc`]s of strings),
+//! normalised once, so that what DescribeListeners returns can be sent back to ModifyListener and
+//! gives the same listener again.
+
+use std::collections::BTreeMap;
+
+use crate::sim::proto::Doc;
+
+use super::Ms;
+
+/// The alias hosted zone IDs of load balancers per region: (application, network).
+pub fn canonical_zone_ids(region: &str) -> (&'static str, &'static str) {
+    match region {
+        "us-east-1" => ("Z35SXDOTRQ7X7K", "Z26RNL4JYFTOTI"),
+        "us-east-2" => ("Z3AADJGX6KTTL2", "ZLMOA37VPKANP"),
+        "us-west-1" => ("Z368ELLRRE2KJ0", "Z24FKFUX50B4VW"),
+        "us-west-2" => ("Z1H1FL5HABSF5", "Z18D5FSROUN65G"),
+        "eu-west-1" => ("Z32O12XQLNTSW2", "Z2IFOLAFXWLO4F"),
+        "eu-west-2" => ("ZHURV8PSTC4K8", "ZD4D7Y8KGAS4G"),
+        "eu-central-1" => ("Z215JYRZR1TBD5", "Z3F0SRJ5LGBH90"),
+        "ap-northeast-1" => ("Z14GRHDCWA56QT", "Z31USIVHYNEOWT"),
+        "ap-southeast-1" => ("Z1LMS91P8CMLE5", "ZKVM4W9LS7TM"),
+        "ap-southeast-2" => ("Z1GM3OXH4ZPM65", "ZCT6FZBF4DROD"),
+        _ => ("Z35SXDOTRQ7X7K", "Z26RNL4JYFTOTI"),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    pub arn: String,
+    pub name: String,
+    /// `application` or `network`.
+    pub kind: String,
+    pub scheme: String,
+    pub dns_name: String,
+    pub zone_id: String,
+    pub region: String,
+    pub azs: Vec<String>,
+    pub vpc_id: String,
+    pub created: Ms,
+    /// The addresses its DNS name resolves to.
+    pub ips: Vec<String>,
+}
+
+impl LoadBalancer {
+    pub fn is_network(&self) -> bool {
+        self.kind == "network"
+    }
+
+    /// The short type used in ARNs: `app` or `net`.
+    pub fn arn_kind(&self) -> &'static str {
+        if self.is_network() { "net" } else { "app" }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Listener {
+    pub arn: String,
+    pub lb_arn: String,
+    pub port: i64,
+    pub protocol: String,
+    pub default_actions: Vec<Doc>,
+    pub certificates: Vec<String>,
+    pub ssl_policy: Option<String>,
+    /// The ARN DescribeRules gives the default rule.
+    pub default_rule_arn: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub arn: String,
+    pub listener_arn: String,
+    pub priority: i64,
+    pub conditions: Vec<Doc>,
+    pub actions: Vec<Doc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TgHealthCheck {
+    pub enabled: bool,
+    pub protocol: String,
+    /// A port number, or `traffic-port`.
+    pub port: String,
+    pub path: Option<String>,
+    pub interval: i64,
+    pub timeout: i64,
+    pub healthy_threshold: i64,
+    pub unhealthy_threshold: i64,
+    /// HTTP codes such as `200`, `200,202` or `200-399`.
+    pub matcher: Option<String>,
+}
+
+impl TgHealthCheck {
+    pub fn matches(&self, code: u16) -> bool {
+        let Some(matcher) = &self.matcher else {
+            return (200..400).contains(&code);
+        };
+        matcher.split(',').any(|part| match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (a.trim().parse().unwrap_or(0), b.trim().parse().unwrap_or(0));
+                (a..=b).contains(&code)
+            }
+            None => part.trim().parse::<u16>().is_ok_and(|c| c == code),
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TState {
+    Initial,
+    Healthy,
+    Unhealthy,
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub id: String,
+    pub port: i64,
+    pub az: Option<String>,
+    pub registered_at: Ms,
+    pub deregistered_at: Option<Ms>,
+    pub state: TState,
+    pub ok_streak: i64,
+    pub fail_streak: i64,
+    /// Reason code and description of the last failed check.
+    pub failure: Option<(String, String)>,
+    /// Whether it was being checked at the last round (false resets it to initial).
+    pub active: bool,
+    /// Whether at least one check round has run since it became active.
+    pub checked: bool,
+}
+
+impl Target {
+    pub fn new(id: &str, port: i64, az: Option<String>, t: Ms) -> Target {
+        Target {
+            id: id.to_string(),
+            port,
+            az,
+            registered_at: t,
+            deregistered_at: None,
+            state: TState::Initial,
+            ok_streak: 0,
+            fail_streak: 0,
+            failure: None,
+            active: true,
+            checked: false,
+        }
+    }
+
+    /// Takes one health check result.
+    pub fn record(&mut self, ok: bool, failure: Option<(String, String)>, hc: &TgHealthCheck) {
+        self.checked = true;
+        if ok {
+            self.ok_streak += 1;
+            self.fail_streak = 0;
+            if self.state != TState::Healthy && self.ok_streak >= hc.healthy_threshold {
+                self.state = TState::Healthy;
+                self.failure = None;
+            }
+        } else {
+            self.fail_streak += 1;
+            self.ok_streak = 0;
+            self.failure = failure;
+            if self.state != TState::Unhealthy && self.fail_streak >= hc.unhealthy_threshold {
+                self.state = TState::Unhealthy;
+            }
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.state = TState::Initial;
+        self.ok_streak = 0;
+        self.fail_streak = 0;
+        self.failure = None;
+        self.active = false;
+        self.checked = false;
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TargetGroup {
+    pub arn: String,
+    pub name: String,
+    pub protocol: String,
+    pub port: i64,
+    pub vpc_id: String,
+    /// `instance`, `ip` or `alb`.
+    pub target_type: String,
+    pub hc: TgHealthCheck,
+    pub deregistration_delay: i64,
+    pub targets: Vec<Target>,
+}
+
+impl TargetGroup {
+    pub fn is_network_protocol(&self) -> bool {
+        matches!(self.protocol.as_str(), "TCP" | "UDP" | "TLS" | "TCP_UDP")
+    }
+}
+
+/// A target's health as DescribeTargetHealth reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetHealth {
+    pub state: &'static str,
+    pub reason: Option<String>,
+    pub description: Option<String>,
+}
+
+impl TargetHealth {
+    pub fn new(state: &'static str, reason: &str, description: &str) -> TargetHealth {
+        TargetHealth {
+            state,
+            reason: Some(reason.into()),
+            description: Some(description.into()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Elb {
+    pub lbs: Vec<LoadBalancer>,
+    pub listeners: Vec<Listener>,
+    pub rules: Vec<Rule>,
+    pub tgs: Vec<TargetGroup>,
+    pub tags: BTreeMap<String, Vec<(String, String)>>,
+}
+
+/// The target group ARNs an action forwards to.
+pub fn action_target_groups(action: &Doc) -> Vec<String> {
+    if action.str("Type") != Some("forward") {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = action
+        .get("ForwardConfig")
+        .map(|fc| {
+            fc.list("TargetGroups")
+                .iter()
+                .filter_map(|t| t.str("TargetGroupArn").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(arn) = action.str("TargetGroupArn")
+        && !out.iter().any(|a| a == arn)
+    {
+        out.insert(0, arn.to_string());
+    }
+    out
+}
+
+/// Normalises a forward action the way ELB reports it back: `TargetGroupArn` (for one target
+/// group) and a `ForwardConfig` with weights and stickiness. Other actions are kept as they are.
+pub fn normalize_action(action: &Doc) -> Doc {
+    if action.str("Type") != Some("forward") {
+        return action.clone();
+    }
+    let tgs = action_target_groups(action);
+    let given = action.get("ForwardConfig");
+    let weight_of = |arn: &str| -> String {
+        given
+            .map(|fc| fc.list("TargetGroups"))
+            .and_then(|l| l.iter().find(|t| t.str("TargetGroupArn") == Some(arn)))
+            .and_then(|t| t.str("Weight").map(str::to_string))
+            .unwrap_or_else(|| "1".to_string())
+    };
+    let stickiness = given
+        .and_then(|fc| fc.get("TargetGroupStickinessConfig"))
+        .cloned()
+        .unwrap_or_else(|| Doc::map().with("Enabled", "false"));
+    let fc = Doc::map()
+        .with(
+            "TargetGroups",
+            Doc::List(
+                tgs.iter()
+                    .map(|arn| {
+                        Doc::map()
+                            .with("TargetGroupArn", arn.as_str())
+                            .with("Weight", weight_of(arn))
+                    })
+                    .collect(),
+            ),
+        )
+        .with("TargetGroupStickinessConfig", stickiness);
+    let mut out = Doc::map().with("Type", "forward");
+    if tgs.len() == 1 {
+        out = out.with("TargetGroupArn", tgs[0].as_str());
+    }
+    out = out.with("ForwardConfig", fc);
+    if let Some(order) = action.get("Order") {
+        out = out.with("Order", order.clone());
+    }
+    out
+}
+
+impl Elb {
+    pub fn lb(&self, arn: &str) -> Option<&LoadBalancer> {
+        self.lbs.iter().find(|l| l.arn == arn)
+    }
+
+    pub fn lb_by_dns(&self, dns: &str) -> Option<&LoadBalancer> {
+        let dns = dns.trim_end_matches('.').to_ascii_lowercase();
+        let dns = dns.strip_prefix("dualstack.").unwrap_or(&dns);
+        self.lbs
+            .iter()
+            .find(|l| l.dns_name.eq_ignore_ascii_case(dns))
+    }
+
+    pub fn listener(&self, arn: &str) -> Option<&Listener> {
+        self.listeners.iter().find(|l| l.arn == arn)
+    }
+
+    pub fn tg(&self, arn: &str) -> Option<&TargetGroup> {
+        self.tgs.iter().find(|t| t.arn == arn)
+    }
+
+    pub fn tg_mut(&mut self, arn: &str) -> Option<&mut TargetGroup> {
+        self.tgs.iter_mut().find(|t| t.arn == arn)
+    }
+
+    /// Rules of a listener, by priority.
+    pub fn rules_of(&self, listener_arn: &str) -> Vec<&Rule> {
+        let mut rules: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.listener_arn == listener_arn)
+            .collect();
+        rules.sort_by_key(|r| r.priority);
+        rules
+    }
+
+    /// Every (load balancer ARN, target group ARN) pair that a listener or rule forwards along.
+    pub fn associations(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for l in &self.listeners {
+            let actions = l.default_actions.iter().chain(
+                self.rules
+                    .iter()
+                    .filter(|r| r.listener_arn == l.arn)
+                    .flat_map(|r| r.actions.iter()),
+            );
+            for a in actions {
+                for tg in action_target_groups(a) {
+                    if !out.contains(&(l.lb_arn.clone(), tg.clone())) {
+                        out.push((l.lb_arn.clone(), tg));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The load balancers that send traffic to a target group.
+    pub fn lbs_of_tg(&self, tg_arn: &str) -> Vec<String> {
+        self.associations()
+            .into_iter()
+            .filter(|(_, tg)| tg == tg_arn)
+            .map(|(lb, _)| lb)
+            .collect()
+    }
+
+    /// The target groups a load balancer sends traffic to.
+    pub fn tgs_of_lb(&self, lb_arn: &str) -> Vec<String> {
+        self.associations()
+            .into_iter()
+            .filter(|(lb, _)| lb == lb_arn)
+            .map(|(_, tg)| tg)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matcher_understands_lists_and_ranges() {
+        let mut hc = TgHealthCheck {
+            enabled: true,
+            protocol: "HTTP".into(),
+            port: "traffic-port".into(),
+            path: Some("/".into()),
+            interval: 30,
+            timeout: 5,
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+            matcher: Some("200,300-302".into()),
+        };
+        assert!(hc.matches(200) && hc.matches(301) && !hc.matches(503));
+        hc.matcher = None;
+        assert!(hc.matches(204) && !hc.matches(500));
+    }
+
+    #[test]
+    fn normalising_a_forward_action_is_idempotent() {
+        let given = Doc::map()
+            .with("Type", "forward")
+            .with("TargetGroupArn", "tg-1");
+        let once = normalize_action(&given);
+        assert_eq!(normalize_action(&once), once);
+        assert_eq!(action_target_groups(&once), vec!["tg-1"]);
+        assert_eq!(
+            once.get("ForwardConfig").unwrap().list("TargetGroups")[0].str("Weight"),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn a_target_turns_unhealthy_after_the_threshold() {
+        let hc = TgHealthCheck {
+            enabled: true,
+            protocol: "HTTP".into(),
+            port: "traffic-port".into(),
+            path: None,
+            interval: 10,
+            timeout: 5,
+            healthy_threshold: 2,
+            unhealthy_threshold: 2,
+            matcher: None,
+        };
+        let mut t = Target::new("i-1", 80, None, 0);
+        t.record(true, None, &hc);
+        assert_eq!(t.state, TState::Initial);
+        t.record(true, None, &hc);
+        assert_eq!(t.state, TState::Healthy);
+        let why = Some((
+            "Target.Timeout".to_string(),
+            "Request timed out".to_string(),
+        ));
+        t.record(false, why.clone(), &hc);
+        assert_eq!(t.state, TState::Healthy);
+        t.record(false, why, &hc);
+        assert_eq!(t.state, TState::Unhealthy);
+    }
+}

@@ -378,6 +378,9 @@ pub struct HealthCheckSpec {
     pub ip: Option<String>,
     #[serde(default)]
     pub fqdn: Option<String>,
+    /// Check this load balancer (by name): its DNS name becomes the checked domain name.
+    #[serde(default)]
+    pub load_balancer: Option<String>,
     #[serde(default)]
     pub port: Option<i64>,
     #[serde(default)]
@@ -984,6 +987,19 @@ impl Scenario {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let fqdn = match &h.load_balancer {
+                Some(lb) => Some(
+                    w.elb
+                        .lbs
+                        .iter()
+                        .find(|l| &l.name == lb)
+                        .map(|l| l.dns_name.clone())
+                        .ok_or_else(|| {
+                            format!("health check {}: no load balancer named {lb}", h.name)
+                        })?,
+                ),
+                None => h.fqdn.clone(),
+            };
             let cfg = HcConfig {
                 kind: h.kind.clone(),
                 ip: h.ip.clone(),
@@ -995,7 +1011,7 @@ impl Scenario {
                     .then(|| if h.kind.starts_with("HTTPS") { 443 } else { 80 })
                 }),
                 resource_path: h.path.clone(),
-                fqdn: h.fqdn.clone(),
+                fqdn,
                 search_string: h.search_string.clone(),
                 request_interval: h.interval,
                 failure_threshold: h.failure_threshold,

@@ -1,0 +1,9 @@
+//! The built-in emulator, exercised through the real AWS SDK clients.
+
+mod cloudfront;
+mod cloudwatch;
+mod common;
+mod control;
+mod elbv2;
+mod route53;
+mod scenarios;

@@ -57,3 +57,21 @@ pub fn advance(sim: &SimHandle, seconds: f64) {
 pub fn code<E: aws_sdk_route53::error::ProvideErrorMetadata>(e: &E) -> String {
     e.code().unwrap_or("<no code>").to_string()
 }
+
+/// A bare HTTP/1.1 request to the emulator's control API: (status, body).
+pub async fn http(sim: &SimHandle, method: &str, path: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", sim.port()))
+        .await
+        .unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    let status = out.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    (status, body)
+}

@@ -338,6 +338,11 @@ impl World {
         for zone in &mut self.r53.zones {
             zone.publish_until(t);
         }
+        for tg in &mut self.elb.tgs {
+            let delay = tg.deregistration_delay * 1000;
+            tg.targets
+                .retain(|target| target.deregistered_at.is_none_or(|d| t < d + delay));
+        }
     }
 
     fn run(&mut self, task: Task) {

@@ -108,6 +108,7 @@ impl SimHandle {
             ("AWS_ACCESS_KEY_ID".into(), "switchyard-sim".into()),
             ("AWS_SECRET_ACCESS_KEY".into(), "switchyard-sim".into()),
             ("AWS_REGION".into(), self.region.clone()),
+            ("AWS_DEFAULT_REGION".into(), self.region.clone()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ]
     }

@@ -486,7 +486,11 @@ impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read scenario {}: {e}", path.display()))?;
-        Scenario::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        // Positions read as file:line:col; other messages as file: message.
+        Scenario::parse(&text).map_err(|e| {
+            let sep = if e.starts_with(|c: char| c.is_ascii_digit()) { ":" } else { ": " };
+            format!("{}{sep}{e}", path.display())
+        })
     }
 
     pub fn parse(text: &str) -> Result<Scenario, String> {

@@ -5,5 +5,6 @@ mod cloudwatch;
 mod common;
 mod control;
 mod elbv2;
+mod peers;
 mod route53;
 mod scenarios;

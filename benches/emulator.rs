@@ -24,7 +24,9 @@ fn p99(mut v: Vec<Duration>) -> Duration {
 
 fn headers(service: &str, region: &str, extra: &[(&'static str, &str)]) -> HeaderMap {
     let mut h = HeaderMap::new();
-    let auth = format!("AWS4-HMAC-SHA256 Credential=AKID/20261122/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0");
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=AKID/20261122/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    );
     h.insert("authorization", auth.parse().unwrap());
     for (k, v) in extra {
         h.insert(*k, v.parse().unwrap());
@@ -46,23 +48,39 @@ fn reads(shop_tg: &str) -> Vec<Read> {
     let metric_query = Doc::map()
         .with(
             "MetricDataQueries",
-            Doc::List(vec![Doc::map().with("Id", "h").with(
-                "MetricStat",
-                Doc::map()
-                    .with(
-                        "Metric",
-                        Doc::map()
-                            .with("Namespace", "AWS/EC2")
-                            .with("MetricName", "StatusCheckFailed")
-                            .with("Dimensions", Doc::List(vec![Doc::map().with("Name", "InstanceId").with("Value", "i-0a1b2c3d4e5f60001")])),
-                    )
-                    .with("Period", 60i64)
-                    .with("Stat", "Maximum"),
-            )]),
+            Doc::List(vec![
+                Doc::map().with("Id", "h").with(
+                    "MetricStat",
+                    Doc::map()
+                        .with(
+                            "Metric",
+                            Doc::map()
+                                .with("Namespace", "AWS/EC2")
+                                .with("MetricName", "StatusCheckFailed")
+                                .with(
+                                    "Dimensions",
+                                    Doc::List(vec![
+                                        Doc::map()
+                                            .with("Name", "InstanceId")
+                                            .with("Value", "i-0a1b2c3d4e5f60001"),
+                                    ]),
+                                ),
+                        )
+                        .with("Period", 60i64)
+                        .with("Stat", "Maximum"),
+                ),
+            ]),
         )
         .with("StartTime", Doc::Time(1_795_312_800.0 - 3600.0))
         .with("EndTime", Doc::Time(1_795_312_800.0));
-    let cbor_h = headers("monitoring", "eu-west-1", &[("smithy-protocol", "rpc-v2-cbor"), ("content-type", "application/cbor")]);
+    let cbor_h = headers(
+        "monitoring",
+        "eu-west-1",
+        &[
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("content-type", "application/cbor"),
+        ],
+    );
     vec![
         Read {
             name: "route53 GetHealthCheckStatus",
@@ -84,7 +102,9 @@ fn reads(shop_tg: &str) -> Vec<Read> {
             name: "route53 TestDNSAnswer",
             method: Method::GET,
             path: "/2013-04-01/testdnsanswer".into(),
-            query: Some("hostedzoneid=Z0DEMO0EXAMPLE&recordname=www.example.com&recordtype=A".into()),
+            query: Some(
+                "hostedzoneid=Z0DEMO0EXAMPLE&recordname=www.example.com&recordtype=A".into(),
+            ),
             headers: r53,
             body: Bytes::new(),
         },
@@ -93,8 +113,15 @@ fn reads(shop_tg: &str) -> Vec<Read> {
             method: Method::POST,
             path: "/".into(),
             query: None,
-            headers: headers("elasticloadbalancing", "eu-west-1", &[("content-type", "application/x-www-form-urlencoded")]),
-            body: Bytes::from(format!("Action=DescribeTargetHealth&Version=2015-12-01&TargetGroupArn={}", form_urlencoded::byte_serialize(shop_tg.as_bytes()).collect::<String>())),
+            headers: headers(
+                "elasticloadbalancing",
+                "eu-west-1",
+                &[("content-type", "application/x-www-form-urlencoded")],
+            ),
+            body: Bytes::from(format!(
+                "Action=DescribeTargetHealth&Version=2015-12-01&TargetGroupArn={}",
+                form_urlencoded::byte_serialize(shop_tg.as_bytes()).collect::<String>()
+            )),
         },
         Read {
             name: "cloudwatch DescribeAlarms (CBOR)",
@@ -132,25 +159,57 @@ fn main() {
     println!("| read | server time, median | p99 |");
     println!("|---|---|---|");
     let mut medians = Vec::new();
-    let shop_tg = world.elb.tgs.iter().find(|t| t.name == "shop-app").map(|t| t.arn.clone()).unwrap();
+    let shop_tg = world
+        .elb
+        .tgs
+        .iter()
+        .find(|t| t.name == "shop-app")
+        .map(|t| t.arn.clone())
+        .unwrap();
     for r in reads(&shop_tg) {
         let mut times = Vec::with_capacity(N);
         for _ in 0..N {
             let t = Instant::now();
-            let call = api::classify(&r.method, &r.path, r.query.as_deref(), &r.headers, r.body.clone(), "eu-west-1").unwrap();
+            let call = api::classify(
+                &r.method,
+                &r.path,
+                r.query.as_deref(),
+                &r.headers,
+                r.body.clone(),
+                "eu-west-1",
+            )
+            .unwrap();
             world.sync();
-            let out = api::render(call.proto, &call.operation, api::dispatch(&mut world, &call), "req");
-            assert!(out.status < 300, "{} failed: {}", r.name, String::from_utf8_lossy(&out.body));
+            let out = api::render(
+                call.proto,
+                &call.operation,
+                api::dispatch(&mut world, &call),
+                "req",
+            );
+            assert!(
+                out.status < 300,
+                "{} failed: {}",
+                r.name,
+                String::from_utf8_lossy(&out.body)
+            );
             times.push(t.elapsed());
         }
         let m = median(times.clone());
         medians.push(m);
-        println!("| {} | {:.1} µs | {:.1} µs |", r.name, m.as_secs_f64() * 1e6, p99(times).as_secs_f64() * 1e6);
+        println!(
+            "| {} | {:.1} µs | {:.1} µs |",
+            r.name,
+            m.as_secs_f64() * 1e6,
+            p99(times).as_secs_f64() * 1e6
+        );
     }
     let worst = medians.iter().max().copied().unwrap_or_default();
 
     // The same read as a full SDK round trip over loopback.
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let round_trip = rt.block_on(async {
         let mut opts = SimOptions::new(scenario);
         opts.start = Some(1_795_312_800_000);
@@ -158,14 +217,20 @@ fn main() {
         let conf = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .endpoint_url(sim.endpoint())
-            .credentials_provider(aws_sdk_route53::config::Credentials::new("a", "b", None, None, "bench"))
+            .credentials_provider(aws_sdk_route53::config::Credentials::new(
+                "a", "b", None, None, "bench",
+            ))
             .load()
             .await;
         let r53 = aws_sdk_route53::Client::new(&conf);
         let mut times = Vec::new();
         for i in 0..600 {
             let t = Instant::now();
-            r53.get_health_check_status().health_check_id("0b6f2e4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b").send().await.unwrap();
+            r53.get_health_check_status()
+                .health_check_id("0b6f2e4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b")
+                .send()
+                .await
+                .unwrap();
             if i >= 100 {
                 times.push(t.elapsed());
             }
@@ -182,6 +247,10 @@ fn main() {
     println!(
         "Slowest median server time {:.1} µs: {}",
         worst.as_secs_f64() * 1e6,
-        if worst < Duration::from_micros(500) { "well under a millisecond" } else { "NOT under half a millisecond" }
+        if worst < Duration::from_micros(500) {
+            "well under a millisecond"
+        } else {
+            "NOT under half a millisecond"
+        }
     );
 }

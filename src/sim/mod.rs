@@ -8,6 +8,7 @@
 pub mod api;
 pub mod cli;
 pub mod control;
+pub mod dns;
 pub mod faults;
 pub mod proto;
 pub mod scenario;
@@ -52,6 +53,7 @@ impl SimOptions {
 /// A running emulator. Dropping it shuts it down too.
 pub struct SimHandle {
     addr: SocketAddr,
+    dns_addr: SocketAddr,
     region: String,
     shared: Arc<Shared>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -76,10 +78,22 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, String> {
     let (listener, addr) = server::bind(opts.port)
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
+    // DNS on the same port number over UDP when it is free, else on any free port.
+    let udp = match tokio::net::UdpSocket::bind(addr).await {
+        Ok(s) => s,
+        Err(_) => tokio::net::UdpSocket::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| format!("cannot open a UDP port for DNS: {e}"))?,
+    };
+    let dns_addr = udp
+        .local_addr()
+        .map_err(|e| format!("cannot read the DNS port: {e}"))?;
     let shared = Arc::new(Shared::new(world));
+    tokio::spawn(dns::serve(udp, shared.clone()));
     let task = tokio::spawn(server::serve(listener, shared.clone()));
     Ok(SimHandle {
         addr,
+        dns_addr,
         region,
         shared,
         task: Some(task),
@@ -96,6 +110,11 @@ impl SimHandle {
         self.addr.port()
     }
 
+    /// Where the emulator answers DNS queries (UDP) for the names of its account.
+    pub fn dns_server(&self) -> SocketAddr {
+        self.dns_addr
+    }
+
     /// The region of the scenario's load balancers, instances and alarms.
     pub fn region(&self) -> &str {
         &self.region
@@ -110,6 +129,7 @@ impl SimHandle {
             ("AWS_REGION".into(), self.region.clone()),
             ("AWS_DEFAULT_REGION".into(), self.region.clone()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            ("SWITCHYARD_DNS_SERVER".into(), self.dns_addr.to_string()),
         ]
     }
 

@@ -488,7 +488,11 @@ impl Scenario {
             .map_err(|e| format!("cannot read scenario {}: {e}", path.display()))?;
         // Positions read as file:line:col; other messages as file: message.
         Scenario::parse(&text).map_err(|e| {
-            let sep = if e.starts_with(|c: char| c.is_ascii_digit()) { ":" } else { ": " };
+            let sep = if e.starts_with(|c: char| c.is_ascii_digit()) {
+                ":"
+            } else {
+                ": "
+            };
             format!("{}{sep}{e}", path.display())
         })
     }

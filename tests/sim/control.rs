@@ -315,3 +315,30 @@ async fn shutdown_stops_serving() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn the_emulator_answers_dns_for_its_names() {
+    let sim = sim("alb-cloudfront").await;
+    let (alb, alb_ips) =
+        sim.with_world(|w| (w.elb.lbs[0].dns_name.clone(), w.elb.lbs[0].ips.clone()));
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut q = vec![0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in alb.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    sock.send_to(&q, sim.dns_server()).await.unwrap();
+    let mut buf = [0u8; 512];
+    let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let reply = &buf[..n];
+    assert_eq!(
+        u16::from_be_bytes([reply[6], reply[7]]) as usize,
+        alb_ips.len()
+    );
+    let last: Vec<String> = reply[n - 4..].iter().map(|b| b.to_string()).collect();
+    assert_eq!(last.join("."), alb_ips[alb_ips.len() - 1]);
+}

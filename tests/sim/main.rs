@@ -5,6 +5,7 @@ mod cloudwatch;
 mod common;
 mod control;
 mod elbv2;
+mod gotchas;
 mod peers;
 mod route53;
 mod scenarios;

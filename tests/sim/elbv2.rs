@@ -1,6 +1,5 @@
 //! ELBv2 through aws-sdk-elasticloadbalancingv2.
 
-use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, FixedResponseActionConfig, RuleCondition, RulePriorityPair,
     SourceIpConditionConfig, Tag, TargetDescription, TargetHealthStateEnum,

@@ -5,5 +5,6 @@
 //! touches the AWS SDK, `poll` schedules fetches, `switch` is the maintenance engine, `tui` and
 //! `report` present state, and `sim` is the built-in AWS emulator.
 
+pub mod aws;
 pub mod cli;
 pub mod sim;

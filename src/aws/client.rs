@@ -1,0 +1,128 @@
+//! Building the AWS clients for one account and region.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+
+/// Route 53, CloudFront and the AWS/Route53 CloudWatch metrics live here whatever the region.
+pub const GLOBAL_REGION: &str = "us-east-1";
+
+/// The SDK sets no read or operation timeout of its own: a hung connection would freeze a
+/// panel forever. These bound every call.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which account, role and region to talk to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub role_arn: Option<String>,
+    /// An endpoint for every service (the emulator); the `AWS_ENDPOINT_URL*` variables work too.
+    pub endpoint_url: Option<String>,
+}
+
+/// The clients switchyard uses, configured alike.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// The region of the load balancers, instances and their alarms.
+    pub region: String,
+    pub target: Target,
+    pub route53: aws_sdk_route53::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+    /// CloudWatch in the site's region (alarms, AWS/EC2 metrics).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// CloudWatch in us-east-1 (AWS/Route53 health check metrics).
+    pub cloudwatch_global: aws_sdk_cloudwatch::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+/// Why the clients could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "no AWS region: pass --region, set AWS_REGION, or give the profile or the site a region"
+    )]
+    NoRegion,
+}
+
+/// Loads the shared SDK configuration: the default credential chain (environment, profiles,
+/// SSO, credential_process, web identity, ECS, IMDSv2), timeouts, adaptive retry, and the HTTP
+/// client with the proxy rules. With a role, credentials come from assuming it.
+pub async fn sdk_config(target: &Target, http: SharedHttpClient) -> Result<SdkConfig, SetupError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .timeout_config(timeouts())
+        .retry_config(RetryConfig::adaptive());
+    if let Some(profile) = &target.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &target.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &target.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let base = loader.load().await;
+    if base.region().is_none() {
+        return Err(SetupError::NoRegion);
+    }
+    let Some(role) = &target.role_arn else {
+        return Ok(base);
+    };
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+        .session_name("switchyard")
+        .configure(&base)
+        .build()
+        .await;
+    Ok(base
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build())
+}
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+/// Builds every client from one SDK configuration.
+pub fn clients(target: &Target, sdk: &SdkConfig) -> Clients {
+    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+    let global = Region::new(GLOBAL_REGION);
+    let route53 = aws_sdk_route53::config::Builder::from(sdk)
+        .region(global.clone())
+        .build();
+    let cloudfront = aws_sdk_cloudfront::config::Builder::from(sdk)
+        .region(global.clone())
+        .build();
+    let cloudwatch_global = aws_sdk_cloudwatch::config::Builder::from(sdk)
+        .region(global)
+        .build();
+    Clients {
+        region,
+        target: target.clone(),
+        route53: aws_sdk_route53::Client::from_conf(route53),
+        cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront),
+        cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
+        cloudwatch_global: aws_sdk_cloudwatch::Client::from_conf(cloudwatch_global),
+        elbv2: aws_sdk_elasticloadbalancingv2::Client::new(sdk),
+        sts: aws_sdk_sts::Client::new(sdk),
+    }
+}
+
+/// Loads the configuration and builds the clients.
+pub async fn connect(target: &Target, http: SharedHttpClient) -> Result<Clients, SetupError> {
+    let sdk = sdk_config(target, http).await?;
+    Ok(clients(target, &sdk))
+}

@@ -1,0 +1,388 @@
+//! HTTP(S) proxies for the AWS clients.
+//!
+//! The SDK's default client (with `BehaviorVersion::latest()`) honours `HTTP_PROXY`,
+//! `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`. But on a bastion whose credentials come from the
+//! instance metadata service, a proxy without `NO_PROXY=169.254.169.254` sends the IMDS requests
+//! to the proxy, which cannot reach them, and credentials silently fail. So switchyard reads the
+//! same variables itself, adds the metadata addresses to `NO_PROXY` when a proxy is set and they
+//! are missing (and says so), and builds the same client as the SDK's default (rustls with
+//! aws-lc) with that explicit proxy configuration. Passwords in proxy URLs are never logged.
+
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+
+/// Addresses of the instance metadata service (IPv4 and IPv6) and of ECS task credentials.
+pub const METADATA_ADDRESSES: [&str; 3] = ["169.254.169.254", "fd00:ec2::254", "169.254.170.2"];
+
+/// A proxy URL, split so that its password can be kept out of every message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyUrl {
+    /// `scheme://host:port`, without credentials.
+    pub url: String,
+    pub username: Option<String>,
+    password: Option<String>,
+}
+
+impl std::fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl ProxyUrl {
+    /// Parses `http://[user[:pass]@]host[:port][/]`. The error never contains the password.
+    pub fn parse(raw: &str) -> Result<ProxyUrl, String> {
+        let raw = raw.trim();
+        let (scheme, rest) = match raw.split_once("://") {
+            Some((s, r)) => (s.to_ascii_lowercase(), r),
+            None => ("http".to_string(), raw),
+        };
+        if scheme == "socks5" || scheme == "socks5h" || scheme == "socks4" {
+            return Err(format!(
+                "SOCKS proxies are not supported by the AWS SDK ({scheme}://…); use an HTTP proxy"
+            ));
+        }
+        if scheme != "http" && scheme != "https" {
+            return Err(format!("proxy scheme {scheme:?} is not http or https"));
+        }
+        let rest = rest.trim_end_matches('/');
+        let (userinfo, host) = match rest.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, rest),
+        };
+        if host.is_empty() || host.contains('/') {
+            return Err(format!("proxy address {scheme}://{host} has no host:port"));
+        }
+        let (username, password) = match userinfo {
+            Some(u) => match u.split_once(':') {
+                Some((user, pass)) => (Some(percent_decode(user)), Some(percent_decode(pass))),
+                None => (Some(percent_decode(u)), None),
+            },
+            None => (None, None),
+        };
+        Ok(ProxyUrl {
+            url: format!("{scheme}://{host}"),
+            username,
+            password,
+        })
+    }
+
+    /// The URL with the password replaced, for logs, `doctor` and error messages.
+    pub fn redacted(&self) -> String {
+        match (&self.username, &self.password) {
+            (Some(u), Some(_)) => self.url.replacen("://", &format!("://{u}:***@"), 1),
+            (Some(u), None) => self.url.replacen("://", &format!("://{u}@"), 1),
+            _ => self.url.clone(),
+        }
+    }
+
+    /// Where the proxy listens, as `host:port` (port 80 when none is given).
+    pub fn host_port(&self) -> String {
+        let host = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, h)| h);
+        if host
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+            && !host.ends_with(']')
+        {
+            host.to_string()
+        } else {
+            format!("{host}:80")
+        }
+    }
+
+    fn config(
+        &self,
+        make: fn(&str) -> Result<ProxyConfig, String>,
+        no_proxy: &str,
+    ) -> Result<ProxyConfig, String> {
+        let mut config = make(&self.url)?;
+        if let Some(user) = &self.username {
+            config =
+                config.with_basic_auth(user.clone(), self.password.clone().unwrap_or_default());
+        }
+        if !no_proxy.is_empty() {
+            config = config.no_proxy(no_proxy);
+        }
+        Ok(config)
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    crate::sim::api::percent_decode(s)
+}
+
+/// The proxy settings read from the environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// For `http://` endpoints (the emulator, IMDS, ECS credentials).
+    pub http: Option<ProxyUrl>,
+    /// For `https://` endpoints (every AWS API).
+    pub https: Option<ProxyUrl>,
+    /// The bypass rules in effect, including any that switchyard added.
+    pub no_proxy: Vec<String>,
+    /// The metadata addresses switchyard added to `NO_PROXY`.
+    pub added_to_no_proxy: Vec<String>,
+}
+
+impl ProxySettings {
+    /// Reads the proxy variables through `var` (upper case first, then lower case).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ProxySettings, String> {
+        let get = |name: &str| {
+            var(name)
+                .or_else(|| var(&name.to_ascii_lowercase()))
+                .filter(|v| !v.trim().is_empty())
+        };
+        let parse = |name: &str| -> Result<Option<ProxyUrl>, String> {
+            get(name)
+                .map(|v| ProxyUrl::parse(&v).map_err(|e| format!("{name}: {e}")))
+                .transpose()
+        };
+        let all = parse("ALL_PROXY")?;
+        let http = parse("HTTP_PROXY")?.or_else(|| all.clone());
+        let https = parse("HTTPS_PROXY")?.or_else(|| all.clone());
+        let mut no_proxy: Vec<String> = get("NO_PROXY")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut added = Vec::new();
+        if (http.is_some() || https.is_some()) && !no_proxy.iter().any(|r| r == "*") {
+            for addr in METADATA_ADDRESSES {
+                if !no_proxy.iter().any(|r| r == addr) {
+                    no_proxy.push(addr.to_string());
+                    added.push(addr.to_string());
+                }
+            }
+        }
+        Ok(ProxySettings {
+            http,
+            https,
+            no_proxy,
+            added_to_no_proxy: added,
+        })
+    }
+
+    /// Reads the proxy variables of this process.
+    pub fn from_env() -> Result<ProxySettings, String> {
+        ProxySettings::from_vars(|name| std::env::var(name).ok())
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.http.is_some() || self.https.is_some()
+    }
+
+    /// One line for logs and `doctor`, without passwords.
+    pub fn describe(&self) -> String {
+        if !self.is_set() {
+            return "no proxy (HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are not set)".to_string();
+        }
+        let show = |p: &Option<ProxyUrl>| {
+            p.as_ref()
+                .map_or_else(|| "direct".to_string(), ProxyUrl::redacted)
+        };
+        let mut s = format!(
+            "https via {}, http via {}",
+            show(&self.https),
+            show(&self.http)
+        );
+        if !self.no_proxy.is_empty() {
+            s.push_str(&format!("; NO_PROXY={}", self.no_proxy.join(",")));
+        }
+        if !self.added_to_no_proxy.is_empty() {
+            s.push_str(&format!(
+                " (switchyard added {} so that instance and container credentials do not go through the proxy)",
+                self.added_to_no_proxy.join(", ")
+            ));
+        }
+        s
+    }
+
+    fn no_proxy_rules(&self) -> String {
+        self.no_proxy.join(",")
+    }
+
+    /// The HTTP client the AWS clients use: the SDK's default, with these proxy rules.
+    pub fn http_client(&self) -> Result<SharedHttpClient, String> {
+        let no_proxy = self.no_proxy_rules();
+        Ok(match (&self.http, &self.https) {
+            (None, None) => default_client(ProxyConfig::disabled()),
+            (Some(h), Some(s)) if h == s => default_client(h.config(all, &no_proxy)?),
+            (Some(h), None) => default_client(h.config(http, &no_proxy)?),
+            (None, Some(s)) => default_client(s.config(https, &no_proxy)?),
+            (Some(h), Some(s)) => SharedHttpClient::new(ByScheme {
+                http: default_client(h.config(http, &no_proxy)?),
+                https: default_client(s.config(https, &no_proxy)?),
+            }),
+        })
+    }
+}
+
+/// The SDK's default HTTPS client (rustls with aws-lc), with an explicit proxy configuration.
+fn default_client(proxy: ProxyConfig) -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut b = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        b.set_connector_settings(settings.cloned());
+        if let Some(c) = components {
+            b.set_sleep_impl(c.sleep_impl());
+        }
+        b.set_proxy_config(Some(proxy.clone()));
+        b.build()
+    })
+}
+
+fn all(url: &str) -> Result<ProxyConfig, String> {
+    ProxyConfig::all(url).map_err(|e| e.to_string())
+}
+
+fn http(url: &str) -> Result<ProxyConfig, String> {
+    ProxyConfig::http(url).map_err(|e| e.to_string())
+}
+
+fn https(url: &str) -> Result<ProxyConfig, String> {
+    ProxyConfig::https(url).map_err(|e| e.to_string())
+}
+
+/// Sends `https://` requests through one client and the rest through another, for when
+/// HTTP_PROXY and HTTPS_PROXY name different proxies.
+#[derive(Debug)]
+struct ByScheme {
+    http: SharedHttpClient,
+    https: SharedHttpClient,
+}
+
+impl HttpClient for ByScheme {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(SchemeConnector {
+            http: self.http.http_connector(settings, components),
+            https: self.https.http_connector(settings, components),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct SchemeConnector {
+    http: SharedHttpConnector,
+    https: SharedHttpConnector,
+}
+
+impl HttpConnector for SchemeConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        if request.uri().starts_with("https://") {
+            self.https.call(request)
+        } else {
+            self.http.call(request)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn no_proxy_gets_the_metadata_addresses_when_a_proxy_is_set() {
+        let s = ProxySettings::from_vars(vars(&[
+            ("HTTPS_PROXY", "http://squid:3128"),
+            ("NO_PROXY", "localhost"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            s.no_proxy,
+            [
+                "localhost",
+                "169.254.169.254",
+                "fd00:ec2::254",
+                "169.254.170.2"
+            ]
+        );
+        assert_eq!(s.added_to_no_proxy.len(), 3);
+        assert!(
+            s.describe()
+                .contains("switchyard added 169.254.169.254, fd00:ec2::254, 169.254.170.2")
+        );
+    }
+
+    #[test]
+    fn nothing_is_added_when_the_addresses_are_there_or_no_proxy_is_set() {
+        let s = ProxySettings::from_vars(vars(&[
+            ("https_proxy", "http://squid:3128"),
+            ("no_proxy", "169.254.169.254,fd00:ec2::254,169.254.170.2"),
+        ]))
+        .unwrap();
+        assert!(s.added_to_no_proxy.is_empty());
+        let none = ProxySettings::from_vars(vars(&[("NO_PROXY", "x")])).unwrap();
+        assert!(!none.is_set());
+        assert_eq!(none.no_proxy, ["x"]);
+        assert!(none.added_to_no_proxy.is_empty());
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        let s = ProxySettings::from_vars(vars(&[(
+            "ALL_PROXY",
+            "http://ops:s%40cret@proxy.corp:8080/",
+        )]))
+        .unwrap();
+        let p = s.https.clone().unwrap();
+        assert_eq!(p.username.as_deref(), Some("ops"));
+        assert_eq!(p.password.as_deref(), Some("s@cret"));
+        assert_eq!(p.redacted(), "http://ops:***@proxy.corp:8080");
+        assert!(!format!("{s:?}").contains("cret"));
+        assert!(!s.describe().contains("cret"));
+        assert_eq!(p.host_port(), "proxy.corp:8080");
+    }
+
+    #[test]
+    fn bad_proxies_say_what_is_wrong() {
+        let e = ProxySettings::from_vars(vars(&[("HTTPS_PROXY", "socks5://p:1080")])).unwrap_err();
+        assert!(
+            e.starts_with("HTTPS_PROXY: SOCKS proxies are not supported"),
+            "{e}"
+        );
+        let e = ProxySettings::from_vars(vars(&[("HTTP_PROXY", "ftp://p")])).unwrap_err();
+        assert!(e.contains("not http or https"), "{e}");
+        let e = ProxySettings::from_vars(vars(&[("HTTP_PROXY", "http://user:pw@")])).unwrap_err();
+        assert!(!e.contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn clients_build_for_every_combination() {
+        for pairs in [
+            vec![],
+            vec![("HTTP_PROXY", "http://a:1")],
+            vec![("HTTPS_PROXY", "http://a:1")],
+            vec![("HTTP_PROXY", "http://a:1"), ("HTTPS_PROXY", "http://a:1")],
+            vec![("HTTP_PROXY", "http://a:1"), ("HTTPS_PROXY", "http://b:2")],
+        ] {
+            let s = ProxySettings::from_vars(vars(&pairs)).unwrap();
+            assert!(s.http_client().is_ok(), "{pairs:?}");
+        }
+    }
+}

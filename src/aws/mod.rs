@@ -2,4 +2,5 @@
 //! types, and error classification.
 
 pub mod client;
+pub mod dns;
 pub mod proxy;

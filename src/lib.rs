@@ -7,4 +7,5 @@
 
 pub mod aws;
 pub mod cli;
+pub mod poll;
 pub mod sim;

@@ -1,0 +1,3 @@
+//! The scheduler: what to fetch when, per-service rate budgets, backoff, staleness.
+
+pub mod limit;

@@ -9,3 +9,4 @@ pub mod aws;
 pub mod cli;
 pub mod poll;
 pub mod sim;
+pub mod switch;

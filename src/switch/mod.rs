@@ -1,0 +1,3 @@
+//! The maintenance engine: strategies → plan → preflight → execute → verify → fail back.
+
+pub mod journal;

@@ -19,10 +19,14 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("world").required(true).args(["scenario", "sites"])))]
 pub struct SimArgs {
     /// Scenario file (TOML), for example assets/scenarios/alb-cloudfront.toml.
     #[arg(long, value_name = "FILE")]
-    pub scenario: PathBuf,
+    pub scenario: Option<PathBuf>,
+    /// Instead of a scenario file: a generated account of this many sites (for scale tests).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=2000))]
+    pub sites: Option<u16>,
     /// Port to listen on; 0 picks any free port.
     #[arg(long, default_value_t = 0)]
     pub port: u16,

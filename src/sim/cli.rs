@@ -6,7 +6,12 @@ use super::{Scenario, SimOptions, start};
 
 /// Runs the emulator until Ctrl-C. Returns the process exit code.
 pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
-    let scenario = match Scenario::load(&args.scenario) {
+    let loaded = match (&args.scenario, args.sites) {
+        (Some(path), _) => Scenario::load(path),
+        (None, Some(n)) => Ok(super::scenario::generate(usize::from(n))),
+        (None, None) => Err("give --scenario FILE or --sites N".to_string()),
+    };
+    let scenario = match loaded {
         Ok(s) => s,
         Err(e) => {
             eprintln!("switchyard sim: {e}");

@@ -381,6 +381,9 @@ pub struct HealthCheckSpec {
     /// Check this load balancer (by name): its DNS name becomes the checked domain name.
     #[serde(default)]
     pub load_balancer: Option<String>,
+    /// Check this distribution (by name): its domain name becomes the checked domain name.
+    #[serde(default)]
+    pub distribution: Option<String>,
     #[serde(default)]
     pub port: Option<i64>,
     #[serde(default)]
@@ -526,6 +529,7 @@ impl Scenario {
         self.load_alarms(&mut w)?;
         self.load_health_checks(&mut w)?;
         self.load_zones(&mut w)?;
+        w.elb.invalidate();
         w.start_tasks();
         w.step_to(start);
         w.clock = super::world::Clock::new(start, speed, paused);
@@ -995,8 +999,8 @@ impl Scenario {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let fqdn = match &h.load_balancer {
-                Some(lb) => Some(
+            let fqdn = match (&h.load_balancer, &h.distribution) {
+                (Some(lb), _) => Some(
                     w.elb
                         .lbs
                         .iter()
@@ -1006,8 +1010,19 @@ impl Scenario {
                             format!("health check {}: no load balancer named {lb}", h.name)
                         })?,
                 ),
-                None => h.fqdn.clone(),
+                (None, Some(d)) => Some(
+                    self.distributions
+                        .iter()
+                        .position(|x| &x.name == d)
+                        .and_then(|i| w.cf.distributions.get(i))
+                        .map(|x| x.domain_name.clone())
+                        .ok_or_else(|| {
+                            format!("health check {}: no distribution named {d}", h.name)
+                        })?,
+                ),
+                (None, None) => h.fqdn.clone(),
             };
+
             let cfg = HcConfig {
                 kind: h.kind.clone(),
                 ip: h.ip.clone(),
@@ -1212,4 +1227,187 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
         + 1;
     (line, col)
+}
+
+/// A generated account of `sites` sites for scale tests and benchmarks. Each site has an ALB
+/// over two AZs with a target group of two instances and their StatusCheckFailed alarms, a
+/// failover pair whose primary has an HTTPS health check and whose secondary (a CloudFront sorry
+/// page) has one too: 2 health checks and 1 target group per site.
+pub fn generate(sites: usize) -> Scenario {
+    let mut s = Scenario {
+        name: format!("generated-{sites}"),
+        description: format!("{sites} generated sites, each an ALB with a CloudFront sorry page"),
+        account_id: default_account(),
+        region: default_region(),
+        ..Scenario::default()
+    };
+    let mut zone = ZoneSpec {
+        id: "Z0GENERATED00".into(),
+        name: "example.com".into(),
+        private: false,
+        comment: None,
+        records: Vec::new(),
+    };
+    for i in 0..sites {
+        let site = format!("site{i:03}");
+        let ids = [
+            format!("i-0{:08x}{:08x}", i, 1),
+            format!("i-0{:08x}{:08x}", i, 2),
+        ];
+        for (k, id) in ids.iter().enumerate() {
+            s.instances.push(InstanceSpec {
+                id: id.clone(),
+                name: format!("{site}-app-{}", k + 1),
+                az: Some(format!("eu-west-1{}", ['a', 'b'][k])),
+                private_ip: format!("10.{}.{}.{}", 1 + k, i / 250, 10 + i % 250),
+                public_ip: None,
+                state: InstanceState::Running,
+                impaired: false,
+                app: Behaviour::Healthy,
+            });
+            s.alarms.push(AlarmSpec {
+                name: format!("{site}-app-{}-StatusCheckFailed", k + 1),
+                region: None,
+                description: None,
+                namespace: "AWS/EC2".into(),
+                metric: "StatusCheckFailed".into(),
+                dimensions: [("InstanceId".to_string(), id.clone())]
+                    .into_iter()
+                    .collect(),
+                statistic: maximum(),
+                period: 60,
+                evaluation_periods: 2,
+                datapoints_to_alarm: None,
+                threshold: 1.0,
+                comparison: gte(),
+                treat_missing_data: None,
+                actions_enabled: true,
+                alarm_actions: vec![],
+                ok_actions: vec![],
+                insufficient_data_actions: vec![],
+            });
+        }
+        s.target_groups.push(TargetGroupSpec {
+            name: format!("{site}-app"),
+            arn: None,
+            protocol: http(),
+            port: 8080,
+            target_type: instance(),
+            health_check: None,
+            deregistration_delay: 300,
+            targets: ids
+                .iter()
+                .map(|id| TargetSpec {
+                    id: id.clone(),
+                    port: None,
+                    az: None,
+                })
+                .collect(),
+        });
+        s.load_balancers.push(LoadBalancerSpec {
+            name: format!("{site}-alb"),
+            kind: application(),
+            scheme: internet_facing(),
+            azs: Vec::new(),
+            arn: None,
+            dns_name: None,
+            listeners: vec![ListenerSpec {
+                port: 443,
+                protocol: "HTTPS".into(),
+                default_action: ActionSpec {
+                    forward: Some(format!("{site}-app")),
+                    fixed_response: None,
+                },
+                certificate_arn: None,
+                rules: Vec::new(),
+            }],
+        });
+        let host = format!("{site}.example.com");
+        s.distributions.push(DistributionSpec {
+            name: format!("{site}-sorry"),
+            id: None,
+            domain_name: None,
+            aliases: vec![host.clone()],
+            enabled: true,
+            comment: format!("{site} sorry page"),
+            default_root_object: Some("maintenance.html".into()),
+            origins: vec![CfOriginSpec {
+                id: "S3-sorry".into(),
+                domain: format!("{site}-sorry.s3.eu-west-1.amazonaws.com"),
+            }],
+            error_responses: vec![ErrorResponseSpec {
+                error_code: 403,
+                page: "/maintenance.html".into(),
+                response_code: "503".into(),
+                min_ttl: 10,
+            }],
+            certificate_arn: None,
+            price_class: price_class(),
+            config_xml: None,
+            deploying_secs: 0,
+        });
+        for (which, target) in [("primary", "lb"), ("secondary", "cf")] {
+            s.health_checks.push(HealthCheckSpec {
+                name: format!("{site}-{which}"),
+                id: None,
+                kind: "HTTPS".into(),
+                ip: None,
+                fqdn: None,
+                load_balancer: (target == "lb").then(|| format!("{site}-alb")),
+                distribution: (target == "cf").then(|| format!("{site}-sorry")),
+                port: Some(443),
+                path: Some("/health".into()),
+                search_string: None,
+                interval: 30,
+                failure_threshold: 3,
+                inverted: false,
+                disabled: false,
+                regions: Vec::new(),
+                alarm: None,
+                alarm_region: None,
+                insufficient_data: None,
+                children: Vec::new(),
+                health_threshold: None,
+                measure_latency: false,
+                enable_sni: None,
+                tags: BTreeMap::new(),
+            });
+        }
+        zone.records.push(RecordSpec {
+            name: host.clone(),
+            rtype: a(),
+            ttl: None,
+            values: Vec::new(),
+            set_identifier: Some(format!("{site}-primary")),
+            failover: Some("PRIMARY".into()),
+            weight: None,
+            health_check: Some(format!("{site}-primary")),
+            alias: Some(AliasSpec {
+                load_balancer: Some(format!("{site}-alb")),
+                distribution: None,
+                dns_name: None,
+                zone_id: None,
+                evaluate_target_health: false,
+            }),
+        });
+        zone.records.push(RecordSpec {
+            name: host,
+            rtype: a(),
+            ttl: None,
+            values: Vec::new(),
+            set_identifier: Some(format!("{site}-secondary")),
+            failover: Some("SECONDARY".into()),
+            weight: None,
+            health_check: Some(format!("{site}-secondary")),
+            alias: Some(AliasSpec {
+                load_balancer: None,
+                distribution: Some(format!("{site}-sorry")),
+                dns_name: None,
+                zone_id: None,
+                evaluate_target_health: false,
+            }),
+        });
+    }
+    s.hosted_zones.push(zone);
+    s
 }

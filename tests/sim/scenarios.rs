@@ -259,3 +259,27 @@ async fn a_plain_record_answers_its_values() {
         .unwrap();
     assert_eq!(out.response_code(), "NXDOMAIN");
 }
+
+#[tokio::test]
+async fn a_generated_account_of_many_sites_starts_settled() {
+    let mut opts = switchyard::sim::SimOptions::new(switchyard::sim::scenario::generate(20));
+    opts.paused = true;
+    opts.start = Some(crate::common::T0_MS);
+    let sim = switchyard::sim::start(opts).await.unwrap();
+    let (checks, tgs, healthy) = sim.with_world(|w| {
+        let healthy = w
+            .r53
+            .health_checks
+            .iter()
+            .all(|h| w.hc_healthy(&h.id) == Some(true) && h.cfg.fqdn.is_some());
+        (w.r53.health_checks.len(), w.elb.tgs.len(), healthy)
+    });
+    assert_eq!((checks, tgs), (40, 20));
+    assert!(healthy, "every check has a target and is healthy");
+    let r53 = route53(&sim).await;
+    let ips = sim.with_world(|w| w.elb.lbs[7].ips.clone());
+    assert_eq!(
+        answer(&r53, "Z0GENERATED00", "site007.example.com").await,
+        ips
+    );
+}

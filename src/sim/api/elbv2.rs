@@ -32,6 +32,9 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
             ));
         }
     };
+    if !call.operation.starts_with("Describe") {
+        world.elb.invalidate();
+    }
     Ok(Reply::Doc(out))
 }
 
@@ -267,7 +270,7 @@ fn tg_doc(world: &World, tg: &TargetGroup) -> Doc {
     if let Some(m) = &hc.matcher {
         d = d.with("Matcher", Doc::map().with("HttpCode", m.as_str()));
     }
-    d.with("LoadBalancerArns", str_list(&world.elb.lbs_of_tg(&tg.arn)))
+    d.with("LoadBalancerArns", str_list(world.elb.lbs_of_tg(&tg.arn)))
         .with("TargetType", tg.target_type.as_str())
         .with("IpAddressType", "ipv4")
 }
@@ -457,13 +460,7 @@ fn validate_actions(
                             ),
                         ));
                     }
-                    let other_lbs: Vec<String> = world
-                        .elb
-                        .lbs_of_tg(arn)
-                        .into_iter()
-                        .filter(|l| l != &lb.arn)
-                        .collect();
-                    if !other_lbs.is_empty() {
+                    if world.elb.lbs_of_tg(arn).iter().any(|l| l != &lb.arn) {
                         return Err(ApiError::bad(
                             "TargetGroupAssociationLimit",
                             format!(

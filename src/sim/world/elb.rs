@@ -224,6 +224,17 @@ pub struct Elb {
     pub rules: Vec<Rule>,
     pub tgs: Vec<TargetGroup>,
     pub tags: BTreeMap<String, Vec<(String, String)>>,
+    /// Derived lookups, rebuilt after any change to load balancers, listeners or rules
+    /// ([`Elb::invalidate`]): probes and health reads use them thousands of times a second.
+    index: std::sync::OnceLock<Index>,
+}
+
+#[derive(Default)]
+struct Index {
+    associations: Vec<(String, String)>,
+    lbs_of_tg: std::collections::HashMap<String, Vec<String>>,
+    tgs_of_lb: std::collections::HashMap<String, Vec<String>>,
+    lb_by_dns: std::collections::HashMap<String, usize>,
 }
 
 /// The target group ARNs an action forwards to.
@@ -300,9 +311,37 @@ impl Elb {
     pub fn lb_by_dns(&self, dns: &str) -> Option<&LoadBalancer> {
         let dns = dns.trim_end_matches('.').to_ascii_lowercase();
         let dns = dns.strip_prefix("dualstack.").unwrap_or(&dns);
-        self.lbs
-            .iter()
-            .find(|l| l.dns_name.eq_ignore_ascii_case(dns))
+        self.index()
+            .lb_by_dns
+            .get(dns)
+            .and_then(|i| self.lbs.get(*i))
+    }
+
+    /// Drops the derived lookups; call after changing load balancers, listeners or rules.
+    pub fn invalidate(&mut self) {
+        self.index = std::sync::OnceLock::new();
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let associations = self.compute_associations();
+            let mut index = Index {
+                associations: associations.clone(),
+                ..Index::default()
+            };
+            for (lb, tg) in associations {
+                index
+                    .lbs_of_tg
+                    .entry(tg.clone())
+                    .or_default()
+                    .push(lb.clone());
+                index.tgs_of_lb.entry(lb).or_default().push(tg);
+            }
+            for (i, lb) in self.lbs.iter().enumerate() {
+                index.lb_by_dns.insert(lb.dns_name.to_ascii_lowercase(), i);
+            }
+            index
+        })
     }
 
     pub fn listener(&self, arn: &str) -> Option<&Listener> {
@@ -330,6 +369,10 @@ impl Elb {
 
     /// Every (load balancer ARN, target group ARN) pair that a listener or rule forwards along.
     pub fn associations(&self) -> Vec<(String, String)> {
+        self.index().associations.clone()
+    }
+
+    fn compute_associations(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for l in &self.listeners {
             let actions = l.default_actions.iter().chain(
@@ -350,21 +393,19 @@ impl Elb {
     }
 
     /// The load balancers that send traffic to a target group.
-    pub fn lbs_of_tg(&self, tg_arn: &str) -> Vec<String> {
-        self.associations()
-            .into_iter()
-            .filter(|(_, tg)| tg == tg_arn)
-            .map(|(lb, _)| lb)
-            .collect()
+    pub fn lbs_of_tg(&self, tg_arn: &str) -> &[String] {
+        self.index()
+            .lbs_of_tg
+            .get(tg_arn)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The target groups a load balancer sends traffic to.
-    pub fn tgs_of_lb(&self, lb_arn: &str) -> Vec<String> {
-        self.associations()
-            .into_iter()
-            .filter(|(lb, _)| lb == lb_arn)
-            .map(|(_, tg)| tg)
-            .collect()
+    pub fn tgs_of_lb(&self, lb_arn: &str) -> &[String] {
+        self.index()
+            .tgs_of_lb
+            .get(lb_arn)
+            .map_or(&[], Vec::as_slice)
     }
 }
 

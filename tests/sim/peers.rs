@@ -212,3 +212,63 @@ fn the_sim_command_names_a_bad_scenario_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml:5:1: unknown field `size`"), "{err}");
 }
+
+#[path = "../support/moto.rs"]
+mod moto;
+
+/// moto is a second opinion on wire compatibility: the same SDK clients read what boto3 wrote.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rust_clients_read_moto_too() {
+    let Some(moto) = tokio::task::spawn_blocking(moto::Moto::start)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await;
+    let r53 = aws_sdk_route53::Client::new(&conf);
+    let rrs = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(moto.seed_str("zone_id"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        rrs.resource_record_sets()
+            .iter()
+            .any(|r| r.set_identifier() == Some("www-secondary"))
+    );
+    let elb = aws_sdk_elasticloadbalancingv2::Client::from_conf(
+        aws_sdk_elasticloadbalancingv2::config::Builder::from(&conf)
+            .region(aws_config::Region::new("eu-west-1"))
+            .build(),
+    );
+    let listeners = elb
+        .describe_listeners()
+        .listener_arns(moto.seed_str("listener_arn"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listeners.listeners()[0].default_actions()[0].target_group_arn(),
+        Some(moto.seed_str("target_group_arn").as_str())
+    );
+    let cf = aws_sdk_cloudfront::Client::new(&conf);
+    let d = cf
+        .get_distribution()
+        .id(moto.seed_str("distribution_id"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.distribution().unwrap().domain_name(),
+        moto.seed_str("distribution_domain")
+    );
+}

@@ -90,14 +90,14 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> 
             }
         });
         let advice = match guess {
-            Some(g) => format!("did you mean \"{g}\"? "),
+            Some(g) => format!("; did you mean \"{g}\"?"),
             None => String::new(),
         };
         ctx.error(
             &span,
             &t.child("strategy"),
             format!(
-                "unknown strategy {}; {advice}(valid strategies: {all})",
+                "unknown strategy {}{advice} (valid strategies: {all})",
                 quote(name)
             ),
         );

@@ -525,7 +525,7 @@ fn strategy_keys_are_checked_per_strategy() {
         "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-invert-health-check\"\nvalues = [\"1.2.3.4\"]\n"
     ));
     assert!(
-        e.contains("unknown key `values` in site \"shop\".maintenance[0]; `values` is a key of strategy route53-set-record, not of route53-invert-health-check"),
+        e.contains("unknown key `values`; `values` is a key of strategy route53-set-record, not of route53-invert-health-check"),
         "{e}"
     );
     let e = parse_err(&format!(
@@ -675,4 +675,24 @@ fn garbage_never_panics() {
     assert!(parse(&deep_tables, Path::new("g.toml")).is_err());
     let deep_keys = format!("[{}]\n", vec!["k"; 5000].join("."));
     assert!(parse(&deep_keys, Path::new("g.toml")).is_err());
+}
+
+#[test]
+fn integers_in_every_toml_notation() {
+    for (text, want) in [("1_0", 10), ("0x10", 16), ("0o10", 8), ("+7", 7)] {
+        let s = strategies(&format!(
+            "[[site.maintenance]]\nstrategy = \"alb-maintenance-rule\"\nlistener = \"{LISTENER_APP}\"\npriority = {text}\n"
+        ));
+        let Strategy::MaintenanceRule { priority, .. } = &s[0] else {
+            panic!()
+        };
+        assert_eq!(*priority, want, "{text}");
+    }
+    let e = parse_err(&format!(
+        "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-set-record\"\nvalues = [\"192.0.2.1\"]\nttl = 99999999999999999999\n"
+    ));
+    assert!(
+        e.contains("ttl: 99999999999999999999 is out of range"),
+        "{e}"
+    );
 }

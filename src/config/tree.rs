@@ -83,6 +83,8 @@ pub(crate) struct Ctx<'s> {
     line_starts: Vec<usize>,
     /// Problems found so far, in the order found.
     pub problems: Vec<Problem>,
+    /// Keys suggested for unknown keys, by the start of their table's span.
+    suggested: Vec<(usize, String)>,
 }
 
 impl<'s> Ctx<'s> {
@@ -94,6 +96,7 @@ impl<'s> Ctx<'s> {
             text,
             line_starts,
             problems: Vec::new(),
+            suggested: Vec::new(),
         }
     }
 
@@ -160,8 +163,16 @@ impl<'s> Ctx<'s> {
         );
     }
 
-    /// Reports a missing required key, pointing at the table that lacks it.
+    /// Reports a missing required key, pointing at the table that lacks it (unless an unknown key
+    /// of that table was already reported as a likely typo of it).
     pub fn missing(&mut self, t: &Tbl<'_, '_>, key: &str, what: &str) {
+        if self
+            .suggested
+            .iter()
+            .any(|(start, k)| *start == t.span.start && k == key)
+        {
+            return;
+        }
         self.error(
             &t.span,
             &t.path,
@@ -183,13 +194,14 @@ impl<'s> Ctx<'s> {
                 continue;
             }
             let place = if t.path.is_empty() {
-                "at the top level".to_string()
+                " at the top level"
             } else {
-                format!("in {}", t.path)
+                ""
             };
             let advice = if let Some(h) = hint(key) {
                 h
             } else if let Some(s) = super::suggest::closest(key, known) {
+                self.suggested.push((t.span.start, s.to_string()));
                 format!("did you mean `{s}`?")
             } else {
                 format!("known keys: {}", known.join(", "))
@@ -197,7 +209,7 @@ impl<'s> Ctx<'s> {
             self.error(
                 &k.span(),
                 &t.path,
-                format!("unknown key {} {place}; {advice}", show_key(key)),
+                format!("unknown key {}{place}; {advice}", show_key(key)),
             );
         }
     }

@@ -64,8 +64,9 @@ const ALARM_KEYS: &[&str] = &["name", "region"];
 /// The shortest allowed polling interval.
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
 
-const EXAMPLE_SITE: &str =
-    "[[site]] name = \"shop\" zone = \"Z0123456789ABCDEFGHIJ\" record = \"www.example.com\"";
+const NO_SITES: &str = "no sites configured: add a [[site]] table for each site, with at least \
+    `name` (such as \"shop\"), `zone` (the hosted zone ID, such as \"Z0123456789ABCDEFGHIJ\") and \
+    `record` (such as \"www.example.com\"); switchyard.example.toml shows every setting";
 
 /// Validates the whole document and builds the config, or leaves problems in `ctx`.
 pub(crate) fn config(
@@ -96,14 +97,7 @@ pub(crate) fn config(
 
     let sites = match top.get("site") {
         None => {
-            ctx.error(
-                &(0..0),
-                "",
-                format!(
-                    "no sites configured: add a [[site]] table for each site, with at least \
-                     name, zone and record (e.g. {EXAMPLE_SITE})"
-                ),
-            );
+            ctx.error(&(0..0), "", NO_SITES);
             None
         }
         Some(v) => parse_sites(ctx, v, &defaults, &base_dir, env),
@@ -366,13 +360,7 @@ fn parse_sites(
         }
     };
     if arr.is_empty() {
-        ctx.error(
-            &v.span(),
-            "site",
-            format!(
-                "no sites configured: add a [[site]] table for each site (e.g. {EXAMPLE_SITE})"
-            ),
-        );
+        ctx.error(&v.span(), "site", NO_SITES);
         return None;
     }
 

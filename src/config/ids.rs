@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// The longest value quoted in a message before it is shortened.
-const QUOTE_MAX: usize = 100;
+const QUOTE_MAX: usize = 256;
 
 /// Quotes a user-given value for a message: `"value"`, control characters escaped, long values
 /// shortened with `...`.
@@ -1218,6 +1218,6 @@ mod tests {
     fn quoting_escapes_and_shortens() {
         assert_eq!(quote("a\"b\n"), "\"a\\\"b\\n\"");
         let q = quote(&"x".repeat(500));
-        assert!(q.ends_with("\"...") && q.len() < 120);
+        assert!(q.ends_with("\"...") && q.len() < 270);
     }
 }

@@ -425,6 +425,14 @@ fn fixed_response(
     path: &str,
     site: &SiteInfo<'_>,
 ) -> Option<SorryAction> {
+    if !matches!(v.get_ref(), toml::de::DeValue::Table(_)) {
+        ctx.wrong_type(
+            v,
+            path,
+            "a table such as { status = 503, body_file = \"maintenance.html\" } ({} for the sample page)",
+        );
+        return None;
+    }
     let t = ctx.as_table(v, path)?;
     ctx.check_keys(&t, FIXED_RESPONSE_KEYS, &|_| None);
     let status = match ctx.int(&t, "status") {

@@ -7,6 +7,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod config;
 pub mod poll;
 pub mod sim;
 pub mod switch;

@@ -66,9 +66,8 @@ pub fn check_site_name(s: &str) -> Result<(), String> {
 
 /// True for a Route 53 hosted zone ID: `Z` then 1 to 31 upper-case letters or digits.
 pub fn is_zone_id(s: &str) -> bool {
-    let len = s.len();
-    s.starts_with('Z')
-        && (2..=32).contains(&len)
+    // AWS's IDs start with Z; emulators' (moto's) do not, and switchyard must read them too.
+    (1..=32).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
@@ -138,8 +137,8 @@ pub fn check_health_check_id(s: &str) -> Result<(), String> {
 
 /// True for a CloudFront distribution ID: `E` then 7 to 20 upper-case letters or digits.
 pub fn is_distribution_id(s: &str) -> bool {
-    s.starts_with('E')
-        && (8..=21).contains(&s.len())
+    // AWS's IDs start with E; moto's do not.
+    (8..=21).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
@@ -905,10 +904,12 @@ mod tests {
         assert!(is_zone_id("Z0123456789ABCDEFGHIJ"));
         assert!(is_zone_id("Z2FDTNDATAQYW2"));
         assert!(is_zone_id("Z1"));
-        assert!(!is_zone_id("Z"));
+        // moto's zone IDs do not start with Z.
+        assert!(is_zone_id("KXHJQ6EVRCFGL1H1I2GTJ0"));
+        assert!(!is_zone_id(""));
         assert!(!is_zone_id(&format!("Z{}", "A".repeat(32))));
         assert!(!is_zone_id("z0123"));
-        assert!(!is_zone_id("X0123"));
+        assert!(!is_zone_id("Z01-23"));
         let e = check_zone_id("/hostedzone/Z0123456789ABC").unwrap_err();
         assert!(e.contains("write just the ID: \"Z0123456789ABC\""), "{e}");
         let e = check_zone_id("example.com").unwrap_err();
@@ -938,7 +939,10 @@ mod tests {
         assert!(is_distribution_id("E1234567"));
         assert!(!is_distribution_id("E123456"));
         assert!(!is_distribution_id("e2qwruhapomqzl"));
-        assert!(!is_distribution_id("D2QWRUHAPOMQZL"));
+        // moto's distribution IDs do not start with E.
+        assert!(is_distribution_id("H2IN4066GR0QE"));
+        assert!(!is_distribution_id("E2QWRU-HAPOMQZL"));
+
         assert!(
             check_distribution_id("d111111abcdef8.cloudfront.net")
                 .unwrap_err()

@@ -167,3 +167,26 @@ fn locate_explicit_missing_file_is_not_found() {
         "tests/bad-configs/does-not-exist.toml: config file not found (given with --config)"
     );
 }
+
+/// The config of every emulator scenario loads.
+#[test]
+fn every_scenario_config_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/configs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/scenarios")
+            .join(path.file_name().unwrap());
+        assert!(
+            scenario.exists(),
+            "{} has no scenario of the same name",
+            path.display()
+        );
+        if let Err(e) = switchyard::config::load(&path) {
+            panic!("{e}");
+        }
+        n += 1;
+    }
+    assert_eq!(n, 5);
+}

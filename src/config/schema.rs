@@ -189,8 +189,10 @@ pub enum Strategy {
     },
     /// `cloudfront-invalidate`: invalidate paths on the sorry-page distribution.
     Invalidate {
-        /// The distribution ID (the site's unless configured).
-        distribution: String,
+        /// The distribution ID: configured here or on the site, else the one discovered behind
+        /// the record.
+        distribution: Option<String>,
+
         /// Paths, each starting with `/`.
         paths: Vec<String>,
         /// Also invalidate on fail back (so browsers stop getting a cached sorry page).

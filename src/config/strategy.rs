@@ -20,8 +20,7 @@ pub(crate) struct SiteInfo<'a> {
     pub record_type: Option<RecordType>,
     /// The site's distribution, if given and valid.
     pub distribution: Option<&'a str>,
-    /// Whether the site has a `distribution` key at all (valid or not).
-    pub distribution_given: bool,
+
     /// The config file's folder, for `body_file`.
     pub base_dir: &'a Path,
     /// Home folder, for `~/` in `body_file`.
@@ -625,7 +624,9 @@ fn silence_alarms(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>) -> Option<Strategy> {
 }
 
 fn invalidate(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> Option<Strategy> {
-    let distribution = match (t.get("distribution"), site.distribution) {
+    // Neither here nor on the site: the distribution discovered behind the record (the
+    // secondary's alias target); the switch's preflight refuses when there is none.
+    let distribution: Option<Option<String>> = match (t.get("distribution"), site.distribution) {
         (Some(_), _) => {
             let (s, span) = ctx.str(t, "distribution")?;
             checked(
@@ -634,20 +635,12 @@ fn invalidate(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> Option
                 &t.child("distribution"),
                 ids::check_distribution_id(s),
             )
-            .map(|()| s.to_string())
+            .map(|()| Some(s.to_string()))
         }
-        (None, Some(d)) => Some(d.to_string()),
-        (None, None) => {
-            if !site.distribution_given {
-                ctx.error(
-                    &t.span,
-                    &t.path,
-                    "no distribution to invalidate: set `distribution` here or on the site",
-                );
-            }
-            None
-        }
+        (None, Some(d)) => Some(Some(d.to_string())),
+        (None, None) => Some(None),
     };
+
     let paths = match t.get("paths") {
         None => Some(vec!["/maintenance.html".to_string()]),
         Some(v) => {

@@ -263,7 +263,7 @@ strategy = "cloudfront-invalidate"
     assert_eq!(
         s[6],
         Strategy::Invalidate {
-            distribution: "E2QWRUHAPOMQZL".into(),
+            distribution: Some("E2QWRUHAPOMQZL".into()),
             paths: vec!["/maintenance.html".into()],
             on_fail_back: false
         }
@@ -324,7 +324,7 @@ on_fail_back = true
     assert_eq!(
         s[3],
         Strategy::Invalidate {
-            distribution: "E1M7XK2ZQ8VB4N".into(),
+            distribution: Some("E1M7XK2ZQ8VB4N".into()),
             paths: vec!["/*".into()],
             on_fail_back: true
         }
@@ -538,11 +538,17 @@ fn strategy_keys_are_checked_per_strategy() {
 }
 
 #[test]
-fn invalidate_needs_a_distribution() {
-    let e = parse_err(&format!(
+fn invalidate_defaults_to_the_discovered_distribution() {
+    let cfg = parse_ok(&format!(
         "{MINIMAL}[[site.maintenance]]\nstrategy = \"cloudfront-invalidate\"\n"
     ));
-    assert!(e.contains("no distribution to invalidate"), "{e}");
+    assert!(matches!(
+        &cfg.sites[0].maintenance[0],
+        Strategy::Invalidate {
+            distribution: None,
+            ..
+        }
+    ));
 }
 
 #[test]

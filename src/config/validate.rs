@@ -507,7 +507,6 @@ fn parse_site(
     let load_balancers = elb_list(ctx, "load_balancers", ElbKind::LoadBalancer);
     let listeners = elb_list(ctx, "listeners", ElbKind::Listener);
     let target_groups = elb_list(ctx, "target_groups", ElbKind::TargetGroup);
-    let distribution_given = t.get("distribution").is_some();
     let distribution = ctx.str(t, "distribution").and_then(|(s, span)| {
         checked(
             ctx,
@@ -521,7 +520,6 @@ fn parse_site(
     let info = SiteInfo {
         record_type,
         distribution: distribution.as_deref(),
-        distribution_given,
         base_dir,
         env,
     };

@@ -220,6 +220,9 @@ pub struct RuleSpec {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListenerSpec {
+    /// The listener's ARN; made up from the load balancer's when not given.
+    #[serde(default)]
+    pub arn: Option<String>,
     pub port: i64,
     pub protocol: String,
     pub default_action: ActionSpec,
@@ -720,8 +723,10 @@ impl Scenario {
             let ips = azs.iter().map(|_| w.ids.ip()).collect();
             for l in &spec.listeners {
                 let listener_id = w.ids.hex(16);
-                let listener_arn =
-                    arn.replacen(":loadbalancer/", ":listener/", 1) + "/" + &listener_id;
+                let listener_arn = l.arn.clone().unwrap_or_else(|| {
+                    arn.replacen(":loadbalancer/", ":listener/", 1) + "/" + &listener_id
+                });
+
                 let default_action = self.action(
                     w,
                     &l.default_action,
@@ -1312,6 +1317,8 @@ pub fn generate(sites: usize) -> Scenario {
             arn: None,
             dns_name: None,
             listeners: vec![ListenerSpec {
+                arn: None,
+
                 port: 443,
                 protocol: "HTTPS".into(),
                 default_action: ActionSpec {

@@ -1,0 +1,394 @@
+//! Route 53: records, DNS answers, health checks, changes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_route53::Client;
+use aws_sdk_route53::types::{
+    AliasTarget as SdkAlias, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
+    RrType, TagResourceType,
+};
+
+use super::error::err;
+use super::time::odt;
+use crate::model::error::{AwsError, ErrorKind};
+use crate::model::route53::{
+    AliasTarget, AlarmRef, ChangeStatus, CheckerObservation, DnsAnswer, Failover, HealthCheck, HealthCheckKind,
+    HealthCheckTarget, InsufficientDataHealth, PendingChange, RecordSet,
+};
+
+/// The record sets at a name, and the TXT values of a record beside it (the maintenance
+/// journal), read together when one page holds both.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordsAt {
+    pub records: Vec<RecordSet>,
+    /// The values of the TXT record at `beside`, if it exists.
+    pub beside: Option<Vec<String>>,
+}
+
+/// Route 53's listing order: labels reversed, compared byte by byte.
+fn order_key(name: &str) -> Vec<String> {
+    name.trim_end_matches('.').to_ascii_lowercase().split('.').rev().map(str::to_string).collect()
+}
+
+fn fqdn(name: &str) -> String {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    format!("{n}.")
+}
+
+/// Route 53 lists names with some characters escaped as octal (`\052` for `*`); undo it.
+fn unescape(name: &str) -> String {
+    crate::switch::journal::unquote_strings(&format!("\"{}\"", name.replace('"', "\\\"")))
+}
+
+pub fn record_from_sdk(r: &ResourceRecordSet) -> RecordSet {
+    RecordSet {
+        name: unescape(r.name()),
+        rtype: r.r#type().as_str().to_string(),
+        set_identifier: r.set_identifier().map(str::to_string),
+        failover: r.failover().map(|f| match f {
+            ResourceRecordSetFailover::Primary => Failover::Primary,
+            _ => Failover::Secondary,
+        }),
+        weight: r.weight(),
+        ttl: r.ttl().and_then(|t| u64::try_from(t).ok()).map(Duration::from_secs),
+        values: r.resource_records().iter().map(|v| v.value().to_string()).collect(),
+        alias: r.alias_target().map(|a| AliasTarget {
+            hosted_zone_id: a.hosted_zone_id().to_string(),
+            dns_name: a.dns_name().to_string(),
+            evaluate_target_health: a.evaluate_target_health(),
+        }),
+        health_check_id: r.health_check_id().map(str::to_string),
+    }
+}
+
+/// A model record set as the SDK takes it, for UPSERT, CREATE and DELETE.
+pub fn record_to_sdk(r: &RecordSet) -> Result<ResourceRecordSet, AwsError> {
+    let invalid = |what: String| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", what);
+    let mut b = ResourceRecordSet::builder().name(&r.name).r#type(RrType::from(r.rtype.as_str()));
+    if let Some(id) = &r.set_identifier {
+        b = b.set_identifier(id);
+    }
+    if let Some(f) = r.failover {
+        b = b.failover(ResourceRecordSetFailover::from(f.as_str()));
+    }
+    if let Some(w) = r.weight {
+        b = b.weight(w);
+    }
+    if let Some(ttl) = r.ttl {
+        b = b.ttl(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX));
+    }
+    for v in &r.values {
+        b = b.resource_records(ResourceRecord::builder().value(v).build().map_err(|e| invalid(e.to_string()))?);
+    }
+    if let Some(a) = &r.alias {
+        b = b.alias_target(
+            SdkAlias::builder()
+                .hosted_zone_id(&a.hosted_zone_id)
+                .dns_name(&a.dns_name)
+                .evaluate_target_health(a.evaluate_target_health)
+                .build()
+                .map_err(|e| invalid(e.to_string()))?,
+        );
+    }
+    if let Some(hc) = &r.health_check_id {
+        b = b.health_check_id(hc);
+    }
+    b.build().map_err(|e| invalid(e.to_string()))
+}
+
+/// The record sets at `name`, and the TXT record at `beside` if there is one. One call when the
+/// page reaches past `beside` in Route 53's order, two otherwise.
+pub async fn records_at(c: &Client, zone_id: &str, name: &str, beside: &str) -> Result<RecordsAt, AwsError> {
+    let name = fqdn(name);
+    let beside = fqdn(beside);
+    let page = c
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .start_record_name(&name)
+        .max_items(20)
+        .send()
+        .await
+        .map_err(err("route53", "ListResourceRecordSets"))?;
+    let all: Vec<RecordSet> = page.resource_record_sets().iter().map(record_from_sdk).collect();
+    let records: Vec<RecordSet> = all.iter().filter(|r| fqdn(&r.name) == name).cloned().collect();
+    let txt = |rs: &[RecordSet]| rs.iter().find(|r| fqdn(&r.name) == beside && r.rtype == "TXT").map(|r| r.values.clone());
+    if let Some(values) = txt(&all) {
+        return Ok(RecordsAt { records, beside: Some(values) });
+    }
+    let passed = all.last().is_some_and(|r| order_key(&r.name) > order_key(&beside));
+    if passed || !page.is_truncated() {
+        return Ok(RecordsAt { records, beside: None });
+    }
+    let page = c
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .start_record_name(&beside)
+        .start_record_type(RrType::Txt)
+        .max_items(1)
+        .send()
+        .await
+        .map_err(err("route53", "ListResourceRecordSets"))?;
+    let found: Vec<RecordSet> = page.resource_record_sets().iter().map(record_from_sdk).collect();
+    Ok(RecordsAt { records, beside: txt(&found) })
+}
+
+/// The hosted zone ID of a zone name (for `discover --zone example.com`).
+pub async fn zone_id_by_name(c: &Client, zone_name: &str) -> Result<Option<String>, AwsError> {
+    let out = c
+        .list_hosted_zones_by_name()
+        .dns_name(fqdn(zone_name))
+        .max_items(1)
+        .send()
+        .await
+        .map_err(err("route53", "ListHostedZonesByName"))?;
+    Ok(out
+        .hosted_zones()
+        .iter()
+        .find(|z| fqdn(z.name()) == fqdn(zone_name))
+        .map(|z| z.id().trim_start_matches("/hostedzone/").to_string()))
+}
+
+/// The name of a hosted zone.
+pub async fn zone_name(c: &Client, zone_id: &str) -> Result<String, AwsError> {
+    let out = c.get_hosted_zone().id(zone_id).send().await.map_err(err("route53", "GetHostedZone"))?;
+    Ok(out.hosted_zone().map(|z| z.name().to_string()).unwrap_or_default())
+}
+
+/// What Route 53 answers for a name right now.
+pub async fn test_dns_answer(c: &Client, zone_id: &str, name: &str, rtype: &str) -> Result<DnsAnswer, AwsError> {
+    let out = c
+        .test_dns_answer()
+        .hosted_zone_id(zone_id)
+        .record_name(name)
+        .record_type(RrType::from(rtype))
+        .send()
+        .await
+        .map_err(err("route53", "TestDNSAnswer"))?;
+    Ok(DnsAnswer {
+        record_name: out.record_name().to_string(),
+        record_type: out.record_type().as_str().to_string(),
+        values: out.record_data().to_vec(),
+        response_code: out.response_code().to_string(),
+    })
+}
+
+fn health_check_from_sdk(h: &aws_sdk_route53::types::HealthCheck) -> HealthCheck {
+    let cfg = h.health_check_config();
+    let kind = cfg.map_or(HealthCheckKind::Other(String::new()), |c| HealthCheckKind::from_aws(c.r#type().as_str()));
+    HealthCheck {
+        id: h.id().to_string(),
+        name: None,
+        kind,
+        target: HealthCheckTarget {
+            ip_address: cfg.and_then(|c| c.ip_address()).map(str::to_string),
+            fqdn: cfg.and_then(|c| c.fully_qualified_domain_name()).map(str::to_string),
+            port: cfg.and_then(|c| c.port()).and_then(|p| u16::try_from(p).ok()),
+            resource_path: cfg.and_then(|c| c.resource_path()).map(str::to_string),
+            search_string: cfg.and_then(|c| c.search_string()).map(str::to_string),
+        },
+        request_interval: Duration::from_secs(cfg.and_then(|c| c.request_interval()).and_then(|i| u64::try_from(i).ok()).unwrap_or(30)),
+        failure_threshold: cfg.and_then(|c| c.failure_threshold()).and_then(|t| u32::try_from(t).ok()).unwrap_or(3),
+        inverted: cfg.and_then(|c| c.inverted()).unwrap_or(false),
+        disabled: cfg.and_then(|c| c.disabled()).unwrap_or(false),
+        regions: cfg.map(|c| c.regions().iter().map(|r| r.as_str().to_string()).collect()).unwrap_or_default(),
+        alarm: cfg.and_then(|c| c.alarm_identifier()).map(|a| AlarmRef { region: a.region().as_str().to_string(), name: a.name().to_string() }),
+        insufficient_data: cfg.and_then(|c| c.insufficient_data_health_status()).and_then(|s| InsufficientDataHealth::from_aws(s.as_str())),
+        children: cfg.map(|c| c.child_health_checks().to_vec()).unwrap_or_default(),
+        health_threshold: cfg.and_then(|c| c.health_threshold()).and_then(|t| u32::try_from(t).ok()),
+        version: h.health_check_version(),
+        tags: BTreeMap::new(),
+    }
+}
+
+/// Every health check of the account (ListHealthChecks, 100 a page).
+pub async fn health_checks(c: &Client) -> Result<Vec<HealthCheck>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = c
+            .list_health_checks()
+            .set_marker(marker.take())
+            .max_items(100)
+            .send()
+            .await
+            .map_err(err("route53", "ListHealthChecks"))?;
+        out.extend(page.health_checks().iter().map(health_check_from_sdk));
+        match (page.is_truncated(), page.next_marker()) {
+            (true, Some(m)) => marker = Some(m.to_string()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// One health check.
+pub async fn health_check(c: &Client, id: &str) -> Result<HealthCheck, AwsError> {
+    let out = c.get_health_check().health_check_id(id).send().await.map_err(err("route53", "GetHealthCheck"))?;
+    out.health_check()
+        .map(health_check_from_sdk)
+        .ok_or_else(|| AwsError::new(ErrorKind::Service, "route53", "GetHealthCheck", "the answer holds no health check"))
+}
+
+/// The tags of up to 10 health checks per call, with their Name tags applied.
+pub async fn add_tags(c: &Client, checks: &mut [HealthCheck]) -> Result<(), AwsError> {
+    for chunk in checks.chunks_mut(10) {
+        let ids: Vec<String> = chunk.iter().map(|h| h.id.clone()).collect();
+        let out = c
+            .list_tags_for_resources()
+            .resource_type(TagResourceType::Healthcheck)
+            .set_resource_ids(Some(ids))
+            .send()
+            .await
+            .map_err(err("route53", "ListTagsForResources"))?;
+        for set in out.resource_tag_sets() {
+            let Some(hc) = chunk.iter_mut().find(|h| Some(h.id.as_str()) == set.resource_id()) else { continue };
+            hc.tags = set.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+            hc.name = hc.tags.get("Name").cloned();
+        }
+    }
+    Ok(())
+}
+
+fn observations(list: &[aws_sdk_route53::types::HealthCheckObservation]) -> Vec<CheckerObservation> {
+    list.iter()
+        .map(|o| CheckerObservation {
+            region: o.region().map(|r| r.as_str().to_string()).unwrap_or_default(),
+            ip: o.ip_address().unwrap_or_default().to_string(),
+            status: o.status_report().and_then(|s| s.status()).unwrap_or_default().to_string(),
+            checked_at: o.status_report().and_then(|s| s.checked_time()).and_then(odt),
+        })
+        .collect()
+}
+
+/// What each region's checker last saw (rate limited by AWS to 1 a second).
+pub async fn health_check_status(c: &Client, id: &str) -> Result<Vec<CheckerObservation>, AwsError> {
+    let out = c.get_health_check_status().health_check_id(id).send().await.map_err(err("route53", "GetHealthCheckStatus"))?;
+    Ok(observations(out.health_check_observations()))
+}
+
+/// The last failure each region's checker saw.
+pub async fn last_failure_reasons(c: &Client, id: &str) -> Result<Vec<CheckerObservation>, AwsError> {
+    let out = c
+        .get_health_check_last_failure_reason()
+        .health_check_id(id)
+        .send()
+        .await
+        .map_err(err("route53", "GetHealthCheckLastFailureReason"))?;
+    Ok(observations(out.health_check_observations()))
+}
+
+fn change_from_sdk(info: Option<&aws_sdk_route53::types::ChangeInfo>, operation: &'static str) -> Result<PendingChange, AwsError> {
+    let info = info.ok_or_else(|| AwsError::new(ErrorKind::Service, "route53", operation, "the answer holds no change"))?;
+    Ok(PendingChange {
+        id: info.id().trim_start_matches("/change/").to_string(),
+        status: if info.status().as_str() == "INSYNC" { ChangeStatus::Insync } else { ChangeStatus::Pending },
+        submitted_at: odt(info.submitted_at()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    })
+}
+
+/// Whether a change has reached every Route 53 name server.
+pub async fn get_change(c: &Client, id: &str) -> Result<PendingChange, AwsError> {
+    let out = c.get_change().id(id).send().await.map_err(err("route53", "GetChange"))?;
+    change_from_sdk(out.change_info(), "GetChange")
+}
+
+/// What a change does to one record set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordAction {
+    Create,
+    Delete,
+    Upsert,
+}
+
+/// Applies a batch of record changes atomically.
+pub async fn change_records(
+    c: &Client,
+    zone_id: &str,
+    changes: &[(RecordAction, RecordSet)],
+    comment: &str,
+) -> Result<PendingChange, AwsError> {
+    let mut batch = ChangeBatch::builder().comment(comment);
+    for (action, record) in changes {
+        let action = match action {
+            RecordAction::Create => ChangeAction::Create,
+            RecordAction::Delete => ChangeAction::Delete,
+            RecordAction::Upsert => ChangeAction::Upsert,
+        };
+        let change = Change::builder()
+            .action(action)
+            .resource_record_set(record_to_sdk(record)?)
+            .build()
+            .map_err(|e| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", e.to_string()))?;
+        batch = batch.changes(change);
+    }
+    let batch = batch.build().map_err(|e| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", e.to_string()))?;
+    let out = c
+        .change_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .change_batch(batch)
+        .send()
+        .await
+        .map_err(err("route53", "ChangeResourceRecordSets"))?;
+    change_from_sdk(out.change_info(), "ChangeResourceRecordSets")
+}
+
+/// Sets a health check's Inverted flag, if its version is still `version`.
+pub async fn set_inverted(c: &Client, id: &str, version: i64, inverted: bool) -> Result<HealthCheck, AwsError> {
+    let out = c
+        .update_health_check()
+        .health_check_id(id)
+        .health_check_version(version)
+        .inverted(inverted)
+        .send()
+        .await
+        .map_err(err("route53", "UpdateHealthCheck"))?;
+    out.health_check()
+        .map(health_check_from_sdk)
+        .ok_or_else(|| AwsError::new(ErrorKind::Service, "route53", "UpdateHealthCheck", "the answer holds no health check"))
+}
+
+/// Adds (or with `value` None, removes) a tag on a health check.
+pub async fn tag_health_check(c: &Client, id: &str, key: &str, value: Option<&str>) -> Result<(), AwsError> {
+    let mut req = c.change_tags_for_resource().resource_type(TagResourceType::Healthcheck).resource_id(id);
+    req = match value {
+        Some(v) => req.add_tags(aws_sdk_route53::types::Tag::builder().key(key).value(v).build()),
+        None => req.remove_tag_keys(key),
+    };
+    req.send().await.map_err(err("route53", "ChangeTagsForResource"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route53_order_reverses_labels() {
+        assert!(order_key("_switchyard.www.example.com") > order_key("www.example.com"));
+        assert!(order_key("a.www.example.com") > order_key("_switchyard.www.example.com"));
+        assert!(order_key("xyz.example.com") > order_key("_switchyard.www.example.com"));
+        assert!(order_key("abc.example.com") < order_key("_switchyard.www.example.com"));
+
+    }
+
+    #[test]
+    fn escaped_names_read_plainly() {
+        assert_eq!(unescape("\\052.example.com."), "*.example.com.");
+    }
+
+    #[test]
+    fn records_convert_both_ways() {
+        let r = RecordSet {
+            name: "www.example.com.".into(),
+            rtype: "A".into(),
+            set_identifier: Some("p".into()),
+            failover: Some(Failover::Primary),
+            weight: None,
+            ttl: None,
+            values: vec![],
+            alias: Some(AliasTarget { hosted_zone_id: "Z32O12XQLNTSW2".into(), dns_name: "x.elb.amazonaws.com.".into(), evaluate_target_health: true }),
+            health_check_id: Some("abc".into()),
+        };
+        assert_eq!(record_from_sdk(&record_to_sdk(&r).unwrap()), r);
+    }
+}

@@ -6,4 +6,5 @@
 //! `report` present state, and `sim` is the built-in AWS emulator.
 
 pub mod cli;
+pub mod model;
 pub mod sim;

@@ -8,6 +8,7 @@
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod model;
 pub mod poll;
 pub mod sim;
 pub mod switch;

@@ -1,0 +1,584 @@
+//! Events: what changed between two polls of a site, and what the operator did. One event is one
+//! line of the console's timeline and one JSON line of the event log.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::alarm_texts::alarm_reason;
+use super::cloudfront::{DistributionStatus, InvalidationStatus};
+use super::cloudwatch::AlarmState;
+use super::elb::{Listener, TargetHealth, TargetState};
+use super::health::{Health, check_health};
+use super::maintenance::MaintenancePhase;
+use super::obs::{human_span, span};
+use super::route53::ChangeStatus;
+use super::site::SiteObservations;
+use super::verdict::{Served, Verdict, VerdictKind};
+
+/// Something that happened to a site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// When it was observed (or done).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The site's name.
+    pub site: String,
+    /// What happened, as data.
+    pub kind: EventKind,
+    /// What happened, in one line for the operator.
+    pub message: String,
+}
+
+impl Event {
+    /// The event as one line of JSON (no newline).
+    pub fn to_json_line(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    /// An event for something the operator did, with a message built from it.
+    pub fn action(
+        at: OffsetDateTime,
+        site: impl Into<String>,
+        action: OperatorAction,
+        outcome: ActionOutcome,
+        by: Option<String>,
+        detail: Option<String>,
+    ) -> Event {
+        let what = match &action {
+            OperatorAction::MaintenanceOn { reason: Some(r) } => format!("maintenance on ({r})"),
+            OperatorAction::MaintenanceOn { reason: None } => "maintenance on".to_string(),
+            OperatorAction::FailBack => "fail back".to_string(),
+            OperatorAction::Step {
+                index,
+                total,
+                description,
+            } => format!("step {index}/{total} ({description})"),
+            OperatorAction::Aborted => "switch aborted".to_string(),
+        };
+        let mut message = format!("{what} {}", outcome.as_str());
+        if let Some(by) = &by {
+            message.push_str(&format!(" by {by}"));
+        }
+        if let Some(detail) = &detail {
+            message.push_str(&format!(": {detail}"));
+        }
+        Event {
+            at,
+            site: site.into(),
+            kind: EventKind::Action {
+                action,
+                outcome,
+                by,
+                detail,
+            },
+            message,
+        }
+    }
+}
+
+/// What the operator did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum OperatorAction {
+    /// Put the site into maintenance.
+    MaintenanceOn {
+        /// Why, as typed.
+        reason: Option<String>,
+    },
+    /// Fail the site back to the app.
+    FailBack,
+    /// One step of a plan.
+    Step {
+        /// 1-based.
+        index: usize,
+        /// Steps in the plan.
+        total: usize,
+        /// What the step does, e.g. `invert health check 3f1c9a2e…`.
+        description: String,
+    },
+    /// The operator (or a failed step) stopped the switch.
+    Aborted,
+}
+
+/// How an action went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionOutcome {
+    /// Begun.
+    Started,
+    /// Done.
+    Succeeded,
+    /// Failed.
+    Failed,
+    /// Not needed or not done.
+    Skipped,
+}
+
+impl ActionOutcome {
+    /// `started`, `succeeded`, `failed`, `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionOutcome::Started => "started",
+            ActionOutcome::Succeeded => "succeeded",
+            ActionOutcome::Failed => "failed",
+            ActionOutcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// What happened, as data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The verdict changed.
+    VerdictChanged {
+        /// Before.
+        from: VerdictKind,
+        /// After.
+        to: VerdictKind,
+    },
+    /// A health check's health as Route 53 routes on it changed.
+    HealthCheckFlipped {
+        /// The health check ID.
+        id: String,
+        /// Healthy now.
+        healthy: bool,
+    },
+    /// An alarm changed state.
+    AlarmStateChanged {
+        /// The alarm's region.
+        region: String,
+        /// The alarm's name.
+        name: String,
+        /// Before.
+        from: AlarmState,
+        /// After.
+        to: AlarmState,
+    },
+    /// A target's health changed, or it was registered (`from` None) or deregistered (`to` None).
+    TargetHealthChanged {
+        /// The target group ARN.
+        target_group_arn: String,
+        /// The target ID.
+        target: String,
+        /// The target's port.
+        port: Option<u16>,
+        /// Before.
+        from: Option<TargetState>,
+        /// After.
+        to: Option<TargetState>,
+        /// The reason code now, e.g. `Target.Timeout`.
+        reason: Option<String>,
+    },
+    /// Route 53 now answers another record (or a plain record's values moved).
+    DnsAnswerChanged {
+        /// Before.
+        from: Served,
+        /// After.
+        to: Served,
+        /// The values answered now.
+        values: Vec<String>,
+    },
+    /// A listener's default action changed (app ↔ sorry).
+    ListenerActionChanged {
+        /// The listener ARN.
+        listener_arn: String,
+        /// The old default action, described.
+        from: String,
+        /// The new default action, described.
+        to: String,
+        /// Whether it serves the sorry page now.
+        sorry: bool,
+    },
+    /// A distribution finished deploying.
+    DistributionDeployed {
+        /// The distribution ID.
+        id: String,
+    },
+    /// An invalidation completed.
+    InvalidationCompleted {
+        /// The distribution ID.
+        distribution_id: String,
+        /// The invalidation ID.
+        id: String,
+    },
+    /// A Route 53 change went INSYNC.
+    ChangeInsync {
+        /// The change ID.
+        id: String,
+    },
+    /// A maintenance marker appeared.
+    MaintenanceMarkerAppeared {
+        /// Who forced it.
+        by: String,
+        /// Its phase.
+        phase: MaintenancePhase,
+    },
+    /// The maintenance marker's phase changed.
+    MaintenancePhaseChanged {
+        /// Before.
+        from: MaintenancePhase,
+        /// After.
+        to: MaintenancePhase,
+    },
+    /// The maintenance marker disappeared.
+    MaintenanceMarkerRemoved,
+    /// Fetching a piece started failing.
+    FetchFailing {
+        /// What, e.g. `status of health check 3f1c9a2e…`.
+        what: String,
+        /// The error summary.
+        error: String,
+    },
+    /// Fetching a piece works again.
+    FetchRecovered {
+        /// What.
+        what: String,
+    },
+    /// Something the operator did (built by the switch engine, not by [`diff`]).
+    Action {
+        /// The action.
+        action: OperatorAction,
+        /// How it went.
+        outcome: ActionOutcome,
+        /// The caller ARN.
+        by: Option<String>,
+        /// Details, e.g. the error.
+        detail: Option<String>,
+    },
+}
+
+/// What changed between two snapshots of a site, most important first.
+pub fn diff(
+    prev: &SiteObservations,
+    prev_verdict: &Verdict,
+    next: &SiteObservations,
+    next_verdict: &Verdict,
+    at: OffsetDateTime,
+) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut push = |kind: EventKind, message: String| {
+        out.push(Event {
+            at,
+            site: next.name.clone(),
+            kind,
+            message,
+        })
+    };
+
+    if prev_verdict.kind != next_verdict.kind {
+        let why = next_verdict
+            .reasons
+            .first()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        push(
+            EventKind::VerdictChanged {
+                from: prev_verdict.kind,
+                to: next_verdict.kind,
+            },
+            format!(
+                "{} → {}{why}",
+                prev_verdict.kind.label(),
+                next_verdict.kind.label()
+            ),
+        );
+    }
+
+    // The DNS answer.
+    if let (Some(a), Some(b)) = (prev.dns_answer.get(), next.dns_answer.get()) {
+        let known = |v: &Verdict| v.served != Served::Unknown && !v.served_inferred;
+        let switched = known(prev_verdict)
+            && known(next_verdict)
+            && prev_verdict.served != next_verdict.served;
+        let plain_moved = next_verdict.served == Served::Plain
+            && next.plain().is_some_and(|r| r.alias.is_none())
+            && sorted(&a.values) != sorted(&b.values);
+        if switched || plain_moved {
+            let message = if switched {
+                format!(
+                    "Route 53 now answers the {} (was the {}): {}",
+                    next_verdict.served.as_str(),
+                    prev_verdict.served.as_str(),
+                    b.values.join(", ")
+                )
+            } else {
+                format!(
+                    "Route 53 now answers {} (was {})",
+                    b.values.join(", "),
+                    a.values.join(", ")
+                )
+            };
+            push(
+                EventKind::DnsAnswerChanged {
+                    from: prev_verdict.served,
+                    to: next_verdict.served,
+                    values: b.values.clone(),
+                },
+                message,
+            );
+        }
+    }
+
+    // Health checks as Route 53 routes on them.
+    for id in next.health_checks.keys() {
+        if !prev.health_checks.contains_key(id) {
+            continue;
+        }
+        let before = check_health(prev, id, at, Duration::MAX);
+        let after = check_health(next, id, at, Duration::MAX);
+        if before.health != after.health
+            && before.health != Health::Unknown
+            && after.health != Health::Unknown
+        {
+            push(
+                EventKind::HealthCheckFlipped {
+                    id: id.clone(),
+                    healthy: after.health == Health::Healthy,
+                },
+                format!(
+                    "health check {} became {}: {}",
+                    after.label,
+                    after.health.as_str(),
+                    after.why
+                ),
+            );
+        }
+    }
+
+    // Alarms.
+    for b in &next.alarms {
+        let Some(after) = b.alarm.get() else { continue };
+        let Some(before) = prev.alarm(&b.alarm_ref).and_then(|a| a.alarm.get()) else {
+            continue;
+        };
+        if before.state != after.state {
+            push(
+                EventKind::AlarmStateChanged {
+                    region: after.region.clone(),
+                    name: after.name.clone(),
+                    from: before.state,
+                    to: after.state,
+                },
+                format!("{} (was {})", alarm_reason(after), before.state.as_str()),
+            );
+        }
+    }
+
+    // Targets.
+    for (arn, f) in &next.target_health {
+        let (Some(after), Some(before)) =
+            (f.get(), prev.target_health.get(arn).and_then(|p| p.get()))
+        else {
+            continue;
+        };
+        let tg = next.target_group_label(arn);
+        let index = |ts: &Vec<TargetHealth>| -> BTreeMap<(String, Option<u16>), TargetHealth> {
+            ts.iter()
+                .map(|t| ((t.id.clone(), t.port), t.clone()))
+                .collect()
+        };
+        let (before, after) = (index(before), index(after));
+        let keys: std::collections::BTreeSet<_> =
+            before.keys().chain(after.keys()).cloned().collect();
+        for key in keys {
+            let (b, a) = (before.get(&key), after.get(&key));
+            if b.map(|t| &t.state) == a.map(|t| &t.state) {
+                continue;
+            }
+            let label = a.or(b).map(|t| t.label()).unwrap_or_default();
+            let message = match (b, a) {
+                (Some(b), Some(a)) => format!(
+                    "target {label} of {tg}: {} → {}",
+                    b.state,
+                    a.describe_state()
+                ),
+                (None, Some(a)) => {
+                    format!("target {label} registered in {tg}: {}", a.describe_state())
+                }
+                (Some(b), None) => format!("target {label} left {tg} (was {})", b.state),
+                (None, None) => continue,
+            };
+            push(
+                EventKind::TargetHealthChanged {
+                    target_group_arn: arn.clone(),
+                    target: key.0.clone(),
+                    port: key.1,
+                    from: b.map(|t| t.state.clone()),
+                    to: a.map(|t| t.state.clone()),
+                    reason: a.and_then(|t| t.reason.clone()),
+                },
+                message,
+            );
+        }
+    }
+
+    // Listener default actions.
+    let prev_listeners: BTreeMap<&str, &Listener> = prev
+        .all_listeners()
+        .into_iter()
+        .map(|l| (l.arn.as_str(), l))
+        .collect();
+    for l in next.all_listeners() {
+        let Some(before) = prev_listeners.get(l.arn.as_str()) else {
+            continue;
+        };
+        if before.default_actions == l.default_actions {
+            continue;
+        }
+        let describe = |site: &SiteObservations, l: &Listener| {
+            l.default_action()
+                .map(|a| {
+                    let tgs = a.target_group_arns();
+                    if tgs.is_empty() {
+                        a.describe()
+                    } else {
+                        let names: Vec<String> =
+                            tgs.iter().map(|t| site.target_group_label(t)).collect();
+                        format!("forward to {}", names.join(", "))
+                    }
+                })
+                .unwrap_or_else(|| "no action".to_string())
+        };
+        let (from, to) = (describe(prev, before), describe(next, l));
+        let sorry = l.default_action().is_some_and(|a| next.is_sorry_action(a));
+        let lb = next
+            .load_balancer(&l.lb_arn)
+            .map(|lb| format!("{} {}", lb.kind_label(), lb.name))
+            .unwrap_or_else(|| l.lb_arn.clone());
+        let role = if sorry { " (sorry page)" } else { "" };
+        push(
+            EventKind::ListenerActionChanged {
+                listener_arn: l.arn.clone(),
+                from: from.clone(),
+                to: to.clone(),
+                sorry,
+            },
+            format!("listener {} of {lb}: {from} → {to}{role}", l.label()),
+        );
+    }
+
+    // The distribution and its invalidations.
+    if let (Some(pd), Some(nd)) = (&prev.distribution, &next.distribution) {
+        if let (Some(b), Some(a)) = (pd.distribution.get(), nd.distribution.get()) {
+            if b.status == DistributionStatus::InProgress
+                && a.status == DistributionStatus::Deployed
+            {
+                push(
+                    EventKind::DistributionDeployed { id: a.id.clone() },
+                    format!("distribution {} finished deploying", a.id),
+                );
+            }
+        }
+        if let (Some(b), Some(a)) = (pd.invalidations.get(), nd.invalidations.get()) {
+            for inv in a
+                .iter()
+                .filter(|i| i.status == InvalidationStatus::Completed)
+            {
+                let was_running = b
+                    .iter()
+                    .any(|p| p.id == inv.id && p.status != InvalidationStatus::Completed);
+                if was_running {
+                    push(
+                        EventKind::InvalidationCompleted {
+                            distribution_id: nd.id.clone(),
+                            id: inv.id.clone(),
+                        },
+                        format!(
+                            "invalidation {} of distribution {} completed",
+                            inv.id, nd.id
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    // Route 53 changes.
+    for (id, f) in &next.changes {
+        let Some(after) = f.get() else { continue };
+        let Some(before) = prev.changes.get(id).and_then(|p| p.get()) else {
+            continue;
+        };
+        if before.status == ChangeStatus::Pending && after.status == ChangeStatus::Insync {
+            push(
+                EventKind::ChangeInsync { id: id.clone() },
+                format!(
+                    "Route 53 change {id} is INSYNC ({} after submission)",
+                    human_span(span(after.submitted_at, at))
+                ),
+            );
+        }
+    }
+
+    // The maintenance marker.
+    if let (Some(b), Some(a)) = (prev.maintenance.get(), next.maintenance.get()) {
+        match (b, a) {
+            (None, Some(m)) => push(
+                EventKind::MaintenanceMarkerAppeared {
+                    by: m.by.clone(),
+                    phase: m.phase,
+                },
+                format!(
+                    "maintenance marker appeared: {} by {}{}",
+                    m.phase.as_str(),
+                    m.by,
+                    m.reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ),
+            ),
+            (Some(_), None) => push(
+                EventKind::MaintenanceMarkerRemoved,
+                "maintenance marker removed".to_string(),
+            ),
+            (Some(b), Some(a)) if b.phase != a.phase => push(
+                EventKind::MaintenancePhaseChanged {
+                    from: b.phase,
+                    to: a.phase,
+                },
+                format!("maintenance {} → {}", b.phase.as_str(), a.phase.as_str()),
+            ),
+            _ => {}
+        }
+    }
+
+    // Fetches failing and recovering.
+    let before: BTreeMap<String, Option<String>> = prev
+        .fetch_states()
+        .into_iter()
+        .map(|s| (s.key, s.failing))
+        .collect();
+    for state in next.fetch_states() {
+        let Some(was_failing) = before.get(&state.key) else {
+            continue;
+        };
+        match (was_failing, &state.failing) {
+            (None, Some(error)) => push(
+                EventKind::FetchFailing {
+                    what: state.what.clone(),
+                    error: error.clone(),
+                },
+                format!("{}: fetch failing: {error}", state.what),
+            ),
+            (Some(_), None) => push(
+                EventKind::FetchRecovered {
+                    what: state.what.clone(),
+                },
+                format!("{}: fetch works again", state.what),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn sorted(values: &[String]) -> Vec<String> {
+    let mut v = values.to_vec();
+    v.sort();
+    v
+}

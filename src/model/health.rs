@@ -1,0 +1,650 @@
+//! Health as Route 53 routes on it: of one health check, and of one record set.
+//!
+//! Encodes AWS's rules: a disabled check is healthy; an endpoint is healthy when more than 18% of
+//! checkers report success; `Inverted` flips the result; a CLOUDWATCH_METRIC check follows its
+//! alarm (INSUFFICIENT_DATA per InsufficientDataHealthStatus); a CALCULATED check needs
+//! HealthThreshold healthy children; an alias with Evaluate Target Health to an ALB/NLB needs a
+//! healthy target in every target group of the load balancer.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::cloudwatch::AlarmState;
+use super::obs::{Fetched, human_span};
+use super::route53::{HealthCheckKind, HealthCheckStatus, InsufficientDataHealth, RecordSet};
+use super::site::SiteObservations;
+
+/// A health as Route 53 sees it for routing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Route 53 answers with this record.
+    Healthy,
+    /// Route 53 avoids this record.
+    Unhealthy,
+    /// switchyard cannot tell (data missing, stale, or not observable).
+    Unknown,
+}
+
+impl Health {
+    fn from_bool(healthy: bool) -> Health {
+        if healthy {
+            Health::Healthy
+        } else {
+            Health::Unhealthy
+        }
+    }
+
+    /// `healthy`, `unhealthy` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Unhealthy => "unhealthy",
+            Health::Unknown => "unknown",
+        }
+    }
+
+    fn inverted(self) -> Health {
+        match self {
+            Health::Healthy => Health::Unhealthy,
+            Health::Unhealthy => Health::Healthy,
+            Health::Unknown => Health::Unknown,
+        }
+    }
+
+    /// Both must be healthy (Unhealthy wins over Unknown).
+    fn and(self, other: Health) -> Health {
+        match (self, other) {
+            (Health::Unhealthy, _) | (_, Health::Unhealthy) => Health::Unhealthy,
+            (Health::Unknown, _) | (_, Health::Unknown) => Health::Unknown,
+            _ => Health::Healthy,
+        }
+    }
+}
+
+/// What an assessment relied on: data that was missing or stale, notes about failing fetches,
+/// and the age of the oldest piece used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Needed data that was missing, failed without data, or too old, each with how old.
+    pub missing: Vec<String>,
+    /// Notes: data used although its latest fetch failed, and similar.
+    pub notes: Vec<String>,
+    /// The age of the oldest piece used.
+    pub oldest: Option<Duration>,
+}
+
+impl Evidence {
+    fn use_age(&mut self, age: Duration) {
+        self.oldest = Some(self.oldest.map_or(age, |o| o.max(age)));
+    }
+
+    /// The value of `f` if it is usable (present and not older than `stale_after`); otherwise
+    /// records why in `missing`. A failing fetch with usable data adds a note.
+    pub(crate) fn read<'a, T>(
+        &mut self,
+        what: &str,
+        f: &'a Fetched<T>,
+        now: OffsetDateTime,
+        stale_after: Duration,
+    ) -> Option<&'a T> {
+        let error = f.error.as_ref().map(|e| e.error.summary());
+        match (&f.value, f.age(now)) {
+            (Some(value), Some(age)) if age <= stale_after => {
+                self.use_age(age);
+                if let Some(error) = error {
+                    self.notes.push(format!(
+                        "{what}: latest fetch failed ({error}); using data from {} ago",
+                        human_span(age)
+                    ));
+                }
+                Some(value)
+            }
+            (Some(_), Some(age)) => {
+                let mut s = format!(
+                    "{what}: data is {} old (stale after {})",
+                    human_span(age),
+                    human_span(stale_after)
+                );
+                if let Some(error) = error {
+                    s.push_str(&format!("; latest fetch failed: {error}"));
+                }
+                self.missing.push(s);
+                None
+            }
+            _ => {
+                self.missing.push(match error {
+                    Some(error) => format!("{what}: {error}"),
+                    None => format!("{what}: not fetched yet"),
+                });
+                None
+            }
+        }
+    }
+
+    /// Like [`Evidence::read`] but optional: an unusable value is skipped silently.
+    pub(crate) fn peek<'a, T>(
+        &mut self,
+        what: &str,
+        f: &'a Fetched<T>,
+        now: OffsetDateTime,
+        stale_after: Duration,
+    ) -> Option<&'a T> {
+        let mut scratch = Evidence::default();
+        let value = scratch.read(what, f, now, stale_after)?;
+        self.absorb(scratch, true);
+        Some(value)
+    }
+
+    /// Takes over another assessment's evidence; its missing data counts as missing here if
+    /// `essential`, else it becomes notes.
+    pub(crate) fn absorb(&mut self, other: Evidence, essential: bool) {
+        if essential {
+            self.missing.extend(other.missing);
+        } else {
+            self.notes.extend(other.missing);
+        }
+        self.notes.extend(other.notes);
+        if let Some(age) = other.oldest {
+            self.use_age(age);
+        }
+    }
+}
+
+/// Checker observations counted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckerCount {
+    /// Checkers whose latest observation is a success.
+    pub success: usize,
+    /// All checkers with an observation.
+    pub total: usize,
+    /// The most common failure among the others, briefly (`HTTP 503`).
+    pub failure: Option<String>,
+}
+
+impl CheckerCount {
+    /// More than 18% report success (before inversion).
+    pub fn healthy(&self) -> bool {
+        self.success * 100 > self.total * 18
+    }
+
+    /// The fewest successes that still count as healthy: 2 of 8, 1 of 3.
+    pub fn min_success(&self) -> usize {
+        self.total * 18 / 100 + 1
+    }
+
+    /// `0 of 8 checkers report success (HTTP 503)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} of {} checkers report success", self.success, self.total);
+        if let Some(f) = &self.failure {
+            s.push_str(&format!(" ({f})"));
+        }
+        s
+    }
+}
+
+/// The health of one Route 53 health check as Route 53 routes on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckHealth {
+    /// The health check ID.
+    pub id: String,
+    /// `name (3f1c9a2e…)` or `3f1c9a2e…`.
+    pub label: String,
+    /// The final health (disabled and inversion applied).
+    pub health: Health,
+    /// The health before inversion (equal to `health` if not inverted).
+    pub raw: Health,
+    /// Why, e.g. `0 of 8 checkers report success (HTTP 503)` or `alarm app-1 in ALARM`.
+    pub why: String,
+    /// The checker count, for endpoint checks observed per checker.
+    pub checkers: Option<CheckerCount>,
+    /// Whether the check is disabled.
+    pub disabled: bool,
+    /// Whether the check is inverted.
+    pub inverted: bool,
+    /// Worst-case time for this health to change, named: `health check 30 s x 3`.
+    pub flip: Option<(String, Duration)>,
+    /// What this assessment relied on.
+    pub evidence: Evidence,
+}
+
+/// How the health of one record set's alias target (Evaluate Target Health) was judged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetVerdict {
+    /// The health of the alias target.
+    pub health: Health,
+    /// Why, e.g. `ALB app-alb: target group app-tg has 0 of 2 targets healthy`.
+    pub why: String,
+    /// Worst-case time for target health to change, named.
+    pub flip: Option<(String, Duration)>,
+}
+
+/// The health of one record set as Route 53 routes on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordHealth {
+    /// Healthy when its health check (if any) and its alias target (with ETH) are healthy.
+    pub health: Health,
+    /// Whether Route 53 evaluates the record's health at all (health check or ETH).
+    pub evaluated: bool,
+    /// Its health check's health.
+    pub check: Option<CheckHealth>,
+    /// Its alias target's health (Evaluate Target Health).
+    pub target: Option<TargetVerdict>,
+    /// What this assessment relied on.
+    pub evidence: Evidence,
+}
+
+impl RecordHealth {
+    /// The explanations, health check first: `health check x unhealthy: ...`.
+    pub fn explain(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.check {
+            out.push(format!(
+                "health check {} {}: {}",
+                c.label,
+                c.health.as_str(),
+                c.why
+            ));
+        }
+        if let Some(t) = &self.target {
+            out.push(format!("target health {}: {}", t.health.as_str(), t.why));
+        }
+        if out.is_empty() {
+            out.push("no health check and no evaluate target health: always healthy".into());
+        }
+        out
+    }
+
+    /// The worst-case time for this record's health to change, named.
+    pub fn flip(&self) -> Option<(String, Duration)> {
+        let a = self.check.as_ref().and_then(|c| c.flip.clone());
+        let b = self.target.as_ref().and_then(|t| t.flip.clone());
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The health of health check `id` as Route 53 routes on it, from the site's observations.
+pub fn check_health(
+    site: &SiteObservations,
+    id: &str,
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> CheckHealth {
+    check_health_at(site, id, now, stale_after, 0)
+}
+
+fn check_health_at(
+    site: &SiteObservations,
+    id: &str,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    depth: u8,
+) -> CheckHealth {
+    let mut ev = Evidence::default();
+    let label = site.health_check_label(id);
+    let mut out = CheckHealth {
+        id: id.to_string(),
+        label: label.clone(),
+        health: Health::Unknown,
+        raw: Health::Unknown,
+        why: String::new(),
+        checkers: None,
+        disabled: false,
+        inverted: false,
+        flip: None,
+        evidence: Evidence::default(),
+    };
+    let Some(obs) = site.health_checks.get(id) else {
+        ev.missing
+            .push(format!("health check {label}: not observed"));
+        out.why = "not observed".into();
+        out.evidence = ev;
+        return out;
+    };
+    let Some(hc) = ev.read(
+        &format!("health check {label}"),
+        &obs.config,
+        now,
+        stale_after,
+    ) else {
+        out.why = "configuration unknown".into();
+        out.evidence = ev;
+        return out;
+    };
+    out.disabled = hc.disabled;
+    out.inverted = hc.inverted;
+    if hc.disabled {
+        out.health = Health::Healthy;
+        out.raw = Health::Healthy;
+        out.why = "disabled, and Route 53 treats a disabled health check as healthy".into();
+        out.evidence = ev;
+        return out;
+    }
+    let status_what = format!("status of health check {label}");
+    // The CloudWatch metric is Route 53's own final status: use it whenever it is fresh.
+    let metric = match ev.peek(&status_what, &obs.status, now, stale_after) {
+        Some(HealthCheckStatus::Metric {
+            healthy,
+            percent_healthy,
+            ..
+        }) => Some((*healthy, *percent_healthy)),
+        _ => None,
+    };
+    if let Some((healthy, percent)) = metric {
+        out.health = Health::from_bool(healthy);
+        out.raw = if hc.inverted {
+            out.health.inverted()
+        } else {
+            out.health
+        };
+        out.why = match percent {
+            Some(p) => format!(
+                "Route 53 reports it {} (CloudWatch HealthCheckStatus; {p:.0}% of checkers healthy)",
+                out.health.as_str()
+            ),
+            None => format!(
+                "Route 53 reports it {} (CloudWatch HealthCheckStatus)",
+                out.health.as_str()
+            ),
+        };
+        out.flip = hc
+            .worst_case_flip()
+            .map(|d| (flip_name(hc.request_interval, hc.failure_threshold), d));
+        out.evidence = ev;
+        return out;
+    }
+    let (raw, why) = match &hc.kind {
+        HealthCheckKind::CloudWatchMetric => {
+            let Some(alarm_ref) = &hc.alarm else {
+                ev.missing
+                    .push(format!("health check {label}: names no alarm"));
+                out.evidence = ev;
+                return out;
+            };
+            let alarm = site.alarm(alarm_ref).and_then(|a| {
+                ev.read(
+                    &format!("alarm {} ({})", alarm_ref.name, alarm_ref.region),
+                    &a.alarm,
+                    now,
+                    stale_after,
+                )
+            });
+            if site.alarm(alarm_ref).is_none() {
+                ev.missing.push(format!(
+                    "alarm {} ({}): not observed",
+                    alarm_ref.name, alarm_ref.region
+                ));
+            }
+            match alarm {
+                None => (Health::Unknown, format!("alarm {} unknown", alarm_ref.name)),
+                Some(alarm) => {
+                    out.flip = Some((
+                        format!(
+                            "alarm evaluation {} x {}",
+                            human_span(alarm.period),
+                            alarm.evaluation_periods.max(1)
+                        ),
+                        alarm.worst_case_evaluation(),
+                    ));
+                    match alarm.state {
+                        AlarmState::Ok => (Health::Healthy, format!("alarm {} OK", alarm.name)),
+                        AlarmState::Alarm => {
+                            (Health::Unhealthy, format!("alarm {} in ALARM", alarm.name))
+                        }
+                        AlarmState::InsufficientData => {
+                            let stopped = if alarm.watches_status_check() {
+                                " (a stopped instance sends no StatusCheckFailed data)"
+                            } else {
+                                ""
+                            };
+                            let base =
+                                format!("alarm {} has INSUFFICIENT_DATA{stopped}", alarm.name);
+                            match hc.insufficient_data {
+                                Some(InsufficientDataHealth::Healthy) => (
+                                    Health::Healthy,
+                                    format!("{base}, which this check treats as healthy"),
+                                ),
+                                Some(InsufficientDataHealth::Unhealthy) => (
+                                    Health::Unhealthy,
+                                    format!("{base}, which this check treats as unhealthy"),
+                                ),
+                                _ => (
+                                    Health::Unknown,
+                                    format!(
+                                        "{base}; the check keeps its last known status, which \
+                                         switchyard cannot see"
+                                    ),
+                                ),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        HealthCheckKind::Calculated => {
+            if depth >= 4 {
+                ev.missing
+                    .push(format!("health check {label}: nested too deeply"));
+                (Health::Unknown, "nested too deeply".into())
+            } else {
+                let children: Vec<CheckHealth> = hc
+                    .children
+                    .iter()
+                    .map(|c| check_health_at(site, c, now, stale_after, depth + 1))
+                    .collect();
+                let healthy = children
+                    .iter()
+                    .filter(|c| c.health == Health::Healthy)
+                    .count();
+                let unknown = children
+                    .iter()
+                    .filter(|c| c.health == Health::Unknown)
+                    .count();
+                let needed = hc.health_threshold.unwrap_or(0) as usize;
+                let health = if healthy >= needed {
+                    Health::Healthy
+                } else if healthy + unknown < needed {
+                    Health::Unhealthy
+                } else {
+                    Health::Unknown
+                };
+                for child in children {
+                    ev.absorb(child.evidence, health == Health::Unknown);
+                }
+                (
+                    health,
+                    format!(
+                        "{healthy} of {} child health checks healthy (needs {needed})",
+                        hc.children.len()
+                    ),
+                )
+            }
+        }
+        HealthCheckKind::RecoveryControl => (
+            Health::Unknown,
+            "follows a routing control, whose state switchyard does not observe".into(),
+        ),
+        _ => {
+            out.flip = hc
+                .worst_case_flip()
+                .map(|d| (flip_name(hc.request_interval, hc.failure_threshold), d));
+            match ev.read(&status_what, &obs.status, now, stale_after) {
+                Some(HealthCheckStatus::Checkers { observations }) if observations.is_empty() => {
+                    ev.missing
+                        .push(format!("{status_what}: no checker observations yet"));
+                    (Health::Unknown, "no checker observations yet".into())
+                }
+                Some(HealthCheckStatus::Checkers { observations }) => {
+                    let success = observations.iter().filter(|o| o.healthy()).count();
+                    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
+                    for o in observations.iter().filter(|o| !o.healthy()) {
+                        *failures.entry(o.brief()).or_default() += 1;
+                    }
+                    let failure = failures.into_iter().max_by_key(|(_, n)| *n).map(|(f, _)| f);
+                    let count = CheckerCount {
+                        success,
+                        total: observations.len(),
+                        failure,
+                    };
+                    let why = count.describe();
+                    let health = Health::from_bool(count.healthy());
+                    out.checkers = Some(count);
+                    (health, why)
+                }
+                // A metric status was handled above; here it is stale or missing.
+                _ => (Health::Unknown, "status unknown".into()),
+            }
+        }
+    };
+    out.raw = raw;
+    out.health = if hc.inverted { raw.inverted() } else { raw };
+    out.why = if hc.inverted && raw != Health::Unknown {
+        format!(
+            "{why}; inverted, so Route 53 treats it as {}",
+            out.health.as_str()
+        )
+    } else {
+        why
+    };
+    out.evidence = ev;
+    out
+}
+
+fn flip_name(interval: Duration, threshold: u32) -> String {
+    format!(
+        "health check {} x {}",
+        human_span(interval),
+        threshold.max(1)
+    )
+}
+
+/// The health of a record set as Route 53 routes on it: its health check (if any) and, for an
+/// alias with Evaluate Target Health to a load balancer, a healthy target in every target group.
+pub fn record_health(
+    site: &SiteObservations,
+    record: &RecordSet,
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> RecordHealth {
+    let mut ev = Evidence::default();
+    let check = record.health_check_id.as_ref().map(|id| {
+        let mut c = check_health(site, id, now, stale_after);
+        ev.absorb(std::mem::take(&mut c.evidence), true);
+        c
+    });
+    let target = match &record.alias {
+        Some(alias) if alias.evaluate_target_health && !alias.is_cloudfront() => Some(
+            target_health(site, &alias.dns_name, now, stale_after, &mut ev),
+        ),
+        _ => None,
+    };
+    let health = check
+        .as_ref()
+        .map_or(Health::Healthy, |c| c.health)
+        .and(target.as_ref().map_or(Health::Healthy, |t| t.health));
+    RecordHealth {
+        health,
+        evaluated: record.is_health_evaluated(),
+        check,
+        target,
+        evidence: ev,
+    }
+}
+
+fn target_health(
+    site: &SiteObservations,
+    dns_name: &str,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+) -> TargetVerdict {
+    let unknown = |why: String| TargetVerdict {
+        health: Health::Unknown,
+        why,
+        flip: None,
+    };
+    let Some(lbs) = ev.read("load balancers", &site.load_balancers, now, stale_after) else {
+        return unknown("load balancers unknown".into());
+    };
+    let Some(lb) = lbs.iter().find(|lb| lb.has_dns_name(dns_name)) else {
+        let what = format!("alias target {dns_name}: not among the observed load balancers");
+        ev.missing.push(what.clone());
+        return unknown(what);
+    };
+    let Some(tgs) = ev.read("target groups", &site.target_groups, now, stale_after) else {
+        return unknown("target groups unknown".into());
+    };
+    let lb_label = format!("{} {}", lb.kind_label(), lb.name);
+    let tgs: Vec<_> = tgs
+        .iter()
+        .filter(|tg| tg.load_balancer_arns.iter().any(|a| a == &lb.arn))
+        .collect();
+    if tgs.is_empty() {
+        return TargetVerdict {
+            health: Health::Unhealthy,
+            why: format!("{lb_label} routes to no target group"),
+            flip: None,
+        };
+    }
+    let never = Fetched::default();
+    let mut failing = Vec::new();
+    let mut fine = Vec::new();
+    let mut health = Health::Healthy;
+    let mut flip: Option<(String, Duration)> = None;
+    for tg in tgs {
+        let what = format!("target health of {}", tg.name);
+        let targets = site.target_health.get(&tg.arn).unwrap_or(&never);
+        let Some(targets) = ev.read(&what, targets, now, stale_after) else {
+            health = health.and(Health::Unknown);
+            continue;
+        };
+        let healthy = targets
+            .iter()
+            .filter(|t| t.state == super::elb::TargetState::Healthy)
+            .count();
+        let ok = healthy >= tg.minimum_healthy_targets();
+        let hc = &tg.health_check;
+        let (span, name) = if ok {
+            (hc.worst_case_unhealthy(), hc.unhealthy_threshold)
+        } else {
+            (hc.worst_case_healthy(), hc.healthy_threshold)
+        };
+        if flip.as_ref().is_none_or(|(_, d)| span > *d) {
+            flip = Some((
+                format!(
+                    "target health checks {} x {}",
+                    human_span(hc.interval),
+                    name.max(1)
+                ),
+                span,
+            ));
+        }
+        let text = if targets.is_empty() {
+            format!("target group {} has no registered targets", tg.name)
+        } else {
+            format!(
+                "target group {} has {healthy} of {} targets healthy",
+                tg.name,
+                targets.len()
+            )
+        };
+        if ok {
+            fine.push(text);
+        } else {
+            health = Health::Unhealthy;
+            failing.push(text);
+        }
+    }
+    let why = if failing.is_empty() {
+        format!("{lb_label}: {}", fine.join(", "))
+    } else {
+        format!("{lb_label}: {}", failing.join(", "))
+    };
+    TargetVerdict { health, why, flip }
+}

@@ -1,0 +1,213 @@
+//! Observations with freshness: a value as last fetched, when, and the latest failure.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::error::AwsError;
+
+/// A fetch that failed, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchError {
+    /// What went wrong.
+    pub error: AwsError,
+    /// When the failed call was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// One observed piece of AWS state: the last good value, when it was fetched, and the error of
+/// the latest attempt if that failed. A failure keeps the last good value, so that a panel can
+/// show old data together with the error. `Default` is "never fetched".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fetched<T> {
+    /// The last value fetched successfully.
+    pub value: Option<T>,
+    /// When `value` was fetched.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub fetched_at: Option<OffsetDateTime>,
+    /// The latest attempt's failure; `None` once a fetch succeeds again.
+    pub error: Option<FetchError>,
+}
+
+impl<T> Default for Fetched<T> {
+    fn default() -> Self {
+        Fetched {
+            value: None,
+            fetched_at: None,
+            error: None,
+        }
+    }
+}
+
+impl<T> Fetched<T> {
+    /// A successful fetch of `value` at `at`.
+    pub fn ok(value: T, at: OffsetDateTime) -> Self {
+        Fetched {
+            value: Some(value),
+            fetched_at: Some(at),
+            error: None,
+        }
+    }
+
+    /// This observation after a failed fetch at `at`: the last good value and its time stay.
+    /// `Fetched::default().failed(..)` is a piece that has never been fetched successfully.
+    #[must_use]
+    pub fn failed(mut self, error: AwsError, at: OffsetDateTime) -> Self {
+        self.error = Some(FetchError { error, at });
+        self
+    }
+
+    /// Records a successful fetch in place (clears the error).
+    pub fn set_ok(&mut self, value: T, at: OffsetDateTime) {
+        *self = Fetched::ok(value, at);
+    }
+
+    /// Records a failed fetch in place (keeps the last good value).
+    pub fn set_failed(&mut self, error: AwsError, at: OffsetDateTime) {
+        self.error = Some(FetchError { error, at });
+    }
+
+    /// The last good value, if any.
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref()
+    }
+
+    /// How old the last good value is at `now` (zero if `fetched_at` is in the future);
+    /// `None` if nothing was ever fetched.
+    pub fn age(&self, now: OffsetDateTime) -> Option<Duration> {
+        self.fetched_at.map(|at| span(at, now))
+    }
+
+    /// Whether the value is missing or older than `max_age` at `now`.
+    pub fn is_stale(&self, now: OffsetDateTime, max_age: Duration) -> bool {
+        match (&self.value, self.age(now)) {
+            (Some(_), Some(age)) => age > max_age,
+            _ => true,
+        }
+    }
+
+    /// Whether the latest attempt failed.
+    pub fn is_failing(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Whether nothing was ever fetched successfully and nothing was tried either.
+    pub fn is_never_fetched(&self) -> bool {
+        self.value.is_none() && self.error.is_none()
+    }
+
+    /// The same observation with the value transformed (time and error unchanged).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
+        Fetched {
+            value: self.value.map(f),
+            fetched_at: self.fetched_at,
+            error: self.error,
+        }
+    }
+
+    /// The same observation borrowing its value.
+    pub fn as_ref(&self) -> Fetched<&T> {
+        Fetched {
+            value: self.value.as_ref(),
+            fetched_at: self.fetched_at,
+            error: self.error.clone(),
+        }
+    }
+}
+
+/// A span the way an operator reads it: `0 s`, `45 s`, `5 min 12 s`, `2 h 3 min`, `3 d 4 h`.
+/// Sub-second parts are dropped.
+pub fn human_span(d: Duration) -> String {
+    let s = d.as_secs();
+    let (days, hours, mins, secs) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => format!("{secs} s"),
+        (0, 0, _) if secs == 0 => format!("{mins} min"),
+        (0, 0, _) => format!("{mins} min {secs} s"),
+        (0, _, 0) => format!("{hours} h"),
+        (0, _, _) => format!("{hours} h {mins} min"),
+        (_, 0, _) => format!("{days} d"),
+        _ => format!("{days} d {hours} h"),
+    }
+}
+
+/// The span from `from` to `to`, zero if `to` is earlier.
+pub(crate) fn span(from: OffsetDateTime, to: OffsetDateTime) -> Duration {
+    Duration::try_from(to - from).unwrap_or(Duration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::model::error::ErrorKind;
+
+    #[test]
+    fn a_failure_keeps_the_last_good_value() {
+        let t0 = datetime!(2026-03-01 02:00:00 UTC);
+        let t1 = datetime!(2026-03-01 02:01:30 UTC);
+        let err = AwsError::new(
+            ErrorKind::Network,
+            "route53",
+            "GetHealthCheckStatus",
+            "timeout",
+        );
+        let f = Fetched::ok(vec![1, 2], t0).failed(err.clone(), t1);
+        assert_eq!(f.get(), Some(&vec![1, 2]));
+        assert_eq!(f.fetched_at, Some(t0));
+        assert_eq!(f.age(t1), Some(Duration::from_secs(90)));
+        assert!(f.is_failing());
+        assert!(f.is_stale(t1, Duration::from_secs(60)));
+        assert!(!f.is_stale(t1, Duration::from_secs(90)));
+        let mut g = f.clone();
+        g.set_ok(vec![3], t1);
+        assert!(!g.is_failing());
+        assert_eq!(g.age(t1), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn never_fetched_is_stale_and_has_no_age() {
+        let now = datetime!(2026-03-01 02:00:00 UTC);
+        let f: Fetched<u8> = Fetched::default();
+        assert!(f.is_never_fetched());
+        assert_eq!(f.age(now), None);
+        assert!(f.is_stale(now, Duration::from_secs(3600)));
+        let err = AwsError::new(ErrorKind::AccessDenied, "sts", "GetCallerIdentity", "no");
+        let f = f.failed(err, now);
+        assert!(!f.is_never_fetched());
+        assert!(f.is_stale(now, Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn spans_read_like_an_operator_says_them() {
+        assert_eq!(human_span(Duration::from_millis(900)), "0 s");
+        assert_eq!(human_span(Duration::from_secs(45)), "45 s");
+        assert_eq!(human_span(Duration::from_secs(120)), "2 min");
+        assert_eq!(human_span(Duration::from_secs(312)), "5 min 12 s");
+        assert_eq!(human_span(Duration::from_secs(7200)), "2 h");
+        assert_eq!(human_span(Duration::from_secs(7380)), "2 h 3 min");
+        assert_eq!(
+            human_span(Duration::from_secs(86_400 * 3 + 3600 * 4)),
+            "3 d 4 h"
+        );
+    }
+
+    #[test]
+    fn fetched_round_trips_through_json() {
+        let t0 = datetime!(2026-03-01 02:00:00.25 UTC);
+        let err = AwsError::new(
+            ErrorKind::Throttled,
+            "elbv2",
+            "DescribeTargetHealth",
+            "Rate",
+        );
+        let f = Fetched::ok("x".to_string(), t0).failed(err, t0);
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(json.contains("2026-03-01T02:00:00.25Z"), "{json}");
+        let back: Fetched<String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, f);
+    }
+}

@@ -1,0 +1,474 @@
+//! Everything observed for one site, each piece with its own freshness.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::cloudfront::{Distribution, Invalidation};
+use super::cloudwatch::{Alarm, MetricSeries};
+use super::elb::{
+    ActionKind, Listener, ListenerAction, LoadBalancer, Rule, TargetGroup, TargetHealth,
+};
+use super::maintenance::MaintenanceMarker;
+use super::obs::Fetched;
+use super::route53::{
+    AlarmRef, AliasTarget, ChangeStatus, CheckerObservation, DnsAnswer, Failover, HealthCheck,
+    HealthCheckStatus, PendingChange, RecordSet, normalize_dns_name, short_id,
+};
+
+/// What is observed of one Route 53 health check.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheckObservations {
+    /// Its configuration (GetHealthCheck).
+    pub config: Fetched<HealthCheck>,
+    /// Its status: per-checker observations or the CloudWatch metric.
+    pub status: Fetched<HealthCheckStatus>,
+    /// The last failure each checker saw (GetHealthCheckLastFailureReason).
+    pub last_failures: Fetched<Vec<CheckerObservation>>,
+}
+
+/// What is observed of one CloudWatch alarm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlarmObservations {
+    /// Which alarm (region and name).
+    pub alarm_ref: AlarmRef,
+    /// The alarm and its state.
+    pub alarm: Fetched<Alarm>,
+    /// Recent datapoints of its metric, for a sparkline.
+    pub series: Fetched<Vec<MetricSeries>>,
+}
+
+/// What is observed of the site's CloudFront distribution (the sorry page).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DistributionObservations {
+    /// The distribution ID from the config.
+    pub id: String,
+    /// The distribution.
+    pub distribution: Fetched<Distribution>,
+    /// Recent invalidations, newest first.
+    pub invalidations: Fetched<Vec<Invalidation>>,
+}
+
+/// How the site's name is answered, from its record sets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RecordLayout<'a> {
+    /// A failover pair (either half may be missing).
+    Failover {
+        /// The PRIMARY record set.
+        primary: Option<&'a RecordSet>,
+        /// The SECONDARY record set.
+        secondary: Option<&'a RecordSet>,
+    },
+    /// One plain record (simple routing).
+    Plain(&'a RecordSet),
+    /// No record of the site's name and type.
+    Missing,
+    /// Record sets with another routing policy (weighted, latency, ...), not understood here.
+    Unsupported,
+}
+
+/// Everything observed for one site: the configured identity of the site plus each observed piece
+/// in a [`Fetched`]. The poller fills it; the verdict, the UI and the switch engine read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteObservations {
+    /// The site's name in the config, e.g. `www`.
+    pub name: String,
+    /// The hosted zone ID of the site's record.
+    pub zone_id: String,
+    /// The public name, e.g. `www.example.com.`.
+    pub record_name: String,
+    /// The record type, usually `A`.
+    pub record_type: String,
+    /// Whether the config protects the site (extra confirmation before switching).
+    pub protected: bool,
+    /// ARNs of target groups the config names as serving the sorry page (a listener forwarding
+    /// only to these shows maintenance).
+    pub sorry_target_groups: Vec<String>,
+    /// The record sets at the site's name (all types; the failover pair or the plain record).
+    pub records: Fetched<Vec<RecordSet>>,
+    /// What Route 53 answers for the name right now (TestDNSAnswer).
+    pub dns_answer: Fetched<DnsAnswer>,
+    /// The addresses alias targets resolve to, by normalised DNS name (see
+    /// [`normalize_dns_name`]): tells which record an answer's addresses belong to.
+    pub alias_addresses: BTreeMap<String, Fetched<Vec<String>>>,
+    /// Health checks by ID (those of the records and their children).
+    pub health_checks: BTreeMap<String, HealthCheckObservations>,
+    /// The alarms of the site (bound to health checks, or named in the config).
+    pub alarms: Vec<AlarmObservations>,
+    /// The load balancers behind the site.
+    pub load_balancers: Fetched<Vec<LoadBalancer>>,
+    /// Listeners by load balancer ARN.
+    pub listeners: BTreeMap<String, Fetched<Vec<Listener>>>,
+    /// Rules by listener ARN.
+    pub rules: BTreeMap<String, Fetched<Vec<Rule>>>,
+    /// The target groups of those load balancers (and the sorry target groups).
+    pub target_groups: Fetched<Vec<TargetGroup>>,
+    /// Target health by target group ARN.
+    pub target_health: BTreeMap<String, Fetched<Vec<TargetHealth>>>,
+    /// The sorry page's distribution, if the site has one.
+    pub distribution: Option<DistributionObservations>,
+    /// Route 53 changes submitted for the site, by change ID.
+    pub changes: BTreeMap<String, Fetched<PendingChange>>,
+    /// switchyard's maintenance marker: `Some(None)` once read and absent.
+    pub maintenance: Fetched<Option<MaintenanceMarker>>,
+}
+
+/// Whether one observed piece is failing, for "fetch started failing / recovered" events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchState {
+    /// A stable key, e.g. `health_check_status:3f1c...`.
+    pub key: String,
+    /// What it is in words, e.g. `status of health check 3f1c9a2e…`.
+    pub what: String,
+    /// The latest failure's summary, if the latest attempt failed.
+    pub failing: Option<String>,
+    /// When it was last fetched successfully.
+    pub fetched_at: Option<OffsetDateTime>,
+}
+
+impl SiteObservations {
+    /// A site with nothing fetched yet.
+    pub fn new(
+        name: impl Into<String>,
+        zone_id: impl Into<String>,
+        record_name: impl Into<String>,
+        record_type: impl Into<String>,
+    ) -> SiteObservations {
+        SiteObservations {
+            name: name.into(),
+            zone_id: zone_id.into(),
+            record_name: record_name.into(),
+            record_type: record_type.into(),
+            protected: false,
+            sorry_target_groups: Vec::new(),
+            records: Fetched::default(),
+            dns_answer: Fetched::default(),
+            alias_addresses: BTreeMap::new(),
+            health_checks: BTreeMap::new(),
+            alarms: Vec::new(),
+            load_balancers: Fetched::default(),
+            listeners: BTreeMap::new(),
+            rules: BTreeMap::new(),
+            target_groups: Fetched::default(),
+            target_health: BTreeMap::new(),
+            distribution: None,
+            changes: BTreeMap::new(),
+            maintenance: Fetched::default(),
+        }
+    }
+
+    /// The record sets of the site's name and type (empty if not fetched).
+    pub fn site_records(&self) -> Vec<&RecordSet> {
+        self.records
+            .get()
+            .map(|all| {
+                all.iter()
+                    .filter(|r| {
+                        r.is_named(&self.record_name)
+                            && r.rtype.eq_ignore_ascii_case(&self.record_type)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How the name is answered: a failover pair, a plain record, nothing, or unsupported.
+    pub fn layout(&self) -> RecordLayout<'_> {
+        let records = self.site_records();
+        if records.is_empty() {
+            return RecordLayout::Missing;
+        }
+        if records.iter().any(|r| r.failover.is_some()) {
+            if records.iter().any(|r| r.failover.is_none()) {
+                return RecordLayout::Unsupported;
+            }
+            let find = |f| records.iter().copied().find(|r| r.failover == Some(f));
+            return RecordLayout::Failover {
+                primary: find(Failover::Primary),
+                secondary: find(Failover::Secondary),
+            };
+        }
+        match records.as_slice() {
+            [only] if only.set_identifier.is_none() => RecordLayout::Plain(only),
+            _ => RecordLayout::Unsupported,
+        }
+    }
+
+    /// The PRIMARY record set.
+    pub fn primary(&self) -> Option<&RecordSet> {
+        match self.layout() {
+            RecordLayout::Failover { primary, .. } => primary,
+            _ => None,
+        }
+    }
+
+    /// The SECONDARY record set.
+    pub fn secondary(&self) -> Option<&RecordSet> {
+        match self.layout() {
+            RecordLayout::Failover { secondary, .. } => secondary,
+            _ => None,
+        }
+    }
+
+    /// The plain record set (no failover pair).
+    pub fn plain(&self) -> Option<&RecordSet> {
+        match self.layout() {
+            RecordLayout::Plain(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The health checks that matter for routing: those of the site's records and, for
+    /// CALCULATED checks, their children (recursively), in order of appearance.
+    pub fn relevant_health_check_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        let mut queue: Vec<String> = self
+            .site_records()
+            .iter()
+            .filter_map(|r| r.health_check_id.clone())
+            .collect();
+        queue.reverse();
+        while let Some(id) = queue.pop() {
+            if ids.contains(&id) {
+                continue;
+            }
+            if let Some(hc) = self.health_checks.get(&id).and_then(|o| o.config.get()) {
+                queue.extend(hc.children.iter().rev().cloned());
+            }
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// The configuration of a health check, if fetched.
+    pub fn health_check(&self, id: &str) -> Option<&HealthCheck> {
+        self.health_checks.get(id).and_then(|o| o.config.get())
+    }
+
+    /// How the operator knows a health check: its Name tag and short ID, or the short ID.
+    pub fn health_check_label(&self, id: &str) -> String {
+        self.health_check(id)
+            .map(|hc| hc.label())
+            .unwrap_or_else(|| short_id(id))
+    }
+
+    /// The observations of an alarm.
+    pub fn alarm(&self, alarm_ref: &AlarmRef) -> Option<&AlarmObservations> {
+        self.alarms.iter().find(|a| &a.alarm_ref == alarm_ref)
+    }
+
+    /// The observed load balancer an alias points at.
+    pub fn load_balancer_for_alias(&self, alias: &AliasTarget) -> Option<&LoadBalancer> {
+        self.load_balancers
+            .get()?
+            .iter()
+            .find(|lb| lb.has_dns_name(&alias.dns_name))
+    }
+
+    /// A load balancer by ARN.
+    pub fn load_balancer(&self, arn: &str) -> Option<&LoadBalancer> {
+        self.load_balancers.get()?.iter().find(|lb| lb.arn == arn)
+    }
+
+    /// A target group by ARN.
+    pub fn target_group(&self, arn: &str) -> Option<&TargetGroup> {
+        self.target_groups.get()?.iter().find(|tg| tg.arn == arn)
+    }
+
+    /// The target groups a load balancer routes to.
+    pub fn target_groups_of(&self, lb_arn: &str) -> Vec<&TargetGroup> {
+        self.target_groups
+            .get()
+            .map(|tgs| {
+                tgs.iter()
+                    .filter(|tg| tg.load_balancer_arns.iter().any(|a| a == lb_arn))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A target group's name, or its name from the ARN.
+    pub fn target_group_label(&self, arn: &str) -> String {
+        self.target_group(arn)
+            .map(|tg| tg.name.clone())
+            .unwrap_or_else(|| super::elb::target_group_name(arn))
+    }
+
+    /// Every observed listener (of every load balancer), in ARN order.
+    pub fn all_listeners(&self) -> Vec<&Listener> {
+        self.listeners
+            .values()
+            .filter_map(|f| f.get())
+            .flatten()
+            .collect()
+    }
+
+    /// Whether an action serves the sorry page: it forwards only to the configured sorry target
+    /// groups, or it is a fixed response with a 5xx status (an app's 404 default is not).
+    pub fn is_sorry_action(&self, action: &ListenerAction) -> bool {
+        match action.kind {
+            ActionKind::Forward => {
+                let arns = action.target_group_arns();
+                !arns.is_empty()
+                    && arns
+                        .iter()
+                        .all(|a| self.sorry_target_groups.iter().any(|s| s == a))
+            }
+            ActionKind::FixedResponse => action
+                .fixed_status()
+                .is_some_and(|c| (500..600).contains(&c)),
+            _ => false,
+        }
+    }
+
+    /// The listeners whose default action serves the sorry page.
+    pub fn listeners_serving_sorry(&self) -> Vec<&Listener> {
+        self.all_listeners()
+            .into_iter()
+            .filter(|l| l.default_action().is_some_and(|a| self.is_sorry_action(a)))
+            .collect()
+    }
+
+    /// The maintenance marker, if read and present.
+    pub fn marker(&self) -> Option<&MaintenanceMarker> {
+        self.maintenance.get().and_then(|m| m.as_ref())
+    }
+
+    /// Changes still PENDING.
+    pub fn pending_changes(&self) -> Vec<&PendingChange> {
+        self.changes
+            .values()
+            .filter_map(|f| f.get())
+            .filter(|c| c.status == ChangeStatus::Pending)
+            .collect()
+    }
+
+    /// The distribution, if fetched.
+    pub fn sorry_distribution(&self) -> Option<&Distribution> {
+        self.distribution
+            .as_ref()
+            .and_then(|d| d.distribution.get())
+    }
+
+    /// The resolved addresses of an alias target's DNS name.
+    pub fn alias_addresses_of(&self, alias: &AliasTarget) -> Option<&Fetched<Vec<String>>> {
+        self.alias_addresses
+            .get(&normalize_dns_name(&alias.dns_name))
+    }
+
+    /// Every observed piece with whether it is failing, for fetch failure/recovery events.
+    pub fn fetch_states(&self) -> Vec<FetchState> {
+        fn state<T>(key: String, what: String, f: &Fetched<T>) -> FetchState {
+            FetchState {
+                key,
+                what,
+                failing: f.error.as_ref().map(|e| e.error.summary()),
+                fetched_at: f.fetched_at,
+            }
+        }
+        let mut out = vec![
+            state(
+                "records".into(),
+                format!("record sets of {}", self.record_name),
+                &self.records,
+            ),
+            state(
+                "dns_answer".into(),
+                format!("DNS answer for {}", self.record_name),
+                &self.dns_answer,
+            ),
+            state(
+                "maintenance".into(),
+                "maintenance marker".into(),
+                &self.maintenance,
+            ),
+            state(
+                "load_balancers".into(),
+                "load balancers".into(),
+                &self.load_balancers,
+            ),
+            state(
+                "target_groups".into(),
+                "target groups".into(),
+                &self.target_groups,
+            ),
+        ];
+        for (name, f) in &self.alias_addresses {
+            out.push(state(
+                format!("alias_addresses:{name}"),
+                format!("addresses of {name}"),
+                f,
+            ));
+        }
+        for (id, o) in &self.health_checks {
+            let label = self.health_check_label(id);
+            out.push(state(
+                format!("health_check:{id}"),
+                format!("health check {label}"),
+                &o.config,
+            ));
+            out.push(state(
+                format!("health_check_status:{id}"),
+                format!("status of health check {label}"),
+                &o.status,
+            ));
+            out.push(state(
+                format!("health_check_failures:{id}"),
+                format!("last failures of health check {label}"),
+                &o.last_failures,
+            ));
+        }
+        for a in &self.alarms {
+            let r = &a.alarm_ref;
+            out.push(state(
+                format!("alarm:{}/{}", r.region, r.name),
+                format!("alarm {}", r.name),
+                &a.alarm,
+            ));
+            out.push(state(
+                format!("alarm_series:{}/{}", r.region, r.name),
+                format!("metric of alarm {}", r.name),
+                &a.series,
+            ));
+        }
+        for (arn, f) in &self.listeners {
+            let what = match self.load_balancer(arn) {
+                Some(lb) => format!("listeners of {}", lb.name),
+                None => format!("listeners of {arn}"),
+            };
+            out.push(state(format!("listeners:{arn}"), what, f));
+        }
+        for (arn, f) in &self.rules {
+            out.push(state(
+                format!("rules:{arn}"),
+                format!("rules of listener {arn}"),
+                f,
+            ));
+        }
+        for (arn, f) in &self.target_health {
+            let what = format!("target health of {}", self.target_group_label(arn));
+            out.push(state(format!("target_health:{arn}"), what, f));
+        }
+        if let Some(d) = &self.distribution {
+            out.push(state(
+                format!("distribution:{}", d.id),
+                format!("distribution {}", d.id),
+                &d.distribution,
+            ));
+            out.push(state(
+                format!("invalidations:{}", d.id),
+                format!("invalidations of {}", d.id),
+                &d.invalidations,
+            ));
+        }
+        for (id, f) in &self.changes {
+            out.push(state(
+                format!("change:{id}"),
+                format!("Route 53 change {id}"),
+                f,
+            ));
+        }
+        out
+    }
+}

@@ -20,26 +20,51 @@ fn alarm_from_sdk(a: &MetricAlarm, region: &str) -> Alarm {
         name: a.alarm_name().unwrap_or_default().to_string(),
         region: region.to_string(),
         arn: a.alarm_arn().unwrap_or_default().to_string(),
-        state: a.state_value().and_then(|s| AlarmState::from_aws(s.as_str())).unwrap_or(AlarmState::InsufficientData),
+        state: a
+            .state_value()
+            .and_then(|s| AlarmState::from_aws(s.as_str()))
+            .unwrap_or(AlarmState::InsufficientData),
         reason: a.state_reason().unwrap_or_default().to_string(),
         state_updated: a.state_updated_timestamp().and_then(odt),
         actions_enabled: a.actions_enabled().unwrap_or(true),
         namespace: a.namespace().map(str::to_string),
         metric: a.metric_name().map(str::to_string),
-        dimensions: a.dimensions().iter().map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())).collect(),
-        statistic: a.statistic().map(|s| s.as_str().to_string()).or_else(|| a.extended_statistic().map(str::to_string)),
+        dimensions: a
+            .dimensions()
+            .iter()
+            .map(|d| {
+                (
+                    d.name().unwrap_or_default().to_string(),
+                    d.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        statistic: a
+            .statistic()
+            .map(|s| s.as_str().to_string())
+            .or_else(|| a.extended_statistic().map(str::to_string)),
         period: Duration::from_secs(a.period().and_then(|p| u64::try_from(p).ok()).unwrap_or(60)),
-        evaluation_periods: a.evaluation_periods().and_then(|e| u32::try_from(e).ok()).unwrap_or(1),
+        evaluation_periods: a
+            .evaluation_periods()
+            .and_then(|e| u32::try_from(e).ok())
+            .unwrap_or(1),
         datapoints_to_alarm: a.datapoints_to_alarm().and_then(|d| u32::try_from(d).ok()),
         threshold: a.threshold(),
-        comparison: a.comparison_operator().map(|c| c.as_str().to_string()).unwrap_or_default(),
+        comparison: a
+            .comparison_operator()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
         treat_missing_data: a.treat_missing_data().map(str::to_string),
     }
 }
 
 /// Every metric alarm of the client's region (100 a page).
 pub async fn alarms(c: &Client) -> Result<Vec<Alarm>, AwsError> {
-    let region = c.config().region().map(|r| r.to_string()).unwrap_or_default();
+    let region = c
+        .config()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -50,7 +75,11 @@ pub async fn alarms(c: &Client) -> Result<Vec<Alarm>, AwsError> {
             .send()
             .await
             .map_err(err("cloudwatch", "DescribeAlarms"))?;
-        out.extend(page.metric_alarms().iter().map(|a| alarm_from_sdk(a, &region)));
+        out.extend(
+            page.metric_alarms()
+                .iter()
+                .map(|a| alarm_from_sdk(a, &region)),
+        );
         match page.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
             _ => return Ok(out),
@@ -60,7 +89,11 @@ pub async fn alarms(c: &Client) -> Result<Vec<Alarm>, AwsError> {
 
 /// Named alarms of the client's region (up to 100 names a call).
 pub async fn alarms_named(c: &Client, names: &[String]) -> Result<Vec<Alarm>, AwsError> {
-    let region = c.config().region().map(|r| r.to_string()).unwrap_or_default();
+    let region = c
+        .config()
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
     let mut out = Vec::new();
     for chunk in names.chunks(100) {
         let page = c
@@ -70,7 +103,11 @@ pub async fn alarms_named(c: &Client, names: &[String]) -> Result<Vec<Alarm>, Aw
             .send()
             .await
             .map_err(err("cloudwatch", "DescribeAlarms"))?;
-        out.extend(page.metric_alarms().iter().map(|a| alarm_from_sdk(a, &region)));
+        out.extend(
+            page.metric_alarms()
+                .iter()
+                .map(|a| alarm_from_sdk(a, &region)),
+        );
     }
     Ok(out)
 }
@@ -86,7 +123,12 @@ pub struct MetricQuery {
 }
 
 /// Fetches many metrics over `[from, to)`, up to 500 per call, oldest point first.
-pub async fn metric_series(c: &Client, queries: &[MetricQuery], from: OffsetDateTime, to: OffsetDateTime) -> Result<Vec<MetricSeries>, AwsError> {
+pub async fn metric_series(
+    c: &Client,
+    queries: &[MetricQuery],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Vec<MetricSeries>, AwsError> {
     let mut out = Vec::with_capacity(queries.len());
     for chunk in queries.chunks(QUERIES_PER_CALL) {
         let sdk_queries: Vec<MetricDataQuery> = chunk
@@ -96,16 +138,37 @@ pub async fn metric_series(c: &Client, queries: &[MetricQuery], from: OffsetDate
                 let metric = Metric::builder()
                     .namespace(&q.namespace)
                     .metric_name(&q.metric)
-                    .set_dimensions(Some(q.dimensions.iter().map(|(k, v)| Dimension::builder().name(k).value(v).build()).collect()))
+                    .set_dimensions(Some(
+                        q.dimensions
+                            .iter()
+                            .map(|(k, v)| Dimension::builder().name(k).value(v).build())
+                            .collect(),
+                    ))
                     .build();
                 MetricDataQuery::builder()
                     .id(format!("m{i}"))
                     .label(&q.metric)
-                    .metric_stat(MetricStat::builder().metric(metric).period(q.period_secs).stat(&q.stat).build())
+                    .metric_stat(
+                        MetricStat::builder()
+                            .metric(metric)
+                            .period(q.period_secs)
+                            .stat(&q.stat)
+                            .build(),
+                    )
                     .build()
             })
             .collect();
-        let mut series: BTreeMap<usize, MetricSeries> = (0..chunk.len()).map(|i| (i, MetricSeries { label: chunk[i].metric.clone(), points: Vec::new() })).collect();
+        let mut series: BTreeMap<usize, MetricSeries> = (0..chunk.len())
+            .map(|i| {
+                (
+                    i,
+                    MetricSeries {
+                        label: chunk[i].metric.clone(),
+                        points: Vec::new(),
+                    },
+                )
+            })
+            .collect();
         let mut token: Option<String> = None;
         loop {
             let page = c
@@ -118,9 +181,20 @@ pub async fn metric_series(c: &Client, queries: &[MetricQuery], from: OffsetDate
                 .await
                 .map_err(err("cloudwatch", "GetMetricData"))?;
             for r in page.metric_data_results() {
-                let Some(i) = r.id().and_then(|id| id.strip_prefix('m')).and_then(|n| n.parse::<usize>().ok()) else { continue };
+                let Some(i) = r
+                    .id()
+                    .and_then(|id| id.strip_prefix('m'))
+                    .and_then(|n| n.parse::<usize>().ok())
+                else {
+                    continue;
+                };
                 if let Some(s) = series.get_mut(&i) {
-                    s.points.extend(r.timestamps().iter().filter_map(odt).zip(r.values().iter().copied()));
+                    s.points.extend(
+                        r.timestamps()
+                            .iter()
+                            .filter_map(odt)
+                            .zip(r.values().iter().copied()),
+                    );
                 }
             }
             match page.next_token() {
@@ -142,8 +216,20 @@ pub async fn metric_series(c: &Client, queries: &[MetricQuery], from: OffsetDate
 pub fn health_check_queries(id: &str) -> [MetricQuery; 2] {
     let dims = vec![("HealthCheckId".to_string(), id.to_string())];
     [
-        MetricQuery { namespace: "AWS/Route53".into(), metric: "HealthCheckStatus".into(), dimensions: dims.clone(), stat: "Minimum".into(), period_secs: 60 },
-        MetricQuery { namespace: "AWS/Route53".into(), metric: "HealthCheckPercentageHealthy".into(), dimensions: dims, stat: "Average".into(), period_secs: 60 },
+        MetricQuery {
+            namespace: "AWS/Route53".into(),
+            metric: "HealthCheckStatus".into(),
+            dimensions: dims.clone(),
+            stat: "Minimum".into(),
+            period_secs: 60,
+        },
+        MetricQuery {
+            namespace: "AWS/Route53".into(),
+            metric: "HealthCheckPercentageHealthy".into(),
+            dimensions: dims,
+            stat: "Average".into(),
+            period_secs: 60,
+        },
     ]
 }
 
@@ -159,12 +245,24 @@ pub fn status_check_query(instance_id: &str) -> MetricQuery {
 }
 
 /// Turns alarm actions off (silence) or back on.
-pub async fn set_alarm_actions(c: &Client, names: &[String], enabled: bool) -> Result<(), AwsError> {
+pub async fn set_alarm_actions(
+    c: &Client,
+    names: &[String],
+    enabled: bool,
+) -> Result<(), AwsError> {
     for chunk in names.chunks(100) {
         if enabled {
-            c.enable_alarm_actions().set_alarm_names(Some(chunk.to_vec())).send().await.map_err(err("cloudwatch", "EnableAlarmActions"))?;
+            c.enable_alarm_actions()
+                .set_alarm_names(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(err("cloudwatch", "EnableAlarmActions"))?;
         } else {
-            c.disable_alarm_actions().set_alarm_names(Some(chunk.to_vec())).send().await.map_err(err("cloudwatch", "DisableAlarmActions"))?;
+            c.disable_alarm_actions()
+                .set_alarm_names(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(err("cloudwatch", "DisableAlarmActions"))?;
         }
     }
     Ok(())

@@ -10,8 +10,9 @@ use aws_sdk_elasticloadbalancingv2::types as sdk;
 
 use super::error::err;
 use crate::model::elb::{
-    ActionKind, FixedResponse, ForwardConfig, Listener, ListenerAction, LoadBalancer, LoadBalancerKind, Redirect, Rule,
-    RuleCondition, Stickiness, TargetGroup, TargetGroupHealthCheck, TargetHealth, TargetState, WeightedTargetGroup,
+    ActionKind, FixedResponse, ForwardConfig, Listener, ListenerAction, LoadBalancer,
+    LoadBalancerKind, Redirect, Rule, RuleCondition, Stickiness, TargetGroup,
+    TargetGroupHealthCheck, TargetHealth, TargetState, WeightedTargetGroup,
 };
 use crate::model::error::{AwsError, ErrorKind};
 
@@ -22,8 +23,15 @@ fn lb_from_sdk(l: &sdk::LoadBalancer) -> LoadBalancer {
         kind: LoadBalancerKind::from_aws(l.r#type().map(|t| t.as_str()).unwrap_or_default()),
         dns_name: l.dns_name().unwrap_or_default().to_string(),
         canonical_zone_id: l.canonical_hosted_zone_id().unwrap_or_default().to_string(),
-        scheme: l.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
-        state: l.state().and_then(|s| s.code()).map(|c| c.as_str().to_string()).unwrap_or_default(),
+        scheme: l
+            .scheme()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        state: l
+            .state()
+            .and_then(|s| s.code())
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -32,7 +40,13 @@ pub async fn load_balancers(c: &Client) -> Result<Vec<LoadBalancer>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let page = c.describe_load_balancers().page_size(400).set_marker(marker.take()).send().await.map_err(err("elbv2", "DescribeLoadBalancers"))?;
+        let page = c
+            .describe_load_balancers()
+            .page_size(400)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(err("elbv2", "DescribeLoadBalancers"))?;
         out.extend(page.load_balancers().iter().map(lb_from_sdk));
         match page.next_marker() {
             Some(m) if !m.is_empty() => marker = Some(m.to_string()),
@@ -42,7 +56,10 @@ pub async fn load_balancers(c: &Client) -> Result<Vec<LoadBalancer>, AwsError> {
 }
 
 /// Load balancers by ARN.
-pub async fn load_balancers_by_arn(c: &Client, arns: &[String]) -> Result<Vec<LoadBalancer>, AwsError> {
+pub async fn load_balancers_by_arn(
+    c: &Client,
+    arns: &[String],
+) -> Result<Vec<LoadBalancer>, AwsError> {
     let mut out = Vec::new();
     for chunk in arns.chunks(20) {
         let page = c
@@ -65,12 +82,18 @@ pub fn action_from_sdk(a: &sdk::Action) -> ListenerAction {
             target_groups: f
                 .target_groups()
                 .iter()
-                .map(|t| WeightedTargetGroup { target_group_arn: t.target_group_arn().unwrap_or_default().to_string(), weight: t.weight() })
+                .map(|t| WeightedTargetGroup {
+                    target_group_arn: t.target_group_arn().unwrap_or_default().to_string(),
+                    weight: t.weight(),
+                })
                 .collect(),
-            stickiness: f.target_group_stickiness_config().map(|s| Stickiness { enabled: s.enabled().unwrap_or(false), duration_seconds: s.duration_seconds() }),
+            stickiness: f.target_group_stickiness_config().map(|s| Stickiness {
+                enabled: s.enabled().unwrap_or(false),
+                duration_seconds: s.duration_seconds(),
+            }),
         }),
         fixed_response: a.fixed_response_config().map(|f| FixedResponse {
-            status_code: f.status_code().to_string(),
+            status_code: f.status_code().unwrap_or_default().to_string(),
             content_type: f.content_type().map(str::to_string),
             message_body: f.message_body().map(str::to_string),
         }),
@@ -80,7 +103,10 @@ pub fn action_from_sdk(a: &sdk::Action) -> ListenerAction {
             host: r.host().map(str::to_string),
             path: r.path().map(str::to_string),
             query: r.query().map(str::to_string),
-            status_code: r.status_code().as_str().to_string(),
+            status_code: r
+                .status_code()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
         }),
     }
 }
@@ -90,7 +116,10 @@ pub fn action_from_sdk(a: &sdk::Action) -> ListenerAction {
 pub fn action_to_sdk(a: &ListenerAction, operation: &'static str) -> Result<sdk::Action, AwsError> {
     let invalid = |what: String| AwsError::new(ErrorKind::Invalid, "elbv2", operation, what);
     if !a.restorable() {
-        return Err(invalid(format!("switchyard cannot write a {} action back exactly", a.kind)));
+        return Err(invalid(format!(
+            "switchyard cannot write a {} action back exactly",
+            a.kind
+        )));
     }
     let mut b = sdk::Action::builder().r#type(sdk::ActionTypeEnum::from(a.kind.as_str()));
     if let Some(o) = a.order {
@@ -125,10 +154,12 @@ pub fn action_to_sdk(a: &ListenerAction, operation: &'static str) -> Result<sdk:
         if let Some(body) = &f.message_body {
             fb = fb.message_body(body);
         }
-        b = b.fixed_response_config(fb.build().map_err(|e| invalid(e.to_string()))?);
+        b = b.fixed_response_config(fb.build());
     }
     if let Some(r) = &a.redirect {
-        let mut rb = sdk::RedirectActionConfig::builder().status_code(sdk::RedirectActionStatusCodeEnum::from(r.status_code.as_str()));
+        let mut rb = sdk::RedirectActionConfig::builder().status_code(
+            sdk::RedirectActionStatusCodeEnum::from(r.status_code.as_str()),
+        );
         if let Some(v) = &r.protocol {
             rb = rb.protocol(v);
         }
@@ -144,7 +175,7 @@ pub fn action_to_sdk(a: &ListenerAction, operation: &'static str) -> Result<sdk:
         if let Some(v) = &r.query {
             rb = rb.query(v);
         }
-        b = b.redirect_config(rb.build().map_err(|e| invalid(e.to_string()))?);
+        b = b.redirect_config(rb.build());
     }
     Ok(b.build())
 }
@@ -154,14 +185,22 @@ fn listener_from_sdk(l: &sdk::Listener) -> Listener {
         arn: l.listener_arn().unwrap_or_default().to_string(),
         lb_arn: l.load_balancer_arn().unwrap_or_default().to_string(),
         port: l.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
-        protocol: l.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        protocol: l
+            .protocol()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
         default_actions: l.default_actions().iter().map(action_from_sdk).collect(),
     }
 }
 
 /// The listeners of a load balancer.
 pub async fn listeners(c: &Client, lb_arn: &str) -> Result<Vec<Listener>, AwsError> {
-    let out = c.describe_listeners().load_balancer_arn(lb_arn).send().await.map_err(err("elbv2", "DescribeListeners"))?;
+    let out = c
+        .describe_listeners()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+        .map_err(err("elbv2", "DescribeListeners"))?;
     Ok(out.listeners().iter().map(listener_from_sdk).collect())
 }
 
@@ -169,7 +208,12 @@ pub async fn listeners(c: &Client, lb_arn: &str) -> Result<Vec<Listener>, AwsErr
 pub async fn listeners_by_arn(c: &Client, arns: &[String]) -> Result<Vec<Listener>, AwsError> {
     let mut out = Vec::new();
     for chunk in arns.chunks(20) {
-        let page = c.describe_listeners().set_listener_arns(Some(chunk.to_vec())).send().await.map_err(err("elbv2", "DescribeListeners"))?;
+        let page = c
+            .describe_listeners()
+            .set_listener_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(err("elbv2", "DescribeListeners"))?;
         out.extend(page.listeners().iter().map(listener_from_sdk));
     }
     Ok(out)
@@ -179,21 +223,54 @@ fn condition_from_sdk(c: &sdk::RuleCondition) -> RuleCondition {
     let field = c.field().unwrap_or_default().to_string();
     let mut values: Vec<String> = c.values().to_vec();
     let typed: Vec<String> = match field.as_str() {
-        "path-pattern" => c.path_pattern_config().map(|p| p.values().to_vec()).unwrap_or_default(),
-        "host-header" => c.host_header_config().map(|p| p.values().to_vec()).unwrap_or_default(),
-        "source-ip" => c.source_ip_config().map(|p| p.values().to_vec()).unwrap_or_default(),
-        "http-header" => c.http_header_config().map(|p| p.values().to_vec()).unwrap_or_default(),
-        "http-request-method" => c.http_request_method_config().map(|p| p.values().to_vec()).unwrap_or_default(),
+        "path-pattern" => c
+            .path_pattern_config()
+            .map(|p| p.values().to_vec())
+            .unwrap_or_default(),
+        "host-header" => c
+            .host_header_config()
+            .map(|p| p.values().to_vec())
+            .unwrap_or_default(),
+        "source-ip" => c
+            .source_ip_config()
+            .map(|p| p.values().to_vec())
+            .unwrap_or_default(),
+        "http-header" => c
+            .http_header_config()
+            .map(|p| p.values().to_vec())
+            .unwrap_or_default(),
+        "http-request-method" => c
+            .http_request_method_config()
+            .map(|p| p.values().to_vec())
+            .unwrap_or_default(),
         "query-string" => c
             .query_string_config()
-            .map(|q| q.values().iter().map(|kv| format!("{}={}", kv.key().unwrap_or_default(), kv.value().unwrap_or_default())).collect())
+            .map(|q| {
+                q.values()
+                    .iter()
+                    .map(|kv| {
+                        format!(
+                            "{}={}",
+                            kv.key().unwrap_or_default(),
+                            kv.value().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
         _ => Vec::new(),
     };
     if values.is_empty() {
         values = typed;
     }
-    RuleCondition { field, values, http_header_name: c.http_header_config().and_then(|h| h.http_header_name()).map(str::to_string) }
+    RuleCondition {
+        field,
+        values,
+        http_header_name: c
+            .http_header_config()
+            .and_then(|h| h.http_header_name())
+            .map(str::to_string),
+    }
 }
 
 /// A model condition as the SDK takes it (typed configs, as ELB prefers).
@@ -201,16 +278,32 @@ pub fn condition_to_sdk(c: &RuleCondition) -> sdk::RuleCondition {
     let b = sdk::RuleCondition::builder().field(&c.field);
     let values = Some(c.values.clone());
     match c.field.as_str() {
-        "path-pattern" => b.path_pattern_config(sdk::PathPatternConditionConfig::builder().set_values(values).build()),
-        "host-header" => b.host_header_config(sdk::HostHeaderConditionConfig::builder().set_values(values).build()),
-        "source-ip" => b.source_ip_config(sdk::SourceIpConditionConfig::builder().set_values(values).build()),
+        "path-pattern" => b.path_pattern_config(
+            sdk::PathPatternConditionConfig::builder()
+                .set_values(values)
+                .build(),
+        ),
+        "host-header" => b.host_header_config(
+            sdk::HostHeaderConditionConfig::builder()
+                .set_values(values)
+                .build(),
+        ),
+        "source-ip" => b.source_ip_config(
+            sdk::SourceIpConditionConfig::builder()
+                .set_values(values)
+                .build(),
+        ),
         "http-header" => b.http_header_config(
             sdk::HttpHeaderConditionConfig::builder()
                 .set_http_header_name(c.http_header_name.clone())
                 .set_values(values)
                 .build(),
         ),
-        "http-request-method" => b.http_request_method_config(sdk::HttpRequestMethodConditionConfig::builder().set_values(values).build()),
+        "http-request-method" => b.http_request_method_config(
+            sdk::HttpRequestMethodConditionConfig::builder()
+                .set_values(values)
+                .build(),
+        ),
         _ => b.set_values(values),
     }
     .build()
@@ -255,17 +348,37 @@ fn tg_from_sdk(t: &sdk::TargetGroup) -> TargetGroup {
         name: t.target_group_name().unwrap_or_default().to_string(),
         protocol: t.protocol().map(|p| p.as_str().to_string()),
         port: t.port().and_then(|p| u16::try_from(p).ok()),
-        target_type: t.target_type().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        target_type: t
+            .target_type()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
         health_check: TargetGroupHealthCheck {
             enabled: t.health_check_enabled().unwrap_or(true),
             protocol: t.health_check_protocol().map(|p| p.as_str().to_string()),
             path: t.health_check_path().map(str::to_string),
             port: t.health_check_port().map(str::to_string),
-            interval: Duration::from_secs(t.health_check_interval_seconds().and_then(|i| u64::try_from(i).ok()).unwrap_or(30)),
-            timeout: Duration::from_secs(t.health_check_timeout_seconds().and_then(|i| u64::try_from(i).ok()).unwrap_or(5)),
-            healthy_threshold: t.healthy_threshold_count().and_then(|i| u32::try_from(i).ok()).unwrap_or(5),
-            unhealthy_threshold: t.unhealthy_threshold_count().and_then(|i| u32::try_from(i).ok()).unwrap_or(2),
-            matcher: t.matcher().and_then(|m| m.http_code().or(m.grpc_code())).map(str::to_string),
+            interval: Duration::from_secs(
+                t.health_check_interval_seconds()
+                    .and_then(|i| u64::try_from(i).ok())
+                    .unwrap_or(30),
+            ),
+            timeout: Duration::from_secs(
+                t.health_check_timeout_seconds()
+                    .and_then(|i| u64::try_from(i).ok())
+                    .unwrap_or(5),
+            ),
+            healthy_threshold: t
+                .healthy_threshold_count()
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(5),
+            unhealthy_threshold: t
+                .unhealthy_threshold_count()
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(2),
+            matcher: t
+                .matcher()
+                .and_then(|m| m.http_code().or(m.grpc_code()))
+                .map(str::to_string),
         },
         load_balancer_arns: t.load_balancer_arns().to_vec(),
         dns_failover_minimum_healthy_targets: None,
@@ -274,15 +387,28 @@ fn tg_from_sdk(t: &sdk::TargetGroup) -> TargetGroup {
 
 /// The target groups of a load balancer.
 pub async fn target_groups_of(c: &Client, lb_arn: &str) -> Result<Vec<TargetGroup>, AwsError> {
-    let out = c.describe_target_groups().load_balancer_arn(lb_arn).send().await.map_err(err("elbv2", "DescribeTargetGroups"))?;
+    let out = c
+        .describe_target_groups()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+        .map_err(err("elbv2", "DescribeTargetGroups"))?;
     Ok(out.target_groups().iter().map(tg_from_sdk).collect())
 }
 
 /// Target groups by ARN.
-pub async fn target_groups_by_arn(c: &Client, arns: &[String]) -> Result<Vec<TargetGroup>, AwsError> {
+pub async fn target_groups_by_arn(
+    c: &Client,
+    arns: &[String],
+) -> Result<Vec<TargetGroup>, AwsError> {
     let mut out = Vec::new();
     for chunk in arns.chunks(20) {
-        let page = c.describe_target_groups().set_target_group_arns(Some(chunk.to_vec())).send().await.map_err(err("elbv2", "DescribeTargetGroups"))?;
+        let page = c
+            .describe_target_groups()
+            .set_target_group_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(err("elbv2", "DescribeTargetGroups"))?;
         out.extend(page.target_groups().iter().map(tg_from_sdk));
     }
     Ok(out)
@@ -290,7 +416,12 @@ pub async fn target_groups_by_arn(c: &Client, arns: &[String]) -> Result<Vec<Tar
 
 /// The health of every target of a target group.
 pub async fn target_health(c: &Client, tg_arn: &str) -> Result<Vec<TargetHealth>, AwsError> {
-    let out = c.describe_target_health().target_group_arn(tg_arn).send().await.map_err(err("elbv2", "DescribeTargetHealth"))?;
+    let out = c
+        .describe_target_health()
+        .target_group_arn(tg_arn)
+        .send()
+        .await
+        .map_err(err("elbv2", "DescribeTargetHealth"))?;
     Ok(out
         .target_health_descriptions()
         .iter()
@@ -301,7 +432,11 @@ pub async fn target_health(c: &Client, tg_arn: &str) -> Result<Vec<TargetHealth>
                 id: t.and_then(|t| t.id()).unwrap_or_default().to_string(),
                 port: t.and_then(|t| t.port()).and_then(|p| u16::try_from(p).ok()),
                 az: t.and_then(|t| t.availability_zone()).map(str::to_string),
-                state: TargetState::from_aws(h.and_then(|h| h.state()).map(|s| s.as_str()).unwrap_or_default()),
+                state: TargetState::from_aws(
+                    h.and_then(|h| h.state())
+                        .map(|s| s.as_str())
+                        .unwrap_or_default(),
+                ),
                 reason: h.and_then(|h| h.reason()).map(|r| r.as_str().to_string()),
                 description: h.and_then(|h| h.description()).map(str::to_string),
             }
@@ -310,8 +445,15 @@ pub async fn target_health(c: &Client, tg_arn: &str) -> Result<Vec<TargetHealth>
 }
 
 /// Replaces a listener's default actions.
-pub async fn set_default_actions(c: &Client, listener_arn: &str, actions: &[ListenerAction]) -> Result<Listener, AwsError> {
-    let sdk_actions = actions.iter().map(|a| action_to_sdk(a, "ModifyListener")).collect::<Result<Vec<_>, _>>()?;
+pub async fn set_default_actions(
+    c: &Client,
+    listener_arn: &str,
+    actions: &[ListenerAction],
+) -> Result<Listener, AwsError> {
+    let sdk_actions = actions
+        .iter()
+        .map(|a| action_to_sdk(a, "ModifyListener"))
+        .collect::<Result<Vec<_>, _>>()?;
     let out = c
         .modify_listener()
         .listener_arn(listener_arn)
@@ -322,7 +464,14 @@ pub async fn set_default_actions(c: &Client, listener_arn: &str, actions: &[List
     out.listeners()
         .first()
         .map(listener_from_sdk)
-        .ok_or_else(|| AwsError::new(ErrorKind::Service, "elbv2", "ModifyListener", "the answer holds no listener"))
+        .ok_or_else(|| {
+            AwsError::new(
+                ErrorKind::Service,
+                "elbv2",
+                "ModifyListener",
+                "the answer holds no listener",
+            )
+        })
 }
 
 /// Creates a rule, tagged so that it can be found again after a crash.
@@ -334,35 +483,67 @@ pub async fn create_rule(
     actions: &[ListenerAction],
     tags: &[(String, String)],
 ) -> Result<Rule, AwsError> {
-    let sdk_actions = actions.iter().map(|a| action_to_sdk(a, "CreateRule")).collect::<Result<Vec<_>, _>>()?;
+    let sdk_actions = actions
+        .iter()
+        .map(|a| action_to_sdk(a, "CreateRule"))
+        .collect::<Result<Vec<_>, _>>()?;
     let out = c
         .create_rule()
         .listener_arn(listener_arn)
         .priority(i32::try_from(priority).unwrap_or(i32::MAX))
         .set_conditions(Some(conditions.iter().map(condition_to_sdk).collect()))
         .set_actions(Some(sdk_actions))
-        .set_tags(Some(tags.iter().map(|(k, v)| sdk::Tag::builder().key(k).value(v).build()).collect()))
+        .set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| sdk::Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
         .send()
         .await
         .map_err(err("elbv2", "CreateRule"))?;
-    out.rules()
-        .first()
-        .map(rule_from_sdk)
-        .ok_or_else(|| AwsError::new(ErrorKind::Service, "elbv2", "CreateRule", "the answer holds no rule"))
+    out.rules().first().map(rule_from_sdk).ok_or_else(|| {
+        AwsError::new(
+            ErrorKind::Service,
+            "elbv2",
+            "CreateRule",
+            "the answer holds no rule",
+        )
+    })
 }
 
 pub async fn delete_rule(c: &Client, rule_arn: &str) -> Result<(), AwsError> {
-    c.delete_rule().rule_arn(rule_arn).send().await.map_err(err("elbv2", "DeleteRule"))?;
+    c.delete_rule()
+        .rule_arn(rule_arn)
+        .send()
+        .await
+        .map_err(err("elbv2", "DeleteRule"))?;
     Ok(())
 }
 
 /// The tags of resources, by ARN (20 a call).
-pub async fn tags(c: &Client, arns: &[String]) -> Result<Vec<(String, Vec<(String, String)>)>, AwsError> {
+pub async fn tags(
+    c: &Client,
+    arns: &[String],
+) -> Result<Vec<(String, Vec<(String, String)>)>, AwsError> {
     let mut out = Vec::new();
     for chunk in arns.chunks(20) {
-        let page = c.describe_tags().set_resource_arns(Some(chunk.to_vec())).send().await.map_err(err("elbv2", "DescribeTags"))?;
+        let page = c
+            .describe_tags()
+            .set_resource_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(err("elbv2", "DescribeTags"))?;
         for d in page.tag_descriptions() {
-            let tags = d.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string())).collect();
+            let tags = d
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
             out.push((d.resource_arn().unwrap_or_default().to_string(), tags));
         }
     }
@@ -372,7 +553,11 @@ pub async fn tags(c: &Client, arns: &[String]) -> Result<Vec<(String, Vec<(Strin
 pub async fn add_tags(c: &Client, arn: &str, tags: &[(String, String)]) -> Result<(), AwsError> {
     c.add_tags()
         .resource_arns(arn)
-        .set_tags(Some(tags.iter().map(|(k, v)| sdk::Tag::builder().key(k).value(v).build()).collect()))
+        .set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| sdk::Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
         .send()
         .await
         .map_err(err("elbv2", "AddTags"))?;
@@ -380,6 +565,11 @@ pub async fn add_tags(c: &Client, arn: &str, tags: &[(String, String)]) -> Resul
 }
 
 pub async fn remove_tags(c: &Client, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-    c.remove_tags().resource_arns(arn).set_tag_keys(Some(keys.to_vec())).send().await.map_err(err("elbv2", "RemoveTags"))?;
+    c.remove_tags()
+        .resource_arns(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .map_err(err("elbv2", "RemoveTags"))?;
     Ok(())
 }

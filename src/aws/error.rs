@@ -1,7 +1,6 @@
 //! SDK errors, classified for the operator: throttled, access denied (naming the IAM action),
 //! credentials missing or expired, not found, network, or service.
 
-use std::error::Error as _;
 use std::fmt::Debug;
 
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -67,7 +66,12 @@ where
         SdkError::DispatchFailure(d) => {
             let text = chain(err);
             if d.is_timeout() {
-                AwsError::new(ErrorKind::Network, service, operation, format!("timed out: {text}"))
+                AwsError::new(
+                    ErrorKind::Network,
+                    service,
+                    operation,
+                    format!("timed out: {text}"),
+                )
             } else if mentions_credentials(&text) {
                 AwsError::new(ErrorKind::Credentials, service, operation, text)
             } else {
@@ -84,12 +88,25 @@ where
                     "the HTTP proxy requires authentication (407): put user:password@ in the proxy URL",
                 );
             }
-            let kind = if status >= 500 { ErrorKind::Service } else { ErrorKind::Invalid };
-            AwsError::new(kind, service, operation, format!("unreadable answer (HTTP {status}): {}", chain(err)))
+            let kind = if status >= 500 {
+                ErrorKind::Service
+            } else {
+                ErrorKind::Invalid
+            };
+            AwsError::new(
+                kind,
+                service,
+                operation,
+                format!("unreadable answer (HTTP {status}): {}", chain(err)),
+            )
         }
         SdkError::ConstructionFailure(_) => {
             let text = chain(err);
-            let kind = if mentions_credentials(&text) { ErrorKind::Credentials } else { ErrorKind::Invalid };
+            let kind = if mentions_credentials(&text) {
+                ErrorKind::Credentials
+            } else {
+                ErrorKind::Invalid
+            };
             AwsError::new(kind, service, operation, text)
         }
         _ => AwsError::new(ErrorKind::Service, service, operation, chain(err)),
@@ -108,7 +125,10 @@ pub fn classify_code(
     let c = code.as_deref().unwrap_or_default();
     let kind = if THROTTLING.contains(&c) || status == 429 {
         ErrorKind::Throttled
-    } else if c.starts_with("AccessDenied") || c == "UnauthorizedOperation" || c == "AuthorizationError" {
+    } else if c.starts_with("AccessDenied")
+        || c == "UnauthorizedOperation"
+        || c == "AuthorizationError"
+    {
         ErrorKind::AccessDenied
     } else if CREDENTIALS.contains(&c) {
         ErrorKind::Credentials
@@ -124,7 +144,8 @@ pub fn classify_code(
         ErrorKind::Invalid
     };
     let message = if message.is_empty() && status == 407 {
-        "the HTTP proxy requires authentication (407): put user:password@ in the proxy URL".to_string()
+        "the HTTP proxy requires authentication (407): put user:password@ in the proxy URL"
+            .to_string()
     } else {
         message
     };
@@ -133,7 +154,8 @@ pub fn classify_code(
         e = e.with_code(code);
     }
     if kind == ErrorKind::AccessDenied {
-        let action = iam_action_from_message(&e.message).unwrap_or_else(|| default_action.to_string());
+        let action =
+            iam_action_from_message(&e.message).unwrap_or_else(|| default_action.to_string());
         e = e.with_iam_action(action);
     }
     e
@@ -159,7 +181,10 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Shortcut for adapters: `.map_err(err("route53", "GetHealthCheck"))`.
-pub fn err<E>(service: &'static str, operation: &'static str) -> impl Fn(SdkError<E, Response>) -> AwsError
+pub fn err<E>(
+    service: &'static str,
+    operation: &'static str,
+) -> impl Fn(SdkError<E, Response>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Debug + 'static,
 {
@@ -171,26 +196,52 @@ mod tests {
     use super::*;
 
     fn code(status: u16, code: &str, message: &str) -> AwsError {
-        classify_code("route53", "GetHealthCheckStatus", status, Some(code.into()), message.into(), "route53:GetHealthCheckStatus")
+        classify_code(
+            "route53",
+            "GetHealthCheckStatus",
+            status,
+            Some(code.into()),
+            message.into(),
+            "route53:GetHealthCheckStatus",
+        )
     }
 
     #[test]
     fn codes_map_to_kinds() {
-        assert_eq!(code(400, "Throttling", "Rate exceeded").kind, ErrorKind::Throttled);
-        assert_eq!(code(400, "PriorRequestNotComplete", "").kind, ErrorKind::Throttled);
-        assert_eq!(code(403, "ExpiredToken", "expired").kind, ErrorKind::Credentials);
+        assert_eq!(
+            code(400, "Throttling", "Rate exceeded").kind,
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            code(400, "PriorRequestNotComplete", "").kind,
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            code(403, "ExpiredToken", "expired").kind,
+            ErrorKind::Credentials
+        );
         assert_eq!(code(404, "NoSuchHealthCheck", "").kind, ErrorKind::NotFound);
-        assert_eq!(code(400, "TargetGroupNotFound", "").kind, ErrorKind::NotFound);
+        assert_eq!(
+            code(400, "TargetGroupNotFound", "").kind,
+            ErrorKind::NotFound
+        );
         assert_eq!(code(500, "InternalFailure", "").kind, ErrorKind::Service);
         assert_eq!(code(400, "InvalidChangeBatch", "").kind, ErrorKind::Invalid);
     }
 
     #[test]
     fn access_denied_names_the_action() {
-        let e = code(403, "AccessDenied", "User: arn:aws:iam::1:user/x is not authorized to perform: route53:ListHealthChecks on resource: *");
+        let e = code(
+            403,
+            "AccessDenied",
+            "User: arn:aws:iam::1:user/x is not authorized to perform: route53:ListHealthChecks on resource: *",
+        );
         assert_eq!(e.kind, ErrorKind::AccessDenied);
         assert_eq!(e.iam_action.as_deref(), Some("route53:ListHealthChecks"));
         let bare = code(403, "AccessDenied", "Access denied");
-        assert_eq!(bare.iam_action.as_deref(), Some("route53:GetHealthCheckStatus"));
+        assert_eq!(
+            bare.iam_action.as_deref(),
+            Some("route53:GetHealthCheckStatus")
+        );
     }
 }

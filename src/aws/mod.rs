@@ -2,5 +2,12 @@
 //! types, and error classification.
 
 pub mod client;
+pub mod cloudfront;
+pub mod cloudwatch;
 pub mod dns;
+pub mod elbv2;
+pub mod error;
 pub mod proxy;
+pub mod route53;
+pub mod sts;
+pub mod time;

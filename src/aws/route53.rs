@@ -5,16 +5,16 @@ use std::time::Duration;
 
 use aws_sdk_route53::Client;
 use aws_sdk_route53::types::{
-    AliasTarget as SdkAlias, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
-    RrType, TagResourceType,
+    AliasTarget as SdkAlias, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
+    ResourceRecordSetFailover, RrType, TagResourceType,
 };
 
 use super::error::err;
 use super::time::odt;
 use crate::model::error::{AwsError, ErrorKind};
 use crate::model::route53::{
-    AliasTarget, AlarmRef, ChangeStatus, CheckerObservation, DnsAnswer, Failover, HealthCheck, HealthCheckKind,
-    HealthCheckTarget, InsufficientDataHealth, PendingChange, RecordSet,
+    AlarmRef, AliasTarget, ChangeStatus, CheckerObservation, DnsAnswer, Failover, HealthCheck,
+    HealthCheckKind, HealthCheckTarget, InsufficientDataHealth, PendingChange, RecordSet,
 };
 
 /// The record sets at a name, and the TXT values of a record beside it (the maintenance
@@ -28,7 +28,12 @@ pub struct RecordsAt {
 
 /// Route 53's listing order: labels reversed, compared byte by byte.
 fn order_key(name: &str) -> Vec<String> {
-    name.trim_end_matches('.').to_ascii_lowercase().split('.').rev().map(str::to_string).collect()
+    name.trim_end_matches('.')
+        .to_ascii_lowercase()
+        .split('.')
+        .rev()
+        .map(str::to_string)
+        .collect()
 }
 
 fn fqdn(name: &str) -> String {
@@ -51,8 +56,15 @@ pub fn record_from_sdk(r: &ResourceRecordSet) -> RecordSet {
             _ => Failover::Secondary,
         }),
         weight: r.weight(),
-        ttl: r.ttl().and_then(|t| u64::try_from(t).ok()).map(Duration::from_secs),
-        values: r.resource_records().iter().map(|v| v.value().to_string()).collect(),
+        ttl: r
+            .ttl()
+            .and_then(|t| u64::try_from(t).ok())
+            .map(Duration::from_secs),
+        values: r
+            .resource_records()
+            .iter()
+            .map(|v| v.value().to_string())
+            .collect(),
         alias: r.alias_target().map(|a| AliasTarget {
             hosted_zone_id: a.hosted_zone_id().to_string(),
             dns_name: a.dns_name().to_string(),
@@ -64,8 +76,17 @@ pub fn record_from_sdk(r: &ResourceRecordSet) -> RecordSet {
 
 /// A model record set as the SDK takes it, for UPSERT, CREATE and DELETE.
 pub fn record_to_sdk(r: &RecordSet) -> Result<ResourceRecordSet, AwsError> {
-    let invalid = |what: String| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", what);
-    let mut b = ResourceRecordSet::builder().name(&r.name).r#type(RrType::from(r.rtype.as_str()));
+    let invalid = |what: String| {
+        AwsError::new(
+            ErrorKind::Invalid,
+            "route53",
+            "ChangeResourceRecordSets",
+            what,
+        )
+    };
+    let mut b = ResourceRecordSet::builder()
+        .name(&r.name)
+        .r#type(RrType::from(r.rtype.as_str()));
     if let Some(id) = &r.set_identifier {
         b = b.set_identifier(id);
     }
@@ -79,7 +100,12 @@ pub fn record_to_sdk(r: &RecordSet) -> Result<ResourceRecordSet, AwsError> {
         b = b.ttl(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX));
     }
     for v in &r.values {
-        b = b.resource_records(ResourceRecord::builder().value(v).build().map_err(|e| invalid(e.to_string()))?);
+        b = b.resource_records(
+            ResourceRecord::builder()
+                .value(v)
+                .build()
+                .map_err(|e| invalid(e.to_string()))?,
+        );
     }
     if let Some(a) = &r.alias {
         b = b.alias_target(
@@ -99,7 +125,12 @@ pub fn record_to_sdk(r: &RecordSet) -> Result<ResourceRecordSet, AwsError> {
 
 /// The record sets at `name`, and the TXT record at `beside` if there is one. One call when the
 /// page reaches past `beside` in Route 53's order, two otherwise.
-pub async fn records_at(c: &Client, zone_id: &str, name: &str, beside: &str) -> Result<RecordsAt, AwsError> {
+pub async fn records_at(
+    c: &Client,
+    zone_id: &str,
+    name: &str,
+    beside: &str,
+) -> Result<RecordsAt, AwsError> {
     let name = fqdn(name);
     let beside = fqdn(beside);
     let page = c
@@ -110,15 +141,35 @@ pub async fn records_at(c: &Client, zone_id: &str, name: &str, beside: &str) -> 
         .send()
         .await
         .map_err(err("route53", "ListResourceRecordSets"))?;
-    let all: Vec<RecordSet> = page.resource_record_sets().iter().map(record_from_sdk).collect();
-    let records: Vec<RecordSet> = all.iter().filter(|r| fqdn(&r.name) == name).cloned().collect();
-    let txt = |rs: &[RecordSet]| rs.iter().find(|r| fqdn(&r.name) == beside && r.rtype == "TXT").map(|r| r.values.clone());
+    let all: Vec<RecordSet> = page
+        .resource_record_sets()
+        .iter()
+        .map(record_from_sdk)
+        .collect();
+    let records: Vec<RecordSet> = all
+        .iter()
+        .filter(|r| fqdn(&r.name) == name)
+        .cloned()
+        .collect();
+    let txt = |rs: &[RecordSet]| {
+        rs.iter()
+            .find(|r| fqdn(&r.name) == beside && r.rtype == "TXT")
+            .map(|r| r.values.clone())
+    };
     if let Some(values) = txt(&all) {
-        return Ok(RecordsAt { records, beside: Some(values) });
+        return Ok(RecordsAt {
+            records,
+            beside: Some(values),
+        });
     }
-    let passed = all.last().is_some_and(|r| order_key(&r.name) > order_key(&beside));
+    let passed = all
+        .last()
+        .is_some_and(|r| order_key(&r.name) > order_key(&beside));
     if passed || !page.is_truncated() {
-        return Ok(RecordsAt { records, beside: None });
+        return Ok(RecordsAt {
+            records,
+            beside: None,
+        });
     }
     let page = c
         .list_resource_record_sets()
@@ -129,8 +180,15 @@ pub async fn records_at(c: &Client, zone_id: &str, name: &str, beside: &str) -> 
         .send()
         .await
         .map_err(err("route53", "ListResourceRecordSets"))?;
-    let found: Vec<RecordSet> = page.resource_record_sets().iter().map(record_from_sdk).collect();
-    Ok(RecordsAt { records, beside: txt(&found) })
+    let found: Vec<RecordSet> = page
+        .resource_record_sets()
+        .iter()
+        .map(record_from_sdk)
+        .collect();
+    Ok(RecordsAt {
+        records,
+        beside: txt(&found),
+    })
 }
 
 /// The hosted zone ID of a zone name (for `discover --zone example.com`).
@@ -151,12 +209,25 @@ pub async fn zone_id_by_name(c: &Client, zone_name: &str) -> Result<Option<Strin
 
 /// The name of a hosted zone.
 pub async fn zone_name(c: &Client, zone_id: &str) -> Result<String, AwsError> {
-    let out = c.get_hosted_zone().id(zone_id).send().await.map_err(err("route53", "GetHostedZone"))?;
-    Ok(out.hosted_zone().map(|z| z.name().to_string()).unwrap_or_default())
+    let out = c
+        .get_hosted_zone()
+        .id(zone_id)
+        .send()
+        .await
+        .map_err(err("route53", "GetHostedZone"))?;
+    Ok(out
+        .hosted_zone()
+        .map(|z| z.name().to_string())
+        .unwrap_or_default())
 }
 
 /// What Route 53 answers for a name right now.
-pub async fn test_dns_answer(c: &Client, zone_id: &str, name: &str, rtype: &str) -> Result<DnsAnswer, AwsError> {
+pub async fn test_dns_answer(
+    c: &Client,
+    zone_id: &str,
+    name: &str,
+    rtype: &str,
+) -> Result<DnsAnswer, AwsError> {
     let out = c
         .test_dns_answer()
         .hosted_zone_id(zone_id)
@@ -175,27 +246,51 @@ pub async fn test_dns_answer(c: &Client, zone_id: &str, name: &str, rtype: &str)
 
 fn health_check_from_sdk(h: &aws_sdk_route53::types::HealthCheck) -> HealthCheck {
     let cfg = h.health_check_config();
-    let kind = cfg.map_or(HealthCheckKind::Other(String::new()), |c| HealthCheckKind::from_aws(c.r#type().as_str()));
+    let kind = cfg.map_or(HealthCheckKind::Other(String::new()), |c| {
+        HealthCheckKind::from_aws(c.r#type().as_str())
+    });
     HealthCheck {
         id: h.id().to_string(),
         name: None,
         kind,
         target: HealthCheckTarget {
             ip_address: cfg.and_then(|c| c.ip_address()).map(str::to_string),
-            fqdn: cfg.and_then(|c| c.fully_qualified_domain_name()).map(str::to_string),
-            port: cfg.and_then(|c| c.port()).and_then(|p| u16::try_from(p).ok()),
+            fqdn: cfg
+                .and_then(|c| c.fully_qualified_domain_name())
+                .map(str::to_string),
+            port: cfg
+                .and_then(|c| c.port())
+                .and_then(|p| u16::try_from(p).ok()),
             resource_path: cfg.and_then(|c| c.resource_path()).map(str::to_string),
             search_string: cfg.and_then(|c| c.search_string()).map(str::to_string),
         },
-        request_interval: Duration::from_secs(cfg.and_then(|c| c.request_interval()).and_then(|i| u64::try_from(i).ok()).unwrap_or(30)),
-        failure_threshold: cfg.and_then(|c| c.failure_threshold()).and_then(|t| u32::try_from(t).ok()).unwrap_or(3),
+        request_interval: Duration::from_secs(
+            cfg.and_then(|c| c.request_interval())
+                .and_then(|i| u64::try_from(i).ok())
+                .unwrap_or(30),
+        ),
+        failure_threshold: cfg
+            .and_then(|c| c.failure_threshold())
+            .and_then(|t| u32::try_from(t).ok())
+            .unwrap_or(3),
         inverted: cfg.and_then(|c| c.inverted()).unwrap_or(false),
         disabled: cfg.and_then(|c| c.disabled()).unwrap_or(false),
-        regions: cfg.map(|c| c.regions().iter().map(|r| r.as_str().to_string()).collect()).unwrap_or_default(),
-        alarm: cfg.and_then(|c| c.alarm_identifier()).map(|a| AlarmRef { region: a.region().as_str().to_string(), name: a.name().to_string() }),
-        insufficient_data: cfg.and_then(|c| c.insufficient_data_health_status()).and_then(|s| InsufficientDataHealth::from_aws(s.as_str())),
-        children: cfg.map(|c| c.child_health_checks().to_vec()).unwrap_or_default(),
-        health_threshold: cfg.and_then(|c| c.health_threshold()).and_then(|t| u32::try_from(t).ok()),
+        regions: cfg
+            .map(|c| c.regions().iter().map(|r| r.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        alarm: cfg.and_then(|c| c.alarm_identifier()).map(|a| AlarmRef {
+            region: a.region().as_str().to_string(),
+            name: a.name().to_string(),
+        }),
+        insufficient_data: cfg
+            .and_then(|c| c.insufficient_data_health_status())
+            .and_then(|s| InsufficientDataHealth::from_aws(s.as_str())),
+        children: cfg
+            .map(|c| c.child_health_checks().to_vec())
+            .unwrap_or_default(),
+        health_threshold: cfg
+            .and_then(|c| c.health_threshold())
+            .and_then(|t| u32::try_from(t).ok()),
         version: h.health_check_version(),
         tags: BTreeMap::new(),
     }
@@ -223,10 +318,22 @@ pub async fn health_checks(c: &Client) -> Result<Vec<HealthCheck>, AwsError> {
 
 /// One health check.
 pub async fn health_check(c: &Client, id: &str) -> Result<HealthCheck, AwsError> {
-    let out = c.get_health_check().health_check_id(id).send().await.map_err(err("route53", "GetHealthCheck"))?;
+    let out = c
+        .get_health_check()
+        .health_check_id(id)
+        .send()
+        .await
+        .map_err(err("route53", "GetHealthCheck"))?;
     out.health_check()
         .map(health_check_from_sdk)
-        .ok_or_else(|| AwsError::new(ErrorKind::Service, "route53", "GetHealthCheck", "the answer holds no health check"))
+        .ok_or_else(|| {
+            AwsError::new(
+                ErrorKind::Service,
+                "route53",
+                "GetHealthCheck",
+                "the answer holds no health check",
+            )
+        })
 }
 
 /// The tags of up to 10 health checks per call, with their Name tags applied.
@@ -241,33 +348,70 @@ pub async fn add_tags(c: &Client, checks: &mut [HealthCheck]) -> Result<(), AwsE
             .await
             .map_err(err("route53", "ListTagsForResources"))?;
         for set in out.resource_tag_sets() {
-            let Some(hc) = chunk.iter_mut().find(|h| Some(h.id.as_str()) == set.resource_id()) else { continue };
-            hc.tags = set.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect();
+            let Some(hc) = chunk
+                .iter_mut()
+                .find(|h| Some(h.id.as_str()) == set.resource_id())
+            else {
+                continue;
+            };
+            hc.tags = set
+                .tags()
+                .iter()
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    ))
+                })
+                .collect();
             hc.name = hc.tags.get("Name").cloned();
         }
     }
     Ok(())
 }
 
-fn observations(list: &[aws_sdk_route53::types::HealthCheckObservation]) -> Vec<CheckerObservation> {
+fn observations(
+    list: &[aws_sdk_route53::types::HealthCheckObservation],
+) -> Vec<CheckerObservation> {
     list.iter()
         .map(|o| CheckerObservation {
-            region: o.region().map(|r| r.as_str().to_string()).unwrap_or_default(),
+            region: o
+                .region()
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_default(),
             ip: o.ip_address().unwrap_or_default().to_string(),
-            status: o.status_report().and_then(|s| s.status()).unwrap_or_default().to_string(),
-            checked_at: o.status_report().and_then(|s| s.checked_time()).and_then(odt),
+            status: o
+                .status_report()
+                .and_then(|s| s.status())
+                .unwrap_or_default()
+                .to_string(),
+            checked_at: o
+                .status_report()
+                .and_then(|s| s.checked_time())
+                .and_then(odt),
         })
         .collect()
 }
 
 /// What each region's checker last saw (rate limited by AWS to 1 a second).
-pub async fn health_check_status(c: &Client, id: &str) -> Result<Vec<CheckerObservation>, AwsError> {
-    let out = c.get_health_check_status().health_check_id(id).send().await.map_err(err("route53", "GetHealthCheckStatus"))?;
+pub async fn health_check_status(
+    c: &Client,
+    id: &str,
+) -> Result<Vec<CheckerObservation>, AwsError> {
+    let out = c
+        .get_health_check_status()
+        .health_check_id(id)
+        .send()
+        .await
+        .map_err(err("route53", "GetHealthCheckStatus"))?;
     Ok(observations(out.health_check_observations()))
 }
 
 /// The last failure each region's checker saw.
-pub async fn last_failure_reasons(c: &Client, id: &str) -> Result<Vec<CheckerObservation>, AwsError> {
+pub async fn last_failure_reasons(
+    c: &Client,
+    id: &str,
+) -> Result<Vec<CheckerObservation>, AwsError> {
     let out = c
         .get_health_check_last_failure_reason()
         .health_check_id(id)
@@ -277,18 +421,37 @@ pub async fn last_failure_reasons(c: &Client, id: &str) -> Result<Vec<CheckerObs
     Ok(observations(out.health_check_observations()))
 }
 
-fn change_from_sdk(info: Option<&aws_sdk_route53::types::ChangeInfo>, operation: &'static str) -> Result<PendingChange, AwsError> {
-    let info = info.ok_or_else(|| AwsError::new(ErrorKind::Service, "route53", operation, "the answer holds no change"))?;
+fn change_from_sdk(
+    info: Option<&aws_sdk_route53::types::ChangeInfo>,
+    operation: &'static str,
+) -> Result<PendingChange, AwsError> {
+    let info = info.ok_or_else(|| {
+        AwsError::new(
+            ErrorKind::Service,
+            "route53",
+            operation,
+            "the answer holds no change",
+        )
+    })?;
     Ok(PendingChange {
         id: info.id().trim_start_matches("/change/").to_string(),
-        status: if info.status().as_str() == "INSYNC" { ChangeStatus::Insync } else { ChangeStatus::Pending },
+        status: if info.status().as_str() == "INSYNC" {
+            ChangeStatus::Insync
+        } else {
+            ChangeStatus::Pending
+        },
         submitted_at: odt(info.submitted_at()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
     })
 }
 
 /// Whether a change has reached every Route 53 name server.
 pub async fn get_change(c: &Client, id: &str) -> Result<PendingChange, AwsError> {
-    let out = c.get_change().id(id).send().await.map_err(err("route53", "GetChange"))?;
+    let out = c
+        .get_change()
+        .id(id)
+        .send()
+        .await
+        .map_err(err("route53", "GetChange"))?;
     change_from_sdk(out.change_info(), "GetChange")
 }
 
@@ -318,10 +481,24 @@ pub async fn change_records(
             .action(action)
             .resource_record_set(record_to_sdk(record)?)
             .build()
-            .map_err(|e| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", e.to_string()))?;
+            .map_err(|e| {
+                AwsError::new(
+                    ErrorKind::Invalid,
+                    "route53",
+                    "ChangeResourceRecordSets",
+                    e.to_string(),
+                )
+            })?;
         batch = batch.changes(change);
     }
-    let batch = batch.build().map_err(|e| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", e.to_string()))?;
+    let batch = batch.build().map_err(|e| {
+        AwsError::new(
+            ErrorKind::Invalid,
+            "route53",
+            "ChangeResourceRecordSets",
+            e.to_string(),
+        )
+    })?;
     let out = c
         .change_resource_record_sets()
         .hosted_zone_id(zone_id)
@@ -333,7 +510,12 @@ pub async fn change_records(
 }
 
 /// Sets a health check's Inverted flag, if its version is still `version`.
-pub async fn set_inverted(c: &Client, id: &str, version: i64, inverted: bool) -> Result<HealthCheck, AwsError> {
+pub async fn set_inverted(
+    c: &Client,
+    id: &str,
+    version: i64,
+    inverted: bool,
+) -> Result<HealthCheck, AwsError> {
     let out = c
         .update_health_check()
         .health_check_id(id)
@@ -344,17 +526,39 @@ pub async fn set_inverted(c: &Client, id: &str, version: i64, inverted: bool) ->
         .map_err(err("route53", "UpdateHealthCheck"))?;
     out.health_check()
         .map(health_check_from_sdk)
-        .ok_or_else(|| AwsError::new(ErrorKind::Service, "route53", "UpdateHealthCheck", "the answer holds no health check"))
+        .ok_or_else(|| {
+            AwsError::new(
+                ErrorKind::Service,
+                "route53",
+                "UpdateHealthCheck",
+                "the answer holds no health check",
+            )
+        })
 }
 
 /// Adds (or with `value` None, removes) a tag on a health check.
-pub async fn tag_health_check(c: &Client, id: &str, key: &str, value: Option<&str>) -> Result<(), AwsError> {
-    let mut req = c.change_tags_for_resource().resource_type(TagResourceType::Healthcheck).resource_id(id);
+pub async fn tag_health_check(
+    c: &Client,
+    id: &str,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), AwsError> {
+    let mut req = c
+        .change_tags_for_resource()
+        .resource_type(TagResourceType::Healthcheck)
+        .resource_id(id);
     req = match value {
-        Some(v) => req.add_tags(aws_sdk_route53::types::Tag::builder().key(key).value(v).build()),
+        Some(v) => req.add_tags(
+            aws_sdk_route53::types::Tag::builder()
+                .key(key)
+                .value(v)
+                .build(),
+        ),
         None => req.remove_tag_keys(key),
     };
-    req.send().await.map_err(err("route53", "ChangeTagsForResource"))?;
+    req.send()
+        .await
+        .map_err(err("route53", "ChangeTagsForResource"))?;
     Ok(())
 }
 
@@ -368,7 +572,6 @@ mod tests {
         assert!(order_key("a.www.example.com") > order_key("_switchyard.www.example.com"));
         assert!(order_key("xyz.example.com") > order_key("_switchyard.www.example.com"));
         assert!(order_key("abc.example.com") < order_key("_switchyard.www.example.com"));
-
     }
 
     #[test]
@@ -386,7 +589,11 @@ mod tests {
             weight: None,
             ttl: None,
             values: vec![],
-            alias: Some(AliasTarget { hosted_zone_id: "Z32O12XQLNTSW2".into(), dns_name: "x.elb.amazonaws.com.".into(), evaluate_target_health: true }),
+            alias: Some(AliasTarget {
+                hosted_zone_id: "Z32O12XQLNTSW2".into(),
+                dns_name: "x.elb.amazonaws.com.".into(),
+                evaluate_target_health: true,
+            }),
             health_check_id: Some("abc".into()),
         };
         assert_eq!(record_from_sdk(&record_to_sdk(&r).unwrap()), r);

@@ -10,5 +10,6 @@ pub fn odt(dt: &DateTime) -> Option<OffsetDateTime> {
 
 /// An `OffsetDateTime` as an SDK timestamp.
 pub fn sdk_time(t: OffsetDateTime) -> DateTime {
-    DateTime::from_nanos(t.unix_timestamp_nanos()).unwrap_or(DateTime::from_secs(t.unix_timestamp()))
+    DateTime::from_nanos(t.unix_timestamp_nanos())
+        .unwrap_or(DateTime::from_secs(t.unix_timestamp()))
 }

@@ -28,6 +28,7 @@ pub fn operation(method: &Method, seg: &[String]) -> Option<&'static str> {
         ("GET", ["healthcheck", _, "status"]) => "GetHealthCheckStatus",
         ("GET", ["healthcheck", _, "lastfailurereason"]) => "GetHealthCheckLastFailureReason",
         ("POST", ["tags", _, _]) => "ChangeTagsForResource",
+        ("POST", ["tags", _]) => "ListTagsForResources",
         ("GET", ["tags", _, _]) => "ListTagsForResource",
         _ => return None,
     })
@@ -68,6 +69,8 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
         "GetHealthCheckLastFailureReason" => health_check_status(world, &seg(1), true),
         "ChangeTagsForResource" => change_tags(world, call, &seg(1), &seg(2)),
         "ListTagsForResource" => list_tags(world, &seg(1), &seg(2)),
+        "ListTagsForResources" => list_tags_batch(world, call, &seg(1)),
+
         other => Err(ApiError::new(
             404,
             "UnknownOperationException",
@@ -857,4 +860,34 @@ fn list_tags(world: &mut World, rtype: &str, id: &str) -> ApiResult {
     }
     w.close("Tags").close("ResourceTagSet");
     finish(w, "ListTagsForResourceResponse")
+}
+
+/// ListTagsForResources: the tags of up to 10 resources of one type.
+fn list_tags_batch(world: &mut World, call: &Call, rtype: &str) -> ApiResult {
+    let body = XmlEl::parse(&call.body).map_err(|e| ApiError::bad("InvalidInput", e))?;
+    let ids: Vec<String> = body
+        .get("ResourceIds")
+        .map(|r| r.children.iter().map(|c| c.text.clone()).collect())
+        .unwrap_or_default();
+    if ids.is_empty() || ids.len() > 10 {
+        return Err(ApiError::bad(
+            "InvalidInput",
+            format!("ResourceIds must hold 1 to 10 IDs, not {}", ids.len()),
+        ));
+    }
+    let mut w = start("ListTagsForResourcesResponse");
+    w.open("ResourceTagSets");
+    for id in ids {
+        let tags = resource_tags(world, rtype, &id)?.clone();
+        w.open("ResourceTagSet")
+            .leaf("ResourceType", rtype)
+            .leaf("ResourceId", &id)
+            .open("Tags");
+        for (k, v) in &tags {
+            w.open("Tag").leaf("Key", k).leaf("Value", v).close("Tag");
+        }
+        w.close("Tags").close("ResourceTagSet");
+    }
+    w.close("ResourceTagSets");
+    finish(w, "ListTagsForResourcesResponse")
 }

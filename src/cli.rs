@@ -8,14 +8,61 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "switchyard", version, about, long_about = None)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Options of every subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// The config file [default: $SWITCHYARD_CONFIG, then ~/.config/switchyard/config.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The AWS profile to use instead of the config's (or the default chain's).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The AWS region of the load balancers and alarms, instead of the config's.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint: the built-in emulator, moto, LocalStack.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Where the log goes [default: $XDG_STATE_HOME/switchyard/switchyard.log].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Each site's verdict (LIVE, DEGRADED, FAILED OVER, MAINTENANCE, SWITCHING, UNKNOWN) and why.
+    ///
+    /// Exit codes: 0 every site LIVE, 10 some DEGRADED, 11 FAILED OVER, 12 MAINTENANCE,
+    /// 13 SWITCHING, 14 UNKNOWN (the worst site decides); 2 usage or config error;
+    /// 3 credentials or access.
+    Status(StatusArgs),
     /// Run the built-in AWS emulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Only this site (repeat for more); one site also gets every checker's view per region.
+    #[arg(long, value_name = "NAME")]
+    pub site: Vec<String>,
+    /// table fits 80 columns; json is a stable contract (see the README).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Repeat at the config's poll interval until Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone, Args)]

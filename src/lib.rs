@@ -8,7 +8,9 @@
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod logging;
 pub mod model;
 pub mod poll;
+pub mod report;
 pub mod sim;
 pub mod switch;

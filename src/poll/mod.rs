@@ -1,3 +1,5 @@
 //! The scheduler: what to fetch when, per-service rate budgets, backoff, staleness.
 
 pub mod limit;
+pub mod round;
+pub mod session;

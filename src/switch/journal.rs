@@ -138,6 +138,25 @@ impl Journal {
             .count()
     }
 
+    /// What the model needs to know of the journal.
+    pub fn marker(&self) -> crate::model::maintenance::MaintenanceMarker {
+        use crate::model::maintenance::{MaintenanceMarker, MaintenancePhase};
+        MaintenanceMarker {
+            by: self.by.clone(),
+            at: self.at,
+            reason: self.reason.clone(),
+            strategies: self.strategies(),
+            phase: match self.phase {
+                Phase::Entering => MaintenancePhase::Entering,
+                Phase::Active => MaintenancePhase::Active,
+                Phase::Leaving => MaintenancePhase::Leaving,
+            },
+            done_steps: self.done_steps(),
+            total_steps: self.steps.len(),
+        }
+    }
+
+
     /// Encodes the journal as TXT record values, each already quoted for Route 53.
     pub fn to_txt_values(&self) -> Result<Vec<String>, String> {
         let json =

@@ -792,17 +792,21 @@ impl World {
     }
 
     /// Whether a load balancer has at least one healthy target, as Evaluate Target Health asks.
+    /// Evaluate Target Health of an ALB or NLB, as Route 53 documents it: every target group
+    /// the load balancer routes to must have at least one healthy target; a target group with
+    /// no registered targets counts as unhealthy, and so does a load balancer with none.
     pub fn lb_has_healthy_target(&self, lb_arn: &str) -> bool {
-        self.elb
-            .tgs_of_lb(lb_arn)
-            .iter()
-            .filter_map(|arn| self.elb.tg(arn))
-            .any(|tg| {
-                tg.targets
-                    .iter()
-                    .any(|t| self.target_health(tg, t).state == "healthy")
+        let tgs = self.elb.tgs_of_lb(lb_arn);
+        !tgs.is_empty()
+            && tgs.iter().all(|arn| {
+                self.elb.tg(arn).is_some_and(|tg| {
+                    tg.targets
+                        .iter()
+                        .any(|t| self.target_health(tg, t).state == "healthy")
+                })
             })
     }
+
 
     /// A health check's status as Route 53 uses it for routing (inversion and disabling applied).
     pub fn hc_healthy(&self, id: &str) -> Option<bool> {

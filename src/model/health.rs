@@ -104,6 +104,8 @@ impl Evidence {
                 Some(value)
             }
             (Some(_), Some(age)) => {
+                // Counted in the data age, so that the operator sees how old it is.
+                self.use_age(age);
                 let mut s = format!(
                     "{what}: data is {} old (stale after {})",
                     human_span(age),
@@ -218,7 +220,7 @@ pub struct TargetVerdict {
     pub health: Health,
     /// Why, e.g. `ALB app-alb: target group app-tg has 0 of 2 targets healthy`.
     pub why: String,
-    /// Worst-case time for target health to change, named.
+    /// Worst-case time for the targets to reach their current health, named.
     pub flip: Option<(String, Duration)>,
 }
 
@@ -610,10 +612,12 @@ fn target_health(
             .count();
         let ok = healthy >= tg.minimum_healthy_targets();
         let hc = &tg.health_check;
+        // Worst case for the load balancer to have reached the state observed now: Route 53
+        // can only follow once the targets got there.
         let (span, name) = if ok {
-            (hc.worst_case_unhealthy(), hc.unhealthy_threshold)
-        } else {
             (hc.worst_case_healthy(), hc.healthy_threshold)
+        } else {
+            (hc.worst_case_unhealthy(), hc.unhealthy_threshold)
         };
         if flip.as_ref().is_none_or(|(_, d)| span > *d) {
             flip = Some((

@@ -491,6 +491,15 @@ fn served_text(
         (Served::Plain, Some(r)) => format!("the plain record ({})", r.describe()),
         _ => "an unknown record".into(),
     };
+    if let Mapping::NoMatch(_) = mapping {
+        let what = match served {
+            Served::Primary => "the primary record",
+            Served::Secondary => "the secondary record",
+            _ => "the record",
+        };
+        let now_holds = record.map(|r| r.describe()).unwrap_or_default();
+        return format!("{what} now holds {now_holds}");
+    }
     if inferred {
         let why = match mapping {
             Mapping::Unmapped(why) => why.clone(),
@@ -1043,3 +1052,6 @@ impl Chain<'_> {
         fail_open
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -104,7 +104,7 @@ fn value_record(failover: Option<Failover>, values: &[&str]) -> RecordSet {
     }
 }
 
-fn endpoint_check(id: &str, name: &str) -> HealthCheck {
+pub fn endpoint_check(id: &str, name: &str) -> HealthCheck {
     HealthCheck {
         id: id.into(),
         name: Some(name.into()),

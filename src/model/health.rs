@@ -652,3 +652,161 @@ fn target_health(
     };
     TargetVerdict { health, why, flip }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::fixtures::*;
+    use crate::model::obs::Fetched;
+
+    fn primary_health(fx: &Fx) -> CheckHealth {
+        check_health(&fx.0, PRIMARY_HC, NOW, STALE)
+    }
+
+    #[test]
+    fn more_than_18_percent_of_checkers_make_it_healthy() {
+        // (success, total, healthy)
+        let table = [
+            (2, 8, true),  // 25%
+            (1, 8, false), // 12.5%
+            (0, 8, false),
+            (8, 8, true),
+            (1, 3, true), // 33%
+            (0, 3, false),
+            (1, 5, true),   // 20%
+            (1, 6, false),  // 16.7%
+            (2, 11, true),  // 18.2%
+            (1, 11, false), // 9%
+        ];
+        for (success, total, healthy) in table {
+            let c = primary_health(&Fx::alb_cloudfront().checkers(success, total));
+            let want = if healthy {
+                Health::Healthy
+            } else {
+                Health::Unhealthy
+            };
+            assert_eq!(c.health, want, "{success} of {total}: {}", c.why);
+            let count = c.checkers.expect("counted");
+            assert_eq!(count.healthy(), healthy);
+            assert_eq!(
+                count.success >= count.min_success(),
+                healthy,
+                "{success} of {total}"
+            );
+        }
+    }
+
+    #[test]
+    fn inversion_flips_healthy_observations() {
+        let c = primary_health(&Fx::alb_cloudfront().primary_check_inverted());
+        assert_eq!(c.raw, Health::Healthy);
+        assert_eq!(c.health, Health::Unhealthy);
+        assert_eq!(
+            c.why,
+            "8 of 8 checkers report success; inverted, so Route 53 treats it as unhealthy"
+        );
+    }
+
+    #[test]
+    fn a_disabled_check_is_healthy_whatever_the_checkers_say() {
+        let c = primary_health(&Fx::alb_cloudfront().checkers(0, 8).primary_check_disabled());
+        assert_eq!(c.health, Health::Healthy);
+        assert!(c.disabled);
+        // Disabled wins over inverted, too.
+        let c = primary_health(
+            &Fx::alb_cloudfront()
+                .primary_check_inverted()
+                .primary_check_disabled(),
+        );
+        assert_eq!(c.health, Health::Healthy);
+    }
+
+    #[test]
+    fn the_cloudwatch_metric_is_final_and_already_inverted() {
+        let mut fx = Fx::alb_cloudfront().checkers(8, 8).primary_check_inverted();
+        if let Some(o) = fx.0.health_checks.get_mut(PRIMARY_HC) {
+            o.status = Fetched::ok(
+                HealthCheckStatus::Metric {
+                    healthy: true,
+                    percent_healthy: Some(0.0),
+                    at: Some(ago(60)),
+                },
+                ago(FRESH),
+            );
+        }
+        let c = primary_health(&fx);
+        assert_eq!(c.health, Health::Healthy);
+        assert_eq!(c.raw, Health::Unhealthy);
+        assert!(
+            c.why
+                .contains("CloudWatch HealthCheckStatus; 0% of checkers healthy")
+        );
+    }
+
+    #[test]
+    fn calculated_checks_need_health_threshold_children() {
+        let child = |id: &str| endpoint_check(id, id);
+        let mut calculated = endpoint_check(PRIMARY_HC, "www-calculated");
+        calculated.kind = HealthCheckKind::Calculated;
+        calculated.children = vec!["c1".into(), "c2".into(), "c3".into()];
+        calculated.health_threshold = Some(2);
+        let fx = Fx::alb_cloudfront()
+            .health_check(calculated)
+            .health_check(child("c1"))
+            .health_check(child("c2"))
+            .health_check(child("c3"))
+            .checkers_of("c1", 8, 8)
+            .checkers_of("c2", 0, 8)
+            .checkers_of("c3", 8, 8);
+        assert_eq!(
+            fx.0.relevant_health_check_ids(),
+            vec![
+                PRIMARY_HC.to_string(),
+                "c1".into(),
+                "c2".into(),
+                "c3".into()
+            ]
+        );
+        let c = primary_health(&fx);
+        assert_eq!(c.health, Health::Healthy, "{}", c.why);
+        assert_eq!(c.why, "2 of 3 child health checks healthy (needs 2)");
+        let c = primary_health(&fx.clone().checkers_of("c3", 1, 8));
+        assert_eq!(c.health, Health::Unhealthy, "{}", c.why);
+        // One child unknown: 1 healthy + 1 unknown may or may not reach 2.
+        let mut unsure = fx.checkers_of("c3", 0, 8);
+        if let Some(o) = unsure.0.health_checks.get_mut("c1") {
+            o.status = Fetched::default();
+        }
+        let c = primary_health(&unsure);
+        assert_eq!(c.health, Health::Unhealthy, "{}", c.why);
+        let mut unsure = unsure.checkers_of("c2", 8, 8);
+        if let Some(o) = unsure.0.health_checks.get_mut("c1") {
+            o.status = Fetched::default();
+        }
+        let c = primary_health(&unsure);
+        assert_eq!(c.health, Health::Unknown, "{}", c.why);
+        assert!(
+            c.evidence
+                .missing
+                .iter()
+                .any(|m| m.contains("status of health check c1 (c1): not fetched yet")),
+            "{:?}",
+            c.evidence
+        );
+    }
+
+    #[test]
+    fn an_unobserved_check_is_unknown_and_says_so() {
+        let fx = Fx::alb_cloudfront();
+        let c = check_health(&fx.0, "nope", NOW, STALE);
+        assert_eq!(c.health, Health::Unknown);
+        assert_eq!(c.evidence.missing, vec!["health check nope: not observed"]);
+        let fx = Fx::alb_cloudfront().checkers(0, 0);
+        let c = primary_health(&fx);
+        assert_eq!(c.health, Health::Unknown);
+        let c = check_health(&fx.0, PRIMARY_HC, NOW, Duration::from_secs(1));
+        assert!(c.evidence.missing[0].contains("data is 10 s old (stale after 1 s)"));
+    }
+}

@@ -862,6 +862,14 @@ impl Fx {
         self
     }
 
+    /// The listeners were fetched `secs` ago.
+    pub fn listeners_fetched(mut self, secs: u64) -> Fx {
+        for f in self.0.listeners.values_mut() {
+            f.fetched_at = Some(ago(secs));
+        }
+        self
+    }
+
     /// The maintenance marker was never read.
     pub fn marker_never_read(mut self) -> Fx {
         self.0.maintenance = Fetched::default();

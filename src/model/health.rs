@@ -75,11 +75,25 @@ pub struct Evidence {
     pub notes: Vec<String>,
     /// The age of the oldest piece used.
     pub oldest: Option<Duration>,
+    /// The age of the oldest needed piece that was too old to use.
+    pub oldest_stale: Option<Duration>,
 }
 
 impl Evidence {
     fn use_age(&mut self, age: Duration) {
         self.oldest = Some(self.oldest.map_or(age, |o| o.max(age)));
+    }
+
+    fn stale_age(&mut self, age: Duration) {
+        self.oldest_stale = Some(self.oldest_stale.map_or(age, |o| o.max(age)));
+    }
+
+    /// How old the data is: the oldest piece used, or the oldest needed piece that was too old.
+    pub fn data_age(&self) -> Option<Duration> {
+        match (self.oldest, self.oldest_stale) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The value of `f` if it is usable (present and not older than `stale_after`); otherwise
@@ -105,7 +119,7 @@ impl Evidence {
             }
             (Some(_), Some(age)) => {
                 // Counted in the data age, so that the operator sees how old it is.
-                self.use_age(age);
+                self.stale_age(age);
                 let mut s = format!(
                     "{what}: data is {} old (stale after {})",
                     human_span(age),
@@ -146,6 +160,9 @@ impl Evidence {
     pub(crate) fn absorb(&mut self, other: Evidence, essential: bool) {
         if essential {
             self.missing.extend(other.missing);
+            if let Some(age) = other.oldest_stale {
+                self.stale_age(age);
+            }
         } else {
             self.notes.extend(other.missing);
         }

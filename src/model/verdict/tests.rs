@@ -626,6 +626,23 @@ fn nlb_listener_switched_to_a_sorry_target_group() {
             ],
         ),
         case(
+            "marker active but the listeners are stale: cannot tell",
+            Fx::nlb_listener()
+                .marker(Active)
+                .listener_forwards_to_sorry()
+                .listeners_fetched(600),
+            Unknown,
+            Plain,
+            &["listeners of NLB app-nlb: data is 10 min old (stale after 2 min)"],
+        ),
+        case(
+            "no marker and the listeners are stale: the listeners do not decide",
+            Fx::nlb_listener().listeners_fetched(600),
+            Live,
+            Plain,
+            &["listeners of NLB app-nlb: data is 10 min old"],
+        ),
+        case(
             "the sorry target group is empty: maintenance would serve nothing",
             Fx::nlb_listener().sorry_targets(Vec::new()),
             Degraded,
@@ -956,6 +973,21 @@ fn data_age_is_the_oldest_piece_relied_on() {
     assert_eq!(v.data_age, Some(Duration::from_secs(75)));
     let v = Fx::alb_cloudfront().records_never_fetched().verdict();
     assert_eq!(v.data_age, None);
+    // A stale piece the verdict can do without is noted, not counted.
+    let v = Fx::alb_cloudfront()
+        .extra_alarm(crate::model::cloudwatch::AlarmState::Alarm)
+        .alarm_fetched(600)
+        .verdict();
+    assert_eq!(v.kind, Live, "{}", show(&v));
+    assert_eq!(v.data_age, Some(Duration::from_secs(FRESH)));
+    assert!(
+        v.reasons
+            .iter()
+            .any(|r| r
+                == "alarm app-alb-target-5xx (eu-west-1): data is 10 min old (stale after 2 min)"),
+        "{}",
+        show(&v)
+    );
     // Stale data is not relied on, but its age is what the operator needs to see.
     let v = Fx::alb_cloudfront().all_fetched(600).verdict();
     assert_eq!(v.data_age, Some(Duration::from_secs(600)));

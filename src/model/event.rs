@@ -582,3 +582,334 @@ fn sorted(values: &[String]) -> Vec<String> {
     v.sort();
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cloudfront::Invalidation;
+    use crate::model::error::{AwsError, ErrorKind};
+    use crate::model::fixtures::*;
+
+    /// The events between two fixtures, judged at NOW.
+    fn events(prev: Fx, next: Fx) -> Vec<Event> {
+        let (pv, nv) = (prev.verdict(), next.verdict());
+        diff(&prev.0, &pv, &next.0, &nv, NOW)
+    }
+
+    fn kinds(events: &[Event]) -> Vec<&EventKind> {
+        events.iter().map(|e| &e.kind).collect()
+    }
+
+    fn messages(events: &[Event]) -> Vec<&str> {
+        events.iter().map(|e| e.message.as_str()).collect()
+    }
+
+    #[test]
+    fn nothing_changed_nothing_to_tell() {
+        assert_eq!(events(Fx::alb_cloudfront(), Fx::alb_cloudfront()), vec![]);
+        assert_eq!(events(Fx::nlb_listener(), Fx::nlb_listener()), vec![]);
+    }
+
+    #[test]
+    fn an_automatic_failover_reads_as_a_story() {
+        let e = events(
+            Fx::alb_cloudfront(),
+            Fx::alb_cloudfront()
+                .checkers(0, 8)
+                .dns_answers(Served::Secondary),
+        );
+        assert_eq!(
+            kinds(&e),
+            vec![
+                &EventKind::VerdictChanged {
+                    from: VerdictKind::Live,
+                    to: VerdictKind::FailedOver
+                },
+                &EventKind::DnsAnswerChanged {
+                    from: Served::Primary,
+                    to: Served::Secondary,
+                    values: vec![CF_IPS[0].into(), CF_IPS[1].into()],
+                },
+                &EventKind::HealthCheckFlipped {
+                    id: PRIMARY_HC.into(),
+                    healthy: false
+                },
+            ]
+        );
+        assert_eq!(
+            messages(&e),
+            vec![
+                "LIVE → FAILED OVER: Route 53 answers the secondary, the sorry page (SECONDARY A \
+                 alias d111111abcdef8.cloudfront.net)",
+                "Route 53 now answers the secondary (was the primary): 13.224.0.1, 13.224.0.2",
+                "health check www-primary (3f1c9a2e…) became unhealthy: 0 of 8 checkers report \
+                 success (HTTP 503)",
+            ]
+        );
+        assert!(e.iter().all(|e| e.site == "www" && e.at == NOW));
+    }
+
+    #[test]
+    fn alarms_and_targets_changing_state() {
+        let e = events(
+            Fx::cloudwatch_metric(),
+            Fx::cloudwatch_metric().alarm(AlarmState::InsufficientData),
+        );
+        assert!(e.iter().any(|e| e.kind
+            == EventKind::AlarmStateChanged {
+                region: "eu-west-1".into(),
+                name: ALARM.into(),
+                from: AlarmState::Ok,
+                to: AlarmState::InsufficientData,
+            }
+            && e.message
+                == "alarm app-1-StatusCheckFailed has INSUFFICIENT_DATA (a stopped instance \
+                    sends no StatusCheckFailed data) (was OK)"));
+
+        let e = events(
+            Fx::alb_two_azs(),
+            Fx::alb_two_azs().az_targets(
+                "eu-west-1b",
+                TargetState::Unhealthy,
+                Some("Target.Timeout"),
+            ),
+        );
+        let targets: Vec<&Event> = e
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::TargetHealthChanged { .. }))
+            .collect();
+        assert_eq!(targets.len(), 2);
+        assert_eq!(
+            targets[0].kind,
+            EventKind::TargetHealthChanged {
+                target_group_arn: APP_TG.into(),
+                target: "i-0bbb0000000000003".into(),
+                port: Some(80),
+                from: Some(TargetState::Healthy),
+                to: Some(TargetState::Unhealthy),
+                reason: Some("Target.Timeout".into()),
+            }
+        );
+        assert_eq!(
+            targets[0].message,
+            "target i-0bbb0000000000003:80 (eu-west-1b) of app-tg: healthy → unhealthy \
+             (Target.Timeout)"
+        );
+        assert!(
+            e.iter()
+                .any(|e| e.message.starts_with("LIVE → DEGRADED: target"))
+        );
+
+        let e = events(
+            Fx::alb_two_azs(),
+            Fx::alb_two_azs().app_targets(vec![target(
+                "i-0aaa0000000000001",
+                "eu-west-1a",
+                TargetState::Healthy,
+                None,
+            )]),
+        );
+        let left: Vec<&str> = e
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::TargetHealthChanged { to: None, .. }))
+            .map(|e| e.message.as_str())
+            .collect();
+        assert_eq!(left.len(), 3);
+        assert!(left[0].contains("left app-tg (was healthy)"), "{left:?}");
+    }
+
+    #[test]
+    fn a_listener_switched_to_the_sorry_page() {
+        let e = events(
+            Fx::nlb_listener().marker(MaintenancePhase::Entering),
+            Fx::nlb_listener()
+                .marker(MaintenancePhase::Active)
+                .listener_forwards_to_sorry(),
+        );
+        let m = messages(&e);
+        assert!(m.contains(&"SWITCHING → MAINTENANCE: maintenance forced by arn:aws:sts::111122223333:assumed-role/ops/alice 10 min ago: database upgrade"), "{m:#?}");
+        assert!(m.contains(&"listener TCP 443 of NLB app-nlb: forward to app-tg → forward to sorry-tg (sorry page)"), "{m:#?}");
+        assert!(m.contains(&"maintenance entering → active"), "{m:#?}");
+        assert!(e.iter().any(|e| e.kind
+            == EventKind::ListenerActionChanged {
+                listener_arn: NLB_LISTENER.into(),
+                from: "forward to app-tg".into(),
+                to: "forward to sorry-tg".into(),
+                sorry: true,
+            }));
+        // The sorry target group's target comes into use.
+        assert!(
+            m.iter()
+                .any(|m| m.contains("of sorry-tg: unused → healthy")),
+            "{m:#?}"
+        );
+    }
+
+    #[test]
+    fn the_marker_appears_and_disappears() {
+        let e = events(
+            Fx::alb_cloudfront(),
+            Fx::alb_cloudfront().marker(MaintenancePhase::Entering),
+        );
+        assert!(e.iter().any(|e| e.kind
+            == EventKind::MaintenanceMarkerAppeared {
+                by: OPERATOR.into(),
+                phase: MaintenancePhase::Entering
+            }
+            && e.message
+                == "maintenance marker appeared: entering by \
+                    arn:aws:sts::111122223333:assumed-role/ops/alice (database upgrade)"));
+        let e = events(
+            Fx::alb_cloudfront().marker(MaintenancePhase::Leaving),
+            Fx::alb_cloudfront(),
+        );
+        assert!(kinds(&e).contains(&&EventKind::MaintenanceMarkerRemoved));
+        // A marker that could not be read is not a marker that disappeared.
+        let e = events(
+            Fx::alb_cloudfront().marker(MaintenancePhase::Active),
+            Fx::alb_cloudfront().marker_never_read(),
+        );
+        assert!(!kinds(&e).contains(&&EventKind::MaintenanceMarkerRemoved));
+    }
+
+    #[test]
+    fn deploys_invalidations_and_changes_completing() {
+        let e = events(
+            Fx::alb_cloudfront().distribution_status(DistributionStatus::InProgress),
+            Fx::alb_cloudfront(),
+        );
+        assert!(e.iter().any(
+            |e| e.kind == EventKind::DistributionDeployed { id: CF_ID.into() }
+                && e.message == "distribution E2QWRUHAPOMQZL finished deploying"
+        ));
+
+        let inv = |status| Invalidation {
+            id: "I2J0I21PCUYOIK".into(),
+            status,
+            created: Some(ago(300)),
+        };
+        let e = events(
+            Fx::alb_cloudfront().invalidations(vec![inv(InvalidationStatus::InProgress)]),
+            Fx::alb_cloudfront().invalidations(vec![inv(InvalidationStatus::Completed)]),
+        );
+        assert_eq!(
+            messages(&e),
+            vec!["invalidation I2J0I21PCUYOIK of distribution E2QWRUHAPOMQZL completed"]
+        );
+
+        let e = events(
+            Fx::dns_name_control()
+                .plain_record_values(&[NODE_B])
+                .pending_change(40),
+            Fx::dns_name_control()
+                .plain_record_values(&[NODE_B])
+                .change_insync(40)
+                .dns_answers_values(&[NODE_B]),
+        );
+        let m = messages(&e);
+        assert!(
+            m.contains(&"Route 53 change C2682N5HXP0BZ4 is INSYNC (40 s after submission)"),
+            "{m:#?}"
+        );
+        assert!(
+            m.contains(&"Route 53 now answers 192.0.2.12 (was 192.0.2.11)"),
+            "{m:#?}"
+        );
+        assert!(
+            m.iter().any(|m| m.starts_with("SWITCHING → LIVE")),
+            "{m:#?}"
+        );
+    }
+
+    #[test]
+    fn fetches_failing_and_recovering() {
+        let err = AwsError::new(
+            ErrorKind::Network,
+            "route53",
+            "GetHealthCheckStatus",
+            "proxy CONNECT failed: 407",
+        );
+        let failing = Fx::alb_cloudfront().status_fetch_failed(err, 2);
+        let e = events(Fx::alb_cloudfront(), failing.clone());
+        assert_eq!(
+            kinds(&e),
+            vec![&EventKind::FetchFailing {
+                what: "status of health check www-primary (3f1c9a2e…)".into(),
+                error: "network: proxy CONNECT failed: 407 (route53 GetHealthCheckStatus)".into(),
+            }]
+        );
+        let e = events(failing, Fx::alb_cloudfront());
+        assert_eq!(
+            messages(&e),
+            vec!["status of health check www-primary (3f1c9a2e…): fetch works again"]
+        );
+    }
+
+    #[test]
+    fn events_are_one_json_line_each() {
+        let mut e = events(
+            Fx::alb_cloudfront(),
+            Fx::alb_cloudfront()
+                .checkers(0, 8)
+                .dns_answers(Served::Secondary),
+        );
+        e.push(Event::action(
+            NOW,
+            "www",
+            OperatorAction::Step {
+                index: 2,
+                total: 3,
+                description: "invert health check 3f1c9a2e…".into(),
+            },
+            ActionOutcome::Failed,
+            Some(OPERATOR.into()),
+            Some("HealthCheckVersionMismatch".into()),
+        ));
+        e.push(Event::action(
+            NOW,
+            "www",
+            OperatorAction::MaintenanceOn {
+                reason: Some("database upgrade".into()),
+            },
+            ActionOutcome::Started,
+            Some(OPERATOR.into()),
+            None,
+        ));
+        e.push(Event::action(
+            NOW,
+            "www",
+            OperatorAction::FailBack,
+            ActionOutcome::Succeeded,
+            None,
+            None,
+        ));
+        assert_eq!(
+            e[3].message,
+            "step 2/3 (invert health check 3f1c9a2e…) failed by \
+             arn:aws:sts::111122223333:assumed-role/ops/alice: HealthCheckVersionMismatch"
+        );
+        assert_eq!(
+            e[4].message,
+            "maintenance on (database upgrade) started by arn:aws:sts::111122223333:assumed-role/ops/alice"
+        );
+        assert_eq!(e[5].message, "fail back succeeded");
+        for event in &e {
+            let line = event.to_json_line().unwrap();
+            assert!(!line.contains('\n'));
+            let back: Event = serde_json::from_str(&line).unwrap();
+            assert_eq!(&back, event, "{line}");
+        }
+        let line = e[0].to_json_line().unwrap();
+        assert_eq!(
+            line,
+            "{\"at\":\"2026-03-14T02:00:00Z\",\"site\":\"www\",\"kind\":{\"type\":\"verdict_changed\",\
+             \"from\":\"LIVE\",\"to\":\"FAILED_OVER\"},\"message\":\"LIVE → FAILED OVER: Route 53 \
+             answers the secondary, the sorry page (SECONDARY A alias d111111abcdef8.cloudfront.net)\"}"
+        );
+        let line = e[3].to_json_line().unwrap();
+        assert!(
+            line.contains("\"kind\":{\"type\":\"action\",\"action\":{\"action\":\"step\""),
+            "{line}"
+        );
+    }
+}

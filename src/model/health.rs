@@ -75,11 +75,25 @@ pub struct Evidence {
     pub notes: Vec<String>,
     /// The age of the oldest piece used.
     pub oldest: Option<Duration>,
+    /// The age of the oldest needed piece that was too old to use.
+    pub oldest_stale: Option<Duration>,
 }
 
 impl Evidence {
     fn use_age(&mut self, age: Duration) {
         self.oldest = Some(self.oldest.map_or(age, |o| o.max(age)));
+    }
+
+    fn stale_age(&mut self, age: Duration) {
+        self.oldest_stale = Some(self.oldest_stale.map_or(age, |o| o.max(age)));
+    }
+
+    /// How old the data is: the oldest piece used, or the oldest needed piece that was too old.
+    pub fn data_age(&self) -> Option<Duration> {
+        match (self.oldest, self.oldest_stale) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The value of `f` if it is usable (present and not older than `stale_after`); otherwise
@@ -104,6 +118,8 @@ impl Evidence {
                 Some(value)
             }
             (Some(_), Some(age)) => {
+                // Counted in the data age, so that the operator sees how old it is.
+                self.stale_age(age);
                 let mut s = format!(
                     "{what}: data is {} old (stale after {})",
                     human_span(age),
@@ -144,6 +160,9 @@ impl Evidence {
     pub(crate) fn absorb(&mut self, other: Evidence, essential: bool) {
         if essential {
             self.missing.extend(other.missing);
+            if let Some(age) = other.oldest_stale {
+                self.stale_age(age);
+            }
         } else {
             self.notes.extend(other.missing);
         }
@@ -218,7 +237,7 @@ pub struct TargetVerdict {
     pub health: Health,
     /// Why, e.g. `ALB app-alb: target group app-tg has 0 of 2 targets healthy`.
     pub why: String,
-    /// Worst-case time for target health to change, named.
+    /// Worst-case time for the targets to reach their current health, named.
     pub flip: Option<(String, Duration)>,
 }
 
@@ -610,10 +629,12 @@ fn target_health(
             .count();
         let ok = healthy >= tg.minimum_healthy_targets();
         let hc = &tg.health_check;
+        // Worst case for the load balancer to have reached the state observed now: Route 53
+        // can only follow once the targets got there.
         let (span, name) = if ok {
-            (hc.worst_case_unhealthy(), hc.unhealthy_threshold)
-        } else {
             (hc.worst_case_healthy(), hc.healthy_threshold)
+        } else {
+            (hc.worst_case_unhealthy(), hc.unhealthy_threshold)
         };
         if flip.as_ref().is_none_or(|(_, d)| span > *d) {
             flip = Some((
@@ -647,4 +668,162 @@ fn target_health(
         format!("{lb_label}: {}", failing.join(", "))
     };
     TargetVerdict { health, why, flip }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::fixtures::*;
+    use crate::model::obs::Fetched;
+
+    fn primary_health(fx: &Fx) -> CheckHealth {
+        check_health(&fx.0, PRIMARY_HC, NOW, STALE)
+    }
+
+    #[test]
+    fn more_than_18_percent_of_checkers_make_it_healthy() {
+        // (success, total, healthy)
+        let table = [
+            (2, 8, true),  // 25%
+            (1, 8, false), // 12.5%
+            (0, 8, false),
+            (8, 8, true),
+            (1, 3, true), // 33%
+            (0, 3, false),
+            (1, 5, true),   // 20%
+            (1, 6, false),  // 16.7%
+            (2, 11, true),  // 18.2%
+            (1, 11, false), // 9%
+        ];
+        for (success, total, healthy) in table {
+            let c = primary_health(&Fx::alb_cloudfront().checkers(success, total));
+            let want = if healthy {
+                Health::Healthy
+            } else {
+                Health::Unhealthy
+            };
+            assert_eq!(c.health, want, "{success} of {total}: {}", c.why);
+            let count = c.checkers.expect("counted");
+            assert_eq!(count.healthy(), healthy);
+            assert_eq!(
+                count.success >= count.min_success(),
+                healthy,
+                "{success} of {total}"
+            );
+        }
+    }
+
+    #[test]
+    fn inversion_flips_healthy_observations() {
+        let c = primary_health(&Fx::alb_cloudfront().primary_check_inverted());
+        assert_eq!(c.raw, Health::Healthy);
+        assert_eq!(c.health, Health::Unhealthy);
+        assert_eq!(
+            c.why,
+            "8 of 8 checkers report success; inverted, so Route 53 treats it as unhealthy"
+        );
+    }
+
+    #[test]
+    fn a_disabled_check_is_healthy_whatever_the_checkers_say() {
+        let c = primary_health(&Fx::alb_cloudfront().checkers(0, 8).primary_check_disabled());
+        assert_eq!(c.health, Health::Healthy);
+        assert!(c.disabled);
+        // Disabled wins over inverted, too.
+        let c = primary_health(
+            &Fx::alb_cloudfront()
+                .primary_check_inverted()
+                .primary_check_disabled(),
+        );
+        assert_eq!(c.health, Health::Healthy);
+    }
+
+    #[test]
+    fn the_cloudwatch_metric_is_final_and_already_inverted() {
+        let mut fx = Fx::alb_cloudfront().checkers(8, 8).primary_check_inverted();
+        if let Some(o) = fx.0.health_checks.get_mut(PRIMARY_HC) {
+            o.status = Fetched::ok(
+                HealthCheckStatus::Metric {
+                    healthy: true,
+                    percent_healthy: Some(0.0),
+                    at: Some(ago(60)),
+                },
+                ago(FRESH),
+            );
+        }
+        let c = primary_health(&fx);
+        assert_eq!(c.health, Health::Healthy);
+        assert_eq!(c.raw, Health::Unhealthy);
+        assert!(
+            c.why
+                .contains("CloudWatch HealthCheckStatus; 0% of checkers healthy")
+        );
+    }
+
+    #[test]
+    fn calculated_checks_need_health_threshold_children() {
+        let child = |id: &str| endpoint_check(id, id);
+        let mut calculated = endpoint_check(PRIMARY_HC, "www-calculated");
+        calculated.kind = HealthCheckKind::Calculated;
+        calculated.children = vec!["c1".into(), "c2".into(), "c3".into()];
+        calculated.health_threshold = Some(2);
+        let fx = Fx::alb_cloudfront()
+            .health_check(calculated)
+            .health_check(child("c1"))
+            .health_check(child("c2"))
+            .health_check(child("c3"))
+            .checkers_of("c1", 8, 8)
+            .checkers_of("c2", 0, 8)
+            .checkers_of("c3", 8, 8);
+        assert_eq!(
+            fx.0.relevant_health_check_ids(),
+            vec![
+                PRIMARY_HC.to_string(),
+                "c1".into(),
+                "c2".into(),
+                "c3".into()
+            ]
+        );
+        let c = primary_health(&fx);
+        assert_eq!(c.health, Health::Healthy, "{}", c.why);
+        assert_eq!(c.why, "2 of 3 child health checks healthy (needs 2)");
+        let c = primary_health(&fx.clone().checkers_of("c3", 1, 8));
+        assert_eq!(c.health, Health::Unhealthy, "{}", c.why);
+        // One child unknown: 1 healthy + 1 unknown may or may not reach 2.
+        let mut unsure = fx.checkers_of("c3", 0, 8);
+        if let Some(o) = unsure.0.health_checks.get_mut("c1") {
+            o.status = Fetched::default();
+        }
+        let c = primary_health(&unsure);
+        assert_eq!(c.health, Health::Unhealthy, "{}", c.why);
+        let mut unsure = unsure.checkers_of("c2", 8, 8);
+        if let Some(o) = unsure.0.health_checks.get_mut("c1") {
+            o.status = Fetched::default();
+        }
+        let c = primary_health(&unsure);
+        assert_eq!(c.health, Health::Unknown, "{}", c.why);
+        assert!(
+            c.evidence
+                .missing
+                .iter()
+                .any(|m| m.contains("status of health check c1 (c1): not fetched yet")),
+            "{:?}",
+            c.evidence
+        );
+    }
+
+    #[test]
+    fn an_unobserved_check_is_unknown_and_says_so() {
+        let fx = Fx::alb_cloudfront();
+        let c = check_health(&fx.0, "nope", NOW, STALE);
+        assert_eq!(c.health, Health::Unknown);
+        assert_eq!(c.evidence.missing, vec!["health check nope: not observed"]);
+        let fx = Fx::alb_cloudfront().checkers(0, 0);
+        let c = primary_health(&fx);
+        assert_eq!(c.health, Health::Unknown);
+        let c = check_health(&fx.0, PRIMARY_HC, NOW, Duration::from_secs(1));
+        assert!(c.evidence.missing[0].contains("data is 10 s old (stale after 1 s)"));
+    }
 }

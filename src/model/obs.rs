@@ -21,8 +21,15 @@ pub struct FetchError {
 /// the latest attempt if that failed. A failure keeps the last good value, so that a panel can
 /// show old data together with the error. `Default` is "never fetched".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
 pub struct Fetched<T> {
-    /// The last value fetched successfully.
+    /// The last value fetched successfully. In JSON the key is absent when there is none, so
+    /// that a fetched `None` (e.g. "no maintenance marker") stays distinct from "not fetched".
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub value: Option<T>,
     /// When `value` was fetched.
     #[serde(with = "time::serde::rfc3339::option")]
@@ -133,6 +140,13 @@ pub fn human_span(d: Duration) -> String {
     }
 }
 
+/// A present `value` key is a value, even if it is `null` (for `T = Option<_>`).
+fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// The span from `from` to `to`, zero if `to` is earlier.
 pub(crate) fn span(from: OffsetDateTime, to: OffsetDateTime) -> Duration {
     Duration::try_from(to - from).unwrap_or(Duration::ZERO)
@@ -209,5 +223,19 @@ mod tests {
         assert!(json.contains("2026-03-01T02:00:00.25Z"), "{json}");
         let back: Fetched<String> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, f);
+    }
+
+    #[test]
+    fn a_fetched_none_is_not_never_fetched() {
+        let t0 = datetime!(2026-03-01 02:00:00 UTC);
+        for f in [
+            Fetched::ok(None, t0),
+            Fetched::ok(Some(1u8), t0),
+            Fetched::default(),
+        ] {
+            let json = serde_json::to_string(&f).unwrap();
+            let back: Fetched<Option<u8>> = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, f, "{json}");
+        }
     }
 }

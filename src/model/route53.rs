@@ -134,7 +134,7 @@ impl RecordSet {
     }
 
     /// One line for the operator: `PRIMARY alias app-alb-1.eu-west-1.elb.amazonaws.com
-    /// (evaluate target health)`, `A 203.0.113.10 (TTL 60 s)`.
+    /// (evaluate target health)`, `A 203.0.113.10, TTL 60 s`.
     pub fn describe(&self) -> String {
         let role = match self.failover {
             Some(f) => format!("{} ", f.as_str()),
@@ -154,7 +154,7 @@ impl RecordSet {
                 )
             }
             None => format!(
-                "{role}{} {} (TTL {} s)",
+                "{role}{} {}, TTL {} s",
                 self.rtype,
                 self.values.join(", "),
                 self.effective_ttl().as_secs()

@@ -291,14 +291,17 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
         return unknown(served, true, reasons, ev);
     }
 
-    // Listeners, changes, the distribution and the marker.
+    // The marker and the listeners: which of them must be known depends on the other.
+    let mut marker_ev = Evidence::default();
+    let marker = marker_ev.read("maintenance marker", &site.maintenance, now, stale_after);
+    let mut listener_ev = Evidence::default();
     let mut sorry_listeners = Vec::new();
     for (lb_arn, f) in &site.listeners {
         let what = match site.load_balancer(lb_arn) {
             Some(lb) => format!("listeners of {} {}", lb.kind_label(), lb.name),
             None => format!("listeners of {lb_arn}"),
         };
-        if let Some(listeners) = optional(&mut ev, &what, f, now, stale_after) {
+        if let Some(listeners) = listener_ev.read(&what, f, now, stale_after) {
             sorry_listeners.extend(
                 listeners
                     .iter()
@@ -306,6 +309,40 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
             );
         }
     }
+    // The marker tells FAILED OVER from MAINTENANCE once the sorry page is served; the listeners
+    // tell whether a maintenance is in effect.
+    let marker_decides = served == Served::Secondary || !sorry_listeners.is_empty();
+    let marker_present = marker.is_some_and(|m| m.is_some());
+    ev.absorb(marker_ev, marker_decides);
+    ev.absorb(listener_ev, marker_present);
+
+    // Alarms, load balancers and targets: what is wrong beside routing.
+    for a in &site.alarms {
+        let what = format!("alarm {} ({})", a.alarm_ref.name, a.alarm_ref.region);
+        optional(&mut ev, &what, &a.alarm, now, stale_after);
+    }
+    if !site.target_health.is_empty() {
+        optional(
+            &mut ev,
+            "load balancers",
+            &site.load_balancers,
+            now,
+            stale_after,
+        );
+        optional(
+            &mut ev,
+            "target groups",
+            &site.target_groups,
+            now,
+            stale_after,
+        );
+    }
+    for (arn, f) in &site.target_health {
+        let what = format!("target health of {}", site.target_group_label(arn));
+        optional(&mut ev, &what, f, now, stale_after);
+    }
+
+    // Changes and the distribution.
     let mut pending = Vec::new();
     for (id, f) in &site.changes {
         if let Some(change) = optional(
@@ -329,10 +366,6 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
             stale_after,
         )
     });
-    let marker_decides = served == Served::Secondary || !sorry_listeners.is_empty();
-    let mut scratch = Evidence::default();
-    let marker = scratch.read("maintenance marker", &site.maintenance, now, stale_after);
-    ev.absorb(scratch, marker_decides);
     if !ev.missing.is_empty() {
         return unknown(served, served_inferred, vec![served_line], ev);
     }
@@ -364,7 +397,7 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
         served_inferred,
         reasons: dedup(reasons),
         eta,
-        data_age: ev.oldest,
+        data_age: ev.data_age(),
     }
 }
 
@@ -491,6 +524,15 @@ fn served_text(
         (Served::Plain, Some(r)) => format!("the plain record ({})", r.describe()),
         _ => "an unknown record".into(),
     };
+    if let Mapping::NoMatch(_) = mapping {
+        let what = match served {
+            Served::Primary => "the primary record",
+            Served::Secondary => "the secondary record",
+            _ => "the record",
+        };
+        let now_holds = record.map(|r| r.describe()).unwrap_or_default();
+        return format!("{what} now holds {now_holds}");
+    }
     if inferred {
         let why = match mapping {
             Mapping::Unmapped(why) => why.clone(),
@@ -503,6 +545,7 @@ fn served_text(
 }
 
 fn unknown(served: Served, served_inferred: bool, context: Vec<String>, ev: Evidence) -> Verdict {
+    let data_age = ev.data_age();
     let mut reasons: Vec<String> = ev.missing;
     reasons.extend(context);
     reasons.extend(ev.notes);
@@ -512,7 +555,7 @@ fn unknown(served: Served, served_inferred: bool, context: Vec<String>, ev: Evid
         served_inferred,
         reasons: dedup(reasons),
         eta: None,
-        data_age: ev.oldest,
+        data_age,
     }
 }
 
@@ -536,7 +579,9 @@ impl Chain<'_> {
         let sorry_path = self.sorry_path_problems();
         if let Some(marker) = self.marker {
             // Only Active is left here: Entering and Leaving are SWITCHING.
-            let unverifiable = self.plain.is_some() && self.site.all_listeners().is_empty();
+            // A plain record without load balancer listeners (DNS name control): nothing in
+            // the chain can show the sorry page, the marker is all there is.
+            let unverifiable = self.plain.is_some() && self.site.listeners.is_empty();
             if shows_sorry || unverifiable {
                 let mut reasons = vec![self.marker_line(marker)];
                 reasons.extend(self.sorry_evidence(served_line));
@@ -1043,3 +1088,6 @@ impl Chain<'_> {
         fail_open
     }
 }
+
+#[cfg(test)]
+mod tests;

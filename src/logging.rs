@@ -15,12 +15,28 @@ pub fn default_path() -> Option<PathBuf> {
 /// Starts logging to `path` (or the default). Level from `SWITCHYARD_LOG` (default `info`).
 /// Without a writable log file, nothing is logged: the console must never draw log lines.
 pub fn init(path: Option<&Path>) {
-    let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else { return };
+    let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
+        return;
+    };
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHYARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn,hyper=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).try_init();
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    else {
+        return;
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("SWITCHYARD_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(
+                "info,aws_config=warn,aws_smithy_runtime=warn,hyper=warn",
+            )
+        });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
 }

@@ -7,11 +7,15 @@ fn main() -> color_eyre::Result<()> {
     switchyard::logging::init(cli.global.log_file.as_deref());
     let code = match &cli.command {
         Command::Sim(args) => switchyard::sim::cli::run(args.clone())?,
-        Command::Status(args) => runtime()?.block_on(switchyard::report::status::run(&cli.global, args)),
+        Command::Status(args) => {
+            runtime()?.block_on(switchyard::report::status::run(&cli.global, args))
+        }
     };
     std::process::exit(code);
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }

@@ -19,7 +19,9 @@ use crate::model::elb::{LoadBalancer, TargetGroup};
 use crate::model::error::{AwsError, ErrorKind};
 use crate::model::obs::Fetched;
 use crate::model::route53::{AlarmRef, HealthCheck, HealthCheckKind, HealthCheckStatus, RecordSet};
-use crate::model::site::{AlarmObservations, DistributionObservations, HealthCheckObservations, SiteObservations};
+use crate::model::site::{
+    AlarmObservations, DistributionObservations, HealthCheckObservations, SiteObservations,
+};
 use crate::switch::journal::{self, Journal};
 
 /// How much to fetch for a site in a round.
@@ -50,7 +52,8 @@ struct Shared {
     alarms: HashMap<String, Result<Vec<Alarm>, AwsError>>,
     load_balancers: Option<Result<Vec<LoadBalancer>, AwsError>>,
     distributions: Option<Result<Vec<Distribution>, AwsError>>,
-    hc_metrics: HashMap<String, Result<(bool, Option<f64>, Option<OffsetDateTime>), AwsError>>,
+    /// Route 53's status of every health check, from its CloudWatch metrics.
+    hc_metrics: HashMap<String, Result<HealthCheckStatus, AwsError>>,
 }
 
 /// Runs a call under a budget; a throttled call is retried after a backoff (the SDK's own
@@ -60,7 +63,11 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, AwsError>>,
 {
-    let mut backoff = Backoff::new(std::time::Duration::from_millis(500), std::time::Duration::from_secs(8), bucket.name().len() as u64 + 7);
+    let mut backoff = Backoff::new(
+        std::time::Duration::from_millis(500),
+        std::time::Duration::from_secs(8),
+        bucket.name().len() as u64 + 7,
+    );
     let mut tries = 0;
     loop {
         bucket.take().await;
@@ -89,8 +96,14 @@ fn record<T>(slot: &mut Fetched<T>, result: Result<T, AwsError>) {
 pub fn sorry_target_groups(site: &Site) -> Vec<String> {
     let mut out = Vec::new();
     for s in &site.maintenance {
-        if let Strategy::ListenerSorry { action: crate::config::SorryAction::TargetGroup(tg), .. }
-        | Strategy::MaintenanceRule { action: crate::config::SorryAction::TargetGroup(tg), .. } = s
+        if let Strategy::ListenerSorry {
+            action: crate::config::SorryAction::TargetGroup(tg),
+            ..
+        }
+        | Strategy::MaintenanceRule {
+            action: crate::config::SorryAction::TargetGroup(tg),
+            ..
+        } = s
             && !out.contains(tg)
         {
             out.push(tg.clone());
@@ -101,7 +114,12 @@ pub fn sorry_target_groups(site: &Site) -> Vec<String> {
 
 /// An empty snapshot of a site, as the config describes it.
 pub fn blank(site: &Site) -> SiteObservations {
-    let mut obs = SiteObservations::new(&site.name, &site.zone_id, &site.record, site.record_type.as_str());
+    let mut obs = SiteObservations::new(
+        &site.name,
+        &site.zone_id,
+        &site.record,
+        site.record_type.as_str(),
+    );
     obs.protected = site.protected;
     obs.sorry_target_groups = sorry_target_groups(site);
     obs
@@ -109,16 +127,29 @@ pub fn blank(site: &Site) -> SiteObservations {
 
 /// The load balancer ARN a listener or rule ARN belongs to.
 fn lb_of(arn: &str) -> Option<String> {
-    crate::config::ids::parse_elb_arn(arn).ok().and_then(|a| a.load_balancer_arn())
+    crate::config::ids::parse_elb_arn(arn)
+        .ok()
+        .and_then(|a| a.load_balancer_arn())
 }
 
 impl Fetcher {
     pub fn new(clients: Clients, resolver: Resolver) -> Fetcher {
-        Fetcher { clients, budgets: Arc::new(Budgets::default()), resolver, names: HashMap::new(), pending_changes: HashMap::new() }
+        Fetcher {
+            clients,
+            budgets: Arc::new(Budgets::default()),
+            resolver,
+            names: HashMap::new(),
+            pending_changes: HashMap::new(),
+        }
     }
 
     /// Refreshes every site in `obs` (one snapshot per site of `sites`, in the same order).
-    pub async fn round(&mut self, sites: &[&Site], obs: &mut [SiteObservations], depth: &dyn Fn(&str) -> Depth) {
+    pub async fn round(
+        &mut self,
+        sites: &[&Site],
+        obs: &mut [SiteObservations],
+        depth: &dyn Fn(&str) -> Depth,
+    ) {
         let mut shared = self.shared_lists(sites).await;
         // Every site's records and DNS answer, in parallel.
         let first: Vec<_> = sites.iter().map(|s| self.records_and_answer(s)).collect();
@@ -133,18 +164,33 @@ impl Fetcher {
         }
         self.name_health_checks(&mut shared).await;
         // Health check status from CloudWatch for every site's checks at once.
-        let all_ids: BTreeSet<String> = sites.iter().zip(obs.iter()).flat_map(|(s, o)| self.health_check_ids(s, o, &shared)).collect();
+        let all_ids: BTreeSet<String> = sites
+            .iter()
+            .zip(obs.iter())
+            .flat_map(|(s, o)| self.health_check_ids(s, o, &shared))
+            .collect();
         shared.hc_metrics = self.health_check_metrics(&all_ids).await;
-        let per_site: Vec<_> = sites.iter().zip(obs.iter_mut()).map(|(s, o)| {
-            let d = depth(&s.name);
-            self.site_chain(s, o, &shared, d)
-        }).collect();
+        let per_site: Vec<_> = sites
+            .iter()
+            .zip(obs.iter_mut())
+            .map(|(s, o)| {
+                let d = depth(&s.name);
+                self.site_chain(s, o, &shared, d)
+            })
+            .collect();
         join_all(per_site).await;
         // Pending changes.
         for (s, o) in sites.iter().zip(obs.iter_mut()) {
-            let ids: Vec<String> = self.pending_changes.get(&s.name).map(|set| set.iter().cloned().collect()).unwrap_or_default();
+            let ids: Vec<String> = self
+                .pending_changes
+                .get(&s.name)
+                .map(|set| set.iter().cloned().collect())
+                .unwrap_or_default();
             for id in ids {
-                let result = budgeted(&self.budgets.route53, || route53::get_change(&self.clients.route53, &id)).await;
+                let result = budgeted(&self.budgets.route53, || {
+                    route53::get_change(&self.clients.route53, &id)
+                })
+                .await;
                 if let Ok(c) = &result
                     && c.status == crate::model::route53::ChangeStatus::Insync
                     && let Some(set) = self.pending_changes.get_mut(&s.name)
@@ -163,20 +209,35 @@ impl Fetcher {
         let (hcs, lbs, dists, alarms) = tokio::join!(
             budgeted(&b.route53, || route53::health_checks(&c.route53)),
             async {
-                if needs_elb { Some(budgeted(&b.elbv2, || elbv2::load_balancers(&c.elbv2)).await) } else { None }
+                if needs_elb {
+                    Some(budgeted(&b.elbv2, || elbv2::load_balancers(&c.elbv2)).await)
+                } else {
+                    None
+                }
             },
             budgeted(&b.cloudfront, || cloudfront::distributions(&c.cloudfront)),
             budgeted(&b.cloudwatch, || cloudwatch::alarms(&c.cloudwatch)),
         );
-        let mut shared = Shared { health_checks: Some(hcs), load_balancers: lbs, distributions: Some(dists), ..Shared::default() };
+        let mut shared = Shared {
+            health_checks: Some(hcs),
+            load_balancers: lbs,
+            distributions: Some(dists),
+            ..Shared::default()
+        };
         shared.alarms.insert(c.region.clone(), alarms);
         shared
     }
 
     /// Reads Name tags of health checks not seen before.
     async fn name_health_checks(&mut self, shared: &mut Shared) {
-        let Some(Ok(list)) = shared.health_checks.as_mut() else { return };
-        let mut unknown: Vec<HealthCheck> = list.iter().filter(|h| !self.names.contains_key(&h.id)).cloned().collect();
+        let Some(Ok(list)) = shared.health_checks.as_mut() else {
+            return;
+        };
+        let mut unknown: Vec<HealthCheck> = list
+            .iter()
+            .filter(|h| !self.names.contains_key(&h.id))
+            .cloned()
+            .collect();
         if !unknown.is_empty() {
             let c = &self.clients.route53;
             let result = budgeted(&self.budgets.route53, || {
@@ -196,20 +257,37 @@ impl Fetcher {
         }
     }
 
-    async fn records_and_answer(&self, s: &Site) -> (Result<Vec<RecordSet>, AwsError>, Result<Option<Journal>, AwsError>, Result<crate::model::route53::DnsAnswer, AwsError>) {
+    async fn records_and_answer(
+        &self,
+        s: &Site,
+    ) -> (
+        Result<Vec<RecordSet>, AwsError>,
+        Result<Option<Journal>, AwsError>,
+        Result<crate::model::route53::DnsAnswer, AwsError>,
+    ) {
         let c = &self.clients.route53;
         let b = &self.budgets.route53;
         let beside = journal::record_name(&s.record);
         let (at, answer) = tokio::join!(
             budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &beside)),
-            budgeted(b, || route53::test_dns_answer(c, &s.zone_id, &s.record, s.record_type.as_str())),
+            budgeted(b, || route53::test_dns_answer(
+                c,
+                &s.zone_id,
+                &s.record,
+                s.record_type.as_str()
+            )),
         );
         match at {
             Ok(at) => {
                 let journal = match at.beside {
                     None => Ok(None),
                     Some(values) => Journal::from_txt_values(&values).map(Some).map_err(|e| {
-                        AwsError::new(ErrorKind::Invalid, "route53", "ListResourceRecordSets", format!("the maintenance journal {beside} cannot be read: {e}"))
+                        AwsError::new(
+                            ErrorKind::Invalid,
+                            "route53",
+                            "ListResourceRecordSets",
+                            format!("the maintenance journal {beside} cannot be read: {e}"),
+                        )
                     }),
                 };
                 (Ok(at.records), journal, answer)
@@ -220,7 +298,11 @@ impl Fetcher {
 
     /// The health checks of a site: its records', explicit ones, and CALCULATED children.
     fn health_check_ids(&self, s: &Site, o: &SiteObservations, shared: &Shared) -> Vec<String> {
-        let mut ids: Vec<String> = o.site_records().iter().filter_map(|r| r.health_check_id.clone()).collect();
+        let mut ids: Vec<String> = o
+            .site_records()
+            .iter()
+            .filter_map(|r| r.health_check_id.clone())
+            .collect();
         ids.extend(s.health_checks.iter().cloned());
         let list = match &shared.health_checks {
             Some(Ok(l)) => l.as_slice(),
@@ -241,24 +323,40 @@ impl Fetcher {
         ids
     }
 
-    async fn health_check_metrics(&self, ids: &BTreeSet<String>) -> HashMap<String, Result<(bool, Option<f64>, Option<OffsetDateTime>), AwsError>> {
+    async fn health_check_metrics(
+        &self,
+        ids: &BTreeSet<String>,
+    ) -> HashMap<String, Result<HealthCheckStatus, AwsError>> {
         let mut out = HashMap::new();
         if ids.is_empty() {
             return out;
         }
-        let queries: Vec<cloudwatch::MetricQuery> = ids.iter().flat_map(|id| cloudwatch::health_check_queries(id)).collect();
+        let queries: Vec<cloudwatch::MetricQuery> = ids
+            .iter()
+            .flat_map(|id| cloudwatch::health_check_queries(id))
+            .collect();
         let to = now();
         let from = to - time::Duration::minutes(5);
         let c = &self.clients.cloudwatch_global;
-        let result = budgeted(&self.budgets.cloudwatch, || cloudwatch::metric_series(c, &queries, from, to)).await;
+        let result = budgeted(&self.budgets.cloudwatch, || {
+            cloudwatch::metric_series(c, &queries, from, to)
+        })
+        .await;
         for (k, id) in ids.iter().enumerate() {
             let value = match &result {
                 Err(e) => Err(e.clone()),
                 Ok(series) => {
                     let status = series.get(2 * k).and_then(MetricSeries::latest);
-                    let pct = series.get(2 * k + 1).and_then(MetricSeries::latest).map(|(_, v)| v);
+                    let pct = series
+                        .get(2 * k + 1)
+                        .and_then(MetricSeries::latest)
+                        .map(|(_, v)| v);
                     match status {
-                        Some((at, v)) => Ok((v >= 1.0, pct, Some(at))),
+                        Some((at, v)) => Ok(HealthCheckStatus::Metric {
+                            healthy: v >= 1.0,
+                            percent_healthy: pct,
+                            at: Some(at),
+                        }),
                         None => Err(AwsError::new(
                             ErrorKind::NotFound,
                             "cloudwatch",
@@ -279,14 +377,26 @@ impl Fetcher {
         let b = &self.budgets;
         // Health checks.
         let ids = self.health_check_ids(s, o, shared);
-        let mut checks: BTreeMap<String, HealthCheckObservations> = std::mem::take(&mut o.health_checks).into_iter().filter(|(id, _)| ids.contains(id)).collect();
+        let mut checks: BTreeMap<String, HealthCheckObservations> =
+            std::mem::take(&mut o.health_checks)
+                .into_iter()
+                .filter(|(id, _)| ids.contains(id))
+                .collect();
         let mut detail_futures = Vec::new();
         for id in &ids {
             let entry = checks.entry(id.clone()).or_default();
             match &shared.health_checks {
                 Some(Ok(list)) => match list.iter().find(|h| &h.id == id) {
                     Some(hc) => entry.config.set_ok(hc.clone(), now()),
-                    None => entry.config.set_failed(AwsError::new(ErrorKind::NotFound, "route53", "ListHealthChecks", format!("health check {id} does not exist")), now()),
+                    None => entry.config.set_failed(
+                        AwsError::new(
+                            ErrorKind::NotFound,
+                            "route53",
+                            "ListHealthChecks",
+                            format!("health check {id} does not exist"),
+                        ),
+                        now(),
+                    ),
                 },
                 Some(Err(e)) => entry.config.set_failed(e.clone(), now()),
                 None => {}
@@ -295,44 +405,66 @@ impl Fetcher {
             if depth == Depth::Detail && probes {
                 detail_futures.push(async move {
                     let (status, failures) = tokio::join!(
-                        budgeted(&b.route53_status, || route53::health_check_status(&c.route53, id)),
-                        budgeted(&b.route53_status, || route53::last_failure_reasons(&c.route53, id)),
+                        budgeted(&b.route53_status, || route53::health_check_status(
+                            &c.route53, id
+                        )),
+                        budgeted(&b.route53_status, || route53::last_failure_reasons(
+                            &c.route53, id
+                        )),
                     );
                     (id.clone(), status, failures)
                 });
             } else if let Some(m) = shared.hc_metrics.get(id) {
-                match m {
-                    Ok((healthy, pct, at)) => entry.status.set_ok(HealthCheckStatus::Metric { healthy: *healthy, percent_healthy: *pct, at: *at }, now()),
-                    Err(e) => entry.status.set_failed(e.clone(), now()),
-                }
+                record(&mut entry.status, m.clone());
             }
         }
         for (id, status, failures) in join_all(detail_futures).await {
             let entry = checks.entry(id).or_default();
-            record(&mut entry.status, status.map(|observations| HealthCheckStatus::Checkers { observations }));
+            record(
+                &mut entry.status,
+                status.map(|observations| HealthCheckStatus::Checkers { observations }),
+            );
             record(&mut entry.last_failures, failures);
         }
         // Alias targets: resolve their names, find load balancers and distributions.
-        let aliases: Vec<String> = o.site_records().iter().filter_map(|r| r.alias.as_ref().map(|a| a.normalized_dns_name())).collect();
+        let aliases: Vec<String> = o
+            .site_records()
+            .iter()
+            .filter_map(|r| r.alias.as_ref().map(|a| a.normalized_dns_name()))
+            .collect();
         let resolved = join_all(aliases.iter().map(|n| self.resolver.resolve(n))).await;
         let mut addresses = BTreeMap::new();
         for (name, r) in aliases.iter().zip(resolved) {
             let mut slot: Fetched<Vec<String>> = o.alias_addresses.remove(name).unwrap_or_default();
             match r {
                 Ok(v) => slot.set_ok(v, now()),
-                Err(e) => slot.set_failed(AwsError::new(ErrorKind::Network, "dns", "resolve", e), now()),
+                Err(e) => slot.set_failed(
+                    AwsError::new(ErrorKind::Network, "dns", "resolve", e),
+                    now(),
+                ),
             }
             addresses.insert(name.clone(), slot);
         }
         o.alias_addresses = addresses;
-        let hc_names: Vec<String> = checks.values().filter_map(|h| h.config.get().and_then(|c| c.target.fqdn.clone())).collect();
+        let hc_names: Vec<String> = checks
+            .values()
+            .filter_map(|h| h.config.get().and_then(|c| c.target.fqdn.clone()))
+            .collect();
         o.health_checks = checks;
-        self.load_balancer_chain(s, o, shared, &aliases, &hc_names).await;
+        self.load_balancer_chain(s, o, shared, &aliases, &hc_names)
+            .await;
         self.distribution_chain(s, o, shared, &aliases).await;
         self.alarms(s, o, shared, depth).await;
     }
 
-    async fn load_balancer_chain(&self, s: &Site, o: &mut SiteObservations, shared: &Shared, aliases: &[String], hc_names: &[String]) {
+    async fn load_balancer_chain(
+        &self,
+        s: &Site,
+        o: &mut SiteObservations,
+        shared: &Shared,
+        aliases: &[String],
+        hc_names: &[String],
+    ) {
         let c = &self.clients;
         let b = &self.budgets;
         let all = match &shared.load_balancers {
@@ -346,7 +478,8 @@ impl Fetcher {
         let mut wanted: Vec<String> = s.load_balancers.clone();
         wanted.extend(s.listeners.iter().filter_map(|l| lb_of(l)));
         for st in &s.maintenance {
-            if let Strategy::ListenerSorry { listener, .. } | Strategy::MaintenanceRule { listener, .. } = st
+            if let Strategy::ListenerSorry { listener, .. }
+            | Strategy::MaintenanceRule { listener, .. } = st
                 && let Some(lb) = lb_of(listener)
             {
                 wanted.push(lb);
@@ -354,10 +487,12 @@ impl Fetcher {
         }
         let lbs: Vec<LoadBalancer> = all
             .iter()
-            .filter(|lb| wanted.contains(&lb.arn) || aliases.iter().chain(hc_names).any(|n| lb.has_dns_name(n)))
+            .filter(|lb| {
+                wanted.contains(&lb.arn)
+                    || aliases.iter().chain(hc_names).any(|n| lb.has_dns_name(n))
+            })
             .cloned()
             .collect();
-        let arns: Vec<String> = lbs.iter().map(|l| l.arn.clone()).collect();
         o.load_balancers.set_ok(lbs.clone(), now());
         // Listeners and target groups of each load balancer, then rules and target health.
         let per_lb = join_all(lbs.iter().map(|lb| async move {
@@ -365,7 +500,12 @@ impl Fetcher {
                 budgeted(&b.elbv2, || elbv2::listeners(&c.elbv2, &lb.arn)),
                 budgeted(&b.elbv2, || elbv2::target_groups_of(&c.elbv2, &lb.arn)),
             );
-            (lb.arn.clone(), lb.kind == crate::model::elb::LoadBalancerKind::Application, listeners, tgs)
+            (
+                lb.arn.clone(),
+                lb.kind == crate::model::elb::LoadBalancerKind::Application,
+                listeners,
+                tgs,
+            )
         }))
         .await;
         let mut target_groups: Vec<TargetGroup> = Vec::new();
@@ -400,8 +540,18 @@ impl Fetcher {
             None => o.target_groups.set_ok(target_groups.clone(), now()),
         }
         let (rules, health) = tokio::join!(
-            join_all(listener_arns_alb.iter().map(|arn| async move { (arn.clone(), budgeted(&b.elbv2, || elbv2::rules(&c.elbv2, arn)).await) })),
-            join_all(target_groups.iter().map(|tg| async move { (tg.arn.clone(), budgeted(&b.elbv2, || elbv2::target_health(&c.elbv2, &tg.arn)).await) })),
+            join_all(listener_arns_alb.iter().map(|arn| async move {
+                (
+                    arn.clone(),
+                    budgeted(&b.elbv2, || elbv2::rules(&c.elbv2, arn)).await,
+                )
+            })),
+            join_all(target_groups.iter().map(|tg| async move {
+                (
+                    tg.arn.clone(),
+                    budgeted(&b.elbv2, || elbv2::target_health(&c.elbv2, &tg.arn)).await,
+                )
+            })),
         );
         let mut rule_map = BTreeMap::new();
         for (arn, r) in rules {
@@ -417,34 +567,61 @@ impl Fetcher {
             health_map.insert(arn, slot);
         }
         o.target_health = health_map;
-        let _ = arns;
     }
 
-    async fn distribution_chain(&self, s: &Site, o: &mut SiteObservations, shared: &Shared, aliases: &[String]) {
+    async fn distribution_chain(
+        &self,
+        s: &Site,
+        o: &mut SiteObservations,
+        shared: &Shared,
+        aliases: &[String],
+    ) {
         let c = &self.clients;
         let b = &self.budgets;
         let from_list = match &shared.distributions {
-            Some(Ok(list)) => list.iter().find(|d| aliases.iter().any(|a| d.has_domain(a))).map(|d| d.id.clone()),
+            Some(Ok(list)) => list
+                .iter()
+                .find(|d| aliases.iter().any(|a| d.has_domain(a)))
+                .map(|d| d.id.clone()),
             _ => None,
         };
-        let id = s.distribution.clone().or(from_list).or_else(|| o.distribution.as_ref().map(|d| d.id.clone()));
+        let id = s
+            .distribution
+            .clone()
+            .or(from_list)
+            .or_else(|| o.distribution.as_ref().map(|d| d.id.clone()));
         let Some(id) = id else {
             if let Some(Err(e)) = &shared.distributions
                 && aliases.iter().any(|a| a.ends_with(".cloudfront.net"))
             {
-                let mut d = DistributionObservations { id: String::new(), distribution: Fetched::default(), invalidations: Fetched::default() };
+                let mut d = DistributionObservations {
+                    id: String::new(),
+                    distribution: Fetched::default(),
+                    invalidations: Fetched::default(),
+                };
                 d.distribution.set_failed(e.clone(), now());
                 o.distribution = Some(d);
             }
             return;
         };
         let (dist, invs) = tokio::join!(
-            budgeted(&b.cloudfront, || cloudfront::distribution(&c.cloudfront, &id)),
-            budgeted(&b.cloudfront, || cloudfront::invalidations(&c.cloudfront, &id, 5)),
+            budgeted(&b.cloudfront, || cloudfront::distribution(
+                &c.cloudfront,
+                &id
+            )),
+            budgeted(&b.cloudfront, || cloudfront::invalidations(
+                &c.cloudfront,
+                &id,
+                5
+            )),
         );
         let mut slot = match o.distribution.take() {
             Some(d) if d.id == id => d,
-            _ => DistributionObservations { id: id.clone(), distribution: Fetched::default(), invalidations: Fetched::default() },
+            _ => DistributionObservations {
+                id: id.clone(),
+                distribution: Fetched::default(),
+                invalidations: Fetched::default(),
+            },
         };
         record(&mut slot.distribution, dist);
         record(&mut slot.invalidations, invs);
@@ -453,8 +630,14 @@ impl Fetcher {
 
     async fn alarms(&self, s: &Site, o: &mut SiteObservations, shared: &Shared, depth: Depth) {
         let region = self.clients.region.clone();
-        let instance_ids: BTreeSet<String> =
-            o.target_health.values().filter_map(|t| t.get()).flatten().filter(|t| t.id.starts_with("i-")).map(|t| t.id.clone()).collect();
+        let instance_ids: BTreeSet<String> = o
+            .target_health
+            .values()
+            .filter_map(|t| t.get())
+            .flatten()
+            .filter(|t| t.id.starts_with("i-"))
+            .map(|t| t.id.clone())
+            .collect();
         let mut refs: Vec<AlarmRef> = o
             .health_checks
             .values()
@@ -462,41 +645,77 @@ impl Fetcher {
             .filter(|h| h.kind == HealthCheckKind::CloudWatchMetric)
             .filter_map(|h| h.alarm.clone())
             .collect();
-        refs.extend(s.alarms.iter().map(|a| AlarmRef { region: a.region.clone().unwrap_or_else(|| region.clone()), name: a.name.clone() }));
+        refs.extend(s.alarms.iter().map(|a| AlarmRef {
+            region: a.region.clone().unwrap_or_else(|| region.clone()),
+            name: a.name.clone(),
+        }));
         let regional = shared.alarms.get(&region);
         if let Some(Ok(list)) = regional {
             for a in list {
-                let on_instance = a.watches_status_check() && a.dimensions.iter().any(|(k, v)| k == "InstanceId" && instance_ids.contains(v));
+                let on_instance = a.watches_status_check()
+                    && a.dimensions
+                        .iter()
+                        .any(|(k, v)| k == "InstanceId" && instance_ids.contains(v));
                 if on_instance && !refs.contains(&a.alarm_ref()) {
-
                     refs.push(a.alarm_ref());
                 }
             }
         }
         refs.dedup();
         // Alarms in other regions (a CLOUDWATCH_METRIC check's alarm may live anywhere).
-        let other_regions: BTreeSet<String> = refs.iter().map(|r| r.region.clone()).filter(|r| r != &region).collect();
+        let other_regions: BTreeSet<String> = refs
+            .iter()
+            .map(|r| r.region.clone())
+            .filter(|r| r != &region)
+            .collect();
         let mut others: HashMap<String, Result<Vec<Alarm>, AwsError>> = HashMap::new();
         for r in other_regions {
-            let names: Vec<String> = refs.iter().filter(|x| x.region == r).map(|x| x.name.clone()).collect();
-            let conf = self.clients.cloudwatch.config().to_builder().region(aws_config::Region::new(r.clone())).build();
+            let names: Vec<String> = refs
+                .iter()
+                .filter(|x| x.region == r)
+                .map(|x| x.name.clone())
+                .collect();
+            let conf = self
+                .clients
+                .cloudwatch
+                .config()
+                .to_builder()
+                .region(aws_config::Region::new(r.clone()))
+                .build();
             let client = aws_sdk_cloudwatch::Client::from_conf(conf);
-            let result = budgeted(&self.budgets.cloudwatch, || cloudwatch::alarms_named(&client, &names)).await;
+            let result = budgeted(&self.budgets.cloudwatch, || {
+                cloudwatch::alarms_named(&client, &names)
+            })
+            .await;
             others.insert(r, result);
         }
         let mut out = Vec::new();
         for r in refs {
-            let mut slot = o.alarms.iter().find(|a| a.alarm_ref == r).cloned().unwrap_or_else(|| AlarmObservations {
-                alarm_ref: r.clone(),
-                alarm: Fetched::default(),
-                series: Fetched::default(),
-            });
-            let source = if r.region == region { regional } else { others.get(&r.region) };
+            let mut slot = o
+                .alarms
+                .iter()
+                .find(|a| a.alarm_ref == r)
+                .cloned()
+                .unwrap_or_else(|| AlarmObservations {
+                    alarm_ref: r.clone(),
+                    alarm: Fetched::default(),
+                    series: Fetched::default(),
+                });
+            let source = if r.region == region {
+                regional
+            } else {
+                others.get(&r.region)
+            };
             match source {
                 Some(Ok(list)) => match list.iter().find(|a| a.name == r.name) {
                     Some(a) => slot.alarm.set_ok(a.clone(), now()),
                     None => slot.alarm.set_failed(
-                        AwsError::new(ErrorKind::NotFound, "cloudwatch", "DescribeAlarms", format!("alarm {} does not exist in {}", r.name, r.region)),
+                        AwsError::new(
+                            ErrorKind::NotFound,
+                            "cloudwatch",
+                            "DescribeAlarms",
+                            format!("alarm {} does not exist in {}", r.name, r.region),
+                        ),
                         now(),
                     ),
                 },
@@ -533,14 +752,19 @@ impl Fetcher {
             return;
         }
         let c = &self.clients.cloudwatch;
-        let result = budgeted(&self.budgets.cloudwatch, || cloudwatch::metric_series(c, &wanted, from, to)).await;
+        let result = budgeted(&self.budgets.cloudwatch, || {
+            cloudwatch::metric_series(c, &wanted, from, to)
+        })
+        .await;
         let mut k = 0;
         for (a, q) in alarms.iter_mut().zip(queries) {
             if q.is_none() {
                 continue;
             }
             match &result {
-                Ok(series) => a.series.set_ok(series.get(k).cloned().into_iter().collect(), now()),
+                Ok(series) => a
+                    .series
+                    .set_ok(series.get(k).cloned().into_iter().collect(), now()),
                 Err(e) => a.series.set_failed(e.clone(), now()),
             }
             k += 1;

@@ -68,7 +68,11 @@ pub fn target_of(site: &Site, o: &Overrides) -> Target {
 
 impl Session {
     /// Builds clients for the sites named (all sites when `only` is empty).
-    pub async fn start(config: Config, only: &[String], overrides: &Overrides) -> Result<Session, SessionError> {
+    pub async fn start(
+        config: Config,
+        only: &[String],
+        overrides: &Overrides,
+    ) -> Result<Session, SessionError> {
         for name in only {
             if config.site(name).is_none() {
                 let names: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
@@ -79,7 +83,8 @@ impl Session {
                 )));
             }
         }
-        let proxy = ProxySettings::from_env().map_err(|e| SessionError::Setup(format!("proxy settings: {e}")))?;
+        let proxy = ProxySettings::from_env()
+            .map_err(|e| SessionError::Setup(format!("proxy settings: {e}")))?;
         if !proxy.added_to_no_proxy.is_empty() {
             tracing::info!("{}", proxy.describe());
         }
@@ -87,7 +92,9 @@ impl Session {
             Some(addr) => Resolver::Server(addr),
             None => Resolver::from_env().map_err(SessionError::Usage)?,
         };
-        let http = proxy.http_client().map_err(|e| SessionError::Setup(format!("proxy settings: {e}")))?;
+        let http = proxy
+            .http_client()
+            .map_err(|e| SessionError::Setup(format!("proxy settings: {e}")))?;
         let mut by_target: BTreeMap<String, (Target, Vec<usize>)> = BTreeMap::new();
         for (i, site) in config.sites.iter().enumerate() {
             if !only.is_empty() && !only.iter().any(|n| n == &site.name) {
@@ -95,20 +102,40 @@ impl Session {
             }
             let target = target_of(site, overrides);
             let key = format!("{target:?}");
-            by_target.entry(key).or_insert_with(|| (target, Vec::new())).1.push(i);
+            by_target
+                .entry(key)
+                .or_insert_with(|| (target, Vec::new()))
+                .1
+                .push(i);
         }
         let mut groups = Vec::new();
         for (_, (target, sites)) in by_target {
-            let clients = client::connect(&target, http.clone()).await.map_err(|e| SessionError::Setup(e.to_string()))?;
-            groups.push(Group { fetcher: Fetcher::new(clients, resolver.clone()), target, sites });
+            let clients = client::connect(&target, http.clone())
+                .await
+                .map_err(|e| SessionError::Setup(e.to_string()))?;
+            groups.push(Group {
+                fetcher: Fetcher::new(clients, resolver.clone()),
+                target,
+                sites,
+            });
         }
         let observations = config.sites.iter().map(blank).collect();
-        Ok(Session { config, proxy, resolver, groups, observations })
+        Ok(Session {
+            config,
+            proxy,
+            resolver,
+            groups,
+            observations,
+        })
     }
 
     /// The indices of the sites this session watches.
     pub fn watched(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = self.groups.iter().flat_map(|g| g.sites.iter().copied()).collect();
+        let mut v: Vec<usize> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.sites.iter().copied())
+            .collect();
         v.sort_unstable();
         v
     }
@@ -121,7 +148,8 @@ impl Session {
         // Each group takes its own sites' snapshots out, refreshes them, and puts them back.
         for g in &mut self.groups {
             let sites: Vec<&Site> = g.sites.iter().map(|i| &config.sites[*i]).collect();
-            let obs: Vec<SiteObservations> = g.sites.iter().map(|i| observations[*i].clone()).collect();
+            let obs: Vec<SiteObservations> =
+                g.sites.iter().map(|i| observations[*i].clone()).collect();
             work.push((g, sites, obs));
         }
         let rounds = work.into_iter().map(|(g, sites, mut obs)| async move {

@@ -160,10 +160,18 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         .iter()
         .map(|(id, h)| {
             failing(&format!("health check {id}"), &h.config, &mut errors);
-            failing(&format!("status of health check {id}"), &h.status, &mut errors);
+            failing(
+                &format!("status of health check {id}"),
+                &h.status,
+                &mut errors,
+            );
             let cfg = h.config.get();
             let (healthy, checkers_healthy, checkers_total, percent) = match h.status.get() {
-                Some(HealthCheckStatus::Metric { healthy, percent_healthy, .. }) => (Some(*healthy), None, None, *percent_healthy),
+                Some(HealthCheckStatus::Metric {
+                    healthy,
+                    percent_healthy,
+                    ..
+                }) => (Some(*healthy), None, None, *percent_healthy),
                 Some(HealthCheckStatus::Checkers { observations }) => {
                     let ok = observations.iter().filter(|o| o.healthy()).count();
                     (None, Some(ok), Some(observations.len()), None)
@@ -187,7 +195,11 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         .alarms
         .iter()
         .map(|a| {
-            failing(&format!("alarm {}", a.alarm_ref.name), &a.alarm, &mut errors);
+            failing(
+                &format!("alarm {}", a.alarm_ref.name),
+                &a.alarm,
+                &mut errors,
+            );
             let al = a.alarm.get();
             AlarmReport {
                 name: a.alarm_ref.name.clone(),
@@ -199,7 +211,10 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         })
         .collect();
     let lb_name = |arn: &str| {
-        o.load_balancers.get().and_then(|l| l.iter().find(|x| x.arn == arn)).map_or_else(|| arn.to_string(), |l| l.name.clone())
+        o.load_balancers
+            .get()
+            .and_then(|l| l.iter().find(|x| x.arn == arn))
+            .map_or_else(|| arn.to_string(), |l| l.name.clone())
     };
     let mut listeners = Vec::new();
     for (lb, ls) in &o.listeners {
@@ -208,7 +223,13 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
             let action = l.default_action();
             let serves = match action {
                 Some(a) if a.kind == ActionKind::FixedResponse => "fixed-response".to_string(),
-                Some(a) if a.target_group_arns().iter().any(|t| o.sorry_target_groups.iter().any(|s| s == t)) => "sorry".to_string(),
+                Some(a)
+                    if a.target_group_arns()
+                        .iter()
+                        .any(|t| o.sorry_target_groups.iter().any(|s| s == t)) =>
+                {
+                    "sorry".to_string()
+                }
                 Some(a) if a.kind == ActionKind::Forward => "app".to_string(),
                 Some(a) => a.kind.to_string(),
                 None => "nothing".to_string(),
@@ -228,11 +249,20 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
     for (tg, th) in &o.target_health {
         failing(&format!("targets of {}", tg_name(tg)), th, &mut errors);
         for t in th.get().into_iter().flatten() {
-            targets.push(TargetReport { target_group: tg_name(tg), id: t.id.clone(), state: t.state.to_string(), reason: t.reason.clone() });
+            targets.push(TargetReport {
+                target_group: tg_name(tg),
+                id: t.id.clone(),
+                state: t.state.to_string(),
+                reason: t.reason.clone(),
+            });
         }
     }
     let distribution = o.distribution.as_ref().map(|d| {
-        failing(&format!("distribution {}", d.id), &d.distribution, &mut errors);
+        failing(
+            &format!("distribution {}", d.id),
+            &d.distribution,
+            &mut errors,
+        );
         let dist = d.distribution.get();
         DistributionReport {
             id: d.id.clone(),
@@ -241,13 +271,18 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
             enabled: dist.map(|x| x.enabled),
         }
     });
-    let maintenance = o.maintenance.get().cloned().flatten().map(|m| MaintenanceReport {
-        by: m.by,
-        at: m.at,
-        reason: m.reason,
-        phase: m.phase.as_str().to_string(),
-        strategies: m.strategies,
-    });
+    let maintenance = o
+        .maintenance
+        .get()
+        .cloned()
+        .flatten()
+        .map(|m| MaintenanceReport {
+            by: m.by,
+            at: m.at,
+            reason: m.reason,
+            phase: m.phase.as_str().to_string(),
+            strategies: m.strategies,
+        });
     SiteReport {
         name: o.name.clone(),
         zone_id: o.zone_id.clone(),
@@ -275,16 +310,34 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
 /// Whether credentials or access kept the data away (exit code 3 rather than UNKNOWN's 14).
 pub fn access_problem(o: &SiteObservations) -> bool {
     use crate::model::error::ErrorKind;
-    let bad = |e: &Option<crate::model::obs::FetchError>| e.as_ref().is_some_and(|e| matches!(e.error.kind, ErrorKind::Credentials | ErrorKind::AccessDenied));
+    let bad = |e: &Option<crate::model::obs::FetchError>| {
+        e.as_ref().is_some_and(|e| {
+            matches!(
+                e.error.kind,
+                ErrorKind::Credentials | ErrorKind::AccessDenied
+            )
+        })
+    };
     bad(&o.records.error) || bad(&o.dns_answer.error)
 }
 
 /// The report of several sites, with the exit code of the whole.
 pub fn status_report(sites: &[(&SiteObservations, Verdict)], now: OffsetDateTime) -> StatusReport {
     let worst = VerdictKind::worst(sites.iter().map(|(_, v)| v.kind));
-    let access = sites.iter().any(|(o, v)| v.kind == VerdictKind::Unknown && access_problem(o));
-    let exit_code = if access { exit::ACCESS } else { worst.map_or(exit::LIVE, VerdictKind::exit_code) };
-    StatusReport { version: JSON_VERSION, generated_at: now, exit_code, sites: sites.iter().map(|(o, v)| site_report(o, v)).collect() }
+    let access = sites
+        .iter()
+        .any(|(o, v)| v.kind == VerdictKind::Unknown && access_problem(o));
+    let exit_code = if access {
+        exit::ACCESS
+    } else {
+        worst.map_or(exit::LIVE, VerdictKind::exit_code)
+    };
+    StatusReport {
+        version: JSON_VERSION,
+        generated_at: now,
+        exit_code,
+        sites: sites.iter().map(|(o, v)| site_report(o, v)).collect(),
+    }
 }
 
 fn truncate(s: &str, width: usize) -> String {
@@ -300,13 +353,35 @@ fn truncate(s: &str, width: usize) -> String {
 pub fn table(report: &StatusReport, width: usize) -> String {
     let width = width.max(60);
     let mut out = String::new();
-    let name_w = report.sites.iter().map(|s| s.name.chars().count()).max().unwrap_or(4).clamp(4, 16);
-    out.push_str(&format!("{:<name_w$}  {:<11}  {:<9}  {:>5}  {}\n", "SITE", "VERDICT", "SERVED", "AGE", "RECORD"));
+    let name_w = report
+        .sites
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 16);
+    out.push_str(&format!(
+        "{:<name_w$}  {:<11}  {:<9}  {:>5}  {}\n",
+        "SITE", "VERDICT", "SERVED", "AGE", "RECORD"
+    ));
     for s in &report.sites {
-        let age = s.data_age_seconds.map_or_else(|| "-".to_string(), |a| human_span(Duration::from_secs(a)).replace(' ', ""));
-        let served = if s.served_inferred && s.served != "unknown" { format!("{}?", s.served) } else { s.served.clone() };
+        let age = s.data_age_seconds.map_or_else(
+            || "-".to_string(),
+            |a| human_span(Duration::from_secs(a)).replace(' ', ""),
+        );
+        let served = if s.served_inferred && s.served != "unknown" {
+            format!("{}?", s.served)
+        } else {
+            s.served.clone()
+        };
         let served = served.replace("plain record", "plain");
-        let head = format!("{:<name_w$}  {:<11}  {:<9}  {:>5}  ", truncate(&s.name, name_w), s.verdict, truncate(&served, 9), truncate(&age, 5));
+        let head = format!(
+            "{:<name_w$}  {:<11}  {:<9}  {:>5}  ",
+            truncate(&s.name, name_w),
+            s.verdict,
+            truncate(&served, 9),
+            truncate(&age, 5)
+        );
         let rest = width.saturating_sub(head.chars().count());
         out.push_str(&head);
         out.push_str(&truncate(&s.record, rest));
@@ -316,7 +391,10 @@ pub fn table(report: &StatusReport, width: usize) -> String {
             out.push('\n');
         }
         if let Some(m) = &s.maintenance {
-            out.push_str(&truncate(&format!("  maintenance {} by {}", m.phase, m.by), width));
+            out.push_str(&truncate(
+                &format!("  maintenance {} by {}", m.phase, m.by),
+                width,
+            ));
             out.push('\n');
         }
         for e in s.errors.iter().take(2) {

@@ -9,7 +9,7 @@ use crate::model::verdict::verdict;
 use crate::poll::round::Depth;
 use crate::poll::session::{Overrides, Session};
 
-use super::{exit, status_report, table};
+use super::{status_report, table};
 
 /// Loads the config named on the command line (or found by the usual rules).
 pub fn load_config(global: &GlobalArgs) -> Result<crate::config::Config, i32> {
@@ -24,7 +24,11 @@ pub fn load_config(global: &GlobalArgs) -> Result<crate::config::Config, i32> {
 }
 
 pub fn overrides(global: &GlobalArgs) -> Overrides {
-    Overrides { profile: global.profile.clone(), region: global.region.clone(), endpoint_url: global.endpoint_url.clone() }
+    Overrides {
+        profile: global.profile.clone(),
+        region: global.region.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+    }
 }
 
 /// Runs `status`. Returns the exit code.
@@ -43,25 +47,46 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
         }
     };
     // One site asked for: its checkers region by region; many: their metrics.
-    let depth = if args.site.is_empty() { Depth::Overview } else { Depth::Detail };
+    let depth = if args.site.is_empty() {
+        Depth::Overview
+    } else {
+        Depth::Detail
+    };
     let tty = std::io::stdout().is_terminal();
     loop {
         session.refresh(&|_| depth).await;
         let now = OffsetDateTime::now_utc();
         let watched = session.watched();
-        let verdicts: Vec<_> = watched.iter().map(|i| (&session.observations[*i], verdict(&session.observations[*i], now, stale_after))).collect();
+        let verdicts: Vec<_> = watched
+            .iter()
+            .map(|i| {
+                (
+                    &session.observations[*i],
+                    verdict(&session.observations[*i], now, stale_after),
+                )
+            })
+            .collect();
         let report = status_report(&verdicts, now);
         let mut out = std::io::stdout().lock();
         let written = match args.output {
-            OutputFormat::Json if args.watch => serde_json::to_string(&report).map(|s| writeln!(out, "{s}")),
-            OutputFormat::Json => serde_json::to_string_pretty(&report).map(|s| writeln!(out, "{s}")),
+            OutputFormat::Json if args.watch => {
+                serde_json::to_string(&report).map(|s| writeln!(out, "{s}"))
+            }
+            OutputFormat::Json => {
+                serde_json::to_string_pretty(&report).map(|s| writeln!(out, "{s}"))
+            }
             OutputFormat::Table => {
                 if args.watch && tty {
                     // Redraw in place on a terminal; plain appended blocks in a log file.
                     let _ = write!(out, "\x1b[2J\x1b[H");
                 }
                 if args.watch {
-                    let _ = writeln!(out, "{}", now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default());
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        now.format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default()
+                    );
                 }
                 Ok(write!(out, "{}", table(&report, terminal_width())))
             }
@@ -83,6 +108,10 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
 
 /// The terminal's width, or 80 columns when there is none.
 fn terminal_width() -> usize {
-    crossterm::terminal::size().map(|(w, _)| usize::from(w)).ok().filter(|w| *w >= 40).unwrap_or(80).min(160)
+    crossterm::terminal::size()
+        .map(|(w, _)| usize::from(w))
+        .ok()
+        .filter(|w| *w >= 40)
+        .unwrap_or(80)
+        .min(160)
 }
-

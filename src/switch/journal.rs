@@ -156,7 +156,6 @@ impl Journal {
         }
     }
 
-
     /// Encodes the journal as TXT record values, each already quoted for Route 53.
     pub fn to_txt_values(&self) -> Result<Vec<String>, String> {
         let json =

@@ -807,7 +807,6 @@ impl World {
             })
     }
 
-
     /// A health check's status as Route 53 uses it for routing (inversion and disabling applied).
     pub fn hc_healthy(&self, id: &str) -> Option<bool> {
         self.hc_healthy_at_depth(id, 0)

@@ -349,7 +349,7 @@ async fn load_balancers_listeners_rules_and_targets() {
         .unwrap();
     assert_eq!(restored.default_actions, original);
     assert_eq!(
-        elbv2::listeners_by_arn(&c.elbv2, &[listener.arn.clone()])
+        elbv2::listeners_by_arn(&c.elbv2, std::slice::from_ref(&listener.arn))
             .await
             .unwrap()[0],
         restored
@@ -365,7 +365,7 @@ async fn load_balancers_listeners_rules_and_targets() {
         &c.elbv2,
         &portal,
         1,
-        &[cond.clone()],
+        std::slice::from_ref(&cond),
         &[ListenerAction::fixed(
             "503",
             Some("text/html".into()),
@@ -383,7 +383,7 @@ async fn load_balancers_listeners_rules_and_targets() {
     );
     assert_eq!(rules[0].actions[0].kind, ActionKind::FixedResponse);
     assert!(rules[1].is_default);
-    let tags = elbv2::tags(&c.elbv2, &[rule.arn.clone()]).await.unwrap();
+    let tags = elbv2::tags(&c.elbv2, std::slice::from_ref(&rule.arn)).await.unwrap();
     assert_eq!(
         tags[0].1,
         vec![("switchyard:site".to_string(), "portal".to_string())]
@@ -406,7 +406,7 @@ async fn load_balancers_listeners_rules_and_targets() {
         .unwrap();
     assert_eq!(by_arn[0].target_type, "alb");
     assert_eq!(
-        elbv2::load_balancers_by_arn(&c.elbv2, &[nlb.arn.clone()])
+        elbv2::load_balancers_by_arn(&c.elbv2, std::slice::from_ref(&nlb.arn))
             .await
             .unwrap()[0],
         *nlb

@@ -24,6 +24,9 @@ pub struct Target {
     pub role_arn: Option<String>,
     /// An endpoint for every service (the emulator); the `AWS_ENDPOINT_URL*` variables work too.
     pub endpoint_url: Option<String>,
+    /// Fixed credentials instead of the default chain: for the built-in emulator (`demo`,
+    /// `rehearse`), which accepts any.
+    pub static_credentials: Option<(String, String)>,
 }
 
 /// The clients switchyard uses, configured alike.
@@ -68,6 +71,16 @@ pub async fn sdk_config(target: &Target, http: SharedHttpClient) -> Result<SdkCo
     if let Some(url) = &target.endpoint_url {
         loader = loader.endpoint_url(url);
     }
+    if let Some((id, secret)) = &target.static_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            id.clone(),
+            secret.clone(),
+            None,
+            None,
+            "switchyard-emulator",
+        ));
+    }
+
     let base = loader.load().await;
     if base.region().is_none() {
         return Err(SetupError::NoRegion);

@@ -17,6 +17,8 @@ pub struct Overrides {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// Fixed credentials (the built-in emulator).
+    pub static_credentials: Option<(String, String)>,
 }
 
 /// The sites read with one set of clients.
@@ -63,6 +65,7 @@ pub fn target_of(site: &Site, o: &Overrides) -> Target {
         region: o.region.clone().or_else(|| site.aws.region.clone()),
         role_arn: site.aws.role_arn.clone(),
         endpoint_url: o.endpoint_url.clone(),
+        static_credentials: o.static_credentials.clone(),
     }
 }
 
@@ -140,7 +143,24 @@ impl Session {
         v
     }
 
+    /// Refreshes one site (by name) once.
+    pub async fn refresh_one(&mut self, name: &str, depth: &(dyn Fn(&str) -> Depth + Sync)) {
+        let Some(index) = self.config.sites.iter().position(|s| s.name == name) else {
+            return;
+        };
+        let Some(g) = self.groups.iter_mut().find(|g| g.sites.contains(&index)) else {
+            return;
+        };
+        let site = &self.config.sites[index];
+        let mut obs = vec![self.observations[index].clone()];
+        g.fetcher.round(&[site], &mut obs, depth).await;
+        if let Some(o) = obs.pop() {
+            self.observations[index] = o;
+        }
+    }
+
     /// Refreshes every watched site once; `depth` says how much for each site.
+
     pub async fn refresh(&mut self, depth: &(dyn Fn(&str) -> Depth + Sync)) {
         let config = &self.config;
         let observations = &mut self.observations;

@@ -28,6 +28,7 @@ pub fn overrides(global: &GlobalArgs) -> Overrides {
         profile: global.profile.clone(),
         region: global.region.clone(),
         endpoint_url: global.endpoint_url.clone(),
+        static_credentials: None,
     }
 }
 

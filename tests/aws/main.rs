@@ -383,7 +383,9 @@ async fn load_balancers_listeners_rules_and_targets() {
     );
     assert_eq!(rules[0].actions[0].kind, ActionKind::FixedResponse);
     assert!(rules[1].is_default);
-    let tags = elbv2::tags(&c.elbv2, std::slice::from_ref(&rule.arn)).await.unwrap();
+    let tags = elbv2::tags(&c.elbv2, std::slice::from_ref(&rule.arn))
+        .await
+        .unwrap();
     assert_eq!(
         tags[0].1,
         vec![("switchyard:site".to_string(), "portal".to_string())]

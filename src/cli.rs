@@ -42,6 +42,9 @@ pub enum Command {
     /// 13 SWITCHING, 14 UNKNOWN (the worst site decides); 2 usage or config error;
     /// 3 credentials or access.
     Status(StatusArgs),
+    /// Follow the chain behind a record (read calls only) and print its site config, with the
+    /// maintenance switch that fits.
+    Discover(DiscoverArgs),
     /// Run the built-in AWS emulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
 }
@@ -50,6 +53,19 @@ pub enum Command {
 pub enum OutputFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverArgs {
+    /// The hosted zone: its ID (Z0123456789ABC) or its name (example.com).
+    #[arg(long, value_name = "ZONE")]
+    pub zone: String,
+    /// The record name, e.g. www.example.com.
+    #[arg(long, value_name = "NAME")]
+    pub record: String,
+    /// The record type.
+    #[arg(long = "type", value_name = "TYPE", default_value = "A")]
+    pub record_type: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,7 @@
 //! Non-interactive output shared by the CLI subcommands: the status report as a table that fits
 //! 80 columns, and as JSON, a stable contract for runbooks (documented in the README).
 
+pub mod discover;
 pub mod status;
 
 use std::time::Duration;

@@ -1,3 +1,4 @@
 //! The maintenance engine: strategies → plan → preflight → execute → verify → fail back.
 
 pub mod journal;
+pub mod plan;

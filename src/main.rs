@@ -10,6 +10,9 @@ fn main() -> color_eyre::Result<()> {
         Command::Status(args) => {
             runtime()?.block_on(switchyard::report::status::run(&cli.global, args))
         }
+        Command::Doctor(args) => {
+            runtime()?.block_on(switchyard::report::doctor::run(&cli.global, args))
+        }
         Command::Discover(args) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }

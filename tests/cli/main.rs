@@ -584,3 +584,69 @@ async fn status_reads_the_moto_site_too() {
         );
     }
 }
+
+#[tokio::test]
+async fn discover_prints_a_config_that_loads_with_the_switch_that_fits() {
+    let sim = sim("demo").await;
+    // (record, the first strategy proposed)
+    let cases = [
+        ("www.example.com", "route53-invert-health-check"),
+        ("blog.example.com", "route53-swap-primary"),
+        ("api.example.com", "route53-invert-health-check"),
+        ("pay.example.com", "elb-listener-sorry"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (record, strategy) in cases {
+        let out = run(
+            &sim.env_vars(),
+            &["discover", "--zone", "example.com", "--record", record],
+        )
+        .await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{record}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = dir.path().join(format!("{record}.toml"));
+        std::fs::write(&path, &text).unwrap();
+        let config = switchyard::config::load(&path).unwrap_or_else(|e| {
+            panic!("{record}: the discovered config does not load:\n{e}\n{text}")
+        });
+        let site = &config.sites[0];
+        assert_eq!(site.zone_id, "Z0DEMO0EXAMPLE");
+        assert_eq!(site.record, record);
+        assert_eq!(
+            site.maintenance.first().map(|s| s.name()),
+            Some(strategy),
+            "{record}:\n{text}"
+        );
+    }
+    // The NLB's sorry target group is attached to nothing: discovery finds it by its name.
+    let pay = std::fs::read_to_string(dir.path().join("pay.example.com.toml")).unwrap();
+    assert!(pay.contains("targetgroup/pay-sorry/"), "{pay}");
+    // Only read calls were made.
+    let calls = serde_json::to_string(&sim.calls()).unwrap();
+    for write in [
+        "ModifyListener",
+        "UpdateHealthCheck",
+        "ChangeResourceRecordSets",
+        "CreateRule",
+    ] {
+        assert!(!calls.contains(write), "discover called {write}");
+    }
+    let out = run(
+        &sim.env_vars(),
+        &[
+            "discover",
+            "--zone",
+            "nope.example",
+            "--record",
+            "www.nope.example",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no hosted zone named nope.example"));
+}

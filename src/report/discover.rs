@@ -67,8 +67,7 @@ pub fn propose(o: &SiteObservations) -> (Vec<String>, Vec<String>) {
                 && t.protocol
                     .as_deref()
                     .is_none_or(|p| web(p) == web(&l.protocol))
-                && (t.load_balancer_arns.is_empty()
-                    || t.load_balancer_arns.iter().any(|a| *a == l.lb_arn))
+                && (t.load_balancer_arns.is_empty() || t.load_balancer_arns.contains(&l.lb_arn))
         })
     };
     match o.layout() {

@@ -13,6 +13,7 @@ fn main() -> color_eyre::Result<()> {
         Command::Doctor(args) => {
             runtime()?.block_on(switchyard::report::doctor::run(&cli.global, args))
         }
+        Command::IamPolicy(args) => switchyard::report::permissions::run(&cli.global, args),
         Command::Discover(args) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }

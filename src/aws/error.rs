@@ -66,10 +66,14 @@ where
         SdkError::DispatchFailure(d) => {
             let mut text = chain(err);
             // A proxy failure names the proxy (aws::proxy): that sentence is the whole story.
-            if let Some(at) = ["the HTTP proxy ", "the HTTPS proxy ", "cannot reach the HTTP"]
-                .iter()
-                .filter_map(|p| text.find(p))
-                .min()
+            if let Some(at) = [
+                "the HTTP proxy ",
+                "the HTTPS proxy ",
+                "cannot reach the HTTP",
+            ]
+            .iter()
+            .filter_map(|p| text.find(p))
+            .min()
             {
                 text = text[at..].to_string();
             }
@@ -81,7 +85,12 @@ where
                     format!("timed out: {text}"),
                 )
             } else if mentions_credentials(&text) {
-                AwsError::new(ErrorKind::Credentials, service, operation, text)
+                AwsError::new(
+                    ErrorKind::Credentials,
+                    service,
+                    operation,
+                    credentials_failure(&text),
+                )
             } else {
                 AwsError::new(ErrorKind::Network, service, operation, text)
             }
@@ -169,6 +178,50 @@ pub fn classify_code(
     e
 }
 
+/// The value of `key: "..."` in a Rust debug rendering of an AWS error.
+fn debug_field(text: &str, key: &str) -> Option<String> {
+    let start = text.find(&format!("{key}: \""))? + key.len() + 3;
+    let end = text[start..].find('"')? + start;
+    Some(text[start..end].to_string())
+}
+
+/// A failure to load credentials (assuming the role, SSO, IMDS), in words: what failed and why,
+/// without the SDK's nesting. The code words match the rest (`throttled`, `access denied`,
+/// `network`).
+pub fn credentials_failure(text: &str) -> String {
+    let base = "credentials could not be loaded";
+    let code = debug_field(text, "code");
+    let message = debug_field(text, "message");
+    let why = match (code.as_deref(), message) {
+        (Some(c), Some(m)) => {
+            let word = if THROTTLING.contains(&c) {
+                "throttled, "
+            } else if c.starts_with("AccessDenied") || c == "UnauthorizedOperation" {
+                "access denied, "
+            } else {
+                ""
+            };
+            format!("{word}{c}: {m}")
+        }
+        _ => {
+            let lower = text.to_ascii_lowercase();
+            let cause = text.rsplit(": ").next().unwrap_or(text).trim().to_string();
+            if lower.contains("connection") || lower.contains("timed out") || lower.contains("dns")
+            {
+                format!("network: {cause}")
+            } else {
+                cause
+            }
+        }
+    };
+    let source = if text.contains("AssumeRole") || text.contains("assume") {
+        " (sts AssumeRole)"
+    } else {
+        ""
+    };
+    format!("{base}{source}: {why}")
+}
+
 fn mentions_credentials(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
     t.contains("credential") || t.contains("identity") || t.contains("sso") || t.contains("token")
@@ -250,6 +303,34 @@ mod tests {
         assert_eq!(
             bare.iam_action.as_deref(),
             Some("route53:GetHealthCheckStatus")
+        );
+    }
+}
+
+#[cfg(test)]
+mod credentials_tests {
+    use super::credentials_failure;
+
+    #[test]
+    fn an_assume_role_refusal_reads_as_access_denied_without_the_sdk_nesting() {
+        let text = r#"dispatch failure: other: an error occurred while loading credentials: service error: unhandled error (AccessDenied): Error { code: "AccessDenied", message: "User: arn:aws:sts::1:assumed-role/Ops/x is not authorized to perform: sts:AssumeRole on resource: *", aws_request_id: "1" }"#;
+        assert_eq!(
+            credentials_failure(text),
+            "credentials could not be loaded (sts AssumeRole): access denied, AccessDenied: User: arn:aws:sts::1:assumed-role/Ops/x is not authorized to perform: sts:AssumeRole on resource: *"
+        );
+    }
+
+    #[test]
+    fn throttling_and_a_dropped_connection_say_so() {
+        let t = r#"an error occurred while loading credentials: service error: unhandled error (Throttling): Error { code: "Throttling", message: "Rate exceeded", aws_request_id: "1" }"#;
+        assert_eq!(
+            credentials_failure(t),
+            "credentials could not be loaded: throttled, Throttling: Rate exceeded"
+        );
+        let d = "dispatch failure: other: an error occurred while loading credentials: client error (SendRequest): connection closed before message completed";
+        assert_eq!(
+            credentials_failure(d),
+            "credentials could not be loaded: network: connection closed before message completed"
         );
     }
 }

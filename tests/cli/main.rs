@@ -677,7 +677,13 @@ async fn the_read_policy_is_exactly_what_the_read_commands_call() {
     run(&env, &["doctor", "--config", &demo]).await;
     run(
         &env,
-        &["discover", "--zone", "example.com", "--record", "www.example.com"],
+        &[
+            "discover",
+            "--zone",
+            "example.com",
+            "--record",
+            "www.example.com",
+        ],
     )
     .await;
     let called = called_actions(&sim);
@@ -693,15 +699,26 @@ async fn the_read_policy_is_exactly_what_the_read_commands_call() {
         .map(|a| a.as_str().unwrap().to_string())
         .collect();
     let missing: Vec<&String> = called.difference(&read).collect();
-    assert!(missing.is_empty(), "called but not in the policy: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "called but not in the policy: {missing:?}"
+    );
     let extra: Vec<&String> = read.difference(&called).collect();
     // GetChange is read only after a switch, to follow the change to INSYNC.
-    assert_eq!(extra, ["route53:GetChange"], "in the policy but never called");
+    assert_eq!(
+        extra,
+        ["route53:GetChange"],
+        "in the policy but never called"
+    );
 }
 
 #[tokio::test]
 async fn iam_policy_refuses_an_unknown_site() {
-    let out = run(&[], &["iam-policy", "--config", &config("demo"), "--site", "nope"]).await;
+    let out = run(
+        &[],
+        &["iam-policy", "--config", &config("demo"), "--site", "nope"],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no site named \"nope\""));
 }

@@ -116,7 +116,10 @@ async fn sim() -> SimHandle {
 }
 
 fn demo_config() -> String {
-    root().join("assets/configs/demo.toml").display().to_string()
+    root()
+        .join("assets/configs/demo.toml")
+        .display()
+        .to_string()
 }
 
 /// Runs the binary with exactly this AWS and proxy environment; returns the output and the
@@ -174,7 +177,11 @@ async fn every_aws_request_of_status_goes_through_the_proxy() {
     };
     let sim = sim().await;
     let env = with(sim.env_vars(), "HTTP_PROXY", &proxy.url());
-    let (out, log) = run(&env, &["status", "--config", &demo_config(), "--output", "json"]).await;
+    let (out, log) = run(
+        &env,
+        &["status", "--config", &demo_config(), "--output", "json"],
+    )
+    .await;
     let report = json(&out);
     assert!(all_errors(&report).is_empty(), "{:?}", all_errors(&report));
     // The demo's blog is DEGRADED by design; everything was read.
@@ -216,9 +223,15 @@ async fn instance_credentials_are_never_asked_of_the_proxy() {
         .chain([
             ("HTTP_PROXY".to_string(), proxy.url()),
             ("AWS_CONFIG_FILE".to_string(), "/dev/null".to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE".to_string(), "/dev/null".to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".to_string(),
+                "/dev/null".to_string(),
+            ),
             ("AWS_METADATA_SERVICE_TIMEOUT".to_string(), "1".to_string()),
-            ("AWS_METADATA_SERVICE_NUM_ATTEMPTS".to_string(), "1".to_string()),
+            (
+                "AWS_METADATA_SERVICE_NUM_ATTEMPTS".to_string(),
+                "1".to_string(),
+            ),
         ])
         .collect();
     let (out, _) = run(&env, &["doctor", "--config", &demo_config()]).await;
@@ -244,7 +257,15 @@ async fn a_proxy_that_wants_a_password_is_named_and_the_password_never_shows() {
     };
     let sim = sim().await;
     let config = demo_config();
-    let args = ["status", "--config", config.as_str(), "--site", "pay", "--output", "json"];
+    let args = [
+        "status",
+        "--config",
+        config.as_str(),
+        "--site",
+        "pay",
+        "--output",
+        "json",
+    ];
     // Without credentials: the proxy is named, and what to do.
     let env = with(sim.env_vars(), "HTTP_PROXY", &proxy.url());
     let (out, _) = run(&env, &args).await;
@@ -267,7 +288,10 @@ async fn a_proxy_that_wants_a_password_is_named_and_the_password_never_shows() {
     let (doctor, doctor_log) = run(&env, &["doctor", "--config", &config, "--site", "pay"]).await;
     assert_eq!(doctor.status.code(), Some(0));
     let doctor_out = String::from_utf8_lossy(&doctor.stdout);
-    assert!(doctor_out.contains("http://ops:***@127.0.0.1:"), "{doctor_out}");
+    assert!(
+        doctor_out.contains("http://ops:***@127.0.0.1:"),
+        "{doctor_out}"
+    );
     for text in [
         log,
         doctor_log,
@@ -288,19 +312,30 @@ async fn a_proxy_that_is_down_is_named_in_status_and_doctor() {
     let config = demo_config();
     let (out, _) = run(
         &env,
-        &["status", "--config", &config, "--site", "pay", "--output", "json"],
+        &[
+            "status", "--config", &config, "--site", "pay", "--output", "json",
+        ],
     )
     .await;
     let errors = all_errors(&json(&out)).join("\n");
     assert!(
-        errors.contains(&format!("cannot reach the HTTP proxy {url}: Connection refused")),
+        errors.contains(&format!(
+            "cannot reach the HTTP proxy {url}: Connection refused"
+        )),
         "{errors}"
     );
-    assert_eq!(out.status.code(), Some(14), "nothing could be read: UNKNOWN");
+    assert_eq!(
+        out.status.code(),
+        Some(14),
+        "nothing could be read: UNKNOWN"
+    );
     let (out, _) = run(&env, &["doctor", "--config", &config, "--site", "pay"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(8), "{stdout}");
-    assert!(stdout.contains(&format!("cannot reach the HTTP proxy {url}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("cannot reach the HTTP proxy {url}")),
+        "{stdout}"
+    );
     // The emulator never saw a call.
     assert_eq!(sim.calls().calls.values().sum::<u64>(), 0);
 }

@@ -189,19 +189,17 @@ fn records(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         ));
     }
     for r in recs {
-        let role = r.failover.map_or("PLAIN", |f| f.as_str());
         let answered = match (r.failover, site.verdict.served) {
             (Some(Failover::Primary), Served::Primary)
             | (Some(Failover::Secondary), Served::Secondary)
             | (None, Served::Plain) => true,
             _ => false,
         };
-        let mut spans = vec![Span::styled(format!("  {role:<9}"), t.title())];
+        let mut spans = vec![Span::styled(format!("  {}", r.describe()), t.title())];
         if answered {
             spans.push(Span::styled(format!(" {}", t.answered()), t.good()));
         }
         out.push(Line::from(spans));
-        out.push(Line::raw(format!("    {}", r.describe())));
         let hc = r.health_check_id.as_deref().map_or_else(
             || "no health check".to_string(),
             |id| format!("check {}", o.health_check_label(id)),
@@ -217,10 +215,13 @@ fn records(app: &App, site: &SiteState) -> Vec<Line<'static>> {
                 }
             })
             .unwrap_or("");
-        out.push(Line::styled(
-            format!("    TTL {} s, {hc}{eth}", r.effective_ttl().as_secs()),
-            t.dim(),
-        ));
+        // Plain records name their TTL already; an alias's is fixed by AWS.
+        let ttl = if r.alias.is_some() {
+            format!("TTL {} s, ", r.effective_ttl().as_secs())
+        } else {
+            String::new()
+        };
+        out.push(Line::styled(format!("    {ttl}{hc}{eth}"), t.dim()));
     }
     out.extend(fetch_note(
         t,

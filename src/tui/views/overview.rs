@@ -140,11 +140,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     "TARGETS" => Cell::from(widgets::targets(o)),
                     "LISTENER" => Cell::from(widgets::listeners(o)),
                     "SORRY CDN" => Cell::from(widgets::distribution(o)),
-                    _ => Cell::from(if s.received {
-                        v.data_age.map_or_else(|| "-".to_string(), short_span)
-                    } else {
-                        "...".to_string()
-                    }),
+                    _ => {
+                        let age = if s.received {
+                            v.data_age.map_or_else(|| "-".to_string(), short_span)
+                        } else {
+                            "...".to_string()
+                        };
+                        // A failing fetch: "!" beside the age (the detail says which and why).
+                        if o.fetch_states().iter().any(|f| f.failing.is_some()) {
+                            Cell::from(Span::styled(format!("{age}!"), t.bad()))
+                        } else {
+                            Cell::from(age)
+                        }
+                    }
                 })
                 .collect();
             let row = Row::new(cells);

@@ -135,7 +135,7 @@ impl Confirm {
     pub fn confirm_label(&self) -> String {
         let verb = self.plan.direction.verb();
         match (self.plan.refused(), self.force_armed) {
-            (false, _) => format!("{verb}"),
+            (false, _) => verb.to_string(),
             (true, false) => "force...".to_string(),
             (true, true) => format!("FORCE: {verb} despite failed checks"),
         }

@@ -189,12 +189,12 @@ fn records(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         ));
     }
     for r in recs {
-        let answered = match (r.failover, site.verdict.served) {
+        let answered = matches!(
+            (r.failover, site.verdict.served),
             (Some(Failover::Primary), Served::Primary)
-            | (Some(Failover::Secondary), Served::Secondary)
-            | (None, Served::Plain) => true,
-            _ => false,
-        };
+                | (Some(Failover::Secondary), Served::Secondary)
+                | (None, Served::Plain)
+        );
         let mut spans = vec![Span::styled(format!("  {}", r.describe()), t.title())];
         if answered {
             spans.push(Span::styled(format!(" {}", t.answered()), t.good()));

@@ -52,6 +52,12 @@ pub enum Command {
     /// Follow the chain behind a record (read calls only) and print its site config, with the
     /// maintenance switch that fits.
     Discover(DiscoverArgs),
+    /// Check that this machine can watch and switch the sites: config, proxy, identity,
+    /// endpoints, and every read action tried once; the write actions are listed.
+    ///
+    /// Exit codes: 0 everything works, 2 usage or config error, 3 credentials missing or a
+    /// permission denied (the missing actions are named), 8 an endpoint unreachable or failing.
+    Doctor(DoctorArgs),
     /// Run the built-in AWS emulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
     /// The console on the built-in emulator's demo account (six sites, one per setup).
@@ -73,6 +79,15 @@ pub struct DemoArgs {
 pub enum OutputFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Only this site (repeat for more).
+    #[arg(long, value_name = "NAME")]
+    pub site: Vec<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Clone, Args)]

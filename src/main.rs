@@ -12,6 +12,9 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Status(args)) => {
             runtime()?.block_on(switchyard::report::status::run(&cli.global, args))
         }
+        Some(Command::Doctor(args)) => {
+            runtime()?.block_on(switchyard::report::doctor::run(&cli.global, args))
+        }
         Some(Command::Discover(args)) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }

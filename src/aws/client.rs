@@ -43,6 +43,8 @@ pub struct Clients {
     pub cloudwatch_global: aws_sdk_cloudwatch::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub sts: aws_sdk_sts::Client,
+    /// CloudWatch's clock, for metric windows.
+    pub clock: super::clock::ServerClock,
 }
 
 /// Why the clients could not be built.
@@ -55,13 +57,13 @@ pub enum SetupError {
 }
 
 /// Loads the shared SDK configuration: the default credential chain (environment, profiles,
-/// SSO, credential_process, web identity, ECS, IMDSv2), timeouts, adaptive retry, and the HTTP
+/// SSO, credential_process, web identity, ECS, IMDSv2), timeouts, standard retry, and the HTTP
 /// client with the proxy rules. With a role, credentials come from assuming it.
 pub async fn sdk_config(target: &Target, http: SharedHttpClient) -> Result<SdkConfig, SetupError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .timeout_config(timeouts())
-        .retry_config(RetryConfig::adaptive());
+        .retry_config(retries());
     if let Some(profile) = &target.profile {
         loader = loader.profile_name(profile);
     }
@@ -101,6 +103,15 @@ pub async fn sdk_config(target: &Target, http: SharedHttpClient) -> Result<SdkCo
         .build())
 }
 
+/// Standard retry: 3 attempts with exponential backoff and jitter. Not the SDK's adaptive
+/// mode: after one `Throttling` its client-side rate limiter holds the next attempt back past the
+/// 30 s operation timeout (measured against the emulator: a one-site `status` took 30 s and
+/// reported a timeout instead of the throttling). switchyard keeps itself under AWS's rates with
+/// its own token buckets (`poll::limit`), and backs off again above the SDK.
+fn retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
 fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT)
@@ -119,18 +130,24 @@ pub fn clients(target: &Target, sdk: &SdkConfig) -> Clients {
     let cloudfront = aws_sdk_cloudfront::config::Builder::from(sdk)
         .region(global.clone())
         .build();
+    let clock = super::clock::ServerClock::default();
     let cloudwatch_global = aws_sdk_cloudwatch::config::Builder::from(sdk)
         .region(global)
+        .interceptor(clock.clone())
+        .build();
+    let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(sdk)
+        .interceptor(clock.clone())
         .build();
     Clients {
         region,
         target: target.clone(),
         route53: aws_sdk_route53::Client::from_conf(route53),
         cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront),
-        cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
         cloudwatch_global: aws_sdk_cloudwatch::Client::from_conf(cloudwatch_global),
         elbv2: aws_sdk_elasticloadbalancingv2::Client::new(sdk),
         sts: aws_sdk_sts::Client::new(sdk),
+        clock,
     }
 }
 

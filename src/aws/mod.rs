@@ -2,6 +2,7 @@
 //! types, and error classification.
 
 pub mod client;
+pub mod clock;
 pub mod cloudfront;
 pub mod cloudwatch;
 pub mod dns;

@@ -50,6 +50,17 @@ pub struct DistributionObservations {
     pub invalidations: Fetched<Vec<Invalidation>>,
 }
 
+impl DistributionObservations {
+    /// `distribution E123…`, or what stands for it while its ID is not known yet.
+    pub fn label(&self) -> String {
+        if self.id.is_empty() {
+            "the sorry page distribution (not found yet)".to_string()
+        } else {
+            format!("distribution {}", self.id)
+        }
+    }
+}
+
 /// How the site's name is answered, from its record sets.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum RecordLayout<'a> {
@@ -453,7 +464,7 @@ impl SiteObservations {
         if let Some(d) = &self.distribution {
             out.push(state(
                 format!("distribution:{}", d.id),
-                format!("distribution {}", d.id),
+                d.label(),
                 &d.distribution,
             ));
             out.push(state(

@@ -357,15 +357,10 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
             }
         }
     }
-    let distribution = site.distribution.as_ref().and_then(|d| {
-        optional(
-            &mut ev,
-            &format!("distribution {}", d.id),
-            &d.distribution,
-            now,
-            stale_after,
-        )
-    });
+    let distribution = site
+        .distribution
+        .as_ref()
+        .and_then(|d| optional(&mut ev, &d.label(), &d.distribution, now, stale_after));
     if !ev.missing.is_empty() {
         return unknown(served, served_inferred, vec![served_line], ev);
     }

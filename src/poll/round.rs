@@ -57,7 +57,7 @@ struct Shared {
 }
 
 /// Runs a call under a budget; a throttled call is retried after a backoff (the SDK's own
-/// adaptive retry has already tried a few times).
+/// standard retry has already tried three times).
 async fn budgeted<T, F, Fut>(bucket: &Bucket, f: F) -> Result<T, AwsError>
 where
     F: Fn() -> Fut,
@@ -69,12 +69,19 @@ where
         bucket.name().len() as u64 + 7,
     );
     let mut tries = 0;
+    let mut throttled: Option<AwsError> = None;
     loop {
         bucket.take().await;
         match f().await {
             Err(e) if e.kind == ErrorKind::Throttled && tries < 2 => {
                 tries += 1;
+                throttled = Some(e);
                 tokio::time::sleep(backoff.fail()).await;
+            }
+            // A retry of a throttled call that ran out of time failed because of the
+            // throttling: say so rather than "no answer".
+            Err(e) if e.kind == ErrorKind::Network && throttled.is_some() => {
+                return Err(throttled.unwrap_or(e));
             }
             other => return other,
         }
@@ -335,7 +342,7 @@ impl Fetcher {
             .iter()
             .flat_map(|id| cloudwatch::health_check_queries(id))
             .collect();
-        let to = now();
+        let to = self.clients.clock.now();
         let from = to - time::Duration::minutes(5);
         let c = &self.clients.cloudwatch_global;
         let result = budgeted(&self.budgets.cloudwatch, || {
@@ -650,6 +657,21 @@ impl Fetcher {
             name: a.name.clone(),
         }));
         let regional = shared.alarms.get(&region);
+        if let Some(Err(_)) = regional {
+            // The list failed: keep the alarms known from before, to carry the error and their
+            // last values; with none known yet, one entry stands for the alarms not seen.
+            for a in &o.alarms {
+                if a.alarm_ref.region == region && !refs.contains(&a.alarm_ref) {
+                    refs.push(a.alarm_ref.clone());
+                }
+            }
+            if refs.is_empty() && !instance_ids.is_empty() {
+                refs.push(AlarmRef {
+                    region: region.clone(),
+                    name: "(StatusCheckFailed alarms of the targets)".to_string(),
+                });
+            }
+        }
         if let Some(Ok(list)) = regional {
             for a in list {
                 let on_instance = a.watches_status_check()
@@ -732,7 +754,7 @@ impl Fetcher {
 
     /// The last hour of each alarm's metric, for sparklines.
     async fn alarm_series(&self, alarms: &mut [AlarmObservations]) {
-        let to = now();
+        let to = self.clients.clock.now();
         let from = to - time::Duration::hours(1);
         let queries: Vec<Option<cloudwatch::MetricQuery>> = alarms
             .iter()

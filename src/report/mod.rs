@@ -2,6 +2,8 @@
 //! 80 columns, and as JSON, a stable contract for runbooks (documented in the README).
 
 pub mod discover;
+pub mod doctor;
+pub mod permissions;
 pub mod status;
 
 use std::time::Duration;
@@ -247,11 +249,7 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         }
     }
     let distribution = o.distribution.as_ref().map(|d| {
-        failing(
-            &format!("distribution {}", d.id),
-            &d.distribution,
-            &mut errors,
-        );
+        failing(&d.label(), &d.distribution, &mut errors);
         let dist = d.distribution.get();
         DistributionReport {
             id: d.id.clone(),

@@ -170,7 +170,27 @@ async fn handle(
         let code = error_code(&rendered);
         lock(&shared.calls).error(call.service, &call.operation, &code);
     }
+    // Like AWS, every response says what time it is: the emulator's clock, which runs ahead
+    // of the wall clock at --speed above 1 or after advance_clock.
+    let mut rendered = rendered;
+    let now = {
+        let mut w = lock(&shared.world);
+        w.sync();
+        w.now
+    };
+    rendered.headers.push(("date".to_string(), http_date(now)));
     Ok(respond(rendered))
+}
+
+/// An HTTP date (RFC 7231 IMF-fixdate) of emulator time.
+fn http_date(ms: i64) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
 }
 
 /// The error code of a rendered error, for the counter.

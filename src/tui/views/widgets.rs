@@ -245,7 +245,12 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled("   site NAME | refresh | quit", t.dim()),
         ]),
         (None, Some(m)) => Line::styled(format!(" {m}"), t.warn()),
-        (None, None) => hints(app),
+        (None, None) => match (&app.running, &app.modal) {
+            (Some(r), _) if r.finished.is_some() => Line::styled(" enter/esc: close", t.dim()),
+            (Some(_), _) => Line::styled(" c: cancel the switch (rolls back)", t.dim()),
+            (None, Some(_)) => Line::styled(" esc: cancel", t.dim()),
+            (None, None) => hints(app),
+        },
     };
     frame.render_widget(Paragraph::new(line), area);
 }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::widgets::{self, badge, short_span};
+use crate::report::truncate;
 use crate::tui::app::App;
 
 /// The columns, and from which width on each is shown.
@@ -106,6 +107,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             }
         })
         .collect();
+    // The site column gets what the others leave; long names are cut with an ellipsis, after
+    // which the markers still show.
+    let fixed: u16 = shown.iter().map(|c| c.width).sum::<u16>() + shown.len() as u16 - 1;
+    let site_w = usize::from(area.width.saturating_sub(2 + fixed)).max(8);
     let header = Row::new(shown.iter().map(|c| Cell::from(c.title))).style(t.title());
     let selected = app.selected_index();
     let rows: Vec<Row> = visible
@@ -119,13 +124,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 .map(|c| match c.title {
                     "VERDICT" => Cell::from(Line::from(badge(t, v.kind))),
                     "SITE" => {
-                        let mut spans = vec![Span::raw(o.name.clone())];
+                        let mut marks = Vec::new();
                         if o.protected {
-                            spans.push(Span::styled(" [P]", t.bad()));
+                            marks.push(Span::styled(" [P]", t.bad()));
                         }
                         if s.read_only {
-                            spans.push(Span::styled(" [ro]", t.dim()));
+                            marks.push(Span::styled(" [ro]", t.dim()));
                         }
+                        let marks_w: usize = marks.iter().map(|m| m.content.chars().count()).sum();
+                        let name = truncate(&o.name, site_w.saturating_sub(marks_w).max(4));
+                        let mut spans = vec![Span::raw(name)];
+                        spans.extend(marks);
                         Cell::from(Line::from(spans))
                     }
                     "SERVED" => {
@@ -172,7 +181,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 .reasons
                 .iter()
                 .take(3)
-                .map(|r| Line::raw(format!(" {} {r}", s.obs.name)))
+                .map(|r| Line::raw(format!(" • {r}")))
                 .collect();
             if let Some(e) = &s.obs.records.error {
                 lines.push(Line::styled(

@@ -832,3 +832,29 @@ fn the_protected_banner_is_unmistakable() {
     let (x, y) = find(buf, "PROTECTED SITE shop");
     assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
 }
+
+#[test]
+fn wrapped_lines_stay_indented_under_their_heading() {
+    use ratatui::text::Line;
+    let line =
+        Line::raw("    alarm app-1 has INSUFFICIENT_DATA (a stopped instance sends no data)");
+    let rows: Vec<String> = views::widgets::wrap_indented(line, 30)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "    alarm app-1 has ",
+            "      INSUFFICIENT_DATA (a ",
+            "      stopped instance sends ",
+            "      no data)"
+        ]
+    );
+    assert!(rows.iter().all(|r| r.chars().count() <= 30));
+    let short = Line::raw("short");
+    assert_eq!(
+        views::widgets::wrap_indented(short.clone(), 30),
+        vec![short]
+    );
+}

@@ -5,9 +5,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::widgets::{badge, clock, fetch_note, short_span};
+use super::widgets::{badge, clock, fetch_note, short_span, wrap_indented};
 use crate::model::cloudwatch::AlarmState;
 use crate::model::elb::TargetState;
 use crate::model::health::{Health, check_health};
@@ -84,6 +84,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
 
 fn column(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, app: &App, title: &str) {
     let t = &app.theme;
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let lines: Vec<Line<'static>> = lines
+        .into_iter()
+        .flat_map(|l| wrap_indented(l, inner_w))
+        .collect();
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
     let scroll = app.scroll.min(max_scroll);
@@ -93,15 +98,12 @@ fn column(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, app: &App, t
         ""
     };
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_set(t.border())
-                    .title(Span::styled(format!(" {title}{more} "), t.title())),
-            ),
+        Paragraph::new(lines).scroll((scroll, 0)).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_set(t.border())
+                .title(Span::styled(format!(" {title}{more} "), t.title())),
+        ),
         area,
     );
 }
@@ -286,11 +288,15 @@ fn health_checks(app: &App, site: &SiteState, wide: bool) -> Vec<Line<'static>> 
                 None => cfg.describe_target(),
             };
             out.push(Line::raw(format!("    {what}")));
-            out.push(Line::raw(format!(
-                "    every {} s x {} failures{flags}",
-                cfg.request_interval.as_secs(),
-                cfg.failure_threshold
-            )));
+            if cfg.kind.probes_endpoint() {
+                out.push(Line::raw(format!(
+                    "    every {} s x {} failures{flags}",
+                    cfg.request_interval.as_secs(),
+                    cfg.failure_threshold
+                )));
+            } else if !flags.is_empty() {
+                out.push(Line::raw(format!("    {}", flags.trim_start_matches(", "))));
+            }
         }
         out.extend(fetch_note(
             t,

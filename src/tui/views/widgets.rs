@@ -327,3 +327,70 @@ pub fn short_key(label: &str) -> String {
         .unwrap_or(label)
         .to_string()
 }
+
+/// A line wrapped at word boundaries to `width` columns, continuation rows indented two more
+/// than the line's own indentation, so that wrapped text stays under its heading.
+pub fn wrap_indented(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let base = line.style;
+    let cells: Vec<(char, Style)> = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars().map(move |c| (c, base.patch(s.style))))
+        .collect();
+    if cells.len() <= width || width < 12 {
+        return vec![line];
+    }
+    let indent = (cells.iter().take_while(|(c, _)| *c == ' ').count() + 2).min(width / 2);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < cells.len() {
+        let first = out.is_empty();
+        let mut from = start;
+        if !first {
+            while from < cells.len() && cells[from].0 == ' ' {
+                from += 1;
+            }
+            if from == cells.len() {
+                break;
+            }
+        }
+        let avail = if first { width } else { width - indent };
+        let end = (from + avail).min(cells.len());
+        let mut cut = end;
+        if end < cells.len()
+            && let Some(p) = cells[from..end].iter().rposition(|(c, _)| *c == ' ')
+            && p > 0
+        {
+            cut = from + p + 1;
+        }
+        let mut row: Vec<(char, Style)> = if first {
+            Vec::new()
+        } else {
+            vec![(' ', Style::default()); indent]
+        };
+        row.extend_from_slice(&cells[from..cut]);
+        out.push(cells_to_line(&row));
+        start = cut;
+    }
+    out
+}
+
+fn cells_to_line(cells: &[(char, Style)]) -> Line<'static> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut text = String::new();
+    let mut style = None;
+    for (c, st) in cells {
+        if style.is_some_and(|s| s != *st) {
+            spans.push(Span::styled(
+                std::mem::take(&mut text),
+                style.unwrap_or_default(),
+            ));
+        }
+        style = Some(*st);
+        text.push(*c);
+    }
+    if !text.is_empty() {
+        spans.push(Span::styled(text, style.unwrap_or_default()));
+    }
+    Line::from(spans)
+}

@@ -351,11 +351,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 }
 
 fn tick(app: &mut App, now: OffsetDateTime) {
-    // Data ages are shown in seconds: a render per second at most when idle.
-    if now.unix_timestamp() != app.now.unix_timestamp() {
-        app.dirty = true;
-    }
+    // Data ages are shown in seconds: verdicts are judged again, and the screen redrawn, once
+    // a second at most when idle.
+    let same_second = now.unix_timestamp() == app.now.unix_timestamp();
     app.now = now;
+    if same_second {
+        return;
+    }
+    app.dirty = true;
     for s in &mut app.sites {
         s.verdict = verdict(&s.obs, now, app.stale_after);
     }

@@ -128,8 +128,10 @@ async fn start(
     match run(session, options, actions).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("switchyard: the terminal: {e}");
-            1
+            eprintln!(
+                "switchyard: the console needs a terminal ({e}); in scripts, use `switchyard status`"
+            );
+            2
         }
     }
 }

@@ -58,6 +58,9 @@ pub enum Command {
     /// Exit codes: 0 everything works, 2 usage or config error, 3 credentials missing or a
     /// permission denied (the missing actions are named), 8 an endpoint unreachable or failing.
     Doctor(DoctorArgs),
+    /// Print the least-privilege IAM policy (JSON) for the config's sites: the read set, and
+    /// the operator set scoped to the resources the strategies change.
+    IamPolicy(IamPolicyArgs),
     /// Run the built-in AWS emulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
     /// The console on the built-in emulator's demo account (six sites, one per setup).
@@ -79,6 +82,16 @@ pub struct DemoArgs {
 pub enum OutputFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IamPolicyArgs {
+    /// Only this site (repeat for more).
+    #[arg(long, value_name = "NAME")]
+    pub site: Vec<String>,
+    /// Only the read set: for watchers who must not switch anything.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -15,6 +15,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Doctor(args)) => {
             runtime()?.block_on(switchyard::report::doctor::run(&cli.global, args))
         }
+        Some(Command::IamPolicy(args)) => switchyard::report::permissions::run(&cli.global, args),
         Some(Command::Discover(args)) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }

@@ -396,6 +396,25 @@ pub async fn target_groups_of(c: &Client, lb_arn: &str) -> Result<Vec<TargetGrou
     Ok(out.target_groups().iter().map(tg_from_sdk).collect())
 }
 
+/// Every target group of the account in the region.
+pub async fn all_target_groups(c: &Client) -> Result<Vec<TargetGroup>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = c
+            .describe_target_groups()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(err("elbv2", "DescribeTargetGroups"))?;
+        out.extend(page.target_groups().iter().map(tg_from_sdk));
+        match page.next_marker() {
+            Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => marker = Some(m.into()),
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// Target groups by ARN.
 pub async fn target_groups_by_arn(
     c: &Client,

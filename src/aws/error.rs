@@ -64,7 +64,19 @@ where
             "no answer within the time limit (connect 3 s, attempt 10 s, call 30 s)",
         ),
         SdkError::DispatchFailure(d) => {
-            let text = chain(err);
+            let mut text = chain(err);
+            // A proxy failure names the proxy (aws::proxy): that sentence is the whole story.
+            if let Some(at) = [
+                "the HTTP proxy ",
+                "the HTTPS proxy ",
+                "cannot reach the HTTP",
+            ]
+            .iter()
+            .filter_map(|p| text.find(p))
+            .min()
+            {
+                text = text[at..].to_string();
+            }
             if d.is_timeout() {
                 AwsError::new(
                     ErrorKind::Network,

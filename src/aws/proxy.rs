@@ -15,6 +15,7 @@ use aws_smithy_runtime_api::client::http::{
     SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// Addresses of the instance metadata service (IPv4 and IPv6) and of ECS task credentials.
@@ -216,7 +217,7 @@ impl ProxySettings {
     /// The HTTP client the AWS clients use: the SDK's default, with these proxy rules.
     pub fn http_client(&self) -> Result<SharedHttpClient, String> {
         let no_proxy = self.no_proxy_rules();
-        Ok(match (&self.http, &self.https) {
+        let client = match (&self.http, &self.https) {
             (None, None) => default_client(ProxyConfig::disabled()),
             (Some(h), Some(s)) if h == s => default_client(h.config(all, &no_proxy)?),
             (Some(h), None) => default_client(h.config(http, &no_proxy)?),
@@ -225,7 +226,16 @@ impl ProxySettings {
                 http: default_client(h.config(http, &no_proxy)?),
                 https: default_client(s.config(https, &no_proxy)?),
             }),
-        })
+        };
+        if !self.is_set() {
+            return Ok(client);
+        }
+        Ok(SharedHttpClient::new(NamedProxy {
+            inner: client,
+            http: self.http.as_ref().map(ProxyUrl::redacted),
+            https: self.https.as_ref().map(ProxyUrl::redacted),
+            no_proxy: self.no_proxy.clone(),
+        }))
     }
 }
 
@@ -290,6 +300,118 @@ impl HttpConnector for SchemeConnector {
         } else {
             self.http.call(request)
         }
+    }
+}
+
+/// Whether `host` is kept off the proxy by these `NO_PROXY` rules (names, domain suffixes,
+/// addresses, `*`).
+pub fn bypassed(host: &str, rules: &[String]) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    rules.iter().any(|r| {
+        let r = r.trim().to_ascii_lowercase();
+        let r = r.trim_start_matches("*.").trim_start_matches('.');
+        r == "*" || host == r || host.ends_with(&format!(".{r}"))
+    })
+}
+
+/// Wraps the client so that a failure to reach the proxy, or its refusal, names the proxy:
+/// "cannot reach the HTTPS proxy http://squid:3128" rather than a bare "connection refused".
+#[derive(Debug)]
+struct NamedProxy {
+    inner: SharedHttpClient,
+    http: Option<String>,
+    https: Option<String>,
+    no_proxy: Vec<String>,
+}
+
+impl HttpClient for NamedProxy {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(NamedProxyConnector {
+            inner: self.inner.http_connector(settings, components),
+            http: self.http.clone(),
+            https: self.https.clone(),
+            no_proxy: self.no_proxy.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct NamedProxyConnector {
+    inner: SharedHttpConnector,
+    http: Option<String>,
+    https: Option<String>,
+    no_proxy: Vec<String>,
+}
+
+/// A proxy that could not be reached, or that refused the request.
+#[derive(Debug)]
+struct ProxyFailure(String);
+
+impl std::fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ProxyFailure {}
+
+/// The innermost message of an error chain ("Connection refused (os error 111)").
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+impl HttpConnector for NamedProxyConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let uri = request.uri().to_string();
+        let https = uri.starts_with("https://");
+        let host = url::Url::parse(&uri)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let proxy = if https { &self.https } else { &self.http };
+        let proxy = match proxy {
+            Some(p) if !bypassed(&host, &self.no_proxy) => p.clone(),
+            _ => return self.inner.call(request),
+        };
+        let scheme = if https { "HTTPS" } else { "HTTP" };
+        let call = self.inner.call(request);
+        HttpConnectorFuture::new(async move {
+            match call.await {
+                Ok(response) if response.status().as_u16() == 407 => Err(ConnectorError::other(
+                    Box::new(ProxyFailure(format!(
+                        "the {scheme} proxy {proxy} requires authentication (407): put user:password@ in the proxy URL"
+                    ))),
+                    None,
+                )),
+                Ok(response) => Ok(response),
+                Err(e) if e.is_io() || e.is_timeout() => {
+                    let cause = root_cause(&e);
+                    let what = if e.is_timeout() {
+                        format!("the {scheme} proxy {proxy} did not answer in time ({cause})")
+                    } else {
+                        format!("cannot reach the {scheme} proxy {proxy}: {cause}")
+                    };
+                    let failure = Box::new(ProxyFailure(what));
+                    Err(if e.is_timeout() {
+                        ConnectorError::timeout(failure)
+                    } else {
+                        ConnectorError::io(failure)
+                    })
+                }
+                Err(e) => Err(e),
+            }
+        })
     }
 }
 

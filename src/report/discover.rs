@@ -59,11 +59,15 @@ pub fn propose(o: &SiteObservations) -> (Vec<String>, Vec<String>) {
     let mut alternatives = Vec::new();
     let listeners = o.all_listeners();
     let tgs = o.target_groups.get().cloned().unwrap_or_default();
-    let sorry_tg = |lb_arn: &str| {
+    // HTTP(S) listeners forward to HTTP(S) groups; TCP, TLS and UDP ones to layer-4 groups.
+    let web = |p: &str| matches!(p.to_ascii_uppercase().as_str(), "HTTP" | "HTTPS");
+    let sorry_tg = |l: &crate::model::elb::Listener| {
         tgs.iter().find(|t| {
             is_sorry_name(&t.name)
-                && (t.load_balancer_arns.is_empty()
-                    || t.load_balancer_arns.iter().any(|a| a == lb_arn))
+                && t.protocol
+                    .as_deref()
+                    .is_none_or(|p| web(p) == web(&l.protocol))
+                && (t.load_balancer_arns.is_empty() || t.load_balancer_arns.contains(&l.lb_arn))
         })
     };
     match o.layout() {
@@ -98,7 +102,7 @@ pub fn propose(o: &SiteObservations) -> (Vec<String>, Vec<String>) {
         if !app_action {
             continue;
         }
-        let switch = match sorry_tg(&l.lb_arn) {
+        let switch = match sorry_tg(l) {
             Some(tg) => format!(
                 "strategy = \"elb-listener-sorry\"\nlistener = {}\nsorry_target_group = {}",
                 q(&l.arn),
@@ -364,6 +368,21 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
     let mut fetcher = Fetcher::new(clients, resolver);
     let mut obs = vec![blank(&site)];
     fetcher.round(&[&site], &mut obs, &|_| Depth::Detail).await;
+    // A sorry target group is often attached to no load balancer until the switch (an NLB's
+    // can only be attached to one): look for one in the account by its name.
+    if !obs[0].all_listeners().is_empty()
+        && let Ok(all) = crate::aws::elbv2::all_target_groups(&fetcher.clients.elbv2).await
+        && let Some(list) = obs[0].target_groups.value.as_mut()
+    {
+        for tg in all {
+            if tg.load_balancer_arns.is_empty()
+                && is_sorry_name(&tg.name)
+                && !list.iter().any(|t| t.arn == tg.arn)
+            {
+                list.push(tg);
+            }
+        }
+    }
     let o = &obs[0];
     if let Some(e) = &o.records.error {
         eprintln!(

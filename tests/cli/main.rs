@@ -584,3 +584,124 @@ async fn status_reads_the_moto_site_too() {
         );
     }
 }
+
+#[tokio::test]
+async fn discover_prints_a_config_that_loads_with_the_switch_that_fits() {
+    let sim = sim("demo").await;
+    // (record, the first strategy proposed)
+    let cases = [
+        ("www.example.com", "route53-invert-health-check"),
+        ("blog.example.com", "route53-swap-primary"),
+        ("api.example.com", "route53-invert-health-check"),
+        ("pay.example.com", "elb-listener-sorry"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (record, strategy) in cases {
+        let out = run(
+            &sim.env_vars(),
+            &["discover", "--zone", "example.com", "--record", record],
+        )
+        .await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{record}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = dir.path().join(format!("{record}.toml"));
+        std::fs::write(&path, &text).unwrap();
+        let config = switchyard::config::load(&path).unwrap_or_else(|e| {
+            panic!("{record}: the discovered config does not load:\n{e}\n{text}")
+        });
+        let site = &config.sites[0];
+        assert_eq!(site.zone_id, "Z0DEMO0EXAMPLE");
+        assert_eq!(site.record, record);
+        assert_eq!(
+            site.maintenance.first().map(|s| s.name()),
+            Some(strategy),
+            "{record}:\n{text}"
+        );
+    }
+    // The NLB's sorry target group is attached to nothing: discovery finds it by its name.
+    let pay = std::fs::read_to_string(dir.path().join("pay.example.com.toml")).unwrap();
+    assert!(pay.contains("targetgroup/pay-sorry/"), "{pay}");
+    // Only read calls were made.
+    let calls = serde_json::to_string(&sim.calls()).unwrap();
+    for write in [
+        "ModifyListener",
+        "UpdateHealthCheck",
+        "ChangeResourceRecordSets",
+        "CreateRule",
+    ] {
+        assert!(!calls.contains(write), "discover called {write}");
+    }
+    let out = run(
+        &sim.env_vars(),
+        &[
+            "discover",
+            "--zone",
+            "nope.example",
+            "--record",
+            "www.nope.example",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no hosted zone named nope.example"));
+}
+
+/// The IAM action of an emulator call counter key (`elbv2:DescribeRules`).
+fn iam_action(key: &str) -> String {
+    let (service, operation) = key.split_once(':').unwrap();
+    let prefix = match service {
+        "elbv2" => "elasticloadbalancing",
+        other => other,
+    };
+    format!("{prefix}:{operation}")
+}
+
+fn called_actions(sim: &SimHandle) -> std::collections::BTreeSet<String> {
+    sim.calls().calls.keys().map(|k| iam_action(k)).collect()
+}
+
+#[tokio::test]
+async fn the_read_policy_is_exactly_what_the_read_commands_call() {
+    let sim = sim("demo").await;
+    let env = sim.env_vars();
+    let demo = config("demo");
+    run(&env, &["status", "--config", &demo]).await;
+    for site in ["shop", "blog", "api", "pay", "portal", "db"] {
+        run(&env, &["status", "--config", &demo, "--site", site]).await;
+    }
+    run(&env, &["doctor", "--config", &demo]).await;
+    run(
+        &env,
+        &["discover", "--zone", "example.com", "--record", "www.example.com"],
+    )
+    .await;
+    let called = called_actions(&sim);
+    let out = run(&[], &["iam-policy", "--config", &demo, "--read-only"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let policy: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "--read-only: the read statement only");
+    let read: std::collections::BTreeSet<String> = statements[0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let missing: Vec<&String> = called.difference(&read).collect();
+    assert!(missing.is_empty(), "called but not in the policy: {missing:?}");
+    let extra: Vec<&String> = read.difference(&called).collect();
+    // GetChange is read only after a switch, to follow the change to INSYNC.
+    assert_eq!(extra, ["route53:GetChange"], "in the policy but never called");
+}
+
+#[tokio::test]
+async fn iam_policy_refuses_an_unknown_site() {
+    let out = run(&[], &["iam-policy", "--config", &config("demo"), "--site", "nope"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no site named \"nope\""));
+}

@@ -66,14 +66,10 @@ where
         SdkError::DispatchFailure(d) => {
             let mut text = chain(err);
             // A proxy failure names the proxy (aws::proxy): that sentence is the whole story.
-            if let Some(at) = [
-                "the HTTP proxy ",
-                "the HTTPS proxy ",
-                "cannot reach the HTTP",
-            ]
-            .iter()
-            .filter_map(|p| text.find(p))
-            .min()
+            if let Some(at) = ["the HTTP proxy ", "the HTTPS proxy ", "cannot reach the HTTP"]
+                .iter()
+                .filter_map(|p| text.find(p))
+                .min()
             {
                 text = text[at..].to_string();
             }

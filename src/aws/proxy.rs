@@ -388,12 +388,14 @@ impl HttpConnector for NamedProxyConnector {
         let call = self.inner.call(request);
         HttpConnectorFuture::new(async move {
             match call.await {
-                Ok(response) if response.status().as_u16() == 407 => Err(ConnectorError::other(
-                    Box::new(ProxyFailure(format!(
-                        "the {scheme} proxy {proxy} requires authentication (407): put user:password@ in the proxy URL"
-                    ))),
-                    None,
-                )),
+                Ok(response) if response.status().as_u16() == 407 => {
+                    Err(ConnectorError::other(
+                        Box::new(ProxyFailure(format!(
+                            "the {scheme} proxy {proxy} requires authentication (407): put user:password@ in the proxy URL"
+                        ))),
+                        None,
+                    ))
+                }
                 Ok(response) => Ok(response),
                 Err(e) if e.is_io() || e.is_timeout() => {
                     let cause = root_cause(&e);

@@ -90,10 +90,7 @@ fn region_of(site: &crate::config::Site) -> String {
 }
 
 /// The resources one strategy's writes touch, as IAM resource ARNs, with the actions on them.
-fn write_statements(
-    site: &crate::config::Site,
-    strategy: &Strategy,
-) -> Vec<(Vec<&'static str>, String)> {
+fn write_statements(site: &crate::config::Site, strategy: &Strategy) -> Vec<(Vec<&'static str>, String)> {
     let zone = format!("arn:aws:route53:::hostedzone/{}", site.zone_id);
     match strategy {
         Strategy::InvertHealthCheck { health_check } => {
@@ -110,16 +107,10 @@ fn write_statements(
             vec![(vec!["route53:ChangeResourceRecordSets"], zone)]
         }
         Strategy::ListenerSorry { listener, .. } => {
-            vec![(
-                vec!["elasticloadbalancing:ModifyListener"],
-                listener.clone(),
-            )]
+            vec![(vec!["elasticloadbalancing:ModifyListener"], listener.clone())]
         }
         Strategy::MaintenanceRule { listener, .. } => {
-            let rules = format!(
-                "{}/*",
-                listener.replacen(":listener/", ":listener-rule/", 1)
-            );
+            let rules = format!("{}/*", listener.replacen(":listener/", ":listener-rule/", 1));
             vec![
                 (vec!["elasticloadbalancing:CreateRule"], listener.clone()),
                 (vec!["elasticloadbalancing:DeleteRule"], rules),
@@ -144,10 +135,7 @@ fn write_statements(
                 .or_else(|| site.distribution.clone())
                 .unwrap_or_else(|| "*".to_string());
             vec![(
-                vec![
-                    "cloudfront:CreateInvalidation",
-                    "cloudfront:GetInvalidation",
-                ],
+                vec!["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
                 format!("arn:aws:cloudfront::*:distribution/{id}"),
             )]
         }
@@ -172,10 +160,7 @@ pub fn policy(sites: &[&crate::config::Site], read_only: bool) -> serde_json::Va
     if !read_only {
         // Action -> resources.
         let mut writes: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-        for site in sites
-            .iter()
-            .filter(|s| !s.read_only && !s.maintenance.is_empty())
-        {
+        for site in sites.iter().filter(|s| !s.read_only && !s.maintenance.is_empty()) {
             writes
                 .entry("route53:ChangeResourceRecordSets")
                 .or_default()
@@ -279,10 +264,7 @@ mod tests {
         assert_eq!(st.len(), 1);
         let read = actions(&st[0]);
         assert!(read.contains(&"route53:GetHealthCheckStatus".to_string()));
-        assert!(
-            read.iter()
-                .all(|a| !a.contains("Update") && !a.contains("Modify"))
-        );
+        assert!(read.iter().all(|a| !a.contains("Update") && !a.contains("Modify")));
     }
 
     #[test]
@@ -310,11 +292,7 @@ mod tests {
             serde_json::json!(["arn:aws:route53:::hostedzone/Z0DEMO0EXAMPLE"])
         );
         let all: Vec<String> = st.iter().skip(1).flat_map(actions).collect();
-        assert_eq!(
-            all.len(),
-            2,
-            "nothing but the listener and the journal: {all:?}"
-        );
+        assert_eq!(all.len(), 2, "nothing but the listener and the journal: {all:?}");
     }
 
     #[test]

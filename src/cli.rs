@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Without a subcommand: the live console on the config.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Options of every subcommand.
@@ -32,6 +33,12 @@ pub struct GlobalArgs {
     /// Where the log goes [default: $XDG_STATE_HOME/switchyard/switchyard.log].
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// Hide every action (maintenance on, fail back) in the console.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// ASCII borders and symbols, for serial-like terminals.
+    #[arg(long, global = true)]
+    pub ascii: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +63,19 @@ pub enum Command {
     IamPolicy(IamPolicyArgs),
     /// Run the built-in AWS emulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
+    /// The console on the built-in emulator's demo account (six sites, one per setup).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Port of the emulator (its control API is at http://127.0.0.1:PORT/_sim/control);
+    /// 0 picks any free port.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// How fast simulated time runs compared with real time (1 = real time).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

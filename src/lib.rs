@@ -14,3 +14,4 @@ pub mod poll;
 pub mod report;
 pub mod sim;
 pub mod switch;
+pub mod tui;

@@ -6,15 +6,17 @@ fn main() -> color_eyre::Result<()> {
     let cli = Cli::parse();
     switchyard::logging::init(cli.global.log_file.as_deref());
     let code = match &cli.command {
-        Command::Sim(args) => switchyard::sim::cli::run(args.clone())?,
-        Command::Status(args) => {
+        None => runtime()?.block_on(switchyard::tui::console(&cli.global)),
+        Some(Command::Demo(args)) => runtime()?.block_on(switchyard::tui::demo(&cli.global, args)),
+        Some(Command::Sim(args)) => switchyard::sim::cli::run(args.clone())?,
+        Some(Command::Status(args)) => {
             runtime()?.block_on(switchyard::report::status::run(&cli.global, args))
         }
-        Command::Doctor(args) => {
+        Some(Command::Doctor(args)) => {
             runtime()?.block_on(switchyard::report::doctor::run(&cli.global, args))
         }
-        Command::IamPolicy(args) => switchyard::report::permissions::run(&cli.global, args),
-        Command::Discover(args) => {
+        Some(Command::IamPolicy(args)) => switchyard::report::permissions::run(&cli.global, args),
+        Some(Command::Discover(args)) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }
     };

@@ -155,7 +155,7 @@ impl Fetcher {
         &mut self,
         sites: &[&Site],
         obs: &mut [SiteObservations],
-        depth: &dyn Fn(&str) -> Depth,
+        depth: &(dyn Fn(&str) -> Depth + Sync),
     ) {
         let mut shared = self.shared_lists(sites).await;
         // Every site's records and DNS answer, in parallel.

@@ -224,19 +224,7 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         failing(&format!("listeners of {}", lb_name(lb)), ls, &mut errors);
         for l in ls.get().into_iter().flatten() {
             let action = l.default_action();
-            let serves = match action {
-                Some(a) if a.kind == ActionKind::FixedResponse => "fixed-response".to_string(),
-                Some(a)
-                    if a.target_group_arns()
-                        .iter()
-                        .any(|t| o.sorry_target_groups.iter().any(|s| s == t)) =>
-                {
-                    "sorry".to_string()
-                }
-                Some(a) if a.kind == ActionKind::Forward => "app".to_string(),
-                Some(a) => a.kind.to_string(),
-                None => "nothing".to_string(),
-            };
+            let serves = listener_serves(o, l);
             listeners.push(ListenerReport {
                 arn: l.arn.clone(),
                 load_balancer: lb_name(lb),
@@ -306,6 +294,24 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
     }
 }
 
+/// What a listener's default action sends traffic to: `app`, `sorry`, `fixed-response`, another
+/// action kind, or `nothing`.
+pub fn listener_serves(o: &SiteObservations, l: &crate::model::elb::Listener) -> String {
+    match l.default_action() {
+        Some(a) if a.kind == ActionKind::FixedResponse => "fixed-response".to_string(),
+        Some(a)
+            if a.target_group_arns()
+                .iter()
+                .any(|t| o.sorry_target_groups.iter().any(|s| s == t)) =>
+        {
+            "sorry".to_string()
+        }
+        Some(a) if a.kind == ActionKind::Forward => "app".to_string(),
+        Some(a) => a.kind.to_string(),
+        None => "nothing".to_string(),
+    }
+}
+
 /// Whether credentials or access kept the data away (exit code 3 rather than UNKNOWN's 14).
 pub fn access_problem(o: &SiteObservations) -> bool {
     use crate::model::error::ErrorKind;
@@ -339,7 +345,8 @@ pub fn status_report(sites: &[(&SiteObservations, Verdict)], now: OffsetDateTime
     }
 }
 
-fn truncate(s: &str, width: usize) -> String {
+/// `s` cut to `width` characters, with an ellipsis when cut.
+pub fn truncate(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         return s.to_string();
     }

@@ -1,0 +1,106 @@
+//! The console's maintenance actions hook: how `m` (maintenance on) and `f` (fail back) reach
+//! the switch engine, and how the engine's answers come back. The console never calls AWS.
+//!
+//! # The contract
+//!
+//! ```text
+//!   console (tui::run)                               whoever serves actions (the switch engine)
+//!   ------------------                               -----------------------------------------
+//!   ActionLink::requests  --ActionRequest-->         ActionServer::requests
+//!   creates the update channel, sends its sender
+//!   ActionLink::connect   --Sender<ActionUpdate>-->  ActionServer::connect (once, at start)
+//!   app.update(Msg::Action) <--ActionUpdate--        the Sender<ActionUpdate> received above
+//! ```
+//!
+//! Build both ends with [`link`], give the [`ActionLink`] to [`crate::tui::run`] (or `None`:
+//! every action is hidden) and serve the [`ActionServer`] in a task:
+//!
+//! ```no_run
+//! # async fn serve(server: switchyard::tui::actions::ActionServer) {
+//! use switchyard::tui::actions::{ActionRequest, ActionUpdate};
+//! let Ok(updates) = server.connect.await else { return }; // the console did not start
+//! let mut requests = server.requests;
+//! while let Some(request) = requests.recv().await {
+//!     match request {
+//!         ActionRequest::Plan { site, direction } => {
+//!             let _ = updates.send(ActionUpdate::Planned(Err(format!("no engine for {site}")))).await;
+//!         }
+//!         ActionRequest::Execute { plan, force, reason } => { /* send Progress(..) values, Finished last */ }
+//!         ActionRequest::Cancel => { /* stop what runs (rolls back), or forget the plan */ }
+//!     }
+//! }
+//! # }
+//! ```
+//!
+//! Rules the console relies on:
+//! - one `Plan` request is answered by exactly one `Planned`;
+//! - an `Execute` is answered by `Progress` values, ending with exactly one
+//!   [`Progress::Finished`](crate::switch::plan::Progress::Finished);
+//! - `Execute` is only sent for a plan that came back in `Planned`, after the operator confirmed
+//!   it (typed the site name for a protected site; chose "force" twice for a refused preflight,
+//!   then `force` is true);
+//! - `Cancel` is sent when the operator closes the "planning" modal or asks to stop a running
+//!   switch; it may be ignored when there is nothing to cancel.
+//! - The requests channel closing means the console has quit.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::switch::plan::{Direction, Plan, Progress};
+
+/// What the console asks of the switch engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionRequest {
+    /// Build the plan (with its preflight checks) for a site, from the current observations.
+    Plan { site: String, direction: Direction },
+    /// Run a plan the operator confirmed.
+    Execute {
+        plan: Plan,
+        /// Run although a preflight check failed (the operator chose "force" twice).
+        force: bool,
+        /// Why, as the operator typed it.
+        reason: Option<String>,
+    },
+    /// Stop: forget the plan being made, or stop (and roll back) the switch running.
+    Cancel,
+}
+
+/// What the switch engine tells the console.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionUpdate {
+    /// The answer to [`ActionRequest::Plan`]: the plan, or why there is none.
+    Planned(Result<Plan, String>),
+    /// How an [`ActionRequest::Execute`] goes.
+    Progress(Progress),
+}
+
+/// The console's end: given to [`crate::tui::run`].
+#[derive(Debug)]
+pub struct ActionLink {
+    pub requests: mpsc::Sender<ActionRequest>,
+    /// The console sends the sender of its update channel here once, when it starts.
+    pub connect: oneshot::Sender<mpsc::Sender<ActionUpdate>>,
+}
+
+/// The engine's end.
+#[derive(Debug)]
+pub struct ActionServer {
+    pub requests: mpsc::Receiver<ActionRequest>,
+    /// Resolves to the sender for updates once the console runs (an error if it never does).
+    pub connect: oneshot::Receiver<mpsc::Sender<ActionUpdate>>,
+}
+
+/// Both ends of the action channel.
+pub fn link() -> (ActionLink, ActionServer) {
+    let (requests_tx, requests_rx) = mpsc::channel(16);
+    let (connect_tx, connect_rx) = oneshot::channel();
+    (
+        ActionLink {
+            requests: requests_tx,
+            connect: connect_tx,
+        },
+        ActionServer {
+            requests: requests_rx,
+            connect: connect_rx,
+        },
+    )
+}

@@ -1,0 +1,900 @@
+//! The console's state and its pure update: `update(&mut App, Msg) -> Vec<Effect>` does no I/O
+//! and reads no clock (`now` comes with [`Msg::Tick`]), so every behaviour is testable headless.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use time::OffsetDateTime;
+
+use crate::model::event::{ActionOutcome, Event, OperatorAction, diff};
+use crate::model::site::SiteObservations;
+use crate::model::verdict::{Verdict, verdict};
+use crate::poll::poller::PollUpdate;
+use crate::switch::plan::{Direction, Plan, Progress, StepProgress, VerifyItem};
+
+use super::actions::{ActionRequest, ActionUpdate};
+use super::keymap::{self, Action, Context};
+use super::theme::Theme;
+
+/// How many events the timeline keeps in memory (the file keeps them all).
+pub const TIMELINE_MAX: usize = 5000;
+
+/// What happens to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// A second passed (or the loop woke up): the clock, for data ages.
+    Tick(OffsetDateTime),
+    Poll(PollUpdate),
+    Action(ActionUpdate),
+    /// The terminal was resized.
+    Resize,
+}
+
+/// What the loop around the app must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Tell the poller which site is on screen (polled in detail).
+    Focus(Option<String>),
+    /// Ask the poller for a round now.
+    Refresh,
+    /// Send to the switch engine.
+    Request(ActionRequest),
+    /// Append to the event log file.
+    Record(Event),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Overview,
+    Detail,
+    Timeline,
+    Help,
+}
+
+/// How the overview is sorted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    /// As in the config file.
+    Config,
+    /// Worst verdict first.
+    Severity,
+    Name,
+    /// Oldest data first.
+    Age,
+}
+
+impl SortKey {
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Config => "config",
+            SortKey::Severity => "severity",
+            SortKey::Name => "name",
+            SortKey::Age => "age",
+        }
+    }
+
+    fn next(self) -> SortKey {
+        match self {
+            SortKey::Config => SortKey::Severity,
+            SortKey::Severity => SortKey::Name,
+            SortKey::Name => SortKey::Age,
+            SortKey::Age => SortKey::Config,
+        }
+    }
+}
+
+/// One site as the console knows it.
+#[derive(Clone, Debug)]
+pub struct SiteState {
+    pub obs: SiteObservations,
+    pub verdict: Verdict,
+    /// The config says read_only for this site.
+    pub read_only: bool,
+    /// Whether the poller has sent anything for it yet.
+    pub received: bool,
+}
+
+/// The line at the bottom being typed in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// `/`: the filter, applied as it is typed.
+    Filter,
+    /// `:`: a command, run on Enter.
+    Command(String),
+}
+
+/// Which button of the confirmation has the focus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Button {
+    Cancel,
+    Confirm,
+}
+
+/// The confirmation of a plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confirm {
+    pub plan: Plan,
+    pub focus: Button,
+    /// What the operator typed (the site name, for a protected site).
+    pub typed: String,
+    /// A refused preflight: "force" was chosen once; the second choice runs it.
+    pub force_armed: bool,
+}
+
+impl Confirm {
+    /// Whether the confirm button can be used now.
+    pub fn can_confirm(&self) -> bool {
+        self.plan.nothing_to_do.is_none()
+            && !self.plan.steps.is_empty()
+            && (!self.plan.protected || self.typed == self.plan.site)
+    }
+
+    /// The confirm button's text.
+    pub fn confirm_label(&self) -> String {
+        let verb = self.plan.direction.verb();
+        match (self.plan.refused(), self.force_armed) {
+            (false, _) => verb.to_string(),
+            (true, false) => "force...".to_string(),
+            (true, true) => format!("FORCE: {verb} despite failed checks"),
+        }
+    }
+}
+
+/// A modal over the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Modal {
+    /// A plan was asked for; waiting.
+    Planning {
+        site: String,
+        direction: Direction,
+    },
+    Confirm(Confirm),
+    /// No plan could be made.
+    PlanFailed {
+        site: String,
+        direction: Direction,
+        error: String,
+    },
+}
+
+/// One step of a running switch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepState {
+    pub state: Option<StepProgress>,
+    pub detail: String,
+    pub elapsed: Duration,
+}
+
+/// A switch running (or finished), shown in the progress view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Running {
+    pub plan: Plan,
+    pub force: bool,
+    pub started_at: OffsetDateTime,
+    pub steps: Vec<StepState>,
+    pub verify: Vec<VerifyItem>,
+    pub eta: Option<Duration>,
+    /// Set at the end: whether it worked, and the summary.
+    pub finished: Option<(bool, String)>,
+    /// Cancel was asked for.
+    pub cancel_requested: bool,
+}
+
+/// Everything the console shows.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub now: OffsetDateTime,
+    pub stale_after: Duration,
+    pub sites: Vec<SiteState>,
+    pub screen: Screen,
+    /// The screen help or the timeline returns to.
+    pub previous: Screen,
+    /// The selected site, by name (stays put when the order changes).
+    pub selected: Option<String>,
+    pub sort: SortKey,
+    pub filter: String,
+    pub input: Option<Input>,
+    /// A one-line message at the bottom (command errors, refusals).
+    pub message: Option<String>,
+    /// Newest last.
+    pub events: Vec<Event>,
+    /// Lines scrolled in the detail, timeline and help screens.
+    pub scroll: u16,
+    /// Whether the switch engine is connected and actions are allowed at all
+    /// (a channel was given and no `--read-only`).
+    pub actions: bool,
+    pub modal: Option<Modal>,
+    pub running: Option<Running>,
+    pub theme: Theme,
+    /// A poll round is under way.
+    pub polling: bool,
+    /// Something changed since the last render.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl App {
+    /// A console on these sites (with their config `read_only`), before any data arrived.
+    pub fn new(
+        sites: Vec<(SiteObservations, bool)>,
+        stale_after: Duration,
+        now: OffsetDateTime,
+        actions: bool,
+        theme: Theme,
+    ) -> App {
+        let sites: Vec<SiteState> = sites
+            .into_iter()
+            .map(|(obs, read_only)| SiteState {
+                verdict: verdict(&obs, now, stale_after),
+                obs,
+                read_only,
+                received: false,
+            })
+            .collect();
+        App {
+            now,
+            stale_after,
+            selected: sites.first().map(|s| s.obs.name.clone()),
+            sites,
+            screen: Screen::Overview,
+            previous: Screen::Overview,
+            sort: SortKey::Config,
+            filter: String::new(),
+            input: None,
+            message: None,
+            events: Vec::new(),
+            scroll: 0,
+            actions,
+            modal: None,
+            running: None,
+            theme,
+            polling: false,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// The sites shown in the overview (filtered, sorted), as indices into `sites`.
+    pub fn visible(&self) -> Vec<usize> {
+        let needle = self.filter.to_lowercase();
+        let mut v: Vec<usize> = (0..self.sites.len())
+            .filter(|i| {
+                let o = &self.sites[*i].obs;
+                needle.is_empty()
+                    || o.name.to_lowercase().contains(&needle)
+                    || o.record_name.to_lowercase().contains(&needle)
+                    || self.sites[*i]
+                        .verdict
+                        .kind
+                        .label()
+                        .to_lowercase()
+                        .contains(&needle)
+            })
+            .collect();
+        match self.sort {
+            SortKey::Config => {}
+            SortKey::Severity => v.sort_by_key(|i| std::cmp::Reverse(self.sites[*i].verdict.kind)),
+            SortKey::Name => v.sort_by_key(|i| self.sites[*i].obs.name.to_lowercase()),
+            SortKey::Age => v.sort_by_key(|i| {
+                std::cmp::Reverse(self.sites[*i].verdict.data_age.unwrap_or(Duration::MAX))
+            }),
+        }
+        v
+    }
+
+    /// The index of the selected site, if it is visible (overview) or open (detail).
+    pub fn selected_index(&self) -> Option<usize> {
+        let name = self.selected.as_deref()?;
+        let i = self.sites.iter().position(|s| s.obs.name == name)?;
+        if self.screen == Screen::Detail || self.visible().contains(&i) {
+            Some(i)
+        } else {
+            None
+        }
+    }
+
+    pub fn selected_site(&self) -> Option<&SiteState> {
+        self.selected_index().map(|i| &self.sites[i])
+    }
+
+    /// Whether maintenance actions are offered for this site.
+    pub fn actions_for(&self, site: &SiteState) -> bool {
+        self.actions && !site.read_only
+    }
+
+    /// Whether the footer and help offer actions now (for the selected site).
+    pub fn actions_offered(&self) -> bool {
+        self.selected_site().is_some_and(|s| self.actions_for(s))
+    }
+
+    /// The keymap context of the screen.
+    pub fn context(&self) -> Context {
+        match self.screen {
+            Screen::Overview => Context::Overview,
+            Screen::Detail => Context::Detail,
+            Screen::Timeline => Context::Timeline,
+            Screen::Help => Context::Help,
+        }
+    }
+
+    /// The events of one site, newest last.
+    pub fn events_of<'a>(&'a self, site: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events.iter().filter(move |e| e.site == site)
+    }
+
+    fn push_event(&mut self, event: Event, effects: &mut Vec<Effect>) {
+        effects.push(Effect::Record(event.clone()));
+        self.events.push(event);
+        if self.events.len() > TIMELINE_MAX {
+            let extra = self.events.len() - TIMELINE_MAX;
+            self.events.drain(..extra);
+        }
+    }
+}
+
+/// Applies one message. Pure: the effects say what the loop must do.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Tick(now) => tick(app, now),
+        Msg::Resize => app.dirty = true,
+        Msg::Poll(p) => poll(app, p, &mut fx),
+        Msg::Action(a) => action_update(app, a, &mut fx),
+        Msg::Key(k) => {
+            app.dirty = true;
+            key(app, k, &mut fx);
+        }
+    }
+    fx
+}
+
+fn tick(app: &mut App, now: OffsetDateTime) {
+    // Data ages are shown in seconds: verdicts are judged again, and the screen redrawn, once
+    // a second at most when idle.
+    let same_second = now.unix_timestamp() == app.now.unix_timestamp();
+    app.now = now;
+    if same_second {
+        return;
+    }
+    app.dirty = true;
+    for s in &mut app.sites {
+        s.verdict = verdict(&s.obs, now, app.stale_after);
+    }
+}
+
+fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
+    match p {
+        PollUpdate::Round { started, .. } => {
+            if app.polling != started {
+                app.polling = started;
+                app.dirty = true;
+            }
+        }
+        PollUpdate::Site {
+            index,
+            observations,
+        } => {
+            let now = app.now;
+            let stale_after = app.stale_after;
+            let Some(site) = app.sites.get_mut(index) else {
+                return;
+            };
+            let next = *observations;
+            let next_verdict = verdict(&next, now, stale_after);
+            let events = if site.received {
+                diff(&site.obs, &site.verdict, &next, &next_verdict, now)
+            } else {
+                Vec::new()
+            };
+            site.obs = next;
+            site.verdict = next_verdict;
+            site.received = true;
+            for e in events {
+                app.push_event(e, fx);
+            }
+            app.dirty = true;
+        }
+    }
+}
+
+fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    if keymap::is_interrupt(&k) {
+        app.quit = true;
+        fx.push(Effect::Quit);
+        return;
+    }
+    if app.modal.is_some() {
+        modal_key(app, k, fx);
+        return;
+    }
+    if app.running.is_some() {
+        running_key(app, k, fx);
+        return;
+    }
+    if let Some(input) = app.input.clone() {
+        input_key(app, input, k, fx);
+        return;
+    }
+    app.message = None;
+    let Some(action) = keymap::lookup(app.context(), &k) else {
+        return;
+    };
+    if action.is_switch() && !app.actions_offered() {
+        // Hidden actions do nothing at all.
+        return;
+    }
+    perform(app, action, fx);
+}
+
+fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Quit => {
+            app.quit = true;
+            fx.push(Effect::Quit);
+        }
+        Action::Help => {
+            if app.screen != Screen::Help {
+                app.previous = back_target(app.screen, app.previous);
+                app.screen = Screen::Help;
+                app.scroll = 0;
+            }
+        }
+        Action::Timeline => {
+            if app.screen != Screen::Timeline {
+                app.previous = back_target(app.screen, app.previous);
+                app.screen = Screen::Timeline;
+                app.scroll = 0;
+            }
+        }
+        Action::CommandLine => app.input = Some(Input::Command(String::new())),
+        Action::Filter => app.input = Some(Input::Filter),
+        Action::Refresh => {
+            app.message = Some("refreshing...".into());
+            fx.push(Effect::Refresh);
+        }
+        Action::Back => match app.screen {
+            Screen::Overview => app.filter.clear(),
+            Screen::Detail => {
+                app.screen = Screen::Overview;
+                app.scroll = 0;
+                fx.push(Effect::Focus(None));
+            }
+            Screen::Help | Screen::Timeline => {
+                app.screen = app.previous;
+                app.scroll = 0;
+            }
+        },
+        Action::Up | Action::Down if app.screen == Screen::Overview => {
+            move_selection(app, if action == Action::Up { -1 } else { 1 });
+        }
+        Action::Up => app.scroll = app.scroll.saturating_sub(1),
+        Action::Down => app.scroll = app.scroll.saturating_add(1),
+        Action::PageUp => app.scroll = app.scroll.saturating_sub(10),
+        Action::PageDown => app.scroll = app.scroll.saturating_add(10),
+        Action::Open => {
+            if let Some(s) = app.selected_site() {
+                let name = s.obs.name.clone();
+                open_site(app, name, fx);
+            }
+        }
+        Action::NextSite | Action::PrevSite => {
+            let visible = app.visible();
+            let order: Vec<usize> = if visible.is_empty() {
+                (0..app.sites.len()).collect()
+            } else {
+                visible
+            };
+            let pos = app
+                .selected_index()
+                .and_then(|i| order.iter().position(|x| *x == i));
+            if let Some(pos) = pos {
+                let n = order.len();
+                let next = if action == Action::NextSite {
+                    (pos + 1) % n
+                } else {
+                    (pos + n - 1) % n
+                };
+                let name = app.sites[order[next]].obs.name.clone();
+                open_site(app, name, fx);
+            }
+        }
+        Action::Sort => {
+            app.sort = app.sort.next();
+            app.message = Some(format!("sorted by {}", app.sort.label()));
+        }
+        Action::MaintenanceOn => ask_plan(app, Direction::On, fx),
+        Action::FailBack => ask_plan(app, Direction::Off, fx),
+    }
+}
+
+/// Where Esc leads from help or the timeline: never back into help or the timeline.
+fn back_target(current: Screen, previous: Screen) -> Screen {
+    match current {
+        Screen::Overview | Screen::Detail => current,
+        Screen::Help | Screen::Timeline => previous,
+    }
+}
+
+fn open_site(app: &mut App, name: String, fx: &mut Vec<Effect>) {
+    app.selected = Some(name.clone());
+    app.screen = Screen::Detail;
+    app.scroll = 0;
+    fx.push(Effect::Focus(Some(name)));
+}
+
+fn move_selection(app: &mut App, delta: i64) {
+    let visible = app.visible();
+    if visible.is_empty() {
+        return;
+    }
+    let pos = app
+        .selected
+        .as_deref()
+        .and_then(|n| visible.iter().position(|i| app.sites[*i].obs.name == n));
+    let next = match pos {
+        None => 0,
+        Some(p) => (p as i64 + delta).clamp(0, visible.len() as i64 - 1) as usize,
+    };
+    app.selected = Some(app.sites[visible[next]].obs.name.clone());
+}
+
+/// After the filter changed: keep the selection on a visible site.
+fn reselect(app: &mut App) {
+    let visible = app.visible();
+    let shown = app
+        .selected
+        .as_deref()
+        .is_some_and(|n| visible.iter().any(|i| app.sites[*i].obs.name == n));
+    if !shown {
+        app.selected = visible.first().map(|i| app.sites[*i].obs.name.clone());
+    }
+}
+
+fn input_key(app: &mut App, input: Input, k: KeyEvent, fx: &mut Vec<Effect>) {
+    match (input, k.code) {
+        (Input::Filter, KeyCode::Esc) => {
+            app.filter.clear();
+            app.input = None;
+            reselect(app);
+        }
+        (Input::Filter, KeyCode::Enter) => app.input = None,
+        (Input::Filter, KeyCode::Backspace) => {
+            app.filter.pop();
+            reselect(app);
+        }
+        (Input::Filter, KeyCode::Char(c)) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            app.filter.push(c);
+            reselect(app);
+        }
+        (Input::Command(_), KeyCode::Esc) => app.input = None,
+        (Input::Command(line), KeyCode::Enter) => {
+            app.input = None;
+            command(app, &line, fx);
+        }
+        (Input::Command(mut line), KeyCode::Backspace) => {
+            if line.pop().is_none() {
+                app.input = None;
+            } else {
+                app.input = Some(Input::Command(line));
+            }
+        }
+        (Input::Command(mut line), KeyCode::Char(c))
+            if !k.modifiers.contains(KeyModifiers::CONTROL) =>
+        {
+            line.push(c);
+            app.input = Some(Input::Command(line));
+        }
+        _ => {}
+    }
+}
+
+/// Runs a `:` command.
+pub fn command(app: &mut App, line: &str, fx: &mut Vec<Effect>) {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (None, ..) => {}
+        (Some("q" | "quit" | "q!"), None, _) => {
+            app.quit = true;
+            fx.push(Effect::Quit);
+        }
+        (Some("refresh" | "r"), None, _) => {
+            app.message = Some("refreshing...".into());
+            fx.push(Effect::Refresh);
+        }
+        (Some("site" | "s"), Some(name), None) => {
+            let found = app
+                .sites
+                .iter()
+                .find(|s| s.obs.name == name)
+                .or_else(|| {
+                    app.sites
+                        .iter()
+                        .find(|s| s.obs.name.eq_ignore_ascii_case(name))
+                })
+                .map(|s| s.obs.name.clone());
+            match found {
+                Some(name) => open_site(app, name, fx),
+                None => {
+                    let names: Vec<&str> = app.sites.iter().map(|s| s.obs.name.as_str()).collect();
+                    app.message = Some(format!(
+                        "no site named {name:?}; the sites are: {}",
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
+        (Some("site" | "s"), None, _) => app.message = Some("usage: :site NAME".into()),
+        (Some(other), ..) => {
+            app.message = Some(format!(
+                "unknown command {other:?}: try :site NAME, :refresh, :quit"
+            ))
+        }
+    }
+}
+
+fn ask_plan(app: &mut App, direction: Direction, fx: &mut Vec<Effect>) {
+    let Some(site) = app.selected_site() else {
+        return;
+    };
+    let site = site.obs.name.clone();
+    app.modal = Some(Modal::Planning {
+        site: site.clone(),
+        direction,
+    });
+    fx.push(Effect::Request(ActionRequest::Plan { site, direction }));
+}
+
+fn operator_action(direction: Direction, reason: Option<String>) -> OperatorAction {
+    match direction {
+        Direction::On => OperatorAction::MaintenanceOn { reason },
+        Direction::Off => OperatorAction::FailBack,
+    }
+}
+
+fn modal_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(modal) = app.modal.take() else {
+        return;
+    };
+    match modal {
+        Modal::Planning { .. } => {
+            if matches!(k.code, KeyCode::Esc | KeyCode::Char('q')) {
+                fx.push(Effect::Request(ActionRequest::Cancel));
+            } else {
+                app.modal = Some(modal);
+            }
+        }
+        Modal::PlanFailed { .. } => {
+            if !matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                app.modal = Some(modal);
+            }
+        }
+        Modal::Confirm(mut c) => {
+            // A protected site's name is typed: every printable key goes into the field.
+            let typing = c.plan.protected && c.plan.nothing_to_do.is_none();
+            match k.code {
+                KeyCode::Esc => return,
+                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                    c.focus = toggle(c.focus);
+                }
+                KeyCode::Char('h' | 'l') if !typing => c.focus = toggle(c.focus),
+                KeyCode::Char('q' | 'n') if !typing => return,
+                KeyCode::Backspace if typing => {
+                    c.typed.pop();
+                }
+                KeyCode::Char(ch) if typing && !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    c.typed.push(ch);
+                }
+                KeyCode::Enter => match c.focus {
+                    Button::Cancel => return,
+                    Button::Confirm if !c.can_confirm() => {
+                        app.message = Some(if c.plan.protected && c.typed != c.plan.site {
+                            format!("type the site name {:?} to confirm", c.plan.site)
+                        } else {
+                            "nothing to do".to_string()
+                        });
+                    }
+                    Button::Confirm if c.plan.refused() && !c.force_armed => {
+                        // The first "force": ask once more, with Cancel focused again.
+                        c.force_armed = true;
+                        c.focus = Button::Cancel;
+                    }
+                    Button::Confirm => {
+                        execute(app, c.plan, c.force_armed, fx);
+                        return;
+                    }
+                },
+                _ => {}
+            }
+            app.modal = Some(Modal::Confirm(c));
+        }
+    }
+}
+
+fn toggle(b: Button) -> Button {
+    match b {
+        Button::Cancel => Button::Confirm,
+        Button::Confirm => Button::Cancel,
+    }
+}
+
+fn execute(app: &mut App, plan: Plan, force: bool, fx: &mut Vec<Effect>) {
+    let event = Event::action(
+        app.now,
+        plan.site.clone(),
+        operator_action(plan.direction, None),
+        ActionOutcome::Started,
+        plan.caller.clone(),
+        force.then(|| "forced despite failed preflight checks".to_string()),
+    );
+    app.push_event(event, fx);
+    app.running = Some(Running {
+        steps: plan
+            .steps
+            .iter()
+            .map(|_| StepState {
+                state: None,
+                detail: String::new(),
+                elapsed: Duration::ZERO,
+            })
+            .collect(),
+        plan: plan.clone(),
+        force,
+        started_at: app.now,
+        verify: Vec::new(),
+        eta: None,
+        finished: None,
+        cancel_requested: false,
+    });
+    fx.push(Effect::Request(ActionRequest::Execute {
+        plan,
+        force,
+        reason: None,
+    }));
+}
+
+fn running_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(run) = app.running.as_mut() else {
+        return;
+    };
+    if run.finished.is_some() {
+        if matches!(
+            k.code,
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char(' ')
+        ) {
+            app.running = None;
+        }
+        return;
+    }
+    if matches!(k.code, KeyCode::Char('c')) && !run.cancel_requested {
+        run.cancel_requested = true;
+        fx.push(Effect::Request(ActionRequest::Cancel));
+    }
+}
+
+fn action_update(app: &mut App, update: ActionUpdate, fx: &mut Vec<Effect>) {
+    app.dirty = true;
+    match update {
+        ActionUpdate::Planned(result) => {
+            // Only the modal that asked takes the answer (a late answer after Esc is dropped).
+            let Some(Modal::Planning { site, direction }) = app.modal.take() else {
+                return;
+            };
+            match result {
+                Ok(plan) if plan.site == site && plan.direction == direction => {
+                    app.modal = Some(Modal::Confirm(Confirm {
+                        plan,
+                        focus: Button::Cancel,
+                        typed: String::new(),
+                        force_armed: false,
+                    }));
+                }
+                Ok(plan) => {
+                    app.modal = Some(Modal::PlanFailed {
+                        site,
+                        direction,
+                        error: format!(
+                            "the engine planned {} {} instead; nothing was done",
+                            plan.site,
+                            plan.direction.as_str()
+                        ),
+                    });
+                }
+                Err(error) => {
+                    let event = Event::action(
+                        app.now,
+                        site.clone(),
+                        operator_action(direction, None),
+                        ActionOutcome::Failed,
+                        None,
+                        Some(format!("no plan: {error}")),
+                    );
+                    app.push_event(event, fx);
+                    app.modal = Some(Modal::PlanFailed {
+                        site,
+                        direction,
+                        error,
+                    });
+                }
+            }
+        }
+        ActionUpdate::Progress(p) => progress(app, p, fx),
+    }
+}
+
+fn progress(app: &mut App, p: Progress, fx: &mut Vec<Effect>) {
+    let now = app.now;
+    let Some(run) = app.running.as_mut() else {
+        return;
+    };
+    let mut event = None;
+    match p {
+        Progress::Step {
+            index,
+            state,
+            detail,
+            elapsed,
+        } => {
+            let total = run.plan.steps.len();
+            if let (Some(step), Some(plan_step)) =
+                (run.steps.get_mut(index), run.plan.steps.get(index))
+            {
+                step.state = Some(state);
+                step.detail = detail.clone();
+                step.elapsed = elapsed;
+                let outcome = match state {
+                    StepProgress::Running => None,
+                    StepProgress::Done => Some(ActionOutcome::Succeeded),
+                    StepProgress::Skipped => Some(ActionOutcome::Skipped),
+                    StepProgress::Failed => Some(ActionOutcome::Failed),
+                    StepProgress::RolledBack => Some(ActionOutcome::Failed),
+                };
+                if let Some(outcome) = outcome {
+                    let mut detail = (!detail.is_empty()).then_some(detail);
+                    if state == StepProgress::RolledBack {
+                        detail = Some(format!(
+                            "rolled back{}",
+                            detail.map(|d| format!(": {d}")).unwrap_or_default()
+                        ));
+                    }
+                    event = Some(Event::action(
+                        now,
+                        run.plan.site.clone(),
+                        OperatorAction::Step {
+                            index: index + 1,
+                            total,
+                            description: format!("{} {}", plan_step.call, plan_step.resource),
+                        },
+                        outcome,
+                        None,
+                        detail,
+                    ));
+                }
+            }
+        }
+        Progress::Verify { items, eta } => {
+            run.verify = items;
+            run.eta = eta;
+        }
+        Progress::Finished { ok, summary } => {
+            run.finished = Some((ok, summary.clone()));
+            event = Some(Event::action(
+                now,
+                run.plan.site.clone(),
+                operator_action(run.plan.direction, None),
+                if ok {
+                    ActionOutcome::Succeeded
+                } else {
+                    ActionOutcome::Failed
+                },
+                run.plan.caller.clone(),
+                Some(summary),
+            ));
+            fx.push(Effect::Refresh);
+        }
+    }
+    if let Some(e) = event {
+        app.push_event(e, fx);
+    }
+}

@@ -1,0 +1,296 @@
+//! Every key of the console, in one table: key handling and the help screen both read it, so
+//! help can never disagree with what the keys do. Arrows and vim keys only: nothing needs
+//! Home/End or function keys, which break in SSM sessions.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a key works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Everywhere (outside modals and the input line).
+    Global,
+    Overview,
+    Detail,
+    Timeline,
+    Help,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Overview => "Overview",
+            Context::Detail => "Site detail",
+            Context::Timeline => "Event timeline",
+            Context::Help => "Help",
+        }
+    }
+}
+
+/// What a key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    CommandLine,
+    Refresh,
+    Timeline,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Open,
+    Filter,
+    Sort,
+    NextSite,
+    PrevSite,
+    MaintenanceOn,
+    FailBack,
+}
+
+impl Action {
+    /// Whether this is a maintenance action (hidden when actions are off).
+    pub fn is_switch(self) -> bool {
+        matches!(self, Action::MaintenanceOn | Action::FailBack)
+    }
+}
+
+/// One line of the keymap.
+pub struct Binding {
+    pub context: Context,
+    /// The keys, as matched.
+    pub keys: &'static [KeyCode],
+    /// The keys, as shown.
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+const fn b(
+    context: Context,
+    keys: &'static [KeyCode],
+    label: &'static str,
+    action: Action,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        label,
+        action,
+        help,
+    }
+}
+
+use KeyCode::{Backspace, Char, Down, Enter, Esc, Left, Right, Up};
+
+/// The keymap, in the order help shows it.
+pub const KEYMAP: &[Binding] = &[
+    b(Context::Global, &[Char('q')], "q", Action::Quit, "quit"),
+    b(Context::Global, &[Char('?')], "?", Action::Help, "help"),
+    b(
+        Context::Global,
+        &[Char(':')],
+        ":",
+        Action::CommandLine,
+        "command: site NAME, refresh, quit",
+    ),
+    b(
+        Context::Global,
+        &[Char('r')],
+        "r",
+        Action::Refresh,
+        "refresh now",
+    ),
+    b(
+        Context::Global,
+        &[Char('t')],
+        "t",
+        Action::Timeline,
+        "event timeline",
+    ),
+    b(
+        Context::Overview,
+        &[Up, Char('k')],
+        "↑/k",
+        Action::Up,
+        "previous site",
+    ),
+    b(
+        Context::Overview,
+        &[Down, Char('j')],
+        "↓/j",
+        Action::Down,
+        "next site",
+    ),
+    b(
+        Context::Overview,
+        &[Enter, Right, Char('l')],
+        "enter/→/l",
+        Action::Open,
+        "open the site",
+    ),
+    b(
+        Context::Overview,
+        &[Char('/')],
+        "/",
+        Action::Filter,
+        "filter sites",
+    ),
+    b(
+        Context::Overview,
+        &[Char('s')],
+        "s",
+        Action::Sort,
+        "sort: config, severity, name, age",
+    ),
+    b(
+        Context::Overview,
+        &[Esc],
+        "esc",
+        Action::Back,
+        "clear the filter",
+    ),
+    b(
+        Context::Overview,
+        &[Char('m')],
+        "m",
+        Action::MaintenanceOn,
+        "maintenance on (plan, confirm)",
+    ),
+    b(
+        Context::Overview,
+        &[Char('f')],
+        "f",
+        Action::FailBack,
+        "fail back (plan, confirm)",
+    ),
+    b(
+        Context::Detail,
+        &[Up, Char('k')],
+        "↑/k",
+        Action::Up,
+        "scroll up",
+    ),
+    b(
+        Context::Detail,
+        &[Down, Char('j')],
+        "↓/j",
+        Action::Down,
+        "scroll down",
+    ),
+    b(
+        Context::Detail,
+        &[Char('b'), Char('u')],
+        "b/u",
+        Action::PageUp,
+        "page up",
+    ),
+    b(
+        Context::Detail,
+        &[Char(' '), Char('d')],
+        "space/d",
+        Action::PageDown,
+        "page down",
+    ),
+    b(
+        Context::Detail,
+        &[Char('n')],
+        "n",
+        Action::NextSite,
+        "next site",
+    ),
+    b(
+        Context::Detail,
+        &[Char('p')],
+        "p",
+        Action::PrevSite,
+        "previous site",
+    ),
+    b(
+        Context::Detail,
+        &[Esc, Left, Char('h'), Backspace],
+        "esc/←/h",
+        Action::Back,
+        "back to the overview",
+    ),
+    b(
+        Context::Detail,
+        &[Char('m')],
+        "m",
+        Action::MaintenanceOn,
+        "maintenance on (plan, confirm)",
+    ),
+    b(
+        Context::Detail,
+        &[Char('f')],
+        "f",
+        Action::FailBack,
+        "fail back (plan, confirm)",
+    ),
+    b(
+        Context::Timeline,
+        &[Up, Char('k')],
+        "↑/k",
+        Action::Up,
+        "newer events",
+    ),
+    b(
+        Context::Timeline,
+        &[Down, Char('j')],
+        "↓/j",
+        Action::Down,
+        "older events",
+    ),
+    b(
+        Context::Timeline,
+        &[Esc, Left, Char('h'), Char('t')],
+        "esc/←/h",
+        Action::Back,
+        "back",
+    ),
+    b(
+        Context::Help,
+        &[Up, Char('k')],
+        "↑/k",
+        Action::Up,
+        "scroll up",
+    ),
+    b(
+        Context::Help,
+        &[Down, Char('j')],
+        "↓/j",
+        Action::Down,
+        "scroll down",
+    ),
+    b(
+        Context::Help,
+        &[Esc, Left, Char('h'), Char('?')],
+        "esc/?",
+        Action::Back,
+        "close help",
+    ),
+];
+
+/// What `key` does in `context` (its own bindings first, then the global ones).
+pub fn lookup(context: Context, key: &KeyEvent) -> Option<Action> {
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    let code = key.code;
+    KEYMAP
+        .iter()
+        .filter(|b| b.context == context)
+        .chain(KEYMAP.iter().filter(|b| b.context == Context::Global))
+        .find(|b| b.keys.contains(&code))
+        .map(|b| b.action)
+}
+
+/// Whether the key is Ctrl-C (always quits, outside modals too).
+pub fn is_interrupt(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == Char('c')
+}

@@ -1,0 +1,336 @@
+//! The live console: app state and its pure update ([`app`]), one view file per panel
+//! ([`views`]), the keymap ([`keymap`]), the theme ([`theme`]) and the maintenance actions hook
+//! ([`actions`]). This file holds the event loop and the terminal's setup and restoration.
+//!
+//! The loop is one `tokio::select!` over the terminal's events, a one-second tick, the poller's
+//! updates, the switch engine's updates and the signals (SIGINT, SIGTERM, SIGHUP: an SSM
+//! disconnect). It renders only when the state says something changed.
+
+pub mod actions;
+pub mod app;
+pub mod keymap;
+pub mod theme;
+pub mod views;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::{cursor, execute, terminal};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use time::OffsetDateTime;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{DemoArgs, GlobalArgs};
+use crate::model::event::Event;
+use crate::poll::poller::{self, Focus};
+use crate::poll::session::{Overrides, Session};
+use crate::report::status::{load_config, overrides};
+
+use actions::{ActionLink, ActionUpdate};
+use app::{App, Effect, Msg, update};
+use theme::Theme;
+
+/// How the console looks and what it allows.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--read-only`: no actions at all.
+    pub read_only: bool,
+    /// `--ascii`: ASCII borders and symbols.
+    pub ascii: bool,
+    /// NO_COLOR: no colours.
+    pub no_color: bool,
+}
+
+impl Options {
+    pub fn from_args(global: &GlobalArgs) -> Options {
+        Options {
+            read_only: global.read_only,
+            ascii: global.ascii,
+            no_color: Theme::no_color_from_env(),
+        }
+    }
+}
+
+/// `switchyard` without a subcommand: the console on the config. Returns the exit code.
+pub async fn console(global: &GlobalArgs) -> i32 {
+    let config = match load_config(global) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    start(config, &overrides(global), Options::from_args(global), None).await
+}
+
+/// `switchyard demo`: the built-in emulator on the demo scenario, and the console on it.
+pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
+    let scenario =
+        match crate::sim::Scenario::parse(include_str!("../../assets/scenarios/demo.toml")) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("switchyard demo: the demo scenario: {e}");
+                return 1;
+            }
+        };
+    let mut opts = crate::sim::SimOptions::new(scenario);
+    opts.port = args.port;
+    opts.speed = args.speed;
+    let sim = match crate::sim::start(opts).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("switchyard demo: {e}");
+            return 2;
+        }
+    };
+    let mut config = match crate::config::parse(
+        include_str!("../../assets/configs/demo.toml"),
+        Path::new("assets/configs/demo.toml"),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_code();
+        }
+    };
+    config.defaults.dns_server = Some(sim.dns_server());
+    tracing::info!(endpoint = %sim.endpoint(), "demo emulator started");
+    let overrides = Overrides {
+        profile: None,
+        region: None,
+        endpoint_url: Some(sim.endpoint()),
+        static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+    };
+    let code = start(config, &overrides, Options::from_args(global), None).await;
+    sim.shutdown().await;
+    code
+}
+
+async fn start(
+    config: crate::config::Config,
+    overrides: &Overrides,
+    options: Options,
+    actions: Option<ActionLink>,
+) -> i32 {
+    let session = match Session::start(config, &[], overrides).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("switchyard: {e}");
+            return e.exit_code();
+        }
+    };
+    match run(session, options, actions).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!(
+                "switchyard: the console needs a terminal ({e}); in scripts, use `switchyard status`"
+            );
+            2
+        }
+    }
+}
+
+/// Puts the terminal back: raw mode off, the main screen back, the cursor shown. Safe to call
+/// more than once and when the terminal is gone (errors are ignored).
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let mut out = std::io::stdout();
+    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+/// Restores the terminal when dropped (every return path, and unwinding).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Restores the terminal before the previous panic hook prints the report.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// Appends events to the event log, one JSON line each.
+struct EventLog {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+    failed: bool,
+}
+
+impl EventLog {
+    fn new(path: PathBuf) -> EventLog {
+        EventLog {
+            path,
+            file: None,
+            failed: false,
+        }
+    }
+
+    fn append(&mut self, event: &Event) {
+        if self.failed {
+            return;
+        }
+        if self.file.is_none() {
+            if let Some(dir) = self.path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+            {
+                Ok(f) => self.file = Some(f),
+                Err(e) => {
+                    tracing::warn!(path = %self.path.display(), "cannot open the event log: {e}");
+                    self.failed = true;
+                    return;
+                }
+            }
+        }
+        let line = match event.to_json_line() {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!("cannot write an event as JSON: {e}");
+                return;
+            }
+        };
+        if let Some(f) = self.file.as_mut()
+            && let Err(e) = writeln!(f, "{line}")
+        {
+            tracing::warn!(path = %self.path.display(), "cannot write the event log: {e}");
+            self.failed = true;
+        }
+    }
+}
+
+/// Runs the console on a started session until the operator quits or a signal comes.
+///
+/// `actions`: the link to the switch engine (see [`actions`]); `None` hides every action, as
+/// `--read-only` and the config's `read_only` do. Returns the exit code (0 on quit and on
+/// SIGINT, SIGTERM and SIGHUP).
+pub async fn run(
+    session: Session,
+    options: Options,
+    actions: Option<ActionLink>,
+) -> std::io::Result<i32> {
+    let config = session.config.clone();
+    let sites = session
+        .observations
+        .iter()
+        .cloned()
+        .zip(config.sites.iter().map(|s| s.read_only))
+        .collect();
+    let actions_on = actions.is_some() && !options.read_only && !config.defaults.read_only;
+    let mut app = App::new(
+        sites,
+        config.defaults.stale_after,
+        OffsetDateTime::now_utc(),
+        actions_on,
+        Theme::new(options.no_color, options.ascii),
+    );
+    let mut event_log = EventLog::new(config.defaults.event_log.clone());
+
+    // Signals first: a failure here leaves the terminal untouched.
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+
+    let (poll_tx, mut poll_rx) = mpsc::channel(256);
+    let (focus_tx, focus_rx) = watch::channel(Focus::default());
+    let stop = CancellationToken::new();
+    let poller = tokio::spawn(poller::run(session, focus_rx, poll_tx, stop.clone()));
+
+    let (update_tx, mut update_rx) = mpsc::channel::<ActionUpdate>(64);
+    let requests = match actions {
+        Some(link) if actions_on => {
+            let _ = link.connect.send(update_tx.clone());
+            Some(link.requests)
+        }
+        _ => None,
+    };
+    drop(update_tx);
+
+    install_panic_hook();
+    terminal::enable_raw_mode()?;
+    let guard = TerminalGuard;
+    execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        cursor::Hide
+    )?;
+    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    term.clear()?;
+
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    'main: loop {
+        if app.dirty {
+            term.draw(|f| views::render(f, &app))?;
+            app.dirty = false;
+        }
+        let msg = tokio::select! {
+            _ = sigint.recv() => break 'main,
+            _ = sigterm.recv() => break 'main,
+            _ = sighup.recv() => break 'main,
+            ev = input.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                Some(Ok(TermEvent::Resize(..))) => Msg::Resize,
+                Some(Ok(_)) => continue,
+                // The terminal is gone (a hangup closes it): leave quietly.
+                Some(Err(e)) => {
+                    tracing::info!("terminal input ended: {e}");
+                    break 'main;
+                }
+                None => break 'main,
+            },
+            _ = tick.tick() => Msg::Tick(OffsetDateTime::now_utc()),
+            Some(p) = poll_rx.recv() => Msg::Poll(p),
+            Some(u) = update_rx.recv() => Msg::Action(u),
+        };
+        // Every message sees the current time first, so ages never go backwards.
+        if !matches!(msg, Msg::Tick(_)) {
+            update(&mut app, Msg::Tick(OffsetDateTime::now_utc()));
+        }
+        for effect in update(&mut app, msg) {
+            match effect {
+                Effect::Quit => break 'main,
+                Effect::Focus(site) => focus_tx.send_modify(|f| f.site = site),
+                Effect::Refresh => focus_tx.send_modify(|f| f.refresh += 1),
+                Effect::Request(r) => match &requests {
+                    Some(tx) => {
+                        if tx.try_send(r).is_err() {
+                            app.message = Some("the switch engine is not answering".into());
+                            app.modal = None;
+                        }
+                    }
+                    None => tracing::warn!("an action without a switch engine: {r:?}"),
+                },
+                Effect::Record(e) => {
+                    tracing::info!(site = %e.site, "{}", e.message);
+                    event_log.append(&e);
+                }
+            }
+        }
+    }
+    stop.cancel();
+    drop(term);
+    drop(guard);
+    // The poller stops at its next await; do not wait on a slow AWS call.
+    let _ = tokio::time::timeout(Duration::from_secs(2), poller).await;
+    Ok(0)
+}

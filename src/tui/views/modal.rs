@@ -1,0 +1,164 @@
+//! The confirmation of a switch: what will be called (before → after), the preflight checks,
+//! where and as whom. Cancel has the focus; a protected site needs its name typed; a failed
+//! preflight needs "force" chosen twice.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::tui::app::{App, Button, Confirm, Modal};
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, modal: &Modal) {
+    let t = &app.theme;
+    let (title, lines) = match modal {
+        Modal::Planning { site, direction } => (
+            format!(" {} {site} ", direction.verb()),
+            vec![
+                Line::raw(format!("Planning how to {} {site}...", direction.verb())),
+                Line::raw(""),
+                Line::styled("esc: cancel", t.dim()),
+            ],
+        ),
+        Modal::PlanFailed {
+            site,
+            direction,
+            error,
+        } => (
+            format!(" {} {site}: no plan ", direction.verb()),
+            vec![
+                Line::styled(format!("No plan to {} {site}:", direction.verb()), t.bad()),
+                Line::raw(error.clone()),
+                Line::raw(""),
+                Line::raw("Nothing was changed."),
+                Line::styled("esc/enter: close", t.dim()),
+            ],
+        ),
+        Modal::Confirm(c) => (
+            format!(" {} {}? ", c.plan.direction.verb(), c.plan.site),
+            confirm_lines(app, c, usize::from(area.width.saturating_sub(4))),
+        ),
+    };
+    frame.render_widget(Clear, area);
+    let border_style = if matches!(modal, Modal::Confirm(c) if c.plan.protected) {
+        t.protected()
+    } else {
+        t.title()
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_set(t.border())
+                .border_style(border_style)
+                .title(Span::styled(title, t.title())),
+        ),
+        area,
+    );
+}
+
+/// The lines of the confirmation.
+pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let p = &c.plan;
+    let mut out = Vec::new();
+    if p.protected {
+        out.push(Line::styled(
+            format!("{:^width$}", format!("PROTECTED SITE {}", p.site)),
+            t.protected(),
+        ));
+    }
+    out.push(Line::raw(format!(
+        "Account {}  region {}",
+        p.account.as_deref().unwrap_or("unknown"),
+        p.region
+    )));
+    out.push(Line::raw(format!(
+        "As {}",
+        p.caller.as_deref().unwrap_or("unknown caller")
+    )));
+    if let Some(why) = &p.nothing_to_do {
+        out.push(Line::raw(""));
+        out.push(Line::styled(format!("Nothing to do: {why}"), t.warn()));
+    } else {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            format!("{} call(s), in order:", p.steps.len()),
+            t.title(),
+        ));
+        for (i, s) in p.steps.iter().enumerate() {
+            out.push(Line::raw(format!(
+                "{:>2}. {} {}",
+                i + 1,
+                s.call,
+                s.resource
+            )));
+            out.push(Line::from(vec![
+                Span::raw("      "),
+                Span::styled(s.before.clone(), t.dim()),
+                Span::raw(format!(" {} ", t.arrow())),
+                Span::styled(s.after.clone(), t.title()),
+            ]));
+        }
+    }
+    if !p.preflight.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("Preflight:", t.title()));
+        for ch in &p.preflight {
+            let (sym, style) = if ch.passed {
+                (t.ok_symbol(), t.good())
+            } else {
+                (t.fail_symbol(), t.bad())
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!(" {sym} "), style),
+                Span::raw(ch.name.clone()),
+                Span::styled(format!(": {}", ch.detail), t.dim()),
+            ]));
+        }
+    }
+    out.push(Line::raw(""));
+    if p.refused() {
+        let n = p.failed_checks().len();
+        let text = if c.force_armed {
+            format!("{n} preflight check(s) FAILED. Choose FORCE once more to run anyway.")
+        } else {
+            format!("Refused: {n} preflight check(s) failed. Cancel, or force (asked twice).")
+        };
+        out.push(Line::styled(text, t.bad()));
+    }
+    if p.protected && p.nothing_to_do.is_none() {
+        let ok = c.typed == p.site;
+        out.push(Line::from(vec![
+            Span::raw(format!("Type the site name ({}) to confirm: ", p.site)),
+            Span::styled(
+                format!("{}_", c.typed),
+                if ok { t.good() } else { t.warn() },
+            ),
+        ]));
+    }
+    let button = |label: String, focused: bool, enabled: bool| {
+        let text = format!("[ {label} ]");
+        if focused {
+            Span::styled(text, t.focused())
+        } else if enabled {
+            Span::raw(text)
+        } else {
+            Span::styled(text, t.dim())
+        }
+    };
+    out.push(Line::from(vec![
+        button("Cancel".into(), c.focus == Button::Cancel, true),
+        Span::raw("   "),
+        button(
+            c.confirm_label(),
+            c.focus == Button::Confirm,
+            c.can_confirm(),
+        ),
+    ]));
+    out.push(Line::styled(
+        "tab/←/→: choose   enter: do it   esc: cancel",
+        t.dim(),
+    ));
+    out
+}

@@ -1,0 +1,306 @@
+//! The real binary in a terminal: `switchyard demo` in a tmux pane of 80x24, driven by keys,
+//! signals and the emulator's control API. Each test runs its own tmux server (its own socket),
+//! killed with everything in it when the test ends.
+//!
+//! Without tmux the tests say so and pass, unless SWITCHYARD_REQUIRE_PEERS is set (as
+//! `scripts/test` does), which makes a missing tmux a failure.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A tmux server with one session running the console; killed on drop.
+struct Console {
+    socket: String,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        // Kills the session, the shell and the console in it (SIGHUP, then the server exits).
+        let _ = self.tmux(&["kill-server"]);
+        if let Some(pid) = self.console_pid() {
+            let _ = Command::new("kill").args(["-KILL", &pid]).output();
+        }
+    }
+}
+
+fn tmux_available() -> bool {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        if std::env::var_os("SWITCHYARD_REQUIRE_PEERS").is_some() {
+            panic!(
+                "tmux is required (SWITCHYARD_REQUIRE_PEERS is set): install it (scripts/test does)"
+            );
+        }
+        eprintln!("skipped: tmux is not installed (scripts/test installs it)");
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+impl Console {
+    /// Starts `switchyard demo` in an 80x24 tmux pane.
+    fn start(name: &str, speed: u32) -> Console {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let socket = format!("switchyard-test-{name}-{}-{port}", std::process::id());
+        let c = Console { socket, port, dir };
+        let home = c.dir.path().display().to_string();
+        let bin = env!("CARGO_BIN_EXE_switchyard");
+        let script = format!(
+            "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' \
+             TERM=xterm-256color '{bin}' --log-file '{home}/switchyard.log' demo --port {port} \
+             --speed {speed}; echo EXIT=$?; stty -a; sleep 120"
+        );
+        let out = c.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "console",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "console"]).stdout)
+            .into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "console"];
+        args.extend_from_slice(keys);
+        assert!(self.tmux(&args).status.success());
+    }
+
+    /// Waits until `pred` holds for the screen; fails with the screen and the log.
+    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(30).collect();
+                panic!(
+                    "timed out waiting for {what}; the screen:\n{s}\nthe log (newest first):\n{}",
+                    tail.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("switchyard.log")
+    }
+
+    /// The console's process: the child of the pane's shell.
+    fn console_pid(&self) -> Option<String> {
+        let out = self.tmux(&["display-message", "-p", "-t", "console", "#{pane_pid}"]);
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if shell.is_empty() {
+            return None;
+        }
+        let out = Command::new("ps")
+            .args(["-o", "pid=,comm=", "--ppid", &shell])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.contains("switchyard"))
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.console_pid().expect("the console runs");
+        let out = Command::new("kill")
+            .args([&format!("-{sig}"), &pid])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+
+    fn wait_live(&self) -> String {
+        self.wait_for("shop LIVE", Duration::from_secs(60), |s| {
+            s.lines().any(|l| l.contains(" shop") && l.contains("LIVE"))
+        })
+    }
+
+    /// Waits for the process to end; checks exit 0 and a restored terminal.
+    fn assert_exited_cleanly(&self) {
+        let s = self.wait_for("the exit", Duration::from_secs(20), |s| {
+            s.contains("EXIT=") && s.contains("speed")
+        });
+        assert!(s.contains("EXIT=0"), "{s}");
+        let alt = self.tmux(&["display-message", "-p", "-t", "console", "#{alternate_on}"]);
+        assert_eq!(
+            String::from_utf8_lossy(&alt.stdout).trim(),
+            "0",
+            "still on the alternate screen:\n{s}"
+        );
+        let words: Vec<&str> = s.split_whitespace().collect();
+        for mode in ["icanon", "echo", "icrnl", "opost"] {
+            assert!(words.contains(&mode), "{mode} is off after exit:\n{s}");
+        }
+        let cursor = self.tmux(&["display-message", "-p", "-t", "console", "#{cursor_flag}"]);
+        assert_eq!(
+            String::from_utf8_lossy(&cursor.stdout).trim(),
+            "1",
+            "cursor hidden"
+        );
+        // Logs went to the file, not the screen.
+        assert!(!s.contains("INFO"), "{s}");
+    }
+
+    fn http(&self, method: &str, path: &str, body: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+        assert!(head.starts_with("HTTP/1.1 200"), "{method} {path}: {out}");
+        body.to_string()
+    }
+}
+
+#[test]
+fn failover_shows_in_the_console_and_sighup_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::start("failover", 30);
+    c.wait_live();
+    // The instances behind shop's primary ALB, from the emulator's state.
+    let state: serde_json::Value = serde_json::from_str(&c.http("GET", "/_sim/state", "")).unwrap();
+    let instances: Vec<String> = state["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("shop-app"))
+        })
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(instances.len(), 2, "{state}");
+    for id in &instances {
+        c.http(
+            "POST",
+            "/_sim/control",
+            &format!(r#"{{"action":"stop_instance","instance":"{id}"}}"#),
+        );
+    }
+    // The site in detail: polled at the focus interval.
+    c.keys(&[":site shop", "Enter"]);
+    c.wait_for("FAILED OVER", Duration::from_secs(90), |s| {
+        s.contains("FAILED OVER") && s.contains("serving the secondary")
+    });
+    c.keys(&["t"]);
+    c.wait_for("the event in the timeline", Duration::from_secs(10), |s| {
+        s.contains("Events") && s.contains("→ FAILED OVER")
+    });
+    // Resize to a tiny window and back.
+    assert!(
+        c.tmux(&["resize-window", "-t", "console", "-x", "20", "-y", "5"])
+            .status
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        c.tmux(&["resize-window", "-t", "console", "-x", "80", "-y", "24"])
+            .status
+            .success()
+    );
+    c.wait_for("the timeline again", Duration::from_secs(10), |s| {
+        s.contains("Events") && s.contains("→ FAILED OVER")
+    });
+    assert!(c.console_pid().is_some(), "the console died on resize");
+    // The events are in the event log too.
+    let events = std::fs::read_to_string(c.dir.path().join("state/switchyard/events.jsonl"))
+        .unwrap_or_default();
+    assert!(events.contains("FAILED_OVER"), "{events}");
+    c.signal("HUP");
+    c.assert_exited_cleanly();
+}
+
+#[test]
+fn q_quits_and_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::start("quit", 1);
+    c.wait_live();
+    c.keys(&["?"]);
+    c.wait_for("help", Duration::from_secs(10), |s| {
+        s.contains("Help: keys")
+    });
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// Starts the console, waits for LIVE, sends `sig`, checks the exit.
+fn exits_cleanly_on(sig: &str) {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::start(&sig.to_lowercase(), 1);
+    c.wait_live();
+    c.signal(sig);
+    c.assert_exited_cleanly();
+}
+
+#[test]
+fn sigterm_exits_0_and_restores_the_terminal() {
+    exits_cleanly_on("TERM");
+}
+
+#[test]
+fn sigint_exits_0_and_restores_the_terminal() {
+    exits_cleanly_on("INT");
+}

@@ -1,0 +1,175 @@
+//! Bad input never panics: property tests over the config parser and the command line, bounded
+//! by a case count (raise it with PROPTEST_CASES for a longer run).
+
+use std::path::Path;
+
+use clap::Parser;
+use proptest::prelude::*;
+use switchyard::cli::Cli;
+
+fn valid_configs() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out =
+        vec![std::fs::read_to_string(root.join("assets/switchyard.example.toml")).unwrap()];
+    for e in std::fs::read_dir(root.join("assets/configs")).unwrap() {
+        out.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    out
+}
+
+/// Parses, and checks that every error is located inside the text.
+fn check(text: &str) -> Result<(), TestCaseError> {
+    let path = Path::new("/nonexistent/fuzz.toml");
+    if let Err(e) = switchyard::config::parse(text, path) {
+        prop_assert_eq!(e.exit_code(), 2);
+        prop_assert!(!e.problems().is_empty());
+        let lines = text.split('\n').count().max(1);
+        for p in e.problems() {
+            prop_assert!(!p.message.is_empty());
+            if let Some(l) = &p.location {
+                prop_assert!(
+                    l.line >= 1 && l.line <= lines,
+                    "line {} of {}",
+                    l.line,
+                    lines
+                );
+                prop_assert!(l.col >= 1);
+            }
+        }
+        // The message renders, with the file named.
+        prop_assert!(e.to_string().contains("fuzz.toml"));
+    }
+    Ok(())
+}
+
+/// One edit of a text: delete, insert or replace a span with something nasty.
+#[derive(Debug, Clone)]
+enum Edit {
+    Delete(usize, usize),
+    Insert(usize, String),
+    Replace(usize, usize, String),
+}
+
+fn nasty() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\"".to_string()),
+        Just("[[site]]\n".to_string()),
+        Just("= ".to_string()),
+        Just("\n".to_string()),
+        Just("\u{0}".to_string()),
+        Just("\u{1b}[2J".to_string()),
+        Just("é漢字🙂".to_string()),
+        Just("99999999999999999999".to_string()),
+        Just("-1".to_string()),
+        Just("[".to_string()),
+        Just("{".to_string()),
+        Just("arn:aws:elasticloadbalancing:::".to_string()),
+        Just("1e309s".to_string()),
+        "[ -~]{0,12}",
+        any::<String>().prop_map(|s| s.chars().take(16).collect()),
+    ]
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), 1usize..40).prop_map(|(a, n)| Edit::Delete(a, n)),
+        (any::<usize>(), nasty()).prop_map(|(a, s)| Edit::Insert(a, s)),
+        (any::<usize>(), 1usize..20, nasty()).prop_map(|(a, n, s)| Edit::Replace(a, n, s)),
+    ]
+}
+
+/// The char boundary at or before `at % len`.
+fn boundary(text: &str, at: usize) -> usize {
+    if text.is_empty() {
+        return 0;
+    }
+    let mut i = at % (text.len() + 1);
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut t = text.to_string();
+    for e in edits {
+        match e {
+            Edit::Delete(a, n) => {
+                let s = boundary(&t, *a);
+                let end = boundary(&t, (s + n).min(t.len()));
+                if end > s {
+                    t.replace_range(s..end, "");
+                }
+            }
+            Edit::Insert(a, s) => {
+                let at = boundary(&t, *a);
+                t.insert_str(at, s);
+            }
+            Edit::Replace(a, n, s) => {
+                let start = boundary(&t, *a);
+                let end = boundary(&t, (start + n).min(t.len())).max(start);
+                t.replace_range(start..end, s);
+            }
+        }
+    }
+    t
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_is_refused_with_a_located_error(text in any::<String>()) {
+        check(&text)?;
+    }
+
+    #[test]
+    fn edited_real_configs_never_panic(which in 0usize..8, edits in proptest::collection::vec(edit(), 1..6)) {
+        let configs = valid_configs();
+        let base = &configs[which % configs.len()];
+        check(&apply(base, &edits))?;
+    }
+
+    #[test]
+    fn arbitrary_command_lines_parse_or_are_refused(args in proptest::collection::vec(prop_oneof![
+        Just("status".to_string()), Just("doctor".to_string()), Just("discover".to_string()),
+        Just("sim".to_string()), Just("demo".to_string()), Just("iam-policy".to_string()),
+        Just("--site".to_string()), Just("--output".to_string()), Just("json".to_string()),
+        Just("--config".to_string()), Just("--speed".to_string()), Just("NaN".to_string()),
+        Just("-1".to_string()), Just("--port".to_string()), Just("70000".to_string()),
+        Just("--sites".to_string()), Just("0".to_string()), Just("--zone".to_string()),
+        Just("--record".to_string()), Just("--".to_string()), Just("-".to_string()),
+        Just("--watch".to_string()), Just("--read-only".to_string()), Just("--ascii".to_string()),
+        any::<String>().prop_map(|s| s.chars().take(10).collect()),
+    ], 0..7)) {
+        let mut argv = vec!["switchyard".to_string()];
+        argv.extend(args);
+        // Either a command line or a clap error; rendering the error must not panic either.
+        if let Err(e) = Cli::try_parse_from(&argv) {
+            let _ = e.render().to_string();
+        }
+    }
+}
+
+/// A few of the above through the real binary: the exit code is 2, stderr says why, no panic.
+#[test]
+fn bad_arguments_to_the_binary_exit_2_without_a_panic() {
+    for args in [
+        vec!["sim", "--sites", "0"],
+        vec!["sim", "--speed", "NaN", "--sites", "1"],
+        vec!["status", "--output", "yaml"],
+        vec!["demo", "--port", "70000"],
+        vec!["discover", "--zone"],
+        vec!["no-such-command"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args(&args)
+            .env("HOME", "/nonexistent")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.is_empty(), "{args:?}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

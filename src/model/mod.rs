@@ -20,7 +20,7 @@ pub mod obs;
 pub mod route53;
 mod serde_util;
 pub mod site;
-mod strings;
+pub mod strings;
 pub mod sts;
 pub mod verdict;
 

@@ -60,3 +60,71 @@ macro_rules! aws_string_enum {
 }
 
 pub(crate) use aws_string_enum;
+
+/// The text with every control character (ESC, BEL, NUL, C1 codes, which would move the cursor
+/// or garble a terminal) shown as `�`; tabs and newlines become spaces.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// How many terminal columns the text takes (wide characters take two).
+pub fn columns(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// The printable text cut to at most `max` columns, ending with `…` when cut.
+pub fn fit(s: &str, max: usize) -> String {
+    let s = printable(s);
+    if columns(&s) <= max {
+        return s;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// The printable text fitted to exactly `width` columns (cut, or padded with spaces).
+pub fn pad(s: &str, width: usize) -> String {
+    let mut out = fit(s, width);
+    let w = columns(&out);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(
+            printable("a\u{1b}[2Jb\u{7}\u{0}"),
+            "a\u{fffd}[2Jb\u{fffd}\u{fffd}"
+        );
+        assert_eq!(printable("x\ty\nz"), "x y z");
+    }
+
+    #[test]
+    fn wide_characters_count_twice_when_fitting() {
+        assert_eq!(columns("漢字🙂"), 6);
+        assert_eq!(fit("漢字🙂abc", 5), "漢字…");
+        assert_eq!(columns(&fit("漢字🙂abc", 5)), 5);
+        assert_eq!(pad("漢", 4), "漢  ");
+        assert_eq!(fit("short", 10), "short");
+    }
+}

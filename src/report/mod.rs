@@ -346,13 +346,9 @@ pub fn status_report(sites: &[(&SiteObservations, Verdict)], now: OffsetDateTime
 }
 
 /// `s` cut to `width` characters, with an ellipsis when cut.
+/// The text made printable and cut to `width` terminal columns.
 pub fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    crate::model::strings::fit(s, width)
 }
 
 /// The status table: one line per site, its first reasons below, within `width` columns.
@@ -362,7 +358,7 @@ pub fn table(report: &StatusReport, width: usize) -> String {
     let name_w = report
         .sites
         .iter()
-        .map(|s| s.name.chars().count())
+        .map(|s| crate::model::strings::columns(&crate::model::strings::printable(&s.name)))
         .max()
         .unwrap_or(4)
         .clamp(4, 16);
@@ -382,13 +378,13 @@ pub fn table(report: &StatusReport, width: usize) -> String {
         };
         let served = served.replace("plain record", "plain");
         let head = format!(
-            "{:<name_w$}  {:<11}  {:<9}  {:>5}  ",
-            truncate(&s.name, name_w),
+            "{}  {:<11}  {:<9}  {:>5}  ",
+            crate::model::strings::pad(&s.name, name_w),
             s.verdict,
             truncate(&served, 9),
             truncate(&age, 5)
         );
-        let rest = width.saturating_sub(head.chars().count());
+        let rest = width.saturating_sub(crate::model::strings::columns(&head));
         out.push_str(&head);
         out.push_str(&truncate(&s.record, rest));
         out.push('\n');

@@ -27,6 +27,10 @@ pub enum FaultKind {
     Drop,
     /// Never answer (until the emulator shuts down).
     Timeout,
+    /// Answer, with every `from` in the body replaced by `to`: adversarial answers such as an
+    /// enum value no SDK knows, or a name with control characters. XML, query and JSON answers
+    /// only (a CBOR string's length is part of its encoding).
+    Rewrite { from: String, to: String },
 }
 
 /// A fault and which requests it hits. (Unknown fields are refused by [`FaultKind`], which sees
@@ -73,6 +77,8 @@ impl FaultSpec {
 pub struct Verdict {
     pub latency_ms: u64,
     pub outcome: Option<FaultKind>,
+    /// Replacements to make in the answer's body, in order.
+    pub rewrites: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -112,6 +118,10 @@ impl Faults {
             let hit = match &f.kind {
                 FaultKind::Latency { millis } => {
                     verdict.latency_ms += millis;
+                    true
+                }
+                FaultKind::Rewrite { from, to } => {
+                    verdict.rewrites.push((from.clone(), to.clone()));
                     true
                 }
                 other if verdict.outcome.is_none() => {

@@ -148,7 +148,7 @@ async fn handle(
             );
             api::render(call.proto, &call.operation, Err(e), &request_id)
         }
-        Some(FaultKind::Latency { .. }) | None => {
+        Some(FaultKind::Latency { .. } | FaultKind::Rewrite { .. }) | None => {
             if call.service == "route53" && !lock(&shared.throttle).admit(&call.operation) {
                 api::render(
                     call.proto,
@@ -170,9 +170,19 @@ async fn handle(
         let code = error_code(&rendered);
         lock(&shared.calls).error(call.service, &call.operation, &code);
     }
+    let mut rendered = rendered;
+    if !verdict.rewrites.is_empty()
+        && call.proto != api::Proto::Cbor
+        && let Ok(text) = std::str::from_utf8(&rendered.body)
+    {
+        let mut text = text.to_string();
+        for (from, to) in &verdict.rewrites {
+            text = text.replace(from.as_str(), to);
+        }
+        rendered.body = text.into_bytes();
+    }
     // Like AWS, every response says what time it is: the emulator's clock, which runs ahead
     // of the wall clock at --speed above 1 or after advance_clock.
-    let mut rendered = rendered;
     let now = {
         let mut w = lock(&shared.world);
         w.sync();

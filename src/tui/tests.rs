@@ -858,3 +858,39 @@ fn wrapped_lines_stay_indented_under_their_heading() {
         vec![short]
     );
 }
+
+#[test]
+fn control_characters_in_aws_names_never_reach_the_terminal() {
+    let evil = "\u{1b}[2J\u{1b}[31mEVIL\u{7}\u{9b}漢字🙂";
+    let mut a = app(
+        vec![named(
+            Fx::alb_cloudfront(),
+            &format!("{evil}{}", "y".repeat(300)),
+        )],
+        true,
+    );
+    for screen in 0..3 {
+        for (w, h) in [(80, 24), (120, 40), (33, 9)] {
+            let t = draw(&a, w, h);
+            let buf = t.backend().buffer();
+            for cell in buf.content.iter() {
+                assert!(
+                    !cell.symbol().chars().any(char::is_control),
+                    "screen {screen} at {w}x{h}: {:?}",
+                    cell.symbol()
+                );
+            }
+            if screen < 2 && w >= 80 {
+                assert!(
+                    text(buf).contains("[31mEVI"),
+                    "the name is still shown:\n{}",
+                    text(buf)
+                );
+            }
+        }
+        key(
+            &mut a,
+            [KeyCode::Enter, KeyCode::Char('t'), KeyCode::Char('?')][screen],
+        );
+    }
+}

@@ -49,6 +49,17 @@ pub fn render(frame: &mut Frame, app: &App) {
     } else if let Some(m) = &app.modal {
         modal::render(frame, centered(body, 100, 30), app, m);
     }
+    printable_cells(frame);
+}
+
+/// AWS names and messages can hold control characters (a tag with ESC or BEL): drawn raw they
+/// would move the cursor and garble the screen. Every cell is checked once per frame.
+fn printable_cells(frame: &mut Frame) {
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if cell.symbol().chars().any(char::is_control) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
 }
 
 /// A rectangle of at most `w` x `h` in the middle of `area`.

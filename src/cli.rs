@@ -61,6 +61,10 @@ pub enum Command {
     /// Print the least-privilege IAM policy (JSON) for the config's sites: the read set, and
     /// the operator set scoped to the resources the strategies change.
     IamPolicy(IamPolicyArgs),
+    /// Print the shell completion script: `switchyard completions bash > /etc/bash_completion.d/switchyard`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write every page into a folder with --out.
+    Man(ManArgs),
     /// Run the built-in AWS emulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
     /// The console on the built-in emulator's demo account (six sites, one per setup).
@@ -82,6 +86,30 @@ pub struct DemoArgs {
 pub enum OutputFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// One subcommand's page (switchyard-status), instead of the main page.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+    /// Write switchyard.1 and every subcommand's page into this folder.
+    #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -16,6 +16,10 @@ fn main() -> color_eyre::Result<()> {
             runtime()?.block_on(switchyard::report::doctor::run(&cli.global, args))
         }
         Some(Command::IamPolicy(args)) => switchyard::report::permissions::run(&cli.global, args),
+        Some(Command::Completions(args)) => switchyard::report::manual::run_completions(args.shell),
+        Some(Command::Man(args)) => {
+            switchyard::report::manual::run_man(args.subcommand.as_deref(), args.out.as_deref())
+        }
         Some(Command::Discover(args)) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }

@@ -3,6 +3,7 @@
 
 pub mod discover;
 pub mod doctor;
+pub mod manual;
 pub mod permissions;
 pub mod status;
 

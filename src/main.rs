@@ -13,6 +13,16 @@ fn main() -> color_eyre::Result<()> {
         Command::Discover(args) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }
+        Command::Plan(args) => {
+            runtime()?.block_on(switchyard::switch::cli::plan(&cli.global, args))
+        }
+        Command::Maintenance(args) => {
+            runtime()?.block_on(switchyard::switch::cli::maintenance(&cli.global, args))
+        }
+        Command::Wait(args) => {
+            runtime()?.block_on(switchyard::switch::cli::wait(&cli.global, args))
+        }
+        Command::Log(args) => switchyard::switch::cli::log(&cli.global, args),
     };
     std::process::exit(code);
 }

@@ -265,7 +265,7 @@ fn plan_step(s: &Step, towards: Towards) -> PlanStep {
             after: if s.before.is_null() {
                 "(none)".into()
             } else {
-                steps::show(&s.call, &s.before)
+                steps::show_original(&s.call, &s.before)
             },
         },
     }
@@ -609,10 +609,47 @@ fn preflight(
             if s.call != steps::CALL_INVERT {
                 continue;
             }
-            let raw = o
-                .health_checks
-                .get(&s.resource)
-                .and_then(|h| h.status.get());
+            let hc = o.health_checks.get(&s.resource);
+            let config = hc.and_then(|h| h.config.get());
+            // A CloudWatch metric check has no checkers of its own: its alarm is the raw status.
+            if let Some(cfg) = config
+                && !cfg.kind.probes_endpoint()
+            {
+                let alarm = cfg
+                    .alarm
+                    .as_ref()
+                    .and_then(|r| o.alarm(r))
+                    .and_then(|a| a.alarm.get());
+                let (passed, detail) = match (alarm, &cfg.alarm) {
+                    (Some(a), _) => (
+                        a.state == crate::model::cloudwatch::AlarmState::Ok,
+                        format!(
+                            "health check {} follows alarm {}, which is {}",
+                            s.resource,
+                            a.name,
+                            a.state.as_str()
+                        ),
+                    ),
+                    (None, Some(r)) => (
+                        false,
+                        format!("alarm {} in {} could not be read", r.name, r.region),
+                    ),
+                    (None, None) => (
+                        false,
+                        format!(
+                            "health check {} probes no endpoint and follows no alarm: its raw status cannot be seen",
+                            s.resource
+                        ),
+                    ),
+                };
+                out.push(check(
+                    "the raw checker observations of the inverted check are healthy",
+                    passed,
+                    detail,
+                ));
+                continue;
+            }
+            let raw = hc.and_then(|h| h.status.get());
             let detail;
             let passed = match raw {
                 Some(crate::model::route53::HealthCheckStatus::Checkers { observations })

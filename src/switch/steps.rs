@@ -588,6 +588,15 @@ pub fn show(call: &str, v: &Value) -> String {
     }
 }
 
+/// One line for the plan of a fail back: the original value to restore (a health check's
+/// version is whatever it is then, so it is not shown).
+pub fn show_original(call: &str, v: &Value) -> String {
+    match (call, serde_json::from_value::<InvertState>(v.clone())) {
+        (CALL_INVERT, Ok(s)) => format!("Inverted={}", s.inverted),
+        _ => show(call, v),
+    }
+}
+
 /// The call made to take a step back.
 pub fn undo_call(call: &str) -> &'static str {
     match call {

@@ -160,7 +160,6 @@ impl Session {
     }
 
     /// Refreshes every watched site once; `depth` says how much for each site.
-
     pub async fn refresh(&mut self, depth: &(dyn Fn(&str) -> Depth + Sync)) {
         let config = &self.config;
         let observations = &mut self.observations;

@@ -388,13 +388,13 @@ pub(crate) async fn prepare(
     // Target groups a listener no longer forwards to are not in the observations: read them.
     for (s, t) in basis_steps(&basis) {
         for tg in steps::forwarded_target_groups(s, t) {
-            if !obs.target_health.contains_key(&tg) {
+            if let std::collections::btree_map::Entry::Vacant(e) = obs.target_health.entry(tg) {
                 let mut slot = crate::model::obs::Fetched::default();
-                match crate::aws::elbv2::target_health(&clients.elbv2, &tg).await {
+                match crate::aws::elbv2::target_health(&clients.elbv2, e.key()).await {
                     Ok(v) => slot.set_ok(v, now()),
-                    Err(e) => slot.set_failed(e, now()),
+                    Err(err) => slot.set_failed(err, now()),
                 }
-                obs.target_health.insert(tg, slot);
+                e.insert(slot);
             }
         }
     }
@@ -1085,6 +1085,23 @@ impl Run<'_> {
         });
     }
 
+    /// Reports a step applied: done, or skipped when it was already so.
+    fn report_applied(
+        &mut self,
+        index: usize,
+        s: &Step,
+        note: &str,
+        skipped: bool,
+        took: Duration,
+    ) {
+        let state = if skipped {
+            StepProgress::Skipped
+        } else {
+            StepProgress::Done
+        };
+        self.report(index, s, state, note, took);
+    }
+
     /// Writes the journal; a failure means someone else changed it.
     async fn save(&self, j: &mut Journal, values: &mut Vec<String>) -> Result<(), SwitchError> {
         j.updated_by = self.by.clone();
@@ -1147,12 +1164,7 @@ impl Run<'_> {
                         );
                         return Err(e);
                     }
-                    let state = if a.skipped {
-                        StepProgress::Skipped
-                    } else {
-                        StepProgress::Done
-                    };
-                    self.report(index, &s, state, &a.note, t0.elapsed());
+                    self.report_applied(index, &s, &a.note, a.skipped, t0.elapsed());
                 }
                 Err(e) => {
                     let error = e.to_string();
@@ -1253,12 +1265,7 @@ impl Run<'_> {
                         self.changes.push(c);
                     }
                     self.save(j, values).await?;
-                    let state = if a.skipped {
-                        StepProgress::Skipped
-                    } else {
-                        StepProgress::Done
-                    };
-                    self.report(index, &s, state, &a.note, t0.elapsed());
+                    self.report_applied(index, &s, &a.note, a.skipped, t0.elapsed());
                 }
                 Err(e) => {
                     let error = e.to_string();

@@ -82,3 +82,29 @@ impl SwitchError {
 fn is_credentials(e: &AwsError) -> bool {
     matches!(e.kind, ErrorKind::Credentials | ErrorKind::Network)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::exit::*;
+
+    #[test]
+    fn exit_codes_are_distinct() {
+        let mut all = [
+            OK,
+            USAGE,
+            ACCESS,
+            REFUSED,
+            STEP_FAILED,
+            TIMEOUT,
+            CONFLICT,
+            NOT_CONFIRMED,
+        ];
+        all.sort_unstable();
+        let n = all.len();
+        let mut dedup = all.to_vec();
+        dedup.dedup();
+        assert_eq!(dedup.len(), n);
+        // The status verdict codes (10-14) are not reused.
+        assert!(all.iter().all(|c| *c < 10));
+    }
+}

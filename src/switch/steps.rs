@@ -1029,3 +1029,117 @@ pub fn expectation(s: &Step, towards: Towards) -> Option<Expect> {
 pub fn needs_undo(s: &Step) -> bool {
     matches!(s.state, StepState::Done | StepState::Started) && s.call != CALL_INVALIDATE
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::elb::{ForwardConfig, WeightedTargetGroup};
+    use crate::model::error::ErrorKind;
+
+    const APP: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app/1";
+    const SORRY: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/sorry/2";
+
+    #[test]
+    fn actions_compare_as_aws_returns_them() {
+        let mine = vec![ListenerAction::forward_to(APP)];
+        let from_aws = vec![ListenerAction {
+            order: Some(1),
+            forward: Some(ForwardConfig {
+                target_groups: vec![WeightedTargetGroup {
+                    target_group_arn: APP.into(),
+                    weight: Some(1),
+                }],
+                stickiness: None,
+            }),
+            ..ListenerAction::forward_to(APP)
+        }];
+        assert!(same_actions(&mine, &from_aws));
+        assert!(!same_actions(&mine, &[ListenerAction::forward_to(SORRY)]));
+        assert!(!same_actions(
+            &mine,
+            &[ListenerAction::fixed("503", Some("text/html".into()), None)]
+        ));
+    }
+
+    fn alarm_step(before: bool) -> Step {
+        Step {
+            strategy: "silence-alarms".into(),
+            call: CALL_ALARM.into(),
+            resource: "a".into(),
+            before: to_value(&AlarmState {
+                actions_enabled: before,
+                region: "eu-west-1".into(),
+            }),
+            after: to_value(&AlarmState {
+                actions_enabled: false,
+                region: "eu-west-1".into(),
+            }),
+            state: StepState::Planned,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn an_alarm_already_silenced_is_no_step() {
+        assert!(changes_something(&alarm_step(true)));
+        assert!(!changes_something(&alarm_step(false)));
+        assert_eq!(
+            show(CALL_ALARM, &alarm_step(true).before),
+            "actions enabled"
+        );
+        assert_eq!(undo_call(CALL_ALARM), "cloudwatch:EnableAlarmActions");
+    }
+
+    #[test]
+    fn fail_back_invalidates_only_when_asked() {
+        let mut s = Step {
+            strategy: "cloudfront-invalidate".into(),
+            call: CALL_INVALIDATE.into(),
+            resource: "E1".into(),
+            before: Value::Null,
+            after: to_value(&InvalidateState {
+                paths: vec!["/maintenance.html".into()],
+                caller_reference: "switchyard-shop-1-on".into(),
+                on_fail_back: false,
+                invalidation_id: Some("I1".into()),
+            }),
+            state: StepState::Done,
+            error: None,
+        };
+        assert!(fail_back_invalidation(&s, "2").is_none());
+        assert!(!needs_undo(&s));
+        s.after["OnFailBack"] = Value::Bool(true);
+        let back = fail_back_invalidation(&s, "2").unwrap();
+        assert_eq!(back.after["CallerReference"], "switchyard-shop-1-on-2-off");
+        assert_eq!(back.after["Paths"][0], "/maintenance.html");
+    }
+
+    #[test]
+    fn the_inverted_check_shows_its_version_only_where_it_matters() {
+        let before = to_value(&InvertState {
+            inverted: false,
+            health_check_version: Some(3),
+        });
+        assert_eq!(
+            show(CALL_INVERT, &before),
+            "Inverted=false (HealthCheckVersion 3)"
+        );
+        assert_eq!(show_original(CALL_INVERT, &before), "Inverted=false");
+    }
+
+    #[test]
+    fn concurrency_errors_are_explained() {
+        let e = |code: &str| {
+            AwsError::new(
+                ErrorKind::Invalid,
+                "route53",
+                "UpdateHealthCheck",
+                "mismatch",
+            )
+            .with_code(code)
+        };
+        assert!(explain(&e("HealthCheckVersionMismatch")).contains("stale HealthCheckVersion"));
+        assert!(explain(&e("PreconditionFailed")).contains("stale ETag / IfMatch"));
+        assert!(explain(&e("PriorityInUse")).contains("choose another `priority`"));
+    }
+}

@@ -20,18 +20,11 @@ async fn each_strategy_round_trip_leaves_aws_exactly_as_before() {
     for site in DEMO_SITES {
         let before = snapshot(&c).await;
         let on = env
-            .run(&[
-                "maintenance",
+            .switch(
                 "on",
-                "--site",
                 site,
-                "--yes",
-                "--wait",
-                "--timeout",
-                "60s",
-                "--reason",
-                "round trip",
-            ])
+                &["--wait", "--timeout", "60s", "--reason", "round trip"],
+            )
             .await;
         assert_eq!(on.code, 0, "{site} on: {on}");
         assert!(
@@ -48,9 +41,7 @@ async fn each_strategy_round_trip_leaves_aws_exactly_as_before() {
             "{site}: no journal record while in maintenance"
         );
         // Again: nothing to do, and it says so.
-        let again = env
-            .run(&["maintenance", "on", "--site", site, "--yes"])
-            .await;
+        let again = env.switch("on", site, &[]).await;
         assert_eq!(again.code, 0, "{again}");
         assert!(
             again
@@ -59,16 +50,7 @@ async fn each_strategy_round_trip_leaves_aws_exactly_as_before() {
             "{again}"
         );
         let off = env
-            .run(&[
-                "maintenance",
-                "off",
-                "--site",
-                site,
-                "--yes",
-                "--wait",
-                "--timeout",
-                "60s",
-            ])
+            .switch("off", site, &["--wait", "--timeout", "60s"])
             .await;
         assert_eq!(off.code, 0, "{site} off: {off}");
         let after = snapshot(&c).await;
@@ -76,9 +58,7 @@ async fn each_strategy_round_trip_leaves_aws_exactly_as_before() {
             before, after,
             "{site}: fail back did not restore AWS exactly"
         );
-        let live = env
-            .run(&["maintenance", "off", "--site", site, "--yes"])
-            .await;
+        let live = env.switch("off", site, &[]).await;
         assert_eq!(live.code, 0, "{live}");
         assert!(live.stdout.contains("Nothing to do: live"), "{live}");
     }
@@ -122,16 +102,7 @@ async fn wait_converges_on_every_scenario() {
         let c = env.clients().await;
         let before = snapshot(&c).await;
         let on = env
-            .run(&[
-                "maintenance",
-                "on",
-                "--site",
-                site,
-                "--yes",
-                "--wait",
-                "--timeout",
-                "90s",
-            ])
+            .switch("on", site, &["--wait", "--timeout", "90s"])
             .await;
         assert_eq!(on.code, 0, "{scenario} on: {on}");
         assert!(on.stdout.contains("Verified"), "{scenario}: {on}");
@@ -148,16 +119,7 @@ async fn wait_converges_on_every_scenario() {
             .await;
         assert_eq!(w.code, 0, "{scenario} wait maintenance: {w}");
         let off = env
-            .run(&[
-                "maintenance",
-                "off",
-                "--site",
-                site,
-                "--yes",
-                "--wait",
-                "--timeout",
-                "90s",
-            ])
+            .switch("off", site, &["--wait", "--timeout", "90s"])
             .await;
         assert_eq!(off.code, 0, "{scenario} off: {off}");
         let w = env
@@ -193,18 +155,7 @@ async fn wait_times_out_with_exit_6() {
 async fn a_switch_that_does_not_converge_in_time_reports_what_is_missing() {
     // Real-time clock: the change stays PENDING for a minute.
     let env = Env::start("demo", "demo", 1.0).await;
-    let on = env
-        .run(&[
-            "maintenance",
-            "on",
-            "--site",
-            "db",
-            "--yes",
-            "--wait",
-            "--timeout",
-            "2s",
-        ])
-        .await;
+    let on = env.switch("on", "db", &["--wait", "--timeout", "2s"]).await;
     assert_eq!(on.code, 6, "{on}");
     assert!(on.stdout.contains("NOT converged after"), "{on}");
     assert!(
@@ -236,6 +187,18 @@ async fn calls_reach(env: &Env, service: &str, operation: &str, n: u64) {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Starts `maintenance on --site shop` with `operation` hanging, kills it -9 once the
+/// operation has been called, then clears the faults.
+async fn on_killed_at(env: &Env, service: &str, operation: &str) {
+    env.fault(service, operation, FaultKind::Timeout, None);
+    let mut child = env.spawn(&["maintenance", "on", "--site", "shop", "--yes"]);
+    calls_reach(env, service, operation, 1).await;
+    child.start_kill().unwrap();
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), None, "the process was not killed");
+    env.clear_faults();
 }
 
 /// A kill -9 of `maintenance on` at every point between the steps of a three-strategy switch
@@ -285,37 +248,20 @@ async fn kill_9_between_every_pair_of_steps_then_fail_back_restores_everything()
         child.start_kill().unwrap();
         let status = child.wait().await.unwrap();
         assert_eq!(status.code(), None, "{case}: the process was not killed");
-        env.sim
-            .control(Control::ClearFaults {
-                service: None,
-                operation: None,
-            })
-            .unwrap();
+        env.clear_faults();
         assert_ne!(before, snapshot(&c).await, "{case}: no journal left behind");
         let plan = env.run(&["plan", "off", "--site", "shop"]).await;
         assert!(plan.stdout.contains("Plan: fail back"), "{case}: {plan}");
         assert!(!plan.stdout.contains("Nothing to do"), "{case}: {plan}");
         // A journal a few seconds old may belong to a running switchyard: refused unless forced.
-        let off = env
-            .run(&["maintenance", "off", "--site", "shop", "--yes"])
-            .await;
+        let off = env.switch("off", "shop", &[]).await;
         assert_eq!(off.code, 4, "{case}: {off}");
         assert!(
             off.stdout.contains("it may still be running"),
             "{case}: {off}"
         );
         let off = env
-            .run(&[
-                "maintenance",
-                "off",
-                "--site",
-                "shop",
-                "--yes",
-                "--force",
-                "--wait",
-                "--timeout",
-                "60s",
-            ])
+            .switch("off", "shop", &["--force", "--wait", "--timeout", "60s"])
             .await;
         assert_eq!(off.code, 0, "{case}: {off}");
         assert_eq!(
@@ -333,28 +279,9 @@ async fn kill_9_before_the_first_step_leaves_aws_as_before() {
     let env = Env::start_with_config("demo", MULTI, 60.0).await;
     let c = env.clients().await;
     let before = snapshot(&c).await;
-    env.sim
-        .control(Control::Fault(FaultSpec {
-            service: Some("route53".into()),
-            operation: Some("ChangeResourceRecordSets".into()),
-            kind: FaultKind::Timeout,
-            times: None,
-        }))
-        .unwrap();
-    let mut child = env.spawn(&["maintenance", "on", "--site", "shop", "--yes"]);
-    calls_reach(&env, "route53", "ChangeResourceRecordSets", 1).await;
-    child.start_kill().unwrap();
-    child.wait().await.unwrap();
-    env.sim
-        .control(Control::ClearFaults {
-            service: None,
-            operation: None,
-        })
-        .unwrap();
+    on_killed_at(&env, "route53", "ChangeResourceRecordSets").await;
     assert_eq!(before, snapshot(&c).await);
-    let off = env
-        .run(&["maintenance", "off", "--site", "shop", "--yes"])
-        .await;
+    let off = env.switch("off", "shop", &[]).await;
     assert_eq!(off.code, 0, "{off}");
     assert!(off.stdout.contains("Nothing to do: live"), "{off}");
 }
@@ -366,37 +293,14 @@ async fn maintenance_on_resumes_an_entry_killed_halfway() {
     let env = Env::start_with_config("demo", MULTI, 60.0).await;
     let c = env.clients().await;
     let before = snapshot(&c).await;
-    env.sim
-        .control(Control::Fault(FaultSpec {
-            service: Some("cloudwatch".into()),
-            operation: Some("DisableAlarmActions".into()),
-            kind: FaultKind::Timeout,
-            times: Some(1),
-        }))
-        .unwrap();
-    let mut child = env.spawn(&["maintenance", "on", "--site", "shop", "--yes"]);
-    while env.sim.calls().get("cloudwatch", "DisableAlarmActions") == 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.start_kill().unwrap();
-    child.wait().await.unwrap();
+    on_killed_at(&env, "cloudwatch", "DisableAlarmActions").await;
     let plan = env.run(&["plan", "on", "--site", "shop"]).await;
     assert_eq!(plan.code, 4, "{plan}");
     // The step already done is not in the plan again.
     assert!(!plan.stdout.contains("UpdateHealthCheck"), "{plan}");
     assert!(plan.stdout.contains("DisableAlarmActions"), "{plan}");
     let on = env
-        .run(&[
-            "maintenance",
-            "on",
-            "--site",
-            "shop",
-            "--yes",
-            "--force",
-            "--wait",
-            "--timeout",
-            "60s",
-        ])
+        .switch("on", "shop", &["--force", "--wait", "--timeout", "60s"])
         .await;
     assert_eq!(on.code, 0, "{on}");
     assert!(on.stdout.contains("resumed the entry started by"), "{on}");
@@ -404,9 +308,7 @@ async fn maintenance_on_resumes_an_entry_killed_halfway() {
         .await
         .unwrap();
     assert!(hc.inverted);
-    let off = env
-        .run(&["maintenance", "off", "--site", "shop", "--yes", "--wait"])
-        .await;
+    let off = env.switch("off", "shop", &["--wait"]).await;
     assert_eq!(off.code, 0, "{off}");
     assert_eq!(before, snapshot(&c).await);
 }
@@ -416,14 +318,12 @@ async fn maintenance_on_resumes_an_entry_killed_halfway() {
 async fn two_concurrent_maintenance_on_exactly_one_wins() {
     let env = Env::start("demo", "demo", 60.0).await;
     // Hold both journal CREATEs for a moment so that both processes have planned.
-    env.sim
-        .control(Control::Fault(FaultSpec {
-            service: Some("route53".into()),
-            operation: Some("ChangeResourceRecordSets".into()),
-            kind: FaultKind::Latency { millis: 1500 },
-            times: Some(2),
-        }))
-        .unwrap();
+    env.fault(
+        "route53",
+        "ChangeResourceRecordSets",
+        FaultKind::Latency { millis: 1500 },
+        Some(2),
+    );
     let a = env.spawn_output(&[
         "maintenance",
         "on",
@@ -502,18 +402,11 @@ async fn a_stale_health_check_version_gives_a_clear_error() {
     let plan = switchyard::switch::plan(&c, &resolver, &site, Direction::On, None)
         .await
         .unwrap();
-    env.sim
-        .control(Control::Fault(FaultSpec {
-            service: Some("route53".into()),
-            operation: Some("UpdateHealthCheck".into()),
-            kind: FaultKind::Error {
+    env.fault("route53", "UpdateHealthCheck", FaultKind::Error {
                 code: "HealthCheckVersionMismatch".into(),
                 message: Some("The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the health check.".into()),
                 status: Some(409),
-            },
-            times: Some(1),
-        }))
-        .unwrap();
+            }, Some(1));
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let err =
         switchyard::switch::execute(&c, &resolver, &site, &plan, &ExecuteOptions::default(), tx)
@@ -536,23 +429,19 @@ async fn a_failing_step_rolls_back_the_steps_done() {
     let env = Env::start_with_config("demo", MULTI, 60.0).await;
     let c = env.clients().await;
     let before = snapshot(&c).await;
-    env.sim
-        .control(Control::Fault(FaultSpec {
-            service: Some("cloudfront".into()),
-            operation: Some("CreateInvalidation".into()),
-            kind: FaultKind::Error {
-                code: "AccessDenied".into(),
-                message: Some(
-                    "User is not authorized to perform: cloudfront:CreateInvalidation".into(),
-                ),
-                status: Some(403),
-            },
-            times: None,
-        }))
-        .unwrap();
-    let on = env
-        .run(&["maintenance", "on", "--site", "shop", "--yes"])
-        .await;
+    env.fault(
+        "cloudfront",
+        "CreateInvalidation",
+        FaultKind::Error {
+            code: "AccessDenied".into(),
+            message: Some(
+                "User is not authorized to perform: cloudfront:CreateInvalidation".into(),
+            ),
+            status: Some(403),
+        },
+        None,
+    );
+    let on = env.switch("on", "shop", &[]).await;
     assert_eq!(on.code, 5, "{on}");
     assert!(
         on.stdout
@@ -584,14 +473,10 @@ async fn preflight_refusals_and_force() {
     let plan = env.run(&["plan", "on", "--site", "shop"]).await;
     assert_eq!(plan.code, 4, "{plan}");
     assert!(plan.stdout.contains("[FAILED] the secondary's distribution is Deployed and enabled: E1SHOPSORRY0AB is InProgress"), "{plan}");
-    let on = env
-        .run(&["maintenance", "on", "--site", "shop", "--yes"])
-        .await;
+    let on = env.switch("on", "shop", &[]).await;
     assert_eq!(on.code, 4, "{on}");
     assert!(on.stderr.contains("refused by preflight checks"), "{on}");
-    let forced = env
-        .run(&["maintenance", "on", "--site", "shop", "--yes", "--force"])
-        .await;
+    let forced = env.switch("on", "shop", &["--force"]).await;
     assert_eq!(forced.code, 0, "{forced}");
     // Fail back while the primary's targets are down: both fail-back checks refuse.
     for i in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
@@ -614,13 +499,9 @@ async fn preflight_refusals_and_force() {
         ),
         "{plan}"
     );
-    let off = env
-        .run(&["maintenance", "off", "--site", "shop", "--yes"])
-        .await;
+    let off = env.switch("off", "shop", &[]).await;
     assert_eq!(off.code, 4, "{off}");
-    let off = env
-        .run(&["maintenance", "off", "--site", "shop", "--yes", "--force"])
-        .await;
+    let off = env.switch("off", "shop", &["--force"]).await;
     assert_eq!(off.code, 0, "{off}");
 
     // The sorry target group has no healthy target; an unhealthy secondary health check.
@@ -644,17 +525,7 @@ async fn preflight_refusals_and_force() {
     let plan = env.run(&["plan", "on", "--site", "shop"]).await;
     assert_eq!(plan.code, 4, "{plan}");
     assert!(plan.stdout.contains("[FAILED] no unhealthy secondary health check would drag DNS back to the primary: health check 2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b of the SECONDARY is unhealthy"), "{plan}");
-    let on = env
-        .run(&[
-            "maintenance",
-            "on",
-            "--site",
-            "pay",
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .await;
+    let on = env.switch("on", "pay", &["--output", "json"]).await;
     assert_eq!(on.code, 4, "{on}");
     let report: serde_json::Value = serde_json::from_str(&on.stdout).unwrap();
     assert_eq!(report["exit_code"], 4);
@@ -675,9 +546,7 @@ async fn no_terminal_and_no_yes_refuses() {
         "{on}"
     );
     assert_eq!(before, snapshot(&c).await);
-    let unknown = env
-        .run(&["maintenance", "on", "--site", "nope", "--yes"])
-        .await;
+    let unknown = env.switch("on", "nope", &[]).await;
     assert_eq!(unknown.code, 2, "{unknown}");
     assert!(
         unknown.stderr.contains("no site named \"nope\""),

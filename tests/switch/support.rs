@@ -13,7 +13,7 @@ use switchyard::model::cloudfront::Distribution;
 use switchyard::model::cloudwatch::{Alarm, AlarmState};
 use switchyard::model::elb::{Listener, LoadBalancerKind, Rule};
 use switchyard::model::route53::{HealthCheck, RecordSet};
-use switchyard::sim::{Control, Scenario, SimHandle, SimOptions, start};
+use switchyard::sim::{Control, FaultKind, FaultSpec, Scenario, SimHandle, SimOptions, start};
 
 pub const SHOP_CHECK: &str = "0b6f2e4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b";
 const T0_MS: i64 = 1_795_312_800_000;
@@ -164,6 +164,34 @@ impl Env {
     /// Runs the binary to the end.
     pub async fn run(&self, args: &[&str]) -> Out {
         self.spawn_output(args).await
+    }
+
+    /// Injects a fault into calls of one operation (`times` None: until cleared).
+    pub fn fault(&self, service: &str, operation: &str, kind: FaultKind, times: Option<u32>) {
+        self.sim
+            .control(Control::Fault(FaultSpec {
+                service: Some(service.into()),
+                operation: Some(operation.into()),
+                kind,
+                times,
+            }))
+            .unwrap();
+    }
+
+    pub fn clear_faults(&self) {
+        self.sim
+            .control(Control::ClearFaults {
+                service: None,
+                operation: None,
+            })
+            .unwrap();
+    }
+
+    /// `maintenance on|off --site S --yes` and more arguments.
+    pub async fn switch(&self, direction: &str, site: &str, more: &[&str]) -> Out {
+        let mut args = vec!["maintenance", direction, "--site", site, "--yes"];
+        args.extend_from_slice(more);
+        self.run(&args).await
     }
 
     /// Runs the binary to the end (a future, to run several at once).

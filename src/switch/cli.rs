@@ -364,6 +364,13 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         Err(code) => return code,
     };
     let site = one.site().clone();
+    if site.read_only {
+        eprintln!(
+            "switchyard maintenance: site {} is read-only in the config: no switch is made",
+            site.name
+        );
+        return exit::USAGE;
+    }
     let dir = direction(args.direction);
     let json = args.output == OutputFormat::Json;
     let p = match engine::plan(

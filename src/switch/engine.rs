@@ -1131,6 +1131,27 @@ impl Run<'_> {
         }
     }
 
+    /// A step was applied but the journal could not record it. If the journal is gone (another
+    /// operator failed back meanwhile), nothing would remember the original: the step is taken
+    /// back at once. Otherwise the journal says Started and the next run checks it.
+    async fn orphaned(&self, s: &Step, e: SwitchError) -> SwitchError {
+        if !matches!(read_journal(self.clients, self.site).await, Ok(None)) {
+            return e;
+        }
+        let what = match steps::apply(self.clients, &self.site.name, s, Towards::Original).await {
+            Ok(_) => format!(
+                "the journal is gone (another operator failed back meanwhile), so this step ({} {}) was undone",
+                s.call, s.resource
+            ),
+            Err(u) => format!(
+                "the journal is gone and undoing this step failed ({u}): restore {} by hand to {}",
+                s.resource,
+                steps::show_original(&s.call, &s.before)
+            ),
+        };
+        SwitchError::Conflict(format!("{e}; {what}"))
+    }
+
     /// Carries out the steps `todo` towards maintenance; on failure undoes what was done.
     async fn forward(
         &mut self,
@@ -1155,6 +1176,7 @@ impl Run<'_> {
                         self.changes.push(c);
                     }
                     if let Err(e) = self.save(j, values).await {
+                        let e = self.orphaned(&s, e).await;
                         self.report(
                             index,
                             &s,

@@ -513,6 +513,31 @@ pub fn sorry_action(action: &SorryAction) -> ListenerAction {
     }
 }
 
+/// Whether two record sets are the same to Route 53: names compared without case and trailing
+/// dot (Route 53 adds the dot to alias targets), everything else exactly.
+pub fn same_record(a: &RecordSet, b: &RecordSet) -> bool {
+    fn key(r: &RecordSet) -> RecordSet {
+        let mut r = r.clone();
+        r.name = crate::model::route53::normalize_dns_name(&r.name);
+        if let Some(alias) = &mut r.alias {
+            // An alias has no TTL of its own (moto reports 0).
+            r.ttl = None;
+            alias.dns_name = alias.dns_name.trim_end_matches('.').to_ascii_lowercase();
+            alias.hosted_zone_id = alias
+                .hosted_zone_id
+                .trim_start_matches("/hostedzone/")
+                .into();
+        }
+        for v in &mut r.values {
+            if r.rtype == "CNAME" {
+                *v = v.trim_end_matches('.').to_ascii_lowercase();
+            }
+        }
+        r
+    }
+    key(a) == key(b)
+}
+
 /// Whether two action lists do the same: compared without `Order` and without the difference
 /// between a simple forward and its ForwardConfig, which AWS fills in.
 pub fn same_actions(a: &[ListenerAction], b: &[ListenerAction]) -> bool {
@@ -692,14 +717,14 @@ pub async fn apply(
             let current = at.records.iter().find(|r| {
                 r.rtype == to.record.rtype && r.set_identifier == to.record.set_identifier
             });
-            if current == Some(&to.record) {
+            if current.is_some_and(|c| same_record(c, &to.record)) {
                 return Ok(Applied {
                     skipped: true,
                     note: "the record already holds that value".into(),
                     ..Applied::default()
                 });
             }
-            if current != Some(&from.record) {
+            let Some(current) = current.filter(|c| same_record(c, &from.record)) else {
                 return Err(StepError::Conflict(format!(
                     "record {} was changed by someone else: it is now {}, expected {}; not overwritten",
                     s.resource,
@@ -708,14 +733,15 @@ pub async fn apply(
                         .unwrap_or_else(|| "absent".into()),
                     from.record.describe()
                 )));
-            }
-            // DELETE of the exact current record and CREATE in one batch: a record changed
-            // since it was read makes the whole batch fail instead of being overwritten.
+            };
+            // DELETE of the exact current record (as Route 53 returned it) and CREATE in one
+            // batch: a record changed since it was read makes the whole batch fail instead of
+            // being overwritten.
             let change = route53::change_records(
                 &c.route53,
                 &to.zone,
                 &[
-                    (RecordAction::Delete, from.record.clone()),
+                    (RecordAction::Delete, current.clone()),
                     (RecordAction::Create, to.record.clone()),
                 ],
                 &format!("switchyard: {site_name}"),

@@ -151,7 +151,7 @@ async fn look(c: &Clients, resolver: &Resolver, w: &Wanted) -> Vec<(VerifyItem, 
                         });
                         item(
                             what,
-                            cur == Some(&record),
+                            cur.is_some_and(|c| steps::same_record(c, &record)),
                             cur.map(|r| r.describe()).unwrap_or_else(|| "absent".into()),
                         )
                     }

@@ -142,23 +142,7 @@ impl Env {
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
-        cmd.arg("--config").arg(&self.config).args(args);
-        for (k, v) in self.sim.env_vars() {
-            cmd.env(k, v);
-        }
-        cmd.env("HOME", self.dir.path())
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env("SWITCHYARD_AUDIT_LOG", self.audit_log())
-            .env_remove("SWITCHYARD_CONFIG")
-            .env_remove("HTTP_PROXY")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("ALL_PROXY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        cmd
+        command(&self.sim.env_vars(), self.dir.path(), &self.config, args)
     }
 
     /// Runs the binary to the end.
@@ -196,21 +180,7 @@ impl Env {
 
     /// Runs the binary to the end (a future, to run several at once).
     pub fn spawn_output(&self, args: &[&str]) -> impl std::future::Future<Output = Out> + use<> {
-        let child = self.command(args).spawn().unwrap();
-        async move {
-            let out = tokio::time::timeout(
-                std::time::Duration::from_secs(180),
-                child.wait_with_output(),
-            )
-            .await
-            .expect("the binary did not finish within 3 minutes")
-            .unwrap();
-            Out {
-                code: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }
-        }
+        output(self.command(args))
     }
 
     /// Starts the binary and returns the child (to kill it).
@@ -220,22 +190,7 @@ impl Env {
 
     /// The clients as production builds them, pointed at the emulator.
     pub async fn clients(&self) -> Clients {
-        let region = self.sim.region().to_string();
-        let target = Target {
-            region: Some(region.clone()),
-            endpoint_url: Some(self.sim.endpoint()),
-            ..Target::default()
-        };
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(ProxySettings::default().http_client().unwrap())
-            .region(Region::new(region))
-            .endpoint_url(self.sim.endpoint())
-            .credentials_provider(aws_sdk_sts::config::Credentials::new(
-                "AKIDSIM", "secret", None, None, "test",
-            ))
-            .load()
-            .await;
-        clients(&target, &sdk)
+        clients_at(&self.sim.endpoint(), self.sim.region()).await
     }
 
     /// A site of the config.
@@ -246,6 +201,71 @@ impl Env {
             .unwrap()
             .clone()
     }
+}
+
+/// The binary with `vars` (where AWS is), a private HOME and audit log in `dir`, and `config`.
+pub fn command(
+    vars: &[(String, String)],
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    args: &[&str],
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    cmd.arg("--config").arg(config).args(args);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.env("HOME", dir)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("SWITCHYARD_AUDIT_LOG", dir.join("audit.jsonl"))
+        .env_remove("SWITCHYARD_CONFIG")
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("ALL_PROXY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Runs a command to the end (3 minutes at most).
+pub fn output(mut cmd: tokio::process::Command) -> impl std::future::Future<Output = Out> {
+    let child = cmd.spawn().unwrap();
+    async move {
+        let out = tokio::time::timeout(
+            std::time::Duration::from_secs(180),
+            child.wait_with_output(),
+        )
+        .await
+        .expect("the binary did not finish within 3 minutes")
+        .unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The clients as production builds them (proxy-aware HTTP client, global services pinned to
+/// us-east-1), pointed at `endpoint` with test credentials.
+pub async fn clients_at(endpoint: &str, region: &str) -> Clients {
+    let target = Target {
+        region: Some(region.to_string()),
+        endpoint_url: Some(endpoint.to_string()),
+        ..Target::default()
+    };
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(ProxySettings::default().http_client().unwrap())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    clients(&target, &sdk)
 }
 
 enum Config {

@@ -603,89 +603,85 @@ fn preflight(
         for tg in tgs {
             out.push(healthy_targets(o, &tg, "the primary's targets are healthy"));
         }
-        // An inverted check's raw observations must be healthy, or un-inverting it keeps the
-        // site failed over (to the sorry page, now without a journal saying why).
-        for (s, _) in &all {
-            if s.call != steps::CALL_INVERT {
-                continue;
-            }
-            let hc = o.health_checks.get(&s.resource);
-            let config = hc.and_then(|h| h.config.get());
-            // A CloudWatch metric check has no checkers of its own: its alarm is the raw status.
-            if let Some(cfg) = config
-                && !cfg.kind.probes_endpoint()
-            {
-                let alarm = cfg
-                    .alarm
-                    .as_ref()
-                    .and_then(|r| o.alarm(r))
-                    .and_then(|a| a.alarm.get());
-                let (passed, detail) = match (alarm, &cfg.alarm) {
-                    (Some(a), _) => (
-                        a.state == crate::model::cloudwatch::AlarmState::Ok,
-                        format!(
-                            "health check {} follows alarm {}, which is {}",
-                            s.resource,
-                            a.name,
-                            a.state.as_str()
-                        ),
-                    ),
-                    (None, Some(r)) => (
-                        false,
-                        format!("alarm {} in {} could not be read", r.name, r.region),
-                    ),
-                    (None, None) => (
-                        false,
-                        format!(
-                            "health check {} probes no endpoint and follows no alarm: its raw status cannot be seen",
-                            s.resource
-                        ),
-                    ),
-                };
-                out.push(check(
-                    "the raw checker observations of the inverted check are healthy",
-                    passed,
-                    detail,
-                ));
-                continue;
-            }
-            let raw = hc.and_then(|h| h.status.get());
-            let detail;
-            let passed = match raw {
-                Some(crate::model::route53::HealthCheckStatus::Checkers { observations })
-                    if !observations.is_empty() =>
-                {
-                    let ok = observations.iter().filter(|x| x.healthy()).count();
-                    detail = format!(
-                        "{ok} of {} checkers see health check {} healthy (raw, before inversion)",
-                        observations.len(),
-                        s.resource
-                    );
-                    verify::share_healthy(ok, observations.len())
-                }
-                Some(crate::model::route53::HealthCheckStatus::Metric { .. }) | Some(_) => {
-                    detail = format!(
-                        "health check {} has no per-checker observations (a CloudWatch metric check): its alarm decides",
-                        s.resource
-                    );
-                    true
-                }
-                None => {
-                    detail = format!(
-                        "the checker observations of health check {} could not be read",
-                        s.resource
-                    );
-                    false
-                }
-            };
-            out.push(check(
-                "the raw checker observations of the inverted check are healthy",
-                passed,
-                detail,
-            ));
+    }
+    // The inverted check's own status must be healthy in both directions: entering, inverting
+    // an unhealthy check makes it healthy (Route 53 would answer the primary, which is down);
+    // failing back, un-inverting it would keep the site failed over, now without a journal.
+    let name = match direction {
+        Direction::On => "the health check is healthy now, so that inverting it fails over",
+        Direction::Off => "the raw checker observations of the inverted check are healthy",
+    };
+    for (s, _) in &all {
+        if s.call == steps::CALL_INVERT {
+            let (passed, detail) = raw_status(o, &s.resource);
+            out.push(check(name, passed, detail));
         }
     }
     out
+}
+
+/// Whether a health check's own (raw, before inversion) status is healthy, and what was seen:
+/// the checkers' observations, or for a CloudWatch metric check its alarm.
+fn raw_status(o: &SiteObservations, id: &str) -> (bool, String) {
+    let hc = o.health_checks.get(id);
+    let config = hc.and_then(|h| h.config.get());
+    if let Some(cfg) = config
+        && !cfg.kind.probes_endpoint()
+    {
+        let alarm = cfg
+            .alarm
+            .as_ref()
+            .and_then(|r| o.alarm(r))
+            .and_then(|a| a.alarm.get());
+        return match (alarm, &cfg.alarm) {
+            (Some(a), _) => (
+                a.state == crate::model::cloudwatch::AlarmState::Ok,
+                format!(
+                    "health check {id} follows alarm {}, which is {}",
+                    a.name,
+                    a.state.as_str()
+                ),
+            ),
+            (None, Some(r)) => (
+                false,
+                format!("alarm {} in {} could not be read", r.name, r.region),
+            ),
+            (None, None) => (
+                false,
+                format!(
+                    "health check {id} probes no endpoint and follows no alarm: its raw status cannot be seen"
+                ),
+            ),
+        };
+    }
+    match hc.and_then(|h| h.status.get()) {
+        Some(crate::model::route53::HealthCheckStatus::Checkers { observations })
+            if !observations.is_empty() =>
+        {
+            let ok = observations.iter().filter(|x| x.healthy()).count();
+            (
+                verify::share_healthy(ok, observations.len()),
+                format!(
+                    "{ok} of {} checkers see health check {id} healthy (raw, before inversion)",
+                    observations.len()
+                ),
+            )
+        }
+        Some(crate::model::route53::HealthCheckStatus::Metric { healthy, .. }) => {
+            let inverted = config.is_some_and(|c| c.inverted);
+            (
+                *healthy != inverted,
+                format!(
+                    "Route 53 reports health check {id} {} (Inverted={inverted})",
+                    if *healthy { "healthy" } else { "unhealthy" }
+                ),
+            )
+        }
+        _ => (
+            false,
+            format!("the checker observations of health check {id} could not be read"),
+        ),
+    }
 }
 
 /// Route 53's view of a health check from the observations: checkers (raw, then inverted).

@@ -517,6 +517,12 @@ async fn preflight_refusals_and_force() {
             instance: "i-0d0d0d0d0d0d00201".into(),
         })
         .unwrap();
+    // The primary is down already: inverting its check would make Route 53 answer it.
+    for i in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
+        env.sim
+            .control(Control::StopInstance { instance: i.into() })
+            .unwrap();
+    }
     advance(&env.sim, 600.0);
     let c = env.clients().await;
     give_secondary_a_health_check(&c, "2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b").await;
@@ -526,6 +532,12 @@ async fn preflight_refusals_and_force() {
     let plan = env.run(&["plan", "on", "--site", "shop"]).await;
     assert_eq!(plan.code, 4, "{plan}");
     assert!(plan.stdout.contains("[FAILED] no unhealthy secondary health check would drag DNS back to the primary: health check 2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b of the SECONDARY is unhealthy"), "{plan}");
+    assert!(
+        plan.stdout.contains(
+            "[FAILED] the health check is healthy now, so that inverting it fails over: 0 of"
+        ),
+        "{plan}"
+    );
     let on = env.switch("on", "pay", &["--output", "json"]).await;
     assert_eq!(on.code, 4, "{on}");
     let report: serde_json::Value = serde_json::from_str(&on.stdout).unwrap();

@@ -959,7 +959,7 @@ async fn execute_inner(
             let todo: Vec<usize> = (0..j.steps.len()).collect();
             run.forward(&mut j, &mut values, &todo).await?;
             format!(
-                "{} is in maintenance: {} steps done",
+                "{} is in maintenance: steps done: {}",
                 site.name,
                 j.steps.len()
             )
@@ -976,7 +976,7 @@ async fn execute_inner(
             }
             run.forward(&mut journal, &mut values, &todo).await?;
             format!(
-                "{} is in maintenance: resumed the entry started by {} at {}, {} steps done",
+                "{} is in maintenance: resumed the entry started by {} at {}, steps done: {}",
                 site.name,
                 journal.by,
                 rfc3339(journal.at),
@@ -992,7 +992,7 @@ async fn execute_inner(
             run.backward(&mut journal, &mut values, &undo, &extra)
                 .await?;
             format!(
-                "{} failed back: {} steps undone, every original value restored",
+                "{} failed back: steps undone: {}, every original value restored",
                 site.name,
                 undo.len()
             )

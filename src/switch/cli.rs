@@ -411,6 +411,14 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         if p.refused() && !args.force {
             let e = SwitchError::Refused(p.preflight.clone());
             eprintln!("switchyard maintenance: {e}; nothing was changed (--force overrides)");
+            if let Some(path) = &opts.audit_log
+                && let Err(err) = audit::append(path, &p, &opts, &Err(e.clone()), Duration::ZERO)
+            {
+                eprintln!(
+                    "switchyard maintenance: cannot write the audit log {}: {err}",
+                    path.display()
+                );
+            }
             if json {
                 print_json(&MaintenanceReport {
                     plan: &p,

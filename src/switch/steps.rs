@@ -1154,6 +1154,40 @@ mod tests {
     }
 
     #[test]
+    fn records_compare_as_route53_normalizes_them() {
+        let r = RecordSet {
+            name: "www.example.com.".into(),
+            rtype: "A".into(),
+            set_identifier: Some("p".into()),
+            failover: Some(crate::model::route53::Failover::Primary),
+            weight: None,
+            ttl: None,
+            values: vec![],
+            alias: Some(crate::model::route53::AliasTarget {
+                hosted_zone_id: "Z2FDTNDATAQYW2".into(),
+                dns_name: "d1.cloudfront.net".into(),
+                evaluate_target_health: false,
+            }),
+            health_check_id: None,
+        };
+        let mut stored = r.clone();
+        stored.name = "WWW.example.com".into();
+        stored.ttl = Some(std::time::Duration::ZERO);
+        if let Some(a) = &mut stored.alias {
+            a.dns_name = "d1.cloudfront.net.".into();
+        }
+        assert!(same_record(&r, &stored));
+        let mut other = r.clone();
+        other.health_check_id = Some("hc".into());
+        assert!(!same_record(&r, &other));
+        let mut other = r.clone();
+        if let Some(a) = &mut other.alias {
+            a.dns_name = "d2.cloudfront.net".into();
+        }
+        assert!(!same_record(&r, &other));
+    }
+
+    #[test]
     fn concurrency_errors_are_explained() {
         let e = |code: &str| {
             AwsError::new(

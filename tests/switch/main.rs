@@ -159,6 +159,9 @@ async fn a_switch_that_does_not_converge_in_time_reports_what_is_missing() {
     let on = env.switch("on", "db", &["--wait", "--timeout", "2s"]).await;
     assert_eq!(on.code, 6, "{on}");
     assert!(on.stdout.contains("NOT converged after"), "{on}");
+    // While it waited, progress said what it waited for and how long it should take.
+    assert!(on.stdout.contains("verify: "), "{on}");
+    assert!(on.stdout.contains(", ETA "), "{on}");
     assert!(
         on.stdout.contains("[NOT converged] Route 53 change"),
         "{on}"
@@ -477,6 +480,8 @@ async fn preflight_refusals_and_force() {
     let on = env.switch("on", "shop", &[]).await;
     assert_eq!(on.code, 4, "{on}");
     assert!(on.stderr.contains("refused by preflight checks"), "{on}");
+    let refusal = std::fs::read_to_string(env.audit_log()).unwrap();
+    assert!(refusal.contains(r#""result":"refused""#), "{refusal}");
     let forced = env.switch("on", "shop", &["--force"]).await;
     assert_eq!(forced.code, 0, "{forced}");
     // Fail back while the primary's targets are down: both fail-back checks refuse.

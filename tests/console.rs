@@ -304,3 +304,61 @@ fn sigterm_exits_0_and_restores_the_terminal() {
 fn sigint_exits_0_and_restores_the_terminal() {
     exits_cleanly_on("INT");
 }
+
+/// The action half in the real binary: `m` on a site, the confirmation (the protected site's
+/// name typed), the progress view until it converges, MAINTENANCE in the overview; then `f`
+/// back to LIVE, both recorded in the timeline and in the audit log.
+#[test]
+fn maintenance_and_fail_back_from_the_console() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::start("switch", 10);
+    c.wait_live();
+    // pay is the fourth site; it is protected.
+    c.keys(&["j", "j", "j", "m"]);
+    c.wait_for("the confirmation", Duration::from_secs(20), |s| {
+        s.contains("enter maintenance pay?") && s.contains("Type the site name")
+    });
+    // Enter on Cancel (the default) does nothing but close.
+    c.keys(&["p", "a", "y", "Tab", "Enter"]);
+    c.wait_for("the switch to finish", Duration::from_secs(60), |s| {
+        s.contains("Done: pay is in maintenance")
+    });
+    c.keys(&["Escape"]);
+    c.wait_for(
+        "MAINTENANCE in the overview",
+        Duration::from_secs(30),
+        |s| {
+            s.lines()
+                .any(|l| l.contains("MAINTENA") && l.contains("pay"))
+        },
+    );
+    c.keys(&["f"]);
+    c.wait_for("the fail back confirmation", Duration::from_secs(20), |s| {
+        s.contains("fail back pay?")
+    });
+    c.keys(&["p", "a", "y", "Tab", "Enter"]);
+    c.wait_for("the fail back to finish", Duration::from_secs(60), |s| {
+        s.contains("every original value restored")
+    });
+    // ESC and a key sent together read as Alt+key: one at a time.
+    c.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    c.keys(&["t"]);
+    c.wait_for(
+        "both actions in the timeline",
+        Duration::from_secs(10),
+        |s| s.contains("maintenance on succeeded") && s.contains("fail back succeeded"),
+    );
+    let audit = std::fs::read_to_string(c.dir.path().join("state/switchyard/demo-audit.jsonl"))
+        .unwrap_or_default();
+    assert_eq!(
+        audit.lines().count(),
+        2,
+        "one audit line per switch:\n{audit}"
+    );
+    assert!(audit.contains("\"site\":\"pay\""), "{audit}");
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}

@@ -189,7 +189,7 @@ pub async fn plan(global: &GlobalArgs, args: &PlanArgs) -> i32 {
 }
 
 /// The audit log path: the flag or environment, else the config's.
-fn audit_path(global: &GlobalArgs, config: Option<&crate::config::Config>) -> Option<PathBuf> {
+pub fn audit_path(global: &GlobalArgs, config: Option<&crate::config::Config>) -> Option<PathBuf> {
     global
         .audit_log
         .clone()

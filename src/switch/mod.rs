@@ -41,6 +41,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod console;
 pub mod engine;
 pub mod error;
 pub mod journal;

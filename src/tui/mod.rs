@@ -66,7 +66,14 @@ pub async fn console(global: &GlobalArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    start(config, &overrides(global), Options::from_args(global), None).await
+    let audit_log = crate::switch::cli::audit_path(global, Some(&config));
+    start(
+        config,
+        &overrides(global),
+        Options::from_args(global),
+        audit_log,
+    )
+    .await
 }
 
 /// `switchyard demo`: the built-in emulator on the demo scenario, and the console on it.
@@ -107,7 +114,11 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
         endpoint_url: Some(sim.endpoint()),
         static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
     };
-    let code = start(config, &overrides, Options::from_args(global), None).await;
+    // The demo's switches are audited apart from real ones.
+    let audit_log = global.audit_log.clone().or_else(|| {
+        crate::switch::audit::default_path().map(|p| p.with_file_name("demo-audit.jsonl"))
+    });
+    let code = start(config, &overrides, Options::from_args(global), audit_log).await;
     sim.shutdown().await;
     code
 }
@@ -116,7 +127,7 @@ async fn start(
     config: crate::config::Config,
     overrides: &Overrides,
     options: Options,
-    actions: Option<ActionLink>,
+    audit_log: Option<std::path::PathBuf>,
 ) -> i32 {
     let session = match Session::start(config, &[], overrides).await {
         Ok(s) => s,
@@ -124,6 +135,20 @@ async fn start(
             eprintln!("switchyard: {e}");
             return e.exit_code();
         }
+    };
+    // The switch engine serves `m` and `f`, unless the console is read-only.
+    let actions = if options.read_only || session.config.defaults.read_only {
+        None
+    } else {
+        let (link, server) = actions::link();
+        let sites = crate::switch::console::switchable(&session);
+        tokio::spawn(crate::switch::console::serve(
+            server,
+            sites,
+            session.resolver.clone(),
+            audit_log,
+        ));
+        Some(link)
     };
     match run(session, options, actions).await {
         Ok(code) => code,

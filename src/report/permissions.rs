@@ -69,6 +69,7 @@ pub fn write_actions(strategy: &Strategy) -> Vec<&'static str> {
         Strategy::ListenerSorry { .. } => vec!["elasticloadbalancing:ModifyListener"],
         Strategy::MaintenanceRule { .. } => vec![
             "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:AddTags",
             "elasticloadbalancing:DeleteRule",
         ],
         Strategy::SilenceAlarms { .. } => vec![
@@ -122,7 +123,15 @@ fn write_statements(
             );
             vec![
                 (vec!["elasticloadbalancing:CreateRule"], listener.clone()),
-                (vec!["elasticloadbalancing:DeleteRule"], rules),
+                // The rules are created with switchyard's tags, which IAM authorises as AddTags
+                // on the new rule.
+                (
+                    vec![
+                        "elasticloadbalancing:AddTags",
+                        "elasticloadbalancing:DeleteRule",
+                    ],
+                    rules,
+                ),
             ]
         }
         Strategy::SilenceAlarms { alarms } => alarms
@@ -326,7 +335,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .find(|s| actions(s) == ["elasticloadbalancing:DeleteRule"])
+            .find(|s| actions(s).contains(&"elasticloadbalancing:DeleteRule".to_string()))
             .unwrap()
             .clone();
         assert_eq!(

@@ -722,3 +722,82 @@ async fn iam_policy_refuses_an_unknown_site() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no site named \"nope\""));
 }
+
+/// Runs `maintenance on` then `off` (with --wait) on one site of the emulator.
+async fn round_trip(sim: &SimHandle, site: &str) {
+    for direction in ["on", "off"] {
+        let out = run(
+            &sim.env_vars(),
+            &[
+                "maintenance",
+                direction,
+                "--config",
+                &config("demo"),
+                "--site",
+                site,
+                "--yes",
+                "--force",
+                "--wait",
+                "--timeout",
+                "5m",
+            ],
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "maintenance {direction} {site}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_operator_policy_is_exactly_what_status_and_every_round_trip_call() {
+    let mut opts = SimOptions::new(
+        switchyard::sim::Scenario::load(&root().join("assets/scenarios/demo.toml")).unwrap(),
+    );
+    opts.speed = 60.0;
+    let sim = start(opts).await.unwrap();
+    let env = sim.env_vars();
+    let demo = config("demo");
+    run(&env, &["status", "--config", &demo]).await;
+    for site in ["shop", "blog", "api", "pay", "portal", "db"] {
+        run(&env, &["status", "--config", &demo, "--site", site]).await;
+        round_trip(&sim, site).await;
+    }
+    run(&env, &["doctor", "--config", &demo]).await;
+    run(
+        &env,
+        &[
+            "discover",
+            "--zone",
+            "example.com",
+            "--record",
+            "www.example.com",
+        ],
+    )
+    .await;
+    let called = called_actions(&sim);
+    let out = run(&[], &["iam-policy", "--config", &demo]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let policy: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let allowed: std::collections::BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().clone())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let missing: Vec<&String> = called.difference(&allowed).collect();
+    assert!(missing.is_empty(), "called but not allowed: {missing:?}");
+    let extra: Vec<&String> = allowed.difference(&called).collect();
+    // Tags given to CreateRule are authorised as AddTags: IAM needs it, though no AddTags
+    // call of its own is made.
+    assert_eq!(
+        extra,
+        ["elasticloadbalancing:AddTags"],
+        "allowed but never called"
+    );
+}

@@ -276,6 +276,35 @@ fn stamp(t: OffsetDateTime) -> String {
 }
 
 /// Builds the plan from fresh observations.
+/// Why the steps could not be built: a read that failed (AWS trouble, exit 5 or 3) explains a
+/// missing resource better than the config does (exit 2).
+fn build_error(o: &SiteObservations, why: String) -> SwitchError {
+    let failed = o
+        .alarms
+        .iter()
+        .filter_map(|a| a.alarm.error.as_ref())
+        .chain(o.listeners.values().filter_map(|f| f.error.as_ref()))
+        .chain(o.rules.values().filter_map(|f| f.error.as_ref()))
+        .chain(
+            o.health_checks
+                .values()
+                .filter_map(|h| h.config.error.as_ref()),
+        )
+        .chain(o.load_balancers.error.as_ref())
+        .chain(o.target_groups.error.as_ref())
+        .chain(o.dns_answer.error.as_ref())
+        .chain(
+            o.distribution
+                .as_ref()
+                .and_then(|d| d.distribution.error.as_ref()),
+        )
+        .next();
+    match failed {
+        Some(f) => SwitchError::Read(f.error.clone()),
+        None => SwitchError::Usage(why),
+    }
+}
+
 pub(crate) async fn prepare(
     clients: &Clients,
     resolver: &Resolver,
@@ -300,7 +329,8 @@ pub(crate) async fn prepare(
     let mut shown = Vec::new();
     let basis = match (direction, journal) {
         (Direction::On, None) => {
-            let mut all = steps::build(site, &obs, &stamp(made_at)).map_err(SwitchError::Usage)?;
+            let mut all =
+                steps::build(site, &obs, &stamp(made_at)).map_err(|why| build_error(&obs, why))?;
             all.retain(steps::changes_something);
             if all.is_empty() {
                 nothing = Some(

@@ -39,6 +39,10 @@ pub struct GlobalArgs {
     /// ASCII borders and symbols, for serial-like terminals.
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Where every switch is recorded as JSON lines [default: the config's audit_log, else
+    /// $XDG_STATE_HOME/switchyard/audit.jsonl].
+    #[arg(long, global = true, value_name = "FILE", env = "SWITCHYARD_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +71,36 @@ pub enum Command {
     Man(ManArgs),
     /// Run the built-in AWS emulator on 127.0.0.1 until Ctrl-C.
     Sim(SimArgs),
+    /// Show what `maintenance on|off` would do: every AWS call with its before and after
+    /// values, and the preflight checks. Read calls only.
+    ///
+    /// Exit codes: 0 the plan can run (or there is nothing to do); 4 a preflight check failed;
+    /// 7 conflict (a fail back is unfinished); 2 usage or config error (unknown site, no
+    /// strategy, a strategy that does not fit the site); 3 credentials or access; 5 an AWS
+    /// read failed.
+    Plan(PlanArgs),
+    /// Put a site into maintenance (`on`) or fail it back (`off`), with confirmation.
+    ///
+    /// Prints the plan, asks for the site name on a terminal (`--yes` skips the question; with
+    /// no terminal and no `--yes` it refuses), then runs the steps one by one, recording each in
+    /// the journal `_switchyard.<record>` TXT record so that any machine can finish or undo it.
+    ///
+    /// Exit codes: 0 done (or nothing to do: already in maintenance / already live);
+    /// 2 usage or config error (also a read-only site); 3 credentials or access;
+    /// 4 refused by a preflight check (`--force` overrides); 5 a step failed (the steps done
+    /// were undone, or the journal says what is left for `maintenance off`);
+    /// 6 done but not converged before `--timeout` (with `--wait`);
+    /// 7 conflict: another operator holds the site ("maintenance already entered by X at T"),
+    /// or AWS changed since the plan; 8 not confirmed.
+    Maintenance(MaintenanceArgs),
+    /// Wait until a site is LIVE (or DEGRADED: the app is served) or in MAINTENANCE.
+    ///
+    /// Exit codes: 0 reached; 6 timeout; 2 usage or config error; 3 credentials or access.
+    Wait(WaitArgs),
+    /// Show the audit log: every switch, who made it, and what happened.
+    ///
+    /// Exit codes: 0 shown; 2 the audit log cannot be read.
+    Log(LogArgs),
     /// The console on the built-in emulator's demo account (six sites, one per setup).
     Demo(DemoArgs),
 }
@@ -80,6 +114,84 @@ pub struct DemoArgs {
     /// How fast simulated time runs compared with real time (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+}
+
+/// `on` (enter maintenance) or `off` (fail back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// on: enter maintenance; off: fail back.
+    #[arg(value_enum)]
+    pub direction: OnOff,
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MaintenanceArgs {
+    /// on: enter maintenance; off: fail back.
+    #[arg(value_enum)]
+    pub direction: OnOff,
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Why: recorded in the journal (every operator sees it) and the audit log.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Do not ask for confirmation (runbooks).
+    #[arg(long)]
+    pub yes: bool,
+    /// Verify until the change has converged (or --timeout).
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits, e.g. 90s, 10m.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::config::ids::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Run even though a preflight check failed (or an unfinished journal was updated less
+    /// than a minute ago).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// What `wait` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WaitFor {
+    Live,
+    Maintenance,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// live: the app is served (LIVE or DEGRADED); maintenance: MAINTENANCE.
+    #[arg(long = "for", value_enum, value_name = "STATE")]
+    pub until: WaitFor,
+    /// How long to wait, e.g. 90s, 10m.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::config::ids::parse_duration)]
+    pub timeout: std::time::Duration,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Only this site.
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -23,6 +23,16 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Discover(args)) => {
             runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
         }
+        Some(Command::Plan(args)) => {
+            runtime()?.block_on(switchyard::switch::cli::plan(&cli.global, args))
+        }
+        Some(Command::Maintenance(args)) => {
+            runtime()?.block_on(switchyard::switch::cli::maintenance(&cli.global, args))
+        }
+        Some(Command::Wait(args)) => {
+            runtime()?.block_on(switchyard::switch::cli::wait(&cli.global, args))
+        }
+        Some(Command::Log(args)) => switchyard::switch::cli::log(&cli.global, args),
     };
     std::process::exit(code);
 }

@@ -267,3 +267,13 @@ pub async fn set_alarm_actions(
     }
     Ok(())
 }
+
+/// A CloudWatch client like `c`, for another region (an alarm may live anywhere).
+pub fn client_in(c: &Client, region: &str) -> Client {
+    let conf = c
+        .config()
+        .to_builder()
+        .region(aws_config::Region::new(region.to_string()))
+        .build();
+    Client::from_conf(conf)
+}

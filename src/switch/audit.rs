@@ -1,0 +1,137 @@
+//! The audit log: one JSON line per switch, whatever happened (done, refused, failed), with the
+//! time, the caller ARN, the site, the plan, each step's result and duration, and the final
+//! verification. It holds no credentials: only what the plan and the outcome show.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::engine::{ExecuteOptions, Outcome};
+use super::error::SwitchError;
+use super::plan::Plan;
+
+/// The environment variable naming the audit log.
+pub const ENV_VAR: &str = "SWITCHYARD_AUDIT_LOG";
+
+/// One line of the audit log.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub time: OffsetDateTime,
+    pub caller: Option<String>,
+    pub account: Option<String>,
+    pub site: String,
+    /// `on` or `off`.
+    pub direction: String,
+    pub reason: Option<String>,
+    pub forced: bool,
+    /// `done`, `nothing_to_do`, `not_converged`, `refused`, `conflict`, `failed`, ...
+    pub result: String,
+    /// The error, when there was one.
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    pub plan: Value,
+    /// Each step's result and duration.
+    pub steps: Value,
+    /// The final verification, when there was one.
+    pub verification: Value,
+}
+
+/// The default audit log: `$XDG_STATE_HOME/switchyard/audit.jsonl`, else
+/// `~/.local/state/switchyard/audit.jsonl`.
+pub fn default_path() -> Option<PathBuf> {
+    let abs = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    abs("XDG_STATE_HOME")
+        .or_else(|| abs("HOME").map(|h| h.join(".local").join("state")))
+        .map(|d| d.join("switchyard").join("audit.jsonl"))
+}
+
+/// Appends one entry.
+pub fn append(
+    path: &Path,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    result: &Result<Outcome, SwitchError>,
+    took: Duration,
+) -> std::io::Result<()> {
+    let (result_word, error, steps, verification) = match result {
+        Ok(o) => (
+            if o.nothing_to_do.is_some() {
+                "nothing_to_do"
+            } else if o.converged() {
+                "done"
+            } else {
+                "not_converged"
+            },
+            None,
+            serde_json::to_value(&o.steps).unwrap_or(Value::Null),
+            serde_json::to_value(&o.verification).unwrap_or(Value::Null),
+        ),
+        Err(e) => (
+            match e {
+                SwitchError::Usage(_) => "usage",
+                SwitchError::Read(_) => "read_failed",
+                SwitchError::Refused(_) => "refused",
+                SwitchError::Conflict(_) => "conflict",
+                SwitchError::StepFailed { .. } => "failed",
+            },
+            Some(e.to_string()),
+            Value::Null,
+            Value::Null,
+        ),
+    };
+    let entry = Entry {
+        time: OffsetDateTime::now_utc(),
+        caller: plan.caller.clone(),
+        account: plan.account.clone(),
+        site: plan.site.clone(),
+        direction: plan.direction.as_str().to_string(),
+        reason: opts.reason.clone(),
+        forced: opts.force,
+        result: result_word.to_string(),
+        error,
+        duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        plan: serde_json::to_value(plan).unwrap_or(Value::Null),
+        steps,
+        verification,
+    };
+    let line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    // One write per line, so that two processes appending at once do not interleave lines.
+    f.write_all(format!("{line}\n").as_bytes())
+}
+
+/// Reads the audit log; lines that do not parse are skipped and counted.
+pub fn read(path: &Path) -> std::io::Result<(Vec<Entry>, usize)> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+        Err(e) => return Err(e),
+    };
+    let mut bad = 0;
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str(line) {
+            Ok(e) => out.push(e),
+            Err(_) => bad += 1,
+        }
+    }
+    Ok((out, bad))
+}

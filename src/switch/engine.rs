@@ -1,0 +1,1337 @@
+//! Plan and execute: fresh observations -> steps -> preflight -> journal -> steps -> verify.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::aws::client::Clients;
+use crate::aws::dns::Resolver;
+use crate::aws::route53::{self, RecordAction};
+use crate::config::{Site, Strategy};
+use crate::model::elb::TargetState;
+use crate::model::error::{AwsError, ErrorKind};
+use crate::model::route53::{PendingChange, RecordSet};
+use crate::model::site::SiteObservations;
+use crate::model::sts::Identity;
+use crate::poll::round::{Depth, Fetcher, blank};
+
+use super::error::SwitchError;
+use super::journal::{self, FORMAT, Journal, Phase, Step, StepState};
+use super::plan::{Direction, Plan, PlanStep, PreflightCheck, Progress, StepProgress};
+use super::steps::{self, Towards};
+use super::verify::{self, DnsExpect, Verification};
+
+/// A journal younger than this may belong to a switchyard that is still running: resuming or
+/// failing back from it needs `force`.
+pub const BUSY_WINDOW: Duration = Duration::from_secs(60);
+
+/// How to execute a plan.
+#[derive(Clone, Debug)]
+pub struct ExecuteOptions {
+    /// Run even though a preflight check failed.
+    pub force: bool,
+    /// Why, recorded in the journal and the audit log.
+    pub reason: Option<String>,
+    /// Verify until converged (or `timeout`).
+    pub wait: bool,
+    /// How long to verify.
+    pub timeout: Duration,
+    /// How often verification looks again.
+    pub poll_every: Duration,
+    /// Where the audit log goes (`None`: no audit log).
+    pub audit_log: Option<std::path::PathBuf>,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> Self {
+        ExecuteOptions {
+            force: false,
+            reason: None,
+            wait: false,
+            timeout: Duration::from_secs(600),
+            poll_every: Duration::from_secs(2),
+            audit_log: None,
+        }
+    }
+}
+
+/// What happened to one step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepReport {
+    /// Index into the plan's steps.
+    pub index: usize,
+    pub strategy: String,
+    pub call: String,
+    pub resource: String,
+    pub result: StepProgress,
+    pub detail: String,
+    pub duration_ms: u64,
+}
+
+/// What an execution did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    pub site: String,
+    pub direction: Direction,
+    /// Set when nothing was done, and why.
+    pub nothing_to_do: Option<String>,
+    pub steps: Vec<StepReport>,
+    /// The verification, when asked for.
+    pub verification: Option<Verification>,
+    /// One line: what was done.
+    pub summary: String,
+}
+
+impl Outcome {
+    /// False when verification was asked for and did not converge.
+    pub fn converged(&self) -> bool {
+        self.verification.as_ref().is_none_or(|v| v.converged)
+    }
+}
+
+/// What the plan is based on: what execute will do.
+pub(crate) enum Basis {
+    Nothing,
+    /// A new journal with these steps.
+    Enter(Vec<Step>),
+    /// An unfinished entry: the journal as read, and the indices still to do.
+    Resume {
+        journal: Journal,
+        values: Vec<String>,
+        todo: Vec<usize>,
+    },
+    /// A fail back: the journal as read, the indices to undo (in order), and invalidations to
+    /// make on the way out.
+    Leave {
+        journal: Journal,
+        values: Vec<String>,
+        undo: Vec<usize>,
+        extra: Vec<Step>,
+    },
+}
+
+pub(crate) struct Prepared {
+    pub plan: Plan,
+    pub basis: Basis,
+    pub dns: Option<DnsExpect>,
+    pub distribution: Option<String>,
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Reads the site fresh: every piece of its chain, checkers in detail.
+pub async fn observe(clients: &Clients, resolver: &Resolver, site: &Site) -> SiteObservations {
+    let mut fetcher = Fetcher::new(clients.clone(), resolver.clone());
+    let mut obs = vec![blank(site)];
+    fetcher.round(&[site], &mut obs, &|_| Depth::Detail).await;
+    obs.pop().unwrap_or_else(|| blank(site))
+}
+
+/// The journal record of a site as Route 53 holds it, if any: the journal and its exact values.
+pub async fn read_journal(
+    clients: &Clients,
+    site: &Site,
+) -> Result<Option<(Journal, Vec<String>)>, SwitchError> {
+    let name = journal::record_name(&site.record);
+    let at = route53::records_at(&clients.route53, &site.zone_id, &site.record, &name)
+        .await
+        .map_err(SwitchError::Read)?;
+    match at.beside {
+        None => Ok(None),
+        Some(values) => {
+            let j = Journal::from_txt_values(&values).map_err(|e| {
+                SwitchError::Usage(format!(
+                    "the maintenance journal {name} cannot be read: {e}; it was not changed"
+                ))
+            })?;
+            Ok(Some((j, values)))
+        }
+    }
+}
+
+fn journal_record(site: &Site, values: Vec<String>) -> RecordSet {
+    RecordSet {
+        name: format!("{}.", journal::record_name(&site.record)),
+        rtype: "TXT".into(),
+        set_identifier: None,
+        failover: None,
+        weight: None,
+        ttl: Some(Duration::from_secs(journal::TTL.unsigned_abs())),
+        values,
+        alias: None,
+        health_check_id: None,
+    }
+}
+
+fn encode(j: &Journal) -> Result<Vec<String>, AwsError> {
+    j.to_txt_values()
+        .map_err(|e| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", e))
+}
+
+/// Creates the journal: fails if one exists (another operator), atomically.
+async fn create_journal(c: &Clients, site: &Site, j: &Journal) -> Result<Vec<String>, SwitchError> {
+    let values = encode(j).map_err(SwitchError::Read)?;
+    let result = route53::change_records(
+        &c.route53,
+        &site.zone_id,
+        &[(RecordAction::Create, journal_record(site, values.clone()))],
+        &format!("switchyard: {} enters maintenance", site.name),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(values),
+        Err(e) if e.code.as_deref() == Some("InvalidChangeBatch") => {
+            let who = match read_journal(c, site).await {
+                Ok(Some((other, _))) => format!(
+                    "maintenance already entered by {} at {}{}",
+                    other.by,
+                    rfc3339(other.at),
+                    other
+                        .reason
+                        .as_ref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ),
+                _ => format!("the journal record could not be created: {}", e.summary()),
+            };
+            Err(SwitchError::Conflict(format!(
+                "{who}; nothing was changed by this run"
+            )))
+        }
+        Err(e) => Err(SwitchError::Read(e)),
+    }
+}
+
+/// Replaces the journal: DELETE of the exact values read or written last, CREATE of the new
+/// ones, in one batch. A journal changed by someone else makes the batch fail.
+async fn update_journal(
+    c: &Clients,
+    site: &Site,
+    old: &[String],
+    j: &Journal,
+) -> Result<Vec<String>, AwsError> {
+    let values = encode(j)?;
+    route53::change_records(
+        &c.route53,
+        &site.zone_id,
+        &[
+            (RecordAction::Delete, journal_record(site, old.to_vec())),
+            (RecordAction::Create, journal_record(site, values.clone())),
+        ],
+        &format!("switchyard: {} journal", site.name),
+    )
+    .await?;
+    Ok(values)
+}
+
+async fn delete_journal(c: &Clients, site: &Site, old: &[String]) -> Result<(), AwsError> {
+    route53::change_records(
+        &c.route53,
+        &site.zone_id,
+        &[(RecordAction::Delete, journal_record(site, old.to_vec()))],
+        &format!("switchyard: {} is live again", site.name),
+    )
+    .await?;
+    Ok(())
+}
+
+fn plan_step(s: &Step, towards: Towards) -> PlanStep {
+    match towards {
+        Towards::Maintenance => PlanStep {
+            strategy: s.strategy.clone(),
+            call: s.call.clone(),
+            resource: s.resource.clone(),
+            before: if s.before.is_null() {
+                "(none)".into()
+            } else {
+                steps::show(&s.call, &s.before)
+            },
+            after: steps::show(&s.call, &s.after),
+        },
+        Towards::Original => PlanStep {
+            strategy: s.strategy.clone(),
+            call: steps::undo_call(&s.call).to_string(),
+            resource: s.resource.clone(),
+            before: steps::show(&s.call, &s.after),
+            after: if s.before.is_null() {
+                "(none)".into()
+            } else {
+                steps::show_original(&s.call, &s.before)
+            },
+        },
+    }
+}
+
+fn stamp(t: OffsetDateTime) -> String {
+    t.unix_timestamp().to_string()
+}
+
+/// Builds the plan from fresh observations.
+pub(crate) async fn prepare(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    direction: Direction,
+    caller: Option<&Identity>,
+) -> Result<Prepared, SwitchError> {
+    if site.maintenance.is_empty() {
+        return Err(SwitchError::Usage(format!(
+            "site {} has no [[site.maintenance]] strategy in the config: nothing says how to switch it",
+            site.name
+        )));
+    }
+    let obs = observe(clients, resolver, site).await;
+    if let Some(f) = &obs.records.error {
+        return Err(SwitchError::Read(f.error.clone()));
+    }
+    let mut obs = obs;
+    let journal = read_journal(clients, site).await?;
+    let made_at = now();
+    let mut nothing = None;
+    let mut shown = Vec::new();
+    let basis = match (direction, journal) {
+        (Direction::On, None) => {
+            let mut all = steps::build(site, &obs, &stamp(made_at)).map_err(SwitchError::Usage)?;
+            all.retain(steps::changes_something);
+            if all.is_empty() {
+                nothing = Some(
+                    "every strategy already has its maintenance value (and there is no switchyard journal)"
+                        .to_string(),
+                );
+                Basis::Nothing
+            } else {
+                shown = all
+                    .iter()
+                    .map(|s| plan_step(s, Towards::Maintenance))
+                    .collect();
+                Basis::Enter(all)
+            }
+        }
+        (Direction::On, Some((j, values))) => match j.phase {
+            Phase::Active => {
+                nothing = Some(format!(
+                    "already in maintenance since {} by {}{}",
+                    rfc3339(j.at),
+                    j.by,
+                    j.reason
+                        .as_ref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ));
+                Basis::Nothing
+            }
+            Phase::Leaving => {
+                return Err(SwitchError::Conflict(format!(
+                    "a fail back of {} was started by {} at {} and is unfinished: run `switchyard maintenance off --site {}` to finish it",
+                    site.name,
+                    j.updated_by,
+                    rfc3339(j.updated_at),
+                    site.name
+                )));
+            }
+            Phase::Entering => {
+                let todo: Vec<usize> = (0..j.steps.len())
+                    .filter(|i| j.steps[*i].state != StepState::Done)
+                    .collect();
+                shown = todo
+                    .iter()
+                    .map(|i| plan_step(&j.steps[*i], Towards::Maintenance))
+                    .collect();
+                Basis::Resume {
+                    journal: j,
+                    values,
+                    todo,
+                }
+            }
+        },
+        (Direction::Off, None) => {
+            nothing = Some(format!(
+                "live: no maintenance journal ({}) for {}",
+                journal::record_name(&site.record),
+                site.name
+            ));
+            Basis::Nothing
+        }
+        (Direction::Off, Some((j, values))) => {
+            let undo: Vec<usize> = (0..j.steps.len())
+                .rev()
+                .filter(|i| steps::needs_undo(&j.steps[*i]))
+                .collect();
+            let extra: Vec<Step> = j
+                .steps
+                .iter()
+                .filter(|s| s.state == StepState::Done)
+                .filter_map(|s| steps::fail_back_invalidation(s, &stamp(made_at)))
+                .collect();
+            shown = undo
+                .iter()
+                .map(|i| plan_step(&j.steps[*i], Towards::Original))
+                .chain(extra.iter().map(|s| plan_step(s, Towards::Maintenance)))
+                .collect();
+            Basis::Leave {
+                journal: j,
+                values,
+                undo,
+                extra,
+            }
+        }
+    };
+    // Target groups a listener no longer forwards to are not in the observations: read them.
+    for (s, t) in basis_steps(&basis) {
+        for tg in steps::forwarded_target_groups(s, t) {
+            if let std::collections::btree_map::Entry::Vacant(e) = obs.target_health.entry(tg) {
+                let mut slot = crate::model::obs::Fetched::default();
+                match crate::aws::elbv2::target_health(&clients.elbv2, e.key()).await {
+                    Ok(v) => slot.set_ok(v, now()),
+                    Err(err) => slot.set_failed(err, now()),
+                }
+                e.insert(slot);
+            }
+        }
+    }
+    let preflight = match &basis {
+        Basis::Nothing => Vec::new(),
+        _ => preflight(site, &obs, direction, &basis),
+    };
+    let (dns, distribution) = expectations(site, &obs, direction, &basis);
+    let plan = Plan {
+        site: site.name.clone(),
+        direction,
+        account: caller.map(|c| c.account.clone()),
+        caller: caller.map(|c| c.arn.clone()),
+        region: clients.region.clone(),
+        protected: site.protected,
+        nothing_to_do: nothing,
+        steps: shown,
+        preflight,
+        made_at,
+    };
+    Ok(Prepared {
+        plan,
+        basis,
+        dns,
+        distribution,
+    })
+}
+
+fn check(name: &str, passed: bool, detail: String) -> PreflightCheck {
+    PreflightCheck {
+        name: name.to_string(),
+        passed,
+        detail,
+    }
+}
+
+fn basis_steps(basis: &Basis) -> Vec<(&Step, Towards)> {
+    match basis {
+        Basis::Nothing => Vec::new(),
+        Basis::Enter(s) => s.iter().map(|s| (s, Towards::Maintenance)).collect(),
+        Basis::Resume { journal, todo, .. } => todo
+            .iter()
+            .map(|i| (&journal.steps[*i], Towards::Maintenance))
+            .collect(),
+        Basis::Leave { journal, undo, .. } => undo
+            .iter()
+            .map(|i| (&journal.steps[*i], Towards::Original))
+            .collect(),
+    }
+}
+
+fn failover_strategy(site: &Site) -> bool {
+    site.maintenance.iter().any(|s| {
+        matches!(
+            s,
+            Strategy::InvertHealthCheck { .. } | Strategy::SwapPrimary
+        )
+    })
+}
+
+/// The preflight checks of the issue, each passed or failed with the values seen.
+fn preflight(
+    site: &Site,
+    o: &SiteObservations,
+    direction: Direction,
+    basis: &Basis,
+) -> Vec<PreflightCheck> {
+    let mut out = Vec::new();
+    let all = basis_steps(basis);
+    // Another switchyard may still be at work on an unfinished journal.
+    if let Basis::Resume { journal, .. } | Basis::Leave { journal, .. } = basis
+        && journal.phase != Phase::Active
+    {
+        let age = now() - journal.updated_at;
+        let busy = age < time::Duration::try_from(BUSY_WINDOW).unwrap_or(time::Duration::ZERO);
+        out.push(check(
+            "no other switchyard is working on the site",
+            !busy,
+            format!(
+                "the journal ({:?}) was last updated by {} on {} {}s ago{}",
+                journal.phase,
+                journal.updated_by,
+                journal.host,
+                age.whole_seconds(),
+                if busy {
+                    "; it may still be running: wait a minute, or --force if it was killed"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    let failover = failover_strategy(site);
+    if direction == Direction::On {
+        // The sorry page's distribution.
+        let dist = o.sorry_distribution().cloned().or_else(|| {
+            o.distribution
+                .as_ref()
+                .and_then(|d| d.distribution.get().cloned())
+        });
+        if failover || site.distribution.is_some() {
+            match dist {
+                Some(d) => out.push(check(
+                    "the secondary's distribution is Deployed and enabled",
+                    d.is_ready(),
+                    format!(
+                        "{} is {} and {}",
+                        d.id,
+                        d.status.as_str(),
+                        if d.enabled { "enabled" } else { "disabled" }
+                    ),
+                )),
+                None if failover => out.push(check(
+                    "the secondary's distribution is Deployed and enabled",
+                    o.secondary()
+                        .is_some_and(|s| s.alias.as_ref().is_none_or(|a| !a.is_cloudfront())),
+                    "no CloudFront distribution was found behind the SECONDARY record".into(),
+                )),
+                None => {}
+            }
+        }
+        // Sorry target groups.
+        let mut tgs: Vec<String> = Vec::new();
+        for (s, t) in &all {
+            for tg in steps::forwarded_target_groups(s, *t) {
+                if s.call == steps::CALL_LISTENER && !tgs.contains(&tg) {
+                    tgs.push(tg);
+                }
+            }
+        }
+        for tg in crate::poll::round::sorry_target_groups(site) {
+            if !tgs.contains(&tg) {
+                tgs.push(tg);
+            }
+        }
+        for tg in tgs {
+            out.push(healthy_targets(
+                o,
+                &tg,
+                "the sorry target group has healthy targets",
+            ));
+        }
+        // A secondary with an unhealthy health check drags DNS back to the primary.
+        if failover && let Some(sec) = o.secondary() {
+            match &sec.health_check_id {
+                None => out.push(check(
+                    "no unhealthy secondary health check would drag DNS back to the primary",
+                    true,
+                    "the SECONDARY record has no health check".into(),
+                )),
+                Some(id) => {
+                    let healthy = route53_healthy(o, id);
+                    out.push(check(
+                        "no unhealthy secondary health check would drag DNS back to the primary",
+                        healthy != Some(false),
+                        match healthy {
+                            Some(true) => format!("health check {id} of the SECONDARY is healthy"),
+                            Some(false) => format!(
+                                "health check {id} of the SECONDARY is unhealthy: Route 53 would keep answering the primary"
+                            ),
+                            None => format!("the status of health check {id} is not known"),
+                        },
+                    ));
+                }
+            }
+        }
+        // Listener rule priorities.
+        for (s, _) in &all {
+            if let Some((p, free)) = steps::rule_priority_free(s, o) {
+                out.push(check(
+                    "the maintenance rule priorities are free",
+                    free,
+                    format!(
+                        "priority {p} on {} is {}",
+                        s.resource,
+                        if free {
+                            "free"
+                        } else {
+                            "in use by another rule"
+                        }
+                    ),
+                ));
+            }
+        }
+    } else {
+        // The app's targets must be healthy before it is served again.
+        let mut tgs: Vec<String> = Vec::new();
+        for (s, t) in &all {
+            for tg in steps::forwarded_target_groups(s, *t) {
+                if !tgs.contains(&tg) {
+                    tgs.push(tg);
+                }
+            }
+        }
+        if failover
+            && let Some(p) = o.primary()
+            && let Some(alias) = &p.alias
+            && let Some(lb) = o.load_balancer_for_alias(alias)
+        {
+            for tg in o.target_groups_of(&lb.arn) {
+                if !tgs.contains(&tg.arn) && !o.sorry_target_groups.contains(&tg.arn) {
+                    tgs.push(tg.arn.clone());
+                }
+            }
+        }
+        for tg in tgs {
+            out.push(healthy_targets(o, &tg, "the primary's targets are healthy"));
+        }
+    }
+    // The inverted check's own status must be healthy in both directions: entering, inverting
+    // an unhealthy check makes it healthy (Route 53 would answer the primary, which is down);
+    // failing back, un-inverting it would keep the site failed over, now without a journal.
+    let name = match direction {
+        Direction::On => "the health check is healthy now, so that inverting it fails over",
+        Direction::Off => "the raw checker observations of the inverted check are healthy",
+    };
+    for (s, _) in &all {
+        if s.call == steps::CALL_INVERT {
+            let (passed, detail) = raw_status(o, &s.resource);
+            out.push(check(name, passed, detail));
+        }
+    }
+    out
+}
+
+/// Whether a health check's own (raw, before inversion) status is healthy, and what was seen:
+/// the checkers' observations, or for a CloudWatch metric check its alarm.
+fn raw_status(o: &SiteObservations, id: &str) -> (bool, String) {
+    let hc = o.health_checks.get(id);
+    let config = hc.and_then(|h| h.config.get());
+    if let Some(cfg) = config
+        && !cfg.kind.probes_endpoint()
+    {
+        let alarm = cfg
+            .alarm
+            .as_ref()
+            .and_then(|r| o.alarm(r))
+            .and_then(|a| a.alarm.get());
+        return match (alarm, &cfg.alarm) {
+            (Some(a), _) => (
+                a.state == crate::model::cloudwatch::AlarmState::Ok,
+                format!(
+                    "health check {id} follows alarm {}, which is {}",
+                    a.name,
+                    a.state.as_str()
+                ),
+            ),
+            (None, Some(r)) => (
+                false,
+                format!("alarm {} in {} could not be read", r.name, r.region),
+            ),
+            (None, None) => (
+                false,
+                format!(
+                    "health check {id} probes no endpoint and follows no alarm: its raw status cannot be seen"
+                ),
+            ),
+        };
+    }
+    match hc.and_then(|h| h.status.get()) {
+        Some(crate::model::route53::HealthCheckStatus::Checkers { observations })
+            if !observations.is_empty() =>
+        {
+            let ok = observations.iter().filter(|x| x.healthy()).count();
+            (
+                verify::share_healthy(ok, observations.len()),
+                format!(
+                    "{ok} of {} checkers see health check {id} healthy (raw, before inversion)",
+                    observations.len()
+                ),
+            )
+        }
+        Some(crate::model::route53::HealthCheckStatus::Metric { healthy, .. }) => {
+            let inverted = config.is_some_and(|c| c.inverted);
+            (
+                *healthy != inverted,
+                format!(
+                    "Route 53 reports health check {id} {} (Inverted={inverted})",
+                    if *healthy { "healthy" } else { "unhealthy" }
+                ),
+            )
+        }
+        _ => (
+            false,
+            format!("the checker observations of health check {id} could not be read"),
+        ),
+    }
+}
+
+/// Route 53's view of a health check from the observations: checkers (raw, then inverted).
+fn route53_healthy(o: &SiteObservations, id: &str) -> Option<bool> {
+    let h = o.health_checks.get(id)?;
+    let inverted = h.config.get().is_some_and(|c| c.inverted);
+    match h.status.get()? {
+        crate::model::route53::HealthCheckStatus::Checkers { observations } => {
+            if observations.is_empty() {
+                return None;
+            }
+            let ok = observations.iter().filter(|x| x.healthy()).count();
+            Some(verify::share_healthy(ok, observations.len()) != inverted)
+        }
+        crate::model::route53::HealthCheckStatus::Metric { healthy, .. } => Some(*healthy),
+    }
+}
+
+fn healthy_targets(o: &SiteObservations, tg: &str, name: &str) -> PreflightCheck {
+    let label = o.target_group_label(tg);
+    match o
+        .target_health
+        .get(tg)
+        .map(|f| (f.get(), f.error.as_ref().map(|x| &x.error)))
+    {
+        Some((Some(targets), _)) => {
+            let healthy = targets
+                .iter()
+                .filter(|t| t.state == TargetState::Healthy)
+                .count();
+            // A target group no listener forwards to yet has its targets `unused`
+            // (Target.NotInUse): AWS checks their health only once it is in use.
+            let not_in_use = !targets.is_empty()
+                && targets.iter().all(|t| {
+                    t.state == TargetState::Unused && t.reason.as_deref() == Some("Target.NotInUse")
+                });
+            if not_in_use {
+                return check(
+                    name,
+                    true,
+                    format!(
+                        "{label}: no listener forwards to it yet, so AWS does not check its {} targets (Target.NotInUse); verification watches them once it is in use",
+                        targets.len()
+                    ),
+                );
+            }
+            check(
+                name,
+                healthy > 0,
+                format!(
+                    "{label}: {healthy} of {} targets healthy{}",
+                    targets.len(),
+                    targets
+                        .iter()
+                        .filter(|t| t.state != TargetState::Healthy)
+                        .map(|t| format!(
+                            "; {} {}{}",
+                            t.id,
+                            t.state.as_str(),
+                            t.reason
+                                .as_ref()
+                                .map(|r| format!(" ({r})"))
+                                .unwrap_or_default()
+                        ))
+                        .collect::<String>()
+                ),
+            )
+        }
+        Some((None, Some(e))) => check(
+            name,
+            false,
+            format!("{label}: target health cannot be read: {}", e.summary()),
+        ),
+        _ => check(
+            name,
+            false,
+            format!("{label}: target health was not observed"),
+        ),
+    }
+}
+
+/// What the DNS answer should be once converged, and the distribution to see Deployed.
+fn expectations(
+    site: &Site,
+    o: &SiteObservations,
+    direction: Direction,
+    basis: &Basis,
+) -> (Option<DnsExpect>, Option<String>) {
+    let mut dns = None;
+    let record_of = |r: &RecordSet| match &r.alias {
+        Some(a) => DnsExpect::Alias(a.dns_name.clone()),
+        None => DnsExpect::Values(r.values.clone()),
+    };
+    let steps = basis_steps(basis);
+    for (s, t) in &steps {
+        if let Some(steps::Expect::Record { record, .. }) = steps::expectation(s, *t) {
+            dns = Some(record_of(&record));
+        }
+    }
+    if dns.is_none() && steps.iter().any(|(s, _)| s.call == steps::CALL_INVERT) {
+        dns = match direction {
+            Direction::On => o.secondary().map(record_of),
+            Direction::Off => o.primary().map(record_of),
+        };
+    }
+    let distribution = if failover_strategy(site) || direction == Direction::On {
+        o.sorry_distribution()
+            .map(|d| d.id.clone())
+            .or_else(|| site.distribution.clone())
+    } else {
+        None
+    };
+    (dns, distribution)
+}
+
+/// The plan for switching `site` in `direction`, from fresh observations (read calls only).
+pub async fn plan(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    direction: Direction,
+    caller: Option<&Identity>,
+) -> Result<Plan, SwitchError> {
+    Ok(prepare(clients, resolver, site, direction, caller)
+        .await?
+        .plan)
+}
+
+fn host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+fn first_difference(a: &Plan, b: &Plan) -> Option<String> {
+    if a.nothing_to_do != b.nothing_to_do {
+        return Some(format!(
+            "was {:?}, now {:?}",
+            a.nothing_to_do.as_deref().unwrap_or("something to do"),
+            b.nothing_to_do.as_deref().unwrap_or("something to do")
+        ));
+    }
+    if a.steps.len() != b.steps.len() {
+        return Some(format!(
+            "the plan had {} steps, it now has {}",
+            a.steps.len(),
+            b.steps.len()
+        ));
+    }
+    a.steps
+        .iter()
+        .zip(&b.steps)
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+        .map(|(i, (x, y))| {
+            format!(
+                "step {} ({} {}) was {} -> {}, now {} -> {}",
+                i + 1,
+                x.call,
+                x.resource,
+                x.before,
+                x.after,
+                y.before,
+                y.after
+            )
+        })
+}
+
+/// Executes a plan the operator confirmed. The site is read again first: when AWS no longer
+/// matches the plan, nothing is done ([`SwitchError::Conflict`]). Every step is recorded in the
+/// journal before and after its call; a failing step undoes the steps done before it. Progress
+/// goes to `progress` (a closed receiver is fine). The audit log gets one line whatever
+/// happens.
+pub async fn execute(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    progress: UnboundedSender<Progress>,
+) -> Result<Outcome, SwitchError> {
+    let started = Instant::now();
+    let result = execute_inner(clients, resolver, site, plan, opts, &progress).await;
+    let (ok, summary) = match &result {
+        Ok(o) => (o.converged(), o.summary.clone()),
+        Err(e) => (false, e.to_string()),
+    };
+    let _ = progress.send(Progress::Finished { ok, summary });
+    if let Some(path) = &opts.audit_log
+        && let Err(e) = super::audit::append(path, plan, opts, &result, started.elapsed())
+    {
+        tracing::warn!("cannot write the audit log {}: {e}", path.display());
+    }
+    result
+}
+
+async fn execute_inner(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    progress: &UnboundedSender<Progress>,
+) -> Result<Outcome, SwitchError> {
+    if site.read_only {
+        return Err(SwitchError::Usage(format!(
+            "site {} is read-only in the config: no switch is made",
+            site.name
+        )));
+    }
+    let caller = Identity {
+        account: plan.account.clone().unwrap_or_default(),
+        arn: plan.caller.clone().unwrap_or_default(),
+        user_id: String::new(),
+    };
+    let fresh = prepare(clients, resolver, site, plan.direction, Some(&caller)).await?;
+    if let Some(diff) = first_difference(plan, &fresh.plan) {
+        return Err(SwitchError::Conflict(format!(
+            "AWS changed since the plan was made ({diff}); nothing was done: plan again"
+        )));
+    }
+    let mut run = Run {
+        clients,
+        site,
+        progress,
+        reports: Vec::new(),
+        changes: Vec::new(),
+        by: plan
+            .caller
+            .clone()
+            .unwrap_or_else(|| "unknown caller".into()),
+    };
+    if let Some(why) = &fresh.plan.nothing_to_do {
+        return Ok(Outcome {
+            site: site.name.clone(),
+            direction: plan.direction,
+            nothing_to_do: Some(why.clone()),
+            steps: Vec::new(),
+            verification: None,
+            summary: format!("nothing to do: {why}"),
+        });
+    }
+    if fresh.plan.refused() && !opts.force {
+        return Err(SwitchError::Refused(fresh.plan.preflight.clone()));
+    }
+    let undone: Vec<(Step, Towards)> = basis_steps(&fresh.basis)
+        .into_iter()
+        .map(|(s, t)| (s.clone(), t))
+        .collect();
+    let summary = match fresh.basis {
+        Basis::Nothing => String::new(),
+        Basis::Enter(all) => {
+            let t = now();
+            let mut j = Journal {
+                format: FORMAT,
+                site: site.name.clone(),
+                record: site.record.clone(),
+                by: run.by.clone(),
+                host: host(),
+                at: t,
+                reason: opts.reason.clone(),
+                phase: Phase::Entering,
+                steps: all,
+                updated_by: run.by.clone(),
+                updated_at: t,
+            };
+            let mut values = create_journal(clients, site, &j).await?;
+            let todo: Vec<usize> = (0..j.steps.len()).collect();
+            run.forward(&mut j, &mut values, &todo).await?;
+            format!(
+                "{} is in maintenance: steps done: {}",
+                site.name,
+                j.steps.len()
+            )
+        }
+        Basis::Resume {
+            mut journal,
+            mut values,
+            todo,
+        } => {
+            if let Some(r) = &opts.reason
+                && journal.reason.is_none()
+            {
+                journal.reason = Some(r.clone());
+            }
+            run.forward(&mut journal, &mut values, &todo).await?;
+            format!(
+                "{} is in maintenance: resumed the entry started by {} at {}, steps done: {}",
+                site.name,
+                journal.by,
+                rfc3339(journal.at),
+                todo.len()
+            )
+        }
+        Basis::Leave {
+            mut journal,
+            mut values,
+            undo,
+            extra,
+        } => {
+            run.backward(&mut journal, &mut values, &undo, &extra)
+                .await?;
+            format!(
+                "{} failed back: steps undone: {}, every original value restored",
+                site.name,
+                undo.len()
+            )
+        }
+    };
+    let verification = if opts.wait {
+        let expected = match plan.direction {
+            Direction::On => Towards::Maintenance,
+            Direction::Off => Towards::Original,
+        };
+        let steps = match plan.direction {
+            // After an entry the journal holds what AWS returned (rule ARNs, invalidations).
+            Direction::On => match read_journal(clients, site).await {
+                Ok(Some((j, _))) => j.steps.into_iter().map(|s| (s, expected)).collect(),
+                _ => undone,
+            },
+            Direction::Off => undone,
+        };
+        Some(
+            verify::run(
+                clients,
+                resolver,
+                verify::Wanted {
+                    steps,
+                    changes: run.changes.clone(),
+                    dns: fresh.dns,
+                    zone_id: site.zone_id.clone(),
+                    record: site.record.clone(),
+                    record_type: site.record_type.as_str().to_string(),
+                    distribution: fresh.distribution,
+                },
+                opts.timeout,
+                opts.poll_every,
+                progress,
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+    Ok(Outcome {
+        site: site.name.clone(),
+        direction: plan.direction,
+        nothing_to_do: None,
+        steps: run.reports,
+        verification,
+        summary,
+    })
+}
+
+struct Run<'a> {
+    clients: &'a Clients,
+    site: &'a Site,
+    progress: &'a UnboundedSender<Progress>,
+    reports: Vec<StepReport>,
+    changes: Vec<PendingChange>,
+    by: String,
+}
+
+impl Run<'_> {
+    fn report(
+        &mut self,
+        index: usize,
+        s: &Step,
+        result: StepProgress,
+        detail: &str,
+        took: Duration,
+    ) {
+        let _ = self.progress.send(Progress::Step {
+            index,
+            state: result,
+            detail: detail.to_string(),
+            elapsed: took,
+        });
+        if result == StepProgress::Running {
+            return;
+        }
+        self.reports.push(StepReport {
+            index,
+            strategy: s.strategy.clone(),
+            call: s.call.clone(),
+            resource: s.resource.clone(),
+            result,
+            detail: detail.to_string(),
+            duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+
+    /// Reports a step applied: done, or skipped when it was already so.
+    fn report_applied(
+        &mut self,
+        index: usize,
+        s: &Step,
+        note: &str,
+        skipped: bool,
+        took: Duration,
+    ) {
+        let state = if skipped {
+            StepProgress::Skipped
+        } else {
+            StepProgress::Done
+        };
+        self.report(index, s, state, note, took);
+    }
+
+    /// Writes the journal; a failure means someone else changed it.
+    async fn save(&self, j: &mut Journal, values: &mut Vec<String>) -> Result<(), SwitchError> {
+        j.updated_by = self.by.clone();
+        j.updated_at = now();
+        match update_journal(self.clients, self.site, values, j).await {
+            Ok(v) => {
+                *values = v;
+                Ok(())
+            }
+            Err(e) => {
+                let now_there = match read_journal(self.clients, self.site).await {
+                    Ok(Some((other, _))) => format!(
+                        "it is now {:?}, last updated by {} at {}",
+                        other.phase,
+                        other.updated_by,
+                        rfc3339(other.updated_at)
+                    ),
+                    Ok(None) => "it no longer exists".into(),
+                    Err(e) => format!("it cannot be read: {e}"),
+                };
+                Err(SwitchError::Conflict(format!(
+                    "the maintenance journal {} was changed by someone else ({now_there}): stopped here without touching anything more ({})",
+                    journal::record_name(&self.site.record),
+                    e.summary()
+                )))
+            }
+        }
+    }
+
+    /// A step was applied but the journal could not record it. If the journal is gone (another
+    /// operator failed back meanwhile), nothing would remember the original: the step is taken
+    /// back at once. Otherwise the journal says Started and the next run checks it.
+    async fn orphaned(&self, s: &Step, e: SwitchError) -> SwitchError {
+        if !matches!(read_journal(self.clients, self.site).await, Ok(None)) {
+            return e;
+        }
+        let what = match steps::apply(self.clients, &self.site.name, s, Towards::Original).await {
+            Ok(_) => format!(
+                "the journal is gone (another operator failed back meanwhile), so this step ({} {}) was undone",
+                s.call, s.resource
+            ),
+            Err(u) => format!(
+                "the journal is gone and undoing this step failed ({u}): restore {} by hand to {}",
+                s.resource,
+                steps::show_original(&s.call, &s.before)
+            ),
+        };
+        SwitchError::Conflict(format!("{e}; {what}"))
+    }
+
+    /// Carries out the steps `todo` towards maintenance; on failure undoes what was done.
+    async fn forward(
+        &mut self,
+        j: &mut Journal,
+        values: &mut Vec<String>,
+        todo: &[usize],
+    ) -> Result<(), SwitchError> {
+        for (index, &i) in todo.iter().enumerate() {
+            let t0 = Instant::now();
+            j.steps[i].state = StepState::Started;
+            j.steps[i].error = None;
+            self.save(j, values).await?;
+            let s = j.steps[i].clone();
+            self.report(index, &s, StepProgress::Running, "", t0.elapsed());
+            match steps::apply(self.clients, &self.site.name, &s, Towards::Maintenance).await {
+                Ok(a) => {
+                    j.steps[i].state = StepState::Done;
+                    if let Some(after) = a.after {
+                        j.steps[i].after = after;
+                    }
+                    if let Some(c) = a.change {
+                        self.changes.push(c);
+                    }
+                    if let Err(e) = self.save(j, values).await {
+                        let e = self.orphaned(&s, e).await;
+                        self.report(
+                            index,
+                            &s,
+                            StepProgress::Failed,
+                            &e.to_string(),
+                            t0.elapsed(),
+                        );
+                        return Err(e);
+                    }
+                    self.report_applied(index, &s, &a.note, a.skipped, t0.elapsed());
+                }
+                Err(e) => {
+                    let error = e.to_string();
+                    j.steps[i].error = Some(error.clone());
+                    self.report(index, &s, StepProgress::Failed, &error, t0.elapsed());
+                    let detail = self.roll_back(j, values, todo, index).await;
+                    return Err(SwitchError::StepFailed {
+                        index,
+                        call: s.call.clone(),
+                        error,
+                        detail,
+                    });
+                }
+            }
+        }
+        j.phase = Phase::Active;
+        self.save(j, values).await
+    }
+
+    /// Undoes the steps done before the failed one (and the failed one, which may have taken
+    /// effect), newest first. Says what the state is now.
+    async fn roll_back(
+        &mut self,
+        j: &mut Journal,
+        values: &mut Vec<String>,
+        todo: &[usize],
+        failed: usize,
+    ) -> String {
+        let mut undone = 0;
+        let back: Vec<usize> = (0..j.steps.len())
+            .rev()
+            .filter(|i| matches!(j.steps[*i].state, StepState::Done | StepState::Started))
+            .collect();
+        for i in back {
+            let index = todo.iter().position(|t| *t == i).unwrap_or(i);
+            let s = j.steps[i].clone();
+            let t0 = Instant::now();
+            match steps::apply(self.clients, &self.site.name, &s, Towards::Original).await {
+                Ok(_) => {
+                    j.steps[i].state = StepState::Undone;
+                    undone += 1;
+                    if self.save(j, values).await.is_err() {
+                        return format!(
+                            "undone {undone} steps, then the journal could not be updated: run `switchyard maintenance off --site {}` to finish",
+                            self.site.name
+                        );
+                    }
+                    if index != failed {
+                        self.report(index, &s, StepProgress::RolledBack, "", t0.elapsed());
+                    }
+                }
+                Err(e) => {
+                    j.steps[i].error = Some(e.to_string());
+                    let _ = self.save(j, values).await;
+                    return format!(
+                        "undoing step {} ({}) failed too: {e}; the journal {} records what was done: run `switchyard maintenance off --site {}` once the cause is fixed",
+                        index + 1,
+                        s.call,
+                        journal::record_name(&self.site.record),
+                        self.site.name
+                    );
+                }
+            }
+        }
+        match delete_journal(self.clients, self.site, values).await {
+            Ok(()) => format!(
+                "the {undone} steps taken were undone and the journal removed: {} is as before",
+                self.site.name
+            ),
+            Err(e) => format!(
+                "the {undone} steps taken were undone, but the journal could not be removed ({}): `switchyard maintenance off --site {}` removes it",
+                e.summary(),
+                self.site.name
+            ),
+        }
+    }
+
+    /// Fail back: undoes `undo` (journal indices, newest first), makes the `extra`
+    /// invalidations, removes the journal.
+    async fn backward(
+        &mut self,
+        j: &mut Journal,
+        values: &mut Vec<String>,
+        undo: &[usize],
+        extra: &[Step],
+    ) -> Result<(), SwitchError> {
+        j.phase = Phase::Leaving;
+        self.save(j, values).await?;
+        for (index, &i) in undo.iter().enumerate() {
+            let t0 = Instant::now();
+            let s = j.steps[i].clone();
+            self.report(index, &s, StepProgress::Running, "", t0.elapsed());
+            match steps::apply(self.clients, &self.site.name, &s, Towards::Original).await {
+                Ok(a) => {
+                    j.steps[i].state = StepState::Undone;
+                    j.steps[i].error = None;
+                    if let Some(c) = a.change {
+                        self.changes.push(c);
+                    }
+                    self.save(j, values).await?;
+                    self.report_applied(index, &s, &a.note, a.skipped, t0.elapsed());
+                }
+                Err(e) => {
+                    let error = e.to_string();
+                    j.steps[i].error = Some(error.clone());
+                    let _ = self.save(j, values).await;
+                    self.report(index, &s, StepProgress::Failed, &error, t0.elapsed());
+                    return Err(SwitchError::StepFailed {
+                        index,
+                        call: steps::undo_call(&s.call).to_string(),
+                        error,
+                        detail: format!(
+                            "{} of {} steps were undone; the journal {} keeps the originals of the rest: fix the cause and run `switchyard maintenance off --site {}` again",
+                            index,
+                            undo.len(),
+                            journal::record_name(&self.site.record),
+                            self.site.name
+                        ),
+                    });
+                }
+            }
+        }
+        for (k, s) in extra.iter().enumerate() {
+            let index = undo.len() + k;
+            let t0 = Instant::now();
+            self.report(index, s, StepProgress::Running, "", t0.elapsed());
+            match steps::apply(self.clients, &self.site.name, s, Towards::Maintenance).await {
+                Ok(a) => self.report(index, s, StepProgress::Done, &a.note, t0.elapsed()),
+                // The site is back; a failed invalidation only leaves a cached sorry page.
+                Err(e) => self.report(
+                    index,
+                    s,
+                    StepProgress::Failed,
+                    &format!("{e} (the site is back; browsers may see the cached sorry page)"),
+                    t0.elapsed(),
+                ),
+            }
+        }
+        delete_journal(self.clients, self.site, values)
+            .await
+            .map_err(|e| SwitchError::StepFailed {
+                index: undo.len() + extra.len(),
+                call: "route53:ChangeResourceRecordSets".into(),
+                error: e.summary(),
+                detail: format!(
+                    "every original value is restored, but the journal {} could not be removed: run `switchyard maintenance off --site {}` again",
+                    journal::record_name(&self.site.record),
+                    self.site.name
+                ),
+            })
+    }
+}

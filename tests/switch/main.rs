@@ -1,0 +1,597 @@
+//! The switch engine and its commands against the built-in emulator: round trips that leave
+//! AWS exactly as it was, kill -9 between steps, two operators at once, stale versions, every
+//! preflight refusal, and `--wait` on every scenario.
+
+mod peers;
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+use switchyard::sim::{Control, FaultKind, FaultSpec};
+
+const DEMO_SITES: [&str; 6] = ["shop", "blog", "api", "pay", "portal", "db"];
+
+/// Every site of the demo: `maintenance on --wait` changes AWS, `maintenance off --wait` puts
+/// every field back (the health check's version aside, which AWS bumps on every update).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_strategy_round_trip_leaves_aws_exactly_as_before() {
+    let env = Env::start("demo", "demo", 60.0).await;
+    let c = env.clients().await;
+    for site in DEMO_SITES {
+        let before = snapshot(&c).await;
+        let on = env
+            .switch(
+                "on",
+                site,
+                &["--wait", "--timeout", "60s", "--reason", "round trip"],
+            )
+            .await;
+        assert_eq!(on.code, 0, "{site} on: {on}");
+        assert!(
+            on.stdout.contains("Verified: every change converged"),
+            "{site}: {on}"
+        );
+        let during = snapshot(&c).await;
+        assert_ne!(before, during, "{site}: maintenance on changed nothing");
+        assert!(
+            during
+                .records
+                .iter()
+                .any(|r| r.name.starts_with("_switchyard.") && r.rtype == "TXT"),
+            "{site}: no journal record while in maintenance"
+        );
+        // Again: nothing to do, and it says so.
+        let again = env.switch("on", site, &[]).await;
+        assert_eq!(again.code, 0, "{again}");
+        assert!(
+            again
+                .stdout
+                .contains("Nothing to do: already in maintenance since"),
+            "{again}"
+        );
+        let off = env
+            .switch("off", site, &["--wait", "--timeout", "60s"])
+            .await;
+        assert_eq!(off.code, 0, "{site} off: {off}");
+        let after = snapshot(&c).await;
+        assert_eq!(
+            before, after,
+            "{site}: fail back did not restore AWS exactly"
+        );
+        let live = env.switch("off", site, &[]).await;
+        assert_eq!(live.code, 0, "{live}");
+        assert!(live.stdout.contains("Nothing to do: live"), "{live}");
+    }
+    // The audit log has every switch, with the caller, and no credentials.
+    let log = std::fs::read_to_string(env.audit_log()).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4 * DEMO_SITES.len(), "{log}");
+    let first = &lines[0];
+    assert_eq!(first["site"], "shop");
+    assert_eq!(first["result"], "done");
+    assert_eq!(first["reason"], "round trip");
+    assert_eq!(
+        first["caller"],
+        "arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo"
+    );
+    assert!(first["steps"].as_array().unwrap().len() >= 3, "{first}");
+    assert_eq!(first["verification"]["converged"], true);
+    assert!(
+        !log.contains("switchyard-sim"),
+        "credentials in the audit log"
+    );
+    let shown = env.run(&["log", "--site", "pay"]).await;
+    assert_eq!(shown.code, 0, "{shown}");
+    assert_eq!(shown.stdout.lines().count(), 4, "{shown}");
+}
+
+/// `--wait` on every scenario with its config, on and off, each converging under the fast
+/// clock and leaving AWS as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_converges_on_every_scenario() {
+    for (scenario, site) in [
+        ("alb-cloudfront", "shop"),
+        ("cloudwatch-metric", "api"),
+        ("dns-name-control", "db"),
+        ("nlb-sorry", "pay"),
+    ] {
+        let env = Env::start(scenario, scenario, 60.0).await;
+        let c = env.clients().await;
+        let before = snapshot(&c).await;
+        let on = env
+            .switch("on", site, &["--wait", "--timeout", "90s"])
+            .await;
+        assert_eq!(on.code, 0, "{scenario} on: {on}");
+        assert!(on.stdout.contains("Verified"), "{scenario}: {on}");
+        let w = env
+            .run(&[
+                "wait",
+                "--site",
+                site,
+                "--for",
+                "maintenance",
+                "--timeout",
+                "90s",
+            ])
+            .await;
+        assert_eq!(w.code, 0, "{scenario} wait maintenance: {w}");
+        let off = env
+            .switch("off", site, &["--wait", "--timeout", "90s"])
+            .await;
+        assert_eq!(off.code, 0, "{scenario} off: {off}");
+        let w = env
+            .run(&["wait", "--site", site, "--for", "live", "--timeout", "90s"])
+            .await;
+        assert_eq!(w.code, 0, "{scenario} wait live: {w}");
+        assert_eq!(before, snapshot(&c).await, "{scenario}: not restored");
+    }
+}
+
+/// `wait` gives up with exit 6 and says what the site is instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_times_out_with_exit_6() {
+    let env = Env::start("demo", "demo", 1.0).await;
+    let w = env
+        .run(&[
+            "wait",
+            "--site",
+            "db",
+            "--for",
+            "maintenance",
+            "--timeout",
+            "2s",
+        ])
+        .await;
+    assert_eq!(w.code, 6, "{w}");
+    assert!(w.stdout.contains("Timed out after"), "{w}");
+    assert!(w.stdout.contains("not maintenance"), "{w}");
+}
+
+/// A switch that cannot converge in time exits 6 with what has and has not converged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_that_does_not_converge_in_time_reports_what_is_missing() {
+    // Real-time clock: the change stays PENDING for a minute.
+    let env = Env::start("demo", "demo", 1.0).await;
+    let on = env.switch("on", "db", &["--wait", "--timeout", "2s"]).await;
+    assert_eq!(on.code, 6, "{on}");
+    assert!(on.stdout.contains("NOT converged after"), "{on}");
+    // While it waited, progress said what it waited for and how long it should take.
+    assert!(on.stdout.contains("verify: "), "{on}");
+    assert!(on.stdout.contains(", ETA "), "{on}");
+    assert!(
+        on.stdout.contains("[NOT converged] Route 53 change"),
+        "{on}"
+    );
+    assert!(
+        on.stdout.contains("[converged] record db.example.com."),
+        "{on}"
+    );
+}
+
+/// How a kill -9 case stops the process.
+#[derive(Clone, Copy, Debug)]
+enum Kill {
+    /// While the step's call hangs: it never takes effect, the journal says Started.
+    DuringCall,
+    /// After the step's call took effect, while the journal update that records it as Done
+    /// hangs: AWS is changed, the journal still says Started.
+    AfterCall,
+}
+
+async fn calls_reach(env: &Env, service: &str, operation: &str, n: u64) {
+    let t0 = std::time::Instant::now();
+    while env.sim.calls().get(service, operation) < n {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "{operation} never called"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Starts `maintenance on --site shop` with `operation` hanging, kills it -9 once the
+/// operation has been called, then clears the faults.
+async fn on_killed_at(env: &Env, service: &str, operation: &str) {
+    env.fault(service, operation, FaultKind::Timeout, None);
+    let mut child = env.spawn(&["maintenance", "on", "--site", "shop", "--yes"]);
+    calls_reach(env, service, operation, 1).await;
+    child.start_kill().unwrap();
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), None, "the process was not killed");
+    env.clear_faults();
+}
+
+/// A kill -9 of `maintenance on` at every point between the steps of a three-strategy switch
+/// (invert the health check, silence an alarm, invalidate the sorry page), each step either
+/// not yet applied or applied but not recorded; `maintenance off` then restores everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_between_every_pair_of_steps_then_fail_back_restores_everything() {
+    let steps = [
+        ("route53", "UpdateHealthCheck"),
+        ("cloudwatch", "DisableAlarmActions"),
+        ("cloudfront", "CreateInvalidation"),
+    ];
+    let mut cases = Vec::new();
+    for (k, step) in steps.iter().enumerate() {
+        cases.push((k, *step, Kill::DuringCall));
+        cases.push((k, *step, Kill::AfterCall));
+    }
+    for (k, (service, operation), how) in cases {
+        let case = format!("step {} {operation} {how:?}", k + 1);
+        let env = Env::start_with_config("demo", MULTI, 60.0).await;
+        let c = env.clients().await;
+        let before = snapshot(&c).await;
+        let fault = |service: &str, operation: &str, kind: FaultKind| {
+            env.sim
+                .control(Control::Fault(FaultSpec {
+                    service: Some(service.into()),
+                    operation: Some(operation.into()),
+                    kind,
+                    times: None,
+                }))
+                .unwrap();
+        };
+        match how {
+            Kill::DuringCall => fault(service, operation, FaultKind::Timeout),
+            Kill::AfterCall => fault(service, operation, FaultKind::Latency { millis: 700 }),
+        }
+        let mut child = env.spawn(&["maintenance", "on", "--site", "shop", "--yes"]);
+        calls_reach(&env, service, operation, 1).await;
+        if let Kill::AfterCall = how {
+            // Hold the journal update that follows the call.
+            let n = env.sim.calls().get("route53", "ChangeResourceRecordSets");
+            fault("route53", "ChangeResourceRecordSets", FaultKind::Timeout);
+            calls_reach(&env, "route53", "ChangeResourceRecordSets", n + 1).await;
+        } else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        child.start_kill().unwrap();
+        let status = child.wait().await.unwrap();
+        assert_eq!(status.code(), None, "{case}: the process was not killed");
+        env.clear_faults();
+        assert_ne!(before, snapshot(&c).await, "{case}: no journal left behind");
+        let plan = env.run(&["plan", "off", "--site", "shop"]).await;
+        assert!(plan.stdout.contains("Plan: fail back"), "{case}: {plan}");
+        assert!(!plan.stdout.contains("Nothing to do"), "{case}: {plan}");
+        // A journal a few seconds old may belong to a running switchyard: refused unless forced.
+        let off = env.switch("off", "shop", &[]).await;
+        assert_eq!(off.code, 4, "{case}: {off}");
+        assert!(
+            off.stdout.contains("it may still be running"),
+            "{case}: {off}"
+        );
+        let off = env
+            .switch("off", "shop", &["--force", "--wait", "--timeout", "60s"])
+            .await;
+        assert_eq!(off.code, 0, "{case}: {off}");
+        assert_eq!(
+            before,
+            snapshot(&c).await,
+            "{case}: not restored after kill -9"
+        );
+    }
+}
+
+/// A kill -9 while the journal is being created: either nothing happened, or `off` removes
+/// the journal; either way AWS is as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_before_the_first_step_leaves_aws_as_before() {
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    on_killed_at(&env, "route53", "ChangeResourceRecordSets").await;
+    assert_eq!(before, snapshot(&c).await);
+    let off = env.switch("off", "shop", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    assert!(off.stdout.contains("Nothing to do: live"), "{off}");
+}
+
+/// After a kill -9 halfway, `maintenance on` resumes the unfinished entry, and `off` then
+/// restores everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintenance_on_resumes_an_entry_killed_halfway() {
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    on_killed_at(&env, "cloudwatch", "DisableAlarmActions").await;
+    let plan = env.run(&["plan", "on", "--site", "shop"]).await;
+    assert_eq!(plan.code, 4, "{plan}");
+    // The step already done is not in the plan again.
+    assert!(!plan.stdout.contains("UpdateHealthCheck"), "{plan}");
+    assert!(plan.stdout.contains("DisableAlarmActions"), "{plan}");
+    let on = env
+        .switch("on", "shop", &["--force", "--wait", "--timeout", "60s"])
+        .await;
+    assert_eq!(on.code, 0, "{on}");
+    assert!(on.stdout.contains("resumed the entry started by"), "{on}");
+    let hc = switchyard::aws::route53::health_check(&c.route53, SHOP_CHECK)
+        .await
+        .unwrap();
+    assert!(hc.inverted);
+    let off = env.switch("off", "shop", &["--wait"]).await;
+    assert_eq!(off.code, 0, "{off}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
+/// Two operators at once: exactly one enters maintenance, the other is told who did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_maintenance_on_exactly_one_wins() {
+    let env = Env::start("demo", "demo", 60.0).await;
+    // Hold both journal CREATEs for a moment so that both processes have planned.
+    env.fault(
+        "route53",
+        "ChangeResourceRecordSets",
+        FaultKind::Latency { millis: 1500 },
+        Some(2),
+    );
+    let a = env.spawn_output(&[
+        "maintenance",
+        "on",
+        "--site",
+        "db",
+        "--yes",
+        "--reason",
+        "first",
+    ]);
+    let b = env.spawn_output(&[
+        "maintenance",
+        "on",
+        "--site",
+        "db",
+        "--yes",
+        "--reason",
+        "second",
+    ]);
+    let (a, b) = tokio::join!(a, b);
+    let mut codes = [a.code, b.code];
+    codes.sort_unstable();
+    assert_eq!(codes, [0, 7], "a: {a}\nb: {b}");
+    let loser = if a.code == 7 { &a } else { &b };
+    assert!(
+        loser.stderr.contains(
+            "maintenance already entered by arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo at"
+        ),
+        "{loser}"
+    );
+    assert!(loser.stderr.contains("nothing was changed"), "{loser}");
+    // The record is the winner's, changed once.
+    let c = env.clients().await;
+    let s = snapshot(&c).await;
+    let db = s
+        .records
+        .iter()
+        .find(|r| r.name == "db.example.com.")
+        .unwrap();
+    assert_eq!(db.values, vec!["10.9.0.20".to_string()]);
+}
+
+/// The plan is what runs: a health check edited between plan and execute stops the switch.
+/// A HealthCheckVersion that goes stale at the last moment gives AWS's mismatch, explained,
+/// and the steps already done are undone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_health_check_version_gives_a_clear_error() {
+    use switchyard::switch::{Direction, ExecuteOptions, SwitchError};
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let site = env.site("shop");
+    let resolver = switchyard::aws::dns::Resolver::Server(env.sim.dns_server());
+    let plan = switchyard::switch::plan(&c, &resolver, &site, Direction::On, None)
+        .await
+        .unwrap();
+    // Someone edits the check (a new version) after the plan was shown.
+    c.route53
+        .update_health_check()
+        .health_check_id(SHOP_CHECK)
+        .failure_threshold(4)
+        .send()
+        .await
+        .unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let err =
+        switchyard::switch::execute(&c, &resolver, &site, &plan, &ExecuteOptions::default(), tx)
+            .await
+            .unwrap_err();
+    assert!(matches!(err, SwitchError::Conflict(_)), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("AWS changed since the plan was made"), "{msg}");
+    assert!(msg.contains("HealthCheckVersion 1"), "{msg}");
+    assert_eq!(err.exit_code(), 7);
+    // The version goes stale between the read and the call: AWS's mismatch, explained; the
+    // journal is removed and nothing is left changed.
+    let before = snapshot(&c).await;
+    let plan = switchyard::switch::plan(&c, &resolver, &site, Direction::On, None)
+        .await
+        .unwrap();
+    env.fault("route53", "UpdateHealthCheck", FaultKind::Error {
+                code: "HealthCheckVersionMismatch".into(),
+                message: Some("The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the health check.".into()),
+                status: Some(409),
+            }, Some(1));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let err =
+        switchyard::switch::execute(&c, &resolver, &site, &plan, &ExecuteOptions::default(), tx)
+            .await
+            .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, SwitchError::StepFailed { index: 0, .. }),
+        "{msg}"
+    );
+    assert!(msg.contains("stale HealthCheckVersion"), "{msg}");
+    assert!(msg.contains("is as before"), "{msg}");
+    assert_eq!(err.exit_code(), 5);
+    assert_eq!(before, snapshot(&c).await);
+}
+
+/// A step that fails after others were done undoes them, newest first, and removes the journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_step_rolls_back_the_steps_done() {
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    env.fault(
+        "cloudfront",
+        "CreateInvalidation",
+        FaultKind::Error {
+            code: "AccessDenied".into(),
+            message: Some(
+                "User is not authorized to perform: cloudfront:CreateInvalidation".into(),
+            ),
+            status: Some(403),
+        },
+        None,
+    );
+    let on = env.switch("on", "shop", &[]).await;
+    assert_eq!(on.code, 5, "{on}");
+    assert!(
+        on.stdout
+            .contains("step 3/3 cloudfront:CreateInvalidation E1SHOPSORRY0AB: FAILED"),
+        "{on}"
+    );
+    assert!(
+        on.stdout.contains(
+            "step 2/3 cloudwatch:DisableAlarmActions shop-app-1-StatusCheckFailed: rolled back"
+        ),
+        "{on}"
+    );
+    assert!(
+        on.stdout.contains("step 1/3 route53:UpdateHealthCheck"),
+        "{on}"
+    );
+    assert!(on.stderr.contains("undone and the journal removed"), "{on}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
+/// Every preflight refusal, shown by `plan`, refusing `maintenance` with exit 4, and `--force`
+/// overriding it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_refusals_and_force() {
+    // The secondary's distribution is not Deployed.
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    redeploy_distribution(&c, "E1SHOPSORRY0AB").await;
+    let plan = env.run(&["plan", "on", "--site", "shop"]).await;
+    assert_eq!(plan.code, 4, "{plan}");
+    assert!(plan.stdout.contains("[FAILED] the secondary's distribution is Deployed and enabled: E1SHOPSORRY0AB is InProgress"), "{plan}");
+    let on = env.switch("on", "shop", &[]).await;
+    assert_eq!(on.code, 4, "{on}");
+    assert!(on.stderr.contains("refused by preflight checks"), "{on}");
+    let refusal = std::fs::read_to_string(env.audit_log()).unwrap();
+    assert!(refusal.contains(r#""result":"refused""#), "{refusal}");
+    let forced = env.switch("on", "shop", &["--force"]).await;
+    assert_eq!(forced.code, 0, "{forced}");
+    // Fail back while the primary's targets are down: both fail-back checks refuse.
+    for i in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
+        env.sim
+            .control(Control::StopInstance { instance: i.into() })
+            .unwrap();
+    }
+    advance(&env.sim, 600.0);
+    let plan = env.run(&["plan", "off", "--site", "shop"]).await;
+    assert_eq!(plan.code, 4, "{plan}");
+    assert!(
+        plan.stdout.contains(
+            "[FAILED] the primary's targets are healthy: shop-app: 0 of 2 targets healthy"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.contains(
+            "[FAILED] the raw checker observations of the inverted check are healthy: 0 of"
+        ),
+        "{plan}"
+    );
+    let off = env.switch("off", "shop", &[]).await;
+    assert_eq!(off.code, 4, "{off}");
+    let off = env.switch("off", "shop", &["--force"]).await;
+    assert_eq!(off.code, 0, "{off}");
+
+    // The sorry target group has no healthy target; an unhealthy secondary health check.
+    let env = Env::start_with_config_paused("demo", REFUSALS).await;
+    env.sim
+        .control(Control::StopInstance {
+            instance: "i-0f0f0f0f0f0f00401".into(),
+        })
+        .unwrap();
+    env.sim
+        .control(Control::StopInstance {
+            instance: "i-0d0d0d0d0d0d00201".into(),
+        })
+        .unwrap();
+    // The primary is down already: inverting its check would make Route 53 answer it.
+    for i in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
+        env.sim
+            .control(Control::StopInstance { instance: i.into() })
+            .unwrap();
+    }
+    advance(&env.sim, 600.0);
+    let c = env.clients().await;
+    give_secondary_a_health_check(&c, "2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b").await;
+    let plan = env.run(&["plan", "on", "--site", "pay"]).await;
+    assert_eq!(plan.code, 4, "{plan}");
+    assert!(plan.stdout.contains("[FAILED] the sorry target group has healthy targets: portal-app: 0 of 1 targets healthy"), "{plan}");
+    let plan = env.run(&["plan", "on", "--site", "shop"]).await;
+    assert_eq!(plan.code, 4, "{plan}");
+    assert!(plan.stdout.contains("[FAILED] no unhealthy secondary health check would drag DNS back to the primary: health check 2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b of the SECONDARY is unhealthy"), "{plan}");
+    assert!(
+        plan.stdout.contains(
+            "[FAILED] the health check is healthy now, so that inverting it fails over: 0 of"
+        ),
+        "{plan}"
+    );
+    let on = env.switch("on", "pay", &["--output", "json"]).await;
+    assert_eq!(on.code, 4, "{on}");
+    let report: serde_json::Value = serde_json::from_str(&on.stdout).unwrap();
+    assert_eq!(report["exit_code"], 4);
+    assert_eq!(report["plan"]["preflight"][0]["passed"], false);
+}
+
+/// Without a terminal and without `--yes`, nothing happens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_terminal_and_no_yes_refuses() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let on = env.run(&["maintenance", "on", "--site", "db"]).await;
+    assert_eq!(on.code, 8, "{on}");
+    assert!(
+        on.stderr
+            .contains("there is no terminal to ask on; pass --yes"),
+        "{on}"
+    );
+    assert_eq!(before, snapshot(&c).await);
+    let unknown = env.switch("on", "nope", &[]).await;
+    assert_eq!(unknown.code, 2, "{unknown}");
+    assert!(
+        unknown.stderr.contains("no site named \"nope\""),
+        "{unknown}"
+    );
+}
+
+/// `plan --output json` is the plan the console shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_json_names_every_call_with_before_and_after() {
+    let env = Env::start_paused("demo", "demo").await;
+    let plan = env
+        .run(&["plan", "on", "--site", "portal", "--output", "json"])
+        .await;
+    assert_eq!(plan.code, 0, "{plan}");
+    let p: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(p["direction"], "on");
+    assert_eq!(p["account"], "123456789012");
+    let steps = p["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0]["call"], "elasticloadbalancing:CreateRule");
+    assert_eq!(
+        steps[0]["after"],
+        "rule allow at priority 1: if source-ip 203.0.113.0/24 then forward to portal-app"
+    );
+    assert_eq!(
+        steps[1]["after"],
+        "rule maintenance at priority 2: if path-pattern /* then fixed-response 503 (text/html)"
+    );
+}

@@ -1,10 +1,234 @@
 //! `switchyard rehearse`: the site's chain read with read-only calls, written as an emulator
 //! scenario, and the console (or a bare emulator, for scripts) on that copy.
 
+use std::sync::Arc;
+
+use crate::cli::{GlobalArgs, RehearseArgs};
 use crate::model::site::SiteObservations;
 use crate::poll::round::Depth;
-use crate::poll::session::Session;
-use crate::sim::export::{Export, export};
+use crate::poll::session::{Overrides, Session};
+use crate::sim::export::{Export, PrimaryParts, export};
+use crate::sim::world::ec2::Behaviour;
+use crate::sim::{Control, Scenario, SimHandle, SimOptions};
+use crate::tui::app::Fault;
+
+use super::status::{load_config, overrides};
+
+/// Exit code: the site could not be read.
+const READ_FAILED: i32 = 5;
+
+/// Runs `switchyard rehearse`. Returns the exit code.
+pub async fn run(global: &GlobalArgs, args: &RehearseArgs) -> i32 {
+    let mut config = match load_config(global) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if !(args.speed.is_finite() && args.speed >= 0.0) {
+        eprintln!(
+            "switchyard rehearse: --speed must be a number of at least 0, not {}",
+            args.speed
+        );
+        return 2;
+    }
+    let mut session = match Session::start(
+        config.clone(),
+        std::slice::from_ref(&args.site),
+        &overrides(global),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("switchyard rehearse: {e}");
+            return e.exit_code();
+        }
+    };
+    let copy = match read_site(&mut session, &args.site).await {
+        Ok((_, copy)) => copy,
+        Err(e) => {
+            eprintln!("switchyard rehearse: {e}");
+            return READ_FAILED;
+        }
+    };
+    drop(session);
+    for n in &copy.notes {
+        eprintln!("switchyard rehearse: note: {n}");
+    }
+    let text = match scenario_text(&copy) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("switchyard rehearse: cannot write the copy as a scenario: {e}");
+            return 1;
+        }
+    };
+    if let Some(path) = &args.save {
+        if let Err(e) = std::fs::write(path, &text) {
+            eprintln!("switchyard rehearse: cannot write {}: {e}", path.display());
+            return 2;
+        }
+        eprintln!(
+            "switchyard rehearse: the copy is saved in {}; replay it with `switchyard sim --scenario {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    // The copy is started from its text: what runs is exactly what was saved.
+    let scenario = match Scenario::parse(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("switchyard rehearse: the copy does not load: {e}");
+            return 1;
+        }
+    };
+    let mut opts = SimOptions::new(scenario);
+    opts.port = args.port;
+    opts.speed = args.speed;
+    let sim = match crate::sim::start(opts).await {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("switchyard rehearse: {e}");
+            return 2;
+        }
+    };
+    let code = if args.no_console {
+        serve(&sim, &args.site, args.speed).await
+    } else {
+        config.sites.retain(|s| s.name == args.site);
+        config.defaults.dns_server = Some(sim.dns_server());
+        // The rehearsal's events go beside the real ones, never into them.
+        let log = &config.defaults.event_log;
+        let name = log
+            .file_name()
+            .map(|n| format!("rehearsal-{}", n.to_string_lossy()))
+            .unwrap_or_else(|| "rehearsal-events.jsonl".into());
+        config.defaults.event_log = log.with_file_name(name);
+        let overrides = Overrides {
+            profile: None,
+            region: None,
+            endpoint_url: Some(sim.endpoint()),
+            static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+        };
+        let mut options = crate::tui::Options::from_args(global);
+        let hook_sim = sim.clone();
+        let primary = copy.primary.clone();
+        options.rehearsal = Some(crate::tui::Rehearsal {
+            faults: Arc::new(move |f| apply_fault(&hook_sim, &primary, f)),
+        });
+        crate::tui::rehearse(config, &overrides, options).await
+    };
+    if let Ok(sim) = Arc::try_unwrap(sim) {
+        sim.shutdown().await;
+    }
+    code
+}
+
+/// The copy as a scenario file, with a header that says what it is.
+pub fn scenario_text(copy: &Export) -> Result<String, String> {
+    let body = toml::to_string(&copy.scenario).map_err(|e| e.to_string())?;
+    let mut head = String::from(
+        "# A copy of a site made by `switchyard rehearse` from read-only calls.\n\
+         # Replay it with: switchyard sim --scenario THIS_FILE\n",
+    );
+    for n in &copy.notes {
+        head.push_str(&format!("# note: {}\n", n.replace('\n', " ")));
+    }
+    Ok(format!("{head}\n{body}"))
+}
+
+/// `--no-console`: the copy's endpoint and environment, then serve until Ctrl-C or SIGTERM.
+async fn serve(sim: &SimHandle, site: &str, speed: f64) -> i32 {
+    println!(
+        "switchyard rehearse: a copy of site {site} at {} (speed {speed}x); production is not touched",
+        sim.endpoint()
+    );
+    println!("Point switchyard (and the AWS CLI) at the copy with:");
+    for (k, v) in sim.env_vars() {
+        println!("  export {k}={v}");
+    }
+    println!(
+        "Faults: POST {}/_sim/control, for example {{\"action\":\"stop_instance\",\"instance\":\"i-...\"}}",
+        sim.endpoint()
+    );
+    println!("Serving until Ctrl-C.");
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("switchyard rehearse: cannot wait for signals: {e}");
+            return 1;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    println!("switchyard rehearse: the copy is stopped.");
+    0
+}
+
+/// Applies a fault of the fault menu to the copy; says what was done.
+pub fn apply_fault(
+    sim: &SimHandle,
+    primary: &PrimaryParts,
+    fault: Fault,
+) -> Result<String, String> {
+    let none = || "nothing stands behind the primary in the copy".to_string();
+    match fault {
+        Fault::StopPrimary | Fault::StartPrimary => {
+            if primary.instances.is_empty() {
+                return Err("no instances stand behind the primary in the copy".into());
+            }
+            for i in &primary.instances {
+                let c = if fault == Fault::StopPrimary {
+                    Control::StopInstance {
+                        instance: i.clone(),
+                    }
+                } else {
+                    Control::StartInstance {
+                        instance: i.clone(),
+                    }
+                };
+                sim.control(c)?;
+            }
+            let verb = if fault == Fault::StopPrimary {
+                "stopping"
+            } else {
+                "starting"
+            };
+            Ok(format!("{verb} {}", primary.instances.join(", ")))
+        }
+        Fault::FailPrimaryTargets => {
+            if primary.behaviours.is_empty() {
+                return Err(none());
+            }
+            for (target, _) in &primary.behaviours {
+                sim.control(Control::SetBehaviour {
+                    target: target.clone(),
+                    behaviour: Behaviour::Timeout,
+                })?;
+            }
+            let names: Vec<&str> = primary.behaviours.iter().map(|(t, _)| t.as_str()).collect();
+            Ok(format!("{} time out", names.join(", ")))
+        }
+        Fault::Clear => {
+            sim.control(Control::ClearFaults {
+                service: None,
+                operation: None,
+            })?;
+            for (target, b) in &primary.behaviours {
+                sim.control(Control::SetBehaviour {
+                    target: target.clone(),
+                    behaviour: *b,
+                })?;
+            }
+            for i in &primary.running {
+                sim.control(Control::StartInstance {
+                    instance: i.clone(),
+                })?;
+            }
+            Ok("everything behind the primary answers as it did in production".into())
+        }
+    }
+}
 
 /// Reads one site of a started session in detail (read-only calls: the normal round, plus
 /// GetHostedZone for the zone's name) and makes its copy.

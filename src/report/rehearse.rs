@@ -526,4 +526,47 @@ mod tests {
         );
         source.shutdown().await;
     }
+
+    /// The fault menu acts on the copy: the primary's instances stop and start, its targets
+    /// time out, and "clear" puts back what was read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn faults_act_on_the_primary_of_the_copy() {
+        let source = sim(Scenario::load(&assets("scenarios/demo.toml")).unwrap()).await;
+        let config_text = std::fs::read_to_string(assets("configs/demo.toml")).unwrap();
+        let mut s = session(&config_text, &source, "shop").await;
+        let (_, copy) = read_site(&mut s, "shop").await.unwrap();
+        assert_eq!(
+            copy.primary.instances,
+            vec!["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"]
+        );
+        let target = sim(copy.scenario.clone()).await;
+        let state = |sim: &SimHandle| {
+            sim.with_world(|w| {
+                w.instances
+                    .iter()
+                    .map(|i| (i.state_at(w.now).as_str().to_string(), i.app.to_string()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let said = apply_fault(&target, &copy.primary, Fault::StopPrimary).unwrap();
+        assert!(said.contains("i-0a1b2c3d4e5f60001"), "{said}");
+        assert!(state(&target).iter().all(|(s, _)| s == "stopping"));
+        apply_fault(&target, &copy.primary, Fault::FailPrimaryTargets).unwrap();
+        assert!(state(&target).iter().all(|(_, app)| app == "timeout"));
+        apply_fault(&target, &copy.primary, Fault::Clear).unwrap();
+        assert!(state(&target).iter().all(|(_, app)| app == "healthy"));
+        // Production did not move.
+        let shop = source.with_world(|w| {
+            w.instances
+                .iter()
+                .filter(|i| i.name.starts_with("shop-"))
+                .all(|i| i.state_at(w.now).as_str() == "running" && i.app.to_string() == "healthy")
+        });
+        assert!(shop);
+        // Nothing behind the primary: a clear refusal.
+        let empty = PrimaryParts::default();
+        assert!(apply_fault(&target, &empty, Fault::StopPrimary).is_err());
+        target.shutdown().await;
+        source.shutdown().await;
+    }
 }

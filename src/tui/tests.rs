@@ -916,7 +916,12 @@ fn snapshot_rehearsal_screens() {
 #[test]
 fn the_banner_says_rehearsal_on_every_screen() {
     let mut a = rehearsal();
-    for k in [KeyCode::Null, KeyCode::Enter, KeyCode::Char('t'), KeyCode::Char('?')] {
+    for k in [
+        KeyCode::Null,
+        KeyCode::Enter,
+        KeyCode::Char('t'),
+        KeyCode::Char('?'),
+    ] {
         key(&mut a, k);
         let t = draw(&a, 80, 24);
         let first = text(t.backend().buffer());
@@ -953,7 +958,10 @@ fn the_fault_menu_exists_only_in_a_rehearsal_and_applies_to_the_timeline() {
             result: Ok("stopping i-1".into()),
         },
     );
-    assert!(fx.iter().any(|e| matches!(e, Effect::Record(ev) if ev.message.contains("stopping i-1"))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Record(ev) if ev.message.contains("stopping i-1")))
+    );
     assert!(fx.contains(&Effect::Refresh));
     let last = a.events.last().unwrap();
     assert!(matches!(
@@ -968,7 +976,12 @@ fn the_fault_menu_exists_only_in_a_rehearsal_and_applies_to_the_timeline() {
             result: Err("no instances".into()),
         },
     );
-    assert!(a.message.as_deref().unwrap_or_default().contains("no instances"));
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("no instances")
+    );
     // Other keys keep the menu open; esc closes it without a fault.
     key(&mut a, KeyCode::Char('x'));
     assert!(key(&mut a, KeyCode::Char('9')).is_empty());

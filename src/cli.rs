@@ -103,6 +103,33 @@ pub enum Command {
     Log(LogArgs),
     /// The console on the built-in emulator's demo account (six sites, one per setup).
     Demo(DemoArgs),
+    /// Rehearse a maintenance window on a copy of a site: its chain is read with read-only
+    /// calls, written as an emulator scenario (same IDs and ARNs), and the console opens on the
+    /// copy with a REHEARSAL banner. Every action goes to the copy; production is not changed.
+    ///
+    /// Exit codes: 0 done; 2 usage or config error (or the scenario cannot be saved); 3
+    /// credentials or access; 5 the site could not be read.
+    Rehearse(RehearseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RehearseArgs {
+    /// The site to copy, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Also write the copy as a scenario file, to replay with `switchyard sim --scenario FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// How fast simulated time runs in the copy (1 = real time).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Port of the copy's emulator; 0 picks any free port.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// No console: print the copy's endpoint and environment, and serve until Ctrl-C (scripted
+    /// rehearsals).
+    #[arg(long)]
+    pub no_console: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -32,6 +32,9 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Wait(args)) => {
             runtime()?.block_on(switchyard::switch::cli::wait(&cli.global, args))
         }
+        Some(Command::Rehearse(args)) => {
+            runtime()?.block_on(switchyard::report::rehearse::run(&cli.global, args))
+        }
         Some(Command::Log(args)) => switchyard::switch::cli::log(&cli.global, args),
     };
     std::process::exit(code);

@@ -238,6 +238,13 @@ pub enum EventKind {
         /// What.
         what: String,
     },
+    /// A fault injected into a rehearsal's copy (never production).
+    FaultInjected {
+        /// The fault, in words.
+        fault: String,
+        /// Why it could not be applied, if it could not.
+        error: Option<String>,
+    },
     /// Something the operator did (built by the switch engine, not by [`diff`]).
     Action {
         /// The action.

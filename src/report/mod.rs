@@ -5,6 +5,7 @@ pub mod discover;
 pub mod doctor;
 pub mod manual;
 pub mod permissions;
+pub mod rehearse;
 pub mod status;
 
 use std::time::Duration;

@@ -9,6 +9,7 @@ pub mod api;
 pub mod cli;
 pub mod control;
 pub mod dns;
+pub mod export;
 pub mod faults;
 pub mod proto;
 pub mod scenario;

@@ -29,6 +29,43 @@ pub enum Msg {
     Action(ActionUpdate),
     /// The terminal was resized.
     Resize,
+    /// A rehearsal's fault was applied to the copy (or could not be).
+    Faulted {
+        fault: Fault,
+        result: Result<String, String>,
+    },
+}
+
+/// A fault a rehearsal can inject into its copy, from the fault menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Stop the instances behind the primary.
+    StopPrimary,
+    /// Start them again.
+    StartPrimary,
+    /// Make the primary's targets and endpoints time out.
+    FailPrimaryTargets,
+    /// Put everything back as it was read, and clear injected API faults.
+    Clear,
+}
+
+impl Fault {
+    /// In the order of the menu.
+    pub const ALL: [Fault; 4] = [
+        Fault::StopPrimary,
+        Fault::StartPrimary,
+        Fault::FailPrimaryTargets,
+        Fault::Clear,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Fault::StopPrimary => "stop the primary's instances",
+            Fault::StartPrimary => "start the primary's instances",
+            Fault::FailPrimaryTargets => "make the primary's targets unhealthy",
+            Fault::Clear => "clear faults (everything back as read from production)",
+        }
+    }
 }
 
 /// What the loop around the app must do.
@@ -43,6 +80,8 @@ pub enum Effect {
     Request(ActionRequest),
     /// Append to the event log file.
     Record(Event),
+    /// Apply a fault to the rehearsal's copy.
+    Fault(Fault),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +196,8 @@ pub enum Modal {
         direction: Direction,
         error: String,
     },
+    /// A rehearsal's fault menu.
+    Faults,
 }
 
 /// One step of a running switch.
@@ -210,6 +251,8 @@ pub struct App {
     pub theme: Theme,
     /// A poll round is under way.
     pub polling: bool,
+    /// A rehearsal: the console is on a copy (banner, fault menu).
+    pub rehearsal: bool,
     /// Something changed since the last render.
     pub dirty: bool,
     pub quit: bool,
@@ -251,6 +294,7 @@ impl App {
             running: None,
             theme,
             polling: false,
+            rehearsal: false,
             dirty: true,
             quit: false,
         }
@@ -342,6 +386,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Resize => app.dirty = true,
         Msg::Poll(p) => poll(app, p, &mut fx),
         Msg::Action(a) => action_update(app, a, &mut fx),
+        Msg::Faulted { fault, result } => faulted(app, fault, result, &mut fx),
         Msg::Key(k) => {
             app.dirty = true;
             key(app, k, &mut fx);
@@ -421,7 +466,7 @@ fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let Some(action) = keymap::lookup(app.context(), &k) else {
         return;
     };
-    if action.is_switch() && !app.actions_offered() {
+    if (action.is_switch() && !app.actions_offered()) || (action.is_rehearsal() && !app.rehearsal) {
         // Hidden actions do nothing at all.
         return;
     }
@@ -506,7 +551,37 @@ fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::MaintenanceOn => ask_plan(app, Direction::On, fx),
         Action::FailBack => ask_plan(app, Direction::Off, fx),
+        Action::Faults => app.modal = Some(Modal::Faults),
     }
+}
+
+/// A fault was applied to the copy: it goes to the timeline (and the event log).
+fn faulted(app: &mut App, fault: Fault, result: Result<String, String>, fx: &mut Vec<Effect>) {
+    app.dirty = true;
+    let site = app
+        .selected
+        .clone()
+        .or_else(|| app.sites.first().map(|s| s.obs.name.clone()))
+        .unwrap_or_default();
+    let (message, error) = match result {
+        Ok(done) => (format!("rehearsal: {}: {done}", fault.label()), None),
+        Err(e) => (
+            format!("rehearsal: could not {}: {e}", fault.label()),
+            Some(e),
+        ),
+    };
+    app.message = Some(message.clone());
+    let event = Event {
+        at: app.now,
+        site,
+        kind: crate::model::event::EventKind::FaultInjected {
+            fault: fault.label().to_string(),
+            error,
+        },
+        message,
+    };
+    app.push_event(event, fx);
+    fx.push(Effect::Refresh);
 }
 
 /// Where Esc leads from help or the timeline: never back into help or the timeline.
@@ -658,6 +733,22 @@ fn modal_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     match modal {
+        Modal::Faults => {
+            let chosen = match k.code {
+                KeyCode::Char(c @ '1'..='4') => {
+                    Fault::ALL.get(usize::from(c as u8 - b'1')).copied()
+                }
+                KeyCode::Esc | KeyCode::Char('q' | 'x') => None,
+                _ => {
+                    app.modal = Some(modal);
+                    return;
+                }
+            };
+            if let Some(f) = chosen {
+                app.message = Some(format!("rehearsal: {}...", f.label()));
+                fx.push(Effect::Fault(f));
+            }
+        }
         Modal::Planning { .. } => {
             if matches!(k.code, KeyCode::Esc | KeyCode::Char('q')) {
                 fx.push(Effect::Request(ActionRequest::Cancel));

@@ -47,12 +47,19 @@ pub enum Action {
     PrevSite,
     MaintenanceOn,
     FailBack,
+    /// The fault menu of a rehearsal.
+    Faults,
 }
 
 impl Action {
     /// Whether this is a maintenance action (hidden when actions are off).
     pub fn is_switch(self) -> bool {
         matches!(self, Action::MaintenanceOn | Action::FailBack)
+    }
+
+    /// Whether this key exists only in a rehearsal.
+    pub fn is_rehearsal(self) -> bool {
+        self == Action::Faults
     }
 }
 
@@ -109,6 +116,13 @@ pub const KEYMAP: &[Binding] = &[
         "t",
         Action::Timeline,
         "event timeline",
+    ),
+    b(
+        Context::Global,
+        &[Char('x')],
+        "x",
+        Action::Faults,
+        "rehearsal: inject a fault into the copy (stop the primary, ...)",
     ),
     b(
         Context::Overview,

@@ -17,6 +17,7 @@ mod tests;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
@@ -36,7 +37,7 @@ use crate::poll::session::{Overrides, Session};
 use crate::report::status::{load_config, overrides};
 
 use actions::{ActionLink, ActionUpdate};
-use app::{App, Effect, Msg, update};
+use app::{App, Effect, Fault, Msg, update};
 use theme::Theme;
 
 /// How the console looks and what it allows.
@@ -48,6 +49,22 @@ pub struct Options {
     pub ascii: bool,
     /// NO_COLOR: no colours.
     pub no_color: bool,
+    /// `switchyard rehearse`: the console is on a copy; a REHEARSAL banner on every screen, and
+    /// the fault menu acting on the copy.
+    pub rehearsal: Option<Rehearsal>,
+}
+
+/// What a rehearsal console needs: how to apply a fault to the copy.
+#[derive(Clone)]
+pub struct Rehearsal {
+    /// Applies a fault to the copy (through the emulator's control API); says what it did.
+    pub faults: Arc<dyn Fn(Fault) -> Result<String, String> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Rehearsal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rehearsal")
+    }
 }
 
 impl Options {
@@ -56,6 +73,7 @@ impl Options {
             read_only: global.read_only,
             ascii: global.ascii,
             no_color: Theme::no_color_from_env(),
+            rehearsal: None,
         }
     }
 }
@@ -121,6 +139,15 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
     let code = start(config, &overrides, Options::from_args(global), audit_log).await;
     sim.shutdown().await;
     code
+}
+
+/// `switchyard rehearse`: the console on a rehearsal's copy (`overrides` point at it).
+pub async fn rehearse(
+    config: crate::config::Config,
+    overrides: &Overrides,
+    options: Options,
+) -> i32 {
+    start(config, overrides, options, None).await
 }
 
 async fn start(
@@ -266,6 +293,7 @@ pub async fn run(
         actions_on,
         Theme::new(options.no_color, options.ascii),
     );
+    app.rehearsal = options.rehearsal.is_some();
     let mut event_log = EventLog::new(config.defaults.event_log.clone());
 
     // Signals first: a failure here leaves the terminal untouched.
@@ -348,6 +376,22 @@ pub async fn run(
                 Effect::Record(e) => {
                     tracing::info!(site = %e.site, "{}", e.message);
                     event_log.append(&e);
+                }
+                Effect::Fault(fault) => {
+                    let result = match &options.rehearsal {
+                        Some(r) => (r.faults)(fault),
+                        None => Err("faults exist only in a rehearsal".into()),
+                    };
+                    for more in update(&mut app, Msg::Faulted { fault, result }) {
+                        match more {
+                            Effect::Record(e) => {
+                                tracing::info!(site = %e.site, "{}", e.message);
+                                event_log.append(&e);
+                            }
+                            Effect::Refresh => focus_tx.send_modify(|f| f.refresh += 1),
+                            _ => {}
+                        }
+                    }
                 }
             }
         }

@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use super::actions::{ActionRequest, ActionUpdate};
-use super::app::{App, Button, Effect, Modal, Msg, Screen, SortKey, update};
+use super::app::{App, Button, Effect, Fault, Modal, Msg, Screen, SortKey, update};
 use super::theme::Theme;
 use super::views;
 use crate::model::cloudwatch::AlarmState;
@@ -893,4 +893,99 @@ fn control_characters_in_aws_names_never_reach_the_terminal() {
             [KeyCode::Enter, KeyCode::Char('t'), KeyCode::Char('?')][screen],
         );
     }
+}
+
+/// A rehearsal console: the banner on every screen, the fault menu behind `x`.
+fn rehearsal() -> App {
+    let mut a = app(demo_sites(), false);
+    a.rehearsal = true;
+    a
+}
+
+#[test]
+fn snapshot_rehearsal_screens() {
+    let mut a = rehearsal();
+    snap("rehearsal_overview", &a);
+    key(&mut a, KeyCode::Char('x'));
+    snap("rehearsal_faults", &a);
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Char('?'));
+    snap("rehearsal_help", &a);
+}
+
+#[test]
+fn the_banner_says_rehearsal_on_every_screen() {
+    let mut a = rehearsal();
+    for k in [
+        KeyCode::Null,
+        KeyCode::Enter,
+        KeyCode::Char('t'),
+        KeyCode::Char('?'),
+    ] {
+        key(&mut a, k);
+        let t = draw(&a, 80, 24);
+        let first = text(t.backend().buffer());
+        assert!(
+            first.lines().next().unwrap().contains("REHEARSAL"),
+            "{k:?}: {first}"
+        );
+    }
+    // Not outside a rehearsal.
+    let plain = app(demo_sites(), false);
+    let t = draw(&plain, 120, 40);
+    assert!(!text(t.backend().buffer()).contains("REHEARSAL"));
+}
+
+#[test]
+fn the_fault_menu_exists_only_in_a_rehearsal_and_applies_to_the_timeline() {
+    let mut plain = app(demo_sites(), true);
+    assert!(key(&mut plain, KeyCode::Char('x')).is_empty());
+    assert!(plain.modal.is_none());
+    keys(&mut plain, "?");
+    let t = draw(&plain, 120, 40);
+    assert!(!text(t.backend().buffer()).contains("inject a fault"));
+
+    let mut a = rehearsal();
+    key(&mut a, KeyCode::Char('x'));
+    assert_eq!(a.modal, Some(Modal::Faults));
+    let fx = key(&mut a, KeyCode::Char('1'));
+    assert_eq!(fx, vec![Effect::Fault(Fault::StopPrimary)]);
+    assert!(a.modal.is_none());
+    let fx = update(
+        &mut a,
+        Msg::Faulted {
+            fault: Fault::StopPrimary,
+            result: Ok("stopping i-1".into()),
+        },
+    );
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Record(ev) if ev.message.contains("stopping i-1")))
+    );
+    assert!(fx.contains(&Effect::Refresh));
+    let last = a.events.last().unwrap();
+    assert!(matches!(
+        &last.kind,
+        crate::model::event::EventKind::FaultInjected { error: None, .. }
+    ));
+    // A fault that could not be applied says why.
+    update(
+        &mut a,
+        Msg::Faulted {
+            fault: Fault::StopPrimary,
+            result: Err("no instances".into()),
+        },
+    );
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("no instances")
+    );
+    // Other keys keep the menu open; esc closes it without a fault.
+    key(&mut a, KeyCode::Char('x'));
+    assert!(key(&mut a, KeyCode::Char('9')).is_empty());
+    assert_eq!(a.modal, Some(Modal::Faults));
+    assert!(key(&mut a, KeyCode::Esc).is_empty());
+    assert!(a.modal.is_none());
 }

@@ -23,6 +23,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         let bindings: Vec<_> = KEYMAP
             .iter()
             .filter(|b| b.context == ctx && (offered || !b.action.is_switch()))
+            .filter(|b| app.rehearsal || !b.action.is_rehearsal())
             .collect();
         if bindings.is_empty() {
             continue;

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::tui::app::{App, Button, Confirm, Modal};
+use crate::tui::app::{App, Button, Confirm, Fault, Modal};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, modal: &Modal) {
     let t = &app.theme;
@@ -33,6 +33,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, modal: &Modal) {
                 Line::raw("Nothing was changed."),
                 Line::styled("esc/enter: close", t.dim()),
             ],
+        ),
+        Modal::Faults => (
+            " rehearsal: inject a fault into the copy ".to_string(),
+            std::iter::once(Line::raw("Production is not touched: the copy changes."))
+                .chain(std::iter::once(Line::raw("")))
+                .chain(Fault::ALL.iter().enumerate().map(|(i, f)| {
+                    Line::from(vec![
+                        Span::styled(format!("{} ", i + 1), t.key()),
+                        Span::raw(f.label()),
+                    ])
+                }))
+                .chain([
+                    Line::raw(""),
+                    Line::styled("1-4: apply  esc: close", t.dim()),
+                ])
+                .collect(),
         ),
         Modal::Confirm(c) => (
             format!(" {} {}? ", c.plan.direction.verb(), c.plan.site),

@@ -183,6 +183,10 @@ pub fn fetch_note<T>(
 pub fn header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" switchyard ", t.title())];
+    if app.rehearsal {
+        // On every screen: this is a copy, and nothing done here reaches production.
+        spans.push(Span::styled(" REHEARSAL ", t.protected()));
+    }
     let kinds = [
         VerdictKind::FailedOver,
         VerdictKind::Unknown,
@@ -267,6 +271,7 @@ fn hints(app: &App) -> Line<'static> {
             Action::Sort,
             Action::MaintenanceOn,
             Action::FailBack,
+            Action::Faults,
             Action::Timeline,
             Action::Help,
             Action::Quit,
@@ -277,6 +282,7 @@ fn hints(app: &App) -> Line<'static> {
             Action::NextSite,
             Action::MaintenanceOn,
             Action::FailBack,
+            Action::Faults,
             Action::Timeline,
             Action::Help,
             Action::Quit,
@@ -285,7 +291,7 @@ fn hints(app: &App) -> Line<'static> {
     };
     let mut spans = vec![Span::raw(" ")];
     for action in wanted {
-        if action.is_switch() && !offered {
+        if (action.is_switch() && !offered) || (action.is_rehearsal() && !app.rehearsal) {
             continue;
         }
         let Some(b) = KEYMAP
@@ -309,6 +315,7 @@ fn short_help(a: Action) -> &'static str {
         Action::Sort => "sort",
         Action::MaintenanceOn => "maint",
         Action::FailBack => "failback",
+        Action::Faults => "faults",
         Action::Timeline => "events",
         Action::Help => "help",
         Action::Quit => "quit",

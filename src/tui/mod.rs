@@ -147,7 +147,10 @@ pub async fn rehearse(
     overrides: &Overrides,
     options: Options,
 ) -> i32 {
-    start(config, overrides, options, None).await
+    // Switches on the copy are audited apart from real ones.
+    let audit_log =
+        crate::switch::audit::default_path().map(|p| p.with_file_name("rehearsal-audit.jsonl"));
+    start(config, overrides, options, audit_log).await
 }
 
 async fn start(

@@ -91,7 +91,8 @@ pub enum Command {
     /// were undone, or the journal says what is left for `maintenance off`);
     /// 6 done but not converged before `--timeout` (with `--wait`);
     /// 7 conflict: another operator holds the site ("maintenance already entered by X at T"),
-    /// or AWS changed since the plan; 8 not confirmed.
+    /// or AWS changed since the plan; 8 not confirmed; 9 stopped between two steps by SIGINT,
+    /// SIGTERM or SIGHUP (the journal records every step done: `on` resumes, `off` undoes).
     Maintenance(MaintenanceArgs),
     /// Wait until a site is LIVE (or DEGRADED: the app is served) or in MAINTENANCE.
     ///

@@ -362,3 +362,154 @@ fn maintenance_and_fail_back_from_the_console() {
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 }
+
+/// An emulator process of its own (so that it outlives the console), killed on drop.
+struct Emulator(std::process::Child);
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Console {
+    /// The console on the demo config against an emulator at `port` (not `demo`, whose
+    /// emulator ends with the console).
+    fn start_on(name: &str, port: u16) -> Console {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("switchyard-test-{name}-{}-{port}", std::process::id());
+        let c = Console { socket, port, dir };
+        let home = c.dir.path().display().to_string();
+        let bin = env!("CARGO_BIN_EXE_switchyard");
+        let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
+        let script = format!(
+            "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' \
+             AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+             AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port} \
+             TERM=xterm-256color '{bin}' --config '{config}' --log-file '{home}/switchyard.log'; \
+             echo EXIT=$?; stty -a; sleep 120"
+        );
+        let out = c.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "console",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c
+    }
+
+    fn calls(&self, key: &str) -> u64 {
+        let body = self.http("GET", "/_sim/calls", "");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["calls"][key].as_u64().unwrap_or(0)
+    }
+}
+
+/// SIGHUP (an SSM session dropping) in the middle of a switch from the console: the terminal is
+/// restored, the step in flight finishes and is recorded, nothing after it runs, and
+/// `maintenance off` from another process puts everything back.
+#[test]
+fn sighup_during_a_switch_stops_at_a_recorded_state() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator(
+        Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args([
+                "sim",
+                "--scenario",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios/demo.toml"),
+                "--port",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the emulator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let c = Console::start_on("sighup-switch", port);
+    c.wait_live();
+    // Step 2 of shop's switch (silence its first alarm) takes 4 s.
+    c.http(
+        "POST",
+        "/_sim/control",
+        r#"{"action":"fault","service":"cloudwatch","operation":"DisableAlarmActions","fault":"latency","millis":4000,"times":1}"#,
+    );
+    c.keys(&["m"]);
+    c.wait_for("the confirmation", Duration::from_secs(20), |s| {
+        s.contains("enter maintenance shop?")
+    });
+    c.keys(&["s", "h", "o", "p", "Tab", "Enter"]);
+    let start = Instant::now();
+    while c.calls("cloudwatch:DisableAlarmActions") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "step 2 never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    c.signal("HUP");
+    c.assert_exited_cleanly();
+    assert_eq!(c.calls("cloudwatch:DisableAlarmActions"), 1);
+    assert_eq!(
+        c.calls("cloudfront:CreateInvalidation"),
+        0,
+        "no step after the signal"
+    );
+    let log = std::fs::read_to_string(c.log_path()).unwrap_or_default();
+    assert!(
+        log.contains("stopped by a signal between two steps"),
+        "{log}"
+    );
+    // Another process fails back from the journal.
+    let home = c.dir.path();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "sim")
+        .env("AWS_SECRET_ACCESS_KEY", "sim")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SWITCHYARD_DNS_SERVER", format!("127.0.0.1:{port}"))
+        .args([
+            "--log-file",
+            home.join("off.log").to_str().unwrap(),
+            "maintenance",
+            "off",
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml"),
+            "--site",
+            "shop",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("steps undone: 2"), "{text}");
+    assert_eq!(c.calls("cloudwatch:EnableAlarmActions"), 1);
+}

@@ -83,6 +83,7 @@ pub fn append(
                 SwitchError::Refused(_) => "refused",
                 SwitchError::Conflict(_) => "conflict",
                 SwitchError::StepFailed { .. } => "failed",
+                SwitchError::Stopped(_) => "stopped",
             },
             Some(e.to_string()),
             Value::Null,

@@ -406,6 +406,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
             .focus_interval
             .min(Duration::from_secs(5)),
         audit_log: audit_path(global, Some(&one.session.config)),
+        stop: None,
     };
     if p.nothing_to_do.is_none() {
         if p.refused() && !args.force {
@@ -440,7 +441,15 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         .map(|s| format!("{} {}", s.call, s.resource))
         .collect();
     let printer = tokio::spawn(print_progress(rx, labels, json));
+    // SIGINT, SIGTERM or SIGHUP (an SSM session dropping) while the steps run: the step running
+    // finishes and is recorded, and the switch stops before the next one. A second signal stops
+    // at once (the journal still says what was started).
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut opts = opts;
+    opts.stop = Some(stop.clone());
+    let signals = tokio::spawn(stop_on_signals(stop));
     let result = engine::execute(one.clients(), &one.session.resolver, &site, &p, &opts, tx).await;
+    signals.abort();
     let _ = printer.await;
     let code = match &result {
         Ok(o) if o.converged() => exit::OK,
@@ -461,6 +470,36 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         });
     }
     code
+}
+
+/// Cancels `stop` on the first SIGINT, SIGTERM or SIGHUP; exits on the second.
+async fn stop_on_signals(stop: tokio_util::sync::CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return;
+    };
+    for n in 0..2 {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        if n == 0 {
+            eprintln!(
+                "switchyard maintenance: stopping after the step that is running (a second signal stops at once)"
+            );
+            stop.cancel();
+        } else {
+            eprintln!(
+                "switchyard maintenance: stopped at once; the journal says what was started: `maintenance on` or `off` finishes it"
+            );
+            std::process::exit(exit::STOPPED);
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -55,6 +55,7 @@ pub async fn serve(
     };
     let mut requests = server.requests;
     let mut running: Option<tokio::task::JoinHandle<()>> = None;
+    let mut stop = tokio_util::sync::CancellationToken::new();
     while let Some(request) = requests.recv().await {
         match request {
             ActionRequest::Plan { site, direction } => {
@@ -94,12 +95,14 @@ pub async fn serve(
                         .await;
                     continue;
                 };
+                stop = tokio_util::sync::CancellationToken::new();
                 let opts = ExecuteOptions {
                     force,
                     reason,
                     wait: true,
                     timeout: VERIFY_TIMEOUT,
                     audit_log: audit_log.clone(),
+                    stop: Some(stop.clone()),
                     ..ExecuteOptions::default()
                 };
                 let resolver = resolver.clone();
@@ -124,4 +127,22 @@ pub async fn serve(
             ActionRequest::Cancel => {}
         }
     }
+    // The console quit (q, or SIGINT, SIGTERM, SIGHUP): a switch still running finishes the step
+    // it is in, records it, and stops before the next one.
+    if let Some(h) = running
+        && !h.is_finished()
+    {
+        stop.cancel();
+        eprintln!("switchyard: letting the running switch reach a recorded state...");
+        if tokio::time::timeout(STOP_GRACE, h).await.is_err() {
+            eprintln!(
+                "switchyard: the switch did not stop within {} s; the journal says what was started: `switchyard maintenance on` or `off` finishes it",
+                STOP_GRACE.as_secs()
+            );
+        }
+    }
 }
+
+/// How long a quitting console waits for a running switch to reach a recorded state: one AWS
+/// call's whole budget (30 s) and a journal update, twice over.
+pub const STOP_GRACE: Duration = Duration::from_secs(75);

@@ -42,6 +42,9 @@ pub struct ExecuteOptions {
     pub poll_every: Duration,
     /// Where the audit log goes (`None`: no audit log).
     pub audit_log: Option<std::path::PathBuf>,
+    /// Cancelled (by a signal): finish the step running, record it, and stop before the next
+    /// one; verification is skipped.
+    pub stop: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Default for ExecuteOptions {
@@ -53,6 +56,7 @@ impl Default for ExecuteOptions {
             timeout: Duration::from_secs(600),
             poll_every: Duration::from_secs(2),
             audit_log: None,
+            stop: None,
         }
     }
 }
@@ -499,7 +503,8 @@ fn preflight(
         && journal.phase != Phase::Active
     {
         let age = now() - journal.updated_at;
-        let busy = age < time::Duration::try_from(BUSY_WINDOW).unwrap_or(time::Duration::ZERO);
+        let busy = age < time::Duration::try_from(BUSY_WINDOW).unwrap_or(time::Duration::ZERO)
+            && journal.stopped.is_none();
         out.push(check(
             "no other switchyard is working on the site",
             !busy,
@@ -509,10 +514,13 @@ fn preflight(
                 journal.updated_by,
                 journal.host,
                 age.whole_seconds(),
-                if busy {
-                    "; it may still be running: wait a minute, or --force if it was killed"
-                } else {
-                    ""
+                match (&journal.stopped, busy) {
+                    (Some(why), _) => format!("; it was stopped: {why}"),
+                    (None, true) => {
+                        "; it may still be running: wait a minute, or --force if it was killed"
+                            .to_string()
+                    }
+                    (None, false) => String::new(),
                 }
             ),
         ));
@@ -941,6 +949,7 @@ async fn execute_inner(
         )));
     }
     let mut run = Run {
+        stop: opts.stop.clone(),
         clients,
         site,
         progress,
@@ -982,6 +991,7 @@ async fn execute_inner(
                 reason: opts.reason.clone(),
                 phase: Phase::Entering,
                 steps: all,
+                stopped: None,
                 updated_by: run.by.clone(),
                 updated_at: t,
             };
@@ -1028,7 +1038,8 @@ async fn execute_inner(
             )
         }
     };
-    let verification = if opts.wait {
+    let stopped = opts.stop.as_ref().is_some_and(|t| t.is_cancelled());
+    let verification = if opts.wait && !stopped {
         let expected = match plan.direction {
             Direction::On => Towards::Maintenance,
             Direction::Off => Towards::Original,
@@ -1074,6 +1085,7 @@ async fn execute_inner(
 }
 
 struct Run<'a> {
+    stop: Option<tokio_util::sync::CancellationToken>,
     clients: &'a Clients,
     site: &'a Site,
     progress: &'a UnboundedSender<Progress>,
@@ -1083,6 +1095,34 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Between two steps: when asked to stop, say what is recorded and how to go on.
+    async fn check_stop(
+        &mut self,
+        j: &mut Journal,
+        values: &mut Vec<String>,
+        what: &str,
+    ) -> Result<(), SwitchError> {
+        if !self.stop.as_ref().is_some_and(|t| t.is_cancelled()) {
+            return Ok(());
+        }
+        // Say in the journal that nobody is at work any more.
+        j.stopped = Some(format!("by a signal, {} ({what})", rfc3339(now())));
+        self.save(j, values).await?;
+        let done = j
+            .steps
+            .iter()
+            .filter(|s| matches!(s.state, StepState::Done | StepState::Undone))
+            .count();
+        Err(SwitchError::Stopped(format!(
+            "{what} for {} stopped by a signal between two steps: {done} of {} steps are done and recorded in the journal {}; `switchyard maintenance on --site {}` finishes entering, `switchyard maintenance off --site {}` undoes it",
+            self.site.name,
+            j.steps.len(),
+            super::journal::record_name(&self.site.record),
+            self.site.name,
+            self.site.name,
+        )))
+    }
+
     fn report(
         &mut self,
         index: usize,
@@ -1185,7 +1225,9 @@ impl Run<'_> {
         values: &mut Vec<String>,
         todo: &[usize],
     ) -> Result<(), SwitchError> {
+        j.stopped = None;
         for (index, &i) in todo.iter().enumerate() {
+            self.check_stop(j, values, "maintenance on").await?;
             let t0 = Instant::now();
             j.steps[i].state = StepState::Started;
             j.steps[i].error = None;
@@ -1300,8 +1342,10 @@ impl Run<'_> {
         extra: &[Step],
     ) -> Result<(), SwitchError> {
         j.phase = Phase::Leaving;
+        j.stopped = None;
         self.save(j, values).await?;
         for (index, &i) in undo.iter().enumerate() {
+            self.check_stop(j, values, "maintenance off").await?;
             let t0 = Instant::now();
             let s = j.steps[i].clone();
             self.report(index, &s, StepProgress::Running, "", t0.elapsed());

@@ -24,6 +24,9 @@ pub mod exit {
     /// Not confirmed: the operator did not type the site name, or there was no terminal to ask
     /// on and no `--yes`.
     pub const NOT_CONFIRMED: i32 = 8;
+    /// Stopped between steps by a signal (SIGINT, SIGTERM, SIGHUP): the journal records every
+    /// step done; `maintenance on` resumes, `maintenance off` undoes.
+    pub const STOPPED: i32 = 9;
 }
 
 /// Why a switch failed. Every variant says what was done and what was not.
@@ -53,6 +56,9 @@ pub enum SwitchError {
         /// What was done about it.
         detail: String,
     },
+    /// Stopped between two steps (a signal): what was done is recorded in the journal.
+    #[error("{0}")]
+    Stopped(String),
 }
 
 fn describe_failed(checks: &[PreflightCheck]) -> String {
@@ -75,6 +81,7 @@ impl SwitchError {
             SwitchError::Refused(_) => exit::REFUSED,
             SwitchError::Conflict(_) => exit::CONFLICT,
             SwitchError::StepFailed { .. } => exit::STEP_FAILED,
+            SwitchError::Stopped(_) => exit::STOPPED,
         }
     }
 }
@@ -98,6 +105,7 @@ mod tests {
             TIMEOUT,
             CONFLICT,
             NOT_CONFIRMED,
+            STOPPED,
         ];
         all.sort_unstable();
         let n = all.len();

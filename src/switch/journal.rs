@@ -91,6 +91,10 @@ pub struct Journal {
     pub reason: Option<String>,
     pub phase: Phase,
     pub steps: Vec<Step>,
+    /// Set when a switch was stopped between two steps by a signal: nobody is working on the
+    /// site, so the next run need not wait for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     /// Who last changed the journal, and when.
     pub updated_by: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -345,6 +349,7 @@ mod tests {
                     error: None,
                 })
                 .collect(),
+            stopped: None,
             updated_by: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/night-shift".into(),
             updated_at: at,
         }

@@ -172,15 +172,26 @@ async fn start(
     } else {
         let (link, server) = actions::link();
         let sites = crate::switch::console::switchable(&session);
-        tokio::spawn(crate::switch::console::serve(
-            server,
-            sites,
-            session.resolver.clone(),
-            audit_log,
-        ));
-        Some(link)
+        Some((
+            link,
+            tokio::spawn(crate::switch::console::serve(
+                server,
+                sites,
+                session.resolver.clone(),
+                audit_log,
+            )),
+        ))
     };
-    match run(session, options, actions).await {
+    let (link, server) = match actions {
+        Some((l, s)) => (Some(l), Some(s)),
+        None => (None, None),
+    };
+    let result = run(session, options, link).await;
+    // The terminal is restored: a switch still running stops at a recorded state first.
+    if let Some(server) = server {
+        let _ = server.await;
+    }
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!(

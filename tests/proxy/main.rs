@@ -339,3 +339,54 @@ async fn a_proxy_that_is_down_is_named_in_status_and_doctor() {
     // The emulator never saw a call.
     assert_eq!(sim.calls().calls.values().sum::<u64>(), 0);
 }
+
+#[tokio::test]
+async fn a_maintenance_round_trip_goes_through_the_proxy() {
+    let Some(proxy) = Proxy::start(None) else {
+        return;
+    };
+    let path = root().join("assets/scenarios/demo.toml");
+    let mut opts = SimOptions::new(switchyard::sim::Scenario::load(&path).unwrap());
+    opts.speed = 30.0;
+    let sim = start(opts).await.unwrap();
+    let env = with(sim.env_vars(), "HTTP_PROXY", &proxy.url());
+    let config = demo_config();
+    for direction in ["on", "off"] {
+        let (out, _) = run(
+            &env,
+            &[
+                "maintenance",
+                direction,
+                "--config",
+                &config,
+                "--site",
+                "pay",
+                "--yes",
+                "--wait",
+                "--timeout",
+                "5m",
+            ],
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "maintenance {direction}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let calls = sim.calls().calls;
+    let served: u64 = calls.values().sum();
+    assert!(calls.contains_key("elbv2:ModifyListener"), "{calls:?}");
+    assert!(calls.contains_key("route53:ChangeResourceRecordSets"), "{calls:?}");
+    let through_proxy = proxy
+        .requests()
+        .iter()
+        .filter(|l| l.contains(&format!("http://127.0.0.1:{}/", sim.port())))
+        .count() as u64;
+    assert_eq!(
+        through_proxy, served,
+        "the emulator served {served} calls; the proxy forwarded {through_proxy}"
+    );
+}

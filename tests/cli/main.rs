@@ -502,7 +502,8 @@ async fn doctor_says_when_no_endpoint_answers() {
 
 /// moto as a second opinion: the same reads of Route 53, ELBv2 and CloudFront through the real
 /// binary. moto cannot speak the RPCv2-CBOR protocol of the Rust CloudWatch client, so CloudWatch
-/// is left out: its calls fail against moto, and that is the only failure allowed here.
+/// is left out: its calls fail against moto, and (with moto's missing TestDNSAnswer) that is the
+/// only failure allowed here.
 #[tokio::test]
 async fn status_reads_the_moto_site_too() {
     let Some(moto) = tokio::task::spawn_blocking(moto::Moto::start)
@@ -577,10 +578,12 @@ async fn status_reads_the_moto_site_too() {
         "{s:#}"
     );
     let errors = errors(s);
+    // moto 5.2.5 also has no TestDNSAnswer (it answers 404): the DNS answer is the one other
+    // read that may fail here.
     for line in errors.lines() {
         assert!(
-            line.to_ascii_lowercase().contains("cloudwatch"),
-            "only CloudWatch may fail against moto: {line}"
+            line.to_ascii_lowercase().contains("cloudwatch") || line.contains("TestDNSAnswer"),
+            "only CloudWatch and TestDNSAnswer may fail against moto: {line}"
         );
     }
 }

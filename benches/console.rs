@@ -1,0 +1,167 @@
+//! The console's own costs, measured in-process (`scripts/bench console` adds the costs seen from
+//! outside: first frame, idle CPU, peak RSS, binary size):
+//!
+//! - drawing the overview of 200 sites (real observations, read by the real poller from the
+//!   emulator's generated account) into a 200x60 and an 80x24 buffer, per frame;
+//! - from the operator's confirmation to the first mutating AWS call (`engine::execute` on a
+//!   confirmed plan until the emulator has counted the journal's CREATE).
+//!
+//! `cargo bench --bench console` prints one JSON object. Medians over many runs; the machine is
+//! shared, so the figures are for ratios against the targets, not absolutes.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use switchyard::poll::poller::PollUpdate;
+use switchyard::poll::round::Depth;
+use switchyard::poll::session::{Overrides, Session};
+use switchyard::sim::{SimHandle, SimOptions, scenario, start};
+use switchyard::switch::engine::{self, ExecuteOptions};
+use switchyard::switch::plan::Direction;
+use switchyard::tui::app::{App, Msg, update};
+use switchyard::tui::theme::Theme;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn p95(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[(v.len() * 95 / 100).min(v.len() - 1)]
+}
+
+fn overrides(sim: &SimHandle) -> Overrides {
+    Overrides {
+        endpoint_url: Some(sim.endpoint()),
+        static_credentials: Some(("bench".into(), "bench".into())),
+        ..Overrides::default()
+    }
+}
+
+async fn render_200() -> serde_json::Value {
+    let sites = 200;
+    let sim = start(SimOptions::new(scenario::generate(sites))).await.unwrap();
+    let mut text = format!(
+        "[defaults]\nregion = \"eu-west-1\"\ndns_server = \"{}\"\n",
+        sim.dns_server()
+    );
+    for i in 0..sites {
+        text.push_str(&format!(
+            "\n[[site]]\nname = \"site{i:03}\"\nzone = \"Z0GENERATED00\"\nrecord = \"site{i:03}.example.com\"\n"
+        ));
+    }
+    let config = switchyard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
+    let mut session = Session::start(config, &[], &overrides(&sim)).await.unwrap();
+    session.refresh(&|_| Depth::Overview).await;
+    let now = time::OffsetDateTime::now_utc();
+    let mut app = App::new(
+        session
+            .observations
+            .iter()
+            .map(|o| (o.clone(), false))
+            .collect(),
+        session.config.defaults.stale_after,
+        now,
+        true,
+        Theme::new(false, false),
+    );
+    for (index, o) in session.observations.iter().enumerate() {
+        update(
+            &mut app,
+            Msg::Poll(PollUpdate::Site {
+                index,
+                observations: Box::new(o.clone()),
+            }),
+        );
+    }
+    let mut out = serde_json::Map::new();
+    for (w, h) in [(200u16, 60u16), (80, 24)] {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        // Warm up, then time single frames.
+        for _ in 0..20 {
+            term.draw(|f| switchyard::tui::views::render(f, &app)).unwrap();
+        }
+        let mut ms = Vec::new();
+        for i in 0..300 {
+            // A changed clock each frame, as the once-a-second tick does.
+            update(&mut app, Msg::Tick(now + time::Duration::seconds(i)));
+            let t = Instant::now();
+            term.draw(|f| switchyard::tui::views::render(f, &app)).unwrap();
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        out.insert(
+            format!("overview_{w}x{h}_ms"),
+            json!({"median": median(ms.clone()), "p95": p95(ms), "frames": 300}),
+        );
+    }
+    sim.shutdown().await;
+    json!({"sites": sites, "render": out})
+}
+
+async fn confirm_to_first_mutation() -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios/demo.toml");
+    let mut opts = SimOptions::new(switchyard::sim::Scenario::load(&path).unwrap());
+    opts.speed = 60.0;
+    let sim = start(opts).await.unwrap();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/configs/demo.toml"),
+    )
+    .unwrap();
+    let mut config =
+        switchyard::config::parse(&text, std::path::Path::new("assets/configs/demo.toml")).unwrap();
+    config.defaults.dns_server = Some(sim.dns_server());
+    let session = Session::start(config, &[], &overrides(&sim)).await.unwrap();
+    let site = session.config.site("pay").unwrap().clone();
+    let clients = session.groups[0].fetcher.clients.clone();
+    let mutating = |sim: &SimHandle| {
+        sim.calls()
+            .calls
+            .iter()
+            .filter(|(k, _)| {
+                k.contains("ChangeResourceRecordSets")
+                    || k.contains("ModifyListener")
+                    || k.contains("UpdateHealthCheck")
+            })
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+    };
+    let mut ms = Vec::new();
+    for round in 0..10 {
+        let direction = if round % 2 == 0 { Direction::On } else { Direction::Off };
+        let plan = engine::plan(&clients, &session.resolver, &site, direction, None)
+            .await
+            .unwrap();
+        let before = mutating(&sim);
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let opts = ExecuteOptions::default();
+        let t = Instant::now();
+        let run = engine::execute(&clients, &session.resolver, &site, &plan, &opts, tx);
+        let watch = async {
+            while mutating(&sim) == before {
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+            t.elapsed()
+        };
+        let (result, first) = tokio::join!(run, watch);
+        result.unwrap();
+        ms.push(first.as_secs_f64() * 1000.0);
+    }
+    sim.shutdown().await;
+    json!({"confirm_to_first_mutation_ms": {"median": median(ms.clone()), "p95": p95(ms), "runs": 10}})
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs it once, quickly, as a check.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    if quick {
+        println!("console bench: run with `cargo bench --bench console`");
+        return;
+    }
+    let render = rt.block_on(render_200());
+    let confirm = rt.block_on(confirm_to_first_mutation());
+    println!("{}", json!({"render": render, "confirm": confirm}));
+}

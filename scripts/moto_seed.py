@@ -103,12 +103,15 @@ def main() -> int:
         },
     )["HealthCheck"]
     r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=hc["Id"], AddTags=[{"Key": "Name", "Value": "shop-primary"}])
+    # UPSERT, not CREATE: moto 5.2.5 refuses a later CREATE identical to one in its change
+    # history while any record of that name and type exists, even in the same batch right after
+    # its DELETE (a fail back restores the record with DELETE + CREATE, which Route 53 accepts).
     r53.change_resource_record_sets(
         HostedZoneId=zone_id,
         ChangeBatch={
             "Changes": [
                 {
-                    "Action": "CREATE",
+                    "Action": "UPSERT",
                     "ResourceRecordSet": {
                         "Name": "www.example.com",
                         "Type": "A",
@@ -119,7 +122,7 @@ def main() -> int:
                     },
                 },
                 {
-                    "Action": "CREATE",
+                    "Action": "UPSERT",
                     "ResourceRecordSet": {
                         "Name": "www.example.com",
                         "Type": "A",

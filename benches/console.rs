@@ -43,7 +43,9 @@ fn overrides(sim: &SimHandle) -> Overrides {
 
 async fn render_200() -> serde_json::Value {
     let sites = 200;
-    let sim = start(SimOptions::new(scenario::generate(sites))).await.unwrap();
+    let sim = start(SimOptions::new(scenario::generate(sites)))
+        .await
+        .unwrap();
     let mut text = format!(
         "[defaults]\nregion = \"eu-west-1\"\ndns_server = \"{}\"\n",
         sim.dns_server()
@@ -82,14 +84,16 @@ async fn render_200() -> serde_json::Value {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         // Warm up, then time single frames.
         for _ in 0..20 {
-            term.draw(|f| switchyard::tui::views::render(f, &app)).unwrap();
+            term.draw(|f| switchyard::tui::views::render(f, &app))
+                .unwrap();
         }
         let mut ms = Vec::new();
         for i in 0..300 {
             // A changed clock each frame, as the once-a-second tick does.
             update(&mut app, Msg::Tick(now + time::Duration::seconds(i)));
             let t = Instant::now();
-            term.draw(|f| switchyard::tui::views::render(f, &app)).unwrap();
+            term.draw(|f| switchyard::tui::views::render(f, &app))
+                .unwrap();
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         out.insert(
@@ -130,7 +134,11 @@ async fn confirm_to_first_mutation() -> serde_json::Value {
     };
     let mut ms = Vec::new();
     for round in 0..10 {
-        let direction = if round % 2 == 0 { Direction::On } else { Direction::Off };
+        let direction = if round % 2 == 0 {
+            Direction::On
+        } else {
+            Direction::Off
+        };
         let plan = engine::plan(&clients, &session.resolver, &site, direction, None)
             .await
             .unwrap();

@@ -191,6 +191,61 @@ pub async fn records_at(
     })
 }
 
+/// The record sets at `name` and the TXT values at `beside`, from records listed before.
+pub fn records_in(all: &[RecordSet], name: &str, beside: &str) -> RecordsAt {
+    let name = fqdn(name);
+    let beside = fqdn(beside);
+    RecordsAt {
+        records: all
+            .iter()
+            .filter(|r| fqdn(&r.name) == name)
+            .cloned()
+            .collect(),
+        beside: all
+            .iter()
+            .find(|r| fqdn(&r.name) == beside && r.rtype == "TXT")
+            .map(|r| r.values.clone()),
+    }
+}
+
+/// Every record set of a zone, 300 a page: for a round over many sites of one zone, a few calls
+/// instead of one or two per site.
+pub async fn zone_records(c: &Client, zone_id: &str) -> Result<Vec<RecordSet>, AwsError> {
+    let mut out = Vec::new();
+    let mut start: Option<(String, RrType, Option<String>)> = None;
+    loop {
+        let mut req = c
+            .list_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .max_items(300);
+        if let Some((name, rtype, id)) = start.take() {
+            req = req
+                .start_record_name(name)
+                .start_record_type(rtype)
+                .set_start_record_identifier(id);
+        }
+        let page = req
+            .send()
+            .await
+            .map_err(err("route53", "ListResourceRecordSets"))?;
+        out.extend(page.resource_record_sets().iter().map(record_from_sdk));
+        match (
+            page.is_truncated(),
+            page.next_record_name(),
+            page.next_record_type(),
+        ) {
+            (true, Some(n), Some(t)) => {
+                start = Some((
+                    n.to_string(),
+                    t.clone(),
+                    page.next_record_identifier().map(str::to_string),
+                ));
+            }
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// The hosted zone ID of a zone name (for `discover --zone example.com`).
 pub async fn zone_id_by_name(c: &Client, zone_name: &str) -> Result<Option<String>, AwsError> {
     let out = c

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::round::Depth;
+use super::round::{Depth, Fetcher};
 use super::session::Session;
 use crate::model::site::SiteObservations;
 
@@ -48,8 +48,17 @@ pub async fn run(
         .defaults
         .focus_interval
         .max(Duration::from_millis(500));
+    // The focused site in detail runs beside the full rounds, so that a long round over many
+    // sites never makes it wait; both draw on the same API budgets.
+    let details = tokio::spawn(detail_loop(
+        DetailSource::of(&session),
+        focus.clone(),
+        updates.clone(),
+        stop.clone(),
+        detail,
+    ));
+    let _details = AbortOnDrop(details);
     let mut next_round = tokio::time::Instant::now();
-    let mut next_detail = tokio::time::Instant::now();
     let mut seen_refresh = focus.borrow().refresh;
     loop {
         let now = tokio::time::Instant::now();
@@ -58,7 +67,6 @@ pub async fn run(
         seen_refresh = current.refresh;
         if full {
             next_round = now + poll;
-            next_detail = now + detail;
             let focused = current.site.clone();
             if !round(&mut session, &updates, None, &move |name: &str| {
                 if focused.as_deref() == Some(name) {
@@ -71,24 +79,120 @@ pub async fn run(
             {
                 return;
             }
-        } else if now >= next_detail {
-            next_detail = now + detail;
-            if let Some(site) = current.site.clone()
-                && !round(&mut session, &updates, Some(&site), &|_| Depth::Detail).await
-            {
-                return;
-            }
         }
-        let wake = next_round.min(next_detail);
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep_until(wake) => {}
+            _ = tokio::time::sleep_until(next_round) => {}
             changed = focus.changed() => {
                 if changed.is_err() {
                     return;
                 }
-                // A new focus gets its detail at once.
-                next_detail = tokio::time::Instant::now();
+            }
+        }
+    }
+}
+
+/// Aborts a task when dropped (the poller's detail loop ends with the poller).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What the detail loop reads with: each group's clients and budgets, in a fetcher of its own.
+struct DetailSource {
+    sites: Vec<crate::config::Site>,
+    /// (indices of the group's sites, its fetcher)
+    groups: Vec<(Vec<usize>, Fetcher)>,
+}
+
+impl DetailSource {
+    fn of(session: &Session) -> DetailSource {
+        DetailSource {
+            sites: session.config.sites.clone(),
+            groups: session
+                .groups
+                .iter()
+                .map(|g| {
+                    let mut f = Fetcher::new(g.fetcher.clients.clone(), session.resolver.clone());
+                    f.budgets = g.fetcher.budgets.clone();
+                    (g.sites.clone(), f)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Every `interval`, and at once when the focus changes: the focused site in detail.
+async fn detail_loop(
+    mut source: DetailSource,
+    mut focus: watch::Receiver<Focus>,
+    updates: mpsc::Sender<PollUpdate>,
+    stop: CancellationToken,
+    interval: Duration,
+) {
+    let mut last: Option<(usize, SiteObservations)> = None;
+    loop {
+        let site = focus.borrow().site.clone();
+        let wanted = site.as_deref().and_then(|name| {
+            source
+                .sites
+                .iter()
+                .position(|s| s.name == name)
+                .and_then(|i| {
+                    source
+                        .groups
+                        .iter()
+                        .position(|(sites, _)| sites.contains(&i))
+                        .map(|g| (i, g))
+                })
+        });
+        if let Some((index, g)) = wanted {
+            let site = source.sites[index].clone();
+            let mut obs = match last.take() {
+                Some((i, o)) if i == index => vec![o],
+                _ => vec![super::round::blank(&site)],
+            };
+            if updates
+                .send(PollUpdate::Round {
+                    started: true,
+                    detail: true,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let fetcher = &mut source.groups[g].1;
+            fetcher.round(&[&site], &mut obs, &|_| Depth::Detail).await;
+            if let Some(o) = obs.pop() {
+                let sent = updates
+                    .send(PollUpdate::Site {
+                        index,
+                        observations: Box::new(o.clone()),
+                    })
+                    .await;
+                let ended = updates
+                    .send(PollUpdate::Round {
+                        started: false,
+                        detail: true,
+                    })
+                    .await;
+                if sent.is_err() || ended.is_err() {
+                    return;
+                }
+                last = Some((index, o));
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(interval) => {}
+            changed = focus.changed() => {
+                if changed.is_err() {
+                    return;
+                }
             }
         }
     }

@@ -54,7 +54,14 @@ struct Shared {
     distributions: Option<Result<Vec<Distribution>, AwsError>>,
     /// Route 53's status of every health check, from its CloudWatch metrics.
     hc_metrics: HashMap<String, Result<HealthCheckStatus, AwsError>>,
+    /// Every record of the zones that hold many of the round's sites.
+    zone_records: HashMap<String, Result<Vec<RecordSet>, AwsError>>,
+    /// Every target group of the account (one paged call instead of one per load balancer).
+    target_groups: Option<Result<Vec<TargetGroup>, AwsError>>,
 }
+
+/// From this many sites of one zone in a round, the zone is listed whole.
+const ZONE_LISTING_FROM: usize = 4;
 
 /// Runs a call under a budget; a throttled call is retried after a backoff (the SDK's own
 /// standard retry has already tried three times).
@@ -159,7 +166,10 @@ impl Fetcher {
     ) {
         let mut shared = self.shared_lists(sites).await;
         // Every site's records and DNS answer, in parallel.
-        let first: Vec<_> = sites.iter().map(|s| self.records_and_answer(s)).collect();
+        let first: Vec<_> = sites
+            .iter()
+            .map(|s| self.records_and_answer(s, shared.zone_records.get(&s.zone_id)))
+            .collect();
         let first = join_all(first).await;
         for (o, (records, journal, answer)) in obs.iter_mut().zip(first) {
             record(&mut o.records, records);
@@ -213,22 +223,47 @@ impl Fetcher {
         let c = &self.clients;
         let b = &self.budgets;
         let needs_elb = !sites.is_empty();
-        let (hcs, lbs, dists, alarms) = tokio::join!(
+        let mut per_zone: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in sites {
+            *per_zone.entry(s.zone_id.as_str()).or_default() += 1;
+        }
+        let big_zones: Vec<&str> = per_zone
+            .into_iter()
+            .filter(|(_, n)| *n >= ZONE_LISTING_FROM)
+            .map(|(z, _)| z)
+            .collect();
+        let (hcs, lbs, dists, alarms, zones) = tokio::join!(
             budgeted(&b.route53, || route53::health_checks(&c.route53)),
             async {
                 if needs_elb {
-                    Some(budgeted(&b.elbv2, || elbv2::load_balancers(&c.elbv2)).await)
+                    let (lbs, tgs) = tokio::join!(
+                        budgeted(&b.elbv2, || elbv2::load_balancers(&c.elbv2)),
+                        budgeted(&b.elbv2, || elbv2::all_target_groups(&c.elbv2)),
+                    );
+                    Some((lbs, tgs))
                 } else {
                     None
                 }
             },
             budgeted(&b.cloudfront, || cloudfront::distributions(&c.cloudfront)),
             budgeted(&b.cloudwatch, || cloudwatch::alarms(&c.cloudwatch)),
+            join_all(big_zones.iter().map(|z| async move {
+                (
+                    z.to_string(),
+                    budgeted(&b.route53, || route53::zone_records(&c.route53, z)).await,
+                )
+            })),
         );
+        let (lbs, tgs) = match lbs {
+            Some((l, t)) => (Some(l), Some(t)),
+            None => (None, None),
+        };
         let mut shared = Shared {
             health_checks: Some(hcs),
             load_balancers: lbs,
+            target_groups: tgs,
             distributions: Some(dists),
+            zone_records: zones.into_iter().collect(),
             ..Shared::default()
         };
         shared.alarms.insert(c.region.clone(), alarms);
@@ -267,6 +302,7 @@ impl Fetcher {
     async fn records_and_answer(
         &self,
         s: &Site,
+        zone: Option<&Result<Vec<RecordSet>, AwsError>>,
     ) -> (
         Result<Vec<RecordSet>, AwsError>,
         Result<Option<Journal>, AwsError>,
@@ -276,7 +312,15 @@ impl Fetcher {
         let b = &self.budgets.route53;
         let beside = journal::record_name(&s.record);
         let (at, answer) = tokio::join!(
-            budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &beside)),
+            async {
+                match zone {
+                    Some(Ok(all)) => Ok(route53::records_in(all, &s.record, &beside)),
+                    Some(Err(e)) => Err(e.clone()),
+                    None => {
+                        budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &beside)).await
+                    }
+                }
+            },
             budgeted(b, || route53::test_dns_answer(
                 c,
                 &s.zone_id,
@@ -460,7 +504,7 @@ impl Fetcher {
         o.health_checks = checks;
         self.load_balancer_chain(s, o, shared, &aliases, &hc_names)
             .await;
-        self.distribution_chain(s, o, shared, &aliases).await;
+        self.distribution_chain(s, o, shared, &aliases, depth).await;
         self.alarms(s, o, shared, depth).await;
     }
 
@@ -502,10 +546,24 @@ impl Fetcher {
             .collect();
         o.load_balancers.set_ok(lbs.clone(), now());
         // Listeners and target groups of each load balancer, then rules and target health.
+        let account_tgs = shared.target_groups.as_ref();
         let per_lb = join_all(lbs.iter().map(|lb| async move {
             let (listeners, tgs) = tokio::join!(
                 budgeted(&b.elbv2, || elbv2::listeners(&c.elbv2, &lb.arn)),
-                budgeted(&b.elbv2, || elbv2::target_groups_of(&c.elbv2, &lb.arn)),
+                async {
+                    // The account's list, read once per round; alone, one call per balancer.
+                    match account_tgs {
+                        Some(Ok(all)) => Ok(all
+                            .iter()
+                            .filter(|t| t.load_balancer_arns.contains(&lb.arn))
+                            .cloned()
+                            .collect()),
+                        Some(Err(e)) => Err(e.clone()),
+                        None => {
+                            budgeted(&b.elbv2, || elbv2::target_groups_of(&c.elbv2, &lb.arn)).await
+                        }
+                    }
+                },
             );
             (
                 lb.arn.clone(),
@@ -536,6 +594,10 @@ impl Fetcher {
         let mut extra: Vec<String> = o.sorry_target_groups.clone();
         extra.extend(s.target_groups.iter().cloned());
         extra.retain(|arn| !target_groups.iter().any(|t| &t.arn == arn));
+        if let Some(Ok(all)) = account_tgs {
+            target_groups.extend(all.iter().filter(|t| extra.contains(&t.arn)).cloned());
+            extra.retain(|arn| !all.iter().any(|t| &t.arn == arn));
+        }
         if !extra.is_empty() {
             match budgeted(&b.elbv2, || elbv2::target_groups_by_arn(&c.elbv2, &extra)).await {
                 Ok(more) => target_groups.extend(more),
@@ -582,6 +644,7 @@ impl Fetcher {
         o: &mut SiteObservations,
         shared: &Shared,
         aliases: &[String],
+        depth: Depth,
     ) {
         let c = &self.clients;
         let b = &self.budgets;
@@ -611,17 +674,6 @@ impl Fetcher {
             }
             return;
         };
-        let (dist, invs) = tokio::join!(
-            budgeted(&b.cloudfront, || cloudfront::distribution(
-                &c.cloudfront,
-                &id
-            )),
-            budgeted(&b.cloudfront, || cloudfront::invalidations(
-                &c.cloudfront,
-                &id,
-                5
-            )),
-        );
         let mut slot = match o.distribution.take() {
             Some(d) if d.id == id => d,
             _ => DistributionObservations {
@@ -630,8 +682,63 @@ impl Fetcher {
                 invalidations: Fetched::default(),
             },
         };
-        record(&mut slot.distribution, dist);
-        record(&mut slot.invalidations, invs);
+        // CloudFront allows few calls a second. The account's list (read once per round) says
+        // whether a distribution changed: when its status and last change are as in the whole
+        // config read before, that config still holds. Recent invalidations are read for the
+        // site in detail only.
+        let summary = match &shared.distributions {
+            Some(Ok(list)) => list.iter().find(|d| d.id == id),
+            _ => None,
+        };
+        let unchanged = match (summary, slot.distribution.value.as_ref()) {
+            (Some(now), Some(before)) => {
+                slot.distribution.error.is_none()
+                    && now.status == before.status
+                    && now.enabled == before.enabled
+                    && now.last_modified.is_some()
+                    && now.last_modified == before.last_modified
+            }
+            _ => false,
+        };
+        let want_invalidations = depth == Depth::Detail || slot.invalidations.value.is_none();
+        let (dist, invs) = tokio::join!(
+            async {
+                if unchanged {
+                    None
+                } else {
+                    Some(
+                        budgeted(&b.cloudfront, || {
+                            cloudfront::distribution(&c.cloudfront, &id)
+                        })
+                        .await,
+                    )
+                }
+            },
+            async {
+                if want_invalidations {
+                    Some(
+                        budgeted(&b.cloudfront, || {
+                            cloudfront::invalidations(&c.cloudfront, &id, 5)
+                        })
+                        .await,
+                    )
+                } else {
+                    None
+                }
+            },
+        );
+        match dist {
+            Some(d) => record(&mut slot.distribution, d),
+            None => {
+                if let Some(v) = slot.distribution.value.clone() {
+                    slot.distribution.set_ok(v, now());
+                }
+            }
+        }
+        // Without a new read, the last detail read's invalidations stay, with their own age.
+        if let Some(i) = invs {
+            record(&mut slot.invalidations, i);
+        }
         o.distribution = Some(slot);
     }
 

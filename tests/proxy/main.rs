@@ -379,7 +379,10 @@ async fn a_maintenance_round_trip_goes_through_the_proxy() {
     let calls = sim.calls().calls;
     let served: u64 = calls.values().sum();
     assert!(calls.contains_key("elbv2:ModifyListener"), "{calls:?}");
-    assert!(calls.contains_key("route53:ChangeResourceRecordSets"), "{calls:?}");
+    assert!(
+        calls.contains_key("route53:ChangeResourceRecordSets"),
+        "{calls:?}"
+    );
     let through_proxy = proxy
         .requests()
         .iter()

@@ -165,19 +165,18 @@ impl Fetcher {
         depth: &(dyn Fn(&str) -> Depth + Sync),
     ) {
         let mut shared = self.shared_lists(sites).await;
-        // Every site's records and DNS answer, in parallel.
+        // Every site's records, in parallel (from the zone's listing when it was read whole).
         let first: Vec<_> = sites
             .iter()
-            .map(|s| self.records_and_answer(s, shared.zone_records.get(&s.zone_id)))
+            .map(|s| self.records(s, shared.zone_records.get(&s.zone_id)))
             .collect();
         let first = join_all(first).await;
-        for (o, (records, journal, answer)) in obs.iter_mut().zip(first) {
+        for (o, (records, journal)) in obs.iter_mut().zip(first) {
             record(&mut o.records, records);
             match journal {
                 Ok(j) => o.maintenance.set_ok(j.map(|j| j.marker()), now()),
                 Err(e) => o.maintenance.set_failed(e, now()),
             }
-            record(&mut o.dns_answer, answer);
         }
         self.name_health_checks(&mut shared).await;
         // Health check status from CloudWatch for every site's checks at once.
@@ -187,6 +186,9 @@ impl Fetcher {
             .flat_map(|(s, o)| self.health_check_ids(s, o, &shared))
             .collect();
         shared.hc_metrics = self.health_check_metrics(&all_ids).await;
+        // The DNS answers (Route 53's budget) while the chains behind the records are read
+        // (the other services' budgets).
+        let answers = join_all(sites.iter().map(|s| self.answer(s)));
         let per_site: Vec<_> = sites
             .iter()
             .zip(obs.iter_mut())
@@ -195,7 +197,10 @@ impl Fetcher {
                 self.site_chain(s, o, &shared, d)
             })
             .collect();
-        join_all(per_site).await;
+        let (answers, _) = tokio::join!(answers, join_all(per_site));
+        for (o, answer) in obs.iter_mut().zip(answers) {
+            record(&mut o.dns_answer, answer);
+        }
         // Pending changes.
         for (s, o) in sites.iter().zip(obs.iter_mut()) {
             let ids: Vec<String> = self
@@ -282,14 +287,21 @@ impl Fetcher {
             .collect();
         if !unknown.is_empty() {
             let c = &self.clients.route53;
-            let result = budgeted(&self.budgets.route53, || {
-                let mut batch = unknown.clone();
-                async move { route53::add_tags(c, &mut batch).await.map(|()| batch) }
-            })
-            .await;
-            if let Ok(tagged) = result {
-                unknown = tagged;
+            // Ten checks a call (ListTagsForResources' limit), each call on the budget.
+            let chunks = unknown.chunks(10).map(|chunk| {
+                budgeted(&self.budgets.route53, move || {
+                    let mut batch = chunk.to_vec();
+                    async move { route53::add_tags(c, &mut batch).await.map(|()| batch) }
+                })
+            });
+            let mut tagged = Vec::new();
+            for (chunk, result) in unknown.chunks(10).zip(join_all(chunks).await) {
+                match result {
+                    Ok(t) => tagged.extend(t),
+                    Err(_) => tagged.extend(chunk.iter().cloned()),
+                }
             }
+            unknown = tagged;
             for h in &unknown {
                 self.names.insert(h.id.clone(), h.name.clone());
             }
@@ -299,35 +311,32 @@ impl Fetcher {
         }
     }
 
-    async fn records_and_answer(
+    /// What Route 53 answers for the site's name now.
+    async fn answer(&self, s: &Site) -> Result<crate::model::route53::DnsAnswer, AwsError> {
+        let c = &self.clients.route53;
+        budgeted(&self.budgets.route53, || {
+            route53::test_dns_answer(c, &s.zone_id, &s.record, s.record_type.as_str())
+        })
+        .await
+    }
+
+    /// The site's record sets and its maintenance journal.
+    async fn records(
         &self,
         s: &Site,
         zone: Option<&Result<Vec<RecordSet>, AwsError>>,
     ) -> (
         Result<Vec<RecordSet>, AwsError>,
         Result<Option<Journal>, AwsError>,
-        Result<crate::model::route53::DnsAnswer, AwsError>,
     ) {
         let c = &self.clients.route53;
         let b = &self.budgets.route53;
         let beside = journal::record_name(&s.record);
-        let (at, answer) = tokio::join!(
-            async {
-                match zone {
-                    Some(Ok(all)) => Ok(route53::records_in(all, &s.record, &beside)),
-                    Some(Err(e)) => Err(e.clone()),
-                    None => {
-                        budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &beside)).await
-                    }
-                }
-            },
-            budgeted(b, || route53::test_dns_answer(
-                c,
-                &s.zone_id,
-                &s.record,
-                s.record_type.as_str()
-            )),
-        );
+        let at = match zone {
+            Some(Ok(all)) => Ok(route53::records_in(all, &s.record, &beside)),
+            Some(Err(e)) => Err(e.clone()),
+            None => budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &beside)).await,
+        };
         match at {
             Ok(at) => {
                 let journal = match at.beside {
@@ -341,9 +350,9 @@ impl Fetcher {
                         )
                     }),
                 };
-                (Ok(at.records), journal, answer)
+                (Ok(at.records), journal)
             }
-            Err(e) => (Err(e.clone()), Err(e), answer),
+            Err(e) => (Err(e.clone()), Err(e)),
         }
     }
 
@@ -502,7 +511,7 @@ impl Fetcher {
             .filter_map(|h| h.config.get().and_then(|c| c.target.fqdn.clone()))
             .collect();
         o.health_checks = checks;
-        self.load_balancer_chain(s, o, shared, &aliases, &hc_names)
+        self.load_balancer_chain(s, o, shared, &aliases, &hc_names, depth)
             .await;
         self.distribution_chain(s, o, shared, &aliases, depth).await;
         self.alarms(s, o, shared, depth).await;
@@ -515,6 +524,7 @@ impl Fetcher {
         shared: &Shared,
         aliases: &[String],
         hc_names: &[String],
+        depth: Depth,
     ) {
         let c = &self.clients;
         let b = &self.budgets;
@@ -590,6 +600,16 @@ impl Fetcher {
             }
         }
         o.listeners = listeners;
+        // The rules of every ALB listener in detail; outside it, those of the listeners a
+        // maintenance rule strategy works on (the default action says the rest).
+        let all_alb_listeners = listener_arns_alb.clone();
+        if depth == Depth::Overview {
+            listener_arns_alb.retain(|arn| {
+                s.maintenance.iter().any(|st| {
+                    matches!(st, Strategy::MaintenanceRule { listener, .. } if listener == arn)
+                })
+            });
+        }
         // Sorry target groups may receive no traffic yet: fetch them by ARN.
         let mut extra: Vec<String> = o.sorry_target_groups.clone();
         extra.extend(s.target_groups.iter().cloned());
@@ -622,9 +642,14 @@ impl Fetcher {
                 )
             })),
         );
-        let mut rule_map = BTreeMap::new();
+        // Rules not read this round (outside the detail) keep their last value and its age.
+        let mut rule_map: BTreeMap<String, Fetched<Vec<crate::model::elb::Rule>>> =
+            std::mem::take(&mut o.rules)
+                .into_iter()
+                .filter(|(arn, _)| all_alb_listeners.contains(arn))
+                .collect();
         for (arn, r) in rules {
-            let mut slot = o.rules.remove(&arn).unwrap_or_default();
+            let mut slot = rule_map.remove(&arn).unwrap_or_default();
             record(&mut slot, r);
             rule_map.insert(arn, slot);
         }
@@ -700,10 +725,15 @@ impl Fetcher {
             }
             _ => false,
         };
-        let want_invalidations = depth == Depth::Detail || slot.invalidations.value.is_none();
+        let want_invalidations = depth == Depth::Detail;
+        // Outside the detail, the list's summary (status, enabled, aliases, origins) is enough
+        // for the verdict; the whole config (error pages) is read for the site in detail.
+        let from_summary = (!unchanged && depth == Depth::Overview)
+            .then(|| summary.cloned())
+            .flatten();
         let (dist, invs) = tokio::join!(
             async {
-                if unchanged {
+                if unchanged || from_summary.is_some() {
                     None
                 } else {
                     Some(
@@ -727,9 +757,10 @@ impl Fetcher {
                 }
             },
         );
-        match dist {
-            Some(d) => record(&mut slot.distribution, d),
-            None => {
+        match (dist, from_summary) {
+            (Some(d), _) => record(&mut slot.distribution, d),
+            (None, Some(summary)) => slot.distribution.set_ok(summary, now()),
+            (None, None) => {
                 if let Some(v) = slot.distribution.value.clone() {
                     slot.distribution.set_ok(v, now());
                 }

@@ -4,7 +4,7 @@
 //! detail and every health check's status get, and prints one JSON object (scripts/bench reads
 //! it into BENCHMARKS.md).
 //!
-//! `cargo bench --bench scale` (env: SCALE_SITES=200, SCALE_SECONDS=90, SCALE_FOCUS=site000).
+//! `cargo bench --bench scale` (env: SCALE_SITES=200, SCALE_SECONDS=240, SCALE_FOCUS=site000).
 //! Ages are sampled every 100 ms; only after the first full round has ended, since before it
 //! there is no data to be old.
 
@@ -66,7 +66,7 @@ fn status_ages(o: &SiteObservations, now: OffsetDateTime, detail_only: bool) -> 
 #[tokio::main]
 async fn main() {
     let sites = env_num("SCALE_SITES", 200) as usize;
-    let seconds = env_num("SCALE_SECONDS", 90);
+    let seconds = env_num("SCALE_SECONDS", 240);
     let focus_name = std::env::var("SCALE_FOCUS").unwrap_or_else(|_| "site000".into());
 
     let sim = start(SimOptions::new(scenario::generate(sites)))
@@ -158,45 +158,30 @@ async fn main() {
             }
         }
         stop.cancel();
-        (
-            full_rounds,
-            detail_rounds,
-            first_full_end,
-            max_focus,
-            max_fetched,
-            max_point,
-            throttled_updates,
-        )
+        json!({
+            "first_full_round_end_s": first_full_end,
+            "full_rounds_s": full_rounds,
+            "detail_rounds_s": detail_rounds,
+            "max_focused_detail_age_s": max_focus,
+            "max_health_check_status_age_s": max_fetched,
+            "max_health_check_datapoint_age_s": max_point,
+            "site_updates_with_throttled_errors": throttled_updates,
+        })
     };
-    let (
-        (),
-        (
-            full_rounds,
-            detail_rounds,
-            first_full_end,
-            max_focus,
-            max_fetched,
-            max_point,
-            throttled_updates,
-        ),
-    ) = tokio::join!(poller, observer);
+    let ((), mut out) = tokio::join!(poller, observer);
     let calls = sim.calls();
-    let _ = focus_tx;
-    let out = json!({
+    drop(focus_tx); // kept until here: a dropped focus sender stops the poller
+    let about = json!({
         "sites": sites,
         "health_checks": checks,
         "target_groups": tgs,
         "seconds": seconds,
         "focus": focus_name,
-        "first_full_round_end_s": first_full_end,
-        "full_rounds_s": full_rounds,
-        "detail_rounds_s": detail_rounds,
-        "max_focused_detail_age_s": max_focus,
-        "max_health_check_status_age_s": max_fetched,
-        "max_health_check_datapoint_age_s": max_point,
-        "site_updates_with_throttled_errors": throttled_updates,
         "calls": calls,
     });
+    if let (Some(out), Some(about)) = (out.as_object_mut(), about.as_object()) {
+        out.extend(about.clone());
+    }
     println!("{out}");
     sim.shutdown().await;
 }

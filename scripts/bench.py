@@ -26,11 +26,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "switchyard"
+BIN = Path(os.environ.get("BENCH_BIN", ROOT / "target" / "release" / "switchyard"))
 VENV = ROOT / ".venv" / "bin"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 SCALE = [int(n) for n in os.environ.get("BENCH_SITES", "1,50,200").split(",")]
-POLLER_SECONDS = int(os.environ.get("BENCH_POLLER_SECONDS", "90"))
+POLLER_SECONDS = int(os.environ.get("BENCH_POLLER_SECONDS", "240"))
 PIDFILE = os.environ.get("BENCH_PIDFILE")
 WORK = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))
 

@@ -230,6 +230,11 @@ def peer():
             notes[name] = {"stderr": out.stderr.strip().splitlines()[-3:]}
         if name.startswith("calls timed"):
             notes[name] = {"failed": json.loads(out.stdout)["failed"]}
+    # How many calls one `status --site` makes, by the emulator's counter.
+    endpoint = sim_env_["AWS_ENDPOINT_URL"]
+    control(endpoint, action="reset_calls")
+    timed(runs["switchyard status (emulator)"][0], sim_env_)
+    status_calls = get(endpoint, "/_sim/calls")["calls"]
     say(f"peer comparison: {ROUNDS} alternating rounds of {len(runs)} runs")
     for r in range(ROUNDS):
         for name, (args, env) in runs.items():
@@ -246,6 +251,7 @@ def peer():
         "per_call": {b: {c: median(v) for c, v in calls.items()} for b, calls in per_call.items()},
         "notes": notes,
         "sweep": sweep_lines,
+        "status_calls": status_calls,
     }
 
 
@@ -426,6 +432,9 @@ def report(m, p, rows, pol):
         w(" In the sweeps against moto these calls failed (a runbook prints the error and goes "
           "on; the time counts): " + "; ".join(f[:120] for f in failed) + ".")
     w("")
+    sc = p["status_calls"]
+    w(f"\nOne `switchyard status --site shop` makes {sum(sc.values())} API calls (the emulator's "
+      "counter): " + ", ".join(f"{k} {v}" for k, v in sorted(sc.items())) + ".\n")
     w("### Targets\n")
     w("| target | against moto | against the emulator |")
     w("|---|---|---|")

@@ -311,7 +311,9 @@ def scale():
 def poller():
     say(f"scale: the console's poller on 200 sites for {POLLER_SECONDS} s (cargo bench --bench scale)")
     env = dict(os.environ, SCALE_SITES="200", SCALE_SECONDS=str(POLLER_SECONDS), SCALE_FOCUS="site000")
-    out = subprocess.run(["cargo", "bench", "--locked", "--bench", "scale"], cwd=ROOT, env=env,
+    exe = os.environ.get("BENCH_SCALE_EXE")
+    args = [exe, "--bench"] if exe else ["cargo", "bench", "--locked", "--bench", "scale"]
+    out = subprocess.run(args, cwd=ROOT, env=env,
                          stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -4,9 +4,10 @@
 //! detail and every health check's status get, and prints one JSON object (scripts/bench reads
 //! it into BENCHMARKS.md).
 //!
-//! `cargo bench --bench scale` (env: SCALE_SITES=200, SCALE_SECONDS=240, SCALE_FOCUS=site000).
-//! Ages are sampled every 100 ms; only after the first full round has ended, since before it
-//! there is no data to be old.
+//! `cargo bench --bench scale` (env: SCALE_SITES=200, SCALE_ROUNDS=2, SCALE_SECONDS=420,
+//! SCALE_FOCUS=site000): it stops once SCALE_ROUNDS full rounds have ended, or after
+//! SCALE_SECONDS. Ages are sampled every 100 ms; only after the first full round has ended,
+//! since before it there is no data to be old.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -66,7 +67,8 @@ fn status_ages(o: &SiteObservations, now: OffsetDateTime, detail_only: bool) -> 
 #[tokio::main]
 async fn main() {
     let sites = env_num("SCALE_SITES", 200) as usize;
-    let seconds = env_num("SCALE_SECONDS", 240);
+    let seconds = env_num("SCALE_SECONDS", 420);
+    let rounds = env_num("SCALE_ROUNDS", 2) as usize;
     let focus_name = std::env::var("SCALE_FOCUS").unwrap_or_else(|_| "site000".into());
 
     let sim = start(SimOptions::new(scenario::generate(sites)))
@@ -112,7 +114,7 @@ async fn main() {
         let (mut max_focus, mut max_fetched, mut max_point) = (0.0f64, 0.0f64, 0.0f64);
         let mut throttled_updates = 0usize;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
-        while Instant::now() < deadline {
+        while Instant::now() < deadline && full_rounds.len() < rounds {
             tokio::select! {
                 update = rx.recv() => match update {
                     Some(PollUpdate::Site { index, observations }) => {
@@ -159,6 +161,7 @@ async fn main() {
         }
         stop.cancel();
         json!({
+            "ran_s": started.elapsed().as_secs_f64(),
             "first_full_round_end_s": first_full_end,
             "full_rounds_s": full_rounds,
             "detail_rounds_s": detail_rounds,

@@ -30,7 +30,7 @@ BIN = Path(os.environ.get("BENCH_BIN", ROOT / "target" / "release" / "switchyard
 VENV = ROOT / ".venv" / "bin"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 SCALE = [int(n) for n in os.environ.get("BENCH_SITES", "1,50,200").split(",")]
-POLLER_SECONDS = int(os.environ.get("BENCH_POLLER_SECONDS", "240"))
+POLLER_SECONDS = int(os.environ.get("BENCH_POLLER_SECONDS", "420"))
 PIDFILE = os.environ.get("BENCH_PIDFILE")
 WORK = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))
 
@@ -144,6 +144,8 @@ def median(v):
 
 
 def ms(s):
+    if s >= 10:
+        return f"{s:.1f} s"
     return f"{s * 1000:.0f} ms" if s >= 0.1 else f"{s * 1000:.1f} ms"
 
 
@@ -309,8 +311,9 @@ def scale():
 
 
 def poller():
-    say(f"scale: the console's poller on 200 sites for {POLLER_SECONDS} s (cargo bench --bench scale)")
-    env = dict(os.environ, SCALE_SITES="200", SCALE_SECONDS=str(POLLER_SECONDS), SCALE_FOCUS="site000")
+    say(f"scale: the console's poller on 200 sites, two full rounds or {POLLER_SECONDS} s (cargo bench --bench scale)")
+    env = dict(os.environ, SCALE_SITES="200", SCALE_SECONDS=str(POLLER_SECONDS), SCALE_ROUNDS="2",
+               SCALE_FOCUS="site000")
     exe = os.environ.get("BENCH_SCALE_EXE")
     args = [exe, "--bench"] if exe else ["cargo", "bench", "--locked", "--bench", "scale"]
     out = subprocess.run(args, cwd=ROOT, env=env,
@@ -471,15 +474,17 @@ def report(m, p, rows, pol):
       "with a config listing every site (one process: one full refresh, including the one-time "
       "read of health check Name tags), then `GET /_sim/calls`.\n")
     services = sorted({s for r in rows for s in r["calls"]})
-    w("| sites | health checks | time | " + " | ".join(services) + " | total calls | throttled (server) | throttled (user) | oldest data |")
-    w("|---:|---:|---:|" + "---:|" * len(services) + "---:|---:|---:|---:|")
+    w("| sites | health checks | time | " + " | ".join(services) + " | total calls | throttled (server) | throttled (user) | oldest data | verdicts |")
+    w("|---:|---:|---:|" + "---:|" * len(services) + "---:|---:|---:|---:|---|")
     for r in rows:
-        w(f"| {r['sites']} | {r['health_checks']} | {r['seconds']:.1f} s | "
+        w(f"| {r['sites']} | {r['health_checks']} | {ms(r['seconds'])} | "
           + " | ".join(str(r["calls"].get(s, 0)) for s in services)
-          + f" | {r['total']} | {r['server_throttled']} | {r['user_throttled']} | {r['max_data_age']} s |")
+          + f" | {r['total']} | {r['server_throttled']} | {r['user_throttled']} | {r['max_data_age']} s | "
+          + ", ".join(f"{v} {k}" for k, v in sorted(r["verdicts"].items())) + f" (exit {r['exit_code']}) |")
     w("\n*throttled (server)*: Throttling answers the emulator gave (the SDK's retry and "
       "switchyard's budgets absorb them); *throttled (user)*: throttling errors in the JSON the "
-      "user sees; *oldest data*: the largest `data_age_seconds` of any site when printed.\n")
+      "user sees; *oldest data*: the largest `data_age_seconds` of any site when printed (a site's "
+      "verdict is UNKNOWN when its data is older than `stale_after`, 60 s by default).\n")
     w("![API calls and time per full refresh vs sites](benchmarks/scale.png)\n")
     big = rows[-1]
     w(f"Calls per operation at {big['sites']} sites:\n")
@@ -488,12 +493,12 @@ def report(m, p, rows, pol):
     for op, c in sorted(big["operations"].items(), key=lambda kv: -kv[1]):
         w(f"| {op} | {c} |")
     w("")
-    w(f"### The console's poller, {pol['sites']} sites, {pol['seconds']} s\n")
+    w(f"### The console's poller, {pol['sites']} sites, {pol.get('ran_s', pol['seconds']):.0f} s\n")
     w(f"`cargo bench --bench scale` runs `poll::poller::run` (the console's poller, default "
       f"intervals: every site every 15 s, the focused site every 5 s) against the emulator in "
       f"process with {pol['sites']} sites, {pol['health_checks']} health checks and "
       f"{pol['target_groups']} target groups, Route 53 throttling on, `{pol['focus']}` focused. "
-      "Ages are sampled every 100 ms once the first full round has ended "
+      "The run stops after two full rounds (or " f"{pol['seconds']} s). Ages are sampled every 100 ms once the first full round has ended "
       f"(at {pol['first_full_round_end_s']:.1f} s).\n" if pol.get("first_full_round_end_s") else
       "No full round ended within the run.\n")
     fr = pol["full_rounds_s"]
@@ -503,7 +508,10 @@ def report(m, p, rows, pol):
     w(f"- oldest per-region detail of the focused site: {pol['max_focused_detail_age_s']:.1f} s")
     w(f"- oldest health check status (since fetched): {pol['max_health_check_status_age_s']:.1f} s; "
       f"oldest CloudWatch datapoint behind a status: {pol['max_health_check_datapoint_age_s']:.1f} s")
-    w(f"- site updates carrying a throttling error: {pol['site_updates_with_throttled_errors']}\n")
+    w(f"- site updates carrying a throttling error: {pol['site_updates_with_throttled_errors']}")
+    if len(fr) < 2:
+        w("- the run ended before a second full round did: the ages above are lower bounds")
+    w("")
 
     w("### Targets\n")
     w("| target | figure | |")

@@ -171,7 +171,11 @@ async fn main() {
             "site_updates_with_throttled_errors": throttled_updates,
         })
     };
-    let ((), mut out) = tokio::join!(poller, observer);
+    // The poller sees `stop` only between rounds; a round in flight is dropped with it.
+    let mut out = tokio::select! {
+        () = poller => json!({ "error": "the poller stopped by itself" }),
+        out = observer => out,
+    };
     let calls = sim.calls();
     drop(focus_tx); // kept until here: a dropped focus sender stops the poller
     let about = json!({

@@ -1,0 +1,563 @@
+#!/usr/bin/env python3
+"""The benchmark behind BENCHMARKS.md; run it with `scripts/bench`, which builds the release
+binary and the venv first. Every server it starts (moto, the emulator) listens on 127.0.0.1 and
+is stopped by it, also on Ctrl-C or an error.
+
+  peer:  one site's full status, whole processes, alternating rounds:
+         switchyard (vs moto, and vs the built-in emulator), an awscli sweep of 7 calls,
+         one boto3 process making the same 7 calls, process start, each call's own time
+  scale: the emulator's generated accounts of 1, 50 and 200 sites with Route 53 throttling on:
+         API calls per full refresh per service, its time, throttling errors, ages; then the
+         console's poller for a while (benches/scale.rs)
+"""
+import json
+import os
+import platform
+import re
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(os.environ.get("BENCH_BIN", ROOT / "target" / "release" / "switchyard"))
+VENV = ROOT / ".venv" / "bin"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+SCALE = [int(n) for n in os.environ.get("BENCH_SITES", "1,50,200").split(",")]
+POLLER_SECONDS = int(os.environ.get("BENCH_POLLER_SECONDS", "420"))
+PIDFILE = os.environ.get("BENCH_PIDFILE")
+WORK = Path(tempfile.mkdtemp(prefix="switchyard-bench-"))
+
+servers = []
+
+
+def say(msg):
+    print(f"\033[1m==> {msg}\033[0m", file=sys.stderr, flush=True)
+
+
+def stop_servers():
+    for p in servers:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    servers.clear()
+
+
+def on_signal(signum, _frame):
+    stop_servers()
+    sys.exit(128 + signum)
+
+
+def start_server(args, env=None):
+    p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    servers.append(p)
+    if PIDFILE:
+        with open(PIDFILE, "a") as f:
+            f.write(f"{p.pid}\n")
+    return p
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+def base_env(extra):
+    """The caller's environment without any AWS or proxy setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and not k.lower().endswith("_proxy")}
+    home = WORK / "home"
+    env.update({
+        "HOME": str(home), "XDG_STATE_HOME": str(home / "state"), "XDG_CONFIG_HOME": str(home / "config"),
+        "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1", "PATH": f"{VENV}:{os.environ.get('PATH', '')}",
+    })
+    env.pop("SWITCHYARD_CONFIG", None)
+    env.update(extra)
+    return env
+
+
+def timed(args, env, stdin=None):
+    t = time.perf_counter()
+    out = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, input=stdin, text=True)
+    return time.perf_counter() - t, out
+
+
+def switchyard(*args):
+    return [str(BIN), "--log-file", str(WORK / "switchyard.log"), *args]
+
+
+def start_sim(args, env):
+    """`switchyard sim ... --port 0`; returns (process, endpoint)."""
+    p = start_server(switchyard("sim", "--port", "0", *args), env)
+    line = p.stdout.readline()
+    m = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
+    if not m:
+        raise RuntimeError(f"the emulator did not say where it listens: {line!r}")
+    return p, m.group(1)
+
+
+def sim_env(endpoint):
+    port = endpoint.rsplit(":", 1)[1]
+    return base_env({
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "switchyard-sim",
+        "AWS_SECRET_ACCESS_KEY": "switchyard-sim", "SWITCHYARD_DNS_SERVER": f"127.0.0.1:{port}",
+    })
+
+
+def control(endpoint, **cmd):
+    req = urllib.request.Request(f"{endpoint}/_sim/control", data=json.dumps(cmd).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def get(endpoint, path):
+    with urllib.request.urlopen(f"{endpoint}{path}", timeout=10) as r:
+        return json.load(r)
+
+
+def median(v):
+    return statistics.median(v)
+
+
+def ms(s):
+    if s >= 10:
+        return f"{s:.1f} s"
+    return f"{s * 1000:.0f} ms" if s >= 0.1 else f"{s * 1000:.1f} ms"
+
+
+# --- peer comparison ---------------------------------------------------------------------------
+
+def status_json(out):
+    try:
+        return json.loads(out.stdout)
+    except ValueError:
+        raise RuntimeError(f"switchyard status printed no JSON (exit {out.returncode}): {out.stderr[-2000:]}")
+
+
+def backend_moto():
+    port = free_port()
+    start_server([str(VENV / "moto_server"), "-H", "127.0.0.1", "-p", str(port)])
+    wait_port(port)
+    env = base_env({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
+                    "AWS_SECRET_ACCESS_KEY": "testing"})
+    seed = subprocess.run([str(VENV / "python"), str(ROOT / "scripts" / "moto_seed.py")], env=env,
+                          check=True, stdout=subprocess.PIPE, text=True)
+    ids = json.loads(seed.stdout)
+    ids["zone_id"] = ids["zone_id"].split("/")[-1]
+    ids["alarm_prefix"] = "shop-app"
+    config = WORK / "moto.toml"
+    config.write_text(f'[defaults]\nregion = "eu-west-1"\n\n[[site]]\nname = "shop"\n'
+                      f'zone = "{ids["zone_id"]}"\nrecord = "{ids["record"]}"\n')
+    return env, ids, config
+
+
+def backend_sim():
+    env0 = base_env({})
+    _, endpoint = start_sim(["--scenario", str(ROOT / "assets/scenarios/alb-cloudfront.toml")], env0)
+    env = sim_env(endpoint)
+    found = subprocess.run([str(VENV / "python"), str(ROOT / "scripts/bench_sweep.py"), "--discover"], env=env,
+                           check=True, stdout=subprocess.PIPE, text=True)
+    ids = json.loads(found.stdout)
+    ids["alarm_prefix"] = "shop-app"
+    return env, ids, ROOT / "assets/configs/alb-cloudfront.toml"
+
+
+def awscli_script(ids, name):
+    path = WORK / f"{name}-ids.json"
+    path.write_text(json.dumps(ids))
+    lines = subprocess.run([str(VENV / "python"), str(ROOT / "scripts/bench_sweep.py"), str(path), "--awscli"],
+                           check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()
+    script = WORK / f"{name}-sweep.sh"
+    # A runbook: each call in turn, errors printed, the sweep goes on.
+    script.write_text("#!/bin/bash\n" + "".join(f"aws {l} --output json >/dev/null\n" for l in lines))
+    return path, script, lines
+
+
+def peer():
+    say("peer comparison: starting moto and the emulator")
+    moto_env, moto_ids, moto_cfg = backend_moto()
+    sim_env_, sim_ids, sim_cfg = backend_sim()
+    moto_ids_path, moto_sweep, sweep_lines = awscli_script(moto_ids, "moto")
+    sim_ids_path, sim_sweep, _ = awscli_script(sim_ids, "sim")
+    py = str(VENV / "python")
+    sweep_py = str(ROOT / "scripts/bench_sweep.py")
+    runs = {
+        "switchyard status (moto)": (switchyard("status", "--config", str(moto_cfg), "--output", "json", "--site", "shop"), moto_env),
+        "awscli sweep (moto)": (["bash", str(moto_sweep)], moto_env),
+        "boto3 sweep (moto)": ([py, sweep_py, str(moto_ids_path)], moto_env),
+        "switchyard status (emulator)": (switchyard("status", "--config", str(sim_cfg), "--output", "json", "--site", "shop"), sim_env_),
+        "awscli sweep (emulator)": (["bash", str(sim_sweep)], sim_env_),
+        "boto3 sweep (emulator)": ([py, sweep_py, str(sim_ids_path)], sim_env_),
+        "switchyard --version (process start)": (switchyard("--version"), base_env({})),
+        "calls timed in one boto3 process (moto)": ([py, sweep_py, str(moto_ids_path), "--timed"], moto_env),
+        "calls timed in one boto3 process (emulator)": ([py, sweep_py, str(sim_ids_path), "--timed"], sim_env_),
+    }
+    # One untimed warm-up of each (page cache, moto's lazy imports), checking the outputs.
+    samples = {k: [] for k in runs}
+    per_call = {"moto": {}, "emulator": {}}
+    notes = {}
+    for name, (args, env) in runs.items():
+        _, out = timed(args, env)
+        if name.startswith("switchyard status"):
+            j = status_json(out)
+            site = j["sites"][0]
+            notes[name] = {"verdict": site["verdict"], "exit_code": out.returncode,
+                           "errors": [f'{e.get("what", "")}: {e.get("error", e)}' if isinstance(e, dict) else str(e)
+                                      for e in site.get("errors", [])]}
+        if name.startswith("awscli"):
+            notes[name] = {"stderr": out.stderr.strip().splitlines()[-3:]}
+        if name.startswith("calls timed"):
+            notes[name] = {"failed": json.loads(out.stdout)["failed"]}
+    # How many calls one `status --site` makes, by the emulator's counter.
+    endpoint = sim_env_["AWS_ENDPOINT_URL"]
+    control(endpoint, action="reset_calls")
+    timed(runs["switchyard status (emulator)"][0], sim_env_)
+    status_calls = get(endpoint, "/_sim/calls")["calls"]
+    say(f"peer comparison: {ROUNDS} alternating rounds of {len(runs)} runs")
+    for r in range(ROUNDS):
+        for name, (args, env) in runs.items():
+            t, out = timed(args, env)
+            samples[name].append(t)
+            if name.startswith("calls timed"):
+                which = "moto" if "moto" in name else "emulator"
+                for call, s in json.loads(out.stdout)["seconds"].items():
+                    per_call[which].setdefault(call, []).append(s)
+        print(f"  round {r + 1}/{ROUNDS}", file=sys.stderr, flush=True)
+    return {
+        "medians": {k: median(v) for k, v in samples.items()},
+        "samples": samples,
+        "per_call": {b: {c: median(v) for c, v in calls.items()} for b, calls in per_call.items()},
+        "notes": notes,
+        "sweep": sweep_lines,
+        "status_calls": status_calls,
+    }
+
+
+# --- scale -------------------------------------------------------------------------------------
+
+def scale_config(n, path):
+    text = '[defaults]\nregion = "eu-west-1"\n'
+    for i in range(n):
+        text += f'\n[[site]]\nname = "site{i:03}"\nzone = "Z0GENERATED00"\nrecord = "site{i:03}.example.com"\n'
+    path.write_text(text)
+
+
+def throttled_errors(j):
+    n = 0
+    for s in j["sites"]:
+        for e in s.get("errors", []):
+            if "throttl" in json.dumps(e).lower():
+                n += 1
+    return n
+
+
+def scale():
+    rows = []
+    for n in SCALE:
+        say(f"scale: {n} sites, Route 53 throttling on")
+        p, endpoint = start_sim(["--sites", str(n)], base_env({}))
+        env = sim_env(endpoint)
+        cfg = WORK / f"sites-{n}.toml"
+        scale_config(n, cfg)
+        state = get(endpoint, "/_sim/state")
+        control(endpoint, action="throttling", enabled=True)
+        control(endpoint, action="reset_calls")
+        t, out = timed(switchyard("status", "--config", str(cfg), "--output", "json"), env)
+        j = status_json(out)
+        calls = get(endpoint, "/_sim/calls")
+        per_service = {}
+        for key, count in calls["calls"].items():
+            service = key.split(":")[0]
+            per_service[service] = per_service.get(service, 0) + count
+        server_throttled = sum(c for k, c in calls["errors"].items() if "Throttl" in k)
+        verdicts = {}
+        for s in j["sites"]:
+            verdicts[s["verdict"]] = verdicts.get(s["verdict"], 0) + 1
+        rows.append({
+            "sites": n, "health_checks": len(state["health_checks"]), "seconds": t,
+            "calls": per_service, "total": sum(per_service.values()), "operations": calls["calls"],
+            "server_throttled": server_throttled, "user_throttled": throttled_errors(j),
+            "max_data_age": max((s.get("data_age_seconds") or 0) for s in j["sites"]),
+            "verdicts": verdicts, "exit_code": out.returncode,
+        })
+        p.terminate()
+        p.wait()
+        servers.remove(p)
+    return rows
+
+
+def poller():
+    say(f"scale: the console's poller on 200 sites, two full rounds or {POLLER_SECONDS} s (cargo bench --bench scale)")
+    env = dict(os.environ, SCALE_SITES="200", SCALE_SECONDS=str(POLLER_SECONDS), SCALE_ROUNDS="2",
+               SCALE_FOCUS="site000")
+    exe = os.environ.get("BENCH_SCALE_EXE")
+    args = [exe, "--bench"] if exe else ["cargo", "bench", "--locked", "--bench", "scale"]
+    out = subprocess.run(args, cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def plot(rows, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sites = [r["sites"] for r in rows]
+    services = sorted({s for r in rows for s in r["calls"]})
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    for s in services:
+        a.plot(sites, [r["calls"].get(s, 0) for r in rows], marker="o", label=s)
+    a.plot(sites, [r["total"] for r in rows], marker="o", color="black", label="total")
+    a.set_xlabel("sites")
+    a.set_ylabel("API calls per full refresh")
+    a.legend()
+    a.grid(alpha=0.3)
+    b.plot(sites, [r["seconds"] for r in rows], marker="o", color="tab:red")
+    b.set_xlabel("sites")
+    b.set_ylabel("seconds per full refresh")
+    b.set_title("Route 53 throttling on (10/s account, 1/s status)", fontsize=9)
+    b.grid(alpha=0.3)
+    fig.suptitle("switchyard status --output json against the emulator's generated accounts")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+# --- the report --------------------------------------------------------------------------------
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def machine():
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() or platform.processor()
+    mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
+    return {
+        "nproc": sh("nproc"), "cpu": cpu, "memory": mem, "kernel": platform.release(),
+        "load": sh("cut -d' ' -f1-3 /proc/loadavg"),
+        "rustc": sh("rustc --version"), "switchyard": sh(f"{BIN} --version"),
+        "python": platform.python_version(),
+        "awscli": sh(f"{VENV}/aws --version"),
+        "boto3": sh(f"{VENV}/python -c 'import boto3; print(boto3.__version__)'"),
+        "moto": sh(f"{VENV}/python -c 'import moto; print(moto.__version__)'"),
+        "matplotlib": sh(f"{VENV}/python -c 'import matplotlib; print(matplotlib.__version__)'"),
+        "binary_bytes": BIN.stat().st_size,
+    }
+
+
+def met(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def report(m, p, rows, pol):
+    md = p["medians"]
+    start = md["switchyard --version (process start)"]
+    out = []
+    w = out.append
+    w("# Benchmarks\n")
+    w("Written by `scripts/bench` (issue 7); rerun it to refresh every figure below. All figures "
+      "come from one run on one machine; whole processes are timed with alternating runs and "
+      "reported as medians and ratios, since the machine is shared.\n")
+    w("## Machine and versions\n")
+    w(f"- {m['nproc']} cores, {m['cpu']}, {m['memory']} memory, Linux {m['kernel']}; "
+      f"load average at the end of the run: {m['load']} (the machine is shared)")
+    w(f"- {m['switchyard']} (release build), {m['rustc']}")
+    w(f"- Python {m['python']}, {m['awscli']}, boto3 {m['boto3']}, moto {m['moto']}, matplotlib {m['matplotlib']}")
+    w(f"- release binary `target/release/switchyard`: **{m['binary_bytes'] / 1048576:.1f} MiB** "
+      f"({m['binary_bytes']} bytes, debug info stripped)\n")
+
+    w("## Peer comparison: one site's full status\n")
+    w(f"Method: moto ({m['moto']}) on 127.0.0.1 is seeded with one failover site by "
+      "`scripts/moto_seed.py` (zone, failover pair, health check, ALB with listener and two "
+      "targets, two StatusCheckFailed alarms, CloudFront sorry page). The built-in emulator runs "
+      "`assets/scenarios/alb-cloudfront.toml`, the same shape. Each round runs every command "
+      f"once, in turn; {ROUNDS} rounds after one untimed warm-up round. Timed are whole processes:\n")
+    w("- `switchyard status --output json --site shop` (one site asked for: its full detail, "
+      "every checker region by region)")
+    w("- the awscli sweep: a bash runbook of 7 `aws` commands, one after the other:\n")
+    w("```")
+    for l in p["sweep"]:
+        w(f"aws {l}")
+    w("```\n")
+    w("- the boto3 sweep: one Python process making the same 7 calls with boto3 "
+      "(`scripts/bench_sweep.py`)")
+    w("- process start: `switchyard --version`; and each of the 7 calls timed on its own inside "
+      "one boto3 process (clients made before the clock starts), to get the slowest single call\n")
+    w("| command | moto | emulator |")
+    w("|---|---:|---:|")
+    for what in ("switchyard status", "awscli sweep", "boto3 sweep"):
+        w(f"| {what} | {ms(md[f'{what} (moto)'])} | {ms(md[f'{what} (emulator)'])} |")
+    w(f"| `switchyard --version` (process start) | {ms(start)} | |\n")
+    w("Each call's own time inside one boto3 process (median):\n")
+    w("| call | moto | emulator |")
+    w("|---|---:|---:|")
+    for call in p["per_call"]["moto"]:
+        w(f"| {call} | {ms(p['per_call']['moto'][call])} | {ms(p['per_call']['emulator'].get(call, 0))} |")
+    w("")
+    mn = p["notes"]
+    moto_errors = mn["switchyard status (moto)"]["errors"]
+    w(f"Against moto switchyard's verdict was {mn['switchyard status (moto)']['verdict']} "
+      f"(exit {mn['switchyard status (moto)']['exit_code']}), with these errors in its JSON:\n")
+    for e in moto_errors or ["(none)"]:
+        w(f"- {e[:200]}")
+    w("\nmoto does not speak the RPCv2-CBOR protocol of the Rust CloudWatch client, so "
+      "switchyard's CloudWatch calls fail against moto (quickly, so they do not lengthen its "
+      "run, but it also does less work there than a real account would need). That is why "
+      "switchyard is also timed against the built-in emulator, where every call succeeds "
+      f"(verdict {mn['switchyard status (emulator)']['verdict']}, "
+      f"{len(mn['switchyard status (emulator)']['errors'])} errors).")
+    failed = mn["calls timed in one boto3 process (moto)"]["failed"]
+    if failed:
+        w(" In the sweeps against moto these calls failed (a runbook prints the error and goes "
+          "on; the time counts): " + "; ".join(f[:120] for f in failed) + ".")
+    w("")
+    sc = p["status_calls"]
+    w(f"\nOne `switchyard status --site shop` makes {sum(sc.values())} API calls (the emulator's "
+      "counter): " + ", ".join(f"{k} {v}" for k, v in sorted(sc.items())) + ".\n")
+    w("### Targets\n")
+    w("| target | against moto | against the emulator |")
+    w("|---|---|---|")
+    verdicts = {}
+    for label, key, want in (("≥ 40x faster than the awscli sweep", "awscli sweep", 40.0),
+                             ("≥ 5x faster than the boto3 sweep", "boto3 sweep", 5.0)):
+        cells = []
+        for b in ("moto", "emulator"):
+            ratio = md[f"{key} ({b})"] / md[f"switchyard status ({b})"]
+            ok = ratio >= want
+            verdicts[(key, b)] = (ok, ratio)
+            cells.append(f"{ratio:.1f}x: {met(ok)}" + ("" if ok else f" ({ratio / want * 100:.0f}% of the target)"))
+        w(f"| {label} | {cells[0]} | {cells[1]} |")
+    cells = []
+    for b in ("moto", "emulator"):
+        slowest = max(p["per_call"][b].values())
+        bound = start + slowest
+        ratio = md[f"switchyard status ({b})"] / bound
+        verdicts[("bound", b)] = (ratio <= 1.5, ratio)
+        cells.append(f"{ms(md[f'switchyard status ({b})'])} vs {ms(start)} + {ms(slowest)}: "
+                     f"{ratio:.2f}x: {met(ratio <= 1.5)}")
+    w(f"| wall time ≤ 1.5x (process start + slowest single call) | {cells[0]} | {cells[1]} |\n")
+    w("The slowest single call is measured in boto3, which adds its own request building and "
+      "parsing to each call, so the bound is somewhat generous compared with a Rust SDK call.\n")
+
+    w("## Scale\n")
+    w("Method: `switchyard sim --sites N` (the generated account: per site a failover pair, "
+      "an ALB with one target group of two instances, two StatusCheckFailed alarms, two health "
+      "checks and a CloudFront sorry page) with Route 53 throttling on at AWS's rates "
+      "(`throttling` control action: 50 burst / 10 per second for the account, 4 / 1 per second "
+      "for GetHealthCheckStatus). For each N: `reset_calls`, one `switchyard status --output json` "
+      "with a config listing every site (one process: one full refresh, including the one-time "
+      "read of health check Name tags), then `GET /_sim/calls`.\n")
+    services = sorted({s for r in rows for s in r["calls"]})
+    w("| sites | health checks | time | " + " | ".join(services) + " | total calls | throttled (server) | throttled (user) | oldest data | verdicts |")
+    w("|---:|---:|---:|" + "---:|" * len(services) + "---:|---:|---:|---:|---|")
+    for r in rows:
+        w(f"| {r['sites']} | {r['health_checks']} | {ms(r['seconds'])} | "
+          + " | ".join(str(r["calls"].get(s, 0)) for s in services)
+          + f" | {r['total']} | {r['server_throttled']} | {r['user_throttled']} | {r['max_data_age']} s | "
+          + ", ".join(f"{v} {k}" for k, v in sorted(r["verdicts"].items())) + f" (exit {r['exit_code']}) |")
+    w("\n*throttled (server)*: Throttling answers the emulator gave (the SDK's retry and "
+      "switchyard's budgets absorb them); *throttled (user)*: throttling errors in the JSON the "
+      "user sees; *oldest data*: the largest `data_age_seconds` of any site when printed (a site's "
+      "verdict is UNKNOWN when its data is older than `stale_after`, 60 s by default).\n")
+    w("![API calls and time per full refresh vs sites](benchmarks/scale.png)\n")
+    big = rows[-1]
+    w(f"Calls per operation at {big['sites']} sites:\n")
+    w("| operation | calls |")
+    w("|---|---:|")
+    for op, c in sorted(big["operations"].items(), key=lambda kv: -kv[1]):
+        w(f"| {op} | {c} |")
+    w("")
+    w(f"### The console's poller, {pol['sites']} sites, {pol.get('ran_s', pol['seconds']):.0f} s\n")
+    w(f"`cargo bench --bench scale` runs `poll::poller::run` (the console's poller, default "
+      f"intervals: every site every 15 s, the focused site every 5 s) against the emulator in "
+      f"process with {pol['sites']} sites, {pol['health_checks']} health checks and "
+      f"{pol['target_groups']} target groups, Route 53 throttling on, `{pol['focus']}` focused. "
+      "The run stops after two full rounds (or " f"{pol['seconds']} s). Ages are sampled every 100 ms once the first full round has ended "
+      f"(at {pol['first_full_round_end_s']:.1f} s).\n" if pol.get("first_full_round_end_s") else
+      "No full round ended within the run.\n")
+    fr = pol["full_rounds_s"]
+    dr = pol["detail_rounds_s"]
+    w(f"- full rounds: {len(fr)}, median {median(fr):.1f} s" if fr else "- full rounds: none ended")
+    w(f"- detail rounds of the focused site: {len(dr)}" + (f", median {median(dr):.2f} s" if dr else ""))
+    w(f"- oldest per-region detail of the focused site: {pol['max_focused_detail_age_s']:.1f} s")
+    w(f"- oldest health check status (since fetched): {pol['max_health_check_status_age_s']:.1f} s; "
+      f"oldest CloudWatch datapoint behind a status: {pol['max_health_check_datapoint_age_s']:.1f} s")
+    w(f"- site updates carrying a throttling error: {pol['site_updates_with_throttled_errors']}")
+    if len(fr) < 2:
+        w("- the run ended before a second full round did: the ages above are lower bounds")
+    w("")
+
+    w("### Targets\n")
+    w("| target | figure | |")
+    w("|---|---|---|")
+    user_thr = sum(r["user_throttled"] for r in rows) + pol["site_updates_with_throttled_errors"]
+    w(f"| zero Throttling errors seen by the user | {user_thr} | {met(user_thr == 0)} |")
+    hc_age = pol["max_health_check_status_age_s"]
+    w(f"| every health check status ≤ 60 s old (poller) | {hc_age:.1f} s | {met(hc_age <= 60)} |")
+    fa = pol["max_focused_detail_age_s"]
+    w(f"| focused site's per-region detail ≤ 5 s old (poller) | {fa:.1f} s | {met(fa <= 5)} |\n")
+    notes = ROOT / "benchmarks" / "notes.md"
+    if notes.exists():
+        w(notes.read_text())
+    w("## Console costs\n")
+    w("measured by `scripts/bench console` (added with the console)\n")
+    return "\n".join(out), verdicts
+
+
+def main():
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if not BIN.exists():
+        raise RuntimeError(f"{BIN} is missing: run scripts/bench, which builds it")
+    try:
+        p = peer()
+        stop_servers()
+        rows = scale()
+        pol = poller()
+    finally:
+        stop_servers()
+    (ROOT / "benchmarks").mkdir(exist_ok=True)
+    plot(rows, ROOT / "benchmarks" / "scale.png")
+    m = machine()
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(
+        {"machine": m, "peer": p, "scale": rows, "poller": pol}, indent=1))
+    text, _ = report(m, p, rows, pol)
+    (ROOT / "BENCHMARKS.md").write_text(text)
+    say("wrote BENCHMARKS.md, benchmarks/scale.png and benchmarks/results.json")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--report"]:
+        # Rewrite BENCHMARKS.md from benchmarks/results.json, without measuring again.
+        r = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+        plot(r["scale"], ROOT / "benchmarks" / "scale.png")
+        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"])[0])
+        sys.exit(0)
+    sys.exit(main())

@@ -179,11 +179,25 @@ impl Fetcher {
             }
         }
         self.name_health_checks(&mut shared).await;
-        // Health check status from CloudWatch for every site's checks at once.
+        // Health check status from CloudWatch for every site's checks at once; a site in
+        // detail reads its checkers instead, for every check that has them.
+        let probes = |id: &str| match &shared.health_checks {
+            Some(Ok(list)) => list
+                .iter()
+                .find(|h| h.id == id)
+                .is_some_and(|h| h.kind.probes_endpoint()),
+            _ => false,
+        };
         let all_ids: BTreeSet<String> = sites
             .iter()
             .zip(obs.iter())
-            .flat_map(|(s, o)| self.health_check_ids(s, o, &shared))
+            .flat_map(|(s, o)| {
+                let detail = depth(&s.name) == Depth::Detail;
+                self.health_check_ids(s, o, &shared)
+                    .into_iter()
+                    .filter(move |id| !(detail && probes(id)))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         shared.hc_metrics = self.health_check_metrics(&all_ids).await;
         // The DNS answers (Route 53's budget) while the chains behind the records are read
@@ -511,9 +525,13 @@ impl Fetcher {
             .filter_map(|h| h.config.get().and_then(|c| c.target.fqdn.clone()))
             .collect();
         o.health_checks = checks;
-        self.load_balancer_chain(s, o, shared, &aliases, &hc_names, depth)
-            .await;
-        self.distribution_chain(s, o, shared, &aliases, depth).await;
+        // The distribution needs nothing of the load balancers: both at once.
+        let previous = o.distribution.take();
+        let (_, distribution) = tokio::join!(
+            self.load_balancer_chain(s, o, shared, &aliases, &hc_names, depth),
+            self.distribution_chain(s, previous, shared, &aliases, depth),
+        );
+        o.distribution = distribution;
         self.alarms(s, o, shared, depth).await;
     }
 
@@ -666,11 +684,11 @@ impl Fetcher {
     async fn distribution_chain(
         &self,
         s: &Site,
-        o: &mut SiteObservations,
+        mut previous: Option<DistributionObservations>,
         shared: &Shared,
         aliases: &[String],
         depth: Depth,
-    ) {
+    ) -> Option<DistributionObservations> {
         let c = &self.clients;
         let b = &self.budgets;
         let from_list = match &shared.distributions {
@@ -684,7 +702,7 @@ impl Fetcher {
             .distribution
             .clone()
             .or(from_list)
-            .or_else(|| o.distribution.as_ref().map(|d| d.id.clone()));
+            .or_else(|| previous.as_ref().map(|d| d.id.clone()));
         let Some(id) = id else {
             if let Some(Err(e)) = &shared.distributions
                 && aliases.iter().any(|a| a.ends_with(".cloudfront.net"))
@@ -695,11 +713,11 @@ impl Fetcher {
                     invalidations: Fetched::default(),
                 };
                 d.distribution.set_failed(e.clone(), now());
-                o.distribution = Some(d);
+                return Some(d);
             }
-            return;
+            return previous;
         };
-        let mut slot = match o.distribution.take() {
+        let mut slot = match previous.take() {
             Some(d) if d.id == id => d,
             _ => DistributionObservations {
                 id: id.clone(),
@@ -770,7 +788,7 @@ impl Fetcher {
         if let Some(i) = invs {
             record(&mut slot.invalidations, i);
         }
-        o.distribution = Some(slot);
+        Some(slot)
     }
 
     async fn alarms(&self, s: &Site, o: &mut SiteObservations, shared: &Shared, depth: Depth) {

@@ -115,39 +115,132 @@ fn apply(text: &str, edits: &[Edit]) -> String {
     t
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+/// Cases per property (PROPTEST_CASES raises it for a longer run).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500)
+}
 
-    #[test]
-    fn arbitrary_text_is_refused_with_a_located_error(text in any::<String>()) {
-        check(&text)?;
+fn arguments() -> impl Strategy<Value = Vec<String>> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("status".to_string()),
+            Just("doctor".to_string()),
+            Just("discover".to_string()),
+            Just("sim".to_string()),
+            Just("demo".to_string()),
+            Just("iam-policy".to_string()),
+            Just("maintenance".to_string()),
+            Just("plan".to_string()),
+            Just("rehearse".to_string()),
+            Just("on".to_string()),
+            Just("off".to_string()),
+            Just("--site".to_string()),
+            Just("--output".to_string()),
+            Just("json".to_string()),
+            Just("--config".to_string()),
+            Just("--speed".to_string()),
+            Just("NaN".to_string()),
+            Just("-1".to_string()),
+            Just("--port".to_string()),
+            Just("70000".to_string()),
+            Just("--sites".to_string()),
+            Just("0".to_string()),
+            Just("--zone".to_string()),
+            Just("--record".to_string()),
+            Just("--".to_string()),
+            Just("-".to_string()),
+            Just("--watch".to_string()),
+            Just("--read-only".to_string()),
+            Just("--ascii".to_string()),
+            Just("--timeout".to_string()),
+            Just("10x".to_string()),
+            any::<String>().prop_map(|s| s.chars().take(10).collect()),
+        ],
+        0..7,
+    )
+}
+
+/// Runs one property for `cases()` cases; (name, cases, result).
+fn property<S: Strategy>(
+    name: &'static str,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) -> (&'static str, u32, Result<(), String>, &'static str) {
+    let n = cases();
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: n,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let result = runner.run(&strategy, test).map_err(|e| e.to_string());
+    let ok = if name.contains("command") {
+        "no panic; each parsed or was refused with a message"
+    } else {
+        "no panic; every error located at file:line:col"
+    };
+    (name, n, result, ok)
+}
+
+/// Every property, and the README's table of what was tried.
+#[test]
+fn bad_input_never_panics() {
+    let results = vec![
+        property("arbitrary text as a config", any::<String>(), |text| {
+            check(&text)
+        }),
+        property(
+            "real configs with 1 to 5 random edits",
+            (0usize..8, proptest::collection::vec(edit(), 1..6)),
+            |(which, edits)| {
+                let configs = valid_configs();
+                let base = &configs[which % configs.len()];
+                check(&apply(base, &edits))
+            },
+        ),
+        property("arbitrary command lines", arguments(), |args| {
+            let mut argv = vec!["switchyard".to_string()];
+            argv.extend(args);
+            // Either a command line or a clap error; rendering the error must not panic either.
+            if let Err(e) = Cli::try_parse_from(&argv) {
+                let _ = e.render().to_string();
+            }
+            Ok(())
+        }),
+    ];
+    let mut table = String::from("| property | cases tried | result |\n|---|---:|---|\n");
+    for (name, n, r, ok) in &results {
+        table.push_str(&format!(
+            "| {name} | {n} | {} |\n",
+            match r {
+                Ok(()) => ok.to_string(),
+                Err(e) => format!("FAILED: {}", e.replace('|', "\\|").replace('\n', " ")),
+            }
+        ));
     }
-
-    #[test]
-    fn edited_real_configs_never_panic(which in 0usize..8, edits in proptest::collection::vec(edit(), 1..6)) {
-        let configs = valid_configs();
-        let base = &configs[which % configs.len()];
-        check(&apply(base, &edits))?;
+    // The README shows the default run's figures.
+    if cases() == 1500 {
+        write_readme(&table);
     }
+    for (name, _, r, _) in results {
+        assert!(r.is_ok(), "{name}: {r:?}");
+    }
+}
 
-    #[test]
-    fn arbitrary_command_lines_parse_or_are_refused(args in proptest::collection::vec(prop_oneof![
-        Just("status".to_string()), Just("doctor".to_string()), Just("discover".to_string()),
-        Just("sim".to_string()), Just("demo".to_string()), Just("iam-policy".to_string()),
-        Just("--site".to_string()), Just("--output".to_string()), Just("json".to_string()),
-        Just("--config".to_string()), Just("--speed".to_string()), Just("NaN".to_string()),
-        Just("-1".to_string()), Just("--port".to_string()), Just("70000".to_string()),
-        Just("--sites".to_string()), Just("0".to_string()), Just("--zone".to_string()),
-        Just("--record".to_string()), Just("--".to_string()), Just("-".to_string()),
-        Just("--watch".to_string()), Just("--read-only".to_string()), Just("--ascii".to_string()),
-        any::<String>().prop_map(|s| s.chars().take(10).collect()),
-    ], 0..7)) {
-        let mut argv = vec!["switchyard".to_string()];
-        argv.extend(args);
-        // Either a command line or a clap error; rendering the error must not panic either.
-        if let Err(e) = Cli::try_parse_from(&argv) {
-            let _ = e.render().to_string();
-        }
+const START: &str = "<!-- fuzz:start (written by tests/fuzz.rs) -->";
+const END: &str = "<!-- fuzz:end -->";
+
+fn write_readme(table: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
+        panic!("README.md lacks the fuzz markers");
+    };
+    let new = format!("{}{START}\n{table}{}", &text[..a], &text[b..]);
+    if new != text {
+        std::fs::write(&path, new).unwrap();
     }
 }
 

@@ -66,9 +66,12 @@ fn status_ages(o: &SiteObservations, now: OffsetDateTime, detail_only: bool) -> 
 
 #[tokio::main]
 async fn main() {
-    let sites = env_num("SCALE_SITES", 200) as usize;
-    let seconds = env_num("SCALE_SECONDS", 420);
-    let rounds = env_num("SCALE_ROUNDS", 2) as usize;
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a quick smoke test of
+    // a few sites (a debug build, in the test suite's time).
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let sites = env_num("SCALE_SITES", if quick { 3 } else { 200 }) as usize;
+    let seconds = env_num("SCALE_SECONDS", if quick { 60 } else { 420 });
+    let rounds = env_num("SCALE_ROUNDS", if quick { 1 } else { 2 }) as usize;
     let focus_name = std::env::var("SCALE_FOCUS").unwrap_or_else(|_| "site000".into());
 
     let sim = start(SimOptions::new(scenario::generate(sites)))

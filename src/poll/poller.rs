@@ -67,16 +67,10 @@ pub async fn run(
         seen_refresh = current.refresh;
         if full {
             next_round = now + poll;
+            // Every site at overview depth: the focused one gets its detail from the detail
+            // loop (GetHealthCheckStatus allows one call a second: it is not spent twice).
             let focused = current.site.clone();
-            if !round(&mut session, &updates, None, &move |name: &str| {
-                if focused.as_deref() == Some(name) {
-                    Depth::Detail
-                } else {
-                    Depth::Overview
-                }
-            })
-            .await
-            {
+            if !round(&mut session, &updates, focused.as_deref()).await {
                 return;
             }
         }
@@ -198,14 +192,14 @@ async fn detail_loop(
     }
 }
 
-/// One round over every site, or over one site; false once the UI is gone.
+/// One round over every site at overview depth; false once the UI is gone. The focused site's
+/// observations are not sent: the detail loop sends its fuller ones, which these would replace.
 async fn round(
     session: &mut Session,
     updates: &mpsc::Sender<PollUpdate>,
-    only: Option<&str>,
-    depth: &(dyn Fn(&str) -> Depth + Sync),
+    focused: Option<&str>,
 ) -> bool {
-    let detail = only.is_some();
+    let detail = false;
     if updates
         .send(PollUpdate::Round {
             started: true,
@@ -216,21 +210,11 @@ async fn round(
     {
         return false;
     }
-    match only {
-        Some(name) => session.refresh_one(name, depth).await,
-        None => session.refresh(depth).await,
-    }
-    let indices: Vec<usize> = match only {
-        Some(name) => session
-            .config
-            .sites
-            .iter()
-            .position(|s| s.name == name)
-            .into_iter()
-            .collect(),
-        None => session.watched(),
-    };
-    for index in indices {
+    session.refresh(&|_| Depth::Overview).await;
+    for index in session.watched() {
+        if focused.is_some_and(|f| session.config.sites[index].name == f) {
+            continue;
+        }
         let observations = Box::new(session.observations[index].clone());
         if updates
             .send(PollUpdate::Site {

@@ -79,10 +79,14 @@ class Console:
                 return
             if not data:
                 return
+            # ratatui asks the terminal where the cursor is: answer as a terminal does.
+            if b"\x1b[6n" in data:
+                os.write(self.fd, b"\x1b[1;1R")
             with self.lock:
                 self.buf += data
                 text = self.buf[-200000:].decode("utf-8", "replace")
-                for key, pat in (("frame", "sorted by"),):
+                # Spaces are skipped by cursor moves: a word of the overview's title.
+                for key, pat in (("frame", "sorted"),):
                     if key not in self.first and pat in text:
                         self.first[key] = time.monotonic() - self.t0
 

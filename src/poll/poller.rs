@@ -129,6 +129,7 @@ async fn detail_loop(
 ) {
     let mut last: Option<(usize, SiteObservations)> = None;
     loop {
+        let started = tokio::time::Instant::now();
         let site = focus.borrow().site.clone();
         let wanted = site.as_deref().and_then(|name| {
             source
@@ -180,9 +181,12 @@ async fn detail_loop(
                 last = Some((index, o));
             }
         }
+        // The next detail is read so that it arrives within `interval` of this one: data on
+        // screen is never older than the focus interval (a read takes a second or two).
+        let wait = interval.mul_f64(0.8).saturating_sub(started.elapsed());
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::time::sleep(wait) => {}
             changed = focus.changed() => {
                 if changed.is_err() {
                     return;

@@ -477,15 +477,28 @@ impl Fetcher {
             }
             let probes = entry.config.get().is_none_or(|h| h.kind.probes_endpoint());
             if depth == Depth::Detail && probes {
+                let known = entry.last_failures.value.is_some();
                 detail_futures.push(async move {
-                    let (status, failures) = tokio::join!(
-                        budgeted(&b.route53_status, || route53::health_check_status(
-                            &c.route53, id
-                        )),
-                        budgeted(&b.route53_status, || route53::last_failure_reasons(
-                            &c.route53, id
-                        )),
-                    );
+                    // GetHealthCheckStatus and GetHealthCheckLastFailureReason share one call a
+                    // second: the last failures change only when a checker fails, so they are
+                    // read the first time and whenever a checker reports a failure.
+                    let status = budgeted(&b.route53_status, || {
+                        route53::health_check_status(&c.route53, id)
+                    })
+                    .await;
+                    let failing = status
+                        .as_ref()
+                        .map_or(true, |obs| obs.iter().any(|o| !o.healthy()));
+                    let failures = if failing || !known {
+                        Some(
+                            budgeted(&b.route53_status, || {
+                                route53::last_failure_reasons(&c.route53, id)
+                            })
+                            .await,
+                        )
+                    } else {
+                        None
+                    };
                     (id.clone(), status, failures)
                 });
             } else if let Some(m) = shared.hc_metrics.get(id) {
@@ -498,7 +511,15 @@ impl Fetcher {
                 &mut entry.status,
                 status.map(|observations| HealthCheckStatus::Checkers { observations }),
             );
-            record(&mut entry.last_failures, failures);
+            match failures {
+                Some(f) => record(&mut entry.last_failures, f),
+                // Unchanged since no checker failed: still true now.
+                None => {
+                    if let Some(v) = entry.last_failures.value.clone() {
+                        entry.last_failures.set_ok(v, now());
+                    }
+                }
+            }
         }
         // Alias targets: resolve their names, find load balancers and distributions.
         let aliases: Vec<String> = o

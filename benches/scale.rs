@@ -112,7 +112,7 @@ async fn main() {
         let mut latest: BTreeMap<usize, SiteObservations> = BTreeMap::new();
         let mut full_rounds: Vec<f64> = Vec::new();
         let mut detail_rounds: Vec<f64> = Vec::new();
-        let mut round_start: Option<(Instant, bool)> = None;
+        let mut round_start: [Option<Instant>; 2] = [None, None];
         let mut first_full_end: Option<f64> = None;
         let (mut max_focus, mut max_fetched, mut max_point) = (0.0f64, 0.0f64, 0.0f64);
         let mut throttled_updates = 0usize;
@@ -128,11 +128,13 @@ async fn main() {
                         }
                         latest.insert(index, *observations);
                     }
+                    // Full rounds and the focused site's detail rounds run side by side: each
+                    // kind has its own start.
                     Some(PollUpdate::Round { started: true, detail }) => {
-                        round_start = Some((Instant::now(), detail));
+                        round_start[usize::from(detail)] = Some(Instant::now());
                     }
                     Some(PollUpdate::Round { started: false, detail }) => {
-                        if let Some((t, _)) = round_start.take() {
+                        if let Some(t) = round_start[usize::from(detail)].take() {
                             let took = t.elapsed().as_secs_f64();
                             if detail { detail_rounds.push(took) } else { full_rounds.push(took) }
                         }

@@ -8,6 +8,9 @@ use std::process::Output;
 use serde_json::Value;
 use switchyard::sim::{Control, FaultSpec, SimHandle, SimOptions, start};
 
+#[path = "support/binary.rs"]
+mod binary;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -21,17 +24,7 @@ async fn sim(scenario: &str) -> SimHandle {
 
 async fn status(sim: &SimHandle, config: &str, extra: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .env("HOME", home.path())
-        .envs(sim.env_vars())
-        .arg("--log-file")
-        .arg(home.path().join("log"))
+    let out = binary::switchyard(home.path(), &sim.env_vars())
         .args(["status", "--config", config])
         .args(extra)
         .output()

@@ -52,26 +52,40 @@ fn free_port() -> u16 {
 impl Console {
     /// Starts `switchyard demo` in an 80x24 tmux pane.
     fn start(name: &str, speed: u32) -> Console {
-        let dir = tempfile::tempdir().unwrap();
         let port = free_port();
+        Console::launch(
+            name,
+            port,
+            (80, 24),
+            "",
+            &format!("demo --port {port} --speed {speed}"),
+        )
+    }
+
+    /// Runs the binary with `args` (after `--log-file`) and the variables `env` in a tmux pane
+    /// of `size`, in a private home; when it ends, the pane shows `EXIT=<code>` and the
+    /// terminal's modes.
+    fn launch(name: &str, port: u16, size: (u16, u16), env: &str, args: &str) -> Console {
+        let dir = tempfile::tempdir().unwrap();
         let socket = format!("switchyard-test-{name}-{}-{port}", std::process::id());
         let c = Console { socket, port, dir };
         let home = c.dir.path().display().to_string();
         let bin = env!("CARGO_BIN_EXE_switchyard");
         let script = format!(
-            "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' \
-             TERM=xterm-256color '{bin}' --log-file '{home}/switchyard.log' demo --port {port} \
-             --speed {speed}; echo EXIT=$?; stty -a; sleep 120"
+            "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' {env} \
+             TERM=xterm-256color '{bin}' --log-file '{home}/switchyard.log' {args}; \
+             echo EXIT=$?; stty -a; sleep 120"
         );
+        let (w, h) = (size.0.to_string(), size.1.to_string());
         let out = c.tmux(&[
             "new-session",
             "-d",
             "-s",
             "console",
             "-x",
-            "80",
+            &w,
             "-y",
-            "24",
+            &h,
             "sh",
             "-c",
             &script,
@@ -377,38 +391,12 @@ impl Console {
     /// The console on the demo config against an emulator at `port` (not `demo`, whose
     /// emulator ends with the console).
     fn start_on(name: &str, port: u16) -> Console {
-        let dir = tempfile::tempdir().unwrap();
-        let socket = format!("switchyard-test-{name}-{}-{port}", std::process::id());
-        let c = Console { socket, port, dir };
-        let home = c.dir.path().display().to_string();
-        let bin = env!("CARGO_BIN_EXE_switchyard");
         let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
-        let script = format!(
-            "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' \
-             AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
-             AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port} \
-             TERM=xterm-256color '{bin}' --config '{config}' --log-file '{home}/switchyard.log'; \
-             echo EXIT=$?; stty -a; sleep 120"
+        let env = format!(
+            "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+             AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
         );
-        let out = c.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "console",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "sh",
-            "-c",
-            &script,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        c
+        Console::launch(name, port, (120, 40), &env, &format!("--config '{config}'"))
     }
 
     fn calls(&self, key: &str) -> u64 {

@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use switchyard::sim::{Control, FaultSpec, SimHandle, SimOptions, start};
 
+#[path = "support/binary.rs"]
+mod binary;
+
 #[path = "switch/support.rs"]
 #[allow(dead_code)]
 mod support;
@@ -27,28 +30,18 @@ fn maintenance(
     home: &std::path::Path,
     direction: &str,
 ) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .envs(sim.env_vars())
-        .arg("--log-file")
-        .arg(home.join("log"))
-        .args([
-            "maintenance",
-            direction,
-            "--config",
-            root().join("assets/configs/demo.toml").to_str().unwrap(),
-            "--site",
-            "shop",
-            "--yes",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+    let mut cmd = binary::switchyard(home, &sim.env_vars());
+    cmd.args([
+        "maintenance",
+        direction,
+        "--config",
+        root().join("assets/configs/demo.toml").to_str().unwrap(),
+        "--site",
+        "shop",
+        "--yes",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
     cmd
 }
 
@@ -107,7 +100,6 @@ async fn stopped_by(signal: &str) {
         None,
         "{calls:?}"
     );
-    // status shows the half-entered maintenance.
     // And maintenance off undoes exactly what was done.
     let out = maintenance(&sim, home.path(), "off")
         .output()

@@ -203,11 +203,10 @@ async fn round(
     updates: &mpsc::Sender<PollUpdate>,
     focused: Option<&str>,
 ) -> bool {
-    let detail = false;
     if updates
         .send(PollUpdate::Round {
             started: true,
-            detail,
+            detail: false,
         })
         .await
         .is_err()
@@ -234,7 +233,7 @@ async fn round(
     updates
         .send(PollUpdate::Round {
             started: false,
-            detail,
+            detail: false,
         })
         .await
         .is_ok()

@@ -11,6 +11,9 @@ use switchyard::sim::{Control, FaultSpec, SimHandle, SimOptions, start};
 #[path = "../support/moto.rs"]
 mod moto;
 
+#[path = "../support/binary.rs"]
+mod binary;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -31,21 +34,8 @@ fn advance(sim: &SimHandle, seconds: f64) {
 /// proxy variables), a private HOME and log file.
 async fn run(env: &[(String, String)], args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.current_dir(root())
-        .env("HOME", home.path())
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env_remove("SWITCHYARD_CONFIG")
-        .envs(env.iter().cloned())
-        .arg("--log-file")
-        .arg(home.path().join("switchyard.log"))
-        .args(args);
+    let mut cmd = binary::switchyard(home.path(), env);
+    cmd.current_dir(root()).args(args);
     cmd.output().await.unwrap()
 }
 

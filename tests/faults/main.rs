@@ -24,6 +24,9 @@ use switchyard::sim::{Control, FaultSpec, SimHandle, SimOptions, start};
 use switchyard::tui::app::{App, Msg, update};
 use switchyard::tui::theme::Theme;
 
+#[path = "../support/binary.rs"]
+mod binary;
+
 #[path = "../switch/support.rs"]
 #[allow(dead_code)]
 mod support;
@@ -96,17 +99,7 @@ fn config(dir: &Path) -> String {
 
 async fn status(sim: &SimHandle, config: &str) -> (i32, Value, String) {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .env("HOME", home.path())
-        .envs(sim.env_vars())
-        .arg("--log-file")
-        .arg(home.path().join("log"))
+    let out = binary::switchyard(home.path(), &sim.env_vars())
         .args(["status", "--config", config, "--output", "json"])
         .output()
         .await
@@ -266,17 +259,7 @@ async fn switch_case(service: &str, fault: &str) -> ((i32, i32), bool) {
 
 async fn switch(sim: &SimHandle, config: &str, direction: &str) -> i32 {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .env("HOME", home.path())
-        .envs(sim.env_vars())
-        .arg("--log-file")
-        .arg(home.path().join("log"))
+    let out = binary::switchyard(home.path(), &sim.env_vars())
         .args([
             "maintenance",
             direction,

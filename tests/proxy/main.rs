@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use switchyard::sim::{SimHandle, SimOptions, start};
 
+#[path = "../support/binary.rs"]
+mod binary;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -127,19 +130,8 @@ fn demo_config() -> String {
 async fn run(env: &[(String, String)], args: &[&str]) -> (Output, String) {
     let home = tempfile::tempdir().unwrap();
     let log = home.path().join("switchyard.log");
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AWS_") || k.to_ascii_lowercase().ends_with("_proxy") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home.path())
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("RUST_LOG", "switchyard=debug")
-        .envs(env.iter().cloned())
-        .arg("--log-file")
-        .arg(&log)
-        .args(args);
+    let mut cmd = binary::switchyard(home.path(), env);
+    cmd.env("RUST_LOG", "switchyard=debug").args(args);
     let out = cmd.output().await.unwrap();
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     (out, log)

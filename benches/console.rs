@@ -7,7 +7,8 @@
 //!   confirmed plan until the emulator has counted the journal's CREATE).
 //!
 //! `cargo bench --bench console` prints one JSON object. Medians over many runs; the machine is
-//! shared, so the figures are for ratios against the targets, not absolutes.
+//! shared, so the figures are for ratios against the targets, not absolutes. Run by `cargo test`
+//! (without `--bench`), it measures a few sites, frames and switches, and prints nothing.
 
 use std::time::{Duration, Instant};
 
@@ -17,11 +18,11 @@ use serde_json::json;
 use switchyard::poll::poller::PollUpdate;
 use switchyard::poll::round::Depth;
 use switchyard::poll::session::{Overrides, Session};
-use switchyard::sim::{SimHandle, SimOptions, scenario, start};
 use switchyard::switch::engine::{self, ExecuteOptions};
 use switchyard::switch::plan::Direction;
 use switchyard::tui::app::{App, Msg, update};
 use switchyard::tui::theme::Theme;
+use switchyard_sim::{SimHandle, SimOptions, scenario, start};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -41,8 +42,31 @@ fn overrides(sim: &SimHandle) -> Overrides {
     }
 }
 
-async fn render_200() -> serde_json::Value {
-    let sites = 200;
+/// How much each measurement does: the real figures, or a quick check under `cargo test`.
+#[derive(Clone, Copy)]
+struct Size {
+    sites: usize,
+    warm_up: usize,
+    frames: usize,
+    switches: usize,
+}
+
+const FULL: Size = Size {
+    sites: 200,
+    warm_up: 20,
+    frames: 300,
+    switches: 10,
+};
+
+const QUICK: Size = Size {
+    sites: 3,
+    warm_up: 1,
+    frames: 3,
+    switches: 2,
+};
+
+async fn render_overview(size: Size) -> serde_json::Value {
+    let sites = size.sites;
     let sim = start(SimOptions::new(scenario::generate(sites)))
         .await
         .unwrap();
@@ -83,12 +107,12 @@ async fn render_200() -> serde_json::Value {
     for (w, h) in [(200u16, 60u16), (80, 24)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         // Warm up, then time single frames.
-        for _ in 0..20 {
+        for _ in 0..size.warm_up {
             term.draw(|f| switchyard::tui::views::render(f, &app))
                 .unwrap();
         }
         let mut ms = Vec::new();
-        for i in 0..300 {
+        for i in 0..size.frames as i64 {
             // A changed clock each frame, as the once-a-second tick does.
             update(&mut app, Msg::Tick(now + time::Duration::seconds(i)));
             let t = Instant::now();
@@ -98,16 +122,16 @@ async fn render_200() -> serde_json::Value {
         }
         out.insert(
             format!("overview_{w}x{h}_ms"),
-            json!({"median": median(ms.clone()), "p95": p95(ms), "frames": 300}),
+            json!({"median": median(ms.clone()), "p95": p95(ms), "frames": size.frames}),
         );
     }
     sim.shutdown().await;
     json!({"sites": sites, "render": out})
 }
 
-async fn confirm_to_first_mutation() -> serde_json::Value {
+async fn confirm_to_first_mutation(size: Size) -> serde_json::Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios/demo.toml");
-    let mut opts = SimOptions::new(switchyard::sim::Scenario::load(&path).unwrap());
+    let mut opts = SimOptions::new(switchyard_sim::Scenario::load(&path).unwrap());
     opts.speed = 60.0;
     let sim = start(opts).await.unwrap();
     let text = std::fs::read_to_string(
@@ -133,7 +157,7 @@ async fn confirm_to_first_mutation() -> serde_json::Value {
             .sum::<u64>()
     };
     let mut ms = Vec::new();
-    for round in 0..10 {
+    for round in 0..size.switches {
         let direction = if round % 2 == 0 {
             Direction::On
         } else {
@@ -158,18 +182,18 @@ async fn confirm_to_first_mutation() -> serde_json::Value {
         ms.push(first.as_secs_f64() * 1000.0);
     }
     sim.shutdown().await;
-    json!({"confirm_to_first_mutation_ms": {"median": median(ms.clone()), "p95": p95(ms), "runs": 10}})
+    json!({"confirm_to_first_mutation_ms": {"median": median(ms.clone()), "p95": p95(ms), "runs": size.switches}})
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` runs it once, quickly, as a check.
-    let quick = !std::env::args().any(|a| a == "--bench");
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs the same code on a few
+    // sites, frames and switches, as a check, and prints nothing.
+    let full = std::env::args().any(|a| a == "--bench");
+    let size = if full { FULL } else { QUICK };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    if quick {
-        println!("console bench: run with `cargo bench --bench console`");
-        return;
+    let render = rt.block_on(render_overview(size));
+    let confirm = rt.block_on(confirm_to_first_mutation(size));
+    if full {
+        println!("{}", json!({"render": render, "confirm": confirm}));
     }
-    let render = rt.block_on(render_200());
-    let confirm = rt.block_on(confirm_to_first_mutation());
-    println!("{}", json!({"render": render, "confirm": confirm}));
 }

@@ -17,7 +17,7 @@ use switchyard::model::route53::HealthCheckStatus;
 use switchyard::model::site::SiteObservations;
 use switchyard::poll::poller::{Focus, PollUpdate, run};
 use switchyard::poll::session::{Overrides, Session};
-use switchyard::sim::{Control, SimOptions, scenario, start};
+use switchyard_sim::{Control, SimOptions, scenario, start};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -194,6 +194,9 @@ async fn main() {
     if let (Some(out), Some(about)) = (out.as_object_mut(), about.as_object()) {
         out.extend(about.clone());
     }
-    println!("{out}");
+    // Under `cargo test`, a check that runs: nothing to read in the test output.
+    if !quick {
+        println!("{out}");
+    }
     sim.shutdown().await;
 }

@@ -36,7 +36,7 @@ pub struct GlobalArgs {
     /// Hide every action (maintenance on, fail back) in the console.
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// ASCII borders and symbols, for serial-like terminals.
+    /// Draw the console in ASCII only (borders, symbols, text), for serial-like terminals.
     #[arg(long, global = true)]
     pub ascii: bool,
     /// Where every switch is recorded as JSON lines [default: the config's audit_log, else
@@ -47,11 +47,14 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Each site's verdict (LIVE, DEGRADED, FAILED OVER, MAINTENANCE, SWITCHING, UNKNOWN) and why.
+    /// Each site's verdict (LIVE, DEGRADED, FAILED OVER, MAINTENANCE, SWITCHING, UNKNOWN, DOWN) and why.
     ///
-    /// Exit codes: 0 every site LIVE, 10 some DEGRADED, 11 FAILED OVER, 12 MAINTENANCE,
-    /// 13 SWITCHING, 14 UNKNOWN (the worst site decides); 2 usage or config error;
-    /// 3 credentials or access.
+    /// Every site says whether its chain was read in full, and what was not read.
+    ///
+    /// Exit codes: 0 every site LIVE (every chain read in full), 10 some DEGRADED, 11 FAILED
+    /// OVER, 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN: users get errors (the worst site
+    /// decides); 2 usage or config error; 3 credentials or access kept a piece of some chain
+    /// away (the missing permission is named on stderr; only DOWN outranks it).
     Status(StatusArgs),
     /// Follow the chain behind a record (read calls only) and print its site config, with the
     /// maintenance switch that fits.
@@ -74,7 +77,8 @@ pub enum Command {
     /// Show what `maintenance on|off` would do: every AWS call with its before and after
     /// values, and the preflight checks. Read calls only.
     ///
-    /// Exit codes: 0 the plan can run (or there is nothing to do); 4 a preflight check failed;
+    /// Exit codes: 0 the plan can run (or there is nothing to do); 4 a preflight check failed
+    /// or could not be checked ([??]);
     /// 7 conflict (a fail back is unfinished); 2 usage or config error (unknown site, no
     /// strategy, a strategy that does not fit the site); 3 credentials or access; 5 an AWS
     /// read failed.
@@ -87,14 +91,15 @@ pub enum Command {
     ///
     /// Exit codes: 0 done (or nothing to do: already in maintenance / already live);
     /// 2 usage or config error (also a read-only site); 3 credentials or access;
-    /// 4 refused by a preflight check (`--force` overrides); 5 a step failed (the steps done
-    /// were undone, or the journal says what is left for `maintenance off`);
-    /// 6 done but not converged before `--timeout` (with `--wait`);
+    /// 4 refused by a preflight check that failed or could not be checked (`--force`
+    /// overrides); 5 a step failed (the steps done were undone, or the journal says what is
+    /// left for `maintenance off`); 6 done but not converged before `--timeout`, or a condition
+    /// could not be verified (with `--wait`);
     /// 7 conflict: another operator holds the site ("maintenance already entered by X at T"),
     /// or AWS changed since the plan; 8 not confirmed; 9 stopped between two steps by SIGINT,
     /// SIGTERM or SIGHUP (the journal records every step done: `on` resumes, `off` undoes).
     Maintenance(MaintenanceArgs),
-    /// Wait until a site is LIVE (or DEGRADED: the app is served) or in MAINTENANCE.
+    /// Wait until a site is LIVE (or DEGRADED: the app is served; never DOWN) or in MAINTENANCE.
     ///
     /// Exit codes: 0 reached; 6 timeout; 2 usage or config error; 3 credentials or access.
     Wait(WaitArgs),
@@ -183,8 +188,8 @@ pub struct MaintenanceArgs {
     /// How long --wait waits, e.g. 90s, 10m.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::config::ids::parse_duration)]
     pub timeout: std::time::Duration,
-    /// Run even though a preflight check failed (or an unfinished journal was updated less
-    /// than a minute ago).
+    /// Run even though a preflight check failed or could not be checked (or an unfinished
+    /// journal was updated less than a minute ago).
     #[arg(long)]
     pub force: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
@@ -203,7 +208,8 @@ pub struct WaitArgs {
     /// The site, by its name in the config.
     #[arg(long, value_name = "NAME")]
     pub site: String,
-    /// live: the app is served (LIVE or DEGRADED); maintenance: MAINTENANCE.
+    /// live: the app is served (LIVE or DEGRADED; DOWN is not live: users get errors);
+    /// maintenance: MAINTENANCE (a sorry page that cannot serve is DOWN, not maintenance).
     #[arg(long = "for", value_enum, value_name = "STATE")]
     pub until: WaitFor,
     /// How long to wait, e.g. 90s, 10m.
@@ -273,15 +279,16 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DiscoverArgs {
-    /// The hosted zone: its ID (Z0123456789ABC) or its name (example.com).
+    /// The hosted zone: its name (example.com), ID (Z0123456789ABC) or /hostedzone/ID.
     #[arg(long, value_name = "ZONE")]
     pub zone: String,
-    /// The record name, e.g. www.example.com.
+    /// The record name, e.g. www.example.com (or www, in the zone).
     #[arg(long, value_name = "NAME")]
     pub record: String,
-    /// The record type.
-    #[arg(long = "type", value_name = "TYPE", default_value = "A")]
-    pub record_type: String,
+    /// Only this record type (A, AAAA or CNAME); without it, every address type at the name
+    /// (A and AAAA, or a CNAME) is one site.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub record_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

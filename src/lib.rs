@@ -7,11 +7,11 @@
 
 pub mod aws;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod logging;
 pub mod model;
 pub mod poll;
-pub mod report;
-pub mod sim;
+pub(crate) mod report;
 pub mod switch;
 pub mod tui;

@@ -1,43 +1,48 @@
 use clap::Parser;
-use switchyard::cli::{Cli, Command};
+use switchyard::cli::{Cli, Command, GlobalArgs, RehearseArgs};
+use switchyard::{commands, tui};
 
 fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
     switchyard::logging::init(cli.global.log_file.as_deref());
+    let g = &cli.global;
     let code = match &cli.command {
-        None => runtime()?.block_on(switchyard::tui::console(&cli.global)),
-        Some(Command::Demo(args)) => runtime()?.block_on(switchyard::tui::demo(&cli.global, args)),
-        Some(Command::Sim(args)) => switchyard::sim::cli::run(args.clone())?,
-        Some(Command::Status(args)) => {
-            runtime()?.block_on(switchyard::report::status::run(&cli.global, args))
-        }
-        Some(Command::Doctor(args)) => {
-            runtime()?.block_on(switchyard::report::doctor::run(&cli.global, args))
-        }
-        Some(Command::IamPolicy(args)) => switchyard::report::permissions::run(&cli.global, args),
-        Some(Command::Completions(args)) => switchyard::report::manual::run_completions(args.shell),
+        None => runtime()?.block_on(tui::console(g)),
+        Some(Command::Demo(args)) => runtime()?.block_on(tui::demo(g, args)),
+        Some(Command::Rehearse(args)) => runtime()?.block_on(rehearse(g, args)),
+        Some(Command::Sim(args)) => commands::sim::run(args.clone())?,
+        Some(Command::Status(args)) => runtime()?.block_on(commands::status::run(g, args)),
+        Some(Command::Doctor(args)) => runtime()?.block_on(commands::doctor::run(g, args)),
+        Some(Command::IamPolicy(args)) => commands::permissions::run(g, args),
+        Some(Command::Completions(args)) => commands::manual::run_completions(args.shell),
         Some(Command::Man(args)) => {
-            switchyard::report::manual::run_man(args.subcommand.as_deref(), args.out.as_deref())
+            commands::manual::run_man(args.subcommand.as_deref(), args.out.as_deref())
         }
-        Some(Command::Discover(args)) => {
-            runtime()?.block_on(switchyard::report::discover::run(&cli.global, args))
-        }
-        Some(Command::Plan(args)) => {
-            runtime()?.block_on(switchyard::switch::cli::plan(&cli.global, args))
-        }
+        Some(Command::Discover(args)) => runtime()?.block_on(commands::discover::run(g, args)),
+        Some(Command::Plan(args)) => runtime()?.block_on(commands::switch::plan(g, args)),
         Some(Command::Maintenance(args)) => {
-            runtime()?.block_on(switchyard::switch::cli::maintenance(&cli.global, args))
+            runtime()?.block_on(commands::switch::maintenance(g, args))
         }
-        Some(Command::Wait(args)) => {
-            runtime()?.block_on(switchyard::switch::cli::wait(&cli.global, args))
-        }
-        Some(Command::Rehearse(args)) => {
-            runtime()?.block_on(switchyard::report::rehearse::run(&cli.global, args))
-        }
-        Some(Command::Log(args)) => switchyard::switch::cli::log(&cli.global, args),
+        Some(Command::Wait(args)) => runtime()?.block_on(commands::switch::wait(g, args)),
+        Some(Command::Log(args)) => commands::switch::log(g, args),
     };
     std::process::exit(code);
+}
+
+/// `switchyard rehearse`: the copy, then the console on it, or (`--no-console`) the copy alone.
+async fn rehearse(global: &GlobalArgs, args: &RehearseArgs) -> i32 {
+    let copy = match commands::rehearse::prepare(global, args).await {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let code = if args.no_console {
+        commands::rehearse::serve(&copy.sim, &args.site, args.speed).await
+    } else {
+        tui::rehearse(global, &copy).await
+    };
+    copy.stop().await;
+    code
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value;
-use switchyard::sim::{Control, FaultSpec, SimHandle, SimOptions, start};
+use switchyard_sim::{Control, FaultSpec, SimHandle, SimOptions, start};
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -17,16 +17,23 @@ fn root() -> &'static Path {
 
 async fn sim(scenario: &str) -> SimHandle {
     let path = root().join(format!("assets/scenarios/{scenario}.toml"));
-    let mut opts = SimOptions::new(switchyard::sim::Scenario::load(&path).unwrap());
+    let mut opts = SimOptions::new(switchyard_sim::Scenario::load(&path).unwrap());
     opts.paused = true;
     start(opts).await.unwrap()
 }
 
 async fn status(sim: &SimHandle, config: &str, extra: &[&str]) -> Output {
+    let args: Vec<&str> = ["status", "--config", config]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    run(sim, &args).await
+}
+
+async fn run(sim: &SimHandle, args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
     let out = binary::switchyard(home.path(), &sim.env_vars())
-        .args(["status", "--config", config])
-        .args(extra)
+        .args(args)
         .output()
         .await
         .unwrap();
@@ -88,23 +95,64 @@ async fn control_wide_and_long_names_stay_printable_and_inside_80_columns() {
     assert_eq!(name.chars().count(), EVIL.chars().count() + 5000);
 }
 
+/// Each site's verdict and record sets, as `status --output json` shows them.
+fn sites(j: &Value) -> Vec<(String, Value, Value)> {
+    j["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["verdict"].clone(),
+                s["records"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn list_calls(sim: &SimHandle) -> u64 {
+    sim.calls()
+        .calls
+        .get("route53:ListResourceRecordSets")
+        .copied()
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn ten_thousand_records_are_paged_through() {
-    let sim = sim("alb-cloudfront").await;
-    let zone = sim.with_world(|w| {
+    // The demo has six sites in one zone: the poller lists the zone whole, 300 record sets a
+    // page as Route 53 does, rather than asking for each site's name.
+    let sim = sim("demo").await;
+    let config = config("demo");
+    let before = status(&sim, &config, &["--output", "json"]).await;
+    let expected = sites(&json(&before));
+    let discover = [
+        "discover",
+        "--zone",
+        "example.com",
+        "--record",
+        "pay.example.com",
+    ];
+    let discovered = run(&sim, &discover).await;
+    assert_eq!(discovered.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&discovered.stdout).contains("record = \"pay.example.com\""),
+        "{discovered:?}"
+    );
+    // 10,000 record sets that Route 53 lists after db.example.com and before pay, portal and
+    // www: those three sites' records are then on the 34th page.
+    let zone_size = sim.with_world(|w| {
         let z = &mut w.r53.zones[0];
         let template = z
             .records
             .iter()
             .find(|r| r.rtype == "A" && r.alias.is_none() && r.set_identifier.is_none())
-            .or_else(|| z.records.iter().find(|r| r.rtype == "NS"))
             .cloned()
             .unwrap();
         for i in 0..10_000 {
             let mut r = template.clone();
             r.name = format!("host-{i:05}.{}", z.name);
-            r.rtype = "A".to_string();
-            r.alias = None;
             r.ttl = Some(300);
             r.values = vec![format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256)];
             z.records.push(r.clone());
@@ -112,18 +160,62 @@ async fn ten_thousand_records_are_paged_through() {
         }
         // Route 53 keeps a zone in its listing order.
         z.records
-            .sort_by_key(switchyard::sim::world::route53::record_order);
+            .sort_by_key(switchyard_sim::world::route53::record_order);
         z.published
-            .sort_by_key(switchyard::sim::world::route53::record_order);
-        z.id.clone()
+            .sort_by_key(switchyard_sim::world::route53::record_order);
+        let first_page = &z.records[..300];
+        for late in ["pay", "portal", "www"] {
+            let name = format!("{late}.{}", z.name);
+            assert!(
+                !first_page.iter().any(|r| r.name == name),
+                "{name} is on the first page"
+            );
+        }
+        z.records.len() as u64
     });
-    let out = status(&sim, &config("alb-cloudfront"), &["--output", "json"]).await;
+    let calls_before = list_calls(&sim);
+    let out = status(&sim, &config, &["--output", "json"]).await;
     let j = json(&out);
-    assert_eq!(out.status.code(), Some(0), "{j:#}");
+    // What the operator sees is what they saw before the 10,000 records: every site found,
+    // with the same verdict and the same record sets; the demo's blog is DEGRADED by design.
+    assert_eq!(out.status.code(), Some(10), "{j:#}");
+    assert_eq!(out.status.code(), before.status.code());
+    for s in j["sites"].as_array().unwrap() {
+        assert!(
+            s["errors"].as_array().unwrap().is_empty(),
+            "{}: {}",
+            s["name"],
+            s["errors"]
+        );
+    }
+    let got = sites(&j);
+    assert_eq!(got.len(), 6);
+    for ((name, verdict, records), (_, want_verdict, want_records)) in got.iter().zip(&expected) {
+        assert_eq!(verdict, want_verdict, "{name}");
+        assert_eq!(records, want_records, "{name}");
+        assert!(
+            !records.as_array().unwrap().is_empty(),
+            "{name}: no record sets"
+        );
+        assert_ne!(verdict, "UNKNOWN", "{name}");
+    }
     let shop = &j["sites"][0];
+    assert_eq!(shop["name"], "shop");
     assert_eq!(shop["verdict"], "LIVE");
     assert_eq!(shop["records"].as_array().unwrap().len(), 2);
-    assert!(!zone.is_empty());
+    // discover finds a record that lists after the 10,000 as it did before them.
+    let again = run(&sim, &discover).await;
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&discovered.stdout)
+    );
+    // And the zone was read through its pages, not by name.
+    let pages = list_calls(&sim) - calls_before;
+    assert!(
+        pages >= zone_size.div_ceil(300),
+        "{pages} ListResourceRecordSets calls for {zone_size} record sets"
+    );
 }
 
 #[tokio::test]
@@ -192,21 +284,44 @@ async fn enum_values_no_sdk_knows_are_shown_verbatim() {
     .unwrap();
     let out = status(&sim, &config("alb-cloudfront"), &["--output", "json"]).await;
     let j = json(&out);
-    let code = out.status.code().unwrap();
-    assert!([0, 10, 11, 12, 13, 14].contains(&code), "{code}");
+    // States no version of switchyard knew: not known to be healthy, so not LIVE. The primary
+    // still answers (its health check is healthy to Route 53): DEGRADED, with the reasons.
     let s = &j["sites"][0];
+    assert_eq!(out.status.code(), Some(10), "{s:#}");
+    assert_eq!(s["verdict"], "DEGRADED", "{s:#}");
+    assert_eq!(s["served"], "primary", "{s:#}");
+    let reasons: Vec<&str> = s["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    for word in [
+        "hibernating, a state switchyard does not know",
+        "Frozen, a status",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(word)),
+            "{word}: {reasons:#?}"
+        );
+    }
     let targets: Vec<&str> = s["targets"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t["state"].as_str().unwrap())
         .collect();
-    assert!(targets.iter().all(|t| *t == "hibernating"), "{targets:?}");
+    assert_eq!(targets, ["hibernating", "hibernating"]);
     assert_eq!(s["distribution"]["status"], "Frozen", "{s:#}");
     assert_eq!(s["health_checks"][0]["kind"], "QUANTUM", "{s:#}");
     // The table says it too, within 80 columns.
     let out = status(&sim, &config("alb-cloudfront"), &[]).await;
     let table = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(10), "{table}");
+    assert!(
+        table.contains("DEGRADED") && table.contains("hibernating"),
+        "{table}"
+    );
     assert!(
         table
             .lines()

@@ -7,6 +7,9 @@ use clap::Parser;
 use proptest::prelude::*;
 use switchyard::cli::Cli;
 
+#[path = "support/readme.rs"]
+mod readme;
+
 fn valid_configs() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out =
@@ -184,7 +187,7 @@ fn property<S: Strategy>(
     (name, n, result, ok)
 }
 
-/// Every property, and the README's table of what was tried.
+/// Every property, and the README's table of what was tried (compared, never written).
 #[test]
 fn bad_input_never_panics() {
     let results = vec![
@@ -211,36 +214,32 @@ fn bad_input_never_panics() {
         }),
     ];
     let mut table = String::from("| property | cases tried | result |\n|---|---:|---|\n");
+    let mut rows = Vec::new();
     for (name, n, r, ok) in &results {
-        table.push_str(&format!(
-            "| {name} | {n} | {} |\n",
+        let row = format!(
+            "| {name} | {n} | {} |",
             match r {
                 Ok(()) => ok.to_string(),
                 Err(e) => format!("FAILED: {}", e.replace('|', "\\|").replace('\n', " ")),
             }
-        ));
+        );
+        table.push_str(&row);
+        table.push('\n');
+        rows.push((format!("| {name} |"), row));
     }
-    // The README shows the default run's figures.
+    // The README shows the default run's figures (scripts/readme-tables writes them).
+    let mut readme_differs = None;
     if cases() == 1500 {
-        write_readme(&table);
+        readme::save("fuzz", "table", &table);
+        if !readme::writing() {
+            readme_differs = readme::compare_rows("fuzz", &rows).err();
+        }
     }
     for (name, _, r, _) in results {
         assert!(r.is_ok(), "{name}: {r:?}");
     }
-}
-
-const START: &str = "<!-- fuzz:start (written by tests/fuzz.rs) -->";
-const END: &str = "<!-- fuzz:end -->";
-
-fn write_readme(table: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
-        panic!("README.md lacks the fuzz markers");
-    };
-    let new = format!("{}{START}\n{table}{}", &text[..a], &text[b..]);
-    if new != text {
-        std::fs::write(&path, new).unwrap();
+    if let Some(e) = readme_differs {
+        panic!("{e}");
     }
 }
 

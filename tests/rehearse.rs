@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use switchyard::sim::{Scenario, SimHandle, SimOptions, start};
+use switchyard_sim::{Scenario, SimHandle, SimOptions, start};
 
 const SHOP_CHECK: &str = "0b6f2e4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b";
 

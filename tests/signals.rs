@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use switchyard::sim::{Control, FaultSpec, SimHandle, SimOptions, start};
+use switchyard_sim::{Control, FaultSpec, SimHandle, SimOptions, start};
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -19,7 +19,7 @@ fn root() -> &'static std::path::Path {
 
 async fn sim() -> SimHandle {
     let mut opts = SimOptions::new(
-        switchyard::sim::Scenario::load(&root().join("assets/scenarios/demo.toml")).unwrap(),
+        switchyard_sim::Scenario::load(&root().join("assets/scenarios/demo.toml")).unwrap(),
     );
     opts.paused = true;
     start(opts).await.unwrap()
@@ -58,20 +58,23 @@ async fn until_called(sim: &SimHandle, key: &str) {
 }
 
 async fn stopped_by(signal: &str) {
+    use tokio::io::AsyncBufReadExt;
     let sim = sim().await;
     let home = tempfile::tempdir().unwrap();
     let clients = support::clients_at(&sim.endpoint(), sim.region()).await;
     let before = support::snapshot(&clients).await;
-    // Step 2 of shop's switch (silence its first alarm) takes 3 s: the signal lands in it.
+    // Step 2 of shop's switch (silence its first alarm) is held by the emulator until the
+    // binary has said that the signal stops it after that step: the signal lands in the step,
+    // whatever the machine's speed.
+    let (service, operation) = ("cloudwatch", "DisableAlarmActions");
     sim.control(Control::Fault(
         serde_json::from_value::<FaultSpec>(serde_json::json!({
-            "service": "cloudwatch", "operation": "DisableAlarmActions",
-            "fault": "latency", "millis": 3000, "times": 1,
+            "service": service, "operation": operation, "fault": "hold",
         }))
         .unwrap(),
     ))
     .unwrap();
-    let child = maintenance(&sim, home.path(), "on").spawn().unwrap();
+    let mut child = maintenance(&sim, home.path(), "on").spawn().unwrap();
     until_called(&sim, "cloudwatch:DisableAlarmActions").await;
     let pid = child.id().unwrap().to_string();
     let kill = std::process::Command::new("kill")
@@ -79,8 +82,31 @@ async fn stopped_by(signal: &str) {
         .status()
         .unwrap();
     assert!(kill.success());
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut stderr = String::new();
+    let heard = "stopping after the step that is running";
+    while !stderr.contains(heard) {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("SIG{signal} not acknowledged: {stderr}"))
+            .unwrap();
+        let Some(line) = line else {
+            panic!("SIG{signal}: stderr ended before the signal was acknowledged: {stderr}")
+        };
+        stderr.push_str(&line);
+        stderr.push('\n');
+    }
+    // The step goes on, and is the last.
+    sim.control(Control::ClearFaults {
+        service: Some(service.into()),
+        operation: Some(operation.into()),
+    })
+    .unwrap();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        stderr.push_str(&line);
+        stderr.push('\n');
+    }
     let out = child.wait_with_output().await.unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(9), "SIG{signal}: {stderr}");
     assert!(
         stderr.contains("stopped by a signal between two steps"),

@@ -151,6 +151,55 @@ pub fn clients(target: &Target, sdk: &SdkConfig) -> Clients {
     }
 }
 
+impl Clients {
+    /// CloudWatch in another region, configured like the others (a CLOUDWATCH_METRIC check's
+    /// alarm may live in any region).
+    pub fn cloudwatch_in(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        let conf = self
+            .cloudwatch
+            .config()
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(conf)
+    }
+}
+
+impl Clients {
+    /// Elastic Load Balancing in `region`: the clients' own, or one configured like it (a load
+    /// balancer lives where its DNS name and ARN say, whatever the default region).
+    pub fn elbv2_in(&self, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+        if region == self.region || region.is_empty() {
+            return self.elbv2.clone();
+        }
+        let conf = self
+            .elbv2
+            .config()
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+    }
+
+    /// Elastic Load Balancing in the region of a load balancer, listener, rule or target group
+    /// ARN (the clients' own region for anything else).
+    pub fn elbv2_for(&self, arn: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+        match crate::model::chain::region_of_arn(arn) {
+            Some(r) => self.elbv2_in(r),
+            None => self.elbv2.clone(),
+        }
+    }
+
+    /// CloudWatch in `region`: the clients' own, or [`Clients::cloudwatch_in`].
+    pub fn cloudwatch_at(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        if region == self.region || region.is_empty() {
+            self.cloudwatch.clone()
+        } else {
+            self.cloudwatch_in(region)
+        }
+    }
+}
+
 /// Loads the configuration and builds the clients.
 pub async fn connect(target: &Target, http: SharedHttpClient) -> Result<Clients, SetupError> {
     let sdk = sdk_config(target, http).await?;

@@ -30,6 +30,7 @@ impl ServerClock {
         local + time::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
+    #[cfg(test)]
     /// The offset in milliseconds (service minus local), once a response has been seen.
     pub fn offset_ms(&self) -> Option<i64> {
         self.known

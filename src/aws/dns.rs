@@ -4,11 +4,19 @@
 //! By default the system resolver is used. A resolver can be named instead (`dns_server` in the
 //! config, or `SWITCHYARD_DNS_SERVER`), for bastions whose resolver answers differently, and for
 //! the built-in emulator, which answers for the names of its account.
+//!
+//! A named server is asked for A and AAAA records over UDP, with a random query ID; an answer
+//! counts only when it comes from the address asked, with that ID and that question. A truncated
+//! answer is asked again over TCP. Messages are built and read by `hickory-proto`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use tokio::net::UdpSocket;
+use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{Name, RData, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::Instant;
 
 /// How long one query may take before it is retried once.
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -42,44 +50,98 @@ impl Resolver {
         }
     }
 
-    /// The IPv4 and IPv6 addresses of a name; an empty list when it does not exist.
+    /// The IPv4 and IPv6 addresses of a name, sorted; an empty list when it does not exist.
     pub async fn resolve(&self, name: &str) -> Result<Vec<String>, String> {
         let name = name.trim_end_matches('.');
-        match self {
+        let mut out = match self {
             Resolver::System => {
                 match tokio::time::timeout(QUERY_TIMEOUT * 2, tokio::net::lookup_host((name, 0)))
                     .await
                 {
-                    Ok(Ok(addrs)) => {
-                        let mut out: Vec<String> = addrs.map(|a| a.ip().to_string()).collect();
-                        out.sort();
-                        out.dedup();
-                        Ok(out)
+                    Ok(Ok(addrs)) => addrs.map(|a| a.ip().to_string()).collect(),
+                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                    Ok(Err(e)) => return Err(format!("cannot resolve {name}: {e}")),
+                    Err(_) => {
+                        return Err(format!(
+                            "resolving {name} took longer than {} s",
+                            (QUERY_TIMEOUT * 2).as_secs()
+                        ));
                     }
-                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-                    Ok(Err(e)) => Err(format!("cannot resolve {name}: {e}")),
-                    Err(_) => Err(format!(
-                        "resolving {name} took longer than {} s",
-                        (QUERY_TIMEOUT * 2).as_secs()
-                    )),
                 }
             }
             Resolver::Server(addr) => {
-                let mut last = String::new();
-                for attempt in 0..2u16 {
-                    match query(*addr, name, 0x5300 + attempt).await {
-                        Ok(ips) => return Ok(ips),
-                        Err(e) => last = e,
-                    }
-                }
-                Err(last)
+                let fqdn = dns_name(name)?;
+                let (v4, v6) = tokio::join!(
+                    lookup(*addr, &fqdn, RecordType::A),
+                    lookup(*addr, &fqdn, RecordType::AAAA)
+                );
+                let mut out = v4?;
+                out.extend(v6?);
+                out
             }
-        }
+        };
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 }
 
-/// One A query over UDP.
-async fn query(server: SocketAddr, name: &str, id: u16) -> Result<Vec<String>, String> {
+/// `name` as an absolute DNS name.
+fn dns_name(name: &str) -> Result<Name, String> {
+    let bad = || format!("{name:?} is not a DNS name");
+    if name.is_empty() || name.split('.').any(|l| l.is_empty() || l.len() > 63) {
+        return Err(bad());
+    }
+    let mut n = Name::from_ascii(name).map_err(|_| bad())?;
+    n.set_fqdn(true);
+    Ok(n)
+}
+
+/// The addresses of one record type, asking twice before giving up.
+async fn lookup(server: SocketAddr, name: &Name, rtype: RecordType) -> Result<Vec<String>, String> {
+    let mut last = String::new();
+    for _ in 0..2 {
+        match exchange(server, name, rtype).await {
+            Ok(answer) => match addresses(&answer, rtype) {
+                Ok(found) => return Ok(found),
+                Err(e) => last = format!("DNS server {server}: {e}"),
+            },
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// One query over UDP, and over TCP when the UDP answer is truncated.
+async fn exchange(server: SocketAddr, name: &Name, rtype: RecordType) -> Result<Message, String> {
+    let query = Query::query(name.clone(), rtype);
+    let mut msg = Message::new();
+    msg.set_id(rand::random())
+        .set_message_type(MessageType::Query)
+        .set_op_code(OpCode::Query)
+        .set_recursion_desired(true)
+        .add_query(query);
+    let bytes = msg
+        .to_vec()
+        .map_err(|e| format!("cannot build a DNS query for {name}: {e}"))?;
+    let answer = over_udp(server, &msg, &bytes).await?;
+    if answer.truncated() {
+        over_tcp(server, &msg, &bytes).await
+    } else {
+        Ok(answer)
+    }
+}
+
+fn no_answer(server: SocketAddr) -> String {
+    format!(
+        "DNS server {server} did not answer within {} s",
+        QUERY_TIMEOUT.as_secs()
+    )
+}
+
+/// Sends the query and waits for its answer, ignoring datagrams from other addresses and
+/// answers to other questions (late, spoofed or garbled).
+async fn over_udp(server: SocketAddr, query: &Message, bytes: &[u8]) -> Result<Message, String> {
     let bind: SocketAddr = if server.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
     } else {
@@ -88,82 +150,90 @@ async fn query(server: SocketAddr, name: &str, id: u16) -> Result<Vec<String>, S
     let socket = UdpSocket::bind(bind)
         .await
         .map_err(|e| format!("cannot open a UDP socket: {e}"))?;
-    let msg = encode_query(name, id)?;
     socket
-        .send_to(&msg, server)
+        .send_to(bytes, server)
         .await
         .map_err(|e| format!("cannot reach DNS server {server}: {e}"))?;
-    let mut buf = [0u8; 1500];
-    let (n, _) = tokio::time::timeout(QUERY_TIMEOUT, socket.recv_from(&mut buf))
-        .await
-        .map_err(|_| {
-            format!(
-                "DNS server {server} did not answer within {} s",
-                QUERY_TIMEOUT.as_secs()
-            )
-        })?
-        .map_err(|e| format!("DNS server {server}: {e}"))?;
-    decode_answer(&buf[..n], id).map_err(|e| format!("DNS server {server}: {e}"))
-}
-
-pub fn encode_query(name: &str, id: u16) -> Result<Vec<u8>, String> {
-    let mut q = Vec::with_capacity(name.len() + 18);
-    q.extend_from_slice(&id.to_be_bytes());
-    q.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
-    for label in name.split('.') {
-        if label.is_empty() || label.len() > 63 {
-            return Err(format!("{name:?} is not a DNS name"));
-        }
-        q.push(label.len() as u8);
-        q.extend_from_slice(label.as_bytes());
-    }
-    q.extend_from_slice(&[0, 0, 1, 0, 1]);
-    Ok(q)
-}
-
-/// The A records of an answer (NXDOMAIN: none).
-pub fn decode_answer(msg: &[u8], id: u16) -> Result<Vec<String>, String> {
-    let err = || "malformed answer".to_string();
-    if msg.len() < 12 || msg[..2] != id.to_be_bytes() {
-        return Err(err());
-    }
-    match msg[3] & 0x0f {
-        0 => {}
-        3 => return Ok(Vec::new()),
-        code => return Err(format!("answered with error code {code}")),
-    }
-    let qd = u16::from_be_bytes([msg[4], msg[5]]);
-    let an = u16::from_be_bytes([msg[6], msg[7]]);
-    let mut pos = 12;
-    for _ in 0..qd {
-        pos = skip_name(msg, pos).ok_or_else(err)? + 4;
-    }
-    let mut out = Vec::new();
-    for _ in 0..an {
-        pos = skip_name(msg, pos).ok_or_else(err)?;
-        let header = msg.get(pos..pos + 10).ok_or_else(err)?;
-        let rtype = u16::from_be_bytes([header[0], header[1]]);
-        let len = u16::from_be_bytes([header[8], header[9]]) as usize;
-        let data = msg.get(pos + 10..pos + 10 + len).ok_or_else(err)?;
-        if rtype == 1 && len == 4 {
-            out.push(format!("{}.{}.{}.{}", data[0], data[1], data[2], data[3]));
-        }
-        pos += 10 + len;
-    }
-    Ok(out)
-}
-
-fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
+    let deadline = Instant::now() + QUERY_TIMEOUT;
+    let mut buf = vec![0u8; 4096];
     loop {
-        let len = *msg.get(pos)?;
-        if len & 0xc0 == 0xc0 {
-            return Some(pos + 2);
+        let (n, from) = tokio::time::timeout_at(deadline, socket.recv_from(&mut buf))
+            .await
+            .map_err(|_| no_answer(server))?
+            .map_err(|e| format!("DNS server {server}: {e}"))?;
+        if from != server {
+            continue;
         }
-        pos += 1 + len as usize;
-        if len == 0 {
-            return Some(pos);
+        if let Some(answer) = Message::from_vec(&buf[..n])
+            .ok()
+            .filter(|a| answers(a, query))
+        {
+            return Ok(answer);
         }
     }
+}
+
+/// Asks again over TCP (RFC 7766): each message preceded by its length.
+async fn over_tcp(server: SocketAddr, query: &Message, bytes: &[u8]) -> Result<Message, String> {
+    let len = u16::try_from(bytes.len()).map_err(|_| "DNS query too long".to_string())?;
+    let exchange = async {
+        let mut stream = TcpStream::connect(server)
+            .await
+            .map_err(|e| format!("cannot reach DNS server {server} over TCP: {e}"))?;
+        let mut framed = Vec::with_capacity(bytes.len() + 2);
+        framed.extend_from_slice(&len.to_be_bytes());
+        framed.extend_from_slice(bytes);
+        let io = |e: std::io::Error| format!("DNS server {server} over TCP: {e}");
+        stream.write_all(&framed).await.map_err(io)?;
+        let mut len = [0u8; 2];
+        stream.read_exact(&mut len).await.map_err(io)?;
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        stream.read_exact(&mut buf).await.map_err(io)?;
+        Message::from_vec(&buf)
+            .ok()
+            .filter(|a| answers(a, query))
+            .ok_or_else(|| format!("DNS server {server}: malformed answer over TCP"))
+    };
+    tokio::time::timeout(QUERY_TIMEOUT, exchange)
+        .await
+        .map_err(|_| no_answer(server))?
+}
+
+/// Whether `answer` is the response to `query`: same ID, same question (names compare without
+/// regard to case).
+fn answers(answer: &Message, query: &Message) -> bool {
+    let same_question = match (answer.queries(), query.queries()) {
+        ([a], [q]) => {
+            a.name() == q.name()
+                && a.query_type() == q.query_type()
+                && a.query_class() == q.query_class()
+        }
+        _ => false,
+    };
+    answer.id() == query.id() && answer.message_type() == MessageType::Response && same_question
+}
+
+/// The addresses of type `rtype` in an answer; none for a name that does not exist.
+fn addresses(answer: &Message, rtype: RecordType) -> Result<Vec<String>, String> {
+    match answer.response_code() {
+        ResponseCode::NoError => {}
+        ResponseCode::NXDomain => return Ok(Vec::new()),
+        code => {
+            return Err(format!(
+                "answered {rtype} query with error code {} ({code})",
+                u16::from(code)
+            ));
+        }
+    }
+    Ok(answer
+        .answers()
+        .iter()
+        .filter_map(|r| match r.data() {
+            RData::A(a) if rtype == RecordType::A => Some(a.0.to_string()),
+            RData::AAAA(a) if rtype == RecordType::AAAA => Some(a.0.to_string()),
+            _ => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -187,31 +257,186 @@ mod tests {
         );
     }
 
-    #[test]
-    fn decodes_what_it_encodes_against_a_real_answer_shape() {
-        let q = encode_query("a.example.com", 7).unwrap();
-        let mut a = q.clone();
-        a[2] = 0x81;
-        a[3] = 0x80;
-        a[7] = 1;
-        a.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 9]);
-        assert_eq!(decode_answer(&a, 7).unwrap(), ["192.0.2.9"]);
-        assert!(decode_answer(&a, 8).is_err(), "another query's answer");
-        assert!(decode_answer(&a[..20], 7).is_err());
-        assert!(encode_query("bad..name", 1).is_err());
+    use std::sync::{Arc, Mutex};
+
+    use hickory_proto::rr::Record;
+    use hickory_proto::rr::rdata::{A, AAAA};
+    use tokio::net::TcpListener;
+
+    /// The answer to `query` with those of `ips` that are of the type asked.
+    fn reply(query: &Message, ips: &[&str]) -> Message {
+        let q = &query.queries()[0];
+        let mut m = Message::new();
+        m.set_id(query.id())
+            .set_message_type(MessageType::Response)
+            .set_op_code(OpCode::Query)
+            .set_recursion_desired(true)
+            .set_recursion_available(true)
+            .add_query(q.clone());
+        for ip in ips {
+            let data = match (ip.parse::<IpAddr>().unwrap(), q.query_type()) {
+                (IpAddr::V4(v4), RecordType::A) => RData::A(A(v4)),
+                (IpAddr::V6(v6), RecordType::AAAA) => RData::AAAA(AAAA(v6)),
+                _ => continue,
+            };
+            m.add_answer(Record::from_rdata(q.name().clone(), 60, data));
+        }
+        m
+    }
+
+    /// A UDP socket and a TCP listener on the same port of 127.0.0.1, as a DNS server has.
+    async fn server_sockets() -> (UdpSocket, TcpListener, SocketAddr) {
+        loop {
+            let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let addr = udp.local_addr().unwrap();
+            if let Ok(tcp) = TcpListener::bind(addr).await {
+                return (udp, tcp, addr);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_truncated_answer_is_asked_again_over_tcp() {
+        let (udp, tcp, addr) = server_sockets().await;
+        // Over UDP: the start of the answer, marked truncated.
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, peer)) = udp.recv_from(&mut buf).await {
+                let q = Message::from_vec(&buf[..n]).unwrap();
+                let mut r = reply(&q, &["198.51.100.7", "2001:db8::7"]);
+                r.set_truncated(true);
+                udp.send_to(&r.to_vec().unwrap(), peer).await.unwrap();
+            }
+        });
+        // Over TCP: all of it.
+        let over_tcp = Arc::new(Mutex::new(Vec::new()));
+        let seen = over_tcp.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = tcp.accept().await {
+                let mut len = [0u8; 2];
+                stream.read_exact(&mut len).await.unwrap();
+                let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                stream.read_exact(&mut buf).await.unwrap();
+                let q = Message::from_vec(&buf).unwrap();
+                seen.lock().unwrap().push(q.queries()[0].query_type());
+                let all: Vec<String> = (1..=40).map(|i| format!("192.0.2.{i}")).collect();
+                let mut ips: Vec<&str> = all.iter().map(String::as_str).collect();
+                ips.push("2001:db8::1");
+                let r = reply(&q, &ips).to_vec().unwrap();
+                let mut framed = u16::try_from(r.len()).unwrap().to_be_bytes().to_vec();
+                framed.extend_from_slice(&r);
+                stream.write_all(&framed).await.unwrap();
+            }
+        });
+        let got = Resolver::Server(addr)
+            .resolve("big.example.com")
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 41, "{got:?}");
+        assert!(got.contains(&"192.0.2.40".to_string()), "{got:?}");
+        assert!(got.contains(&"2001:db8::1".to_string()), "{got:?}");
+        assert!(
+            !got.iter()
+                .any(|a| a.ends_with("::7") || a == "198.51.100.7")
+        );
+        let mut asked = over_tcp.lock().unwrap().clone();
+        asked.sort();
+        assert_eq!(asked, [RecordType::A, RecordType::AAAA]);
+    }
+
+    #[tokio::test]
+    async fn spoofed_stray_and_garbled_answers_are_ignored_and_ids_are_random() {
+        let (udp, _tcp, addr) = server_sockets().await;
+        let ids = Arc::new(Mutex::new(Vec::new()));
+        let seen = ids.clone();
+        tokio::spawn(async move {
+            let other = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let mut buf = [0u8; 512];
+            while let Ok((n, peer)) = udp.recv_from(&mut buf).await {
+                let q = Message::from_vec(&buf[..n]).unwrap();
+                seen.lock().unwrap().push(q.id());
+                // From another port: the right ID and question, but not the server asked.
+                let spoof = reply(&q, &["203.0.113.1", "2001:db8::bad:1"]);
+                other.send_to(&spoof.to_vec().unwrap(), peer).await.unwrap();
+                // From the server: another ID.
+                let mut wrong_id = reply(&q, &["203.0.113.2", "2001:db8::bad:2"]);
+                wrong_id.set_id(q.id().wrapping_add(1));
+                udp.send_to(&wrong_id.to_vec().unwrap(), peer)
+                    .await
+                    .unwrap();
+                // From the server: the right ID, another question.
+                let mut other_q = q.clone();
+                other_q.take_queries();
+                other_q.add_query(Query::query(
+                    Name::from_ascii("other.example.com.").unwrap(),
+                    q.queries()[0].query_type(),
+                ));
+                let stray = reply(&other_q, &["203.0.113.3", "2001:db8::bad:3"]);
+                udp.send_to(&stray.to_vec().unwrap(), peer).await.unwrap();
+                // Garbage.
+                udp.send_to(&[0xde, 0xad], peer).await.unwrap();
+                // The answer.
+                let real = reply(&q, &["192.0.2.10", "2001:db8::10"]);
+                udp.send_to(&real.to_vec().unwrap(), peer).await.unwrap();
+            }
+        });
+        let r = Resolver::Server(addr);
+        for _ in 0..3 {
+            assert_eq!(
+                r.resolve("www.Example.com.").await.unwrap(),
+                ["192.0.2.10", "2001:db8::10"]
+            );
+        }
+        let mut ids = ids.lock().unwrap().clone();
+        assert_eq!(ids.len(), 6, "one A and one AAAA query each time");
+        ids.sort();
+        ids.dedup();
+        assert!(ids.len() > 1, "every query had the ID {ids:?}");
+    }
+
+    #[tokio::test]
+    async fn a_server_failure_is_an_error_that_names_the_server() {
+        let (udp, _tcp, addr) = server_sockets().await;
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, peer)) = udp.recv_from(&mut buf).await {
+                let q = Message::from_vec(&buf[..n]).unwrap();
+                let mut r = reply(&q, &[]);
+                r.set_response_code(ResponseCode::ServFail);
+                udp.send_to(&r.to_vec().unwrap(), peer).await.unwrap();
+            }
+        });
+        let e = Resolver::Server(addr)
+            .resolve("x.example.com")
+            .await
+            .unwrap_err();
+        assert!(
+            e.starts_with(&format!("DNS server {addr}: answered")) && e.contains("Server Failure"),
+            "{e}"
+        );
+        assert!(
+            Resolver::Server(addr)
+                .resolve("bad..name")
+                .await
+                .unwrap_err()
+                .contains("not a DNS name")
+        );
     }
 
     #[tokio::test]
     async fn resolves_through_the_emulator() {
-        let scenario = crate::sim::Scenario::parse(
-            "name = \"d\"\n[[hosted_zones]]\nid = \"Z1\"\nname = \"example.com\"\n[[hosted_zones.records]]\nname = \"x.example.com\"\nvalues = [\"192.0.2.44\"]\n",
+        let scenario = switchyard_sim::Scenario::parse(
+            "name = \"d\"\n[[hosted_zones]]\nid = \"Z1\"\nname = \"example.com\"\n[[hosted_zones.records]]\nname = \"x.example.com\"\nvalues = [\"192.0.2.44\"]\n[[hosted_zones.records]]\nname = \"x.example.com\"\ntype = \"AAAA\"\nvalues = [\"2001:db8::44\"]\n",
         )
         .unwrap();
-        let sim = crate::sim::start(crate::sim::SimOptions::new(scenario))
+        let sim = switchyard_sim::start(switchyard_sim::SimOptions::new(scenario))
             .await
             .unwrap();
         let r = Resolver::Server(sim.dns_server());
-        assert_eq!(r.resolve("x.example.com.").await.unwrap(), ["192.0.2.44"]);
+        assert_eq!(
+            r.resolve("x.example.com.").await.unwrap(),
+            ["192.0.2.44", "2001:db8::44"]
+        );
         assert!(r.resolve("nope.example.com").await.unwrap().is_empty());
     }
 }

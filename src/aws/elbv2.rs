@@ -55,24 +55,6 @@ pub async fn load_balancers(c: &Client) -> Result<Vec<LoadBalancer>, AwsError> {
     }
 }
 
-/// Load balancers by ARN.
-pub async fn load_balancers_by_arn(
-    c: &Client,
-    arns: &[String],
-) -> Result<Vec<LoadBalancer>, AwsError> {
-    let mut out = Vec::new();
-    for chunk in arns.chunks(20) {
-        let page = c
-            .describe_load_balancers()
-            .set_load_balancer_arns(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(err("elbv2", "DescribeLoadBalancers"))?;
-        out.extend(page.load_balancers().iter().map(lb_from_sdk));
-    }
-    Ok(out)
-}
-
 pub fn action_from_sdk(a: &sdk::Action) -> ListenerAction {
     ListenerAction {
         kind: ActionKind::from_aws(a.r#type().map(|t| t.as_str()).unwrap_or_default()),
@@ -530,6 +512,29 @@ pub async fn create_rule(
     })
 }
 
+/// Moves rules to new priorities in one call (SetRulePriorities): all of them or none.
+pub async fn set_rule_priorities(
+    c: &Client,
+    priorities: &[(String, u32)],
+) -> Result<Vec<Rule>, AwsError> {
+    let pairs = priorities
+        .iter()
+        .map(|(arn, p)| {
+            sdk::RulePriorityPair::builder()
+                .rule_arn(arn)
+                .priority(i32::try_from(*p).unwrap_or(i32::MAX))
+                .build()
+        })
+        .collect();
+    let out = c
+        .set_rule_priorities()
+        .set_rule_priorities(Some(pairs))
+        .send()
+        .await
+        .map_err(err("elbv2", "SetRulePriorities"))?;
+    Ok(out.rules().iter().map(rule_from_sdk).collect())
+}
+
 pub async fn delete_rule(c: &Client, rule_arn: &str) -> Result<(), AwsError> {
     c.delete_rule()
         .rule_arn(rule_arn)
@@ -567,28 +572,4 @@ pub async fn tags(
         }
     }
     Ok(out)
-}
-
-pub async fn add_tags(c: &Client, arn: &str, tags: &[(String, String)]) -> Result<(), AwsError> {
-    c.add_tags()
-        .resource_arns(arn)
-        .set_tags(Some(
-            tags.iter()
-                .map(|(k, v)| sdk::Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
-        .send()
-        .await
-        .map_err(err("elbv2", "AddTags"))?;
-    Ok(())
-}
-
-pub async fn remove_tags(c: &Client, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-    c.remove_tags()
-        .resource_arns(arn)
-        .set_tag_keys(Some(keys.to_vec()))
-        .send()
-        .await
-        .map_err(err("elbv2", "RemoveTags"))?;
-    Ok(())
 }

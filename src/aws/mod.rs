@@ -2,7 +2,7 @@
 //! types, and error classification.
 
 pub mod client;
-pub mod clock;
+pub(crate) mod clock;
 pub mod cloudfront;
 pub mod cloudwatch;
 pub mod dns;
@@ -11,4 +11,4 @@ pub mod error;
 pub mod proxy;
 pub mod route53;
 pub mod sts;
-pub mod time;
+pub(crate) mod time;

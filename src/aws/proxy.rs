@@ -24,10 +24,12 @@ pub const METADATA_ADDRESSES: [&str; 3] = ["169.254.169.254", "fd00:ec2::254", "
 /// A proxy URL, split so that its password can be kept out of every message.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxyUrl {
-    /// `scheme://host:port`, without credentials.
+    /// `scheme://host[:port]`, without credentials.
     pub url: String,
     pub username: Option<String>,
     password: Option<String>,
+    /// `host:port`, with the scheme's port when the URL gives none.
+    host_port: String,
 }
 
 impl std::fmt::Debug for ProxyUrl {
@@ -37,14 +39,20 @@ impl std::fmt::Debug for ProxyUrl {
 }
 
 impl ProxyUrl {
-    /// Parses `http://[user[:pass]@]host[:port][/]`. The error never contains the password.
+    /// Parses `http://[user[:pass]@]host[:port][/]` (`http://` when no scheme is given). The
+    /// error never contains the password.
     pub fn parse(raw: &str) -> Result<ProxyUrl, String> {
         let raw = raw.trim();
-        let (scheme, rest) = match raw.split_once("://") {
-            Some((s, r)) => (s.to_ascii_lowercase(), r),
-            None => ("http".to_string(), raw),
+        let with_scheme = if raw.contains("://") {
+            raw.to_string()
+        } else {
+            format!("http://{raw}")
         };
-        if scheme == "socks5" || scheme == "socks5h" || scheme == "socks4" {
+        let parsed = url::Url::parse(&with_scheme).map_err(|e| {
+            format!("the proxy URL is not valid ({e}); expected http://[user:password@]host:port")
+        })?;
+        let scheme = parsed.scheme();
+        if matches!(scheme, "socks5" | "socks5h" | "socks4" | "socks4a") {
             return Err(format!(
                 "SOCKS proxies are not supported by the AWS SDK ({scheme}://…); use an HTTP proxy"
             ));
@@ -52,25 +60,36 @@ impl ProxyUrl {
         if scheme != "http" && scheme != "https" {
             return Err(format!("proxy scheme {scheme:?} is not http or https"));
         }
-        let rest = rest.trim_end_matches('/');
-        let (userinfo, host) = match rest.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, rest),
-        };
-        if host.is_empty() || host.contains('/') {
-            return Err(format!("proxy address {scheme}://{host} has no host:port"));
+        let host = parsed.host_str().unwrap_or_default();
+        if host.is_empty()
+            || parsed.path() != "/"
+            || parsed.query().is_some()
+            || parsed.fragment().is_some()
+        {
+            return Err(format!(
+                "proxy address {scheme}://{host}{} has no host:port",
+                parsed.path().trim_end_matches('/')
+            ));
         }
-        let (username, password) = match userinfo {
-            Some(u) => match u.split_once(':') {
-                Some((user, pass)) => (Some(percent_decode(user)), Some(percent_decode(pass))),
-                None => (Some(percent_decode(u)), None),
-            },
-            None => (None, None),
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
         };
+        let username = Some(parsed.username())
+            .filter(|u| !u.is_empty())
+            .map(decode);
+        let password = parsed.password().map(decode);
+        let url = match parsed.port() {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        };
+        let port = parsed.port_or_known_default().unwrap_or(80);
         Ok(ProxyUrl {
-            url: format!("{scheme}://{host}"),
+            url,
             username,
             password,
+            host_port: format!("{host}:{port}"),
         })
     }
 
@@ -83,21 +102,10 @@ impl ProxyUrl {
         }
     }
 
-    /// Where the proxy listens, as `host:port` (port 80 when none is given).
+    #[cfg(test)]
+    /// Where the proxy listens, as `host:port` (the scheme's port when none is given).
     pub fn host_port(&self) -> String {
-        let host = self
-            .url
-            .split_once("://")
-            .map_or(self.url.as_str(), |(_, h)| h);
-        if host
-            .rsplit_once(':')
-            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-            && !host.ends_with(']')
-        {
-            host.to_string()
-        } else {
-            format!("{host}:80")
-        }
+        self.host_port.clone()
     }
 
     fn config(
@@ -115,10 +123,6 @@ impl ProxyUrl {
         }
         Ok(config)
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    crate::sim::api::percent_decode(s)
 }
 
 /// The proxy settings read from the environment.
@@ -350,9 +354,10 @@ struct NamedProxyConnector {
     no_proxy: Vec<String>,
 }
 
-/// A proxy that could not be reached, or that refused the request.
+/// A proxy that could not be reached, or that refused the request: the error classifier finds it
+/// in the SDK error's source chain and reports its sentence as the whole story.
 #[derive(Debug)]
-struct ProxyFailure(String);
+pub(crate) struct ProxyFailure(pub(crate) String);
 
 impl std::fmt::Display for ProxyFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -492,6 +497,32 @@ mod tests {
         assert!(e.contains("not http or https"), "{e}");
         let e = ProxySettings::from_vars(vars(&[("HTTP_PROXY", "http://user:pw@")])).unwrap_err();
         assert!(!e.contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn proxy_urls_in_the_shapes_people_write_them() {
+        let p = ProxyUrl::parse(" squid.corp:3128 ").unwrap();
+        assert_eq!(p.url, "http://squid.corp:3128", "http:// when no scheme");
+        assert_eq!(p.host_port(), "squid.corp:3128");
+        let p = ProxyUrl::parse("HTTP://ops@[fd00::1]:8080/").unwrap();
+        assert_eq!(p.redacted(), "http://ops@[fd00::1]:8080");
+        assert_eq!(p.host_port(), "[fd00::1]:8080");
+        assert_eq!(
+            ProxyUrl::parse("http://squid").unwrap().host_port(),
+            "squid:80"
+        );
+        assert_eq!(
+            ProxyUrl::parse("https://squid").unwrap().host_port(),
+            "squid:443"
+        );
+        // An unencoded @ in the password: the last @ ends the credentials.
+        let p = ProxyUrl::parse("http://ops:p@ss@squid:3128").unwrap();
+        assert_eq!(p.password.as_deref(), Some("p@ss"));
+        assert_eq!(p.redacted(), "http://ops:***@squid:3128");
+        let e = ProxyUrl::parse("http://squid:3128/some/path").unwrap_err();
+        assert!(e.contains("has no host:port"), "{e}");
+        let e = ProxyUrl::parse("http://ops:pw@squid:99999").unwrap_err();
+        assert!(e.contains("not valid") && !e.contains("pw"), "{e}");
     }
 
     #[test]

@@ -5,16 +5,18 @@ use std::time::Duration;
 
 use aws_sdk_route53::Client;
 use aws_sdk_route53::types::{
-    AliasTarget as SdkAlias, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
-    ResourceRecordSetFailover, RrType, TagResourceType,
+    AliasTarget as SdkAlias, Change, ChangeAction, ChangeBatch, GeoLocation as SdkGeoLocation,
+    ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover, ResourceRecordSetRegion, RrType,
+    TagResourceType,
 };
 
 use super::error::err;
 use super::time::odt;
 use crate::model::error::{AwsError, ErrorKind};
 use crate::model::route53::{
-    AlarmRef, AliasTarget, ChangeStatus, CheckerObservation, DnsAnswer, Failover, HealthCheck,
-    HealthCheckKind, HealthCheckTarget, InsufficientDataHealth, PendingChange, RecordSet,
+    AlarmRef, AliasTarget, ChangeStatus, CheckerObservation, DnsAnswer, Failover, GeoLocation,
+    HealthCheck, HealthCheckKind, HealthCheckTarget, InsufficientDataHealth, PendingChange,
+    RecordSet, RoutingKeys,
 };
 
 /// The record sets at a name, and the TXT values of a record beside it (the maintenance
@@ -43,7 +45,7 @@ fn fqdn(name: &str) -> String {
 
 /// Route 53 lists names with some characters escaped as octal (`\052` for `*`); undo it.
 fn unescape(name: &str) -> String {
-    crate::switch::journal::unquote_strings(&format!("\"{}\"", name.replace('"', "\\\"")))
+    crate::model::route53::unquote_strings(&format!("\"{}\"", name.replace('"', "\\\"")))
 }
 
 pub fn record_from_sdk(r: &ResourceRecordSet) -> RecordSet {
@@ -71,6 +73,22 @@ pub fn record_from_sdk(r: &ResourceRecordSet) -> RecordSet {
             evaluate_target_health: a.evaluate_target_health(),
         }),
         health_check_id: r.health_check_id().map(str::to_string),
+        routing: RoutingKeys {
+            region: r.region().map(|x| x.as_str().to_string()),
+            geo_location: r.geo_location().map(|g| GeoLocation {
+                continent_code: g.continent_code().map(str::to_string),
+                country_code: g.country_code().map(str::to_string),
+                subdivision_code: g.subdivision_code().map(str::to_string),
+            }),
+            multi_value_answer: r.multi_value_answer(),
+            other_policy: if r.geo_proximity_location().is_some() {
+                Some("geoproximity".into())
+            } else if r.cidr_routing_config().is_some() {
+                Some("IP-based".into())
+            } else {
+                None
+            },
+        },
     }
 }
 
@@ -120,6 +138,27 @@ pub fn record_to_sdk(r: &RecordSet) -> Result<ResourceRecordSet, AwsError> {
     if let Some(hc) = &r.health_check_id {
         b = b.health_check_id(hc);
     }
+    if let Some(policy) = &r.routing.other_policy {
+        return Err(invalid(format!(
+            "{} {} uses {policy} routing, which switchyard does not write",
+            r.name, r.rtype
+        )));
+    }
+    if let Some(region) = &r.routing.region {
+        b = b.region(ResourceRecordSetRegion::from(region.as_str()));
+    }
+    if let Some(g) = &r.routing.geo_location {
+        b = b.geo_location(
+            SdkGeoLocation::builder()
+                .set_continent_code(g.continent_code.clone())
+                .set_country_code(g.country_code.clone())
+                .set_subdivision_code(g.subdivision_code.clone())
+                .build(),
+        );
+    }
+    if let Some(m) = r.routing.multi_value_answer {
+        b = b.multi_value_answer(m);
+    }
     b.build().map_err(|e| invalid(e.to_string()))
 }
 
@@ -133,7 +172,7 @@ pub async fn records_at(
 ) -> Result<RecordsAt, AwsError> {
     let name = fqdn(name);
     let beside = fqdn(beside);
-    let page = c
+    let mut page = c
         .list_resource_record_sets()
         .hosted_zone_id(zone_id)
         .start_record_name(&name)
@@ -141,11 +180,35 @@ pub async fn records_at(
         .send()
         .await
         .map_err(err("route53", "ListResourceRecordSets"))?;
-    let all: Vec<RecordSet> = page
+    let mut all: Vec<RecordSet> = page
         .resource_record_sets()
         .iter()
         .map(record_from_sdk)
         .collect();
+    // A name with many record sets (two types of weighted members, say) spans pages: read on
+    // while the next page still starts at the name.
+    while page.is_truncated()
+        && page
+            .next_record_name()
+            .is_some_and(|n| fqdn(&unescape(n)) == name)
+    {
+        let mut req = c
+            .list_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .start_record_name(page.next_record_name().unwrap_or_default())
+            .max_items(100);
+        if let Some(t) = page.next_record_type() {
+            req = req.start_record_type(t.clone());
+        }
+        if let Some(id) = page.next_record_identifier() {
+            req = req.start_record_identifier(id);
+        }
+        page = req
+            .send()
+            .await
+            .map_err(err("route53", "ListResourceRecordSets"))?;
+        all.extend(page.resource_record_sets().iter().map(record_from_sdk));
+    }
     let records: Vec<RecordSet> = all
         .iter()
         .filter(|r| fqdn(&r.name) == name)
@@ -244,6 +307,104 @@ pub async fn zone_records(c: &Client, zone_id: &str) -> Result<Vec<RecordSet>, A
             _ => return Ok(out),
         }
     }
+}
+
+/// The record sets at one name (every type): one call.
+pub async fn records_named(
+    c: &Client,
+    zone_id: &str,
+    name: &str,
+) -> Result<Vec<RecordSet>, AwsError> {
+    let name = fqdn(name);
+    let page = c
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .start_record_name(&name)
+        .max_items(100)
+        .send()
+        .await
+        .map_err(err("route53", "ListResourceRecordSets"))?;
+    Ok(page
+        .resource_record_sets()
+        .iter()
+        .map(record_from_sdk)
+        .filter(|r| fqdn(&r.name) == name)
+        .collect())
+}
+
+/// A hosted zone as GetHostedZone and ListHostedZonesByName describe it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Zone {
+    /// The ID, without the `/hostedzone/` prefix.
+    pub id: String,
+    /// The name, lower case, without the trailing dot (as Route 53 keeps it: punycode).
+    pub name: String,
+    /// A private hosted zone (answered inside its VPCs only).
+    pub private: bool,
+}
+
+fn zone_from_sdk(z: &aws_sdk_route53::types::HostedZone) -> Zone {
+    Zone {
+        id: z.id().trim_start_matches("/hostedzone/").to_string(),
+        name: unescape(z.name())
+            .trim_end_matches('.')
+            .to_ascii_lowercase(),
+        private: z.config().is_some_and(|c| c.private_zone()),
+    }
+}
+
+/// One hosted zone by ID (GetHostedZone).
+pub async fn hosted_zone(c: &Client, zone_id: &str) -> Result<Zone, AwsError> {
+    let out = c
+        .get_hosted_zone()
+        .id(zone_id)
+        .send()
+        .await
+        .map_err(err("route53", "GetHostedZone"))?;
+    out.hosted_zone().map(zone_from_sdk).ok_or_else(|| {
+        AwsError::new(
+            ErrorKind::NotFound,
+            "route53",
+            "GetHostedZone",
+            format!("no hosted zone {zone_id}"),
+        )
+    })
+}
+
+/// Every hosted zone with this name (a public and private ones of split-horizon DNS, or
+/// several of either), in Route 53's order.
+pub async fn zones_named(c: &Client, zone_name: &str) -> Result<Vec<Zone>, AwsError> {
+    let want = fqdn(zone_name);
+    let mut out = Vec::new();
+    let mut next: Option<(String, Option<String>)> = Some((want.clone(), None));
+    while let Some((dns, id)) = next.take() {
+        let page = c
+            .list_hosted_zones_by_name()
+            .dns_name(dns)
+            .set_hosted_zone_id(id)
+            .max_items(100)
+            .send()
+            .await
+            .map_err(err("route53", "ListHostedZonesByName"))?;
+        let mut past = false;
+        for z in page.hosted_zones() {
+            if fqdn(&unescape(z.name())) == want {
+                out.push(zone_from_sdk(z));
+            } else {
+                past = true;
+            }
+        }
+        if page.is_truncated()
+            && !past
+            && let Some(n) = page.next_dns_name()
+        {
+            next = Some((
+                n.to_string(),
+                page.next_hosted_zone_id().map(str::to_string),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The hosted zone ID of a zone name (for `discover --zone example.com`).
@@ -650,7 +811,55 @@ mod tests {
                 evaluate_target_health: true,
             }),
             health_check_id: Some("abc".into()),
+            routing: RoutingKeys::default(),
         };
         assert_eq!(record_from_sdk(&record_to_sdk(&r).unwrap()), r);
+    }
+
+    #[test]
+    fn latency_geolocation_and_multivalue_keys_convert_both_ways() {
+        let base = RecordSet {
+            name: "api.example.com.".into(),
+            rtype: "AAAA".into(),
+            set_identifier: Some("m".into()),
+            ttl: Some(Duration::from_secs(60)),
+            values: vec!["2001:db8::1".into()],
+            health_check_id: Some("abc".into()),
+            ..RecordSet::default()
+        };
+        let keys = [
+            RoutingKeys {
+                region: Some("eu-west-1".into()),
+                ..RoutingKeys::default()
+            },
+            RoutingKeys {
+                geo_location: Some(GeoLocation {
+                    country_code: Some("US".into()),
+                    subdivision_code: Some("CA".into()),
+                    ..GeoLocation::default()
+                }),
+                ..RoutingKeys::default()
+            },
+            RoutingKeys {
+                multi_value_answer: Some(true),
+                ..RoutingKeys::default()
+            },
+        ];
+        for routing in keys {
+            let r = RecordSet {
+                routing,
+                ..base.clone()
+            };
+            assert_eq!(record_from_sdk(&record_to_sdk(&r).unwrap()), r);
+        }
+        let other = RecordSet {
+            routing: RoutingKeys {
+                other_policy: Some("geoproximity".into()),
+                ..RoutingKeys::default()
+            },
+            ..base
+        };
+        let err = record_to_sdk(&other).unwrap_err();
+        assert!(err.message.contains("geoproximity"), "{err:?}");
     }
 }

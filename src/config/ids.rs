@@ -324,7 +324,8 @@ pub const DNS_NAME_MAX: usize = 253;
 /// Parses a DNS name into its stored form: lower case, without a trailing dot.
 ///
 /// Labels are 1 to 63 characters of letters, digits, `-` and `_`; when `allow_wildcard` is set
-/// the first label may be `*`. The name has at least two labels and at most 253 characters.
+/// the first label may be `*` (or Route 53's `\052`). An internationalised name is converted
+/// to punycode (`bücher.example` -> `xn--bcher-kva.example`), as Route 53 keeps it. The name has at least two labels and at most 253 characters.
 pub fn parse_dns_name(s: &str, allow_wildcard: bool) -> Result<String, String> {
     if s.contains("://") || s.contains('/') {
         return Err(format!(
@@ -333,7 +334,8 @@ pub fn parse_dns_name(s: &str, allow_wildcard: bool) -> Result<String, String> {
             quote(s)
         ));
     }
-    let name = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+    // An internationalised name goes to Route 53 in punycode; `\052` is Route 53's `*`.
+    let name = crate::model::names::to_ascii(s.strip_suffix('.').unwrap_or(s))?;
     if name.is_empty() {
         return Err("the DNS name is empty (expected a name such as \"www.example.com\")".into());
     }
@@ -506,6 +508,7 @@ impl ElbArn {
         ))
     }
 
+    #[cfg(test)]
     /// The ARN of the listener this listener or rule ARN names (`None` for others).
     pub fn listener_arn(&self) -> Option<String> {
         let lb_type = self.lb_type?;
@@ -1040,6 +1043,23 @@ mod tests {
         assert!(parse_dns_name(&long, false).is_err());
         assert!(parse_dns_name("", false).is_err());
         assert!(parse_dns_name(".", false).is_err());
+    }
+
+    #[test]
+    fn internationalised_and_escaped_wildcard_names_are_taken_as_route_53_keeps_them() {
+        assert_eq!(
+            parse_dns_name("www.Bücher.example", false).as_deref(),
+            Ok("www.xn--bcher-kva.example")
+        );
+        assert_eq!(
+            parse_dns_name("www.xn--bcher-kva.example", false).as_deref(),
+            Ok("www.xn--bcher-kva.example")
+        );
+        assert_eq!(
+            parse_dns_name("\\052.example.com.", true).as_deref(),
+            Ok("*.example.com")
+        );
+        assert!(parse_dns_name("\\052.example.com", false).is_err());
     }
 
     const LB: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shop-alb/50dc6c495c0c9188";

@@ -24,7 +24,7 @@
 #![warn(missing_docs)]
 
 mod error;
-pub mod ids;
+pub(crate) mod ids;
 pub mod schema;
 mod strategy;
 mod suggest;
@@ -37,11 +37,10 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeTable;
 
-pub use error::{ConfigError, EXIT_CODE, Location, Problem, ProblemKind};
-pub use ids::{Cidr, ElbArn, ElbKind, LbType};
+pub use error::{ConfigError, Problem, ProblemKind};
 pub use schema::{
-    AlarmRef, AwsTarget, Config, Defaults, OperatorAllow, RecordType, SAMPLE_MAINTENANCE_PAGE,
-    STRATEGY_NAMES, Site, SorryAction, Strategy,
+    AlarmRef, AwsTarget, Config, OperatorAllow, RecordType, RulePriority, Site, SorryAction,
+    Strategy,
 };
 
 use tree::Ctx;
@@ -128,6 +127,11 @@ fn existing(p: &Path, how: &str) -> Result<PathBuf, ConfigError> {
         )
         .into()),
     }
+}
+
+/// Finds the config file by the rules of [`locate`] and loads it.
+pub fn locate_and_load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    load(&locate(explicit)?)
 }
 
 /// Reads and validates the config file at `path`.

@@ -36,6 +36,22 @@ pub struct Config {
     pub sites: Vec<Site>,
 }
 
+impl Site {
+    /// Which records at its name the site covers, as its journal says.
+    pub fn scope(&self) -> crate::model::journal::Scope {
+        if self.every_type {
+            crate::model::journal::Scope::Every
+        } else {
+            crate::model::journal::Scope::Only(self.record_type.as_str().to_string())
+        }
+    }
+
+    /// The name of the site's journal record.
+    pub fn journal_record(&self) -> String {
+        crate::model::journal::scoped_record_name(&self.record, &self.scope())
+    }
+}
+
 impl Config {
     /// The site with exactly this name.
     pub fn site(&self, name: &str) -> Option<&Site> {
@@ -119,8 +135,12 @@ pub struct Site {
     pub zone_id: String,
     /// The record name, lower case, without a trailing dot.
     pub record: String,
-    /// The record type (A unless configured).
+    /// The record type: the configured `record_type`; A when the config names none.
     pub record_type: RecordType,
+    /// The config names no `record_type`: the site covers every address type at its name (A
+    /// and AAAA, or a CNAME), discovered from the records; `record_type` is then only a
+    /// default for messages.
+    pub every_type: bool,
     /// Production: actions need the site name typed to confirm.
     pub protected: bool,
     /// No actions for this site (true when `[defaults]` or the site says so).
@@ -171,12 +191,13 @@ pub enum Strategy {
         action: SorryAction,
     },
     /// `alb-maintenance-rule`: add listener rules at `priority` (operators, forwarded to the
-    /// app) and `priority + 1` (everyone else, the maintenance response).
+    /// app) and `priority + 1` (everyone else, the maintenance response), or ahead of every rule
+    /// of the listener.
     MaintenanceRule {
         /// The ALB listener ARN.
         listener: String,
-        /// The first of the two rule priorities.
-        priority: u32,
+        /// Where the rules go.
+        priority: RulePriority,
         /// Who still reaches the app during maintenance.
         allow: OperatorAllow,
         /// What everyone else gets.
@@ -198,10 +219,19 @@ pub enum Strategy {
         /// Also invalidate on fail back (so browsers stop getting a cached sorry page).
         on_fail_back: bool,
     },
+    /// `route53-weighted-sorry`: move the weight of a weighted record set to the member that
+    /// serves the sorry page (the app's members to weight 0).
+    WeightedSorry {
+        /// The sorry member's set identifier; `None`: the member whose target is the sorry page.
+        sorry_member: Option<String>,
+        /// The sorry member's weight during maintenance; `None`: its own if above 0, else the
+        /// highest weight of the app's members.
+        weight: Option<u8>,
+    },
 }
 
 /// The config names of the strategies, in documentation order.
-pub const STRATEGY_NAMES: [&str; 7] = [
+pub const STRATEGY_NAMES: [&str; 8] = [
     "route53-invert-health-check",
     "route53-swap-primary",
     "route53-set-record",
@@ -209,6 +239,7 @@ pub const STRATEGY_NAMES: [&str; 7] = [
     "alb-maintenance-rule",
     "silence-alarms",
     "cloudfront-invalidate",
+    "route53-weighted-sorry",
 ];
 
 impl Strategy {
@@ -222,6 +253,39 @@ impl Strategy {
             Strategy::MaintenanceRule { .. } => STRATEGY_NAMES[4],
             Strategy::SilenceAlarms { .. } => STRATEGY_NAMES[5],
             Strategy::Invalidate { .. } => STRATEGY_NAMES[6],
+            Strategy::WeightedSorry { .. } => STRATEGY_NAMES[7],
+        }
+    }
+
+    /// Whether the strategy changes the site's records (and so must cover every record type at
+    /// its name).
+    pub fn changes_records(&self) -> bool {
+        matches!(
+            self,
+            Strategy::SwapPrimary | Strategy::SetRecord { .. } | Strategy::WeightedSorry { .. }
+        )
+    }
+}
+
+/// Where `alb-maintenance-rule` puts its rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulePriority {
+    /// Ahead of every rule of the listener (`priority = "first"`, and when `priority` is not
+    /// given): at priorities 1 (operators) and 2 (everyone else). When rules hold them, those
+    /// rules are moved down (one SetRulePriorities call, their order kept) and moved back on
+    /// fail back.
+    First,
+    /// At this priority (operators) and the next (everyone else): rules with a lower number
+    /// still come first.
+    At(u32),
+}
+
+impl RulePriority {
+    /// `"first"` or the number, as the config writes it.
+    pub fn as_config(self) -> String {
+        match self {
+            RulePriority::First => "\"first\"".to_string(),
+            RulePriority::At(p) => p.to_string(),
         }
     }
 }
@@ -240,6 +304,25 @@ pub enum SorryAction {
         /// The body, at most 1024 characters.
         body: String,
     },
+}
+
+impl SorryAction {
+    /// The listener action that answers with it, as the switch engine writes it.
+    pub fn listener_action(&self) -> crate::model::elb::ListenerAction {
+        use crate::model::elb::ListenerAction;
+        match self {
+            SorryAction::TargetGroup(arn) => ListenerAction::forward_to(arn.clone()),
+            SorryAction::FixedResponse {
+                status,
+                content_type,
+                body,
+            } => ListenerAction::fixed(
+                status.to_string(),
+                Some(content_type.clone()),
+                Some(body.clone()),
+            ),
+        }
+    }
 }
 
 /// Who still reaches the app while an `alb-maintenance-rule` is in place.

@@ -7,8 +7,8 @@ use std::path::Path;
 use super::error::ProblemKind;
 use super::ids::{self, ElbKind, LbType, quote};
 use super::schema::{
-    FIXED_RESPONSE_BODY_MAX, OperatorAllow, RecordType, SAMPLE_MAINTENANCE_PAGE, STRATEGY_NAMES,
-    SorryAction, Strategy,
+    FIXED_RESPONSE_BODY_MAX, OperatorAllow, RecordType, RulePriority, SAMPLE_MAINTENANCE_PAGE,
+    STRATEGY_NAMES, SorryAction, Strategy,
 };
 use super::suggest::closest;
 use super::tree::{Ctx, Tbl, Val, show_key};
@@ -18,6 +18,8 @@ use super::validate::{Env, alarm_list, checked, resolve_path};
 pub(crate) struct SiteInfo<'a> {
     /// The site's record type (`None`: invalid, already reported).
     pub record_type: Option<RecordType>,
+    /// The config names no record type: the site covers every address type at its name.
+    pub every_type: bool,
     /// The site's distribution, if given and valid.
     pub distribution: Option<&'a str>,
 
@@ -50,6 +52,7 @@ fn keys_of(name: &str) -> &'static [&'static str] {
         ],
         "silence-alarms" => &["strategy", "alarms"],
         "cloudfront-invalidate" => &["strategy", "distribution", "paths", "on_fail_back"],
+        "route53-weighted-sorry" => &["strategy", "sorry_member", "weight"],
         _ => &["strategy"],
     }
 }
@@ -120,6 +123,7 @@ pub(crate) fn parse(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> 
         "elb-listener-sorry" => listener_sorry(ctx, t, site),
         "alb-maintenance-rule" => maintenance_rule(ctx, t, site),
         "silence-alarms" => silence_alarms(ctx, t),
+        "route53-weighted-sorry" => weighted_sorry(ctx, t),
         _ => invalidate(ctx, t, site),
     };
     if ctx.problems.len() != before {
@@ -134,7 +138,10 @@ pub(crate) fn conflicts(a: &Strategy, b: &Strategy) -> bool {
     use Strategy::*;
     match (a, b) {
         (InvertHealthCheck { health_check: x }, InvertHealthCheck { health_check: y }) => x == y,
-        (SwapPrimary | SetRecord { .. }, SwapPrimary | SetRecord { .. }) => true,
+        (
+            SwapPrimary | SetRecord { .. } | WeightedSorry { .. },
+            SwapPrimary | SetRecord { .. } | WeightedSorry { .. },
+        ) => true,
         (ListenerSorry { listener: x, .. }, ListenerSorry { listener: y, .. }) => x == y,
         (MaintenanceRule { listener: x, .. }, MaintenanceRule { listener: y, .. }) => x == y,
         _ => false,
@@ -171,11 +178,26 @@ fn set_record(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> Option
         );
     }
     let record_type = site.record_type.unwrap_or_default();
+    let every_type = site.every_type;
     let check = move |s: &str| -> Result<String, String> {
+        if every_type {
+            // A and AAAA values go to the records of their family; a name to the CNAME.
+            if let Ok(ip) = s.parse::<std::net::IpAddr>() {
+                return Ok(ip.to_string());
+            }
+            return ids::parse_dns_name(s, false).map_err(|_| {
+                format!(
+                    "{} is neither an IPv4 or IPv6 address (for the A and AAAA records) nor a DNS \
+                     name (for a CNAME)",
+                    quote(s)
+                )
+            });
+        }
         match record_type {
             RecordType::A => s.parse::<Ipv4Addr>().map(|ip| ip.to_string()).map_err(|_| {
                 let hint = if s.parse::<Ipv6Addr>().is_ok() {
-                    " (for IPv6 set the site's record_type = \"AAAA\")"
+                    " (for IPv6 set the site's record_type = \"AAAA\", or remove record_type \
+                     so that the site covers its A and AAAA records)"
                 } else {
                     ""
                 };
@@ -202,8 +224,26 @@ fn set_record(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> Option
                 "the list is empty; give at least one value",
             );
         }
+        let names = values.as_ref().map_or(0, |v| {
+            v.iter()
+                .filter(|x| x.parse::<std::net::IpAddr>().is_err())
+                .count()
+        });
+        if let Some(values) = &values
+            && site.every_type
+            && names > 0
+            && values.len() > 1
+        {
+            ctx.error(
+                &v.span(),
+                &t.child("values"),
+                "give IPv4 and IPv6 addresses (for the A and AAAA records), or exactly one DNS name \
+                 (for a CNAME), not both",
+            );
+        }
         if let Some(values) = &values
             && record_type == RecordType::Cname
+            && !site.every_type
             && values.len() > 1
         {
             ctx.error(
@@ -320,23 +360,7 @@ fn listener_sorry(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> Op
 
 fn maintenance_rule(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> Option<Strategy> {
     let listener = listener(ctx, t, Some(LbType::Application));
-    let priority = match ctx.int(t, "priority") {
-        None => Some(1),
-        Some((n, span)) => {
-            let ok = (1..=PRIORITY_MAX).contains(&n);
-            if !ok {
-                ctx.error(
-                    &span,
-                    &t.child("priority"),
-                    format!(
-                        "{n} is out of range: expected 1 to {PRIORITY_MAX} (the rules take \
-                         `priority` and `priority + 1`; AWS allows 1 to 50000)"
-                    ),
-                );
-            }
-            u32::try_from(n).ok().filter(|_| ok)
-        }
-    };
+    let priority = rule_priority(ctx, t);
     let cidrs = ctx.str_list(t, "allow_cidrs", &ids::parse_cidr);
     let xff = ctx.str_list(t, "allow_forwarded_for", &|s| {
         s.parse::<IpAddr>().map_err(|_| {
@@ -403,6 +427,51 @@ fn maintenance_rule(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>, site: &SiteInfo<'_>) -> 
         allow: allow?,
         action: action?,
     })
+}
+
+/// `priority`: `"first"` (also when not given) or a number from 1 to [`PRIORITY_MAX`].
+fn rule_priority(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>) -> Option<RulePriority> {
+    let expected = format!(
+        "\"first\" (ahead of every rule of the listener) or a number from 1 to {PRIORITY_MAX}"
+    );
+    let v = match t.get("priority") {
+        None => return Some(RulePriority::First),
+        Some(v) => v,
+    };
+    match v.get_ref() {
+        toml::de::DeValue::String(_) => {
+            let (s, span) = ctx.str(t, "priority")?;
+            if s.eq_ignore_ascii_case("first") {
+                Some(RulePriority::First)
+            } else {
+                ctx.error(
+                    &span,
+                    &t.child("priority"),
+                    format!("{} is not a priority: give {expected}", quote(s)),
+                );
+                None
+            }
+        }
+        toml::de::DeValue::Integer(_) => {
+            let (n, span) = ctx.int(t, "priority")?;
+            let ok = (1..=PRIORITY_MAX).contains(&n);
+            if !ok {
+                ctx.error(
+                    &span,
+                    &t.child("priority"),
+                    format!(
+                        "{n} is out of range: expected 1 to {PRIORITY_MAX} (the rules take \
+                         `priority` and `priority + 1`; AWS allows 1 to 50000), or \"first\""
+                    ),
+                );
+            }
+            u32::try_from(n).ok().filter(|_| ok).map(RulePriority::At)
+        }
+        _ => {
+            ctx.wrong_type(v, &t.child("priority"), &expected);
+            None
+        }
+    }
 }
 
 fn is_empty_array(v: &Val<'_>) -> bool {
@@ -598,6 +667,45 @@ fn read_body_file(
             None
         }
     }
+}
+
+fn weighted_sorry(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>) -> Option<Strategy> {
+    let sorry_member = match ctx.str(t, "sorry_member") {
+        None => None,
+        Some((s, span)) => {
+            let ok = !s.is_empty() && s.chars().count() <= 128;
+            if !ok {
+                ctx.error(
+                    &span,
+                    &t.child("sorry_member"),
+                    format!(
+                        "{} is not a set identifier (1 to 128 characters: the Record ID of the \
+                         weighted record that serves the sorry page)",
+                        quote(s)
+                    ),
+                );
+            }
+            ok.then(|| s.to_string())
+        }
+    };
+    let weight = match ctx.int(t, "weight") {
+        None => None,
+        Some((n, span)) => Some(checked(
+            ctx,
+            &span,
+            &t.child("weight"),
+            u8::try_from(n).ok().filter(|w| *w > 0).ok_or_else(|| {
+                format!(
+                    "{n} is out of range: the sorry member's weight during maintenance is 1 to 255 \
+                     (Route 53 weights are 0 to 255, and 0 would send it no traffic)"
+                )
+            }),
+        )?),
+    };
+    Some(Strategy::WeightedSorry {
+        sorry_member,
+        weight,
+    })
 }
 
 fn silence_alarms(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>) -> Option<Strategy> {

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::schema::{SAMPLE_MAINTENANCE_PAGE, STRATEGY_NAMES};
 use super::*;
 
 const LISTENER_APP: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-alb/50dc6c495c0c9188/f2f7dc8efc522ab2";
@@ -251,7 +252,7 @@ strategy = "cloudfront-invalidate"
         s[4],
         Strategy::MaintenanceRule {
             listener: LISTENER_APP.into(),
-            priority: 1,
+            priority: RulePriority::First,
             allow: OperatorAllow::Nobody,
             action: SorryAction::FixedResponse {
                 status: 503,
@@ -269,7 +270,7 @@ strategy = "cloudfront-invalidate"
         }
     );
     let names_all: Vec<&str> = STRATEGY_NAMES.to_vec();
-    assert_eq!(names_all.len(), 7);
+    assert_eq!(names_all.len(), 8);
 }
 
 #[test]
@@ -313,7 +314,7 @@ on_fail_back = true
     else {
         panic!("{:?}", s[2]);
     };
-    assert_eq!(*priority, 100);
+    assert_eq!(*priority, RulePriority::At(100));
     assert_eq!(
         *allow,
         OperatorAllow::ForwardedFor(vec![
@@ -381,10 +382,29 @@ fn set_record_values_follow_the_record_type() {
     ));
     assert!(e.contains("a CNAME record holds exactly one name"), "{e}");
     let e = parse_err(&format!(
-        "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-set-record\"\nvalues = [\"2001:db8::1\"]\n"
+        "{MINIMAL}record_type = \"A\"\n[[site.maintenance]]\nstrategy = \"route53-set-record\"\nvalues = [\"2001:db8::1\"]\n"
     ));
     assert!(
         e.contains("is not an IPv4 address") && e.contains("AAAA"),
+        "{e}"
+    );
+    // A site of every type: IPv4 and IPv6 values for its A and AAAA records, or one name.
+    let both = parse_ok(&format!(
+        "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-set-record\"\nvalues = [\"192.0.2.1\", \"2001:DB8::1\"]\n"
+    ));
+    assert!(both.sites[0].every_type);
+    assert_eq!(
+        both.sites[0].maintenance[0],
+        Strategy::SetRecord {
+            values: vec!["192.0.2.1".into(), "2001:db8::1".into()],
+            ttl: None
+        }
+    );
+    let e = parse_err(&format!(
+        "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-set-record\"\nvalues = [\"192.0.2.1\", \"standby.example.com\"]\n"
+    ));
+    assert!(
+        e.contains("values: give IPv4 and IPv6 addresses (for the A and AAAA records), or exactly one DNS name"),
         "{e}"
     );
     let e = parse_err(&format!(
@@ -459,6 +479,91 @@ fn stale_after_must_exceed_poll_interval() {
     ));
     assert!(
         e.contains("500ms is too short; focus_interval must be at least 1s"),
+        "{e}"
+    );
+}
+
+#[test]
+fn weighted_sorry_takes_a_member_and_a_weight() {
+    let s = strategies(
+        r#"
+[[site.maintenance]]
+strategy = "route53-weighted-sorry"
+"#,
+    );
+    assert_eq!(
+        s[0],
+        Strategy::WeightedSorry {
+            sorry_member: None,
+            weight: None
+        }
+    );
+    let s = strategies(
+        r#"
+[[site.maintenance]]
+strategy = "route53-weighted-sorry"
+sorry_member = "sorry"
+weight = 100
+"#,
+    );
+    assert_eq!(
+        s[0],
+        Strategy::WeightedSorry {
+            sorry_member: Some("sorry".into()),
+            weight: Some(100)
+        }
+    );
+    let e = parse_err(&format!(
+        "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-weighted-sorry\"\nweight = 0\n"
+    ));
+    assert!(
+        e.contains(
+            "weight: 0 is out of range: the sorry member's weight during maintenance is 1 to 255"
+        ),
+        "{e}"
+    );
+    let e = parse_err(&format!(
+        "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-weighted-sorry\"\nweight = 256\nsorry_member = \"\"\n"
+    ));
+    assert!(e.contains("weight: 256 is out of range"), "{e}");
+    assert!(
+        e.contains("sorry_member: \"\" is not a set identifier"),
+        "{e}"
+    );
+    let e = parse_err(&format!(
+        "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-weighted-sorry\"\n[[site.maintenance]]\nstrategy = \"route53-swap-primary\"\n"
+    ));
+    assert!(e.contains("both rewrite the site's record"), "{e}");
+}
+
+#[test]
+fn record_types_and_sites_of_one_name() {
+    // No record_type: every type at the name; record_type: only that type.
+    let c = parse_ok(MINIMAL);
+    assert!(c.sites[0].every_type);
+    assert_eq!(c.sites[0].journal_record(), "_switchyard.www.example.com");
+    // One site per type is fine, and each has its own journal.
+    let two = "\n[[site]]\nname = \"v4\"\nzone = \"Z0123456789ABCDEFGHIJ\"\nrecord = \"www.example.com\"\nrecord_type = \"A\"\n[[site]]\nname = \"v6\"\nzone = \"Z0123456789ABCDEFGHIJ\"\nrecord = \"www.example.com\"\nrecord_type = \"AAAA\"\n";
+    let c = parse_ok(two);
+    assert!(!c.sites[0].every_type && !c.sites[1].every_type);
+    assert_eq!(c.sites[0].journal_record(), "_switchyard-a.www.example.com");
+    assert_eq!(
+        c.sites[1].journal_record(),
+        "_switchyard-aaaa.www.example.com"
+    );
+    // A site of every type beside one of a type: refused, at the record_type.
+    let e = parse_err(&format!(
+        "{two}[[site]]\nname = \"all\"\nzone = \"Z0123456789ABCDEFGHIJ\"\nrecord = \"www.example.com\"\n"
+    ));
+    assert!(
+        e.starts_with("c.toml:15:10: site \"all\".record: www.example.com in zone Z0123456789ABCDEFGHIJ is already managed by site \"v4\" (line 2), which covers its A records; this site would cover every record type too"),
+        "{e}"
+    );
+    let e = parse_err(&format!(
+        "{two}[[site]]\nname = \"v4b\"\nzone = \"Z0123456789ABCDEFGHIJ\"\nrecord = \"www.example.com\"\nrecord_type = \"a\"\n"
+    ));
+    assert!(
+        e.starts_with("c.toml:16:15: site \"v4b\".record_type: "),
         "{e}"
     );
 }
@@ -692,7 +797,7 @@ fn integers_in_every_toml_notation() {
         let Strategy::MaintenanceRule { priority, .. } = &s[0] else {
             panic!()
         };
-        assert_eq!(*priority, want, "{text}");
+        assert_eq!(*priority, RulePriority::At(want), "{text}");
     }
     let e = parse_err(&format!(
         "{MINIMAL}[[site.maintenance]]\nstrategy = \"route53-set-record\"\nvalues = [\"192.0.2.1\"]\nttl = 99999999999999999999\n"
@@ -701,4 +806,34 @@ fn integers_in_every_toml_notation() {
         e.contains("ttl: 99999999999999999999 is out of range"),
         "{e}"
     );
+}
+
+#[test]
+fn a_maintenance_rule_goes_first_unless_given_a_number() {
+    let rule = |priority: &str| {
+        format!(
+            "[[site.maintenance]]\nstrategy = \"alb-maintenance-rule\"\nlistener = \"{LISTENER_APP}\"\n{priority}"
+        )
+    };
+    for (text, want) in [
+        ("", RulePriority::First),
+        ("priority = \"first\"\n", RulePriority::First),
+        ("priority = \"First\"\n", RulePriority::First),
+        ("priority = 4\n", RulePriority::At(4)),
+    ] {
+        let s = strategies(&rule(text));
+        let Strategy::MaintenanceRule { priority, .. } = &s[0] else {
+            panic!("{s:?}")
+        };
+        assert_eq!(*priority, want, "{text:?}");
+    }
+    let e = parse_err(&format!("{MINIMAL}{}", rule("priority = \"top\"\n")));
+    assert!(
+        e.contains(
+            "priority: \"top\" is not a priority: give \"first\" (ahead of every rule of the listener) or a number from 1 to 49999"
+        ),
+        "{e}"
+    );
+    let e = parse_err(&format!("{MINIMAL}{}", rule("priority = true\n")));
+    assert!(e.contains("priority: expected \"first\""), "{e}");
 }

@@ -415,20 +415,40 @@ fn parse_sites(
 /// Two sites must not manage the same record: their switches would fight.
 fn check_record_unique(ctx: &mut Ctx<'_>, site: &Site, t: &Tbl<'_, '_>, earlier: &[(Site, usize)]) {
     if let Some((other, _)) = earlier.iter().find(|(o, _)| {
-        o.zone_id == site.zone_id && o.record == site.record && o.record_type == site.record_type
+        o.zone_id == site.zone_id
+            && o.record == site.record
+            && (o.every_type || site.every_type || o.record_type == site.record_type)
     }) {
-        let span = t.get("record").map(|v| v.span()).unwrap_or(t.span.clone());
+        let span = t
+            .get("record_type")
+            .or_else(|| t.get("record"))
+            .map(|v| v.span())
+            .unwrap_or(t.span.clone());
+        let key = if t.get("record_type").is_some() {
+            "record_type"
+        } else {
+            "record"
+        };
+        let what = |s: &Site| {
+            if s.every_type {
+                "every record type".to_string()
+            } else {
+                format!("its {} records", s.record_type.as_str())
+            }
+        };
         ctx.error(
             &span,
-            &t.child("record"),
+            &t.child(key),
             format!(
-                "{} {} in zone {} is already managed by site {} (line {}); two sites for one \
-                 record would fight over it",
+                "{} in zone {} is already managed by site {} (line {}), which covers {}; this \
+                 site would cover {} too, and two sites for one record would fight over it \
+                 (give each site its own record_type, or make them one site)",
                 site.record,
-                site.record_type.as_str(),
                 site.zone_id,
                 quote(&other.name),
-                other.line
+                other.line,
+                what(other),
+                what(site).replace("its ", "the ")
             ),
         );
     }
@@ -480,6 +500,7 @@ fn parse_site(
         .and_then(|(s, span)| {
             checked(ctx, &span, &t.child("record"), ids::parse_dns_name(s, true))
         });
+    let every_type = t.get("record_type").is_none();
     let record_type = match ctx.str(t, "record_type") {
         None if t.get("record_type").is_some() => None,
         None => Some(RecordType::A),
@@ -519,6 +540,7 @@ fn parse_site(
 
     let info = SiteInfo {
         record_type,
+        every_type,
         distribution: distribution.as_deref(),
         base_dir,
         env,
@@ -534,6 +556,7 @@ fn parse_site(
         zone_id: zone_id?,
         record: record?,
         record_type: record_type?,
+        every_type,
         protected,
         read_only: defaults.read_only || site_read_only,
         aws: AwsTarget {

@@ -252,6 +252,16 @@ impl ListenerAction {
                 None => "fixed-response".to_string(),
             },
             ActionKind::Redirect => match &self.redirect {
+                // To another host: where to.
+                Some(r) if r.host.as_deref().is_some_and(|h| h != "#{host}") => format!(
+                    "redirect {} to {}{}",
+                    r.status_code,
+                    r.host.as_deref().unwrap_or_default(),
+                    r.path
+                        .as_deref()
+                        .filter(|p| *p != "/#{path}")
+                        .unwrap_or_default()
+                ),
                 Some(r) => format!(
                     "redirect {} to {}:{}",
                     r.status_code,
@@ -304,6 +314,7 @@ impl Listener {
         deciding_action(&self.default_actions)
     }
 
+    #[cfg(test)]
     /// Whether every default action can be restored (see [`ListenerAction::restorable`]).
     pub fn restorable(&self) -> bool {
         !self.default_actions.is_empty() && self.default_actions.iter().all(|a| a.restorable())

@@ -27,15 +27,7 @@ pub enum ErrorKind {
     Invalid,
 }
 
-impl ErrorKind {
-    /// Whether trying the same call again later can help without anyone changing anything.
-    pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::Throttled | ErrorKind::Network | ErrorKind::Service
-        )
-    }
-}
+impl ErrorKind {}
 
 /// One failed AWS call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +82,12 @@ impl AwsError {
         self.iam_action
             .clone()
             .or_else(|| iam_action_from_message(&self.message))
+    }
+
+    /// Whether the call failed while its credentials were obtained by assuming a role (the STS
+    /// call the credentials provider makes), rather than in the call itself.
+    pub fn is_assuming_a_role(&self) -> bool {
+        self.service == "sts" && self.operation.starts_with("AssumeRole")
     }
 
     /// One line for the operator, e.g.

@@ -266,322 +266,378 @@ pub fn diff(
     next_verdict: &Verdict,
     at: OffsetDateTime,
 ) -> Vec<Event> {
-    let mut out = Vec::new();
-    let mut push = |kind: EventKind, message: String| {
-        out.push(Event {
-            at,
-            site: next.name.clone(),
+    let mut d = Diff {
+        prev,
+        next,
+        at,
+        out: Vec::new(),
+    };
+    d.verdict(prev_verdict, next_verdict);
+    d.dns_answer(prev_verdict, next_verdict);
+    d.health_checks();
+    d.alarms();
+    d.targets();
+    d.listeners();
+    d.distribution();
+    d.route53_changes();
+    d.marker();
+    d.fetches();
+    d.out
+}
+
+/// The two snapshots being compared, and the events found so far.
+struct Diff<'a> {
+    prev: &'a SiteObservations,
+    next: &'a SiteObservations,
+    at: OffsetDateTime,
+    out: Vec<Event>,
+}
+
+impl Diff<'_> {
+    fn push(&mut self, kind: EventKind, message: String) {
+        self.out.push(Event {
+            at: self.at,
+            site: self.next.name.clone(),
             kind,
             message,
-        })
-    };
-
-    if prev_verdict.kind != next_verdict.kind {
-        let why = next_verdict
-            .reasons
-            .first()
-            .map(|r| format!(": {r}"))
-            .unwrap_or_default();
-        push(
-            EventKind::VerdictChanged {
-                from: prev_verdict.kind,
-                to: next_verdict.kind,
-            },
-            format!(
-                "{} → {}{why}",
-                prev_verdict.kind.label(),
-                next_verdict.kind.label()
-            ),
-        );
+        });
     }
 
-    // The DNS answer.
-    if let (Some(a), Some(b)) = (prev.dns_answer.get(), next.dns_answer.get()) {
-        let known = |v: &Verdict| v.served != Served::Unknown && !v.served_inferred;
-        let switched = known(prev_verdict)
-            && known(next_verdict)
-            && prev_verdict.served != next_verdict.served;
-        let plain_moved = next_verdict.served == Served::Plain
-            && next.plain().is_some_and(|r| r.alias.is_none())
-            && sorted(&a.values) != sorted(&b.values);
-        if switched || plain_moved {
-            let message = if switched {
-                format!(
-                    "Route 53 now answers the {} (was the {}): {}",
-                    next_verdict.served.as_str(),
-                    prev_verdict.served.as_str(),
-                    b.values.join(", ")
-                )
-            } else {
-                format!(
-                    "Route 53 now answers {} (was {})",
-                    b.values.join(", "),
-                    a.values.join(", ")
-                )
-            };
-            push(
-                EventKind::DnsAnswerChanged {
-                    from: prev_verdict.served,
-                    to: next_verdict.served,
-                    values: b.values.clone(),
-                },
-                message,
-            );
-        }
-    }
-
-    // Health checks as Route 53 routes on them.
-    for id in next.health_checks.keys() {
-        if !prev.health_checks.contains_key(id) {
-            continue;
-        }
-        let before = check_health(prev, id, at, Duration::MAX);
-        let after = check_health(next, id, at, Duration::MAX);
-        if before.health != after.health
-            && before.health != Health::Unknown
-            && after.health != Health::Unknown
-        {
-            push(
-                EventKind::HealthCheckFlipped {
-                    id: id.clone(),
-                    healthy: after.health == Health::Healthy,
+    /// A change of verdict, with its first reason.
+    fn verdict(&mut self, prev_verdict: &Verdict, next_verdict: &Verdict) {
+        if prev_verdict.kind != next_verdict.kind {
+            let why = next_verdict
+                .reasons
+                .first()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            self.push(
+                EventKind::VerdictChanged {
+                    from: prev_verdict.kind,
+                    to: next_verdict.kind,
                 },
                 format!(
-                    "health check {} became {}: {}",
-                    after.label,
-                    after.health.as_str(),
-                    after.why
+                    "{} → {}{why}",
+                    prev_verdict.kind.label(),
+                    next_verdict.kind.label()
                 ),
             );
         }
     }
 
-    // Alarms.
-    for b in &next.alarms {
-        let Some(after) = b.alarm.get() else { continue };
-        let Some(before) = prev.alarm(&b.alarm_ref).and_then(|a| a.alarm.get()) else {
-            continue;
-        };
-        if before.state != after.state {
-            push(
-                EventKind::AlarmStateChanged {
-                    region: after.region.clone(),
-                    name: after.name.clone(),
-                    from: before.state,
-                    to: after.state,
-                },
-                format!("{} (was {})", alarm_reason(after), before.state.as_str()),
-            );
-        }
-    }
-
-    // Targets.
-    for (arn, f) in &next.target_health {
-        let (Some(after), Some(before)) =
-            (f.get(), prev.target_health.get(arn).and_then(|p| p.get()))
-        else {
-            continue;
-        };
-        let tg = next.target_group_label(arn);
-        let index = |ts: &Vec<TargetHealth>| -> BTreeMap<(String, Option<u16>), TargetHealth> {
-            ts.iter()
-                .map(|t| ((t.id.clone(), t.port), t.clone()))
-                .collect()
-        };
-        let (before, after) = (index(before), index(after));
-        let keys: std::collections::BTreeSet<_> =
-            before.keys().chain(after.keys()).cloned().collect();
-        for key in keys {
-            let (b, a) = (before.get(&key), after.get(&key));
-            if b.map(|t| &t.state) == a.map(|t| &t.state) {
-                continue;
-            }
-            let label = a.or(b).map(|t| t.label()).unwrap_or_default();
-            let message = match (b, a) {
-                (Some(b), Some(a)) => format!(
-                    "target {label} of {tg}: {} → {}",
-                    b.state,
-                    a.describe_state()
-                ),
-                (None, Some(a)) => {
-                    format!("target {label} registered in {tg}: {}", a.describe_state())
-                }
-                (Some(b), None) => format!("target {label} left {tg} (was {})", b.state),
-                (None, None) => continue,
-            };
-            push(
-                EventKind::TargetHealthChanged {
-                    target_group_arn: arn.clone(),
-                    target: key.0.clone(),
-                    port: key.1,
-                    from: b.map(|t| t.state.clone()),
-                    to: a.map(|t| t.state.clone()),
-                    reason: a.and_then(|t| t.reason.clone()),
-                },
-                message,
-            );
-        }
-    }
-
-    // Listener default actions.
-    let prev_listeners: BTreeMap<&str, &Listener> = prev
-        .all_listeners()
-        .into_iter()
-        .map(|l| (l.arn.as_str(), l))
-        .collect();
-    for l in next.all_listeners() {
-        let Some(before) = prev_listeners.get(l.arn.as_str()) else {
-            continue;
-        };
-        if before.default_actions == l.default_actions {
-            continue;
-        }
-        let describe = |site: &SiteObservations, l: &Listener| {
-            l.default_action()
-                .map(|a| {
-                    let tgs = a.target_group_arns();
-                    if tgs.is_empty() {
-                        a.describe()
-                    } else {
-                        let names: Vec<String> =
-                            tgs.iter().map(|t| site.target_group_label(t)).collect();
-                        format!("forward to {}", names.join(", "))
-                    }
-                })
-                .unwrap_or_else(|| "no action".to_string())
-        };
-        let (from, to) = (describe(prev, before), describe(next, l));
-        let sorry = l.default_action().is_some_and(|a| next.is_sorry_action(a));
-        let lb = next
-            .load_balancer(&l.lb_arn)
-            .map(|lb| format!("{} {}", lb.kind_label(), lb.name))
-            .unwrap_or_else(|| l.lb_arn.clone());
-        let role = if sorry { " (sorry page)" } else { "" };
-        push(
-            EventKind::ListenerActionChanged {
-                listener_arn: l.arn.clone(),
-                from: from.clone(),
-                to: to.clone(),
-                sorry,
-            },
-            format!("listener {} of {lb}: {from} → {to}{role}", l.label()),
-        );
-    }
-
-    // The distribution and its invalidations.
-    if let (Some(pd), Some(nd)) = (&prev.distribution, &next.distribution) {
-        if let (Some(b), Some(a)) = (pd.distribution.get(), nd.distribution.get()) {
-            if b.status == DistributionStatus::InProgress
-                && a.status == DistributionStatus::Deployed
-            {
-                push(
-                    EventKind::DistributionDeployed { id: a.id.clone() },
-                    format!("distribution {} finished deploying", a.id),
+    /// The DNS answer: which record Route 53 answers, or the plain record's new values.
+    fn dns_answer(&mut self, prev_verdict: &Verdict, next_verdict: &Verdict) {
+        let (prev, next) = (self.prev, self.next);
+        if let (Some(a), Some(b)) = (prev.dns_answer.get(), next.dns_answer.get()) {
+            let known = |v: &Verdict| v.served != Served::Unknown && !v.served_inferred;
+            let switched = known(prev_verdict)
+                && known(next_verdict)
+                && prev_verdict.served != next_verdict.served;
+            let plain_moved = next_verdict.served == Served::Plain
+                && next.plain().is_some_and(|r| r.alias.is_none())
+                && sorted(&a.values) != sorted(&b.values);
+            if switched || plain_moved {
+                let message = if switched {
+                    format!(
+                        "Route 53 now answers the {} (was the {}): {}",
+                        next_verdict.served.as_str(),
+                        prev_verdict.served.as_str(),
+                        b.values.join(", ")
+                    )
+                } else {
+                    format!(
+                        "Route 53 now answers {} (was {})",
+                        b.values.join(", "),
+                        a.values.join(", ")
+                    )
+                };
+                self.push(
+                    EventKind::DnsAnswerChanged {
+                        from: prev_verdict.served,
+                        to: next_verdict.served,
+                        values: b.values.clone(),
+                    },
+                    message,
                 );
             }
         }
-        if let (Some(b), Some(a)) = (pd.invalidations.get(), nd.invalidations.get()) {
-            for inv in a
-                .iter()
-                .filter(|i| i.status == InvalidationStatus::Completed)
+    }
+
+    /// Health checks that flipped, as Route 53 routes on them.
+    fn health_checks(&mut self) {
+        let (prev, next, at) = (self.prev, self.next, self.at);
+        for id in next.health_checks.keys() {
+            if !prev.health_checks.contains_key(id) {
+                continue;
+            }
+            let before = check_health(prev, id, at, Duration::MAX);
+            let after = check_health(next, id, at, Duration::MAX);
+            if before.health != after.health
+                && before.health != Health::Unknown
+                && after.health != Health::Unknown
             {
-                let was_running = b
-                    .iter()
-                    .any(|p| p.id == inv.id && p.status != InvalidationStatus::Completed);
-                if was_running {
-                    push(
-                        EventKind::InvalidationCompleted {
-                            distribution_id: nd.id.clone(),
-                            id: inv.id.clone(),
-                        },
-                        format!(
-                            "invalidation {} of distribution {} completed",
-                            inv.id, nd.id
-                        ),
+                self.push(
+                    EventKind::HealthCheckFlipped {
+                        id: id.clone(),
+                        healthy: after.health == Health::Healthy,
+                    },
+                    format!(
+                        "health check {} became {}: {}",
+                        after.label,
+                        after.health.as_str(),
+                        after.why
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Alarms that changed state.
+    fn alarms(&mut self) {
+        let (prev, next) = (self.prev, self.next);
+        for b in &next.alarms {
+            let Some(after) = b.alarm.get() else { continue };
+            let Some(before) = prev.alarm(&b.alarm_ref).and_then(|a| a.alarm.get()) else {
+                continue;
+            };
+            if before.state != after.state {
+                self.push(
+                    EventKind::AlarmStateChanged {
+                        region: after.region.clone(),
+                        name: after.name.clone(),
+                        from: before.state,
+                        to: after.state,
+                    },
+                    format!("{} (was {})", alarm_reason(after), before.state.as_str()),
+                );
+            }
+        }
+    }
+
+    /// Targets that changed state, registered or left.
+    fn targets(&mut self) {
+        let (prev, next) = (self.prev, self.next);
+        for (arn, f) in &next.target_health {
+            let (Some(after), Some(before)) =
+                (f.get(), prev.target_health.get(arn).and_then(|p| p.get()))
+            else {
+                continue;
+            };
+            let tg = next.target_group_label(arn);
+            let index = |ts: &Vec<TargetHealth>| -> BTreeMap<(String, Option<u16>), TargetHealth> {
+                ts.iter()
+                    .map(|t| ((t.id.clone(), t.port), t.clone()))
+                    .collect()
+            };
+            let (before, after) = (index(before), index(after));
+            let keys: std::collections::BTreeSet<_> =
+                before.keys().chain(after.keys()).cloned().collect();
+            for key in keys {
+                let (b, a) = (before.get(&key), after.get(&key));
+                if b.map(|t| &t.state) == a.map(|t| &t.state) {
+                    continue;
+                }
+                let label = a.or(b).map(|t| t.label()).unwrap_or_default();
+                let message = match (b, a) {
+                    (Some(b), Some(a)) => format!(
+                        "target {label} of {tg}: {} → {}",
+                        b.state,
+                        a.describe_state()
+                    ),
+                    (None, Some(a)) => {
+                        format!("target {label} registered in {tg}: {}", a.describe_state())
+                    }
+                    (Some(b), None) => format!("target {label} left {tg} (was {})", b.state),
+                    (None, None) => continue,
+                };
+                self.push(
+                    EventKind::TargetHealthChanged {
+                        target_group_arn: arn.clone(),
+                        target: key.0.clone(),
+                        port: key.1,
+                        from: b.map(|t| t.state.clone()),
+                        to: a.map(|t| t.state.clone()),
+                        reason: a.and_then(|t| t.reason.clone()),
+                    },
+                    message,
+                );
+            }
+        }
+    }
+
+    /// Listener default actions that changed.
+    fn listeners(&mut self) {
+        let (prev, next) = (self.prev, self.next);
+        let prev_listeners: BTreeMap<&str, &Listener> = prev
+            .all_listeners()
+            .into_iter()
+            .map(|l| (l.arn.as_str(), l))
+            .collect();
+        for l in next.all_listeners() {
+            let Some(before) = prev_listeners.get(l.arn.as_str()) else {
+                continue;
+            };
+            if before.default_actions == l.default_actions {
+                continue;
+            }
+            let describe = |site: &SiteObservations, l: &Listener| {
+                l.default_action()
+                    .map(|a| {
+                        let tgs = a.target_group_arns();
+                        if tgs.is_empty() {
+                            a.describe()
+                        } else {
+                            let names: Vec<String> =
+                                tgs.iter().map(|t| site.target_group_label(t)).collect();
+                            format!("forward to {}", names.join(", "))
+                        }
+                    })
+                    .unwrap_or_else(|| "no action".to_string())
+            };
+            let (from, to) = (describe(prev, before), describe(next, l));
+            let sorry = next.serves_listener(l).is_sorry_page();
+            let lb = next
+                .load_balancer(&l.lb_arn)
+                .map(|lb| format!("{} {}", lb.kind_label(), lb.name))
+                .unwrap_or_else(|| l.lb_arn.clone());
+            let role = if sorry { " (sorry page)" } else { "" };
+            self.push(
+                EventKind::ListenerActionChanged {
+                    listener_arn: l.arn.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    sorry,
+                },
+                format!("listener {} of {lb}: {from} → {to}{role}", l.label()),
+            );
+        }
+    }
+
+    /// The distribution deployed, and its invalidations completed.
+    fn distribution(&mut self) {
+        let (prev, next) = (self.prev, self.next);
+        if let (Some(pd), Some(nd)) = (&prev.distribution, &next.distribution) {
+            if let (Some(b), Some(a)) = (pd.distribution.get(), nd.distribution.get()) {
+                if b.status == DistributionStatus::InProgress
+                    && a.status == DistributionStatus::Deployed
+                {
+                    self.push(
+                        EventKind::DistributionDeployed { id: a.id.clone() },
+                        format!("distribution {} finished deploying", a.id),
                     );
+                }
+            }
+            if let (Some(b), Some(a)) = (pd.invalidations.get(), nd.invalidations.get()) {
+                for inv in a
+                    .iter()
+                    .filter(|i| i.status == InvalidationStatus::Completed)
+                {
+                    let was_running = b
+                        .iter()
+                        .any(|p| p.id == inv.id && p.status != InvalidationStatus::Completed);
+                    if was_running {
+                        self.push(
+                            EventKind::InvalidationCompleted {
+                                distribution_id: nd.id.clone(),
+                                id: inv.id.clone(),
+                            },
+                            format!(
+                                "invalidation {} of distribution {} completed",
+                                inv.id, nd.id
+                            ),
+                        );
+                    }
                 }
             }
         }
     }
 
-    // Route 53 changes.
-    for (id, f) in &next.changes {
-        let Some(after) = f.get() else { continue };
-        let Some(before) = prev.changes.get(id).and_then(|p| p.get()) else {
-            continue;
-        };
-        if before.status == ChangeStatus::Pending && after.status == ChangeStatus::Insync {
-            push(
-                EventKind::ChangeInsync { id: id.clone() },
-                format!(
-                    "Route 53 change {id} is INSYNC ({} after submission)",
-                    human_span(span(after.submitted_at, at))
-                ),
-            );
+    /// Route 53 changes that turned INSYNC.
+    fn route53_changes(&mut self) {
+        let (prev, next, at) = (self.prev, self.next, self.at);
+        for (id, f) in &next.changes {
+            let Some(after) = f.get() else { continue };
+            let Some(before) = prev.changes.get(id).and_then(|p| p.get()) else {
+                continue;
+            };
+            if before.status == ChangeStatus::Pending && after.status == ChangeStatus::Insync {
+                self.push(
+                    EventKind::ChangeInsync { id: id.clone() },
+                    format!(
+                        "Route 53 change {id} is INSYNC ({} after submission)",
+                        human_span(span(after.submitted_at, at))
+                    ),
+                );
+            }
         }
     }
 
-    // The maintenance marker.
-    if let (Some(b), Some(a)) = (prev.maintenance.get(), next.maintenance.get()) {
-        match (b, a) {
-            (None, Some(m)) => push(
-                EventKind::MaintenanceMarkerAppeared {
-                    by: m.by.clone(),
-                    phase: m.phase,
-                },
-                format!(
-                    "maintenance marker appeared: {} by {}{}",
-                    m.phase.as_str(),
-                    m.by,
-                    m.reason
-                        .as_deref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
+    /// The maintenance marker appearing, going, or changing phase.
+    fn marker(&mut self) {
+        let (prev, next) = (self.prev, self.next);
+        if let (Some(b), Some(a)) = (prev.maintenance.get(), next.maintenance.get()) {
+            match (b, a) {
+                (None, Some(m)) => self.push(
+                    EventKind::MaintenanceMarkerAppeared {
+                        by: m.by.clone(),
+                        phase: m.phase,
+                    },
+                    format!(
+                        "maintenance marker appeared: {} by {}{}",
+                        m.phase.as_str(),
+                        m.by,
+                        m.reason
+                            .as_deref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default()
+                    ),
                 ),
-            ),
-            (Some(_), None) => push(
-                EventKind::MaintenanceMarkerRemoved,
-                "maintenance marker removed".to_string(),
-            ),
-            (Some(b), Some(a)) if b.phase != a.phase => push(
-                EventKind::MaintenancePhaseChanged {
-                    from: b.phase,
-                    to: a.phase,
-                },
-                format!("maintenance {} → {}", b.phase.as_str(), a.phase.as_str()),
-            ),
-            _ => {}
+                (Some(_), None) => self.push(
+                    EventKind::MaintenanceMarkerRemoved,
+                    "maintenance marker removed".to_string(),
+                ),
+                (Some(b), Some(a)) if b.phase != a.phase => self.push(
+                    EventKind::MaintenancePhaseChanged {
+                        from: b.phase,
+                        to: a.phase,
+                    },
+                    format!("maintenance {} → {}", b.phase.as_str(), a.phase.as_str()),
+                ),
+                _ => {}
+            }
         }
     }
 
-    // Fetches failing and recovering.
-    let before: BTreeMap<String, Option<String>> = prev
-        .fetch_states()
-        .into_iter()
-        .map(|s| (s.key, s.failing))
-        .collect();
-    for state in next.fetch_states() {
-        let Some(was_failing) = before.get(&state.key) else {
-            continue;
-        };
-        match (was_failing, &state.failing) {
-            (None, Some(error)) => push(
-                EventKind::FetchFailing {
-                    what: state.what.clone(),
-                    error: error.clone(),
-                },
-                format!("{}: fetch failing: {error}", state.what),
-            ),
-            (Some(_), None) => push(
-                EventKind::FetchRecovered {
-                    what: state.what.clone(),
-                },
-                format!("{}: fetch works again", state.what),
-            ),
-            _ => {}
+    /// Fetches failing and recovering.
+    fn fetches(&mut self) {
+        let (prev, next) = (self.prev, self.next);
+        let before: BTreeMap<String, Option<String>> = prev
+            .fetch_states()
+            .into_iter()
+            .map(|s| (s.key, s.failing))
+            .collect();
+        for state in next.fetch_states() {
+            let Some(was_failing) = before.get(&state.key) else {
+                continue;
+            };
+            match (was_failing, &state.failing) {
+                (None, Some(error)) => self.push(
+                    EventKind::FetchFailing {
+                        what: state.what.clone(),
+                        error: error.clone(),
+                    },
+                    format!("{}: fetch failing: {error}", state.what),
+                ),
+                (Some(_), None) => self.push(
+                    EventKind::FetchRecovered {
+                        what: state.what.clone(),
+                    },
+                    format!("{}: fetch works again", state.what),
+                ),
+                _ => {}
+            }
         }
     }
-    out
 }
 
 fn sorted(values: &[String]) -> Vec<String> {

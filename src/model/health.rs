@@ -14,8 +14,10 @@ use time::OffsetDateTime;
 
 use super::cloudwatch::AlarmState;
 use super::obs::{Fetched, human_span};
-use super::route53::{HealthCheckKind, HealthCheckStatus, InsufficientDataHealth, RecordSet};
-use super::site::SiteObservations;
+use super::route53::{
+    AlarmRef, HealthCheck, HealthCheckKind, HealthCheckStatus, InsufficientDataHealth, RecordSet,
+};
+use super::site::{HealthCheckObservations, SiteObservations};
 
 /// A health as Route 53 sees it for routing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -226,8 +228,23 @@ pub struct CheckHealth {
     pub inverted: bool,
     /// Worst-case time for this health to change, named: `health check 30 s x 3`.
     pub flip: Option<(String, Duration)>,
+    /// For a CALCULATED check judged from its children: how many are healthy, and which fail.
+    pub calculated: Option<Calculated>,
     /// What this assessment relied on.
     pub evidence: Evidence,
+}
+
+/// A CALCULATED check's children, as its status was judged from them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Calculated {
+    /// Children that are healthy.
+    pub healthy: usize,
+    /// All children.
+    pub total: usize,
+    /// HealthThreshold: how many must be healthy.
+    pub needed: usize,
+    /// The children that are not healthy: label, health and why.
+    pub failing: Vec<(String, Health, String)>,
 }
 
 /// How the health of one record set's alias target (Evaluate Target Health) was judged.
@@ -317,6 +334,7 @@ fn check_health_at(
         disabled: false,
         inverted: false,
         flip: None,
+        calculated: None,
         evidence: Evidence::default(),
     };
     let Some(obs) = site.health_checks.get(id) else {
@@ -356,25 +374,11 @@ fn check_health_at(
         _ => None,
     };
     if let Some((healthy, percent)) = metric {
-        out.health = Health::from_bool(healthy);
-        out.raw = if hc.inverted {
-            out.health.inverted()
-        } else {
-            out.health
-        };
-        out.why = match percent {
-            Some(p) => format!(
-                "Route 53 reports it {} (CloudWatch HealthCheckStatus; {p:.0}% of checkers healthy)",
-                out.health.as_str()
-            ),
-            None => format!(
-                "Route 53 reports it {} (CloudWatch HealthCheckStatus)",
-                out.health.as_str()
-            ),
-        };
-        out.flip = hc
-            .worst_case_flip()
-            .map(|d| (flip_name(hc.request_interval, hc.failure_threshold), d));
+        metric_health(&mut out, hc, healthy, percent);
+        if hc.kind == HealthCheckKind::Calculated {
+            // The metric decides; the children still say which of them fail.
+            failing_children_beside_metric(site, hc, &label, now, stale_after, depth, &mut out);
+        }
         out.evidence = ev;
         return out;
     }
@@ -386,103 +390,35 @@ fn check_health_at(
                 out.evidence = ev;
                 return out;
             };
-            let alarm = site.alarm(alarm_ref).and_then(|a| {
-                ev.read(
-                    &format!("alarm {} ({})", alarm_ref.name, alarm_ref.region),
-                    &a.alarm,
-                    now,
-                    stale_after,
-                )
-            });
-            if site.alarm(alarm_ref).is_none() {
-                ev.missing.push(format!(
-                    "alarm {} ({}): not observed",
-                    alarm_ref.name, alarm_ref.region
-                ));
-            }
-            match alarm {
-                None => (Health::Unknown, format!("alarm {} unknown", alarm_ref.name)),
-                Some(alarm) => {
-                    out.flip = Some((
-                        format!(
-                            "alarm evaluation {} x {}",
-                            human_span(alarm.period),
-                            alarm.evaluation_periods.max(1)
-                        ),
-                        alarm.worst_case_evaluation(),
-                    ));
-                    match alarm.state {
-                        AlarmState::Ok => (Health::Healthy, format!("alarm {} OK", alarm.name)),
-                        AlarmState::Alarm => {
-                            (Health::Unhealthy, format!("alarm {} in ALARM", alarm.name))
-                        }
-                        AlarmState::InsufficientData => {
-                            let stopped = if alarm.watches_status_check() {
-                                " (a stopped instance sends no StatusCheckFailed data)"
-                            } else {
-                                ""
-                            };
-                            let base =
-                                format!("alarm {} has INSUFFICIENT_DATA{stopped}", alarm.name);
-                            match hc.insufficient_data {
-                                Some(InsufficientDataHealth::Healthy) => (
-                                    Health::Healthy,
-                                    format!("{base}, which this check treats as healthy"),
-                                ),
-                                Some(InsufficientDataHealth::Unhealthy) => (
-                                    Health::Unhealthy,
-                                    format!("{base}, which this check treats as unhealthy"),
-                                ),
-                                _ => (
-                                    Health::Unknown,
-                                    format!(
-                                        "{base}; the check keeps its last known status, which \
-                                         switchyard cannot see"
-                                    ),
-                                ),
-                            }
-                        }
-                    }
+            let new = super::infer::new_check(&obs.status);
+            let (raw, why) = alarm_health(
+                site,
+                hc,
+                alarm_ref,
+                now,
+                stale_after,
+                new,
+                &mut ev,
+                &mut out,
+            );
+            // Said with its source when Route 53's own metric was missing.
+            let age = site.alarm(alarm_ref).and_then(|a| a.alarm.age(now));
+            match super::infer::metric_gap(&obs.status, now, stale_after) {
+                Some(gap) if raw != Health::Unknown => {
+                    (raw, super::infer::with_source(&why, "its alarm", age, &gap))
                 }
+                _ => (raw, why),
             }
         }
         HealthCheckKind::Calculated => {
-            if depth >= 4 {
-                ev.missing
-                    .push(format!("health check {label}: nested too deeply"));
-                (Health::Unknown, "nested too deeply".into())
-            } else {
-                let children: Vec<CheckHealth> = hc
-                    .children
-                    .iter()
-                    .map(|c| check_health_at(site, c, now, stale_after, depth + 1))
-                    .collect();
-                let healthy = children
-                    .iter()
-                    .filter(|c| c.health == Health::Healthy)
-                    .count();
-                let unknown = children
-                    .iter()
-                    .filter(|c| c.health == Health::Unknown)
-                    .count();
-                let needed = hc.health_threshold.unwrap_or(0) as usize;
-                let health = if healthy >= needed {
-                    Health::Healthy
-                } else if healthy + unknown < needed {
-                    Health::Unhealthy
-                } else {
-                    Health::Unknown
-                };
-                for child in children {
-                    ev.absorb(child.evidence, health == Health::Unknown);
-                }
-                (
-                    health,
-                    format!(
-                        "{healthy} of {} child health checks healthy (needs {needed})",
-                        hc.children.len()
-                    ),
-                )
+            let (raw, why) =
+                calculated_health(site, hc, &label, now, stale_after, depth, &mut ev, &mut out);
+            match super::infer::metric_gap(&obs.status, now, stale_after) {
+                Some(gap) if raw != Health::Unknown => (
+                    raw,
+                    super::infer::with_source(&why, "its child health checks", ev.oldest, &gap),
+                ),
+                _ => (raw, why),
             }
         }
         HealthCheckKind::RecoveryControl => (
@@ -490,34 +426,14 @@ fn check_health_at(
             "follows a routing control, whose state switchyard does not observe".into(),
         ),
         _ => {
-            out.flip = hc
-                .worst_case_flip()
-                .map(|d| (flip_name(hc.request_interval, hc.failure_threshold), d));
-            match ev.read(&status_what, &obs.status, now, stale_after) {
-                Some(HealthCheckStatus::Checkers { observations }) if observations.is_empty() => {
-                    ev.missing
-                        .push(format!("{status_what}: no checker observations yet"));
-                    (Health::Unknown, "no checker observations yet".into())
-                }
-                Some(HealthCheckStatus::Checkers { observations }) => {
-                    let success = observations.iter().filter(|o| o.healthy()).count();
-                    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
-                    for o in observations.iter().filter(|o| !o.healthy()) {
-                        *failures.entry(o.brief()).or_default() += 1;
-                    }
-                    let failure = failures.into_iter().max_by_key(|(_, n)| *n).map(|(f, _)| f);
-                    let count = CheckerCount {
-                        success,
-                        total: observations.len(),
-                        failure,
-                    };
-                    let why = count.describe();
-                    let health = Health::from_bool(count.healthy());
-                    out.checkers = Some(count);
-                    (health, why)
-                }
-                // A metric status was handled above; here it is stale or missing.
-                _ => (Health::Unknown, "status unknown".into()),
+            let (raw, why) =
+                checkers_health(obs, hc, &status_what, now, stale_after, &mut ev, &mut out);
+            match &obs.metric_missing {
+                Some(missing) if raw != Health::Unknown => (
+                    raw,
+                    super::infer::checkers_source(&why, missing, &obs.status, now),
+                ),
+                _ => (raw, why),
             }
         }
     };
@@ -533,6 +449,285 @@ fn check_health_at(
     };
     out.evidence = ev;
     out
+}
+
+/// A health check's health from Route 53's own CloudWatch metric (already inverted).
+fn metric_health(out: &mut CheckHealth, hc: &HealthCheck, healthy: bool, percent: Option<f64>) {
+    out.health = Health::from_bool(healthy);
+    out.raw = if hc.inverted {
+        out.health.inverted()
+    } else {
+        out.health
+    };
+    out.why = match percent {
+        Some(p) => format!(
+            "Route 53 reports it {} (CloudWatch HealthCheckStatus; {p:.0}% of checkers healthy)",
+            out.health.as_str()
+        ),
+        None => format!(
+            "Route 53 reports it {} (CloudWatch HealthCheckStatus)",
+            out.health.as_str()
+        ),
+    };
+    out.flip = hc
+        .worst_case_flip()
+        .map(|d| (flip_name(hc.request_interval, hc.failure_threshold), d));
+}
+
+/// The raw health of a CLOUDWATCH_METRIC check from its alarm (sets the flip time). `new`: the
+/// check is new (Route 53's metric has no datapoint for it yet), so it has no last known status.
+#[allow(clippy::too_many_arguments)]
+fn alarm_health(
+    site: &SiteObservations,
+    hc: &HealthCheck,
+    alarm_ref: &AlarmRef,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    new: bool,
+    ev: &mut Evidence,
+    out: &mut CheckHealth,
+) -> (Health, String) {
+    let alarm = site.alarm(alarm_ref).and_then(|a| {
+        ev.read(
+            &format!("alarm {} ({})", alarm_ref.name, alarm_ref.region),
+            &a.alarm,
+            now,
+            stale_after,
+        )
+    });
+    if site.alarm(alarm_ref).is_none() {
+        ev.missing.push(format!(
+            "alarm {} ({}): not observed",
+            alarm_ref.name, alarm_ref.region
+        ));
+    }
+    let Some(alarm) = alarm else {
+        return (Health::Unknown, format!("alarm {} unknown", alarm_ref.name));
+    };
+    out.flip = Some((
+        format!(
+            "alarm evaluation {} x {}",
+            human_span(alarm.period),
+            alarm.evaluation_periods.max(1)
+        ),
+        alarm.worst_case_evaluation(),
+    ));
+    match alarm.state {
+        AlarmState::Ok => (Health::Healthy, format!("alarm {} OK", alarm.name)),
+        AlarmState::Alarm => (Health::Unhealthy, format!("alarm {} in ALARM", alarm.name)),
+        AlarmState::InsufficientData => {
+            let stopped = if alarm.watches_status_check() {
+                " (a stopped instance sends no StatusCheckFailed data)"
+            } else {
+                ""
+            };
+            let base = format!("alarm {} has INSUFFICIENT_DATA{stopped}", alarm.name);
+            match hc.insufficient_data {
+                Some(InsufficientDataHealth::Healthy) => (
+                    Health::Healthy,
+                    format!("{base}, which this check treats as healthy"),
+                ),
+                Some(InsufficientDataHealth::Unhealthy) => (
+                    Health::Unhealthy,
+                    format!("{base}, which this check treats as unhealthy"),
+                ),
+                // A new check has no last known status, and Route 53 then counts it healthy.
+                _ if new => (
+                    Health::Healthy,
+                    format!(
+                        "{base}; the check keeps its last known status, and a new check has \
+                         none, which Route 53 counts as healthy"
+                    ),
+                ),
+                _ => (
+                    Health::Unknown,
+                    format!(
+                        "{base}; the check keeps its last known status, which switchyard cannot \
+                         see"
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// The raw health (before inversion) of CALCULATED check `id` from its children, whatever
+/// Route 53's metric says: what inverting it would act on. `None` when `id` is not an observed
+/// CALCULATED check.
+pub fn calculated_raw(
+    site: &SiteObservations,
+    id: &str,
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> Option<CheckHealth> {
+    let hc = site.health_check(id)?;
+    if hc.kind != HealthCheckKind::Calculated {
+        return None;
+    }
+    let mut out = check_health(site, id, now, stale_after);
+    let mut ev = Evidence::default();
+    let (raw, why) = calculated_health(
+        site,
+        hc,
+        &out.label.clone(),
+        now,
+        stale_after,
+        0,
+        &mut ev,
+        &mut out,
+    );
+    out.raw = raw;
+    out.why = why;
+    out.evidence = ev;
+    Some(out)
+}
+
+/// A CALCULATED check whose status came from Route 53's metric: which of its children fail
+/// (whatever could be read of them), named in its reason.
+fn failing_children_beside_metric(
+    site: &SiteObservations,
+    hc: &HealthCheck,
+    label: &str,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    depth: u8,
+    out: &mut CheckHealth,
+) {
+    let mut scratch = Evidence::default();
+    let mut children = out.clone();
+    calculated_health(
+        site,
+        hc,
+        label,
+        now,
+        stale_after,
+        depth,
+        &mut scratch,
+        &mut children,
+    );
+    let Some(calc) = children.calculated else {
+        return;
+    };
+    let failing: Vec<String> = calc
+        .failing
+        .iter()
+        .filter(|(_, h, _)| *h == Health::Unhealthy)
+        .map(|(l, h, w)| format!("{l} {}: {w}", h.as_str()))
+        .collect();
+    if !failing.is_empty() {
+        out.why.push_str(&format!("; {}", failing.join("; ")));
+    }
+    out.calculated = Some(calc);
+}
+
+/// The raw health of a CALCULATED check from its children (sets which of them fail).
+#[allow(clippy::too_many_arguments)]
+fn calculated_health(
+    site: &SiteObservations,
+    hc: &HealthCheck,
+    label: &str,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    depth: u8,
+    ev: &mut Evidence,
+    out: &mut CheckHealth,
+) -> (Health, String) {
+    if depth >= 4 {
+        ev.missing
+            .push(format!("health check {label}: nested too deeply"));
+        return (Health::Unknown, "nested too deeply".into());
+    }
+    let children: Vec<CheckHealth> = hc
+        .children
+        .iter()
+        .map(|c| check_health_at(site, c, now, stale_after, depth + 1))
+        .collect();
+    let healthy = children
+        .iter()
+        .filter(|c| c.health == Health::Healthy)
+        .count();
+    let unknown = children
+        .iter()
+        .filter(|c| c.health == Health::Unknown)
+        .count();
+    let needed = hc.health_threshold.unwrap_or(0) as usize;
+    let health = if healthy >= needed {
+        Health::Healthy
+    } else if healthy + unknown < needed {
+        Health::Unhealthy
+    } else {
+        Health::Unknown
+    };
+    let failing: Vec<(String, Health, String)> = children
+        .iter()
+        .filter(|c| c.health != Health::Healthy)
+        .map(|c| (c.label.clone(), c.health, c.why.clone()))
+        .collect();
+    let mut why = format!(
+        "{healthy} of {} child health checks healthy (needs {needed})",
+        hc.children.len()
+    );
+    if !failing.is_empty() {
+        let each: Vec<String> = failing
+            .iter()
+            .map(|(l, h, w)| format!("{l} {}: {w}", h.as_str()))
+            .collect();
+        why.push_str(&format!("; {}", each.join("; ")));
+    }
+    out.calculated = Some(Calculated {
+        healthy,
+        total: hc.children.len(),
+        needed,
+        failing,
+    });
+    for child in children {
+        ev.absorb(child.evidence, health == Health::Unknown);
+    }
+    (health, why)
+}
+
+/// The raw health of an endpoint check from its checkers' observations (sets the flip time and
+/// the checker count).
+fn checkers_health(
+    obs: &HealthCheckObservations,
+    hc: &HealthCheck,
+    status_what: &str,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+    out: &mut CheckHealth,
+) -> (Health, String) {
+    out.flip = hc
+        .worst_case_flip()
+        .map(|d| (flip_name(hc.request_interval, hc.failure_threshold), d));
+    match ev.read(status_what, &obs.status, now, stale_after) {
+        // Route 53 counts a new health check healthy until its checkers have data.
+        Some(HealthCheckStatus::Checkers { observations }) if observations.is_empty() => (
+            Health::Healthy,
+            "no checker has reported yet: Route 53 counts a new health check healthy until it \
+             has data"
+                .into(),
+        ),
+        Some(HealthCheckStatus::Checkers { observations }) => {
+            let success = observations.iter().filter(|o| o.healthy()).count();
+            let mut failures: BTreeMap<String, usize> = BTreeMap::new();
+            for o in observations.iter().filter(|o| !o.healthy()) {
+                *failures.entry(o.brief()).or_default() += 1;
+            }
+            let failure = failures.into_iter().max_by_key(|(_, n)| *n).map(|(f, _)| f);
+            let count = CheckerCount {
+                success,
+                total: observations.len(),
+                failure,
+            };
+            let why = count.describe();
+            let health = Health::from_bool(count.healthy());
+            out.checkers = Some(count);
+            (health, why)
+        }
+        // A metric status was handled above; here it is stale or missing.
+        _ => (Health::Unknown, "status unknown".into()),
+    }
 }
 
 fn flip_name(interval: Duration, threshold: u32) -> String {
@@ -559,7 +754,9 @@ pub fn record_health(
     });
     let target = match &record.alias {
         Some(alias) if alias.evaluate_target_health && !alias.is_cloudfront() => Some(
-            target_health(site, &alias.dns_name, now, stale_after, &mut ev),
+            // Another record of the zone, or an S3 website: see `chain`.
+            super::chain::alias_target_health(site, record, now, stale_after, &mut ev)
+                .unwrap_or_else(|| target_health(site, &alias.dns_name, now, stale_after, &mut ev)),
         ),
         _ => None,
     };
@@ -576,7 +773,7 @@ pub fn record_health(
     }
 }
 
-fn target_health(
+pub(crate) fn target_health(
     site: &SiteObservations,
     dns_name: &str,
     now: OffsetDateTime,
@@ -592,7 +789,7 @@ fn target_health(
         return unknown("load balancers unknown".into());
     };
     let Some(lb) = lbs.iter().find(|lb| lb.has_dns_name(dns_name)) else {
-        let what = format!("alias target {dns_name}: not among the observed load balancers");
+        let what = super::chain::unobserved_target(dns_name);
         ev.missing.push(what.clone());
         return unknown(what);
     };
@@ -788,7 +985,15 @@ mod tests {
         );
         let c = primary_health(&fx);
         assert_eq!(c.health, Health::Healthy, "{}", c.why);
-        assert_eq!(c.why, "2 of 3 child health checks healthy (needs 2)");
+        // The failing child is named, with why.
+        assert_eq!(
+            c.why,
+            "2 of 3 child health checks healthy (needs 2); c2 (c2) unhealthy: 0 of 8 checkers \
+             report success (HTTP 503)"
+        );
+        let calc = c.calculated.expect("judged from its children");
+        assert_eq!((calc.healthy, calc.total, calc.needed), (2, 3, 2));
+        assert_eq!(calc.failing.len(), 1);
         let c = primary_health(&fx.clone().checkers_of("c3", 1, 8));
         assert_eq!(c.health, Health::Unhealthy, "{}", c.why);
         // One child unknown: 1 healthy + 1 unknown may or may not reach 2.
@@ -821,9 +1026,21 @@ mod tests {
         assert_eq!(c.health, Health::Unknown);
         assert_eq!(c.evidence.missing, vec!["health check nope: not observed"]);
         let fx = Fx::alb_cloudfront().checkers(0, 0);
-        let c = primary_health(&fx);
-        assert_eq!(c.health, Health::Unknown);
         let c = check_health(&fx.0, PRIMARY_HC, NOW, Duration::from_secs(1));
+        assert_eq!(c.health, Health::Unknown);
         assert!(c.evidence.missing[0].contains("data is 10 s old (stale after 1 s)"));
+    }
+
+    #[test]
+    fn a_new_check_without_checker_reports_counts_as_healthy_as_route_53_does() {
+        // Route 53 counts a new health check healthy until its checkers have data.
+        let c = primary_health(&Fx::alb_cloudfront().checkers(0, 0));
+        assert_eq!(c.health, Health::Healthy);
+        assert_eq!(
+            c.why,
+            "no checker has reported yet: Route 53 counts a new health check healthy until it has \
+             data"
+        );
+        assert!(c.evidence.missing.is_empty(), "{:?}", c.evidence);
     }
 }

@@ -1,7 +1,7 @@
 //! The maintenance marker switchyard leaves beside a site's record while it forces maintenance.
 //!
-//! The switch engine writes the marker (a TXT record next to the site's record) and owns its
-//! encoding; the model only needs this summary of it.
+//! The switch engine writes the marker (the journal, a TXT record next to the site's record, see
+//! [`super::journal`]); the rest of the model only needs this summary of it.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -47,4 +47,7 @@ pub struct MaintenanceMarker {
     pub done_steps: usize,
     /// Steps in this phase.
     pub total_steps: usize,
+    /// The Route 53 changes of the steps done, to follow until INSYNC.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
 }

@@ -9,47 +9,33 @@
 //! enumerations keep AWS's spelling.
 
 mod alarm_texts;
+pub mod chain;
 pub mod cloudfront;
 pub mod cloudwatch;
+pub(crate) mod completeness;
 pub mod elb;
 pub mod error;
-pub mod event;
-pub mod health;
-pub mod maintenance;
-pub mod obs;
+pub(crate) mod event;
+mod failover_texts;
+pub(crate) mod health;
+pub(crate) mod infer;
+pub mod journal;
+pub(crate) mod listener_rules;
+pub(crate) mod maintenance;
+pub mod names;
+pub(crate) mod obs;
+pub(crate) mod policy;
+pub(crate) mod precedence;
 pub mod route53;
 mod serde_util;
+pub(crate) mod serves;
 pub mod site;
-pub mod strings;
-pub mod sts;
-pub mod verdict;
+pub(crate) mod stack;
+pub(crate) mod strings;
+pub(crate) mod sts;
+pub(crate) mod verdict;
 
+/// Test fixtures: they live with the tests, outside `src/`.
 #[cfg(test)]
+#[path = "../../tests/fixtures/model.rs"]
 pub(crate) mod fixtures;
-
-pub use cloudfront::{
-    Distribution, DistributionStatus, ErrorResponse, Invalidation, InvalidationStatus, Origin,
-};
-pub use cloudwatch::{Alarm, AlarmState, MetricSeries};
-pub use elb::{
-    ActionKind, FixedResponse, ForwardConfig, Listener, ListenerAction, LoadBalancer,
-    LoadBalancerKind, Redirect, Rule, RuleCondition, Stickiness, TargetGroup,
-    TargetGroupHealthCheck, TargetHealth, TargetState, WeightedTargetGroup,
-};
-pub use error::{AwsError, ErrorKind, iam_action_from_message};
-pub use event::{ActionOutcome, Event, EventKind, OperatorAction, diff};
-pub use health::{CheckHealth, CheckerCount, Evidence, Health, RecordHealth, TargetVerdict};
-pub use health::{check_health, record_health};
-pub use maintenance::{MaintenanceMarker, MaintenancePhase};
-pub use obs::{FetchError, Fetched, human_span};
-pub use route53::{
-    AlarmRef, AliasTarget, ChangeStatus, CheckerObservation, DnsAnswer, Failover, HealthCheck,
-    HealthCheckKind, HealthCheckStatus, HealthCheckTarget, InsufficientDataHealth, PendingChange,
-    RecordSet,
-};
-pub use site::{
-    AlarmObservations, DistributionObservations, FetchState, HealthCheckObservations, RecordLayout,
-    SiteObservations,
-};
-pub use sts::Identity;
-pub use verdict::{Eta, EtaPart, Served, Verdict, VerdictKind, verdict};

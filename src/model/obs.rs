@@ -61,6 +61,7 @@ impl<T> Fetched<T> {
     /// This observation after a failed fetch at `at`: the last good value and its time stay.
     /// `Fetched::default().failed(..)` is a piece that has never been fetched successfully.
     #[must_use]
+    #[cfg(test)]
     pub fn failed(mut self, error: AwsError, at: OffsetDateTime) -> Self {
         self.error = Some(FetchError { error, at });
         self
@@ -105,6 +106,7 @@ impl<T> Fetched<T> {
         self.value.is_none() && self.error.is_none()
     }
 
+    #[cfg(test)]
     /// The same observation with the value transformed (time and error unchanged).
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
         Fetched {
@@ -114,6 +116,7 @@ impl<T> Fetched<T> {
         }
     }
 
+    #[cfg(test)]
     /// The same observation borrowing its value.
     pub fn as_ref(&self) -> Fetched<&T> {
         Fetched {

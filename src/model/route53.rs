@@ -66,15 +66,10 @@ impl AliasTarget {
             || normalize_dns_name(&self.dns_name).ends_with(".cloudfront.net")
     }
 
+    #[cfg(test)]
     /// Whether the alias points at an Elastic Load Balancing load balancer.
     pub fn is_load_balancer(&self) -> bool {
         normalize_dns_name(&self.dns_name).ends_with(".elb.amazonaws.com")
-    }
-
-    /// Whether the alias points at an S3 website endpoint.
-    pub fn is_s3_website(&self) -> bool {
-        let name = normalize_dns_name(&self.dns_name);
-        name.starts_with("s3-website") && name.ends_with(".amazonaws.com")
     }
 
     /// The DNS name in comparable form (see [`normalize_dns_name`]).
@@ -83,8 +78,103 @@ impl AliasTarget {
     }
 }
 
+/// Where a geolocation record applies: a continent, a country, or a country's subdivision
+/// (`CountryCode = "*"` is the default location).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GeoLocation {
+    /// `AF`, `AN`, `AS`, `EU`, `OC`, `NA` or `SA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continent_code: Option<String>,
+    /// ISO 3166 alpha-2, or `*` for the default location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    /// A subdivision of the country (US states, Ukrainian oblasts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdivision_code: Option<String>,
+}
+
+impl GeoLocation {
+    /// `continent EU`, `country DE`, `US-CA`, or `default location` (`*`).
+    pub fn describe(&self) -> String {
+        match (
+            self.continent_code.as_deref(),
+            self.country_code.as_deref(),
+            self.subdivision_code.as_deref(),
+        ) {
+            (_, Some("*"), _) => "default location".to_string(),
+            (_, Some(c), Some(s)) => format!("{c}-{s}"),
+            (_, Some(c), None) => format!("country {c}"),
+            (Some(c), None, _) => format!("continent {c}"),
+            _ => "no location".to_string(),
+        }
+    }
+}
+
+/// The routing keys of a record set beside failover and weight: what latency, geolocation and
+/// multivalue records carry (and policies switchyard only names). Kept so that a record is
+/// shown truthfully and can be written back exactly.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingKeys {
+    /// The AWS region of a latency record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Where a geolocation record applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo_location: Option<GeoLocation>,
+    /// Set on a multivalue answer record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_value_answer: Option<bool>,
+    /// A routing policy switchyard does not model (`geoproximity`, `IP-based`): the record is
+    /// shown, never changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_policy: Option<String>,
+}
+
+impl RoutingKeys {
+    /// Whether no key is set.
+    pub fn is_empty(&self) -> bool {
+        *self == RoutingKeys::default()
+    }
+}
+
+/// The routing policy of a record set, from the keys it carries.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Policy {
+    /// One record, no set identifier.
+    Simple,
+    /// PRIMARY or SECONDARY.
+    Failover,
+    /// A weight.
+    Weighted,
+    /// A latency region.
+    Latency,
+    /// A geolocation.
+    Geolocation,
+    /// A multivalue answer record.
+    MultiValue,
+    /// A policy switchyard does not model, by name.
+    Other(String),
+}
+
+impl Policy {
+    /// `simple`, `failover`, `weighted`, `latency`, `geolocation`, `multivalue`, or the other
+    /// policy's name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Policy::Simple => "simple",
+            Policy::Failover => "failover",
+            Policy::Weighted => "weighted",
+            Policy::Latency => "latency",
+            Policy::Geolocation => "geolocation",
+            Policy::MultiValue => "multivalue",
+            Policy::Other(name) => name,
+        }
+    }
+}
+
 /// One Route 53 resource record set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordSet {
     /// The record name as Route 53 returns it, e.g. `www.example.com.`.
     pub name: String,
@@ -105,9 +195,53 @@ pub struct RecordSet {
     pub alias: Option<AliasTarget>,
     /// The Route 53 health check the record is associated with.
     pub health_check_id: Option<String>,
+    /// Latency, geolocation and multivalue keys (none for failover, weighted and simple
+    /// records). In JSON, its fields sit beside the others, and only when set.
+    #[serde(flatten, default)]
+    pub routing: RoutingKeys,
 }
 
 impl RecordSet {
+    /// The routing policy the record belongs to.
+    pub fn policy(&self) -> Policy {
+        if let Some(other) = &self.routing.other_policy {
+            Policy::Other(other.clone())
+        } else if self.failover.is_some() {
+            Policy::Failover
+        } else if self.weight.is_some() {
+            Policy::Weighted
+        } else if self.routing.region.is_some() {
+            Policy::Latency
+        } else if self.routing.geo_location.is_some() {
+            Policy::Geolocation
+        } else if self.routing.multi_value_answer.is_some() {
+            Policy::MultiValue
+        } else {
+            Policy::Simple
+        }
+    }
+
+    /// What the record's routing policy keys say, for the operator: `weight 90`,
+    /// `latency eu-west-1`, `country DE`, `multivalue`; empty for failover and simple records.
+    pub fn routing_label(&self) -> String {
+        match self.policy() {
+            Policy::Weighted => format!("weight {}", self.weight.unwrap_or_default()),
+            Policy::Latency => format!(
+                "latency {}",
+                self.routing.region.as_deref().unwrap_or_default()
+            ),
+            Policy::Geolocation => self
+                .routing
+                .geo_location
+                .as_ref()
+                .map(GeoLocation::describe)
+                .unwrap_or_default(),
+            Policy::MultiValue => "multivalue".to_string(),
+            Policy::Other(name) => format!("{name} routing"),
+            Policy::Simple | Policy::Failover => String::new(),
+        }
+    }
+
     /// Whether Route 53 looks at the record's health for routing: it has a health check, or it
     /// is an alias with Evaluate Target Health.
     pub fn is_health_evaluated(&self) -> bool {
@@ -136,10 +270,22 @@ impl RecordSet {
     /// One line for the operator: `PRIMARY alias app-alb-1.eu-west-1.elb.amazonaws.com
     /// (evaluate target health)`, `A 203.0.113.10, TTL 60 s`.
     pub fn describe(&self) -> String {
-        let role = match self.failover {
-            Some(f) => format!("{} ", f.as_str()),
-            None => String::new(),
+        let routing = self.routing_label();
+        let role = match (self.failover, &self.set_identifier) {
+            (Some(f), _) => format!("{} ", f.as_str()),
+            // A member of a routing policy: its set identifier says which.
+            (None, Some(id)) if !routing.is_empty() => format!("{id}: "),
+            _ => String::new(),
         };
+        let described = self.describe_value(&role);
+        if routing.is_empty() {
+            described
+        } else {
+            format!("{described}, {routing}")
+        }
+    }
+
+    fn describe_value(&self, role: &str) -> String {
         match &self.alias {
             Some(alias) => {
                 let eth = if alias.evaluate_target_health {
@@ -444,9 +590,101 @@ pub struct PendingChange {
 /// How long a change usually stays PENDING before it is INSYNC.
 pub const CHANGE_PROPAGATION: Duration = Duration::from_secs(60);
 
+/// Route 53's longest string in a TXT value.
+pub const TXT_STRING_MAX: usize = 255;
+
+/// Splits text into the quoted strings of a TXT value, each of at most 255 characters,
+/// escaping quotes and backslashes, and everything but printable ASCII as octal escapes of its
+/// UTF-8 (as Route 53 keeps it).
+pub fn quote_strings(text: &str) -> String {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut len = 0;
+    for c in text.chars() {
+        let escaped = match c {
+            '"' => "\\\"".to_string(),
+            '\\' => "\\\\".to_string(),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u8; 4];
+                c.encode_utf8(&mut buf)
+                    .bytes()
+                    .map(|b| format!("\\{b:03o}"))
+                    .collect()
+            }
+            c => c.to_string(),
+        };
+        // The limit counts the characters of the string once unescaped.
+        let units = if escaped.starts_with('\\') && escaped.len() > 2 {
+            escaped.len() / 4
+        } else {
+            1
+        };
+        if len + units > TXT_STRING_MAX {
+            parts.push(std::mem::take(&mut current));
+            len = 0;
+        }
+        current.push_str(&escaped);
+        len += units;
+    }
+    parts.push(current);
+    parts
+        .iter()
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Joins the quoted strings of a TXT value, undoing the escapes (`\"`, `\\`, and octal `\ddd`,
+/// which Route 53 also uses in record names).
+pub fn unquote_strings(value: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_string = false;
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !in_string {
+            if b == b'"' {
+                in_string = true;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => in_string = false,
+            b'\\' if i + 3 < bytes.len() && bytes[i + 1..i + 4].iter().all(u8::is_ascii_digit) => {
+                let code = std::str::from_utf8(&bytes[i + 1..i + 4])
+                    .ok()
+                    .and_then(|s| u8::from_str_radix(s, 8).ok());
+                out.push(code.unwrap_or(b'?'));
+                i += 3;
+            }
+            b'\\' if i + 1 < bytes.len() => {
+                out.push(bytes[i + 1]);
+                i += 1;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoting_round_trips_any_text() {
+        for text in [
+            "plain",
+            "with \"quotes\" and \\ backslash",
+            "naïve ☕ café",
+            &"x".repeat(600),
+        ] {
+            assert_eq!(unquote_strings(&quote_strings(text)), text);
+        }
+    }
 
     #[test]
     fn checker_statuses_read_briefly() {

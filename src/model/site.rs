@@ -7,14 +7,13 @@ use time::OffsetDateTime;
 
 use super::cloudfront::{Distribution, Invalidation};
 use super::cloudwatch::{Alarm, MetricSeries};
-use super::elb::{
-    ActionKind, Listener, ListenerAction, LoadBalancer, Rule, TargetGroup, TargetHealth,
-};
+use super::elb::{FixedResponse, Listener, LoadBalancer, Rule, TargetGroup, TargetHealth};
+use super::error::AwsError;
 use super::maintenance::MaintenanceMarker;
 use super::obs::Fetched;
 use super::route53::{
-    AlarmRef, AliasTarget, ChangeStatus, CheckerObservation, DnsAnswer, Failover, HealthCheck,
-    HealthCheckStatus, PendingChange, RecordSet, normalize_dns_name, short_id,
+    AlarmRef, AliasTarget, CheckerObservation, DnsAnswer, Failover, HealthCheck, HealthCheckStatus,
+    PendingChange, Policy, RecordSet, normalize_dns_name, short_id,
 };
 
 /// What is observed of one Route 53 health check.
@@ -26,6 +25,10 @@ pub struct HealthCheckObservations {
     pub status: Fetched<HealthCheckStatus>,
     /// The last failure each checker saw (GetHealthCheckLastFailureReason).
     pub last_failures: Fetched<Vec<CheckerObservation>>,
+    /// Why Route 53's own `HealthCheckStatus` metric was not used, when `status` holds the
+    /// checkers' observations (GetHealthCheckStatus) in its place: a new check has no datapoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_missing: Option<AwsError>,
 }
 
 /// What is observed of one CloudWatch alarm.
@@ -62,7 +65,7 @@ impl DistributionObservations {
 }
 
 /// How the site's name is answered, from its record sets.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum RecordLayout<'a> {
     /// A failover pair (either half may be missing).
     Failover {
@@ -73,9 +76,18 @@ pub enum RecordLayout<'a> {
     },
     /// One plain record (simple routing).
     Plain(&'a RecordSet),
+    /// The members of a weighted, latency, geolocation or multivalue record set (see
+    /// [`super::policy`]).
+    Routed {
+        /// Their routing policy.
+        policy: Policy,
+        /// The members, in Route 53's order.
+        members: Vec<&'a RecordSet>,
+    },
     /// No record of the site's name and type.
     Missing,
-    /// Record sets with another routing policy (weighted, latency, ...), not understood here.
+    /// Record sets of a routing policy switchyard does not model (geoproximity, IP-based), or of
+    /// several policies at once.
     Unsupported,
 }
 
@@ -89,17 +101,28 @@ pub struct SiteObservations {
     pub zone_id: String,
     /// The public name, e.g. `www.example.com.`.
     pub record_name: String,
-    /// The record type, usually `A`.
+    /// The record type, usually `A`; for a site of `every_type`, the first type at its name.
     pub record_type: String,
+    /// Whether the site covers every address type at its name (A and AAAA, or a CNAME), not
+    /// only `record_type` (see [`super::stack`]).
+    #[serde(default)]
+    pub every_type: bool,
     /// Whether the config protects the site (extra confirmation before switching).
     pub protected: bool,
     /// ARNs of target groups the config names as serving the sorry page (a listener forwarding
     /// only to these shows maintenance).
     pub sorry_target_groups: Vec<String>,
+    /// The fixed responses the config's strategies answer with during maintenance (a listener
+    /// answering one of these serves the sorry page, whatever its status code).
+    #[serde(default)]
+    pub maintenance_responses: Vec<FixedResponse>,
     /// The record sets at the site's name (all types; the failover pair or the plain record).
     pub records: Fetched<Vec<RecordSet>>,
     /// What Route 53 answers for the name right now (TestDNSAnswer).
     pub dns_answer: Fetched<DnsAnswer>,
+    /// For a site of `every_type`: what Route 53 answers for its other types, by type.
+    #[serde(default)]
+    pub other_answers: BTreeMap<String, Fetched<DnsAnswer>>,
     /// The addresses alias targets resolve to, by normalised DNS name (see
     /// [`normalize_dns_name`]): tells which record an answer's addresses belong to.
     pub alias_addresses: BTreeMap<String, Fetched<Vec<String>>>,
@@ -123,6 +146,10 @@ pub struct SiteObservations {
     pub changes: BTreeMap<String, Fetched<PendingChange>>,
     /// switchyard's maintenance marker: `Some(None)` once read and absent.
     pub maintenance: Fetched<Option<MaintenanceMarker>>,
+    /// The records of the zone the site's records lead to (aliases to records of the zone,
+    /// CNAMEs to names in it), and the zone's name: see [`super::chain`].
+    #[serde(default)]
+    pub linked: super::chain::LinkedRecords,
 }
 
 /// Whether one observed piece is failing, for "fetch started failing / recovered" events.
@@ -151,10 +178,13 @@ impl SiteObservations {
             zone_id: zone_id.into(),
             record_name: record_name.into(),
             record_type: record_type.into(),
+            every_type: false,
             protected: false,
             sorry_target_groups: Vec::new(),
+            maintenance_responses: Vec::new(),
             records: Fetched::default(),
             dns_answer: Fetched::default(),
+            other_answers: BTreeMap::new(),
             alias_addresses: BTreeMap::new(),
             health_checks: BTreeMap::new(),
             alarms: Vec::new(),
@@ -166,27 +196,32 @@ impl SiteObservations {
             distribution: None,
             changes: BTreeMap::new(),
             maintenance: Fetched::default(),
+            linked: Default::default(),
         }
     }
 
-    /// The record sets of the site's name and type (empty if not fetched).
+    /// The record sets of the site's name and types (empty if not fetched).
     pub fn site_records(&self) -> Vec<&RecordSet> {
         self.records
             .get()
             .map(|all| {
                 all.iter()
-                    .filter(|r| {
-                        r.is_named(&self.record_name)
-                            && r.rtype.eq_ignore_ascii_case(&self.record_type)
-                    })
+                    .filter(|r| r.is_named(&self.record_name) && self.covers(&r.rtype))
                     .collect()
             })
             .unwrap_or_default()
     }
 
-    /// How the name is answered: a failover pair, a plain record, nothing, or unsupported.
+    /// How the name is answered for `record_type`: a failover pair, a plain record, the members
+    /// of a routing policy, nothing, or unsupported. (A site of several types has a layout per
+    /// type: [`SiteObservations::layout_of`].)
     pub fn layout(&self) -> RecordLayout<'_> {
-        let records = self.site_records();
+        self.layout_of(&self.record_type)
+    }
+
+    /// How the name is answered for one record type.
+    pub fn layout_of(&self, rtype: &str) -> RecordLayout<'_> {
+        let records = self.records_of_type(rtype);
         if records.is_empty() {
             return RecordLayout::Missing;
         }
@@ -202,7 +237,7 @@ impl SiteObservations {
         }
         match records.as_slice() {
             [only] if only.set_identifier.is_none() => RecordLayout::Plain(only),
-            _ => RecordLayout::Unsupported,
+            _ => super::policy::routed_layout(records),
         }
     }
 
@@ -315,44 +350,9 @@ impl SiteObservations {
             .collect()
     }
 
-    /// Whether an action serves the sorry page: it forwards only to the configured sorry target
-    /// groups, or it is a fixed response with a 5xx status (an app's 404 default is not).
-    pub fn is_sorry_action(&self, action: &ListenerAction) -> bool {
-        match action.kind {
-            ActionKind::Forward => {
-                let arns = action.target_group_arns();
-                !arns.is_empty()
-                    && arns
-                        .iter()
-                        .all(|a| self.sorry_target_groups.iter().any(|s| s == a))
-            }
-            ActionKind::FixedResponse => action
-                .fixed_status()
-                .is_some_and(|c| (500..600).contains(&c)),
-            _ => false,
-        }
-    }
-
-    /// The listeners whose default action serves the sorry page.
-    pub fn listeners_serving_sorry(&self) -> Vec<&Listener> {
-        self.all_listeners()
-            .into_iter()
-            .filter(|l| l.default_action().is_some_and(|a| self.is_sorry_action(a)))
-            .collect()
-    }
-
     /// The maintenance marker, if read and present.
     pub fn marker(&self) -> Option<&MaintenanceMarker> {
         self.maintenance.get().and_then(|m| m.as_ref())
-    }
-
-    /// Changes still PENDING.
-    pub fn pending_changes(&self) -> Vec<&PendingChange> {
-        self.changes
-            .values()
-            .filter_map(|f| f.get())
-            .filter(|c| c.status == ChangeStatus::Pending)
-            .collect()
     }
 
     /// The distribution, if fetched.
@@ -405,6 +405,13 @@ impl SiteObservations {
                 &self.target_groups,
             ),
         ];
+        for (rtype, f) in &self.other_answers {
+            out.push(state(
+                format!("dns_answer:{rtype}"),
+                format!("{rtype} DNS answer for {}", self.record_name),
+                f,
+            ));
+        }
         for (name, f) in &self.alias_addresses {
             out.push(state(
                 format!("alias_addresses:{name}"),

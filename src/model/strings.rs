@@ -80,21 +80,30 @@ pub fn columns(s: &str) -> usize {
 
 /// The printable text cut to at most `max` columns, ending with `…` when cut.
 pub fn fit(s: &str, max: usize) -> String {
+    fit_with(s, max, "…")
+}
+
+/// The printable text cut to at most `max` columns, ending with `ellipsis` when cut (`...` on
+/// an ASCII terminal).
+pub fn fit_with(s: &str, max: usize, ellipsis: &str) -> String {
     let s = printable(s);
     if columns(&s) <= max {
         return s;
     }
+    let room = max.saturating_sub(columns(ellipsis));
     let mut out = String::new();
     let mut used = 0;
     for c in s.chars() {
         let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w + 1 > max {
+        if used + w > room {
             break;
         }
         used += w;
         out.push(c);
     }
-    out.push('…');
+    if columns(ellipsis) <= max {
+        out.push_str(ellipsis);
+    }
     out
 }
 
@@ -124,6 +133,9 @@ mod text_tests {
         assert_eq!(columns("漢字🙂"), 6);
         assert_eq!(fit("漢字🙂abc", 5), "漢字…");
         assert_eq!(columns(&fit("漢字🙂abc", 5)), 5);
+        assert_eq!(fit_with("abcdefgh", 6, "..."), "abc...");
+        assert_eq!(fit_with("abcdefgh", 8, "..."), "abcdefgh");
+        assert_eq!(fit_with("abcdefgh", 2, "..."), "");
         assert_eq!(pad("漢", 4), "漢  ");
         assert_eq!(fit("short", 10), "short");
     }

@@ -1,6 +1,7 @@
 //! The verdict: one word per site, derived from the whole chain, with the reasons why.
 //!
-//! Precedence: UNKNOWN (the data that decides routing is missing or stale) > SWITCHING (a change
+//! Precedence: DOWN (the answered record leads to nothing that serves: users get errors, see
+//! [`down`]) > UNKNOWN (the data that decides routing is missing or stale) > SWITCHING (a change
 //! is under way) > MAINTENANCE (forced) > FAILED OVER (automatic) > DEGRADED > LIVE.
 
 use std::cmp::Ordering;
@@ -13,15 +14,17 @@ use time::OffsetDateTime;
 use super::alarm_texts::alarm_reason;
 use super::cloudfront::{Distribution, DistributionStatus};
 use super::cloudwatch::AlarmState;
-use super::elb::{Listener, TargetState};
+use super::elb::{Listener, Rule, TargetState};
+use super::failover_texts;
 use super::health::{Evidence, Health, RecordHealth, record_health};
 use super::maintenance::{MaintenanceMarker, MaintenancePhase};
 use super::obs::{Fetched, human_span, span};
+use super::precedence::{ListenerGets, SorryAt, rule_label};
 use super::route53::{
-    CHANGE_PROPAGATION, HealthCheckStatus, InsufficientDataHealth, PendingChange, RecordSet,
-    normalize_dns_name,
+    CHANGE_PROPAGATION, HealthCheckStatus, PendingChange, RecordSet, normalize_dns_name,
 };
 use super::serde_util::{secs, secs_opt};
+use super::serves::Serves;
 use super::site::{RecordLayout, SiteObservations};
 
 /// The state of a site in one word.
@@ -40,10 +43,12 @@ pub enum VerdictKind {
     Switching,
     /// The data that decides routing is missing or too old.
     Unknown,
+    /// Users get errors: the record Route 53 answers leads to nothing that serves.
+    Down,
 }
 
 impl VerdictKind {
-    /// `LIVE`, `DEGRADED`, `FAILED OVER`, `MAINTENANCE`, `SWITCHING`, `UNKNOWN`.
+    /// `LIVE`, `DEGRADED`, `FAILED OVER`, `MAINTENANCE`, `SWITCHING`, `UNKNOWN`, `DOWN`.
     pub fn label(self) -> &'static str {
         match self {
             VerdictKind::Live => "LIVE",
@@ -52,11 +57,12 @@ impl VerdictKind {
             VerdictKind::Maintenance => "MAINTENANCE",
             VerdictKind::Switching => "SWITCHING",
             VerdictKind::Unknown => "UNKNOWN",
+            VerdictKind::Down => "DOWN",
         }
     }
 
     /// The process exit code for runbooks: 0 LIVE, 10 DEGRADED, 11 FAILED OVER,
-    /// 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN.
+    /// 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN.
     pub fn exit_code(self) -> i32 {
         match self {
             VerdictKind::Live => 0,
@@ -65,12 +71,13 @@ impl VerdictKind {
             VerdictKind::Maintenance => 12,
             VerdictKind::Switching => 13,
             VerdictKind::Unknown => 14,
+            VerdictKind::Down => 15,
         }
     }
 
     /// How bad it is, for aggregating many sites: LIVE 0 < MAINTENANCE 1 (intended) <
     /// SWITCHING 2 (transient) < DEGRADED 3 < FAILED OVER 4 (outage) < UNKNOWN 5 (cannot
-    /// even tell).
+    /// even tell) < DOWN 6 (users get errors: whatever else is known, this decides).
     pub fn severity(self) -> u8 {
         match self {
             VerdictKind::Live => 0,
@@ -79,6 +86,7 @@ impl VerdictKind {
             VerdictKind::Degraded => 3,
             VerdictKind::FailedOver => 4,
             VerdictKind::Unknown => 5,
+            VerdictKind::Down => 6,
         }
     }
 
@@ -111,6 +119,9 @@ pub enum Served {
     Secondary,
     /// The one plain record.
     Plain,
+    /// The members of a routing policy (weighted, latency, ...) that get traffic: the reasons
+    /// name them.
+    Members,
     /// Cannot tell.
     Unknown,
 }
@@ -122,6 +133,7 @@ impl Served {
             Served::Primary => "primary",
             Served::Secondary => "secondary",
             Served::Plain => "plain record",
+            Served::Members => "members",
             Served::Unknown => "unknown",
         }
     }
@@ -184,6 +196,8 @@ enum Mapping {
     NoMatch(Vec<String>),
     /// Cannot tell, and why.
     Unmapped(String),
+    /// Route 53's answer could not be read (or is too old), and why.
+    Unread(String),
 }
 
 /// Everything the verdict is derived from.
@@ -200,7 +214,16 @@ struct Chain<'a> {
     mapping: Mapping,
     served: Served,
     marker: Option<&'a MaintenanceMarker>,
+    /// The listeners that serve the sorry page.
     sorry_listeners: Vec<&'a Listener>,
+    /// The listeners that forward to the app and the sorry page at once.
+    mixed_listeners: Vec<&'a Listener>,
+    /// Whether the plain record points at the sorry page.
+    plain_sorry: bool,
+    /// Whether the PRIMARY that Route 53 answers leads to the sorry page.
+    primary_sorry: PrimarySorry,
+    /// What clients get from each listener, its rules in priority order.
+    listener_gets: Vec<(&'a Listener, ListenerGets<'a>)>,
     pending: Vec<&'a PendingChange>,
     distribution: Option<&'a Distribution>,
 }
@@ -208,67 +231,42 @@ struct Chain<'a> {
 /// The verdict on a site from its observations at `now`; data older than `stale_after` is not
 /// relied on.
 pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Duration) -> Verdict {
+    // Several record types, or a routing policy: see `stack` and `policy`.
+    if let Some(v) = super::stack::verdict(site, now, stale_after) {
+        return v;
+    }
+    let mut v = verdict_of_one_type(site, now, stale_after);
+    super::stack::note_uncovered(site, &mut v);
+    v
+}
+
+/// The verdict on a site of one record type with a failover pair or a plain record.
+fn verdict_of_one_type(
+    site: &SiteObservations,
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> Verdict {
     let mut ev = Evidence::default();
-    let what = format!("record sets of {}", site.record_name);
-    if ev.read(&what, &site.records, now, stale_after).is_none() {
-        return unknown(Served::Unknown, true, Vec::new(), ev);
-    }
-    let (primary, secondary, plain) = match site.layout() {
-        RecordLayout::Failover { primary, secondary } => (primary, secondary, None),
-        RecordLayout::Plain(r) => (None, None, Some(r)),
-        RecordLayout::Missing => {
-            ev.missing.push(format!(
-                "no {} record named {} in hosted zone {}",
-                site.record_type, site.record_name, site.zone_id
-            ));
-            return unknown(Served::Unknown, true, Vec::new(), ev);
-        }
-        RecordLayout::Unsupported => {
-            ev.missing.push(format!(
-                "the {} records of {} use a routing policy switchyard does not handle (only a \
-                 failover pair or one plain record)",
-                site.record_type, site.record_name
-            ));
-            return unknown(Served::Unknown, true, Vec::new(), ev);
-        }
+    let records = match read_records(site, now, stale_after, &mut ev) {
+        Some(r) => r,
+        None => return unknown(Served::Unknown, true, Vec::new(), ev),
     };
-
-    // Health of the records, as Route 53 routes on it.
-    let p = primary.map(|r| record_health(site, r, now, stale_after));
-    let s = secondary.map(|r| record_health(site, r, now, stale_after));
-    if let Some(p) = &p {
-        ev.absorb(p.evidence.clone(), true);
-    }
-    if let Some(s) = &s {
-        // The secondary's health decides routing only while the primary is not healthy.
-        let decides = p.as_ref().is_none_or(|p| p.health != Health::Healthy);
-        ev.absorb(s.evidence.clone(), decides);
-    }
-    let inferred = if plain.is_some() {
-        Served::Plain
-    } else {
-        route(p.as_ref(), s.as_ref())
-    };
-
-    // What Route 53 actually answers.
-    let mut candidates: Vec<(Served, &RecordSet)> = Vec::new();
-    if let Some(r) = plain {
-        candidates.push((Served::Plain, r));
-    }
-    if let Some(r) = primary {
-        candidates.push((Served::Primary, r));
-    }
-    if let Some(r) = secondary {
-        candidates.push((Served::Secondary, r));
-    }
-    let mapping = map_answer(site, &candidates, now, stale_after, &mut ev);
-    let (served, served_inferred) = match (&mapping, plain) {
-        (_, Some(_)) => (Served::Plain, false),
-        (Mapping::Mapped(s), _) => (*s, false),
-        _ => (inferred, true),
-    };
-
-    let served_line = served_text(served, primary, secondary, plain, served_inferred, &mapping);
+    let routing = read_routing(site, &records, now, stale_after, &mut ev);
+    let Routing {
+        p,
+        s,
+        inferred,
+        mapping,
+        served,
+        served_inferred,
+    } = routing;
+    let served_line = served_text(
+        served,
+        &records,
+        served_inferred,
+        &mapping,
+        (p.as_ref(), s.as_ref()),
+    );
     if !ev.missing.is_empty() {
         let context = if served_inferred {
             Vec::new()
@@ -278,101 +276,44 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
         return unknown(served, served_inferred, context, ev);
     }
     if served == Served::Unknown {
-        let mut reasons = vec![format!(
-            "cannot tell which record Route 53 answers: {}",
-            match &mapping {
-                Mapping::Unmapped(why) => why.clone(),
-                _ => "the DNS answer is not usable".into(),
-            }
-        )];
-        if let Some(p) = &p {
-            reasons.extend(p.explain().into_iter().map(|e| format!("primary {e}")));
-        }
-        return unknown(served, true, reasons, ev);
-    }
-
-    // The marker and the listeners: which of them must be known depends on the other.
-    let mut marker_ev = Evidence::default();
-    let marker = marker_ev.read("maintenance marker", &site.maintenance, now, stale_after);
-    let mut listener_ev = Evidence::default();
-    let mut sorry_listeners = Vec::new();
-    for (lb_arn, f) in &site.listeners {
-        let what = match site.load_balancer(lb_arn) {
-            Some(lb) => format!("listeners of {} {}", lb.kind_label(), lb.name),
-            None => format!("listeners of {lb_arn}"),
-        };
-        if let Some(listeners) = listener_ev.read(&what, f, now, stale_after) {
-            sorry_listeners.extend(
-                listeners
-                    .iter()
-                    .filter(|l| l.default_action().is_some_and(|a| site.is_sorry_action(a))),
-            );
-        }
-    }
-    // The marker tells FAILED OVER from MAINTENANCE once the sorry page is served; the listeners
-    // tell whether a maintenance is in effect.
-    let marker_decides = served == Served::Secondary || !sorry_listeners.is_empty();
-    let marker_present = marker.is_some_and(|m| m.is_some());
-    ev.absorb(marker_ev, marker_decides);
-    ev.absorb(listener_ev, marker_present);
-
-    // Alarms, load balancers and targets: what is wrong beside routing.
-    for a in &site.alarms {
-        let what = format!("alarm {} ({})", a.alarm_ref.name, a.alarm_ref.region);
-        optional(&mut ev, &what, &a.alarm, now, stale_after);
-    }
-    if !site.target_health.is_empty() {
-        optional(
-            &mut ev,
-            "load balancers",
-            &site.load_balancers,
-            now,
-            stale_after,
-        );
-        optional(
-            &mut ev,
-            "target groups",
-            &site.target_groups,
-            now,
-            stale_after,
+        return unknown(
+            served,
+            true,
+            unknown_served_reasons(&mapping, p.as_ref()),
+            ev,
         );
     }
-    for (arn, f) in &site.target_health {
-        let what = format!("target health of {}", site.target_group_label(arn));
-        optional(&mut ev, &what, f, now, stale_after);
-    }
-
-    // Changes and the distribution.
-    let mut pending = Vec::new();
-    for (id, f) in &site.changes {
-        if let Some(change) = optional(
-            &mut ev,
-            &format!("Route 53 change {id}"),
-            f,
-            now,
-            stale_after,
-        ) {
-            if change.status == super::route53::ChangeStatus::Pending {
-                pending.push(change);
-            }
-        }
-    }
-    let distribution = site
-        .distribution
-        .as_ref()
-        .and_then(|d| optional(&mut ev, &d.label(), &d.distribution, now, stale_after));
+    let plain_sorry = records
+        .plain
+        .is_some_and(|r| site.serves_record(r).is_sorry_page());
+    let primary_sorry = primary_sorry(site, &records, served, now, stale_after);
+    let ListenerSides {
+        marker,
+        sorry_listeners,
+        mixed_listeners,
+        listener_gets,
+    } = read_maintenance(
+        site,
+        served,
+        plain_sorry,
+        primary_sorry == PrimarySorry::Served,
+        now,
+        stale_after,
+        &mut ev,
+    );
+    read_beside_routing(site, now, stale_after, &mut ev);
+    let (pending, distribution) = read_changes(site, now, stale_after, &mut ev);
     if !ev.missing.is_empty() {
         return unknown(served, served_inferred, vec![served_line], ev);
     }
-    let marker = marker.and_then(|m| m.as_ref());
 
     let chain = Chain {
         site,
         now,
         stale_after,
-        primary,
-        secondary,
-        plain,
+        primary: records.primary,
+        secondary: records.secondary,
+        plain: records.plain,
         p,
         s,
         inferred,
@@ -380,6 +321,10 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
         served,
         marker,
         sorry_listeners,
+        mixed_listeners,
+        plain_sorry,
+        primary_sorry,
+        listener_gets,
         pending,
         distribution,
     };
@@ -394,6 +339,419 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
         eta,
         data_age: ev.data_age(),
     }
+}
+
+/// The site's records by role.
+struct Records<'a> {
+    primary: Option<&'a RecordSet>,
+    secondary: Option<&'a RecordSet>,
+    plain: Option<&'a RecordSet>,
+}
+
+impl<'a> Records<'a> {
+    /// The record that is answered when `served` is.
+    fn of(&self, served: Served) -> Option<&'a RecordSet> {
+        match served {
+            Served::Primary => self.primary,
+            Served::Secondary => self.secondary,
+            Served::Plain => self.plain,
+            Served::Members | Served::Unknown => None,
+        }
+    }
+}
+
+/// Reads the site's records; `None` (with why in `ev`) when they are missing, stale or of a
+/// layout switchyard does not handle.
+fn read_records<'a>(
+    site: &'a SiteObservations,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+) -> Option<Records<'a>> {
+    let what = format!("record sets of {}", site.record_name);
+    ev.read(&what, &site.records, now, stale_after)?;
+    match site.layout() {
+        RecordLayout::Failover { primary, secondary } => Some(Records {
+            primary,
+            secondary,
+            plain: None,
+        }),
+        RecordLayout::Plain(r) => Some(Records {
+            primary: None,
+            secondary: None,
+            plain: Some(r),
+        }),
+        RecordLayout::Missing => {
+            ev.missing.push(format!(
+                "no {} record named {} in hosted zone {}{}",
+                site.record_type,
+                site.record_name,
+                site.zone_id,
+                super::chain::missing_record_hint(site)
+            ));
+            None
+        }
+        RecordLayout::Unsupported | RecordLayout::Routed { .. } => {
+            ev.missing
+                .push(super::policy::unsupported_why(site, &site.record_type));
+            None
+        }
+    }
+}
+
+/// How Route 53 routes: the records' health, what health says is answered, and what the DNS
+/// answer says is.
+struct Routing {
+    p: Option<RecordHealth>,
+    s: Option<RecordHealth>,
+    inferred: Served,
+    mapping: Mapping,
+    served: Served,
+    served_inferred: bool,
+}
+
+fn read_routing(
+    site: &SiteObservations,
+    records: &Records<'_>,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+) -> Routing {
+    // Health of the records, as Route 53 routes on it.
+    let p = records
+        .primary
+        .map(|r| record_health(site, r, now, stale_after));
+    let s = records
+        .secondary
+        .map(|r| record_health(site, r, now, stale_after));
+    if let Some(p) = &p {
+        ev.absorb(p.evidence.clone(), true);
+    }
+    if let Some(s) = &s {
+        // The secondary's health decides routing only while the primary is not healthy.
+        let decides = p.as_ref().is_none_or(|p| p.health != Health::Healthy);
+        ev.absorb(s.evidence.clone(), decides);
+    }
+    let inferred = if records.plain.is_some() {
+        Served::Plain
+    } else {
+        route(p.as_ref(), s.as_ref())
+    };
+
+    // What Route 53 actually answers.
+    let candidates: Vec<(Served, &RecordSet)> = [Served::Plain, Served::Primary, Served::Secondary]
+        .into_iter()
+        .filter_map(|served| records.of(served).map(|r| (served, r)))
+        .collect();
+    let mapping = map_answer(site, &candidates, now, stale_after, ev);
+    let (served, served_inferred) = match (&mapping, records.plain) {
+        (_, Some(_)) => (Served::Plain, false),
+        (Mapping::Mapped(s), _) => (*s, false),
+        _ => (inferred, true),
+    };
+    Routing {
+        p,
+        s,
+        inferred,
+        mapping,
+        served,
+        served_inferred,
+    }
+}
+
+/// Why it cannot be told which record is answered.
+fn unknown_served_reasons(mapping: &Mapping, p: Option<&RecordHealth>) -> Vec<String> {
+    let mut reasons = vec![format!(
+        "cannot tell which record Route 53 answers: {}",
+        match mapping {
+            Mapping::Unmapped(why) | Mapping::Unread(why) => why.clone(),
+            _ => "the DNS answer is not usable".into(),
+        }
+    )];
+    if let Some(p) = p {
+        reasons.extend(p.explain().into_iter().map(|e| format!("primary {e}")));
+    }
+    reasons
+}
+
+/// The maintenance marker, and what the listeners serve.
+struct ListenerSides<'a> {
+    marker: Option<&'a MaintenanceMarker>,
+    /// The listeners that serve the sorry page.
+    sorry_listeners: Vec<&'a Listener>,
+    /// The listeners that forward to the app and the sorry page at once.
+    mixed_listeners: Vec<&'a Listener>,
+    /// What clients get from each listener, its rules in priority order.
+    listener_gets: Vec<(&'a Listener, ListenerGets<'a>)>,
+}
+
+/// The marker and what the listeners serve: which of them must be known depends on the other
+/// (and on whether the plain record leads to the sorry page).
+fn read_maintenance<'a>(
+    site: &'a SiteObservations,
+    served: Served,
+    plain_sorry: bool,
+    primary_sorry: bool,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+) -> ListenerSides<'a> {
+    let mut marker_ev = Evidence::default();
+    let marker = marker_ev.read("maintenance marker", &site.maintenance, now, stale_after);
+    let mut listener_ev = Evidence::default();
+    let mut listeners = Vec::new();
+    for (lb_arn, f) in &site.listeners {
+        let what = match site.load_balancer(lb_arn) {
+            Some(lb) => format!("listeners of {} {}", lb.kind_label(), lb.name),
+            None => format!("listeners of {lb_arn}"),
+        };
+        listeners.extend(
+            listener_ev
+                .read(&what, f, now, stale_after)
+                .into_iter()
+                .flatten(),
+        );
+    }
+    let marker_present = marker.is_some_and(|m| m.is_some());
+    let elsewhere = served == Served::Secondary || plain_sorry || primary_sorry;
+    let listener_gets = read_listener_rules(
+        site,
+        &listeners,
+        RulesDecide {
+            routed_to_listeners: served != Served::Secondary,
+            marker_present,
+            sorry_elsewhere: elsewhere,
+        },
+        now,
+        stale_after,
+        ev,
+    );
+    let mut sorry_listeners = Vec::new();
+    let mut mixed_listeners = Vec::new();
+    for (l, gets) in &listener_gets {
+        match gets {
+            ListenerGets::Sorry { .. } => sorry_listeners.push(*l),
+            ListenerGets::Other(Serves::Mixed { .. }) => mixed_listeners.push(*l),
+            _ => {}
+        }
+    }
+    // The marker tells FAILED OVER from MAINTENANCE once the sorry page is served; the listeners
+    // tell whether a maintenance is in effect.
+    let marker_decides = elsewhere || !sorry_listeners.is_empty();
+    ev.absorb(marker_ev, marker_decides);
+    ev.absorb(listener_ev, marker_present || plain_sorry);
+    ListenerSides {
+        marker: marker.and_then(|m| m.as_ref()),
+        sorry_listeners,
+        mixed_listeners,
+        listener_gets,
+    }
+}
+
+/// The strategies that switch no traffic: they go along with one that does.
+const BESIDE_TRAFFIC: [&str; 2] = ["silence-alarms", "cloudfront-invalidate"];
+
+/// For a maintenance whose strategies all leave the traffic alone (silencing alarms,
+/// invalidating the sorry page): why the app is still served.
+fn traffic_untouched(m: &MaintenanceMarker) -> Option<String> {
+    let all_beside = !m.strategies.is_empty()
+        && m.strategies
+            .iter()
+            .all(|s| BESIDE_TRAFFIC.contains(&s.as_str()));
+    all_beside.then(|| {
+        format!(
+            "the maintenance marker says maintenance is active, but its strategies ({}) switch no \
+             traffic: the app is still served",
+            m.strategies.join(", ")
+        )
+    })
+}
+
+/// When a listener's rules decide the verdict.
+struct RulesDecide {
+    /// Route 53 answers a record that leads to the listeners (not the secondary).
+    routed_to_listeners: bool,
+    /// switchyard's maintenance marker is there.
+    marker_present: bool,
+    /// The sorry page is served before any listener (the secondary, or a record pointing at it).
+    sorry_elsewhere: bool,
+}
+
+/// What clients get from each listener, its rules read in priority order. Rules that could not
+/// be read (or are too old) are missing evidence when they decide: for a listener whose default
+/// action serves the sorry page (rules ahead of it may still reach the app), and, under a
+/// maintenance marker with nothing else showing the sorry page, for a listener whose rules were
+/// asked for (a maintenance rule may be there). A listener whose rules are unread is never
+/// counted as serving the sorry page.
+fn read_listener_rules<'a>(
+    site: &'a SiteObservations,
+    listeners: &[&'a Listener],
+    decide: RulesDecide,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+) -> Vec<(&'a Listener, ListenerGets<'a>)> {
+    struct Read<'a> {
+        listener: &'a Listener,
+        rules: Option<&'a [Rule]>,
+        /// Whether the rules were asked for (a read, failed or not, is on record).
+        asked: bool,
+        scratch: Evidence,
+    }
+    let mut reads = Vec::new();
+    for l in listeners {
+        let mut scratch = Evidence::default();
+        let entry = site.rules.get(&l.arn);
+        let rules = match entry {
+            Some(f) if site.listener_has_rules(l) => {
+                let what = format!("rules of listener {} of {}", l.label(), lb_label(site, l));
+                scratch.read(&what, f, now, stale_after).map(Vec::as_slice)
+            }
+            _ => None,
+        };
+        reads.push(Read {
+            listener: l,
+            rules,
+            asked: entry.is_some(),
+            scratch,
+        });
+    }
+    let out: Vec<(&Listener, ListenerGets)> = reads
+        .iter()
+        .map(|r| (r.listener, site.listener_gets_with(r.listener, r.rules)))
+        .collect();
+    let sorry_shown = decide.sorry_elsewhere || out.iter().any(|(_, g)| g.is_sorry_page());
+    for (r, (l, gets)) in reads.into_iter().zip(&out) {
+        let ListenerGets::Unread(default) = gets else {
+            ev.absorb(r.scratch, false);
+            continue;
+        };
+        let decides = decide.routed_to_listeners
+            && (default.is_sorry_page() || (decide.marker_present && !sorry_shown && r.asked));
+        if decides && !r.asked {
+            ev.missing.push(format!(
+                "rules of listener {} of {}: not read, and rules ahead of its sorry page may \
+                 still reach the app",
+                l.label(),
+                lb_label(site, l)
+            ));
+        }
+        ev.absorb(r.scratch, decides);
+    }
+    out
+}
+
+/// `ALB app-alb`: the load balancer of a listener, for sentences.
+fn lb_label(site: &SiteObservations, l: &Listener) -> String {
+    site.load_balancer(&l.lb_arn)
+        .map(|lb| format!("{} {}", lb.kind_label(), lb.name))
+        .unwrap_or_else(|| l.lb_arn.clone())
+}
+
+/// Whether the PRIMARY that Route 53 answers leads to the sorry page.
+#[derive(Clone, Debug, PartialEq)]
+enum PrimarySorry {
+    /// It does not (or the primary is not answered).
+    No,
+    /// It points at the sorry page, and the DNS answer agrees (or cannot be compared).
+    Served,
+    /// It points at the sorry page, but Route 53 still answers these values, none of them the
+    /// sorry page's: the change is propagating.
+    Propagating(Vec<String>),
+}
+
+/// Whether the PRIMARY record that Route 53 answers points at the sorry page (see
+/// [`SiteObservations::serves_primary`]), and whether the DNS answer shows it yet: a usable
+/// answer none of whose values is the sorry page's address is a change still propagating.
+fn primary_sorry(
+    site: &SiteObservations,
+    records: &Records<'_>,
+    served: Served,
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> PrimarySorry {
+    let Some(primary) = records.primary.filter(|_| served == Served::Primary) else {
+        return PrimarySorry::No;
+    };
+    // Where the secondary points is the sorry page. Otherwise, a primary on a load balancer
+    // serves what its listeners serve: they are judged as such.
+    let as_secondary = records
+        .secondary
+        .is_some_and(|s| super::serves::same_target(primary, s));
+    let on_load_balancer = primary
+        .alias
+        .as_ref()
+        .is_some_and(|a| site.load_balancer_for_alias(a).is_some());
+    if !as_secondary && (on_load_balancer || !site.serves_primary(primary).is_sorry_page()) {
+        return PrimarySorry::No;
+    }
+    let answer = Some(&site.dns_answer)
+        .filter(|f| !f.is_stale(now, stale_after))
+        .and_then(|f| f.get())
+        .filter(|a| a.has_values());
+    let Some(answer) = answer else {
+        return PrimarySorry::Served;
+    };
+    let expected = match &primary.alias {
+        Some(alias) => site
+            .alias_addresses_of(alias)
+            .filter(|f| !f.is_stale(now, stale_after))
+            .and_then(|f| f.get())
+            .map(|v| normalized_set(v)),
+        None => Some(normalized_set(&primary.values)),
+    };
+    match expected {
+        Some(expected)
+            if !expected.is_empty() && normalized_set(&answer.values).is_disjoint(&expected) =>
+        {
+            PrimarySorry::Propagating(answer.values.clone())
+        }
+        _ => PrimarySorry::Served,
+    }
+}
+
+/// Alarms, load balancers and targets: what is wrong beside routing (notes when missing).
+fn read_beside_routing(
+    site: &SiteObservations,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+) {
+    for a in &site.alarms {
+        let what = format!("alarm {} ({})", a.alarm_ref.name, a.alarm_ref.region);
+        optional(ev, &what, &a.alarm, now, stale_after);
+    }
+    if !site.target_health.is_empty() {
+        optional(ev, "load balancers", &site.load_balancers, now, stale_after);
+        optional(ev, "target groups", &site.target_groups, now, stale_after);
+    }
+    for (arn, f) in &site.target_health {
+        let what = format!("target health of {}", site.target_group_label(arn));
+        optional(ev, &what, f, now, stale_after);
+    }
+}
+
+/// The Route 53 changes still PENDING, and the sorry page's distribution.
+fn read_changes<'a>(
+    site: &'a SiteObservations,
+    now: OffsetDateTime,
+    stale_after: Duration,
+    ev: &mut Evidence,
+) -> (Vec<&'a PendingChange>, Option<&'a Distribution>) {
+    let mut pending = Vec::new();
+    for (id, f) in &site.changes {
+        let what = format!("Route 53 change {id}");
+        if let Some(change) = optional(ev, &what, f, now, stale_after)
+            && change.status == super::route53::ChangeStatus::Pending
+        {
+            pending.push(change);
+        }
+    }
+    let distribution = site
+        .distribution
+        .as_ref()
+        .and_then(|d| optional(ev, &d.label(), &d.distribution, now, stale_after));
+    (pending, distribution)
 }
 
 /// What Route 53 answers according to health (AWS's failover rules).
@@ -445,7 +803,7 @@ fn map_answer(
 ) -> Mapping {
     let what = format!("DNS answer for {}", site.record_name);
     let Some(answer) = optional(ev, &what, &site.dns_answer, now, stale_after) else {
-        return Mapping::Unmapped("no usable DNS answer".into());
+        return Mapping::Unread(super::infer::dns_answer_gap(site, now, stale_after));
     };
     if !answer.has_values() {
         return Mapping::Unmapped(format!(
@@ -501,18 +859,12 @@ fn map_answer(
 
 fn served_text(
     served: Served,
-    primary: Option<&RecordSet>,
-    secondary: Option<&RecordSet>,
-    plain: Option<&RecordSet>,
+    records: &Records<'_>,
     inferred: bool,
     mapping: &Mapping,
+    (p, s): (Option<&RecordHealth>, Option<&RecordHealth>),
 ) -> String {
-    let record = match served {
-        Served::Primary => primary,
-        Served::Secondary => secondary,
-        Served::Plain => plain,
-        Served::Unknown => None,
-    };
+    let record = records.of(served);
     let what = match (served, record) {
         (Served::Secondary, Some(r)) => format!("the secondary, the sorry page ({})", r.describe()),
         (Served::Primary, Some(r)) => format!("the primary ({})", r.describe()),
@@ -529,11 +881,15 @@ fn served_text(
         return format!("{what} now holds {now_holds}");
     }
     if inferred {
-        let why = match mapping {
-            Mapping::Unmapped(why) => why.clone(),
-            _ => "the DNS answer could not be matched".into(),
+        let gap = match mapping {
+            Mapping::Unread(why) => why.clone(),
+            Mapping::Unmapped(why) => {
+                format!("Route 53's answer could not be matched to a record: {why}")
+            }
+            _ => "Route 53's answer could not be matched to a record".into(),
         };
-        format!("Route 53 answers {what}, inferred from health ({why})")
+        let rule = super::infer::failover_rule(p, s, served);
+        super::infer::inferred_served_line(&what, &rule, &gap)
     } else {
         format!("Route 53 answers {what}")
     }
@@ -564,19 +920,27 @@ fn dedup(reasons: Vec<String>) -> Vec<String> {
 
 impl Chain<'_> {
     fn classify(&self, served_line: String) -> (VerdictKind, Vec<String>, Option<Eta>) {
-        let switching = self.switching_reasons();
+        if let Some(down) = self.down(&served_line) {
+            return down;
+        }
+        let mut switching = self.switching_reasons();
+        switching.extend(self.primary_propagating());
         if !switching.is_empty() {
             let mut reasons = switching;
             reasons.push(served_line);
             return (VerdictKind::Switching, reasons, self.eta());
         }
-        let shows_sorry = self.served == Served::Secondary || !self.sorry_listeners.is_empty();
+        let shows_sorry = self.served == Served::Secondary
+            || !self.sorry_listeners.is_empty()
+            || self.plain_sorry
+            || self.primary_sorry == PrimarySorry::Served;
         let sorry_path = self.sorry_path_problems();
         if let Some(marker) = self.marker {
             // Only Active is left here: Entering and Leaving are SWITCHING.
             // A plain record without load balancer listeners (DNS name control): nothing in
             // the chain can show the sorry page, the marker is all there is.
-            let unverifiable = self.plain.is_some() && self.site.listeners.is_empty();
+            let unverifiable =
+                self.plain.is_some() && self.site.listeners.is_empty() && !self.plain_sorry;
             if shows_sorry || unverifiable {
                 let mut reasons = vec![self.marker_line(marker)];
                 reasons.extend(self.sorry_evidence(served_line));
@@ -588,16 +952,32 @@ impl Chain<'_> {
                 reasons.extend(sorry_path);
                 return (VerdictKind::Maintenance, reasons, None);
             }
-            let mut reasons = vec![format!(
-                "the maintenance marker says maintenance is active, but the chain serves the app: \
-                 failed back outside switchyard, or maintenance not applied ({})",
-                self.marker_line(marker)
-            )];
+            let bypassed = self.bypass_lines();
+            let mut reasons = if let Some(line) = traffic_untouched(marker) {
+                vec![format!("{line} ({})", self.marker_line(marker))]
+            } else if bypassed.is_empty() {
+                vec![format!(
+                    "the maintenance marker says maintenance is active, but the chain serves the \
+                     app: failed back outside switchyard, or maintenance not applied ({})",
+                    self.marker_line(marker)
+                )]
+            } else {
+                let mut r = vec![format!(
+                    "the maintenance marker says maintenance is active, but listener rules ahead \
+                     of the sorry page still reach the app ({})",
+                    self.marker_line(marker)
+                )];
+                r.extend(bypassed);
+                r
+            };
             reasons.push(served_line);
             reasons.extend(self.degradations());
             return (VerdictKind::Degraded, reasons, None);
         }
-        if !self.sorry_listeners.is_empty() {
+        if !self.sorry_listeners.is_empty()
+            || self.plain_sorry
+            || self.primary_sorry == PrimarySorry::Served
+        {
             let mut reasons = vec![
                 "the sorry page is served without a switchyard maintenance marker: switched \
                  outside switchyard"
@@ -641,6 +1021,7 @@ impl Chain<'_> {
             if let Some(p) = &self.p {
                 reasons.extend(p.explain().into_iter().map(|e| format!("primary {e}")));
             }
+            reasons.extend(self.failover_notes());
             return (VerdictKind::Live, reasons, None);
         }
         reasons.extend(problems);
@@ -668,23 +1049,167 @@ impl Chain<'_> {
         let mut out = Vec::new();
         if self.served == Served::Secondary || self.plain.is_some() {
             out.push(served_line);
+        } else if self.primary_sorry == PrimarySorry::Served {
+            out.push(served_line);
+            out.extend(self.primary_sorry_line());
         }
         for l in &self.sorry_listeners {
-            let lb = self
-                .site
-                .load_balancer(&l.lb_arn)
-                .map(|lb| format!("{} {}", lb.kind_label(), lb.name))
-                .unwrap_or_else(|| l.lb_arn.clone());
-            let action = l
-                .default_action()
-                .map(|a| self.describe_action(a))
-                .unwrap_or_default();
+            out.push(self.sorry_listener_line(l));
+        }
+        out
+    }
+
+    /// How a listener serves the sorry page: its default action, or the rule that matches every
+    /// request, and the operators' allow-list rules ahead of it.
+    fn sorry_listener_line(&self, l: &Listener) -> String {
+        let lb = self.lb_label(l);
+        let gets = self
+            .listener_gets
+            .iter()
+            .find(|(x, _)| std::ptr::eq(*x, l))
+            .map(|(_, g)| g);
+        let (how, allowed) = match gets {
+            Some(ListenerGets::Sorry {
+                at: SorryAt::Rule(r),
+                allowed,
+            }) => (
+                format!("{}: {}", rule_label(r), self.describe_actions(&r.actions)),
+                allowed.as_slice(),
+            ),
+            Some(ListenerGets::Sorry { allowed, .. }) => (
+                self.describe_actions(&l.default_actions),
+                allowed.as_slice(),
+            ),
+            _ => (self.describe_actions(&l.default_actions), &[][..]),
+        };
+        let mut s = format!(
+            "listener {} of {lb} serves the sorry page: {how}",
+            l.label()
+        );
+        if !allowed.is_empty() {
+            s.push_str(&format!(
+                "; allow-listed clients still reach the app: {}",
+                self.rule_list(allowed)
+            ));
+        }
+        s
+    }
+
+    /// `forward to app-tg`: the deciding action of a list, in words.
+    fn describe_actions(&self, actions: &[super::elb::ListenerAction]) -> String {
+        super::elb::deciding_action(actions)
+            .map(|a| self.describe_action(a))
+            .unwrap_or_default()
+    }
+
+    /// `rule 1 (host-header api.example.com): forward to api-tg, ...`: at most five rules, then
+    /// how many more.
+    fn rule_list(&self, rules: &[&Rule]) -> String {
+        const SHOWN: usize = 5;
+        let mut parts: Vec<String> = rules
+            .iter()
+            .take(SHOWN)
+            .map(|r| format!("{}: {}", rule_label(r), self.describe_actions(&r.actions)))
+            .collect();
+        if rules.len() > SHOWN {
+            parts.push(format!("and {} more", rules.len() - SHOWN));
+        }
+        parts.join("; ")
+    }
+
+    /// For each listener whose sorry page is bypassed: which rules ahead of it still reach the
+    /// app, by priority and condition.
+    fn bypass_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (l, gets) in &self.listener_gets {
+            let ListenerGets::Bypassed { at, bypass, .. } = gets else {
+                continue;
+            };
+            let by = match at {
+                SorryAt::Default => "by default".to_string(),
+                SorryAt::Rule(r) => format!("by {}", rule_label(r)),
+            };
             out.push(format!(
-                "listener {} of {lb} serves the sorry page: {action}",
-                l.label()
+                "listener {} of {} serves the sorry page {by}, but {} ahead of it still {}: {}",
+                l.label(),
+                self.lb_label(l),
+                if bypass.len() == 1 {
+                    "1 rule".to_string()
+                } else {
+                    format!("{} rules", bypass.len())
+                },
+                if bypass.len() == 1 {
+                    "reaches the app"
+                } else {
+                    "reach the app"
+                },
+                self.rule_list(bypass)
             ));
         }
         out
+    }
+
+    /// The PRIMARY record points where the secondary does: the sorry page, whichever is answered.
+    fn primary_sorry_line(&self) -> Option<String> {
+        let p = self.primary?;
+        let target = match &p.alias {
+            Some(a) => normalize_dns_name(&a.dns_name),
+            None => p.values.join(", "),
+        };
+        let as_secondary = self
+            .secondary
+            .is_some_and(|s| super::serves::same_target(p, s));
+        Some(if as_secondary {
+            format!(
+                "the PRIMARY record points where the SECONDARY does, at the sorry page \
+                 ({target}): Route 53 answers the sorry page whichever record it answers"
+            )
+        } else {
+            format!("the PRIMARY record points at the sorry page ({target})")
+        })
+    }
+
+    /// While the PRIMARY points at the sorry page but Route 53 still answers something else.
+    fn primary_propagating(&self) -> Option<String> {
+        let PrimarySorry::Propagating(values) = &self.primary_sorry else {
+            return None;
+        };
+        let target = self
+            .primary
+            .and_then(|p| p.alias.as_ref())
+            .map(|a| format!(" ({})", normalize_dns_name(&a.dns_name)))
+            .unwrap_or_default();
+        Some(format!(
+            "the PRIMARY record points at the sorry page{target}, but Route 53 still answers {}: \
+             the change is propagating",
+            values.join(", ")
+        ))
+    }
+
+    /// `ALB app-alb`: the load balancer of a listener, for sentences.
+    fn lb_label(&self, l: &Listener) -> String {
+        self.site
+            .load_balancer(&l.lb_arn)
+            .map(|lb| format!("{} {}", lb.kind_label(), lb.name))
+            .unwrap_or_else(|| l.lb_arn.clone())
+    }
+
+    /// A listener that forwards to the app and the sorry page at once, in words.
+    fn mixed_line(&self, l: &Listener) -> Option<String> {
+        let Serves::Mixed { sorry, app } = self.site.serves_listener(l) else {
+            return None;
+        };
+        let groups: Vec<String> = app
+            .iter()
+            .chain(&sorry)
+            .map(|a| self.site.target_group_label(a))
+            .collect();
+        Some(format!(
+            "listener {} of {} sends part of the traffic to the sorry page: forward to {}",
+            l.label(),
+            self.lb_label(l),
+            groups.join(", ")
+        ))
     }
 
     fn describe_action(&self, a: &super::elb::ListenerAction) -> String {
@@ -800,7 +1325,7 @@ impl Chain<'_> {
                 Served::Primary => self.primary,
                 Served::Secondary => self.secondary,
                 Served::Plain => self.plain,
-                Served::Unknown => None,
+                Served::Members | Served::Unknown => None,
             };
             if let Some(r) = record {
                 parts.push(EtaPart {
@@ -830,11 +1355,7 @@ impl Chain<'_> {
         }
         if let Some(t) = &p.target {
             if t.health != Health::Healthy {
-                out.push(format!(
-                    "primary target health {}: {}",
-                    t.health.as_str(),
-                    t.why
-                ));
+                out.push(failover_texts::target_health(t.health, &t.why));
             }
         }
         if out.is_empty() {
@@ -850,6 +1371,13 @@ impl Chain<'_> {
             if !d.enabled {
                 out.push(format!(
                     "sorry page distribution {} is disabled: the sorry page is not served",
+                    d.id
+                ));
+            }
+            if let DistributionStatus::Other(status) = &d.status {
+                out.push(format!(
+                    "sorry page distribution {} is {status}, a status switchyard does not know: \
+                     the sorry page may not be served",
                     d.id
                 ));
             }
@@ -904,23 +1432,14 @@ impl Chain<'_> {
             });
             match alarm.state {
                 AlarmState::Alarm if !(alarm_only && bound_to_primary) => {
-                    out.push(alarm_reason(alarm))
+                    out.push(failover_texts::with_muted(alarm_reason(alarm), alarm))
                 }
-                AlarmState::InsufficientData if !alarm_only => {
-                    let mut s = alarm_reason(alarm);
-                    let treated_healthy = bound_to_primary
-                        && primary_check
-                            .and_then(|c| self.site.health_check(&c.id))
-                            .is_some_and(|hc| {
-                                hc.insufficient_data == Some(InsufficientDataHealth::Healthy)
-                            });
-                    if treated_healthy {
-                        s.push_str(
-                            ", which the primary health check treats as healthy: Route 53 keeps \
-                             answering the primary",
-                        );
-                    }
-                    out.push(s);
+                // The primary's own alarm without data: said by `failover_blockers`.
+                AlarmState::InsufficientData if !alarm_only && !bound_to_primary => {
+                    out.push(failover_texts::with_muted(alarm_reason(alarm), alarm));
+                }
+                AlarmState::Ok if !alarm_only && !alarm.actions_enabled => {
+                    out.push(failover_texts::muted(alarm));
                 }
                 _ => {}
             }
@@ -928,21 +1447,86 @@ impl Chain<'_> {
         out
     }
 
+    /// What keeps Route 53 from failing over although the primary's own check has lost its data:
+    /// a CLOUDWATCH_METRIC check whose alarm has INSUFFICIENT_DATA, and what its
+    /// `InsufficientDataHealthStatus` makes of it.
+    fn failover_blockers(&self) -> Vec<String> {
+        let Some(c) = self.p.as_ref().and_then(|p| p.check.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(hc) = self.site.health_check(&c.id) else {
+            return Vec::new();
+        };
+        let Some(alarm) = hc
+            .alarm
+            .as_ref()
+            .and_then(|r| self.site.alarm(r))
+            .filter(|a| !a.alarm.is_stale(self.now, self.stale_after))
+            .and_then(|a| a.alarm.get())
+        else {
+            return Vec::new();
+        };
+        if alarm.state != AlarmState::InsufficientData || c.disabled {
+            return Vec::new();
+        }
+        vec![failover_texts::insufficient_data(
+            alarm,
+            &c.label,
+            hc.insufficient_data,
+            c.health,
+        )]
+    }
+
+    /// Notes on a LIVE site about how it would fail over.
+    fn failover_notes(&self) -> Vec<String> {
+        match (&self.p, self.secondary) {
+            (Some(p), Some(_)) if !p.evaluated => vec![failover_texts::never_evaluated()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The failing children of the primary's calculated check while it is still healthy.
+    fn failing_children(&self) -> Vec<String> {
+        let Some(c) = self.p.as_ref().and_then(|p| p.check.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(calc) = c.calculated.as_ref().filter(|_| c.raw == Health::Healthy) else {
+            return Vec::new();
+        };
+        calc.failing
+            .iter()
+            .filter(|(_, health, _)| *health == Health::Unhealthy)
+            .map(|(child, health, why)| {
+                failover_texts::failing_child(
+                    &c.label,
+                    child,
+                    *health,
+                    why,
+                    calc.healthy,
+                    calc.total,
+                    calc.needed,
+                )
+            })
+            .collect()
+    }
+
     /// What is wrong while the app is served, most important first.
     fn degradations(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.failover_blockers();
         let pc = self.p.as_ref().and_then(|p| p.check.as_ref());
         if let (Some(p), Some(s)) = (&self.p, &self.s) {
             if p.health == Health::Unhealthy && s.evaluated && s.health == Health::Unhealthy {
-                out.push(
-                    "PRIMARY AND SECONDARY ARE BOTH UNHEALTHY: Route 53 answers the primary \
-                     regardless"
-                        .to_string(),
-                );
+                out.push(failover_texts::both_unhealthy());
                 out.extend(self.failover_causes());
                 out.extend(s.explain().into_iter().map(|e| format!("secondary {e}")));
             }
         }
+        out.extend(
+            self.mixed_listeners
+                .iter()
+                .filter_map(|l| self.mixed_line(l)),
+        );
+        out.extend(self.bypass_lines());
         if let Some(c) = pc {
             if c.disabled {
                 let mut s = format!(
@@ -963,6 +1547,7 @@ impl Chain<'_> {
                 ));
             }
         }
+        out.extend(self.failing_children());
         out.extend(self.target_problems());
         out.extend(self.alarm_problems(false));
         if let Some(c) = pc {
@@ -987,10 +1572,7 @@ impl Chain<'_> {
         if let (Some(p), Some(s)) = (&self.p, &self.s) {
             if p.health == Health::Healthy && s.evaluated && s.health == Health::Unhealthy {
                 let why = s.explain().join("; ");
-                out.push(format!(
-                    "the secondary is unhealthy ({why}): if the primary fails, Route 53 keeps \
-                     answering the primary"
-                ));
+                out.push(failover_texts::secondary_blocks(&why));
             }
         }
         out.extend(self.sorry_path_problems());
@@ -1071,18 +1653,30 @@ impl Chain<'_> {
                 ));
                 continue;
             }
-            for t in targets.iter().filter(|t| t.state.is_problem()) {
-                targets_out.push(format!(
-                    "target {} of {name} is {}",
-                    t.label(),
-                    t.describe_state()
-                ));
+            for t in targets {
+                if t.state.is_problem() {
+                    targets_out.push(format!(
+                        "target {} of {name} is {}",
+                        t.label(),
+                        t.describe_state()
+                    ));
+                } else if matches!(t.state, TargetState::Other(_)) {
+                    // Newer than this version: not known to be healthy, so not LIVE.
+                    targets_out.push(format!(
+                        "target {} of {name} is {}, a state switchyard does not know: its \
+                         health is unknown",
+                        t.label(),
+                        t.describe_state()
+                    ));
+                }
             }
         }
         fail_open.extend(targets_out);
         fail_open
     }
 }
+
+mod down;
 
 #[cfg(test)]
 mod tests;

@@ -117,12 +117,9 @@ impl Backoff {
         ceiling.mul_f64(0.5 + 0.5 * fraction)
     }
 
+    #[cfg(test)]
     pub fn succeed(&mut self) {
         self.failures = 0;
-    }
-
-    pub fn failures(&self) -> u32 {
-        self.failures
     }
 }
 

@@ -1,6 +1,6 @@
 //! The scheduler: what to fetch when, per-service rate budgets, backoff, staleness.
 
-pub mod limit;
+pub(crate) mod limit;
 pub mod poller;
 pub mod round;
 pub mod session;

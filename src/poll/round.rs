@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures::future::join_all;
 use time::OffsetDateTime;
+use tokio::time::Instant;
 
 use super::limit::{Backoff, Bucket, Budgets};
-use crate::aws::client::Clients;
+use crate::aws::client::{ATTEMPT_TIMEOUT, Clients};
 use crate::aws::dns::Resolver;
 use crate::aws::{cloudfront, cloudwatch, elbv2, route53};
 use crate::config::{Site, Strategy};
@@ -17,12 +18,12 @@ use crate::model::cloudfront::Distribution;
 use crate::model::cloudwatch::{Alarm, MetricSeries};
 use crate::model::elb::{LoadBalancer, TargetGroup};
 use crate::model::error::{AwsError, ErrorKind};
+use crate::model::journal::{self, Journal};
 use crate::model::obs::Fetched;
 use crate::model::route53::{AlarmRef, HealthCheck, HealthCheckKind, HealthCheckStatus, RecordSet};
 use crate::model::site::{
     AlarmObservations, DistributionObservations, HealthCheckObservations, SiteObservations,
 };
-use crate::switch::journal::{self, Journal};
 
 /// How much to fetch for a site in a round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub struct Fetcher {
     names: HashMap<String, Option<String>>,
     /// Changes submitted by switchyard and not yet INSYNC, per site.
     pub pending_changes: HashMap<String, BTreeSet<String>>,
+    /// Names of hosted zones already read (to tell a CNAME to a name of the zone).
+    zone_names: HashMap<String, String>,
 }
 
 /// Account-wide lists, fetched once per round for every site.
@@ -58,18 +61,146 @@ struct Shared {
     zone_records: HashMap<String, Result<Vec<RecordSet>, AwsError>>,
     /// Every target group of the account (one paged call instead of one per load balancer).
     target_groups: Option<Result<Vec<TargetGroup>, AwsError>>,
+    /// The load balancers and target groups of the other regions the sites' chains reach.
+    elsewhere: BTreeMap<String, Regional>,
+}
+
+/// The load balancers and target groups of one region other than the clients' own.
+struct Regional {
+    load_balancers: Result<Vec<LoadBalancer>, AwsError>,
+    target_groups: Result<Vec<TargetGroup>, AwsError>,
+}
+
+/// The same error, saying which region it came from.
+fn in_region(mut e: AwsError, region: &str) -> AwsError {
+    if !e.message.contains(region) {
+        e.message = format!("in {region}: {}", e.message);
+    }
+    e
+}
+
+impl Shared {
+    /// The load balancers of the clients' own region and of `regions` together; the first
+    /// failure of a region the site needs stands for all.
+    fn load_balancers_in(
+        &self,
+        regions: &BTreeSet<String>,
+    ) -> Option<Result<Vec<LoadBalancer>, AwsError>> {
+        let mut all = match self.load_balancers.as_ref()? {
+            Ok(l) => l.clone(),
+            Err(e) => return Some(Err(e.clone())),
+        };
+        for (r, lists) in &self.elsewhere {
+            if !regions.contains(r) {
+                continue;
+            }
+            match &lists.load_balancers {
+                Ok(l) => all.extend(l.iter().cloned()),
+                Err(e) => return Some(Err(in_region(e.clone(), r))),
+            }
+        }
+        Some(Ok(all))
+    }
+
+    /// The target groups of the clients' own region and of `regions` together.
+    fn target_groups_in(
+        &self,
+        regions: &BTreeSet<String>,
+    ) -> Option<Result<Vec<TargetGroup>, AwsError>> {
+        let mut all = match self.target_groups.as_ref()? {
+            Ok(l) => l.clone(),
+            Err(e) => return Some(Err(e.clone())),
+        };
+        for (r, lists) in &self.elsewhere {
+            if !regions.contains(r) {
+                continue;
+            }
+            match &lists.target_groups {
+                Ok(l) => all.extend(l.iter().cloned()),
+                Err(e) => return Some(Err(in_region(e.clone(), r))),
+            }
+        }
+        Some(Ok(all))
+    }
 }
 
 /// From this many sites of one zone in a round, the zone is listed whole.
 const ZONE_LISTING_FROM: usize = 4;
 
+tokio::task_local! {
+    /// What this round learnt not to try again: per service, the failure that made a call to it
+    /// pointless for the rest of the round (and under [`CREDENTIALS`], a failure to obtain the
+    /// credentials every call needs). Each such call would wait or fail as long again: `status`
+    /// under a Route 53 or STS outage would take a time limit per stage of the round instead of
+    /// one.
+    static SILENT: Mutex<HashMap<&'static str, AwsError>>;
+}
+
+/// The key of [`SILENT`] for a failure to obtain credentials (assuming the role), which every
+/// service's calls share.
+const CREDENTIALS: &str = "credentials";
+
+/// The service of a budget (`route53` for `route53 GetHealthCheckStatus`).
+fn service_of(bucket: &Bucket) -> &'static str {
+    bucket.name().split(' ').next().unwrap_or_default()
+}
+
+/// Why a call under `bucket` is not made in this round: the earlier failure that stands for it
+/// (its service and operation are those of the call that failed). A service that gave no answer
+/// in time says the call was not tried.
+fn silent(bucket: &Bucket) -> Option<AwsError> {
+    let earlier = SILENT
+        .try_with(|m| {
+            let m = m.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            m.get(CREDENTIALS)
+                .or_else(|| m.get(service_of(bucket)))
+                .cloned()
+        })
+        .ok()
+        .flatten()?;
+    if earlier.kind == ErrorKind::Network && !earlier.is_assuming_a_role() {
+        return Some(AwsError {
+            message: format!(
+                "not tried: {} gave no answer in time to an earlier call of this round",
+                earlier.service
+            ),
+            ..earlier
+        });
+    }
+    Some(earlier)
+}
+
+/// Remembers for the rest of the round a failure after which a call is pointless: the
+/// credentials could not be obtained (every call), or the service kept the call waiting past the
+/// attempt time limit and failed on the network (the whole service). A throttled call is not
+/// remembered: throttling comes and goes, and each call has its own retries.
+fn remember(bucket: &Bucket, e: &AwsError, waited: std::time::Duration) {
+    let key = if e.is_assuming_a_role() {
+        CREDENTIALS
+    } else if e.kind == ErrorKind::Network && waited >= ATTEMPT_TIMEOUT {
+        service_of(bucket)
+    } else {
+        return;
+    };
+    let _ = SILENT.try_with(|m| {
+        m.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_insert_with(|| e.clone());
+    });
+}
+
 /// Runs a call under a budget; a throttled call is retried after a backoff (the SDK's own
-/// standard retry has already tried three times).
+/// standard retry has already tried three times). A call the round already knows to be
+/// pointless (see [`SILENT`]) is not made.
 async fn budgeted<T, F, Fut>(bucket: &Bucket, f: F) -> Result<T, AwsError>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, AwsError>>,
 {
+    if let Some(e) = silent(bucket) {
+        return Err(e);
+    }
     let mut backoff = Backoff::new(
         std::time::Duration::from_millis(500),
         std::time::Duration::from_secs(8),
@@ -79,19 +210,30 @@ where
     let mut throttled: Option<AwsError> = None;
     loop {
         bucket.take().await;
-        match f().await {
-            Err(e) if e.kind == ErrorKind::Throttled && tries < 2 => {
+        let started = Instant::now();
+        let result = match f().await {
+            // (Not a failure to assume the role: the credentials provider's STS call has had
+            // the SDK's retries, and every call waiting on it would wait as long.)
+            Err(e) if e.kind == ErrorKind::Throttled && tries < 2 && !e.is_assuming_a_role() => {
                 tries += 1;
                 throttled = Some(e);
                 tokio::time::sleep(backoff.fail()).await;
+                if let Some(e) = silent(bucket) {
+                    return Err(e);
+                }
+                continue;
             }
             // A retry of a throttled call that ran out of time failed because of the
             // throttling: say so rather than "no answer".
             Err(e) if e.kind == ErrorKind::Network && throttled.is_some() => {
-                return Err(throttled.unwrap_or(e));
+                Err(throttled.take().unwrap_or(e))
             }
-            other => return other,
+            other => other,
+        };
+        if let Err(e) = &result {
+            remember(bucket, e, started.elapsed());
         }
+        return result;
     }
 }
 
@@ -126,6 +268,20 @@ pub fn sorry_target_groups(site: &Site) -> Vec<String> {
     out
 }
 
+/// The fixed responses a site's strategies answer with during maintenance.
+pub fn maintenance_responses(site: &Site) -> Vec<crate::model::elb::FixedResponse> {
+    let mut out = Vec::new();
+    for s in &site.maintenance {
+        if let Strategy::ListenerSorry { action, .. } | Strategy::MaintenanceRule { action, .. } = s
+            && let Some(f) = action.listener_action().fixed_response
+            && !out.contains(&f)
+        {
+            out.push(f);
+        }
+    }
+    out
+}
+
 /// An empty snapshot of a site, as the config describes it.
 pub fn blank(site: &Site) -> SiteObservations {
     let mut obs = SiteObservations::new(
@@ -135,8 +291,19 @@ pub fn blank(site: &Site) -> SiteObservations {
         site.record_type.as_str(),
     );
     obs.protected = site.protected;
+    obs.every_type = site.every_type;
     obs.sorry_target_groups = sorry_target_groups(site);
+    obs.maintenance_responses = maintenance_responses(site);
     obs
+}
+
+/// A site of every address type takes the first type at its name as its `record_type`.
+fn settle_types(o: &mut SiteObservations) {
+    if o.every_type
+        && let Some(first) = o.covered_types().into_iter().next()
+    {
+        o.record_type = first;
+    }
 }
 
 /// The load balancer ARN a listener or rule ARN belongs to.
@@ -154,11 +321,26 @@ impl Fetcher {
             resolver,
             names: HashMap::new(),
             pending_changes: HashMap::new(),
+            zone_names: HashMap::new(),
         }
     }
 
     /// Refreshes every site in `obs` (one snapshot per site of `sites`, in the same order).
     pub async fn round(
+        &mut self,
+        sites: &[&Site],
+        obs: &mut [SiteObservations],
+        depth: &(dyn Fn(&str) -> Depth + Sync),
+    ) {
+        SILENT
+            .scope(
+                Mutex::new(HashMap::new()),
+                self.round_in_scope(sites, obs, depth),
+            )
+            .await;
+    }
+
+    async fn round_in_scope(
         &mut self,
         sites: &[&Site],
         obs: &mut [SiteObservations],
@@ -173,11 +355,16 @@ impl Fetcher {
         let first = join_all(first).await;
         for (o, (records, journal)) in obs.iter_mut().zip(first) {
             record(&mut o.records, records);
+            settle_types(o);
             match journal {
                 Ok(j) => o.maintenance.set_ok(j.map(|j| j.marker()), now()),
                 Err(e) => o.maintenance.set_failed(e, now()),
             }
         }
+        // The records of the zone the sites' records lead to, then the lists of the other
+        // regions their chains reach.
+        self.follow_links(sites, obs, &shared).await;
+        self.regional_lists(sites, obs, &mut shared).await;
         self.name_health_checks(&mut shared).await;
         // Health check status from CloudWatch for every site's checks at once; a site in
         // detail reads its checkers instead, for every check that has them.
@@ -202,7 +389,13 @@ impl Fetcher {
         shared.hc_metrics = self.health_check_metrics(&all_ids).await;
         // The DNS answers (Route 53's budget) while the chains behind the records are read
         // (the other services' budgets).
-        let answers = join_all(sites.iter().map(|s| self.answer(s)));
+        let types: Vec<Vec<String>> = obs.iter().map(SiteObservations::covered_types).collect();
+        let answers = join_all(
+            sites
+                .iter()
+                .zip(&types)
+                .map(|(s, types)| self.answers(s, types)),
+        );
         let per_site: Vec<_> = sites
             .iter()
             .zip(obs.iter_mut())
@@ -212,16 +405,47 @@ impl Fetcher {
             })
             .collect();
         let (answers, _) = tokio::join!(answers, join_all(per_site));
-        for (o, answer) in obs.iter_mut().zip(answers) {
-            record(&mut o.dns_answer, answer);
+        for (o, answers) in obs.iter_mut().zip(answers) {
+            let mut others = std::mem::take(&mut o.other_answers);
+            let mut kept = BTreeMap::new();
+            for (t, answer) in answers {
+                if t == o.record_type {
+                    record(&mut o.dns_answer, answer);
+                } else {
+                    let mut slot = others.remove(&t).unwrap_or_default();
+                    record(&mut slot, answer);
+                    kept.insert(t, slot);
+                }
+            }
+            o.other_answers = kept;
         }
         // Pending changes.
         for (s, o) in sites.iter().zip(obs.iter_mut()) {
-            let ids: Vec<String> = self
+            let mut ids: Vec<String> = self
                 .pending_changes
                 .get(&s.name)
                 .map(|set| set.iter().cloned().collect())
                 .unwrap_or_default();
+            // The journal's record changes, from whichever machine made them, until INSYNC.
+            let journal = o
+                .maintenance
+                .get()
+                .and_then(|m| m.as_ref())
+                .map(|m| m.changes.clone())
+                .unwrap_or_default();
+            for id in journal {
+                // INSYNC already, or gone from Route 53's change history: nothing to follow.
+                let settled = o.changes.get(&id).is_some_and(|f| {
+                    f.get()
+                        .is_some_and(|c| c.status == crate::model::route53::ChangeStatus::Insync)
+                        || f.error
+                            .as_ref()
+                            .is_some_and(|e| e.error.kind == ErrorKind::NotFound)
+                });
+                if !settled && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
             for id in ids {
                 let result = budgeted(&self.budgets.route53, || {
                     route53::get_change(&self.clients.route53, &id)
@@ -325,12 +549,20 @@ impl Fetcher {
         }
     }
 
-    /// What Route 53 answers for the site's name now.
-    async fn answer(&self, s: &Site) -> Result<crate::model::route53::DnsAnswer, AwsError> {
+    /// What Route 53 answers for the site's name now, for each of its record types.
+    async fn answers(
+        &self,
+        s: &Site,
+        types: &[String],
+    ) -> Vec<(String, Result<crate::model::route53::DnsAnswer, AwsError>)> {
         let c = &self.clients.route53;
-        budgeted(&self.budgets.route53, || {
-            route53::test_dns_answer(c, &s.zone_id, &s.record, s.record_type.as_str())
-        })
+        join_all(types.iter().map(|t| async move {
+            let answer = budgeted(&self.budgets.route53, || {
+                route53::test_dns_answer(c, &s.zone_id, &s.record, t)
+            })
+            .await;
+            (t.clone(), answer)
+        }))
         .await
     }
 
@@ -345,29 +577,59 @@ impl Fetcher {
     ) {
         let c = &self.clients.route53;
         let b = &self.budgets.route53;
-        let beside = journal::record_name(&s.record);
-        let at = match zone {
-            Some(Ok(all)) => Ok(route53::records_in(all, &s.record, &beside)),
-            Some(Err(e)) => Err(e.clone()),
-            None => budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &beside)).await,
-        };
-        match at {
-            Ok(at) => {
-                let journal = match at.beside {
-                    None => Ok(None),
-                    Some(values) => Journal::from_txt_values(&values).map(Some).map_err(|e| {
-                        AwsError::new(
-                            ErrorKind::Invalid,
-                            "route53",
-                            "ListResourceRecordSets",
-                            format!("the maintenance journal {beside} cannot be read: {e}"),
-                        )
-                    }),
-                };
-                (Ok(at.records), journal)
+        let beside = s.journal_record();
+        let read = |name: String| async move {
+            match zone {
+                Some(Ok(all)) => Ok(route53::records_in(all, &s.record, &name)),
+                Some(Err(e)) => Err(e.clone()),
+                None => budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &name)).await,
             }
-            Err(e) => (Err(e.clone()), Err(e)),
-        }
+        };
+        let at = match read(beside.clone()).await {
+            Ok(at) => at,
+            Err(e) => return (Err(e.clone()), Err(e)),
+        };
+        let decode =
+            |name: &str, values: Option<Vec<String>>| -> Result<Option<Journal>, AwsError> {
+                values
+                    .map(|v| {
+                        Journal::from_txt_values(&v).map_err(|e| {
+                            AwsError::new(
+                                ErrorKind::Invalid,
+                                "route53",
+                                "ListResourceRecordSets",
+                                format!("the maintenance journal {name} cannot be read: {e}"),
+                            )
+                        })
+                    })
+                    .transpose()
+            };
+        let own = match decode(&beside, at.beside) {
+            Ok(j) => j,
+            Err(e) => return (Ok(at.records), Err(e)),
+        };
+        // A site of one record type also takes a journal an earlier switchyard wrote for it at
+        // the shared name.
+        let legacy = match (&own, s.scope()) {
+            (None, journal::Scope::Only(_)) => {
+                let name = journal::record_name(&s.record);
+                match read(name.clone()).await {
+                    Ok(more) => decode(&name, more.beside).unwrap_or(None),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        };
+        let journal =
+            journal::pick_journal(own, legacy, &s.name, &s.record, &s.scope()).map_err(|e| {
+                AwsError::new(
+                    ErrorKind::Invalid,
+                    "route53",
+                    "ListResourceRecordSets",
+                    format!("the maintenance journal {beside}: {e}"),
+                )
+            });
+        (Ok(at.records), journal)
     }
 
     /// The health checks of a site: its records', explicit ones, and CALCULATED children.
@@ -457,6 +719,8 @@ impl Fetcher {
                 .filter(|(id, _)| ids.contains(id))
                 .collect();
         let mut detail_futures = Vec::new();
+        // Endpoint checks whose metric has no datapoint yet (new checks): their checkers instead.
+        let mut stand_in_futures = Vec::new();
         for id in &ids {
             let entry = checks.entry(id.clone()).or_default();
             match &shared.health_checks {
@@ -502,11 +766,36 @@ impl Fetcher {
                     (id.clone(), status, failures)
                 });
             } else if let Some(m) = shared.hc_metrics.get(id) {
-                record(&mut entry.status, m.clone());
+                match m {
+                    Err(e) if probes && crate::model::infer::no_datapoint(e) => {
+                        let missing = e.clone();
+                        stand_in_futures.push(async move {
+                            let status = budgeted(&b.route53_status, || {
+                                route53::health_check_status(&c.route53, id)
+                            })
+                            .await;
+                            (id.clone(), status, missing)
+                        });
+                    }
+                    _ => {
+                        entry.metric_missing = None;
+                        record(&mut entry.status, m.clone());
+                    }
+                }
             }
+        }
+        for (id, status, missing) in join_all(stand_in_futures).await {
+            let entry = checks.entry(id).or_default();
+            // With neither source, GetHealthCheckStatus's error is what is said.
+            entry.metric_missing = status.is_ok().then_some(missing);
+            record(
+                &mut entry.status,
+                status.map(|observations| HealthCheckStatus::Checkers { observations }),
+            );
         }
         for (id, status, failures) in join_all(detail_futures).await {
             let entry = checks.entry(id).or_default();
+            entry.metric_missing = None;
             record(
                 &mut entry.status,
                 status.map(|observations| HealthCheckStatus::Checkers { observations }),
@@ -546,16 +835,22 @@ impl Fetcher {
             .filter_map(|h| h.config.get().and_then(|c| c.target.fqdn.clone()))
             .collect();
         o.health_checks = checks;
+        // Where the records lead: the alias targets, and the ends of the chain through CNAMEs
+        // and records of the zone; in the regions the chain reaches.
+        let mut targets = aliases.clone();
+        targets.extend(o.chain().resource_names());
+        let regions = self.site_regions(s, o, shared);
         // The distribution needs nothing of the load balancers: both at once.
         let previous = o.distribution.take();
         let (_, distribution) = tokio::join!(
-            self.load_balancer_chain(s, o, shared, &aliases, &hc_names, depth),
-            self.distribution_chain(s, previous, shared, &aliases, depth),
+            self.load_balancer_chain(s, o, shared, &targets, &hc_names, &regions, depth),
+            self.distribution_chain(s, previous, shared, &targets, depth),
         );
         o.distribution = distribution;
         self.alarms(s, o, shared, depth).await;
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn load_balancer_chain(
         &self,
         s: &Site,
@@ -563,11 +858,13 @@ impl Fetcher {
         shared: &Shared,
         aliases: &[String],
         hc_names: &[String],
+        regions: &BTreeSet<String>,
         depth: Depth,
     ) {
         let c = &self.clients;
         let b = &self.budgets;
-        let all = match &shared.load_balancers {
+        let listed = shared.load_balancers_in(regions);
+        let all = match &listed {
             Some(Ok(l)) => l.as_slice(),
             Some(Err(e)) => {
                 o.load_balancers.set_failed(e.clone(), now());
@@ -594,11 +891,15 @@ impl Fetcher {
             .cloned()
             .collect();
         o.load_balancers.set_ok(lbs.clone(), now());
-        // Listeners and target groups of each load balancer, then rules and target health.
-        let account_tgs = shared.target_groups.as_ref();
+        // Listeners and target groups of each load balancer, then rules and target health, each
+        // in the load balancer's region.
+        let account_listed = shared.target_groups_in(regions);
+        let account_tgs = account_listed.as_ref();
         let per_lb = join_all(lbs.iter().map(|lb| async move {
+            let client = c.elbv2_for(&lb.arn);
+            let client = &client;
             let (listeners, tgs) = tokio::join!(
-                budgeted(&b.elbv2, || elbv2::listeners(&c.elbv2, &lb.arn)),
+                budgeted(&b.elbv2, || elbv2::listeners(client, &lb.arn)),
                 async {
                     // The account's list, read once per round; alone, one call per balancer.
                     match account_tgs {
@@ -609,7 +910,7 @@ impl Fetcher {
                             .collect()),
                         Some(Err(e)) => Err(e.clone()),
                         None => {
-                            budgeted(&b.elbv2, || elbv2::target_groups_of(&c.elbv2, &lb.arn)).await
+                            budgeted(&b.elbv2, || elbv2::target_groups_of(client, &lb.arn)).await
                         }
                     }
                 },
@@ -640,13 +941,22 @@ impl Fetcher {
         }
         o.listeners = listeners;
         // The rules of every ALB listener in detail; outside it, those of the listeners a
-        // maintenance rule strategy works on (the default action says the rest).
+        // listener strategy works on, and of those whose default action serves the sorry page
+        // (rules ahead of it may still reach the app): the default action says the rest.
         let all_alb_listeners = listener_arns_alb.clone();
         if depth == Depth::Overview {
+            let default_sorry: Vec<String> = o
+                .all_listeners()
+                .into_iter()
+                .filter(|l| o.serves_listener(l).is_sorry_page())
+                .map(|l| l.arn.clone())
+                .collect();
             listener_arns_alb.retain(|arn| {
-                s.maintenance.iter().any(|st| {
-                    matches!(st, Strategy::MaintenanceRule { listener, .. } if listener == arn)
-                })
+                default_sorry.contains(arn)
+                    || s.maintenance.iter().any(|st| {
+                        matches!(st, Strategy::MaintenanceRule { listener, .. }
+                            | Strategy::ListenerSorry { listener, .. } if listener == arn)
+                    })
             });
         }
         // Sorry target groups may receive no traffic yet: fetch them by ARN.
@@ -657,10 +967,19 @@ impl Fetcher {
             target_groups.extend(all.iter().filter(|t| extra.contains(&t.arn)).cloned());
             extra.retain(|arn| !all.iter().any(|t| &t.arn == arn));
         }
-        if !extra.is_empty() {
-            match budgeted(&b.elbv2, || elbv2::target_groups_by_arn(&c.elbv2, &extra)).await {
+        // By region: a target group lives where its ARN says.
+        let mut by_region: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for arn in extra {
+            let r = crate::model::chain::region_of_arn(&arn)
+                .unwrap_or(&c.region)
+                .to_string();
+            by_region.entry(r).or_default().push(arn);
+        }
+        for (r, arns) in by_region {
+            let client = c.elbv2_in(&r);
+            match budgeted(&b.elbv2, || elbv2::target_groups_by_arn(&client, &arns)).await {
                 Ok(more) => target_groups.extend(more),
-                Err(e) => tg_error = Some(e),
+                Err(e) => tg_error = Some(in_region(e, &r)),
             }
         }
         match tg_error {
@@ -669,15 +988,17 @@ impl Fetcher {
         }
         let (rules, health) = tokio::join!(
             join_all(listener_arns_alb.iter().map(|arn| async move {
+                let client = c.elbv2_for(arn);
                 (
                     arn.clone(),
-                    budgeted(&b.elbv2, || elbv2::rules(&c.elbv2, arn)).await,
+                    budgeted(&b.elbv2, || elbv2::rules(&client, arn)).await,
                 )
             })),
             join_all(target_groups.iter().map(|tg| async move {
+                let client = c.elbv2_for(&tg.arn);
                 (
                     tg.arn.clone(),
-                    budgeted(&b.elbv2, || elbv2::target_health(&c.elbv2, &tg.arn)).await,
+                    budgeted(&b.elbv2, || elbv2::target_health(&client, &tg.arn)).await,
                 )
             })),
         );
@@ -833,6 +1154,23 @@ impl Fetcher {
             region: a.region.clone().unwrap_or_else(|| region.clone()),
             name: a.name.clone(),
         }));
+        // The alarms a silence-alarms strategy switches, when they exist: the plan reads their
+        // state from here (one that does not exist is the plan's to refuse, not a failed read).
+        let mut silenced_only: Vec<AlarmRef> = Vec::new();
+        for st in &s.maintenance {
+            if let Strategy::SilenceAlarms { alarms } = st {
+                for a in alarms {
+                    let r = AlarmRef {
+                        region: a.region.clone().unwrap_or_else(|| region.clone()),
+                        name: a.name.clone(),
+                    };
+                    if !refs.contains(&r) {
+                        silenced_only.push(r.clone());
+                        refs.push(r);
+                    }
+                }
+            }
+        }
         let regional = shared.alarms.get(&region);
         if let Some(Err(_)) = regional {
             // The list failed: keep the alarms known from before, to carry the error and their
@@ -849,7 +1187,14 @@ impl Fetcher {
                 });
             }
         }
-        if let Some(Ok(list)) = regional {
+        // The StatusCheckFailed alarms of the targets, in every region the site's chain reaches
+        // (an instance's alarm lives in its region).
+        let site_regions = self.site_regions(s, o, shared);
+        for (r, list) in &shared.alarms {
+            let Ok(list) = list else { continue };
+            if !site_regions.contains(r) {
+                continue;
+            }
             for a in list {
                 let on_instance = a.watches_status_check()
                     && a.dimensions
@@ -861,11 +1206,12 @@ impl Fetcher {
             }
         }
         refs.dedup();
-        // Alarms in other regions (a CLOUDWATCH_METRIC check's alarm may live anywhere).
+        // Alarms in other regions (a CLOUDWATCH_METRIC check's alarm may live anywhere), by
+        // name where the region was not listed whole.
         let other_regions: BTreeSet<String> = refs
             .iter()
             .map(|r| r.region.clone())
-            .filter(|r| r != &region)
+            .filter(|r| !shared.alarms.contains_key(r))
             .collect();
         let mut others: HashMap<String, Result<Vec<Alarm>, AwsError>> = HashMap::new();
         for r in other_regions {
@@ -874,14 +1220,7 @@ impl Fetcher {
                 .filter(|x| x.region == r)
                 .map(|x| x.name.clone())
                 .collect();
-            let conf = self
-                .clients
-                .cloudwatch
-                .config()
-                .to_builder()
-                .region(aws_config::Region::new(r.clone()))
-                .build();
-            let client = aws_sdk_cloudwatch::Client::from_conf(conf);
+            let client = self.clients.cloudwatch_in(&r);
             let result = budgeted(&self.budgets.cloudwatch, || {
                 cloudwatch::alarms_named(&client, &names)
             })
@@ -900,12 +1239,16 @@ impl Fetcher {
                     alarm: Fetched::default(),
                     series: Fetched::default(),
                 });
-            let source = if r.region == region {
-                regional
-            } else {
-                others.get(&r.region)
-            };
+            let source = shared
+                .alarms
+                .get(&r.region)
+                .or_else(|| others.get(&r.region));
             match source {
+                Some(Ok(list))
+                    if silenced_only.contains(&r) && !list.iter().any(|a| a.name == r.name) =>
+                {
+                    continue;
+                }
                 Some(Ok(list)) => match list.iter().find(|a| a.name == r.name) {
                     Some(a) => slot.alarm.set_ok(a.clone(), now()),
                     None => slot.alarm.set_failed(
@@ -946,27 +1289,379 @@ impl Fetcher {
                 })
             })
             .collect();
-        let wanted: Vec<cloudwatch::MetricQuery> = queries.iter().flatten().cloned().collect();
-        if wanted.is_empty() {
-            return;
-        }
-        let c = &self.clients.cloudwatch;
-        let result = budgeted(&self.budgets.cloudwatch, || {
-            cloudwatch::metric_series(c, &wanted, from, to)
-        })
-        .await;
-        let mut k = 0;
-        for (a, q) in alarms.iter_mut().zip(queries) {
-            if q.is_none() {
+        // One call per region: a metric lives in its alarm's region.
+        let regions: BTreeSet<String> = alarms.iter().map(|a| a.alarm_ref.region.clone()).collect();
+        for region in regions {
+            let wanted: Vec<cloudwatch::MetricQuery> = queries
+                .iter()
+                .zip(alarms.iter())
+                .filter(|(_, a)| a.alarm_ref.region == region)
+                .filter_map(|(q, _)| q.clone())
+                .collect();
+            if wanted.is_empty() {
                 continue;
             }
-            match &result {
-                Ok(series) => a
-                    .series
-                    .set_ok(series.get(k).cloned().into_iter().collect(), now()),
-                Err(e) => a.series.set_failed(e.clone(), now()),
+            let c = self.clients.cloudwatch_at(&region);
+            let result = budgeted(&self.budgets.cloudwatch, || {
+                cloudwatch::metric_series(&c, &wanted, from, to)
+            })
+            .await;
+            let mut k = 0;
+            for (a, q) in alarms.iter_mut().zip(&queries) {
+                if q.is_none() || a.alarm_ref.region != region {
+                    continue;
+                }
+                match &result {
+                    Ok(series) => a
+                        .series
+                        .set_ok(series.get(k).cloned().into_iter().collect(), now()),
+                    Err(e) => a.series.set_failed(e.clone(), now()),
+                }
+                k += 1;
             }
-            k += 1;
         }
+    }
+}
+
+/// The chain beyond the site's own records: names of the zone its records lead to, and the
+/// regions it reaches (see [`crate::model::chain`]).
+impl Fetcher {
+    /// Reads the records of the names of the zone each site's records lead to, hop by hop: every
+    /// name of the chain once a round (from the zone's listing when it was read whole).
+    async fn follow_links(
+        &mut self,
+        sites: &[&Site],
+        obs: &mut [SiteObservations],
+        shared: &Shared,
+    ) {
+        // The zone's name tells a CNAME to a name of the zone: read once, when a CNAME needs it.
+        for (s, o) in sites.iter().zip(obs.iter_mut()) {
+            if let Some(name) = self.zone_names.get(&s.zone_id) {
+                o.linked.zone_name = Some(name.clone());
+                continue;
+            }
+            if !needs_zone_name(o) {
+                continue;
+            }
+            let c = &self.clients.route53;
+            if let Ok(z) = budgeted(&self.budgets.route53, || {
+                route53::hosted_zone(c, &s.zone_id)
+            })
+            .await
+            {
+                self.zone_names.insert(s.zone_id.clone(), z.name.clone());
+                o.linked.zone_name = Some(z.name);
+            }
+        }
+        let mut before: Vec<BTreeMap<String, Fetched<Vec<RecordSet>>>> = obs
+            .iter_mut()
+            .map(|o| std::mem::take(&mut o.linked.records))
+            .collect();
+        for _ in 0..=crate::model::chain::MAX_HOPS {
+            let wanted: Vec<Vec<String>> = obs.iter().map(|o| o.chain().unread).collect();
+            if wanted.iter().all(Vec::is_empty) {
+                break;
+            }
+            let me: &Fetcher = self;
+            let reads = sites.iter().zip(&wanted).map(|(s, names)| {
+                let zone = shared.zone_records.get(&s.zone_id);
+                join_all(names.iter().map(move |name| async move {
+                    let result = match zone {
+                        Some(Ok(all)) => {
+                            Ok(all.iter().filter(|r| r.is_named(name)).cloned().collect())
+                        }
+                        Some(Err(e)) => Err(e.clone()),
+                        None => {
+                            let c = &me.clients.route53;
+                            budgeted(&me.budgets.route53, || {
+                                route53::records_named(c, &s.zone_id, name)
+                            })
+                            .await
+                        }
+                    };
+                    (name.clone(), result)
+                }))
+            });
+            let read = join_all(reads).await;
+            for ((o, old), results) in obs.iter_mut().zip(before.iter_mut()).zip(read) {
+                for (name, result) in results {
+                    let mut slot = old.remove(&name).unwrap_or_default();
+                    record(&mut slot, result);
+                    o.linked.records.insert(name, slot);
+                }
+            }
+        }
+    }
+
+    /// Lists the load balancers, target groups and alarms of every region the sites' chains
+    /// reach besides the clients' own (once a round per region).
+    async fn regional_lists(&self, sites: &[&Site], obs: &[SiteObservations], shared: &mut Shared) {
+        let home = &self.clients.region;
+        let wanted: BTreeSet<String> = sites
+            .iter()
+            .zip(obs)
+            .flat_map(|(s, o)| self.site_regions(s, o, shared))
+            .filter(|r| r != home && !shared.elsewhere.contains_key(r))
+            .collect();
+        let b = &self.budgets;
+        let lists = join_all(wanted.into_iter().map(|r| async move {
+            let elb = self.clients.elbv2_in(&r);
+            let cw = self.clients.cloudwatch_at(&r);
+            let (lbs, tgs, alarms) = tokio::join!(
+                budgeted(&b.elbv2, || elbv2::load_balancers(&elb)),
+                budgeted(&b.elbv2, || elbv2::all_target_groups(&elb)),
+                budgeted(&b.cloudwatch, || cloudwatch::alarms(&cw)),
+            );
+            (r, lbs, tgs, alarms)
+        }))
+        .await;
+        for (r, lbs, tgs, alarms) in lists {
+            shared.alarms.insert(r.clone(), alarms);
+            shared.elsewhere.insert(
+                r,
+                Regional {
+                    load_balancers: lbs,
+                    target_groups: tgs,
+                },
+            );
+        }
+    }
+
+    /// The regions a site's resources live in: where its chain leads (load balancers by their
+    /// DNS names, also those its health checks probe), where the ARNs of its config and
+    /// strategies say, and the clients' own.
+    fn site_regions(&self, s: &Site, o: &SiteObservations, shared: &Shared) -> BTreeSet<String> {
+        let mut out = o.chain_regions();
+        out.insert(self.clients.region.clone());
+        let arns = s
+            .load_balancers
+            .iter()
+            .chain(&s.listeners)
+            .chain(&s.target_groups)
+            .cloned()
+            .chain(sorry_target_groups(s))
+            .chain(s.maintenance.iter().filter_map(|st| match st {
+                Strategy::ListenerSorry { listener, .. }
+                | Strategy::MaintenanceRule { listener, .. } => Some(listener.clone()),
+                _ => None,
+            }));
+        for arn in arns {
+            if let Some(r) = crate::model::chain::region_of_arn(&arn) {
+                out.insert(r.to_string());
+            }
+        }
+        if let Some(Ok(list)) = &shared.health_checks {
+            for id in self.health_check_ids(s, o, shared) {
+                if let Some(r) = list
+                    .iter()
+                    .find(|h| h.id == id)
+                    .and_then(|h| h.target.fqdn.as_deref())
+                    .and_then(crate::model::chain::region_of_elb_dns)
+                {
+                    out.insert(r);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether the site's chain has a CNAME to a name that may be of its own zone (the zone's name
+/// tells).
+fn needs_zone_name(o: &SiteObservations) -> bool {
+    use crate::model::chain::Endpoint;
+    let linked = o.linked.records.values().filter_map(|f| f.get()).flatten();
+    o.site_records()
+        .into_iter()
+        .chain(linked)
+        .filter(|r| r.rtype.eq_ignore_ascii_case("CNAME"))
+        .flat_map(|r| r.values.iter())
+        .any(|v| matches!(Endpoint::of_name(v), Endpoint::Other { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::elb::ListenerAction;
+    use crate::model::serves::Serves;
+
+    const LISTENER: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-alb/50dc6c495c0c9188/f2f7dc8efc522ab2";
+    const SORRY_TG: &str =
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/sorry/73e2d6bc24d8a067";
+
+    /// What the switch engine writes during maintenance is what the verdict and the console then
+    /// call the sorry page, whatever the configured fixed response's status.
+    #[test]
+    fn the_sorry_side_of_the_config_is_the_sorry_page_once_applied() {
+        let text = format!(
+            r#"
+[[site]]
+name = "shop"
+zone = "Z0123456789ABCDEFGHIJ"
+record = "www.example.com"
+
+[[site.maintenance]]
+strategy = "elb-listener-sorry"
+listener = "{LISTENER}"
+fixed_response = {{ status = 200, content_type = "text/plain", body = "Down for maintenance" }}
+
+[[site.maintenance]]
+strategy = "alb-maintenance-rule"
+listener = "{LISTENER}"
+sorry_target_group = "{SORRY_TG}"
+"#
+        );
+        let config = match crate::config::parse(&text, Path::new("c.toml")) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let site = &config.sites[0];
+        let obs = blank(site);
+        for strategy in &site.maintenance {
+            let (Strategy::ListenerSorry { action, .. } | Strategy::MaintenanceRule { action, .. }) =
+                strategy
+            else {
+                panic!("{strategy:?}");
+            };
+            let applied = obs.serves_action(&action.listener_action());
+            assert!(applied.is_sorry_page(), "{strategy:?}: {applied:?}");
+        }
+        // The app's own fixed 200 is not the maintenance page.
+        let own = ListenerAction::fixed("200", Some("text/plain".into()), Some("ok".into()));
+        assert_eq!(
+            obs.serves_action(&own),
+            Serves::FixedResponse {
+                status: Some(200),
+                maintenance_page: false
+            }
+        );
+    }
+
+    fn network(operation: &str) -> AwsError {
+        AwsError::new(
+            ErrorKind::Network,
+            "route53",
+            operation,
+            "no answer within the time limit (connect 3 s, attempt 10 s, call 30 s)",
+        )
+    }
+
+    /// A call that waits `wait`, then fails on the network; counts the calls made.
+    async fn call(calls: &AtomicUsize, wait: Duration, operation: &str) -> Result<(), AwsError> {
+        calls.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(wait).await;
+        Err(network(operation))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_service_that_did_not_answer_in_time_is_not_called_again_in_the_round() {
+        let bucket = Bucket::new("route53", 20.0, 8.0);
+        let status = Bucket::new("route53 GetHealthCheckStatus", 3.0, 0.9);
+        let calls = AtomicUsize::new(0);
+        let long = Duration::from_secs(30);
+        SILENT
+            .scope(Mutex::new(HashMap::new()), async {
+                let first = budgeted(&bucket, || call(&calls, long, "ListHealthChecks")).await;
+                assert_eq!(first.err().map(|e| e.message), Some(network("").message));
+                // Not called again, in its own budget or the service's other one.
+                for b in [&bucket, &status] {
+                    let later = budgeted(b, || call(&calls, long, "ListResourceRecordSets"))
+                        .await
+                        .err();
+                    assert_eq!(
+                        later.map(|e| e.summary()).as_deref(),
+                        Some(
+                            "network: not tried: route53 gave no answer in time to an earlier \
+                             call of this round (route53 ListHealthChecks)"
+                        )
+                    );
+                }
+                assert_eq!(calls.load(Ordering::SeqCst), 1);
+            })
+            .await;
+        // The next round calls it again.
+        SILENT
+            .scope(Mutex::new(HashMap::new()), async {
+                let _ = budgeted(&bucket, || call(&calls, long, "ListHealthChecks")).await;
+            })
+            .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_service_is_still_called_with_its_retries() {
+        let bucket = Bucket::new("cloudfront", 10.0, 4.0);
+        let calls = AtomicUsize::new(0);
+        let throttle = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(AwsError::new(
+                ErrorKind::Throttled,
+                "cloudfront",
+                "ListDistributions",
+                "Rate exceeded",
+            ))
+        };
+        SILENT
+            .scope(Mutex::new(HashMap::new()), async {
+                for _ in 0..2 {
+                    let e = budgeted(&bucket, throttle).await.err();
+                    assert_eq!(e.map(|e| e.kind), Some(ErrorKind::Throttled));
+                }
+            })
+            .await;
+        // Each call: the first try and two retries after a backoff.
+        assert_eq!(calls.load(Ordering::SeqCst), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn credentials_that_cannot_be_obtained_stop_every_service_for_the_round() {
+        let route53 = Bucket::new("route53", 20.0, 8.0);
+        let elbv2 = Bucket::new("elbv2", 20.0, 15.0);
+        let calls = AtomicUsize::new(0);
+        let refused = AwsError::new(
+            ErrorKind::Service,
+            "sts",
+            "AssumeRole",
+            "The request processing has failed",
+        )
+        .with_code("InternalFailure");
+        let assume = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(refused.clone())
+        };
+        SILENT
+            .scope(Mutex::new(HashMap::new()), async {
+                assert_eq!(
+                    budgeted(&route53, assume).await.err().as_ref(),
+                    Some(&refused)
+                );
+                assert_eq!(
+                    budgeted(&elbv2, assume).await.err().as_ref(),
+                    Some(&refused)
+                );
+                assert_eq!(calls.load(Ordering::SeqCst), 1);
+            })
+            .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quick_network_failure_does_not_silence_the_service() {
+        let bucket = Bucket::new("elbv2", 20.0, 15.0);
+        let calls = AtomicUsize::new(0);
+        SILENT
+            .scope(Mutex::new(HashMap::new()), async {
+                for _ in 0..2 {
+                    let _ = budgeted(&bucket, || {
+                        call(&calls, Duration::from_millis(5), "DescribeLoadBalancers")
+                    })
+                    .await;
+                }
+            })
+            .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 }

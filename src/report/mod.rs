@@ -1,20 +1,16 @@
 //! Non-interactive output shared by the CLI subcommands: the status report as a table that fits
 //! 80 columns, and as JSON, a stable contract for runbooks (documented in the README).
 
-pub mod discover;
-pub mod doctor;
-pub mod manual;
-pub mod permissions;
-pub mod rehearse;
-pub mod status;
-
 use std::time::Duration;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::model::elb::ActionKind;
-use crate::model::obs::{Fetched, human_span};
+use crate::model::completeness::{access_lines, completeness, trusted, unread_lines};
+use crate::model::elb::{Rule, deciding_action};
+use crate::model::listener_rules;
+use crate::model::obs::human_span;
+use crate::model::precedence::{ListenerGets, describe_conditions};
 use crate::model::route53::HealthCheckStatus;
 use crate::model::site::SiteObservations;
 use crate::model::verdict::{Verdict, VerdictKind};
@@ -23,10 +19,19 @@ use crate::model::verdict::{Verdict, VerdictKind};
 pub const JSON_VERSION: u32 = 1;
 
 /// Exit codes of `status` and `wait`, documented in the README.
-pub mod exit {
+pub(crate) mod exit {
     pub const LIVE: i32 = 0;
-    pub const USAGE: i32 = 2;
     pub const ACCESS: i32 = 3;
+}
+
+/// Which access problem kept which piece of which site away, for stderr: `site: what: access
+/// denied: the role lacks ...`.
+pub fn access_problems(report: &StatusReport) -> Vec<String> {
+    report
+        .sites
+        .iter()
+        .flat_map(|s| s.access.iter().map(move |a| format!("{}: {a}", s.name)))
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -34,7 +39,8 @@ pub struct StatusReport {
     pub version: u32,
     #[serde(with = "time::serde::rfc3339")]
     pub generated_at: OffsetDateTime,
-    /// The worst verdict's code (or 3 when credentials or access kept the data away).
+    /// The worst verdict's code; 3 when credentials or access kept a piece of a chain away
+    /// (unless a site is DOWN: 15 decides).
     pub exit_code: i32,
     pub sites: Vec<SiteReport>,
 }
@@ -56,7 +62,11 @@ pub struct SiteReport {
     pub data_age_seconds: Option<u64>,
     pub protected: bool,
     pub records: Vec<RecordReport>,
+    /// The record types the site covers (A and AAAA for a dual-stack name).
+    pub record_types: Vec<String>,
     pub dns_answer: Option<Vec<String>>,
+    /// The values Route 53 answers with now, by record type.
+    pub dns_answers: std::collections::BTreeMap<String, Vec<String>>,
     pub health_checks: Vec<HealthCheckReport>,
     pub alarms: Vec<AlarmReport>,
     pub listeners: Vec<ListenerReport>,
@@ -65,6 +75,16 @@ pub struct SiteReport {
     pub maintenance: Option<MaintenanceReport>,
     /// One line per piece that could not be fetched: what, and the classified error.
     pub errors: Vec<String>,
+    /// Whether every piece of the site's chain was read, recently enough to rely on. A site
+    /// whose chain is incomplete is never LIVE and never exits 0.
+    pub complete: bool,
+    /// What was not read, and why: `what: the classified error`, `what: data is 5 min old
+    /// (stale after 1 min)` or `what: not read yet`.
+    pub unread: Vec<String>,
+    /// The pieces credentials or access kept away, each with the IAM action the role lacks (or
+    /// that the credentials are missing or expired): these make the exit code 3.
+    #[serde(skip)]
+    pub access: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +93,22 @@ pub struct RecordReport {
     pub set_identifier: Option<String>,
     pub target: String,
     pub health_check_id: Option<String>,
+    /// A, AAAA or CNAME.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// simple, failover, weighted, latency, geolocation, multivalue (or another's name).
+    pub policy: String,
+    pub weight: Option<i64>,
+    /// The region of a latency record.
+    pub region: Option<String>,
+    /// Where a geolocation record applies.
+    pub location: Option<String>,
+    /// Members of a routing policy: whether Route 53 answers with it now.
+    pub gets_traffic: Option<bool>,
+    /// Members of a weighted set: their share of the traffic, in percent.
+    pub traffic_percent: Option<u32>,
+    /// Members of a routing policy: healthy, unhealthy or unknown, as Route 53 routes.
+    pub health: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,7 +142,48 @@ pub struct ListenerReport {
     pub port: u16,
     pub protocol: String,
     pub default_action: String,
-    /// app, sorry or fixed-response: what the default action sends traffic to.
+    /// What the default action serves (see [`crate::model::serves::Serves::as_str`]): app,
+    /// sorry (the sorry target groups or the maintenance fixed response), mixed (app and sorry
+    /// target groups at once), fixed-response, redirect or nothing.
+    pub serves: String,
+    /// What clients get, the listener's rules tried in priority order before the default action:
+    /// sorry (everyone but the operators' allow-lists gets the sorry page), mixed (rules ahead of
+    /// the sorry page still reach the app, or a forward to app and sorry at once), app,
+    /// fixed-response, redirect or nothing. `None` when the listener's rules were not read; the
+    /// same as `serves` for a listener without rules (an NLB's).
+    pub serves_with_rules: Option<String>,
+    /// The rules ahead of the sorry page that still reach the app, by priority: those that
+    /// bypass it, and the operators' allow-lists (`allow_list`). Empty when nothing serves the
+    /// sorry page or the rules were not read.
+    pub rules_to_app: Vec<RuleReport>,
+    /// The listener's rules by priority (its default rule left out); `null` when they were not
+    /// read (the rules of an NLB listener: empty).
+    pub rules: Option<Vec<ListenerRuleReport>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleReport {
+    /// The rule's priority.
+    pub priority: Option<u32>,
+    /// Its conditions in words: `host-header api.example.com and path-pattern /v1/*`.
+    pub conditions: String,
+    /// Its deciding action in words: `forward to app-tg`.
+    pub action: String,
+    /// Whether it lets only given client addresses through (source-ip, X-Forwarded-For): an
+    /// operator allow-list, expected during maintenance.
+    pub allow_list: bool,
+}
+
+/// One listener rule.
+#[derive(Debug, Serialize)]
+pub struct ListenerRuleReport {
+    pub priority: u32,
+    /// Each condition in words (`host api.example.com`, `path /v2/*`, `source-ip 10.0.0.0/8`);
+    /// all of them must match.
+    pub conditions: Vec<String>,
+    /// What the rule does (`forward to shop-api`).
+    pub action: String,
+    /// What it serves, in the words of `serves` above.
     pub serves: String,
 }
 
@@ -136,20 +213,41 @@ pub struct MaintenanceReport {
     pub strategies: Vec<String>,
 }
 
-fn failing<T>(what: &str, f: &Fetched<T>, errors: &mut Vec<String>) {
-    if let Some(e) = &f.error {
-        errors.push(format!("{what}: {}", e.error.summary()));
-    }
+/// The rules of a listener that reach the app ahead of its sorry page, by priority.
+fn rules_to_app(gets: &ListenerGets<'_>) -> Vec<RuleReport> {
+    let (bypass, allowed): (&[&Rule], &[&Rule]) = match gets {
+        ListenerGets::Sorry { allowed, .. } => (&[], allowed),
+        ListenerGets::Bypassed {
+            bypass, allowed, ..
+        } => (bypass, allowed),
+        _ => (&[], &[]),
+    };
+    let mut out: Vec<RuleReport> = bypass
+        .iter()
+        .map(|r| (r, false))
+        .chain(allowed.iter().map(|r| (r, true)))
+        .map(|(r, allow_list)| RuleReport {
+            priority: r.priority,
+            conditions: describe_conditions(r),
+            action: deciding_action(&r.actions)
+                .map_or_else(|| "none".to_string(), |a| a.describe()),
+            allow_list,
+        })
+        .collect();
+    out.sort_by_key(|r| r.priority.unwrap_or(u32::MAX));
+    out
 }
 
-/// The report of one site.
-pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
-    let mut errors = Vec::new();
-    failing("records", &o.records, &mut errors);
-    failing("DNS answer", &o.dns_answer, &mut errors);
-    failing("maintenance journal", &o.maintenance, &mut errors);
-    failing("load balancers", &o.load_balancers, &mut errors);
-    failing("target groups", &o.target_groups, &mut errors);
+/// The report of one site at `now`.
+pub fn site_report(
+    o: &SiteObservations,
+    v: &Verdict,
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> SiteReport {
+    let errors = unread_lines(o);
+    let read = completeness(o, now, stale_after);
+    let access = access_lines(o, now, stale_after);
     let records = o
         .site_records()
         .into_iter()
@@ -158,18 +256,20 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
             set_identifier: r.set_identifier.clone(),
             target: r.describe(),
             health_check_id: r.health_check_id.clone(),
+            record_type: r.rtype.clone(),
+            policy: r.policy().as_str().to_string(),
+            weight: r.weight,
+            region: r.routing.region.clone(),
+            location: r.routing.geo_location.as_ref().map(|g| g.describe()),
+            gets_traffic: None,
+            traffic_percent: None,
+            health: None,
         })
         .collect();
     let health_checks = o
         .health_checks
         .iter()
         .map(|(id, h)| {
-            failing(&format!("health check {id}"), &h.config, &mut errors);
-            failing(
-                &format!("status of health check {id}"),
-                &h.status,
-                &mut errors,
-            );
             let cfg = h.config.get();
             let (healthy, checkers_healthy, checkers_total, percent) = match h.status.get() {
                 Some(HealthCheckStatus::Metric {
@@ -200,11 +300,6 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         .alarms
         .iter()
         .map(|a| {
-            failing(
-                &format!("alarm {}", a.alarm_ref.name),
-                &a.alarm,
-                &mut errors,
-            );
             let al = a.alarm.get();
             AlarmReport {
                 name: a.alarm_ref.name.clone(),
@@ -223,10 +318,10 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
     };
     let mut listeners = Vec::new();
     for (lb, ls) in &o.listeners {
-        failing(&format!("listeners of {}", lb_name(lb)), ls, &mut errors);
         for l in ls.get().into_iter().flatten() {
             let action = l.default_action();
-            let serves = listener_serves(o, l);
+            let serves = o.serves_listener(l).as_str().to_string();
+            let gets = o.listener_gets(l);
             listeners.push(ListenerReport {
                 arn: l.arn.clone(),
                 load_balancer: lb_name(lb),
@@ -234,13 +329,18 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
                 protocol: l.protocol.clone(),
                 default_action: action.map_or_else(|| "none".to_string(), |a| a.describe()),
                 serves,
+                serves_with_rules: match &gets {
+                    ListenerGets::Unread(_) => None,
+                    g => Some(g.serves(o, l).as_str().to_string()),
+                },
+                rules_to_app: rules_to_app(&gets),
+                rules: listener_rules_report(o, lb, &l.arn),
             });
         }
     }
     let tg_name = |arn: &str| crate::model::elb::target_group_name(arn);
     let mut targets = Vec::new();
     for (tg, th) in &o.target_health {
-        failing(&format!("targets of {}", tg_name(tg)), th, &mut errors);
         for t in th.get().into_iter().flatten() {
             targets.push(TargetReport {
                 target_group: tg_name(tg),
@@ -251,7 +351,6 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         }
     }
     let distribution = o.distribution.as_ref().map(|d| {
-        failing(&d.label(), &d.distribution, &mut errors);
         let dist = d.distribution.get();
         DistributionReport {
             id: d.id.clone(),
@@ -285,7 +384,12 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         data_age_seconds: v.data_age.map(|d| d.as_secs()),
         protected: o.protected,
         records,
+        record_types: o.covered_types(),
         dns_answer: o.dns_answer.get().map(|a| a.values.clone()),
+        dns_answers: std::iter::once((o.record_type.clone(), &o.dns_answer))
+            .chain(o.other_answers.iter().map(|(t, f)| (t.clone(), f)))
+            .filter_map(|(t, f)| f.get().map(|a| (t, a.values.clone())))
+            .collect(),
         health_checks,
         alarms,
         listeners,
@@ -293,57 +397,96 @@ pub fn site_report(o: &SiteObservations, v: &Verdict) -> SiteReport {
         distribution,
         maintenance,
         errors,
+        complete: read.complete,
+        unread: read.unread,
+        access,
     }
 }
 
-/// What a listener's default action sends traffic to: `app`, `sorry`, `fixed-response`, another
-/// action kind, or `nothing`.
-pub fn listener_serves(o: &SiteObservations, l: &crate::model::elb::Listener) -> String {
-    match l.default_action() {
-        Some(a) if a.kind == ActionKind::FixedResponse => "fixed-response".to_string(),
-        Some(a)
-            if a.target_group_arns()
-                .iter()
-                .any(|t| o.sorry_target_groups.iter().any(|s| s == t)) =>
-        {
-            "sorry".to_string()
-        }
-        Some(a) if a.kind == ActionKind::Forward => "app".to_string(),
-        Some(a) => a.kind.to_string(),
-        None => "nothing".to_string(),
-    }
-}
-
-/// Whether credentials or access kept the data away (exit code 3 rather than UNKNOWN's 14).
-pub fn access_problem(o: &SiteObservations) -> bool {
-    use crate::model::error::ErrorKind;
-    let bad = |e: &Option<crate::model::obs::FetchError>| {
-        e.as_ref().is_some_and(|e| {
-            matches!(
-                e.error.kind,
-                ErrorKind::Credentials | ErrorKind::AccessDenied
-            )
-        })
+/// The rules of a listener for the report: `None` when not read (an NLB's listener has none).
+fn listener_rules_report(
+    o: &SiteObservations,
+    lb_arn: &str,
+    listener: &str,
+) -> Option<Vec<ListenerRuleReport>> {
+    let is_nlb = o
+        .load_balancer(lb_arn)
+        .is_some_and(|lb| lb.kind == crate::model::elb::LoadBalancerKind::Network);
+    let rules = match o.rules.get(listener).and_then(|f| f.get()) {
+        Some(r) => r,
+        None if is_nlb => return Some(Vec::new()),
+        None => return None,
     };
-    bad(&o.records.error) || bad(&o.dns_answer.error)
+    Some(
+        listener_rules::ordered(rules)
+            .into_iter()
+            .map(|r| ListenerRuleReport {
+                priority: r.priority.unwrap_or_default(),
+                conditions: r
+                    .conditions
+                    .iter()
+                    .map(listener_rules::condition_text)
+                    .collect(),
+                action: listener_rules::action_text(r),
+                serves: o.serves_rule(r).as_str().to_string(),
+            })
+            .collect(),
+    )
 }
 
-/// The report of several sites, with the exit code of the whole.
-pub fn status_report(sites: &[(&SiteObservations, Verdict)], now: OffsetDateTime) -> StatusReport {
-    let worst = VerdictKind::worst(sites.iter().map(|(_, v)| v.kind));
-    let access = sites
+/// The report of several sites, with the exit code of the whole. Verdicts are first made
+/// [`trusted`].
+pub fn status_report(
+    sites: &[(&SiteObservations, Verdict)],
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> StatusReport {
+    let sites: Vec<(&SiteObservations, Verdict)> = sites
         .iter()
-        .any(|(o, v)| v.kind == VerdictKind::Unknown && access_problem(o));
-    let exit_code = if access {
-        exit::ACCESS
-    } else {
-        worst.map_or(exit::LIVE, VerdictKind::exit_code)
+        .map(|(o, v)| (*o, trusted(o, v.clone(), now, stale_after)))
+        .collect();
+    let worst = VerdictKind::worst(sites.iter().map(|(_, v)| v.kind));
+    let reports: Vec<SiteReport> = sites
+        .iter()
+        .map(|(o, v)| {
+            let mut r = site_report(o, v, now, stale_after);
+            add_traffic(&mut r, o, now, stale_after);
+            r
+        })
+        .collect();
+    // Access kept a piece of some chain away: 3, whatever that site's verdict, so that a
+    // runbook never takes a partial read for the truth. Only DOWN says more: users get errors.
+    let access = reports.iter().any(|s| !s.access.is_empty());
+    let exit_code = match worst {
+        Some(VerdictKind::Down) => VerdictKind::Down.exit_code(),
+        _ if access => exit::ACCESS,
+        worst => worst.map_or(exit::LIVE, VerdictKind::exit_code),
     };
     StatusReport {
         version: JSON_VERSION,
         generated_at: now,
         exit_code,
-        sites: sites.iter().map(|(o, v)| site_report(o, v)).collect(),
+        sites: reports,
+    }
+}
+
+/// Who of the members of a routing policy gets traffic, their share and health.
+fn add_traffic(r: &mut SiteReport, o: &SiteObservations, now: OffsetDateTime, stale: Duration) {
+    for (t, layout) in o.layouts() {
+        let crate::model::site::RecordLayout::Routed { policy, members } = layout else {
+            continue;
+        };
+        for m in crate::model::policy::members(o, &policy, &members, now, stale) {
+            if let Some(rep) = r
+                .records
+                .iter_mut()
+                .find(|x| x.record_type == t && x.set_identifier == m.record.set_identifier)
+            {
+                rep.gets_traffic = Some(m.gets_traffic);
+                rep.traffic_percent = m.share;
+                rep.health = Some(m.health.health.as_str().to_string());
+            }
+        }
     }
 }
 
@@ -351,6 +494,65 @@ pub fn status_report(sites: &[(&SiteObservations, Verdict)], now: OffsetDateTime
 /// The text made printable and cut to `width` terminal columns.
 pub fn truncate(s: &str, width: usize) -> String {
     crate::model::strings::fit(s, width)
+}
+
+/// The members of a routing policy in one line: `members: blue (weight 90, 90 %, healthy), ...`.
+fn members_line(s: &SiteReport) -> Option<String> {
+    let several = s.record_types.len() > 1;
+    let members: Vec<String> = s
+        .records
+        .iter()
+        .filter(|r| r.gets_traffic.is_some())
+        .map(|r| {
+            let id = r.set_identifier.as_deref().unwrap_or("?");
+            let what = match (&r.weight, &r.region, &r.location) {
+                (Some(w), _, _) => format!("weight {w}"),
+                (_, Some(region), _) => region.clone(),
+                (_, _, Some(l)) => l.clone(),
+                _ => r.policy.clone(),
+            };
+            let share = match (r.traffic_percent, r.gets_traffic) {
+                (Some(p), _) => format!(", {p} %"),
+                (None, Some(false)) => ", no traffic".into(),
+                _ => String::new(),
+            };
+            let kind = if several {
+                format!("{} ", r.record_type)
+            } else {
+                String::new()
+            };
+            format!(
+                "{kind}{id} ({what}{share}, {})",
+                r.health.as_deref().unwrap_or("unknown")
+            )
+        })
+        .collect();
+    (!members.is_empty()).then(|| format!("  members: {}", members.join(", ")))
+}
+
+/// The text made printable and wrapped at spaces into lines of at most `width` columns, the
+/// lines after the first indented by `indent` spaces (a word longer than a line is cut).
+fn wrap(s: &str, width: usize, indent: usize) -> Vec<String> {
+    use crate::model::strings::{columns, printable};
+    let text = printable(s);
+    let lead = text.len() - text.trim_start().len();
+    let mut lines = Vec::new();
+    let mut line = text[..lead].to_string();
+    let mut empty = true;
+    for word in text[lead..].split(' ').filter(|w| !w.is_empty()) {
+        if !empty && columns(&line) + 1 + columns(word) > width {
+            lines.push(line);
+            line = " ".repeat(indent);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    lines.push(line);
+    lines.into_iter().map(|l| truncate(&l, width)).collect()
 }
 
 /// The status table: one line per site, its first reasons below, within `width` columns.
@@ -365,7 +567,7 @@ pub fn table(report: &StatusReport, width: usize) -> String {
         .unwrap_or(4)
         .clamp(4, 16);
     out.push_str(&format!(
-        "{:<name_w$}  {:<11}  {:<9}  {:>5}  {}\n",
+        "{:<name_w$}  {:<11}  {:<10}  {:>5}  {}\n",
         "SITE", "VERDICT", "SERVED", "AGE", "RECORD"
     ));
     for s in &report.sites {
@@ -380,18 +582,30 @@ pub fn table(report: &StatusReport, width: usize) -> String {
         };
         let served = served.replace("plain record", "plain");
         let head = format!(
-            "{}  {:<11}  {:<9}  {:>5}  ",
+            "{}  {:<11}  {:<10}  {:>5}  ",
             crate::model::strings::pad(&s.name, name_w),
             s.verdict,
-            truncate(&served, 9),
+            truncate(&served, 10),
             truncate(&age, 5)
         );
         let rest = width.saturating_sub(crate::model::strings::columns(&head));
         out.push_str(&head);
-        out.push_str(&truncate(&s.record, rest));
+        // An incomplete chain is said on the site's own line, before anything is cut; an
+        // internationalised name in its own letters (JSON keeps Route 53's punycode).
+        let readable = crate::model::names::readable(&s.record);
+        let record = if s.complete {
+            readable
+        } else {
+            format!("[INCOMPLETE] {readable}")
+        };
+        out.push_str(&truncate(&record, rest));
         out.push('\n');
         for reason in s.reasons.iter().take(3) {
             out.push_str(&truncate(&format!("  - {reason}"), width));
+            out.push('\n');
+        }
+        if let Some(line) = members_line(s) {
+            out.push_str(&truncate(&line, width));
             out.push('\n');
         }
         if let Some(m) = &s.maintenance {
@@ -401,10 +615,365 @@ pub fn table(report: &StatusReport, width: usize) -> String {
             ));
             out.push('\n');
         }
-        for e in s.errors.iter().take(2) {
+        // What was not read first, access problems (the IAM action the role lacks) leading;
+        // then failed reads whose last value still stands in.
+        let mut not_read: Vec<&String> = s.access.iter().collect();
+        not_read.extend(s.unread.iter().filter(|u| !s.access.contains(u)));
+        // Whole, wrapped: the IAM action the role lacks is at the end of the line.
+        for u in not_read.iter().take(2) {
+            for l in wrap(&format!("  ! not read: {u}"), width, 6) {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+        if not_read.len() > 2 {
+            out.push_str(&format!("  ! and {} more not read\n", not_read.len() - 2));
+        }
+        for e in s
+            .errors
+            .iter()
+            .filter(|e| !s.unread.contains(e))
+            .take(2usize.saturating_sub(not_read.len().min(2)))
+        {
             out.push_str(&truncate(&format!("  ! {e}"), width));
             out.push('\n');
         }
     }
     out
+}
+
+/// The status table of sites asked for by name: each site's line, then its listeners with
+/// their rules, grouped (see [`rule_lines`]).
+pub fn table_detail(report: &StatusReport, o: &[&SiteObservations], width: usize) -> String {
+    let width = width.max(60);
+    let mut out = table(report, width);
+    for site in &report.sites {
+        let Some(obs) = o.iter().find(|x| x.name == site.name) else {
+            continue;
+        };
+        if report.sites.len() > 1 && !site.listeners.is_empty() {
+            out.push_str(&truncate(&format!("{}:", site.name), width));
+            out.push('\n');
+        }
+        for l in &site.listeners {
+            out.push_str(&truncate(
+                &format!(
+                    "  listener {} {} {}: default {} [{}]",
+                    l.load_balancer, l.protocol, l.port, l.default_action, l.serves
+                ),
+                width,
+            ));
+            out.push('\n');
+            for line in rule_lines(obs, &l.arn, width, 8) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A listener's rules in at most `max` lines of `width` columns (plus a heading): runs of
+/// rules that do the same on one line each (`rules 4–35 (32)  [app] forward to shop-web if
+/// path /static/*; … 31 more`), rules after one that takes every request as one line, and what
+/// is left over counted. Nothing when it has no rules; a line that says so when they were not read.
+pub fn rule_lines(o: &SiteObservations, listener: &str, width: usize, max: usize) -> Vec<String> {
+    let Some(slot) = o.rules.get(listener) else {
+        return Vec::new();
+    };
+    let Some(rules) = slot.get() else {
+        return slot
+            .error
+            .as_ref()
+            .map(|e| {
+                vec![truncate(
+                    &format!("    rules: cannot be read: {}", e.error.summary()),
+                    width,
+                )]
+            })
+            .unwrap_or_default();
+    };
+    let groups = listener_rules::groups(o, rules);
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    let total: usize = groups.iter().map(listener_rules::RuleGroup::len).sum();
+    let to_app = listener_rules::reaching_the_app(o, rules).len();
+    let mut out = vec![truncate(
+        &format!(
+            "    {total} rules by priority ({to_app} {} to the app):",
+            if to_app == 1 { "forwards" } else { "forward" }
+        ),
+        width,
+    )];
+    let (shown, more) = listener_rules::fit(&groups, max);
+    let label_w = shown
+        .iter()
+        .map(|g| g.label().chars().count())
+        .max()
+        .unwrap_or(0);
+    for g in shown {
+        let label = format!("{:<label_w$}", g.label());
+        let line = match g.behind {
+            Some(p) => format!("    {label}  not reached: rule {p} takes every request"),
+            None => {
+                // What it serves and where first: the conditions are what a narrow screen cuts.
+                let head = format!(
+                    "    {label}  [{}] {} if ",
+                    listener_rules::serves_word(&g.serves),
+                    g.action
+                );
+                let room = width.saturating_sub(head.chars().count()).max(16);
+                format!("{head}{}", g.conditions_within(room))
+            }
+        };
+        out.push(truncate(&line, width));
+    }
+    if let Some(m) = more {
+        out.push(truncate(&format!("    {m}"), width));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::error::{AwsError, ErrorKind};
+    use crate::model::fixtures::{Fx, NOW, STALE, ago, denied, throttled};
+    use crate::model::obs::FetchError;
+    use crate::model::obs::Fetched;
+
+    fn report(fx: &Fx) -> StatusReport {
+        status_report(&[(&fx.0, fx.verdict())], NOW, STALE)
+    }
+
+    fn failed<T>(f: &mut Fetched<T>, error: AwsError) {
+        f.error = Some(FetchError { error, at: ago(1) });
+    }
+
+    fn elb_denied() -> AwsError {
+        AwsError::new(
+            ErrorKind::AccessDenied,
+            "elbv2",
+            "DescribeTargetHealth",
+            "Access denied",
+        )
+        .with_code("AccessDenied")
+        .with_iam_action("elasticloadbalancing:DescribeTargetHealth")
+    }
+
+    #[test]
+    fn a_live_site_with_every_piece_read_is_live() {
+        let r = report(&Fx::alb_cloudfront());
+        assert_eq!(r.sites[0].verdict, "LIVE");
+        assert_eq!(r.exit_code, 0);
+        assert!(r.sites[0].errors.is_empty());
+    }
+
+    #[test]
+    fn a_piece_that_could_not_be_read_is_never_a_pass() {
+        // Targets denied: everything else says LIVE.
+        let mut fx = Fx::alb_cloudfront();
+        assert_eq!(fx.verdict().kind, VerdictKind::Live);
+        for th in fx.0.target_health.values_mut() {
+            *th = Fetched::default();
+            failed(th, elb_denied());
+        }
+        let r = report(&fx);
+        let site = &r.sites[0];
+        assert_eq!(site.verdict, "UNKNOWN");
+        assert_eq!(site.exit_code, 14);
+        // Access kept it away: 3, as for the records.
+        assert_eq!(r.exit_code, 3);
+        assert_eq!(
+            site.reasons[0],
+            "targets of app-tg: access denied: the role lacks \
+             elasticloadbalancing:DescribeTargetHealth"
+        );
+        assert!(site.reasons[1].contains("not a pass"), "{:?}", site.reasons);
+        // What the rest says is kept below.
+        assert!(
+            site.reasons
+                .iter()
+                .any(|r| r.starts_with("Route 53 answers the primary")),
+            "{:?}",
+            site.reasons
+        );
+
+        // Throttled past the retries: UNKNOWN too, with UNKNOWN's own code.
+        let mut fx = Fx::alb_cloudfront();
+        if let Some(d) = fx.0.distribution.as_mut() {
+            d.distribution = Fetched::default();
+            failed(&mut d.distribution, throttled());
+        }
+        let r = report(&fx);
+        assert_eq!(r.sites[0].verdict, "UNKNOWN");
+        assert_eq!(r.exit_code, 14);
+    }
+
+    #[test]
+    fn a_failed_read_with_a_recent_value_still_counts_as_read() {
+        let mut fx = Fx::alb_cloudfront();
+        for th in fx.0.target_health.values_mut() {
+            failed(th, elb_denied());
+        }
+        let r = report(&fx);
+        assert_eq!(r.sites[0].verdict, "LIVE");
+        assert_eq!(r.exit_code, 0);
+        // The error is still listed.
+        assert_eq!(r.sites[0].errors.len(), 1);
+    }
+
+    #[test]
+    fn verdicts_that_already_say_something_is_wrong_stay() {
+        let mut fx = Fx::alb_cloudfront().checkers(0, 8);
+        let before = fx.verdict().kind;
+        assert_ne!(before, VerdictKind::Live);
+        if let Some(d) = fx.0.distribution.as_mut() {
+            d.distribution = Fetched::default();
+            failed(&mut d.distribution, denied());
+        }
+        let r = report(&fx);
+        assert_eq!(r.sites[0].verdict, before.label());
+        // Access kept a piece away: 3, whatever the verdict.
+        assert_eq!(r.exit_code, 3);
+        assert!(!r.sites[0].complete);
+    }
+
+    #[test]
+    fn every_site_says_whether_its_chain_was_read_in_full_and_what_was_not() {
+        let r = report(&Fx::alb_cloudfront());
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["sites"][0]["complete"], true);
+        assert_eq!(json["sites"][0]["unread"], serde_json::json!([]));
+        // The internal list of access problems is no part of the contract.
+        assert!(json["sites"][0].get("access").is_none());
+        assert!(!table(&r, 80).contains("INCOMPLETE"));
+
+        // ELBv2 denied (targets) and CloudFront denied: both named, the site incomplete, exit 3.
+        let mut fx = Fx::alb_cloudfront();
+        for th in fx.0.target_health.values_mut() {
+            *th = Fetched::default();
+            failed(th, elb_denied());
+        }
+        if let Some(d) = fx.0.distribution.as_mut() {
+            d.distribution = Fetched::default();
+            failed(
+                &mut d.distribution,
+                AwsError::new(
+                    ErrorKind::AccessDenied,
+                    "cloudfront",
+                    "GetDistribution",
+                    "Access denied",
+                )
+                .with_iam_action("cloudfront:GetDistribution"),
+            );
+        }
+        let r = report(&fx);
+        let json = serde_json::to_value(&r).unwrap();
+        let site = &json["sites"][0];
+        assert_eq!(site["complete"], false);
+        assert_eq!(
+            site["unread"],
+            serde_json::json!([
+                "targets of app-tg: access denied: the role lacks \
+                 elasticloadbalancing:DescribeTargetHealth",
+                "distribution E2QWRUHAPOMQZL: access denied: the role lacks \
+                 cloudfront:GetDistribution"
+            ])
+        );
+        assert_eq!(r.exit_code, 3);
+        assert_eq!(
+            access_problems(&r),
+            [
+                "www: targets of app-tg: access denied: the role lacks \
+                 elasticloadbalancing:DescribeTargetHealth",
+                "www: distribution E2QWRUHAPOMQZL: access denied: the role lacks \
+                 cloudfront:GetDistribution"
+            ]
+        );
+        let text = table(&r, 120);
+        assert!(text.contains("UNKNOWN      primary"), "{text}");
+        assert!(text.contains("[INCOMPLETE] www.example.com"), "{text}");
+        assert!(
+            text.contains(
+                "  ! not read: targets of app-tg: access denied: the role lacks \
+                 elasticloadbalancing:DescribeTargetHealth"
+            ),
+            "{text}"
+        );
+
+        // A piece not read recently enough (no error) is not read either.
+        let mut fx = Fx::alb_cloudfront()
+            .alarm_fetched(600)
+            .extra_alarm(crate::model::cloudwatch::AlarmState::Ok);
+        for a in &mut fx.0.alarms {
+            a.alarm.fetched_at = Some(ago(600));
+        }
+        let r = report(&fx);
+        assert!(!r.sites[0].complete);
+        assert_eq!(
+            r.sites[0].unread,
+            ["alarm app-alb-target-5xx: data is 10 min old (stale after 2 min)"]
+        );
+        assert_eq!(r.sites[0].verdict, "UNKNOWN");
+        assert_eq!(r.exit_code, 14);
+    }
+
+    #[test]
+    fn down_decides_the_exit_code_even_over_access() {
+        let down = Fx::nlb_listener().all_app_targets(
+            crate::model::elb::TargetState::Unused,
+            Some("Target.InvalidState"),
+        );
+        let mut denied_site = Fx::alb_cloudfront();
+        for th in denied_site.0.target_health.values_mut() {
+            *th = Fetched::default();
+            failed(th, elb_denied());
+        }
+        let r = status_report(
+            &[
+                (&denied_site.0, denied_site.verdict()),
+                (&down.0, down.verdict()),
+            ],
+            NOW,
+            STALE,
+        );
+        assert_eq!(r.sites[1].verdict, "DOWN");
+        assert_eq!(r.sites[1].exit_code, 15);
+        assert_eq!(r.exit_code, 15);
+        // Without the DOWN site, access decides.
+        let r = status_report(&[(&denied_site.0, denied_site.verdict())], NOW, STALE);
+        assert_eq!(r.exit_code, 3);
+    }
+
+    #[test]
+    fn an_answer_inferred_because_test_dns_answer_is_denied_is_said_and_exits_3() {
+        let r = report(&Fx::alb_cloudfront().dns_answer_denied());
+        let site = &r.sites[0];
+        // Not UNKNOWN: the answer follows from the failover rules; not LIVE: it was not read.
+        assert_eq!(site.verdict, "DEGRADED");
+        assert_eq!(site.served, "primary");
+        assert!(site.served_inferred);
+        assert!(
+            site.reasons[0].starts_with("LIVE by inference only"),
+            "{site:?}"
+        );
+        // Access kept the answer away: 3, naming the permission.
+        assert_eq!(r.exit_code, 3);
+        assert_eq!(
+            site.errors,
+            ["DNS answer: access denied: the role lacks route53:TestDNSAnswer"]
+        );
+        // Not implemented by the endpoint: no access problem, DEGRADED's code.
+        let r = report(&Fx::alb_cloudfront().dns_answer_not_implemented());
+        assert_eq!(r.sites[0].verdict, "DEGRADED");
+        assert_eq!(r.exit_code, 10);
+        // The table marks the served record as inferred, in full.
+        let t = table(&r, 100);
+        assert!(t.contains("DEGRADED     primary?  "), "{t}");
+        let r = report(&Fx::alb_cloudfront().checkers(0, 8).dns_answer_denied());
+        let t = table(&r, 100);
+        assert!(t.contains("FAILED OVER  secondary?  "), "{t}");
+    }
 }

@@ -14,9 +14,6 @@ use super::engine::{ExecuteOptions, Outcome};
 use super::error::SwitchError;
 use super::plan::Plan;
 
-/// The environment variable naming the audit log.
-pub const ENV_VAR: &str = "SWITCHYARD_AUDIT_LOG";
-
 /// One line of the audit log.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Entry {
@@ -29,7 +26,8 @@ pub struct Entry {
     pub direction: String,
     pub reason: Option<String>,
     pub forced: bool,
-    /// `done`, `nothing_to_do`, `not_converged`, `refused`, `conflict`, `failed`, ...
+    /// `done`, `nothing_to_do`, `not_converged`, `not_verified` (a condition could not be
+    /// checked), `refused`, `conflict`, `failed`, ...
     pub result: String,
     /// The error, when there was one.
     pub error: Option<String>,
@@ -69,6 +67,14 @@ pub fn append(
                 "nothing_to_do"
             } else if o.converged() {
                 "done"
+            } else if o.verification.as_ref().is_some_and(|v| {
+                !v.unverified().is_empty()
+                    && v.items
+                        .iter()
+                        .all(|i| i.converged || i.result == super::plan::CheckResult::CouldNotCheck)
+            }) {
+                // Every condition converged but some could not be checked: not done either.
+                "not_verified"
             } else {
                 "not_converged"
             },

@@ -8,18 +8,17 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::aws::client::Clients;
 use crate::aws::dns::Resolver;
-use crate::aws::route53::{self, RecordAction};
 use crate::config::{Site, Strategy};
 use crate::model::elb::TargetState;
-use crate::model::error::{AwsError, ErrorKind};
+use crate::model::journal::{self, Change, FORMAT, Journal, Phase, Step, StepState};
 use crate::model::route53::{PendingChange, RecordSet};
-use crate::model::site::SiteObservations;
+use crate::model::site::{RecordLayout, SiteObservations};
 use crate::model::sts::Identity;
 use crate::poll::round::{Depth, Fetcher, blank};
 
 use super::error::SwitchError;
-use super::journal::{self, FORMAT, Journal, Phase, Step, StepState};
-use super::plan::{Direction, Plan, PlanStep, PreflightCheck, Progress, StepProgress};
+use super::journal::{create_journal, delete_journal, read_journal, update_journal};
+use super::plan::{CheckResult, Direction, Plan, PlanStep, PreflightCheck, Progress, StepProgress};
 use super::steps::{self, Towards};
 use super::verify::{self, DnsExpect, Verification};
 
@@ -93,6 +92,33 @@ impl Outcome {
     pub fn converged(&self) -> bool {
         self.verification.as_ref().is_none_or(|v| v.converged)
     }
+
+    /// The summary, and what kept the verification from being done: the conditions that
+    /// could not be checked (never a pass), or how many did not converge.
+    pub fn summary_verified(&self) -> String {
+        let Some(v) = self.verification.as_ref().filter(|v| !v.converged) else {
+            return self.summary.clone();
+        };
+        let unverified: Vec<String> = v
+            .unverified()
+            .iter()
+            .map(|i| format!("{} ({})", i.what, i.seen))
+            .collect();
+        let pending = v.items.iter().filter(|i| !i.converged).count() - unverified.len();
+        let mut s = self.summary.clone();
+        if !unverified.is_empty() {
+            s.push_str(&format!(
+                "; NOT verified, could not be checked: {}",
+                unverified.join("; ")
+            ));
+        }
+        if pending > 0 {
+            s.push_str(&format!(
+                "; {pending} condition(s) did not converge in time"
+            ));
+        }
+        s
+    }
 }
 
 /// What the plan is based on: what execute will do.
@@ -119,7 +145,7 @@ pub(crate) enum Basis {
 pub(crate) struct Prepared {
     pub plan: Plan,
     pub basis: Basis,
-    pub dns: Option<DnsExpect>,
+    pub dns: Vec<(String, DnsExpect)>,
     pub distribution: Option<String>,
 }
 
@@ -127,7 +153,7 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(super) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -140,137 +166,24 @@ pub async fn observe(clients: &Clients, resolver: &Resolver, site: &Site) -> Sit
     obs.pop().unwrap_or_else(|| blank(site))
 }
 
-/// The journal record of a site as Route 53 holds it, if any: the journal and its exact values.
-pub async fn read_journal(
-    clients: &Clients,
-    site: &Site,
-) -> Result<Option<(Journal, Vec<String>)>, SwitchError> {
-    let name = journal::record_name(&site.record);
-    let at = route53::records_at(&clients.route53, &site.zone_id, &site.record, &name)
-        .await
-        .map_err(SwitchError::Read)?;
-    match at.beside {
-        None => Ok(None),
-        Some(values) => {
-            let j = Journal::from_txt_values(&values).map_err(|e| {
-                SwitchError::Usage(format!(
-                    "the maintenance journal {name} cannot be read: {e}; it was not changed"
-                ))
-            })?;
-            Ok(Some((j, values)))
-        }
-    }
-}
-
-fn journal_record(site: &Site, values: Vec<String>) -> RecordSet {
-    RecordSet {
-        name: format!("{}.", journal::record_name(&site.record)),
-        rtype: "TXT".into(),
-        set_identifier: None,
-        failover: None,
-        weight: None,
-        ttl: Some(Duration::from_secs(journal::TTL.unsigned_abs())),
-        values,
-        alias: None,
-        health_check_id: None,
-    }
-}
-
-fn encode(j: &Journal) -> Result<Vec<String>, AwsError> {
-    j.to_txt_values()
-        .map_err(|e| AwsError::new(ErrorKind::Invalid, "route53", "ChangeResourceRecordSets", e))
-}
-
-/// Creates the journal: fails if one exists (another operator), atomically.
-async fn create_journal(c: &Clients, site: &Site, j: &Journal) -> Result<Vec<String>, SwitchError> {
-    let values = encode(j).map_err(SwitchError::Read)?;
-    let result = route53::change_records(
-        &c.route53,
-        &site.zone_id,
-        &[(RecordAction::Create, journal_record(site, values.clone()))],
-        &format!("switchyard: {} enters maintenance", site.name),
-    )
-    .await;
-    match result {
-        Ok(_) => Ok(values),
-        Err(e) if e.code.as_deref() == Some("InvalidChangeBatch") => {
-            let who = match read_journal(c, site).await {
-                Ok(Some((other, _))) => format!(
-                    "maintenance already entered by {} at {}{}",
-                    other.by,
-                    rfc3339(other.at),
-                    other
-                        .reason
-                        .as_ref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
-                ),
-                _ => format!("the journal record could not be created: {}", e.summary()),
-            };
-            Err(SwitchError::Conflict(format!(
-                "{who}; nothing was changed by this run"
-            )))
-        }
-        Err(e) => Err(SwitchError::Read(e)),
-    }
-}
-
-/// Replaces the journal: DELETE of the exact values read or written last, CREATE of the new
-/// ones, in one batch. A journal changed by someone else makes the batch fail.
-async fn update_journal(
-    c: &Clients,
-    site: &Site,
-    old: &[String],
-    j: &Journal,
-) -> Result<Vec<String>, AwsError> {
-    let values = encode(j)?;
-    route53::change_records(
-        &c.route53,
-        &site.zone_id,
-        &[
-            (RecordAction::Delete, journal_record(site, old.to_vec())),
-            (RecordAction::Create, journal_record(site, values.clone())),
-        ],
-        &format!("switchyard: {} journal", site.name),
-    )
-    .await?;
-    Ok(values)
-}
-
-async fn delete_journal(c: &Clients, site: &Site, old: &[String]) -> Result<(), AwsError> {
-    route53::change_records(
-        &c.route53,
-        &site.zone_id,
-        &[(RecordAction::Delete, journal_record(site, old.to_vec()))],
-        &format!("switchyard: {} is live again", site.name),
-    )
-    .await?;
-    Ok(())
-}
+/// What a plan shows of a value a step creates from nothing, or takes back to nothing.
+const NONE: &str = "(none)";
 
 fn plan_step(s: &Step, towards: Towards) -> PlanStep {
     match towards {
         Towards::Maintenance => PlanStep {
             strategy: s.strategy.clone(),
-            call: s.call.clone(),
+            call: s.call().to_string(),
             resource: s.resource.clone(),
-            before: if s.before.is_null() {
-                "(none)".into()
-            } else {
-                steps::show(&s.call, &s.before)
-            },
-            after: steps::show(&s.call, &s.after),
+            before: steps::show_before(&s.change).unwrap_or_else(|| NONE.into()),
+            after: steps::show_after(&s.change),
         },
         Towards::Original => PlanStep {
             strategy: s.strategy.clone(),
-            call: steps::undo_call(&s.call).to_string(),
+            call: s.change.undo_call().to_string(),
             resource: s.resource.clone(),
-            before: steps::show(&s.call, &s.after),
-            after: if s.before.is_null() {
-                "(none)".into()
-            } else {
-                steps::show_original(&s.call, &s.before)
-            },
+            before: steps::show_after(&s.change),
+            after: steps::show_original(&s.change).unwrap_or_else(|| NONE.into()),
         },
     }
 }
@@ -390,7 +303,7 @@ pub(crate) async fn prepare(
         (Direction::Off, None) => {
             nothing = Some(format!(
                 "live: no maintenance journal ({}) for {}",
-                journal::record_name(&site.record),
+                site.journal_record(),
                 site.name
             ));
             Basis::Nothing
@@ -424,7 +337,7 @@ pub(crate) async fn prepare(
         for tg in steps::forwarded_target_groups(s, t) {
             if let std::collections::btree_map::Entry::Vacant(e) = obs.target_health.entry(tg) {
                 let mut slot = crate::model::obs::Fetched::default();
-                match crate::aws::elbv2::target_health(&clients.elbv2, e.key()).await {
+                match crate::aws::elbv2::target_health(&clients.elbv2_for(e.key()), e.key()).await {
                     Ok(v) => slot.set_ok(v, now()),
                     Err(err) => slot.set_failed(err, now()),
                 }
@@ -434,7 +347,11 @@ pub(crate) async fn prepare(
     }
     let preflight = match &basis {
         Basis::Nothing => Vec::new(),
-        _ => preflight(site, &obs, direction, &basis),
+        _ => {
+            let mut checks = preflight(site, &obs, direction, &basis);
+            checks.extend(record_target_checks(clients, direction, &basis).await);
+            checks
+        }
     };
     let (dns, distribution) = expectations(site, &obs, direction, &basis);
     let plan = Plan {
@@ -442,7 +359,7 @@ pub(crate) async fn prepare(
         direction,
         account: caller.map(|c| c.account.clone()),
         caller: caller.map(|c| c.arn.clone()),
-        region: clients.region.clone(),
+        region: plan_regions(&clients.region, &obs, &basis),
         protected: site.protected,
         nothing_to_do: nothing,
         steps: shown,
@@ -458,10 +375,31 @@ pub(crate) async fn prepare(
 }
 
 fn check(name: &str, passed: bool, detail: String) -> PreflightCheck {
-    PreflightCheck {
-        name: name.to_string(),
-        passed,
-        detail,
+    PreflightCheck::new(name, CheckResult::from_passed(passed), detail)
+}
+
+/// A check that could not be made: why, and what would let it be made. Never a pass.
+fn unchecked(name: &str, detail: String) -> PreflightCheck {
+    PreflightCheck::new(name, CheckResult::CouldNotCheck, detail)
+}
+
+/// The regions the plan works in: those of its steps' load balancers and alarms and of the
+/// site's chain (a site may span regions); the clients' own when none is regional.
+fn plan_regions(home: &str, obs: &SiteObservations, basis: &Basis) -> String {
+    let mut regions = obs.chain_regions();
+    for (s, _) in basis_steps(basis) {
+        if let Some(r) = crate::model::chain::region_of_arn(&s.resource) {
+            regions.insert(r.to_string());
+        }
+        if let Change::AlarmActions { before, .. } = &s.change {
+            regions.insert(before.region.clone());
+        }
+    }
+    regions.retain(|r| !r.is_empty());
+    if regions.is_empty() {
+        home.to_string()
+    } else {
+        regions.into_iter().collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -498,149 +436,14 @@ fn preflight(
 ) -> Vec<PreflightCheck> {
     let mut out = Vec::new();
     let all = basis_steps(basis);
-    // Another switchyard may still be at work on an unfinished journal.
-    if let Basis::Resume { journal, .. } | Basis::Leave { journal, .. } = basis
-        && journal.phase != Phase::Active
-    {
-        let age = now() - journal.updated_at;
-        let busy = age < time::Duration::try_from(BUSY_WINDOW).unwrap_or(time::Duration::ZERO)
-            && journal.stopped.is_none();
-        out.push(check(
-            "no other switchyard is working on the site",
-            !busy,
-            format!(
-                "the journal ({:?}) was last updated by {} on {} {}s ago{}",
-                journal.phase,
-                journal.updated_by,
-                journal.host,
-                age.whole_seconds(),
-                match (&journal.stopped, busy) {
-                    (Some(why), _) => format!("; it was stopped: {why}"),
-                    (None, true) => {
-                        "; it may still be running: wait a minute, or --force if it was killed"
-                            .to_string()
-                    }
-                    (None, false) => String::new(),
-                }
-            ),
-        ));
+    out.extend(nobody_at_work(basis));
+    match direction {
+        Direction::On => out.extend(entering_checks(site, o, &all)),
+        Direction::Off => out.extend(leaving_checks(site, o, &all)),
     }
-    let failover = failover_strategy(site);
-    if direction == Direction::On {
-        // The sorry page's distribution.
-        let dist = o.sorry_distribution().cloned().or_else(|| {
-            o.distribution
-                .as_ref()
-                .and_then(|d| d.distribution.get().cloned())
-        });
-        if failover || site.distribution.is_some() {
-            match dist {
-                Some(d) => out.push(check(
-                    "the secondary's distribution is Deployed and enabled",
-                    d.is_ready(),
-                    format!(
-                        "{} is {} and {}",
-                        d.id,
-                        d.status.as_str(),
-                        if d.enabled { "enabled" } else { "disabled" }
-                    ),
-                )),
-                None if failover => out.push(check(
-                    "the secondary's distribution is Deployed and enabled",
-                    o.secondary()
-                        .is_some_and(|s| s.alias.as_ref().is_none_or(|a| !a.is_cloudfront())),
-                    "no CloudFront distribution was found behind the SECONDARY record".into(),
-                )),
-                None => {}
-            }
-        }
-        // Sorry target groups.
-        let mut tgs: Vec<String> = Vec::new();
-        for (s, t) in &all {
-            for tg in steps::forwarded_target_groups(s, *t) {
-                if s.call == steps::CALL_LISTENER && !tgs.contains(&tg) {
-                    tgs.push(tg);
-                }
-            }
-        }
-        for tg in crate::poll::round::sorry_target_groups(site) {
-            if !tgs.contains(&tg) {
-                tgs.push(tg);
-            }
-        }
-        for tg in tgs {
-            out.push(healthy_targets(
-                o,
-                &tg,
-                "the sorry target group has healthy targets",
-            ));
-        }
-        // A secondary with an unhealthy health check drags DNS back to the primary.
-        if failover && let Some(sec) = o.secondary() {
-            match &sec.health_check_id {
-                None => out.push(check(
-                    "no unhealthy secondary health check would drag DNS back to the primary",
-                    true,
-                    "the SECONDARY record has no health check".into(),
-                )),
-                Some(id) => {
-                    let healthy = route53_healthy(o, id);
-                    out.push(check(
-                        "no unhealthy secondary health check would drag DNS back to the primary",
-                        healthy != Some(false),
-                        match healthy {
-                            Some(true) => format!("health check {id} of the SECONDARY is healthy"),
-                            Some(false) => format!(
-                                "health check {id} of the SECONDARY is unhealthy: Route 53 would keep answering the primary"
-                            ),
-                            None => format!("the status of health check {id} is not known"),
-                        },
-                    ));
-                }
-            }
-        }
-        // Listener rule priorities.
-        for (s, _) in &all {
-            if let Some((p, free)) = steps::rule_priority_free(s, o) {
-                out.push(check(
-                    "the maintenance rule priorities are free",
-                    free,
-                    format!(
-                        "priority {p} on {} is {}",
-                        s.resource,
-                        if free {
-                            "free"
-                        } else {
-                            "in use by another rule"
-                        }
-                    ),
-                ));
-            }
-        }
-    } else {
-        // The app's targets must be healthy before it is served again.
-        let mut tgs: Vec<String> = Vec::new();
-        for (s, t) in &all {
-            for tg in steps::forwarded_target_groups(s, *t) {
-                if !tgs.contains(&tg) {
-                    tgs.push(tg);
-                }
-            }
-        }
-        if failover
-            && let Some(p) = o.primary()
-            && let Some(alias) = &p.alias
-            && let Some(lb) = o.load_balancer_for_alias(alias)
-        {
-            for tg in o.target_groups_of(&lb.arn) {
-                if !tgs.contains(&tg.arn) && !o.sorry_target_groups.contains(&tg.arn) {
-                    tgs.push(tg.arn.clone());
-                }
-            }
-        }
-        for tg in tgs {
-            out.push(healthy_targets(o, &tg, "the primary's targets are healthy"));
-        }
+    // Listener rules that would bypass the maintenance page, or the rules it covers.
+    if let Basis::Enter(_) = basis {
+        out.extend(super::rules::preflight(site, o, &all));
     }
     // The inverted check's own status must be healthy in both directions: entering, inverting
     // an unhealthy check makes it healthy (Route 53 would answer the primary, which is down);
@@ -650,19 +453,401 @@ fn preflight(
         Direction::Off => "the raw checker observations of the inverted check are healthy",
     };
     for (s, _) in &all {
-        if s.call == steps::CALL_INVERT {
-            let (passed, detail) = raw_status(o, &s.resource);
-            out.push(check(name, passed, detail));
+        if let Change::InvertHealthCheck { .. } = s.change {
+            let (result, detail) = raw_status(o, &s.resource);
+            out.push(PreflightCheck::new(name, result, detail));
         }
     }
     out
 }
 
+/// Another switchyard may still be at work on an unfinished journal.
+fn nobody_at_work(basis: &Basis) -> Option<PreflightCheck> {
+    let (Basis::Resume { journal, .. } | Basis::Leave { journal, .. }) = basis else {
+        return None;
+    };
+    if journal.phase == Phase::Active {
+        return None;
+    }
+    let age = now() - journal.updated_at;
+    let busy = age < time::Duration::try_from(BUSY_WINDOW).unwrap_or(time::Duration::ZERO)
+        && journal.stopped.is_none();
+    Some(check(
+        "no other switchyard is working on the site",
+        !busy,
+        format!(
+            "the journal ({:?}) was last updated by {} on {} {}s ago{}",
+            journal.phase,
+            journal.updated_by,
+            journal.host,
+            age.whole_seconds(),
+            match (&journal.stopped, busy) {
+                (Some(why), _) => format!("; it was stopped: {why}"),
+                (None, true) => {
+                    "; it may still be running: wait a minute, or --force if it was killed"
+                        .to_string()
+                }
+                (None, false) => String::new(),
+            }
+        ),
+    ))
+}
+
+/// The checks before entering maintenance: the sorry page's distribution and target groups,
+/// the secondary's health check, the rule priorities.
+fn entering_checks(
+    site: &Site,
+    o: &SiteObservations,
+    all: &[(&Step, Towards)],
+) -> Vec<PreflightCheck> {
+    let mut out = Vec::new();
+    let failover = failover_strategy(site);
+    // The sorry page's distribution.
+    let dist = o.sorry_distribution().cloned().or_else(|| {
+        o.distribution
+            .as_ref()
+            .and_then(|d| d.distribution.get().cloned())
+    });
+    if failover || site.distribution.is_some() {
+        match dist {
+            Some(d) => out.push(check(
+                "the secondary's distribution is Deployed and enabled",
+                d.is_ready(),
+                format!(
+                    "{} is {} and {}",
+                    d.id,
+                    d.status.as_str(),
+                    if d.enabled { "enabled" } else { "disabled" }
+                ),
+            )),
+            None => out.extend(no_distribution_check(o, failover)),
+        }
+    }
+    // Sorry target groups.
+    let mut tgs: Vec<String> = Vec::new();
+    for (s, t) in all {
+        for tg in steps::forwarded_target_groups(s, *t) {
+            if matches!(s.change, Change::ListenerDefaultActions { .. }) && !tgs.contains(&tg) {
+                tgs.push(tg);
+            }
+        }
+    }
+    for tg in crate::poll::round::sorry_target_groups(site) {
+        if !tgs.contains(&tg) {
+            tgs.push(tg);
+        }
+    }
+    for tg in tgs {
+        out.push(healthy_targets(
+            o,
+            &tg,
+            "the sorry target group has healthy targets",
+        ));
+    }
+    // A secondary with an unhealthy health check drags DNS back to the primary.
+    let several = o.covered_types().len() > 1;
+    for (t, sec) in secondaries(o).into_iter().filter(|_| failover) {
+        let which = if several {
+            format!("SECONDARY {t}")
+        } else {
+            "SECONDARY".to_string()
+        };
+        match &sec.health_check_id {
+            None => out.push(check(
+                "no unhealthy secondary health check would drag DNS back to the primary",
+                true,
+                format!("the {which} record has no health check"),
+            )),
+            Some(id) => {
+                let name = "no unhealthy secondary health check would drag DNS back to the primary";
+                out.push(match route53_healthy(o, id) {
+                    Some(true) => check(
+                        name,
+                        true,
+                        format!("health check {id} of the {which} is healthy"),
+                    ),
+                    Some(false) => check(
+                        name,
+                        false,
+                        format!(
+                            "health check {id} of the {which} is unhealthy: Route 53 would keep answering the primary"
+                        ),
+                    ),
+                    None => unchecked(name, status_unknown(o, id)),
+                });
+            }
+        }
+    }
+    out.extend(weighted_checks(o, all));
+    out.extend(uncovered_check(site, o));
+    // Listener rule priorities.
+    for (s, _) in all {
+        if let Some(why) = rules_unread(o, s) {
+            out.push(unchecked("the maintenance rule priorities are free", why));
+            continue;
+        }
+        if let Some((free, detail)) = steps::rule_priority_free(s, o, all) {
+            out.push(check(
+                "the maintenance rule priorities are free",
+                free,
+                detail,
+            ));
+        }
+    }
+    out
+}
+
+/// The checks before failing back: the app's targets must be healthy before it is served
+/// again.
+fn leaving_checks(
+    site: &Site,
+    o: &SiteObservations,
+    all: &[(&Step, Towards)],
+) -> Vec<PreflightCheck> {
+    let mut tgs: Vec<String> = Vec::new();
+    for (s, t) in all {
+        for tg in steps::forwarded_target_groups(s, *t) {
+            if !tgs.contains(&tg) {
+                tgs.push(tg);
+            }
+        }
+    }
+    // The load balancers the app's records point at: the PRIMARY of every type, and the
+    // members of a weighted set that will get weight back.
+    let mut app_records: Vec<RecordSet> = Vec::new();
+    if failover_strategy(site) {
+        for t in o.covered_types() {
+            if let RecordLayout::Failover {
+                primary: Some(p), ..
+            } = o.layout_of(&t)
+            {
+                app_records.push(p.clone());
+            }
+        }
+    }
+    for (s, t) in all {
+        if let Some(steps::Expect::Records { records, .. }) = steps::expectation(s, *t) {
+            app_records.extend(
+                records
+                    .into_iter()
+                    .filter(|r| r.weight.is_some_and(|w| w > 0)),
+            );
+        }
+    }
+    for p in &app_records {
+        let Some(lb) = p.alias.as_ref().and_then(|a| o.load_balancer_for_alias(a)) else {
+            continue;
+        };
+        for tg in o.target_groups_of(&lb.arn) {
+            if !tgs.contains(&tg.arn) && !o.sorry_target_groups.contains(&tg.arn) {
+                tgs.push(tg.arn.clone());
+            }
+        }
+    }
+    tgs.iter()
+        .map(|tg| healthy_targets(o, tg, "the primary's targets are healthy"))
+        .collect()
+}
+
+/// The SECONDARY record of every record type the site covers.
+fn secondaries(o: &SiteObservations) -> Vec<(String, &RecordSet)> {
+    o.covered_types()
+        .into_iter()
+        .filter_map(|t| match o.layout_of(&t) {
+            RecordLayout::Failover {
+                secondary: Some(s), ..
+            } => Some((t, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Before moving the weight of a weighted set to its sorry member: the sorry member must be
+/// healthy, or Route 53 sends clients back to the app's members (weight 0 records are answered
+/// when every other one is unhealthy).
+fn weighted_checks(o: &SiteObservations, all: &[(&Step, Towards)]) -> Vec<PreflightCheck> {
+    let mut out = Vec::new();
+    let now = now();
+    let stale = std::time::Duration::from_secs(3600);
+    for (s, t) in all {
+        let Some(steps::Expect::Records { records, .. }) = steps::expectation(s, *t) else {
+            continue;
+        };
+        for r in records.iter().filter(|r| r.weight.is_some_and(|w| w > 0)) {
+            if !o.serves_record(r).is_sorry_page() {
+                continue;
+            }
+            let h = crate::model::health::record_health(o, r, now, stale);
+            let id = r.set_identifier.as_deref().unwrap_or("?");
+            let name = "the sorry member is healthy, so that Route 53 answers it";
+            let detail = format!("{} member {id}: {}", r.rtype, h.explain().join("; "));
+            out.push(match h.health {
+                crate::model::health::Health::Unknown => unchecked(name, detail),
+                health => check(
+                    name,
+                    health == crate::model::health::Health::Healthy,
+                    detail,
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// For a plain record moved to other addresses (DNS name control): whether each address it
+/// will answer with answers, as a Route 53 health check that probes it sees it (raw, before
+/// inversion). Could not be checked when no health check probes it, or its status cannot be
+/// read: then the operator checks it before forcing the switch.
+async fn record_target_checks(
+    clients: &Clients,
+    direction: Direction,
+    basis: &Basis,
+) -> Vec<PreflightCheck> {
+    let mut values: Vec<String> = Vec::new();
+    for (s, t) in basis_steps(basis) {
+        if let Some(steps::Expect::Record { record, .. }) = steps::expectation(s, t)
+            && record.failover.is_none()
+            && record.alias.is_none()
+        {
+            for v in &record.values {
+                if !values.contains(v) {
+                    values.push(v.clone());
+                }
+            }
+        }
+    }
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let name = match direction {
+        Direction::On => "the standby the record moves to answers",
+        Direction::Off => "the original the record goes back to answers",
+    };
+    let checks = match crate::aws::route53::health_checks(&clients.route53).await {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![unchecked(
+                name,
+                format!(
+                    "the health checks that could probe {} could not be listed: {}",
+                    values.join(", "),
+                    e.summary()
+                ),
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    for v in &values {
+        let wanted = crate::model::route53::normalize_dns_name(v);
+        let probing = checks.iter().find(|h| {
+            h.kind.probes_endpoint()
+                && !h.disabled
+                && (h.target.ip_address.as_deref() == Some(v.as_str())
+                    || h.target
+                        .fqdn
+                        .as_deref()
+                        .is_some_and(|f| crate::model::route53::normalize_dns_name(f) == wanted))
+        });
+        let Some(hc) = probing else {
+            out.push(unchecked(
+                name,
+                format!(
+                    "no Route 53 health check probes {v}, so switchyard cannot tell whether it answers; check it yourself before switching (or create a health check on it)"
+                ),
+            ));
+            continue;
+        };
+        out.push(
+            match crate::aws::route53::health_check_status(&clients.route53, &hc.id).await {
+                Ok(obs) if !obs.is_empty() => {
+                    let ok = obs.iter().filter(|o| o.healthy()).count();
+                    check(
+                        name,
+                        verify::share_healthy(ok, obs.len()),
+                        format!(
+                            "{ok} of {} checkers of health check {} ({}) reach {v} (raw, before inversion)",
+                            obs.len(),
+                            hc.label(),
+                            hc.describe_target()
+                        ),
+                    )
+                }
+                Ok(_) => unchecked(
+                    name,
+                    format!(
+                        "health check {} probes {v}, but no checker has reported yet; try again in a minute",
+                        hc.label()
+                    ),
+                ),
+                Err(e) => unchecked(
+                    name,
+                    format!(
+                        "the status of health check {}, which probes {v}, could not be read: {}",
+                        hc.label(),
+                        e.summary()
+                    ),
+                ),
+            },
+        );
+    }
+    out
+}
+
+/// A site of one record type whose name has records of another address type: its DNS switch
+/// leaves those clients on the app.
+fn uncovered_check(site: &Site, o: &SiteObservations) -> Option<PreflightCheck> {
+    let dns = site.maintenance.iter().any(|s| {
+        s.changes_records() || matches!(s, Strategy::InvertHealthCheck { health_check: None })
+    });
+    if !dns {
+        return None;
+    }
+    let uncovered = o.uncovered_types();
+    if uncovered.is_empty() {
+        return None;
+    }
+    Some(check(
+        "every address type at the name is switched",
+        false,
+        {
+            format!(
+                "{} also has {} records, which this site does not switch (record_type = \"{}\"): \
+                 {} would keep reaching the app. Remove record_type so that the site switches \
+                 every type in one batch, or --force if another site switches them",
+                site.record,
+                uncovered.join(" and "),
+                site.record_type.as_str(),
+                uncovered
+                    .iter()
+                    .map(|t| crate::model::stack::clients_of(t))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        },
+    ))
+}
+
 /// Whether a health check's own (raw, before inversion) status is healthy, and what was seen:
-/// the checkers' observations, or for a CloudWatch metric check its alarm.
-fn raw_status(o: &SiteObservations, id: &str) -> (bool, String) {
+/// the checkers' observations, or for a CloudWatch metric check its alarm. Could not be checked
+/// when what it follows cannot be read or seen.
+fn raw_status(o: &SiteObservations, id: &str) -> (CheckResult, String) {
     let hc = o.health_checks.get(id);
     let config = hc.and_then(|h| h.config.get());
+    // A CALCULATED check: from its children and HealthThreshold (Route 53 has no
+    // GetHealthCheckStatus for it).
+    if let Some(c) = crate::model::health::calculated_raw(o, id, now(), Duration::MAX) {
+        return (
+            match c.raw {
+                crate::model::health::Health::Unknown => CheckResult::CouldNotCheck,
+                raw => CheckResult::from_passed(raw == crate::model::health::Health::Healthy),
+            },
+            format!(
+                "health check {id} is CALCULATED, {} (raw, before inversion): {}",
+                c.raw.as_str(),
+                c.why
+            ),
+        );
+    }
     if let Some(cfg) = config
         && !cfg.kind.probes_endpoint()
     {
@@ -673,7 +858,7 @@ fn raw_status(o: &SiteObservations, id: &str) -> (bool, String) {
             .and_then(|a| a.alarm.get());
         return match (alarm, &cfg.alarm) {
             (Some(a), _) => (
-                a.state == crate::model::cloudwatch::AlarmState::Ok,
+                CheckResult::from_passed(a.state == crate::model::cloudwatch::AlarmState::Ok),
                 format!(
                     "health check {id} follows alarm {}, which is {}",
                     a.name,
@@ -681,13 +866,22 @@ fn raw_status(o: &SiteObservations, id: &str) -> (bool, String) {
                 ),
             ),
             (None, Some(r)) => (
-                false,
-                format!("alarm {} in {} could not be read", r.name, r.region),
+                CheckResult::CouldNotCheck,
+                format!(
+                    "alarm {} in {} could not be read{}; with cloudwatch:DescribeAlarms on it, it can be",
+                    r.name,
+                    r.region,
+                    o.alarm(r)
+                        .and_then(|a| a.alarm.error.as_ref())
+                        .map(|e| format!(": {}", e.error.summary()))
+                        .unwrap_or_default()
+                ),
             ),
             (None, None) => (
-                false,
+                CheckResult::CouldNotCheck,
                 format!(
-                    "health check {id} probes no endpoint and follows no alarm: its raw status cannot be seen"
+                    "health check {id} is {} and follows no alarm: Route 53 does not report its raw status; check what it follows in the Route 53 console",
+                    cfg.kind
                 ),
             ),
         };
@@ -698,7 +892,7 @@ fn raw_status(o: &SiteObservations, id: &str) -> (bool, String) {
         {
             let ok = observations.iter().filter(|x| x.healthy()).count();
             (
-                verify::share_healthy(ok, observations.len()),
+                CheckResult::from_passed(verify::share_healthy(ok, observations.len())),
                 format!(
                     "{ok} of {} checkers see health check {id} healthy (raw, before inversion)",
                     observations.len()
@@ -708,18 +902,125 @@ fn raw_status(o: &SiteObservations, id: &str) -> (bool, String) {
         Some(crate::model::route53::HealthCheckStatus::Metric { healthy, .. }) => {
             let inverted = config.is_some_and(|c| c.inverted);
             (
-                *healthy != inverted,
+                CheckResult::from_passed(*healthy != inverted),
                 format!(
                     "Route 53 reports health check {id} {} (Inverted={inverted})",
                     if *healthy { "healthy" } else { "unhealthy" }
                 ),
             )
         }
-        _ => (
-            false,
-            format!("the checker observations of health check {id} could not be read"),
+        _ => (CheckResult::CouldNotCheck, status_unknown(o, id)),
+    }
+}
+
+/// Why a health check's status is not known, and what would let it be read.
+fn status_unknown(o: &SiteObservations, id: &str) -> String {
+    match o
+        .health_checks
+        .get(id)
+        .and_then(|h| h.status.error.as_ref())
+    {
+        Some(e) => format!(
+            "the status of health check {id} could not be read: {}",
+            e.error.summary()
+        ),
+        None => format!(
+            "Route 53 reported no checker observations of health check {id} (a new check has none yet); try again in a minute"
         ),
     }
+}
+
+/// Why the listener rules a rule step needs could not be read, if they were not: then whether
+/// its priority is free cannot be told.
+fn rules_unread(o: &SiteObservations, s: &Step) -> Option<String> {
+    if !matches!(s.change, Change::CreateRule { .. }) {
+        return None;
+    }
+    match o.rules.get(&s.resource) {
+        Some(f) if f.get().is_some() => None,
+        Some(f) => Some(format!(
+            "the rules of listener {} could not be read{}; with elasticloadbalancing:DescribeRules, they can be",
+            s.resource,
+            f.error
+                .as_ref()
+                .map(|e| format!(": {}", e.error.summary()))
+                .unwrap_or_default()
+        )),
+        None => Some(format!(
+            "the rules of listener {} were not read, so whether the priority is free is not known",
+            s.resource
+        )),
+    }
+}
+
+/// The distribution check when no distribution was read: what stands behind the SECONDARY
+/// record instead, or why the distribution could not be read.
+fn no_distribution_check(o: &SiteObservations, failover: bool) -> Option<PreflightCheck> {
+    let name = "the secondary's distribution is Deployed and enabled";
+    if let Some(e) = o
+        .distribution
+        .as_ref()
+        .and_then(|d| d.distribution.error.as_ref())
+    {
+        return Some(unchecked(
+            name,
+            format!("the distribution could not be read: {}", e.error.summary()),
+        ));
+    }
+    if !failover {
+        return Some(unchecked(
+            name,
+            "the distribution named in the config was not read".into(),
+        ));
+    }
+    let Some(sec) = o.secondary() else {
+        return Some(check(
+            name,
+            false,
+            "there is no SECONDARY record: nothing to fail over to".into(),
+        ));
+    };
+    if let Some(a) = sec.alias.as_ref().filter(|a| a.is_cloudfront()) {
+        return Some(unchecked(
+            name,
+            format!(
+                "no CloudFront distribution of this account has the domain name {} (the SECONDARY's alias target): switchyard cannot see whether it is Deployed and enabled; check it in the account that owns it",
+                crate::model::route53::normalize_dns_name(&a.dns_name)
+            ),
+        ));
+    }
+    use crate::model::chain::Endpoint;
+    let chain = o.chain_of(sec);
+    let cloudfront: Vec<String> = chain
+        .ends
+        .iter()
+        .filter_map(|e| match e {
+            Endpoint::CloudFront { name } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    if !cloudfront.is_empty() {
+        return Some(unchecked(
+            name,
+            format!(
+                "the SECONDARY record leads to {}, but no CloudFront distribution of this account has that domain name: switchyard cannot see whether it is Deployed and enabled; check it in the account that owns it",
+                cloudfront.join(", ")
+            ),
+        ));
+    }
+    let ends: Vec<String> = chain.ends.iter().map(|e| e.describe()).collect();
+    Some(unchecked(
+        name,
+        format!(
+            "the SECONDARY record ({}) leads to {}, no CloudFront distribution: switchyard cannot check that its sorry page serves; request it yourself before switching",
+            sec.describe(),
+            if ends.is_empty() {
+                "nothing switchyard could read".to_string()
+            } else {
+                ends.join(", ")
+            }
+        ),
+    ))
 }
 
 /// Route 53's view of a health check from the observations: checkers (raw, then inverted).
@@ -738,6 +1039,15 @@ fn route53_healthy(o: &SiteObservations, id: &str) -> Option<bool> {
     }
 }
 
+/// A target as the operator knows it: an instance ID or address, or a load balancer's name
+/// rather than its ARN.
+fn target_name(id: &str) -> &str {
+    match id.split_once(":loadbalancer/") {
+        Some((_, rest)) => rest.split('/').nth(1).unwrap_or(id),
+        None => id,
+    }
+}
+
 fn healthy_targets(o: &SiteObservations, tg: &str, name: &str) -> PreflightCheck {
     let label = o.target_group_label(tg);
     match o
@@ -750,19 +1060,24 @@ fn healthy_targets(o: &SiteObservations, tg: &str, name: &str) -> PreflightCheck
                 .iter()
                 .filter(|t| t.state == TargetState::Healthy)
                 .count();
-            // A target group no listener forwards to yet has its targets `unused`
-            // (Target.NotInUse): AWS checks their health only once it is in use.
+            // A target group no listener forwards to has its targets `unused`
+            // (Target.NotInUse): AWS does not health-check them, so nobody can say they are
+            // healthy.
             let not_in_use = !targets.is_empty()
                 && targets.iter().all(|t| {
                     t.state == TargetState::Unused && t.reason.as_deref() == Some("Target.NotInUse")
                 });
             if not_in_use {
-                return check(
+                return unchecked(
                     name,
-                    true,
                     format!(
-                        "{label}: no listener forwards to it yet, so AWS does not check its {} targets (Target.NotInUse); verification watches them once it is in use",
-                        targets.len()
+                        "{label}: no listener forwards to it, so AWS does not health-check its {} target(s) ({}) and switchyard cannot say they are healthy; check them directly (the instances running, the service answering on its port) before forcing the switch; verification watches them once a listener forwards to it",
+                        targets.len(),
+                        targets
+                            .iter()
+                            .map(|t| target_name(&t.id))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
             }
@@ -788,47 +1103,102 @@ fn healthy_targets(o: &SiteObservations, tg: &str, name: &str) -> PreflightCheck
                 ),
             )
         }
-        Some((None, Some(e))) => check(
+        Some((None, Some(e))) => unchecked(
             name,
-            false,
-            format!("{label}: target health cannot be read: {}", e.summary()),
+            format!("{label}: target health could not be read: {}", e.summary()),
         ),
-        _ => check(
-            name,
-            false,
-            format!("{label}: target health was not observed"),
-        ),
+        _ => unchecked(name, format!("{label}: target health was not read")),
     }
 }
 
-/// What the DNS answer should be once converged, and the distribution to see Deployed.
+/// What the DNS answer of each record type should be once converged, and the distribution to
+/// see Deployed.
 fn expectations(
     site: &Site,
     o: &SiteObservations,
     direction: Direction,
     basis: &Basis,
-) -> (Option<DnsExpect>, Option<String>) {
-    let mut dns = None;
+) -> (Vec<(String, DnsExpect)>, Option<String>) {
+    let mut dns: Vec<(String, DnsExpect)> = Vec::new();
     let record_of = |r: &RecordSet| match &r.alias {
         Some(a) => DnsExpect::Alias(a.dns_name.clone()),
         None => DnsExpect::Values(r.values.clone()),
     };
+    fn set(dns: &mut Vec<(String, DnsExpect)>, t: &str, e: DnsExpect) {
+        dns.retain(|(x, _)| x != t);
+        dns.push((t.to_string(), e));
+    }
     let steps = basis_steps(basis);
     for (s, t) in &steps {
-        if let Some(steps::Expect::Record { record, .. }) = steps::expectation(s, *t) {
-            dns = Some(record_of(&record));
+        let wanted = match steps::expectation(s, *t) {
+            Some(steps::Expect::Record { record, .. }) => vec![*record],
+            Some(steps::Expect::Records { records, .. }) => records,
+            _ => continue,
+        };
+        for rtype in wanted
+            .iter()
+            .map(|r| r.rtype.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let mine: Vec<&RecordSet> = wanted.iter().filter(|r| r.rtype == rtype).collect();
+            if mine.iter().any(|r| r.weight.is_some()) {
+                // A weighted set: any member that keeps a weight answers.
+                let members: Vec<RecordSet> = o
+                    .records_of_type(&rtype)
+                    .into_iter()
+                    .map(|m| {
+                        mine.iter()
+                            .find(|w| w.set_identifier == m.set_identifier)
+                            .map_or_else(|| m.clone(), |w| (*w).clone())
+                    })
+                    .collect();
+                let weighted: Vec<&RecordSet> = members
+                    .iter()
+                    .filter(|m| m.weight.unwrap_or(0) > 0)
+                    .collect();
+                let answering = if weighted.is_empty() {
+                    members.iter().collect()
+                } else {
+                    weighted
+                };
+                set(
+                    &mut dns,
+                    &rtype,
+                    DnsExpect::Any(answering.into_iter().map(record_of).collect()),
+                );
+            } else if let Some(r) = mine.first() {
+                set(&mut dns, &rtype, record_of(r));
+            }
         }
     }
-    if dns.is_none() && steps.iter().any(|(s, _)| s.call == steps::CALL_INVERT) {
-        dns = match direction {
-            Direction::On => o.secondary().map(record_of),
-            Direction::Off => o.primary().map(record_of),
-        };
+    if dns.is_empty()
+        && steps
+            .iter()
+            .any(|(s, _)| matches!(s.change, Change::InvertHealthCheck { .. }))
+    {
+        for t in o.covered_types() {
+            if let RecordLayout::Failover { primary, secondary } = o.layout_of(&t) {
+                let r = match direction {
+                    Direction::On => secondary,
+                    Direction::Off => primary,
+                };
+                if let Some(r) = r {
+                    set(&mut dns, &t, record_of(r));
+                }
+            }
+        }
     }
     let distribution = if failover_strategy(site) || direction == Direction::On {
         o.sorry_distribution()
             .map(|d| d.id.clone())
             .or_else(|| site.distribution.clone())
+            // Found but not read (denied, say): still verified, never skipped.
+            .or_else(|| {
+                o.distribution
+                    .as_ref()
+                    .map(|d| d.id.clone())
+                    .filter(|id| !id.is_empty())
+            })
     } else {
         None
     };
@@ -911,7 +1281,7 @@ pub async fn execute(
     let started = Instant::now();
     let result = execute_inner(clients, resolver, site, plan, opts, &progress).await;
     let (ok, summary) = match &result {
-        Ok(o) => (o.converged(), o.summary.clone()),
+        Ok(o) => (o.converged(), o.summary_verified()),
         Err(e) => (false, e.to_string()),
     };
     let _ = progress.send(Progress::Finished { ok, summary });
@@ -985,6 +1355,7 @@ async fn execute_inner(
                 format: FORMAT,
                 site: site.name.clone(),
                 record: site.record.clone(),
+                scope: Some(site.scope()),
                 by: run.by.clone(),
                 host: host(),
                 at: t,
@@ -995,6 +1366,8 @@ async fn execute_inner(
                 updated_by: run.by.clone(),
                 updated_at: t,
             };
+            j.fits_route53()
+                .map_err(|why| SwitchError::Usage(format!("{why}; nothing was changed")))?;
             let mut values = create_journal(clients, site, &j).await?;
             let todo: Vec<usize> = (0..j.steps.len()).collect();
             run.forward(&mut j, &mut values, &todo).await?;
@@ -1040,33 +1413,22 @@ async fn execute_inner(
     };
     let stopped = opts.stop.as_ref().is_some_and(|t| t.is_cancelled());
     let verification = if opts.wait && !stopped {
-        let expected = match plan.direction {
-            Direction::On => Towards::Maintenance,
-            Direction::Off => Towards::Original,
-        };
-        let steps = match plan.direction {
-            // After an entry the journal holds what AWS returned (rule ARNs, invalidations).
-            Direction::On => match read_journal(clients, site).await {
-                Ok(Some((j, _))) => j.steps.into_iter().map(|s| (s, expected)).collect(),
-                _ => undone,
-            },
-            Direction::Off => undone,
+        let wanted = verify::Wanted {
+            steps: undone,
+            changes: run.changes.clone(),
+            dns: fresh.dns,
+            zone_id: site.zone_id.clone(),
+            record: site.record.clone(),
+            distribution: fresh.distribution,
         };
         Some(
-            verify::run(
+            verify_switch(
                 clients,
                 resolver,
-                verify::Wanted {
-                    steps,
-                    changes: run.changes.clone(),
-                    dns: fresh.dns,
-                    zone_id: site.zone_id.clone(),
-                    record: site.record.clone(),
-                    record_type: site.record_type.as_str().to_string(),
-                    distribution: fresh.distribution,
-                },
-                opts.timeout,
-                opts.poll_every,
+                site,
+                plan.direction,
+                wanted,
+                opts,
                 progress,
             )
             .await,
@@ -1082,6 +1444,37 @@ async fn execute_inner(
         verification,
         summary,
     })
+}
+
+/// Verifies a switch just made. After an entry, the steps are verified as the journal now holds
+/// them, with what AWS returned (rule ARNs, invalidations).
+async fn verify_switch(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    direction: Direction,
+    mut wanted: verify::Wanted,
+    opts: &ExecuteOptions,
+    progress: &UnboundedSender<Progress>,
+) -> Verification {
+    if direction == Direction::On
+        && let Ok(Some((j, _))) = read_journal(clients, site).await
+    {
+        wanted.steps = j
+            .steps
+            .into_iter()
+            .map(|s| (s, Towards::Maintenance))
+            .collect();
+    }
+    verify::run(
+        clients,
+        resolver,
+        wanted,
+        opts.timeout,
+        opts.poll_every,
+        progress,
+    )
+    .await
 }
 
 struct Run<'a> {
@@ -1117,7 +1510,7 @@ impl Run<'_> {
             "{what} for {} stopped by a signal between two steps: {done} of {} steps are done and recorded in the journal {}; `switchyard maintenance on --site {}` finishes entering, `switchyard maintenance off --site {}` undoes it",
             self.site.name,
             j.steps.len(),
-            super::journal::record_name(&self.site.record),
+            journal::record_name_of(&self.site.record, j),
             self.site.name,
             self.site.name,
         )))
@@ -1143,7 +1536,7 @@ impl Run<'_> {
         self.reports.push(StepReport {
             index,
             strategy: s.strategy.clone(),
-            call: s.call.clone(),
+            call: s.call().to_string(),
             resource: s.resource.clone(),
             result,
             detail: detail.to_string(),
@@ -1190,7 +1583,7 @@ impl Run<'_> {
                 };
                 Err(SwitchError::Conflict(format!(
                     "the maintenance journal {} was changed by someone else ({now_there}): stopped here without touching anything more ({})",
-                    journal::record_name(&self.site.record),
+                    journal::record_name_of(&self.site.record, j),
                     e.summary()
                 )))
             }
@@ -1207,12 +1600,13 @@ impl Run<'_> {
         let what = match steps::apply(self.clients, &self.site.name, s, Towards::Original).await {
             Ok(_) => format!(
                 "the journal is gone (another operator failed back meanwhile), so this step ({} {}) was undone",
-                s.call, s.resource
+                s.call(),
+                s.resource
             ),
             Err(u) => format!(
                 "the journal is gone and undoing this step failed ({u}): restore {} by hand to {}",
                 s.resource,
-                steps::show_original(&s.call, &s.before)
+                steps::show_original(&s.change).unwrap_or_else(|| NONE.into())
             ),
         };
         SwitchError::Conflict(format!("{e}; {what}"))
@@ -1237,10 +1631,11 @@ impl Run<'_> {
             match steps::apply(self.clients, &self.site.name, &s, Towards::Maintenance).await {
                 Ok(a) => {
                     j.steps[i].state = StepState::Done;
-                    if let Some(after) = a.after {
-                        j.steps[i].after = after;
+                    if let Some(change) = a.completed {
+                        j.steps[i].change = change;
                     }
                     if let Some(c) = a.change {
+                        j.steps[i].change_id = Some(c.id.clone());
                         self.changes.push(c);
                     }
                     if let Err(e) = self.save(j, values).await {
@@ -1263,7 +1658,7 @@ impl Run<'_> {
                     let detail = self.roll_back(j, values, todo, index).await;
                     return Err(SwitchError::StepFailed {
                         index,
-                        call: s.call.clone(),
+                        call: s.call().to_string(),
                         error,
                         detail,
                     });
@@ -1312,14 +1707,14 @@ impl Run<'_> {
                     return format!(
                         "undoing step {} ({}) failed too: {e}; the journal {} records what was done: run `switchyard maintenance off --site {}` once the cause is fixed",
                         index + 1,
-                        s.call,
-                        journal::record_name(&self.site.record),
+                        s.call(),
+                        journal::record_name_of(&self.site.record, j),
                         self.site.name
                     );
                 }
             }
         }
-        match delete_journal(self.clients, self.site, values).await {
+        match delete_journal(self.clients, self.site, j, values).await {
             Ok(()) => format!(
                 "the {undone} steps taken were undone and the journal removed: {} is as before",
                 self.site.name
@@ -1366,13 +1761,13 @@ impl Run<'_> {
                     self.report(index, &s, StepProgress::Failed, &error, t0.elapsed());
                     return Err(SwitchError::StepFailed {
                         index,
-                        call: steps::undo_call(&s.call).to_string(),
+                        call: s.change.undo_call().to_string(),
                         error,
                         detail: format!(
                             "{} of {} steps were undone; the journal {} keeps the originals of the rest: fix the cause and run `switchyard maintenance off --site {}` again",
                             index,
                             undo.len(),
-                            journal::record_name(&self.site.record),
+                            journal::record_name_of(&self.site.record, j),
                             self.site.name
                         ),
                     });
@@ -1395,7 +1790,7 @@ impl Run<'_> {
                 ),
             }
         }
-        delete_journal(self.clients, self.site, values)
+        delete_journal(self.clients, self.site, j, values)
             .await
             .map_err(|e| SwitchError::StepFailed {
                 index: undo.len() + extra.len(),
@@ -1403,7 +1798,7 @@ impl Run<'_> {
                 error: e.summary(),
                 detail: format!(
                     "every original value is restored, but the journal {} could not be removed: run `switchyard maintenance off --site {}` again",
-                    journal::record_name(&self.site.record),
+                    journal::record_name_of(&self.site.record, j),
                     self.site.name
                 ),
             })

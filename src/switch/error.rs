@@ -64,8 +64,8 @@ pub enum SwitchError {
 fn describe_failed(checks: &[PreflightCheck]) -> String {
     checks
         .iter()
-        .filter(|c| !c.passed)
-        .map(|c| format!("{}: {}", c.name, c.detail))
+        .filter(|c| c.result != super::plan::CheckResult::Passed)
+        .map(PreflightCheck::describe)
         .collect::<Vec<_>>()
         .join("; ")
 }

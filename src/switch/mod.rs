@@ -31,25 +31,24 @@
 //!   `progress` all along, ending with `Progress::Finished`. One line goes to the audit log
 //!   (`ExecuteOptions::audit_log`) whatever happens.
 //!
-//! The journal (`_switchyard.<record>` TXT, see [`journal`]) is the maintenance state that every
-//! operator sees: it is CREATEd before the first change (the second of two concurrent operators
-//! fails with "maintenance already entered by X at T", [`SwitchError::Conflict`]) and replaced
-//! with DELETE-exact + CREATE in one batch. `on` with an unfinished entry (phase Entering)
+//! The journal (`_switchyard.<record>` TXT: its types in [`crate::model::journal`], its reads
+//! and writes in [`journal`]) is the maintenance state that every operator sees: it is CREATEd
+//! before the first change (the second of two concurrent operators fails with "maintenance
+//! already entered by X at T", [`SwitchError::Conflict`]) and replaced with DELETE-exact +
+//! CREATE in one batch. `on` with an unfinished entry (phase Entering)
 //! resumes it; `off` undoes every step Done or Started (each step checks AWS first: a step
 //! already in the wanted state is skipped, a resource changed by someone else is a conflict,
 //! never overwritten), makes the fail-back invalidations, and deletes the journal.
 
-pub mod audit;
-pub mod cli;
-pub mod console;
+pub(crate) mod audit;
 pub mod engine;
-pub mod error;
-pub mod journal;
+pub(crate) mod error;
+pub(crate) mod journal;
 pub mod plan;
-pub mod steps;
-pub mod verify;
+pub(crate) mod rules;
+pub(crate) mod steps;
+pub(crate) mod verify;
 
-pub use engine::{ExecuteOptions, Outcome, StepReport, execute, observe, plan, read_journal};
-pub use error::{SwitchError, exit};
-pub use plan::{Direction, Plan, PlanStep, PreflightCheck, Progress, StepProgress, VerifyItem};
-pub use verify::Verification;
+pub use engine::{ExecuteOptions, execute, plan};
+pub use error::SwitchError;
+pub use plan::Direction;

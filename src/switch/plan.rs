@@ -51,14 +51,76 @@ pub struct PlanStep {
     pub after: String,
 }
 
+/// The result of a preflight check or a verification condition: passed, failed, or could not
+/// be checked. A check that could not be made is never a pass: it is shown as its own state
+/// (`[??]`), needs the same deliberate `--force` as a failure, and keeps a verification from
+/// being done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    /// Checked, and as wanted (converged, for a verification condition).
+    Passed,
+    /// Checked, and not as wanted (not converged yet, for a verification condition).
+    Failed,
+    /// Not checked: what it needs could not be read, or AWS does not report it. Its detail
+    /// says why and what would let it be checked.
+    CouldNotCheck,
+}
+
+impl CheckResult {
+    /// Passed or failed, from a check that was made.
+    pub fn from_passed(passed: bool) -> CheckResult {
+        if passed {
+            CheckResult::Passed
+        } else {
+            CheckResult::Failed
+        }
+    }
+
+    /// The CLI's mark, ASCII: `[ok]`, `[FAILED]`, `[??]`.
+    pub fn mark(self) -> &'static str {
+        match self {
+            CheckResult::Passed => "[ok]",
+            CheckResult::Failed => "[FAILED]",
+            CheckResult::CouldNotCheck => "[??]",
+        }
+    }
+}
+
 /// One preflight check and its result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PreflightCheck {
     /// What is checked, in words ("the sorry target group has healthy targets").
     pub name: String,
+    /// Passed, failed, or could not be checked.
+    pub result: CheckResult,
+    /// Whether it passed (`result` is `passed`); kept for readers of the plan's JSON.
     pub passed: bool,
-    /// Why it passed or failed, with the values seen.
+    /// Why it passed or failed, with the values seen; for a check that could not be made, why
+    /// not and what would let it be made.
     pub detail: String,
+}
+
+impl PreflightCheck {
+    /// A check with its result.
+    pub fn new(name: impl Into<String>, result: CheckResult, detail: impl Into<String>) -> Self {
+        PreflightCheck {
+            name: name.into(),
+            result,
+            passed: result == CheckResult::Passed,
+            detail: detail.into(),
+        }
+    }
+
+    /// `name: detail`, with `could not be checked` said for a check that was not made.
+    pub fn describe(&self) -> String {
+        match self.result {
+            CheckResult::CouldNotCheck => {
+                format!("{}: could not be checked: {}", self.name, self.detail)
+            }
+            _ => format!("{}: {}", self.name, self.detail),
+        }
+    }
 }
 
 /// Everything an operator sees before confirming a switch.
@@ -84,14 +146,38 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The failed preflight checks: the switch is refused unless forced.
+    /// The preflight checks that did not pass (failed, or could not be checked): the switch is
+    /// refused unless forced.
     pub fn failed_checks(&self) -> Vec<&PreflightCheck> {
-        self.preflight.iter().filter(|c| !c.passed).collect()
+        self.preflight
+            .iter()
+            .filter(|c| c.result != CheckResult::Passed)
+            .collect()
     }
 
-    /// True when a preflight check failed.
+    /// True when a preflight check failed or could not be checked.
     pub fn refused(&self) -> bool {
-        self.preflight.iter().any(|c| !c.passed)
+        !self.failed_checks().is_empty()
+    }
+
+    /// How many checks failed and how many could not be checked, in words: `1 preflight
+    /// check(s) failed, 2 could not be checked`.
+    pub fn refusal(&self) -> String {
+        let failed = self
+            .preflight
+            .iter()
+            .filter(|c| c.result == CheckResult::Failed)
+            .count();
+        let unchecked = self
+            .preflight
+            .iter()
+            .filter(|c| c.result == CheckResult::CouldNotCheck)
+            .count();
+        match (failed, unchecked) {
+            (f, 0) => format!("{f} preflight check(s) failed"),
+            (0, u) => format!("{u} preflight check(s) could not be checked"),
+            (f, u) => format!("{f} preflight check(s) failed, {u} could not be checked"),
+        }
     }
 }
 
@@ -137,9 +223,49 @@ pub enum Progress {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VerifyItem {
     pub what: String,
+    /// Whether it converged (`result` is `passed`).
     pub converged: bool,
-    /// What was seen last.
+    /// Converged (`passed`), not yet (`failed`), or could not be checked: a condition that
+    /// could not be checked keeps the switch from being done.
+    pub result: CheckResult,
+    /// What was seen last; for a condition that could not be checked, why not.
     pub seen: String,
+    /// Its read failed (not checked this time): it is looked at again until the time is up.
+    #[serde(skip)]
+    pub retry: bool,
+}
+
+impl VerifyItem {
+    /// A condition looked at: converged or not.
+    pub fn new(what: String, converged: bool, seen: String) -> VerifyItem {
+        VerifyItem {
+            what,
+            converged,
+            result: CheckResult::from_passed(converged),
+            seen,
+            retry: false,
+        }
+    }
+
+    /// A condition switchyard cannot check, and why (and what would let it).
+    pub fn could_not_check(what: String, why: String) -> VerifyItem {
+        VerifyItem {
+            what,
+            converged: false,
+            result: CheckResult::CouldNotCheck,
+            seen: why,
+            retry: false,
+        }
+    }
+
+    /// A condition that could not be checked this time because its read failed (why): looked
+    /// at again until the time is up.
+    pub fn unreadable(what: String, why: String) -> VerifyItem {
+        VerifyItem {
+            retry: true,
+            ..VerifyItem::could_not_check(what, why)
+        }
+    }
 }
 
 mod duration_ms {

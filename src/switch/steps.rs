@@ -2,37 +2,22 @@
 //! back to the original, each idempotently (a step already in the wanted state is skipped, a
 //! step whose resource changed behind our back is a conflict, never overwritten).
 //!
-//! A step's `before` and `after` in the journal hold the exact values as JSON:
-//!
-//! | call | before | after |
-//! |---|---|---|
-//! | `route53:UpdateHealthCheck` | `{"Inverted":false,"HealthCheckVersion":3}` | `{"Inverted":true}` |
-//! | `route53:ChangeResourceRecordSets` | `{"Zone":..,"Record":{..}}` | `{"Zone":..,"Record":{..}}` |
-//! | `elasticloadbalancing:ModifyListener` | `{"DefaultActions":[..]}` | `{"DefaultActions":[..]}` |
-//! | `elasticloadbalancing:CreateRule` | `null` | `{"Priority":..,"Conditions":[..],"Actions":[..],"Role":..,"RuleArn":..}` |
-//! | `cloudwatch:DisableAlarmActions` | `{"ActionsEnabled":true,"Region":..}` | `{"ActionsEnabled":false,"Region":..}` |
-//! | `cloudfront:CreateInvalidation` | `null` | `{"Paths":[..],"CallerReference":..,"OnFailBack":..}` |
-
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+//! A step is a [`Change`] of the journal (see [`crate::model::journal`] for how it is kept):
+//! its kind decides the AWS calls, its typed `before` and `after` values what they send.
 
 use crate::aws::client::Clients;
 use crate::aws::route53::RecordAction;
 use crate::aws::{cloudfront, cloudwatch, elbv2, route53};
-use crate::config::{OperatorAllow, Site, SorryAction, Strategy};
-use crate::model::elb::{ActionKind, ListenerAction, RuleCondition};
+use crate::config::{AlarmRef, OperatorAllow, RulePriority, Site, SorryAction, Strategy};
+use crate::model::elb::{ActionKind, Listener, ListenerAction, RuleCondition};
 use crate::model::error::AwsError;
-use crate::model::route53::{PendingChange, RecordSet};
+use crate::model::journal::{
+    self, AlarmActions, Change, DefaultActions, Invalidation, Inversion, NewRule, RecordBatch,
+    RecordValue, RuleRole, Step, StepState,
+};
+use crate::model::route53::{PendingChange, Policy, RecordSet};
 use crate::model::site::{RecordLayout, SiteObservations};
-
-use super::journal::{Step, StepState};
-
-pub const CALL_INVERT: &str = "route53:UpdateHealthCheck";
-pub const CALL_RECORD: &str = "route53:ChangeResourceRecordSets";
-pub const CALL_LISTENER: &str = "elasticloadbalancing:ModifyListener";
-pub const CALL_RULE: &str = "elasticloadbalancing:CreateRule";
-pub const CALL_ALARM: &str = "cloudwatch:DisableAlarmActions";
-pub const CALL_INVALIDATE: &str = "cloudfront:CreateInvalidation";
+use crate::model::stack;
 
 /// The tag that marks the listener rules switchyard creates, with the site's name as value.
 pub const RULE_TAG_SITE: &str = "switchyard:site";
@@ -48,6 +33,21 @@ pub enum Towards {
     Original,
 }
 
+impl Towards {
+    /// The value a step goes from and the value it goes to.
+    fn pick<'a, T>(self, before: &'a T, after: &'a T) -> (&'a T, &'a T) {
+        match self {
+            Towards::Maintenance => (before, after),
+            Towards::Original => (after, before),
+        }
+    }
+
+    /// The value a step goes to.
+    fn wanted<'a, T>(self, before: &'a T, after: &'a T) -> &'a T {
+        self.pick(before, after).1
+    }
+}
+
 /// What applying a step did.
 #[derive(Clone, Debug, Default)]
 pub struct Applied {
@@ -57,8 +57,8 @@ pub struct Applied {
     pub note: String,
     /// The Route 53 change submitted, to wait for INSYNC.
     pub change: Option<PendingChange>,
-    /// The step's `after`, completed with what AWS returned (a rule's ARN, an invalidation ID).
-    pub after: Option<Value>,
+    /// The step's change, completed with what AWS returned (a rule's ARN, an invalidation ID).
+    pub completed: Option<Change>,
 }
 
 /// Why a step could not be applied.
@@ -67,15 +67,13 @@ pub enum StepError {
     Aws(AwsError),
     /// The resource is neither in the original nor in the maintenance state: someone changed it.
     Conflict(String),
-    /// The journal's values do not read as this step.
-    Invalid(String),
 }
 
 impl std::fmt::Display for StepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StepError::Aws(e) => f.write_str(&explain(e)),
-            StepError::Conflict(s) | StepError::Invalid(s) => f.write_str(s),
+            StepError::Conflict(s) => f.write_str(s),
         }
     }
 }
@@ -109,76 +107,6 @@ impl From<AwsError> for StepError {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct InvertState {
-    inverted: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    health_check_version: Option<i64>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RecordState {
-    zone: String,
-    record: RecordSet,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListenerState {
-    default_actions: Vec<ListenerAction>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RuleState {
-    priority: u32,
-    conditions: Vec<RuleCondition>,
-    actions: Vec<ListenerAction>,
-    role: String,
-    #[serde(default)]
-    rule_arn: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AlarmState {
-    actions_enabled: bool,
-    region: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct InvalidateState {
-    paths: Vec<String>,
-    caller_reference: String,
-    on_fail_back: bool,
-    #[serde(default)]
-    invalidation_id: Option<String>,
-}
-
-fn read<T: for<'de> Deserialize<'de>>(v: &Value, what: &str) -> Result<T, StepError> {
-    serde_json::from_value(v.clone())
-        .map_err(|e| StepError::Invalid(format!("the journal's {what} does not read: {e}")))
-}
-
-fn to_value<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-fn step(strategy: &Strategy, call: &str, resource: &str, before: Value, after: Value) -> Step {
-    Step {
-        strategy: strategy.name().to_string(),
-        call: call.to_string(),
-        resource: resource.to_string(),
-        before,
-        after,
-        state: StepState::Planned,
-        error: None,
-    }
-}
-
 /// The steps of every strategy of a site, from fresh observations. `stamp` makes the
 /// invalidation caller references unique to this maintenance window.
 pub fn build(site: &Site, o: &SiteObservations, stamp: &str) -> Result<Vec<Step>, String> {
@@ -198,198 +126,40 @@ fn build_one(
     let name = strategy.name();
     match strategy {
         Strategy::InvertHealthCheck { health_check } => {
-            let id = match health_check {
-                Some(id) => id.clone(),
-                None => o
-                    .primary()
-                    .and_then(|p| p.health_check_id.clone())
-                    .ok_or_else(|| {
-                        format!(
-                            "{name}: the PRIMARY record of {} has no health check to invert (use route53-swap-primary, or name the health_check)",
-                            site.record
-                        )
-                    })?,
-            };
-            let hc = o.health_check(&id).ok_or_else(|| {
-                let why = o
-                    .health_checks
-                    .get(&id)
-                    .and_then(|h| h.config.error.as_ref().map(|f| &f.error))
-                    .map(|e| e.summary())
-                    .unwrap_or_else(|| "not found".into());
-                format!("{name}: cannot read health check {id}: {why}")
-            })?;
-            let before = InvertState {
-                inverted: hc.inverted,
-                health_check_version: Some(hc.version),
-            };
-            let after = InvertState {
-                inverted: true,
-                health_check_version: None,
-            };
-            Ok(vec![step(
-                strategy,
-                CALL_INVERT,
-                &id,
-                to_value(&before),
-                to_value(&after),
-            )])
+            invert_steps(site, o, name, health_check.as_deref())
         }
-        Strategy::SwapPrimary => {
-            let RecordLayout::Failover {
-                primary: Some(p),
-                secondary: Some(s),
-            } = o.layout()
-            else {
-                return Err(format!(
-                    "{name}: {} is not a failover pair with a PRIMARY and a SECONDARY record",
-                    site.record
-                ));
-            };
-            let Some(alias) = &s.alias else {
-                return Err(format!(
-                    "{name}: the SECONDARY record of {} is not an alias, nothing to swap to",
-                    site.record
-                ));
-            };
-            let mut after = p.clone();
-            let mut target = alias.clone();
-            if target.is_cloudfront() {
-                // Evaluate Target Health cannot be true for a CloudFront alias.
-                target.evaluate_target_health = false;
-            }
-            after.alias = Some(target);
-            after.values = Vec::new();
-            after.ttl = None;
-            Ok(vec![record_step(strategy, site, p, after)])
-        }
+        Strategy::SwapPrimary => Ok(vec![swap_primary_step(site, o, name)?]),
         Strategy::SetRecord { values, ttl } => {
-            let RecordLayout::Plain(r) = o.layout() else {
-                return Err(format!(
-                    "{name}: {} {} is not one plain record",
-                    site.record,
-                    site.record_type.as_str()
-                ));
-            };
-            if r.alias.is_some() {
-                return Err(format!(
-                    "{name}: {} is an alias record; route53-set-record sets plain values",
-                    site.record
-                ));
-            }
-            let mut after = r.clone();
-            after.values = values.clone();
-            if let Some(t) = ttl {
-                after.ttl = Some(std::time::Duration::from_secs(u64::from(*t)));
-            }
-            Ok(vec![record_step(strategy, site, r, after)])
+            Ok(vec![set_record_step(site, o, name, values, *ttl)?])
         }
+        Strategy::WeightedSorry {
+            sorry_member,
+            weight,
+        } => Ok(
+            weighted_sorry_step(site, o, name, sorry_member.as_deref(), *weight)?
+                .into_iter()
+                .collect(),
+        ),
         Strategy::ListenerSorry { listener, action } => {
             let l = find_listener(o, listener)?;
             check_restorable(name, &l.default_actions, listener)?;
-            let after = vec![sorry_action(action)];
-            Ok(vec![step(
-                strategy,
-                CALL_LISTENER,
-                listener,
-                to_value(&ListenerState {
+            let change = Change::ListenerDefaultActions {
+                before: DefaultActions {
                     default_actions: l.default_actions.clone(),
-                }),
-                to_value(&ListenerState {
-                    default_actions: after,
-                }),
-            )])
+                },
+                after: DefaultActions {
+                    default_actions: vec![sorry_action(action)],
+                },
+            };
+            Ok(vec![Step::planned(name, listener, change)])
         }
         Strategy::MaintenanceRule {
             listener,
             priority,
             allow,
             action,
-        } => {
-            let l = find_listener(o, listener)?;
-            check_restorable(name, &l.default_actions, listener)?;
-            let mut steps = Vec::new();
-            let allow_condition = match allow {
-                OperatorAllow::Nobody => None,
-                OperatorAllow::SourceIp(cidrs) => Some(RuleCondition {
-                    field: "source-ip".into(),
-                    values: cidrs.iter().map(|c| c.to_string()).collect(),
-                    http_header_name: None,
-                }),
-                OperatorAllow::ForwardedFor(ips) => Some(RuleCondition {
-                    field: "http-header".into(),
-                    values: ips.iter().map(|c| c.to_string()).collect(),
-                    http_header_name: Some("X-Forwarded-For".into()),
-                }),
-            };
-            if let Some(c) = allow_condition {
-                // Operators still reach the app: the listener's own default actions.
-                let actions: Vec<ListenerAction> = l
-                    .default_actions
-                    .iter()
-                    .map(|a| ListenerAction {
-                        order: None,
-                        ..a.clone()
-                    })
-                    .collect();
-                steps.push(rule_step(
-                    strategy, listener, *priority, c, actions, "allow",
-                ));
-            }
-            let everyone = RuleCondition {
-                field: "path-pattern".into(),
-                values: vec!["/*".into()],
-                http_header_name: None,
-            };
-            steps.push(rule_step(
-                strategy,
-                listener,
-                priority.saturating_add(1),
-                everyone,
-                vec![sorry_action(action)],
-                "maintenance",
-            ));
-            Ok(steps)
-        }
-        Strategy::SilenceAlarms { alarms } => {
-            let mut steps = Vec::new();
-            for a in alarms {
-                let region = a
-                    .region
-                    .clone()
-                    .unwrap_or_else(|| site.aws.region.clone().unwrap_or_default());
-                let seen = o
-                    .alarms
-                    .iter()
-                    .find(|x| x.alarm_ref.name == a.name)
-                    .and_then(|x| x.alarm.get());
-                let Some(alarm) = seen else {
-                    return Err(format!(
-                        "{name}: alarm {} was not found{}",
-                        a.name,
-                        if region.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" in {region}")
-                        }
-                    ));
-                };
-                steps.push(step(
-                    strategy,
-                    CALL_ALARM,
-                    &a.name,
-                    to_value(&AlarmState {
-                        actions_enabled: alarm.actions_enabled,
-                        region: alarm.region.clone(),
-                    }),
-                    to_value(&AlarmState {
-                        actions_enabled: false,
-                        region: alarm.region.clone(),
-                    }),
-                ));
-            }
-            Ok(steps)
-        }
+        } => maintenance_rule_steps(o, name, listener, *priority, allow, action),
+        Strategy::SilenceAlarms { alarms } => silence_alarm_steps(site, o, name, alarms),
         Strategy::Invalidate {
             distribution,
             paths,
@@ -406,69 +176,517 @@ fn build_one(
                         site.record
                     )
                 })?;
-            Ok(vec![step(
-                strategy,
-                CALL_INVALIDATE,
-                &id,
-                Value::Null,
-                to_value(&InvalidateState {
+            let change = Change::Invalidate {
+                before: journal::Absent,
+                after: Invalidation {
                     paths: paths.clone(),
                     caller_reference: format!("switchyard-{}-{stamp}-on", site.name),
                     on_fail_back: *on_fail_back,
                     invalidation_id: None,
-                }),
-            )])
+                },
+            };
+            Ok(vec![Step::planned(name, &id, change)])
         }
     }
 }
 
-fn record_step(strategy: &Strategy, site: &Site, before: &RecordSet, after: RecordSet) -> Step {
-    let resource = match &before.set_identifier {
-        Some(id) => format!("{} {} ({id})", before.name, before.rtype),
-        None => format!("{} {}", before.name, before.rtype),
+/// `route53-invert-health-check`: the named health check, or the health check of the PRIMARY
+/// record of every record type (one step per distinct check: a dual-stack pair usually shares
+/// one).
+fn invert_steps(
+    site: &Site,
+    o: &SiteObservations,
+    name: &str,
+    health_check: Option<&str>,
+) -> Result<Vec<Step>, String> {
+    if let Some(id) = health_check {
+        return Ok(vec![invert_step(o, name, id)?]);
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for t in o.covered_types() {
+        let layout = o.layout_of(&t);
+        let RecordLayout::Failover { primary, .. } = &layout else {
+            return Err(format!(
+                "{name}: {} {t} is {}, not a failover pair: there is no PRIMARY health check to \
+                 invert{}",
+                site.record,
+                describe_layout(&layout),
+                other_switch(&layout)
+            ));
+        };
+        let id = primary
+            .and_then(|p| p.health_check_id.clone())
+            .ok_or_else(|| {
+                format!(
+                    "{name}: the PRIMARY {t} record of {} has no health check to invert (use \
+                     route53-swap-primary, or name the health_check){}",
+                    site.record,
+                    if o.covered_types().len() > 1 {
+                        format!(": {} would keep reaching the app", stack::clients_of(&t))
+                    } else {
+                        String::new()
+                    }
+                )
+            })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids.iter().map(|id| invert_step(o, name, id)).collect()
+}
+
+/// Inverting one health check.
+fn invert_step(o: &SiteObservations, name: &str, id: &str) -> Result<Step, String> {
+    let hc = o.health_check(id).ok_or_else(|| {
+        let why = o
+            .health_checks
+            .get(id)
+            .and_then(|h| h.config.error.as_ref().map(|f| &f.error))
+            .map(|e| e.summary())
+            .unwrap_or_else(|| "not found".into());
+        format!("{name}: cannot read health check {id}: {why}")
+    })?;
+    let change = Change::InvertHealthCheck {
+        before: Inversion {
+            inverted: hc.inverted,
+            health_check_version: Some(hc.version),
+        },
+        after: Inversion {
+            inverted: true,
+            health_check_version: None,
+        },
     };
-    step(
-        strategy,
-        CALL_RECORD,
-        &resource,
-        to_value(&RecordState {
+    Ok(Step::planned(name, id, change))
+}
+
+/// A layout in words, for refusals: `a weighted record set (members blue, green)`.
+pub fn describe_layout(layout: &RecordLayout<'_>) -> String {
+    match layout {
+        RecordLayout::Failover { primary, secondary } => match (primary, secondary) {
+            (Some(_), Some(_)) => "a failover pair".into(),
+            (Some(_), None) => "a failover pair without a SECONDARY record".into(),
+            (None, _) => "a failover pair without a PRIMARY record".into(),
+        },
+        RecordLayout::Plain(r) if r.alias.is_some() => "one plain alias record".into(),
+        RecordLayout::Plain(_) => "one plain record".into(),
+        RecordLayout::Routed { policy, members } => format!(
+            "a {} record set (members {})",
+            policy.as_str(),
+            members
+                .iter()
+                .map(|m| m.set_identifier.as_deref().unwrap_or("?"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        RecordLayout::Missing => "no record".into(),
+        RecordLayout::Unsupported => {
+            "record sets of a routing policy switchyard does not model".into()
+        }
+    }
+}
+
+/// What to use instead on a layout a DNS strategy does not fit.
+fn other_switch(layout: &RecordLayout<'_>) -> &'static str {
+    match layout {
+        RecordLayout::Routed {
+            policy: Policy::Weighted,
+            ..
+        } => "; use route53-weighted-sorry, which moves the weight to the sorry member",
+        RecordLayout::Routed { .. } | RecordLayout::Unsupported => {
+            "; switchyard changes no record of this routing policy: switch behind it (a listener \
+             strategy on every load balancer the members point at)"
+        }
+        RecordLayout::Plain(_) => "; use route53-set-record for a plain record",
+        _ => "",
+    }
+}
+
+/// `route53-swap-primary`: the PRIMARY record of every record type takes its SECONDARY's alias
+/// target, all in one batch.
+fn swap_primary_step(site: &Site, o: &SiteObservations, name: &str) -> Result<Step, String> {
+    let mut pairs = Vec::new();
+    for t in o.covered_types() {
+        let layout = o.layout_of(&t);
+        let RecordLayout::Failover {
+            primary: Some(p),
+            secondary: Some(s),
+        } = layout
+        else {
+            return Err(format!(
+                "{name}: {} {t} is {}, not a failover pair with a PRIMARY and a SECONDARY \
+                 record{}",
+                site.record,
+                describe_layout(&layout),
+                other_switch(&layout)
+            ));
+        };
+        let Some(alias) = &s.alias else {
+            return Err(format!(
+                "{name}: the SECONDARY {t} record of {} is not an alias, nothing to swap to",
+                site.record
+            ));
+        };
+        let mut after = p.clone();
+        let mut target = alias.clone();
+        if target.is_cloudfront() {
+            // Evaluate Target Health cannot be true for a CloudFront alias.
+            target.evaluate_target_health = false;
+        }
+        after.alias = Some(target);
+        after.values = Vec::new();
+        after.ttl = None;
+        pairs.push((p.clone(), after));
+    }
+    Ok(records_step(name, site, pairs))
+}
+
+/// `route53-set-record`: the site's plain record of every type takes new values (and TTL):
+/// IPv4 addresses the A record, IPv6 addresses the AAAA record, a name the CNAME; all in one
+/// batch.
+fn set_record_step(
+    site: &Site,
+    o: &SiteObservations,
+    name: &str,
+    values: &[String],
+    ttl: Option<u32>,
+) -> Result<Step, String> {
+    let family = |v: &String| match v.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => "A",
+        Ok(std::net::IpAddr::V6(_)) => "AAAA",
+        Err(_) => "CNAME",
+    };
+    let types = o.covered_types();
+    for v in values {
+        let t = family(v);
+        if !types.iter().any(|x| x == t) {
+            return Err(format!(
+                "{name}: {v} is for a {t} record, and {} has none (it has {}): switchyard sets \
+                 the values of existing records only",
+                site.record,
+                types.join(" and ")
+            ));
+        }
+    }
+    let mut pairs = Vec::new();
+    for t in &types {
+        let layout = o.layout_of(t);
+        let RecordLayout::Plain(r) = layout else {
+            return Err(format!(
+                "{name}: {} {t} is {}, not one plain record{}",
+                site.record,
+                describe_layout(&layout),
+                other_switch(&layout)
+            ));
+        };
+        if r.alias.is_some() {
+            return Err(format!(
+                "{name}: {} {t} is an alias record; route53-set-record sets plain values",
+                site.record
+            ));
+        }
+        let mine: Vec<String> = values.iter().filter(|v| family(v) == t).cloned().collect();
+        if mine.is_empty() {
+            return Err(format!(
+                "{name}: no value for the {t} record of {} ({} would keep reaching what it \
+                 points at now): add {} values",
+                site.record,
+                stack::clients_of(t),
+                if t == "AAAA" { "IPv6" } else { "IPv4" }
+            ));
+        }
+        let mut after = r.clone();
+        after.values = mine;
+        if let Some(s) = ttl {
+            after.ttl = Some(std::time::Duration::from_secs(u64::from(s)));
+        }
+        pairs.push((r.clone(), after));
+    }
+    Ok(records_step(name, site, pairs))
+}
+
+/// `route53-weighted-sorry`: in the weighted record set of every type, the app's members go to
+/// weight 0 and the sorry member to `weight`, in one batch; `None` when every weight already is
+/// so.
+fn weighted_sorry_step(
+    site: &Site,
+    o: &SiteObservations,
+    name: &str,
+    sorry_member: Option<&str>,
+    weight: Option<u8>,
+) -> Result<Option<Step>, String> {
+    let mut pairs = Vec::new();
+    for t in o.covered_types() {
+        let layout = o.layout_of(&t);
+        let RecordLayout::Routed {
+            policy: Policy::Weighted,
+            members,
+        } = &layout
+        else {
+            let hint = match &layout {
+                RecordLayout::Failover { .. } => {
+                    "; use route53-invert-health-check or route53-swap-primary for a failover pair"
+                }
+                other => other_switch(other),
+            };
+            return Err(format!(
+                "{name}: {} {t} is {}, not a weighted record set{hint}",
+                site.record,
+                describe_layout(&layout)
+            ));
+        };
+        let is_sorry = |r: &RecordSet| match sorry_member {
+            Some(id) => r.set_identifier.as_deref() == Some(id),
+            None => o.serves_record(r).is_sorry_page(),
+        };
+        let sorry: Vec<&RecordSet> = members.iter().copied().filter(|r| is_sorry(r)).collect();
+        if sorry.is_empty() {
+            let seen: Vec<String> = members
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} -> {}",
+                        m.set_identifier.as_deref().unwrap_or("?"),
+                        o.serves_record(m).as_str()
+                    )
+                })
+                .collect();
+            return Err(match sorry_member {
+                Some(id) => format!(
+                    "{name}: the weighted {t} record set of {} has no member {id:?} (members: {})",
+                    site.record,
+                    seen.join(", ")
+                ),
+                None => format!(
+                    "{name}: no member of the weighted {t} record set of {} serves the sorry page \
+                     (members: {}): add a member of weight 0 whose target is the sorry page, or \
+                     name it with sorry_member",
+                    site.record,
+                    seen.join(", ")
+                ),
+            });
+        }
+        if sorry.len() == members.len() {
+            return Err(format!(
+                "{name}: every member of the weighted {t} record set of {} is the sorry member: \
+                 there is no app member to take the weight from",
+                site.record
+            ));
+        }
+        let highest_app = members
+            .iter()
+            .filter(|m| !is_sorry(m))
+            .filter_map(|m| m.weight)
+            .max()
+            .unwrap_or(0);
+        for m in members {
+            let want = if is_sorry(m) {
+                match weight {
+                    Some(w) => i64::from(w),
+                    None => m.weight.filter(|w| *w > 0).unwrap_or(highest_app.max(1)),
+                }
+            } else {
+                0
+            };
+            if m.weight != Some(want) {
+                let mut after = (*m).clone();
+                after.weight = Some(want);
+                pairs.push(((*m).clone(), after));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(records_step(name, site, pairs)))
+}
+
+/// `alb-maintenance-rule`: the operators' rule at `priority` (when someone is let through),
+/// everyone else's at `priority + 1`; for `priority = "first"` (priority 1) after a step that
+/// moves the rules in the way down.
+fn maintenance_rule_steps(
+    o: &SiteObservations,
+    name: &str,
+    listener: &str,
+    priority: RulePriority,
+    allow: &OperatorAllow,
+    action: &SorryAction,
+) -> Result<Vec<Step>, String> {
+    let l = find_listener(o, listener)?;
+    check_restorable(name, &l.default_actions, listener)?;
+    let (allow_at, maintenance_at) =
+        super::rules::priorities(priority, !matches!(allow, OperatorAllow::Nobody));
+    let mut steps = Vec::new();
+    if priority == RulePriority::First {
+        steps.extend(super::rules::make_room_step(
+            name,
+            o,
+            listener,
+            maintenance_at,
+        )?);
+    }
+    let allow_condition = match allow {
+        OperatorAllow::Nobody => None,
+        OperatorAllow::SourceIp(cidrs) => Some(RuleCondition {
+            field: "source-ip".into(),
+            values: cidrs.iter().map(|c| c.to_string()).collect(),
+            http_header_name: None,
+        }),
+        OperatorAllow::ForwardedFor(ips) => Some(RuleCondition {
+            field: "http-header".into(),
+            values: ips.iter().map(|c| c.to_string()).collect(),
+            http_header_name: Some("X-Forwarded-For".into()),
+        }),
+    };
+    if let Some(c) = allow_condition {
+        // Operators still reach the app: the listener's own default actions.
+        let actions: Vec<ListenerAction> = l
+            .default_actions
+            .iter()
+            .map(|a| ListenerAction {
+                order: None,
+                ..a.clone()
+            })
+            .collect();
+        steps.push(rule_step(
+            name,
+            listener,
+            allow_at.unwrap_or(maintenance_at),
+            c,
+            actions,
+            RuleRole::Allow,
+        ));
+    }
+    let everyone = RuleCondition {
+        field: "path-pattern".into(),
+        values: vec!["/*".into()],
+        http_header_name: None,
+    };
+    steps.push(rule_step(
+        name,
+        listener,
+        maintenance_at,
+        everyone,
+        vec![sorry_action(action)],
+        RuleRole::Maintenance,
+    ));
+    Ok(steps)
+}
+
+/// `silence-alarms`: one step per alarm, each in its region.
+fn silence_alarm_steps(
+    site: &Site,
+    o: &SiteObservations,
+    name: &str,
+    alarms: &[AlarmRef],
+) -> Result<Vec<Step>, String> {
+    let mut steps = Vec::new();
+    for a in alarms {
+        let region = a
+            .region
+            .clone()
+            .unwrap_or_else(|| site.aws.region.clone().unwrap_or_default());
+        let seen = o
+            .alarms
+            .iter()
+            .find(|x| {
+                x.alarm_ref.name == a.name
+                    && a.region.as_ref().is_none_or(|r| &x.alarm_ref.region == r)
+            })
+            .and_then(|x| x.alarm.get());
+        let Some(alarm) = seen else {
+            return Err(format!(
+                "{name}: alarm {} was not found{}",
+                a.name,
+                if region.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {region}")
+                }
+            ));
+        };
+        let change = Change::AlarmActions {
+            before: AlarmActions {
+                actions_enabled: alarm.actions_enabled,
+                region: alarm.region.clone(),
+            },
+            after: AlarmActions {
+                actions_enabled: false,
+                region: alarm.region.clone(),
+            },
+        };
+        steps.push(Step::planned(name, &a.name, change));
+    }
+    Ok(steps)
+}
+
+/// The change of several records: one record's change for one, else one atomic batch.
+fn records_step(name: &str, site: &Site, pairs: Vec<(RecordSet, RecordSet)>) -> Step {
+    if let [(before, after)] = pairs.as_slice() {
+        return record_step(name, site, before, after.clone());
+    }
+    let resource = pairs
+        .iter()
+        .map(|(b, _)| record_resource(b))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (before, after): (Vec<RecordSet>, Vec<RecordSet>) = pairs.into_iter().unzip();
+    let change = Change::Records {
+        before: RecordBatch {
+            zone: site.zone_id.clone(),
+            records: before,
+        },
+        after: RecordBatch {
+            zone: site.zone_id.clone(),
+            records: after,
+        },
+    };
+    Step::planned(name, &resource, change)
+}
+
+fn record_resource(r: &RecordSet) -> String {
+    match &r.set_identifier {
+        Some(id) => format!("{} {} ({id})", r.name, r.rtype),
+        None => format!("{} {}", r.name, r.rtype),
+    }
+}
+
+fn record_step(name: &str, site: &Site, before: &RecordSet, after: RecordSet) -> Step {
+    let resource = record_resource(before);
+    let change = Change::Record {
+        before: Box::new(RecordValue {
             zone: site.zone_id.clone(),
             record: before.clone(),
         }),
-        to_value(&RecordState {
+        after: Box::new(RecordValue {
             zone: site.zone_id.clone(),
             record: after,
         }),
-    )
+    };
+    Step::planned(name, &resource, change)
 }
 
 fn rule_step(
-    strategy: &Strategy,
+    name: &str,
     listener: &str,
     priority: u32,
     condition: RuleCondition,
     actions: Vec<ListenerAction>,
-    role: &str,
+    role: RuleRole,
 ) -> Step {
-    step(
-        strategy,
-        CALL_RULE,
-        listener,
-        Value::Null,
-        to_value(&RuleState {
+    let change = Change::CreateRule {
+        before: journal::Absent,
+        after: NewRule {
             priority,
             conditions: vec![condition],
             actions,
-            role: role.to_string(),
+            role,
             rule_arn: None,
-        }),
-    )
+        },
+    };
+    Step::planned(name, listener, change)
 }
 
-fn find_listener<'a>(
-    o: &'a SiteObservations,
-    arn: &str,
-) -> Result<&'a crate::model::elb::Listener, String> {
+fn find_listener<'a>(o: &'a SiteObservations, arn: &str) -> Result<&'a Listener, String> {
     o.all_listeners()
         .into_iter()
         .find(|l| l.arn == arn)
@@ -487,11 +705,7 @@ fn check_restorable(name: &str, actions: &[ListenerAction], arn: &str) -> Result
     if actions.is_empty() || actions.iter().any(|a| !a.restorable()) {
         return Err(format!(
             "{name}: the default actions of listener {arn} ({}) cannot be saved and restored exactly (authenticate actions carry secrets); switchyard will not touch it",
-            actions
-                .iter()
-                .map(ListenerAction::describe)
-                .collect::<Vec<_>>()
-                .join(", ")
+            show_actions(actions)
         ));
     }
     Ok(())
@@ -499,18 +713,7 @@ fn check_restorable(name: &str, actions: &[ListenerAction], arn: &str) -> Result
 
 /// The listener action that serves the sorry page.
 pub fn sorry_action(action: &SorryAction) -> ListenerAction {
-    match action {
-        SorryAction::TargetGroup(arn) => ListenerAction::forward_to(arn.clone()),
-        SorryAction::FixedResponse {
-            status,
-            content_type,
-            body,
-        } => ListenerAction::fixed(
-            status.to_string(),
-            Some(content_type.clone()),
-            Some(body.clone()),
-        ),
-    }
+    action.listener_action()
 }
 
 /// Whether two record sets are the same to Route 53: names compared without case and trailing
@@ -556,113 +759,131 @@ pub fn same_actions(a: &[ListenerAction], b: &[ListenerAction]) -> bool {
     ka == kb
 }
 
-/// One line for the plan: a step's value before or after.
-pub fn show(call: &str, v: &Value) -> String {
-    match call {
-        CALL_INVERT => match serde_json::from_value::<InvertState>(v.clone()) {
-            Ok(s) => match s.health_check_version {
-                Some(ver) => format!("Inverted={} (HealthCheckVersion {ver})", s.inverted),
-                None => format!("Inverted={}", s.inverted),
-            },
-            Err(_) => v.to_string(),
-        },
-        CALL_RECORD => match serde_json::from_value::<RecordState>(v.clone()) {
-            Ok(s) => s.record.describe(),
-            Err(_) => v.to_string(),
-        },
-        CALL_LISTENER => match serde_json::from_value::<ListenerState>(v.clone()) {
-            Ok(s) => s
-                .default_actions
-                .iter()
-                .map(ListenerAction::describe)
-                .collect::<Vec<_>>()
-                .join(", "),
-            Err(_) => v.to_string(),
-        },
-        CALL_RULE => match serde_json::from_value::<RuleState>(v.clone()) {
-            Ok(s) => {
-                let conditions: Vec<String> = s
-                    .conditions
-                    .iter()
-                    .map(|c| match &c.http_header_name {
-                        Some(h) => format!("{} {h} in {}", c.field, c.values.join(",")),
-                        None => format!("{} {}", c.field, c.values.join(",")),
-                    })
-                    .collect();
-                let actions: Vec<String> = s.actions.iter().map(ListenerAction::describe).collect();
-                format!(
-                    "rule {} at priority {}: if {} then {}",
-                    s.role,
-                    s.priority,
-                    conditions.join(" and "),
-                    actions.join(", ")
-                )
-            }
-            Err(_) => v.to_string(),
-        },
-        CALL_ALARM => match serde_json::from_value::<AlarmState>(v.clone()) {
-            Ok(s) if s.actions_enabled => "actions enabled".into(),
-            Ok(_) => "actions disabled".into(),
-            Err(_) => v.to_string(),
-        },
-        CALL_INVALIDATE => match serde_json::from_value::<InvalidateState>(v.clone()) {
-            Ok(s) => format!("invalidate {}", s.paths.join(" ")),
-            Err(_) => v.to_string(),
-        },
-        _ => v.to_string(),
+fn show_actions(actions: &[ListenerAction]) -> String {
+    actions
+        .iter()
+        .map(ListenerAction::describe)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn show_records(records: &[RecordSet]) -> String {
+    records
+        .iter()
+        .map(RecordSet::describe)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn show_inversion(v: &Inversion) -> String {
+    match v.health_check_version {
+        Some(ver) => format!("Inverted={} (HealthCheckVersion {ver})", v.inverted),
+        None => format!("Inverted={}", v.inverted),
+    }
+}
+
+fn show_alarm(v: &AlarmActions) -> String {
+    if v.actions_enabled {
+        "actions enabled".into()
+    } else {
+        "actions disabled".into()
+    }
+}
+
+fn show_rule(r: &NewRule) -> String {
+    let conditions: Vec<String> = r
+        .conditions
+        .iter()
+        .map(|c| match &c.http_header_name {
+            Some(h) => format!("{} {h} in {}", c.field, c.values.join(",")),
+            None => format!("{} {}", c.field, c.values.join(",")),
+        })
+        .collect();
+    format!(
+        "rule {} at priority {}: if {} then {}",
+        r.role.as_str(),
+        r.priority,
+        conditions.join(" and "),
+        show_actions(&r.actions)
+    )
+}
+
+/// One line for the plan: a step's original value; `None` when the step creates something.
+pub fn show_before(c: &Change) -> Option<String> {
+    match c {
+        Change::InvertHealthCheck { before, .. } => Some(show_inversion(before)),
+        Change::Record { before, .. } => Some(before.record.describe()),
+        Change::Records { before, .. } => Some(show_records(&before.records)),
+        Change::ListenerDefaultActions { before, .. } => {
+            Some(show_actions(&before.default_actions))
+        }
+        Change::RulePriorities { before, .. } => Some(super::rules::show(before)),
+        Change::AlarmActions { before, .. } => Some(show_alarm(before)),
+        Change::CreateRule { .. } | Change::Invalidate { .. } => None,
+    }
+}
+
+/// One line for the plan: a step's maintenance value.
+pub fn show_after(c: &Change) -> String {
+    match c {
+        Change::InvertHealthCheck { after, .. } => show_inversion(after),
+        Change::Record { after, .. } => after.record.describe(),
+        Change::Records { after, .. } => show_records(&after.records),
+        Change::ListenerDefaultActions { after, .. } => show_actions(&after.default_actions),
+        Change::CreateRule { after, .. } => show_rule(after),
+        Change::RulePriorities { after, .. } => super::rules::show(after),
+        Change::AlarmActions { after, .. } => show_alarm(after),
+        Change::Invalidate { after, .. } => format!("invalidate {}", after.paths.join(" ")),
     }
 }
 
 /// One line for the plan of a fail back: the original value to restore (a health check's
-/// version is whatever it is then, so it is not shown).
-pub fn show_original(call: &str, v: &Value) -> String {
-    match (call, serde_json::from_value::<InvertState>(v.clone())) {
-        (CALL_INVERT, Ok(s)) => format!("Inverted={}", s.inverted),
-        _ => show(call, v),
-    }
-}
-
-/// The call made to take a step back.
-pub fn undo_call(call: &str) -> &'static str {
-    match call {
-        CALL_INVERT => CALL_INVERT,
-        CALL_RECORD => CALL_RECORD,
-        CALL_LISTENER => CALL_LISTENER,
-        CALL_RULE => "elasticloadbalancing:DeleteRule",
-        CALL_ALARM => "cloudwatch:EnableAlarmActions",
-        CALL_INVALIDATE => "(none: an invalidation is not undone)",
-        _ => "(unknown)",
+/// version is whatever it is then, so it is not shown); `None` when the step created something.
+pub fn show_original(c: &Change) -> Option<String> {
+    match c {
+        Change::InvertHealthCheck { before, .. } => Some(format!("Inverted={}", before.inverted)),
+        _ => show_before(c),
     }
 }
 
 /// For a fail back: the invalidation to make on the way out, if the strategy asks for it.
 pub fn fail_back_invalidation(s: &Step, stamp: &str) -> Option<Step> {
-    if s.call != CALL_INVALIDATE {
+    let Change::Invalidate { after, .. } = &s.change else {
+        return None;
+    };
+    if !after.on_fail_back {
         return None;
     }
-    let st: InvalidateState = serde_json::from_value(s.after.clone()).ok()?;
-    if !st.on_fail_back {
-        return None;
-    }
-    Some(Step {
-        strategy: s.strategy.clone(),
-        call: CALL_INVALIDATE.into(),
-        resource: s.resource.clone(),
-        before: Value::Null,
-        after: to_value(&InvalidateState {
-            paths: st.paths,
-            caller_reference: format!("{}-{stamp}-off", st.caller_reference),
+    let change = Change::Invalidate {
+        before: journal::Absent,
+        after: Invalidation {
+            paths: after.paths.clone(),
+            caller_reference: format!("{}-{stamp}-off", after.caller_reference),
             on_fail_back: false,
             invalidation_id: None,
-        }),
-        state: StepState::Planned,
-        error: None,
-    })
+        },
+    };
+    Some(Step::planned(&s.strategy, &s.resource, change))
 }
 
 /// Whether a step changes anything at all (an alarm already silenced does not).
 pub fn changes_something(s: &Step) -> bool {
-    s.before != s.after || s.call == CALL_INVALIDATE || s.call == CALL_RULE
+    s.change.changes_something()
+}
+
+/// Whether a step of the journal needs taking back on fail back.
+pub fn needs_undo(s: &Step) -> bool {
+    let taken = matches!(s.state, StepState::Done | StepState::Started);
+    match s.change {
+        Change::Invalidate { .. } => false,
+        Change::InvertHealthCheck { .. }
+        | Change::Record { .. }
+        | Change::Records { .. }
+        | Change::ListenerDefaultActions { .. }
+        | Change::CreateRule { .. }
+        | Change::RulePriorities { .. }
+        | Change::AlarmActions { .. } => taken,
+    }
 }
 
 /// Applies a step towards maintenance or back to the original, idempotently.
@@ -672,228 +893,350 @@ pub async fn apply(
     s: &Step,
     towards: Towards,
 ) -> Result<Applied, StepError> {
-    let (from, to) = match towards {
-        Towards::Maintenance => (&s.before, &s.after),
-        Towards::Original => (&s.after, &s.before),
-    };
-    match s.call.as_str() {
-        CALL_INVERT => {
-            let want: InvertState = read(to, "health check value")?;
-            let planned: InvertState = read(&s.before, "health check value")?;
-            let hc = route53::health_check(&c.route53, &s.resource).await?;
-            if hc.inverted == want.inverted {
-                return Ok(Applied {
-                    skipped: true,
-                    note: format!("already Inverted={}", hc.inverted),
-                    ..Applied::default()
-                });
-            }
-            // Towards maintenance, the version read for the plan must still hold: a concurrent
-            // edit gives HealthCheckVersionMismatch instead of being overwritten.
-            let version = match (towards, planned.health_check_version) {
-                (Towards::Maintenance, Some(v)) => v,
-                _ => hc.version,
-            };
-            let updated =
-                route53::set_inverted(&c.route53, &s.resource, version, want.inverted).await?;
-            Ok(Applied {
-                note: format!(
-                    "Inverted={}, HealthCheckVersion {} -> {}",
-                    updated.inverted, version, updated.version
-                ),
+    let resource = s.resource.as_str();
+    match &s.change {
+        Change::InvertHealthCheck { before, after } => {
+            apply_inversion(c, resource, before, after, towards).await
+        }
+        Change::Record { before, after } => {
+            let (from, to) = towards.pick(before, after);
+            apply_record(c, site_name, resource, from, to).await
+        }
+        Change::Records { before, after } => {
+            let (from, to) = towards.pick(before, after);
+            apply_records(c, site_name, from, to).await
+        }
+        Change::ListenerDefaultActions { before, after } => {
+            let (from, to) = towards.pick(before, after);
+            apply_default_actions(c, resource, from, to).await
+        }
+        Change::CreateRule { after, .. } => match towards {
+            Towards::Maintenance => create_rule(c, site_name, resource, after).await,
+            Towards::Original => delete_rule(c, site_name, resource, after).await,
+        },
+        Change::RulePriorities { before, after } => {
+            let (from, to) = towards.pick(before, after);
+            super::rules::apply(c, resource, from, to, towards).await
+        }
+        Change::AlarmActions { before, after } => {
+            apply_alarm_actions(c, resource, towards.wanted(before, after)).await
+        }
+        Change::Invalidate { after, .. } => match towards {
+            Towards::Maintenance => invalidate(c, resource, after).await,
+            Towards::Original => Ok(Applied {
+                skipped: true,
+                note: "an invalidation is not undone".into(),
                 ..Applied::default()
-            })
-        }
-        CALL_RECORD => {
-            let from: RecordState = read(from, "record")?;
-            let to: RecordState = read(to, "record")?;
-            let at = route53::records_at(
-                &c.route53,
-                &to.zone,
-                &to.record.name,
-                &super::journal::record_name(&to.record.name),
-            )
-            .await?;
-            let current = at.records.iter().find(|r| {
-                r.rtype == to.record.rtype && r.set_identifier == to.record.set_identifier
-            });
-            if current.is_some_and(|c| same_record(c, &to.record)) {
-                return Ok(Applied {
-                    skipped: true,
-                    note: "the record already holds that value".into(),
-                    ..Applied::default()
-                });
-            }
-            let Some(current) = current.filter(|c| same_record(c, &from.record)) else {
-                return Err(StepError::Conflict(format!(
-                    "record {} was changed by someone else: it is now {}, expected {}; not overwritten",
-                    s.resource,
-                    current
-                        .map(RecordSet::describe)
-                        .unwrap_or_else(|| "absent".into()),
-                    from.record.describe()
-                )));
-            };
-            // DELETE of the exact current record (as Route 53 returned it) and CREATE in one
-            // batch: a record changed since it was read makes the whole batch fail instead of
-            // being overwritten.
-            let change = route53::change_records(
-                &c.route53,
-                &to.zone,
-                &[
-                    (RecordAction::Delete, current.clone()),
-                    (RecordAction::Create, to.record.clone()),
-                ],
-                &format!("switchyard: {site_name}"),
-            )
-            .await?;
-            Ok(Applied {
-                note: format!("change {}", change.id),
-                change: Some(change),
-                ..Applied::default()
-            })
-        }
-        CALL_LISTENER => {
-            let from: ListenerState = read(from, "listener actions")?;
-            let to: ListenerState = read(to, "listener actions")?;
-            let current = elbv2::listeners_by_arn(&c.elbv2, std::slice::from_ref(&s.resource))
-                .await?
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    StepError::Conflict(format!("listener {} no longer exists", s.resource))
-                })?;
-            if same_actions(&current.default_actions, &to.default_actions) {
-                return Ok(Applied {
-                    skipped: true,
-                    note: "the listener already has those default actions".into(),
-                    ..Applied::default()
-                });
-            }
-            if !same_actions(&current.default_actions, &from.default_actions) {
-                return Err(StepError::Conflict(format!(
-                    "listener {} was changed by someone else: its default action is now {}; not overwritten",
-                    s.resource,
-                    current
-                        .default_actions
-                        .iter()
-                        .map(ListenerAction::describe)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-            elbv2::set_default_actions(&c.elbv2, &s.resource, &to.default_actions).await?;
-            Ok(Applied::default())
-        }
-        CALL_RULE => {
-            let mut st: RuleState = read(&s.after, "listener rule")?;
-            let existing = find_rule(c, site_name, &s.resource, &st).await?;
-            match towards {
-                Towards::Maintenance => {
-                    if let Some(arn) = existing {
-                        st.rule_arn = Some(arn.clone());
-                        return Ok(Applied {
-                            skipped: true,
-                            note: format!("rule {arn} already exists"),
-                            after: Some(to_value(&st)),
-                            ..Applied::default()
-                        });
-                    }
-                    let tags = vec![
-                        (RULE_TAG_SITE.to_string(), site_name.to_string()),
-                        (RULE_TAG_ROLE.to_string(), st.role.clone()),
-                    ];
-                    let rule = elbv2::create_rule(
-                        &c.elbv2,
-                        &s.resource,
-                        st.priority,
-                        &st.conditions,
-                        &st.actions,
-                        &tags,
-                    )
-                    .await?;
-                    st.rule_arn = Some(rule.arn.clone());
-                    Ok(Applied {
-                        note: format!("created rule {}", rule.arn),
-                        after: Some(to_value(&st)),
-                        ..Applied::default()
-                    })
-                }
-                Towards::Original => match existing {
-                    None => Ok(Applied {
-                        skipped: true,
-                        note: "the rule does not exist".into(),
-                        ..Applied::default()
-                    }),
-                    Some(arn) => {
-                        elbv2::delete_rule(&c.elbv2, &arn).await?;
-                        Ok(Applied {
-                            note: format!("deleted rule {arn}"),
-                            ..Applied::default()
-                        })
-                    }
-                },
-            }
-        }
-        CALL_ALARM => {
-            let want: AlarmState = read(to, "alarm value")?;
-            let client = cloudwatch::client_in(&c.cloudwatch, &want.region);
-            let alarm = cloudwatch::alarms_named(&client, std::slice::from_ref(&s.resource))
-                .await?
-                .into_iter()
-                .find(|a| a.name == s.resource)
-                .ok_or_else(|| {
-                    StepError::Conflict(format!(
-                        "alarm {} no longer exists in {}",
-                        s.resource, want.region
-                    ))
-                })?;
-            if alarm.actions_enabled == want.actions_enabled {
-                return Ok(Applied {
-                    skipped: true,
-                    note: format!(
-                        "actions already {}",
-                        if want.actions_enabled {
-                            "enabled"
-                        } else {
-                            "disabled"
-                        }
-                    ),
-                    ..Applied::default()
-                });
-            }
-            cloudwatch::set_alarm_actions(
-                &client,
-                std::slice::from_ref(&s.resource),
-                want.actions_enabled,
-            )
-            .await?;
-            Ok(Applied::default())
-        }
-        CALL_INVALIDATE => {
-            if towards == Towards::Original {
-                return Ok(Applied {
-                    skipped: true,
-                    note: "an invalidation is not undone".into(),
-                    ..Applied::default()
-                });
-            }
-            let mut st: InvalidateState = read(&s.after, "invalidation")?;
-            // The same caller reference gives back the same invalidation after a crash.
-            let inv =
-                cloudfront::invalidate(&c.cloudfront, &s.resource, &st.paths, &st.caller_reference)
-                    .await?;
-            st.invalidation_id = Some(inv.id.clone());
-            Ok(Applied {
-                note: format!("invalidation {}", inv.id),
-                after: Some(to_value(&st)),
-                ..Applied::default()
-            })
-        }
-        other => Err(StepError::Invalid(format!(
-            "the journal holds a step this switchyard does not know: {other}"
-        ))),
+            }),
+        },
     }
+}
+
+/// UpdateHealthCheck of the Inverted flag.
+async fn apply_inversion(
+    c: &Clients,
+    id: &str,
+    planned: &Inversion,
+    maintenance: &Inversion,
+    towards: Towards,
+) -> Result<Applied, StepError> {
+    let want = towards.wanted(planned, maintenance);
+    let hc = route53::health_check(&c.route53, id).await?;
+    if hc.inverted == want.inverted {
+        return Ok(Applied {
+            skipped: true,
+            note: format!("already Inverted={}", hc.inverted),
+            ..Applied::default()
+        });
+    }
+    // Towards maintenance, the version read for the plan must still hold: a concurrent edit
+    // gives HealthCheckVersionMismatch instead of being overwritten.
+    let version = match (towards, planned.health_check_version) {
+        (Towards::Maintenance, Some(v)) => v,
+        _ => hc.version,
+    };
+    let updated = route53::set_inverted(&c.route53, id, version, want.inverted).await?;
+    Ok(Applied {
+        note: format!(
+            "Inverted={}, HealthCheckVersion {} -> {}",
+            updated.inverted, version, updated.version
+        ),
+        ..Applied::default()
+    })
+}
+
+/// ChangeResourceRecordSets: DELETE of the exact current record and CREATE of the wanted one.
+async fn apply_record(
+    c: &Clients,
+    site_name: &str,
+    resource: &str,
+    from: &RecordValue,
+    to: &RecordValue,
+) -> Result<Applied, StepError> {
+    let at = route53::records_at(
+        &c.route53,
+        &to.zone,
+        &to.record.name,
+        &journal::record_name(&to.record.name),
+    )
+    .await?;
+    let current = at
+        .records
+        .iter()
+        .find(|r| r.rtype == to.record.rtype && r.set_identifier == to.record.set_identifier);
+    if current.is_some_and(|c| same_record(c, &to.record)) {
+        return Ok(Applied {
+            skipped: true,
+            note: "the record already holds that value".into(),
+            ..Applied::default()
+        });
+    }
+    let Some(current) = current.filter(|c| same_record(c, &from.record)) else {
+        return Err(StepError::Conflict(format!(
+            "record {resource} was changed by someone else: it is now {}, expected {}; not overwritten",
+            current
+                .map(RecordSet::describe)
+                .unwrap_or_else(|| "absent".into()),
+            from.record.describe()
+        )));
+    };
+    // DELETE of the exact current record (as Route 53 returned it) and CREATE in one batch: a
+    // record changed since it was read makes the whole batch fail instead of being overwritten.
+    let change = route53::change_records(
+        &c.route53,
+        &to.zone,
+        &[
+            (RecordAction::Delete, current.clone()),
+            (RecordAction::Create, to.record.clone()),
+        ],
+        &format!("switchyard: {site_name}"),
+    )
+    .await?;
+    Ok(Applied {
+        note: format!("change {}", change.id),
+        change: Some(change),
+        ..Applied::default()
+    })
+}
+
+/// ChangeResourceRecordSets of several records in one batch: for each record not yet at its
+/// wanted value, DELETE of its exact current value (which must be the value it goes from) and
+/// CREATE of the wanted one. A record changed by someone else refuses the whole batch.
+async fn apply_records(
+    c: &Clients,
+    site_name: &str,
+    from: &RecordBatch,
+    to: &RecordBatch,
+) -> Result<Applied, StepError> {
+    let Some(first) = to.records.first() else {
+        return Ok(Applied {
+            skipped: true,
+            ..Applied::default()
+        });
+    };
+    let at = route53::records_at(
+        &c.route53,
+        &to.zone,
+        &first.name,
+        &journal::record_name(&first.name),
+    )
+    .await?;
+    let mut batch = Vec::new();
+    for (f, t) in from.records.iter().zip(&to.records) {
+        let current = at
+            .records
+            .iter()
+            .find(|r| r.rtype == t.rtype && r.set_identifier == t.set_identifier);
+        if current.is_some_and(|c| same_record(c, t)) {
+            continue;
+        }
+        let Some(current) = current.filter(|c| same_record(c, f)) else {
+            return Err(StepError::Conflict(format!(
+                "record {} was changed by someone else: it is now {}, expected {}; nothing in \
+                 the batch was changed",
+                record_resource(t),
+                current
+                    .map(RecordSet::describe)
+                    .unwrap_or_else(|| "absent".into()),
+                f.describe()
+            )));
+        };
+        batch.push((RecordAction::Delete, current.clone()));
+        batch.push((RecordAction::Create, t.clone()));
+    }
+    if batch.is_empty() {
+        return Ok(Applied {
+            skipped: true,
+            note: "the records already hold those values".into(),
+            ..Applied::default()
+        });
+    }
+    let change = route53::change_records(
+        &c.route53,
+        &to.zone,
+        &batch,
+        &format!("switchyard: {site_name}"),
+    )
+    .await?;
+    Ok(Applied {
+        note: format!("change {} ({} records)", change.id, batch.len() / 2),
+        change: Some(change),
+        ..Applied::default()
+    })
+}
+
+/// ModifyListener of the default actions.
+async fn apply_default_actions(
+    c: &Clients,
+    arn: &str,
+    from: &DefaultActions,
+    to: &DefaultActions,
+) -> Result<Applied, StepError> {
+    let current = elbv2::listeners_by_arn(&c.elbv2_for(arn), &[arn.to_string()])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StepError::Conflict(format!("listener {arn} no longer exists")))?;
+    if same_actions(&current.default_actions, &to.default_actions) {
+        return Ok(Applied {
+            skipped: true,
+            note: "the listener already has those default actions".into(),
+            ..Applied::default()
+        });
+    }
+    if !same_actions(&current.default_actions, &from.default_actions) {
+        return Err(StepError::Conflict(format!(
+            "listener {arn} was changed by someone else: its default action is now {}; not overwritten",
+            show_actions(&current.default_actions)
+        )));
+    }
+    elbv2::set_default_actions(&c.elbv2_for(arn), arn, &to.default_actions).await?;
+    Ok(Applied::default())
+}
+
+/// CreateRule, tagged with the site and the rule's role; a rule already created is kept.
+async fn create_rule(
+    c: &Clients,
+    site_name: &str,
+    listener: &str,
+    rule: &NewRule,
+) -> Result<Applied, StepError> {
+    let completed = |arn: &str| Change::CreateRule {
+        before: journal::Absent,
+        after: NewRule {
+            rule_arn: Some(arn.to_string()),
+            ..rule.clone()
+        },
+    };
+    if let Some(arn) = find_rule(c, site_name, listener, rule).await? {
+        return Ok(Applied {
+            skipped: true,
+            note: format!("rule {arn} already exists"),
+            completed: Some(completed(&arn)),
+            ..Applied::default()
+        });
+    }
+    let tags = vec![
+        (RULE_TAG_SITE.to_string(), site_name.to_string()),
+        (RULE_TAG_ROLE.to_string(), rule.role.as_str().to_string()),
+    ];
+    let created = elbv2::create_rule(
+        &c.elbv2_for(listener),
+        listener,
+        rule.priority,
+        &rule.conditions,
+        &rule.actions,
+        &tags,
+    )
+    .await?;
+    Ok(Applied {
+        note: format!("created rule {}", created.arn),
+        completed: Some(completed(&created.arn)),
+        ..Applied::default()
+    })
+}
+
+/// DeleteRule of the rule switchyard created, if it exists.
+async fn delete_rule(
+    c: &Clients,
+    site_name: &str,
+    listener: &str,
+    rule: &NewRule,
+) -> Result<Applied, StepError> {
+    match find_rule(c, site_name, listener, rule).await? {
+        None => Ok(Applied {
+            skipped: true,
+            note: "the rule does not exist".into(),
+            ..Applied::default()
+        }),
+        Some(arn) => {
+            elbv2::delete_rule(&c.elbv2_for(&arn), &arn).await?;
+            Ok(Applied {
+                note: format!("deleted rule {arn}"),
+                ..Applied::default()
+            })
+        }
+    }
+}
+
+/// DisableAlarmActions or EnableAlarmActions, in the alarm's region.
+async fn apply_alarm_actions(
+    c: &Clients,
+    name: &str,
+    want: &AlarmActions,
+) -> Result<Applied, StepError> {
+    let client = cloudwatch::client_in(&c.cloudwatch, &want.region);
+    let names = [name.to_string()];
+    let alarm = cloudwatch::alarms_named(&client, &names)
+        .await?
+        .into_iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| {
+            StepError::Conflict(format!("alarm {name} no longer exists in {}", want.region))
+        })?;
+    if alarm.actions_enabled == want.actions_enabled {
+        return Ok(Applied {
+            skipped: true,
+            note: format!(
+                "actions already {}",
+                if want.actions_enabled {
+                    "enabled"
+                } else {
+                    "disabled"
+                }
+            ),
+            ..Applied::default()
+        });
+    }
+    cloudwatch::set_alarm_actions(&client, &names, want.actions_enabled).await?;
+    Ok(Applied::default())
+}
+
+/// CreateInvalidation; the same caller reference gives back the same invalidation after a
+/// crash.
+async fn invalidate(
+    c: &Clients,
+    distribution: &str,
+    request: &Invalidation,
+) -> Result<Applied, StepError> {
+    let inv = cloudfront::invalidate(
+        &c.cloudfront,
+        distribution,
+        &request.paths,
+        &request.caller_reference,
+    )
+    .await?;
+    Ok(Applied {
+        note: format!("invalidation {}", inv.id),
+        completed: Some(Change::Invalidate {
+            before: journal::Absent,
+            after: Invalidation {
+                invalidation_id: Some(inv.id.clone()),
+                ..request.clone()
+            },
+        }),
+        ..Applied::default()
+    })
 }
 
 /// The rule switchyard created for this step: by the ARN recorded in the journal, else by its
@@ -902,63 +1245,93 @@ async fn find_rule(
     c: &Clients,
     site_name: &str,
     listener: &str,
-    st: &RuleState,
+    rule: &NewRule,
 ) -> Result<Option<String>, StepError> {
-    let rules = elbv2::rules(&c.elbv2, listener).await?;
-    if let Some(arn) = &st.rule_arn {
+    let rules = elbv2::rules(&c.elbv2_for(listener), listener).await?;
+    if let Some(arn) = &rule.rule_arn {
         return Ok(rules.iter().find(|r| &r.arn == arn).map(|r| r.arn.clone()));
     }
     let candidates: Vec<String> = rules
         .iter()
-        .filter(|r| r.priority == Some(st.priority))
+        .filter(|r| r.priority == Some(rule.priority))
         .map(|r| r.arn.clone())
         .collect();
     if candidates.is_empty() {
         return Ok(None);
     }
-    let tags = elbv2::tags(&c.elbv2, &candidates).await?;
+    let tags = elbv2::tags(&c.elbv2_for(listener), &candidates).await?;
     for (arn, tags) in tags {
         let has = |k: &str, v: &str| tags.iter().any(|(tk, tv)| tk == k && tv == v);
-        if has(RULE_TAG_SITE, site_name) && has(RULE_TAG_ROLE, &st.role) {
+        if has(RULE_TAG_SITE, site_name) && has(RULE_TAG_ROLE, rule.role.as_str()) {
             return Ok(Some(arn));
         }
     }
     Err(StepError::Conflict(format!(
         "priority {} on listener {listener} is used by a rule switchyard did not create; not touched",
-        st.priority
+        rule.priority
     )))
 }
 
-/// The priority of a rule step and whether it is free on the observed listener.
-pub fn rule_priority_free(s: &Step, o: &SiteObservations) -> Option<(u32, bool)> {
-    if s.call != CALL_RULE {
+/// The priority of a rule step, whether it is free on the observed listener once the rules the
+/// plan moves (`all`) have moved, and what was seen. Rules that could not be read are not free.
+pub fn rule_priority_free(
+    s: &Step,
+    o: &SiteObservations,
+    all: &[(&Step, Towards)],
+) -> Option<(bool, String)> {
+    let Change::CreateRule { after, .. } = &s.change else {
         return None;
-    }
-    let st: RuleState = serde_json::from_value(s.after.clone()).ok()?;
-    let used = o
-        .rules
-        .get(&s.resource)
-        .and_then(|f| f.get())
-        .is_some_and(|rules| rules.iter().any(|r| r.priority == Some(st.priority)));
-    Some((st.priority, !used))
+    };
+    let p = after.priority;
+    let rules = match super::rules::observed(o, &s.resource) {
+        Ok(r) => r,
+        Err(why) => return Some((false, format!("priority {p}: {why}"))),
+    };
+    let moving = all.iter().find_map(|(m, _)| match &m.change {
+        Change::RulePriorities { before, after } if m.resource == s.resource => {
+            Some((before, after))
+        }
+        _ => None,
+    });
+    let moved = moving.map(|(_, after)| after);
+    let holder = rules.iter().find(|r| {
+        let id = journal::RulePriorities::rule_id(&r.arn);
+        moved.and_then(|m| m.of(id)).or(r.priority) == Some(p)
+    });
+    Some(match (holder, moving) {
+        (Some(_), _) => (
+            false,
+            format!("priority {p} on {} is in use by another rule", s.resource),
+        ),
+        (None, Some((before, after))) if rules.iter().any(|r| r.priority == Some(p)) => (
+            true,
+            format!(
+                "priority {p} on {} is free once the {} move to {}",
+                s.resource,
+                super::rules::show(before),
+                crate::model::listener_rules::ranges(
+                    &after.rules.iter().map(|(_, p)| *p).collect::<Vec<_>>()
+                )
+            ),
+        ),
+        (None, _) => (true, format!("priority {p} on {} is free", s.resource)),
+    })
 }
 
 /// The target groups a step's listener actions forward to, towards maintenance or original.
 pub fn forwarded_target_groups(s: &Step, towards: Towards) -> Vec<String> {
-    let v = match towards {
-        Towards::Maintenance => &s.after,
-        Towards::Original => &s.before,
-    };
-    let actions: Vec<ListenerAction> = match s.call.as_str() {
-        CALL_LISTENER => serde_json::from_value::<ListenerState>(v.clone())
-            .map(|l| l.default_actions)
-            .unwrap_or_default(),
-        CALL_RULE if towards == Towards::Maintenance => {
-            serde_json::from_value::<RuleState>(v.clone())
-                .map(|r| r.actions)
-                .unwrap_or_default()
+    let actions: &[ListenerAction] = match (&s.change, towards) {
+        (Change::ListenerDefaultActions { before, after }, _) => {
+            &towards.wanted(before, after).default_actions
         }
-        _ => Vec::new(),
+        (Change::CreateRule { after, .. }, Towards::Maintenance) => &after.actions,
+        (Change::CreateRule { .. }, Towards::Original)
+        | (Change::InvertHealthCheck { .. }, _)
+        | (Change::Record { .. }, _)
+        | (Change::RulePriorities { .. }, _)
+        | (Change::Records { .. }, _)
+        | (Change::AlarmActions { .. }, _)
+        | (Change::Invalidate { .. }, _) => &[],
     };
     actions
         .iter()
@@ -972,18 +1345,33 @@ pub enum Expect {
     /// The health check's Inverted flag.
     Inverted { id: String, inverted: bool },
     /// The record's value.
-    Record { zone: String, record: RecordSet },
+    Record {
+        zone: String,
+        record: Box<RecordSet>,
+    },
+    /// The values of several records.
+    Records {
+        zone: String,
+        records: Vec<RecordSet>,
+    },
     /// The listener's default actions.
     Listener {
         arn: String,
         actions: Vec<ListenerAction>,
     },
-    /// The rule exists (or not).
+    /// The rule exists (or not): by its ARN, or before AWS gave one, by its priority and
+    /// conditions (the site's own rule may hold that priority again after a fail back).
     Rule {
         listener: String,
         arn: Option<String>,
         priority: u32,
+        conditions: Vec<RuleCondition>,
         exists: bool,
+    },
+    /// The rules of a listener at these priorities (rule ID, priority).
+    RulePriorities {
+        listener: String,
+        priorities: Vec<(String, u32)>,
     },
     /// The alarm's actions.
     Alarm {
@@ -995,65 +1383,57 @@ pub enum Expect {
     Invalidation { distribution: String, id: String },
 }
 
-/// What a step applied towards `towards` should leave in AWS.
+/// What a step applied towards `towards` should leave in AWS (`None`: an invalidation not made
+/// yet).
 pub fn expectation(s: &Step, towards: Towards) -> Option<Expect> {
-    let v = match towards {
-        Towards::Maintenance => &s.after,
-        Towards::Original => &s.before,
-    };
-    match s.call.as_str() {
-        CALL_INVERT => {
-            let st: InvertState = serde_json::from_value(v.clone()).ok()?;
-            Some(Expect::Inverted {
-                id: s.resource.clone(),
-                inverted: st.inverted,
-            })
+    let resource = s.resource.clone();
+    Some(match &s.change {
+        Change::InvertHealthCheck { before, after } => Expect::Inverted {
+            id: resource,
+            inverted: towards.wanted(before, after).inverted,
+        },
+        Change::Record { before, after } => {
+            let v = towards.wanted(before, after);
+            Expect::Record {
+                zone: v.zone.clone(),
+                record: Box::new(v.record.clone()),
+            }
         }
-        CALL_RECORD => {
-            let st: RecordState = serde_json::from_value(v.clone()).ok()?;
-            Some(Expect::Record {
-                zone: st.zone,
-                record: st.record,
-            })
+        Change::Records { before, after } => {
+            let v = towards.wanted(before, after);
+            Expect::Records {
+                zone: v.zone.clone(),
+                records: v.records.clone(),
+            }
         }
-        CALL_LISTENER => {
-            let st: ListenerState = serde_json::from_value(v.clone()).ok()?;
-            Some(Expect::Listener {
-                arn: s.resource.clone(),
-                actions: st.default_actions,
-            })
+        Change::ListenerDefaultActions { before, after } => Expect::Listener {
+            arn: resource,
+            actions: towards.wanted(before, after).default_actions.clone(),
+        },
+        Change::CreateRule { after, .. } => Expect::Rule {
+            listener: resource,
+            arn: after.rule_arn.clone(),
+            priority: after.priority,
+            conditions: after.conditions.clone(),
+            exists: towards == Towards::Maintenance,
+        },
+        Change::RulePriorities { before, after } => Expect::RulePriorities {
+            listener: resource,
+            priorities: towards.wanted(before, after).rules.clone(),
+        },
+        Change::AlarmActions { before, after } => {
+            let v = towards.wanted(before, after);
+            Expect::Alarm {
+                name: resource,
+                region: v.region.clone(),
+                enabled: v.actions_enabled,
+            }
         }
-        CALL_RULE => {
-            let st: RuleState = serde_json::from_value(s.after.clone()).ok()?;
-            Some(Expect::Rule {
-                listener: s.resource.clone(),
-                arn: st.rule_arn,
-                priority: st.priority,
-                exists: towards == Towards::Maintenance,
-            })
-        }
-        CALL_ALARM => {
-            let st: AlarmState = serde_json::from_value(v.clone()).ok()?;
-            Some(Expect::Alarm {
-                name: s.resource.clone(),
-                region: st.region,
-                enabled: st.actions_enabled,
-            })
-        }
-        CALL_INVALIDATE => {
-            let st: InvalidateState = serde_json::from_value(s.after.clone()).ok()?;
-            Some(Expect::Invalidation {
-                distribution: s.resource.clone(),
-                id: st.invalidation_id?,
-            })
-        }
-        _ => None,
-    }
-}
-
-/// Whether a step of the journal needs taking back on fail back.
-pub fn needs_undo(s: &Step) -> bool {
-    matches!(s.state, StepState::Done | StepState::Started) && s.call != CALL_INVALIDATE
+        Change::Invalidate { after, .. } => Expect::Invalidation {
+            distribution: resource,
+            id: after.invalidation_id.clone()?,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -1088,69 +1468,117 @@ mod tests {
     }
 
     fn alarm_step(before: bool) -> Step {
-        Step {
-            strategy: "silence-alarms".into(),
-            call: CALL_ALARM.into(),
-            resource: "a".into(),
-            before: to_value(&AlarmState {
-                actions_enabled: before,
-                region: "eu-west-1".into(),
-            }),
-            after: to_value(&AlarmState {
-                actions_enabled: false,
-                region: "eu-west-1".into(),
-            }),
-            state: StepState::Planned,
-            error: None,
-        }
+        Step::planned(
+            "silence-alarms",
+            "a",
+            Change::AlarmActions {
+                before: AlarmActions {
+                    actions_enabled: before,
+                    region: "eu-west-1".into(),
+                },
+                after: AlarmActions {
+                    actions_enabled: false,
+                    region: "eu-west-1".into(),
+                },
+            },
+        )
     }
 
     #[test]
     fn an_alarm_already_silenced_is_no_step() {
         assert!(changes_something(&alarm_step(true)));
         assert!(!changes_something(&alarm_step(false)));
-        assert_eq!(
-            show(CALL_ALARM, &alarm_step(true).before),
-            "actions enabled"
-        );
-        assert_eq!(undo_call(CALL_ALARM), "cloudwatch:EnableAlarmActions");
+        let s = alarm_step(true);
+        assert_eq!(show_before(&s.change).unwrap(), "actions enabled");
+        assert_eq!(show_after(&s.change), "actions disabled");
+        assert_eq!(s.call(), "cloudwatch:DisableAlarmActions");
+        assert_eq!(s.change.undo_call(), "cloudwatch:EnableAlarmActions");
     }
 
     #[test]
     fn fail_back_invalidates_only_when_asked() {
+        let invalidation = |on_fail_back| Invalidation {
+            paths: vec!["/maintenance.html".into()],
+            caller_reference: "switchyard-shop-1-on".into(),
+            on_fail_back,
+            invalidation_id: Some("I1".into()),
+        };
         let mut s = Step {
-            strategy: "cloudfront-invalidate".into(),
-            call: CALL_INVALIDATE.into(),
-            resource: "E1".into(),
-            before: Value::Null,
-            after: to_value(&InvalidateState {
-                paths: vec!["/maintenance.html".into()],
-                caller_reference: "switchyard-shop-1-on".into(),
-                on_fail_back: false,
-                invalidation_id: Some("I1".into()),
-            }),
             state: StepState::Done,
-            error: None,
+            ..Step::planned(
+                "cloudfront-invalidate",
+                "E1",
+                Change::Invalidate {
+                    before: journal::Absent,
+                    after: invalidation(false),
+                },
+            )
         };
         assert!(fail_back_invalidation(&s, "2").is_none());
         assert!(!needs_undo(&s));
-        s.after["OnFailBack"] = Value::Bool(true);
+        assert!(show_before(&s.change).is_none());
+        s.change = Change::Invalidate {
+            before: journal::Absent,
+            after: invalidation(true),
+        };
         let back = fail_back_invalidation(&s, "2").unwrap();
-        assert_eq!(back.after["CallerReference"], "switchyard-shop-1-on-2-off");
-        assert_eq!(back.after["Paths"][0], "/maintenance.html");
+        let Change::Invalidate { after, .. } = &back.change else {
+            panic!("{back:?}");
+        };
+        assert_eq!(after.caller_reference, "switchyard-shop-1-on-2-off");
+        assert_eq!(after.paths, ["/maintenance.html"]);
+        assert_eq!(after.invalidation_id, None);
+        assert_eq!(back.state, StepState::Planned);
     }
 
     #[test]
     fn the_inverted_check_shows_its_version_only_where_it_matters() {
-        let before = to_value(&InvertState {
-            inverted: false,
-            health_check_version: Some(3),
-        });
+        let change = Change::InvertHealthCheck {
+            before: Inversion {
+                inverted: false,
+                health_check_version: Some(3),
+            },
+            after: Inversion {
+                inverted: true,
+                health_check_version: None,
+            },
+        };
         assert_eq!(
-            show(CALL_INVERT, &before),
+            show_before(&change).unwrap(),
             "Inverted=false (HealthCheckVersion 3)"
         );
-        assert_eq!(show_original(CALL_INVERT, &before), "Inverted=false");
+        assert_eq!(show_original(&change).unwrap(), "Inverted=false");
+        assert_eq!(show_after(&change), "Inverted=true");
+    }
+
+    #[test]
+    fn a_rule_shows_its_role_conditions_and_actions() {
+        let step = rule_step(
+            "alb-maintenance-rule",
+            "L",
+            10,
+            RuleCondition {
+                field: "http-header".into(),
+                values: vec!["203.0.113.7".into()],
+                http_header_name: Some("X-Forwarded-For".into()),
+            },
+            vec![ListenerAction::forward_to(APP)],
+            RuleRole::Allow,
+        );
+        assert_eq!(
+            show_after(&step.change),
+            format!(
+                "rule allow at priority 10: if http-header X-Forwarded-For in 203.0.113.7 then {}",
+                ListenerAction::forward_to(APP).describe()
+            )
+        );
+        assert_eq!(show_before(&step.change), None);
+        assert_eq!(step.change.undo_call(), "elasticloadbalancing:DeleteRule");
+        assert_eq!(
+            forwarded_target_groups(&step, Towards::Maintenance),
+            [APP.to_string()]
+        );
+        assert!(forwarded_target_groups(&step, Towards::Original).is_empty());
     }
 
     #[test]
@@ -1169,6 +1597,7 @@ mod tests {
                 evaluate_target_health: false,
             }),
             health_check_id: None,
+            routing: Default::default(),
         };
         let mut stored = r.clone();
         stored.name = "WWW.example.com".into();

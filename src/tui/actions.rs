@@ -26,7 +26,7 @@
 //!             let _ = updates.send(ActionUpdate::Planned(Err(format!("no engine for {site}")))).await;
 //!         }
 //!         ActionRequest::Execute { plan, force, reason } => { /* send Progress(..) values, Finished last */ }
-//!         ActionRequest::Cancel => { /* stop what runs (rolls back), or forget the plan */ }
+//!         ActionRequest::Cancel => { /* forget the plan being made */ }
 //!     }
 //! }
 //! # }
@@ -39,8 +39,9 @@
 //! - `Execute` is only sent for a plan that came back in `Planned`, after the operator confirmed
 //!   it (typed the site name for a protected site; chose "force" twice for a refused preflight,
 //!   then `force` is true);
-//! - `Cancel` is sent when the operator closes the "planning" modal or asks to stop a running
-//!   switch; it may be ignored when there is nothing to cancel.
+//! - `Cancel` is sent when the operator closes the "planning" modal; it may be ignored when
+//!   there is nothing to cancel. A running switch is never cancelled from the console: it runs
+//!   to its end (quitting stops it after the step running, recorded in the journal).
 //! - The requests channel closing means the console has quit.
 
 use tokio::sync::{mpsc, oneshot};
@@ -60,7 +61,7 @@ pub enum ActionRequest {
         /// Why, as the operator typed it.
         reason: Option<String>,
     },
-    /// Stop: forget the plan being made, or stop (and roll back) the switch running.
+    /// Forget the plan being made.
     Cancel,
 }
 

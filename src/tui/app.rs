@@ -6,9 +6,11 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 
+pub use crate::commands::rehearse::Fault;
+use crate::model::completeness::site_verdict;
 use crate::model::event::{ActionOutcome, Event, OperatorAction, diff};
 use crate::model::site::SiteObservations;
-use crate::model::verdict::{Verdict, verdict};
+use crate::model::verdict::Verdict;
 use crate::poll::poller::PollUpdate;
 use crate::switch::plan::{Direction, Plan, Progress, StepProgress, VerifyItem};
 
@@ -34,38 +36,6 @@ pub enum Msg {
         fault: Fault,
         result: Result<String, String>,
     },
-}
-
-/// A fault a rehearsal can inject into its copy, from the fault menu.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fault {
-    /// Stop the instances behind the primary.
-    StopPrimary,
-    /// Start them again.
-    StartPrimary,
-    /// Make the primary's targets and endpoints time out.
-    FailPrimaryTargets,
-    /// Put everything back as it was read, and clear injected API faults.
-    Clear,
-}
-
-impl Fault {
-    /// In the order of the menu.
-    pub const ALL: [Fault; 4] = [
-        Fault::StopPrimary,
-        Fault::StartPrimary,
-        Fault::FailPrimaryTargets,
-        Fault::Clear,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Fault::StopPrimary => "stop the primary's instances",
-            Fault::StartPrimary => "start the primary's instances",
-            Fault::FailPrimaryTargets => "make the primary's targets unhealthy",
-            Fault::Clear => "clear faults (everything back as read from production)",
-        }
-    }
 }
 
 /// What the loop around the app must do.
@@ -219,8 +189,6 @@ pub struct Running {
     pub eta: Option<Duration>,
     /// Set at the end: whether it worked, and the summary.
     pub finished: Option<(bool, String)>,
-    /// Cancel was asked for.
-    pub cancel_requested: bool,
 }
 
 /// Everything the console shows.
@@ -270,7 +238,7 @@ impl App {
         let sites: Vec<SiteState> = sites
             .into_iter()
             .map(|(obs, read_only)| SiteState {
-                verdict: verdict(&obs, now, stale_after),
+                verdict: site_verdict(&obs, now, stale_after),
                 obs,
                 read_only,
                 received: false,
@@ -405,7 +373,7 @@ fn tick(app: &mut App, now: OffsetDateTime) {
     }
     app.dirty = true;
     for s in &mut app.sites {
-        s.verdict = verdict(&s.obs, now, app.stale_after);
+        s.verdict = site_verdict(&s.obs, now, app.stale_after);
     }
 }
 
@@ -427,7 +395,7 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
                 return;
             };
             let next = *observations;
-            let next_verdict = verdict(&next, now, stale_after);
+            let next_verdict = site_verdict(&next, now, stale_after);
             let events = if site.received {
                 diff(&site.obs, &site.verdict, &next, &next_verdict, now)
             } else {
@@ -455,7 +423,7 @@ fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     if app.running.is_some() {
-        running_key(app, k, fx);
+        running_key(app, k);
         return;
     }
     if let Some(input) = app.input.clone() {
@@ -836,7 +804,6 @@ fn execute(app: &mut App, plan: Plan, force: bool, fx: &mut Vec<Effect>) {
         verify: Vec::new(),
         eta: None,
         finished: None,
-        cancel_requested: false,
     });
     fx.push(Effect::Request(ActionRequest::Execute {
         plan,
@@ -845,22 +812,19 @@ fn execute(app: &mut App, plan: Plan, force: bool, fx: &mut Vec<Effect>) {
     }));
 }
 
-fn running_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-    let Some(run) = app.running.as_mut() else {
+fn running_key(app: &mut App, k: KeyEvent) {
+    let Some(run) = app.running.as_ref() else {
         return;
     };
-    if run.finished.is_some() {
-        if matches!(
+    // A switch is never stopped halfway (the engine ignores a cancel while it runs): until it
+    // ends, keys do nothing here (ctrl-c still quits, after the step running).
+    if run.finished.is_some()
+        && matches!(
             k.code,
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char(' ')
-        ) {
-            app.running = None;
-        }
-        return;
-    }
-    if matches!(k.code, KeyCode::Char('c')) && !run.cancel_requested {
-        run.cancel_requested = true;
-        fx.push(Effect::Request(ActionRequest::Cancel));
+        )
+    {
+        app.running = None;
     }
 }
 

@@ -8,7 +8,8 @@
 
 pub mod actions;
 pub mod app;
-pub mod keymap;
+pub(crate) mod keymap;
+pub(crate) mod switching;
 pub mod theme;
 pub mod views;
 
@@ -31,10 +32,10 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{DemoArgs, GlobalArgs};
+use crate::commands::{load_config, overrides};
 use crate::model::event::Event;
 use crate::poll::poller::{self, Focus};
 use crate::poll::session::{Overrides, Session};
-use crate::report::status::{load_config, overrides};
 
 use actions::{ActionLink, ActionUpdate};
 use app::{App, Effect, Fault, Msg, update};
@@ -45,7 +46,7 @@ use theme::Theme;
 pub struct Options {
     /// `--read-only`: no actions at all.
     pub read_only: bool,
-    /// `--ascii`: ASCII borders and symbols.
+    /// `--ascii`: nothing but ASCII (borders, symbols, text).
     pub ascii: bool,
     /// NO_COLOR: no colours.
     pub no_color: bool,
@@ -84,7 +85,7 @@ pub async fn console(global: &GlobalArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let audit_log = crate::switch::cli::audit_path(global, Some(&config));
+    let audit_log = crate::commands::switch::audit_path(global, Some(&config));
     start(
         config,
         &overrides(global),
@@ -97,17 +98,17 @@ pub async fn console(global: &GlobalArgs) -> i32 {
 /// `switchyard demo`: the built-in emulator on the demo scenario, and the console on it.
 pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
     let scenario =
-        match crate::sim::Scenario::parse(include_str!("../../assets/scenarios/demo.toml")) {
+        match switchyard_sim::Scenario::parse(include_str!("../../assets/scenarios/demo.toml")) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("switchyard demo: the demo scenario: {e}");
                 return 1;
             }
         };
-    let mut opts = crate::sim::SimOptions::new(scenario);
+    let mut opts = switchyard_sim::SimOptions::new(scenario);
     opts.port = args.port;
     opts.speed = args.speed;
-    let sim = match crate::sim::start(opts).await {
+    let sim = match switchyard_sim::start(opts).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("switchyard demo: {e}");
@@ -141,16 +142,18 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
     code
 }
 
-/// `switchyard rehearse`: the console on a rehearsal's copy (`overrides` point at it).
-pub async fn rehearse(
-    config: crate::config::Config,
-    overrides: &Overrides,
-    options: Options,
-) -> i32 {
+/// `switchyard rehearse`: the console on a rehearsal's copy, with a banner and the fault menu.
+pub async fn rehearse(global: &GlobalArgs, copy: &crate::commands::rehearse::Copy) -> i32 {
+    let mut options = Options::from_args(global);
+    let sim = copy.sim.clone();
+    let primary = copy.primary.clone();
+    options.rehearsal = Some(Rehearsal {
+        faults: Arc::new(move |f| crate::commands::rehearse::apply_fault(&sim, &primary, f)),
+    });
     // Switches on the copy are audited apart from real ones.
     let audit_log =
         crate::switch::audit::default_path().map(|p| p.with_file_name("rehearsal-audit.jsonl"));
-    start(config, overrides, options, audit_log).await
+    start(copy.config.clone(), &copy.overrides, options, audit_log).await
 }
 
 async fn start(
@@ -171,10 +174,10 @@ async fn start(
         None
     } else {
         let (link, server) = actions::link();
-        let sites = crate::switch::console::switchable(&session);
+        let sites = switching::switchable(&session);
         Some((
             link,
-            tokio::spawn(crate::switch::console::serve(
+            tokio::spawn(switching::serve(
                 server,
                 sites,
                 session.resolver.clone(),

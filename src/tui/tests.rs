@@ -22,7 +22,7 @@ use crate::model::site::SiteObservations;
 use crate::model::verdict::{Served, VerdictKind};
 use crate::poll::poller::PollUpdate;
 use crate::switch::plan::{
-    Direction, Plan, PlanStep, PreflightCheck, Progress, StepProgress, VerifyItem,
+    CheckResult, Direction, Plan, PlanStep, PreflightCheck, Progress, StepProgress, VerifyItem,
 };
 
 // ----- building apps -------------------------------------------------------------------------
@@ -164,20 +164,20 @@ fn plan(site: &str, protected: bool, refused: bool) -> Plan {
             },
         ],
         preflight: vec![
-            PreflightCheck {
-                name: "the sorry page's distribution is deployed".into(),
-                passed: true,
-                detail: "E2QWRUHAPOMQZL Deployed".into(),
-            },
-            PreflightCheck {
-                name: "no Route 53 change is pending".into(),
-                passed: !refused,
-                detail: if refused {
-                    "change C0123 PENDING since 01:59:30".into()
+            PreflightCheck::new(
+                "the sorry page's distribution is deployed",
+                CheckResult::Passed,
+                "E2QWRUHAPOMQZL Deployed",
+            ),
+            PreflightCheck::new(
+                "no Route 53 change is pending",
+                CheckResult::from_passed(!refused),
+                if refused {
+                    "change C0123 PENDING since 01:59:30"
                 } else {
-                    "none pending".into()
+                    "none pending"
                 },
-            },
+            ),
         ],
         made_at: NOW,
     }
@@ -425,8 +425,13 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
         Effect::Request(ActionRequest::Execute { force: false, .. })
     )));
     assert!(a.running.is_some());
-    // Keys other than c do nothing while it runs; q does not quit.
-    assert!(key(&mut a, KeyCode::Char('q')).is_empty());
+    // Keys do nothing while it runs (a switch is never stopped halfway); q does not quit.
+    for k in ['q', 'c', 'm'] {
+        assert!(key(&mut a, KeyCode::Char(k)).is_empty());
+    }
+    assert!(key(&mut a, KeyCode::Esc).is_empty());
+    assert!(a.running.is_some());
+    // The engine's order: each step running then done, verification, the end.
     let step = |index, state| {
         Msg::Action(ActionUpdate::Progress(Progress::Step {
             index,
@@ -438,11 +443,24 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
     update(&mut a, step(0, StepProgress::Running));
     let fx = update(&mut a, step(0, StepProgress::Done));
     assert!(fx.iter().any(|f| matches!(f, Effect::Record(_))));
+    update(&mut a, step(1, StepProgress::Running));
+    update(&mut a, step(1, StepProgress::Done));
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Verify {
+            items: vec![VerifyItem::new(
+                "alarm app-1-StatusCheckFailed actions disabled".into(),
+                true,
+                "disabled".into(),
+            )],
+            eta: Some(Duration::ZERO),
+        })),
+    );
     let fx = update(
         &mut a,
         Msg::Action(ActionUpdate::Progress(Progress::Finished {
             ok: true,
-            summary: "blog serves the sorry page".into(),
+            summary: "blog is in maintenance: steps done: 2".into(),
         })),
     );
     assert!(fx.contains(&Effect::Refresh));
@@ -451,7 +469,7 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Action { .. }))
         .count();
-    assert_eq!(actions, 3, "started, step 1 done, succeeded");
+    assert_eq!(actions, 4, "started, steps 1 and 2 done, succeeded");
     key(&mut a, KeyCode::Enter);
     assert!(a.running.is_none());
 }
@@ -528,6 +546,162 @@ fn closing_the_planning_modal_cancels_and_a_late_plan_is_dropped() {
 #[test]
 fn snapshot_overview() {
     snap("overview", &app(demo_sites(), true));
+}
+
+/// The ALB listener's rules were read: these.
+fn with_rules(fx: Fx, rules: Vec<crate::model::elb::Rule>) -> Fx {
+    let mut fx = fx;
+    fx.0.rules.insert(
+        crate::model::fixtures::ALB_LISTENER.into(),
+        crate::model::obs::Fetched::ok(rules, crate::model::fixtures::ago(10)),
+    );
+    fx
+}
+
+/// The overview's LISTENER column, the detail's listener tag, `status`'s `serves` and the verdict
+/// give one answer: a listener forwarding to the app and the sorry page at once is mixed (not
+/// the sorry page, not the app), and a fixed 503 is the sorry page.
+#[test]
+fn the_listener_column_the_detail_status_and_the_verdict_agree() {
+    let sites = vec![
+        named(
+            Fx::nlb_listener().listener_forwards_to_app_and_sorry(),
+            "half",
+        ),
+        named(
+            with_rules(
+                Fx::alb_cloudfront().alb_listener_fixed_response("503"),
+                Vec::new(),
+            ),
+            "closed",
+        ),
+        named(
+            with_rules(
+                Fx::alb_cloudfront().alb_listener_fixed_response("404"),
+                Vec::new(),
+            ),
+            "notfound",
+        ),
+        named(Fx::nlb_listener().listener_forwards_to_sorry(), "sorry"),
+    ];
+    // site, verdict, LISTENER column, detail tag, status's `serves`
+    let expected = [
+        ("half", VerdictKind::Degraded, "mixed", "[mixed]", "mixed"),
+        (
+            "closed",
+            VerdictKind::Maintenance,
+            "sorry",
+            "[sorry]",
+            "sorry",
+        ),
+        (
+            "notfound",
+            VerdictKind::Live,
+            "fixed",
+            "[fixed-response]",
+            "fixed-response",
+        ),
+        (
+            "sorry",
+            VerdictKind::Maintenance,
+            "sorry",
+            "[sorry]",
+            "sorry",
+        ),
+    ];
+    let a = app(sites, true);
+    let overview = text(draw(&a, 120, 40).backend().buffer());
+    for (index, (name, kind, column, tag, serves)) in expected.into_iter().enumerate() {
+        let site = &a.sites[index];
+        assert_eq!(
+            site.verdict.kind, kind,
+            "{name}: {:?}",
+            site.verdict.reasons
+        );
+        let row: Vec<&str> = overview
+            .lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{overview}"))
+            .split_whitespace()
+            .collect();
+        // │ VERDICT SITE SERVED CHECKS ALARMS TARGETS LISTENER SORRY-CDN AGE │
+        assert!(row.contains(&kind.label()), "{name}: {row:?}");
+        assert_eq!(row[row.len() - 4], column, "{name}: {row:?}");
+        let report = crate::report::site_report(&site.obs, &site.verdict, NOW, STALE);
+        assert_eq!(report.listeners.len(), 1, "{name}");
+        assert_eq!(report.listeners[0].serves, serves, "{name}");
+        assert_eq!(
+            report.listeners[0].serves_with_rules.as_deref(),
+            Some(serves),
+            "{name}"
+        );
+        let mut detail = app(vec![site.obs.clone()], true);
+        key(&mut detail, KeyCode::Enter);
+        let shown = text(draw(&detail, 120, 40).backend().buffer());
+        // The listener's tag (it may wrap below the listener's line).
+        assert!(shown.contains(tag), "{name}: no {tag} in\n{shown}");
+    }
+}
+
+/// Rules decide what clients get: a default action on the sorry page with a rule ahead of it that
+/// still forwards to the app is mixed in the LISTENER column, in `status`'s `serves_with_rules`
+/// (which names the rule) and DEGRADED in the verdict; with the rules unread, the column says
+/// unknown and the verdict does not claim maintenance.
+#[test]
+fn the_listener_column_status_and_the_verdict_follow_the_rules() {
+    use crate::model::elb::{ListenerAction, Rule, RuleCondition};
+    let to_app = Rule {
+        arn: "rule-1".into(),
+        priority: Some(1),
+        conditions: vec![RuleCondition {
+            field: "host-header".into(),
+            values: vec!["api.example.com".into()],
+            http_header_name: None,
+        }],
+        actions: vec![ListenerAction::forward_to(crate::model::fixtures::APP_TG)],
+        is_default: false,
+    };
+    let closed = || Fx::alb_cloudfront().alb_listener_fixed_response("503");
+    let a = app(
+        vec![
+            named(with_rules(closed(), vec![to_app]), "bypassed"),
+            named(closed(), "unread"),
+        ],
+        true,
+    );
+    let overview = text(draw(&a, 120, 40).backend().buffer());
+    for (index, (name, kind, column, with_rules)) in [
+        ("bypassed", VerdictKind::Degraded, "mixed", Some("mixed")),
+        ("unread", VerdictKind::Unknown, "unknown", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let site = &a.sites[index];
+        assert_eq!(
+            site.verdict.kind, kind,
+            "{name}: {:?}",
+            site.verdict.reasons
+        );
+        let row: Vec<&str> = overview
+            .lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{overview}"))
+            .split_whitespace()
+            .collect();
+        assert_eq!(row[row.len() - 4], column, "{name}: {row:?}");
+        let report = crate::report::site_report(&site.obs, &site.verdict, NOW, STALE);
+        let l = &report.listeners[0];
+        assert_eq!(l.serves, "sorry", "{name}");
+        assert_eq!(l.serves_with_rules.as_deref(), with_rules, "{name}");
+        if name == "bypassed" {
+            assert_eq!(l.rules_to_app.len(), 1);
+            assert_eq!(l.rules_to_app[0].priority, Some(1));
+            assert_eq!(l.rules_to_app[0].conditions, "host-header api.example.com");
+            assert_eq!(l.rules_to_app[0].action, "forward to app-tg");
+            assert!(!l.rules_to_app[0].allow_list);
+        }
+    }
 }
 
 #[test]
@@ -616,9 +790,16 @@ fn snapshot_detail_nlb_maintenance_scrolled() {
     let mut a = app(vec![site], true);
     key(&mut a, KeyCode::Enter);
     snap("detail_nlb_maintenance", &a);
-    key(&mut a, KeyCode::Char('j'));
-    key(&mut a, KeyCode::Char('j'));
+    // Scrolled to the end: the sorry target group's target, an ALB (by its ARN).
+    for _ in 0..10 {
+        key(&mut a, KeyCode::Char('j'));
+    }
     snap("detail_nlb_maintenance_scrolled", &a);
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(
+        s.contains("loadbalancer/app/sorry-alb/1:80 (eu-west-1a)"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -650,13 +831,85 @@ fn snapshot_help() {
     snap("help_read_only", &a);
 }
 
+/// Every cell of the screen is ASCII (what `--ascii` promises a serial-like terminal).
+fn assert_ascii(t: &Terminal<TestBackend>, what: &str) {
+    let buf = t.backend().buffer();
+    let bad: Vec<&str> = buf
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .filter(|s| !s.is_ascii())
+        .collect();
+    assert!(bad.is_empty(), "{what}: not ASCII: {bad:?}\n{}", text(buf));
+}
+
+/// Snapshots of an `--ascii` state at 80x24 and 120x40, each asserted pure ASCII.
+fn snap_ascii(name: &str, a: &App) {
+    assert!(a.theme.ascii, "{name}: not an --ascii theme");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = draw(a, w, h);
+        assert_ascii(&t, &format!("{name} at {w}x{h}"));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
+}
+
+/// Draws a state at every size the snapshots use and the smallest one, asserting pure ASCII.
+fn all_ascii(a: &App, what: &str) {
+    for (w, h) in [(80, 24), (120, 40), (50, 12)] {
+        assert_ascii(&draw(a, w, h), &format!("{what} at {w}x{h}"));
+    }
+}
+
 #[test]
 fn snapshot_ascii_no_color() {
     let mut a = app(demo_sites(), true);
     a.theme = Theme::new(true, true);
-    snap("overview_ascii", &a);
+    snap_ascii("overview_ascii", &a);
     key(&mut a, KeyCode::Enter);
-    snap("detail_ascii", &a);
+    snap_ascii("detail_ascii", &a);
+}
+
+/// `--ascii` draws nothing but ASCII on any screen: every site's detail, the timeline with
+/// events, help, the confirmations, the fault menu, a name in another script.
+#[test]
+fn ascii_screens_are_ascii_everywhere() {
+    let mut sites = demo_sites();
+    sites.push(named(Fx::alb_cloudfront(), "漢字-shop—🙂"));
+    let mut a = app(sites, true);
+    a.theme = Theme::new(false, true);
+    a.rehearsal = true;
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(failed_over()),
+        }),
+    );
+    all_ascii(&a, "overview");
+    for i in 0..a.sites.len() {
+        a.selected = Some(a.sites[i].obs.name.clone());
+        key(&mut a, KeyCode::Enter);
+        all_ascii(&a, &format!("detail of site {i}"));
+        key(&mut a, KeyCode::Esc);
+    }
+    key(&mut a, KeyCode::Char('t'));
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("LIVE -> FAILED OVER"), "{s}");
+    all_ascii(&a, "timeline");
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Char('?'));
+    all_ascii(&a, "help");
+    key(&mut a, KeyCode::Esc);
+    key(&mut a, KeyCode::Char('x'));
+    all_ascii(&a, "fault menu");
+    for p in [plan("pay", true, false), plan("blog", false, true)] {
+        let mut c = confirming(p);
+        c.theme = a.theme;
+        all_ascii(&c, "confirmation");
+        key(&mut c, KeyCode::Tab);
+        key(&mut c, KeyCode::Enter);
+        all_ascii(&c, "confirmation, force armed");
+    }
 }
 
 #[test]
@@ -677,71 +930,237 @@ fn snapshot_modal() {
     snap("modal_refused_force_armed", &a);
 }
 
-#[test]
-fn snapshot_progress() {
-    let mut a = confirming(plan("blog", false, false));
-    key(&mut a, KeyCode::Tab);
-    key(&mut a, KeyCode::Enter);
-    update(&mut a, Msg::Tick(NOW + Duration::from_secs(12)));
-    for (index, state) in [(0, StepProgress::Done), (1, StepProgress::Running)] {
-        update(
-            &mut a,
-            Msg::Action(ActionUpdate::Progress(Progress::Step {
-                index,
-                state,
-                detail: if index == 0 {
-                    "HealthCheckVersion 3 -> 4".into()
-                } else {
-                    String::new()
-                },
-                elapsed: Duration::from_secs(2),
-            })),
-        );
+/// A switch of the demo's `shop` (invert its health check, silence two alarms, invalidate the
+/// sorry page) made by the console's own engine (`tui::switching::serve`) against the
+/// emulator, as the console receives it: the plan, then every progress update in order.
+/// `fault` is injected first. The emulator's clock moves on after each verification round, so
+/// that the next one converges. Only the timings are made fixed (for the snapshots).
+async fn recorded_switch(fault: Option<switchyard_sim::FaultSpec>) -> (Plan, Vec<Progress>) {
+    use crate::poll::session::{Overrides, Session};
+    use switchyard_sim::{Control, Scenario, SimOptions};
+    let scenario = Scenario::parse(include_str!("../../assets/scenarios/demo.toml")).unwrap();
+    let mut opts = SimOptions::new(scenario);
+    opts.paused = true;
+    opts.start = Some(1_795_312_800_000);
+    let sim = switchyard_sim::start(opts).await.unwrap();
+    let mut config = crate::config::parse(
+        include_str!("../../assets/configs/demo.toml"),
+        std::path::Path::new("demo.toml"),
+    )
+    .unwrap();
+    config.defaults.dns_server = Some(sim.dns_server());
+    let overrides = Overrides {
+        profile: None,
+        region: None,
+        endpoint_url: Some(sim.endpoint()),
+        static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+    };
+    let session = Session::start(config, &["shop".to_string()], &overrides)
+        .await
+        .unwrap();
+    let (link, server) = super::actions::link();
+    let engine = tokio::spawn(crate::tui::switching::serve(
+        server,
+        crate::tui::switching::switchable(&session),
+        session.resolver.clone(),
+        None,
+    ));
+    let (updates_tx, mut updates) = tokio::sync::mpsc::channel(64);
+    link.connect.send(updates_tx).unwrap();
+    let requests = link.requests;
+    requests
+        .send(ActionRequest::Plan {
+            site: "shop".into(),
+            direction: Direction::On,
+        })
+        .await
+        .unwrap();
+    let Some(ActionUpdate::Planned(Ok(plan))) = updates.recv().await else {
+        panic!("no plan")
+    };
+    if let Some(f) = fault {
+        sim.control(Control::Fault(f)).unwrap();
     }
-    update(
-        &mut a,
-        Msg::Action(ActionUpdate::Progress(Progress::Verify {
-            items: vec![
-                VerifyItem {
-                    what: "health check 3f1c9a2e… unhealthy".into(),
-                    converged: true,
-                    seen: "0 of 8 checkers report success".into(),
-                },
-                VerifyItem {
-                    what: "DNS answers the secondary".into(),
-                    converged: false,
-                    seen: "198.51.100.10, 198.51.100.11".into(),
-                },
-            ],
-            eta: Some(Duration::from_secs(95)),
-        })),
+    requests
+        .send(ActionRequest::Execute {
+            plan: plan.clone(),
+            force: false,
+            reason: None,
+        })
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    loop {
+        let Some(u) = tokio::time::timeout(Duration::from_secs(120), updates.recv())
+            .await
+            .unwrap_or_else(|_| panic!("the switch stalled after {seen:#?}"))
+        else {
+            break;
+        };
+        let ActionUpdate::Progress(mut p) = u else {
+            panic!("{u:?} while the switch runs")
+        };
+        match &mut p {
+            Progress::Step { elapsed, .. } => *elapsed = Duration::from_millis(300),
+            Progress::Verify { eta, .. } => {
+                *eta = eta.map(|e| Duration::from_secs(e.as_secs().div_ceil(10) * 10));
+                sim.control(Control::AdvanceClock { seconds: 300.0 })
+                    .unwrap();
+            }
+            Progress::Finished { .. } => {}
+        }
+        let last = matches!(p, Progress::Finished { .. });
+        seen.push(p);
+        if last {
+            break;
+        }
+    }
+    drop(requests);
+    engine.await.unwrap();
+    sim.shutdown().await;
+    (plan, seen)
+}
+
+/// The states of each step in the order the engine reported them.
+fn step_states(updates: &[Progress]) -> Vec<(usize, StepProgress)> {
+    updates
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Step { index, state, .. } => Some((*index, *state)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The confirmation of `plan` (a protected site: its name typed) confirmed.
+fn running(p: Plan) -> App {
+    let site = p.site.clone();
+    let mut a = confirming(p);
+    keys(&mut a, &site);
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Effect::Request(ActionRequest::Execute { .. }))),
+        "{fx:?}"
     );
+    update(&mut a, Msg::Tick(NOW + Duration::from_secs(12)));
+    a
+}
+
+fn feed(a: &mut App, updates: &[Progress]) {
+    for p in updates {
+        update(a, Msg::Action(ActionUpdate::Progress(p.clone())));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_progress_of_a_real_switch() {
+    let (plan, updates) = recorded_switch(None).await;
+    // What the engine sends: each step running then done, in order; verification after the
+    // last step; the end last.
+    let n = plan.steps.len();
+    assert_eq!(n, 4, "{plan:#?}");
+    let expected: Vec<(usize, StepProgress)> = (0..n)
+        .flat_map(|i| [(i, StepProgress::Running), (i, StepProgress::Done)])
+        .collect();
+    assert_eq!(step_states(&updates), expected);
+    let first_verify = updates
+        .iter()
+        .position(|p| matches!(p, Progress::Verify { .. }))
+        .unwrap();
+    assert_eq!(first_verify, 2 * n, "{updates:#?}");
+    assert!(matches!(
+        updates.last(),
+        Some(Progress::Finished { ok: true, .. })
+    ));
+
+    let mut a = running(plan.clone());
+    feed(&mut a, &updates[..=first_verify]);
     snap("progress_running", &a);
-    update(
-        &mut a,
-        Msg::Action(ActionUpdate::Progress(Progress::Finished {
-            ok: false,
-            summary: "step 2 failed: AccessDenied; step 1 rolled back".into(),
-        })),
+    let mut b = a.clone();
+    b.theme = Theme::new(true, true);
+    all_ascii(&b, "progress, running");
+    feed(&mut a, &updates[first_verify + 1..]);
+    snap("progress_done", &a);
+    a.theme = Theme::new(true, true);
+    all_ascii(&a, "progress, done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_progress_of_a_failed_switch() {
+    // Step 2 (silence the first alarm) is refused: step 1 is rolled back.
+    let fault: switchyard_sim::FaultSpec = serde_json::from_value(serde_json::json!({
+        "service": "cloudwatch", "operation": "DisableAlarmActions",
+        "fault": "error", "code": "AccessDenied",
+    }))
+    .unwrap();
+    let (plan, updates) = recorded_switch(Some(fault)).await;
+    assert_eq!(
+        step_states(&updates),
+        [
+            (0, StepProgress::Running),
+            (0, StepProgress::Done),
+            (1, StepProgress::Running),
+            (1, StepProgress::Failed),
+            (0, StepProgress::RolledBack),
+        ]
     );
-    snap("progress_finished", &a);
+    assert!(!updates.iter().any(|p| matches!(p, Progress::Verify { .. })));
+    assert!(matches!(
+        updates.last(),
+        Some(Progress::Finished { ok: false, .. })
+    ));
+    let mut a = running(plan);
+    feed(&mut a, &updates);
+    snap("progress_failed", &a);
+    a.theme = Theme::new(true, true);
+    all_ascii(&a, "progress, failed");
+}
+
+/// The rows of a screen, without trailing blanks.
+fn rows(t: &Terminal<TestBackend>) -> Vec<String> {
+    text(t.backend().buffer())
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect()
 }
 
 #[test]
-fn tiny_and_resized_terminals_do_not_panic() {
+fn a_terminal_too_small_says_so_and_resizing_back_restores_the_screen() {
     let mut a = app(demo_sites(), true);
-    for (w, h) in [(20, 5), (1, 1), (80, 24), (30, 10), (200, 60)] {
-        draw(&a, w, h);
+    let too_small = |a: &App, w: u16, h: u16| {
+        let t = draw(a, w, h);
+        let r = rows(&t);
+        // Nothing but the note, from the top-left corner.
+        let note = ["terminal too small:", &format!("{w}x{h}, need 50x12")];
+        assert_eq!(r[..2], note, "{w}x{h}:\n{}", r.join("\n"));
+        assert_eq!(r[2], "enlarge it (q quits)", "{w}x{h}");
+        assert!(
+            r[3..].iter().all(|l| l.is_empty()),
+            "{w}x{h}:\n{}",
+            r.join("\n")
+        );
+    };
+    for (w, h) in [(20, 5), (30, 10), (49, 12), (50, 11), (200, 11)] {
+        too_small(&a, w, h);
     }
+    // Smaller than the note itself: what fits of it, no panic.
+    assert_eq!(rows(&draw(&a, 1, 1)), ["t"]);
+    assert_eq!(rows(&draw(&a, 12, 3))[0], "terminal too");
+    // From 50x12 on, the screens.
+    let s = text(draw(&a, 50, 12).backend().buffer());
+    assert!(s.contains("Sites (6)") && s.contains(" shop "), "{s}");
     key(&mut a, KeyCode::Enter);
-    for (w, h) in [(20, 5), (40, 8), (200, 60)] {
-        draw(&a, w, h);
-    }
+    too_small(&a, 20, 5);
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("shop — www.example.com"), "{s}");
     let mut a = confirming(plan("pay", true, true));
-    for (w, h) in [(20, 5), (40, 8)] {
-        draw(&a, w, h);
-    }
+    too_small(&a, 40, 8);
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("enter maintenance pay?"), "{s}");
     key(&mut a, KeyCode::Esc);
+    assert!(a.modal.is_none());
 }
 
 // ----- styles ---------------------------------------------------------------------------------
@@ -788,6 +1207,7 @@ fn verdict_badges_have_their_colours() {
         VerdictKind::Maintenance,
         VerdictKind::Switching,
         VerdictKind::Unknown,
+        VerdictKind::Down,
     ] {
         let style = Theme::new(false, false).verdict(kind);
         assert_eq!(style.bg, Some(Theme::verdict_color(kind)));
@@ -845,9 +1265,9 @@ fn wrapped_lines_stay_indented_under_their_heading() {
     assert_eq!(
         rows,
         [
-            "    alarm app-1 has ",
-            "      INSUFFICIENT_DATA (a ",
-            "      stopped instance sends ",
+            "    alarm app-1 has",
+            "      INSUFFICIENT_DATA (a",
+            "      stopped instance sends",
             "      no data)"
         ]
     );
@@ -988,4 +1408,537 @@ fn the_fault_menu_exists_only_in_a_rehearsal_and_applies_to_the_timeline() {
     assert_eq!(a.modal, Some(Modal::Faults));
     assert!(key(&mut a, KeyCode::Esc).is_empty());
     assert!(a.modal.is_none());
+}
+
+#[test]
+fn elb_arns_are_shown_by_their_meaningful_tail() {
+    use views::widgets::short_elb_arns;
+    let arn =
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/pay-app/6f5e4d3c2b1a0987";
+    assert_eq!(short_elb_arns(arn, "…"), "targetgroup/pay-app/…");
+    assert_eq!(
+        short_elb_arns(
+            &format!(
+                "target arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/sorry-alb/50dc6c495c0c9188:80 (eu-west-1a) of {arn}: healthy"
+            ),
+            "..."
+        ),
+        "target loadbalancer/app/sorry-alb/...:80 (eu-west-1a) of targetgroup/pay-app/...: healthy"
+    );
+    assert_eq!(
+        short_elb_arns(
+            "step 1/1 (elasticloadbalancing:ModifyListener arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/pay-nlb/2b3c4d5e6f708192/8a9b0c1d2e3f4a5b) succeeded",
+            "…"
+        ),
+        "step 1/1 (elasticloadbalancing:ModifyListener listener/net/pay-nlb/…) succeeded"
+    );
+    // Other ARNs (who did it) stay whole.
+    let sts = "by arn:aws:sts::111122223333:assumed-role/ops/alice";
+    assert_eq!(short_elb_arns(sts, "…"), sts);
+}
+
+#[test]
+fn long_words_wrap_at_separators_and_glued_text_stays_together() {
+    use ratatui::text::Line;
+    let rows: Vec<String> = views::widgets::wrap_indented(
+        Line::raw("      ok arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/sorry-alb/1:80"),
+        40,
+    )
+    .iter()
+    .map(|l| l.to_string())
+    .collect();
+    assert_eq!(
+        rows,
+        [
+            "      ok arn:aws:elasticloadbalancing:",
+            "        eu-west-1:111122223333:",
+            "        loadbalancer/app/sorry-alb/1:80",
+        ]
+    );
+    let glued = views::widgets::glue_units("target of app-tg: healthy → unused after 10 min");
+    let rows: Vec<String> = views::widgets::wrap_indented(Line::raw(glued), 30)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "target of app-tg:",
+            "  healthy\u{a0}→\u{a0}unused after",
+            "  10\u{a0}min"
+        ]
+    );
+}
+
+#[test]
+fn an_eta_names_each_part_and_its_worst_case() {
+    use crate::model::verdict::{Eta, EtaPart};
+    let eta = Eta {
+        total: Duration::from_secs(210),
+        parts: vec![
+            EtaPart {
+                what: "alarm evaluation 1 min x 2".into(),
+                duration: Duration::from_secs(120),
+            },
+            EtaPart {
+                what: "Route 53 change INSYNC".into(),
+                duration: Duration::from_secs(30),
+            },
+            EtaPart {
+                what: "DNS TTL of the primary".into(),
+                duration: Duration::from_secs(60),
+            },
+        ],
+    };
+    let shown = views::detail::eta_text(&Theme::new(false, false), &eta).replace('\u{a0}', " ");
+    assert_eq!(
+        shown,
+        "ETA ≤ 3 min 30 s: alarm evaluation 1 min x 2 = 2 min, then Route 53 change INSYNC 30 s, \
+         then DNS TTL of the primary 1 min"
+    );
+    let ascii = views::detail::eta_text(&Theme::new(false, true), &eta);
+    assert!(ascii.starts_with("ETA <= 3 min 30 s: "), "{ascii}");
+    // Wrapped, a part is never split.
+    let rows: Vec<String> = views::widgets::wrap_indented(ratatui::text::Line::raw(ascii), 40)
+        .iter()
+        .map(|l| l.to_string().replace('\u{a0}', " "))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "ETA <= 3 min 30 s:",
+            "  alarm evaluation 1 min x 2 = 2 min,",
+            "  then Route 53 change INSYNC 30 s,",
+            "  then DNS TTL of the primary 1 min"
+        ]
+    );
+}
+
+// ----- listener rules --------------------------------------------------------------------------
+
+/// A rule of the ALB's listener.
+fn rule(
+    priority: u32,
+    conditions: &[(&str, &str)],
+    action: crate::model::elb::ListenerAction,
+) -> crate::model::elb::Rule {
+    crate::model::elb::Rule {
+        arn: format!("{}/{priority:016x}", crate::model::fixtures::ALB_LISTENER),
+        priority: Some(priority),
+        conditions: conditions
+            .iter()
+            .map(|(field, value)| crate::model::elb::RuleCondition {
+                field: (*field).into(),
+                values: vec![(*value).into()],
+                http_header_name: (*field == "http-header").then(|| "X-Canary".to_string()),
+            })
+            .collect(),
+        actions: vec![action],
+        is_default: false,
+    }
+}
+
+/// 40 host and path rules ahead of the listener's default action, as production ALBs have
+/// them: most to the app's target group, some to its API group, a redirect and a 404. In
+/// maintenance, switchyard's two rules come first and the rest moved down behind them.
+fn forty_rules(maintenance: bool) -> Vec<crate::model::elb::Rule> {
+    use crate::model::elb::ListenerAction;
+    use crate::model::fixtures::APP_TG;
+    const API_TG: &str =
+        "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/api-tg/1a2b3c4d5e6f7081";
+    let app = || ListenerAction::forward_to(APP_TG);
+    let api = || ListenerAction::forward_to(API_TG);
+    let shift = if maintenance { 2 } else { 0 };
+    let mut rules = vec![
+        rule(
+            1 + shift,
+            &[
+                ("host-header", "api.example.com"),
+                ("path-pattern", "/v2/*"),
+            ],
+            api(),
+        ),
+        rule(2 + shift, &[("host-header", "api.example.com")], api()),
+        rule(3 + shift, &[("path-pattern", "/api/*")], api()),
+        rule(4 + shift, &[("http-header", "1")], app()),
+    ];
+    for (i, path) in [
+        "/static/*",
+        "/assets/*",
+        "/img/*",
+        "/fonts/*",
+        "/cart",
+        "/cart/*",
+        "/checkout/*",
+        "/account/*",
+        "/login",
+        "/logout",
+        "/search*",
+        "/product/*",
+        "/category/*",
+        "/brand/*",
+        "/sale/*",
+        "/gift-cards/*",
+        "/help/*",
+        "/contact",
+        "/stores/*",
+        "/careers/*",
+        "/press/*",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/favicon.ico",
+        "/wishlist/*",
+        "/orders/*",
+        "/reviews/*",
+        "/promo/*",
+        "/partners/*",
+        "/deals/*",
+        "/m/*",
+        "/shop/*",
+    ]
+    .iter()
+    .enumerate()
+    {
+        rules.push(rule(5 + i as u32 + shift, &[("path-pattern", path)], app()));
+    }
+    let mut redirect = ListenerAction::forward_to(APP_TG);
+    redirect.kind = crate::model::elb::ActionKind::Redirect;
+    redirect.target_group_arn = None;
+    redirect.redirect = Some(crate::model::elb::Redirect {
+        protocol: None,
+        port: None,
+        host: Some("blog.example.com".into()),
+        path: None,
+        query: None,
+        status_code: "HTTP_301".into(),
+    });
+    rules.push(rule(40, &[("path-pattern", "/blog/*")], redirect));
+    rules.push(rule(
+        45,
+        &[("path-pattern", "/wp-admin*")],
+        ListenerAction::fixed("404", Some("text/plain".into()), Some("Not found".into())),
+    ));
+    rules.push(rule(50, &[("host-header", "www.example.com")], app()));
+    rules.push(rule(100, &[("host-header", "example.com")], app()));
+    if maintenance {
+        rules.push(rule(1, &[("source-ip", "203.0.113.0/24")], app()));
+        rules.push(rule(
+            2,
+            &[("path-pattern", "/*")],
+            ListenerAction::fixed(
+                "503",
+                Some("text/html".into()),
+                Some("<h1>Back soon</h1>".into()),
+            ),
+        ));
+    }
+    rules
+}
+
+fn with_forty_rules(mut o: SiteObservations, maintenance: bool) -> SiteObservations {
+    o.rules.insert(
+        crate::model::fixtures::ALB_LISTENER.to_string(),
+        crate::model::obs::Fetched::ok(forty_rules(maintenance), crate::model::fixtures::ago(10)),
+    );
+    o
+}
+
+/// 40 rules do not flood the detail: runs that do the same share a line, the rest is counted;
+/// in maintenance the rules behind the catch-all are one line.
+#[test]
+fn snapshot_detail_alb_rules() {
+    let mut a = app(vec![with_forty_rules(live(), false)], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_alb_rules", &a);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("40 rules by priority, 38 to the app:"), "{s}");
+    assert!(s.contains("1–3    [app] forward to api-tg"), "{s}");
+    assert!(s.contains("if host api.example.com and path"), "{s}");
+    assert!(s.contains("4–36   [app] forward to app-tg"), "{s}");
+    assert!(
+        s.contains("[other] redirect HTTP_301 to blog.example.com"),
+        "{s}"
+    );
+    assert!(s.contains("if path /wp-admin*"), "{s}");
+    // At 80x24 the rules are below the health checks: scrolled to.
+    for _ in 0..18 {
+        key(&mut a, KeyCode::Char('j'));
+    }
+    insta::assert_snapshot!(
+        "detail_alb_rules_scrolled_80x24",
+        draw(&a, 80, 24).backend()
+    );
+
+    let mut a = app(
+        vec![named(
+            Fx::alb_cloudfront().marker(MaintenancePhase::Active),
+            "shop",
+        )],
+        true,
+    );
+    let site = with_forty_rules(
+        named(
+            Fx::alb_cloudfront().marker(MaintenancePhase::Active),
+            "shop",
+        ),
+        true,
+    );
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(site),
+        }),
+    );
+    key(&mut a, KeyCode::Enter);
+    snap("detail_alb_rules_maintenance", &a);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("42 rules by priority, 1 to the app:"), "{s}");
+    assert!(s.contains("2     [sorry] fixed-response 503"), "{s}");
+    assert!(
+        s.contains("3–100 40 rules not reached (rule 2 takes all)"),
+        "{s}"
+    );
+}
+
+/// A weighted set: blue (the ALB, with the primary's health check) at weight 90 and a sorry
+/// member of weight 0 (the sorry distribution).
+fn weighted() -> SiteObservations {
+    use crate::model::route53::{AliasTarget, CLOUDFRONT_HOSTED_ZONE_ID, RecordSet};
+    let mut o = named(
+        Fx::alb_cloudfront().dns_answers_values(&crate::model::fixtures::ALB_IPS),
+        "store",
+    );
+    let alias = |zone: &str, dns: String| {
+        Some(AliasTarget {
+            hosted_zone_id: zone.into(),
+            dns_name: dns,
+            evaluate_target_health: false,
+        })
+    };
+    if let Some(r) = o.records.value.as_mut() {
+        *r = vec![
+            RecordSet {
+                name: "www.example.com.".into(),
+                rtype: "A".into(),
+                set_identifier: Some("blue".into()),
+                weight: Some(90),
+                alias: alias(
+                    "Z32O12XQLNTSW2",
+                    format!("dualstack.{}.", crate::model::fixtures::ALB_DNS),
+                ),
+                health_check_id: Some(crate::model::fixtures::PRIMARY_HC.into()),
+                ..RecordSet::default()
+            },
+            RecordSet {
+                name: "www.example.com.".into(),
+                rtype: "A".into(),
+                set_identifier: Some("sorry".into()),
+                weight: Some(0),
+                alias: alias(
+                    CLOUDFRONT_HOSTED_ZONE_ID,
+                    format!("{}.", crate::model::fixtures::CF_DNS),
+                ),
+                ..RecordSet::default()
+            },
+        ];
+    }
+    o
+}
+
+#[test]
+fn snapshot_detail_weighted_members() {
+    let mut a = app(vec![weighted()], true);
+    assert_eq!(a.sites[0].verdict.kind, VerdictKind::Live);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_weighted", &a);
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(
+        s.contains("blue: A alias app-alb-1234567890.eu-west-1.elb.amazonaws.com, weight 90"),
+        "{s}"
+    );
+    assert!(s.contains("100 % of the traffic"), "{s}");
+    assert!(
+        s.contains("sorry: A alias d111111abcdef8.cloudfront.net, weight 0"),
+        "{s}"
+    );
+}
+
+// ----- incomplete chains and DOWN ---------------------------------------------------------------
+
+/// A site whose piece `f` could not be read: denied, with nothing to stand in for it.
+fn denied_piece<T>(f: &mut crate::model::obs::Fetched<T>, service: &str, action: &str) {
+    *f = crate::model::obs::Fetched::default();
+    f.set_failed(
+        crate::model::error::AwsError::new(
+            crate::model::error::ErrorKind::AccessDenied,
+            service,
+            action,
+            "Access denied",
+        )
+        .with_iam_action(format!(
+            "{}:{action}",
+            crate::aws::error::iam_prefix(service)
+        )),
+        crate::model::fixtures::ago(1),
+    );
+}
+
+fn incomplete_sites() -> Vec<SiteObservations> {
+    let mut shop = named(Fx::alb_cloudfront(), "shop");
+    shop.protected = true;
+    for th in shop.target_health.values_mut() {
+        denied_piece(th, "elbv2", "DescribeTargetHealth");
+    }
+    let mut blog = named(
+        Fx::alb_cloudfront_eth().az_targets(
+            "eu-west-1b",
+            crate::model::elb::TargetState::Unhealthy,
+            Some("Target.ResponseCodeMismatch"),
+        ),
+        "blog",
+    );
+    if let Some(d) = blog.distribution.as_mut() {
+        denied_piece(&mut d.distribution, "cloudfront", "GetDistribution");
+    }
+    vec![
+        shop,
+        blog,
+        named(
+            Fx::nlb_listener().all_app_targets(
+                crate::model::elb::TargetState::Unused,
+                Some("Target.InvalidState"),
+            ),
+            "pay",
+        ),
+        named(Fx::dns_name_control(), "db"),
+    ]
+}
+
+#[test]
+fn an_incomplete_site_is_marked_in_its_overview_row() {
+    let mut a = app(incomplete_sites(), true);
+    let kinds: Vec<VerdictKind> = a.sites.iter().map(|s| s.verdict.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            VerdictKind::Unknown,
+            VerdictKind::Degraded,
+            VerdictKind::Down,
+            VerdictKind::Live
+        ]
+    );
+    for (w, h, mark) in [(80, 24, "[?]"), (120, 40, "[incomplete]")] {
+        let s = text(draw(&a, w, h).backend().buffer());
+        let row = |name: &str| {
+            s.lines()
+                .find(|l| l.contains(&format!(" {name} ")))
+                .unwrap_or_else(|| panic!("no row for {name}:\n{s}"))
+                .to_string()
+        };
+        // Whatever its verdict, a site not read in full says so on its own row.
+        assert!(row("shop").contains(&format!("shop [P] {mark}")), "{s}");
+        assert!(row("blog").contains(&format!("blog {mark}")), "{s}");
+        assert!(!row("pay").contains(mark), "{s}");
+        assert!(!row("db").contains(mark), "{s}");
+        // DOWN leads the header's counts.
+        assert!(
+            s.lines().next().unwrap().contains(" 1 DOWN 1 UNKNOWN"),
+            "{s}"
+        );
+    }
+    // The selected site's reasons say what was not read, with the permission.
+    a.selected = Some("blog".into());
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(
+        s.contains(
+            "distribution E2QWRUHAPOMQZL: access denied: the role lacks cloudfront:GetDistribution"
+        ),
+        "{s}"
+    );
+    snap("overview_incomplete", &a);
+    a.selected = Some("pay".into());
+    snap("overview_down", &a);
+}
+
+// ----- checks that could not be made ----------------------------------------------------------------
+
+/// A fail back whose check of the primary's targets could not be made: never a tick, it says
+/// why and what would let it be checked, and it needs "force" chosen twice like a failure.
+#[test]
+fn a_check_that_could_not_be_made_is_never_a_tick_and_needs_force() {
+    let mut p = plan("pay", false, false);
+    p.direction = Direction::Off;
+    p.preflight.push(PreflightCheck::new(
+        "the primary's targets are healthy",
+        CheckResult::CouldNotCheck,
+        "pay-app: no listener forwards to it, and AWS does not health-check the targets of a \
+         target group until a listener forwards to it, so switchyard cannot say its 2 target(s) \
+         are healthy; check them directly before switching",
+    ));
+    assert!(p.refused());
+    let mut a = app(demo_sites(), true);
+    a.selected = Some(p.site.clone());
+    let fx = key(&mut a, KeyCode::Char('f'));
+    assert!(fx.contains(&Effect::Request(ActionRequest::Plan {
+        site: p.site.clone(),
+        direction: Direction::Off
+    })));
+    update(&mut a, Msg::Action(ActionUpdate::Planned(Ok(p))));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = text(draw(&a, w, h).backend().buffer());
+        let line = s
+            .lines()
+            .find(|l| l.contains("the primary's targets are healthy"))
+            .unwrap_or_else(|| panic!("no check line:\n{s}"));
+        assert!(line.contains(" ? the primary's targets are healthy"), "{s}");
+        assert!(!line.contains('✓'), "{s}");
+        assert!(s.contains("could not be checked"), "{s}");
+    }
+    snap("modal_could_not_check", &a);
+    // Confirm once arms the force (and focuses Cancel again), the second runs it.
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        !fx.iter()
+            .any(|f| matches!(f, Effect::Request(ActionRequest::Execute { .. }))),
+        "{fx:?}"
+    );
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        fx.iter().any(|f| matches!(
+            f,
+            Effect::Request(ActionRequest::Execute { force: true, .. })
+        )),
+        "{fx:?}"
+    );
+}
+
+/// A plan too long for the screen is cut above its end: why it is refused, the site name to
+/// type and the buttons stay in view, and the cut says so.
+#[test]
+fn a_long_confirmation_keeps_its_buttons_in_view() {
+    let mut p = plan("pay", true, true);
+    for i in 0..6 {
+        p.preflight.push(PreflightCheck::new(
+            format!("check {i}"),
+            CheckResult::CouldNotCheck,
+            "a long explanation of why this check could not be made and what would let it be \
+             made, long enough to wrap over a few lines of a narrow terminal",
+        ));
+    }
+    let a = confirming(p);
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(
+        s.contains("more line(s): a larger terminal shows them"),
+        "{s}"
+    );
+    assert!(s.contains("Type the site name (pay) to confirm"), "{s}");
+    assert!(s.contains("[ Cancel ]"), "{s}");
+    assert!(
+        s.contains("Refused: 1 preflight check(s) failed, 6 could not be checked"),
+        "{s}"
+    );
+    snap("modal_long", &a);
 }

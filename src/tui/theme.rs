@@ -1,17 +1,22 @@
 //! Colours and symbols: 16 colours at most, none with NO_COLOR (verdicts stay readable as text),
-//! ASCII borders and symbols with `--ascii`.
+//! nothing but ASCII with `--ascii` (borders, symbols and text).
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
+use ratatui::text::{Line, Span};
 
 use crate::model::verdict::VerdictKind;
+
+/// A no-break space: the views join what must not be wrapped apart with it ("◀ answered", one
+/// part of an ETA); drawing shows it as a space.
+pub const GLUE: char = '\u{a0}';
 
 /// How the console draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Theme {
     /// Colours (false with NO_COLOR).
     pub color: bool,
-    /// ASCII borders and symbols.
+    /// Nothing but ASCII: borders, symbols and text.
     pub ascii: bool,
 }
 
@@ -57,6 +62,7 @@ impl Theme {
             VerdictKind::Maintenance => Color::Magenta,
             VerdictKind::Switching => Color::Cyan,
             VerdictKind::Unknown => Color::Gray,
+            VerdictKind::Down => Color::LightRed,
         }
     }
 
@@ -150,12 +156,73 @@ impl Theme {
         if self.ascii { "->" } else { "→" }
     }
 
-    /// The marker of the record Route 53 answers with.
+    /// The marker of the record Route 53 answers with (one unit: never wrapped apart).
     pub fn answered(&self) -> &'static str {
         if self.ascii {
-            "<= answered"
+            "<=\u{a0}answered"
         } else {
-            "◀ answered"
+            "◀\u{a0}answered"
+        }
+    }
+
+    /// "At most", before an ETA.
+    pub fn at_most(&self) -> &'static str {
+        if self.ascii { "<=" } else { "≤" }
+    }
+
+    /// What ends a text cut short.
+    pub fn ellipsis(&self) -> &'static str {
+        if self.ascii { "..." } else { "…" }
+    }
+
+    /// Text as this terminal shows it. With `--ascii`, every symbol the views and the model use
+    /// (`…`, `—`, `·`, `•`, `→`, `≤`, `✓`, ...) is spelled in ASCII, and any other non-ASCII
+    /// character (an AWS name in another script) becomes `?`. The no-break space [`GLUE`]
+    /// stays: the wrapping keeps what it joins together, and drawing turns it into a space.
+    pub fn text(&self, s: &str) -> String {
+        if !self.ascii || s.is_ascii() {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                c if c.is_ascii() || c == GLUE => out.push(c),
+                '…' => out.push_str("..."),
+                '—' | '–' | '·' | '•' | '─' => out.push('-'),
+                '→' => out.push_str("->"),
+                '←' => out.push_str("<-"),
+                '↑' => out.push_str("up"),
+                '↓' => out.push_str("down"),
+                '≤' => out.push_str("<="),
+                '≥' => out.push_str(">="),
+                '◀' => out.push_str("<="),
+                '✓' => out.push_str("ok"),
+                '✗' => out.push('x'),
+                _ => out.push('?'),
+            }
+        }
+        out
+    }
+
+    /// [`Theme::text`] cut to at most `max` columns, ending with the theme's ellipsis when cut.
+    pub fn fit(&self, s: &str, max: usize) -> String {
+        crate::model::strings::fit_with(&self.text(s), max, self.ellipsis())
+    }
+
+    /// A line with every span's text as this terminal shows it ([`Theme::text`]).
+    pub fn line(&self, line: Line<'static>) -> Line<'static> {
+        if !self.ascii {
+            return line;
+        }
+        let spans: Vec<Span<'static>> = line
+            .spans
+            .into_iter()
+            .map(|s| Span::styled(self.text(&s.content), s.style))
+            .collect();
+        Line {
+            spans,
+            style: line.style,
+            alignment: line.alignment,
         }
     }
 

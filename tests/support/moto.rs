@@ -30,6 +30,11 @@ fn venv_bin(var: &str, name: &str) -> Option<String> {
 impl Moto {
     /// Starts and seeds moto; None (a skip, outside the test script) when it is not installed.
     pub fn start() -> Option<Moto> {
+        Moto::start_seeded("moto_seed.py")
+    }
+
+    /// Starts moto and seeds it with `scripts/<seed>`.
+    pub fn start_seeded(seed: &str) -> Option<Moto> {
         let server = venv_bin("SWITCHYARD_MOTO", "moto_server")?;
         let python = venv_bin("SWITCHYARD_PYTHON", "python")?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -57,10 +62,7 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(100));
         }
         let out = Command::new(python)
-            .arg(format!(
-                "{}/scripts/moto_seed.py",
-                env!("CARGO_MANIFEST_DIR")
-            ))
+            .arg(format!("{}/scripts/{seed}", env!("CARGO_MANIFEST_DIR")))
             .envs(moto.env())
             .output()
             .unwrap();

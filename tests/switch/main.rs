@@ -2,72 +2,48 @@
 //! AWS exactly as it was, kill -9 between steps, two operators at once, stale versions, every
 //! preflight refusal, and `--wait` on every scenario.
 
+mod chains;
+mod journals;
 mod peers;
+mod recognised;
+mod records;
+mod rules;
 mod support;
 
 use std::time::Duration;
 
+use recognised::{SPEED, asset_config, fast, round_trip};
 use support::*;
-use switchyard::sim::{Control, FaultKind, FaultSpec};
+use switchyard_sim::{Control, FaultKind};
 
 const DEMO_SITES: [&str; 6] = ["shop", "blog", "api", "pay", "portal", "db"];
 
-/// Every site of the demo: `maintenance on --wait` changes AWS, `maintenance off --wait` puts
-/// every field back (the health check's version aside, which AWS bumps on every update).
+/// Every site of the demo, each with its own strategy (every one of the seven): `maintenance on
+/// --wait` changes AWS and converges, the verdict is MAINTENANCE and `wait` reaches it,
+/// `maintenance off --wait` puts every field back (the health check's version aside, which AWS
+/// bumps on every update) and the verdict back (see [`round_trip`]).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_strategy_round_trip_leaves_aws_exactly_as_before() {
-    let env = Env::start("demo", "demo", 60.0).await;
-    let c = env.clients().await;
+    let env = Env::start_with_config("demo", &fast(&asset_config("demo")), SPEED).await;
+    let portal = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/portal-alb/7e6d5c4b3a291807/5a6b7c8d9e0f1a2b";
+    let pay = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/pay-nlb/2b3c4d5e6f708192/8a9b0c1d2e3f4a5b";
     for site in DEMO_SITES {
-        let before = snapshot(&c).await;
-        let on = env
-            .switch(
-                "on",
-                site,
-                &["--wait", "--timeout", "60s", "--reason", "round trip"],
-            )
-            .await;
-        assert_eq!(on.code, 0, "{site} on: {on}");
-        assert!(
-            on.stdout.contains("Verified: every change converged"),
-            "{site}: {on}"
-        );
-        let during = snapshot(&c).await;
-        assert_ne!(before, during, "{site}: maintenance on changed nothing");
-        assert!(
-            during
-                .records
-                .iter()
-                .any(|r| r.name.starts_with("_switchyard.") && r.rtype == "TXT"),
-            "{site}: no journal record while in maintenance"
-        );
-        // Again: nothing to do, and it says so.
-        let again = env.switch("on", site, &[]).await;
-        assert_eq!(again.code, 0, "{again}");
-        assert!(
-            again
-                .stdout
-                .contains("Nothing to do: already in maintenance since"),
-            "{again}"
-        );
-        let off = env
-            .switch("off", site, &["--wait", "--timeout", "60s"])
-            .await;
-        assert_eq!(off.code, 0, "{site} off: {off}");
-        let after = snapshot(&c).await;
-        assert_eq!(
-            before, after,
-            "{site}: fail back did not restore AWS exactly"
-        );
-        let live = env.switch("off", site, &[]).await;
-        assert_eq!(live.code, 0, "{live}");
-        assert!(live.stdout.contains("Nothing to do: live"), "{live}");
+        // One of blog's two instances answers 500: DEGRADED before and after.
+        let before = if site == "blog" { "DEGRADED" } else { "LIVE" };
+        let listener = match site {
+            "portal" => Some(portal),
+            "pay" => Some(pay),
+            _ => None,
+        };
+        round_trip(&env, site, before, listener).await;
     }
     // The audit log has every switch, with the caller, and no credentials.
     let log = std::fs::read_to_string(env.audit_log()).unwrap();
     let lines: Vec<serde_json::Value> = log
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        // A switch refused for checks that could not be made, then forced (pay, db).
+        .filter(|l| l["result"] != "refused")
         .collect();
     assert_eq!(lines.len(), 4 * DEMO_SITES.len(), "{log}");
     let first = &lines[0];
@@ -86,48 +62,38 @@ async fn each_strategy_round_trip_leaves_aws_exactly_as_before() {
     );
     let shown = env.run(&["log", "--site", "pay"]).await;
     assert_eq!(shown.code, 0, "{shown}");
-    assert_eq!(shown.stdout.lines().count(), 4, "{shown}");
+    // Its four switches, and the two refusals before they were forced.
+    let entries = shown.stdout.lines().filter(|l| !l.starts_with(' ')).count();
+    assert_eq!(entries, 6, "{shown}");
+    assert_eq!(
+        shown
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with(' ') && l.contains(" refused "))
+            .count(),
+        2,
+        "{shown}"
+    );
 }
 
-/// `--wait` on every scenario with its config, on and off, each converging under the fast
-/// clock and leaving AWS as before.
+/// `--wait` on every scenario with its config, on and off, each converging, the verdict
+/// MAINTENANCE then back to LIVE, and AWS as before (see [`round_trip`]).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_converges_on_every_scenario() {
-    for (scenario, site) in [
-        ("alb-cloudfront", "shop"),
-        ("cloudwatch-metric", "api"),
-        ("dns-name-control", "db"),
-        ("nlb-sorry", "pay"),
+    for (scenario, site, listener) in [
+        ("alb-cloudfront", "shop", None),
+        ("cloudwatch-metric", "api", None),
+        ("dns-name-control", "db", None),
+        (
+            "nlb-sorry",
+            "pay",
+            Some(
+                "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/pay-nlb/2b3c4d5e6f708192/8a9b0c1d2e3f4a5b",
+            ),
+        ),
     ] {
-        let env = Env::start(scenario, scenario, 60.0).await;
-        let c = env.clients().await;
-        let before = snapshot(&c).await;
-        let on = env
-            .switch("on", site, &["--wait", "--timeout", "90s"])
-            .await;
-        assert_eq!(on.code, 0, "{scenario} on: {on}");
-        assert!(on.stdout.contains("Verified"), "{scenario}: {on}");
-        let w = env
-            .run(&[
-                "wait",
-                "--site",
-                site,
-                "--for",
-                "maintenance",
-                "--timeout",
-                "90s",
-            ])
-            .await;
-        assert_eq!(w.code, 0, "{scenario} wait maintenance: {w}");
-        let off = env
-            .switch("off", site, &["--wait", "--timeout", "90s"])
-            .await;
-        assert_eq!(off.code, 0, "{scenario} off: {off}");
-        let w = env
-            .run(&["wait", "--site", site, "--for", "live", "--timeout", "90s"])
-            .await;
-        assert_eq!(w.code, 0, "{scenario} wait live: {w}");
-        assert_eq!(before, snapshot(&c).await, "{scenario}: not restored");
+        let env = Env::start_with_config(scenario, &fast(&asset_config(scenario)), SPEED).await;
+        round_trip(&env, site, "LIVE", listener).await;
     }
 }
 
@@ -156,7 +122,9 @@ async fn wait_times_out_with_exit_6() {
 async fn a_switch_that_does_not_converge_in_time_reports_what_is_missing() {
     // Real-time clock: the change stays PENDING for a minute.
     let env = Env::start("demo", "demo", 1.0).await;
-    let on = env.switch("on", "db", &["--wait", "--timeout", "2s"]).await;
+    let on = env
+        .switch("on", "db", &["--wait", "--timeout", "2s", "--force"])
+        .await;
     assert_eq!(on.code, 6, "{on}");
     assert!(on.stdout.contains("NOT converged after"), "{on}");
     // While it waited, progress said what it waited for and how long it should take.
@@ -208,6 +176,8 @@ async fn on_killed_at(env: &Env, service: &str, operation: &str) {
 /// A kill -9 of `maintenance on` at every point between the steps of a three-strategy switch
 /// (invert the health check, silence an alarm, invalidate the sorry page), each step either
 /// not yet applied or applied but not recorded; `maintenance off` then restores everything.
+/// The kill lands at a known point, whatever the machine's speed: the emulator holds the call
+/// it is to land in (no call answers until the test has seen it arrive).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_between_every_pair_of_steps_then_fail_back_restores_everything() {
     let steps = [
@@ -225,29 +195,37 @@ async fn kill_9_between_every_pair_of_steps_then_fail_back_restores_everything()
         let env = Env::start_with_config("demo", MULTI, 60.0).await;
         let c = env.clients().await;
         let before = snapshot(&c).await;
-        let fault = |service: &str, operation: &str, kind: FaultKind| {
-            env.sim
-                .control(Control::Fault(FaultSpec {
-                    service: Some(service.into()),
-                    operation: Some(operation.into()),
-                    kind,
-                    times: None,
-                }))
-                .unwrap();
-        };
+        let journal = || env.sim.calls().get("route53", "ChangeResourceRecordSets");
         match how {
-            Kill::DuringCall => fault(service, operation, FaultKind::Timeout),
-            Kill::AfterCall => fault(service, operation, FaultKind::Latency { millis: 700 }),
+            // The step's call never answers: it has not taken effect when the process dies.
+            Kill::DuringCall => env.fault(service, operation, FaultKind::Timeout, None),
+            // The step's call waits until the journal update after it is made to hang.
+            Kill::AfterCall => env.fault(service, operation, FaultKind::Hold, None),
         }
         let mut child = env.spawn(&["maintenance", "on", "--site", "shop", "--yes"]);
         calls_reach(&env, service, operation, 1).await;
+        // The steps before this one are done and recorded, none after it started.
+        for later in &steps[k + 1..] {
+            assert_eq!(env.sim.calls().get(later.0, later.1), 0, "{case}");
+        }
         if let Kill::AfterCall = how {
-            // Hold the journal update that follows the call.
-            let n = env.sim.calls().get("route53", "ChangeResourceRecordSets");
-            fault("route53", "ChangeResourceRecordSets", FaultKind::Timeout);
+            let n = journal();
+            env.fault(
+                "route53",
+                "ChangeResourceRecordSets",
+                FaultKind::Timeout,
+                None,
+            );
+            env.sim
+                .control(Control::ClearFaults {
+                    service: Some(service.into()),
+                    operation: Some(operation.into()),
+                })
+                .unwrap();
+            // The step's call answered (the engine only records a step after its answer): the
+            // journal update that would record it as done is the one that hangs.
             calls_reach(&env, "route53", "ChangeResourceRecordSets", n + 1).await;
-        } else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert_eq!(env.sim.calls().get(service, operation), 1, "{case}");
         }
         child.start_kill().unwrap();
         let status = child.wait().await.unwrap();
@@ -334,6 +312,7 @@ async fn two_concurrent_maintenance_on_exactly_one_wins() {
         "--site",
         "db",
         "--yes",
+        "--force",
         "--reason",
         "first",
     ]);
@@ -343,6 +322,7 @@ async fn two_concurrent_maintenance_on_exactly_one_wins() {
         "--site",
         "db",
         "--yes",
+        "--force",
         "--reason",
         "second",
     ]);
@@ -556,7 +536,9 @@ async fn no_terminal_and_no_yes_refuses() {
     let env = Env::start_paused("demo", "demo").await;
     let c = env.clients().await;
     let before = snapshot(&c).await;
-    let on = env.run(&["maintenance", "on", "--site", "db"]).await;
+    let on = env
+        .run(&["maintenance", "on", "--site", "db", "--force"])
+        .await;
     assert_eq!(on.code, 8, "{on}");
     assert!(
         on.stderr
@@ -594,4 +576,249 @@ async fn plan_json_names_every_call_with_before_and_after() {
         steps[1]["after"],
         "rule maintenance at priority 2: if path-pattern /* then fixed-response 503 (text/html)"
     );
+}
+
+// ----- CALCULATED checks and missing sources (issue 13 items 7 and 9) -----
+
+fn json(out: &Out) -> serde_json::Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {out}"))
+}
+
+/// The invert strategy on a CALCULATED primary check, in both directions, without --force: the
+/// preflight works out the check's raw status from its children (Route 53 has no
+/// GetHealthCheckStatus for it), verification follows it the same way, and fail back leaves AWS
+/// exactly as before. A failing child is named in the reasons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invert_works_on_a_calculated_check_in_both_directions_without_force() {
+    let env = Env::start_paused("infer-calculated", "infer-calculated").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let plan = env.run(&["plan", "on", "--site", "web"]).await;
+    assert_eq!(plan.code, 0, "{plan}");
+    assert!(
+        plan.stdout.contains(
+            "[ok] the health check is healthy now, so that inverting it fails over: health check \
+             5a1cca1c-0000-4000-8000-00000000ca1c is CALCULATED, healthy (raw, before \
+             inversion): 2 of 2 child health checks healthy (needs 1)"
+        ),
+        "{plan}"
+    );
+    let on = env
+        .switch("on", "web", &["--wait", "--timeout", "60s"])
+        .await;
+    assert_eq!(on.code, 0, "{on}");
+    assert!(
+        on.stdout.contains("Verified: every change converged"),
+        "{on}"
+    );
+    // Route 53's metric follows within a minute.
+    advance(&env.sim, 120.0);
+    let w = env
+        .run(&[
+            "wait",
+            "--site",
+            "web",
+            "--for",
+            "maintenance",
+            "--timeout",
+            "30s",
+        ])
+        .await;
+    assert_eq!(w.code, 0, "{w}");
+    let status = env
+        .run(&["status", "--site", "web", "--output", "json"])
+        .await;
+    assert_eq!(status.code, 12, "{status}");
+    let during = snapshot(&c).await;
+    let calc = during
+        .health_checks
+        .iter()
+        .find(|h| h.id == "5a1cca1c-0000-4000-8000-00000000ca1c")
+        .unwrap();
+    assert!(calc.inverted, "the calculated check itself is inverted");
+    let off = env
+        .switch("off", "web", &["--wait", "--timeout", "60s"])
+        .await;
+    assert_eq!(off.code, 0, "{off}");
+    assert!(
+        off.stdout.contains(
+            "[ok] the raw checker observations of the inverted check are healthy: health check \
+             5a1cca1c-0000-4000-8000-00000000ca1c is CALCULATED, healthy (raw, before inversion)"
+        ),
+        "{off}"
+    );
+    assert_eq!(before, snapshot(&c).await, "fail back did not restore AWS");
+    advance(&env.sim, 120.0);
+    let status = env
+        .run(&["status", "--site", "web", "--output", "json"])
+        .await;
+    assert_eq!(status.code, 0, "{status}");
+    // One web server fails: the calculated check stays healthy (1 of 2 needed), and the
+    // failing child is named.
+    env.sim
+        .control(Control::SetBehaviour {
+            target: "web-2".into(),
+            behaviour: switchyard_sim::world::ec2::Behaviour::Refused,
+        })
+        .unwrap();
+    advance(&env.sim, 120.0);
+    let status = env
+        .run(&["status", "--site", "web", "--output", "json"])
+        .await;
+    let j = json(&status);
+    let web = &j["sites"][0];
+    assert_eq!(web["verdict"], "DEGRADED", "{status}");
+    assert!(
+        web["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with(
+                "child health check web-2 (5a1c0002…) of calculated health check web-calculated \
+                 (5a1cca1c…) is unhealthy"
+            )),
+        "{status}"
+    );
+}
+
+/// TestDNSAnswer denied: `maintenance on|off --wait` and `wait` converge on the answer inferred
+/// from the failover rules (the health check flipped), say that it is inferred, and fail back
+/// leaves AWS as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_converges_on_inferred_answers_when_test_dns_answer_is_denied() {
+    let env = Env::start("alb-cloudfront", "alb-cloudfront", 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    env.fault(
+        "route53",
+        "TestDNSAnswer",
+        FaultKind::Error {
+            code: "AccessDenied".into(),
+            message: None,
+            status: None,
+        },
+        None,
+    );
+    let on = env
+        .switch("on", "shop", &["--wait", "--timeout", "90s"])
+        .await;
+    assert_eq!(on.code, 0, "{on}");
+    assert!(
+        on.stdout.contains("Verified: every change converged"),
+        "{on}"
+    );
+    // Verification says that the answer was inferred.
+    let log = std::fs::read_to_string(env.audit_log()).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    let dns = entry["verification"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["what"].as_str().unwrap().starts_with("Route 53 answers"))
+        .unwrap_or_else(|| panic!("no DNS item: {entry:#}"));
+    assert_eq!(dns["converged"], true, "{dns}");
+    assert_eq!(
+        dns["seen"],
+        "inferred, not read (access denied: the role lacks route53:TestDNSAnswer): follows from \
+         the changes INSYNC and the health checks",
+        "{dns}"
+    );
+    let w = env
+        .run(&[
+            "wait",
+            "--site",
+            "shop",
+            "--for",
+            "maintenance",
+            "--timeout",
+            "90s",
+            "--output",
+            "json",
+        ])
+        .await;
+    assert_eq!(w.code, 0, "{w}");
+    assert_eq!(json(&w)["verdict"], "MAINTENANCE", "{w}");
+    let status = env
+        .run(&["status", "--site", "shop", "--output", "json"])
+        .await;
+    let j = json(&status);
+    assert_eq!(j["sites"][0]["verdict"], "MAINTENANCE", "{status}");
+    assert_eq!(j["sites"][0]["served"], "secondary", "{status}");
+    assert_eq!(j["sites"][0]["served_inferred"], true, "{status}");
+    // Access kept the answer away: 3.
+    assert_eq!(status.code, 3, "{status}");
+    let off = env
+        .switch("off", "shop", &["--wait", "--timeout", "90s"])
+        .await;
+    assert_eq!(off.code, 0, "{off}");
+    let w = env
+        .run(&[
+            "wait",
+            "--site",
+            "shop",
+            "--for",
+            "live",
+            "--timeout",
+            "90s",
+            "--output",
+            "json",
+        ])
+        .await;
+    assert_eq!(w.code, 0, "{w}");
+    assert!(
+        json(&w)["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("LIVE by inference only"),
+        "{w}"
+    );
+    env.clear_faults();
+    assert_eq!(before, snapshot(&c).await, "fail back did not restore AWS");
+}
+
+/// Without TestDNSAnswer, a record change is not taken as answered before Route 53 has it
+/// INSYNC: the journal carries the change's ID, and status (from any machine) follows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inferred_answer_waits_for_the_record_change_to_be_insync() {
+    let env = Env::start_paused("demo", "demo").await;
+    env.fault(
+        "route53",
+        "TestDNSAnswer",
+        FaultKind::Error {
+            code: "AccessDenied".into(),
+            message: None,
+            status: None,
+        },
+        None,
+    );
+    let on = env.switch("on", "blog", &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let status = env
+        .run(&["status", "--site", "blog", "--output", "json"])
+        .await;
+    let j = json(&status);
+    let blog = &j["sites"][0];
+    assert_eq!(blog["verdict"], "SWITCHING", "{status}");
+    assert!(
+        blog["reasons"][0].as_str().unwrap().contains("PENDING for"),
+        "{status}"
+    );
+    advance(&env.sim, 90.0);
+    let status = env
+        .run(&["status", "--site", "blog", "--output", "json"])
+        .await;
+    let j = json(&status);
+    let blog = &j["sites"][0];
+    assert_ne!(blog["verdict"], "SWITCHING", "{status}");
+    assert!(
+        !blog["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("PENDING")),
+        "{status}"
+    );
+    env.clear_faults();
+    let off = env.switch("off", "blog", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
 }

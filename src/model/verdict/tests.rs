@@ -4,9 +4,12 @@ use std::time::Duration;
 
 use crate::model::cloudfront::DistributionStatus;
 use crate::model::cloudwatch::AlarmState;
-use crate::model::elb::TargetState;
+use crate::model::elb::{ListenerAction, Rule, RuleCondition, TargetState};
+use crate::model::error::{AwsError, ErrorKind};
 use crate::model::fixtures::*;
 use crate::model::maintenance::MaintenancePhase::{Active, Entering, Leaving};
+use crate::model::obs::Fetched;
+use crate::model::route53::Failover;
 use crate::model::route53::InsufficientDataHealth;
 
 use super::{Served, Verdict, VerdictKind};
@@ -69,8 +72,8 @@ fn check(cases: Vec<Case>) {
                 wrong.push(format!("no reason says {s:?}"));
             }
         }
-        if v.kind != Switching && v.eta.is_some() {
-            wrong.push("an ETA outside SWITCHING".into());
+        if !matches!(v.kind, Switching | VerdictKind::Down) && v.eta.is_some() {
+            wrong.push("an ETA outside SWITCHING and DOWN".into());
         }
         if !wrong.is_empty() {
             failures.push(format!(
@@ -128,7 +131,10 @@ fn alb_with_cloudfront_sorry_page_and_a_health_check() {
             FailedOver,
             Secondary,
             &[
-                "inferred from health (no usable DNS answer)",
+                "Route 53 answers the secondary, the sorry page (SECONDARY A alias \
+                 d111111abcdef8.cloudfront.net), inferred from the failover rules (the primary is \
+                 unhealthy, and the secondary has no health check, so it is answered instead), \
+                 because Route 53's answer (TestDNSAnswer) was not read",
                 "0 of 8 checkers",
             ],
         ),
@@ -155,7 +161,9 @@ fn alb_with_cloudfront_sorry_page_and_a_health_check() {
             Live,
             Primary,
             &[
-                "inferred from health (the addresses of app-alb-1234567890.eu-west-1.elb.amazonaws.com",
+                "inferred from the failover rules (the primary is healthy), because Route 53's \
+                 answer could not be matched to a record: the addresses of \
+                 app-alb-1234567890.eu-west-1.elb.amazonaws.com",
             ],
         ),
         case(
@@ -180,14 +188,14 @@ fn alb_with_cloudfront_sorry_page_and_a_health_check() {
             &["sorry page distribution E2QWRUHAPOMQZL is deploying (InProgress)"],
         ),
         case(
-            "failed over to a disabled distribution: say so",
+            "failed over to a disabled distribution: users get errors",
             Fx::alb_cloudfront()
                 .checkers(0, 8)
                 .dns_answers(Secondary)
                 .distribution_disabled(),
-            FailedOver,
+            VerdictKind::Down,
             Secondary,
-            &["is disabled: the sorry page is not served"],
+            &["users get errors: sorry page distribution E2QWRUHAPOMQZL is disabled"],
         ),
         case(
             "a healthy secondary health check does not stop failover",
@@ -276,9 +284,12 @@ fn maintenance_forced_by_switchyard() {
         ),
         case(
             "marker active and the ALB answers a fixed 503",
-            Fx::alb_cloudfront()
-                .marker(Active)
-                .alb_listener_fixed_response("503"),
+            with_rules(
+                Fx::alb_cloudfront()
+                    .marker(Active)
+                    .alb_listener_fixed_response("503"),
+                Vec::new(),
+            ),
             Maintenance,
             Primary,
             &[
@@ -370,7 +381,8 @@ fn alb_with_evaluate_target_health_only() {
             FailedOver,
             Secondary,
             &[
-                "primary target health unhealthy: ALB app-alb: target group app-tg has 0 of 2 targets healthy",
+                "primary target health unhealthy (Evaluate Target Health): ALB app-alb: target \
+                 group app-tg has 0 of 2 targets healthy",
             ],
         ),
         case(
@@ -380,15 +392,15 @@ fn alb_with_evaluate_target_health_only() {
                 .no_dns_answer(),
             FailedOver,
             Secondary,
-            &["inferred from health"],
+            &["inferred from the failover rules"],
         ),
         case(
-            "every target unhealthy, DNS still answers the primary: switching",
+            "every target unhealthy, DNS still answers the primary: down until it fails over",
             Fx::alb_cloudfront_eth()
                 .all_app_targets(TargetState::Unhealthy, Some("Target.Timeout")),
-            Switching,
+            VerdictKind::Down,
             Primary,
-            &["Route 53 still answers the primary"],
+            &["users get errors", "Route 53 still answers the primary"],
         ),
         case(
             "one target unhealthy: degraded, Route 53 still answers the primary",
@@ -458,12 +470,15 @@ fn cloudwatch_metric_health_check_on_status_check_failed() {
             Fx::cloudwatch_metric()
                 .alarm(AlarmState::InsufficientData)
                 .insufficient_data_is(InsufficientDataHealth::Healthy),
-            Degraded,
+            VerdictKind::Down,
             Primary,
             &[
-                "alarm app-1-StatusCheckFailed has INSUFFICIENT_DATA (a stopped instance sends no \
-               StatusCheckFailed data), which the primary health check treats as healthy: Route \
-               53 keeps answering the primary",
+                "Route 53 will not fail over: alarm app-1-StatusCheckFailed has no data \
+                 (INSUFFICIENT_DATA: instance stopped?) and health check app-1-status (3f1c9a2e…) \
+                 treats missing data as Healthy",
+                "users get errors: instance i-0aaa0000000000001 behind the answered record sends \
+                 no StatusCheckFailed data",
+                "reads missing data as healthy, so Route 53 keeps answering it",
             ],
         ),
         case(
@@ -471,9 +486,15 @@ fn cloudwatch_metric_health_check_on_status_check_failed() {
             Fx::cloudwatch_metric()
                 .alarm(AlarmState::InsufficientData)
                 .insufficient_data_is(InsufficientDataHealth::LastKnownStatus),
-            Degraded,
+            VerdictKind::Down,
             Primary,
-            &["has INSUFFICIENT_DATA"],
+            &[
+                "Route 53 may not fail over: alarm app-1-StatusCheckFailed has no data \
+                 (INSUFFICIENT_DATA: instance stopped?) and health check app-1-status (3f1c9a2e…) \
+                 keeps its last known status (LastKnownStatus), which switchyard cannot see",
+                "has INSUFFICIENT_DATA",
+                "by its last known status",
+            ],
         ),
         case(
             "INSUFFICIENT_DATA with last known status and no DNS answer: cannot tell",
@@ -616,13 +637,13 @@ fn nlb_listener_switched_to_a_sorry_target_group() {
             &["the chain serves the app"],
         ),
         case(
-            "stopped instances: the NLB fails open",
+            "stopped instances: the NLB fails open onto them, users get errors",
             Fx::nlb_listener().all_app_targets(TargetState::Unhealthy, Some("Target.InvalidState")),
-            Degraded,
+            VerdictKind::Down,
             Plain,
             &[
-                "all 2 targets of target group app-tg are unhealthy (Target.InvalidState): the NLB \
-               app-nlb fails open and routes to all 2 of them",
+                "users get errors: listener TCP 443 of NLB app-nlb forwards to target group \
+                 app-tg, which has no healthy target (0 of 2: 2 unhealthy (Target.InvalidState))",
             ],
         ),
         case(
@@ -649,7 +670,69 @@ fn nlb_listener_switched_to_a_sorry_target_group() {
             Plain,
             &["sorry target group sorry-tg has no registered targets"],
         ),
+        case(
+            "the listener forwards to the app and the sorry target group at once: degraded",
+            Fx::nlb_listener().listener_forwards_to_app_and_sorry(),
+            Degraded,
+            Plain,
+            &[
+                "listener TCP 443 of NLB app-nlb sends part of the traffic to the sorry page: \
+                 forward to app-tg, sorry-tg",
+            ],
+        ),
+        case(
+            "marker active and the listener half on the sorry page: not maintenance",
+            Fx::nlb_listener()
+                .marker(Active)
+                .listener_forwards_to_app_and_sorry(),
+            Degraded,
+            Plain,
+            &[
+                "the chain serves the app",
+                "sends part of the traffic to the sorry page",
+            ],
+        ),
     ]);
+}
+
+#[test]
+fn plain_record_pointing_at_the_sorry_distribution() {
+    use Served::Plain;
+    check(vec![
+        case(
+            "without a marker: the sorry page is served, switched outside switchyard",
+            Fx::plain_alias_to_sorry_distribution(),
+            Maintenance,
+            Plain,
+            &[
+                "the sorry page is served without a switchyard maintenance marker",
+                "Route 53 answers the plain record (A alias d111111abcdef8.cloudfront.net)",
+            ],
+        ),
+        case(
+            "with the marker: maintenance",
+            Fx::plain_alias_to_sorry_distribution().marker(Active),
+            Maintenance,
+            Plain,
+            &["maintenance forced by"],
+        ),
+    ]);
+    // The record's target is known to be the sorry page: nothing left unchecked.
+    let v = Fx::plain_alias_to_sorry_distribution()
+        .marker(Active)
+        .verdict();
+    assert!(
+        !v.reasons.iter().any(|r| r.contains("cannot be checked")),
+        "{v:?}"
+    );
+    // A plain record with addresses still cannot be checked.
+    let v = Fx::dns_name_control().marker(Active).verdict();
+    assert!(
+        v.reasons
+            .iter()
+            .any(|r| r.contains("the plain record's value cannot be checked")),
+        "{v:?}"
+    );
 }
 
 #[test]
@@ -799,7 +882,7 @@ fn gotchas() {
             Fx::alb_cloudfront().checkers(1, 8).no_dns_answer(),
             FailedOver,
             Secondary,
-            &["inferred from health"],
+            &["inferred from the failover rules"],
         ),
         case(
             "inverted check whose checkers fail: Route 53 sees it healthy",
@@ -995,7 +1078,15 @@ fn data_age_is_the_oldest_piece_relied_on() {
 
 #[test]
 fn labels_exit_codes_and_the_worst_of_many() {
-    let all = [Live, Degraded, FailedOver, Maintenance, Switching, Unknown];
+    let all = [
+        Live,
+        Degraded,
+        FailedOver,
+        Maintenance,
+        Switching,
+        Unknown,
+        VerdictKind::Down,
+    ];
     let labels: Vec<&str> = all.iter().map(|k| k.label()).collect();
     assert_eq!(
         labels,
@@ -1005,11 +1096,12 @@ fn labels_exit_codes_and_the_worst_of_many() {
             "FAILED OVER",
             "MAINTENANCE",
             "SWITCHING",
-            "UNKNOWN"
+            "UNKNOWN",
+            "DOWN"
         ]
     );
     let codes: Vec<i32> = all.iter().map(|k| k.exit_code()).collect();
-    assert_eq!(codes, [0, 10, 11, 12, 13, 14]);
+    assert_eq!(codes, [0, 10, 11, 12, 13, 14, 15]);
     assert_eq!(
         VerdictKind::worst([Live, Maintenance, Degraded]),
         Some(Degraded)
@@ -1019,6 +1111,11 @@ fn labels_exit_codes_and_the_worst_of_many() {
         Some(FailedOver)
     );
     assert_eq!(VerdictKind::worst([FailedOver, Unknown]), Some(Unknown));
+    // DOWN decides whatever else is known or not.
+    assert_eq!(
+        VerdictKind::worst([Unknown, VerdictKind::Down, FailedOver]),
+        Some(VerdictKind::Down)
+    );
     assert_eq!(
         VerdictKind::worst([Maintenance, Switching]),
         Some(Switching)
@@ -1049,4 +1146,948 @@ fn verdicts_and_snapshots_round_trip_through_json() {
     assert_eq!(json["served"], "primary");
     assert_eq!(json["eta"]["total"], 150);
     assert_eq!(json["data_age"], 10);
+}
+
+// ----- Every state a strategy creates: the swapped primary, listener rules -----
+
+fn condition(field: &str, values: &[&str]) -> RuleCondition {
+    RuleCondition {
+        field: field.into(),
+        values: values.iter().map(|v| v.to_string()).collect(),
+        http_header_name: None,
+    }
+}
+
+fn rule(priority: u32, conditions: Vec<RuleCondition>, action: ListenerAction) -> Rule {
+    Rule {
+        arn: format!("{ALB_LISTENER}/rule-{priority}"),
+        priority: Some(priority),
+        conditions,
+        actions: vec![action],
+        is_default: false,
+    }
+}
+
+fn page_503() -> ListenerAction {
+    ListenerAction::fixed(
+        "503",
+        Some("text/html".into()),
+        Some("<h1>Back soon</h1>".into()),
+    )
+}
+
+fn to_app() -> ListenerAction {
+    ListenerAction::forward_to(APP_TG)
+}
+
+/// The ALB listener's rules were read: these (the default rule aside).
+fn with_rules(mut fx: Fx, rules: Vec<Rule>) -> Fx {
+    fx.0.rules
+        .insert(ALB_LISTENER.into(), Fetched::ok(rules, ago(FRESH)));
+    fx
+}
+
+/// The ALB listener's rules were asked for, and the read was denied.
+fn rules_denied(mut fx: Fx) -> Fx {
+    let mut f = Fetched::default();
+    f.set_failed(
+        AwsError::new(
+            ErrorKind::AccessDenied,
+            "elbv2",
+            "DescribeRules",
+            "not authorized to perform: elasticloadbalancing:DescribeRules",
+        ),
+        ago(FRESH),
+    );
+    fx.0.rules.insert(ALB_LISTENER.into(), f);
+    fx
+}
+
+/// What `alb-maintenance-rule` creates: the operators' network still reaches the app at
+/// `priority`, everyone else gets the 503 page at `priority + 1`.
+fn maintenance_rules(priority: u32) -> Vec<Rule> {
+    vec![
+        rule(
+            priority + 1,
+            vec![condition("path-pattern", &["/*"])],
+            page_503(),
+        ),
+        rule(
+            priority,
+            vec![condition("source-ip", &["203.0.113.0/24"])],
+            to_app(),
+        ),
+    ]
+}
+
+/// The production rules of an ALB: by host and by path, to the app.
+fn host_and_path_rules(n: u32) -> Vec<Rule> {
+    (1..=n)
+        .map(|i| {
+            let c = if i % 2 == 1 {
+                condition("host-header", &[&format!("h{i}.example.com")])
+            } else {
+                condition("path-pattern", &[&format!("/p{i}/*")])
+            };
+            rule(i, vec![c], to_app())
+        })
+        .collect()
+}
+
+#[test]
+fn alb_maintenance_rules_decide_in_priority_order() {
+    use Served::{Primary, Secondary};
+    let rules_and = |mut extra: Vec<Rule>, more: Vec<Rule>| {
+        extra.extend(more);
+        extra
+    };
+    check(vec![
+        case(
+            "marker active, the maintenance rule behind the operators' allow-list: maintenance",
+            with_rules(Fx::alb_cloudfront().marker(Active), maintenance_rules(1)),
+            Maintenance,
+            Primary,
+            &[
+                "maintenance forced by",
+                "listener HTTPS 443 of ALB app-alb serves the sorry page: rule 2 (path-pattern /*): \
+                 fixed-response 503 (text/html); allow-listed clients still reach the app: rule 1 \
+                 (source-ip 203.0.113.0/24): forward to app-tg",
+            ],
+        ),
+        case(
+            "a maintenance rule that lets nobody through",
+            with_rules(
+                Fx::alb_cloudfront().marker(Active),
+                vec![rule(
+                    1,
+                    vec![condition("path-pattern", &["/*"])],
+                    page_503(),
+                )],
+            ),
+            Maintenance,
+            Primary,
+            &["serves the sorry page: rule 1 (path-pattern /*): fixed-response 503"],
+        ),
+        case(
+            "the maintenance rule without a marker: switched outside switchyard",
+            with_rules(Fx::alb_cloudfront(), maintenance_rules(10)),
+            Maintenance,
+            Primary,
+            &["without a switchyard maintenance marker: switched outside switchyard"],
+        ),
+        case(
+            "host and path rules ahead of the maintenance rule still reach the app",
+            with_rules(
+                Fx::alb_cloudfront().marker(Active),
+                rules_and(host_and_path_rules(3), maintenance_rules(4)),
+            ),
+            Degraded,
+            Primary,
+            &[
+                "the maintenance marker says maintenance is active, but listener rules ahead of \
+                 the sorry page still reach the app",
+                "listener HTTPS 443 of ALB app-alb serves the sorry page by rule 5 (path-pattern \
+                 /*), but 3 rules ahead of it still reach the app: rule 1 (host-header \
+                 h1.example.com): forward to app-tg; rule 2 (path-pattern /p2/*): forward to \
+                 app-tg; rule 3 (host-header h3.example.com): forward to app-tg",
+            ],
+        ),
+        case(
+            "forty rules ahead: the first five are named, then how many more",
+            with_rules(
+                Fx::alb_cloudfront().marker(Active),
+                rules_and(host_and_path_rules(40), maintenance_rules(41)),
+            ),
+            Degraded,
+            Primary,
+            &[
+                "but 40 rules ahead of it still reach the app",
+                "; and 35 more",
+            ],
+        ),
+        case(
+            "the listener's default action on the sorry page, rules still forward: not maintenance",
+            with_rules(
+                Fx::alb_cloudfront()
+                    .marker(Active)
+                    .alb_listener_fixed_response("503"),
+                host_and_path_rules(2),
+            ),
+            Degraded,
+            Primary,
+            &[
+                "listener HTTPS 443 of ALB app-alb serves the sorry page by default, but 2 rules \
+                 ahead of it still reach the app: rule 1 (host-header h1.example.com)",
+            ],
+        ),
+        case(
+            "the default action on the sorry page, rules forward, no marker: degraded",
+            with_rules(
+                Fx::alb_cloudfront().alb_listener_fixed_response("503"),
+                host_and_path_rules(1),
+            ),
+            Degraded,
+            Primary,
+            &["serves the sorry page by default, but 1 rule ahead of it still reaches the app"],
+        ),
+        case(
+            "the default action on the sorry page, rules unread: not claimed",
+            Fx::alb_cloudfront()
+                .marker(Active)
+                .alb_listener_fixed_response("503"),
+            Unknown,
+            Primary,
+            &["rules of listener HTTPS 443 of ALB app-alb: not read"],
+        ),
+        case(
+            "the default action on the sorry page, the rules read denied: not claimed",
+            rules_denied(
+                Fx::alb_cloudfront()
+                    .marker(Active)
+                    .alb_listener_fixed_response("503"),
+            ),
+            Unknown,
+            Primary,
+            &["rules of listener HTTPS 443 of ALB app-alb: access denied"],
+        ),
+        case(
+            "marker active, the rules that hold the maintenance rule could not be read",
+            rules_denied(Fx::alb_cloudfront().marker(Active)),
+            Unknown,
+            Primary,
+            &["rules of listener HTTPS 443 of ALB app-alb: access denied"],
+        ),
+        case(
+            "no marker, the rules could not be read: they decide nothing",
+            rules_denied(Fx::alb_cloudfront()),
+            Live,
+            Primary,
+            &["rules of listener HTTPS 443 of ALB app-alb: access denied"],
+        ),
+        case(
+            "Route 53 answers the sorry page: the listener's rules do not matter",
+            Fx::alb_cloudfront()
+                .marker(Active)
+                .primary_check_inverted()
+                .alb_listener_fixed_response("503")
+                .dns_answers(Secondary),
+            Maintenance,
+            Secondary,
+            &["maintenance forced by"],
+        ),
+        case(
+            "a rule matching every request forwards to the app ahead of the maintenance rule",
+            with_rules(
+                Fx::alb_cloudfront().marker(Active),
+                rules_and(
+                    vec![rule(1, vec![condition("path-pattern", &["*"])], to_app())],
+                    maintenance_rules(2),
+                ),
+            ),
+            Degraded,
+            Primary,
+            &["1 rule ahead of it still reaches the app: rule 1 (path-pattern *)"],
+        ),
+    ]);
+}
+
+/// `route53-swap-primary`: the PRIMARY takes the SECONDARY's alias target (Evaluate Target
+/// Health off for CloudFront), keeping its health check.
+fn swapped(mut fx: Fx) -> Fx {
+    let target = fx.0.secondary().and_then(|s| s.alias.clone());
+    if let Some(records) = fx.0.records.value.as_mut() {
+        for r in records.iter_mut() {
+            if r.failover == Some(Failover::Primary) {
+                r.alias = target.clone().map(|mut a| {
+                    a.evaluate_target_health = false;
+                    a
+                });
+                r.values = Vec::new();
+                r.ttl = None;
+            }
+        }
+    }
+    // Both records now lead to the sorry page's addresses.
+    fx.dns_answers_values(&CF_IPS)
+}
+
+#[test]
+fn a_swapped_primary_serves_the_sorry_page() {
+    use Served::{Primary, Secondary};
+    check(vec![
+        case(
+            "Evaluate Target Health primary swapped, marker active: maintenance",
+            swapped(Fx::alb_cloudfront_eth()).marker(Active),
+            Maintenance,
+            Primary,
+            &[
+                "maintenance forced by",
+                "the PRIMARY record points where the SECONDARY does, at the sorry page \
+                 (d111111abcdef8.cloudfront.net): Route 53 answers the sorry page whichever \
+                 record it answers",
+            ],
+        ),
+        case(
+            "a primary with a health check swapped: maintenance",
+            swapped(Fx::alb_cloudfront()).marker(Active),
+            Maintenance,
+            Primary,
+            &["the PRIMARY record points where the SECONDARY does"],
+        ),
+        case(
+            "a value primary with a metric check swapped: maintenance",
+            swapped(Fx::cloudwatch_metric()).marker(Active),
+            Maintenance,
+            Primary,
+            &["the PRIMARY record points where the SECONDARY does"],
+        ),
+        case(
+            "swapped without a marker: switched outside switchyard",
+            swapped(Fx::alb_cloudfront_eth()),
+            Maintenance,
+            Primary,
+            &["the sorry page is served without a switchyard maintenance marker"],
+        ),
+        case(
+            "swapped, no DNS answer: maintenance, inferred",
+            swapped(Fx::alb_cloudfront_eth())
+                .marker(Active)
+                .no_dns_answer(),
+            Maintenance,
+            Primary,
+            &[
+                "the PRIMARY record points where the SECONDARY does",
+                "inferred from the failover rules",
+            ],
+        ),
+        case(
+            "swapped, Route 53 still answers the load balancer: switching",
+            swapped(Fx::alb_cloudfront_eth())
+                .marker(Active)
+                .dns_answers_values(&ALB_IPS),
+            Switching,
+            Primary,
+            &[
+                "the PRIMARY record points at the sorry page (d111111abcdef8.cloudfront.net), but \
+                 Route 53 still answers 198.51.100.10, 198.51.100.11: the change is propagating",
+            ],
+        ),
+        case(
+            "swapped and the primary's check fails: the secondary, the same sorry page",
+            swapped(Fx::alb_cloudfront()).marker(Active).checkers(0, 8),
+            Maintenance,
+            Secondary,
+            &["maintenance forced by"],
+        ),
+        case(
+            "swapped to a sorry load balancer the config does not name: maintenance",
+            swapped_to_a_sorry_alb(),
+            Maintenance,
+            Primary,
+            &[
+                "the PRIMARY record points where the SECONDARY does, at the sorry page \
+               (sorry-alb-1.eu-west-1.elb.amazonaws.com)",
+            ],
+        ),
+        case(
+            "swapped back: live again",
+            Fx::alb_cloudfront_eth(),
+            Live,
+            Primary,
+            &["Route 53 answers the primary"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_maintenance_that_switches_no_traffic_says_so() {
+    let mut fx = Fx::alb_cloudfront().marker(Active);
+    if let Some(Some(m)) = fx.0.maintenance.value.as_mut() {
+        m.strategies = vec!["silence-alarms".into()];
+    }
+    check(vec![case(
+        "only alarms silenced: the app is served",
+        fx,
+        Degraded,
+        Served::Primary,
+        &[
+            "the maintenance marker says maintenance is active, but its strategies \
+             (silence-alarms) switch no traffic: the app is still served (maintenance forced by",
+        ],
+    )]);
+}
+
+/// A failover pair whose SECONDARY is an alias to a sorry ALB (forwarding to a target group the
+/// config does not name), the PRIMARY swapped to it, the marker active.
+fn swapped_to_a_sorry_alb() -> Fx {
+    use crate::model::elb::{Listener, LoadBalancer, LoadBalancerKind};
+    const SORRY_ALB: &str =
+        "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/sorry-alb/1";
+    const SORRY_ALB_DNS: &str = "sorry-alb-1.eu-west-1.elb.amazonaws.com";
+    let mut fx = Fx::alb_cloudfront_eth().marker(Active);
+    let s = &mut fx.0;
+    s.distribution = None;
+    if let Some(lbs) = s.load_balancers.value.as_mut() {
+        lbs.push(LoadBalancer {
+            arn: SORRY_ALB.into(),
+            name: "sorry-alb".into(),
+            kind: LoadBalancerKind::Application,
+            dns_name: SORRY_ALB_DNS.into(),
+            canonical_zone_id: "Z32O12XQLNTSW2".into(),
+            scheme: "internet-facing".into(),
+            state: "active".into(),
+        });
+    }
+    let listener = format!("{SORRY_ALB}/listener-1");
+    s.listeners.insert(
+        SORRY_ALB.into(),
+        Fetched::ok(
+            vec![Listener {
+                arn: listener.clone(),
+                lb_arn: SORRY_ALB.into(),
+                port: 443,
+                protocol: "HTTPS".into(),
+                default_actions: vec![ListenerAction::forward_to(
+                    "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/sorry-web/1",
+                )],
+            }],
+            ago(FRESH),
+        ),
+    );
+    s.rules
+        .insert(listener, Fetched::ok(Vec::new(), ago(FRESH)));
+    s.alias_addresses.insert(
+        SORRY_ALB_DNS.into(),
+        Fetched::ok(vec!["198.51.100.99".into()], ago(FRESH)),
+    );
+    if let Some(records) = s.records.value.as_mut() {
+        for r in records.iter_mut() {
+            if let Some(a) = r.alias.as_mut() {
+                a.dns_name = format!("dualstack.{SORRY_ALB_DNS}.");
+                a.evaluate_target_health = false;
+            }
+        }
+    }
+    fx.dns_answers_values(&["198.51.100.99"])
+}
+
+// ----- Missing sources: inferred, and said (model::infer) -----
+
+/// The verdict as status, wait and the console give it (completeness applied).
+fn as_status(fx: &Fx) -> Verdict {
+    crate::model::completeness::site_verdict(&fx.0, NOW, STALE)
+}
+
+/// Like [`check`], judging each case with `judge`, and asserting whether the answer is inferred.
+fn check_by(cases: Vec<(Case, bool)>, judge: impl Fn(&Fx) -> Verdict) {
+    let mut failures = Vec::new();
+    let total = cases.len();
+    for (c, inferred) in &cases {
+        let v = judge(&c.site);
+        let mut wrong = Vec::new();
+        if v.kind != c.kind {
+            wrong.push(format!(
+                "kind {} instead of {}",
+                v.kind.label(),
+                c.kind.label()
+            ));
+        }
+        if v.served != c.served {
+            wrong.push(format!("served {:?} instead of {:?}", v.served, c.served));
+        }
+        if v.served_inferred != *inferred {
+            wrong.push(format!("served_inferred {}", v.served_inferred));
+        }
+        for s in c.says {
+            if !v.reasons.iter().any(|r| r.contains(s)) {
+                wrong.push(format!("no reason says {s:?}"));
+            }
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{}: {}\n    got {}",
+                c.name,
+                wrong.join("; "),
+                show(&v)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn without_test_dns_answer_the_answer_follows_the_failover_rules_and_is_said() {
+    use Served::{Primary, Secondary};
+    check_by(
+        vec![
+            (
+                case(
+                    "denied, primary healthy: the primary, by the rules",
+                    Fx::alb_cloudfront().dns_answer_denied(),
+                    Live,
+                    Primary,
+                    &["Route 53 answers the primary (PRIMARY A alias \
+                         app-alb-1234567890.eu-west-1.elb.amazonaws.com), inferred from \
+                         the failover rules (the primary is healthy), because Route 53's answer \
+                         (TestDNSAnswer) could not be read: access denied: the role lacks \
+                         route53:TestDNSAnswer"],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "not implemented by the endpoint, primary unhealthy: the secondary",
+                    Fx::alb_cloudfront()
+                        .checkers(0, 8)
+                        .dns_answer_not_implemented(),
+                    FailedOver,
+                    Secondary,
+                    &[
+                        "inferred from the failover rules (the primary is unhealthy, and the \
+                         secondary has no health check, so it is answered instead), because Route \
+                         53's answer (TestDNSAnswer) could not be read",
+                        "primary health check www-primary (3f1c9a2e…) unhealthy: 0 of 8 checkers",
+                    ],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "denied, primary and secondary unhealthy: Route 53 fails open to the primary",
+                    Fx::alb_cloudfront()
+                        .checkers(0, 8)
+                        .secondary_check(0, 8)
+                        .dns_answer_denied(),
+                    Degraded,
+                    Primary,
+                    &[
+                        "the primary and the secondary are both unhealthy, and then Route 53 \
+                         answers the primary (it fails open)",
+                        "it fails open when every record of the pair is unhealthy",
+                    ],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "denied, primary unhealthy, secondary healthy: the secondary",
+                    Fx::alb_cloudfront()
+                        .checkers(0, 8)
+                        .secondary_check(8, 8)
+                        .dns_answer_denied(),
+                    FailedOver,
+                    Secondary,
+                    &["(the primary is unhealthy and the secondary is healthy)"],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "denied, a primary without a check: always healthy",
+                    Fx::alb_cloudfront()
+                        .primary_without_check()
+                        .dns_answer_denied(),
+                    Live,
+                    Primary,
+                    &[
+                        "(the primary has no health check and no Evaluate Target Health, so it \
+                         always counts as healthy)",
+                    ],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "denied, Evaluate Target Health with every target unhealthy: the secondary",
+                    Fx::alb_cloudfront_eth()
+                        .all_app_targets(TargetState::Unhealthy, Some("Target.Timeout"))
+                        .dns_answer_denied(),
+                    FailedOver,
+                    Secondary,
+                    &[
+                        "inferred from the failover rules",
+                        "primary target health unhealthy (Evaluate Target Health): ALB app-alb",
+                    ],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "denied, with maintenance on: maintenance, the answer inferred",
+                    Fx::nlb_listener()
+                        .listener_forwards_to_sorry()
+                        .marker(Active)
+                        .dns_answer_denied(),
+                    Maintenance,
+                    Served::Plain,
+                    &["maintenance forced by"],
+                ),
+                // A plain record is the answer whatever TestDNSAnswer says.
+                false,
+            ),
+            (
+                case(
+                    "denied, the primary's check status unknown: cannot infer",
+                    Fx::alb_cloudfront()
+                        .status_never_fetched()
+                        .dns_answer_denied(),
+                    Unknown,
+                    Served::Unknown,
+                    &["status of health check www-primary (3f1c9a2e…): not fetched yet"],
+                ),
+                true,
+            ),
+        ],
+        Fx::verdict,
+    );
+}
+
+#[test]
+fn an_inferred_answer_never_makes_a_site_live_with_exit_0() {
+    use Served::{Primary, Secondary};
+    check_by(
+        vec![
+            (
+                case(
+                    "LIVE by inference: DEGRADED, led by why",
+                    Fx::alb_cloudfront().dns_answer_denied(),
+                    Degraded,
+                    Primary,
+                    &[
+                        "LIVE by inference only: the primary is inferred from the failover rules, \
+                         not read from Route 53's answer, and an inference is not a check that \
+                         was made",
+                        "because Route 53's answer (TestDNSAnswer) could not be read: access \
+                         denied: the role lacks route53:TestDNSAnswer",
+                    ],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "FAILED OVER by inference stays FAILED OVER (not exit 0 anyway)",
+                    Fx::alb_cloudfront().checkers(0, 8).dns_answer_denied(),
+                    FailedOver,
+                    Secondary,
+                    &["inferred from the failover rules"],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "an unmatched answer is inferred too: not LIVE",
+                    Fx::alb_cloudfront().alias_addresses_unknown(),
+                    Degraded,
+                    Primary,
+                    &["LIVE by inference only"],
+                ),
+                true,
+            ),
+            (
+                case(
+                    "read and matched: LIVE",
+                    Fx::alb_cloudfront(),
+                    Live,
+                    Primary,
+                    &["Route 53 answers the primary"],
+                ),
+                false,
+            ),
+        ],
+        as_status,
+    );
+    let v = as_status(&Fx::alb_cloudfront().dns_answer_denied());
+    assert_ne!(v.kind.exit_code(), 0);
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["served_inferred"], true);
+}
+
+#[test]
+fn without_a_metric_datapoint_the_status_comes_from_another_source_and_says_which() {
+    use Served::Primary;
+    check_by(
+        vec![
+            (
+                case(
+                    "an endpoint check: GetHealthCheckStatus, and its age",
+                    Fx::alb_cloudfront().checkers_for_missing_metric(PRIMARY_HC, 8, 8),
+                    Live,
+                    Primary,
+                    &[
+                        "primary health check www-primary (3f1c9a2e…) healthy: 8 of 8 checkers \
+                         report success (source: GetHealthCheckStatus, 10 s old; no \
+                         HealthCheckStatus datapoint yet: a new check)",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "an endpoint check with neither: a check not made",
+                    Fx::alb_cloudfront().metric_without_datapoint(PRIMARY_HC),
+                    Unknown,
+                    Primary,
+                    &[
+                        "status of health check www-primary (3f1c9a2e…): not found (cloudwatch \
+                         GetMetricData)",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a CLOUDWATCH_METRIC check: its alarm, and its age",
+                    Fx::cloudwatch_metric().metric_without_datapoint(PRIMARY_HC),
+                    Live,
+                    Primary,
+                    &[
+                        "primary health check app-1-status (3f1c9a2e…) healthy: alarm \
+                         app-1-StatusCheckFailed OK (source: its alarm, 10 s old; no \
+                         HealthCheckStatus datapoint yet: a new check)",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a new CLOUDWATCH_METRIC check, no data, LastKnownStatus: none known, healthy",
+                    Fx::cloudwatch_metric()
+                        .alarm(AlarmState::InsufficientData)
+                        .insufficient_data_is(InsufficientDataHealth::LastKnownStatus)
+                        .metric_without_datapoint(PRIMARY_HC),
+                    VerdictKind::Down,
+                    Primary,
+                    &[
+                        "Route 53 will not fail over: alarm app-1-StatusCheckFailed has no data \
+                         (INSUFFICIENT_DATA: instance stopped?) and health check app-1-status \
+                         (3f1c9a2e…) treats missing data as LastKnownStatus=healthy",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a CALCULATED check: its children",
+                    Fx::alb_cloudfront()
+                        .calculated_primary(2)
+                        .metric_without_datapoint(PRIMARY_HC),
+                    Live,
+                    Primary,
+                    &[
+                        "healthy: 3 of 3 child health checks healthy (needs 2) (source: its child \
+                         health checks, 10 s old; no HealthCheckStatus datapoint yet: a new check)",
+                    ],
+                ),
+                false,
+            ),
+        ],
+        as_status,
+    );
+}
+
+#[test]
+fn reasons_say_why_route_53_will_or_will_not_fail_over() {
+    use Served::{Primary, Secondary};
+    check_by(
+        vec![
+            (
+                case(
+                    "stopped instance, LastKnownStatus healthy: no failover, said",
+                    {
+                        let mut fx = Fx::cloudwatch_metric()
+                            .alarm(AlarmState::InsufficientData)
+                            .insufficient_data_is(InsufficientDataHealth::LastKnownStatus);
+                        if let Some(o) = fx.0.health_checks.get_mut(PRIMARY_HC) {
+                            o.status = crate::model::obs::Fetched::ok(
+                                crate::model::route53::HealthCheckStatus::Metric {
+                                    healthy: true,
+                                    percent_healthy: None,
+                                    at: Some(ago(60)),
+                                },
+                                ago(FRESH),
+                            );
+                        }
+                        fx
+                    },
+                    VerdictKind::Down,
+                    Primary,
+                    &[
+                        "Route 53 will not fail over: alarm app-1-StatusCheckFailed has no data \
+                         (INSUFFICIENT_DATA: instance stopped?) and health check app-1-status \
+                         (3f1c9a2e…) treats missing data as LastKnownStatus=healthy",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "stopped instance, Unhealthy: Route 53 fails over",
+                    Fx::cloudwatch_metric()
+                        .alarm(AlarmState::InsufficientData)
+                        .dns_answers(Secondary),
+                    FailedOver,
+                    Secondary,
+                    &["which this check treats as unhealthy"],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "the secondary's own check is unhealthy",
+                    Fx::alb_cloudfront().secondary_check(0, 8),
+                    Degraded,
+                    Primary,
+                    &[
+                        "Route 53 will not fail over: the secondary is unhealthy (health check \
+                         www-sorry (7a2b4c6d…) unhealthy: 0 of 8 checkers report success (HTTP \
+                         503)), so if the primary fails, Route 53 keeps answering the primary",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "fail-open: both unhealthy",
+                    Fx::alb_cloudfront().checkers(0, 8).secondary_check(0, 8),
+                    Degraded,
+                    Primary,
+                    &[
+                        "PRIMARY AND SECONDARY ARE BOTH UNHEALTHY: Route 53 answers the primary \
+                         regardless (it fails open when every record of the pair is unhealthy)",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "Evaluate Target Health decides the failover",
+                    Fx::alb_cloudfront_eth()
+                        .all_app_targets(TargetState::Unhealthy, Some("Target.Timeout"))
+                        .dns_answers(Secondary),
+                    FailedOver,
+                    Secondary,
+                    &["primary target health unhealthy (Evaluate Target Health)"],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a primary without health check and ETH: said on a live site",
+                    Fx::alb_cloudfront().primary_without_check(),
+                    Live,
+                    Primary,
+                    &[
+                        "Route 53 will not fail over on its own: the primary has no health check \
+                         and no Evaluate Target Health, so it always counts as healthy",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "one failing child of a healthy calculated check: named",
+                    Fx::alb_cloudfront()
+                        .calculated_primary(2)
+                        .checkers_of("c2", 0, 8),
+                    Degraded,
+                    Primary,
+                    &[
+                        "child health check www-child-2 (c2) of calculated health check \
+                         www-calculated (3f1c9a2e…) is unhealthy (0 of 8 checkers report success \
+                         (HTTP 503)): 2 of 3 children healthy; Route 53 fails over below 2",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a failing child while Route 53's metric says the calculated check is healthy",
+                    Fx::alb_cloudfront()
+                        .calculated_primary(2)
+                        .primary_metric(true)
+                        .checkers_of("c3", 0, 8),
+                    Degraded,
+                    Primary,
+                    &[
+                        "child health check www-child-3 (c3) of calculated health check \
+                         www-calculated (3f1c9a2e…) is unhealthy (0 of 8 checkers report success \
+                         (HTTP 503)): 2 of 3 children healthy; Route 53 fails over below 2",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a calculated check below its threshold: each failing child named",
+                    Fx::alb_cloudfront()
+                        .calculated_primary(2)
+                        .checkers_of("c2", 0, 8)
+                        .checkers_of("c3", 1, 8)
+                        .dns_answers(Secondary),
+                    FailedOver,
+                    Secondary,
+                    &[
+                        "primary health check www-calculated (3f1c9a2e…) unhealthy: 1 of 3 child \
+                         health checks healthy (needs 2); www-child-2 (c2) unhealthy: 0 of 8 \
+                         checkers report success (HTTP 503); www-child-3 (c3) unhealthy: 1 of 8 \
+                         checkers report success (HTTP 503)",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a muted alarm on a live site",
+                    Fx::alb_cloudfront()
+                        .extra_alarm(AlarmState::Ok)
+                        .alarms_muted(),
+                    Degraded,
+                    Primary,
+                    &[
+                        "alarm app-alb-target-5xx is muted: its actions are disabled, so it \
+                         notifies nobody",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "a muted alarm in ALARM",
+                    Fx::alb_cloudfront()
+                        .extra_alarm(AlarmState::Alarm)
+                        .alarms_muted(),
+                    Degraded,
+                    Primary,
+                    &[
+                        "alarm app-alb-target-5xx in ALARM: Threshold Crossed: 1 datapoint [57.0] \
+                         was greater than the threshold (10.0). (the alarm is muted (its actions \
+                         are disabled), so nobody is notified)",
+                    ],
+                ),
+                false,
+            ),
+            (
+                case(
+                    "the stopped instance's alarm is muted too",
+                    Fx::cloudwatch_metric()
+                        .alarm(AlarmState::InsufficientData)
+                        .insufficient_data_is(InsufficientDataHealth::Healthy)
+                        .alarms_muted(),
+                    VerdictKind::Down,
+                    Primary,
+                    &[
+                        "treats missing data as Healthy; the alarm is muted (its actions are \
+                       disabled), so nobody is notified",
+                    ],
+                ),
+                false,
+            ),
+        ],
+        Fx::verdict,
+    );
 }

@@ -7,16 +7,17 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::widgets::{badge, clock, fetch_note, short_span, wrap_indented};
+use super::widgets::{badge, clock, fetch_note, first_rows, short_span, shown, wrap_indented};
 use crate::model::cloudwatch::AlarmState;
 use crate::model::elb::TargetState;
 use crate::model::health::{Health, check_health};
+use crate::model::listener_rules;
 use crate::model::obs::human_span;
 use crate::model::route53::{Failover, HealthCheckStatus};
-use crate::model::verdict::Served;
-use crate::report::{listener_serves, truncate};
+use crate::model::serves::Serves;
+use crate::model::verdict::{Eta, Served};
 use crate::tui::app::{App, SiteState};
-use crate::tui::theme::Theme;
+use crate::tui::theme::{GLUE, Theme};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some(site) = app.selected_site() else {
@@ -26,10 +27,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut area = area;
     if site.obs.protected {
-        let banner = format!(
+        let banner = t.text(&format!(
             " PROTECTED SITE {}: production; every action needs the site name typed ",
             site.obs.name
-        );
+        ));
         let line = Line::styled(
             format!("{banner:^w$}", w = usize::from(area.width)),
             t.protected(),
@@ -41,22 +42,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             ..area
         };
     }
-    let width = usize::from(area.width);
-    let head = summary(app, site, width);
+    // The summary: at most half the height, the verdict and the ETA first.
+    let max_rows = usize::from((area.height / 2).saturating_sub(2)).max(1);
+    let head = summary(
+        app,
+        site,
+        usize::from(area.width.saturating_sub(2)),
+        max_rows,
+    );
     let head_h = (head.len() as u16 + 2).min(area.height / 2).max(3);
     let [top, body] =
         Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
-    let title = format!(
-        " {} — {} ",
-        site.obs.name,
-        site.obs.record_name.trim_end_matches('.')
-    );
     frame.render_widget(
         Paragraph::new(head).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_set(t.border())
-                .title(Span::styled(title, t.title())),
+                .title(Span::styled(title(t, site, area.width), t.title())),
         ),
         top,
     );
@@ -66,8 +68,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         alarms(app, site),
     ]
     .concat();
+    // The width the load balancers get: half from 120 columns on, all of it below.
+    let lb_width = if area.width >= 120 {
+        area.width / 2
+    } else {
+        area.width
+    };
     let right = [
-        load_balancers(app, site),
+        load_balancers(app, site, usize::from(lb_width.saturating_sub(2))),
         distribution(app, site),
         events(app, site),
     ]
@@ -87,7 +95,7 @@ fn column(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, app: &App, t
     let inner_w = usize::from(area.width.saturating_sub(2));
     let lines: Vec<Line<'static>> = lines
         .into_iter()
-        .flat_map(|l| wrap_indented(l, inner_w))
+        .flat_map(|l| wrap_indented(shown(t, l), inner_w))
         .collect();
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
@@ -102,7 +110,7 @@ fn column(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, app: &App, t
             Block::default()
                 .borders(Borders::ALL)
                 .border_set(t.border())
-                .title(Span::styled(format!(" {title}{more} "), t.title())),
+                .title(Span::styled(t.text(&format!(" {title}{more} ")), t.title())),
         ),
         area,
     );
@@ -112,8 +120,52 @@ fn section(t: &Theme, title: &str) -> Line<'static> {
     Line::styled(title.to_string(), t.title())
 }
 
-/// The verdict, why, what is served, the ETA, the data age and the maintenance marker.
-fn summary(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static>> {
+/// The block's title: the site and its record; a long site name is cut so that the record
+/// still shows.
+fn title(t: &Theme, site: &SiteState, width: u16) -> String {
+    let record = t.text(&crate::model::names::readable(&site.obs.record_name));
+    let room = usize::from(width.saturating_sub(4));
+    let record_w = record.chars().count();
+    // " name — record ": the name gets what the record and the separators leave.
+    let name_room = room.saturating_sub(record_w + 5);
+    if name_room >= 8 || name_room >= site.obs.name.chars().count() {
+        t.text(&format!(
+            " {} — {record} ",
+            t.fit(&site.obs.name, name_room.max(1))
+        ))
+    } else {
+        format!(" {} ", t.fit(&site.obs.name, room.saturating_sub(2)))
+    }
+}
+
+/// An ETA as an operator reads it: each part's figure and its worst case, the parts in the
+/// order they happen, never wrapped inside a part: `ETA ≤ 3 min: alarm evaluation 1 min x 2 =
+/// 2 min, then DNS TTL of the primary 1 min`.
+pub fn eta_text(t: &Theme, eta: &Eta) -> String {
+    let parts: Vec<String> = eta
+        .parts
+        .iter()
+        .map(|p| {
+            let part = if p.what.contains(" x ") {
+                // A product: "alarm evaluation 1 min x 2" = its worst case.
+                format!("{} = {}", p.what, human_span(p.duration))
+            } else {
+                format!("{} {}", p.what, human_span(p.duration))
+            };
+            part.replace(' ', &GLUE.to_string())
+        })
+        .collect();
+    format!(
+        "ETA {} {}: {}",
+        t.at_most(),
+        human_span(eta.total),
+        parts.join(&format!(", then{GLUE}"))
+    )
+}
+
+/// The verdict, why, what is served, the ETA, the data age and the maintenance marker, wrapped
+/// to `width` in at most `max_rows` rows (the reasons are cut first).
+fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let v = &site.verdict;
     let age = match (site.received, v.data_age) {
@@ -123,52 +175,46 @@ fn summary(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static>> {
     };
     let mut served = v.served.as_str().to_string();
     if v.served_inferred {
-        served.push_str(" (inferred from health)");
+        served.push_str(" (inferred from the failover rules)");
     }
-    let mut lines = vec![Line::from(vec![
+    let wrap = |l: Line<'static>| wrap_indented(shown(t, l), width);
+    let mut top = wrap(Line::from(vec![
         badge(t, v.kind),
         Span::raw(format!("  serving the {served}  ·  {age}")),
-    ])];
+    ]));
     if let Some(eta) = &v.eta {
-        let parts: Vec<String> = eta
-            .parts
-            .iter()
-            .map(|p| format!("{} {}", p.what, short_span(p.duration)))
-            .collect();
-        lines.push(Line::raw(format!(
-            "ETA ≤ {} ({})",
-            human_span(eta.total),
-            parts.join(" + ")
-        )));
+        top.extend(wrap(Line::raw(eta_text(t, eta))));
     }
-    for r in v.reasons.iter().take(4) {
-        lines.push(Line::raw(truncate(
-            &format!("• {r}"),
-            width.saturating_sub(2),
-        )));
-    }
+    let mut bottom = Vec::new();
     if let Some(m) = site.obs.marker() {
         let reason = m
             .reason
             .as_deref()
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
-        lines.push(Line::styled(
-            truncate(
-                &format!(
-                    "maintenance {} by {} since {}{reason}",
-                    m.phase.as_str(),
-                    m.by,
-                    clock(m.at)
-                ),
-                width.saturating_sub(2),
+        bottom.extend(wrap(Line::styled(
+            format!(
+                "maintenance {} by {} since {}{reason}",
+                m.phase.as_str(),
+                m.by,
+                clock(m.at)
             ),
             t.warn(),
-        ));
+        )));
     }
     if !app.actions_for(site) {
-        lines.push(Line::styled("read-only: no actions", t.dim()));
+        bottom.push(Line::styled("read-only: no actions", t.dim()));
     }
+    let reasons: Vec<Line<'static>> = v
+        .reasons
+        .iter()
+        .take(4)
+        .flat_map(|r| wrap(Line::raw(format!("• {r}"))))
+        .collect();
+    let room = max_rows.saturating_sub(top.len() + bottom.len()).max(1);
+    let mut lines = top;
+    lines.extend(first_rows(t, reasons, room, width));
+    lines.extend(bottom);
     lines
 }
 
@@ -190,13 +236,19 @@ fn records(app: &App, site: &SiteState) -> Vec<Line<'static>> {
             t.bad(),
         ));
     }
+    // Members of a routing policy: who gets traffic, and how much.
+    let traffic = crate::model::policy::traffic_of(o, app.now, app.stale_after);
+    let several = o.covered_types().len() > 1;
     for r in recs {
-        let answered = matches!(
-            (r.failover, site.verdict.served),
-            (Some(Failover::Primary), Served::Primary)
-                | (Some(Failover::Secondary), Served::Secondary)
-                | (None, Served::Plain)
-        );
+        let member = traffic.iter().find(|(m, ..)| std::ptr::eq(*m, r));
+        let answered = member.is_some_and(|(_, gets, _)| *gets)
+            || ((!several || r.rtype == o.record_type)
+                && matches!(
+                    (r.failover, site.verdict.served),
+                    (Some(Failover::Primary), Served::Primary)
+                        | (Some(Failover::Secondary), Served::Secondary)
+                        | (None, Served::Plain)
+                ));
         let mut spans = vec![Span::styled(format!("  {}", r.describe()), t.title())];
         if answered {
             spans.push(Span::styled(format!(" {}", t.answered()), t.good()));
@@ -223,7 +275,13 @@ fn records(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         } else {
             String::new()
         };
-        out.push(Line::styled(format!("    {ttl}{hc}{eth}"), t.dim()));
+        let share = match member {
+            Some((_, _, Some(p))) => format!(", {p} % of the traffic"),
+            Some((_, true, None)) => ", gets traffic".to_string(),
+            Some((_, false, None)) => ", no traffic".to_string(),
+            None => String::new(),
+        };
+        out.push(Line::styled(format!("    {ttl}{hc}{eth}{share}"), t.dim()));
     }
     out.extend(fetch_note(
         t,
@@ -232,9 +290,17 @@ fn records(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         app.now,
         app.stale_after,
     ));
-    if let Some(a) = o.dns_answer.get() {
+    let answers = std::iter::once((o.record_type.clone(), &o.dns_answer))
+        .chain(o.other_answers.iter().map(|(t, f)| (t.clone(), f)));
+    for (rtype, f) in answers {
+        let Some(a) = f.get() else { continue };
+        let which = if several {
+            format!("{rtype} ")
+        } else {
+            String::new()
+        };
         out.push(Line::raw(format!(
-            "  Route 53 answers {} ({})",
+            "  Route 53 answers {which}{} ({})",
             if a.values.is_empty() {
                 "nothing".to_string()
             } else {
@@ -398,6 +464,11 @@ fn alarms(app: &App, site: &SiteState) -> Vec<Line<'static>> {
                 )
             })
             .unwrap_or_default();
+        let actions = if al.actions_enabled {
+            ""
+        } else {
+            ", actions DISABLED"
+        };
         let spark = a
             .series
             .get()
@@ -410,24 +481,16 @@ fn alarms(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         out.push(Line::from(vec![
             Span::raw(format!("  {} ", al.name)),
             Span::styled(al.state.as_str().to_string(), style),
-            Span::raw(spark),
+            Span::raw(format!("{since}{actions}{spark}")),
         ]));
-        let actions = if al.actions_enabled {
-            ""
-        } else {
-            ", actions DISABLED"
-        };
-        out.push(Line::styled(
-            format!("    {}{since}{actions}", al.reason),
-            t.dim(),
-        ));
+        out.push(Line::styled(format!("    {}", al.reason), t.dim()));
         out.extend(fetch_note(t, "alarm", &a.alarm, app.now, app.stale_after));
     }
     out.push(Line::raw(""));
     out
 }
 
-fn load_balancers(app: &App, site: &SiteState) -> Vec<Line<'static>> {
+fn load_balancers(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let o = &site.obs;
     let lbs = o.load_balancers.get().cloned().unwrap_or_default();
@@ -451,15 +514,8 @@ fn load_balancers(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         if let Some(ls) = o.listeners.get(&lb.arn) {
             out.extend(fetch_note(t, "listeners", ls, app.now, app.stale_after));
             for l in ls.get().into_iter().flatten() {
-                let serves = match l.default_action() {
-                    Some(a) if o.is_sorry_action(a) => "sorry".to_string(),
-                    _ => listener_serves(o, l),
-                };
-                let style = if serves == "sorry" {
-                    t.warn()
-                } else {
-                    t.good()
-                };
+                let serves = o.serves_listener(l);
+                let style = serves_style(t, &serves);
                 let action = l
                     .default_action()
                     .map_or_else(|| "none".to_string(), |a| a.describe());
@@ -469,21 +525,12 @@ fn load_balancers(app: &App, site: &SiteState) -> Vec<Line<'static>> {
                         l.label(),
                         t.arrow()
                     )),
-                    Span::styled(format!("[{serves}]"), style),
+                    Span::styled(format!("[{}]", serves.as_str()), style),
                 ]));
                 if let Some(rules) = o.rules.get(&l.arn) {
-                    for r in rules.get().into_iter().flatten().filter(|r| !r.is_default) {
-                        let acts: Vec<String> = r.actions.iter().map(|a| a.describe()).collect();
-                        out.push(Line::styled(
-                            format!(
-                                "      rule {} {} {}",
-                                r.priority
-                                    .map_or_else(|| "-".to_string(), |p| p.to_string()),
-                                t.arrow(),
-                                acts.join(", ")
-                            ),
-                            t.dim(),
-                        ));
+                    out.extend(fetch_note(t, "rules", rules, app.now, app.stale_after));
+                    if let Some(rules) = rules.get() {
+                        out.extend(rule_lines(t, o, rules, width));
                     }
                 }
             }
@@ -513,6 +560,92 @@ fn load_balancers(app: &App, site: &SiteState) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out
+}
+
+/// At most this many lines of rules per listener: runs of rules that do the same share one.
+const RULE_LINES: usize = 6;
+
+/// A listener's rules in priority order, in runs that do the same (`4–35  [app] forward to
+/// shop-web if path /static/*; … 31 more`), the rules behind one that takes every
+/// request as one line, and how many are left over: 40 rules fit in a few lines.
+fn rule_lines(
+    t: &Theme,
+    o: &crate::model::site::SiteObservations,
+    rules: &[crate::model::elb::Rule],
+    width: usize,
+) -> Vec<Line<'static>> {
+    let groups = listener_rules::groups(o, rules);
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    let total: usize = groups.iter().map(listener_rules::RuleGroup::len).sum();
+    let to_app = listener_rules::reaching_the_app(o, rules).len();
+    let mut out = vec![Line::styled(
+        format!("      {total} rules by priority, {to_app} to the app:"),
+        t.dim(),
+    )];
+    let (shown, more) = listener_rules::fit(&groups, RULE_LINES);
+    // The priorities label each line; how many rules a run holds is in its conditions
+    // (`…; … 31 more`).
+    let label_w = shown
+        .iter()
+        .map(|g| g.priorities().chars().count())
+        .max()
+        .unwrap_or(0);
+    for g in shown {
+        let label = Span::styled(format!("      {:<label_w$} ", g.priorities()), t.dim());
+        if let Some(p) = g.behind {
+            out.push(Line::from(vec![
+                label,
+                Span::styled(
+                    format!("{} rules not reached (rule {p} takes all)", g.len()),
+                    t.dim(),
+                ),
+            ]));
+            continue;
+        }
+        let tag = format!("[{}]", listener_rules::serves_word(&g.serves));
+        let action = format!(" {}", g.action);
+        let style = match g.serves {
+            Serves::App => t.good(),
+            ref s if s.is_sorry_page() || matches!(s, Serves::Mixed { .. }) => t.warn(),
+            _ => t.dim(),
+        };
+        // The conditions after the action when they have room, else on a line of their own.
+        let used = 7 + label_w + tag.chars().count() + action.chars().count() + 4;
+        let room = width.saturating_sub(used);
+        let mut line = vec![label, Span::styled(tag, style), Span::raw(action)];
+        if room >= 24 || g.conditions_within(usize::MAX).chars().count() <= room {
+            line.push(Span::styled(
+                format!(" if {}", g.conditions_within(room)),
+                t.dim(),
+            ));
+            out.push(Line::from(line));
+        } else {
+            out.push(Line::from(line));
+            let pad = " ".repeat(7 + label_w);
+            out.push(Line::styled(
+                format!(
+                    "{pad}if {}",
+                    g.conditions_within(width.saturating_sub(pad.len() + 3).max(12))
+                ),
+                t.dim(),
+            ));
+        }
+    }
+    if let Some(m) = more {
+        out.push(Line::styled(format!("      {m}"), t.dim()));
+    }
+    out
+}
+
+/// The sorry page (all of it or part of it) in the warning colour, the rest as usual.
+fn serves_style(t: &Theme, serves: &Serves) -> ratatui::style::Style {
+    if serves.is_sorry_page() || matches!(serves, Serves::Mixed { .. }) {
+        t.warn()
+    } else {
+        t.good()
+    }
 }
 
 fn targets(app: &App, site: &SiteState, arn: &str, out: &mut Vec<Line<'static>>) {

@@ -39,6 +39,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             } else {
                 b.label.to_string()
             };
+            let label = t.text(&label);
             out.push(Line::from(vec![
                 Span::styled(format!("  {label:<12}"), t.key()),
                 Span::raw(b.help.to_string()),
@@ -47,18 +48,28 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
     }
     out.push(Line::styled("Ctrl-C quits from anywhere.", t.dim()));
+
     if !offered {
         out.push(Line::styled(
             "Maintenance actions are hidden: read-only (--read-only, the config's read_only) or no switch engine.",
             t.dim(),
         ));
     }
+    out.push(Line::styled(
+        "Beside a site: [P] protected, [ro] read-only, [incomplete] or [?] part of its chain was \
+         not read.",
+        t.dim(),
+    ));
     out
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let lines = lines(app);
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let lines: Vec<Line<'static>> = lines(app)
+        .into_iter()
+        .flat_map(|l| super::widgets::wrap_indented(t.line(l), inner_w))
+        .collect();
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
     frame.render_widget(

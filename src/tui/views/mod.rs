@@ -1,20 +1,26 @@
 //! The views: pure functions of the [`App`] state (no I/O, no clock), one file per panel.
 
-pub mod detail;
-pub mod help;
-pub mod modal;
-pub mod overview;
-pub mod progress;
-pub mod timeline;
-pub mod widgets;
+pub(crate) mod detail;
+pub(crate) mod help;
+pub(crate) mod modal;
+pub(crate) mod overview;
+pub(crate) mod progress;
+pub(crate) mod timeline;
+pub(crate) mod widgets;
 
 use std::time::Duration;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
 use time::OffsetDateTime;
 
 use super::app::{App, Screen};
+
+/// The smallest terminal the screens are drawn in; below it, a note says so.
+pub const MIN_WIDTH: u16 = 50;
+pub const MIN_HEIGHT: u16 = 12;
 
 /// The span from `from` to `now`, zero if `from` is later.
 pub fn since(from: OffsetDateTime, now: OffsetDateTime) -> Duration {
@@ -24,10 +30,18 @@ pub fn since(from: OffsetDateTime, now: OffsetDateTime) -> Duration {
 /// Draws the whole console.
 pub fn render(frame: &mut Frame, app: &App) {
     let area = frame.area();
-    if area.height < 3 || area.width < 20 {
-        // Too small for anything but a note; resizing back brings everything back.
-        let text = format!("{} site(s); enlarge", app.sites.len());
-        frame.render_widget(ratatui::widgets::Paragraph::new(text), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Too small to draw the screens legibly: say so (the state is kept, and resizing back
+        // brings everything back).
+        let lines = vec![
+            Line::raw("terminal too small:"),
+            Line::raw(format!(
+                "{}x{}, need {MIN_WIDTH}x{MIN_HEIGHT}",
+                area.width, area.height
+            )),
+            Line::raw("enlarge it (q quits)"),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
         return;
     }
     let [head, body, foot] = Layout::vertical([
@@ -44,20 +58,36 @@ pub fn render(frame: &mut Frame, app: &App) {
         Screen::Help => help::render(frame, body, app),
     }
     widgets::footer(frame, foot, app);
-    if let Some(run) = &app.running {
-        progress::render(frame, centered(body, 100, 30), app, run);
-    } else if let Some(m) = &app.modal {
-        modal::render(frame, centered(body, 100, 30), app, m);
+    if app.running.is_some() || app.modal.is_some() {
+        // The rows behind the window are cleared from edge to edge: no cut-off fragments of the
+        // screen below beside it.
+        let window = centered(body, 100, 30);
+        frame.render_widget(
+            ratatui::widgets::Clear,
+            Rect {
+                x: body.x,
+                width: body.width,
+                ..window
+            },
+        );
+        if let Some(run) = &app.running {
+            progress::render(frame, window, app, run);
+        } else if let Some(m) = &app.modal {
+            modal::render(frame, window, app, m);
+        }
     }
-    printable_cells(frame);
+    printable_cells(frame, app.theme.ascii);
 }
 
 /// AWS names and messages can hold control characters (a tag with ESC or BEL): drawn raw they
-/// would move the cursor and garble the screen. Every cell is checked once per frame.
-fn printable_cells(frame: &mut Frame) {
+/// would move the cursor and garble the screen. Every cell is checked once per frame, and the
+/// views' no-break spaces ([`GLUE`](crate::tui::theme::GLUE)) are drawn as spaces.
+fn printable_cells(frame: &mut Frame, ascii: bool) {
     for cell in frame.buffer_mut().content.iter_mut() {
         if cell.symbol().chars().any(char::is_control) {
-            cell.set_symbol("\u{fffd}");
+            cell.set_symbol(if ascii { "?" } else { "\u{fffd}" });
+        } else if cell.symbol() == "\u{a0}" {
+            cell.set_symbol(" ");
         }
     }
 }

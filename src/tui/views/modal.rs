@@ -5,8 +5,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use super::widgets::wrap_indented;
+use crate::switch::plan::CheckResult;
 use crate::tui::app::{App, Button, Confirm, Fault, Modal};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, modal: &Modal) {
@@ -55,22 +57,64 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, modal: &Modal) {
             confirm_lines(app, c, usize::from(area.width.saturating_sub(4))),
         ),
     };
+    let footer = match modal {
+        Modal::Confirm(c) => confirm_footer_len(c),
+        _ => 0,
+    };
     frame.render_widget(Clear, area);
     let border_style = if matches!(modal, Modal::Confirm(c) if c.plan.protected) {
         t.protected()
     } else {
         t.title()
     };
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let inner_h = usize::from(area.height.saturating_sub(2));
+    // The end of a confirmation (why it is refused, the name to type, the buttons) stays in
+    // view: a plan too long for the screen is cut above it, and says so.
+    let split = lines.len().saturating_sub(footer);
+    let wrap = |ls: Vec<Line<'static>>| -> Vec<Line<'static>> {
+        ls.into_iter()
+            .flat_map(|l| wrap_indented(t.line(l), inner_w))
+            .collect()
+    };
+    let mut body = lines;
+    let mut footer = wrap(body.split_off(split));
+    let mut lines = wrap(body);
+    if lines.len() + footer.len() > inner_h && !footer.is_empty() {
+        // The keys' hint goes first (the footer line below the box says esc), then the plan's
+        // last lines.
+        footer.pop();
+        if lines.len() + footer.len() > inner_h {
+            let room = inner_h.saturating_sub(footer.len() + 1);
+            let cut = lines.len() - room.min(lines.len());
+            lines.truncate(room);
+            lines.push(Line::styled(
+                format!(
+                    "{} {cut} more line(s): a larger terminal shows them",
+                    t.ellipsis()
+                ),
+                t.warn(),
+            ));
+        }
+    }
+    lines.extend(footer);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_set(t.border())
                 .border_style(border_style)
-                .title(Span::styled(title, t.title())),
+                .title(Span::styled(t.text(&title), t.title())),
         ),
         area,
     );
+}
+
+/// How many lines at the end of [`confirm_lines`] are its footer (why it is refused, the name
+/// to type, the buttons and their keys): what must stay in view.
+fn confirm_footer_len(c: &Confirm) -> usize {
+    let p = &c.plan;
+    2 + usize::from(p.refused()) + usize::from(p.protected && p.nothing_to_do.is_none())
 }
 
 /// The lines of the confirmation.
@@ -121,25 +165,31 @@ pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>>
         out.push(Line::raw(""));
         out.push(Line::styled("Preflight:", t.title()));
         for ch in &p.preflight {
-            let (sym, style) = if ch.passed {
-                (t.ok_symbol(), t.good())
-            } else {
-                (t.fail_symbol(), t.bad())
+            // A check that could not be made is never a tick: its own mark, and it says so.
+            let (sym, style, said) = match ch.result {
+                CheckResult::Passed => (t.ok_symbol(), t.good(), String::new()),
+                CheckResult::Failed => (t.fail_symbol(), t.bad(), String::new()),
+                CheckResult::CouldNotCheck => ("?", t.bad(), " could not be checked:".into()),
             };
             out.push(Line::from(vec![
                 Span::styled(format!(" {sym} "), style),
                 Span::raw(ch.name.clone()),
-                Span::styled(format!(": {}", ch.detail), t.dim()),
+                Span::styled(":".to_string(), t.dim()),
+                Span::styled(said, t.bad()),
+                Span::styled(format!(" {}", ch.detail), t.dim()),
             ]));
         }
     }
     out.push(Line::raw(""));
     if p.refused() {
-        let n = p.failed_checks().len();
+        let n = p.refusal();
         let text = if c.force_armed {
-            format!("{n} preflight check(s) FAILED. Choose FORCE once more to run anyway.")
+            format!(
+                "{}. Choose FORCE once more to run anyway.",
+                n.replace("check(s) failed", "check(s) FAILED")
+            )
         } else {
-            format!("Refused: {n} preflight check(s) failed. Cancel, or force (asked twice).")
+            format!("Refused: {n}. Cancel, or force (asked twice).")
         };
         out.push(Line::styled(text, t.bad()));
     }

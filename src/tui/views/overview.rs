@@ -5,9 +5,13 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::widgets::{self, badge, short_span};
-use crate::report::truncate;
+use super::widgets::{self, badge, first_rows, short_span, shown, wrap_hanging};
+use crate::model::completeness::completeness;
 use crate::tui::app::App;
+
+/// The mark of a site whose chain was not read in full, and its short form where the site
+/// column is narrow (the reasons below the table say what was not read).
+const INCOMPLETE: [&str; 2] = [" [incomplete]", " [?]"];
 
 /// The columns, and from which width on each is shown.
 struct Column {
@@ -86,7 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(t.border())
-        .title(Span::styled(title, t.title()));
+        .title(Span::styled(t.text(&title), t.title()));
     if visible.is_empty() {
         let text = if app.sites.is_empty() {
             "No sites in the config."
@@ -96,8 +100,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     }
-    let shown: Vec<&Column> = COLUMNS.iter().filter(|c| area.width >= c.from).collect();
-    let widths: Vec<Constraint> = shown
+    let cols: Vec<&Column> = COLUMNS.iter().filter(|c| area.width >= c.from).collect();
+    let widths: Vec<Constraint> = cols
         .iter()
         .map(|c| {
             if c.width == 0 {
@@ -109,9 +113,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
     // The site column gets what the others leave; long names are cut with an ellipsis, after
     // which the markers still show.
-    let fixed: u16 = shown.iter().map(|c| c.width).sum::<u16>() + shown.len() as u16 - 1;
+    let fixed: u16 = cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1;
     let site_w = usize::from(area.width.saturating_sub(2 + fixed)).max(8);
-    let header = Row::new(shown.iter().map(|c| Cell::from(c.title))).style(t.title());
+    // One form of the incomplete mark per screen: the word when it fits beside a short name
+    // and the protected mark.
+    let incomplete_mark = if site_w >= 4 + 4 + INCOMPLETE[0].len() {
+        INCOMPLETE[0]
+    } else {
+        INCOMPLETE[1]
+    };
+    let unread = |i: usize| {
+        let s = &app.sites[i];
+        if s.received {
+            completeness(&s.obs, app.now, app.stale_after).unread
+        } else {
+            Vec::new()
+        }
+    };
+    let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.title());
     let selected = app.selected_index();
     let rows: Vec<Row> = visible
         .iter()
@@ -119,7 +138,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let s = &app.sites[*i];
             let o = &s.obs;
             let v = &s.verdict;
-            let cells: Vec<Cell> = shown
+            let incomplete = !unread(*i).is_empty();
+            let cells: Vec<Cell> = cols
                 .iter()
                 .map(|c| match c.title {
                     "VERDICT" => Cell::from(Line::from(badge(t, v.kind))),
@@ -131,8 +151,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                         if s.read_only {
                             marks.push(Span::styled(" [ro]", t.dim()));
                         }
+                        if incomplete {
+                            marks.push(Span::styled(incomplete_mark, t.bad()));
+                        }
                         let marks_w: usize = marks.iter().map(|m| m.content.chars().count()).sum();
-                        let name = truncate(&o.name, site_w.saturating_sub(marks_w).max(4));
+                        let name = t.fit(&o.name, site_w.saturating_sub(marks_w).max(4));
                         let mut spans = vec![Span::raw(name)];
                         spans.extend(marks);
                         Cell::from(Line::from(spans))
@@ -172,29 +195,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             }
         })
         .collect();
-    // Below the table: the selected site's first reasons.
+    // Below the table: the selected site's first reasons, wrapped under their bullet.
+    let width = usize::from(area.width);
     let reasons: Vec<Line> = selected
         .map(|i| {
             let s = &app.sites[i];
-            let mut lines: Vec<Line> = s
+            let mut lines: Vec<Line<'static>> = s
                 .verdict
                 .reasons
                 .iter()
                 .take(3)
                 .map(|r| Line::raw(format!(" • {r}")))
                 .collect();
-            if let Some(e) = &s.obs.records.error {
+            // What was not read, unless the reasons already lead with it.
+            let unread = unread(i);
+            for u in unread
+                .iter()
+                .filter(|u| !s.verdict.reasons.iter().take(3).any(|r| r == *u))
+                .take(2)
+            {
+                lines.push(Line::styled(format!(" ! not read: {u}"), t.bad()));
+            }
+            if let Some(e) = &s.obs.records.error
+                && !unread.iter().any(|u| u.starts_with("records: "))
+            {
                 lines.push(Line::styled(
                     format!(" ! records: {}", e.error.summary()),
                     t.bad(),
                 ));
             }
             lines
+                .into_iter()
+                .flat_map(|l| wrap_hanging(shown(t, l), width, 3))
+                .collect()
         })
         .unwrap_or_default();
     // The table as high as its rows, the reasons right below it.
     let table_h = (visible.len() as u16 + 3).min(area.height);
-    let n = (reasons.len() as u16).min(area.height - table_h);
+    let reasons = first_rows(t, reasons, usize::from(area.height - table_h), width);
+    let n = reasons.len() as u16;
     let table_area = Rect {
         height: table_h,
         ..area

@@ -1,27 +1,39 @@
 //! A switch while it runs: each step's state, what verification waits for, the ETA, and the
 //! summary at the end.
 
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::widgets::short_span;
+use super::widgets::{first_rows, short_span, wrap_indented};
 use crate::model::obs::human_span;
-use crate::switch::plan::StepProgress;
+use crate::switch::plan::{CheckResult, StepProgress, VerifyItem};
 use crate::tui::app::{App, Running};
 
-pub fn lines(app: &App, run: &Running) -> Vec<Line<'static>> {
+/// The steps and the verification in at most `rows` rows of `width` columns. When they do not
+/// fit, the items that converged are counted on one row: what is still awaited stays in view.
+pub fn body(app: &App, run: &Running, width: usize, rows: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let p = &run.plan;
-    let mut out = vec![Line::raw(format!(
-        "{} {} started {} ago{}",
-        p.direction.verb(),
-        p.site,
-        human_span(super::since(run.started_at, app.now)),
-        if run.force { " (FORCED)" } else { "" }
-    ))];
-    out.push(Line::raw(""));
+    let wrap = |lines: Vec<Line<'static>>| -> Vec<Line<'static>> {
+        lines
+            .into_iter()
+            .flat_map(|l| wrap_indented(t.line(l), width))
+            .collect()
+    };
+    let mut head = vec![
+        Line::raw(format!(
+            "{} {} started {} ago{}",
+            p.direction.verb(),
+            p.site,
+            human_span(super::since(run.started_at, app.now)),
+            if run.force { " (FORCED)" } else { "" }
+        )),
+        Line::raw(""),
+    ];
     for (i, (step, st)) in p.steps.iter().zip(&run.steps).enumerate() {
         let (label, style) = match st.state {
             None => ("waiting".to_string(), t.dim()),
@@ -31,80 +43,153 @@ pub fn lines(app: &App, run: &Running) -> Vec<Line<'static>> {
             Some(StepProgress::Failed) => (format!("{} FAILED", t.fail_symbol()), t.bad()),
             Some(StepProgress::RolledBack) => ("rolled back".to_string(), t.warn()),
         };
-        let elapsed = if st.state.is_some() {
-            format!(" {}", short_span(st.elapsed))
-        } else {
-            String::new()
+        // How long a finished step took, when it is worth saying.
+        let took = match st.state {
+            Some(StepProgress::Running) | None => String::new(),
+            Some(_) if st.elapsed < Duration::from_secs(1) => String::new(),
+            Some(_) => format!(" ({})", short_span(st.elapsed)),
         };
-        out.push(Line::from(vec![
-            Span::styled(format!("{:>2}. {label:<11}", i + 1), style),
-            Span::raw(format!(" {} {}{elapsed}", step.call, step.resource)),
+        let prefix = format!("{:>2}. {label:<11} ", i + 1);
+        // The resource (a long ID, an ARN) is cut rather than the line wrapped.
+        let room = width
+            .saturating_sub(prefix.chars().count() + step.call.chars().count() + 1)
+            .saturating_sub(took.chars().count())
+            .max(12);
+        head.push(Line::from(vec![
+            Span::styled(prefix, style),
+            Span::raw(format!(
+                "{} {}{took}",
+                step.call,
+                t.fit(&step.resource, room)
+            )),
         ]));
         if !st.detail.is_empty() {
-            out.push(Line::styled(format!("      {}", st.detail), t.dim()));
+            head.push(Line::styled(format!("      {}", st.detail), t.dim()));
         }
     }
-    if !run.verify.is_empty() {
-        out.push(Line::raw(""));
-        let eta = run
-            .eta
-            .map(|e| format!(", ETA ≤ {}", human_span(e)))
-            .unwrap_or_default();
-        out.push(Line::styled(format!("Verification{eta}:"), t.title()));
-        for v in &run.verify {
-            let (sym, style) = if v.converged {
-                (t.ok_symbol(), t.good())
-            } else {
-                ("…", t.warn())
-            };
-            let sym = if t.ascii && !v.converged { ".." } else { sym };
-            out.push(Line::from(vec![
-                Span::styled(format!(" {sym} "), style),
-                Span::raw(v.what.clone()),
-                Span::styled(format!(": {}", v.seen), t.dim()),
-            ]));
-        }
+    let mut head = wrap(head);
+    if run.verify.is_empty() {
+        return first_rows(t, head, rows, width);
     }
-    out.push(Line::raw(""));
+    // An upper bound: whole seconds, rounded up.
+    let eta = run
+        .eta
+        .filter(|e| !e.is_zero())
+        .map(|e| {
+            let up = Duration::from_secs(e.as_secs() + u64::from(e.subsec_nanos() > 0));
+            format!(", ETA {} {}", t.at_most(), human_span(up))
+        })
+        .unwrap_or_default();
+    let item = |v: &VerifyItem| {
+        let (sym, style, said) = match v.result {
+            CheckResult::Passed => (t.ok_symbol(), t.good(), ""),
+            CheckResult::Failed => (t.ellipsis(), t.warn(), ""),
+            // Never waited for, never a tick: reported.
+            CheckResult::CouldNotCheck => ("?", t.bad(), " could not be checked:"),
+        };
+        Line::from(vec![
+            Span::styled(format!(" {sym} "), style),
+            Span::raw(v.what.clone()),
+            Span::styled(":".to_string(), t.dim()),
+            Span::styled(said.to_string(), t.bad()),
+            Span::styled(format!(" {}", v.seen), t.dim()),
+        ])
+    };
+    let (done, pending): (Vec<&VerifyItem>, Vec<&VerifyItem>) =
+        run.verify.iter().partition(|v| v.converged);
+    let unchecked = pending
+        .iter()
+        .filter(|v| v.result == CheckResult::CouldNotCheck)
+        .count();
+    let heading = if pending.is_empty() {
+        "Verification: every item converged".to_string()
+    } else if unchecked == pending.len() {
+        format!(
+            "Verification: {unchecked} of {} items could not be checked",
+            run.verify.len()
+        )
+    } else {
+        format!(
+            "Verification: {} of {} items to converge{eta}",
+            pending.len(),
+            run.verify.len()
+        )
+    };
+    head.extend(wrap(vec![Line::raw(""), Line::styled(heading, t.title())]));
+    // What is awaited first.
+    head.extend(wrap(pending.into_iter().map(item).collect()));
+    let converged = wrap(done.iter().map(|v| item(v)).collect());
+    if head.len() + converged.len() <= rows {
+        head.extend(converged);
+    } else if !done.is_empty() {
+        head.push(t.line(Line::from(vec![
+            Span::styled(format!(" {} ", t.ok_symbol()), t.good()),
+            Span::raw(format!("{} converged", done.len())),
+        ])));
+    }
+    first_rows(t, head, rows, width)
+}
+
+/// The last lines, always in view: the outcome, or what the operator can do meanwhile.
+fn footer(app: &App, run: &Running) -> Vec<Line<'static>> {
+    let t = &app.theme;
     match &run.finished {
-        Some((true, summary)) => {
-            out.push(Line::styled(format!("Done: {summary}"), t.good()));
-            out.push(Line::styled("enter/esc: close", t.dim()));
-        }
-        Some((false, summary)) => {
-            out.push(Line::styled(format!("FAILED: {summary}"), t.bad()));
-            out.push(Line::styled("enter/esc: close", t.dim()));
-        }
-        None if run.cancel_requested => {
-            out.push(Line::styled(
-                "Cancel asked for; waiting for the engine...",
-                t.warn(),
-            ));
-        }
-        None => out.push(Line::styled("c: cancel (rolls back)", t.dim())),
+        Some((true, summary)) => vec![
+            Line::styled(format!("Done: {summary}"), t.good()),
+            Line::styled("enter/esc: close", t.dim()),
+        ],
+        Some((false, summary)) => vec![
+            Line::styled(format!("FAILED: {summary}"), t.bad()),
+            Line::styled("enter/esc: close", t.dim()),
+        ],
+        // The engine never stops a switch halfway (that would leave it half done): it runs to
+        // its end, and quitting stops it after the step running, recorded in the journal.
+        None => vec![Line::styled(
+            "Runs to its end: a switch is never stopped halfway. ctrl-c quits after the current \
+             step (the journal keeps what was done).",
+            t.dim(),
+        )],
     }
-    out
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, run: &Running) {
     let t = &app.theme;
     frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(t.border())
+        .title(Span::styled(
+            t.text(&format!(
+                " {} {}: progress ",
+                run.plan.direction.verb(),
+                run.plan.site
+            )),
+            t.title(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    // The outcome stays in view at the bottom; the steps and verification get the rest.
+    let bottom: Vec<Line<'static>> = footer(app, run)
+        .into_iter()
+        .flat_map(|l| wrap_indented(t.line(l), width))
+        .collect();
+    let bottom_h = (bottom.len() as u16).min(inner.height);
+    let room = usize::from(inner.height - bottom_h).saturating_sub(1);
+    let top = body(app, run, width, room);
     frame.render_widget(
-        Paragraph::new(lines(app, run))
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_set(t.border())
-                    .title(Span::styled(
-                        format!(
-                            " {} {}: progress ",
-                            run.plan.direction.verb(),
-                            run.plan.site
-                        ),
-                        t.title(),
-                    )),
-            ),
-        area,
+        Paragraph::new(top),
+        Rect {
+            height: inner.height - bottom_h,
+            ..inner
+        },
+    );
+    frame.render_widget(
+        Paragraph::new(bottom),
+        Rect {
+            y: inner.y + inner.height - bottom_h,
+            height: bottom_h,
+            ..inner
+        },
     );
 }

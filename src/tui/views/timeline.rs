@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::widgets::clock;
+use super::widgets::{clock, shown, wrap_hanging};
 use crate::model::event::EventKind;
 use crate::tui::app::App;
 
@@ -30,6 +30,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
+    // Each event on as many rows as it needs, continuation rows under the message: the end
+    // of a transition ("healthy → unused") is never cut off.
     let name_w = app
         .events
         .iter()
@@ -37,30 +39,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .max()
         .unwrap_or(4)
         .clamp(4, 14);
-    let inner_h = usize::from(area.height.saturating_sub(2));
-    let max_scroll = app.events.len().saturating_sub(inner_h);
-    let skip = usize::from(app.scroll).min(max_scroll);
-    let lines: Vec<Line> = app
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let rows: Vec<Line> = app
         .events
         .iter()
         .rev()
-        .skip(skip)
-        .take(inner_h)
-        .map(|e| {
+        .flat_map(|e| {
             let style = match &e.kind {
                 EventKind::Action { .. } => t.key(),
                 EventKind::VerdictChanged { to, .. } => super::widgets::verdict_text(t, *to),
                 _ => ratatui::style::Style::new(),
             };
-            Line::from(vec![
+            let line = Line::from(vec![
                 Span::styled(format!(" {} ", clock(e.at)), t.dim()),
-                Span::styled(
-                    format!("{:<name_w$} ", crate::report::truncate(&e.site, name_w)),
-                    t.title(),
-                ),
+                Span::styled(format!("{:<name_w$} ", t.fit(&e.site, name_w)), t.title()),
                 Span::styled(e.message.clone(), style),
-            ])
+            ]);
+            wrap_hanging(shown(t, line), inner_w, name_w + 11)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let inner_h = usize::from(area.height.saturating_sub(2));
+    let max_scroll = rows.len().saturating_sub(inner_h);
+    let skip = usize::from(app.scroll).min(max_scroll);
+    let rows: Vec<Line> = rows.into_iter().skip(skip).take(inner_h).collect();
+    frame.render_widget(Paragraph::new(rows).block(block), area);
 }

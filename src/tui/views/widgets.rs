@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 use crate::model::cloudwatch::AlarmState;
 use crate::model::obs::{Fetched, human_span};
 use crate::model::route53::HealthCheckStatus;
+use crate::model::serves::Serves;
 use crate::model::site::SiteObservations;
 use crate::model::verdict::VerdictKind;
-use crate::report::listener_serves;
 use crate::tui::app::{App, Input, Screen};
 use crate::tui::keymap::{Action, Context, KEYMAP};
 use crate::tui::theme::Theme;
@@ -114,23 +114,23 @@ pub fn targets(o: &SiteObservations) -> String {
     }
 }
 
-/// What the listeners forward to: `app`, `sorry`, `mixed`; `-` without listeners.
+/// What clients get from the listeners, their rules in priority order, together (see
+/// [`Serves::combine`]): `app`, `sorry`, `mixed` (also when rules reach the app ahead of the
+/// sorry page), `fixed`, `redirect`, `nothing`, `unknown` (a default action on the sorry page
+/// whose rules are not known); `-` without listeners.
 pub fn listeners(o: &SiteObservations) -> String {
-    let mut kinds: Vec<String> = o
-        .all_listeners()
-        .into_iter()
-        .map(|l| match l.default_action() {
-            Some(a) if o.is_sorry_action(a) => "sorry".to_string(),
-            _ => listener_serves(o, l),
-        })
-        .collect();
-    kinds.sort();
-    kinds.dedup();
-    match kinds.as_slice() {
-        [] => "-".into(),
-        [one] => one.replace("fixed-response", "fixed"),
-        _ => "mixed".into(),
+    let all = o.all_listeners();
+    if all.is_empty() {
+        return "-".into();
     }
+    let each: Vec<Serves> = all
+        .into_iter()
+        .map(|l| o.listener_gets(l).serves(o, l))
+        .collect();
+    if each.contains(&Serves::Unknown) {
+        return Serves::Unknown.short().to_string();
+    }
+    Serves::combine(each).short().to_string()
 }
 
 /// The distribution's state: `Deployed`, `InProgress`, `disabled`; `-` without one.
@@ -188,6 +188,7 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(" REHEARSAL ", t.protected()));
     }
     let kinds = [
+        VerdictKind::Down,
         VerdictKind::FailedOver,
         VerdictKind::Unknown,
         VerdictKind::Degraded,
@@ -209,18 +210,23 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled("[READ-ONLY]", t.warn()));
     }
-    let right = format!(
-        "{}{} UTC ",
-        if app.polling { "polling  " } else { "" },
-        clock(app.now)
-    );
+    // The clock on the right: shorter forms when the line is full, the time itself last.
     let left_len: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let pad = usize::from(area.width).saturating_sub(left_len + right.chars().count());
-    if pad > 0 {
-        spans.push(Span::raw(" ".repeat(pad)));
+    let room = usize::from(area.width).saturating_sub(left_len);
+    let time = clock(app.now);
+    let polling = if app.polling { "polling  " } else { "" };
+    let right = [
+        format!("{polling}{time} UTC "),
+        format!("{time} UTC "),
+        format!("{time} "),
+    ]
+    .into_iter()
+    .find(|r| r.chars().count() < room);
+    if let Some(right) = right {
+        spans.push(Span::raw(" ".repeat(room - right.chars().count())));
         spans.push(Span::styled(right, t.dim()));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(Paragraph::new(t.line(Line::from(spans))), area);
 }
 
 /// A verdict as coloured text (not a badge).
@@ -251,12 +257,15 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
         (None, Some(m)) => Line::styled(format!(" {m}"), t.warn()),
         (None, None) => match (&app.running, &app.modal) {
             (Some(r), _) if r.finished.is_some() => Line::styled(" enter/esc: close", t.dim()),
-            (Some(_), _) => Line::styled(" c: cancel the switch (rolls back)", t.dim()),
+            (Some(_), _) => Line::styled(
+                " the switch runs to its end; ctrl-c quits after the current step",
+                t.dim(),
+            ),
             (None, Some(_)) => Line::styled(" esc: cancel", t.dim()),
             (None, None) => hints(app),
         },
     };
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(Paragraph::new(t.line(line)), area);
 }
 
 /// The keys of the current screen, from the keymap (actions only when offered).
@@ -338,6 +347,59 @@ pub fn short_key(label: &str) -> String {
 /// A line wrapped at word boundaries to `width` columns, continuation rows indented two more
 /// than the line's own indentation, so that wrapped text stays under its heading.
 pub fn wrap_indented(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let indent = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars())
+        .take_while(|c| *c == ' ')
+        .count()
+        + 2;
+    wrap_hanging(line, width, indent)
+}
+
+/// Where a word too long for a row (an ARN, a DNS name) may be broken: after one of these,
+/// the first ones preferred.
+const STRONG_BREAKS: [char; 3] = ['/', ':', ','];
+const WEAK_BREAKS: [char; 3] = ['.', '-', '_'];
+
+/// How many of the first `avail` cells of `text` (which goes on past them) to keep on a row: up
+/// to the last space, unless the word after it would not fit on a row of its own
+/// (`next_avail` wide) either; such a word is broken after its last `/` or `:` in the row, else
+/// its last `.`, `-` or `_`. `None`: cut at `avail`.
+fn break_at(text: &[(char, Style)], avail: usize, next_avail: usize) -> Option<usize> {
+    let row = &text[..avail];
+    let space = row
+        .iter()
+        .rposition(|(c, _)| *c == ' ')
+        .filter(|p| *p > 0)
+        .map(|p| p + 1);
+    let word_start = space.unwrap_or(0);
+    let word_len = text[word_start..]
+        .iter()
+        .position(|(c, _)| *c == ' ')
+        .unwrap_or(text.len() - word_start);
+    if space.is_some() && word_len <= next_avail {
+        return space;
+    }
+    let last = |set: &[char]| {
+        row[word_start..]
+            .iter()
+            .rposition(|(c, _)| set.contains(c))
+            .map(|p| word_start + p + 1)
+            .filter(|p| *p > word_start.max(1))
+    };
+    last(&STRONG_BREAKS)
+        .filter(|p| *p > avail / 2)
+        .or_else(|| last(&WEAK_BREAKS).filter(|p| *p > avail / 2))
+        .or_else(|| last(&STRONG_BREAKS))
+        .or_else(|| last(&WEAK_BREAKS))
+        .or(space)
+}
+
+/// A line wrapped at word boundaries to `width` columns, continuation rows indented by
+/// `indent` (at most half the width). A word longer than a row is broken after a `/`, `:`,
+/// `.`, `-` or `_` when it has one; text joined with [`GLUE`](crate::tui::theme::GLUE) stays together.
+pub fn wrap_hanging(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
     let base = line.style;
     let cells: Vec<(char, Style)> = line
         .spans
@@ -347,7 +409,7 @@ pub fn wrap_indented(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
     if cells.len() <= width || width < 12 {
         return vec![line];
     }
-    let indent = (cells.iter().take_while(|(c, _)| *c == ' ').count() + 2).min(width / 2);
+    let indent = indent.min(width / 2);
     let mut out = Vec::new();
     let mut start = 0;
     while start < cells.len() {
@@ -363,19 +425,20 @@ pub fn wrap_indented(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
         }
         let avail = if first { width } else { width - indent };
         let end = (from + avail).min(cells.len());
-        let mut cut = end;
-        if end < cells.len()
-            && let Some(p) = cells[from..end].iter().rposition(|(c, _)| *c == ' ')
-            && p > 0
-        {
-            cut = from + p + 1;
-        }
+        let cut = if end < cells.len() && cells[end].0 != ' ' {
+            from + break_at(&cells[from..], end - from, width - indent).unwrap_or(end - from)
+        } else {
+            end
+        };
         let mut row: Vec<(char, Style)> = if first {
             Vec::new()
         } else {
             vec![(' ', Style::default()); indent]
         };
         row.extend_from_slice(&cells[from..cut]);
+        while row.len() > indent && row.last().is_some_and(|(c, _)| *c == ' ') {
+            row.pop();
+        }
         out.push(cells_to_line(&row));
         start = cut;
     }
@@ -400,4 +463,143 @@ fn cells_to_line(cells: &[(char, Style)]) -> Line<'static> {
         spans.push(Span::styled(text, style.unwrap_or_default()));
     }
     Line::from(spans)
+}
+
+/// The text with every Elastic Load Balancing ARN cut to its meaningful tail: the region and
+/// account (the site's own) dropped, and long hexadecimal IDs shown as `ellipsis`:
+/// `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/pay-app/6f5e4d3c2b1a0987`
+/// reads `targetgroup/pay-app/…`.
+pub fn short_elb_arns(s: &str, ellipsis: &str) -> String {
+    const MARK: &str = ":elasticloadbalancing:";
+    if !s.contains(MARK) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("arn:") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || "()[],;\"'".contains(c))
+            .unwrap_or(tail.len());
+        let arn = &tail[..end];
+        // arn:partition:service:region:account:resource
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        match parts.as_slice() {
+            [_, _, "elasticloadbalancing", _, _, resource] if !resource.is_empty() => {
+                let segments: Vec<String> = resource
+                    .split('/')
+                    .map(|seg| {
+                        let is_id =
+                            |id: &str| id.len() >= 8 && id.chars().all(|c| c.is_ascii_hexdigit());
+                        match seg.split_once(':') {
+                            // An ID and what follows it (a port, or the text's colon).
+                            Some((id, rest)) if is_id(id) => format!("{ellipsis}:{rest}"),
+                            None if is_id(seg) => ellipsis.to_string(),
+                            _ => seg.to_string(),
+                        }
+                    })
+                    .collect();
+                // The IDs after the name as one ellipsis: `listener/net/pay-nlb/…`.
+                let mut joined = segments.join("/");
+                let twice = format!("{ellipsis}/{ellipsis}");
+                while joined.contains(&twice) {
+                    joined = joined.replace(&twice, ellipsis);
+                }
+                out.push_str(&joined);
+            }
+            _ => out.push_str(arn),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text with a number and its unit ("10 min", "60 s"), "Route 53" and the two sides of a
+/// transition ("healthy → unused") joined by [`GLUE`](crate::tui::theme::GLUE), so that
+/// wrapping never puts them on two rows.
+pub fn glue_units(s: &str) -> String {
+    const UNITS: [&str; 5] = ["ms", "s", "min", "h", "d"];
+    let glue = crate::tui::theme::GLUE;
+    // "Route 53", and a transition's arrow with the words on each side ("healthy → unused").
+    let s = s
+        .replace("Route 53", &format!("Route{glue}53"))
+        .replace(" → ", &format!("{glue}→{glue}"));
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in chars.iter().enumerate() {
+        let joins = *c == ' '
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && UNITS.iter().any(|u| {
+                let n = u.chars().count();
+                chars.len() >= i + 1 + n
+                    && chars[i + 1..i + 1 + n].iter().copied().eq(u.chars())
+                    && chars
+                        .get(i + 1 + n)
+                        .is_none_or(|next| !next.is_alphanumeric())
+            });
+        out.push(if joins { glue } else { *c });
+    }
+    out
+}
+
+/// A line of AWS facts as the console shows it: ELB ARNs cut to their tail, numbers kept with
+/// their units, then [`Theme::text`].
+pub fn shown(t: &Theme, line: Line<'static>) -> Line<'static> {
+    let spans: Vec<Span<'static>> = line
+        .spans
+        .into_iter()
+        .map(|s| {
+            Span::styled(
+                t.text(&glue_units(&short_elb_arns(&s.content, "…"))),
+                s.style,
+            )
+        })
+        .collect();
+    Line {
+        spans,
+        style: line.style,
+        alignment: line.alignment,
+    }
+}
+
+/// At most `rows` of `lines` (each at most `width` wide); when some are left out, the last row
+/// kept ends with the theme's ellipsis, cut back to a word boundary to make room.
+pub fn first_rows(
+    t: &Theme,
+    mut lines: Vec<Line<'static>>,
+    rows: usize,
+    width: usize,
+) -> Vec<Line<'static>> {
+    if lines.len() <= rows {
+        return lines;
+    }
+    lines.truncate(rows);
+    if let Some(last) = lines.pop() {
+        let base = last.style;
+        let mut cells: Vec<(char, Style)> = last
+            .spans
+            .iter()
+            .flat_map(|s| s.content.chars().map(move |c| (c, base.patch(s.style))))
+            .collect();
+        let mark = format!(" {}", t.ellipsis());
+        let room = width.saturating_sub(mark.chars().count());
+        if cells.len() > room {
+            let keep = cells[..room]
+                .iter()
+                .rposition(|(c, _)| *c == ' ')
+                .filter(|p| *p > room / 2)
+                .unwrap_or(room);
+            cells.truncate(keep);
+        }
+        while cells.last().is_some_and(|(c, _)| *c == ' ') {
+            cells.pop();
+        }
+        let style = cells.last().map(|(_, s)| *s).unwrap_or(base);
+        cells.extend(mark.chars().map(|c| (c, style)));
+        lines.push(cells_to_line(&cells));
+    }
+    lines
 }

@@ -1,0 +1,196 @@
+//! The control API: what tests, the demo and rehearsals do to the simulated world. The same
+//! commands come as JSON on `POST /_sim/control` and as [`Control`] values in Rust.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::faults::FaultSpec;
+use super::server::{Shared, lock};
+use super::world::ec2::{Behaviour, InstanceState};
+use super::world::iso_ms;
+
+/// One command to the emulator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Control {
+    /// Stop an instance: it stops answering and publishing metrics.
+    StopInstance {
+        instance: String,
+    },
+    /// Start a stopped instance.
+    StartInstance {
+        instance: String,
+    },
+    /// Impair (or repair) an instance's status checks.
+    ImpairInstance {
+        instance: String,
+        #[serde(default = "yes")]
+        impaired: bool,
+    },
+    /// Make an origin, or an instance's application, answer like this (`healthy`, `http:503`,
+    /// `timeout`, `refused`). `target` is an instance ID, an origin name, IP or DNS name.
+    SetBehaviour {
+        target: String,
+        behaviour: Behaviour,
+    },
+    /// Make one target of a target group answer like this (by instance ID or IP).
+    SetTarget {
+        target_group: String,
+        target: String,
+        behaviour: Behaviour,
+    },
+    /// Inject a fault into matching API calls.
+    Fault(FaultSpec),
+    /// Clear faults (of a service and operation, or all).
+    ClearFaults {
+        #[serde(default)]
+        service: Option<String>,
+        #[serde(default)]
+        operation: Option<String>,
+    },
+    /// Switch Route 53's throttling at AWS's documented rates on or off.
+    Throttling {
+        enabled: bool,
+    },
+    PauseClock,
+    ResumeClock,
+    /// Move the clock forward; the world runs through the time in between.
+    AdvanceClock {
+        seconds: f64,
+    },
+    SetSpeed {
+        speed: f64,
+    },
+    /// Set the call counter to zero.
+    ResetCalls,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Applies a command. Returns a JSON summary, or what is wrong with the command.
+pub fn apply(shared: &Shared, cmd: Control) -> Result<Value, String> {
+    match cmd {
+        Control::Fault(spec) => {
+            lock(&shared.faults).add(spec)?;
+            Ok(json!({ "faults": lock(&shared.faults).list() }))
+        }
+        Control::ClearFaults { service, operation } => {
+            let n = lock(&shared.faults).clear(service.as_deref(), operation.as_deref());
+            shared.released.notify_waiters();
+            Ok(json!({ "cleared": n }))
+        }
+        Control::Throttling { enabled } => {
+            lock(&shared.throttle).set_enabled(enabled);
+            Ok(json!({ "throttling": enabled }))
+        }
+        Control::ResetCalls => {
+            *lock(&shared.calls) = Default::default();
+            Ok(json!({ "calls": 0 }))
+        }
+        cmd => {
+            let mut w = lock(&shared.world);
+            w.sync();
+            let now = w.now;
+            match cmd {
+                Control::StopInstance { instance } | Control::StartInstance { instance }
+                    if w.instances.iter().all(|i| i.id != instance) =>
+                {
+                    return Err(format!("no instance {instance}"));
+                }
+                Control::StopInstance { instance } => {
+                    let secs = w.timing.instance_stop_secs;
+                    if let Some(i) = w.instance_mut(&instance)
+                        && matches!(
+                            i.state_at(now),
+                            InstanceState::Running | InstanceState::Pending
+                        )
+                    {
+                        i.state = InstanceState::Stopping;
+                        i.until = now + secs * 1000;
+                    }
+                }
+                Control::StartInstance { instance } => {
+                    let secs = w.timing.instance_start_secs;
+                    if let Some(i) = w.instance_mut(&instance)
+                        && matches!(
+                            i.state_at(now),
+                            InstanceState::Stopped | InstanceState::Stopping
+                        )
+                    {
+                        i.state = InstanceState::Pending;
+                        i.until = now + secs * 1000;
+                    }
+                }
+                Control::ImpairInstance { instance, impaired } => {
+                    w.instance_mut(&instance)
+                        .ok_or_else(|| format!("no instance {instance}"))?
+                        .impaired = impaired;
+                }
+                Control::SetBehaviour { target, behaviour }
+                    if !w.set_behaviour(&target, behaviour) =>
+                {
+                    return Err(format!("no instance or origin {target}"));
+                }
+                Control::SetTarget {
+                    target_group,
+                    target,
+                    behaviour,
+                } => {
+                    let tg = w
+                        .elb
+                        .tgs
+                        .iter()
+                        .find(|t| t.name == target_group || t.arn == target_group)
+                        .ok_or_else(|| format!("no target group {target_group}"))?;
+                    if !tg.targets.iter().any(|t| t.id == target) {
+                        return Err(format!("{target} is not a target of {target_group}"));
+                    }
+                    if !w.set_behaviour(&target, behaviour) {
+                        return Err(format!(
+                            "target {target} is neither an instance nor an origin of the scenario"
+                        ));
+                    }
+                }
+                Control::PauseClock => w.clock.pause(),
+                Control::ResumeClock => w.clock.resume(),
+                Control::AdvanceClock { seconds } => {
+                    if !(seconds.is_finite() && seconds >= 0.0) {
+                        return Err("seconds must be a number of at least 0".into());
+                    }
+                    w.clock.advance((seconds * 1000.0) as i64);
+                    w.sync();
+                }
+                Control::SetSpeed { speed } => {
+                    if !(speed.is_finite() && speed >= 0.0) {
+                        return Err("speed must be a number of at least 0".into());
+                    }
+                    w.clock.set_speed(speed);
+                }
+                _ => {}
+            }
+            Ok(json!({ "now": iso_ms(w.now) }))
+        }
+    }
+}
+
+/// What the emulator's world looks like, for `GET /_sim/state`.
+pub fn state(shared: &Shared) -> Value {
+    let mut w = lock(&shared.world);
+    w.sync();
+    let now = w.now;
+    json!({
+        "now": iso_ms(now),
+        "speed": w.clock.speed(),
+        "paused": w.clock.paused(),
+        "throttling": lock(&shared.throttle).enabled,
+        "faults": lock(&shared.faults).list(),
+        "instances": w.instances.iter().map(|i| json!({
+            "id": i.id, "name": i.name, "state": i.state_at(now).as_str(), "impaired": i.impaired, "app": i.app.to_string(),
+        })).collect::<Vec<_>>(),
+        "health_checks": w.r53.health_checks.iter().map(|h| json!({
+            "id": h.id, "healthy": w.hc_healthy(&h.id), "percent_healthy": h.percent_healthy(),
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,204 @@
+//! A small DNS responder on UDP, beside the HTTP port: it answers A and AAAA queries for the names the
+//! simulated account owns (load balancers, distributions, and records in its hosted zones), as the
+//! internet's resolvers would. switchyard resolves alias targets with it in the demo and the tests
+//! (`SWITCHYARD_DNS_SERVER`), to tell which record an answer's addresses belong to.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use tokio::net::UdpSocket;
+
+use super::server::{Shared, lock};
+use super::world::World;
+use super::world::route53::fqdn;
+
+/// Answers queries until the shutdown token is cancelled.
+pub async fn serve(socket: UdpSocket, shared: Arc<Shared>) {
+    let mut buf = [0u8; 512];
+    loop {
+        let received = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            r = socket.recv_from(&mut buf) => r,
+        };
+        let Ok((len, peer)) = received else { continue };
+        let reply = {
+            let mut w = lock(&shared.world);
+            w.sync();
+            answer(&w, &buf[..len])
+        };
+        if let Some(reply) = reply {
+            let _ = socket.send_to(&reply, peer).await;
+        }
+    }
+}
+
+/// The addresses a name resolves to in the simulated world (`rtype` "A" or "AAAA" for records
+/// of its zones); None when it does not exist.
+pub fn resolve(w: &World, name: &str, rtype: &str) -> Option<Vec<String>> {
+    resolve_at(w, name, rtype, 0)
+}
+
+/// [`resolve`], following CNAMEs (as a resolver does) up to a depth.
+fn resolve_at(w: &World, name: &str, rtype: &str, depth: u8) -> Option<Vec<String>> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if let Some(lb) = w.elb.lb_by_dns(&name) {
+        return Some(lb.addresses(rtype));
+    }
+    if let Some(d) = w.cf.by_domain(&name) {
+        return Some(d.addresses(rtype));
+    }
+    let zone = w.r53.zone_for_name(&name)?;
+    let a = w.dns_answer(zone, &fqdn(&name), rtype, 0);
+    if a.code != "NOERROR" {
+        return None;
+    }
+    let is_cname = a
+        .record
+        .as_ref()
+        .is_some_and(|r| r.rtype == "CNAME" && r.alias.is_none());
+    if !is_cname || rtype == "CNAME" {
+        return Some(a.values);
+    }
+    if depth >= 8 {
+        return Some(Vec::new());
+    }
+    let mut out = Vec::new();
+    for target in &a.values {
+        out.extend(resolve_at(w, target, rtype, depth + 1).unwrap_or_default());
+    }
+    Some(out)
+}
+
+/// Builds the reply to one query message; None for messages that are not queries.
+pub fn answer(w: &World, query: &[u8]) -> Option<Vec<u8>> {
+    if query.len() < 12 || query[2] & 0x80 != 0 {
+        return None;
+    }
+    let qdcount = u16::from_be_bytes([query[4], query[5]]);
+    let mut reply = Vec::with_capacity(128);
+    reply.extend_from_slice(&query[..2]);
+    if qdcount != 1 {
+        // FORMERR
+        reply.extend_from_slice(&[0x81, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]);
+        return Some(reply);
+    }
+    // Read the question name.
+    let mut pos = 12;
+    let mut labels = Vec::new();
+    loop {
+        let len = *query.get(pos)? as usize;
+        pos += 1;
+        if len == 0 {
+            break;
+        }
+        if len > 63 {
+            return None;
+        }
+        labels.push(String::from_utf8_lossy(query.get(pos..pos + len)?).into_owned());
+        pos += len;
+    }
+    let qtype = u16::from_be_bytes([*query.get(pos)?, *query.get(pos + 1)?]);
+    let question_end = pos + 4;
+    let question = query.get(12..question_end)?;
+    let name = labels.join(".");
+    let found = resolve(w, &name, if qtype == 28 { "AAAA" } else { "A" });
+    let addresses: Vec<IpAddr> = found
+        .iter()
+        .flatten()
+        .filter_map(|v| v.parse().ok())
+        .filter(|ip| matches!((ip, qtype), (IpAddr::V4(_), 1) | (IpAddr::V6(_), 28)))
+        .collect();
+    let rcode = if found.is_some() { 0 } else { 3 };
+    // QR, opcode 0, AA; RD copied; RA.
+    reply.push(0x84 | (query[2] & 0x01));
+    reply.push(0x80 | rcode);
+    reply.extend_from_slice(&1u16.to_be_bytes());
+    reply.extend_from_slice(&(addresses.len() as u16).to_be_bytes());
+    reply.extend_from_slice(&[0, 0, 0, 0]);
+    reply.extend_from_slice(question);
+    for ip in addresses {
+        // A pointer to the name in the question, type A or AAAA, class IN, TTL 60, the address.
+        let data = match ip {
+            IpAddr::V4(v4) => v4.octets().to_vec(),
+            IpAddr::V6(v6) => v6.octets().to_vec(),
+        };
+        reply.extend_from_slice(&[0xc0, 12]);
+        reply.extend_from_slice(&qtype.to_be_bytes());
+        reply.extend_from_slice(&[0, 1, 0, 0, 0, 60, 0, data.len() as u8]);
+        reply.extend_from_slice(&data);
+    }
+    Some(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(name: &str) -> Vec<u8> {
+        query_type(name, 1)
+    }
+
+    fn query_type(name: &str, qtype: u8) -> Vec<u8> {
+        let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        for label in name.split('.') {
+            q.push(label.len() as u8);
+            q.extend_from_slice(label.as_bytes());
+        }
+        q.extend_from_slice(&[0, 0, qtype, 0, 1]);
+        q
+    }
+
+    fn world() -> World {
+        let scenario = super::super::Scenario::parse(
+            r#"
+name = "dns"
+[[hosted_zones]]
+id = "Z1"
+name = "example.com"
+[[hosted_zones.records]]
+name = "www.example.com"
+values = ["192.0.2.1", "192.0.2.2"]
+[[hosted_zones.records]]
+name = "www.example.com"
+type = "AAAA"
+values = ["2001:db8::1"]
+"#,
+        )
+        .unwrap();
+        scenario.build(0, 1.0, true).unwrap()
+    }
+
+    #[test]
+    fn answers_a_records_of_the_zone() {
+        let w = world();
+        let reply = answer(&w, &query("www.example.com")).unwrap();
+        assert_eq!(&reply[..2], &[0x12, 0x34]);
+        assert_eq!(reply[3] & 0x0f, 0, "NOERROR");
+        assert_eq!(u16::from_be_bytes([reply[6], reply[7]]), 2);
+        assert_eq!(&reply[reply.len() - 4..], &[192, 0, 2, 2]);
+    }
+
+    #[test]
+    fn answers_aaaa_records_and_no_a_record_to_an_aaaa_query() {
+        let w = world();
+        let reply = answer(&w, &query_type("www.example.com", 28)).unwrap();
+        assert_eq!(reply[3] & 0x0f, 0, "NOERROR");
+        assert_eq!(u16::from_be_bytes([reply[6], reply[7]]), 1);
+        let mut v6 = [0u8; 16];
+        v6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        v6[15] = 1;
+        assert_eq!(&reply[reply.len() - 18..reply.len() - 16], &[0, 16]);
+        assert_eq!(&reply[reply.len() - 16..], &v6);
+    }
+
+    #[test]
+    fn unknown_names_are_nxdomain_and_garbage_is_ignored() {
+        let w = world();
+        let reply = answer(&w, &query("nope.example.org")).unwrap();
+        assert_eq!(reply[3] & 0x0f, 3);
+        assert!(answer(&w, &[1, 2, 3]).is_none());
+        let mut truncated = query("www.example.com");
+        truncated.truncate(20);
+        assert!(answer(&w, &truncated).is_none());
+    }
+}

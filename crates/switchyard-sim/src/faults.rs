@@ -1,0 +1,397 @@
+//! Fault injection, Route 53's throttling token buckets, and the per-operation call counter.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// The services the emulator speaks, by the names the control API uses.
+pub const SERVICES: [&str; 5] = ["route53", "cloudwatch", "elbv2", "cloudfront", "sts"];
+
+/// What an injected fault does to a matching request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FaultKind {
+    /// Answer with this AWS error code (AccessDenied, Throttling, InternalFailure, ExpiredToken,
+    /// ServiceUnavailable, or any other code).
+    Error {
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+    },
+    /// Answer after this many extra milliseconds.
+    Latency { millis: u64 },
+    /// Close the connection without an answer.
+    Drop,
+    /// Never answer (until the emulator shuts down).
+    Timeout,
+    /// Hold the request unanswered until this fault is cleared, then answer it as usual: a
+    /// test stops a client at a known point (the call made, its effect not yet) and lets it go
+    /// on. Holds every matching request while it is active (`times` is refused).
+    Hold,
+    /// Answer, with every `from` in the body replaced by `to`: adversarial answers such as an
+    /// enum value no SDK knows, or a name with control characters. XML, query and JSON answers
+    /// only (a CBOR string's length is part of its encoding).
+    Rewrite { from: String, to: String },
+}
+
+/// A fault and which requests it hits. (Unknown fields are refused by [`FaultKind`], which sees
+/// every field the outer struct does not take.)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultSpec {
+    /// A service name (route53, cloudwatch, elbv2, cloudfront, sts); none means every service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// An operation name such as GetHealthCheckStatus; none means every operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// How many requests it hits; none means until cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+}
+
+impl FaultSpec {
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(s) = &self.service
+            && !SERVICES.contains(&s.as_str())
+        {
+            return Err(format!(
+                "unknown service {s:?}: expected one of {}",
+                SERVICES.join(", ")
+            ));
+        }
+        if self.times == Some(0) {
+            return Err("times must be at least 1 (leave it out for until cleared)".into());
+        }
+        if self.kind == FaultKind::Hold && self.times.is_some() {
+            return Err("a hold lasts until it is cleared: leave times out".into());
+        }
+        Ok(())
+    }
+
+    fn matches(&self, service: &str, operation: &str) -> bool {
+        self.service.as_deref().is_none_or(|s| s == service)
+            && self.operation.as_deref().is_none_or(|o| o == operation)
+    }
+}
+
+/// What the faults say about one request.
+#[derive(Debug, Default, PartialEq)]
+pub struct Verdict {
+    pub latency_ms: u64,
+    pub outcome: Option<FaultKind>,
+    /// Replacements to make in the answer's body, in order.
+    pub rewrites: Vec<(String, String)>,
+    /// Held until the matching hold is cleared ([`Faults::holds`]).
+    pub hold: bool,
+}
+
+#[derive(Default)]
+pub struct Faults {
+    active: Vec<FaultSpec>,
+}
+
+impl Faults {
+    pub fn add(&mut self, spec: FaultSpec) -> Result<(), String> {
+        spec.validate()?;
+        self.active.push(spec);
+        Ok(())
+    }
+
+    /// Clears faults of a service and operation (none: all of them). Returns how many it cleared.
+    pub fn clear(&mut self, service: Option<&str>, operation: Option<&str>) -> usize {
+        let before = self.active.len();
+        self.active.retain(|f| {
+            !(service.is_none_or(|s| f.service.as_deref() == Some(s))
+                && operation.is_none_or(|o| f.operation.as_deref() == Some(o)))
+        });
+        before - self.active.len()
+    }
+
+    pub fn list(&self) -> &[FaultSpec] {
+        &self.active
+    }
+
+    /// Whether a hold on this service and operation is active (a held request waits for it to
+    /// be cleared).
+    pub fn holds(&self, service: &str, operation: &str) -> bool {
+        self.active
+            .iter()
+            .any(|f| f.kind == FaultKind::Hold && f.matches(service, operation))
+    }
+
+    /// Applies the faults to one request: latencies add up; the first error, drop or timeout wins.
+    pub fn take(&mut self, service: &str, operation: &str) -> Verdict {
+        let mut verdict = Verdict::default();
+        for f in self
+            .active
+            .iter_mut()
+            .filter(|f| f.matches(service, operation))
+        {
+            let hit = match &f.kind {
+                FaultKind::Latency { millis } => {
+                    verdict.latency_ms += millis;
+                    true
+                }
+                FaultKind::Rewrite { from, to } => {
+                    verdict.rewrites.push((from.clone(), to.clone()));
+                    true
+                }
+                FaultKind::Hold => {
+                    verdict.hold = true;
+                    true
+                }
+                other if verdict.outcome.is_none() => {
+                    verdict.outcome = Some(other.clone());
+                    true
+                }
+                _ => false,
+            };
+            if hit && let Some(n) = &mut f.times {
+                *n -= 1;
+            }
+        }
+        self.active.retain(|f| f.times != Some(0));
+        verdict
+    }
+}
+
+/// A token bucket in real time.
+#[derive(Debug)]
+struct Bucket {
+    capacity: f64,
+    per_second: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn new(capacity: f64, per_second: f64) -> Bucket {
+        Bucket {
+            capacity,
+            per_second,
+            tokens: capacity,
+            last: Instant::now(),
+        }
+    }
+
+    fn refill(&mut self) {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.per_second)
+            .min(self.capacity);
+        self.last = now;
+    }
+}
+
+/// Route 53's documented API rate limits.
+#[derive(Debug)]
+pub struct Throttle {
+    pub enabled: bool,
+    account: Bucket,
+    per_operation: BTreeMap<&'static str, Bucket>,
+}
+
+impl Default for Throttle {
+    fn default() -> Throttle {
+        let mut per_operation = BTreeMap::new();
+        per_operation.insert("GetHealthCheckStatus", Bucket::new(4.0, 1.0));
+        per_operation.insert("GetHealthCheckLastFailureReason", Bucket::new(4.0, 1.0));
+        Throttle {
+            enabled: false,
+            account: Bucket::new(50.0, 10.0),
+            per_operation,
+        }
+    }
+}
+
+impl Throttle {
+    /// Takes a token for a Route 53 request; false means it is throttled.
+    pub fn admit(&mut self, operation: &str) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        self.account.refill();
+        let op = self.per_operation.get_mut(operation);
+        let op_ok = match op {
+            Some(b) => {
+                b.refill();
+                b.tokens >= 1.0
+            }
+            None => true,
+        };
+        if !op_ok || self.account.tokens < 1.0 {
+            return false;
+        }
+        self.account.tokens -= 1.0;
+        if let Some(b) = self.per_operation.get_mut(operation) {
+            b.tokens -= 1.0;
+        }
+        true
+    }
+
+    pub fn set_enabled(&mut self, enabled: bool) {
+        *self = Throttle {
+            enabled,
+            ..Throttle::default()
+        };
+    }
+}
+
+/// How many calls the emulator served, per `service:Operation`, and how many of them failed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallCounts {
+    pub calls: BTreeMap<String, u64>,
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl CallCounts {
+    pub fn count(&mut self, service: &str, operation: &str) {
+        *self
+            .calls
+            .entry(format!("{service}:{operation}"))
+            .or_default() += 1;
+    }
+
+    pub fn error(&mut self, service: &str, operation: &str, code: &str) {
+        *self
+            .errors
+            .entry(format!("{service}:{operation}:{code}"))
+            .or_default() += 1;
+    }
+
+    pub fn get(&self, service: &str, operation: &str) -> u64 {
+        self.calls
+            .get(&format!("{service}:{operation}"))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The calls of one service.
+    pub fn service_total(&self, service: &str) -> u64 {
+        self.calls
+            .iter()
+            .filter(|(k, _)| k.split(':').next() == Some(service))
+            .map(|(_, v)| v)
+            .sum()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.calls.values().sum()
+    }
+
+    /// Calls of operations whose names say they change something.
+    pub fn mutating(&self) -> u64 {
+        self.calls
+            .iter()
+            .filter(|(k, _)| {
+                let op = k.split(':').nth(1).unwrap_or_default();
+                !["Get", "List", "Describe", "Test"]
+                    .iter()
+                    .any(|p| op.starts_with(p))
+            })
+            .map(|(_, v)| v)
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(service: Option<&str>, op: Option<&str>, times: Option<u32>) -> FaultSpec {
+        FaultSpec {
+            service: service.map(str::to_string),
+            operation: op.map(str::to_string),
+            kind: FaultKind::Error {
+                code: "AccessDenied".into(),
+                message: None,
+                status: None,
+            },
+            times,
+        }
+    }
+
+    #[test]
+    fn a_counted_fault_wears_off() {
+        let mut f = Faults::default();
+        f.add(error(Some("route53"), Some("GetHealthCheck"), Some(2)))
+            .unwrap();
+        assert!(f.take("route53", "GetHealthCheck").outcome.is_some());
+        assert!(f.take("route53", "ListHealthChecks").outcome.is_none());
+        assert!(f.take("route53", "GetHealthCheck").outcome.is_some());
+        assert!(f.take("route53", "GetHealthCheck").outcome.is_none());
+    }
+
+    #[test]
+    fn latency_adds_up_and_clear_removes() {
+        let mut f = Faults::default();
+        f.add(FaultSpec {
+            service: None,
+            operation: None,
+            kind: FaultKind::Latency { millis: 5 },
+            times: None,
+        })
+        .unwrap();
+        f.add(FaultSpec {
+            service: Some("sts".into()),
+            operation: None,
+            kind: FaultKind::Latency { millis: 7 },
+            times: None,
+        })
+        .unwrap();
+        assert_eq!(f.take("sts", "GetCallerIdentity").latency_ms, 12);
+        assert_eq!(f.clear(Some("sts"), None), 1);
+        assert_eq!(f.take("sts", "GetCallerIdentity").latency_ms, 5);
+    }
+
+    #[test]
+    fn unknown_services_are_refused() {
+        let mut f = Faults::default();
+        assert!(
+            f.add(error(Some("s3"), None, None))
+                .unwrap_err()
+                .contains("unknown service")
+        );
+        assert!(f.add(error(None, None, Some(0))).is_err());
+    }
+
+    #[test]
+    fn health_check_status_bucket_holds_four() {
+        let mut t = Throttle::default();
+        t.set_enabled(true);
+        let admitted = (0..10).filter(|_| t.admit("GetHealthCheckStatus")).count();
+        assert_eq!(admitted, 4);
+        assert!(t.admit("ListHealthChecks"));
+    }
+
+    #[test]
+    fn account_bucket_holds_fifty() {
+        let mut t = Throttle::default();
+        t.set_enabled(true);
+        let admitted = (0..80).filter(|_| t.admit("ListHostedZones")).count();
+        assert_eq!(admitted, 50);
+    }
+
+    #[test]
+    fn misspelt_fault_fields_are_refused() {
+        let err = serde_json::from_str::<FaultSpec>(
+            r#"{"service":"elbv2","fault":"error","code":"X","tmes":3}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("tmes"), "{err}");
+    }
+
+    #[test]
+    fn fault_specs_read_from_json() {
+        let spec: FaultSpec = serde_json::from_str(
+            r#"{"service":"elbv2","fault":"error","code":"Throttling","times":3}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.times, Some(3));
+        assert!(matches!(spec.kind, FaultKind::Error { ref code, .. } if code == "Throttling"));
+    }
+}

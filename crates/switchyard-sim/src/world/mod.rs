@@ -1,0 +1,1200 @@
+//! The simulated AWS world: every resource the emulator serves, and a clock that moves it.
+//!
+//! The world advances lazily: every request first brings it to the current simulated time by
+//! running the periodic tasks that fell due (checker probes, target health checks, the minute tick
+//! that publishes metrics and evaluates alarms) in time order. What is a pure function of time
+//! (a change turning INSYNC, a distribution turning Deployed, a target draining) is computed when
+//! it is read.
+
+pub mod cloudfront;
+pub mod cloudwatch;
+pub mod ec2;
+pub mod elb;
+pub mod route53;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Instant;
+
+use cloudfront::CloudFront;
+use cloudwatch::{CloudWatch, MetricKey};
+use ec2::{Behaviour, Instance, Origin, Probe, reason_phrase};
+use elb::{
+    Elb, LoadBalancer, Request, TState, Target, TargetGroup, TargetHealth, action_target_groups,
+};
+use route53::{AliasTarget, HealthCheck, RecordSet, Route53, Zone, fqdn};
+
+use crate::proto::Doc;
+
+/// Simulated time: milliseconds since the Unix epoch.
+pub type Ms = i64;
+
+pub const MINUTE: Ms = 60_000;
+
+/// ISO 8601 with milliseconds, as AWS writes timestamps in reason data.
+pub fn iso_ms(t: Ms) -> String {
+    crate::proto::query::iso8601(t as f64 / 1000.0)
+}
+
+/// `dd/MM/yy HH:mm:ss`, as alarm reasons write datapoint times.
+pub fn fmt_reason_time(t: Ms) -> String {
+    let dt = time::OffsetDateTime::from_unix_timestamp(t.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:02}/{:02}/{:02} {:02}:{:02}:{:02}",
+        dt.day(),
+        u8::from(dt.month()),
+        dt.year() % 100,
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
+}
+
+pub fn secs(t: Ms) -> f64 {
+    t as f64 / 1000.0
+}
+
+/// The simulated clock: real time times a speed factor, which can be paused and moved by hand.
+#[derive(Clone, Debug)]
+pub struct Clock {
+    base_sim: Ms,
+    base_real: Instant,
+    speed: f64,
+    paused: bool,
+}
+
+impl Clock {
+    pub fn new(start: Ms, speed: f64, paused: bool) -> Clock {
+        Clock {
+            base_sim: start,
+            base_real: Instant::now(),
+            speed: speed.max(0.0),
+            paused,
+        }
+    }
+
+    pub fn now(&self) -> Ms {
+        if self.paused {
+            self.base_sim
+        } else {
+            self.base_sim + (self.base_real.elapsed().as_secs_f64() * 1000.0 * self.speed) as Ms
+        }
+    }
+
+    fn rebase(&mut self) {
+        self.base_sim = self.now();
+        self.base_real = Instant::now();
+    }
+
+    pub fn set_speed(&mut self, speed: f64) {
+        self.rebase();
+        self.speed = speed.max(0.0);
+    }
+
+    pub fn pause(&mut self) {
+        self.rebase();
+        self.paused = true;
+    }
+
+    pub fn resume(&mut self) {
+        self.rebase();
+        self.paused = false;
+    }
+
+    pub fn advance(&mut self, ms: Ms) {
+        self.rebase();
+        self.base_sim += ms.max(0);
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+}
+
+/// Deterministic identifiers, so that a scenario gives the same IDs on every run.
+#[derive(Clone, Debug)]
+pub struct IdGen(u64);
+
+impl IdGen {
+    pub fn new(seed: &str) -> IdGen {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in seed.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        IdGen(h | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn pick(&mut self, alphabet: &[u8], n: usize) -> String {
+        (0..n)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
+            .collect()
+    }
+
+    pub fn upper(&mut self, n: usize) -> String {
+        self.pick(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", n)
+    }
+
+    pub fn lower(&mut self, n: usize) -> String {
+        self.pick(b"abcdefghijklmnopqrstuvwxyz0123456789", n)
+    }
+
+    pub fn hex(&mut self, n: usize) -> String {
+        self.pick(b"0123456789abcdef", n)
+    }
+
+    pub fn digits(&mut self, n: usize) -> String {
+        self.pick(b"0123456789", n)
+    }
+
+    pub fn uuid(&mut self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.hex(8),
+            self.hex(4),
+            self.hex(4),
+            self.hex(4),
+            self.hex(12)
+        )
+    }
+
+    /// The IPv6 address that stands for an IPv4 address of the world: in 2001:db8::/32 (the
+    /// documentation range), derived without drawing, so that adding it changes no other ID.
+    pub fn ipv6_of(v4: &str) -> String {
+        let o: Vec<u16> = v4.split('.').filter_map(|x| x.parse().ok()).collect();
+        match o.as_slice() {
+            [a, b, c, d] => format!("2001:db8::{:x}:{:x}", a << 8 | b, c << 8 | d),
+            _ => "2001:db8::1".to_string(),
+        }
+    }
+
+    /// An address in 198.18.0.0/15 (a range set aside for benchmarks, never routed).
+    pub fn ip(&mut self) -> String {
+        format!(
+            "198.{}.{}.{}",
+            18 + self.next() % 2,
+            self.next() % 256,
+            1 + self.next() % 254
+        )
+    }
+}
+
+/// How long things take. The defaults follow what AWS usually takes.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timing {
+    /// From ChangeResourceRecordSets to INSYNC.
+    pub change_insync_secs: i64,
+    /// From UpdateDistribution to Deployed.
+    pub distribution_deploy_secs: i64,
+    /// From CreateInvalidation to Completed.
+    pub invalidation_secs: i64,
+    pub instance_start_secs: i64,
+    pub instance_stop_secs: i64,
+    /// How long the world runs before the scenario's "now", so that it starts settled.
+    pub warmup_secs: i64,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            change_insync_secs: 40,
+            distribution_deploy_secs: 240,
+            invalidation_secs: 60,
+            instance_start_secs: 30,
+            instance_stop_secs: 15,
+            warmup_secs: 900,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Task {
+    /// Publish the metrics of the minute that ended, then evaluate alarms.
+    Minute,
+    /// One region's checker of one health check.
+    Checker { hc: String, index: usize },
+    /// One round of a target group's health checks.
+    TargetGroup { arn: String },
+}
+
+/// One target health check: passed, or the reason code and description of the failure.
+type CheckResult = (bool, Option<(String, String)>);
+
+/// What TestDNSAnswer finds for a name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DnsAnswer {
+    pub values: Vec<String>,
+    /// NOERROR or NXDOMAIN.
+    pub code: &'static str,
+    /// The record set that answered.
+    pub record: Option<RecordSet>,
+}
+
+pub struct World {
+    pub clock: Clock,
+    /// The time the world has been brought to.
+    pub now: Ms,
+    pub ids: IdGen,
+    pub timing: Timing,
+    pub account_id: String,
+    pub caller_arn: String,
+    pub caller_user_id: String,
+    /// The region of the load balancers, instances and their alarms.
+    pub region: String,
+    pub instances: Vec<Instance>,
+    pub origins: Vec<Origin>,
+    pub r53: Route53,
+    pub cw: CloudWatch,
+    pub elb: Elb,
+    pub cf: CloudFront,
+    tasks: BinaryHeap<Reverse<(Ms, u64, Task)>>,
+    task_seq: u64,
+}
+
+impl World {
+    pub fn new(seed: &str, start: Ms, speed: f64, paused: bool) -> World {
+        World {
+            clock: Clock::new(start, speed, paused),
+            now: start,
+            ids: IdGen::new(seed),
+            timing: Timing::default(),
+            account_id: "123456789012".into(),
+            caller_arn: "arn:aws:iam::123456789012:user/operator".into(),
+            caller_user_id: "AIDASAMPLEUSERID00001".into(),
+            region: "eu-west-1".into(),
+            instances: Vec::new(),
+            origins: Vec::new(),
+            r53: Route53::default(),
+            cw: CloudWatch::default(),
+            elb: Elb::default(),
+            cf: CloudFront::default(),
+            tasks: BinaryHeap::new(),
+            task_seq: 0,
+        }
+    }
+
+    fn schedule(&mut self, at: Ms, task: Task) {
+        self.task_seq += 1;
+        self.tasks.push(Reverse((at, self.task_seq, task)));
+    }
+
+    /// Starts the periodic tasks of everything in the world. Call once, after loading.
+    pub fn start_tasks(&mut self) {
+        let first_minute = self.now - self.now.rem_euclid(MINUTE) + MINUTE;
+        self.schedule(first_minute, Task::Minute);
+        let checkers: Vec<(String, usize, i64)> = self
+            .r53
+            .health_checks
+            .iter()
+            .flat_map(|hc| {
+                (0..hc.checkers.len()).map(move |i| (hc.id.clone(), i, hc.cfg.request_interval))
+            })
+            .collect();
+        for (hc, index, interval) in checkers {
+            let offset = self.stagger(&hc, index, interval * 1000);
+            self.schedule(self.now + offset, Task::Checker { hc, index });
+        }
+        let tgs: Vec<(String, i64)> = self
+            .elb
+            .tgs
+            .iter()
+            .map(|t| (t.arn.clone(), t.hc.interval))
+            .collect();
+        for (arn, interval) in tgs {
+            let offset = self.stagger(&arn, 0, interval * 1000);
+            self.schedule(self.now + offset, Task::TargetGroup { arn });
+        }
+    }
+
+    /// A fixed offset within a period, so that checks are spread out but repeatable.
+    fn stagger(&self, key: &str, index: usize, period: Ms) -> Ms {
+        let h = key.bytes().fold(index as u64 * 7919 + 17, |acc, b| {
+            acc.wrapping_mul(131).wrapping_add(u64::from(b))
+        });
+        (h % period.max(1) as u64) as Ms
+    }
+
+    /// Brings the world to the clock's current time.
+    pub fn sync(&mut self) {
+        let t = self.clock.now();
+        self.step_to(t);
+    }
+
+    /// Runs every task that falls due up to `t`, in time order.
+    pub fn step_to(&mut self, t: Ms) {
+        while let Some(Reverse((at, _, _))) = self.tasks.peek() {
+            if *at > t {
+                break;
+            }
+            let Some(Reverse((at, _, task))) = self.tasks.pop() else {
+                break;
+            };
+            self.now = at;
+            self.run(task);
+        }
+        self.now = self.now.max(t);
+        for zone in &mut self.r53.zones {
+            zone.publish_until(t);
+        }
+        for tg in &mut self.elb.tgs {
+            let delay = tg.deregistration_delay * 1000;
+            tg.targets
+                .retain(|target| target.deregistered_at.is_none_or(|d| t < d + delay));
+        }
+    }
+
+    fn run(&mut self, task: Task) {
+        match task {
+            Task::Minute => {
+                self.minute_tick();
+                self.schedule(self.now + MINUTE, Task::Minute);
+            }
+            Task::Checker { hc, index } => {
+                if let Some(interval) = self.run_checker(&hc, index) {
+                    self.schedule(self.now + interval * 1000, Task::Checker { hc, index });
+                }
+            }
+            Task::TargetGroup { arn } => {
+                if let Some(interval) = self.run_target_checks(&arn) {
+                    self.schedule(self.now + interval * 1000, Task::TargetGroup { arn });
+                }
+            }
+        }
+    }
+
+    fn minute_tick(&mut self) {
+        let t = self.now;
+        let minute_start = t - MINUTE;
+        for inst in &self.instances {
+            // An instance publishes its metrics in its region (its zone without the letter).
+            let region = inst
+                .az
+                .trim_end_matches(|c: char| c.is_ascii_lowercase())
+                .to_string();
+            let region = if region.ends_with(|c: char| c.is_ascii_digit()) {
+                region
+            } else {
+                self.region.clone()
+            };
+            if inst.running_at(t) && inst.running_at(minute_start) {
+                let failed = if inst.impaired { 1.0 } else { 0.0 };
+                let dims = vec![("InstanceId".to_string(), inst.id.clone())];
+                for (name, v) in [
+                    ("StatusCheckFailed", failed),
+                    ("StatusCheckFailed_Instance", failed),
+                    ("StatusCheckFailed_System", 0.0),
+                ] {
+                    self.cw.put(
+                        MetricKey::new(&region, "AWS/EC2", name, dims.clone()),
+                        minute_start,
+                        v,
+                    );
+                }
+            }
+        }
+        let hc_metrics: Vec<(String, f64, Option<f64>)> = self
+            .r53
+            .health_checks
+            .iter()
+            .filter(|hc| t >= hc.metrics_from)
+            .map(|hc| {
+                let status = if self.hc_healthy(&hc.id).unwrap_or(false) {
+                    1.0
+                } else {
+                    0.0
+                };
+                let pct = hc.cfg.probes_an_endpoint().then(|| hc.percent_healthy());
+                (hc.id.clone(), status, pct)
+            })
+            .collect();
+        for (id, status, pct) in hc_metrics {
+            let dims = vec![("HealthCheckId".to_string(), id)];
+            self.cw.put(
+                MetricKey::new(
+                    "us-east-1",
+                    "AWS/Route53",
+                    "HealthCheckStatus",
+                    dims.clone(),
+                ),
+                minute_start,
+                status,
+            );
+            if let Some(pct) = pct {
+                self.cw.put(
+                    MetricKey::new(
+                        "us-east-1",
+                        "AWS/Route53",
+                        "HealthCheckPercentageHealthy",
+                        dims,
+                    ),
+                    minute_start,
+                    pct,
+                );
+            }
+        }
+        self.cw.evaluate_alarms(t);
+    }
+
+    /// One probe by one checker. Returns the interval to the next probe, or None when the health
+    /// check or checker is gone.
+    fn run_checker(&mut self, id: &str, index: usize) -> Option<i64> {
+        let hc = self.r53.health_check(id)?;
+        let checker = hc.checkers.get(index)?;
+        let interval = hc.cfg.request_interval;
+        if hc.cfg.disabled {
+            return Some(interval);
+        }
+        let _ = checker;
+        let (success, status) = self.probe_health_check(hc);
+        let threshold = hc.cfg.failure_threshold;
+        let t = self.now;
+        let checker = self.r53.health_check_mut(id)?.checkers.get_mut(index)?;
+        checker.record(success, status, t, threshold);
+        Some(interval)
+    }
+
+    /// What a Route 53 checker sees of a health check's endpoint, with AWS's status text.
+    pub fn probe_health_check(&self, hc: &HealthCheck) -> (bool, String) {
+        let cfg = &hc.cfg;
+        let port = cfg.default_port();
+        let path = cfg.resource_path.as_deref().unwrap_or("/");
+        let host = cfg
+            .ip
+            .clone()
+            .or_else(|| cfg.fqdn.clone())
+            .unwrap_or_default();
+        // Route 53 sends the health check's domain name (else its address) as the Host header.
+        let probe = self.probe_host(&host, port, &Request::get(Some(&host), path), 0);
+        let is_tcp = cfg.kind == "TCP";
+        match probe {
+            Probe::Http(_) if is_tcp => (true, "Success: TCP connection established".to_string()),
+            Probe::Http(code) if (200..400).contains(&code) => {
+                (true, format!("Success: HTTP Status Code {code}, {}", reason_phrase(code)))
+            }
+            Probe::Http(code) => (false, format!("Failure: HTTP Status Code {code}, {}", reason_phrase(code))),
+            Probe::Timeout => (
+                false,
+                "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall. See https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-router-firewall-rules.html".to_string(),
+            ),
+            Probe::Refused => (false, "Failure: Connection refused. The endpoint refused the connection.".to_string()),
+            Probe::NoDns => (false, format!("Failure: DNS resolution failed: {host}")),
+        }
+    }
+
+    /// Probes a host (an address or a DNS name) the way an HTTP client on the internet would,
+    /// with `req` (its Host header is the name the client asked for).
+    pub fn probe_host(&self, host: &str, port: i64, req: &Request, depth: u8) -> Probe {
+        if depth > 6 || host.is_empty() {
+            return Probe::NoDns;
+        }
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            if let Some(i) = self.instances.iter().find(|i| i.has_ip(host)) {
+                return i.probe_at(self.now);
+            }
+            if let Some(lb) = self
+                .elb
+                .lbs
+                .iter()
+                .find(|l| l.ips.iter().any(|ip| ip == host))
+            {
+                return self.probe_lb(lb, port, req, depth + 1);
+            }
+            if self
+                .cf
+                .distributions
+                .iter()
+                .any(|d| d.ips.iter().any(|ip| ip == host))
+            {
+                return Probe::Http(200);
+            }
+            if let Some(o) = self.origins.iter().find(|o| o.ip.as_deref() == Some(host)) {
+                return o.behaviour.probe();
+            }
+            return Probe::Timeout;
+        }
+        if let Some(lb) = self.elb.lb_by_dns(host) {
+            return self.probe_lb(lb, port, req, depth + 1);
+        }
+        if self.cf.by_domain(host).is_some() {
+            return Probe::Http(200);
+        }
+        let name = fqdn(host);
+        if let Some(o) = self
+            .origins
+            .iter()
+            .find(|o| o.fqdn.as_deref().map(fqdn).as_deref() == Some(name.as_str()))
+        {
+            return o.behaviour.probe();
+        }
+        if let Some(zone) = self.r53.zone_for_name(&name) {
+            let answer = self.dns_answer(zone, &name, "A", depth + 1);
+            if let Some(first) = answer.values.first() {
+                return self.probe_host(first, port, req, depth + 1);
+            }
+        }
+        Probe::NoDns
+    }
+
+    /// What a load balancer answers on a port to a request: the first rule that matches it
+    /// (by priority), else the listener's default action.
+    pub fn probe_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Probe {
+        let Some(listener) = self
+            .elb
+            .listeners
+            .iter()
+            .find(|l| l.lb_arn == lb.arn && l.port == port)
+        else {
+            return Probe::Refused;
+        };
+        let actions = self
+            .elb
+            .matching_rule(&listener.arn, req)
+            .map(|r| &r.actions)
+            .unwrap_or(&listener.default_actions);
+        let mut ordered: Vec<&Doc> = actions.iter().collect();
+        ordered.sort_by_key(|a| a.get("Order").and_then(Doc::as_i64).unwrap_or(0));
+        let Some(action) = ordered.into_iter().find(|a| {
+            matches!(
+                a.str("Type"),
+                Some("forward" | "fixed-response" | "redirect")
+            )
+        }) else {
+            return Probe::Http(503);
+        };
+        match action.str("Type") {
+            Some("fixed-response") => {
+                let code = action
+                    .get("FixedResponseConfig")
+                    .and_then(|f| f.get("StatusCode"))
+                    .and_then(Doc::as_i64)
+                    .unwrap_or(503);
+                Probe::Http(u16::try_from(code).unwrap_or(503))
+            }
+            Some("redirect") => {
+                let code = action
+                    .get("RedirectConfig")
+                    .and_then(|r| r.str("StatusCode"))
+                    .unwrap_or("HTTP_301");
+                Probe::Http(if code == "HTTP_302" { 302 } else { 301 })
+            }
+            _ => {
+                let Some(tg) = action_target_groups(action)
+                    .first()
+                    .and_then(|arn| self.elb.tg(arn))
+                else {
+                    return if lb.is_network() {
+                        Probe::Timeout
+                    } else {
+                        Probe::Http(503)
+                    };
+                };
+                let healths: Vec<(&Target, TargetHealth)> = tg
+                    .targets
+                    .iter()
+                    .map(|t| (t, self.target_health(tg, t)))
+                    .collect();
+                let healthy: Vec<&Target> = healths
+                    .iter()
+                    .filter(|(_, h)| h.state == "healthy")
+                    .map(|(t, _)| *t)
+                    .collect();
+                // With no healthy target, a load balancer fails open to every target it still routes to.
+                let serving: Vec<&Target> = if healthy.is_empty() {
+                    healths
+                        .iter()
+                        .filter(|(_, h)| matches!(h.state, "initial" | "unhealthy"))
+                        .map(|(t, _)| *t)
+                        .collect()
+                } else {
+                    healthy
+                };
+                let Some(target) = serving.first() else {
+                    return if lb.is_network() {
+                        Probe::Timeout
+                    } else {
+                        Probe::Http(503)
+                    };
+                };
+                let probe = self.probe_target(tg, target, req, depth + 1);
+                if lb.is_network() {
+                    return probe;
+                }
+                match probe {
+                    Probe::Timeout => Probe::Http(504),
+                    Probe::Refused | Probe::NoDns => Probe::Http(502),
+                    p => p,
+                }
+            }
+        }
+    }
+
+    fn probe_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Probe {
+        match tg.target_type.as_str() {
+            "instance" => self
+                .instances
+                .iter()
+                .find(|i| i.id == target.id)
+                .map_or(Probe::Timeout, |i| i.probe_at(self.now)),
+            "alb" => self.elb.lb(&target.id).map_or(Probe::Timeout, |lb| {
+                self.probe_lb(lb, target.port, req, depth + 1)
+            }),
+            _ => self.probe_host(&target.id, target.port, req, depth + 1),
+        }
+    }
+
+    /// One round of health checks of a target group. Returns its interval, or None if it is gone.
+    fn run_target_checks(&mut self, arn: &str) -> Option<i64> {
+        let t = self.now;
+        let tg = self.elb.tg(arn)?;
+        let interval = tg.hc.interval;
+        let in_use = !self.elb.lbs_of_tg(arn).is_empty();
+        let results: Vec<Option<CheckResult>> = tg
+            .targets
+            .iter()
+            .map(|target| {
+                let instance_ok = tg.target_type != "instance"
+                    || self
+                        .instances
+                        .iter()
+                        .any(|i| i.id == target.id && i.running_at(t));
+                if target.deregistered_at.is_some() || !in_use || !instance_ok || !tg.hc.enabled {
+                    return None;
+                }
+                // A target group's health checks send the target's address as the Host header.
+                let path = tg.hc.path.as_deref().unwrap_or("/");
+                let probe = self.probe_target(tg, target, &Request::get(Some(&target.id), path), 0);
+                Some(match probe {
+                    Probe::Http(_)
+                        if matches!(tg.hc.protocol.as_str(), "TCP" | "TLS" | "UDP" | "TCP_UDP") =>
+                    {
+                        (true, None)
+                    }
+                    Probe::Http(code) if tg.hc.matches(code) => (true, None),
+                    Probe::Http(code) => (
+                        false,
+                        Some((
+                            "Target.ResponseCodeMismatch".into(),
+                            format!("Health checks failed with these codes: [{code}]"),
+                        )),
+                    ),
+                    Probe::Timeout => (
+                        false,
+                        Some(("Target.Timeout".into(), "Request timed out".into())),
+                    ),
+                    Probe::Refused | Probe::NoDns => (
+                        false,
+                        Some((
+                            "Target.FailedHealthChecks".into(),
+                            "Health checks failed".into(),
+                        )),
+                    ),
+                })
+            })
+            .collect();
+        let tg = self.elb.tg_mut(arn)?;
+        let hc = tg.hc.clone();
+        for (target, result) in tg.targets.iter_mut().zip(results) {
+            match result {
+                None => {
+                    if target.deregistered_at.is_none() {
+                        target.reset();
+                    }
+                }
+                Some((ok, failure)) => {
+                    target.active = true;
+                    target.record(ok, failure, &hc);
+                }
+            }
+        }
+        let delay = tg.deregistration_delay * 1000;
+        tg.targets
+            .retain(|target| target.deregistered_at.is_none_or(|d| t < d + delay));
+        Some(interval)
+    }
+
+    /// A target's health as DescribeTargetHealth reports it now.
+    pub fn target_health(&self, tg: &TargetGroup, target: &Target) -> TargetHealth {
+        let t = self.now;
+        if let Some(d) = target.deregistered_at {
+            return if t < d + tg.deregistration_delay * 1000 {
+                TargetHealth::new(
+                    "draining",
+                    "Target.DeregistrationInProgress",
+                    "Target deregistration is in progress",
+                )
+            } else {
+                TargetHealth::new(
+                    "unused",
+                    "Target.NotRegistered",
+                    "Target is not registered to the target group",
+                )
+            };
+        }
+        if self.elb.lbs_of_tg(&tg.arn).is_empty() {
+            return TargetHealth::new(
+                "unused",
+                "Target.NotInUse",
+                "Target group is not configured to receive traffic from the load balancer",
+            );
+        }
+        if tg.target_type == "instance" {
+            match self.instances.iter().find(|i| i.id == target.id) {
+                Some(i) if !i.running_at(t) => {
+                    return TargetHealth::new(
+                        "unused",
+                        "Target.InvalidState",
+                        &format!("Target is in the {} state", i.state_at(t).as_str()),
+                    );
+                }
+                None => {
+                    return TargetHealth::new(
+                        "unused",
+                        "Target.InvalidState",
+                        "Target is in the terminated state",
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if !tg.hc.enabled {
+            return TargetHealth::new(
+                "unavailable",
+                "Target.HealthCheckDisabled",
+                "Health checks are disabled for the target group",
+            );
+        }
+        if !target.active || !target.checked {
+            return TargetHealth::new(
+                "initial",
+                "Elb.RegistrationInProgress",
+                "Target registration is in progress",
+            );
+        }
+        match target.state {
+            TState::Initial => TargetHealth::new(
+                "initial",
+                "Elb.InitialHealthChecking",
+                "Initial health checks in progress",
+            ),
+            TState::Healthy => TargetHealth {
+                state: "healthy",
+                reason: None,
+                description: None,
+            },
+            TState::Unhealthy => {
+                let (reason, desc) = target.failure.clone().unwrap_or_else(|| {
+                    (
+                        "Target.FailedHealthChecks".into(),
+                        "Health checks failed".into(),
+                    )
+                });
+                TargetHealth {
+                    state: "unhealthy",
+                    reason: Some(reason),
+                    description: Some(desc),
+                }
+            }
+        }
+    }
+
+    /// Whether a load balancer has at least one healthy target, as Evaluate Target Health asks.
+    /// Evaluate Target Health of an ALB or NLB, as Route 53 documents it: every target group
+    /// the load balancer routes to must have at least one healthy target; a target group with
+    /// no registered targets counts as unhealthy, and so does a load balancer with none.
+    pub fn lb_has_healthy_target(&self, lb_arn: &str) -> bool {
+        let tgs = self.elb.tgs_of_lb(lb_arn);
+        !tgs.is_empty()
+            && tgs.iter().all(|arn| {
+                self.elb.tg(arn).is_some_and(|tg| {
+                    tg.targets
+                        .iter()
+                        .any(|t| self.target_health(tg, t).state == "healthy")
+                })
+            })
+    }
+
+    /// A health check's status as Route 53 uses it for routing (inversion and disabling applied).
+    pub fn hc_healthy(&self, id: &str) -> Option<bool> {
+        self.hc_healthy_at_depth(id, 0)
+    }
+
+    fn hc_healthy_at_depth(&self, id: &str, depth: u8) -> Option<bool> {
+        let hc = self.r53.health_check(id)?;
+        if hc.cfg.disabled {
+            return Some(true);
+        }
+        let raw = match hc.cfg.kind.as_str() {
+            "CALCULATED" => {
+                if depth > 4 {
+                    return Some(false);
+                }
+                let healthy = hc
+                    .cfg
+                    .children
+                    .iter()
+                    .filter(|c| self.hc_healthy_at_depth(c, depth + 1).unwrap_or(false))
+                    .count() as i64;
+                healthy >= hc.cfg.health_threshold.unwrap_or(0)
+            }
+            "CLOUDWATCH_METRIC" => self.alarm_health(hc),
+            "RECOVERY_CONTROL" => true,
+            _ => hc.checkers_say_healthy(),
+        };
+        Some(raw != hc.cfg.inverted)
+    }
+
+    /// The raw status of a CLOUDWATCH_METRIC check from its alarm.
+    pub fn alarm_health(&self, hc: &HealthCheck) -> bool {
+        let alarm = hc
+            .cfg
+            .alarm
+            .as_ref()
+            .and_then(|(region, name)| self.cw.alarm(region, name));
+        let state = alarm.map_or("INSUFFICIENT_DATA", |a| a.state.as_str());
+        match state {
+            "OK" => true,
+            "ALARM" => false,
+            _ => match hc.cfg.insufficient_data.as_deref() {
+                Some("Healthy") => true,
+                Some("Unhealthy") => false,
+                _ => alarm.and_then(|a| a.last_definite_state.as_deref()) != Some("ALARM"),
+            },
+        }
+    }
+
+    /// Whether Route 53 considers a record set healthy: its health check, and for an alias with
+    /// Evaluate Target Health, its target.
+    pub fn record_healthy(&self, r: &RecordSet, depth: u8) -> bool {
+        let check_ok = r
+            .health_check_id
+            .as_ref()
+            .is_none_or(|id| self.hc_healthy(id).unwrap_or(true));
+        let target_ok = match &r.alias {
+            Some(alias) if alias.evaluate_target_health => self.alias_target_healthy(alias, depth),
+            _ => true,
+        };
+        check_ok && target_ok
+    }
+
+    fn alias_target_healthy(&self, alias: &AliasTarget, depth: u8) -> bool {
+        let dns_name = &alias.dns_name;
+        if let Some(lb) = self.elb.lb_by_dns(dns_name) {
+            return self.lb_has_healthy_target(&lb.arn);
+        }
+        if self.cf.by_domain(dns_name).is_some() || depth > 4 {
+            return true;
+        }
+        match self.alias_zone(alias) {
+            Some(zone) => {
+                let answer = self.dns_answer(zone, &fqdn(dns_name), "A", depth + 1);
+                answer
+                    .record
+                    .as_ref()
+                    .is_some_and(|r| self.record_healthy(r, depth + 1))
+            }
+            None => true,
+        }
+    }
+
+    /// Whether a record set counts as having a health check for failover purposes.
+    fn record_is_checked(r: &RecordSet) -> bool {
+        r.health_check_id.is_some() || r.alias.as_ref().is_some_and(|a| a.evaluate_target_health)
+    }
+
+    /// What the zone's name servers answer for a name and type right now.
+    pub fn dns_answer(&self, zone: &Zone, name: &str, rtype: &str, depth: u8) -> DnsAnswer {
+        let name = fqdn(name);
+        let mut at_name: Vec<&RecordSet> =
+            zone.published.iter().filter(|r| r.name == name).collect();
+        if at_name.is_empty() {
+            // A name without records of its own is answered by the closest wildcard.
+            let closest = zone
+                .published
+                .iter()
+                .filter(|r| route53::wildcard_matches(&r.name, &name))
+                .map(|r| r.name.len())
+                .max();
+            at_name = zone
+                .published
+                .iter()
+                .filter(|r| {
+                    route53::wildcard_matches(&r.name, &name) && Some(r.name.len()) == closest
+                })
+                .collect();
+        }
+        if at_name.is_empty() {
+            return DnsAnswer {
+                values: Vec::new(),
+                code: "NXDOMAIN",
+                record: None,
+            };
+        }
+        let mut candidates: Vec<&RecordSet> = at_name
+            .iter()
+            .copied()
+            .filter(|r| r.rtype == rtype)
+            .collect();
+        if candidates.is_empty() {
+            candidates = at_name
+                .iter()
+                .copied()
+                .filter(|r| r.rtype == "CNAME")
+                .collect();
+        }
+        let chosen = if candidates.iter().any(|r| r.failover.is_some()) {
+            let primary = candidates
+                .iter()
+                .copied()
+                .find(|r| r.failover.as_deref() == Some("PRIMARY"));
+            let secondary = candidates
+                .iter()
+                .copied()
+                .find(|r| r.failover.as_deref() == Some("SECONDARY"));
+            match (primary, secondary) {
+                (Some(p), _) if self.record_healthy(p, depth) => Some(p),
+                // An unhealthy secondary that has a check drags the answer back to the primary.
+                (Some(p), Some(s))
+                    if Self::record_is_checked(s) && !self.record_healthy(s, depth) =>
+                {
+                    Some(p)
+                }
+                (_, Some(s)) => Some(s),
+                (p, None) => p,
+            }
+        } else {
+            let eligible = self.eligible(&candidates, depth);
+            if candidates.iter().any(|r| r.multi_value == Some(true)) {
+                // Multivalue: up to eight healthy records at once.
+                let values: Vec<String> = eligible
+                    .iter()
+                    .flat_map(|r| r.values.iter().cloned())
+                    .take(8)
+                    .collect();
+                return DnsAnswer {
+                    values,
+                    code: "NOERROR",
+                    record: eligible.first().map(|r| (*r).clone()),
+                };
+            }
+            self.choose(&eligible)
+        };
+        let Some(record) = chosen else {
+            return DnsAnswer {
+                values: Vec::new(),
+                code: "NOERROR",
+                record: None,
+            };
+        };
+        let values = match &record.alias {
+            Some(alias) => self.resolve_alias(alias, rtype, depth),
+            None => record.values.clone(),
+        };
+        DnsAnswer {
+            values,
+            code: "NOERROR",
+            record: Some(record.clone()),
+        }
+    }
+
+    /// The records of a group (one name and type, not failover) Route 53 may answer with, by
+    /// its rules: healthy ones (a record without a health check is healthy); weight 0 only when
+    /// every weighted one is unhealthy; all of them when none is healthy.
+    fn eligible<'a>(&self, group: &[&'a RecordSet], depth: u8) -> Vec<&'a RecordSet> {
+        let healthy = |r: &&RecordSet| self.record_healthy(r, depth);
+        let weighted = group.iter().any(|r| r.weight.is_some());
+        let (first, rest): (Vec<&RecordSet>, Vec<&RecordSet>) = if weighted {
+            group.iter().partition(|r| r.weight.unwrap_or(0) > 0)
+        } else {
+            (group.to_vec(), Vec::new())
+        };
+        let (first, rest) = if first.is_empty() {
+            (rest, Vec::new())
+        } else {
+            (first, rest)
+        };
+        let up: Vec<&RecordSet> = first.iter().copied().filter(healthy).collect();
+        if !up.is_empty() {
+            return up;
+        }
+        let up: Vec<&RecordSet> = rest.iter().copied().filter(healthy).collect();
+        if !up.is_empty() {
+            return up;
+        }
+        first
+    }
+
+    /// The one record TestDNSAnswer shows among the eligible, deterministically: the heaviest
+    /// weighted record, the latency record of the world's region, the default geolocation
+    /// record, else the first.
+    fn choose<'a>(&self, eligible: &[&'a RecordSet]) -> Option<&'a RecordSet> {
+        if eligible.iter().any(|r| r.weight.is_some()) {
+            let top = eligible.iter().map(|r| r.weight.unwrap_or(0)).max()?;
+            return eligible
+                .iter()
+                .copied()
+                .find(|r| r.weight.unwrap_or(0) == top);
+        }
+        if let Some(r) = eligible
+            .iter()
+            .copied()
+            .find(|r| r.region.as_deref() == Some(self.region.as_str()))
+        {
+            return Some(r);
+        }
+        let default_location = |r: &&RecordSet| {
+            r.extra
+                .iter()
+                .any(|e| e.name == "GeoLocation" && e.text_at(&["CountryCode"]) == Some("*"))
+        };
+        eligible
+            .iter()
+            .copied()
+            .find(default_location)
+            .or_else(|| eligible.first().copied())
+    }
+
+    fn resolve_alias(&self, alias: &AliasTarget, rtype: &str, depth: u8) -> Vec<String> {
+        let dns_name = &alias.dns_name;
+        if let Some(lb) = self.elb.lb_by_dns(dns_name) {
+            return lb.addresses(rtype);
+        }
+        if let Some(d) = self.cf.by_domain(dns_name) {
+            return d.addresses(rtype);
+        }
+        if depth < 5
+            && let Some(zone) = self.alias_zone(alias)
+        {
+            return self.dns_answer(zone, dns_name, rtype, depth + 1).values;
+        }
+        Vec::new()
+    }
+
+    /// The zone an alias to a record points into: the zone its hosted zone ID names (an alias to
+    /// a record of the same zone, private or public), else the public zone that holds the name.
+    fn alias_zone(&self, alias: &AliasTarget) -> Option<&Zone> {
+        let id = alias.zone_id.trim_start_matches("/hostedzone/");
+        self.r53
+            .zone(id)
+            .filter(|z| z.contains_name(&alias.dns_name))
+            .or_else(|| self.r53.zone_for_name(&alias.dns_name))
+    }
+
+    /// Replaces a health check's settings (UpdateHealthCheck): a new version, checkers for new
+    /// regions, and the views of the regions it keeps.
+    pub fn update_health_check_config(&mut self, id: &str, cfg: route53::HcConfig) {
+        let Some(hc) = self.r53.health_check_mut(id) else {
+            return;
+        };
+        let old = hc.checkers.len();
+        if cfg.regions != hc.cfg.regions && cfg.probes_an_endpoint() {
+            let kept = std::mem::take(&mut hc.checkers);
+            hc.checkers = cfg
+                .regions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    kept.iter()
+                        .find(|c| &c.region == r)
+                        .cloned()
+                        .unwrap_or_else(|| route53::Checker::new(r, i))
+                })
+                .collect();
+        }
+        hc.cfg = cfg;
+        hc.version += 1;
+        let new = hc.checkers.len();
+        let interval = hc.cfg.request_interval;
+        for index in old..new {
+            let offset = self.stagger(id, index, interval * 1000);
+            self.schedule(
+                self.now + offset,
+                Task::Checker {
+                    hc: id.to_string(),
+                    index,
+                },
+            );
+        }
+    }
+
+    /// Finds the instance with this ID.
+    pub fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {
+        self.instances.iter_mut().find(|i| i.id == id)
+    }
+
+    /// Sets how an origin, instance application or load balancer target answers.
+    pub fn set_behaviour(&mut self, name: &str, behaviour: Behaviour) -> bool {
+        if let Some(i) = self.instance_mut(name) {
+            i.app = behaviour;
+            return true;
+        }
+        if let Some(o) = self.origins.iter_mut().find(|o| {
+            o.name == name || o.ip.as_deref() == Some(name) || o.fqdn.as_deref() == Some(name)
+        }) {
+            o.behaviour = behaviour;
+            return true;
+        }
+        false
+    }
+}
+
+/// `*` and `?` wildcards, as ELB rule patterns use them.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[u8], t: &[u8]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &t[1..]),
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &t[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_patterns() {
+        assert!(glob("/api/*", "/api/v1/x"));
+        assert!(glob("/health", "/health"));
+        assert!(!glob("/health", "/healthz"));
+        assert!(glob("/h?alth", "/health"));
+    }
+
+    #[test]
+    fn ids_are_repeatable() {
+        let mut a = IdGen::new("s");
+        let mut b = IdGen::new("s");
+        assert_eq!(a.uuid(), b.uuid());
+        assert_eq!(a.upper(13).len(), 13);
+    }
+
+    #[test]
+    fn a_paused_clock_moves_only_when_advanced() {
+        let mut c = Clock::new(1000, 1.0, true);
+        assert_eq!(c.now(), 1000);
+        c.advance(500);
+        assert_eq!(c.now(), 1500);
+    }
+
+    #[test]
+    fn reason_times_use_aws_format() {
+        assert_eq!(fmt_reason_time(1_795_312_800_000), "22/11/26 02:00:00");
+    }
+}

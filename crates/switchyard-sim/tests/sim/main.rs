@@ -1,0 +1,14 @@
+//! The built-in emulator, exercised through the real AWS SDK clients.
+
+mod chains;
+mod cloudfront;
+mod cloudwatch;
+mod common;
+mod control;
+mod elbv2;
+mod gotchas;
+mod peers;
+mod route53;
+mod routing;
+mod rules;
+mod scenarios;

@@ -1,0 +1,65 @@
+//! `switchyard sim`: the emulator as a process of its own.
+
+use crate::cli::SimArgs;
+
+use switchyard_sim::{Scenario, SimOptions, start};
+
+/// Runs the emulator until Ctrl-C (or SIGTERM). Returns the process exit code.
+pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
+    let loaded = match (&args.scenario, args.sites) {
+        (Some(path), _) => Scenario::load(path),
+        (None, Some(n)) => Ok(switchyard_sim::scenario::generate(usize::from(n))),
+        (None, None) => Err("give --scenario FILE or --sites N".to_string()),
+    };
+    let scenario = match loaded {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("switchyard sim: {e}");
+            return Ok(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        // The handlers are in place before the endpoint is printed: a runbook that reads the
+        // endpoint and then interrupts the emulator at once gets a clean stop, not a kill.
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut sigint = signal(SignalKind::interrupt())?;
+        let mut sigterm = signal(SignalKind::terminate())?;
+        let name = scenario.name.clone();
+        let mut opts = SimOptions::new(scenario);
+        opts.port = args.port;
+        opts.speed = args.speed;
+        let sim = match start(opts).await {
+            Ok(sim) => sim,
+            Err(e) => {
+                eprintln!("switchyard sim: {e}");
+                return Ok(2);
+            }
+        };
+        println!(
+            "switchyard emulator: scenario {name:?} at {} (speed {}x)",
+            sim.endpoint(),
+            args.speed
+        );
+        println!("Point the AWS SDKs and the AWS CLI at it with:");
+        for (k, v) in sim.env_vars() {
+            println!("  export {k}={v}");
+        }
+        println!(
+            "Control API: {}/_sim/state, {}/_sim/calls, POST {}/_sim/control",
+            sim.endpoint(),
+            sim.endpoint(),
+            sim.endpoint()
+        );
+        println!("Serving until Ctrl-C.");
+        tokio::select! {
+            _ = sigint.recv() => {}
+            _ = sigterm.recv() => {}
+        }
+        sim.shutdown().await;
+        println!("switchyard emulator stopped.");
+        Ok(0)
+    })
+}

@@ -1,0 +1,659 @@
+//! The runbook commands: `plan`, `maintenance on|off`, `wait`, `log`. Output suits a log file
+//! when stdout is not a terminal: plain lines, no escape sequences.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+
+use super::{load_config, overrides};
+use crate::aws::client::Clients;
+use crate::cli::{
+    GlobalArgs, LogArgs, MaintenanceArgs, OnOff, OutputFormat, PlanArgs, WaitArgs, WaitFor,
+};
+use crate::model::verdict::VerdictKind;
+use crate::poll::round::Depth;
+use crate::poll::session::Session;
+
+use crate::switch::audit;
+use crate::switch::engine::{self, ExecuteOptions, Outcome};
+use crate::switch::error::{SwitchError, exit};
+use crate::switch::plan::{CheckResult, Direction, Plan, Progress, StepProgress};
+
+fn direction(d: OnOff) -> Direction {
+    match d {
+        OnOff::On => Direction::On,
+        OnOff::Off => Direction::Off,
+    }
+}
+
+fn clock(t: OffsetDateTime) -> String {
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The session of one site: its clients and the caller identity.
+struct One {
+    session: Session,
+    group: usize,
+    site: usize,
+    caller: Option<crate::model::sts::Identity>,
+}
+
+impl One {
+    fn clients(&self) -> &Clients {
+        &self.session.groups[self.group].fetcher.clients
+    }
+    fn site(&self) -> &crate::config::Site {
+        &self.session.config.sites[self.site]
+    }
+}
+
+async fn open(global: &GlobalArgs, site: &str, command: &str) -> Result<One, i32> {
+    let config = load_config(global)?;
+    let session = Session::start(config, &[site.to_string()], &overrides(global))
+        .await
+        .map_err(|e| {
+            eprintln!("switchyard {command}: {e}");
+            e.exit_code()
+        })?;
+    let Some(index) = session.config.sites.iter().position(|s| s.name == site) else {
+        eprintln!("switchyard {command}: no site named {site:?}");
+        return Err(exit::USAGE);
+    };
+    let Some(group) = session.groups.iter().position(|g| g.sites.contains(&index)) else {
+        eprintln!("switchyard {command}: no AWS clients for site {site:?}");
+        return Err(exit::USAGE);
+    };
+    let caller = crate::aws::sts::identity(&session.groups[group].fetcher.clients.sts).await;
+    let caller = match caller {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!(
+                "switchyard {command}: cannot tell who is calling AWS: {}",
+                e.summary()
+            );
+            return Err(exit::ACCESS);
+        }
+    };
+    Ok(One {
+        session,
+        group,
+        site: index,
+        caller,
+    })
+}
+
+/// The plan as text: what each step does, then the preflight checks.
+pub fn plan_text(p: &Plan, record: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        Fmt(&mut s),
+        "Plan: {} for site {} ({record})",
+        p.direction.verb(),
+        p.site
+    );
+    let _ = writeln!(
+        Fmt(&mut s),
+        "  account {}, region {}, as {}{}",
+        p.account.as_deref().unwrap_or("unknown"),
+        p.region,
+        p.caller.as_deref().unwrap_or("unknown caller"),
+        if p.protected { " (protected site)" } else { "" }
+    );
+    if let Some(why) = &p.nothing_to_do {
+        let _ = writeln!(Fmt(&mut s), "Nothing to do: {why}");
+        return s;
+    }
+    for (i, st) in p.steps.iter().enumerate() {
+        let _ = writeln!(
+            Fmt(&mut s),
+            "  {}. [{}] {} {}",
+            i + 1,
+            st.strategy,
+            st.call,
+            st.resource
+        );
+        let _ = writeln!(Fmt(&mut s), "       before: {}", st.before);
+        let _ = writeln!(Fmt(&mut s), "       after:  {}", st.after);
+    }
+    if !p.preflight.is_empty() {
+        let _ = writeln!(Fmt(&mut s), "Preflight checks:");
+        for c in &p.preflight {
+            let _ = writeln!(Fmt(&mut s), "  {} {}", c.result.mark(), c.describe());
+        }
+        if p.refused() {
+            let _ = writeln!(
+                Fmt(&mut s),
+                "Refused: {}; --force runs it anyway (a check that could not be made is no pass).",
+                p.refusal()
+            );
+        }
+    }
+    s
+}
+
+/// `write!` into a String without the fmt::Write import clash with io::Write.
+struct Fmt<'a>(&'a mut String);
+
+impl Write for Fmt<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.push_str(&String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn print_json<T: Serialize>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("cannot encode JSON: {e}"),
+    }
+}
+
+/// `switchyard plan on|off --site S`.
+pub async fn plan(global: &GlobalArgs, args: &PlanArgs) -> i32 {
+    let one = match open(global, &args.site, "plan").await {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let result = engine::plan(
+        one.clients(),
+        &one.session.resolver,
+        one.site(),
+        direction(args.direction),
+        one.caller.as_ref(),
+    )
+    .await;
+    match result {
+        Ok(p) => {
+            match args.output {
+                OutputFormat::Json => print_json(&p),
+                OutputFormat::Table => print!("{}", plan_text(&p, &one.site().record)),
+            }
+            if p.refused() { exit::REFUSED } else { exit::OK }
+        }
+        Err(e) => {
+            eprintln!("switchyard plan: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// The audit log path: the flag or environment, else the config's.
+pub fn audit_path(global: &GlobalArgs, config: Option<&crate::config::Config>) -> Option<PathBuf> {
+    global
+        .audit_log
+        .clone()
+        .or_else(|| config.map(|c| c.defaults.audit_log.clone()))
+        .or_else(audit::default_path)
+}
+
+/// Asks for the site name on the terminal. Returns an exit code when not confirmed.
+fn confirm(p: &Plan, yes: bool) -> Result<(), i32> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!(
+            "switchyard maintenance: refusing to {} {} without confirmation: there is no terminal to ask on; pass --yes to confirm in a runbook",
+            p.direction.verb(),
+            p.site
+        );
+        return Err(exit::NOT_CONFIRMED);
+    }
+    eprint!(
+        "Type the site name ({}) to {}, anything else cancels: ",
+        p.site,
+        p.direction.verb()
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != p.site {
+        eprintln!("Cancelled: nothing was changed.");
+        return Err(exit::NOT_CONFIRMED);
+    }
+    Ok(())
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Prints progress events as plain lines, one per event (verification only when it changed).
+async fn print_progress(
+    mut rx: mpsc::UnboundedReceiver<Progress>,
+    steps: Vec<String>,
+    to_stderr: bool,
+) {
+    let mut last_verify = String::new();
+    let out = |line: String| {
+        if to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let total = steps.len();
+    while let Some(p) = rx.recv().await {
+        let t = clock(OffsetDateTime::now_utc());
+        match p {
+            Progress::Step {
+                index,
+                state,
+                detail,
+                elapsed,
+            } => {
+                let what = steps.get(index).cloned().unwrap_or_default();
+                let word = match state {
+                    StepProgress::Running => "running",
+                    StepProgress::Done => "done",
+                    StepProgress::Skipped => "skipped (already so)",
+                    StepProgress::Failed => "FAILED",
+                    StepProgress::RolledBack => "rolled back",
+                };
+                let detail = if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                };
+                let took = if state == StepProgress::Running {
+                    String::new()
+                } else {
+                    format!(" ({} ms)", elapsed.as_millis())
+                };
+                out(format!(
+                    "[{t}] step {}/{total} {what}: {word}{detail}{took}",
+                    index + 1
+                ));
+            }
+            Progress::Verify { items, eta } => {
+                let done = items.iter().filter(|i| i.converged).count();
+                let waiting: Vec<String> = items
+                    .iter()
+                    .filter(|i| !i.converged)
+                    .map(|i| match i.result {
+                        CheckResult::CouldNotCheck => {
+                            format!("{} (could not be checked: {})", i.what, i.seen)
+                        }
+                        _ => format!("{} (seen: {})", i.what, i.seen),
+                    })
+                    .collect();
+                let line = format!(
+                    "verify: {done}/{} converged{}{}",
+                    items.len(),
+                    match eta {
+                        Some(e) if done < items.len() => format!(", ETA {}", fmt_duration(e)),
+                        _ => String::new(),
+                    },
+                    if waiting.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; waiting for: {}", waiting.join("; "))
+                    }
+                );
+                if line != last_verify {
+                    out(format!("[{t}] {line}"));
+                    last_verify = line;
+                }
+            }
+            Progress::Finished { ok, summary } => {
+                out(format!(
+                    "[{t}] {}: {summary}",
+                    if ok { "finished" } else { "NOT finished" }
+                ));
+            }
+        }
+    }
+}
+
+fn outcome_text(o: &Outcome) -> String {
+    let mut s = String::new();
+    if let Some(v) = &o.verification {
+        if v.converged {
+            s.push_str(&format!(
+                "Verified: every change converged after {}.\n",
+                fmt_duration(Duration::from_millis(v.waited_ms))
+            ));
+        } else {
+            let unverified = v.unverified();
+            if unverified.len() == v.items.iter().filter(|i| !i.converged).count() {
+                s.push_str(&format!(
+                    "NOT verified after {}: {} condition(s) could not be checked, so the switch is not done:\n",
+                    fmt_duration(Duration::from_millis(v.waited_ms)),
+                    unverified.len()
+                ));
+            } else {
+                s.push_str(&format!(
+                    "NOT converged after {}:\n",
+                    fmt_duration(Duration::from_millis(v.waited_ms))
+                ));
+            }
+            for i in &v.items {
+                let (word, seen) = match i.result {
+                    CheckResult::Passed => ("converged", "seen"),
+                    CheckResult::Failed => ("NOT converged", "seen"),
+                    CheckResult::CouldNotCheck => ("could not be checked", "why"),
+                };
+                s.push_str(&format!("  [{word}] {} ({seen}: {})\n", i.what, i.seen));
+            }
+        }
+    } else if o.nothing_to_do.is_none() {
+        s.push_str(
+            "Not verified (no --wait): the change may still be propagating; `switchyard wait` waits for it.\n",
+        );
+    }
+    s
+}
+
+#[derive(Serialize)]
+struct MaintenanceReport<'a> {
+    plan: &'a Plan,
+    outcome: Option<&'a Outcome>,
+    error: Option<String>,
+    exit_code: i32,
+}
+
+/// `switchyard maintenance on|off --site S`.
+pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
+    let one = match open(global, &args.site, "maintenance").await {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let site = one.site().clone();
+    if site.read_only {
+        eprintln!(
+            "switchyard maintenance: site {} is read-only in the config: no switch is made",
+            site.name
+        );
+        return exit::USAGE;
+    }
+    let dir = direction(args.direction);
+    let json = args.output == OutputFormat::Json;
+    let p = match engine::plan(
+        one.clients(),
+        &one.session.resolver,
+        &site,
+        dir,
+        one.caller.as_ref(),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("switchyard maintenance: {e}");
+            return e.exit_code();
+        }
+    };
+    let text = plan_text(&p, &site.record);
+    if json {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    let opts = ExecuteOptions {
+        force: args.force,
+        reason: args.reason.clone(),
+        wait: args.wait,
+        timeout: args.timeout,
+        poll_every: one
+            .session
+            .config
+            .defaults
+            .focus_interval
+            .min(Duration::from_secs(5)),
+        audit_log: audit_path(global, Some(&one.session.config)),
+        stop: None,
+    };
+    if p.nothing_to_do.is_none() {
+        if p.refused() && !args.force {
+            let e = SwitchError::Refused(p.preflight.clone());
+            eprintln!("switchyard maintenance: {e}; nothing was changed (--force overrides)");
+            if let Some(path) = &opts.audit_log
+                && let Err(err) = audit::append(path, &p, &opts, &Err(e.clone()), Duration::ZERO)
+            {
+                eprintln!(
+                    "switchyard maintenance: cannot write the audit log {}: {err}",
+                    path.display()
+                );
+            }
+            if json {
+                print_json(&MaintenanceReport {
+                    plan: &p,
+                    outcome: None,
+                    error: Some(e.to_string()),
+                    exit_code: exit::REFUSED,
+                });
+            }
+            return exit::REFUSED;
+        }
+        if let Err(code) = confirm(&p, args.yes) {
+            return code;
+        }
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    let labels: Vec<String> = p
+        .steps
+        .iter()
+        .map(|s| format!("{} {}", s.call, s.resource))
+        .collect();
+    let printer = tokio::spawn(print_progress(rx, labels, json));
+    // SIGINT, SIGTERM or SIGHUP (an SSM session dropping) while the steps run: the step running
+    // finishes and is recorded, and the switch stops before the next one. A second signal stops
+    // at once (the journal still says what was started).
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut opts = opts;
+    opts.stop = Some(stop.clone());
+    let signals = tokio::spawn(stop_on_signals(stop));
+    let result = engine::execute(one.clients(), &one.session.resolver, &site, &p, &opts, tx).await;
+    signals.abort();
+    let _ = printer.await;
+    let code = match &result {
+        Ok(o) if o.converged() => exit::OK,
+        Ok(_) => exit::TIMEOUT,
+        Err(e) => e.exit_code(),
+    };
+    match &result {
+        Ok(o) if !json => print!("{}", outcome_text(o)),
+        Ok(_) => {}
+        Err(e) => eprintln!("switchyard maintenance: {e}"),
+    }
+    if json {
+        print_json(&MaintenanceReport {
+            plan: &p,
+            outcome: result.as_ref().ok(),
+            error: result.as_ref().err().map(ToString::to_string),
+            exit_code: code,
+        });
+    }
+    code
+}
+
+/// Cancels `stop` on the first SIGINT, SIGTERM or SIGHUP; exits on the second.
+async fn stop_on_signals(stop: tokio_util::sync::CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return;
+    };
+    for n in 0..2 {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        if n == 0 {
+            // Cancelled first: once this is said, the switch stops after the step running.
+            stop.cancel();
+            eprintln!(
+                "switchyard maintenance: stopping after the step that is running (a second signal stops at once)"
+            );
+        } else {
+            eprintln!(
+                "switchyard maintenance: stopped at once; the journal says what was started: `maintenance on` or `off` finishes it"
+            );
+            std::process::exit(exit::STOPPED);
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct WaitReport {
+    site: String,
+    wanted: String,
+    reached: bool,
+    verdict: String,
+    reasons: Vec<String>,
+    waited_ms: u64,
+    exit_code: i32,
+}
+
+/// `switchyard wait --site S --for live|maintenance`.
+pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
+    let mut one = match open(global, &args.site, "wait").await {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let stale_after = one.session.config.defaults.stale_after;
+    let every = one
+        .session
+        .config
+        .defaults
+        .focus_interval
+        .min(Duration::from_secs(5));
+    let t0 = std::time::Instant::now();
+    let mut last = String::new();
+    loop {
+        one.session
+            .refresh_one(&args.site, &|_| Depth::Detail)
+            .await;
+        let v = crate::model::completeness::site_verdict(
+            &one.session.observations[one.site],
+            OffsetDateTime::now_utc(),
+            stale_after,
+        );
+        let reached = match args.until {
+            WaitFor::Live => matches!(v.kind, VerdictKind::Live | VerdictKind::Degraded),
+            WaitFor::Maintenance => v.kind == VerdictKind::Maintenance,
+        };
+        let line = format!(
+            "{} {}{}",
+            args.site,
+            v.kind.label(),
+            v.reasons
+                .first()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
+        if line != last && args.output == OutputFormat::Table {
+            println!("[{}] {line}", clock(OffsetDateTime::now_utc()));
+            last = line;
+        }
+        let timed_out = t0.elapsed() >= args.timeout;
+        if reached || timed_out {
+            let code = if reached { exit::OK } else { exit::TIMEOUT };
+            let wanted = match args.until {
+                WaitFor::Live => "live",
+                WaitFor::Maintenance => "maintenance",
+            };
+            match args.output {
+                OutputFormat::Json => print_json(&WaitReport {
+                    site: args.site.clone(),
+                    wanted: wanted.into(),
+                    reached,
+                    verdict: v.kind.label().to_string(),
+                    reasons: v.reasons.clone(),
+                    waited_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    exit_code: code,
+                }),
+                OutputFormat::Table if !reached => println!(
+                    "Timed out after {}: {} is {}, not {wanted}",
+                    fmt_duration(t0.elapsed()),
+                    args.site,
+                    v.kind.label()
+                ),
+                OutputFormat::Table => {}
+            }
+            return code;
+        }
+        tokio::time::sleep(every.min(args.timeout.saturating_sub(t0.elapsed()))).await;
+    }
+}
+
+/// `switchyard log [--site S]`.
+pub fn log(global: &GlobalArgs, args: &LogArgs) -> i32 {
+    // The config only supplies the default path: a missing config is fine here.
+    let config = crate::config::locate(global.config.as_deref())
+        .ok()
+        .and_then(|p| crate::config::load(&p).ok());
+    let Some(path) = audit_path(global, config.as_ref()) else {
+        eprintln!(
+            "switchyard log: no audit log path: pass --audit-log FILE, or set SWITCHYARD_AUDIT_LOG or HOME"
+        );
+        return exit::USAGE;
+    };
+    let (entries, bad) = match audit::read(&path) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("switchyard log: cannot read {}: {e}", path.display());
+            return exit::USAGE;
+        }
+    };
+    let entries: Vec<&audit::Entry> = entries
+        .iter()
+        .filter(|e| args.site.as_ref().is_none_or(|s| &e.site == s))
+        .collect();
+    if bad > 0 {
+        eprintln!(
+            "switchyard log: {bad} lines of {} are not audit entries and were skipped",
+            path.display()
+        );
+    }
+    match args.output {
+        OutputFormat::Json => print_json(&entries),
+        OutputFormat::Table => {
+            if entries.is_empty() {
+                println!("No switches recorded in {}.", path.display());
+            }
+            for e in entries {
+                let steps = e.steps.as_array().map(Vec::len).unwrap_or(0);
+                println!(
+                    "{}  {:<12} {:<3} {:<14} {} steps {:>6} ms  by {}{}{}",
+                    rfc3339(e.time),
+                    e.site,
+                    e.direction,
+                    e.result,
+                    steps,
+                    e.duration_ms,
+                    e.caller.as_deref().unwrap_or("unknown"),
+                    e.reason
+                        .as_ref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default(),
+                    e.error
+                        .as_ref()
+                        .map(|r| format!("\n    {r}"))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    }
+    exit::OK
+}

@@ -1,0 +1,148 @@
+//! The engine behind the console's `m` and `f`: serves the console's action requests (see
+//! [`crate::tui::actions`]) with [`crate::switch::engine::plan`] and [`crate::switch::engine::execute`], with the
+//! clients of each site's AWS account, role and region.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::actions::{ActionRequest, ActionServer, ActionUpdate};
+use crate::aws::client::Clients;
+use crate::aws::dns::Resolver;
+use crate::config::Site;
+use crate::poll::session::Session;
+use crate::switch::engine::{self, ExecuteOptions};
+use crate::switch::plan::Progress;
+
+/// How long the console's switch verifies before it reports what has not converged.
+pub const VERIFY_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// A site and the clients to switch it with.
+#[derive(Clone, Debug)]
+pub struct Switchable {
+    pub site: Site,
+    pub clients: Clients,
+}
+
+/// What the console's actions need of a session: each watched site with its group's clients.
+pub fn switchable(session: &Session) -> Vec<Switchable> {
+    session
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.sites.iter().filter_map(|i| {
+                session.config.sites.get(*i).map(|site| Switchable {
+                    site: site.clone(),
+                    clients: g.fetcher.clients.clone(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Serves the console's requests until it quits. A running switch is never interrupted halfway:
+/// `Cancel` while it runs is ignored (the journal makes any stop recoverable, but the safe way
+/// back is to let the step finish and fail back).
+pub async fn serve(
+    server: ActionServer,
+    sites: Vec<Switchable>,
+    resolver: Resolver,
+    audit_log: Option<PathBuf>,
+) {
+    let Ok(updates) = server.connect.await else {
+        return;
+    };
+    let mut requests = server.requests;
+    let mut running: Option<tokio::task::JoinHandle<()>> = None;
+    let mut stop = tokio_util::sync::CancellationToken::new();
+    while let Some(request) = requests.recv().await {
+        match request {
+            ActionRequest::Plan { site, direction } => {
+                let answer = match sites.iter().find(|s| s.site.name == site) {
+                    None => Err(format!("no site named {site:?} can be switched here")),
+                    Some(s) => {
+                        let caller = crate::aws::sts::identity(&s.clients.sts).await.ok();
+                        engine::plan(&s.clients, &resolver, &s.site, direction, caller.as_ref())
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                };
+                if updates.send(ActionUpdate::Planned(answer)).await.is_err() {
+                    return;
+                }
+            }
+            ActionRequest::Execute {
+                plan,
+                force,
+                reason,
+            } => {
+                if running.as_ref().is_some_and(|h| !h.is_finished()) {
+                    let _ = updates
+                        .send(ActionUpdate::Progress(Progress::Finished {
+                            ok: false,
+                            summary: "another switch is still running in this console: wait for it to finish".into(),
+                        }))
+                        .await;
+                    continue;
+                }
+                let Some(s) = sites.iter().find(|s| s.site.name == plan.site).cloned() else {
+                    let _ = updates
+                        .send(ActionUpdate::Progress(Progress::Finished {
+                            ok: false,
+                            summary: format!("no site named {:?} can be switched here", plan.site),
+                        }))
+                        .await;
+                    continue;
+                };
+                stop = tokio_util::sync::CancellationToken::new();
+                let opts = ExecuteOptions {
+                    force,
+                    reason,
+                    wait: true,
+                    timeout: VERIFY_TIMEOUT,
+                    audit_log: audit_log.clone(),
+                    stop: Some(stop.clone()),
+                    ..ExecuteOptions::default()
+                };
+                let resolver = resolver.clone();
+                let updates = updates.clone();
+                running = Some(tokio::spawn(async move {
+                    let (tx, mut rx) = mpsc::unbounded_channel();
+                    let forward = async {
+                        while let Some(p) = rx.recv().await {
+                            if updates.send(ActionUpdate::Progress(p)).await.is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    let run = engine::execute(&s.clients, &resolver, &s.site, &plan, &opts, tx);
+                    // `execute` drops its sender when done, which ends `forward`.
+                    let (result, ()) = tokio::join!(run, forward);
+                    if let Err(e) = result {
+                        tracing::warn!(site = %plan.site, "switch from the console failed: {e}");
+                    }
+                }));
+            }
+            ActionRequest::Cancel => {}
+        }
+    }
+    // The console quit (q, or SIGINT, SIGTERM, SIGHUP): a switch still running finishes the step
+    // it is in, records it, and stops before the next one.
+    if let Some(h) = running
+        && !h.is_finished()
+    {
+        stop.cancel();
+        eprintln!("switchyard: letting the running switch reach a recorded state...");
+        if tokio::time::timeout(STOP_GRACE, h).await.is_err() {
+            eprintln!(
+                "switchyard: the switch did not stop within {} s; the journal says what was started: `switchyard maintenance on` or `off` finishes it",
+                STOP_GRACE.as_secs()
+            );
+        }
+    }
+}
+
+/// How long a quitting console waits for a running switch to reach a recorded state: one AWS
+/// call's whole budget (30 s) and a journal update, twice over.
+pub const STOP_GRACE: Duration = Duration::from_secs(75);

@@ -1,0 +1,207 @@
+//! Journals written by an older switchyard (tests/journals/, see its README): this version reads
+//! them, writes the same JSON back (so that the older version reads this one's), and fails back
+//! from them to exactly the original AWS state.
+
+use std::path::{Path, PathBuf};
+
+use switchyard::aws::route53::{self, RecordAction};
+use switchyard::config::schema::STRATEGY_NAMES;
+use switchyard::model::journal::{self, Change, Journal};
+use switchyard::model::route53::RecordSet;
+
+use super::support::*;
+
+/// One journal of tests/journals/.
+struct Fixture {
+    file: String,
+    scenario: String,
+    /// The config, relative to the crate root.
+    config: String,
+    site: String,
+    /// The TXT values as Route 53 returned them.
+    txt: Vec<String>,
+    /// The JSON they carry.
+    json: serde_json::Value,
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> Vec<Fixture> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/journals"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let text = |k: &str| doc[k].as_str().unwrap().to_string();
+            Fixture {
+                file: path.file_name().unwrap().to_string_lossy().into_owned(),
+                scenario: text("scenario"),
+                config: text("config"),
+                site: text("site"),
+                txt: doc["txt"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect(),
+                json: doc["journal"].clone(),
+            }
+        })
+        .collect()
+}
+
+/// Every old journal reads, and is written back as the same JSON: the older switchyard reads
+/// what this one writes.
+#[test]
+fn old_journals_read_and_are_written_back_unchanged() {
+    let all = fixtures();
+    assert!(all.len() >= 10, "{} journals in tests/journals", all.len());
+    let mut strategies = Vec::new();
+    for f in &all {
+        let j = Journal::from_txt_values(&f.txt)
+            .unwrap_or_else(|e| panic!("{}: does not read: {e}", f.file));
+        assert_eq!(j.phase, journal::Phase::Active, "{}", f.file);
+        assert!(!j.steps.is_empty(), "{}", f.file);
+        assert_eq!(
+            serde_json::to_value(&j).unwrap(),
+            f.json,
+            "{}: written back differently",
+            f.file
+        );
+        // And through the TXT record again.
+        let again = Journal::from_txt_values(&j.to_txt_values().unwrap()).unwrap();
+        assert_eq!(again, j, "{}", f.file);
+        strategies.extend(j.strategies());
+    }
+    // Strategies added after the fixtures were captured: no older version wrote their journals.
+    const NEWER: [&str; 1] = ["route53-weighted-sorry"];
+    for name in STRATEGY_NAMES.iter().filter(|n| !NEWER.contains(n)) {
+        assert!(
+            strategies.iter().any(|s| s == name),
+            "no journal of strategy {name} in tests/journals"
+        );
+    }
+}
+
+fn journal_record(record: &str, values: Vec<String>) -> RecordSet {
+    RecordSet {
+        name: format!("{}.", journal::record_name(record)),
+        rtype: "TXT".into(),
+        set_identifier: None,
+        failover: None,
+        weight: None,
+        ttl: Some(std::time::Duration::from_secs(60)),
+        values,
+        alias: None,
+        health_check_id: None,
+        routing: Default::default(),
+    }
+}
+
+/// The old journal's TXT values for the emulator at hand: as they are, unless they name rules
+/// the emulator gave other ARNs (its IDs are random): then with the ARNs of `now`, the journal
+/// this version wrote for the same switch.
+fn for_this_emulator(f: &Fixture, now: &Journal) -> Vec<String> {
+    let mut old = Journal::from_txt_values(&f.txt).unwrap();
+    let mut patched = false;
+    for (o, n) in old.steps.iter_mut().zip(&now.steps) {
+        match (&mut o.change, &n.change) {
+            (Change::CreateRule { after: o, .. }, Change::CreateRule { after: n, .. }) => {
+                assert_eq!(o.priority, n.priority, "{}", f.file);
+                o.rule_arn = n.rule_arn.clone();
+                patched = true;
+            }
+            // The rules moved: the same priorities, named by this emulator's rule IDs.
+            (
+                Change::RulePriorities {
+                    before: ob,
+                    after: oa,
+                },
+                Change::RulePriorities {
+                    before: nb,
+                    after: na,
+                },
+            ) => {
+                let priorities =
+                    |v: &journal::RulePriorities| v.rules.iter().map(|r| r.1).collect::<Vec<_>>();
+                assert_eq!(priorities(ob), priorities(nb), "{}", f.file);
+                assert_eq!(priorities(oa), priorities(na), "{}", f.file);
+                if ob != nb || oa != na {
+                    *ob = nb.clone();
+                    *oa = na.clone();
+                    patched = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    if patched {
+        old.to_txt_values().unwrap()
+    } else {
+        f.txt.clone()
+    }
+}
+
+/// `maintenance off` from each old journal puts every original value back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintenance_off_from_an_old_journal_restores_aws_exactly() {
+    for f in fixtures() {
+        let config = std::fs::read_to_string(root().join(&f.config)).unwrap();
+        let env = Env::start_with_config(&f.scenario, &config, 60.0).await;
+        let c = env.clients().await;
+        let site = env.site(&f.site);
+        let before = snapshot(&c).await;
+        // Into maintenance with this version, then its journal replaced by the old one.
+        // Preflight checks that cannot be made (a target group no listener uses) are forced:
+        // what is tested here is the journal.
+        let on = env.switch("on", &f.site, &["--force"]).await;
+        assert_eq!(on.code, 0, "{}: {on}", f.file);
+        let name = journal::record_name(&site.record);
+        let written = route53::records_at(&c.route53, &site.zone_id, &site.record, &name)
+            .await
+            .unwrap()
+            .beside
+            .unwrap();
+        let now = Journal::from_txt_values(&written).unwrap();
+        assert_eq!(
+            now.steps.iter().map(|s| s.call()).collect::<Vec<_>>(),
+            f.json["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["call"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            "{}: this version plans other steps than the old one did",
+            f.file
+        );
+        let old = for_this_emulator(&f, &now);
+        route53::change_records(
+            &c.route53,
+            &site.zone_id,
+            &[
+                (RecordAction::Delete, journal_record(&site.record, written)),
+                (RecordAction::Create, journal_record(&site.record, old)),
+            ],
+            "an older switchyard's journal",
+        )
+        .await
+        .unwrap();
+        let off = env.switch("off", &f.site, &["--force"]).await;
+        assert_eq!(off.code, 0, "{}: {off}", f.file);
+        assert!(off.stdout.contains("failed back"), "{}: {off}", f.file);
+        assert_eq!(
+            before,
+            snapshot(&c).await,
+            "{}: fail back from the old journal did not restore AWS exactly",
+            f.file
+        );
+    }
+}

@@ -11,10 +11,32 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 pub const GLOBAL_REGION: &str = "us-east-1";
 
 /// The SDK sets no read or operation timeout of its own: a hung connection would freeze a
-/// panel forever. These bound every call.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// panel forever. These bound every call: the whole call (`call_timeout` in the config, 30 s by
+/// default), each of its three attempts a third of it, and connecting at most 3 s of that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub call: Duration,
+}
+
+impl Timeouts {
+    /// The limits for a whole call of `call`.
+    pub fn for_call(call: Duration) -> Timeouts {
+        let attempt = call / 3;
+        Timeouts {
+            connect: attempt.min(Duration::from_secs(3)),
+            attempt,
+            call,
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts::for_call(crate::config::schema::DEFAULT_CALL_TIMEOUT)
+    }
+}
 
 /// Which account, role and region to talk to.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -27,6 +49,8 @@ pub struct Target {
     /// Fixed credentials instead of the default chain: for the built-in emulator (`demo`,
     /// `rehearse`), which accepts any.
     pub static_credentials: Option<(String, String)>,
+    /// How long a call may take.
+    pub timeouts: Timeouts,
 }
 
 /// The clients switchyard uses, configured alike.
@@ -62,7 +86,7 @@ pub enum SetupError {
 pub async fn sdk_config(target: &Target, http: SharedHttpClient) -> Result<SdkConfig, SetupError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
-        .timeout_config(timeouts())
+        .timeout_config(timeout_config(target.timeouts))
         .retry_config(retries());
     if let Some(profile) = &target.profile {
         loader = loader.profile_name(profile);
@@ -112,11 +136,11 @@ fn retries() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(3)
 }
 
-fn timeouts() -> TimeoutConfig {
+fn timeout_config(t: Timeouts) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-        .operation_timeout(OPERATION_TIMEOUT)
+        .connect_timeout(t.connect)
+        .operation_attempt_timeout(t.attempt)
+        .operation_timeout(t.call)
         .build()
 }
 
@@ -204,4 +228,28 @@ impl Clients {
 pub async fn connect(target: &Target, http: SharedHttpClient) -> Result<Clients, SetupError> {
     let sdk = sdk_config(target, http).await?;
     Ok(clients(target, &sdk))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_limit_gives_each_of_three_attempts_a_third() {
+        let t = Timeouts::default();
+        assert_eq!(
+            (t.connect, t.attempt, t.call),
+            (
+                Duration::from_secs(3),
+                Duration::from_secs(10),
+                Duration::from_secs(30)
+            )
+        );
+        // A short limit connects within its attempt.
+        let t = Timeouts::for_call(Duration::from_secs(6));
+        assert_eq!(
+            (t.connect, t.attempt),
+            (Duration::from_secs(2), Duration::from_secs(2))
+        );
+    }
 }

@@ -72,11 +72,12 @@ where
             let message = e.err().message().unwrap_or_default().to_string();
             classify_code(service, operation, status, code, message, &default_action)
         }
+        // The SDK's words say which limit ran out and after how long (`call_timeout`).
         SdkError::TimeoutError(_) => AwsError::new(
             ErrorKind::Network,
             service,
             operation,
-            "no answer within the time limit (connect 3 s, attempt 10 s, call 30 s)",
+            format!("no answer within the time limit: {}", sources(err)),
         ),
         SdkError::DispatchFailure(_) => match find::<CredentialsError>(err) {
             // Resolving the identity is part of dispatching the call.
@@ -463,9 +464,16 @@ mod tests {
 
     #[test]
     fn timeouts_are_network() {
-        let e = r53(&SdkError::timeout_error(io_error("operation timed out")));
+        // The SDK's own words say which limit ran out, and after how long.
+        let e = r53(&SdkError::timeout_error(io_error(
+            "operation timeout (all attempts including retries) occurred after 9s",
+        )));
         assert_eq!(e.kind, ErrorKind::Network);
-        assert!(e.summary().contains("no answer within the time limit"));
+        assert_eq!(
+            e.message,
+            "no answer within the time limit: operation timeout (all attempts including retries) \
+             occurred after 9s"
+        );
         let e = r53(&SdkError::dispatch_failure(ConnectorError::timeout(
             io_error("connect timed out"),
         )));

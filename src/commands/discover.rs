@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::aws::client::Target;
+use crate::aws::client::{Target, Timeouts};
 use crate::aws::dns::Resolver;
 use crate::aws::proxy::ProxySettings;
 use crate::cli::{DiscoverArgs, GlobalArgs};
@@ -580,6 +580,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         role_arn: None,
         endpoint_url: global.endpoint_url.clone(),
         static_credentials: None,
+        timeouts: Timeouts::default(),
     };
     let http = match proxy.http_client() {
         Ok(h) => h,

@@ -15,6 +15,12 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15);
 pub const DEFAULT_FOCUS_INTERVAL: Duration = Duration::from_secs(5);
 /// Data older than this makes a verdict UNKNOWN.
 pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(60);
+/// How long one AWS call may take, its retries included.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// The shortest and longest `call_timeout` accepted: three attempts must each have time to
+/// connect (at least a second), and a hung call must not freeze a panel for long.
+pub const CALL_TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_secs(3), Duration::from_secs(300));
 
 /// The sample maintenance page, used as the fixed-response body when none is configured.
 pub const SAMPLE_MAINTENANCE_PAGE: &str = include_str!("../../assets/maintenance.html");
@@ -79,6 +85,9 @@ pub struct Defaults {
     pub focus_interval: Duration,
     /// Data older than this makes a verdict UNKNOWN (default 60 s).
     pub stale_after: Duration,
+    /// How long one AWS call may take, its retries included (default 30 s); each of its three
+    /// attempts gets a third of it.
+    pub call_timeout: Duration,
 }
 
 /// Which AWS credentials and region to use. `None` fields fall back to the SDK's own chain

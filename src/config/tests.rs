@@ -37,6 +37,27 @@ fn parse_err(text: &str) -> String {
     }
 }
 
+#[test]
+fn call_timeout_is_read_and_kept_in_range() {
+    let c = parse_ok(&format!("[defaults]\ncall_timeout = \"90s\"\n{MINIMAL}"));
+    assert_eq!(c.defaults.call_timeout, Duration::from_secs(90));
+    let e = parse_err(&format!("[defaults]\ncall_timeout = \"2s\"\n{MINIMAL}"));
+    assert!(
+        e.starts_with("c.toml:2:16: defaults.call_timeout: 2s is out of range; call_timeout must be between 3s and 5m"),
+        "{e}"
+    );
+    let e = parse_err(&format!("[defaults]\ncall_timeout = \"1h\"\n{MINIMAL}"));
+    assert!(
+        e.starts_with("c.toml:2:16: defaults.call_timeout: 1h is out of range"),
+        "{e}"
+    );
+    let e = parse_err(&format!("{MINIMAL}call_timeout = \"10s\"\n"));
+    assert!(
+        e.starts_with("c.toml:6:1: site \"shop\": unknown key `call_timeout`; `call_timeout` can only be set in [defaults]"),
+        "{e}"
+    );
+}
+
 const MINIMAL: &str = r#"
 [[site]]
 name = "shop"
@@ -51,6 +72,7 @@ fn minimal_site_gets_every_default() {
     assert_eq!(c.defaults.poll_interval, Duration::from_secs(15));
     assert_eq!(c.defaults.focus_interval, Duration::from_secs(5));
     assert_eq!(c.defaults.stale_after, Duration::from_secs(60));
+    assert_eq!(c.defaults.call_timeout, Duration::from_secs(30));
     assert_eq!(
         c.defaults.audit_log,
         PathBuf::from("/home/op/.local/state/switchyard/audit.jsonl")

@@ -10,8 +10,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::ids::{self, ElbKind, quote};
 use super::schema::{
-    AlarmRef, AwsTarget, Config, DEFAULT_FOCUS_INTERVAL, DEFAULT_POLL_INTERVAL,
-    DEFAULT_STALE_AFTER, Defaults, RecordType, Site, Strategy,
+    AlarmRef, AwsTarget, CALL_TIMEOUT_RANGE, Config, DEFAULT_CALL_TIMEOUT, DEFAULT_FOCUS_INTERVAL,
+    DEFAULT_POLL_INTERVAL, DEFAULT_STALE_AFTER, Defaults, RecordType, Site, Strategy,
 };
 use super::strategy::{self, SiteInfo};
 use super::tree::{Ctx, Tbl, Val, show_key};
@@ -38,6 +38,7 @@ const DEFAULTS_KEYS: &[&str] = &[
     "poll_interval",
     "focus_interval",
     "stale_after",
+    "call_timeout",
 ];
 
 const SITE_KEYS: &[&str] = &[
@@ -168,6 +169,22 @@ fn parse_defaults(
     let poll = duration(ctx, t, "poll_interval", DEFAULT_POLL_INTERVAL);
     let focus = duration(ctx, t, "focus_interval", DEFAULT_FOCUS_INTERVAL);
     let stale = duration(ctx, t, "stale_after", DEFAULT_STALE_AFTER);
+    let call = duration(ctx, t, "call_timeout", DEFAULT_CALL_TIMEOUT);
+    let (shortest, longest) = CALL_TIMEOUT_RANGE;
+    if let Some((d, Some(span))) = &call
+        && (*d < shortest || *d > longest)
+    {
+        ctx.error(
+            span,
+            &t.child("call_timeout"),
+            format!(
+                "{} is out of range; call_timeout must be between {} and {}",
+                ids::format_duration(*d),
+                ids::format_duration(shortest),
+                ids::format_duration(longest)
+            ),
+        );
+    }
     if let (Some(poll), Some(stale)) = (&poll, &stale)
         && stale.0 <= poll.0
     {
@@ -196,6 +213,7 @@ fn parse_defaults(
         poll_interval: poll?.0,
         focus_interval: focus?.0,
         stale_after: stale?.0,
+        call_timeout: call?.0,
     })
 }
 
@@ -456,8 +474,10 @@ fn check_record_unique(ctx: &mut Ctx<'_>, site: &Site, t: &Tbl<'_, '_>, earlier:
 
 fn site_hint(key: &str) -> Option<String> {
     match key {
-        "poll_interval" | "focus_interval" | "stale_after" | "dns_server" | "audit_log"
-        | "event_log" => Some(format!("{} can only be set in [defaults]", show_key(key))),
+        "poll_interval" | "focus_interval" | "stale_after" | "call_timeout" | "dns_server"
+        | "audit_log" | "event_log" => {
+            Some(format!("{} can only be set in [defaults]", show_key(key)))
+        }
         "hosted_zone" | "hosted_zone_id" | "zone_name" | "zoneid" => {
             Some("did you mean `zone` (the hosted zone ID)?".into())
         }

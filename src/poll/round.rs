@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 
 use super::limit::{Backoff, Bucket, Budgets};
-use crate::aws::client::{ATTEMPT_TIMEOUT, Clients};
+use crate::aws::client::Clients;
 use crate::aws::dns::Resolver;
 use crate::aws::{cloudfront, cloudwatch, elbv2, route53};
 use crate::config::{Site, Strategy};
@@ -133,7 +133,23 @@ tokio::task_local! {
     /// credentials every call needs). Each such call would wait or fail as long again: `status`
     /// under a Route 53 or STS outage would take a time limit per stage of the round instead of
     /// one.
-    static SILENT: Mutex<HashMap<&'static str, AwsError>>;
+    static SILENT: Silent;
+}
+
+/// What a round learnt not to try again, and how long one attempt of a call may take (a call
+/// that waited that long and failed on the network found its service not answering).
+struct Silent {
+    failures: Mutex<HashMap<&'static str, AwsError>>,
+    attempt: std::time::Duration,
+}
+
+impl Silent {
+    fn new(attempt: std::time::Duration) -> Silent {
+        Silent {
+            failures: Mutex::new(HashMap::new()),
+            attempt,
+        }
+    }
 }
 
 /// The key of [`SILENT`] for a failure to obtain credentials (assuming the role), which every
@@ -150,8 +166,11 @@ fn service_of(bucket: &Bucket) -> &'static str {
 /// in time says the call was not tried.
 fn silent(bucket: &Bucket) -> Option<AwsError> {
     let earlier = SILENT
-        .try_with(|m| {
-            let m = m.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        .try_with(|s| {
+            let m = s
+                .failures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             m.get(CREDENTIALS)
                 .or_else(|| m.get(service_of(bucket)))
                 .cloned()
@@ -177,13 +196,16 @@ fn silent(bucket: &Bucket) -> Option<AwsError> {
 fn remember(bucket: &Bucket, e: &AwsError, waited: std::time::Duration) {
     let key = if e.is_assuming_a_role() {
         CREDENTIALS
-    } else if e.kind == ErrorKind::Network && waited >= ATTEMPT_TIMEOUT {
+    } else if e.kind == ErrorKind::Network
+        && SILENT.try_with(|s| waited >= s.attempt).unwrap_or(false)
+    {
         service_of(bucket)
     } else {
         return;
     };
-    let _ = SILENT.try_with(|m| {
-        m.lock()
+    let _ = SILENT.try_with(|s| {
+        s.failures
+            .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(key)
             .or_insert_with(|| e.clone());
@@ -334,7 +356,7 @@ impl Fetcher {
     ) {
         SILENT
             .scope(
-                Mutex::new(HashMap::new()),
+                Silent::new(self.clients.target.timeouts.attempt),
                 self.round_in_scope(sites, obs, depth),
             )
             .await;
@@ -1546,7 +1568,7 @@ sorry_target_group = "{SORRY_TG}"
             ErrorKind::Network,
             "route53",
             operation,
-            "no answer within the time limit (connect 3 s, attempt 10 s, call 30 s)",
+            "no answer within the time limit: operation timeout (all attempts including retries) occurred after 30s",
         )
     }
 
@@ -1564,7 +1586,7 @@ sorry_target_group = "{SORRY_TG}"
         let calls = AtomicUsize::new(0);
         let long = Duration::from_secs(30);
         SILENT
-            .scope(Mutex::new(HashMap::new()), async {
+            .scope(Silent::new(Duration::from_secs(10)), async {
                 let first = budgeted(&bucket, || call(&calls, long, "ListHealthChecks")).await;
                 assert_eq!(first.err().map(|e| e.message), Some(network("").message));
                 // Not called again, in its own budget or the service's other one.
@@ -1585,7 +1607,7 @@ sorry_target_group = "{SORRY_TG}"
             .await;
         // The next round calls it again.
         SILENT
-            .scope(Mutex::new(HashMap::new()), async {
+            .scope(Silent::new(Duration::from_secs(10)), async {
                 let _ = budgeted(&bucket, || call(&calls, long, "ListHealthChecks")).await;
             })
             .await;
@@ -1606,7 +1628,7 @@ sorry_target_group = "{SORRY_TG}"
             ))
         };
         SILENT
-            .scope(Mutex::new(HashMap::new()), async {
+            .scope(Silent::new(Duration::from_secs(10)), async {
                 for _ in 0..2 {
                     let e = budgeted(&bucket, throttle).await.err();
                     assert_eq!(e.map(|e| e.kind), Some(ErrorKind::Throttled));
@@ -1634,7 +1656,7 @@ sorry_target_group = "{SORRY_TG}"
             Err::<(), _>(refused.clone())
         };
         SILENT
-            .scope(Mutex::new(HashMap::new()), async {
+            .scope(Silent::new(Duration::from_secs(10)), async {
                 assert_eq!(
                     budgeted(&route53, assume).await.err().as_ref(),
                     Some(&refused)
@@ -1653,7 +1675,7 @@ sorry_target_group = "{SORRY_TG}"
         let bucket = Bucket::new("elbv2", 20.0, 15.0);
         let calls = AtomicUsize::new(0);
         SILENT
-            .scope(Mutex::new(HashMap::new()), async {
+            .scope(Silent::new(Duration::from_secs(10)), async {
                 for _ in 0..2 {
                     let _ = budgeted(&bucket, || {
                         call(&calls, Duration::from_millis(5), "DescribeLoadBalancers")

@@ -2,8 +2,9 @@
 //! account, role and region they are read with, each group with its clients and budgets.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use crate::aws::client::{self, Target};
+use crate::aws::client::{self, Target, Timeouts};
 use crate::aws::dns::Resolver;
 use crate::aws::proxy::ProxySettings;
 use crate::config::{Config, Site};
@@ -58,14 +59,16 @@ impl SessionError {
     }
 }
 
-/// The target a site is read with: its config, then the command line.
-pub fn target_of(site: &Site, o: &Overrides) -> Target {
+/// The target a site is read with: its config, then the command line; every call bounded by the
+/// config's `call_timeout`.
+pub fn target_of(site: &Site, call_timeout: Duration, o: &Overrides) -> Target {
     Target {
         profile: o.profile.clone().or_else(|| site.aws.profile.clone()),
         region: o.region.clone().or_else(|| site.aws.region.clone()),
         role_arn: site.aws.role_arn.clone(),
         endpoint_url: o.endpoint_url.clone(),
         static_credentials: o.static_credentials.clone(),
+        timeouts: Timeouts::for_call(call_timeout),
     }
 }
 
@@ -103,7 +106,7 @@ impl Session {
             if !only.is_empty() && !only.iter().any(|n| n == &site.name) {
                 continue;
             }
-            let target = target_of(site, overrides);
+            let target = target_of(site, config.defaults.call_timeout, overrides);
             let key = format!("{target:?}");
             by_target
                 .entry(key)

@@ -17,7 +17,9 @@
 //! overview row. There
 //! is one test per fault, each running the five services side by side (and, in each, `status`,
 //! the console and the switch side by side on emulators of their own), so that no test waits for
-//! more than one call's time limit.
+//! more than one call's time limit. The config sets `call_timeout = "9s"` (an operator's setting:
+//! 30 s by default), so that a service that never answers costs a cell seconds, not minutes: the
+//! timeout cells show the limit working as configured.
 //!
 //! The README's reliability section shows the table: each test saves its rows (see
 //! `tests/support/readme.rs`) and compares them with the README's; `scripts/readme-tables`
@@ -99,12 +101,12 @@ async fn sim() -> SimHandle {
     start(opts).await.unwrap()
 }
 
-/// The alb-cloudfront config with a role to assume.
+/// The alb-cloudfront config with a role to assume and a short call time limit.
 fn config(dir: &Path) -> String {
     let text = std::fs::read_to_string(root().join("assets/configs/alb-cloudfront.toml")).unwrap();
     let text = text.replacen(
         "[defaults]\n",
-        "[defaults]\nrole_arn = \"arn:aws:iam::123456789012:role/switchyard-operator\"\n",
+        "[defaults]\nrole_arn = \"arn:aws:iam::123456789012:role/switchyard-operator\"\ncall_timeout = \"9s\"\n",
         1,
     );
     assert!(
@@ -302,7 +304,7 @@ async fn switch_case(service: &str, fault: &str) -> ((i32, i32), bool) {
         .unwrap()
         .replacen(
             "[defaults]\n",
-            "[defaults]\nrole_arn = \"arn:aws:iam::123456789012:role/switchyard-operator\"\n",
+            "[defaults]\nrole_arn = \"arn:aws:iam::123456789012:role/switchyard-operator\"\ncall_timeout = \"9s\"\n",
             1,
         );
     let config = dir.path().join("demo.toml");
@@ -405,13 +407,13 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-const HEADER: &str = "| service | fault | `status` exit | verdict | `complete` | the one-line cause | `status` after it clears | console: error shown in | console overview row | console one poll after | `maintenance on` / `off` after it clears | AWS after |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+const HEADER: &str = "| service | fault | `status` exit | verdict | `complete` | the one-line cause | `status` after it clears | console: error shown in | console overview row | console one poll after | `maintenance on` under it / `off` after it clears | AWS after |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
 /// The README row of one cell, keyed by its first two columns.
 fn row(service: &str, fault: &str, seen: &Seen) -> (String, String) {
     let key = format!("| {service} | {fault} |");
     let row = format!(
-        "{key} {} | {} | {} | {} | {} | {} panel | {} | {} | {} / {} | {} |",
+        "{key} {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} |",
         seen.exit,
         seen.verdict,
         match seen.complete {
@@ -424,7 +426,11 @@ fn row(service: &str, fault: &str, seen: &Seen) -> (String, String) {
         } else {
             "NOT CLEAN"
         },
-        seen.panel,
+        match seen.panel.as_str() {
+            "both" => "both panels".to_string(),
+            "nowhere" => "nowhere".to_string(),
+            p => format!("{p} panel"),
+        },
         if seen.marked {
             "[incomplete]"
         } else {

@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     /// Where the log goes [default: $XDG_STATE_HOME/switchyard/switchyard.log].
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
-    /// Hide every action (maintenance on, fail back) in the console.
+    /// Change nothing in AWS: the console hides its actions, `maintenance` refuses (exit 2).
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Draw the console in ASCII only (borders, symbols, text), for serial-like terminals.

@@ -375,6 +375,15 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         Err(code) => return code,
     };
     let site = one.site().clone();
+    // Checked before anything is read: a read-only run makes no change, whatever else it says.
+    if global.read_only {
+        eprintln!(
+            "switchyard maintenance: --read-only is given: no switch is made (run it without \
+             --read-only to switch site {})",
+            site.name
+        );
+        return exit::USAGE;
+    }
     if site.read_only {
         eprintln!(
             "switchyard maintenance: site {} is read-only in the config: no switch is made",

@@ -554,6 +554,73 @@ async fn no_terminal_and_no_yes_refuses() {
     );
 }
 
+/// `--read-only` and the config's `read_only` stop a switch from the command line before it
+/// makes any change: only read calls reach AWS, and AWS is as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_every_switch_from_the_command_line() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    for direction in ["on", "off"] {
+        for site in ["shop", "db", "pay"] {
+            let out = env
+                .run(&[
+                    "--read-only",
+                    "maintenance",
+                    direction,
+                    "--site",
+                    site,
+                    "--yes",
+                    "--force",
+                ])
+                .await;
+            assert_eq!(out.code, 2, "{out}");
+            assert!(
+                out.stderr.contains(&format!(
+                    "--read-only is given: no switch is made (run it without --read-only to \
+                     switch site {site})"
+                )),
+                "{out}"
+            );
+        }
+    }
+    let text = std::fs::read_to_string(&env.config).unwrap().replacen(
+        "[defaults]\n",
+        "[defaults]\nread_only = true\n",
+        1,
+    );
+    let in_config = Env::start_with_config_paused("demo", &text).await;
+    let out = in_config.switch("on", "shop", &[]).await;
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr
+            .contains("site shop is read-only in the config: no switch is made"),
+        "{out}"
+    );
+    assert_eq!(
+        in_config
+            .sim
+            .calls()
+            .get("route53", "ChangeResourceRecordSets"),
+        0
+    );
+    let changed: Vec<_> = env
+        .sim
+        .calls()
+        .calls
+        .keys()
+        .filter(|k| {
+            let op = k.split(':').nth(1).unwrap_or_default();
+            !["Get", "List", "Describe", "Test"]
+                .iter()
+                .any(|read| op.starts_with(read))
+        })
+        .cloned()
+        .collect();
+    assert!(changed.is_empty(), "calls that change AWS: {changed:?}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
 /// `plan --output json` is the plan the console shows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_json_names_every_call_with_before_and_after() {

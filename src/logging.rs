@@ -18,14 +18,7 @@ pub fn init(path: Option<&Path>) {
     let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
         return;
     };
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-    else {
+    let Ok(file) = crate::files::open_append(&path) else {
         return;
     };
     let filter =

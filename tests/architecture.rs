@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u8)] = &[
     ("model", 0),
     ("config", 1),
+    // The operator's private files (log, audit log, events): created 0600.
+    ("files", 1),
     ("aws", 2),
     ("poll", 3),
     ("switch", 4),

@@ -112,15 +112,7 @@ pub fn append(
         verification,
     };
     let line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    let mut f = crate::files::open_append(path)?;
     // One write per line, so that two processes appending at once do not interleave lines.
     f.write_all(format!("{line}\n").as_bytes())
 }

@@ -253,14 +253,7 @@ impl EventLog {
             return;
         }
         if self.file.is_none() {
-            if let Some(dir) = self.path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            match std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-            {
+            match crate::files::open_append(&self.path) {
                 Ok(f) => self.file = Some(f),
                 Err(e) => {
                     tracing::warn!(path = %self.path.display(), "cannot open the event log: {e}");

@@ -1688,9 +1688,13 @@ impl Run<'_> {
             let s = j.steps[i].clone();
             let t0 = Instant::now();
             match steps::apply(self.clients, &self.site.name, &s, Towards::Original).await {
-                Ok(_) => {
+                Ok(a) => {
                     j.steps[i].state = StepState::Undone;
-                    undone += 1;
+                    // A step that had changed nothing (the one that failed, as a rule) needed
+                    // no undoing.
+                    if !a.skipped {
+                        undone += 1;
+                    }
                     if self.save(j, values).await.is_err() {
                         return format!(
                             "undone {undone} steps, then the journal could not be updated: run `switchyard maintenance off --site {}` to finish",
@@ -1714,13 +1718,18 @@ impl Run<'_> {
                 }
             }
         }
+        let taken = match undone {
+            0 => "no step had changed anything".to_string(),
+            1 => "the 1 step taken was undone".to_string(),
+            n => format!("the {n} steps taken were undone"),
+        };
         match delete_journal(self.clients, self.site, j, values).await {
             Ok(()) => format!(
-                "the {undone} steps taken were undone and the journal removed: {} is as before",
+                "{taken} and the journal removed: {} is as before",
                 self.site.name
             ),
             Err(e) => format!(
-                "the {undone} steps taken were undone, but the journal could not be removed ({}): `switchyard maintenance off --site {}` removes it",
+                "{taken}, but the journal could not be removed ({}): `switchyard maintenance off --site {}` removes it",
                 e.summary(),
                 self.site.name
             ),

@@ -90,6 +90,7 @@ pub fn append(
                 SwitchError::Conflict(_) => "conflict",
                 SwitchError::StepFailed { .. } => "failed",
                 SwitchError::Stopped(_) => "stopped",
+                SwitchError::JournalWrite { .. } => "journal_write_failed",
             },
             Some(e.to_string()),
             Value::Null,

@@ -1571,21 +1571,38 @@ impl Run<'_> {
                 Ok(())
             }
             Err(e) => {
+                let name = journal::record_name_of(&self.site.record, j);
+                // Someone else's change, or only a write that failed (the journal as it was)?
                 let now_there = match read_journal(self.clients, self.site).await {
-                    Ok(Some((other, _))) => format!(
+                    Ok(Some((_, found))) if found == *values => None,
+                    Ok(Some((other, _))) => Some(format!(
                         "it is now {:?}, last updated by {} at {}",
                         other.phase,
                         other.updated_by,
                         rfc3339(other.updated_at)
-                    ),
-                    Ok(None) => "it no longer exists".into(),
-                    Err(e) => format!("it cannot be read: {e}"),
+                    )),
+                    Ok(None) => Some("it no longer exists".into()),
+                    Err(_) => None,
                 };
-                Err(SwitchError::Conflict(format!(
-                    "the maintenance journal {} was changed by someone else ({now_there}): stopped here without touching anything more ({})",
-                    journal::record_name_of(&self.site.record, j),
-                    e.summary()
-                )))
+                match now_there {
+                    Some(now_there) => Err(SwitchError::Conflict(format!(
+                        "the maintenance journal {name} was changed by someone else ({now_there}): stopped here without touching anything more ({})",
+                        e.summary()
+                    ))),
+                    None => {
+                        let again = match j.phase {
+                            Phase::Leaving => "off",
+                            Phase::Entering | Phase::Active => "on",
+                        };
+                        Err(SwitchError::JournalWrite {
+                            error: e,
+                            detail: format!(
+                                "stopped here without changing anything more; the journal {name} records every step done before (a step that was running is checked by the next run): run `switchyard maintenance {again} --site {}` again once Route 53 accepts the write",
+                                self.site.name
+                            ),
+                        })
+                    }
+                }
             }
         }
     }

@@ -59,6 +59,15 @@ pub enum SwitchError {
     /// Stopped between two steps (a signal): what was done is recorded in the journal.
     #[error("{0}")]
     Stopped(String),
+    /// The journal could not be written (AWS refused the write or did not answer), and no one
+    /// else changed it: stopped there; `detail` says what the journal still records.
+    #[error("the maintenance journal could not be updated: {}; {detail}", .error.summary())]
+    JournalWrite {
+        /// Why the write failed.
+        error: AwsError,
+        /// What the journal records and how to go on.
+        detail: String,
+    },
 }
 
 fn describe_failed(checks: &[PreflightCheck]) -> String {
@@ -82,6 +91,13 @@ impl SwitchError {
             SwitchError::Conflict(_) => exit::CONFLICT,
             SwitchError::StepFailed { .. } => exit::STEP_FAILED,
             SwitchError::Stopped(_) => exit::STOPPED,
+            SwitchError::JournalWrite { error, .. }
+                if error.kind == ErrorKind::AccessDenied
+                    || error.kind == ErrorKind::Credentials =>
+            {
+                exit::ACCESS
+            }
+            SwitchError::JournalWrite { .. } => exit::STEP_FAILED,
         }
     }
 }

@@ -114,6 +114,8 @@ pub(crate) async fn create_journal(
     .await;
     match result {
         Ok(_) => Ok(values),
+        // Applied, with its answer lost: the SDK's retry then found the record there.
+        Err(_) if landed(c, site, j, Some(&values)).await => Ok(values),
         Err(e) if e.code.as_deref() == Some("InvalidChangeBatch") => {
             let who = match read_journal(c, site).await {
                 Ok(Some((other, _))) => format!(
@@ -145,7 +147,7 @@ pub(crate) async fn update_journal(
     j: &Journal,
 ) -> Result<Vec<String>, AwsError> {
     let values = encode(j)?;
-    route53::change_records(
+    let result = route53::change_records(
         &c.route53,
         &site.zone_id,
         &[
@@ -157,8 +159,23 @@ pub(crate) async fn update_journal(
         ],
         &format!("switchyard: {} journal", site.name),
     )
-    .await?;
-    Ok(values)
+    .await;
+    match result {
+        Err(e) if !landed(c, site, j, Some(&values)).await => Err(e),
+        _ => Ok(values),
+    }
+}
+
+/// Whether a change of the journal whose answer was an error took effect all the same: the
+/// journal record holds exactly `values` (`None`: it is gone). A call applied by Route 53 whose
+/// answer was lost on the way is retried by the SDK, and the retry fails (the record to delete
+/// is gone, the record to create exists): that is this run's own change, not someone else's.
+async fn landed(c: &Clients, site: &Site, j: &Journal, values: Option<&Vec<String>>) -> bool {
+    let name = journal::record_name_of(&site.record, j);
+    match read_at(c, site, &name).await {
+        Ok(found) => found.as_ref().map(|f| &f.1) == values,
+        Err(_) => false,
+    }
 }
 
 pub(crate) async fn delete_journal(
@@ -167,12 +184,15 @@ pub(crate) async fn delete_journal(
     j: &Journal,
     old: &[String],
 ) -> Result<(), AwsError> {
-    route53::change_records(
+    let result = route53::change_records(
         &c.route53,
         &site.zone_id,
         &[(RecordAction::Delete, journal_record(site, j, old.to_vec()))],
         &format!("switchyard: {} is live again", site.name),
     )
-    .await?;
-    Ok(())
+    .await;
+    match result {
+        Err(e) if !landed(c, site, j, None).await => Err(e),
+        _ => Ok(()),
+    }
 }

@@ -454,6 +454,98 @@ async fn a_failing_step_rolls_back_the_steps_done() {
     assert_eq!(before, snapshot(&c).await);
 }
 
+/// Route 53 applies a journal write but its answer is lost (the SDK retries, and the retry
+/// finds the record created, or the values it was to delete gone): that is this run's own
+/// change, never "maintenance already entered by" itself or someone else's edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_write_whose_answer_was_lost_is_this_runs_own() {
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    // The journal's CREATE.
+    env.fault(
+        "route53",
+        "ChangeResourceRecordSets",
+        FaultKind::LoseAnswer,
+        Some(1),
+    );
+    let on = env.switch("on", "shop", &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    assert!(!on.stderr.contains("already entered"), "{on}");
+    let status = env
+        .run(&["status", "--site", "shop", "--output", "json"])
+        .await;
+    assert!(
+        status.stdout.contains("\"verdict\": \"MAINTENANCE\""),
+        "{status}"
+    );
+    // The first update of the fail back (the journal marked Leaving).
+    env.fault(
+        "route53",
+        "ChangeResourceRecordSets",
+        FaultKind::LoseAnswer,
+        Some(1),
+    );
+    let off = env.switch("off", "shop", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    assert!(!off.stderr.contains("someone else"), "{off}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
+/// A journal write that fails (here access denied, after the step it records was applied) is
+/// said as such, exit 3, never "changed by someone else" (exit 7, another operator); the journal
+/// still records the step as running, and the next run checks it and goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_write_that_fails_is_not_a_conflict() {
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    env.fault("route53", "UpdateHealthCheck", FaultKind::Hold, None);
+    let child = env.spawn_output(&["maintenance", "on", "--site", "shop", "--yes"]);
+    let child = tokio::spawn(child);
+    calls_reach(&env, "route53", "UpdateHealthCheck", 1).await;
+    env.fault(
+        "route53",
+        "ChangeResourceRecordSets",
+        FaultKind::Error {
+            code: "AccessDenied".into(),
+            message: Some(
+                "User is not authorized to perform: route53:ChangeResourceRecordSets".into(),
+            ),
+            status: Some(403),
+        },
+        None,
+    );
+    env.sim
+        .control(Control::ClearFaults {
+            service: Some("route53".into()),
+            operation: Some("UpdateHealthCheck".into()),
+        })
+        .unwrap();
+    let on = child.await.unwrap();
+    assert_eq!(on.code, 3, "{on}");
+    assert!(
+        on.stderr
+            .contains("the maintenance journal could not be updated"),
+        "{on}"
+    );
+    assert!(
+        on.stderr.contains(
+            "run `switchyard maintenance on --site shop` again once Route 53 accepts the write"
+        ),
+        "{on}"
+    );
+    assert!(!on.stderr.contains("someone else"), "{on}");
+    env.clear_faults();
+    // The journal is seconds old: the next run asks for --force, then goes on from the step
+    // it finds running (already applied).
+    let on = env.switch("on", "shop", &["--force"]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env.switch("off", "shop", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
 /// Every preflight refusal, shown by `plan`, refusing `maintenance` with exit 4, and `--force`
 /// overriding it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

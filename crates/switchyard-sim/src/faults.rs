@@ -25,6 +25,9 @@ pub enum FaultKind {
     Latency { millis: u64 },
     /// Close the connection without an answer.
     Drop,
+    /// Carry the request out, then close the connection without its answer: a call AWS applied
+    /// whose answer was lost on the way (the SDK then retries it).
+    LoseAnswer,
     /// Never answer (until the emulator shuts down).
     Timeout,
     /// Hold the request unanswered until this fault is cleared, then answer it as usual: a

@@ -166,6 +166,12 @@ async fn handle(
             );
             api::render(call.proto, &call.operation, Err(e), &request_id)
         }
+        Some(FaultKind::LoseAnswer) => {
+            let mut w = lock(&shared.world);
+            w.sync();
+            let _ = api::dispatch(&mut w, &call);
+            return Err(Dropped);
+        }
         Some(FaultKind::Latency { .. } | FaultKind::Rewrite { .. } | FaultKind::Hold) | None => {
             if call.service == "route53" && !lock(&shared.throttle).admit(&call.operation) {
                 api::render(

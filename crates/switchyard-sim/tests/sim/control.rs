@@ -166,6 +166,54 @@ async fn dropped_connections_timeouts_and_latency() {
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
 
+/// A lost answer: the change is made, the client gets no answer (and, retrying, would find it
+/// made).
+#[tokio::test]
+async fn a_lost_answer_carries_the_request_out() {
+    let sim = sim("alb-cloudfront").await;
+    let r53 = r53_no_retry(&sim).await;
+    sim.control(fault(
+        "route53",
+        Some("ChangeTagsForResource"),
+        FaultKind::LoseAnswer,
+        Some(1),
+    ))
+    .unwrap();
+    let tag = aws_sdk_route53::types::Tag::builder()
+        .key("lost")
+        .value("answer")
+        .build();
+    let err = r53
+        .change_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Healthcheck)
+        .resource_id(CHECK)
+        .add_tags(tag)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            aws_sdk_route53::error::SdkError::DispatchFailure(_)
+                | aws_sdk_route53::error::SdkError::ResponseError(_)
+        ),
+        "{err:?}"
+    );
+    let tags = r53
+        .list_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Healthcheck)
+        .resource_id(CHECK)
+        .send()
+        .await
+        .unwrap();
+    let tags = tags.resource_tag_set().unwrap().tags();
+    assert!(
+        tags.iter()
+            .any(|t| t.key() == Some("lost") && t.value() == Some("answer")),
+        "{tags:?}"
+    );
+}
+
 /// A hold keeps the request unanswered until it is cleared, then the request is answered as
 /// usual: the call is counted at once, its effect only once released.
 #[tokio::test]

@@ -648,7 +648,9 @@ pub fn table(report: &StatusReport, width: usize) -> String {
                 // Who stopped where, whole: the ARN is the end of the line.
                 Some(i) => {
                     let at =
-                        i.at.format(&time::format_description::well_known::Rfc3339)
+                        i.at.replace_nanosecond(0)
+                            .unwrap_or(i.at)
+                            .format(&time::format_description::well_known::Rfc3339)
                             .unwrap_or_default();
                     let line = format!("  stopped at {at} on {} by {}", i.host, i.by);
                     for l in wrap(&line, width, 4) {

@@ -71,11 +71,13 @@ pub fn reasons(
         MaintenancePhase::Entering | MaintenancePhase::Active => "done",
     };
     let at =
-        i.at.format(&time::format_description::well_known::Rfc3339)
+        i.at.replace_nanosecond(0)
+            .unwrap_or(i.at)
+            .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
     vec![
         format!(
-            "{} stopped after {} of {} steps {verb}, {} ago: nobody is at work on it",
+            "{} stopped after {} of {} steps {verb}, {} ago",
             m.phase.switch_name(),
             i.done,
             i.total,
@@ -83,7 +85,10 @@ pub fn reasons(
         ),
         format!("to finish it: {}", m.phase.finish_command(site)),
         format!("to undo it: {}", m.phase.undo_command(site)),
-        format!("stopped at {at} on {} (run by {})", i.host, i.by),
+        format!(
+            "stopped by a signal at {at} on {} (run by {}): nobody is at work on it",
+            i.host, i.by
+        ),
     ]
 }
 
@@ -141,15 +146,19 @@ mod tests {
         assert_eq!(
             v.reasons[..3],
             [
-                "maintenance on stopped after 1 of 3 steps done, 2 min ago: nobody is at work on it",
+                "maintenance on stopped after 1 of 3 steps done, 2 min ago",
                 "to finish it: switchyard maintenance on --site www",
                 "to undo it: switchyard maintenance off --site www",
             ]
         );
-        assert!(v.reasons[3].starts_with("stopped at "), "{v:#?}");
+        assert!(
+            v.reasons[3].starts_with("stopped by a signal at "),
+            "{v:#?}"
+        );
         assert!(
             v.reasons[3].ends_with(
-                " on bastion-2 (run by arn:aws:sts::111122223333:assumed-role/ops/alice)"
+                " on bastion-2 (run by arn:aws:sts::111122223333:assumed-role/ops/alice): \
+                 nobody is at work on it"
             ),
             "{v:#?}"
         );
@@ -179,8 +188,7 @@ mod tests {
         assert_eq!(
             v.reasons[..3],
             [
-                "maintenance off (fail back) stopped after 1 of 2 steps undone, 2 min ago: \
-                 nobody is at work on it",
+                "maintenance off (fail back) stopped after 1 of 2 steps undone, 2 min ago",
                 "to finish it: switchyard maintenance off --site www",
                 "to undo it: switchyard maintenance on --site www",
             ]
@@ -263,11 +271,11 @@ mod tests {
         assert_eq!(
             reasons("shop", &m, i, t(240)),
             [
-                "maintenance on stopped after 2 of 4 steps done, 3 min ago: nobody is at work on it",
+                "maintenance on stopped after 2 of 4 steps done, 3 min ago",
                 "to finish it: switchyard maintenance on --site shop",
                 "to undo it: switchyard maintenance off --site shop",
-                "stopped at 2026-11-22T02:01:00Z on bastion-2 (run by \
-                 arn:aws:sts::123456789012:assumed-role/OpsAdmin/night)",
+                "stopped by a signal at 2026-11-22T02:01:00Z on bastion-2 (run by \
+                 arn:aws:sts::123456789012:assumed-role/OpsAdmin/night): nobody is at work on it",
             ]
         );
     }
@@ -281,8 +289,7 @@ mod tests {
         let r = reasons("api", &m, i, t(90));
         assert_eq!(
             r[0],
-            "maintenance off (fail back) stopped after 1 of 3 steps undone, 30 s ago: nobody is \
-             at work on it"
+            "maintenance off (fail back) stopped after 1 of 3 steps undone, 30 s ago"
         );
         assert_eq!(r[1], "to finish it: switchyard maintenance off --site api");
         assert_eq!(r[2], "to undo it: switchyard maintenance on --site api");

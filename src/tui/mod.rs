@@ -292,7 +292,8 @@ impl EventLog {
 ///
 /// `actions`: the link to the switch engine (see [`actions`]); `None` hides every action, as
 /// `--read-only` and the config's `read_only` do. Returns the exit code (0 on quit and on
-/// SIGINT, SIGTERM and SIGHUP).
+/// SIGINT, SIGTERM and SIGHUP; the caller makes it 9 when quitting stopped a switch, see
+/// [`switching::serve`]).
 pub async fn run(
     session: Session,
     options: Options,

@@ -47,13 +47,15 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Each site's verdict (LIVE, DEGRADED, FAILED OVER, MAINTENANCE, SWITCHING, UNKNOWN, DOWN) and why.
+    /// Each site's verdict (LIVE, DEGRADED, FAILED OVER, MAINTENANCE, SWITCHING, UNKNOWN, DOWN,
+    /// INTERRUPTED) and why.
     ///
     /// Every site says whether its chain was read in full, and what was not read.
     ///
     /// Exit codes: 0 every site LIVE (every chain read in full), 10 some DEGRADED, 11 FAILED
-    /// OVER, 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN: users get errors (the worst site
-    /// decides); 2 usage or config error; 3 credentials or access kept a piece of some chain
+    /// OVER, 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN: users get errors, 16 INTERRUPTED:
+    /// a switch stopped before its last step waits for an operator to finish or undo it (the
+    /// worst site decides); 2 usage or config error; 3 credentials or access kept a piece of some chain
     /// away (the missing permission is named on stderr; only DOWN outranks it).
     Status(StatusArgs),
     /// Follow the chain behind a record (read calls only) and print its site config, with the
@@ -97,11 +99,14 @@ pub enum Command {
     /// could not be verified (with `--wait`);
     /// 7 conflict: another operator holds the site ("maintenance already entered by X at T"),
     /// or AWS changed since the plan; 8 not confirmed; 9 stopped between two steps by SIGINT,
-    /// SIGTERM or SIGHUP (the journal records every step done: `on` resumes, `off` undoes).
+    /// SIGTERM or SIGHUP (the journal records every step done, `status` says INTERRUPTED: the
+    /// same command again finishes the switch, the opposite one undoes it).
     Maintenance(MaintenanceArgs),
     /// Wait until a site is LIVE (or DEGRADED: the app is served; never DOWN) or in MAINTENANCE.
     ///
-    /// Exit codes: 0 reached; 6 timeout; 2 usage or config error; 3 credentials or access.
+    /// Exit codes: 0 reached; 6 timeout; 16 INTERRUPTED: a switch was stopped halfway, and
+    /// nothing converges until an operator finishes or undoes it (said at once, not waited
+    /// out); 2 usage or config error; 3 credentials or access.
     Wait(WaitArgs),
     /// Show the audit log: every switch, who made it, and what happened.
     ///

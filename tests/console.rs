@@ -178,10 +178,15 @@ impl Console {
 
     /// Waits for the process to end; checks exit 0 and a restored terminal.
     fn assert_exited_cleanly(&self) {
+        self.assert_exited_with(0);
+    }
+
+    /// Waits for the process to end; checks the exit code and a restored terminal.
+    fn assert_exited_with(&self, code: i32) {
         let s = self.wait_for("the exit", Duration::from_secs(20), |s| {
             s.contains("EXIT=") && s.contains("speed")
         });
-        assert!(s.contains("EXIT=0"), "{s}");
+        assert!(s.contains(&format!("EXIT={code}\n")), "{s}");
         let alt = self.tmux(&["display-message", "-p", "-t", "console", "#{alternate_on}"]);
         assert_eq!(
             String::from_utf8_lossy(&alt.stdout).trim(),
@@ -503,7 +508,8 @@ fn sighup_during_a_switch_stops_at_a_recorded_state() {
         "/_sim/control",
         r#"{"action":"clear_faults","service":"cloudwatch","operation":"DisableAlarmActions"}"#,
     );
-    c.assert_exited_cleanly();
+    // The console exits as `maintenance` stopped by a signal does.
+    c.assert_exited_with(9);
     assert_eq!(c.calls("cloudwatch:DisableAlarmActions"), 1);
     assert_eq!(
         c.calls("cloudfront:CreateInvalidation"),
@@ -515,8 +521,38 @@ fn sighup_during_a_switch_stops_at_a_recorded_state() {
         log.contains("stopped by a signal between two steps"),
         "{log}"
     );
-    // Another process fails back from the journal.
+    // Another process reads it INTERRUPTED, with the commands that finish and undo it.
     let home = c.dir.path();
+    let status = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "sim")
+        .env("AWS_SECRET_ACCESS_KEY", "sim")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SWITCHYARD_DNS_SERVER", format!("127.0.0.1:{port}"))
+        .args([
+            "--log-file",
+            home.join("status.log").to_str().unwrap(),
+            "status",
+            "--config",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml"),
+            "--site",
+            "shop",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(status.status.code(), Some(16), "{said}");
+    assert!(said.contains("shop  INTERRUPTED"), "{said}");
+    assert!(
+        said.contains("  - maintenance on stopped after 2 of 4 steps done,")
+            && said.contains("  - to finish it: switchyard maintenance on --site shop")
+            && said.contains("  - to undo it: switchyard maintenance off --site shop"),
+        "{said}"
+    );
+    // Another process fails back from the journal.
     let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
         .env("HOME", home)
         .env("XDG_STATE_HOME", home.join("state"))

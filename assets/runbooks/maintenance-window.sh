@@ -16,8 +16,9 @@
 # the switchyard step that failed (see `switchyard help maintenance`):
 #   2 usage or config error, 3 credentials or access, 4 refused by a preflight check,
 #   5 a step failed, 6 not converged before --timeout, 7 conflict (another operator), 8 not
-#   confirmed; status codes: 10 DEGRADED, 11 FAILED OVER, 12 MAINTENANCE, 13 SWITCHING,
-#   14 UNKNOWN. 1: this script's own usage error.
+#   confirmed, 9 stopped by a signal between two steps; status codes: 10 DEGRADED, 11 FAILED
+#   OVER, 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN, 16 INTERRUPTED (a switch stopped
+#   halfway). 1: this script's own usage error.
 #
 # Rehearse it first on a copy of production: `switchyard rehearse --site NAME --no-console`
 # prints the environment that points this script at the copy.
@@ -77,6 +78,7 @@ case $rc in
     10) log "$site is DEGRADED (the app is served); going on" ;;
     12) fail "$site is already in MAINTENANCE: someone else holds a window (switchyard log --site $site)" ;;
     11) fail "$site has FAILED OVER on its own: fix the app first, this is not a planned window" ;;
+    16) fail "$site is INTERRUPTED: a switch was stopped halfway; 'switchyard status --site $site' names who, and the commands that finish and undo it" ;;
     *) fail "status of $site is not LIVE" ;;
 esac
 
@@ -95,6 +97,7 @@ case $rc in
     0) log "$site is in MAINTENANCE" ;;
     6) fail "switched, but not converged within $timeout: check 'switchyard status --site $site', then 'maintenance off'" ;;
     5) fail "a step failed; the journal says what is left: run 'switchyard maintenance off --site $site'" ;;
+    9) fail "stopped by a signal between two steps: 'switchyard maintenance on --site $site' finishes entering, 'switchyard maintenance off --site $site' undoes it" ;;
     *) fail "could not put $site into maintenance" ;;
 esac
 
@@ -108,6 +111,7 @@ step maintenance off --site "$site" --reason "$reason: done" --yes --wait --time
 case $rc in
     0) log "$site failed back" ;;
     6) fail "failed back, but not converged within $timeout: check 'switchyard status --site $site'" ;;
+    9) fail "the fail back was stopped by a signal between two steps: 'switchyard maintenance off --site $site' finishes it, 'switchyard maintenance on --site $site' undoes it" ;;
     *) fail "could not fail $site back: it is still in maintenance" ;;
 esac
 

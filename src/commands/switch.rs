@@ -467,7 +467,15 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     let stop = tokio_util::sync::CancellationToken::new();
     let mut opts = opts;
     opts.stop = Some(stop.clone());
-    let signals = tokio::spawn(stop_on_signals(stop));
+    let phase = match args.direction {
+        OnOff::On => crate::model::maintenance::MaintenancePhase::Entering,
+        OnOff::Off => crate::model::maintenance::MaintenancePhase::Leaving,
+    };
+    let ends = (
+        phase.finish_command(&args.site),
+        phase.undo_command(&args.site),
+    );
+    let signals = tokio::spawn(stop_on_signals(stop, ends));
     let result = engine::execute(one.clients(), &one.session.resolver, &site, &p, &opts, tx).await;
     signals.abort();
     let _ = printer.await;
@@ -492,8 +500,9 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     code
 }
 
-/// Cancels `stop` on the first SIGINT, SIGTERM or SIGHUP; exits on the second.
-async fn stop_on_signals(stop: tokio_util::sync::CancellationToken) {
+/// Cancels `stop` on the first SIGINT, SIGTERM or SIGHUP; exits on the second, naming `ends`:
+/// the command that finishes the switch and the one that undoes it.
+async fn stop_on_signals(stop: tokio_util::sync::CancellationToken, ends: (String, String)) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::interrupt()),
@@ -516,7 +525,8 @@ async fn stop_on_signals(stop: tokio_util::sync::CancellationToken) {
             );
         } else {
             eprintln!(
-                "switchyard maintenance: stopped at once; the journal says what was started: `maintenance on` or `off` finishes it"
+                "switchyard maintenance: stopped at once; the journal says what was started: `{}` finishes it, `{}` undoes it",
+                ends.0, ends.1
             );
             std::process::exit(exit::STOPPED);
         }
@@ -576,8 +586,16 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
             last = line;
         }
         let timed_out = t0.elapsed() >= args.timeout;
-        if reached || timed_out {
-            let code = if reached { exit::OK } else { exit::TIMEOUT };
+        // A switch stopped halfway converges on nothing: waiting would only run out the clock.
+        let interrupted = v.kind == VerdictKind::Interrupted;
+        if reached || timed_out || interrupted {
+            let code = if reached {
+                exit::OK
+            } else if interrupted {
+                VerdictKind::Interrupted.exit_code()
+            } else {
+                exit::TIMEOUT
+            };
             let wanted = match args.until {
                 WaitFor::Live => "live",
                 WaitFor::Maintenance => "maintenance",
@@ -592,6 +610,16 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
                     waited_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
                     exit_code: code,
                 }),
+                OutputFormat::Table if interrupted => {
+                    println!(
+                        "{} is INTERRUPTED, not {wanted}: a switch was stopped halfway and nothing converges until an operator finishes or undoes it; waiting stopped after {}",
+                        args.site,
+                        fmt_duration(t0.elapsed())
+                    );
+                    for r in &v.reasons {
+                        println!("  - {r}");
+                    }
+                }
                 OutputFormat::Table if !reached => println!(
                     "Timed out after {}: {} is {}, not {wanted}",
                     fmt_duration(t0.elapsed()),

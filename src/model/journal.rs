@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::elb::{ListenerAction, RuleCondition};
-use super::maintenance::{MaintenanceMarker, MaintenancePhase};
+use super::maintenance::{Interruption, MaintenanceMarker, MaintenancePhase};
 use super::route53::{RecordSet, TXT_STRING_MAX as STRING_MAX, quote_strings, unquote_strings};
 
 /// The journal format this code writes; older and newer ones are refused with a clear message.
@@ -441,6 +441,9 @@ pub struct Journal {
     pub stopped: Option<String>,
     /// Who last changed the journal, and when.
     pub updated_by: String,
+    /// The machine it was last changed from (journals written before it was kept lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_host: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -545,12 +548,54 @@ impl Journal {
             },
             done_steps: self.done_steps(),
             total_steps: self.steps.len(),
+            interrupted: self.interruption(),
             changes: self
                 .steps
                 .iter()
                 .filter_map(|s| s.change_id.clone())
                 .collect(),
         }
+    }
+
+    /// The switch the journal records as stopped before its last step, if any: who ran it, on
+    /// which machine, when it stopped, and how far it got. `None` when it is not stopped, or
+    /// once every step of it is done (an entry) or undone (a fail back).
+    pub fn interruption(&self) -> Option<Interruption> {
+        let why = self.stopped.as_ref()?;
+        let (done, total) = match self.phase {
+            Phase::Active => return None,
+            Phase::Entering => (self.done_steps(), self.steps.len()),
+            Phase::Leaving => {
+                let undone = self
+                    .steps
+                    .iter()
+                    .filter(|s| s.state == StepState::Undone)
+                    .count();
+                let left = self
+                    .steps
+                    .iter()
+                    .filter(|s| {
+                        !matches!(s.change, Change::Invalidate { .. })
+                            && matches!(s.state, StepState::Done | StepState::Started)
+                    })
+                    .count();
+                (undone, undone + left)
+            }
+        };
+        if done >= total {
+            return None;
+        }
+        Some(Interruption {
+            by: self.updated_by.clone(),
+            host: self
+                .updated_host
+                .clone()
+                .unwrap_or_else(|| self.host.clone()),
+            at: self.updated_at,
+            done,
+            total,
+            why: why.clone(),
+        })
     }
 
     /// Encodes the journal as TXT record values, each already quoted for Route 53.
@@ -731,8 +776,59 @@ mod tests {
                 .collect(),
             stopped: None,
             updated_by: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/night-shift".into(),
+            updated_host: None,
             updated_at: at,
         }
+    }
+
+    #[test]
+    fn a_switch_stopped_before_its_last_step_is_an_interruption_until_finished_or_undone() {
+        // Entering, stopped after 2 of 4 steps.
+        let mut j = journal("x", 4);
+        j.phase = Phase::Entering;
+        j.steps[2].state = StepState::Planned;
+        j.steps[3].state = StepState::Planned;
+        assert_eq!(j.interruption(), None, "not stopped: someone is at work");
+        j.stopped = Some("by a signal".into());
+        j.updated_host = Some("bastion-2".into());
+        let i = j.interruption().unwrap();
+        assert_eq!((i.done, i.total), (2, 4));
+        assert_eq!(i.host, "bastion-2");
+        assert_eq!(j.marker().interrupted, Some(i));
+        // Every step done (the same command again): not interrupted any more.
+        j.steps[2].state = StepState::Done;
+        j.steps[3].state = StepState::Done;
+        assert_eq!(j.interruption(), None);
+        // Failing back, stopped after 1 of 3 undone (an invalidation is never undone).
+        let mut j = journal("x", 3);
+        j.phase = Phase::Leaving;
+        j.stopped = Some("by a signal".into());
+        j.steps[2].state = StepState::Undone;
+        j.steps.push(Step {
+            state: StepState::Done,
+            ..Step::planned(
+                "cloudfront-invalidate",
+                "E1",
+                Change::Invalidate {
+                    before: Absent,
+                    after: Invalidation {
+                        paths: vec!["/*".into()],
+                        caller_reference: "r".into(),
+                        on_fail_back: false,
+                        invalidation_id: None,
+                    },
+                },
+            )
+        });
+        let i = j.interruption().unwrap();
+        assert_eq!((i.done, i.total), (1, 3));
+        assert_eq!(
+            i.host, "bastion-1",
+            "without updated_host: the journal's host"
+        );
+        // Active: never interrupted.
+        j.phase = Phase::Active;
+        assert_eq!(j.interruption(), None);
     }
 
     #[test]

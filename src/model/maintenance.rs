@@ -47,7 +47,62 @@ pub struct MaintenanceMarker {
     pub done_steps: usize,
     /// Steps in this phase.
     pub total_steps: usize,
+    /// Set when the switch under way was stopped before its last step (a signal) and has not
+    /// been finished or undone since: nobody is at work on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Interruption>,
     /// The Route 53 changes of the steps done, to follow until INSYNC.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,
+}
+
+/// A switch stopped before its last step, as the journal records it (see
+/// [`super::journal::Journal::interruption`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interruption {
+    /// Who ran the switch that was stopped (the caller ARN).
+    pub by: String,
+    /// The machine it ran on.
+    pub host: String,
+    /// When it stopped.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Steps of the switch done (entering) or undone (failing back) when it stopped.
+    pub done: usize,
+    /// Steps of the switch in all.
+    pub total: usize,
+    /// What the journal says of the stop, e.g. `by a signal, 2026-11-22T02:00:00Z (maintenance on)`.
+    pub why: String,
+}
+
+impl MaintenancePhase {
+    /// The switch under way in this phase, in the operator's words: `maintenance on` while
+    /// entering, `maintenance off (fail back)` while leaving.
+    pub fn switch_name(self) -> &'static str {
+        match self {
+            MaintenancePhase::Entering | MaintenancePhase::Active => "maintenance on",
+            MaintenancePhase::Leaving => "maintenance off (fail back)",
+        }
+    }
+
+    /// The command that finishes a switch stopped in this phase: the same command again.
+    pub fn finish_command(self, site: &str) -> String {
+        match self {
+            MaintenancePhase::Entering | MaintenancePhase::Active => {
+                format!("switchyard maintenance on --site {site}")
+            }
+            MaintenancePhase::Leaving => format!("switchyard maintenance off --site {site}"),
+        }
+    }
+
+    /// The command that undoes a switch stopped in this phase: the opposite command, which puts
+    /// back what the site had before it started.
+    pub fn undo_command(self, site: &str) -> String {
+        match self {
+            MaintenancePhase::Entering | MaintenancePhase::Active => {
+                format!("switchyard maintenance off --site {site}")
+            }
+            MaintenancePhase::Leaving => format!("switchyard maintenance on --site {site}"),
+        }
+    }
 }

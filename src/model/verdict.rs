@@ -1,8 +1,9 @@
 //! The verdict: one word per site, derived from the whole chain, with the reasons why.
 //!
 //! Precedence: DOWN (the answered record leads to nothing that serves: users get errors, see
-//! [`down`]) > UNKNOWN (the data that decides routing is missing or stale) > SWITCHING (a change
-//! is under way) > MAINTENANCE (forced) > FAILED OVER (automatic) > DEGRADED > LIVE.
+//! [`down`]) > UNKNOWN (the data that decides routing is missing or stale) > INTERRUPTED (a
+//! switch stopped before its last step, nobody at work on it, see [`interrupted`]) > SWITCHING
+//! (a change is under way) > MAINTENANCE (forced) > FAILED OVER (automatic) > DEGRADED > LIVE.
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -45,10 +46,14 @@ pub enum VerdictKind {
     Unknown,
     /// Users get errors: the record Route 53 answers leads to nothing that serves.
     Down,
+    /// A switch was stopped before its last step (a signal) and nobody is at work on it: it
+    /// waits for an operator to finish or undo it.
+    Interrupted,
 }
 
 impl VerdictKind {
-    /// `LIVE`, `DEGRADED`, `FAILED OVER`, `MAINTENANCE`, `SWITCHING`, `UNKNOWN`, `DOWN`.
+    /// `LIVE`, `DEGRADED`, `FAILED OVER`, `MAINTENANCE`, `SWITCHING`, `UNKNOWN`, `DOWN`,
+    /// `INTERRUPTED`.
     pub fn label(self) -> &'static str {
         match self {
             VerdictKind::Live => "LIVE",
@@ -58,11 +63,12 @@ impl VerdictKind {
             VerdictKind::Switching => "SWITCHING",
             VerdictKind::Unknown => "UNKNOWN",
             VerdictKind::Down => "DOWN",
+            VerdictKind::Interrupted => "INTERRUPTED",
         }
     }
 
     /// The process exit code for runbooks: 0 LIVE, 10 DEGRADED, 11 FAILED OVER,
-    /// 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN.
+    /// 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN, 16 INTERRUPTED.
     pub fn exit_code(self) -> i32 {
         match self {
             VerdictKind::Live => 0,
@@ -72,21 +78,24 @@ impl VerdictKind {
             VerdictKind::Switching => 13,
             VerdictKind::Unknown => 14,
             VerdictKind::Down => 15,
+            VerdictKind::Interrupted => 16,
         }
     }
 
     /// How bad it is, for aggregating many sites: LIVE 0 < MAINTENANCE 1 (intended) <
-    /// SWITCHING 2 (transient) < DEGRADED 3 < FAILED OVER 4 (outage) < UNKNOWN 5 (cannot
-    /// even tell) < DOWN 6 (users get errors: whatever else is known, this decides).
+    /// SWITCHING 2 (transient) < DEGRADED 3 < INTERRUPTED 4 (half switched, an operator must
+    /// act) < FAILED OVER 5 (outage) < UNKNOWN 6 (cannot even tell) < DOWN 7 (users get errors:
+    /// whatever else is known, this decides).
     pub fn severity(self) -> u8 {
         match self {
             VerdictKind::Live => 0,
             VerdictKind::Maintenance => 1,
             VerdictKind::Switching => 2,
             VerdictKind::Degraded => 3,
-            VerdictKind::FailedOver => 4,
-            VerdictKind::Unknown => 5,
-            VerdictKind::Down => 6,
+            VerdictKind::Interrupted => 4,
+            VerdictKind::FailedOver => 5,
+            VerdictKind::Unknown => 6,
+            VerdictKind::Down => 7,
         }
     }
 
@@ -232,12 +241,15 @@ struct Chain<'a> {
 /// relied on.
 pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Duration) -> Verdict {
     // Several record types, or a routing policy: see `stack` and `policy`.
-    if let Some(v) = super::stack::verdict(site, now, stale_after) {
-        return v;
-    }
-    let mut v = verdict_of_one_type(site, now, stale_after);
-    super::stack::note_uncovered(site, &mut v);
-    v
+    let v = match super::stack::verdict(site, now, stale_after) {
+        Some(v) => v,
+        None => {
+            let mut v = verdict_of_one_type(site, now, stale_after);
+            super::stack::note_uncovered(site, &mut v);
+            v
+        }
+    };
+    interrupted::overlay(site, now, stale_after, v)
 }
 
 /// The verdict on a site of one record type with a failover pair or a plain record.
@@ -1677,6 +1689,7 @@ impl Chain<'_> {
 }
 
 mod down;
+mod interrupted;
 
 #[cfg(test)]
 mod tests;

@@ -211,6 +211,27 @@ pub struct MaintenanceReport {
     pub reason: Option<String>,
     pub phase: String,
     pub strategies: Vec<String>,
+    /// A switch stopped before its last step (the site is INTERRUPTED), or `null`.
+    pub interrupted: Option<InterruptedReport>,
+}
+
+/// A switch stopped before its last step, as the journal records it.
+#[derive(Debug, Serialize)]
+pub struct InterruptedReport {
+    /// `on` (entering maintenance) or `off` (failing back).
+    pub direction: String,
+    /// Who ran the switch that stopped, and on which machine.
+    pub by: String,
+    pub host: String,
+    /// When it stopped.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Steps done (entering) or undone (failing back), of how many.
+    pub done_steps: usize,
+    pub total_steps: usize,
+    /// The command that finishes the switch, and the one that undoes it.
+    pub finish: String,
+    pub undo: String,
 }
 
 /// The rules of a listener that reach the app ahead of its sorry page, by priority.
@@ -365,6 +386,20 @@ pub fn site_report(
         .cloned()
         .flatten()
         .map(|m| MaintenanceReport {
+            interrupted: m.interrupted.as_ref().map(|i| InterruptedReport {
+                direction: match m.phase {
+                    crate::model::maintenance::MaintenancePhase::Leaving => "off",
+                    _ => "on",
+                }
+                .into(),
+                by: i.by.clone(),
+                host: i.host.clone(),
+                at: i.at,
+                done_steps: i.done,
+                total_steps: i.total,
+                finish: m.phase.finish_command(&o.name),
+                undo: m.phase.undo_command(&o.name),
+            }),
             by: m.by,
             at: m.at,
             reason: m.reason,
@@ -609,11 +644,28 @@ pub fn table(report: &StatusReport, width: usize) -> String {
             out.push('\n');
         }
         if let Some(m) = &s.maintenance {
-            out.push_str(&truncate(
-                &format!("  maintenance {} by {}", m.phase, m.by),
-                width,
-            ));
-            out.push('\n');
+            match &m.interrupted {
+                // Who stopped where, whole: the ARN is the end of the line.
+                Some(i) => {
+                    let at =
+                        i.at.replace_nanosecond(0)
+                            .unwrap_or(i.at)
+                            .format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default();
+                    let line = format!("  stopped at {at} on {} by {}", i.host, i.by);
+                    for l in wrap(&line, width, 4) {
+                        out.push_str(&l);
+                        out.push('\n');
+                    }
+                }
+                None => {
+                    out.push_str(&truncate(
+                        &format!("  maintenance {} by {}", m.phase, m.by),
+                        width,
+                    ));
+                    out.push('\n');
+                }
+            }
         }
         // What was not read first, access problems (the IAM action the role lacks) leading;
         // then failed reads whose last value still stands in.

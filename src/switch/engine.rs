@@ -11,6 +11,7 @@ use crate::aws::dns::Resolver;
 use crate::config::{Site, Strategy};
 use crate::model::elb::TargetState;
 use crate::model::journal::{self, Change, FORMAT, Journal, Phase, Step, StepState};
+use crate::model::maintenance::MaintenancePhase;
 use crate::model::route53::{PendingChange, RecordSet};
 use crate::model::site::{RecordLayout, SiteObservations};
 use crate::model::sts::Identity;
@@ -276,7 +277,7 @@ pub(crate) async fn prepare(
                 ));
                 Basis::Nothing
             }
-            Phase::Leaving => {
+            Phase::Leaving if j.stopped.is_none() => {
                 return Err(SwitchError::Conflict(format!(
                     "a fail back of {} was started by {} at {} and is unfinished: run `switchyard maintenance off --site {}` to finish it",
                     site.name,
@@ -284,6 +285,29 @@ pub(crate) async fn prepare(
                     rfc3339(j.updated_at),
                     site.name
                 )));
+            }
+            // A fail back stopped by a signal: `on` undoes it, putting back every maintenance
+            // value it had taken back (the steps not undone are still in place).
+            Phase::Leaving => {
+                let mut j = j;
+                let todo: Vec<usize> = (0..j.steps.len())
+                    .filter(|i| j.steps[*i].state != StepState::Done)
+                    .collect();
+                for i in &todo {
+                    // Undoing it changed the check's version: the one read then no longer holds.
+                    if let Change::InvertHealthCheck { before, .. } = &mut j.steps[*i].change {
+                        before.health_check_version = None;
+                    }
+                }
+                shown = todo
+                    .iter()
+                    .map(|i| plan_step(&j.steps[*i], Towards::Maintenance))
+                    .collect();
+                Basis::Resume {
+                    journal: j,
+                    values,
+                    todo,
+                }
             }
             Phase::Entering => {
                 let todo: Vec<usize> = (0..j.steps.len())
@@ -1364,6 +1388,7 @@ async fn execute_inner(
                 steps: all,
                 stopped: None,
                 updated_by: run.by.clone(),
+                updated_host: Some(host()),
                 updated_at: t,
             };
             j.fits_route53()
@@ -1387,14 +1412,25 @@ async fn execute_inner(
             {
                 journal.reason = Some(r.clone());
             }
+            // A stopped fail back taken back is an entry again.
+            let was_leaving = journal.phase == Phase::Leaving;
+            journal.phase = Phase::Entering;
             run.forward(&mut journal, &mut values, &todo).await?;
-            format!(
-                "{} is in maintenance: resumed the entry started by {} at {}, steps done: {}",
-                site.name,
-                journal.by,
-                rfc3339(journal.at),
-                todo.len()
-            )
+            if was_leaving {
+                format!(
+                    "{} is in maintenance again: the stopped fail back was undone, steps redone: {}",
+                    site.name,
+                    todo.len()
+                )
+            } else {
+                format!(
+                    "{} is in maintenance: resumed the entry started by {} at {}, steps done: {}",
+                    site.name,
+                    journal.by,
+                    rfc3339(journal.at),
+                    todo.len()
+                )
+            }
         }
         Basis::Leave {
             mut journal,
@@ -1501,18 +1537,21 @@ impl Run<'_> {
         // Say in the journal that nobody is at work any more.
         j.stopped = Some(format!("by a signal, {} ({what})", rfc3339(now())));
         self.save(j, values).await?;
-        let done = j
-            .steps
-            .iter()
-            .filter(|s| matches!(s.state, StepState::Done | StepState::Undone))
-            .count();
+        // How far it got, in its own direction: steps done entering, steps undone failing back.
+        let phase = j.marker().phase;
+        let (done, total) = j
+            .interruption()
+            .map_or_else(|| (j.done_steps(), j.steps.len()), |i| (i.done, i.total));
+        let verb = match phase {
+            MaintenancePhase::Leaving => "undone",
+            MaintenancePhase::Entering | MaintenancePhase::Active => "done",
+        };
         Err(SwitchError::Stopped(format!(
-            "{what} for {} stopped by a signal between two steps: {done} of {} steps are done and recorded in the journal {}; `switchyard maintenance on --site {}` finishes entering, `switchyard maintenance off --site {}` undoes it",
+            "{what} for {} stopped by a signal between two steps: {done} of {total} steps are {verb} and recorded in the journal {}; `{}` finishes it, `{}` undoes it",
             self.site.name,
-            j.steps.len(),
             journal::record_name_of(&self.site.record, j),
-            self.site.name,
-            self.site.name,
+            phase.finish_command(&self.site.name),
+            phase.undo_command(&self.site.name),
         )))
     }
 
@@ -1564,6 +1603,7 @@ impl Run<'_> {
     /// Writes the journal; a failure means someone else changed it.
     async fn save(&self, j: &mut Journal, values: &mut Vec<String>) -> Result<(), SwitchError> {
         j.updated_by = self.by.clone();
+        j.updated_host = Some(host());
         j.updated_at = now();
         match update_journal(self.clients, self.site, values, j).await {
             Ok(v) => {

@@ -24,8 +24,9 @@ pub mod exit {
     /// Not confirmed: the operator did not type the site name, or there was no terminal to ask
     /// on and no `--yes`.
     pub const NOT_CONFIRMED: i32 = 8;
-    /// Stopped between steps by a signal (SIGINT, SIGTERM, SIGHUP): the journal records every
-    /// step done; `maintenance on` resumes, `maintenance off` undoes.
+    /// Stopped between steps by a signal (SIGINT, SIGTERM, SIGHUP), or the console quit while
+    /// its switch ran: the journal records every step done and the site reads INTERRUPTED; the
+    /// same command again finishes the switch, the opposite one undoes it.
     pub const STOPPED: i32 = 9;
 }
 

@@ -190,11 +190,14 @@ async fn start(
         None => (None, None),
     };
     let result = run(session, options, link).await;
-    // The terminal is restored: a switch still running stops at a recorded state first.
-    if let Some(server) = server {
-        let _ = server.await;
-    }
+    // The terminal is restored: a switch still running stops at a recorded state first. One
+    // stopped before its last step exits as `maintenance` stopped by a signal does.
+    let stopped = match server {
+        Some(server) => server.await.unwrap_or(false),
+        None => false,
+    };
     match result {
+        Ok(_) if stopped => crate::switch::error::exit::STOPPED,
         Ok(code) => code,
         Err(e) => {
             eprintln!(
@@ -282,7 +285,8 @@ impl EventLog {
 ///
 /// `actions`: the link to the switch engine (see [`actions`]); `None` hides every action, as
 /// `--read-only` and the config's `read_only` do. Returns the exit code (0 on quit and on
-/// SIGINT, SIGTERM and SIGHUP).
+/// SIGINT, SIGTERM and SIGHUP; the caller makes it 9 when quitting stopped a switch, see
+/// [`switching::serve`]).
 pub async fn run(
     session: Session,
     options: Options,

@@ -11,8 +11,10 @@ use super::actions::{ActionRequest, ActionServer, ActionUpdate};
 use crate::aws::client::Clients;
 use crate::aws::dns::Resolver;
 use crate::config::Site;
+use crate::model::maintenance::MaintenancePhase;
 use crate::poll::session::Session;
 use crate::switch::engine::{self, ExecuteOptions};
+use crate::switch::error::SwitchError;
 use crate::switch::plan::Progress;
 
 /// How long the console's switch verifies before it reports what has not converged.
@@ -44,17 +46,22 @@ pub fn switchable(session: &Session) -> Vec<Switchable> {
 /// Serves the console's requests until it quits. A running switch is never interrupted halfway:
 /// `Cancel` while it runs is ignored (the journal makes any stop recoverable, but the safe way
 /// back is to let the step finish and fail back).
+///
+/// Returns whether the console's quitting stopped a switch before its last step: the console
+/// then exits as `maintenance` does when a signal stops it (exit 9), and `status` reads
+/// INTERRUPTED.
 pub async fn serve(
     server: ActionServer,
     sites: Vec<Switchable>,
     resolver: Resolver,
     audit_log: Option<PathBuf>,
-) {
+) -> bool {
     let Ok(updates) = server.connect.await else {
-        return;
+        return false;
     };
     let mut requests = server.requests;
-    let mut running: Option<tokio::task::JoinHandle<()>> = None;
+    // The switch running, and the commands that finish and undo it.
+    let mut running: Option<(tokio::task::JoinHandle<bool>, (String, String))> = None;
     let mut stop = tokio_util::sync::CancellationToken::new();
     while let Some(request) = requests.recv().await {
         match request {
@@ -69,7 +76,7 @@ pub async fn serve(
                     }
                 };
                 if updates.send(ActionUpdate::Planned(answer)).await.is_err() {
-                    return;
+                    break;
                 }
             }
             ActionRequest::Execute {
@@ -77,7 +84,7 @@ pub async fn serve(
                 force,
                 reason,
             } => {
-                if running.as_ref().is_some_and(|h| !h.is_finished()) {
+                if running.as_ref().is_some_and(|(h, _)| !h.is_finished()) {
                     let _ = updates
                         .send(ActionUpdate::Progress(Progress::Finished {
                             ok: false,
@@ -105,9 +112,17 @@ pub async fn serve(
                     stop: Some(stop.clone()),
                     ..ExecuteOptions::default()
                 };
+                let phase = match plan.direction {
+                    crate::switch::plan::Direction::On => MaintenancePhase::Entering,
+                    crate::switch::plan::Direction::Off => MaintenancePhase::Leaving,
+                };
+                let ends = (
+                    phase.finish_command(&plan.site),
+                    phase.undo_command(&plan.site),
+                );
                 let resolver = resolver.clone();
                 let updates = updates.clone();
-                running = Some(tokio::spawn(async move {
+                let task = tokio::spawn(async move {
                     let (tx, mut rx) = mpsc::unbounded_channel();
                     let forward = async {
                         while let Some(p) = rx.recv().await {
@@ -119,26 +134,41 @@ pub async fn serve(
                     let run = engine::execute(&s.clients, &resolver, &s.site, &plan, &opts, tx);
                     // `execute` drops its sender when done, which ends `forward`.
                     let (result, ()) = tokio::join!(run, forward);
-                    if let Err(e) = result {
+                    if let Err(e) = &result {
                         tracing::warn!(site = %plan.site, "switch from the console failed: {e}");
                     }
-                }));
+                    matches!(result, Err(SwitchError::Stopped(_)))
+                });
+                running = Some((task, ends));
             }
             ActionRequest::Cancel => {}
         }
     }
     // The console quit (q, or SIGINT, SIGTERM, SIGHUP): a switch still running finishes the step
     // it is in, records it, and stops before the next one.
-    if let Some(h) = running
-        && !h.is_finished()
-    {
-        stop.cancel();
-        eprintln!("switchyard: letting the running switch reach a recorded state...");
-        if tokio::time::timeout(STOP_GRACE, h).await.is_err() {
+    let Some((h, (finish, undo))) = running else {
+        return false;
+    };
+    if h.is_finished() {
+        return false;
+    }
+    stop.cancel();
+    eprintln!("switchyard: letting the running switch reach a recorded state...");
+    match tokio::time::timeout(STOP_GRACE, h).await {
+        Ok(Ok(true)) => {
             eprintln!(
-                "switchyard: the switch did not stop within {} s; the journal says what was started: `switchyard maintenance on` or `off` finishes it",
+                "switchyard: the switch was stopped between two steps and is recorded in the journal: `{finish}` finishes it, `{undo}` undoes it"
+            );
+            true
+        }
+        // It ended on its own (done, or failed and rolled back) before the next step.
+        Ok(Ok(false)) => false,
+        Ok(Err(_)) | Err(_) => {
+            eprintln!(
+                "switchyard: the switch did not stop within {} s; the journal says what was started: `{finish}` finishes it, `{undo}` undoes it",
                 STOP_GRACE.as_secs()
             );
+            true
         }
     }
 }

@@ -743,6 +743,70 @@ fn snapshot_overview_long_names() {
     snap("detail_long_name", &a);
 }
 
+/// shop's maintenance on stopped after 1 of 3 steps (the check inverted, DNS still on the app);
+/// pay's fail back stopped after 1 of 2 steps undone (the listener still on the sorry page).
+fn interrupted_sites() -> Vec<SiteObservations> {
+    let mut sites = demo_sites();
+    sites[0] = named(
+        Fx::alb_cloudfront()
+            .marker(MaintenancePhase::Entering)
+            .primary_check_inverted()
+            .interrupted(1, 3),
+        "shop",
+    );
+    let mut pay = named(
+        Fx::nlb_listener()
+            .listener_forwards_to_sorry()
+            .marker(MaintenancePhase::Leaving)
+            .interrupted(1, 2),
+        "pay",
+    );
+    pay.protected = true;
+    sites[3] = pay;
+    sites
+}
+
+#[test]
+fn snapshot_overview_interrupted() {
+    let a = app(interrupted_sites(), true);
+    snap("overview_interrupted", &a);
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("2 INTERRUPTED"), "{s}");
+}
+
+#[test]
+fn snapshot_detail_interrupted_entry() {
+    let mut a = app(interrupted_sites(), true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_interrupted_entry", &a);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(
+        s.contains("to finish it: switchyard maintenance on --site shop"),
+        "{s}"
+    );
+    assert!(
+        s.contains("to undo it: switchyard maintenance off --site shop"),
+        "{s}"
+    );
+}
+
+#[test]
+fn snapshot_detail_interrupted_fail_back() {
+    let sites = interrupted_sites();
+    let mut a = app(vec![sites[3].clone()], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_interrupted_fail_back", &a);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(
+        s.contains("to finish it: switchyard maintenance off --site pay"),
+        "{s}"
+    );
+    assert!(
+        s.contains("to undo it: switchyard maintenance on --site pay"),
+        "{s}"
+    );
+}
+
 #[test]
 fn snapshot_detail_live_protected() {
     let mut site = live();
@@ -1176,6 +1240,35 @@ fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
         }
     }
     panic!("{needle:?} not on screen:\n{s}");
+}
+
+#[test]
+fn interrupted_has_a_colour_of_its_own() {
+    let a = app(interrupted_sites(), true);
+    let t = draw(&a, 120, 40);
+    let buf = t.backend().buffer();
+    let (_, y) = find(buf, " shop ");
+    let badge = (0..buf.area.width)
+        .map(|x| &buf[(x, y)])
+        .find(|c| c.bg != Color::Reset)
+        .map(|c| (c.bg, c.fg));
+    assert_eq!(badge, Some((Color::LightYellow, Color::Black)));
+    let others = [
+        VerdictKind::Live,
+        VerdictKind::Degraded,
+        VerdictKind::FailedOver,
+        VerdictKind::Maintenance,
+        VerdictKind::Switching,
+        VerdictKind::Unknown,
+        VerdictKind::Down,
+    ];
+    for k in others {
+        assert_ne!(
+            Theme::verdict_color(k),
+            Theme::verdict_color(VerdictKind::Interrupted),
+            "{k:?}"
+        );
+    }
 }
 
 #[test]

@@ -63,6 +63,8 @@ impl Theme {
             VerdictKind::Switching => Color::Cyan,
             VerdictKind::Unknown => Color::Gray,
             VerdictKind::Down => Color::LightRed,
+            // Its own: half switched, waiting for an operator (not a change propagating).
+            VerdictKind::Interrupted => Color::LightYellow,
         }
     }
 

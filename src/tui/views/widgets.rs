@@ -191,6 +191,7 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         VerdictKind::Down,
         VerdictKind::FailedOver,
         VerdictKind::Unknown,
+        VerdictKind::Interrupted,
         VerdictKind::Degraded,
         VerdictKind::Switching,
         VerdictKind::Maintenance,

@@ -25,6 +25,9 @@ pub enum ErrorKind {
     Service,
     /// Any other 4xx: the request was refused as invalid (`InvalidChangeBatch`, ...).
     Invalid,
+    /// AWS answered, but what it holds cannot be read: a maintenance journal that is damaged or
+    /// not switchyard's.
+    Unreadable,
 }
 
 impl ErrorKind {}
@@ -120,6 +123,7 @@ impl AwsError {
                 "rejected by {} ({}): {detail}",
                 self.service, self.operation
             ),
+            ErrorKind::Unreadable => detail,
         }
     }
 }

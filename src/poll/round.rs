@@ -617,10 +617,10 @@ impl Fetcher {
                     .map(|v| {
                         Journal::from_txt_values(&v).map_err(|e| {
                             AwsError::new(
-                                ErrorKind::Invalid,
+                                ErrorKind::Unreadable,
                                 "route53",
                                 "ListResourceRecordSets",
-                                format!("the maintenance journal {name} cannot be read: {e}"),
+                                format!("{name} cannot be read: {e}"),
                             )
                         })
                     })
@@ -645,10 +645,10 @@ impl Fetcher {
         let journal =
             journal::pick_journal(own, legacy, &s.name, &s.record, &s.scope()).map_err(|e| {
                 AwsError::new(
-                    ErrorKind::Invalid,
+                    ErrorKind::Unreadable,
                     "route53",
                     "ListResourceRecordSets",
-                    format!("the maintenance journal {beside}: {e}"),
+                    format!("{beside}: {e}"),
                 )
             });
         (Ok(at.records), journal)

@@ -205,3 +205,39 @@ async fn maintenance_off_from_an_old_journal_restores_aws_exactly() {
         );
     }
 }
+
+/// A journal that cannot be read (damaged, or not switchyard's) never reads as a healthy site:
+/// `status` says so, names the record, and does not exit 0; a switch refuses to touch it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_journal_is_never_a_healthy_site() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    route53::change_records(
+        &c.route53,
+        "Z0DEMO0EXAMPLE",
+        &[(
+            RecordAction::Create,
+            journal_record("www.example.com", vec!["\"{not a journal\"".into()]),
+        )],
+        "a damaged journal",
+    )
+    .await
+    .unwrap();
+    let status = env
+        .run(&["status", "--site", "shop", "--output", "json"])
+        .await;
+    assert_eq!(status.code, 14, "{status}");
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let site = &json["sites"][0];
+    assert_eq!(site["verdict"], "UNKNOWN", "{status}");
+    assert_eq!(site["complete"], false, "{status}");
+    let errors = site["errors"].to_string();
+    assert!(
+        errors.contains("maintenance journal: _switchyard.www.example.com cannot be read: the record holds no switchyard journal"),
+        "{status}"
+    );
+    assert!(!errors.contains("rejected by route53"), "{status}");
+    let on = env.switch("on", "shop", &[]).await;
+    assert_ne!(on.code, 0, "{on}");
+    assert!(on.stderr.contains("cannot be read"), "{on}");
+}

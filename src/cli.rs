@@ -92,10 +92,10 @@ pub enum Command {
     /// the journal `_switchyard.<record>` TXT record so that any machine can finish or undo it.
     ///
     /// Exit codes: 0 done (or nothing to do: already in maintenance / already live);
-    /// 2 usage or config error (also a read-only site); 3 credentials or access;
-    /// 4 refused by a preflight check that failed or could not be checked (`--force`
-    /// overrides); 5 a step failed (the steps done were undone, or the journal says what is
-    /// left for `maintenance off`); 6 done but not converged before `--timeout`, or a condition
+    /// 2 usage or config error (also a read-only site, or --read-only); 3 credentials or
+    /// access (also a step refused for lack of access); 4 refused by a preflight check that
+    /// failed or could not be checked (`--force` overrides); 5 a step or a journal write
+    /// failed (the steps done were undone, or the journal says what is left); 6 done but not converged before `--timeout`, or a condition
     /// could not be verified (with `--wait`);
     /// 7 conflict: another operator holds the site ("maintenance already entered by X at T"),
     /// or AWS changed since the plan; 8 not confirmed; 9 stopped between two steps by SIGINT,

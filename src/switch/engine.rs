@@ -1718,6 +1718,7 @@ impl Run<'_> {
                         call: s.call().to_string(),
                         error,
                         detail,
+                        access: e.is_access(),
                     });
                 }
             }
@@ -1828,6 +1829,7 @@ impl Run<'_> {
                     return Err(SwitchError::StepFailed {
                         index,
                         call: s.change.undo_call().to_string(),
+                        access: e.is_access(),
                         error,
                         detail: format!(
                             "{} of {} steps were undone; the journal {} keeps the originals of the rest: fix the cause and run `switchyard maintenance off --site {}` again",
@@ -1861,6 +1863,11 @@ impl Run<'_> {
             .map_err(|e| SwitchError::StepFailed {
                 index: undo.len() + extra.len(),
                 call: "route53:ChangeResourceRecordSets".into(),
+                access: matches!(
+                    e.kind,
+                    crate::model::error::ErrorKind::AccessDenied
+                        | crate::model::error::ErrorKind::Credentials
+                ),
                 error: e.summary(),
                 detail: format!(
                     "every original value is restored, but the journal {} could not be removed: run `switchyard maintenance off --site {}` again",

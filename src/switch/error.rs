@@ -56,6 +56,8 @@ pub enum SwitchError {
         error: String,
         /// What was done about it.
         detail: String,
+        /// AWS refused it for lack of access or credentials (exit 3, not 5).
+        access: bool,
     },
     /// Stopped between two steps (a signal): what was done is recorded in the journal.
     #[error("{0}")]
@@ -90,6 +92,7 @@ impl SwitchError {
             SwitchError::Read(_) => exit::STEP_FAILED,
             SwitchError::Refused(_) => exit::REFUSED,
             SwitchError::Conflict(_) => exit::CONFLICT,
+            SwitchError::StepFailed { access: true, .. } => exit::ACCESS,
             SwitchError::StepFailed { .. } => exit::STEP_FAILED,
             SwitchError::Stopped(_) => exit::STOPPED,
             SwitchError::JournalWrite { error, .. }

@@ -69,6 +69,13 @@ pub enum StepError {
     Conflict(String),
 }
 
+impl StepError {
+    /// AWS refused the call for lack of access or credentials.
+    pub fn is_access(&self) -> bool {
+        matches!(self, StepError::Aws(e) if matches!(e.kind, crate::model::error::ErrorKind::AccessDenied | crate::model::error::ErrorKind::Credentials))
+    }
+}
+
 impl std::fmt::Display for StepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -330,6 +330,7 @@ fn verdict_of_one_type(
     };
     let (kind, reasons, eta) = chain.classify(served_line);
     let mut reasons = reasons;
+    reasons.extend(chain.metric_lags());
     reasons.extend(ev.notes.iter().cloned());
     Verdict {
         kind,
@@ -1252,7 +1253,8 @@ impl Chain<'_> {
             Mapping::Mapped(answered)
                 if self.plain.is_none()
                     && self.inferred != Served::Unknown
-                    && *answered != self.inferred =>
+                    && *answered != self.inferred
+                    && self.metric_lags().is_none() =>
             {
                 let health = match self.inferred {
                     Served::Secondary => {
@@ -1291,7 +1293,8 @@ impl Chain<'_> {
     fn eta(&self) -> Option<Eta> {
         let mut parts = Vec::new();
         let dns_disagrees = matches!(&self.mapping, Mapping::Mapped(a) if self.plain.is_none()
-            && self.inferred != Served::Unknown && *a != self.inferred);
+            && self.inferred != Served::Unknown && *a != self.inferred)
+            && self.metric_lags().is_none();
         let transitional = self.marker.filter(|m| m.phase != MaintenancePhase::Active);
         let awaiting_flip = dns_disagrees
             || transitional.is_some_and(|m| {
@@ -1677,6 +1680,7 @@ impl Chain<'_> {
 }
 
 mod down;
+mod freshness;
 
 #[cfg(test)]
 mod tests;

@@ -54,8 +54,7 @@ pub struct Fetcher {
 
 /// How long after a switch a site's health checks are read from GetHealthCheckStatus rather
 /// than from the CloudWatch metric, which lags Route 53 by a minute or more.
-pub const FRESH_HEALTH_AFTER_SWITCH: std::time::Duration =
-    crate::model::health::METRIC_LAG;
+pub const FRESH_HEALTH_AFTER_SWITCH: std::time::Duration = crate::model::health::METRIC_LAG;
 
 /// Account-wide lists, fetched once per round for every site.
 #[derive(Default)]
@@ -710,9 +709,10 @@ impl Fetcher {
             .get()
             .and_then(|m| m.as_ref())
             .is_some_and(|m| m.phase != MaintenancePhase::Active);
-        let recent = self.switched.get(site).is_some_and(|(_, at)| {
-            crate::model::obs::span(*at, now()) < FRESH_HEALTH_AFTER_SWITCH
-        });
+        let recent = self
+            .switched
+            .get(site)
+            .is_some_and(|(_, at)| crate::model::obs::span(*at, now()) < FRESH_HEALTH_AFTER_SWITCH);
         under_way || recent
     }
 

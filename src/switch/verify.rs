@@ -2,7 +2,9 @@
 //! Route 53 change INSYNC, the health check flipped, TestDNSAnswer giving the expected record,
 //! the listener's action as planned, the distribution Deployed), or the time is up.
 
+use crate::model::eta::Countdown;
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
 
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
@@ -53,6 +55,8 @@ pub struct Wanted {
     pub zone_id: String,
     pub record: String,
     pub distribution: Option<String>,
+    /// What clients may still hold once it converged (AWS time): the countdown's last parts.
+    pub caches: Vec<crate::model::verdict::EtaPart>,
 }
 
 /// The result of a verification.
@@ -64,6 +68,8 @@ pub struct Verification {
     pub items: Vec<VerifyItem>,
     /// How long verification took.
     pub waited_ms: u64,
+    /// The switch's ETA: when it converged, and by when clients see it (`clients_see_by`).
+    pub countdown: Option<crate::model::eta::Countdown>,
 }
 
 /// Route 53's rule: an endpoint is healthy when more than 18% of its checkers say so.
@@ -669,31 +675,46 @@ pub async fn run(
     progress: &UnboundedSender<Progress>,
 ) -> Verification {
     let t0 = Instant::now();
+    let speed = c.clock.speed();
+    let mut countdown: Option<Countdown> = None;
     loop {
         let looked = look(c, resolver, &wanted).await;
         let elapsed = t0.elapsed();
+        let wall_now = OffsetDateTime::now_utc();
         let converged = looked.iter().all(|(i, _)| i.converged);
         // Nothing left to wait for: every condition converged or cannot be checked at all (a
         // condition that cannot be checked is reported, never waited for nor passed).
         let settled = looked
             .iter()
             .all(|(i, _)| i.result != CheckResult::Failed && !i.retry);
-        let eta = looked
+        // What is left of the worst case, in AWS time (the estimates are AWS durations).
+        let left = looked
             .iter()
             .filter(|(i, _)| i.result == CheckResult::Failed || i.retry)
             .filter_map(|(_, e)| e.0)
             .max()
-            .map(|d| d.saturating_sub(elapsed));
+            .map(|d| d.saturating_sub(elapsed.mul_f64(speed.max(0.0))))
+            .unwrap_or_default();
+        let cd = countdown
+            .get_or_insert_with(|| Countdown::start(wall_now, speed, left, wanted.caches.clone()));
+        if converged {
+            cd.converged_at(wall_now);
+        } else {
+            cd.update(wall_now, left);
+        }
+        let cd = cd.clone();
         let items: Vec<VerifyItem> = looked.into_iter().map(|(i, _)| i).collect();
         let _ = progress.send(Progress::Verify {
             items: items.clone(),
-            eta: if settled { Some(Duration::ZERO) } else { eta },
+            eta: Some(cd.remaining(wall_now)),
+            countdown: Some(cd.clone()),
         });
         if settled || elapsed >= timeout {
             return Verification {
                 converged,
                 items,
                 waited_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                countdown: Some(cd),
             };
         }
         tokio::time::sleep(every.min(timeout.saturating_sub(elapsed))).await;

@@ -187,6 +187,8 @@ pub struct Running {
     pub steps: Vec<StepState>,
     pub verify: Vec<VerifyItem>,
     pub eta: Option<Duration>,
+    /// The switch's one ETA (the site header and this view show it).
+    pub countdown: Option<crate::model::eta::Countdown>,
     /// Set at the end: whether it worked, and the summary.
     pub finished: Option<(bool, String)>,
 }
@@ -803,6 +805,7 @@ fn execute(app: &mut App, plan: Plan, force: bool, fx: &mut Vec<Effect>) {
         started_at: app.now,
         verify: Vec::new(),
         eta: None,
+        countdown: None,
         finished: None,
     });
     fx.push(Effect::Request(ActionRequest::Execute {
@@ -928,9 +931,14 @@ fn progress(app: &mut App, p: Progress, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        Progress::Verify { items, eta } => {
+        Progress::Verify {
+            items,
+            eta,
+            countdown,
+        } => {
             run.verify = items;
             run.eta = eta;
+            run.countdown = countdown;
         }
         Progress::Finished { ok, summary } => {
             run.finished = Some((ok, summary.clone()));

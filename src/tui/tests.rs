@@ -454,6 +454,7 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
                 "disabled".into(),
             )],
             eta: Some(Duration::ZERO),
+            countdown: None,
         })),
     );
     let fx = update(

@@ -15,8 +15,7 @@ impl Chain<'_> {
         let Mapping::Mapped(answered) = &self.mapping else {
             return None;
         };
-        if self.plain.is_some() || self.inferred == Served::Unknown || *answered == self.inferred
-        {
+        if self.plain.is_some() || self.inferred == Served::Unknown || *answered == self.inferred {
             return None;
         }
         let p = self.p.as_ref()?;
@@ -28,7 +27,10 @@ impl Chain<'_> {
         }
         // The check's metric must be what makes health and answer disagree: a fresh target
         // health (Evaluate Target Health) that agrees with health is not overruled.
-        let target_ok = p.target.as_ref().is_none_or(|t| t.health == Health::Healthy);
+        let target_ok = p
+            .target
+            .as_ref()
+            .is_none_or(|t| t.health == Health::Healthy);
         let lagging = match answered {
             Served::Primary => check.health == Health::Unhealthy && target_ok,
             Served::Secondary => check.health == Health::Healthy,

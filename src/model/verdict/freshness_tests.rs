@@ -19,7 +19,9 @@ fn after_a_fail_back_a_lagging_metric_that_still_says_unhealthy_is_no_switch() {
     assert_eq!(v.served, Served::Primary);
     assert_eq!(v.eta, None);
     assert!(
-        !v.reasons.iter().any(|r| r.contains("Route 53 will fail over")),
+        !v.reasons
+            .iter()
+            .any(|r| r.contains("Route 53 will fail over")),
         "{:#?}",
         v.reasons
     );
@@ -39,16 +41,18 @@ fn after_a_failover_a_lagging_metric_that_still_says_healthy_is_no_fail_back() {
     assert_eq!(v.kind, VerdictKind::FailedOver, "{:#?}", v.reasons);
     assert_eq!(v.served, Served::Secondary);
     assert!(
-        !v.reasons.iter().any(|r| r.contains("Route 53 will answer it")),
+        !v.reasons
+            .iter()
+            .any(|r| r.contains("Route 53 will answer it")),
         "{:#?}",
         v.reasons
     );
     assert!(
-        v.reasons
-            .iter()
-            .any(|r| r.contains("says healthy, but its datapoint is 1 min 20 s old")
+        v.reasons.iter().any(
+            |r| r.contains("says healthy, but its datapoint is 1 min 20 s old")
                 && r.contains(LAGS)
-                && r.contains("answers the secondary")),
+                && r.contains("answers the secondary")
+        ),
         "{:#?}",
         v.reasons
     );

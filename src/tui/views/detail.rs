@@ -182,7 +182,18 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
         badge(t, v.kind),
         Span::raw(format!("  serving the {served}  ·  {age}")),
     ]));
-    if let Some(eta) = &v.eta {
+    // One ETA per site: while a switch of this site counts down, its countdown is the ETA.
+    let countdown = app
+        .running
+        .as_ref()
+        .filter(|r| r.plan.site == site.obs.name)
+        .and_then(|r| r.countdown.as_ref())
+        .filter(|c| !c.clients_see_it(app.now));
+    if let Some(c) = countdown {
+        top.extend(wrap(Line::raw(super::progress::countdown_text(
+            t, c, app.now,
+        ))));
+    } else if let Some(eta) = &v.eta {
         top.extend(wrap(Line::raw(eta_text(t, eta))));
     }
     let mut bottom = Vec::new();

@@ -120,7 +120,14 @@ impl Countdown {
 
     fn set_converged_by(&mut self, at: OffsetDateTime) {
         self.converged_by = at;
-        self.clients_see_by = at + wall(self.caches_total, self.speed);
+        // A stated time is an upper bound: whole seconds, rounded up.
+        let by = at + wall(self.caches_total, self.speed);
+        let frac = by.nanosecond();
+        self.clients_see_by = if frac == 0 {
+            by
+        } else {
+            by.replace_nanosecond(0).unwrap_or(by) + time::Duration::SECOND
+        };
     }
 
     /// A new look at `now`: the change still needs at most `remaining` (AWS time). The end only

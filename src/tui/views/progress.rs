@@ -15,7 +15,7 @@ use crate::model::eta::Countdown;
 use crate::model::obs::human_span;
 use crate::switch::plan::{CheckResult, StepProgress, VerifyItem};
 use crate::tui::app::{App, Running};
-use crate::tui::theme::Theme;
+use crate::tui::theme::{GLUE, Theme};
 
 /// The steps and the verification in at most `rows` rows of `width` columns. When they do not
 /// fit, the items that converged are counted on one row: what is still awaited stays in view.
@@ -213,12 +213,17 @@ fn round_up(e: Duration) -> Duration {
 }
 
 /// `ETA ≤ 1 min 5 s, clients see it by 02:01:50 UTC`: the switch's one ETA at `now`.
+/// The ETA and "clients see it by" each stay on one row when wrapped.
 pub fn countdown_text(t: &Theme, c: &Countdown, now: OffsetDateTime) -> String {
+    let glue = |s: String| s.replace(' ', &GLUE.to_string());
     format!(
-        "ETA {} {}, {}",
-        t.at_most(),
-        human_span(round_up(c.remaining(now))),
-        c.clients_line()
+        "{}, {}",
+        glue(format!(
+            "ETA {} {}",
+            t.at_most(),
+            human_span(round_up(c.remaining(now)))
+        )),
+        glue(c.clients_line())
     )
 }
 

@@ -128,7 +128,13 @@ async fn look(c: &Clients, resolver: &Resolver, w: &Wanted) -> Vec<(VerifyItem, 
             }
             Expect::Listener { arn, actions } => {
                 for tg in steps::forwarded_target_groups(s, *towards) {
-                    out.push((target_group_item(c, &tg).await, Estimate(None)));
+                    let it = target_group_item(c, &tg).await;
+                    let estimate = if it.converged {
+                        Estimate(Some(Duration::ZERO))
+                    } else {
+                        target_group_estimate(c, &tg).await
+                    };
+                    out.push((it, estimate));
                 }
                 out.push(look_listener(c, &arn, &actions).await);
             }
@@ -545,7 +551,10 @@ async fn look_invalidation(c: &Clients, distribution: &str, id: &str) -> (Verify
         ),
         Err(e) => unreadable(what, &e),
     };
-    (it, Estimate(None))
+    (
+        it,
+        Estimate(Some(crate::model::cloudfront::INVALIDATION_USUAL)),
+    )
 }
 
 /// The addresses (or values) an expected answer may hold.
@@ -631,7 +640,18 @@ async fn look_distribution(c: &Clients, id: &str) -> (VerifyItem, Estimate) {
         ),
         Err(e) => unreadable(what, &e),
     };
-    (it, Estimate(None))
+    (it, Estimate(Some(crate::model::cloudfront::DEPLOY_USUAL)))
+}
+
+/// How long a target of the group takes at most to be seen healthy: its health check's interval
+/// x healthy threshold, and one interval more for the check under way.
+async fn target_group_estimate(c: &Clients, tg: &str) -> Estimate {
+    match elbv2::target_groups_by_arn(&c.elbv2_for(tg), &[tg.to_string()]).await {
+        Ok(groups) => Estimate(groups.first().map(|g| {
+            g.health_check.worst_case_healthy() + g.health_check.interval
+        })),
+        Err(_) => Estimate(None),
+    }
 }
 
 /// The target group the listener now forwards to has a healthy target.

@@ -647,9 +647,11 @@ async fn look_distribution(c: &Clients, id: &str) -> (VerifyItem, Estimate) {
 /// x healthy threshold, and one interval more for the check under way.
 async fn target_group_estimate(c: &Clients, tg: &str) -> Estimate {
     match elbv2::target_groups_by_arn(&c.elbv2_for(tg), &[tg.to_string()]).await {
-        Ok(groups) => Estimate(groups.first().map(|g| {
-            g.health_check.worst_case_healthy() + g.health_check.interval
-        })),
+        Ok(groups) => Estimate(
+            groups
+                .first()
+                .map(|g| g.health_check.worst_case_healthy() + g.health_check.interval),
+        ),
         Err(_) => Estimate(None),
     }
 }

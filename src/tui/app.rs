@@ -218,6 +218,9 @@ pub struct App {
     pub actions: bool,
     pub modal: Option<Modal>,
     pub running: Option<Running>,
+    /// The last switch's countdown, by site: the site header shows it until clients see it,
+    /// also once the progress window is closed.
+    pub countdown: Option<(String, crate::model::eta::Countdown)>,
     pub theme: Theme,
     /// A poll round is under way.
     pub polling: bool,
@@ -262,6 +265,7 @@ impl App {
             actions,
             modal: None,
             running: None,
+            countdown: None,
             theme,
             polling: false,
             rehearsal: false,
@@ -877,7 +881,18 @@ fn action_update(app: &mut App, update: ActionUpdate, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        ActionUpdate::Progress(p) => progress(app, p, fx),
+        ActionUpdate::Progress(p) => {
+            if let (
+                Progress::Verify {
+                    countdown: Some(c), ..
+                },
+                Some(run),
+            ) = (&p, &app.running)
+            {
+                app.countdown = Some((run.plan.site.clone(), c.clone()));
+            }
+            progress(app, p, fx)
+        }
     }
 }
 

@@ -184,11 +184,10 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
     ]));
     // One ETA per site: while a switch of this site counts down, its countdown is the ETA.
     let countdown = app
-        .running
+        .countdown
         .as_ref()
-        .filter(|r| r.plan.site == site.obs.name)
-        .and_then(|r| r.countdown.as_ref())
-        .filter(|c| !c.clients_see_it(app.now));
+        .filter(|(name, c)| *name == site.obs.name && !c.clients_see_it(app.now))
+        .map(|(_, c)| c);
     if let Some(c) = countdown {
         top.extend(wrap(Line::raw(super::progress::countdown_text(
             t, c, app.now,

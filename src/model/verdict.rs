@@ -330,7 +330,10 @@ fn verdict_of_one_type(
     };
     let (kind, reasons, eta) = chain.classify(served_line);
     let mut reasons = reasons;
-    reasons.extend(chain.metric_lags());
+    // Right after what is served: it says why health that disagrees is not believed.
+    if let Some(note) = chain.metric_lags() {
+        reasons.insert(reasons.len().min(1), note);
+    }
     reasons.extend(ev.notes.iter().cloned());
     Verdict {
         kind,

@@ -2025,3 +2025,23 @@ fn snapshot_detail_header_shows_the_switchs_one_countdown() {
     let after = text(draw(&a, 120, 40).backend().buffer());
     assert!(!after.contains("clients see it by"), "{after}");
 }
+
+/// Just after a fail back: Route 53 answers the primary (fresh), the metric's last datapoint
+/// (95 s old) still says unhealthy. LIVE, and the header says which source is older; the
+/// health check says its metric's age.
+#[test]
+fn snapshot_detail_a_lagging_metric_after_a_fail_back() {
+    let site = named(
+        Fx::alb_cloudfront()
+            .primary_metric_aged(false, 95)
+            .dns_answers(Served::Primary),
+        "shop",
+    );
+    let mut a = app(vec![site], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_metric_lags", &a);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("LIVE"), "{s}");
+    assert!(!s.contains("SWITCHING"), "{s}");
+    assert!(s.contains("the metric lags"), "{s}");
+}

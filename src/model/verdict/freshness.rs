@@ -42,7 +42,7 @@ impl Chain<'_> {
         let metric_age = span(metric_at, self.now);
         let answer_age = span(answer_at, self.now);
         Some(format!(
-            "the primary health check {}'s CloudWatch metric (HealthCheckStatus) says {}, but its \
+            "the CloudWatch metric HealthCheckStatus of primary health check {} says {}, but its \
              datapoint is {} old and the metric lags Route 53 by {} or more; Route 53's DNS \
              answer ({} old) is fresher and answers the {}: no switch is under way",
             check.label,

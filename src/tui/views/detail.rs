@@ -416,13 +416,22 @@ fn health_checks(app: &App, site: &SiteState, wide: bool) -> Vec<Line<'static>> 
             Some(HealthCheckStatus::Metric {
                 healthy,
                 percent_healthy,
-                ..
+                at,
             }) => {
                 let pct = percent_healthy
                     .map(|p| format!(", {p:.0}% of checkers healthy"))
                     .unwrap_or_default();
+                // Its source and age: the metric lags Route 53 by a minute or more.
+                let age = at
+                    .map(|at| {
+                        format!(
+                            " (datapoint {} old; the metric lags)",
+                            human_span(super::since(at, app.now))
+                        )
+                    })
+                    .unwrap_or_default();
                 out.push(Line::raw(format!(
-                    "    metric: {}{pct}",
+                    "    metric: {}{pct}{age}",
                     if *healthy { "healthy" } else { "unhealthy" }
                 )));
             }

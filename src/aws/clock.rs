@@ -17,12 +17,37 @@ use time::OffsetDateTime;
 pub struct ServerClock {
     offset_ms: Arc<AtomicI64>,
     known: Arc<AtomicBool>,
+    /// The emulator's speed in thousandths (its `x-switchyard-speed` header); 0 until seen.
+    speed_milli: Arc<AtomicI64>,
 }
+
+/// The header in which switchyard's emulator states its clock's speed (AWS seconds per wall
+/// second). AWS sends none: its clock runs at 1.
+pub const SPEED_HEADER: &str = "x-switchyard-speed";
 
 impl ServerClock {
     /// The service's time now: our clock plus the last offset seen (ours until a response came).
     pub fn now(&self) -> OffsetDateTime {
         self.at(OffsetDateTime::now_utc())
+    }
+
+    /// AWS seconds per wall second: 1 for AWS, the emulator's `--speed` when it says so.
+    pub fn speed(&self) -> f64 {
+        match self.speed_milli.load(Ordering::Relaxed) {
+            0 => 1.0,
+            m => m as f64 / 1000.0,
+        }
+    }
+
+    /// Records the speed an emulator's response states.
+    pub fn observe_speed(&self, header: &str) {
+        if let Ok(speed) = header.trim().parse::<f64>()
+            && speed.is_finite()
+            && speed > 0.0
+        {
+            self.speed_milli
+                .store((speed * 1000.0).round() as i64, Ordering::Relaxed);
+        }
     }
 
     /// `local` moved by the last offset seen.
@@ -75,6 +100,9 @@ impl Intercept for ServerClock {
         if let Some(date) = context.response().headers().get("date") {
             self.observe(date, OffsetDateTime::now_utc());
         }
+        if let Some(speed) = context.response().headers().get(SPEED_HEADER) {
+            self.observe_speed(speed);
+        }
         Ok(())
     }
 }
@@ -94,6 +122,17 @@ mod tests {
             c.at(local),
             time::macros::datetime!(2026-11-30 03:23:57 UTC)
         );
+    }
+
+    #[test]
+    fn the_emulators_speed_is_learned_and_aws_runs_at_1() {
+        let c = ServerClock::default();
+        assert_eq!(c.speed(), 1.0);
+        c.observe_speed("10");
+        assert_eq!(c.speed(), 10.0);
+        c.observe_speed("fast");
+        c.observe_speed("0");
+        assert_eq!(c.speed(), 10.0);
     }
 
     #[test]

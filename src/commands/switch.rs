@@ -281,7 +281,11 @@ async fn print_progress(
                     index + 1
                 ));
             }
-            Progress::Verify { items, eta } => {
+            Progress::Verify {
+                items,
+                eta,
+                countdown,
+            } => {
                 let done = items.iter().filter(|i| i.converged).count();
                 let waiting: Vec<String> = items
                     .iter()
@@ -293,13 +297,23 @@ async fn print_progress(
                         _ => format!("{} (seen: {})", i.what, i.seen),
                     })
                     .collect();
+                // The switch's one ETA: a countdown to when clients see it.
+                let eta_text = match (&countdown, eta) {
+                    (Some(c), Some(e)) => format!(
+                        ", ETA {}, {}",
+                        fmt_duration(Duration::from_secs(
+                            e.as_secs() + u64::from(e.subsec_nanos() > 0)
+                        )),
+                        c.clients_line()
+                    ),
+                    (None, Some(e)) if done < items.len() => {
+                        format!(", ETA {}", fmt_duration(e))
+                    }
+                    _ => String::new(),
+                };
                 let line = format!(
-                    "verify: {done}/{} converged{}{}",
+                    "verify: {done}/{} converged{eta_text}{}",
                     items.len(),
-                    match eta {
-                        Some(e) if done < items.len() => format!(", ETA {}", fmt_duration(e)),
-                        _ => String::new(),
-                    },
                     if waiting.is_empty() {
                         String::new()
                     } else {
@@ -329,6 +343,18 @@ fn outcome_text(o: &Outcome) -> String {
                 "Verified: every change converged after {}.\n",
                 fmt_duration(Duration::from_millis(v.waited_ms))
             ));
+            if let Some(c) = &v.countdown {
+                let caches = c.caches_text();
+                s.push_str(&format!(
+                    "Clients see it by {}{}: start work (or announce it) then, not before.\n",
+                    crate::model::eta::hms(c.clients_see_by),
+                    if caches.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (after {caches})")
+                    }
+                ));
+            }
         } else {
             let unverified = v.unverified();
             if unverified.len() == v.items.iter().filter(|i| !i.converged).count() {

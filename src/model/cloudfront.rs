@@ -29,6 +29,13 @@ aws_string_enum! {
     }
 }
 
+/// How long an invalidation usually takes at most to complete (the ETA's figure).
+pub const INVALIDATION_USUAL: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// How long a distribution usually takes at most to be Deployed after a change (the ETA's
+/// figure).
+pub const DEPLOY_USUAL: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// One origin of a distribution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Origin {

@@ -230,9 +230,16 @@ pub struct CheckHealth {
     pub flip: Option<(String, Duration)>,
     /// For a CALCULATED check judged from its children: how many are healthy, and which fail.
     pub calculated: Option<Calculated>,
+    /// When the health came from Route 53's CloudWatch metric: the time of its datapoint. The
+    /// metric lags Route 53's own view by a minute or more (see [`METRIC_LAG`]).
+    pub metric_at: Option<OffsetDateTime>,
     /// What this assessment relied on.
     pub evidence: Evidence,
 }
+
+/// How far Route 53's CloudWatch `HealthCheckStatus` metric lags behind Route 53's own view of
+/// a health check: one-minute datapoints, published after their minute has ended.
+pub const METRIC_LAG: Duration = Duration::from_secs(120);
 
 /// A CALCULATED check's children, as its status was judged from them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -305,6 +312,39 @@ impl RecordHealth {
     }
 }
 
+/// The site's health checks that Route 53 counts healthy, and all of them: `(healthy, all)`,
+/// `None` when no status of any of them has been read. One meaning whichever source was read:
+/// each health check counts once, healthy as Route 53 routes on it (the metric's final status,
+/// or more than 18% of its checkers reporting success with inversion applied; a disabled check
+/// is healthy). A check whose status is not known counts in `all` only.
+pub fn checks_healthy(site: &SiteObservations) -> Option<(usize, usize)> {
+    let ids = site.relevant_health_check_ids();
+    let (mut ok, mut seen) = (0, false);
+    for id in &ids {
+        let Some(o) = site.health_checks.get(id) else {
+            continue;
+        };
+        let config = o.config.get();
+        if config.is_some_and(|hc| hc.disabled) {
+            seen = true;
+            ok += 1;
+            continue;
+        }
+        let healthy = match o.status.get() {
+            Some(HealthCheckStatus::Metric { healthy, .. }) => *healthy,
+            Some(HealthCheckStatus::Checkers { observations }) if !observations.is_empty() => {
+                let success = observations.iter().filter(|c| c.healthy()).count();
+                let raw = success * 100 > observations.len() * 18;
+                raw != config.is_some_and(|hc| hc.inverted)
+            }
+            _ => continue,
+        };
+        seen = true;
+        ok += usize::from(healthy);
+    }
+    seen.then_some((ok, ids.len()))
+}
+
 /// The health of health check `id` as Route 53 routes on it, from the site's observations.
 pub fn check_health(
     site: &SiteObservations,
@@ -335,6 +375,7 @@ fn check_health_at(
         inverted: false,
         flip: None,
         calculated: None,
+        metric_at: None,
         evidence: Evidence::default(),
     };
     let Some(obs) = site.health_checks.get(id) else {
@@ -369,12 +410,13 @@ fn check_health_at(
         Some(HealthCheckStatus::Metric {
             healthy,
             percent_healthy,
-            ..
-        }) => Some((*healthy, *percent_healthy)),
+            at,
+        }) => Some((*healthy, *percent_healthy, *at)),
         _ => None,
     };
-    if let Some((healthy, percent)) = metric {
+    if let Some((healthy, percent, at)) = metric {
         metric_health(&mut out, hc, healthy, percent);
+        out.metric_at = at.or(obs.status.fetched_at);
         if hc.kind == HealthCheckKind::Calculated {
             // The metric decides; the children still say which of them fail.
             failing_children_beside_metric(site, hc, &label, now, stale_after, depth, &mut out);
@@ -877,6 +919,27 @@ mod tests {
 
     fn primary_health(fx: &Fx) -> CheckHealth {
         check_health(&fx.0, PRIMARY_HC, NOW, STALE)
+    }
+
+    #[test]
+    fn checks_count_health_checks_whichever_source_was_read() {
+        // The full round reads the metric, the detail loop the checkers: CHECKS is the same.
+        let metric = Fx::alb_cloudfront().primary_metric(true);
+        let checkers = Fx::alb_cloudfront().checkers(8, 8);
+        assert_eq!(checks_healthy(&metric.0), Some((1, 1)));
+        assert_eq!(checks_healthy(&checkers.0), Some((1, 1)));
+        // Failing: 1 of 8 checkers is below Route 53's 18%, as the metric's 0.
+        let metric = Fx::alb_cloudfront().primary_metric(false);
+        let checkers = Fx::alb_cloudfront().checkers(1, 8);
+        assert_eq!(checks_healthy(&metric.0), Some((0, 1)));
+        assert_eq!(checks_healthy(&checkers.0), Some((0, 1)));
+        // 2 of 8 still count healthy; inverted, the same checkers make it unhealthy.
+        assert_eq!(
+            checks_healthy(&Fx::alb_cloudfront().checkers(2, 8).0),
+            Some((1, 1))
+        );
+        let inverted = Fx::alb_cloudfront().checkers(8, 8).primary_check_inverted();
+        assert_eq!(checks_healthy(&inverted.0), Some((0, 1)));
     }
 
     #[test]

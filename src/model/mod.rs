@@ -15,6 +15,7 @@ pub mod cloudwatch;
 pub(crate) mod completeness;
 pub mod elb;
 pub mod error;
+pub mod eta;
 pub(crate) mod event;
 mod failover_texts;
 pub(crate) mod health;

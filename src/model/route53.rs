@@ -559,7 +559,9 @@ pub enum HealthCheckStatus {
         healthy: bool,
         /// `HealthCheckPercentageHealthy`, 0–100, when published (endpoint checks only).
         percent_healthy: Option<f64>,
-        /// The timestamp of the datapoint.
+        /// The timestamp of the datapoint, on switchyard's clock (what fetch times are on): as
+        /// old as the datapoint is on AWS's clock. The metric lags: see
+        /// [`METRIC_LAG`](super::health::METRIC_LAG).
         #[serde(with = "time::serde::rfc3339::option")]
         at: Option<OffsetDateTime>,
     },

@@ -342,6 +342,10 @@ fn verdict_of_one_type(
     };
     let (kind, reasons, eta) = chain.classify(served_line);
     let mut reasons = reasons;
+    // Right after what is served: it says why health that disagrees is not believed.
+    if let Some(note) = chain.metric_lags() {
+        reasons.insert(reasons.len().min(1), note);
+    }
     reasons.extend(ev.notes.iter().cloned());
     Verdict {
         kind,
@@ -1264,7 +1268,8 @@ impl Chain<'_> {
             Mapping::Mapped(answered)
                 if self.plain.is_none()
                     && self.inferred != Served::Unknown
-                    && *answered != self.inferred =>
+                    && *answered != self.inferred
+                    && self.metric_lags().is_none() =>
             {
                 let health = match self.inferred {
                     Served::Secondary => {
@@ -1303,7 +1308,8 @@ impl Chain<'_> {
     fn eta(&self) -> Option<Eta> {
         let mut parts = Vec::new();
         let dns_disagrees = matches!(&self.mapping, Mapping::Mapped(a) if self.plain.is_none()
-            && self.inferred != Served::Unknown && *a != self.inferred);
+            && self.inferred != Served::Unknown && *a != self.inferred)
+            && self.metric_lags().is_none();
         let transitional = self.marker.filter(|m| m.phase != MaintenancePhase::Active);
         let awaiting_flip = dns_disagrees
             || transitional.is_some_and(|m| {
@@ -1689,6 +1695,7 @@ impl Chain<'_> {
 }
 
 mod down;
+mod freshness;
 mod interrupted;
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::model::cloudwatch::{Alarm, MetricSeries};
 use crate::model::elb::{LoadBalancer, TargetGroup};
 use crate::model::error::{AwsError, ErrorKind};
 use crate::model::journal::{self, Journal};
+use crate::model::maintenance::MaintenancePhase;
 use crate::model::obs::Fetched;
 use crate::model::route53::{AlarmRef, HealthCheck, HealthCheckKind, HealthCheckStatus, RecordSet};
 use crate::model::site::{
@@ -46,7 +47,14 @@ pub struct Fetcher {
     pub pending_changes: HashMap<String, BTreeSet<String>>,
     /// Names of hosted zones already read (to tell a CNAME to a name of the zone).
     zone_names: HashMap<String, String>,
+    /// Per site: the maintenance marker's phase last seen (`None`: no marker), and when it last
+    /// changed (a switch began, moved on or ended).
+    switched: HashMap<String, (Option<MaintenancePhase>, OffsetDateTime)>,
 }
+
+/// How long after a switch a site's health checks are read from GetHealthCheckStatus rather
+/// than from the CloudWatch metric, which lags Route 53 by a minute or more.
+pub const FRESH_HEALTH_AFTER_SWITCH: std::time::Duration = crate::model::health::METRIC_LAG;
 
 /// Account-wide lists, fetched once per round for every site.
 #[derive(Default)]
@@ -344,6 +352,7 @@ impl Fetcher {
             names: HashMap::new(),
             pending_changes: HashMap::new(),
             zone_names: HashMap::new(),
+            switched: HashMap::new(),
         }
     }
 
@@ -382,7 +391,25 @@ impl Fetcher {
                 Ok(j) => o.maintenance.set_ok(j.map(|j| j.marker()), now()),
                 Err(e) => o.maintenance.set_failed(e, now()),
             }
+            if let Some(marker) = o.maintenance.get() {
+                self.note_phase(&o.name, marker.as_ref().map(|m| m.phase));
+            }
         }
+        // Around a switch, health comes from the fresh source (GetHealthCheckStatus), not from
+        // the lagging metric.
+        let around_switch: BTreeSet<String> = sites
+            .iter()
+            .zip(obs.iter())
+            .filter(|(s, o)| self.around_switch(&s.name, o))
+            .map(|(s, _)| s.name.clone())
+            .collect();
+        let depth = &|name: &str| {
+            if around_switch.contains(name) {
+                Depth::Detail
+            } else {
+                depth(name)
+            }
+        };
         // The records of the zone the sites' records lead to, then the lists of the other
         // regions their chains reach.
         self.follow_links(sites, obs, &shared).await;
@@ -681,6 +708,36 @@ impl Fetcher {
         ids
     }
 
+    /// Remembers when the site's maintenance phase last changed.
+    fn note_phase(&mut self, site: &str, phase: Option<MaintenancePhase>) {
+        match self.switched.get(site) {
+            Some((last, _)) if *last == phase => {}
+            // The first look is no change, unless a switch is under way.
+            None if phase.is_none() || phase == Some(MaintenancePhase::Active) => {
+                self.switched
+                    .insert(site.to_string(), (phase, OffsetDateTime::UNIX_EPOCH));
+            }
+            _ => {
+                self.switched.insert(site.to_string(), (phase, now()));
+            }
+        }
+    }
+
+    /// Whether a switch of the site is under way, or ended less than
+    /// [`FRESH_HEALTH_AFTER_SWITCH`] ago.
+    fn around_switch(&self, site: &str, o: &SiteObservations) -> bool {
+        let under_way = o
+            .maintenance
+            .get()
+            .and_then(|m| m.as_ref())
+            .is_some_and(|m| m.phase != MaintenancePhase::Active);
+        let recent = self
+            .switched
+            .get(site)
+            .is_some_and(|(_, at)| crate::model::obs::span(*at, now()) < FRESH_HEALTH_AFTER_SWITCH);
+        under_way || recent
+    }
+
     async fn health_check_metrics(
         &self,
         ids: &BTreeSet<String>,
@@ -710,10 +767,12 @@ impl Fetcher {
                         .and_then(MetricSeries::latest)
                         .map(|(_, v)| v);
                     match status {
+                        // The datapoint's time on our clock (what fetch times are on): as
+                        // old as it is on AWS's clock.
                         Some((at, v)) => Ok(HealthCheckStatus::Metric {
                             healthy: v >= 1.0,
                             percent_healthy: pct,
-                            at: Some(at),
+                            at: Some(now() - (to - at).max(time::Duration::ZERO)),
                         }),
                         None => Err(AwsError::new(
                             ErrorKind::NotFound,

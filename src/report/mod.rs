@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::model::completeness::{access_lines, completeness, trusted, unread_lines};
 use crate::model::elb::{Rule, deciding_action};
 use crate::model::listener_rules;
-use crate::model::obs::human_span;
+use crate::model::obs::{human_span, span};
 use crate::model::precedence::{ListenerGets, describe_conditions};
 use crate::model::route53::HealthCheckStatus;
 use crate::model::site::SiteObservations;
@@ -65,6 +65,8 @@ pub struct SiteReport {
     /// The record types the site covers (A and AAAA for a dual-stack name).
     pub record_types: Vec<String>,
     pub dns_answer: Option<Vec<String>>,
+    /// How old the DNS answer (TestDNSAnswer, current when read) is, in seconds of AWS time.
+    pub dns_answer_age_seconds: Option<u64>,
     /// The values Route 53 answers with now, by record type.
     pub dns_answers: std::collections::BTreeMap<String, Vec<String>>,
     pub health_checks: Vec<HealthCheckReport>,
@@ -124,6 +126,15 @@ pub struct HealthCheckReport {
     pub checkers_healthy: Option<usize>,
     pub checkers_total: Option<usize>,
     pub percent_healthy: Option<f64>,
+    /// Where the status comes from: `cloudwatch_metric` (Route 53's `HealthCheckStatus`
+    /// metric, which lags a minute or more) or `get_health_check_status` (the checkers now).
+    pub status_source: Option<String>,
+    /// When the status was observed, in AWS time: the metric's datapoint time, or when
+    /// GetHealthCheckStatus was called.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub status_observed_at: Option<OffsetDateTime>,
+    /// How old the status is (seconds of AWS time).
+    pub status_age_seconds: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -292,6 +303,15 @@ pub fn site_report(
         .iter()
         .map(|(id, h)| {
             let cfg = h.config.get();
+            let (status_source, status_observed_at) = match h.status.get() {
+                Some(HealthCheckStatus::Metric { at, .. }) => {
+                    (Some("cloudwatch_metric"), at.or(h.status.fetched_at))
+                }
+                Some(HealthCheckStatus::Checkers { .. }) => {
+                    (Some("get_health_check_status"), h.status.fetched_at)
+                }
+                None => (None, None),
+            };
             let (healthy, checkers_healthy, checkers_total, percent) = match h.status.get() {
                 Some(HealthCheckStatus::Metric {
                     healthy,
@@ -314,6 +334,9 @@ pub fn site_report(
                 checkers_healthy,
                 checkers_total,
                 percent_healthy: percent,
+                status_source: status_source.map(str::to_string),
+                status_observed_at,
+                status_age_seconds: status_observed_at.map(|at| span(at, now).as_secs()),
             }
         })
         .collect();
@@ -421,6 +444,11 @@ pub fn site_report(
         records,
         record_types: o.covered_types(),
         dns_answer: o.dns_answer.get().map(|a| a.values.clone()),
+        dns_answer_age_seconds: o
+            .dns_answer
+            .get()
+            .and(o.dns_answer.age(now))
+            .map(|d| d.as_secs()),
         dns_answers: std::iter::once((o.record_type.clone(), &o.dns_answer))
             .chain(o.other_answers.iter().map(|(t, f)| (t.clone(), f)))
             .filter_map(|(t, f)| f.get().map(|a| (t, a.values.clone())))

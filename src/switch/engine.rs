@@ -148,6 +148,8 @@ pub(crate) struct Prepared {
     pub basis: Basis,
     pub dns: Vec<(String, DnsExpect)>,
     pub distribution: Option<String>,
+    /// What clients may still hold once the switch converged (the ETA's last parts).
+    pub caches: Vec<crate::model::verdict::EtaPart>,
 }
 
 fn now() -> OffsetDateTime {
@@ -390,11 +392,13 @@ pub(crate) async fn prepare(
         preflight,
         made_at,
     };
+    let caches = client_caches(&obs, direction);
     Ok(Prepared {
         plan,
         basis,
         dns,
         distribution,
+        caches,
     })
 }
 
@@ -1135,6 +1139,27 @@ fn healthy_targets(o: &SiteObservations, tg: &str, name: &str) -> PreflightCheck
     }
 }
 
+/// What clients may still hold once the switch converged: the TTL of the record Route 53 will
+/// answer, and after a fail back from a CloudFront sorry page, its cached error page.
+fn client_caches(
+    o: &SiteObservations,
+    direction: Direction,
+) -> Vec<crate::model::verdict::EtaPart> {
+    let record = match o.layout() {
+        RecordLayout::Failover { primary, secondary } => match direction {
+            Direction::On => secondary,
+            Direction::Off => primary,
+        },
+        RecordLayout::Plain(r) => Some(r),
+        _ => None,
+    };
+    let sorry_page = match direction {
+        Direction::Off => o.sorry_distribution(),
+        Direction::On => None,
+    };
+    crate::model::eta::client_caches(record, sorry_page)
+}
+
 /// What the DNS answer of each record type should be once converged, and the distribution to
 /// see Deployed.
 fn expectations(
@@ -1456,6 +1481,7 @@ async fn execute_inner(
             zone_id: site.zone_id.clone(),
             record: site.record.clone(),
             distribution: fresh.distribution,
+            caches: fresh.caches,
         };
         Some(
             verify_switch(

@@ -211,9 +211,11 @@ pub enum Progress {
     /// A verification round: each thing that must converge, and whether it has.
     Verify {
         items: Vec<VerifyItem>,
-        /// The estimated time until every item has converged, if known.
+        /// The time left until clients see the change (wall clock), from `countdown`.
         #[serde(with = "option_duration_ms")]
         eta: Option<Duration>,
+        /// The switch's one ETA: when it converges at the latest and when clients see it.
+        countdown: Option<crate::model::eta::Countdown>,
     },
     /// The switch is over.
     Finished { ok: bool, summary: String },

@@ -2,7 +2,9 @@
 //! Route 53 change INSYNC, the health check flipped, TestDNSAnswer giving the expected record,
 //! the listener's action as planned, the distribution Deployed), or the time is up.
 
+use crate::model::eta::Countdown;
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
 
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
@@ -53,6 +55,8 @@ pub struct Wanted {
     pub zone_id: String,
     pub record: String,
     pub distribution: Option<String>,
+    /// What clients may still hold once it converged (AWS time): the countdown's last parts.
+    pub caches: Vec<crate::model::verdict::EtaPart>,
 }
 
 /// The result of a verification.
@@ -64,6 +68,8 @@ pub struct Verification {
     pub items: Vec<VerifyItem>,
     /// How long verification took.
     pub waited_ms: u64,
+    /// The switch's ETA: when it converged, and by when clients see it (`clients_see_by`).
+    pub countdown: Option<crate::model::eta::Countdown>,
 }
 
 /// Route 53's rule: an endpoint is healthy when more than 18% of its checkers say so.
@@ -122,7 +128,13 @@ async fn look(c: &Clients, resolver: &Resolver, w: &Wanted) -> Vec<(VerifyItem, 
             }
             Expect::Listener { arn, actions } => {
                 for tg in steps::forwarded_target_groups(s, *towards) {
-                    out.push((target_group_item(c, &tg).await, Estimate(None)));
+                    let it = target_group_item(c, &tg).await;
+                    let estimate = if it.converged {
+                        Estimate(Some(Duration::ZERO))
+                    } else {
+                        target_group_estimate(c, &tg).await
+                    };
+                    out.push((it, estimate));
                 }
                 out.push(look_listener(c, &arn, &actions).await);
             }
@@ -539,7 +551,10 @@ async fn look_invalidation(c: &Clients, distribution: &str, id: &str) -> (Verify
         ),
         Err(e) => unreadable(what, &e),
     };
-    (it, Estimate(None))
+    (
+        it,
+        Estimate(Some(crate::model::cloudfront::INVALIDATION_USUAL)),
+    )
 }
 
 /// The addresses (or values) an expected answer may hold.
@@ -625,7 +640,20 @@ async fn look_distribution(c: &Clients, id: &str) -> (VerifyItem, Estimate) {
         ),
         Err(e) => unreadable(what, &e),
     };
-    (it, Estimate(None))
+    (it, Estimate(Some(crate::model::cloudfront::DEPLOY_USUAL)))
+}
+
+/// How long a target of the group takes at most to be seen healthy: its health check's interval
+/// x healthy threshold, and one interval more for the check under way.
+async fn target_group_estimate(c: &Clients, tg: &str) -> Estimate {
+    match elbv2::target_groups_by_arn(&c.elbv2_for(tg), &[tg.to_string()]).await {
+        Ok(groups) => Estimate(
+            groups
+                .first()
+                .map(|g| g.health_check.worst_case_healthy() + g.health_check.interval),
+        ),
+        Err(_) => Estimate(None),
+    }
 }
 
 /// The target group the listener now forwards to has a healthy target.
@@ -669,31 +697,46 @@ pub async fn run(
     progress: &UnboundedSender<Progress>,
 ) -> Verification {
     let t0 = Instant::now();
+    let speed = c.clock.speed();
+    let mut countdown: Option<Countdown> = None;
     loop {
         let looked = look(c, resolver, &wanted).await;
         let elapsed = t0.elapsed();
+        let wall_now = OffsetDateTime::now_utc();
         let converged = looked.iter().all(|(i, _)| i.converged);
         // Nothing left to wait for: every condition converged or cannot be checked at all (a
         // condition that cannot be checked is reported, never waited for nor passed).
         let settled = looked
             .iter()
             .all(|(i, _)| i.result != CheckResult::Failed && !i.retry);
-        let eta = looked
+        // What is left of the worst case, in AWS time (the estimates are AWS durations).
+        let left = looked
             .iter()
             .filter(|(i, _)| i.result == CheckResult::Failed || i.retry)
             .filter_map(|(_, e)| e.0)
             .max()
-            .map(|d| d.saturating_sub(elapsed));
+            .map(|d| d.saturating_sub(elapsed.mul_f64(speed.max(0.0))))
+            .unwrap_or_default();
+        let cd = countdown
+            .get_or_insert_with(|| Countdown::start(wall_now, speed, left, wanted.caches.clone()));
+        if converged {
+            cd.converged_at(wall_now);
+        } else {
+            cd.update(wall_now, left);
+        }
+        let cd = cd.clone();
         let items: Vec<VerifyItem> = looked.into_iter().map(|(i, _)| i).collect();
         let _ = progress.send(Progress::Verify {
             items: items.clone(),
-            eta: if settled { Some(Duration::ZERO) } else { eta },
+            eta: Some(cd.remaining(wall_now)),
+            countdown: Some(cd.clone()),
         });
         if settled || elapsed >= timeout {
             return Verification {
                 converged,
                 items,
                 waited_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                countdown: Some(cd),
             };
         }
         tokio::time::sleep(every.min(timeout.saturating_sub(elapsed))).await;

@@ -187,6 +187,8 @@ pub struct Running {
     pub steps: Vec<StepState>,
     pub verify: Vec<VerifyItem>,
     pub eta: Option<Duration>,
+    /// The switch's one ETA (the site header and this view show it).
+    pub countdown: Option<crate::model::eta::Countdown>,
     /// Set at the end: whether it worked, and the summary.
     pub finished: Option<(bool, String)>,
 }
@@ -216,6 +218,9 @@ pub struct App {
     pub actions: bool,
     pub modal: Option<Modal>,
     pub running: Option<Running>,
+    /// The last switch's countdown, by site: the site header shows it until clients see it,
+    /// also once the progress window is closed.
+    pub countdown: Option<(String, crate::model::eta::Countdown)>,
     pub theme: Theme,
     /// A poll round is under way.
     pub polling: bool,
@@ -260,6 +265,7 @@ impl App {
             actions,
             modal: None,
             running: None,
+            countdown: None,
             theme,
             polling: false,
             rehearsal: false,
@@ -803,6 +809,7 @@ fn execute(app: &mut App, plan: Plan, force: bool, fx: &mut Vec<Effect>) {
         started_at: app.now,
         verify: Vec::new(),
         eta: None,
+        countdown: None,
         finished: None,
     });
     fx.push(Effect::Request(ActionRequest::Execute {
@@ -874,7 +881,18 @@ fn action_update(app: &mut App, update: ActionUpdate, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        ActionUpdate::Progress(p) => progress(app, p, fx),
+        ActionUpdate::Progress(p) => {
+            if let (
+                Progress::Verify {
+                    countdown: Some(c), ..
+                },
+                Some(run),
+            ) = (&p, &app.running)
+            {
+                app.countdown = Some((run.plan.site.clone(), c.clone()));
+            }
+            progress(app, p, fx)
+        }
     }
 }
 
@@ -928,9 +946,14 @@ fn progress(app: &mut App, p: Progress, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        Progress::Verify { items, eta } => {
+        Progress::Verify {
+            items,
+            eta,
+            countdown,
+        } => {
             run.verify = items;
             run.eta = eta;
+            run.countdown = countdown;
         }
         Progress::Finished { ok, summary } => {
             run.finished = Some((ok, summary.clone()));

@@ -454,6 +454,7 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
                 "disabled".into(),
             )],
             eta: Some(Duration::ZERO),
+            countdown: None,
         })),
     );
     let fx = update(
@@ -1114,7 +1115,24 @@ fn running(p: Plan) -> App {
 
 fn feed(a: &mut App, updates: &[Progress]) {
     for p in updates {
-        update(a, Msg::Action(ActionUpdate::Progress(p.clone())));
+        let mut p = p.clone();
+        // The countdown was started on the wall clock, and how long the emulator took varies:
+        // the same countdown (its caches) started on the test's clock.
+        if let Progress::Verify {
+            countdown: Some(c),
+            eta,
+            ..
+        } = &mut p
+        {
+            let mut same =
+                crate::model::eta::Countdown::start(a.now, 1.0, Duration::ZERO, c.caches.clone());
+            if c.converged {
+                same.converged_at(a.now);
+            }
+            *eta = Some(same.remaining(a.now));
+            *c = same;
+        }
+        update(a, Msg::Action(ActionUpdate::Progress(p)));
     }
 }
 
@@ -2034,4 +2052,89 @@ fn a_long_confirmation_keeps_its_buttons_in_view() {
         "{s}"
     );
     snap("modal_long", &a);
+}
+
+/// One ETA per site: the switch's countdown, in the progress window and in the site's header
+/// (also once the window is closed), the same value, counting down on the console's clock, at
+/// the emulator's speed (10 here: 120 s to converge and 70 s of caches are 19 wall seconds).
+#[test]
+fn snapshot_detail_header_shows_the_switchs_one_countdown() {
+    use crate::model::eta::Countdown;
+    use crate::model::verdict::EtaPart;
+    let mut a = confirming(plan("blog", false, false));
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Enter);
+    assert!(a.running.is_some());
+    update(&mut a, Msg::Tick(NOW + Duration::from_secs(12)));
+    let c = Countdown::start(
+        a.now,
+        10.0,
+        Duration::from_secs(120),
+        vec![
+            EtaPart {
+                what: "DNS TTL of the primary in clients' caches".into(),
+                duration: Duration::from_secs(60),
+            },
+            EtaPart {
+                what: "CloudFront E1SHOPSORRY0AB error caching".into(),
+                duration: Duration::from_secs(10),
+            },
+        ],
+    );
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Verify {
+            items: vec![VerifyItem::new(
+                "Route 53 answers blog.example.com with the primary".into(),
+                false,
+                "198.51.100.7".into(),
+            )],
+            eta: Some(c.remaining(NOW + Duration::from_secs(12))),
+            countdown: Some(c),
+        })),
+    );
+    let said = "ETA ≤ 19 s, clients see it by 02:00:31 UTC";
+    let progress = text(draw(&a, 120, 40).backend().buffer());
+    assert!(progress.contains(said), "{progress}");
+    // The window closed (the switch over), the site's detail open: the same ETA.
+    a.running = None;
+    a.selected = Some("blog".into());
+    key(&mut a, KeyCode::Enter);
+    snap("detail_countdown", &a);
+    let detail = text(draw(&a, 120, 40).backend().buffer());
+    assert!(detail.contains(said), "{detail}");
+    // Five seconds on, it has counted down to the same time.
+    update(&mut a, Msg::Tick(NOW + Duration::from_secs(17)));
+    let later = text(draw(&a, 120, 40).backend().buffer());
+    assert!(
+        later.contains("ETA ≤ 14 s, clients see it by 02:00:31 UTC"),
+        "{later}"
+    );
+    // Seen converged at 02:00:20: clients see it 7 s later; after that the header has no ETA.
+    if let Some((_, c)) = a.countdown.as_mut() {
+        c.converged_at(NOW + Duration::from_secs(20));
+    }
+    update(&mut a, Msg::Tick(NOW + Duration::from_secs(40)));
+    let after = text(draw(&a, 120, 40).backend().buffer());
+    assert!(!after.contains("clients see it by"), "{after}");
+}
+
+/// Just after a fail back: Route 53 answers the primary (fresh), the metric's last datapoint
+/// (95 s old) still says unhealthy. LIVE, and the header says which source is older; the
+/// health check says its metric's age.
+#[test]
+fn snapshot_detail_a_lagging_metric_after_a_fail_back() {
+    let site = named(
+        Fx::alb_cloudfront()
+            .primary_metric_aged(false, 95)
+            .dns_answers(Served::Primary),
+        "shop",
+    );
+    let mut a = app(vec![site], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_metric_lags", &a);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("LIVE"), "{s}");
+    assert!(!s.contains("SWITCHING"), "{s}");
+    assert!(s.contains("the metric lags"), "{s}");
 }

@@ -3,6 +3,7 @@
 //! preflight refusal, and `--wait` on every scenario.
 
 mod chains;
+mod eta;
 mod journals;
 mod peers;
 mod recognised;

@@ -213,6 +213,12 @@ async fn handle(
         w.now
     };
     rendered.headers.push(("date".to_string(), http_date(now)));
+    // Not AWS's: the speed of the emulator's clock, so that switchyard can tell wall-clock
+    // ETAs from AWS-time durations.
+    let speed = lock(&shared.world).clock.speed();
+    rendered
+        .headers
+        .push(("x-switchyard-speed".to_string(), format!("{speed}")));
     Ok(respond(rendered))
 }
 

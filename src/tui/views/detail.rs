@@ -182,7 +182,17 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
         badge(t, v.kind),
         Span::raw(format!("  serving the {served}  ·  {age}")),
     ]));
-    if let Some(eta) = &v.eta {
+    // One ETA per site: while a switch of this site counts down, its countdown is the ETA.
+    let countdown = app
+        .countdown
+        .as_ref()
+        .filter(|(name, c)| *name == site.obs.name && !c.clients_see_it(app.now))
+        .map(|(_, c)| c);
+    if let Some(c) = countdown {
+        top.extend(wrap(Line::raw(super::progress::countdown_text(
+            t, c, app.now,
+        ))));
+    } else if let Some(eta) = &v.eta {
         top.extend(wrap(Line::raw(eta_text(t, eta))));
     }
     let mut bottom = Vec::new();
@@ -406,13 +416,22 @@ fn health_checks(app: &App, site: &SiteState, wide: bool) -> Vec<Line<'static>> 
             Some(HealthCheckStatus::Metric {
                 healthy,
                 percent_healthy,
-                ..
+                at,
             }) => {
                 let pct = percent_healthy
                     .map(|p| format!(", {p:.0}% of checkers healthy"))
                     .unwrap_or_default();
+                // Its source and age: the metric lags Route 53 by a minute or more.
+                let age = at
+                    .map(|at| {
+                        format!(
+                            " (datapoint {} old; the metric lags)",
+                            human_span(super::since(at, app.now))
+                        )
+                    })
+                    .unwrap_or_default();
                 out.push(Line::raw(format!(
-                    "    metric: {}{pct}",
+                    "    metric: {}{pct}{age}",
                     if *healthy { "healthy" } else { "unhealthy" }
                 )));
             }

@@ -9,9 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::widgets::{first_rows, short_span, wrap_indented};
+use time::OffsetDateTime;
+
+use crate::model::eta::Countdown;
 use crate::model::obs::human_span;
 use crate::switch::plan::{CheckResult, StepProgress, VerifyItem};
 use crate::tui::app::{App, Running};
+use crate::tui::theme::{GLUE, Theme};
 
 /// The steps and the verification in at most `rows` rows of `width` columns. When they do not
 /// fit, the items that converged are counted on one row: what is still awaited stays in view.
@@ -71,15 +75,15 @@ pub fn body(app: &App, run: &Running, width: usize, rows: usize) -> Vec<Line<'st
     if run.verify.is_empty() {
         return first_rows(t, head, rows, width);
     }
-    // An upper bound: whole seconds, rounded up.
-    let eta = run
-        .eta
-        .filter(|e| !e.is_zero())
-        .map(|e| {
-            let up = Duration::from_secs(e.as_secs() + u64::from(e.subsec_nanos() > 0));
-            format!(", ETA {} {}", t.at_most(), human_span(up))
-        })
-        .unwrap_or_default();
+    // The switch's one ETA, counting down on the console's clock to when clients see it.
+    let eta = match &run.countdown {
+        Some(c) => format!(", {}", countdown_text(t, c, app.now)),
+        None => run
+            .eta
+            .filter(|e| !e.is_zero())
+            .map(|e| format!(", ETA {} {}", t.at_most(), human_span(round_up(e))))
+            .unwrap_or_default(),
+    };
     let item = |v: &VerifyItem| {
         let (sym, style, said) = match v.result {
             CheckResult::Passed => (t.ok_symbol(), t.good(), ""),
@@ -102,7 +106,16 @@ pub fn body(app: &App, run: &Running, width: usize, rows: usize) -> Vec<Line<'st
         .filter(|v| v.result == CheckResult::CouldNotCheck)
         .count();
     let heading = if pending.is_empty() {
-        "Verification: every item converged".to_string()
+        match &run.countdown {
+            Some(c) if !c.clients_see_it(app.now) => {
+                format!(
+                    "Verification: every item converged; {}",
+                    countdown_text(t, c, app.now)
+                )
+            }
+            Some(c) => format!("Verification: every item converged; {}", clients_saw(c)),
+            None => "Verification: every item converged".to_string(),
+        }
     } else if unchecked == pending.len() {
         format!(
             "Verification: {unchecked} of {} items could not be checked",
@@ -192,4 +205,32 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: &Running) {
             ..inner
         },
     );
+}
+
+/// A duration rounded up to whole seconds (an upper bound).
+fn round_up(e: Duration) -> Duration {
+    Duration::from_secs(e.as_secs() + u64::from(e.subsec_nanos() > 0))
+}
+
+/// `ETA ≤ 1 min 5 s, clients see it by 02:01:50 UTC`: the switch's one ETA at `now`.
+/// The ETA and "clients see it by" each stay on one row when wrapped.
+pub fn countdown_text(t: &Theme, c: &Countdown, now: OffsetDateTime) -> String {
+    let glue = |s: String| s.replace(' ', &GLUE.to_string());
+    format!(
+        "{}, {}",
+        glue(format!(
+            "ETA {} {}",
+            t.at_most(),
+            human_span(round_up(c.remaining(now)))
+        )),
+        glue(c.clients_line())
+    )
+}
+
+/// `clients see it since 02:01:50 UTC`.
+pub fn clients_saw(c: &Countdown) -> String {
+    format!(
+        "clients see it since {}",
+        crate::model::eta::hms(c.clients_see_by)
+    )
 }

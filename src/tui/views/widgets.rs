@@ -12,7 +12,6 @@ use time::OffsetDateTime;
 
 use crate::model::cloudwatch::AlarmState;
 use crate::model::obs::{Fetched, human_span};
-use crate::model::route53::HealthCheckStatus;
 use crate::model::serves::Serves;
 use crate::model::site::SiteObservations;
 use crate::model::verdict::VerdictKind;
@@ -36,33 +35,16 @@ pub fn badge(theme: &Theme, kind: VerdictKind) -> Span<'static> {
     Span::styled(Theme::badge_text(kind), theme.verdict(kind))
 }
 
-/// Health checks: healthy checkers out of all (summed over the site's checks), or the
-/// metric's view; `-` when there is none.
+/// Health checks: the site's health checks Route 53 counts healthy out of all of them (see
+/// [`crate::model::health::checks_healthy`]: the same number from the metric or the checkers);
+/// `-` when there is none.
 pub fn health_checks(o: &SiteObservations) -> String {
-    let ids = o.relevant_health_check_ids();
-    if ids.is_empty() {
+    if o.relevant_health_check_ids().is_empty() {
         return "-".into();
     }
-    let (mut ok, mut all, mut seen) = (0, 0, false);
-    for id in &ids {
-        match o.health_checks.get(id).and_then(|h| h.status.get()) {
-            Some(HealthCheckStatus::Checkers { observations }) => {
-                seen = true;
-                ok += observations.iter().filter(|c| c.healthy()).count();
-                all += observations.len();
-            }
-            Some(HealthCheckStatus::Metric { healthy, .. }) => {
-                seen = true;
-                ok += usize::from(*healthy);
-                all += 1;
-            }
-            None => {}
-        }
-    }
-    if seen {
-        format!("{ok}/{all}")
-    } else {
-        "?".into()
+    match crate::model::health::checks_healthy(o) {
+        Some((ok, all)) => format!("{ok}/{all}"),
+        None => "?".into(),
     }
 }
 

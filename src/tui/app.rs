@@ -823,8 +823,8 @@ fn running_key(app: &mut App, k: KeyEvent) {
     let Some(run) = app.running.as_ref() else {
         return;
     };
-    // A switch is never stopped halfway (the engine ignores a cancel while it runs): until it
-    // ends, keys do nothing here (ctrl-c still quits, after the step running).
+    // No key stops a switch by accident: until it ends, keys do nothing here (ctrl-c quits,
+    // and the engine stops after the step running: the site reads INTERRUPTED).
     if run.finished.is_some()
         && matches!(
             k.code,

@@ -425,7 +425,7 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
         Effect::Request(ActionRequest::Execute { force: false, .. })
     )));
     assert!(a.running.is_some());
-    // Keys do nothing while it runs (a switch is never stopped halfway); q does not quit.
+    // Keys do nothing while it runs (none stops it by accident); q does not quit.
     for k in ['q', 'c', 'm'] {
         assert!(key(&mut a, KeyCode::Char(k)).is_empty());
     }

@@ -155,11 +155,12 @@ fn footer(app: &App, run: &Running) -> Vec<Line<'static>> {
             Line::styled(format!("FAILED: {summary}"), t.bad()),
             Line::styled("enter/esc: close", t.dim()),
         ],
-        // The engine never stops a switch halfway (that would leave it half done): it runs to
-        // its end, and quitting stops it after the step running, recorded in the journal.
+        // Keys cannot stop a switch by accident; ctrl-c quits, and the engine stops after the
+        // step running, recorded in the journal: the site reads INTERRUPTED until an operator
+        // finishes or undoes it.
         None => vec![Line::styled(
-            "Runs to its end: a switch is never stopped halfway. ctrl-c quits after the current \
-             step (the journal keeps what was done).",
+            "ctrl-c stops it after the current step and quits: the site then reads INTERRUPTED, \
+             with the commands that finish or undo it.",
             t.dim(),
         )],
     }

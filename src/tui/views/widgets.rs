@@ -241,7 +241,7 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
         (None, None) => match (&app.running, &app.modal) {
             (Some(r), _) if r.finished.is_some() => Line::styled(" enter/esc: close", t.dim()),
             (Some(_), _) => Line::styled(
-                " the switch runs to its end; ctrl-c quits after the current step",
+                " the switch runs; ctrl-c stops it after the current step and quits",
                 t.dim(),
             ),
             (None, Some(_)) => Line::styled(" esc: cancel", t.dim()),

@@ -329,3 +329,79 @@ async fn enum_values_no_sdk_knows_are_shown_verbatim() {
         "{table}"
     );
 }
+
+/// Control characters in AWS answers (a health check's Name tag, an alarm's description) and in
+/// a journal's reason reach no terminal through the command line: `plan`, `maintenance`, `wait`,
+/// `log`, `doctor` and `discover` show them as `�`, and still show the rest of the text.
+#[tokio::test]
+async fn no_command_prints_a_control_character_from_aws_or_a_journal() {
+    // A reason given on the command line cannot hold NUL; everything else of EVIL it can.
+    const REASON: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31mkernel update";
+    let sim = sim("demo").await;
+    sim.with_world(|w| {
+        for hc in &mut w.r53.health_checks {
+            hc.tags.retain(|(k, _)| k != "Name");
+            hc.tags.push(("Name".to_string(), format!("{EVIL}-check")));
+        }
+        for a in &mut w.cw.alarms {
+            a.description = Some(format!("{EVIL}-alarm"));
+        }
+    });
+    let config = config("demo");
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl").display().to_string();
+    let c = ["--config", config.as_str(), "--audit-log", audit.as_str()];
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["plan", "on", "--site", "shop"],
+        vec![
+            "maintenance",
+            "on",
+            "--site",
+            "shop",
+            "--yes",
+            "--force",
+            "--reason",
+            REASON,
+        ],
+        vec![
+            "wait",
+            "--site",
+            "shop",
+            "--for",
+            "maintenance",
+            "--timeout",
+            "2s",
+        ],
+        vec!["log", "--site", "shop"],
+        vec!["plan", "off", "--site", "shop"],
+        vec!["doctor"],
+        vec![
+            "discover",
+            "--zone",
+            "example.com",
+            "--record",
+            "www.example.com",
+        ],
+    ];
+    let mut seen_reason = false;
+    for args in runs {
+        let all: Vec<&str> = args.iter().copied().chain(c).collect();
+        let out = run(&sim, &all).await;
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            for line in text.lines() {
+                assert!(
+                    !line.chars().any(|ch| ch.is_control() && ch != '\t'),
+                    "`{}` printed a control character on {stream}: {line:?}",
+                    args.join(" ")
+                );
+            }
+            seen_reason |=
+                text.contains("\u{fffd}]0;pwned\u{fffd}\u{fffd}[2J\u{fffd}31mkernel update");
+        }
+    }
+    assert!(
+        seen_reason,
+        "the reason was shown (made printable) somewhere"
+    );
+}

@@ -570,7 +570,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
     let proxy = match ProxySettings::from_env() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("switchyard discover: proxy settings: {e}");
+            say_err!("switchyard discover: proxy settings: {e}");
             return 2;
         }
     };
@@ -585,29 +585,29 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
     let http = match proxy.http_client() {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("switchyard discover: proxy settings: {e}");
+            say_err!("switchyard discover: proxy settings: {e}");
             return 2;
         }
     };
     let clients = match crate::aws::client::connect(&target, http).await {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("switchyard discover: {e}");
+            say_err!("switchyard discover: {e}");
             return 3;
         }
     };
     let chosen = match zone::resolve(&clients, &args.zone).await {
         Ok(c) => c,
         Err(r) => {
-            eprintln!("switchyard discover: {}", r.message);
+            say_err!("switchyard discover: {}", r.message);
             return r.code;
         }
     };
     if let Some(w) = &chosen.warning {
-        eprintln!("switchyard discover: warning: {w}");
+        say_err!("switchyard discover: warning: {w}");
     }
     if chosen.zone.private {
-        eprintln!(
+        say_err!(
             "switchyard discover: warning: hosted zone {} is private: Route 53's TestDNSAnswer \
              answers for public zones only, so status cannot ask which record is answered",
             chosen.zone.id
@@ -617,7 +617,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
     let record = match zone::record_in_zone(&args.record, &chosen.zone.name) {
         Ok(r) => r,
         Err(r) => {
-            eprintln!("switchyard discover: {}", r.message);
+            say_err!("switchyard discover: {}", r.message);
             return r.code;
         }
     };
@@ -633,7 +633,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         "AAAA" => RecordType::Aaaa,
         "CNAME" => RecordType::Cname,
         other => {
-            eprintln!("switchyard discover: record type {other} is not A, AAAA or CNAME");
+            say_err!("switchyard discover: record type {other} is not A, AAAA or CNAME");
             return 2;
         }
     };
@@ -694,7 +694,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
     }
     let o = &obs[0];
     if let Some(e) = &o.records.error {
-        eprintln!(
+        say_err!(
             "switchyard discover: cannot read the records of {record}: {}",
             e.error.summary()
         );
@@ -714,7 +714,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         } else {
             o.record_type.clone()
         };
-        eprintln!(
+        say_err!(
             "switchyard discover: hosted zone {zone_id} ({}) has no {what} record named {}",
             crate::model::names::with_readable(&chosen.zone.name),
             crate::model::names::with_readable(&record)
@@ -722,7 +722,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         return 2;
     }
     let fallback = global.region.clone().unwrap_or(region);
-    print!("{}", site_toml(o, Some(&site_region(o, &fallback))));
+    say_part!("{}", site_toml(o, Some(&site_region(o, &fallback))));
     0
 }
 

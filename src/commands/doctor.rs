@@ -455,7 +455,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> i32 {
     let session = match Session::start(config, &args.site, &overrides(global)).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("switchyard doctor: {e}");
+            say_err!("switchyard doctor: {e}");
             return e.exit_code();
         }
     };
@@ -498,7 +498,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> i32 {
     };
     let text = match args.output {
         OutputFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),
-        OutputFormat::Table => render(&report),
+        OutputFormat::Table => crate::model::strings::terminal_safe(&render(&report)),
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");

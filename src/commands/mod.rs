@@ -4,6 +4,35 @@
 //! The commands that draw the console (`switchyard` alone, `demo`, and `rehearse` with its
 //! console) start it from `crate::tui`, the one layer above this one.
 
+/// `println!` for text made of AWS answers, journals and config values: every control character
+/// but newline and tab shown as `�` ([`crate::model::strings::terminal_safe`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+    };
+}
+
+/// [`say!`] to stderr.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+    };
+}
+
+/// [`say!`] without the newline.
+macro_rules! say_part {
+    ($($arg:tt)*) => {
+        print!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+    };
+}
+
+/// [`say_err!`] without the newline.
+macro_rules! say_err_part {
+    ($($arg:tt)*) => {
+        eprint!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+    };
+}
+
 pub mod discover;
 pub mod doctor;
 pub mod manual;

@@ -61,22 +61,22 @@ async fn open(global: &GlobalArgs, site: &str, command: &str) -> Result<One, i32
     let session = Session::start(config, &[site.to_string()], &overrides(global))
         .await
         .map_err(|e| {
-            eprintln!("switchyard {command}: {e}");
+            say_err!("switchyard {command}: {e}");
             e.exit_code()
         })?;
     let Some(index) = session.config.sites.iter().position(|s| s.name == site) else {
-        eprintln!("switchyard {command}: no site named {site:?}");
+        say_err!("switchyard {command}: no site named {site:?}");
         return Err(exit::USAGE);
     };
     let Some(group) = session.groups.iter().position(|g| g.sites.contains(&index)) else {
-        eprintln!("switchyard {command}: no AWS clients for site {site:?}");
+        say_err!("switchyard {command}: no AWS clients for site {site:?}");
         return Err(exit::USAGE);
     };
     let caller = crate::aws::sts::identity(&session.groups[group].fetcher.clients.sts).await;
     let caller = match caller {
         Ok(c) => Some(c),
         Err(e) => {
-            eprintln!(
+            say_err!(
                 "switchyard {command}: cannot tell who is calling AWS: {}",
                 e.summary()
             );
@@ -156,7 +156,7 @@ impl Write for Fmt<'_> {
 fn print_json<T: Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("cannot encode JSON: {e}"),
+        Err(e) => say_err!("cannot encode JSON: {e}"),
     }
 }
 
@@ -178,12 +178,12 @@ pub async fn plan(global: &GlobalArgs, args: &PlanArgs) -> i32 {
         Ok(p) => {
             match args.output {
                 OutputFormat::Json => print_json(&p),
-                OutputFormat::Table => print!("{}", plan_text(&p, &one.site().record)),
+                OutputFormat::Table => say_part!("{}", plan_text(&p, &one.site().record)),
             }
             if p.refused() { exit::REFUSED } else { exit::OK }
         }
         Err(e) => {
-            eprintln!("switchyard plan: {e}");
+            say_err!("switchyard plan: {e}");
             e.exit_code()
         }
     }
@@ -204,14 +204,14 @@ fn confirm(p: &Plan, yes: bool) -> Result<(), i32> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        eprintln!(
+        say_err!(
             "switchyard maintenance: refusing to {} {} without confirmation: there is no terminal to ask on; pass --yes to confirm in a runbook",
             p.direction.verb(),
             p.site
         );
         return Err(exit::NOT_CONFIRMED);
     }
-    eprint!(
+    say_err_part!(
         "Type the site name ({}) to {}, anything else cancels: ",
         p.site,
         p.direction.verb()
@@ -219,7 +219,7 @@ fn confirm(p: &Plan, yes: bool) -> Result<(), i32> {
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != p.site {
-        eprintln!("Cancelled: nothing was changed.");
+        say_err!("Cancelled: nothing was changed.");
         return Err(exit::NOT_CONFIRMED);
     }
     Ok(())
@@ -243,9 +243,9 @@ async fn print_progress(
     let mut last_verify = String::new();
     let out = |line: String| {
         if to_stderr {
-            eprintln!("{line}");
+            say_err!("{line}");
         } else {
-            println!("{line}");
+            say!("{line}");
         }
     };
     let total = steps.len();
@@ -403,7 +403,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     let site = one.site().clone();
     // Checked before anything is read: a read-only run makes no change, whatever else it says.
     if global.read_only {
-        eprintln!(
+        say_err!(
             "switchyard maintenance: --read-only is given: no switch is made (run it without \
              --read-only to switch site {})",
             site.name
@@ -411,7 +411,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         return exit::USAGE;
     }
     if site.read_only {
-        eprintln!(
+        say_err!(
             "switchyard maintenance: site {} is read-only in the config: no switch is made",
             site.name
         );
@@ -430,15 +430,15 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("switchyard maintenance: {e}");
+            say_err!("switchyard maintenance: {e}");
             return e.exit_code();
         }
     };
     let text = plan_text(&p, &site.record);
     if json {
-        eprint!("{text}");
+        say_err_part!("{text}");
     } else {
-        print!("{text}");
+        say_part!("{text}");
     }
     let opts = ExecuteOptions {
         force: args.force,
@@ -457,11 +457,11 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     if p.nothing_to_do.is_none() {
         if p.refused() && !args.force {
             let e = SwitchError::Refused(p.preflight.clone());
-            eprintln!("switchyard maintenance: {e}; nothing was changed (--force overrides)");
+            say_err!("switchyard maintenance: {e}; nothing was changed (--force overrides)");
             if let Some(path) = &opts.audit_log
                 && let Err(err) = audit::append(path, &p, &opts, &Err(e.clone()), Duration::ZERO)
             {
-                eprintln!(
+                say_err!(
                     "switchyard maintenance: cannot write the audit log {}: {err}",
                     path.display()
                 );
@@ -511,9 +511,9 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         Err(e) => e.exit_code(),
     };
     match &result {
-        Ok(o) if !json => print!("{}", outcome_text(o)),
+        Ok(o) if !json => say_part!("{}", outcome_text(o)),
         Ok(_) => {}
-        Err(e) => eprintln!("switchyard maintenance: {e}"),
+        Err(e) => say_err!("switchyard maintenance: {e}"),
     }
     if json {
         print_json(&MaintenanceReport {
@@ -546,13 +546,14 @@ async fn stop_on_signals(stop: tokio_util::sync::CancellationToken, ends: (Strin
         if n == 0 {
             // Cancelled first: once this is said, the switch stops after the step running.
             stop.cancel();
-            eprintln!(
+            say_err!(
                 "switchyard maintenance: stopping after the step that is running (a second signal stops at once)"
             );
         } else {
-            eprintln!(
+            say_err!(
                 "switchyard maintenance: stopped at once; the journal says what was started: `{}` finishes it, `{}` undoes it",
-                ends.0, ends.1
+                ends.0,
+                ends.1
             );
             std::process::exit(exit::STOPPED);
         }
@@ -608,7 +609,7 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
                 .unwrap_or_default()
         );
         if line != last && args.output == OutputFormat::Table {
-            println!("[{}] {line}", clock(OffsetDateTime::now_utc()));
+            say!("[{}] {line}", clock(OffsetDateTime::now_utc()));
             last = line;
         }
         let timed_out = t0.elapsed() >= args.timeout;
@@ -637,16 +638,16 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
                     exit_code: code,
                 }),
                 OutputFormat::Table if interrupted => {
-                    println!(
+                    say!(
                         "{} is INTERRUPTED, not {wanted}: a switch was stopped halfway and nothing converges until an operator finishes or undoes it; waiting stopped after {}",
                         args.site,
                         fmt_duration(t0.elapsed())
                     );
                     for r in &v.reasons {
-                        println!("  - {r}");
+                        say!("  - {r}");
                     }
                 }
-                OutputFormat::Table if !reached => println!(
+                OutputFormat::Table if !reached => say!(
                     "Timed out after {}: {} is {}, not {wanted}",
                     fmt_duration(t0.elapsed()),
                     args.site,
@@ -667,7 +668,7 @@ pub fn log(global: &GlobalArgs, args: &LogArgs) -> i32 {
         .ok()
         .and_then(|p| crate::config::load(&p).ok());
     let Some(path) = audit_path(global, config.as_ref()) else {
-        eprintln!(
+        say_err!(
             "switchyard log: no audit log path: pass --audit-log FILE, or set SWITCHYARD_AUDIT_LOG or HOME"
         );
         return exit::USAGE;
@@ -675,7 +676,7 @@ pub fn log(global: &GlobalArgs, args: &LogArgs) -> i32 {
     let (entries, bad) = match audit::read(&path) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("switchyard log: cannot read {}: {e}", path.display());
+            say_err!("switchyard log: cannot read {}: {e}", path.display());
             return exit::USAGE;
         }
     };
@@ -684,7 +685,7 @@ pub fn log(global: &GlobalArgs, args: &LogArgs) -> i32 {
         .filter(|e| args.site.as_ref().is_none_or(|s| &e.site == s))
         .collect();
     if bad > 0 {
-        eprintln!(
+        say_err!(
             "switchyard log: {bad} lines of {} are not audit entries and were skipped",
             path.display()
         );
@@ -693,11 +694,11 @@ pub fn log(global: &GlobalArgs, args: &LogArgs) -> i32 {
         OutputFormat::Json => print_json(&entries),
         OutputFormat::Table => {
             if entries.is_empty() {
-                println!("No switches recorded in {}.", path.display());
+                say!("No switches recorded in {}.", path.display());
             }
             for e in entries {
                 let steps = e.steps.as_array().map(Vec::len).unwrap_or(0);
-                println!(
+                say!(
                     "{}  {:<12} {:<3} {:<14} {} steps {:>6} ms  by {}{}{}",
                     rfc3339(e.time),
                     e.site,

@@ -73,6 +73,20 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
+/// [`printable`] for text of several lines: newlines and tabs stay, every other control
+/// character (ESC, BEL, NUL, DEL, C1 codes such as CSI U+009B) is shown as `�`. What the command
+/// line prints of AWS answers and journals goes through it, so that no name, reason or message
+/// can move the cursor, retitle the window or garble the operator's terminal.
+pub fn terminal_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
 /// How many terminal columns the text takes (wide characters take two).
 pub fn columns(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)

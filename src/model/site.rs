@@ -150,6 +150,14 @@ pub struct SiteObservations {
     /// CNAMEs to names in it), and the zone's name: see [`super::chain`].
     #[serde(default)]
     pub linked: super::chain::LinkedRecords,
+    /// AWS seconds per wall second, as the service states it (1 for AWS; the emulator's speed):
+    /// an AWS-time estimate is shown on the wall clock divided by it.
+    #[serde(default = "real_speed")]
+    pub aws_speed: f64,
+}
+
+fn real_speed() -> f64 {
+    1.0
 }
 
 /// Whether one observed piece is failing, for "fetch started failing / recovered" events.
@@ -197,6 +205,7 @@ impl SiteObservations {
             changes: BTreeMap::new(),
             maintenance: Fetched::default(),
             linked: Default::default(),
+            aws_speed: 1.0,
         }
     }
 

@@ -509,6 +509,10 @@ impl Fetcher {
                 record(o.changes.entry(id).or_default(), result);
             }
         }
+        let speed = self.clients.clock.speed();
+        for o in obs.iter_mut() {
+            o.aws_speed = speed;
+        }
     }
 
     async fn shared_lists(&self, sites: &[&Site]) -> Shared {

@@ -438,7 +438,11 @@ pub fn site_report(
         served: v.served.as_str().to_string(),
         served_inferred: v.served_inferred,
         reasons: v.reasons.clone(),
-        eta_seconds: v.eta.as_ref().map(|e| e.total.as_secs()),
+        // On the wall clock, at the speed of AWS's clock (the emulator's may run faster).
+        eta_seconds: v
+            .eta
+            .as_ref()
+            .map(|e| crate::model::eta::wall(e.total, o.aws_speed).as_secs()),
         data_age_seconds: v.data_age.map(|d| d.as_secs()),
         protected: o.protected,
         records,

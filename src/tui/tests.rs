@@ -1601,13 +1601,22 @@ fn an_eta_names_each_part_and_its_worst_case() {
             },
         ],
     };
-    let shown = views::detail::eta_text(&Theme::new(false, false), &eta).replace('\u{a0}', " ");
+    let shown =
+        views::detail::eta_text(&Theme::new(false, false), &eta, 1.0).replace('\u{a0}', " ");
     assert_eq!(
         shown,
         "ETA ≤ 3 min 30 s: alarm evaluation 1 min x 2 = 2 min, then Route 53 change INSYNC 30 s, \
          then DNS TTL of the primary 1 min"
     );
-    let ascii = views::detail::eta_text(&Theme::new(false, true), &eta);
+    // On an emulator running 60 times faster, the total is in wall-clock seconds, its AWS time
+    // named beside it.
+    let fast =
+        views::detail::eta_text(&Theme::new(false, false), &eta, 60.0).replace('\u{a0}', " ");
+    assert!(
+        fast.starts_with("ETA ≤ 3 s (3 min 30 s of AWS time at 60x): alarm evaluation"),
+        "{fast}"
+    );
+    let ascii = views::detail::eta_text(&Theme::new(false, true), &eta, 1.0);
     assert!(ascii.starts_with("ETA <= 3 min 30 s: "), "{ascii}");
     // Wrapped, a part is never split.
     let rows: Vec<String> = views::widgets::wrap_indented(ratatui::text::Line::raw(ascii), 40)

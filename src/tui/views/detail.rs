@@ -140,8 +140,10 @@ fn title(t: &Theme, site: &SiteState, width: u16) -> String {
 
 /// An ETA as an operator reads it: each part's figure and its worst case, the parts in the
 /// order they happen, never wrapped inside a part: `ETA ≤ 3 min: alarm evaluation 1 min x 2 =
-/// 2 min, then DNS TTL of the primary 1 min`.
-pub fn eta_text(t: &Theme, eta: &Eta) -> String {
+/// 2 min, then DNS TTL of the primary 1 min`. The total is on the wall clock: where AWS's clock
+/// runs at `speed` (the emulator's), it is divided by it and the AWS time is named beside it;
+/// the parts stay in AWS's terms (a health check's interval is what AWS is configured with).
+pub fn eta_text(t: &Theme, eta: &Eta, speed: f64) -> String {
     let parts: Vec<String> = eta
         .parts
         .iter()
@@ -155,10 +157,18 @@ pub fn eta_text(t: &Theme, eta: &Eta) -> String {
             part.replace(' ', &GLUE.to_string())
         })
         .collect();
+    let total = if (speed - 1.0).abs() < 1e-9 || !speed.is_finite() || speed <= 0.0 {
+        human_span(eta.total)
+    } else {
+        format!(
+            "{} ({} of AWS time at {speed}x)",
+            human_span(crate::model::eta::wall(eta.total, speed)),
+            human_span(eta.total)
+        )
+    };
     format!(
-        "ETA {} {}: {}",
+        "ETA {} {total}: {}",
         t.at_most(),
-        human_span(eta.total),
         parts.join(&format!(", then{GLUE}"))
     )
 }
@@ -193,7 +203,7 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
             t, c, app.now,
         ))));
     } else if let Some(eta) = &v.eta {
-        top.extend(wrap(Line::raw(eta_text(t, eta))));
+        top.extend(wrap(Line::raw(eta_text(t, eta, site.obs.aws_speed))));
     }
     let mut bottom = Vec::new();
     if let Some(m) = site.obs.marker() {

@@ -36,6 +36,13 @@ use super::route53::{RecordSet, TXT_STRING_MAX as STRING_MAX, quote_strings, unq
 pub const FORMAT: u32 = 1;
 /// The TTL of the journal record.
 pub const TTL: i64 = 60;
+/// How long a switch at work goes at the most without updating its journal: one step's call
+/// and the journal write after it, each bounded by the call time limit (30 s unless set), with
+/// room to spare. Older, an entry or fail back with no stop recorded was abandoned.
+pub const ABANDONED_AFTER: time::Duration = time::Duration::minutes(2);
+/// The journal's word for a switch abandoned (see [`Journal::interruption_at`]).
+pub const ABANDONED: &str =
+    "without a word: its process ended (killed, or its session or machine lost)";
 const CHUNK_PREFIX: &str = "sy1:";
 /// Route 53's limit on the characters of all values in one ChangeResourceRecordSets call.
 pub const CHANGE_VALUES_MAX: usize = 32_000;
@@ -562,6 +569,33 @@ impl Journal {
     /// once every step of it is done (an entry) or undone (a fail back).
     pub fn interruption(&self) -> Option<Interruption> {
         let why = self.stopped.as_ref()?;
+        self.unfinished(why.clone())
+    }
+
+    /// [`Journal::interruption`], or a switch abandoned: still entering or failing back, no stop
+    /// recorded, and no update for [`ABANDONED_AFTER`] before `now` (the reader's clock): the
+    /// process that ran it ended without a word (killed, its session or machine lost). Nobody is
+    /// at work on it any more than on a stopped one.
+    pub fn interruption_at(&self, now: OffsetDateTime) -> Option<Interruption> {
+        if let Some(i) = self.interruption() {
+            return Some(i);
+        }
+        if self.stopped.is_some() || now - self.updated_at < ABANDONED_AFTER {
+            return None;
+        }
+        self.unfinished(ABANDONED.to_string())
+    }
+
+    /// The marker, with a switch abandoned before `now` counted as interrupted.
+    pub fn marker_at(&self, now: OffsetDateTime) -> MaintenanceMarker {
+        MaintenanceMarker {
+            interrupted: self.interruption_at(now),
+            ..self.marker()
+        }
+    }
+
+    /// How far the switch got, as an interruption for `why`; `None` when it is not unfinished.
+    fn unfinished(&self, why: String) -> Option<Interruption> {
         let (done, total) = match self.phase {
             Phase::Active => return None,
             Phase::Entering => (self.done_steps(), self.steps.len()),
@@ -594,7 +628,7 @@ impl Journal {
             at: self.updated_at,
             done,
             total,
-            why: why.clone(),
+            why,
         })
     }
 
@@ -829,6 +863,39 @@ mod tests {
         // Active: never interrupted.
         j.phase = Phase::Active;
         assert_eq!(j.interruption(), None);
+    }
+
+    #[test]
+    fn a_switch_left_without_a_word_is_an_interruption_once_nobody_updated_it_for_2_minutes() {
+        // Entering, 2 of 4 steps done, no stop recorded (the process was killed).
+        let mut j = journal("x", 4);
+        j.phase = Phase::Entering;
+        j.steps[2].state = StepState::Planned;
+        j.steps[3].state = StepState::Planned;
+        let last = j.updated_at;
+        // Within two minutes of its last update, someone may be at work on it.
+        assert_eq!(j.interruption_at(last + time::Duration::seconds(119)), None);
+        let i = j
+            .interruption_at(last + time::Duration::seconds(121))
+            .unwrap();
+        assert_eq!((i.done, i.total, i.at), (2, 4, last));
+        assert_eq!(i.why, ABANDONED);
+        assert_eq!(
+            j.marker_at(last + time::Duration::minutes(5)).interrupted,
+            Some(i)
+        );
+        // A stop recorded is said as such, whenever it is read.
+        j.stopped = Some("by a signal".into());
+        assert_eq!(
+            j.interruption_at(last).map(|i| i.why),
+            Some("by a signal".into())
+        );
+        // In maintenance (every step done), nothing is unfinished however old.
+        j.stopped = None;
+        j.phase = Phase::Active;
+        j.steps[2].state = StepState::Done;
+        j.steps[3].state = StepState::Done;
+        assert_eq!(j.interruption_at(last + time::Duration::days(3)), None);
     }
 
     #[test]

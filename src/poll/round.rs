@@ -388,7 +388,7 @@ impl Fetcher {
             record(&mut o.records, records);
             settle_types(o);
             match journal {
-                Ok(j) => o.maintenance.set_ok(j.map(|j| j.marker()), now()),
+                Ok(j) => o.maintenance.set_ok(j.map(|j| j.marker_at(now())), now()),
                 Err(e) => o.maintenance.set_failed(e, now()),
             }
             if let Some(marker) = o.maintenance.get() {

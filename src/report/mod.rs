@@ -243,6 +243,10 @@ pub struct InterruptedReport {
     /// The command that finishes the switch, and the one that undoes it.
     pub finish: String,
     pub undo: String,
+    /// How it stopped: `signal` (stopped between two steps by SIGINT, SIGTERM or SIGHUP, as
+    /// the journal records), or `abandoned` (no stop recorded and no update for two minutes:
+    /// its process was killed, or its session or machine lost).
+    pub how: String,
 }
 
 /// The rules of a listener that reach the app ahead of its sorry page, by priority.
@@ -422,6 +426,12 @@ pub fn site_report(
                 total_steps: i.total,
                 finish: m.phase.finish_command(&o.name),
                 undo: m.phase.undo_command(&o.name),
+                how: if i.why == crate::model::journal::ABANDONED {
+                    "abandoned"
+                } else {
+                    "signal"
+                }
+                .into(),
             }),
             by: m.by,
             at: m.at,
@@ -684,7 +694,15 @@ pub fn table(report: &StatusReport, width: usize) -> String {
                             .unwrap_or(i.at)
                             .format(&time::format_description::well_known::Rfc3339)
                             .unwrap_or_default();
-                    let line = format!("  stopped at {at} on {} by {}", i.host, i.by);
+                    let line = if i.how == "abandoned" {
+                        format!(
+                            "  last recorded at {at} on {}, then nothing: its process ended \
+                             (killed, or its session or machine lost); run by {}",
+                            i.host, i.by
+                        )
+                    } else {
+                        format!("  stopped at {at} on {} by {}", i.host, i.by)
+                    };
                     for l in wrap(&line, width, 4) {
                         out.push_str(&l);
                         out.push('\n');

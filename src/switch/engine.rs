@@ -279,7 +279,7 @@ pub(crate) async fn prepare(
                 ));
                 Basis::Nothing
             }
-            Phase::Leaving if j.stopped.is_none() => {
+            Phase::Leaving if j.interruption_at(now()).is_none() => {
                 return Err(SwitchError::Conflict(format!(
                     "a fail back of {} was started by {} at {} and is unfinished: run `switchyard maintenance off --site {}` to finish it",
                     site.name,
@@ -288,8 +288,8 @@ pub(crate) async fn prepare(
                     site.name
                 )));
             }
-            // A fail back stopped by a signal: `on` undoes it, putting back every maintenance
-            // value it had taken back (the steps not undone are still in place).
+            // A fail back stopped by a signal, or abandoned: `on` undoes it, putting back every
+            // maintenance value it had taken back (the steps not undone are still in place).
             Phase::Leaving => {
                 let mut j = j;
                 let todo: Vec<usize> = (0..j.steps.len())

@@ -255,6 +255,80 @@ async fn kill_9_between_every_pair_of_steps_then_fail_back_restores_everything()
     }
 }
 
+/// A switch killed with -9 records no stop. Once its journal has gone two minutes without an
+/// update, nobody is at work on it: `status` says INTERRUPTED (exit 16) with the commands, and
+/// `maintenance on` finishes it (no --force needed), `off` then restores everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_killed_without_a_word_reads_interrupted_once_abandoned() {
+    use switchyard::aws::route53::{self as r53, RecordAction};
+    use switchyard::model::journal::{self, Journal};
+    use switchyard::model::route53::RecordSet;
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    on_killed_at(&env, "cloudwatch", "DisableAlarmActions").await;
+    // Fresh: someone may still be at work on it.
+    let status = env
+        .run(&["status", "--site", "shop", "--output", "json"])
+        .await;
+    assert_ne!(status.code, 16, "{status}");
+    // Two minutes and more without an update (its writer's clock, as the journal says).
+    let name = journal::record_name("www.example.com");
+    let at = r53::records_at(&c.route53, "Z0DEMO0EXAMPLE", "www.example.com", &name)
+        .await
+        .unwrap();
+    let values = at.beside.unwrap();
+    let mut j = Journal::from_txt_values(&values).unwrap();
+    j.updated_at -= time::Duration::minutes(3);
+    let txt = |values: Vec<String>| RecordSet {
+        name: format!("{name}."),
+        rtype: "TXT".into(),
+        ttl: Some(Duration::from_secs(60)),
+        values,
+        ..RecordSet::default()
+    };
+    r53::change_records(
+        &c.route53,
+        "Z0DEMO0EXAMPLE",
+        &[
+            (RecordAction::Delete, txt(values)),
+            (RecordAction::Create, txt(j.to_txt_values().unwrap())),
+        ],
+        "the journal of a switch killed 3 minutes ago",
+    )
+    .await
+    .unwrap();
+    let status = env.run(&["status", "--site", "shop"]).await;
+    assert_eq!(status.code, 16, "{status}");
+    let words = status
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for said in [
+        "maintenance on stopped after 1 of 3 steps done",
+        "to finish it: switchyard maintenance on --site shop",
+        "to undo it: switchyard maintenance off --site shop",
+        "then nothing: its process ended (killed, or its session or machine lost); run by \
+         arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo",
+    ] {
+        assert!(words.contains(said), "{said:?}:\n{status}");
+    }
+    let json = env
+        .run(&["status", "--site", "shop", "--output", "json"])
+        .await;
+    assert!(json.stdout.contains("\"how\": \"abandoned\""), "{json}");
+    let on = env.switch("on", "shop", &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let status = env.run(&["status", "--site", "shop"]).await;
+    assert!(status.stdout.contains("MAINTENANCE"), "{status}");
+    let off = env
+        .switch("off", "shop", &["--wait", "--timeout", "60s"])
+        .await;
+    assert_eq!(off.code, 0, "{off}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
 /// A kill -9 while the journal is being created: either nothing happened, or `off` removes
 /// the journal; either way AWS is as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

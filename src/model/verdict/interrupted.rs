@@ -85,10 +85,18 @@ pub fn reasons(
         ),
         format!("to finish it: {}", m.phase.finish_command(site)),
         format!("to undo it: {}", m.phase.undo_command(site)),
-        format!(
-            "stopped by a signal at {at} on {} (run by {}): nobody is at work on it",
-            i.host, i.by
-        ),
+        if i.why == crate::model::journal::ABANDONED {
+            format!(
+                "last recorded at {at} on {} (run by {}), then nothing: its process ended \
+                 (killed, or its session or machine lost); nobody is at work on it",
+                i.host, i.by
+            )
+        } else {
+            format!(
+                "stopped by a signal at {at} on {} (run by {}): nobody is at work on it",
+                i.host, i.by
+            )
+        },
     ]
 }
 

@@ -244,6 +244,10 @@ pub(crate) async fn prepare(
     }
     let mut obs = obs;
     let journal = read_journal(clients, site).await?;
+    // Only a journal of this site's own strategies is resumed or undone.
+    if let Some((j, _)) = &journal {
+        super::binding::check(site, &obs, j)?;
+    }
     let made_at = now();
     let mut nothing = None;
     let mut shown = Vec::new();

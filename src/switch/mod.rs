@@ -41,6 +41,7 @@
 //! never overwritten), makes the fail-back invalidations, and deletes the journal.
 
 pub(crate) mod audit;
+pub(crate) mod binding;
 pub mod engine;
 pub(crate) mod error;
 pub(crate) mod journal;

@@ -124,6 +124,16 @@ pub fn build(site: &Site, o: &SiteObservations, stamp: &str) -> Result<Vec<Step>
     Ok(out)
 }
 
+/// The steps of one of the site's strategies, as it reads the site now.
+pub fn build_strategy(
+    site: &Site,
+    o: &SiteObservations,
+    strategy: &Strategy,
+    stamp: &str,
+) -> Result<Vec<Step>, String> {
+    build_one(site, o, strategy, stamp)
+}
+
 fn build_one(
     site: &Site,
     o: &SiteObservations,

@@ -241,3 +241,94 @@ async fn a_damaged_journal_is_never_a_healthy_site() {
     assert_ne!(on.code, 0, "{on}");
     assert!(on.stderr.contains("cannot be read"), "{on}");
 }
+
+/// Reads the journal beside `record`.
+async fn journal_at(c: &switchyard::aws::client::Clients, record: &str) -> (Journal, Vec<String>) {
+    let at = route53::records_at(
+        &c.route53,
+        "Z0DEMO0EXAMPLE",
+        record,
+        &journal::record_name(record),
+    )
+    .await
+    .unwrap();
+    let values = at.beside.unwrap();
+    (Journal::from_txt_values(&values).unwrap(), values)
+}
+
+/// A journal is bound to its site: one copied from beside another site (its record field made to
+/// match) or forged with another site's resources is refused by `maintenance off` and `on`, even
+/// with --force, with nothing changed; the real owner still fails back exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_of_another_sites_resources_is_refused() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let shop = env.switch_past_unchecked("on", "shop", &[]).await;
+    assert_eq!(shop.code, 0, "{shop}");
+    let pay = env.switch_past_unchecked("on", "pay", &[]).await;
+    assert_eq!(pay.code, 0, "{pay}");
+    let in_maintenance = snapshot(&c).await;
+    // shop's journal beside api (which inverts a health check too), pay's beside db.
+    for (from, to) in [
+        ("www.example.com", "api.example.com"),
+        ("pay.example.com", "db.example.com"),
+    ] {
+        let (mut j, _) = journal_at(&c, from).await;
+        j.record = to.to_string();
+        j.site = to.split('.').next().unwrap().to_string();
+        route53::change_records(
+            &c.route53,
+            "Z0DEMO0EXAMPLE",
+            &[(
+                RecordAction::Create,
+                journal_record(to, j.to_txt_values().unwrap()),
+            )],
+            "a forged journal",
+        )
+        .await
+        .unwrap();
+    }
+    for (site, says) in [
+        (
+            "api",
+            "is not what the route53-invert-health-check strategy of site api switches",
+        ),
+        (
+            "db",
+            "strategy elb-listener-sorry is not configured for site db",
+        ),
+    ] {
+        for direction in ["off", "on"] {
+            let out = env.switch(direction, site, &["--force"]).await;
+            assert_eq!(out.code, 2, "{site} {direction}: {out}");
+            assert!(
+                out.stderr
+                    .contains(&format!("is not site {site}'s to resume or undo"))
+                    && out.stderr.contains(says),
+                "{site} {direction}: {out}"
+            );
+        }
+    }
+    // Nothing of shop's or pay's was touched: only the two forged records are new.
+    let now = snapshot(&c).await;
+    assert_eq!(now.health_checks, in_maintenance.health_checks);
+    assert_eq!(now.listeners, in_maintenance.listeners);
+    assert_eq!(now.alarms, in_maintenance.alarms);
+    for site in ["shop", "pay"] {
+        let off = env.switch_past_unchecked("off", site, &[]).await;
+        assert_eq!(off.code, 0, "{off}");
+    }
+    for to in ["api.example.com", "db.example.com"] {
+        let (_, values) = journal_at(&c, to).await;
+        route53::change_records(
+            &c.route53,
+            "Z0DEMO0EXAMPLE",
+            &[(RecordAction::Delete, journal_record(to, values))],
+            "the forged journal removed",
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(before, snapshot(&c).await);
+}

@@ -432,6 +432,13 @@ pub struct Journal {
     /// Which records at the name the site covers (`None`: written before sites had a scope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
+    /// The hosted zone of the site's record (journals written before it was kept lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// The AWS account the switch was made in, as STS named the caller's (journals written
+    /// before it was kept lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// The caller ARN of who entered maintenance.
     pub by: String,
     /// The machine it was entered from.
@@ -779,6 +786,8 @@ mod tests {
             site: "shop".into(),
             record: "www.example.com".into(),
             scope: None,
+            zone: None,
+            account: None,
             by: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/night-shift".into(),
             host: "bastion-1".into(),
             at,

@@ -12,16 +12,35 @@ use crate::model::site::SiteObservations;
 use super::error::SwitchError;
 use super::steps;
 
-/// Ok when every step of `j` is one of `site`'s strategies would make; else why not.
-pub(crate) fn check(site: &Site, obs: &SiteObservations, j: &Journal) -> Result<(), SwitchError> {
-    let problems: Vec<String> = j
-        .steps
-        .iter()
-        .enumerate()
-        .filter_map(|(n, s)| {
-            foreign(site, obs, s).map(|why| format!("step {} ({}): {why}", n + 1, s.call()))
-        })
-        .collect();
+/// Ok when `j` names the site's zone and the caller's account (when it names them: journals of
+/// earlier versions do not), and every step of it is one of `site`'s strategies would make; else
+/// why not.
+pub(crate) fn check(
+    site: &Site,
+    obs: &SiteObservations,
+    j: &Journal,
+    account: Option<&str>,
+) -> Result<(), SwitchError> {
+    let mut problems = Vec::new();
+    if let Some(zone) = &j.zone
+        && zone != &site.zone_id
+    {
+        problems.push(format!(
+            "it was written for hosted zone {zone}, not the site's {}",
+            site.zone_id
+        ));
+    }
+    if let (Some(written), Some(now)) = (&j.account, account)
+        && !now.is_empty()
+        && written != now
+    {
+        problems.push(format!(
+            "it was written in account {written}, and this caller is in account {now}"
+        ));
+    }
+    problems.extend(j.steps.iter().enumerate().filter_map(|(n, s)| {
+        foreign(site, obs, s).map(|why| format!("step {} ({}): {why}", n + 1, s.call()))
+    }));
     if problems.is_empty() {
         return Ok(());
     }

@@ -246,7 +246,7 @@ pub(crate) async fn prepare(
     let journal = read_journal(clients, site).await?;
     // Only a journal of this site's own strategies is resumed or undone.
     if let Some((j, _)) = &journal {
-        super::binding::check(site, &obs, j)?;
+        super::binding::check(site, &obs, j, caller.map(|c| c.account.as_str()))?;
     }
     let made_at = now();
     let mut nothing = None;
@@ -1409,6 +1409,8 @@ async fn execute_inner(
                 site: site.name.clone(),
                 record: site.record.clone(),
                 scope: Some(site.scope()),
+                zone: Some(site.zone_id.clone()),
+                account: plan.account.clone().filter(|a| !a.is_empty()),
                 by: run.by.clone(),
                 host: host(),
                 at: t,

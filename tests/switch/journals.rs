@@ -315,6 +315,43 @@ async fn a_journal_of_another_sites_resources_is_refused() {
     assert_eq!(now.health_checks, in_maintenance.health_checks);
     assert_eq!(now.listeners, in_maintenance.listeners);
     assert_eq!(now.alarms, in_maintenance.alarms);
+    // shop's own journal names its zone and account; one that names another account is not
+    // this caller's to undo.
+    let (j, values) = journal_at(&c, "www.example.com").await;
+    assert_eq!(j.zone.as_deref(), Some("Z0DEMO0EXAMPLE"));
+    assert_eq!(j.account.as_deref(), Some("123456789012"));
+    let mut other = j.clone();
+    other.account = Some("999999999999".into());
+    let swap = |from: Vec<String>, to: Vec<String>| {
+        let c = c.clone();
+        async move {
+            route53::change_records(
+                &c.route53,
+                "Z0DEMO0EXAMPLE",
+                &[
+                    (
+                        RecordAction::Delete,
+                        journal_record("www.example.com", from),
+                    ),
+                    (RecordAction::Create, journal_record("www.example.com", to)),
+                ],
+                "shop's journal edited",
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let edited = other.to_txt_values().unwrap();
+    swap(values.clone(), edited.clone()).await;
+    let off = env.switch("off", "shop", &["--force"]).await;
+    assert_eq!(off.code, 2, "{off}");
+    assert!(
+        off.stderr.contains(
+            "it was written in account 999999999999, and this caller is in account 123456789012"
+        ),
+        "{off}"
+    );
+    swap(edited, values).await;
     for site in ["shop", "pay"] {
         let off = env.switch_past_unchecked("off", site, &[]).await;
         assert_eq!(off.code, 0, "{off}");

@@ -417,6 +417,17 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         );
         return exit::USAGE;
     }
+    let max = crate::model::journal::REASON_MAX;
+    if let Some(n) = args.reason.as_ref().map(|r| r.chars().count())
+        && n > max
+    {
+        say_err!(
+            "switchyard maintenance: --reason is {n} characters; the journal takes at most {max} \
+             (every operator reads it, and Route 53 limits the journal's size): shorten it; \
+             nothing was changed"
+        );
+        return exit::USAGE;
+    }
     let dir = direction(args.direction);
     let json = args.output == OutputFormat::Json;
     let p = match engine::plan(

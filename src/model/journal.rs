@@ -36,6 +36,10 @@ use super::route53::{RecordSet, TXT_STRING_MAX as STRING_MAX, quote_strings, unq
 pub const FORMAT: u32 = 1;
 /// The TTL of the journal record.
 pub const TTL: i64 = 60;
+/// The longest reason a journal takes, in characters: it is read by every operator (`dig TXT`),
+/// and the journal, with the old one beside it in each update, must stay within Route 53's limit
+/// per change.
+pub const REASON_MAX: usize = 1024;
 /// How long a switch at work goes at the most without updating its journal: one step's call
 /// and the journal write after it, each bounded by the call time limit (30 s unless set), with
 /// room to spare. Older, an entry or fail back with no stop recorded was abandoned.

@@ -1065,3 +1065,32 @@ async fn an_inferred_answer_waits_for_the_record_change_to_be_insync() {
     let off = env.switch("off", "blog", &[]).await;
     assert_eq!(off.code, 0, "{off}");
 }
+
+/// The journal's size is bounded before anything changes: a reason over 1024 characters is
+/// refused with exit 2 (a journal too large for Route 53's limit per change is refused when it
+/// is made: see the tests of `model::journal`), and one of 1024 goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_journal_is_refused_before_any_change() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let reason = "x".repeat(12_000);
+    let on = env
+        .switch("on", "shop", &["--reason", &reason, "--force"])
+        .await;
+    assert_eq!(on.code, 2, "{on}");
+    assert!(
+        on.stderr.contains(
+            "--reason is 12000 characters; the journal takes at most 1024 (every operator reads it, and Route 53 limits the journal's size): shorten it; nothing was changed"
+        ),
+        "{on}"
+    );
+    let reason = "y".repeat(1024);
+    let on = env
+        .switch_past_unchecked("on", "shop", &["--reason", &reason])
+        .await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env.switch_past_unchecked("off", "shop", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    assert_eq!(before, snapshot(&c).await);
+}

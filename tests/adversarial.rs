@@ -405,3 +405,34 @@ async fn no_command_prints_a_control_character_from_aws_or_a_journal() {
         "the reason was shown (made printable) somewhere"
     );
 }
+
+/// A trace log (`SWITCHYARD_LOG=trace`, where the SDK logs its credentials and each signed
+/// request) holds no access key ID, signature or session token: they are redacted as the log is
+/// written.
+#[tokio::test]
+async fn a_trace_log_holds_no_credentials() {
+    const KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+    const TOKEN: &str = "FwoGZXIvYXdzEXAMPLETOKEN";
+    let sim = sim("demo").await;
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("trace.log");
+    let out = binary::switchyard(home.path(), &sim.env_vars())
+        .env("SWITCHYARD_LOG", "trace")
+        .env("AWS_ACCESS_KEY_ID", KEY)
+        .env("AWS_SESSION_TOKEN", TOKEN)
+        .args(["status", "--site", "shop", "--config", &config("demo")])
+        .arg("--log-file")
+        .arg(&log)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("<redacted>"),
+        "the credentials were logged, redacted"
+    );
+    for secret in [KEY, TOKEN, "Signature=0", "Signature=1", "Signature=a"] {
+        assert!(!text.contains(secret), "{secret} in the trace log");
+    }
+}

@@ -104,15 +104,23 @@ fn write_statements(
 ) -> Vec<(Vec<&'static str>, String)> {
     let zone = format!("arn:aws:route53:::hostedzone/{}", site.zone_id);
     match strategy {
+        // The check the strategy names; else the one of the primary record, which is among the
+        // site's listed checks (any of them: the config does not say which is the primary's);
+        // else any (it is discovered).
         Strategy::InvertHealthCheck { health_check } => {
-            let id = health_check
-                .clone()
-                .or_else(|| site.health_checks.first().cloned())
-                .unwrap_or_else(|| "*".to_string());
-            vec![(
-                vec!["route53:GetHealthCheck", "route53:UpdateHealthCheck"],
-                format!("arn:aws:route53:::healthcheck/{id}"),
-            )]
+            let ids: Vec<String> = match (health_check, site.health_checks.as_slice()) {
+                (Some(id), _) => vec![id.clone()],
+                (None, []) => vec!["*".to_string()],
+                (None, listed) => listed.to_vec(),
+            };
+            ids.into_iter()
+                .map(|id| {
+                    (
+                        vec!["route53:GetHealthCheck", "route53:UpdateHealthCheck"],
+                        format!("arn:aws:route53:::healthcheck/{id}"),
+                    )
+                })
+                .collect()
         }
         Strategy::SwapPrimary | Strategy::SetRecord { .. } | Strategy::WeightedSorry { .. } => {
             vec![(vec!["route53:ChangeResourceRecordSets"], zone)]
@@ -333,6 +341,28 @@ mod tests {
             all.len(),
             2,
             "nothing but the listener and the journal: {all:?}"
+        );
+    }
+
+    #[test]
+    fn a_site_listing_two_checks_may_invert_either_not_only_the_first() {
+        let text = "[[site]]\nname = \"shop\"\nzone = \"Z0DEMO0EXAMPLE\"\nrecord = \"www.example.com\"\n\
+                    health_checks = [\"11111111-1111-1111-1111-111111111111\", \"22222222-2222-2222-2222-222222222222\"]\n\
+                    [[site.maintenance]]\nstrategy = \"route53-invert-health-check\"\n";
+        let c = crate::config::parse(text, std::path::Path::new("c.toml")).unwrap();
+        let p = policy(&[c.site("shop").unwrap()], false);
+        let update = p["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| actions(s).contains(&"route53:UpdateHealthCheck".to_string()))
+            .unwrap();
+        assert_eq!(
+            update["Resource"],
+            serde_json::json!([
+                "arn:aws:route53:::healthcheck/11111111-1111-1111-1111-111111111111",
+                "arn:aws:route53:::healthcheck/22222222-2222-2222-2222-222222222222"
+            ])
         );
     }
 

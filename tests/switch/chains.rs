@@ -382,3 +382,44 @@ async fn moto_holds_the_cname_the_alias_chain_and_the_other_region_too() {
     assert_eq!(off.code, 0, "{off}");
     assert_eq!(before, read().await, "the listener was not restored");
 }
+
+/// route53-swap-primary on a failover pair of aliases to records of the zone: the PRIMARY is
+/// pointed where the SECONDARY points (the sorry page, two hops away), which status reads as
+/// MAINTENANCE and `wait` converges on; the fail back is LIVE with AWS exactly as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swap_primary_through_an_alias_chain_reads_maintenance_and_fails_back_exactly() {
+    let config = "[defaults]\nregion = \"eu-west-1\"\n\n[[site]]\nname = \"shop\"\n\
+                  zone = \"Z0CHAINSALIAS\"\nrecord = \"www.example.com\"\n\n\
+                  [[site.maintenance]]\nstrategy = \"route53-swap-primary\"\n";
+    let env = Env::start_with_config("chains-alias", config, 60.0).await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let status = env.run(&["status", "--site", "shop"]).await;
+    assert_eq!(status.code, 0, "{status}");
+    let on = env
+        .switch_past_unchecked("on", "shop", &["--wait", "--timeout", "60s"])
+        .await;
+    assert_eq!(on.code, 0, "{on}");
+    let status = env.run(&["status", "--site", "shop"]).await;
+    assert_eq!(status.code, 12, "{status}");
+    assert!(status.stdout.contains("MAINTENANCE"), "{status}");
+    let wait = env
+        .run(&[
+            "wait",
+            "--site",
+            "shop",
+            "--for",
+            "maintenance",
+            "--timeout",
+            "30s",
+        ])
+        .await;
+    assert_eq!(wait.code, 0, "{wait}");
+    let off = env
+        .switch_past_unchecked("off", "shop", &["--wait", "--timeout", "60s"])
+        .await;
+    assert_eq!(off.code, 0, "{off}");
+    let status = env.run(&["status", "--site", "shop"]).await;
+    assert_eq!(status.code, 0, "{status}");
+    assert_eq!(before, snapshot(&c).await);
+}

@@ -1717,7 +1717,9 @@ impl Run<'_> {
             self.save(j, values).await?;
             let s = j.steps[i].clone();
             self.report(index, &s, StepProgress::Running, "", t0.elapsed());
-            match steps::apply(self.clients, &self.site.name, &s, Towards::Maintenance).await {
+            match steps::apply_checked(self.clients, &self.site.name, &s, Towards::Maintenance)
+                .await
+            {
                 Ok(a) => {
                     j.steps[i].state = StepState::Done;
                     if let Some(change) = a.completed {
@@ -1843,7 +1845,7 @@ impl Run<'_> {
             let t0 = Instant::now();
             let s = j.steps[i].clone();
             self.report(index, &s, StepProgress::Running, "", t0.elapsed());
-            match steps::apply(self.clients, &self.site.name, &s, Towards::Original).await {
+            match steps::apply_checked(self.clients, &self.site.name, &s, Towards::Original).await {
                 Ok(a) => {
                     j.steps[i].state = StepState::Undone;
                     j.steps[i].error = None;

@@ -70,6 +70,19 @@ pub enum StepError {
 }
 
 impl StepError {
+    /// The error may come from a call AWS carried out: the SDK's retry of a call whose answer
+    /// was lost fails on the first call's effect, and a dropped connection says nothing either way.
+    pub fn may_have_landed(&self) -> bool {
+        let StepError::Aws(e) = self else {
+            return false;
+        };
+        e.kind == crate::model::error::ErrorKind::Network
+            || matches!(
+                e.code.as_deref(),
+                Some("HealthCheckVersionMismatch" | "PriorityInUse" | "InvalidChangeBatch")
+            )
+    }
+
     /// AWS refused the call for lack of access or credentials.
     pub fn is_access(&self) -> bool {
         matches!(self, StepError::Aws(e) if matches!(e.kind, crate::model::error::ErrorKind::AccessDenied | crate::model::error::ErrorKind::Credentials))
@@ -946,6 +959,42 @@ pub async fn apply(
                 ..Applied::default()
             }),
         },
+    }
+}
+
+/// [`apply`], and once more when its error may hide a change AWS made: an answer lost on the way
+/// makes the SDK send the call again, and the second call fails on the first one's effect (a
+/// stale HealthCheckVersion, a priority in use, a record batch that no longer matches), or the
+/// connection failed after the call arrived. Every step reads AWS before it calls, so the second
+/// try finds its change made (and says so) or makes it; a resource someone else changed meanwhile
+/// is a conflict, as ever.
+pub async fn apply_checked(
+    c: &Clients,
+    site_name: &str,
+    s: &Step,
+    towards: Towards,
+) -> Result<Applied, StepError> {
+    match apply(c, site_name, s, towards).await {
+        Err(first) if first.may_have_landed() => match apply(c, site_name, s, towards).await {
+            Ok(a) if a.skipped => {
+                // AWS's own words: the call's retry met the call's effect.
+                let met = match &first {
+                    StepError::Aws(e) => e.summary(),
+                    other => other.to_string(),
+                };
+                Ok(Applied {
+                    skipped: false,
+                    note: format!(
+                        "made: the answer to the call was lost (its retry met its effect: \
+                         {met}), and AWS shows the change"
+                    ),
+                    ..a
+                })
+            }
+            Ok(a) => Ok(a),
+            Err(_) => Err(first),
+        },
+        other => other,
     }
 }
 

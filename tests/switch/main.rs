@@ -461,11 +461,12 @@ async fn a_stale_health_check_version_gives_a_clear_error() {
     let plan = switchyard::switch::plan(&c, &resolver, &site, Direction::On, None)
         .await
         .unwrap();
+    // (Twice: a mismatch once is tried again, as a lost answer's retry would meet one.)
     env.fault("route53", "UpdateHealthCheck", FaultKind::Error {
                 code: "HealthCheckVersionMismatch".into(),
                 message: Some("The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the health check.".into()),
                 status: Some(409),
-            }, Some(1));
+            }, Some(2));
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let err =
         switchyard::switch::execute(&c, &resolver, &site, &plan, &ExecuteOptions::default(), tx)
@@ -565,6 +566,35 @@ async fn a_journal_write_whose_answer_was_lost_is_this_runs_own() {
     let off = env.switch("off", "shop", &[]).await;
     assert_eq!(off.code, 0, "{off}");
     assert!(!off.stderr.contains("someone else"), "{off}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
+/// AWS carries out a step's call but its answer is lost: the SDK sends it again, and the second
+/// call fails on the first one's effect (a stale HealthCheckVersion, a priority in use). The step
+/// is tried once more, finds its change made, and says so; nothing is blamed on someone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_whose_answer_was_lost_is_found_made() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    for (site, service, operation) in [
+        ("shop", "route53", "UpdateHealthCheck"),
+        ("portal", "elbv2", "CreateRule"),
+    ] {
+        env.fault(service, operation, FaultKind::LoseAnswer, Some(1));
+        let on = env.switch_past_unchecked("on", site, &[]).await;
+        assert_eq!(on.code, 0, "{site}: {on}");
+        assert!(
+            on.stdout.contains("the answer to the call was lost"),
+            "{site}: {on}"
+        );
+        let status = env.run(&["status", "--site", site]).await;
+        assert!(status.stdout.contains("MAINTENANCE"), "{site}: {status}");
+    }
+    for site in ["shop", "portal"] {
+        let off = env.switch_past_unchecked("off", site, &[]).await;
+        assert_eq!(off.code, 0, "{site}: {off}");
+    }
     assert_eq!(before, snapshot(&c).await);
 }
 

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::elb::{ListenerAction, RuleCondition};
-use super::maintenance::{Interruption, MaintenanceMarker, MaintenancePhase};
+use super::maintenance::{Interruption, MaintenanceMarker, MaintenancePhase, StopKind};
 use super::route53::{RecordSet, TXT_STRING_MAX as STRING_MAX, quote_strings, unquote_strings};
 
 /// The journal format this code writes; older and newer ones are refused with a clear message.
@@ -580,7 +580,7 @@ impl Journal {
     /// once every step of it is done (an entry) or undone (a fail back).
     pub fn interruption(&self) -> Option<Interruption> {
         let why = self.stopped.as_ref()?;
-        self.unfinished(why.clone())
+        self.unfinished(why.clone(), StopKind::Signal)
     }
 
     /// [`Journal::interruption`], or a switch abandoned: still entering or failing back, no stop
@@ -594,7 +594,7 @@ impl Journal {
         if self.stopped.is_some() || now - self.updated_at < ABANDONED_AFTER {
             return None;
         }
-        self.unfinished(ABANDONED.to_string())
+        self.unfinished(ABANDONED.to_string(), StopKind::Abandoned)
     }
 
     /// The marker, with a switch abandoned before `now` counted as interrupted.
@@ -606,7 +606,7 @@ impl Journal {
     }
 
     /// How far the switch got, as an interruption for `why`; `None` when it is not unfinished.
-    fn unfinished(&self, why: String) -> Option<Interruption> {
+    fn unfinished(&self, why: String, how: StopKind) -> Option<Interruption> {
         let (done, total) = match self.phase {
             Phase::Active => return None,
             Phase::Entering => (self.done_steps(), self.steps.len()),
@@ -640,6 +640,7 @@ impl Journal {
             done,
             total,
             why,
+            how,
         })
     }
 
@@ -892,7 +893,7 @@ mod tests {
             .interruption_at(last + time::Duration::seconds(121))
             .unwrap();
         assert_eq!((i.done, i.total, i.at), (2, 4, last));
-        assert_eq!(i.why, ABANDONED);
+        assert_eq!((i.why.as_str(), i.how), (ABANDONED, StopKind::Abandoned));
         assert_eq!(
             j.marker_at(last + time::Duration::minutes(5)).interrupted,
             Some(i)

@@ -73,6 +73,31 @@ pub struct Interruption {
     pub total: usize,
     /// What the journal says of the stop, e.g. `by a signal, 2026-11-22T02:00:00Z (maintenance on)`.
     pub why: String,
+    /// How it stopped.
+    #[serde(default)]
+    pub how: StopKind,
+}
+
+/// How a switch came to stop before its last step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopKind {
+    /// Between two steps, by SIGINT, SIGTERM or SIGHUP: the journal records the stop.
+    #[default]
+    Signal,
+    /// Without a word (killed, its session or machine lost): no stop recorded, and no journal
+    /// update for [`super::journal::ABANDONED_AFTER`].
+    Abandoned,
+}
+
+impl StopKind {
+    /// Its name in the JSON contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopKind::Signal => "signal",
+            StopKind::Abandoned => "abandoned",
+        }
+    }
 }
 
 impl MaintenancePhase {

@@ -426,12 +426,7 @@ pub fn site_report(
                 total_steps: i.total,
                 finish: m.phase.finish_command(&o.name),
                 undo: m.phase.undo_command(&o.name),
-                how: if i.why == crate::model::journal::ABANDONED {
-                    "abandoned"
-                } else {
-                    "signal"
-                }
-                .into(),
+                how: i.how.as_str().into(),
             }),
             by: m.by,
             at: m.at,

@@ -85,7 +85,7 @@ pub fn reasons(
         ),
         format!("to finish it: {}", m.phase.finish_command(site)),
         format!("to undo it: {}", m.phase.undo_command(site)),
-        if i.why == crate::model::journal::ABANDONED {
+        if i.how == crate::model::maintenance::StopKind::Abandoned {
             format!(
                 "last recorded at {at} on {} (run by {}), then nothing: its process ended \
                  (killed, or its session or machine lost); nobody is at work on it",
@@ -125,6 +125,7 @@ mod tests {
                 done,
                 total,
                 why: "by a signal".into(),
+                how: crate::model::maintenance::StopKind::Signal,
             }),
             changes: Vec::new(),
         }

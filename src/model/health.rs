@@ -415,8 +415,14 @@ fn check_health_at(
         _ => None,
     };
     if let Some((healthy, percent, at)) = metric {
-        metric_health(&mut out, hc, healthy, percent);
         out.metric_at = at.or(obs.status.fetched_at);
+        // The metric lags: a datapoint a minute old or more says so beside its reading.
+        let age = out
+            .metric_at
+            .map(|t| now - t)
+            .filter(|a| *a >= time::Duration::minutes(1))
+            .and_then(|a| Duration::try_from(a).ok());
+        metric_health(&mut out, hc, healthy, percent, age);
         if hc.kind == HealthCheckKind::Calculated {
             // The metric decides; the children still say which of them fail.
             failing_children_beside_metric(site, hc, &label, now, stale_after, depth, &mut out);
@@ -494,20 +500,30 @@ fn check_health_at(
 }
 
 /// A health check's health from Route 53's own CloudWatch metric (already inverted).
-fn metric_health(out: &mut CheckHealth, hc: &HealthCheck, healthy: bool, percent: Option<f64>) {
+fn metric_health(
+    out: &mut CheckHealth,
+    hc: &HealthCheck,
+    healthy: bool,
+    percent: Option<f64>,
+    age: Option<Duration>,
+) {
     out.health = Health::from_bool(healthy);
     out.raw = if hc.inverted {
         out.health.inverted()
     } else {
         out.health
     };
+    let age = age
+        .map(|a| format!("; datapoint {} old", human_span(a)))
+        .unwrap_or_default();
     out.why = match percent {
         Some(p) => format!(
-            "Route 53 reports it {} (CloudWatch HealthCheckStatus; {p:.0}% of checkers healthy)",
+            "Route 53 reports it {} (CloudWatch HealthCheckStatus; {p:.0}% of checkers \
+             healthy{age})",
             out.health.as_str()
         ),
         None => format!(
-            "Route 53 reports it {} (CloudWatch HealthCheckStatus)",
+            "Route 53 reports it {} (CloudWatch HealthCheckStatus{age})",
             out.health.as_str()
         ),
     };

@@ -112,6 +112,18 @@ pub enum Command {
     ///
     /// Exit codes: 0 shown; 2 the audit log cannot be read.
     Log(LogArgs),
+    /// Inspect or repair a site's maintenance journal (the TXT record beside its record).
+    ///
+    /// `show` prints it as Route 53 holds it, and whether it is the site's own. `repair`
+    /// removes a journal that cannot be read or does not belong to the site (asked for
+    /// confirmation, audited with its exact values so that it can be put back); a valid journal
+    /// is never removed: `maintenance on|off` finishes or undoes its switch.
+    ///
+    /// Exit codes: 0 shown (the journal is absent or the site's own) or repaired; 2 usage or
+    /// config error, or a valid journal that repair refuses to remove; 3 credentials or access;
+    /// 7 the journal changed while being repaired (nothing removed); 8 not confirmed; 14 the
+    /// journal cannot be read or is not the site's (`show`).
+    Journal(JournalArgs),
     /// The console on the built-in emulator's demo account (six sites, one per setup).
     Demo(DemoArgs),
     /// Rehearse a maintenance window on a copy of a site: its chain is read with read-only
@@ -152,6 +164,42 @@ pub struct DemoArgs {
     /// How fast simulated time runs compared with real time (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JournalArgs {
+    #[command(subcommand)]
+    pub action: JournalAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum JournalAction {
+    /// Print the site's journal, raw and decoded, and whether it is the site's own.
+    Show(JournalShowArgs),
+    /// Remove a journal that cannot be read or does not belong to the site.
+    Repair(JournalRepairArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JournalShowArgs {
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JournalRepairArgs {
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Why: recorded in the audit log with the values removed.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Do not ask for confirmation (runbooks).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `on` (enter maintenance) or `off` (fail back).

@@ -26,6 +26,7 @@ fn main() -> color_eyre::Result<()> {
         }
         Some(Command::Wait(args)) => runtime()?.block_on(commands::switch::wait(g, args)),
         Some(Command::Log(args)) => commands::switch::log(g, args),
+        Some(Command::Journal(args)) => runtime()?.block_on(commands::journal::run(g, args)),
     };
     std::process::exit(code);
 }

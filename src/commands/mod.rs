@@ -35,6 +35,7 @@ macro_rules! say_err_part {
 
 pub mod discover;
 pub mod doctor;
+pub mod journal;
 pub mod manual;
 pub mod permissions;
 pub mod rehearse;
@@ -62,5 +63,6 @@ pub fn overrides(global: &GlobalArgs) -> Overrides {
         region: global.region.clone(),
         endpoint_url: global.endpoint_url.clone(),
         static_credentials: None,
+        journal_check: Some(crate::switch::binding::for_readers()),
     }
 }

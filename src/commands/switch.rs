@@ -40,23 +40,23 @@ fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 /// The session of one site: its clients and the caller identity.
-struct One {
-    session: Session,
-    group: usize,
-    site: usize,
-    caller: Option<crate::model::sts::Identity>,
+pub(super) struct One {
+    pub(super) session: Session,
+    pub(super) group: usize,
+    pub(super) site: usize,
+    pub(super) caller: Option<crate::model::sts::Identity>,
 }
 
 impl One {
-    fn clients(&self) -> &Clients {
+    pub(super) fn clients(&self) -> &Clients {
         &self.session.groups[self.group].fetcher.clients
     }
-    fn site(&self) -> &crate::config::Site {
+    pub(super) fn site(&self) -> &crate::config::Site {
         &self.session.config.sites[self.site]
     }
 }
 
-async fn open(global: &GlobalArgs, site: &str, command: &str) -> Result<One, i32> {
+pub(super) async fn open(global: &GlobalArgs, site: &str, command: &str) -> Result<One, i32> {
     let config = load_config(global)?;
     let session = Session::start(config, &[site.to_string()], &overrides(global))
         .await

@@ -77,6 +77,16 @@ impl<T> Fetched<T> {
         self.error = Some(FetchError { error, at });
     }
 
+    /// Records a fetch whose answer cannot be trusted (a damaged or foreign journal): the error,
+    /// and no value, not even an older one: what AWS holds now is known to be unusable.
+    pub fn set_unusable(&mut self, error: AwsError, at: OffsetDateTime) {
+        *self = Fetched {
+            value: None,
+            fetched_at: None,
+            error: Some(FetchError { error, at }),
+        };
+    }
+
     /// The last good value, if any.
     pub fn get(&self) -> Option<&T> {
         self.value.as_ref()

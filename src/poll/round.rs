@@ -50,6 +50,24 @@ pub struct Fetcher {
     /// Per site: the maintenance marker's phase last seen (`None`: no marker), and when it last
     /// changed (a switch began, moved on or ended).
     switched: HashMap<String, (Option<MaintenancePhase>, OffsetDateTime)>,
+    /// Whether a journal read beside a site is the site's own.
+    journal_check: Option<JournalCheck>,
+}
+
+/// Whether a journal read beside a site is the site's own: `Err` says why not. The rules are the
+/// switch engine's (a journal is a TXT record anyone who can edit the zone can write); they come
+/// from the layer above so that a status never trusts a journal the engine would refuse to
+/// resume or undo. A journal that fails them reads as unreadable: the site is UNKNOWN.
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub struct JournalCheck(
+    pub Arc<dyn Fn(&Site, &SiteObservations, &Journal) -> Result<(), String> + Send + Sync>,
+);
+
+impl std::fmt::Debug for JournalCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JournalCheck")
+    }
 }
 
 /// How long after a switch a site's health checks are read from GetHealthCheckStatus rather
@@ -353,7 +371,14 @@ impl Fetcher {
             pending_changes: HashMap::new(),
             zone_names: HashMap::new(),
             switched: HashMap::new(),
+            journal_check: None,
         }
+    }
+
+    /// Checks every journal read with `check` (see [`JournalCheck`]).
+    pub fn with_journal_check(mut self, check: Option<JournalCheck>) -> Fetcher {
+        self.journal_check = check;
+        self
     }
 
     /// Refreshes every site in `obs` (one snapshot per site of `sites`, in the same order).
@@ -384,12 +409,24 @@ impl Fetcher {
             .map(|s| self.records(s, shared.zone_records.get(&s.zone_id)))
             .collect();
         let first = join_all(first).await;
+        let mut journals = Vec::with_capacity(obs.len());
         for (o, (records, journal)) in obs.iter_mut().zip(first) {
             record(&mut o.records, records);
             settle_types(o);
             match journal {
-                Ok(j) => o.maintenance.set_ok(j.map(|j| j.marker_at(now())), now()),
-                Err(e) => o.maintenance.set_failed(e, now()),
+                Ok(j) => {
+                    o.maintenance
+                        .set_ok(j.as_ref().map(|j| j.marker_at(now())), now());
+                    journals.push(j);
+                }
+                Err(e) if e.kind == ErrorKind::Unreadable => {
+                    o.maintenance.set_unusable(e, now());
+                    journals.push(None);
+                }
+                Err(e) => {
+                    o.maintenance.set_failed(e, now());
+                    journals.push(None);
+                }
             }
             if let Some(marker) = o.maintenance.get() {
                 self.note_phase(&o.name, marker.as_ref().map(|m| m.phase));
@@ -454,6 +491,24 @@ impl Fetcher {
             })
             .collect();
         let (answers, _) = tokio::join!(answers, join_all(per_site));
+        // A journal is trusted only once the chain it claims to have switched is known.
+        if let Some(check) = &self.journal_check {
+            for ((s, o), j) in sites.iter().zip(obs.iter_mut()).zip(&journals) {
+                if let Some(j) = j
+                    && let Err(why) = (check.0)(s, o, j)
+                {
+                    o.maintenance.set_unusable(
+                        AwsError::new(
+                            ErrorKind::Unreadable,
+                            "route53",
+                            "ListResourceRecordSets",
+                            why,
+                        ),
+                        now(),
+                    );
+                }
+            }
+        }
         for (o, answers) in obs.iter_mut().zip(answers) {
             let mut others = std::mem::take(&mut o.other_answers);
             let mut kept = BTreeMap::new();

@@ -10,7 +10,7 @@ use crate::aws::proxy::ProxySettings;
 use crate::config::{Config, Site};
 use crate::model::site::SiteObservations;
 
-use super::round::{Depth, Fetcher, blank};
+use super::round::{Depth, Fetcher, JournalCheck, blank};
 
 /// Command-line overrides of where AWS is.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +20,8 @@ pub struct Overrides {
     pub endpoint_url: Option<String>,
     /// Fixed credentials (the built-in emulator).
     pub static_credentials: Option<(String, String)>,
+    /// Whether a journal read beside a site is the site's own (see [`JournalCheck`]).
+    pub journal_check: Option<JournalCheck>,
 }
 
 /// The sites read with one set of clients.
@@ -120,7 +122,8 @@ impl Session {
                 .await
                 .map_err(|e| SessionError::Setup(e.to_string()))?;
             groups.push(Group {
-                fetcher: Fetcher::new(clients, resolver.clone()),
+                fetcher: Fetcher::new(clients, resolver.clone())
+                    .with_journal_check(overrides.journal_check.clone()),
                 target,
                 sites,
             });

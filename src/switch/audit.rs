@@ -112,7 +112,12 @@ pub fn append(
         steps,
         verification,
     };
-    let line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+    append_entry(path, &entry)
+}
+
+/// Appends an entry made elsewhere (a journal repair).
+pub fn append_entry(path: &Path, entry: &Entry) -> std::io::Result<()> {
+    let line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
     let mut f = crate::files::open_append(path)?;
     // One write per line, so that two processes appending at once do not interleave lines.
     f.write_all(format!("{line}\n").as_bytes())

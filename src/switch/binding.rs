@@ -8,6 +8,7 @@
 use crate::config::{Site, Strategy};
 use crate::model::journal::{Change, Journal, Step, record_name_of};
 use crate::model::site::SiteObservations;
+use crate::poll::round::JournalCheck;
 
 use super::error::SwitchError;
 use super::steps;
@@ -21,6 +22,50 @@ pub(crate) fn check(
     j: &Journal,
     account: Option<&str>,
 ) -> Result<(), SwitchError> {
+    let problems = problems(site, obs, j, account);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(SwitchError::Usage(format!(
+        "the maintenance journal {} is not site {}'s to resume or undo: {}; nothing was changed. \
+         A journal can be written by anyone who can edit the zone; if the config changed since \
+         maintenance was entered, put the strategy back as it was to fail back",
+        record_name_of(&site.record, j),
+        site.name,
+        problems.join("; ")
+    )))
+}
+
+/// The same rules for a reader (`status`, the console): `Err` says why the journal beside `site`
+/// is not to be trusted, and what to do. The site then reads UNKNOWN rather than what the
+/// journal claims.
+pub fn check_read(site: &Site, obs: &SiteObservations, j: &Journal) -> Result<(), String> {
+    let problems = problems(site, obs, j, None);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} does not belong to site {}: {}; switchyard will neither trust nor undo it \
+         (`switchyard journal show --site {}` prints it, `journal repair` removes it)",
+        record_name_of(&site.record, j),
+        site.name,
+        problems.join("; "),
+        site.name
+    ))
+}
+
+/// [`check_read`] for the poller of `status`, `wait` and the console.
+pub fn for_readers() -> JournalCheck {
+    JournalCheck(std::sync::Arc::new(check_read))
+}
+
+/// Why `j` is not `site`'s journal, one reason per problem; empty when it is.
+pub(crate) fn problems(
+    site: &Site,
+    obs: &SiteObservations,
+    j: &Journal,
+    account: Option<&str>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     if let Some(zone) = &j.zone
         && zone != &site.zone_id
@@ -41,17 +86,7 @@ pub(crate) fn check(
     problems.extend(j.steps.iter().enumerate().filter_map(|(n, s)| {
         foreign(site, obs, s).map(|why| format!("step {} ({}): {why}", n + 1, s.call()))
     }));
-    if problems.is_empty() {
-        return Ok(());
-    }
-    Err(SwitchError::Usage(format!(
-        "the maintenance journal {} is not site {}'s to resume or undo: {}; nothing was changed. \
-         A journal can be written by anyone who can edit the zone; if the config changed since \
-         maintenance was entered, put the strategy back as it was to fail back",
-        record_name_of(&site.record, j),
-        site.name,
-        problems.join("; ")
-    )))
+    problems
 }
 
 /// Why `s` is not a step of `site`'s strategies, if it is not (a site may configure one

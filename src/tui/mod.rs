@@ -132,6 +132,7 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
         region: None,
         endpoint_url: Some(sim.endpoint()),
         static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+        journal_check: Some(crate::switch::binding::for_readers()),
     };
     // The demo's switches are audited apart from real ones.
     let audit_log = global.audit_log.clone().or_else(|| {

@@ -1019,6 +1019,7 @@ async fn recorded_switch(fault: Option<switchyard_sim::FaultSpec>) -> (Plan, Vec
         region: None,
         endpoint_url: Some(sim.endpoint()),
         static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+        journal_check: None,
     };
     let session = Session::start(config, &["shop".to_string()], &overrides)
         .await

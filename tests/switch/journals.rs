@@ -212,17 +212,7 @@ async fn maintenance_off_from_an_old_journal_restores_aws_exactly() {
 async fn a_damaged_journal_is_never_a_healthy_site() {
     let env = Env::start_paused("demo", "demo").await;
     let c = env.clients().await;
-    route53::change_records(
-        &c.route53,
-        "Z0DEMO0EXAMPLE",
-        &[(
-            RecordAction::Create,
-            journal_record("www.example.com", vec!["\"{not a journal\"".into()]),
-        )],
-        "a damaged journal",
-    )
-    .await
-    .unwrap();
+    damage_shops_journal(&c).await;
     let status = env
         .run(&["status", "--site", "shop", "--output", "json"])
         .await;
@@ -240,6 +230,116 @@ async fn a_damaged_journal_is_never_a_healthy_site() {
     let on = env.switch("on", "shop", &[]).await;
     assert_ne!(on.code, 0, "{on}");
     assert!(on.stderr.contains("cannot be read"), "{on}");
+}
+
+/// The recovery of a journal that cannot be read: `journal show` prints it raw and says why, with
+/// exit 14 like `status`; `journal repair` asks, removes exactly it, audits its values, and the
+/// site reads LIVE again. A valid journal is never removed by repair, and read-only refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_journal_is_shown_and_repaired_with_its_values_audited() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    damage_shops_journal(&c).await;
+    let show = env.run(&["journal", "show", "--site", "shop"]).await;
+    assert_eq!(show.code, 14, "{show}");
+    assert!(
+        show.stdout
+            .contains("journal _switchyard.www.example.com (TXT, hosted zone Z0DEMO0EXAMPLE)")
+            && show.stdout.contains("state:  cannot be read")
+            && show.stdout.contains("\"{not a journal\"")
+            && show.stdout.contains("journal repair --site shop"),
+        "{show}"
+    );
+    let read_only = env
+        .run(&[
+            "--read-only",
+            "journal",
+            "repair",
+            "--site",
+            "shop",
+            "--yes",
+        ])
+        .await;
+    assert_eq!(read_only.code, 2, "{read_only}");
+    // No terminal to ask on and no --yes: nothing is removed.
+    let unasked = env.run(&["journal", "repair", "--site", "shop"]).await;
+    assert_eq!(unasked.code, 8, "{unasked}");
+    assert_eq!(
+        env.run(&["journal", "show", "--site", "shop"]).await.code,
+        14
+    );
+    let repair = env
+        .run(&[
+            "journal",
+            "repair",
+            "--site",
+            "shop",
+            "--yes",
+            "--reason",
+            "CHG-7 garbled by a script",
+        ])
+        .await;
+    assert_eq!(repair.code, 0, "{repair}");
+    assert!(repair.stdout.contains("Removed."), "{repair}");
+    assert_eq!(
+        before,
+        snapshot(&c).await,
+        "repair removed more than the journal"
+    );
+    let status = env.run(&["status", "--site", "shop"]).await;
+    assert_eq!(status.code, 0, "{status}");
+    let audit = std::fs::read_to_string(env.audit_log()).unwrap();
+    let line: serde_json::Value = serde_json::from_str(
+        audit
+            .lines()
+            .find(|l| l.contains("journal-repair"))
+            .expect("the repair is audited"),
+    )
+    .unwrap();
+    assert_eq!(line["result"], "done");
+    assert_eq!(line["reason"], "CHG-7 garbled by a script");
+    assert_eq!(
+        line["plan"]["removed"][0]["record"],
+        "_switchyard.www.example.com"
+    );
+    assert_eq!(
+        line["plan"]["removed"][0]["values"][0],
+        "\"{not a journal\""
+    );
+    // A valid journal is the state of a switch: repair leaves it alone.
+    let on = env.switch_past_unchecked("on", "shop", &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let show = env.run(&["journal", "show", "--site", "shop"]).await;
+    assert_eq!(show.code, 0, "{show}");
+    assert!(show.stdout.contains("valid: the site's own"), "{show}");
+    let refused = env
+        .run(&["journal", "repair", "--site", "shop", "--yes"])
+        .await;
+    assert_eq!(refused.code, 2, "{refused}");
+    assert!(
+        refused.stderr.contains("is valid")
+            && refused.stderr.contains("maintenance off --site shop"),
+        "{refused}"
+    );
+    let off = env.switch_past_unchecked("off", "shop", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    assert_eq!(before, snapshot(&c).await);
+}
+
+/// Writes a TXT record that is no journal where shop's journal goes.
+async fn damage_shops_journal(c: &switchyard::aws::client::Clients) {
+    route53::change_records(
+        &c.route53,
+        "Z0DEMO0EXAMPLE",
+        &[(
+            RecordAction::Create,
+            journal_record("www.example.com", vec!["\"{not a journal\"".into()]),
+        )],
+        "a damaged journal",
+    )
+    .await
+    .unwrap();
 }
 
 /// Reads the journal beside `record`.
@@ -309,6 +409,34 @@ async fn a_journal_of_another_sites_resources_is_refused() {
                 "{site} {direction}: {out}"
             );
         }
+    }
+    // `status` does not trust them either: what the engine refuses to undo is not read as
+    // maintenance; the site is UNKNOWN, and the reason names the journal and the way out.
+    for (site, says) in [
+        (
+            "api",
+            "is not what the route53-invert-health-check strategy",
+        ),
+        (
+            "db",
+            "strategy elb-listener-sorry is not configured for site db",
+        ),
+    ] {
+        let status = env
+            .run(&["status", "--site", site, "--output", "json"])
+            .await;
+        assert_eq!(status.code, 14, "{site}: {status}");
+        let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+        assert_eq!(json["sites"][0]["verdict"], "UNKNOWN", "{site}: {status}");
+        let errors = json["sites"][0]["errors"].to_string();
+        assert!(
+            errors.contains(&format!("does not belong to site {site}")) && errors.contains(says),
+            "{site}: {status}"
+        );
+        assert!(
+            errors.contains(&format!("journal show --site {site}")),
+            "{site}: {status}"
+        );
     }
     // Nothing of shop's or pay's was touched: only the two forged records are new.
     let now = snapshot(&c).await;

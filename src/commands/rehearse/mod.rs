@@ -118,6 +118,7 @@ pub async fn prepare(global: &GlobalArgs, args: &RehearseArgs) -> Result<Copy, i
         region: None,
         endpoint_url: Some(sim.endpoint()),
         static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+        journal_check: Some(crate::switch::binding::for_readers()),
     };
     Ok(Copy {
         sim,
@@ -346,6 +347,7 @@ mod tests {
             region: None,
             endpoint_url: Some(sim.endpoint()),
             static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+            journal_check: None,
         };
         Session::start(config, &[site.to_string()], &overrides)
             .await

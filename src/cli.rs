@@ -91,14 +91,16 @@ pub enum Command {
     /// no terminal and no `--yes` it refuses), then runs the steps one by one, recording each in
     /// the journal `_switchyard.<record>` TXT record so that any machine can finish or undo it.
     ///
-    /// Exit codes: 0 done (or nothing to do: already in maintenance / already live);
+    /// Exit codes: 0 done (or nothing to do: already in maintenance by this operator on this
+    /// machine / already live; with `--wait` verified like any switch);
     /// 2 usage or config error (also a read-only site, or --read-only); 3 credentials or
     /// access (also a step refused for lack of access); 4 refused by a preflight check that
     /// failed or could not be checked (`--force` overrides); 5 a step or a journal write
     /// failed (the steps done were undone, or the journal says what is left); 6 done but not converged before `--timeout`, or a condition
     /// could not be verified (with `--wait`);
-    /// 7 conflict: another operator holds the site ("maintenance already entered by X at T"),
-    /// or AWS changed since the plan; 8 not confirmed; 9 stopped between two steps by SIGINT,
+    /// 7 conflict: another run holds the site ("site S is held by X since T, reason R": a
+    /// switch under way, or maintenance entered by another operator or machine; `--force` takes
+    /// over), or AWS changed since the plan; 8 not confirmed; 9 stopped between two steps by SIGINT,
     /// SIGTERM or SIGHUP (the journal records every step done, `status` says INTERRUPTED: the
     /// same command again finishes the switch, the opposite one undoes it).
     Maintenance(MaintenanceArgs),

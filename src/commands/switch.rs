@@ -396,7 +396,7 @@ struct MaintenanceReport<'a> {
 
 /// `switchyard maintenance on|off --site S`.
 pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
-    let one = match open(global, &args.site, "maintenance").await {
+    let mut one = match open(global, &args.site, "maintenance").await {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -465,27 +465,16 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         audit_log: audit_path(global, Some(&one.session.config)),
         stop: None,
     };
+    if let Some(holder) = p.held_by.as_ref().filter(|_| !args.force) {
+        let e = SwitchError::Conflict(engine::held_text(holder, &site, dir));
+        say_err!("switchyard maintenance: {e}");
+        return stopped_before(&p, &opts, e, exit::CONFLICT, json);
+    }
     if p.nothing_to_do.is_none() {
         if p.refused() && !args.force {
             let e = SwitchError::Refused(p.preflight.clone());
             say_err!("switchyard maintenance: {e}; nothing was changed (--force overrides)");
-            if let Some(path) = &opts.audit_log
-                && let Err(err) = audit::append(path, &p, &opts, &Err(e.clone()), Duration::ZERO)
-            {
-                say_err!(
-                    "switchyard maintenance: cannot write the audit log {}: {err}",
-                    path.display()
-                );
-            }
-            if json {
-                print_json(&MaintenanceReport {
-                    plan: &p,
-                    outcome: None,
-                    error: Some(e.to_string()),
-                    exit_code: exit::REFUSED,
-                });
-            }
-            return exit::REFUSED;
+            return stopped_before(&p, &opts, e, exit::REFUSED, json);
         }
         if let Err(code) = confirm(&p, args.yes) {
             return code;
@@ -516,7 +505,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     let result = engine::execute(one.clients(), &one.session.resolver, &site, &p, &opts, tx).await;
     signals.abort();
     let _ = printer.await;
-    let code = match &result {
+    let mut code = match &result {
         Ok(o) if o.converged() => exit::OK,
         Ok(_) => exit::TIMEOUT,
         Err(e) => e.exit_code(),
@@ -526,11 +515,59 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         Ok(_) => {}
         Err(e) => say_err!("switchyard maintenance: {e}"),
     }
+    // Nothing to do is a claim about AWS, read before: with --wait it is verified like any
+    // switch (a concurrent fail back may be undoing it right now).
+    if let Ok(o) = &result
+        && o.nothing_to_do.is_some()
+        && args.wait
+    {
+        let wait = WaitArgs {
+            site: args.site.clone(),
+            until: match args.direction {
+                OnOff::On => WaitFor::Maintenance,
+                OnOff::Off => WaitFor::Live,
+            },
+            timeout: args.timeout,
+            output: args.output,
+        };
+        if !json {
+            say!(
+                "Verifying (--wait): until {} reads {}",
+                args.site,
+                match wait.until {
+                    WaitFor::Maintenance => "MAINTENANCE",
+                    WaitFor::Live => "LIVE",
+                }
+            );
+        }
+        code = wait_until(&mut one, &wait, false).await;
+    }
     if json {
         print_json(&MaintenanceReport {
             plan: &p,
             outcome: result.as_ref().ok(),
             error: result.as_ref().err().map(ToString::to_string),
+            exit_code: code,
+        });
+    }
+    code
+}
+
+/// A switch stopped before its first step by `e`: audited, reported in JSON when asked, `code`.
+fn stopped_before(p: &Plan, opts: &ExecuteOptions, e: SwitchError, code: i32, json: bool) -> i32 {
+    if let Some(path) = &opts.audit_log
+        && let Err(err) = audit::append(path, p, opts, &Err(e.clone()), Duration::ZERO)
+    {
+        say_err!(
+            "switchyard maintenance: cannot write the audit log {}: {err}",
+            path.display()
+        );
+    }
+    if json {
+        print_json(&MaintenanceReport {
+            plan: p,
+            outcome: None,
+            error: Some(e.to_string()),
             exit_code: code,
         });
     }
@@ -588,6 +625,13 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
         Ok(o) => o,
         Err(code) => return code,
     };
+    wait_until(&mut one, args, true).await
+}
+
+/// Reads the site until it reaches `args.until`, is INTERRUPTED, or `args.timeout` passes;
+/// prints each change of verdict (table), and the report (JSON, when `report`). Returns the
+/// exit code.
+async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
     let stale_after = one.session.config.defaults.stale_after;
     let every = one
         .session
@@ -639,6 +683,7 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
                 WaitFor::Maintenance => "maintenance",
             };
             match args.output {
+                OutputFormat::Json if !report => {}
                 OutputFormat::Json => print_json(&WaitReport {
                     site: args.site.clone(),
                     wanted: wanted.into(),

@@ -489,6 +489,33 @@ impl Journal {
         s
     }
 
+    /// Who holds the site, as the loser of a race is told: "held by X since T, reason R", then
+    /// what the holder is doing and when it last wrote.
+    pub fn holder(&self) -> String {
+        let rfc = |t: OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        let doing = match self.phase {
+            Phase::Entering => "entering maintenance",
+            Phase::Active => "in maintenance",
+            Phase::Leaving => "failing back",
+        };
+        format!(
+            "site {} is held by {} since {}, reason {} ({doing}; journal last written by {} on {} at {})",
+            self.site,
+            self.by,
+            rfc(self.at),
+            self.reason
+                .as_ref()
+                .map(|r| format!("{r:?}"))
+                .unwrap_or_else(|| "none given".into()),
+            self.updated_by,
+            self.updated_host.as_deref().unwrap_or(&self.host),
+            rfc(self.updated_at)
+        )
+    }
+
     /// Whether the journal is that of the site `site` of `record` and `scope`: written for the
     /// same record and scope (a journal written before sites had a scope: one that changed no
     /// record outside the scope). `Err` says whose it is.

@@ -27,6 +27,21 @@ use super::verify::{self, DnsExpect, Verification};
 /// failing back from it needs `force`.
 pub const BUSY_WINDOW: Duration = Duration::from_secs(60);
 
+/// The loser's message: who holds the site, that this run changed nothing, and what to do.
+pub fn held_text(holder: &str, site: &Site, direction: Direction) -> String {
+    let follow = match direction {
+        Direction::On => "maintenance",
+        Direction::Off => "live",
+    };
+    format!(
+        "{holder}: nothing was changed by this run. `switchyard wait --site {0} --for {follow}` \
+         follows it; a run that died reads INTERRUPTED after {1} min, and then `maintenance on|off` \
+         finishes or undoes it (--force takes over at once)",
+        site.name,
+        crate::model::journal::ABANDONED_AFTER.whole_minutes()
+    )
+}
+
 /// How to execute a plan.
 #[derive(Clone, Debug)]
 pub struct ExecuteOptions {
@@ -249,6 +264,9 @@ pub(crate) async fn prepare(
         super::binding::check(site, &obs, j, caller.map(|c| c.account.as_str()))?;
     }
     let made_at = now();
+    let held_by = journal
+        .as_ref()
+        .and_then(|(j, _)| held(j, direction, caller));
     let mut nothing = None;
     let mut shown = Vec::new();
     let basis = match (direction, journal) {
@@ -284,12 +302,10 @@ pub(crate) async fn prepare(
                 Basis::Nothing
             }
             Phase::Leaving if j.interruption_at(now()).is_none() => {
-                return Err(SwitchError::Conflict(format!(
-                    "a fail back of {} was started by {} at {} and is unfinished: run `switchyard maintenance off --site {}` to finish it",
-                    site.name,
-                    j.updated_by,
-                    rfc3339(j.updated_at),
-                    site.name
+                return Err(SwitchError::Conflict(held_text(
+                    &j.holder(),
+                    site,
+                    direction,
                 )));
             }
             // A fail back stopped by a signal, or abandoned: `on` undoes it, putting back every
@@ -392,6 +408,7 @@ pub(crate) async fn prepare(
         region: plan_regions(&clients.region, &obs, &basis),
         protected: site.protected,
         nothing_to_do: nothing,
+        held_by,
         steps: shown,
         preflight,
         made_at,
@@ -491,6 +508,23 @@ fn preflight(
         }
     }
     out
+}
+
+/// Whether another run holds the site, as `j` says: the holder, in the words the loser of a
+/// race is told. A switch under way (an unfinished journal written in the last minute and not
+/// stopped) holds it in either direction; maintenance in effect holds it against an `on` from
+/// another caller or machine (the same operator running `on` again has nothing to do). A fail
+/// back of maintenance in effect is not held: any operator may fail back.
+fn held(j: &Journal, direction: Direction, caller: Option<&Identity>) -> Option<String> {
+    let busy = j.phase != Phase::Active
+        && j.stopped.is_none()
+        && now() - j.updated_at < time::Duration::try_from(BUSY_WINDOW).unwrap_or_default();
+    let someone_else = match caller {
+        Some(c) => c.arn != j.by || j.host != host(),
+        None => true,
+    };
+    let held = busy || (direction == Direction::On && j.phase == Phase::Active && someone_else);
+    held.then(|| j.holder())
 }
 
 /// Another switchyard may still be at work on an unfinished journal.
@@ -1366,6 +1400,17 @@ async fn execute_inner(
         user_id: String::new(),
     };
     let fresh = prepare(clients, resolver, site, plan.direction, Some(&caller)).await?;
+    // Another run took the site since the plan was read (or held it then): that is the one
+    // thing the loser of a race is told.
+    if let Some(holder) = &fresh.plan.held_by
+        && !opts.force
+    {
+        return Err(SwitchError::Conflict(held_text(
+            holder,
+            site,
+            plan.direction,
+        )));
+    }
     if let Some(diff) = first_difference(plan, &fresh.plan) {
         return Err(SwitchError::Conflict(format!(
             "AWS changed since the plan was made ({diff}); nothing was done: plan again"

@@ -14,7 +14,6 @@ use crate::model::error::{AwsError, ErrorKind};
 use crate::model::journal::{self, Journal};
 use crate::model::route53::RecordSet;
 
-use super::engine::rfc3339;
 use super::error::SwitchError;
 
 /// The journal record of a site as Route 53 holds it, if any: the journal and its exact values.
@@ -118,21 +117,15 @@ pub(crate) async fn create_journal(
         Err(_) if landed(c, site, j, Some(&values)).await => Ok(values),
         Err(e) if e.code.as_deref() == Some("InvalidChangeBatch") => {
             let who = match read_journal(c, site).await {
-                Ok(Some((other, _))) => format!(
-                    "maintenance already entered by {} at {}{}",
-                    other.by,
-                    rfc3339(other.at),
-                    other
-                        .reason
-                        .as_ref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
+                Ok(Some((other, _))) => {
+                    super::engine::held_text(&other.holder(), site, super::plan::Direction::On)
+                }
+                _ => format!(
+                    "the journal record could not be created: {}; nothing was changed by this run",
+                    e.summary()
                 ),
-                _ => format!("the journal record could not be created: {}", e.summary()),
             };
-            Err(SwitchError::Conflict(format!(
-                "{who}; nothing was changed by this run"
-            )))
+            Err(SwitchError::Conflict(who))
         }
         Err(e) => Err(SwitchError::Read(e)),
     }

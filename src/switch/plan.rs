@@ -138,6 +138,11 @@ pub struct Plan {
     pub protected: bool,
     /// Set when there is nothing to do, and why ("already in maintenance since 02:04 by ...").
     pub nothing_to_do: Option<String>,
+    /// Set when another run holds the site ([`crate::model::journal::Journal::holder`]): a
+    /// switch of it under way, or maintenance entered by another operator or machine. The run
+    /// stops with exit 7 and nothing changed, unless forced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
     /// The calls, in the order they run.
     pub steps: Vec<PlanStep>,
     pub preflight: Vec<PreflightCheck>,

@@ -48,8 +48,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::switch::plan::{Direction, Plan, Progress};
 
-/// What the console asks of the switch engine.
+/// What the console asks of the switch engine (a few messages per switch: the plan's size
+/// costs nothing worth a box).
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ActionRequest {
     /// Build the plan (with its preflight checks) for a site, from the current observations.
     Plan { site: String, direction: Direction },

@@ -147,6 +147,7 @@ fn plan(site: &str, protected: bool, refused: bool) -> Plan {
         region: "eu-west-1".into(),
         protected,
         nothing_to_do: None,
+        held_by: None,
         steps: vec![
             PlanStep {
                 strategy: "route53-invert-health-check".into(),

@@ -6,6 +6,7 @@ mod chains;
 mod eta;
 mod journals;
 mod peers;
+mod races;
 mod recognised;
 mod records;
 mod rules;
@@ -236,11 +237,14 @@ async fn kill_9_between_every_pair_of_steps_then_fail_back_restores_everything()
         let plan = env.run(&["plan", "off", "--site", "shop"]).await;
         assert!(plan.stdout.contains("Plan: fail back"), "{case}: {plan}");
         assert!(!plan.stdout.contains("Nothing to do"), "{case}: {plan}");
-        // A journal a few seconds old may belong to a running switchyard: refused unless forced.
+        // A journal a few seconds old may belong to a running switchyard: it holds the site,
+        // as the loser of a race is told, unless forced.
         let off = env.switch("off", "shop", &[]).await;
-        assert_eq!(off.code, 4, "{case}: {off}");
+        assert_eq!(off.code, 7, "{case}: {off}");
         assert!(
-            off.stdout.contains("it may still be running"),
+            off.stdout.contains("it may still be running")
+                && off.stderr.contains("site shop is held by")
+                && off.stderr.contains("--force takes over at once"),
             "{case}: {off}"
         );
         let off = env
@@ -408,7 +412,7 @@ async fn two_concurrent_maintenance_on_exactly_one_wins() {
     let loser = if a.code == 7 { &a } else { &b };
     assert!(
         loser.stderr.contains(
-            "maintenance already entered by arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo at"
+            "site db is held by arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo since"
         ),
         "{loser}"
     );

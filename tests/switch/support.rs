@@ -201,6 +201,20 @@ impl Env {
         output(self.command(args))
     }
 
+    /// [`Env::spawn_output`] with more environment variables (`HOSTNAME`: another machine).
+    #[allow(dead_code)]
+    pub fn spawn_output_env(
+        &self,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> impl std::future::Future<Output = Out> + use<> {
+        let mut cmd = self.command(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        output(cmd)
+    }
+
     /// Starts the binary and returns the child (to kill it).
     pub fn spawn(&self, args: &[&str]) -> tokio::process::Child {
         self.command(args).spawn().unwrap()

@@ -321,6 +321,11 @@ pub struct IamPolicyArgs {
     /// Only the read set: for watchers who must not switch anything.
     #[arg(long)]
     pub read_only: bool,
+    /// Do not read AWS: resources the config does not name (the primary's health check, the
+    /// sorry page's distribution, records through an alias chain) are granted as `*`, said on
+    /// stderr.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Args)]

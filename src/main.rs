@@ -14,7 +14,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Sim(args)) => commands::sim::run(args.clone())?,
         Some(Command::Status(args)) => runtime()?.block_on(commands::status::run(g, args)),
         Some(Command::Doctor(args)) => runtime()?.block_on(commands::doctor::run(g, args)),
-        Some(Command::IamPolicy(args)) => commands::permissions::run(g, args),
+        Some(Command::IamPolicy(args)) => runtime()?.block_on(commands::permissions::run(g, args)),
         Some(Command::Completions(args)) => commands::manual::run_completions(args.shell),
         Some(Command::Man(args)) => {
             commands::manual::run_man(args.subcommand.as_deref(), args.out.as_deref())

@@ -1,7 +1,56 @@
 //! The IAM actions switchyard needs: the read set of every command that observes, and the write
 //! set of each maintenance strategy. `doctor` tries the read set and lists the write set.
 
-use crate::config::Strategy;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::{Site, Strategy};
+use crate::model::journal::{Change, Step};
+
+/// What a site's strategies change, as AWS reads now (the steps they would build): the exact
+/// resources the config does not name (the primary's health check, the sorry page's
+/// distribution, records reached through an alias chain).
+#[derive(Clone, Debug, Default)]
+pub struct Resolved {
+    pub health_checks: BTreeSet<String>,
+    pub distributions: BTreeSet<String>,
+    /// (normalised name, type) of every record a step writes.
+    pub records: BTreeSet<(String, String)>,
+}
+
+impl Resolved {
+    /// The resources of `steps`.
+    pub fn from_steps(steps: &[Step]) -> Resolved {
+        let mut r = Resolved::default();
+        for s in steps {
+            match &s.change {
+                Change::InvertHealthCheck { .. } => {
+                    r.health_checks.insert(s.resource.clone());
+                }
+                Change::Invalidate { .. } => {
+                    r.distributions.insert(s.resource.clone());
+                }
+                Change::Record { before, after } => {
+                    for rec in [&before.record, &after.record] {
+                        r.records.insert((normalized(&rec.name), rec.rtype.clone()));
+                    }
+                }
+                Change::Records { before, after } => {
+                    for rec in before.records.iter().chain(&after.records) {
+                        r.records.insert((normalized(&rec.name), rec.rtype.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
+/// A record name as Route 53's `ChangeResourceRecordSetsNormalizedRecordNames` condition key
+/// compares it: lower case, without the trailing dot.
+fn normalized(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
 
 /// The read actions of `status`, the console and discovery, with what each is for.
 pub const READ: [(&str, &str); 20] = [
@@ -99,19 +148,27 @@ fn region_of(site: &crate::config::Site) -> String {
 
 /// The resources one strategy's writes touch, as IAM resource ARNs, with the actions on them.
 fn write_statements(
-    site: &crate::config::Site,
+    site: &Site,
     strategy: &Strategy,
+    resolved: Option<&Resolved>,
 ) -> Vec<(Vec<&'static str>, String)> {
-    let zone = format!("arn:aws:route53:::hostedzone/{}", site.zone_id);
+    let any_or = |found: Option<&BTreeSet<String>>| -> Vec<String> {
+        match found {
+            Some(f) if !f.is_empty() => f.iter().cloned().collect(),
+            _ => vec!["*".to_string()],
+        }
+    };
     match strategy {
-        // The check the strategy names; else the one of the primary record, which is among the
-        // site's listed checks (any of them: the config does not say which is the primary's);
-        // else any (it is discovered).
+        // The check the strategy names; else the one of the primary record as AWS reads now;
+        // else the site's listed checks (any of them: the config does not say which is the
+        // primary's); else any (AWS could not be read).
         Strategy::InvertHealthCheck { health_check } => {
-            let ids: Vec<String> = match (health_check, site.health_checks.as_slice()) {
-                (Some(id), _) => vec![id.clone()],
-                (None, []) => vec!["*".to_string()],
-                (None, listed) => listed.to_vec(),
+            let found = resolved.map(|r| &r.health_checks).filter(|f| !f.is_empty());
+            let ids: Vec<String> = match (health_check, found, site.health_checks.as_slice()) {
+                (Some(id), _, _) => vec![id.clone()],
+                (None, Some(f), _) => f.iter().cloned().collect(),
+                (None, None, []) => vec!["*".to_string()],
+                (None, None, listed) => listed.to_vec(),
             };
             ids.into_iter()
                 .map(|id| {
@@ -122,8 +179,9 @@ fn write_statements(
                 })
                 .collect()
         }
+        // Record changes are granted on the zone, limited by condition keys (see [`policy`]).
         Strategy::SwapPrimary | Strategy::SetRecord { .. } | Strategy::WeightedSorry { .. } => {
-            vec![(vec!["route53:ChangeResourceRecordSets"], zone)]
+            Vec::new()
         }
         Strategy::ListenerSorry { listener, .. } => {
             vec![(
@@ -166,26 +224,70 @@ fn write_statements(
             })
             .collect(),
         Strategy::Invalidate { distribution, .. } => {
-            let id = distribution
-                .clone()
-                .or_else(|| site.distribution.clone())
-                .unwrap_or_else(|| "*".to_string());
-            vec![(
-                vec![
-                    "cloudfront:CreateInvalidation",
-                    "cloudfront:GetInvalidation",
-                ],
-                format!("arn:aws:cloudfront::*:distribution/{id}"),
-            )]
+            let ids = match distribution.clone().or_else(|| site.distribution.clone()) {
+                Some(id) => vec![id],
+                None => any_or(resolved.map(|r| &r.distributions)),
+            };
+            ids.into_iter()
+                .map(|id| {
+                    (
+                        vec![
+                            "cloudfront:CreateInvalidation",
+                            "cloudfront:GetInvalidation",
+                        ],
+                        format!("arn:aws:cloudfront::*:distribution/{id}"),
+                    )
+                })
+                .collect()
         }
     }
 }
 
+/// The record names and types a site may change: its record, its journal records (the TXT
+/// beside it, and the shared name earlier versions wrote), and every record its strategies'
+/// steps write as AWS reads now (an alias chain's records in the zone).
+fn record_scope(site: &Site, resolved: Option<&Resolved>) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut names: BTreeSet<String> = [
+        normalized(&site.journal_record()),
+        normalized(&crate::model::journal::record_name(&site.record)),
+    ]
+    .into();
+    let mut types: BTreeSet<String> = ["TXT".to_string()].into();
+    let changes_records = site.maintenance.iter().any(|s| {
+        matches!(
+            s,
+            Strategy::SwapPrimary | Strategy::SetRecord { .. } | Strategy::WeightedSorry { .. }
+        )
+    });
+    if changes_records {
+        names.insert(normalized(&site.record));
+        match site.scope() {
+            crate::model::journal::Scope::Only(t) => {
+                types.insert(t);
+            }
+            crate::model::journal::Scope::Every => {
+                types.extend(["A", "AAAA", "CNAME"].map(String::from));
+            }
+        }
+    }
+    for (name, rtype) in resolved.map(|r| r.records.iter()).into_iter().flatten() {
+        names.insert(name.clone());
+        types.insert(rtype.clone());
+    }
+    (names, types)
+}
+
 /// The least-privilege IAM policy for these sites: a read statement for every command that
-/// observes, and (unless `read_only`) one operator statement per action, scoped to the
-/// resources the sites' strategies change.
-pub fn policy(sites: &[&crate::config::Site], read_only: bool) -> serde_json::Value {
-    use std::collections::{BTreeMap, BTreeSet};
+/// observes, and (unless `read_only`) operator statements scoped to the resources the sites'
+/// strategies change (`resolved`: per site, what AWS reads now; without it, what the config
+/// names). `ChangeResourceRecordSets` is granted per hosted zone and limited with Route 53's
+/// condition keys to the sites' records and journals, their types, and CREATE and DELETE (the
+/// only actions switchyard sends).
+pub fn policy(
+    sites: &[&Site],
+    read_only: bool,
+    resolved: &BTreeMap<String, Resolved>,
+) -> serde_json::Value {
     let mut read: Vec<&str> = READ.iter().map(|(a, _)| *a).collect();
     read.push("route53:ListHostedZonesByName");
     read.sort_unstable();
@@ -199,21 +301,39 @@ pub fn policy(sites: &[&crate::config::Site], read_only: bool) -> serde_json::Va
     if !read_only {
         // Action -> resources.
         let mut writes: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        // Zone -> (record names, types).
+        let mut zones: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
         for site in sites
             .iter()
             .filter(|s| !s.read_only && !s.maintenance.is_empty())
         {
-            writes
-                .entry("route53:ChangeResourceRecordSets")
-                .or_default()
-                .insert(format!("arn:aws:route53:::hostedzone/{}", site.zone_id));
+            let r = resolved.get(&site.name);
+            let (names, types) = record_scope(site, r);
+            let zone = zones.entry(site.zone_id.clone()).or_default();
+            zone.0.extend(names);
+            zone.1.extend(types);
             for strategy in &site.maintenance {
-                for (actions, resource) in write_statements(site, strategy) {
+                for (actions, resource) in write_statements(site, strategy, r) {
                     for a in actions {
                         writes.entry(a).or_default().insert(resource.clone());
                     }
                 }
             }
+        }
+        for (i, (zone, (names, types))) in zones.into_iter().enumerate() {
+            statements.push(serde_json::json!({
+                "Sid": format!("SwitchyardRecords{}", i + 1),
+                "Effect": "Allow",
+                "Action": ["route53:ChangeResourceRecordSets"],
+                "Resource": [format!("arn:aws:route53:::hostedzone/{zone}")],
+                "Condition": {
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+                        "route53:ChangeResourceRecordSetsRecordTypes": types,
+                        "route53:ChangeResourceRecordSetsActions": ["CREATE", "DELETE"],
+                    }
+                },
+            }));
         }
         // Actions on the same resources share a statement.
         let mut grouped: BTreeMap<Vec<String>, Vec<&str>> = BTreeMap::new();
@@ -238,8 +358,86 @@ pub fn policy(sites: &[&crate::config::Site], read_only: bool) -> serde_json::Va
     })
 }
 
+/// What each site's strategies would change, read from AWS now; and what could not be read.
+async fn resolve(
+    global: &crate::cli::GlobalArgs,
+    config: &crate::config::Config,
+    sites: &[&Site],
+) -> (BTreeMap<String, Resolved>, Vec<String>) {
+    let mut out = BTreeMap::new();
+    let mut unread = Vec::new();
+    let names: Vec<String> = sites
+        .iter()
+        .filter(|s| !s.read_only && !s.maintenance.is_empty())
+        .map(|s| s.name.clone())
+        .collect();
+    if names.is_empty() {
+        return (out, unread);
+    }
+    let mut session = match crate::poll::session::Session::start(
+        config.clone(),
+        &names,
+        &super::overrides(global),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            unread.push(format!("AWS could not be read: {e}"));
+            return (out, unread);
+        }
+    };
+    session
+        .refresh(&|_| crate::poll::round::Depth::Overview)
+        .await;
+    for i in session.watched() {
+        let site = &session.config.sites[i];
+        let obs = &session.observations[i];
+        if let Some(f) = &obs.records.error {
+            unread.push(format!(
+                "site {}: its records could not be read ({})",
+                site.name,
+                f.error.summary()
+            ));
+            continue;
+        }
+        let mut steps = Vec::new();
+        for strategy in &site.maintenance {
+            match crate::switch::steps::build_strategy(site, obs, strategy, "iam-policy") {
+                Ok(built) => steps.extend(built),
+                Err(why) => unread.push(format!(
+                    "site {}: what its {} strategy changes could not be worked out ({why})",
+                    site.name,
+                    strategy.name()
+                )),
+            }
+        }
+        out.insert(site.name.clone(), Resolved::from_steps(&steps));
+    }
+    (out, unread)
+}
+
+/// The grants of `policy` on every resource of a kind, said so that they can be narrowed.
+fn wide_grants(policy: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for st in policy["Statement"].as_array().into_iter().flatten() {
+        for r in st["Resource"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap_or_default();
+            let kind = if r.ends_with(":healthcheck/*") {
+                "health check (name it with health_check = \"<id>\" in the site's strategy)"
+            } else if r.ends_with(":distribution/*") {
+                "CloudFront distribution (name it with distribution = \"<id>\")"
+            } else {
+                continue;
+            };
+            out.push(format!("{} on every {kind}", st["Action"]));
+        }
+    }
+    out
+}
+
 /// Runs `iam-policy`. Returns the exit code.
-pub fn run(global: &crate::cli::GlobalArgs, args: &crate::cli::IamPolicyArgs) -> i32 {
+pub async fn run(global: &crate::cli::GlobalArgs, args: &crate::cli::IamPolicyArgs) -> i32 {
     let config = match super::load_config(global) {
         Ok(c) => c,
         Err(code) => return code,
@@ -263,7 +461,26 @@ pub fn run(global: &crate::cli::GlobalArgs, args: &crate::cli::IamPolicyArgs) ->
         sites = config.sites.iter().collect();
     }
     let read_only = args.read_only || config.defaults.read_only;
-    match serde_json::to_string_pretty(&policy(&sites, read_only)) {
+    let (resolved, unread) = if read_only || args.offline {
+        (BTreeMap::new(), Vec::new())
+    } else {
+        resolve(global, &config, &sites).await
+    };
+    for why in &unread {
+        say_err!("switchyard iam-policy: {why}");
+    }
+    let policy = policy(&sites, read_only, &resolved);
+    for grant in wide_grants(&policy) {
+        say_err!(
+            "switchyard iam-policy: the policy grants {grant}{}",
+            if args.offline {
+                " (--offline: AWS was not read to find it)"
+            } else {
+                ""
+            }
+        );
+    }
+    match serde_json::to_string_pretty(&policy) {
         Ok(text) => {
             println!("{text}");
             0
@@ -301,7 +518,7 @@ mod tests {
     fn read_only_has_only_the_read_statement() {
         let c = config();
         let sites: Vec<&crate::config::Site> = c.sites.iter().collect();
-        let p = policy(&sites, true);
+        let p = policy(&sites, true, &BTreeMap::new());
         let st = p["Statement"].as_array().unwrap();
         assert_eq!(st.len(), 1);
         let read = actions(&st[0]);
@@ -316,7 +533,7 @@ mod tests {
     fn the_pay_site_may_modify_only_its_listener_and_its_zone() {
         let c = config();
         let pay = c.site("pay").unwrap();
-        let p = policy(&[pay], false);
+        let p = policy(&[pay], false, &BTreeMap::new());
         let st = p["Statement"].as_array().unwrap();
         let modify = st
             .iter()
@@ -336,6 +553,20 @@ mod tests {
             journal["Resource"],
             serde_json::json!(["arn:aws:route53:::hostedzone/Z0DEMO0EXAMPLE"])
         );
+        // Only its journal records, as TXT, by CREATE and DELETE: not another site's record.
+        let only = &journal["Condition"]["ForAllValues:StringEquals"];
+        assert_eq!(
+            only["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
+            serde_json::json!(["_switchyard.pay.example.com"])
+        );
+        assert_eq!(
+            only["route53:ChangeResourceRecordSetsRecordTypes"],
+            serde_json::json!(["TXT"])
+        );
+        assert_eq!(
+            only["route53:ChangeResourceRecordSetsActions"],
+            serde_json::json!(["CREATE", "DELETE"])
+        );
         let all: Vec<String> = st.iter().skip(1).flat_map(actions).collect();
         assert_eq!(
             all.len(),
@@ -350,7 +581,7 @@ mod tests {
                     health_checks = [\"11111111-1111-1111-1111-111111111111\", \"22222222-2222-2222-2222-222222222222\"]\n\
                     [[site.maintenance]]\nstrategy = \"route53-invert-health-check\"\n";
         let c = crate::config::parse(text, std::path::Path::new("c.toml")).unwrap();
-        let p = policy(&[c.site("shop").unwrap()], false);
+        let p = policy(&[c.site("shop").unwrap()], false, &BTreeMap::new());
         let update = p["Statement"]
             .as_array()
             .unwrap()
@@ -370,7 +601,7 @@ mod tests {
     fn maintenance_rules_may_be_deleted_only_under_their_listener() {
         let c = config();
         let portal = c.site("portal").unwrap();
-        let p = policy(&[portal], false);
+        let p = policy(&[portal], false, &BTreeMap::new());
         let delete = p["Statement"]
             .as_array()
             .unwrap()

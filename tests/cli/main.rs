@@ -784,9 +784,57 @@ async fn the_operator_policy_is_exactly_what_status_and_every_round_trip_call() 
     )
     .await;
     let called = called_actions(&sim);
-    let out = run(&[], &["iam-policy", "--config", &demo]).await;
+    let out = run(&env, &["iam-policy", "--config", &demo]).await;
     assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "AWS was read: nothing is granted wide: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let policy: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Every resource is named: no health check, distribution or listener is granted as `*`,
+    // and record changes are limited to the sites' records and journals.
+    for st in policy["Statement"].as_array().unwrap().iter().skip(1) {
+        for r in st["Resource"].as_array().unwrap() {
+            let r = r.as_str().unwrap();
+            assert!(
+                !r.ends_with("/*") || r.contains(":listener-rule/"),
+                "{r} in {st}"
+            );
+        }
+    }
+    let records = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == serde_json::json!(["route53:ChangeResourceRecordSets"]))
+        .unwrap();
+    let names = &records["Condition"]["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"];
+    for name in [
+        "_switchyard.www.example.com",
+        "blog.example.com",
+        "db.example.com",
+    ] {
+        assert!(
+            names.as_array().unwrap().contains(&Value::from(name)),
+            "{name}: {names}"
+        );
+    }
+    assert!(
+        !names
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("www.example.com")),
+        "shop's strategies change no record of its own: {names}"
+    );
+    let offline = run(&[], &["iam-policy", "--config", &demo, "--offline"]).await;
+    assert_eq!(offline.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&offline.stderr);
+    assert!(
+        said.contains("the policy grants [\"route53:GetHealthCheck\",\"route53:UpdateHealthCheck\"] on every health check")
+            && said.contains("--offline: AWS was not read"),
+        "{said}"
+    );
     let allowed: std::collections::BTreeSet<String> = policy["Statement"]
         .as_array()
         .unwrap()

@@ -1094,6 +1094,12 @@ impl Scenario {
                 config_updated: t,
                 last_definite_state: None,
             });
+            let region =
+                w.cw.alarms
+                    .last()
+                    .map(|x| x.region.clone())
+                    .unwrap_or_default();
+            w.cw.record_configuration(&region, &a.name, true, t);
         }
         Ok(())
     }

@@ -166,7 +166,15 @@ impl Target {
         if ok {
             self.ok_streak += 1;
             self.fail_streak = 0;
-            if self.state != TState::Healthy && self.ok_streak >= hc.healthy_threshold {
+            // A new target (initial) is healthy after one passed check; only an unhealthy one
+            // needs HealthyThresholdCount consecutive passes (AWS-FACTS.md, "Elastic Load
+            // Balancing v2"; ELB user guide, "Health checks for your target groups").
+            let needed = if self.state == TState::Initial {
+                1
+            } else {
+                hc.healthy_threshold
+            };
+            if self.state != TState::Healthy && self.ok_streak >= needed {
                 self.state = TState::Healthy;
                 self.failure = None;
             }
@@ -636,8 +644,7 @@ mod tests {
             matcher: None,
         };
         let mut t = Target::new("i-1", 80, None, 0);
-        t.record(true, None, &hc);
-        assert_eq!(t.state, TState::Initial);
+        // A new target is healthy after one passed check (AWS-FACTS.md).
         t.record(true, None, &hc);
         assert_eq!(t.state, TState::Healthy);
         let why = Some((
@@ -648,5 +655,10 @@ mod tests {
         assert_eq!(t.state, TState::Healthy);
         t.record(false, why, &hc);
         assert_eq!(t.state, TState::Unhealthy);
+        // An unhealthy one needs HealthyThresholdCount consecutive passes.
+        t.record(true, None, &hc);
+        assert_eq!(t.state, TState::Unhealthy);
+        t.record(true, None, &hc);
+        assert_eq!(t.state, TState::Healthy);
     }
 }

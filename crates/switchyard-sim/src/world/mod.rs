@@ -834,8 +834,12 @@ impl World {
 
     fn hc_healthy_at_depth(&self, id: &str, depth: u8) -> Option<bool> {
         let hc = self.r53.health_check(id)?;
+        // A disabled check counts as healthy, and one that is also inverted as unhealthy
+        // (AWS-FACTS.md, "Route 53 health checks"; Route 53 API reference, HealthCheckConfig
+        // Disabled and Inverted). The same holds for the children of a CALCULATED check, which
+        // come through here too.
         if hc.cfg.disabled {
-            return Some(true);
+            return Some(!hc.cfg.inverted);
         }
         let raw = match hc.cfg.kind.as_str() {
             "CALCULATED" => {
@@ -1081,6 +1085,34 @@ impl World {
             return self.dns_answer(zone, dns_name, rtype, depth + 1).values;
         }
         Vec::new()
+    }
+
+    /// The TTL the name servers give an answer from this record set: its own TTL; for an alias,
+    /// the alias target's: 60 s for a load balancer, a CloudFront distribution or an S3 website
+    /// endpoint (AWS-FACTS.md: "Alias records to ELB and S3 have a fixed 60 s TTL"; the Route 53
+    /// developer guide, "Choosing between alias and non-alias records", gives CloudFront the
+    /// same), and for an alias to another record the TTL of the record it ends at.
+    pub fn record_ttl(&self, r: &RecordSet, rtype: &str, depth: u8) -> i64 {
+        const AWS_RESOURCE_TTL: i64 = 60;
+        let Some(alias) = &r.alias else {
+            return r.ttl.unwrap_or(AWS_RESOURCE_TTL);
+        };
+        let target = fqdn(&alias.dns_name);
+        let aws_resource = self.elb.lb_by_dns(&alias.dns_name).is_some()
+            || self.cf.by_domain(&alias.dns_name).is_some()
+            || alias.zone_id == route53::CLOUDFRONT_ZONE_ID
+            || target.contains(".s3-website")
+            || target.ends_with(".elb.amazonaws.com.");
+        if aws_resource || depth >= 5 {
+            return AWS_RESOURCE_TTL;
+        }
+        match self.alias_zone(alias) {
+            Some(zone) => match self.dns_answer(zone, &target, rtype, depth + 1).record {
+                Some(next) => self.record_ttl(&next, rtype, depth + 1),
+                None => AWS_RESOURCE_TTL,
+            },
+            None => AWS_RESOURCE_TTL,
+        }
     }
 
     /// The zone an alias to a record points into: the zone its hosted zone ID names (an alias to

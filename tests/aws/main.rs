@@ -155,7 +155,7 @@ async fn dns_answers_and_zones() {
         .unwrap();
     assert_eq!(
         (answer.values.as_slice(), answer.response_code.as_str()),
-        (&["10.9.0.10".to_string()][..], "NOERROR")
+        (&["203.0.113.10".to_string()][..], "NOERROR")
     );
     assert_eq!(
         route53::zone_id_by_name(&c.route53, "example.com")

@@ -219,7 +219,7 @@ async fn a_plain_record_is_live() {
     let (code, json) = status_json(&sim, "dns-name-control").await;
     assert_eq!(code, 0);
     assert_healthy(&json, &[("db", "plain record")]);
-    assert_eq!(site(&json, "db")["dns_answer"][0], "10.9.0.10");
+    assert_eq!(site(&json, "db")["dns_answer"][0], "203.0.113.10");
 }
 
 #[tokio::test]

@@ -866,6 +866,29 @@ impl Scenario {
                 ipv6,
             });
         }
+        // Every listener's and rule's actions as ModifyListener and CreateRule would take them:
+        // a scenario holds only what AWS would accept.
+        for l in &w.elb.listeners {
+            let Some(lb) = w.elb.lb(&l.lb_arn) else {
+                continue;
+            };
+            let what = format!("listener {}:{}", lb.name, l.port);
+            crate::api::elbv2::validate_actions(w, lb, &l.default_actions, "defaultActions")
+                .map_err(|e| {
+                    format!(
+                        "{what}: AWS would refuse its action: {} ({})",
+                        e.message, e.code
+                    )
+                })?;
+            for r in w.elb.rules.iter().filter(|r| r.listener_arn == l.arn) {
+                crate::api::elbv2::validate_actions(w, lb, &r.actions, "actions").map_err(|e| {
+                    format!(
+                        "rule {} of {what}: AWS would refuse its action: {} ({})",
+                        r.priority, e.message, e.code
+                    )
+                })?;
+            }
+        }
         // Targets of `alb` target groups name a load balancer; use its ARN.
         let lbs: Vec<(String, String)> = w
             .elb
@@ -1217,6 +1240,13 @@ impl Scenario {
                     (h.kind == "CLOUDWATCH_METRIC").then(|| "LastKnownStatus".to_string())
                 }),
             };
+            // As CreateHealthCheck would refuse it (the same rules).
+            super::world::route53::validate_hc_config(&cfg).map_err(|m| {
+                format!(
+                    "health check {}: AWS would refuse it: {m} (InvalidInput)",
+                    h.name
+                )
+            })?;
             let id = ids.get(&h.name).cloned().unwrap_or_default();
             let mut hc = HealthCheck::new(id.clone(), format!("{}-{}", self.name, h.name), cfg);
             if let Some(secs) = h.no_metric_secs {

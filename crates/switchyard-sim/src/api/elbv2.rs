@@ -446,8 +446,9 @@ const CONTENT_TYPES: [&str; 5] = [
     "application/json",
 ];
 
-/// Validates actions for a listener of `lb`, as ModifyListener and CreateRule do.
-fn validate_actions(
+/// Validates actions for a listener of `lb`, as ModifyListener and CreateRule do (scenarios are
+/// checked with it too).
+pub fn validate_actions(
     world: &World,
     lb: &LoadBalancer,
     actions: &[Doc],
@@ -489,7 +490,11 @@ fn validate_actions(
                             format!("Target groups '[{arn}]' not found"),
                         )
                     })?;
-                    if tg.is_network_protocol() != lb.is_network() && tg.target_type != "alb" {
+                    // A target group of type `alb` (TCP, an ALB as its target) can only be
+                    // used by a Network Load Balancer (ELB user guide, "Use an Application Load
+                    // Balancer as a target of a Network Load Balancer").
+                    let alb_type_from_alb = tg.target_type == "alb" && !lb.is_network();
+                    if tg.is_network_protocol() != lb.is_network() || alb_type_from_alb {
                         return Err(ApiError::bad(
                             "IncompatibleProtocols",
                             format!(

@@ -1125,6 +1125,24 @@ impl World {
             .or_else(|| self.r53.zone_for_name(&alias.dns_name))
     }
 
+    /// Adds a health check (CreateHealthCheck) and starts its checkers.
+    pub fn add_health_check(&mut self, hc: HealthCheck) {
+        let id = hc.id.clone();
+        let n = hc.checkers.len();
+        let interval = hc.cfg.request_interval;
+        self.r53.health_checks.push(hc);
+        for index in 0..n {
+            let offset = self.stagger(&id, index, interval * 1000);
+            self.schedule(
+                self.now + offset,
+                Task::Checker {
+                    hc: id.clone(),
+                    index,
+                },
+            );
+        }
+    }
+
     /// Replaces a health check's settings (UpdateHealthCheck): a new version, checkers for new
     /// regions, and the views of the regions it keeps.
     pub fn update_health_check_config(&mut self, id: &str, cfg: route53::HcConfig) {

@@ -87,6 +87,10 @@ pub struct InstanceSpec {
     pub impaired: bool,
     #[serde(default)]
     pub app: Behaviour,
+    /// The page its application answers with (HTTP(S)_STR_MATCH checks search it); a default
+    /// page when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 fn running() -> InstanceState {
@@ -103,6 +107,10 @@ pub struct OriginSpec {
     pub ip: Option<String>,
     #[serde(default)]
     pub behaviour: Behaviour,
+    /// The page it answers with (HTTP(S)_STR_MATCH checks search it); a default page when not
+    /// given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -647,6 +655,7 @@ impl Scenario {
                 until: t,
                 impaired: i.impaired,
                 app: i.app,
+                body: i.body.clone(),
             });
         }
         for o in &self.origins {
@@ -655,6 +664,7 @@ impl Scenario {
                 fqdn: o.fqdn.clone(),
                 ip: o.ip.clone(),
                 behaviour: o.behaviour,
+                body: o.body.clone(),
             });
         }
         Ok(())
@@ -1594,6 +1604,7 @@ fn generated_instance(site: &str, i: usize, k: usize, id: &str) -> InstanceSpec 
         state: InstanceState::Running,
         impaired: false,
         app: Behaviour::Healthy,
+        body: None,
     }
 }
 

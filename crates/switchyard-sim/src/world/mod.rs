@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use cloudfront::CloudFront;
 use cloudwatch::{CloudWatch, MetricKey};
-use ec2::{Behaviour, Instance, Origin, Probe, reason_phrase};
+use ec2::{Behaviour, Instance, Origin, Page, Probe, SORRY_PAGE, reason_phrase};
 use elb::{
     Elb, LoadBalancer, Request, TState, Target, TargetGroup, TargetHealth, action_target_groups,
 };
@@ -478,9 +478,27 @@ impl World {
             .or_else(|| cfg.fqdn.clone())
             .unwrap_or_default();
         // Route 53 sends the health check's domain name (else its address) as the Host header.
-        let probe = self.probe_host(&host, port, &Request::get(Some(&host), path), 0);
+        let page = self.fetch_host(&host, port, &Request::get(Some(&host), path), 0);
         let is_tcp = cfg.kind == "TCP";
-        match probe {
+        // HTTP(S)_STR_MATCH: a 2xx or 3xx answer whose first 5,120 bytes of body hold the
+        // SearchString (Route 53 API reference, HealthCheckConfig Type). AWS does not document
+        // the status text of a miss; this one says what happened.
+        if cfg.kind.ends_with("_STR_MATCH")
+            && let Probe::Http(code) = page.probe
+            && (200..400).contains(&code)
+        {
+            let wanted = cfg.search_string.as_deref().unwrap_or_default();
+            let head = &page.body.as_bytes()[..page.body.len().min(5120)];
+            let found =
+                wanted.is_empty() || head.windows(wanted.len()).any(|w| w == wanted.as_bytes());
+            if !found {
+                return (
+                    false,
+                    "Failure: The search string was not found in the first 5,120 bytes of the response body.".to_string(),
+                );
+            }
+        }
+        match page.probe {
             Probe::Http(_) if is_tcp => (true, "Success: TCP connection established".to_string()),
             Probe::Http(code) if (200..400).contains(&code) => {
                 (true, format!("Success: HTTP Status Code {code}, {}", reason_phrase(code)))
@@ -496,14 +514,29 @@ impl World {
     }
 
     /// Probes a host (an address or a DNS name) the way an HTTP client on the internet would,
-    /// with `req` (its Host header is the name the client asked for).
+    /// with `req`: how the connection ends (see [`World::fetch_host`] for the body too).
     pub fn probe_host(&self, host: &str, port: i64, req: &Request, depth: u8) -> Probe {
+        self.fetch_host(host, port, req, depth).probe
+    }
+
+    /// What a load balancer answers on a port to a request (see [`World::fetch_lb`]).
+    pub fn probe_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Probe {
+        self.fetch_lb(lb, port, req, depth).probe
+    }
+
+    fn probe_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Probe {
+        self.fetch_target(tg, target, req, depth).probe
+    }
+
+    /// Probes a host (an address or a DNS name) the way an HTTP client on the internet would,
+    /// with `req` (its Host header is the name the client asked for).
+    pub fn fetch_host(&self, host: &str, port: i64, req: &Request, depth: u8) -> Page {
         if depth > 6 || host.is_empty() {
-            return Probe::NoDns;
+            return Page::none(Probe::NoDns);
         }
         if host.parse::<std::net::IpAddr>().is_ok() {
             if let Some(i) = self.instances.iter().find(|i| i.has_ip(host)) {
-                return i.probe_at(self.now);
+                return i.page_at(self.now);
             }
             if let Some(lb) = self
                 .elb
@@ -511,7 +544,7 @@ impl World {
                 .iter()
                 .find(|l| l.ips.iter().any(|ip| ip == host))
             {
-                return self.probe_lb(lb, port, req, depth + 1);
+                return self.fetch_lb(lb, port, req, depth + 1);
             }
             if self
                 .cf
@@ -519,18 +552,18 @@ impl World {
                 .iter()
                 .any(|d| d.ips.iter().any(|ip| ip == host))
             {
-                return Probe::Http(200);
+                return Page::new(Probe::Http(200), SORRY_PAGE);
             }
             if let Some(o) = self.origins.iter().find(|o| o.ip.as_deref() == Some(host)) {
-                return o.behaviour.probe();
+                return o.page();
             }
-            return Probe::Timeout;
+            return Page::none(Probe::Timeout);
         }
         if let Some(lb) = self.elb.lb_by_dns(host) {
-            return self.probe_lb(lb, port, req, depth + 1);
+            return self.fetch_lb(lb, port, req, depth + 1);
         }
         if self.cf.by_domain(host).is_some() {
-            return Probe::Http(200);
+            return Page::new(Probe::Http(200), SORRY_PAGE);
         }
         let name = fqdn(host);
         if let Some(o) = self
@@ -538,27 +571,27 @@ impl World {
             .iter()
             .find(|o| o.fqdn.as_deref().map(fqdn).as_deref() == Some(name.as_str()))
         {
-            return o.behaviour.probe();
+            return o.page();
         }
         if let Some(zone) = self.r53.zone_for_name(&name) {
             let answer = self.dns_answer(zone, &name, "A", depth + 1);
             if let Some(first) = answer.values.first() {
-                return self.probe_host(first, port, req, depth + 1);
+                return self.fetch_host(first, port, req, depth + 1);
             }
         }
-        Probe::NoDns
+        Page::none(Probe::NoDns)
     }
 
     /// What a load balancer answers on a port to a request: the first rule that matches it
     /// (by priority), else the listener's default action.
-    pub fn probe_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Probe {
+    pub fn fetch_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Page {
         let Some(listener) = self
             .elb
             .listeners
             .iter()
             .find(|l| l.lb_arn == lb.arn && l.port == port)
         else {
-            return Probe::Refused;
+            return Page::none(Probe::Refused);
         };
         let actions = self
             .elb
@@ -573,7 +606,7 @@ impl World {
                 Some("forward" | "fixed-response" | "redirect")
             )
         }) else {
-            return Probe::Http(503);
+            return Page::none(Probe::Http(503));
         };
         match action.str("Type") {
             Some("fixed-response") => {
@@ -582,25 +615,29 @@ impl World {
                     .and_then(|f| f.get("StatusCode"))
                     .and_then(Doc::as_i64)
                     .unwrap_or(503);
-                Probe::Http(u16::try_from(code).unwrap_or(503))
+                let body = action
+                    .get("FixedResponseConfig")
+                    .and_then(|f| f.str("MessageBody"))
+                    .unwrap_or_default();
+                Page::new(Probe::Http(u16::try_from(code).unwrap_or(503)), body)
             }
             Some("redirect") => {
                 let code = action
                     .get("RedirectConfig")
                     .and_then(|r| r.str("StatusCode"))
                     .unwrap_or("HTTP_301");
-                Probe::Http(if code == "HTTP_302" { 302 } else { 301 })
+                Page::none(Probe::Http(if code == "HTTP_302" { 302 } else { 301 }))
             }
             _ => {
                 let Some(tg) = action_target_groups(action)
                     .first()
                     .and_then(|arn| self.elb.tg(arn))
                 else {
-                    return if lb.is_network() {
+                    return Page::none(if lb.is_network() {
                         Probe::Timeout
                     } else {
                         Probe::Http(503)
-                    };
+                    });
                 };
                 let healths: Vec<(&Target, TargetHealth)> = tg
                     .targets
@@ -623,36 +660,39 @@ impl World {
                     healthy
                 };
                 let Some(target) = serving.first() else {
-                    return if lb.is_network() {
+                    return Page::none(if lb.is_network() {
                         Probe::Timeout
                     } else {
                         Probe::Http(503)
-                    };
+                    });
                 };
-                let probe = self.probe_target(tg, target, req, depth + 1);
+                let page = self.fetch_target(tg, target, req, depth + 1);
                 if lb.is_network() {
-                    return probe;
+                    return page;
                 }
-                match probe {
-                    Probe::Timeout => Probe::Http(504),
-                    Probe::Refused | Probe::NoDns => Probe::Http(502),
-                    p => p,
+                match page.probe {
+                    Probe::Timeout => Page::none(Probe::Http(504)),
+                    Probe::Refused | Probe::NoDns => Page::none(Probe::Http(502)),
+                    _ => page,
                 }
             }
         }
     }
 
-    fn probe_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Probe {
+    fn fetch_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Page {
         match tg.target_type.as_str() {
             "instance" => self
                 .instances
                 .iter()
                 .find(|i| i.id == target.id)
-                .map_or(Probe::Timeout, |i| i.probe_at(self.now)),
-            "alb" => self.elb.lb(&target.id).map_or(Probe::Timeout, |lb| {
-                self.probe_lb(lb, target.port, req, depth + 1)
-            }),
-            _ => self.probe_host(&target.id, target.port, req, depth + 1),
+                .map_or(Page::none(Probe::Timeout), |i| i.page_at(self.now)),
+            "alb" => self
+                .elb
+                .lb(&target.id)
+                .map_or(Page::none(Probe::Timeout), |lb| {
+                    self.fetch_lb(lb, target.port, req, depth + 1)
+                }),
+            _ => self.fetch_host(&target.id, target.port, req, depth + 1),
         }
     }
 

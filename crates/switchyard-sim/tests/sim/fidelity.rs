@@ -618,3 +618,56 @@ async fn awscli_creates_and_deletes_health_checks() {
     );
     assert!(err.contains("(HealthCheckAlreadyExists)"), "{err}");
 }
+
+/// Bug 7: HTTP(S)_STR_MATCH looks for its SearchString in the first 5,120 bytes of the body
+/// (Route 53 API reference, HealthCheckConfig Type): the shop's page holds "works", not
+/// "maintenance".
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_sees_string_matching_checks_read_the_body() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("demo").await;
+    let ep = sim.endpoint();
+    let mut ids = Vec::new();
+    for wanted in ["works", "maintenance"] {
+        let out = aws(
+            &cli,
+            &ep,
+            "us-east-1",
+            &[
+                "route53",
+                "create-health-check",
+                "--caller-reference",
+                wanted,
+                "--health-check-config",
+                &format!(
+                    "Type=HTTPS_STR_MATCH,FullyQualifiedDomainName=www.example.com,ResourcePath=/health,SearchString={wanted},RequestInterval=10,FailureThreshold=1"
+                ),
+            ],
+        );
+        ids.push(out["HealthCheck"]["Id"].as_str().unwrap().to_string());
+    }
+    advance(&sim, 11.0);
+    let first_status = |id: &str| {
+        let out = aws(
+            &cli,
+            &ep,
+            "us-east-1",
+            &[
+                "route53",
+                "get-health-check-status",
+                "--health-check-id",
+                id,
+            ],
+        );
+        out["HealthCheckObservations"][0]["StatusReport"]["Status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(first_status(&ids[0]), "Success: HTTP Status Code 200, OK");
+    let missed = first_status(&ids[1]);
+    assert!(
+        missed.starts_with("Failure: The search string was not found"),
+        "{missed}"
+    );
+}

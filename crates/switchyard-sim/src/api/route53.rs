@@ -9,7 +9,7 @@ use crate::world::route53::{
     AliasTarget, Change, DEFAULT_CHECKER_REGIONS, HcConfig, HealthCheck, Observation, RecordSet,
     Zone, escape_name, fqdn, record_order, validate_hc_config,
 };
-use crate::world::{World, secs};
+use crate::world::{Ms, World, secs};
 
 /// The operation a method and path (after `/2013-04-01/`) name.
 pub fn operation(method: &Method, seg: &[String]) -> Option<&'static str> {
@@ -414,7 +414,29 @@ fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResul
         ));
     }
     let now = world.now;
-    let insync_at = now + world.timing.change_insync_secs * 1000;
+    // PriorRequestNotComplete (Route 53 API reference, ChangeResourceRecordSets errors): "If
+    // Amazon Route 53 can't process a request before the next request arrives, it will reject
+    // subsequent requests for the same hosted zone and return an HTTP 400 error". How long a
+    // request takes to process is Timing::change_processing_ms (0: always before the next).
+    if world.r53.zone(zone_id).is_some_and(|z| now < z.processing_until) {
+        return Err(ApiError::bad(
+            "PriorRequestNotComplete",
+            "The request was rejected because Route 53 was still processing a prior request.",
+        ));
+    }
+    let key = format!("{zone_id}#{}", world.r53.changes.len());
+    // Propagation varies from change to change ("usually within 60 s", AWS-FACTS.md); versions
+    // of a zone reach the name servers in order, so a change is INSYNC no sooner than the one
+    // before it.
+    let insync_at = (now + world.propagation_ms(world.timing.change_insync_secs, &key))
+        .max(
+            world
+                .r53
+                .zone(zone_id)
+                .and_then(Zone::last_pending_at)
+                .unwrap_or(Ms::MIN),
+        );
+    let processing_ms = world.timing.change_processing_ms.max(0);
     let hc_ids: Vec<String> = world
         .r53
         .health_checks
@@ -432,6 +454,7 @@ fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResul
         .map_err(|errors| {
             ApiError::bad("InvalidChangeBatch", format!("[{}]", errors.join(", ")))
         })?;
+    z.processing_until = now + processing_ms;
     let change = Change {
         id: format!("C{}", world.ids.upper(20)),
         submitted: now,

@@ -130,7 +130,7 @@ impl IdGen {
         IdGen(h | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         // xorshift64*
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -204,6 +204,14 @@ pub struct Timing {
     pub invalidation_secs: i64,
     pub instance_start_secs: i64,
     pub instance_stop_secs: i64,
+    /// Whether the three propagation times above vary from change to change (from 0.75 to 1.5
+    /// times the value, deterministic for a scenario), as AWS's do ("usually within 60 s").
+    pub spread: bool,
+    /// How long Route 53 takes to process a ChangeResourceRecordSets request before it takes
+    /// the next one for the same hosted zone; a request that arrives sooner is refused with
+    /// PriorRequestNotComplete. 0 (the default): every request is processed before the next
+    /// arrives, as for one client calling in turn.
+    pub change_processing_ms: i64,
     /// How long the world runs before the scenario's "now", so that it starts settled.
     pub warmup_secs: i64,
 }
@@ -216,6 +224,8 @@ impl Default for Timing {
             invalidation_secs: 60,
             instance_start_secs: 30,
             instance_stop_secs: 15,
+            spread: true,
+            change_processing_ms: 0,
             warmup_secs: 900,
         }
     }
@@ -263,6 +273,8 @@ pub struct World {
     pub cf: CloudFront,
     tasks: BinaryHeap<Reverse<(Ms, u64, Task)>>,
     task_seq: u64,
+    /// What the world was made from (the scenario's name): propagation times vary with it.
+    seed: String,
 }
 
 impl World {
@@ -284,7 +296,20 @@ impl World {
             cf: CloudFront::default(),
             tasks: BinaryHeap::new(),
             task_seq: 0,
+            seed: seed.to_string(),
         }
+    }
+
+    /// A propagation time of `secs` seconds for the change `key`: with [`Timing::spread`], from
+    /// 0.75 to 1.5 times it, the same for the same scenario and change on every run.
+    pub fn propagation_ms(&self, secs: i64, key: &str) -> Ms {
+        let base = secs.max(0) * 1000;
+        if !self.timing.spread {
+            return base;
+        }
+        let mut h = IdGen::new(&format!("{}/{key}", self.seed));
+        let unit = (h.next() % 10_000) as f64 / 10_000.0;
+        (base as f64 * (0.75 + 0.75 * unit)) as Ms
     }
 
     fn schedule(&mut self, at: Ms, task: Task) {

@@ -196,6 +196,8 @@ pub struct Zone {
     pub published: Vec<RecordSet>,
     pending: VecDeque<(Ms, Vec<RecordSet>)>,
     pub name_servers: Vec<String>,
+    /// Until when Route 53 is still processing the last ChangeResourceRecordSets request.
+    pub processing_until: Ms,
 }
 
 impl Zone {
@@ -230,10 +232,17 @@ impl Zone {
             records,
             pending: VecDeque::new(),
             name_servers,
+            processing_until: Ms::MIN,
         };
         zone.records.sort_by_key(record_order);
         zone.published.sort_by_key(record_order);
         zone
+    }
+
+    /// When the newest accepted version reaches the name servers, if one is still on its way.
+    /// A later change turns INSYNC no sooner (versions propagate in order).
+    pub fn last_pending_at(&self) -> Option<Ms> {
+        self.pending.back().map(|(at, _)| *at)
     }
 
     /// Applies versions whose change has turned INSYNC by time `t`.

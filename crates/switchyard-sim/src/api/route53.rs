@@ -418,7 +418,11 @@ fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResul
     // Amazon Route 53 can't process a request before the next request arrives, it will reject
     // subsequent requests for the same hosted zone and return an HTTP 400 error". How long a
     // request takes to process is Timing::change_processing_ms (0: always before the next).
-    if world.r53.zone(zone_id).is_some_and(|z| now < z.processing_until) {
+    if world
+        .r53
+        .zone(zone_id)
+        .is_some_and(|z| now < z.processing_until)
+    {
         return Err(ApiError::bad(
             "PriorRequestNotComplete",
             "The request was rejected because Route 53 was still processing a prior request.",
@@ -428,14 +432,13 @@ fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResul
     // Propagation varies from change to change ("usually within 60 s", AWS-FACTS.md); versions
     // of a zone reach the name servers in order, so a change is INSYNC no sooner than the one
     // before it.
-    let insync_at = (now + world.propagation_ms(world.timing.change_insync_secs, &key))
-        .max(
-            world
-                .r53
-                .zone(zone_id)
-                .and_then(Zone::last_pending_at)
-                .unwrap_or(Ms::MIN),
-        );
+    let insync_at = (now + world.propagation_ms(world.timing.change_insync_secs, &key)).max(
+        world
+            .r53
+            .zone(zone_id)
+            .and_then(Zone::last_pending_at)
+            .unwrap_or(Ms::MIN),
+    );
     let processing_ms = world.timing.change_processing_ms.max(0);
     let hc_ids: Vec<String> = world
         .r53

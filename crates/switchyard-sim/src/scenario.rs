@@ -744,6 +744,7 @@ impl Scenario {
                 hc,
                 deregistration_delay: tg.deregistration_delay,
                 targets,
+                attributes: super::world::elb::default_tg_attributes(network),
             });
         }
         Ok(())

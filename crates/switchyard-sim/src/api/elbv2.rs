@@ -23,6 +23,10 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
         "ModifyListener" => modify_listener(world, input)?,
         "CreateRule" => create_rule(world, input)?,
         "DeleteRule" => delete_rule(world, input)?,
+        "ModifyRule" => modify_rule(world, input)?,
+        "ModifyTargetGroup" => modify_target_group(world, input)?,
+        "DescribeTargetGroupAttributes" => describe_tg_attributes(world, input)?,
+        "ModifyTargetGroupAttributes" => modify_tg_attributes(world, input)?,
         "SetRulePriorities" => set_rule_priorities(world, input)?,
         "AddTags" => add_tags(world, input)?,
         "RemoveTags" => remove_tags(world, input)?,
@@ -747,6 +751,220 @@ fn create_rule(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
         world.elb.tags.insert(rule_arn, tags);
     }
     Ok(Doc::map().with("Rules", Doc::List(vec![doc])))
+}
+
+/// ModifyRule: replaces the conditions and/or the actions of a rule (not its priority:
+/// SetRulePriorities does that); the default rule's conditions cannot be changed.
+fn modify_rule(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("RuleArn")
+        .ok_or_else(|| ApiError::validation("RuleArn is required"))?;
+    let Some(i) = world.elb.rules.iter().position(|r| r.arn == arn) else {
+        return Err(ApiError::bad(
+            "RuleNotFound",
+            format!("One or more rules not found: {arn}"),
+        ));
+    };
+    let rule = world.elb.rules[i].clone();
+    let l = listener(world, &rule.listener_arn)?.clone();
+    let lb = lb_of_listener(world, &l)?.clone();
+    let conditions = match input.get("Conditions") {
+        Some(_) => {
+            let conditions = input
+                .list("Conditions")
+                .iter()
+                .map(normalize_condition)
+                .collect::<Result<Vec<_>, _>>()?;
+            if conditions.is_empty() {
+                return Err(ApiError::validation(
+                    "A rule must have at least one condition",
+                ));
+            }
+            let values: usize = conditions.iter().map(condition_values).sum();
+            if values > 5 {
+                return Err(ApiError::validation(format!(
+                    "A rule can only have '5' condition values, but it has '{values}'"
+                )));
+            }
+            conditions
+        }
+        None => rule.conditions.clone(),
+    };
+    let actions = match input.get("Actions") {
+        Some(_) => validate_actions(world, &lb, input.list("Actions"), "actions")?,
+        None => rule.actions.clone(),
+    };
+    let updated = Rule {
+        conditions,
+        actions,
+        ..rule
+    };
+    let doc = rule_doc(&updated);
+    world.elb.rules[i] = updated;
+    Ok(Doc::map().with("Rules", Doc::List(vec![doc])))
+}
+
+/// ModifyTargetGroup: the health check settings, within AWS's limits.
+fn modify_target_group(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("TargetGroupArn")
+        .ok_or_else(|| ApiError::validation("TargetGroupArn is required"))?;
+    let tg = target_group(world, arn)?;
+    let mut hc = tg.hc.clone();
+    let int = |name: &str| input.get(name).and_then(Doc::as_i64);
+    let range = |name: &str, v: i64, lo: i64, hi: i64| -> Result<i64, ApiError> {
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{v}' at '{}' failed to satisfy constraint: Member must have value between {lo} and {hi}",
+                name[..1].to_ascii_lowercase() + &name[1..]
+            )))
+        }
+    };
+    if let Some(v) = input.str("HealthCheckProtocol") {
+        hc.protocol = v.to_string();
+    }
+    if let Some(v) = input.str("HealthCheckPort") {
+        hc.port = v.to_string();
+    }
+    if let Some(v) = input.str("HealthCheckPath") {
+        hc.path = Some(v.to_string());
+    }
+    if let Some(v) = input.get("HealthCheckEnabled").and_then(Doc::as_bool) {
+        hc.enabled = v;
+    }
+    if let Some(v) = int("HealthCheckIntervalSeconds") {
+        hc.interval = range("HealthCheckIntervalSeconds", v, 5, 300)?;
+    }
+    if let Some(v) = int("HealthCheckTimeoutSeconds") {
+        hc.timeout = range("HealthCheckTimeoutSeconds", v, 2, 120)?;
+    }
+    if let Some(v) = int("HealthyThresholdCount") {
+        hc.healthy_threshold = range("HealthyThresholdCount", v, 2, 10)?;
+    }
+    if let Some(v) = int("UnhealthyThresholdCount") {
+        hc.unhealthy_threshold = range("UnhealthyThresholdCount", v, 2, 10)?;
+    }
+    if let Some(code) = input.get("Matcher").and_then(|m| m.str("HttpCode")) {
+        hc.matcher = Some(code.to_string());
+    }
+    if hc.timeout >= hc.interval {
+        return Err(ApiError::validation(
+            "Health check interval must be greater than the timeout.",
+        ));
+    }
+    let Some(tg) = world.elb.tg_mut(arn) else {
+        return Err(target_group(world, arn).err().unwrap_or_else(|| {
+            ApiError::bad(
+                "TargetGroupNotFound",
+                format!("Target groups '[{arn}]' not found"),
+            )
+        }));
+    };
+    tg.hc = hc;
+    let tg = target_group(world, arn)?;
+    Ok(Doc::map().with("TargetGroups", Doc::List(vec![tg_doc(world, tg)])))
+}
+
+fn tg_attributes_doc(tg: &TargetGroup) -> Doc {
+    let mut all: Vec<(String, String)> = tg
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    all.push((
+        "deregistration_delay.timeout_seconds".into(),
+        tg.deregistration_delay.to_string(),
+    ));
+    all.sort();
+    Doc::List(
+        all.into_iter()
+            .map(|(k, v)| Doc::map().with("Key", k).with("Value", v))
+            .collect(),
+    )
+}
+
+fn describe_tg_attributes(world: &World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("TargetGroupArn")
+        .ok_or_else(|| ApiError::validation("TargetGroupArn is required"))?;
+    let tg = target_group(world, arn)?;
+    Ok(Doc::map().with("Attributes", tg_attributes_doc(tg)))
+}
+
+/// ModifyTargetGroupAttributes: known keys only, with their values checked; all or nothing.
+fn modify_tg_attributes(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("TargetGroupArn")
+        .ok_or_else(|| ApiError::validation("TargetGroupArn is required"))?;
+    let tg = target_group(world, arn)?;
+    let mut attributes = tg.attributes.clone();
+    let mut delay = tg.deregistration_delay;
+    let given = input.list("Attributes");
+    if given.is_empty() {
+        return Err(ApiError::validation("Attributes is required"));
+    }
+    for a in given {
+        let key = a.str("Key").unwrap_or_default();
+        let value = a.str("Value").unwrap_or_default();
+        let bad = || {
+            ApiError::bad(
+                "InvalidConfigurationRequest",
+                format!("The value '{value}' is not valid for target group attribute '{key}'"),
+            )
+        };
+        let count_ok = |v: &str| v.parse::<i64>().is_ok_and(|n| n >= 1) || v == "off";
+        let percent_ok =
+            |v: &str| v == "off" || v.parse::<i64>().is_ok_and(|n| (1..=100).contains(&n));
+        match key {
+            "deregistration_delay.timeout_seconds" => {
+                delay = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=3600).contains(n))
+                    .ok_or_else(bad)?;
+                continue;
+            }
+            "target_group_health.dns_failover.minimum_healthy_targets.count"
+            | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count" => {
+                if !count_ok(value) {
+                    return Err(bad());
+                }
+            }
+            "target_group_health.dns_failover.minimum_healthy_targets.percentage"
+            | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage" => {
+                if !percent_ok(value) {
+                    return Err(bad());
+                }
+            }
+            "stickiness.enabled"
+            | "preserve_client_ip.enabled"
+            | "proxy_protocol_v2.enabled"
+            | "deregistration_delay.connection_termination.enabled" => {
+                if !matches!(value, "true" | "false") {
+                    return Err(bad());
+                }
+            }
+            k if attributes.contains_key(k) => {}
+            _ => {
+                return Err(ApiError::bad(
+                    "InvalidConfigurationRequest",
+                    format!("Target group attribute key '{key}' is not recognized"),
+                ));
+            }
+        }
+        attributes.insert(key.to_string(), value.to_string());
+    }
+    let Some(tg) = world.elb.tg_mut(arn) else {
+        return Err(ApiError::bad(
+            "TargetGroupNotFound",
+            format!("Target groups '[{arn}]' not found"),
+        ));
+    };
+    tg.attributes = attributes;
+    tg.deregistration_delay = delay;
+    Ok(Doc::map().with("Attributes", tg_attributes_doc(tg)))
 }
 
 fn delete_rule(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {

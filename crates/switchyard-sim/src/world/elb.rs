@@ -210,6 +210,58 @@ pub struct TargetGroup {
     pub hc: TgHealthCheck,
     pub deregistration_delay: i64,
     pub targets: Vec<Target>,
+    /// Attributes other than the deregistration delay, as DescribeTargetGroupAttributes lists
+    /// them (AWS's defaults unless changed).
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// The attributes of a new target group and their defaults (ELB user guide, "Target group
+/// attributes"); the deregistration delay is [`TargetGroup::deregistration_delay`].
+pub fn default_tg_attributes(network: bool) -> BTreeMap<String, String> {
+    let mut a: BTreeMap<String, String> = [
+        ("stickiness.enabled", "false"),
+        (
+            "load_balancing.cross_zone.enabled",
+            "use_load_balancer_configuration",
+        ),
+        (
+            "target_group_health.dns_failover.minimum_healthy_targets.count",
+            "1",
+        ),
+        (
+            "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+            "off",
+        ),
+        (
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+            "1",
+        ),
+        (
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+            "off",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    if network {
+        a.insert("stickiness.type".into(), "source_ip".into());
+        a.insert(
+            "deregistration_delay.connection_termination.enabled".into(),
+            "false".into(),
+        );
+        a.insert("preserve_client_ip.enabled".into(), "true".into());
+        a.insert("proxy_protocol_v2.enabled".into(), "false".into());
+    } else {
+        a.insert("stickiness.type".into(), "lb_cookie".into());
+        a.insert(
+            "stickiness.lb_cookie.duration_seconds".into(),
+            "86400".into(),
+        );
+        a.insert("slow_start.duration_seconds".into(), "0".into());
+        a.insert("load_balancing.algorithm.type".into(), "round_robin".into());
+    }
+    a
 }
 
 impl TargetGroup {

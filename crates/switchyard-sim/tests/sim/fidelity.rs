@@ -729,3 +729,168 @@ async fn awscli_is_refused_a_change_while_the_zone_processes_the_previous_one() 
     );
     assert_eq!(got["ChangeInfo"]["Status"], "INSYNC");
 }
+
+/// Bug 10: ModifyRule, ModifyTargetGroup and Describe/ModifyTargetGroupAttributes, which
+/// runbooks use, with AWS's validation.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_modifies_rules_and_target_groups() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("alb-rules").await;
+    let ep = sim.endpoint();
+    let r = "eu-west-1";
+    let lbs = aws(
+        &cli,
+        &ep,
+        r,
+        &["elbv2", "describe-load-balancers", "--names", "shop-alb"],
+    );
+    let lb = lbs["LoadBalancers"][0]["LoadBalancerArn"].as_str().unwrap();
+    let listeners = aws(
+        &cli,
+        &ep,
+        r,
+        &["elbv2", "describe-listeners", "--load-balancer-arn", lb],
+    );
+    let listener = listeners["Listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["Port"] == 443)
+        .unwrap()["ListenerArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rules = aws(
+        &cli,
+        &ep,
+        r,
+        &["elbv2", "describe-rules", "--listener-arn", &listener],
+    );
+    let rule = rules["Rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["Priority"] == "1")
+        .unwrap()["RuleArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let modified = aws(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "modify-rule",
+            "--rule-arn",
+            &rule,
+            "--actions",
+            "Type=fixed-response,FixedResponseConfig={StatusCode=503,ContentType=text/plain,MessageBody=maintenance}",
+        ],
+    );
+    let action = &modified["Rules"][0]["Actions"][0];
+    assert_eq!(action["FixedResponseConfig"]["StatusCode"], "503");
+    assert_eq!(modified["Rules"][0]["Priority"], "1");
+    let err = aws_fails(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "modify-rule",
+            "--rule-arn",
+            &rule,
+            "--actions",
+            "Type=fixed-response,FixedResponseConfig={StatusCode=301}",
+        ],
+    );
+    assert!(err.contains("(ValidationError)"), "{err}");
+
+    let tgs = aws(
+        &cli,
+        &ep,
+        r,
+        &["elbv2", "describe-target-groups", "--names", "shop-web"],
+    );
+    let tg = tgs["TargetGroups"][0]["TargetGroupArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let changed = aws(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "modify-target-group",
+            "--target-group-arn",
+            &tg,
+            "--healthy-threshold-count",
+            "3",
+            "--health-check-path",
+            "/ready",
+        ],
+    );
+    assert_eq!(changed["TargetGroups"][0]["HealthyThresholdCount"], 3);
+    assert_eq!(changed["TargetGroups"][0]["HealthCheckPath"], "/ready");
+    let err = aws_fails(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "modify-target-group",
+            "--target-group-arn",
+            &tg,
+            "--healthy-threshold-count",
+            "11",
+        ],
+    );
+    assert!(err.contains("(ValidationError)"), "{err}");
+    let set = aws(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "modify-target-group-attributes",
+            "--target-group-arn",
+            &tg,
+            "--attributes",
+            "Key=deregistration_delay.timeout_seconds,Value=30",
+            "Key=target_group_health.dns_failover.minimum_healthy_targets.count,Value=2",
+        ],
+    );
+    let value = |doc: &serde_json::Value, key: &str| {
+        doc["Attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["Key"] == key)
+            .map(|a| a["Value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        value(&set, "deregistration_delay.timeout_seconds").as_deref(),
+        Some("30")
+    );
+    let read = aws(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "describe-target-group-attributes",
+            "--target-group-arn",
+            &tg,
+        ],
+    );
+    assert_eq!(
+        value(
+            &read,
+            "target_group_health.dns_failover.minimum_healthy_targets.count"
+        )
+        .as_deref(),
+        Some("2")
+    );
+    assert_eq!(value(&read, "stickiness.enabled").as_deref(), Some("false"));
+}

@@ -168,6 +168,10 @@ pub struct TargetGroupSpec {
     pub deregistration_delay: i64,
     #[serde(default)]
     pub targets: Vec<TargetSpec>,
+    /// Target group attributes (`target_group_health.dns_failover.minimum_healthy_targets.count`,
+    /// ...), checked as ModifyTargetGroupAttributes checks them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
 }
 
 fn http() -> String {
@@ -734,6 +738,14 @@ impl Scenario {
                 }
                 targets.push(Target::new(&ts.id, ts.port.unwrap_or(tg.port), az, t));
             }
+            let mut attributes = super::world::elb::default_tg_attributes(network);
+            for (key, value) in &tg.attributes {
+                super::world::elb::check_tg_attribute(&attributes, key, value)
+                    .map_err(|m| format!("target group {}: AWS would refuse it: {m}", tg.name))?;
+                if key != "deregistration_delay.timeout_seconds" {
+                    attributes.insert(key.clone(), value.clone());
+                }
+            }
             w.elb.tgs.push(TargetGroup {
                 arn,
                 name: tg.name.clone(),
@@ -742,9 +754,13 @@ impl Scenario {
                 vpc_id: "vpc-0a1b2c3d4e5f60718".into(),
                 target_type: tg.target_type.clone(),
                 hc,
-                deregistration_delay: tg.deregistration_delay,
+                deregistration_delay: tg
+                    .attributes
+                    .get("deregistration_delay.timeout_seconds")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(tg.deregistration_delay),
                 targets,
-                attributes: super::world::elb::default_tg_attributes(network),
+                attributes,
             });
         }
         Ok(())
@@ -1535,6 +1551,7 @@ fn generate_site(s: &mut Scenario, zone: &mut ZoneSpec, i: usize) {
                 az: None,
             })
             .collect(),
+        attributes: BTreeMap::new(),
     });
     s.load_balancers.push(LoadBalancerSpec {
         name: format!("{site}-alb"),

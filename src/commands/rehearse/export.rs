@@ -294,6 +294,7 @@ impl Builder<'_> {
                 }),
                 deregistration_delay: 300,
                 targets,
+                attributes: Default::default(),
             });
         }
     }
@@ -332,6 +333,7 @@ impl Builder<'_> {
                             health_check: None,
                             deregistration_delay: 300,
                             targets: Vec::new(),
+                            attributes: Default::default(),
                         });
                         name
                     }

@@ -908,53 +908,13 @@ fn modify_tg_attributes(world: &mut World, input: &Doc) -> Result<Doc, ApiError>
     for a in given {
         let key = a.str("Key").unwrap_or_default();
         let value = a.str("Value").unwrap_or_default();
-        let bad = || {
-            ApiError::bad(
-                "InvalidConfigurationRequest",
-                format!("The value '{value}' is not valid for target group attribute '{key}'"),
-            )
-        };
-        let count_ok = |v: &str| v.parse::<i64>().is_ok_and(|n| n >= 1) || v == "off";
-        let percent_ok =
-            |v: &str| v == "off" || v.parse::<i64>().is_ok_and(|n| (1..=100).contains(&n));
-        match key {
-            "deregistration_delay.timeout_seconds" => {
-                delay = value
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (0..=3600).contains(n))
-                    .ok_or_else(bad)?;
-                continue;
-            }
-            "target_group_health.dns_failover.minimum_healthy_targets.count"
-            | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count" => {
-                if !count_ok(value) {
-                    return Err(bad());
-                }
-            }
-            "target_group_health.dns_failover.minimum_healthy_targets.percentage"
-            | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage" => {
-                if !percent_ok(value) {
-                    return Err(bad());
-                }
-            }
-            "stickiness.enabled"
-            | "preserve_client_ip.enabled"
-            | "proxy_protocol_v2.enabled"
-            | "deregistration_delay.connection_termination.enabled" => {
-                if !matches!(value, "true" | "false") {
-                    return Err(bad());
-                }
-            }
-            k if attributes.contains_key(k) => {}
-            _ => {
-                return Err(ApiError::bad(
-                    "InvalidConfigurationRequest",
-                    format!("Target group attribute key '{key}' is not recognized"),
-                ));
-            }
+        crate::world::elb::check_tg_attribute(&attributes, key, value)
+            .map_err(|m| ApiError::bad("InvalidConfigurationRequest", m))?;
+        if key == "deregistration_delay.timeout_seconds" {
+            delay = value.parse().unwrap_or(delay);
+        } else {
+            attributes.insert(key.to_string(), value.to_string());
         }
-        attributes.insert(key.to_string(), value.to_string());
     }
     let Some(tg) = world.elb.tg_mut(arn) else {
         return Err(ApiError::bad(

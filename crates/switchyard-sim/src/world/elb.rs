@@ -215,6 +215,44 @@ pub struct TargetGroup {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// Whether ModifyTargetGroupAttributes takes `key` = `value` for a target group whose
+/// attributes are `known` (scenarios are checked the same way); the message AWS gives if not.
+pub fn check_tg_attribute(
+    known: &BTreeMap<String, String>,
+    key: &str,
+    value: &str,
+) -> Result<(), String> {
+    let bad = || format!("The value '{value}' is not valid for target group attribute '{key}'");
+    let count_ok = value.parse::<i64>().is_ok_and(|n| n >= 1);
+    let percent_ok = value == "off" || value.parse::<i64>().is_ok_and(|n| (1..=100).contains(&n));
+    let ok = match key {
+        "deregistration_delay.timeout_seconds" => {
+            value.parse::<i64>().is_ok_and(|n| (0..=3600).contains(&n))
+        }
+        "target_group_health.dns_failover.minimum_healthy_targets.count"
+        | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count" => {
+            count_ok || (value == "off" && key.contains("dns_failover"))
+        }
+        "target_group_health.dns_failover.minimum_healthy_targets.percentage"
+        | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage" => {
+            percent_ok
+        }
+        "stickiness.enabled"
+        | "preserve_client_ip.enabled"
+        | "proxy_protocol_v2.enabled"
+        | "deregistration_delay.connection_termination.enabled" => {
+            matches!(value, "true" | "false")
+        }
+        k if known.contains_key(k) => true,
+        _ => {
+            return Err(format!(
+                "Target group attribute key '{key}' is not recognized"
+            ));
+        }
+    };
+    if ok { Ok(()) } else { Err(bad()) }
+}
+
 /// The attributes of a new target group and their defaults (ELB user guide, "Target group
 /// attributes"); the deregistration delay is [`TargetGroup::deregistration_delay`].
 pub fn default_tg_attributes(network: bool) -> BTreeMap<String, String> {
@@ -265,6 +303,27 @@ pub fn default_tg_attributes(network: bool) -> BTreeMap<String, String> {
 }
 
 impl TargetGroup {
+    /// How many healthy targets the target group health setting `setting` (`dns_failover` or
+    /// `unhealthy_state_routing`) asks for out of `total`: the larger of its count and its
+    /// percentage (rounded up) when set (ELB user guide, "Target group health": the defaults are
+    /// a count of 1 and no percentage).
+    pub fn minimum_healthy(&self, setting: &str, total: usize) -> usize {
+        let get = |what: &str| {
+            self.attributes
+                .get(&format!(
+                    "target_group_health.{setting}.minimum_healthy_targets.{what}"
+                ))
+                .map(String::as_str)
+        };
+        let count = get("count")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(1);
+        let percent = get("percentage")
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(0, |p| (total * p).div_ceil(100));
+        count.max(percent)
+    }
+
     pub fn is_network_protocol(&self) -> bool {
         matches!(self.protocol.as_str(), "TCP" | "UDP" | "TLS" | "TCP_UDP")
     }

@@ -26,6 +26,9 @@ use route53::{AliasTarget, HealthCheck, RecordSet, Route53, Zone, fqdn};
 
 use crate::proto::Doc;
 
+/// What a Route 53 checker reports when it cannot connect.
+const CONNECTION_TIMED_OUT: &str = "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall. See https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-router-firewall-rules.html";
+
 /// Simulated time: milliseconds since the Unix epoch.
 pub type Ms = i64;
 
@@ -275,6 +278,8 @@ pub struct World {
     task_seq: u64,
     /// What the world was made from (the scenario's name): propagation times vary with it.
     seed: String,
+    /// Regions whose Route 53 checkers reach no endpoint (a partial, regional outage).
+    pub checker_outages: std::collections::BTreeSet<String>,
 }
 
 impl World {
@@ -297,6 +302,7 @@ impl World {
             tasks: BinaryHeap::new(),
             task_seq: 0,
             seed: seed.to_string(),
+            checker_outages: Default::default(),
         }
     }
 
@@ -483,8 +489,11 @@ impl World {
         if hc.cfg.disabled {
             return Some(interval);
         }
-        let _ = checker;
-        let (success, status) = self.probe_health_check(hc);
+        let (success, status) = if self.checker_outages.contains(&checker.region) {
+            (false, CONNECTION_TIMED_OUT.to_string())
+        } else {
+            self.probe_health_check(hc)
+        };
         let threshold = hc.cfg.failure_threshold;
         let t = self.now;
         let checker = self.r53.health_check_mut(id)?.checkers.get_mut(index)?;
@@ -525,15 +534,19 @@ impl World {
         }
         match page.probe {
             Probe::Http(_) if is_tcp => (true, "Success: TCP connection established".to_string()),
-            Probe::Http(code) if (200..400).contains(&code) => {
-                (true, format!("Success: HTTP Status Code {code}, {}", reason_phrase(code)))
-            }
-            Probe::Http(code) => (false, format!("Failure: HTTP Status Code {code}, {}", reason_phrase(code))),
-            Probe::Timeout => (
-                false,
-                "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall. See https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-router-firewall-rules.html".to_string(),
+            Probe::Http(code) if (200..400).contains(&code) => (
+                true,
+                format!("Success: HTTP Status Code {code}, {}", reason_phrase(code)),
             ),
-            Probe::Refused => (false, "Failure: Connection refused. The endpoint refused the connection.".to_string()),
+            Probe::Http(code) => (
+                false,
+                format!("Failure: HTTP Status Code {code}, {}", reason_phrase(code)),
+            ),
+            Probe::Timeout => (false, CONNECTION_TIMED_OUT.to_string()),
+            Probe::Refused => (
+                false,
+                "Failure: Connection refused. The endpoint refused the connection.".to_string(),
+            ),
             Probe::NoDns => (false, format!("Failure: DNS resolution failed: {host}")),
         }
     }
@@ -674,11 +687,14 @@ impl World {
                     .filter(|(_, h)| h.state == "healthy")
                     .map(|(t, _)| *t)
                     .collect();
-                // With no healthy target, a load balancer fails open to every target it still routes to.
-                let serving: Vec<&Target> = if healthy.is_empty() {
+                // With no healthy target, a load balancer fails open to every target it still
+                // routes to; so it does below the target group's `unhealthy_state_routing`
+                // health setting (ELB user guide, "Target group health").
+                let wanted = tg.minimum_healthy("unhealthy_state_routing", tg.targets.len());
+                let serving: Vec<&Target> = if healthy.is_empty() || healthy.len() < wanted {
                     healths
                         .iter()
-                        .filter(|(_, h)| matches!(h.state, "initial" | "unhealthy"))
+                        .filter(|(_, h)| matches!(h.state, "initial" | "unhealthy" | "healthy"))
                         .map(|(t, _)| *t)
                         .collect()
                 } else {
@@ -876,18 +892,22 @@ impl World {
         }
     }
 
-    /// Whether a load balancer has at least one healthy target, as Evaluate Target Health asks.
     /// Evaluate Target Health of an ALB or NLB, as Route 53 documents it: every target group
     /// the load balancer routes to must have at least one healthy target; a target group with
-    /// no registered targets counts as unhealthy, and so does a load balancer with none.
+    /// no registered targets counts as unhealthy, and so does a load balancer with none. A
+    /// target group's `dns_failover` health setting raises the bar (AWS-FACTS.md: below it the
+    /// zone is marked unhealthy in DNS).
     pub fn lb_has_healthy_target(&self, lb_arn: &str) -> bool {
         let tgs = self.elb.tgs_of_lb(lb_arn);
         !tgs.is_empty()
             && tgs.iter().all(|arn| {
                 self.elb.tg(arn).is_some_and(|tg| {
-                    tg.targets
+                    let healthy = tg
+                        .targets
                         .iter()
-                        .any(|t| self.target_health(tg, t).state == "healthy")
+                        .filter(|t| self.target_health(tg, t).state == "healthy")
+                        .count();
+                    healthy >= 1 && healthy >= tg.minimum_healthy("dns_failover", tg.targets.len())
                 })
             })
     }

@@ -894,3 +894,109 @@ async fn awscli_modifies_rules_and_target_groups() {
     );
     assert_eq!(value(&read, "stickiness.enabled").as_deref(), Some("false"));
 }
+
+/// Added behaviour: a partial, regional outage of Route 53's checkers. The endpoint stays
+/// healthy while more than 18% of the checkers reach it (2 of 8), and fails over below (1 of 8).
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_sees_the_18_percent_rule_through_a_regional_outage() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("demo").await;
+    let ep = sim.endpoint();
+    let id = "0b6f2e4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b";
+    let primary = answer(&cli, &ep, "Z0DEMO0EXAMPLE", "www.example.com");
+    let regions = [
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+    ];
+    let outage = |regions: &[&str], down: bool| {
+        sim.control(Control::RegionOutage {
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            down,
+        })
+        .unwrap();
+    };
+    outage(&regions[..6], true);
+    advance(&sim, 95.0);
+    let status = aws(
+        &cli,
+        &ep,
+        "us-east-1",
+        &[
+            "route53",
+            "get-health-check-status",
+            "--health-check-id",
+            id,
+        ],
+    );
+    let failing = status["HealthCheckObservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| {
+            o["StatusReport"]["Status"]
+                .as_str()
+                .unwrap()
+                .starts_with("Failure: Connection timed out")
+        })
+        .count();
+    assert_eq!(failing, 6);
+    assert_eq!(
+        answer(&cli, &ep, "Z0DEMO0EXAMPLE", "www.example.com"),
+        primary,
+        "2 of 8 checkers (25%) still see it: healthy"
+    );
+    outage(&regions[6..], true);
+    advance(&sim, 95.0);
+    assert_ne!(
+        answer(&cli, &ep, "Z0DEMO0EXAMPLE", "www.example.com"),
+        primary,
+        "1 of 8 (12.5%): unhealthy, failed over"
+    );
+    outage(&regions, false);
+    advance(&sim, 95.0);
+    assert_eq!(
+        answer(&cli, &ep, "Z0DEMO0EXAMPLE", "www.example.com"),
+        primary
+    );
+}
+
+/// Added behaviour: a target group's minimum healthy targets for DNS failover. The blog's ALB
+/// has one healthy target of two; Evaluate Target Health holds while the minimum is 1 (the
+/// default) and fails over once it is 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_raises_the_minimum_healthy_targets_for_dns_failover() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("demo").await;
+    let ep = sim.endpoint();
+    let primary = answer(&cli, &ep, "Z0DEMO0EXAMPLE", "blog.example.com");
+    let tgs = aws(
+        &cli,
+        &ep,
+        "eu-west-1",
+        &["elbv2", "describe-target-groups", "--names", "blog-app"],
+    );
+    let tg = tgs["TargetGroups"][0]["TargetGroupArn"].as_str().unwrap();
+    aws(
+        &cli,
+        &ep,
+        "eu-west-1",
+        &[
+            "elbv2",
+            "modify-target-group-attributes",
+            "--target-group-arn",
+            tg,
+            "--attributes",
+            "Key=target_group_health.dns_failover.minimum_healthy_targets.count,Value=2",
+        ],
+    );
+    assert_ne!(
+        answer(&cli, &ep, "Z0DEMO0EXAMPLE", "blog.example.com"),
+        primary,
+        "1 healthy target of the 2 required: the ALB counts as unhealthy in DNS"
+    );
+}

@@ -135,7 +135,7 @@ async fn alb_cloudfront_fails_over_when_its_instances_stop() {
         .map(|l| l["serves"].as_str().unwrap())
         .collect();
     // HTTPS forwards to the app; port 80 redirects to it.
-    assert_eq!(serves, ["app", "fixed-response"]);
+    assert_eq!(serves, ["app", "redirect"]);
     assert_eq!(shop["protected"], true);
 
     stop(&sim, &SHOP);

@@ -421,7 +421,7 @@ async fn two_concurrent_maintenance_on_exactly_one_wins() {
         .iter()
         .find(|r| r.name == "db.example.com.")
         .unwrap();
-    assert_eq!(db.values, vec!["203.0.113.20".to_string()]);
+    assert_eq!(db.values, vec!["10.9.0.20".to_string()]);
 }
 
 /// The plan is what runs: a health check edited between plan and execute stops the switch.

@@ -133,12 +133,17 @@ impl IdGen {
         IdGen(h | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    fn next(&mut self) -> u64 {
         // xorshift64*
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `[0, 1)`, the next of the sequence.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() % 10_000) as f64 / 10_000.0
     }
 
     fn pick(&mut self, alphabet: &[u8], n: usize) -> String {
@@ -313,8 +318,7 @@ impl World {
         if !self.timing.spread {
             return base;
         }
-        let mut h = IdGen::new(&format!("{}/{key}", self.seed));
-        let unit = (h.next() % 10_000) as f64 / 10_000.0;
+        let unit = IdGen::new(&format!("{}/{key}", self.seed)).unit();
         (base as f64 * (0.75 + 0.75 * unit)) as Ms
     }
 

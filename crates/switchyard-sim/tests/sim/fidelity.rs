@@ -378,7 +378,7 @@ async fn the_name_server_answers_with_the_record_ttl() {
         .unwrap();
     assert_eq!(ttl, 30);
     assert_eq!(dns_ttl(&sim, "db.internal.example.com").await, 30);
-    // An alias to a distribution: 60 s whatever else.
+    // An alias to a load balancer (the primary, healthy): 60 s, whatever the record says.
     let sim = self::sim("alb-cloudfront").await;
     assert_eq!(dns_ttl(&sim, "www.example.com").await, 60);
 }

@@ -112,6 +112,15 @@ impl AwsError {
                 Some(action) => format!("access denied: the role lacks {action}"),
                 None => format!("access denied: {call}: {detail}"),
             },
+            // Route 53's refusal of a change while it still processes the previous one to the
+            // zone (its API reference, ChangeResourceRecordSets errors): retried by the SDK like
+            // throttling, and said as what it is.
+            ErrorKind::Throttled if self.code.as_deref() == Some("PriorRequestNotComplete") => {
+                format!(
+                    "Route 53 was still processing a prior change to the hosted zone \
+                     (PriorRequestNotComplete, {call}); it may take a moment"
+                )
+            }
             ErrorKind::Throttled => {
                 format!("throttled by {} ({})", self.service, self.operation)
             }

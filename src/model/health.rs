@@ -325,9 +325,10 @@ pub fn checks_healthy(site: &SiteObservations) -> Option<(usize, usize)> {
             continue;
         };
         let config = o.config.get();
-        if config.is_some_and(|hc| hc.disabled) {
+        // Disabled counts as healthy, disabled and inverted as unhealthy (AWS-FACTS.md).
+        if let Some(hc) = config.filter(|hc| hc.disabled) {
             seen = true;
-            ok += 1;
+            ok += usize::from(!hc.inverted);
             continue;
         }
         let healthy = match o.status.get() {
@@ -398,9 +399,16 @@ fn check_health_at(
     out.disabled = hc.disabled;
     out.inverted = hc.inverted;
     if hc.disabled {
-        out.health = Health::Healthy;
+        // Route 53 treats a disabled check as healthy, and one that is also inverted as
+        // unhealthy (AWS-FACTS.md, "Route 53 health checks").
         out.raw = Health::Healthy;
-        out.why = "disabled, and Route 53 treats a disabled health check as healthy".into();
+        if hc.inverted {
+            out.health = Health::Unhealthy;
+            out.why = "disabled and inverted, and Route 53 treats a disabled, inverted health check as unhealthy".into();
+        } else {
+            out.health = Health::Healthy;
+            out.why = "disabled, and Route 53 treats a disabled health check as healthy".into();
+        }
         out.evidence = ev;
         return out;
     }
@@ -1003,17 +1011,18 @@ mod tests {
     }
 
     #[test]
-    fn a_disabled_check_is_healthy_whatever_the_checkers_say() {
+    fn a_disabled_check_is_healthy_whatever_the_checkers_say_unless_inverted() {
         let c = primary_health(&Fx::alb_cloudfront().checkers(0, 8).primary_check_disabled());
         assert_eq!(c.health, Health::Healthy);
         assert!(c.disabled);
-        // Disabled wins over inverted, too.
+        // Disabled and inverted: unhealthy, as AWS documents it (AWS-FACTS.md).
         let c = primary_health(
             &Fx::alb_cloudfront()
                 .primary_check_inverted()
                 .primary_check_disabled(),
         );
-        assert_eq!(c.health, Health::Healthy);
+        assert_eq!(c.health, Health::Unhealthy);
+        assert!(c.why.contains("disabled and inverted"), "{}", c.why);
     }
 
     #[test]

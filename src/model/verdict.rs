@@ -1546,7 +1546,7 @@ impl Chain<'_> {
         );
         out.extend(self.bypass_lines());
         if let Some(c) = pc {
-            if c.disabled {
+            if c.disabled && !c.inverted {
                 let mut s = format!(
                     "primary health check {} is disabled: Route 53 treats it as healthy and will \
                      not fail over",

@@ -127,7 +127,15 @@ pub(crate) async fn create_journal(
             };
             Err(SwitchError::Conflict(who))
         }
-        Err(e) => Err(SwitchError::Read(e)),
+        // Nothing was written (a refusal such as PriorRequestNotComplete, throttling, access):
+        // said as a failed write, not as a failed read.
+        Err(e) => Err(SwitchError::JournalWrite {
+            error: e,
+            detail: format!(
+                "no journal was created and nothing was changed; run the same command for site {} again once Route 53 accepts the write",
+                site.name
+            ),
+        }),
     }
 }
 

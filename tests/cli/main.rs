@@ -135,7 +135,7 @@ async fn alb_cloudfront_fails_over_when_its_instances_stop() {
         .map(|l| l["serves"].as_str().unwrap())
         .collect();
     // HTTPS forwards to the app; port 80 redirects to it.
-    assert_eq!(serves, ["app", "fixed-response"]);
+    assert_eq!(serves, ["app", "redirect"]);
     assert_eq!(shop["protected"], true);
 
     stop(&sim, &SHOP);
@@ -219,7 +219,7 @@ async fn a_plain_record_is_live() {
     let (code, json) = status_json(&sim, "dns-name-control").await;
     assert_eq!(code, 0);
     assert_healthy(&json, &[("db", "plain record")]);
-    assert_eq!(site(&json, "db")["dns_answer"][0], "10.9.0.10");
+    assert_eq!(site(&json, "db")["dns_answer"][0], "203.0.113.10");
 }
 
 #[tokio::test]

@@ -1128,3 +1128,83 @@ async fn an_oversized_journal_is_refused_before_any_change() {
     assert_eq!(off.code, 0, "{off}");
     assert_eq!(before, snapshot(&c).await);
 }
+
+/// Route 53 refuses a change to a hosted zone that is still processing the previous one
+/// (PriorRequestNotComplete, HTTP 400; its API reference, ChangeResourceRecordSets): a switch
+/// writes its journal and then the record in the same zone, one right after the other. The
+/// error is throttling-class, so the SDK's retries wait it out; the switch goes through both
+/// ways and AWS ends as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_still_processing_the_previous_change_is_waited_for() {
+    let env = Env::start("dns-name-control", "dns-name-control", 60.0).await;
+    // 3 s of the emulator's clock: 50 ms of real time at 60 times.
+    env.sim
+        .with_world(|w| w.timing.change_processing_ms = 3_000);
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let accepted_before = env.sim.with_world(|w| w.r53.changes.len());
+    let on = env.switch_past_unchecked("on", "db", &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env.switch_past_unchecked("off", "db", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    let accepted = env.sim.with_world(|w| w.r53.changes.len()) - accepted_before;
+    let calls = env.sim.calls().get("route53", "ChangeResourceRecordSets");
+    assert!(
+        calls > accepted as u64,
+        "some calls were refused and retried: {calls} calls, {accepted} changes accepted"
+    );
+    assert_eq!(before, snapshot(&c).await);
+}
+
+/// When Route 53 keeps refusing (a zone still processing longer than the SDK's retries wait),
+/// nothing is changed and the operator is told what happened and to run again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_that_stays_busy_changes_nothing_and_says_why() {
+    let env = Env::start_paused("dns-name-control", "dns-name-control").await;
+    env.sim
+        .with_world(|w| w.timing.change_processing_ms = 3_600_000);
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    // Someone else's change to the zone, still being processed.
+    let zone = "Z0EXAMPLE0000DB";
+    let other = switchyard::model::route53::RecordSet {
+        name: "other.internal.example.com.".into(),
+        rtype: "TXT".into(),
+        ttl: Some(Duration::from_secs(60)),
+        values: vec!["\"x\"".into()],
+        ..Default::default()
+    };
+    switchyard::aws::route53::change_records(
+        &c.route53,
+        zone,
+        &[(switchyard::aws::route53::RecordAction::Create, other)],
+        "someone else",
+    )
+    .await
+    .unwrap();
+    let after_other = snapshot(&c).await;
+    let on = env.switch_past_unchecked("on", "db", &[]).await;
+    assert_eq!(on.code, 5, "{on}");
+    assert!(
+        on.stderr.contains(
+            "the maintenance journal could not be updated: Route 53 was still processing a prior \
+             change to the hosted zone (PriorRequestNotComplete, route53 ChangeResourceRecordSets)"
+        ),
+        "{on}"
+    );
+    assert!(
+        on.stderr
+            .contains("no journal was created and nothing was changed"),
+        "{on}"
+    );
+    assert_eq!(after_other, snapshot(&c).await);
+    // Once Route 53 has caught up, the same command goes through, and fail back restores.
+    env.sim.with_world(|w| w.timing.change_processing_ms = 0);
+    advance(&env.sim, 3_600.0);
+    let on = env.switch_past_unchecked("on", "db", &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env.switch_past_unchecked("off", "db", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    assert_eq!(after_other, snapshot(&c).await);
+    assert_ne!(before, after_other);
+}

@@ -341,7 +341,7 @@ record = "db.internal.example.com"
 
 [[site.maintenance]]
 strategy = "route53-set-record"
-values = ["10.9.0.20"]
+values = ["203.0.113.20"]
 ttl = 30
 
 [[site.maintenance]]

@@ -161,7 +161,7 @@ async fn a_standby_no_health_check_probes() {
     assert_unchecked(
         &plan,
         "the standby the record moves to answers",
-        "no Route 53 health check probes 10.9.0.20, so switchyard cannot tell whether it \
+        "no Route 53 health check probes 203.0.113.20, so switchyard cannot tell whether it \
          answers; check it yourself before switching",
     );
     let on = env.switch("on", "db", &["--force"]).await;
@@ -171,7 +171,7 @@ async fn a_standby_no_health_check_probes() {
     let l = line(&plan, "the original the record goes back to answers");
     assert!(
         l.starts_with("  [ok] the original the record goes back to answers: 8 of 8 checkers")
-            && l.contains("(TCP 10.9.0.10:5432) reach 10.9.0.10"),
+            && l.contains("(TCP 203.0.113.10:5432) reach 203.0.113.10"),
         "{plan}"
     );
 }

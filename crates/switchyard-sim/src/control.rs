@@ -39,6 +39,14 @@ pub enum Control {
         target: String,
         behaviour: Behaviour,
     },
+    /// A partial, regional outage: Route 53's checkers in these regions cannot reach any
+    /// endpoint (their probes time out) until it is ended (`down: false`), so that the 18% rule
+    /// can be rehearsed.
+    RegionOutage {
+        regions: Vec<String>,
+        #[serde(default = "yes")]
+        down: bool,
+    },
     /// Inject a fault into matching API calls.
     Fault(FaultSpec),
     /// Clear faults (of a service and operation, or all).
@@ -153,6 +161,22 @@ pub fn apply(shared: &Shared, cmd: Control) -> Result<Value, String> {
                         ));
                     }
                 }
+                Control::RegionOutage { regions, down } => {
+                    let known = crate::world::route53::DEFAULT_CHECKER_REGIONS;
+                    if let Some(bad) = regions.iter().find(|r| !known.contains(&r.as_str())) {
+                        return Err(format!(
+                            "{bad} is not a Route 53 checker region ({})",
+                            known.join(", ")
+                        ));
+                    }
+                    for r in regions {
+                        if down {
+                            w.checker_outages.insert(r);
+                        } else {
+                            w.checker_outages.remove(&r);
+                        }
+                    }
+                }
                 Control::PauseClock => w.clock.pause(),
                 Control::ResumeClock => w.clock.resume(),
                 Control::AdvanceClock { seconds } => {
@@ -186,6 +210,7 @@ pub fn state(shared: &Shared) -> Value {
         "paused": w.clock.paused(),
         "throttling": lock(&shared.throttle).enabled,
         "faults": lock(&shared.faults).list(),
+        "checker_outages": w.checker_outages.iter().collect::<Vec<_>>(),
         "instances": w.instances.iter().map(|i| json!({
             "id": i.id, "name": i.name, "state": i.state_at(now).as_str(), "impaired": i.impaired, "app": i.app.to_string(),
         })).collect::<Vec<_>>(),

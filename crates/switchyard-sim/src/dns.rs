@@ -35,38 +35,53 @@ pub async fn serve(socket: UdpSocket, shared: Arc<Shared>) {
 /// The addresses a name resolves to in the simulated world (`rtype` "A" or "AAAA" for records
 /// of its zones); None when it does not exist.
 pub fn resolve(w: &World, name: &str, rtype: &str) -> Option<Vec<String>> {
+    resolve_with_ttl(w, name, rtype).map(|(values, _)| values)
+}
+
+/// [`resolve`], with the TTL of the answer: the record's own TTL (for an alias, its target's
+/// rules: see [`World::record_ttl`]); along a CNAME chain, the shortest, since a resolver keeps
+/// the answer no longer than any record of the chain. Load balancer and distribution names
+/// themselves are answered with 60 s.
+pub fn resolve_with_ttl(w: &World, name: &str, rtype: &str) -> Option<(Vec<String>, u32)> {
     resolve_at(w, name, rtype, 0)
 }
 
-/// [`resolve`], following CNAMEs (as a resolver does) up to a depth.
-fn resolve_at(w: &World, name: &str, rtype: &str, depth: u8) -> Option<Vec<String>> {
+/// [`resolve_with_ttl`], following CNAMEs (as a resolver does) up to a depth.
+fn resolve_at(w: &World, name: &str, rtype: &str, depth: u8) -> Option<(Vec<String>, u32)> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     if let Some(lb) = w.elb.lb_by_dns(&name) {
-        return Some(lb.addresses(rtype));
+        return Some((lb.addresses(rtype), 60));
     }
     if let Some(d) = w.cf.by_domain(&name) {
-        return Some(d.addresses(rtype));
+        return Some((d.addresses(rtype), 60));
     }
     let zone = w.r53.zone_for_name(&name)?;
     let a = w.dns_answer(zone, &fqdn(&name), rtype, 0);
     if a.code != "NOERROR" {
         return None;
     }
+    let ttl = a.record.as_ref().map_or(60, |r| {
+        u32::try_from(w.record_ttl(r, rtype, 0)).unwrap_or(60)
+    });
     let is_cname = a
         .record
         .as_ref()
         .is_some_and(|r| r.rtype == "CNAME" && r.alias.is_none());
     if !is_cname || rtype == "CNAME" {
-        return Some(a.values);
+        return Some((a.values, ttl));
     }
     if depth >= 8 {
-        return Some(Vec::new());
+        return Some((Vec::new(), ttl));
     }
     let mut out = Vec::new();
+    let mut shortest = ttl;
     for target in &a.values {
-        out.extend(resolve_at(w, target, rtype, depth + 1).unwrap_or_default());
+        if let Some((values, t)) = resolve_at(w, target, rtype, depth + 1) {
+            out.extend(values);
+            shortest = shortest.min(t);
+        }
     }
-    Some(out)
+    Some((out, shortest))
 }
 
 /// Builds the reply to one query message; None for messages that are not queries.
@@ -101,10 +116,11 @@ pub fn answer(w: &World, query: &[u8]) -> Option<Vec<u8>> {
     let question_end = pos + 4;
     let question = query.get(12..question_end)?;
     let name = labels.join(".");
-    let found = resolve(w, &name, if qtype == 28 { "AAAA" } else { "A" });
+    let found = resolve_with_ttl(w, &name, if qtype == 28 { "AAAA" } else { "A" });
+    let ttl = found.as_ref().map_or(60, |(_, ttl)| *ttl);
     let addresses: Vec<IpAddr> = found
         .iter()
-        .flatten()
+        .flat_map(|(values, _)| values)
         .filter_map(|v| v.parse().ok())
         .filter(|ip| matches!((ip, qtype), (IpAddr::V4(_), 1) | (IpAddr::V6(_), 28)))
         .collect();
@@ -117,14 +133,16 @@ pub fn answer(w: &World, query: &[u8]) -> Option<Vec<u8>> {
     reply.extend_from_slice(&[0, 0, 0, 0]);
     reply.extend_from_slice(question);
     for ip in addresses {
-        // A pointer to the name in the question, type A or AAAA, class IN, TTL 60, the address.
+        // A pointer to the name in the question, type A or AAAA, class IN, the TTL, the address.
         let data = match ip {
             IpAddr::V4(v4) => v4.octets().to_vec(),
             IpAddr::V6(v6) => v6.octets().to_vec(),
         };
         reply.extend_from_slice(&[0xc0, 12]);
         reply.extend_from_slice(&qtype.to_be_bytes());
-        reply.extend_from_slice(&[0, 1, 0, 0, 0, 60, 0, data.len() as u8]);
+        reply.extend_from_slice(&[0, 1]);
+        reply.extend_from_slice(&ttl.to_be_bytes());
+        reply.extend_from_slice(&[0, data.len() as u8]);
         reply.extend_from_slice(&data);
     }
     Some(reply)
@@ -157,6 +175,7 @@ id = "Z1"
 name = "example.com"
 [[hosted_zones.records]]
 name = "www.example.com"
+ttl = 300
 values = ["192.0.2.1", "192.0.2.2"]
 [[hosted_zones.records]]
 name = "www.example.com"
@@ -176,6 +195,11 @@ values = ["2001:db8::1"]
         assert_eq!(reply[3] & 0x0f, 0, "NOERROR");
         assert_eq!(u16::from_be_bytes([reply[6], reply[7]]), 2);
         assert_eq!(&reply[reply.len() - 4..], &[192, 0, 2, 2]);
+        // The record's own TTL, not a fixed 60 s.
+        assert_eq!(
+            &reply[reply.len() - 10..reply.len() - 6],
+            &300u32.to_be_bytes()
+        );
     }
 
     #[test]

@@ -87,6 +87,10 @@ pub struct InstanceSpec {
     pub impaired: bool,
     #[serde(default)]
     pub app: Behaviour,
+    /// The page its application answers with (HTTP(S)_STR_MATCH checks search it); a default
+    /// page when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 fn running() -> InstanceState {
@@ -103,6 +107,10 @@ pub struct OriginSpec {
     pub ip: Option<String>,
     #[serde(default)]
     pub behaviour: Behaviour,
+    /// The page it answers with (HTTP(S)_STR_MATCH checks search it); a default page when not
+    /// given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -160,6 +168,10 @@ pub struct TargetGroupSpec {
     pub deregistration_delay: i64,
     #[serde(default)]
     pub targets: Vec<TargetSpec>,
+    /// Target group attributes (`target_group_health.dns_failover.minimum_healthy_targets.count`,
+    /// ...), checked as ModifyTargetGroupAttributes checks them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
 }
 
 fn http() -> String {
@@ -647,6 +659,7 @@ impl Scenario {
                 until: t,
                 impaired: i.impaired,
                 app: i.app,
+                body: i.body.clone(),
             });
         }
         for o in &self.origins {
@@ -655,6 +668,7 @@ impl Scenario {
                 fqdn: o.fqdn.clone(),
                 ip: o.ip.clone(),
                 behaviour: o.behaviour,
+                body: o.body.clone(),
             });
         }
         Ok(())
@@ -724,6 +738,14 @@ impl Scenario {
                 }
                 targets.push(Target::new(&ts.id, ts.port.unwrap_or(tg.port), az, t));
             }
+            let mut attributes = super::world::elb::default_tg_attributes(network);
+            for (key, value) in &tg.attributes {
+                super::world::elb::check_tg_attribute(&attributes, key, value)
+                    .map_err(|m| format!("target group {}: AWS would refuse it: {m}", tg.name))?;
+                if key != "deregistration_delay.timeout_seconds" {
+                    attributes.insert(key.clone(), value.clone());
+                }
+            }
             w.elb.tgs.push(TargetGroup {
                 arn,
                 name: tg.name.clone(),
@@ -732,8 +754,13 @@ impl Scenario {
                 vpc_id: "vpc-0a1b2c3d4e5f60718".into(),
                 target_type: tg.target_type.clone(),
                 hc,
-                deregistration_delay: tg.deregistration_delay,
+                deregistration_delay: tg
+                    .attributes
+                    .get("deregistration_delay.timeout_seconds")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(tg.deregistration_delay),
                 targets,
+                attributes,
             });
         }
         Ok(())
@@ -865,6 +892,29 @@ impl Scenario {
                 ips,
                 ipv6,
             });
+        }
+        // Every listener's and rule's actions as ModifyListener and CreateRule would take them:
+        // a scenario holds only what AWS would accept.
+        for l in &w.elb.listeners {
+            let Some(lb) = w.elb.lb(&l.lb_arn) else {
+                continue;
+            };
+            let what = format!("listener {}:{}", lb.name, l.port);
+            crate::api::elbv2::validate_actions(w, lb, &l.default_actions, "defaultActions")
+                .map_err(|e| {
+                    format!(
+                        "{what}: AWS would refuse its action: {} ({})",
+                        e.message, e.code
+                    )
+                })?;
+            for r in w.elb.rules.iter().filter(|r| r.listener_arn == l.arn) {
+                crate::api::elbv2::validate_actions(w, lb, &r.actions, "actions").map_err(|e| {
+                    format!(
+                        "rule {} of {what}: AWS would refuse its action: {} ({})",
+                        r.priority, e.message, e.code
+                    )
+                })?;
+            }
         }
         // Targets of `alb` target groups name a load balancer; use its ARN.
         let lbs: Vec<(String, String)> = w
@@ -1094,6 +1144,12 @@ impl Scenario {
                 config_updated: t,
                 last_definite_state: None,
             });
+            let region =
+                w.cw.alarms
+                    .last()
+                    .map(|x| x.region.clone())
+                    .unwrap_or_default();
+            w.cw.record_configuration(&region, &a.name, true, t);
         }
         Ok(())
     }
@@ -1211,6 +1267,13 @@ impl Scenario {
                     (h.kind == "CLOUDWATCH_METRIC").then(|| "LastKnownStatus".to_string())
                 }),
             };
+            // As CreateHealthCheck would refuse it (the same rules).
+            super::world::route53::validate_hc_config(&cfg).map_err(|m| {
+                format!(
+                    "health check {}: AWS would refuse it: {m} (InvalidInput)",
+                    h.name
+                )
+            })?;
             let id = ids.get(&h.name).cloned().unwrap_or_default();
             let mut hc = HealthCheck::new(id.clone(), format!("{}-{}", self.name, h.name), cfg);
             if let Some(secs) = h.no_metric_secs {
@@ -1488,6 +1551,7 @@ fn generate_site(s: &mut Scenario, zone: &mut ZoneSpec, i: usize) {
                 az: None,
             })
             .collect(),
+        attributes: BTreeMap::new(),
     });
     s.load_balancers.push(LoadBalancerSpec {
         name: format!("{site}-alb"),
@@ -1558,6 +1622,7 @@ fn generated_instance(site: &str, i: usize, k: usize, id: &str) -> InstanceSpec 
         state: InstanceState::Running,
         impaired: false,
         app: Behaviour::Healthy,
+        body: None,
     }
 }
 

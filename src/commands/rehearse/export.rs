@@ -223,6 +223,7 @@ impl Builder<'_> {
                 state,
                 impaired: false,
                 app,
+                body: None,
             });
     }
 
@@ -262,6 +263,7 @@ impl Builder<'_> {
                                 fqdn: None,
                                 ip: Some(t.id.clone()),
                                 behaviour: app,
+                                body: None,
                             });
                     }
                 }
@@ -292,6 +294,7 @@ impl Builder<'_> {
                 }),
                 deregistration_delay: 300,
                 targets,
+                attributes: Default::default(),
             });
         }
     }
@@ -330,6 +333,7 @@ impl Builder<'_> {
                             health_check: None,
                             deregistration_delay: 300,
                             targets: Vec::new(),
+                            attributes: Default::default(),
                         });
                         name
                     }
@@ -731,6 +735,9 @@ impl Builder<'_> {
                         fqdn: (!is_ip).then(|| host.clone()),
                         ip: is_ip.then(|| host.clone()),
                         behaviour,
+                        // A string-matching check found its string in the page (as far as its
+                        // status tells): the copy's page holds it.
+                        body: hc.target.search_string.clone(),
                     });
             }
             let children: Vec<String> = hc

@@ -270,7 +270,8 @@ fn update_distribution(world: &mut World, call: &Call, id: &str) -> ApiResult {
     }
     let etag = format!("E{}", world.ids.upper(13));
     let now = world.now;
-    let deploy = world.timing.distribution_deploy_secs * 1000;
+    // Deploying takes minutes, more or less from change to change.
+    let deploy = world.propagation_ms(world.timing.distribution_deploy_secs, &etag);
     let d = world.cf.get_mut(id).ok_or_else(|| {
         ApiError::new(
             404,
@@ -337,8 +338,8 @@ fn create_invalidation(world: &mut World, call: &Call, id: &str) -> ApiResult {
         ));
     }
     let now = world.now;
-    let done = now + world.timing.invalidation_secs * 1000;
     let new_id = format!("I{}", world.ids.upper(25));
+    let done = now + world.propagation_ms(world.timing.invalidation_secs, &new_id);
     let d = world.cf.get_mut(id).ok_or_else(|| {
         ApiError::new(
             404,

@@ -16,6 +16,7 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
         "PutMetricData" => put_metric_data(world, region, input)?,
         "PutMetricAlarm" => put_metric_alarm(world, region, input)?,
         "SetAlarmState" => set_alarm_state(world, region, input)?,
+        "DescribeAlarmHistory" => describe_alarm_history(world, region, input)?,
         "DisableAlarmActions" => set_actions_enabled(world, region, input, false)?,
         "EnableAlarmActions" => set_actions_enabled(world, region, input, true)?,
         other => {
@@ -459,10 +460,12 @@ fn put_metric_alarm(world: &mut World, region: &str, input: &Doc) -> Result<Doc,
             .as_ref()
             .and_then(|a| a.last_definite_state.clone()),
     };
+    let created = existing.is_none();
     match world.cw.alarm_mut(region, &name) {
         Some(a) => *a = alarm,
         None => world.cw.alarms.push(alarm),
     }
+    world.cw.record_configuration(region, &name, created, now);
     Ok(Doc::map())
 }
 
@@ -490,12 +493,72 @@ fn set_alarm_state(world: &mut World, region: &str, input: &Doc) -> Result<Doc, 
         ));
     }
     let now = world.now;
-    let alarm = world
+    let i = world
         .cw
-        .alarm_mut(region, name)
+        .alarm_index(region, name)
         .ok_or_else(|| ApiError::new(404, "ResourceNotFound", format!("Alarm {name} not found")))?;
-    alarm.set_state(state, reason, data, now);
+    world.cw.set_alarm_state(i, state, reason, data, now);
     Ok(Doc::map())
+}
+
+/// DescribeAlarmHistory: state changes and configuration updates of the region's alarms, newest
+/// first unless `ScanBy` is `TimestampAscending`; CloudWatch keeps two weeks of it.
+fn describe_alarm_history(world: &World, region: &str, input: &Doc) -> Result<Doc, ApiError> {
+    let name = input.str("AlarmName");
+    let kind = input.str("HistoryItemType");
+    if let Some(k) = kind
+        && ![
+            "ConfigurationUpdate",
+            "StateUpdate",
+            "Action",
+            "AlarmContributorStateUpdate",
+            "AlarmContributorAction",
+        ]
+        .contains(&k)
+    {
+        return Err(invalid(format!(
+            "The value {k} for parameter HistoryItemType is not valid."
+        )));
+    }
+    let types = input.strings("AlarmTypes");
+    let from = input.get("StartDate").and_then(Doc::as_time);
+    let to = input.get("EndDate").and_then(Doc::as_time);
+    let ascending = match input.str("ScanBy") {
+        None | Some("TimestampDescending") => false,
+        Some("TimestampAscending") => true,
+        Some(other) => {
+            return Err(invalid(format!(
+                "The value {other} for parameter ScanBy is not valid."
+            )));
+        }
+    };
+    let metric_wanted = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
+    let mut items: Vec<Doc> = world
+        .cw
+        .history
+        .iter()
+        .filter(|h| metric_wanted && h.region == region)
+        .filter(|h| name.is_none_or(|n| h.alarm_name == n))
+        .filter(|h| kind.is_none_or(|k| h.kind == k))
+        .filter(|h| from.is_none_or(|f| secs(h.at) >= f))
+        .filter(|h| to.is_none_or(|e| secs(h.at) <= e))
+        .map(|h| {
+            Doc::map()
+                .with("AlarmName", h.alarm_name.as_str())
+                .with("AlarmType", "MetricAlarm")
+                .with("Timestamp", Doc::Time(secs(h.at)))
+                .with("HistoryItemType", h.kind)
+                .with("HistorySummary", h.summary.as_str())
+                .with("HistoryData", h.data.as_str())
+        })
+        .collect();
+    if !ascending {
+        items.reverse();
+    }
+    let (page_items, next) = page(&items, input.str("NextToken"), max_records(input)?)?;
+    Ok(Doc::map()
+        .with("AlarmHistoryItems", Doc::List(page_items))
+        .with("NextToken", next))
 }
 
 fn set_actions_enabled(

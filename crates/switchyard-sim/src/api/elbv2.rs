@@ -23,6 +23,10 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
         "ModifyListener" => modify_listener(world, input)?,
         "CreateRule" => create_rule(world, input)?,
         "DeleteRule" => delete_rule(world, input)?,
+        "ModifyRule" => modify_rule(world, input)?,
+        "ModifyTargetGroup" => modify_target_group(world, input)?,
+        "DescribeTargetGroupAttributes" => describe_tg_attributes(world, input)?,
+        "ModifyTargetGroupAttributes" => modify_tg_attributes(world, input)?,
         "SetRulePriorities" => set_rule_priorities(world, input)?,
         "AddTags" => add_tags(world, input)?,
         "RemoveTags" => remove_tags(world, input)?,
@@ -446,8 +450,9 @@ const CONTENT_TYPES: [&str; 5] = [
     "application/json",
 ];
 
-/// Validates actions for a listener of `lb`, as ModifyListener and CreateRule do.
-fn validate_actions(
+/// Validates actions for a listener of `lb`, as ModifyListener and CreateRule do (scenarios are
+/// checked with it too).
+pub fn validate_actions(
     world: &World,
     lb: &LoadBalancer,
     actions: &[Doc],
@@ -489,7 +494,11 @@ fn validate_actions(
                             format!("Target groups '[{arn}]' not found"),
                         )
                     })?;
-                    if tg.is_network_protocol() != lb.is_network() && tg.target_type != "alb" {
+                    // A target group of type `alb` (TCP, an ALB as its target) can only be
+                    // used by a Network Load Balancer (ELB user guide, "Use an Application Load
+                    // Balancer as a target of a Network Load Balancer").
+                    let alb_type_from_alb = tg.target_type == "alb" && !lb.is_network();
+                    if tg.is_network_protocol() != lb.is_network() || alb_type_from_alb {
                         return Err(ApiError::bad(
                             "IncompatibleProtocols",
                             format!(
@@ -742,6 +751,180 @@ fn create_rule(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
         world.elb.tags.insert(rule_arn, tags);
     }
     Ok(Doc::map().with("Rules", Doc::List(vec![doc])))
+}
+
+/// ModifyRule: replaces the conditions and/or the actions of a rule (not its priority:
+/// SetRulePriorities does that); the default rule's conditions cannot be changed.
+fn modify_rule(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("RuleArn")
+        .ok_or_else(|| ApiError::validation("RuleArn is required"))?;
+    let Some(i) = world.elb.rules.iter().position(|r| r.arn == arn) else {
+        return Err(ApiError::bad(
+            "RuleNotFound",
+            format!("One or more rules not found: {arn}"),
+        ));
+    };
+    let rule = world.elb.rules[i].clone();
+    let l = listener(world, &rule.listener_arn)?.clone();
+    let lb = lb_of_listener(world, &l)?.clone();
+    let conditions = match input.get("Conditions") {
+        Some(_) => {
+            let conditions = input
+                .list("Conditions")
+                .iter()
+                .map(normalize_condition)
+                .collect::<Result<Vec<_>, _>>()?;
+            if conditions.is_empty() {
+                return Err(ApiError::validation(
+                    "A rule must have at least one condition",
+                ));
+            }
+            let values: usize = conditions.iter().map(condition_values).sum();
+            if values > 5 {
+                return Err(ApiError::validation(format!(
+                    "A rule can only have '5' condition values, but it has '{values}'"
+                )));
+            }
+            conditions
+        }
+        None => rule.conditions.clone(),
+    };
+    let actions = match input.get("Actions") {
+        Some(_) => validate_actions(world, &lb, input.list("Actions"), "actions")?,
+        None => rule.actions.clone(),
+    };
+    let updated = Rule {
+        conditions,
+        actions,
+        ..rule
+    };
+    let doc = rule_doc(&updated);
+    world.elb.rules[i] = updated;
+    Ok(Doc::map().with("Rules", Doc::List(vec![doc])))
+}
+
+/// ModifyTargetGroup: the health check settings, within AWS's limits.
+fn modify_target_group(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("TargetGroupArn")
+        .ok_or_else(|| ApiError::validation("TargetGroupArn is required"))?;
+    let tg = target_group(world, arn)?;
+    let mut hc = tg.hc.clone();
+    let int = |name: &str| input.get(name).and_then(Doc::as_i64);
+    let range = |name: &str, v: i64, lo: i64, hi: i64| -> Result<i64, ApiError> {
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{v}' at '{}' failed to satisfy constraint: Member must have value between {lo} and {hi}",
+                name[..1].to_ascii_lowercase() + &name[1..]
+            )))
+        }
+    };
+    if let Some(v) = input.str("HealthCheckProtocol") {
+        hc.protocol = v.to_string();
+    }
+    if let Some(v) = input.str("HealthCheckPort") {
+        hc.port = v.to_string();
+    }
+    if let Some(v) = input.str("HealthCheckPath") {
+        hc.path = Some(v.to_string());
+    }
+    if let Some(v) = input.get("HealthCheckEnabled").and_then(Doc::as_bool) {
+        hc.enabled = v;
+    }
+    if let Some(v) = int("HealthCheckIntervalSeconds") {
+        hc.interval = range("HealthCheckIntervalSeconds", v, 5, 300)?;
+    }
+    if let Some(v) = int("HealthCheckTimeoutSeconds") {
+        hc.timeout = range("HealthCheckTimeoutSeconds", v, 2, 120)?;
+    }
+    if let Some(v) = int("HealthyThresholdCount") {
+        hc.healthy_threshold = range("HealthyThresholdCount", v, 2, 10)?;
+    }
+    if let Some(v) = int("UnhealthyThresholdCount") {
+        hc.unhealthy_threshold = range("UnhealthyThresholdCount", v, 2, 10)?;
+    }
+    if let Some(code) = input.get("Matcher").and_then(|m| m.str("HttpCode")) {
+        hc.matcher = Some(code.to_string());
+    }
+    if hc.timeout >= hc.interval {
+        return Err(ApiError::validation(
+            "Health check interval must be greater than the timeout.",
+        ));
+    }
+    let Some(tg) = world.elb.tg_mut(arn) else {
+        return Err(target_group(world, arn).err().unwrap_or_else(|| {
+            ApiError::bad(
+                "TargetGroupNotFound",
+                format!("Target groups '[{arn}]' not found"),
+            )
+        }));
+    };
+    tg.hc = hc;
+    let tg = target_group(world, arn)?;
+    Ok(Doc::map().with("TargetGroups", Doc::List(vec![tg_doc(world, tg)])))
+}
+
+fn tg_attributes_doc(tg: &TargetGroup) -> Doc {
+    let mut all: Vec<(String, String)> = tg
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    all.push((
+        "deregistration_delay.timeout_seconds".into(),
+        tg.deregistration_delay.to_string(),
+    ));
+    all.sort();
+    Doc::List(
+        all.into_iter()
+            .map(|(k, v)| Doc::map().with("Key", k).with("Value", v))
+            .collect(),
+    )
+}
+
+fn describe_tg_attributes(world: &World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("TargetGroupArn")
+        .ok_or_else(|| ApiError::validation("TargetGroupArn is required"))?;
+    let tg = target_group(world, arn)?;
+    Ok(Doc::map().with("Attributes", tg_attributes_doc(tg)))
+}
+
+/// ModifyTargetGroupAttributes: known keys only, with their values checked; all or nothing.
+fn modify_tg_attributes(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
+    let arn = input
+        .str("TargetGroupArn")
+        .ok_or_else(|| ApiError::validation("TargetGroupArn is required"))?;
+    let tg = target_group(world, arn)?;
+    let mut attributes = tg.attributes.clone();
+    let mut delay = tg.deregistration_delay;
+    let given = input.list("Attributes");
+    if given.is_empty() {
+        return Err(ApiError::validation("Attributes is required"));
+    }
+    for a in given {
+        let key = a.str("Key").unwrap_or_default();
+        let value = a.str("Value").unwrap_or_default();
+        crate::world::elb::check_tg_attribute(&attributes, key, value)
+            .map_err(|m| ApiError::bad("InvalidConfigurationRequest", m))?;
+        if key == "deregistration_delay.timeout_seconds" {
+            delay = value.parse().unwrap_or(delay);
+        } else {
+            attributes.insert(key.to_string(), value.to_string());
+        }
+    }
+    let Some(tg) = world.elb.tg_mut(arn) else {
+        return Err(ApiError::bad(
+            "TargetGroupNotFound",
+            format!("Target groups '[{arn}]' not found"),
+        ));
+    };
+    tg.attributes = attributes;
+    tg.deregistration_delay = delay;
+    Ok(Doc::map().with("Attributes", tg_attributes_doc(tg)))
 }
 
 fn delete_rule(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {

@@ -6,10 +6,10 @@ use super::{ApiError, ApiResult, Call, ROUTE53_XMLNS, Reply};
 use crate::proto::query::iso8601;
 use crate::proto::xml::{XmlEl, XmlWriter};
 use crate::world::route53::{
-    AliasTarget, Change, HcConfig, HealthCheck, Observation, RecordSet, Zone, escape_name, fqdn,
-    record_order,
+    AliasTarget, Change, DEFAULT_CHECKER_REGIONS, HcConfig, HealthCheck, Observation, RecordSet,
+    Zone, escape_name, fqdn, record_order, validate_hc_config,
 };
-use crate::world::{World, secs};
+use crate::world::{Ms, World, secs};
 
 /// The operation a method and path (after `/2013-04-01/`) name.
 pub fn operation(method: &Method, seg: &[String]) -> Option<&'static str> {
@@ -25,7 +25,9 @@ pub fn operation(method: &Method, seg: &[String]) -> Option<&'static str> {
         ("GET", ["healthcheck"]) => "ListHealthChecks",
         ("GET", ["healthcheckcount"]) => "GetHealthCheckCount",
         ("GET", ["healthcheck", _]) => "GetHealthCheck",
+        ("POST", ["healthcheck"]) => "CreateHealthCheck",
         ("POST", ["healthcheck", _]) => "UpdateHealthCheck",
+        ("DELETE", ["healthcheck", _]) => "DeleteHealthCheck",
         ("GET", ["healthcheck", _, "status"]) => "GetHealthCheckStatus",
         ("GET", ["healthcheck", _, "lastfailurereason"]) => "GetHealthCheckLastFailureReason",
         ("POST", ["tags", _, _]) => "ChangeTagsForResource",
@@ -66,6 +68,8 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
             finish(w, "GetHealthCheckResponse")
         }
         "UpdateHealthCheck" => update_health_check(world, call, &seg(1)),
+        "CreateHealthCheck" => create_health_check(world, call),
+        "DeleteHealthCheck" => delete_health_check(world, &seg(1)),
         "GetHealthCheckStatus" => health_check_status(world, &seg(1), false),
         "GetHealthCheckLastFailureReason" => health_check_status(world, &seg(1), true),
         "ChangeTagsForResource" => change_tags(world, call, &seg(1), &seg(2)),
@@ -410,7 +414,32 @@ fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResul
         ));
     }
     let now = world.now;
-    let insync_at = now + world.timing.change_insync_secs * 1000;
+    // PriorRequestNotComplete (Route 53 API reference, ChangeResourceRecordSets errors): "If
+    // Amazon Route 53 can't process a request before the next request arrives, it will reject
+    // subsequent requests for the same hosted zone and return an HTTP 400 error". How long a
+    // request takes to process is Timing::change_processing_ms (0: always before the next).
+    if world
+        .r53
+        .zone(zone_id)
+        .is_some_and(|z| now < z.processing_until)
+    {
+        return Err(ApiError::bad(
+            "PriorRequestNotComplete",
+            "The request was rejected because Route 53 was still processing a prior request.",
+        ));
+    }
+    let key = format!("{zone_id}#{}", world.r53.changes.len());
+    // Propagation varies from change to change ("usually within 60 s", AWS-FACTS.md); versions
+    // of a zone reach the name servers in order, so a change is INSYNC no sooner than the one
+    // before it.
+    let insync_at = (now + world.propagation_ms(world.timing.change_insync_secs, &key)).max(
+        world
+            .r53
+            .zone(zone_id)
+            .and_then(Zone::last_pending_at)
+            .unwrap_or(Ms::MIN),
+    );
+    let processing_ms = world.timing.change_processing_ms.max(0);
     let hc_ids: Vec<String> = world
         .r53
         .health_checks
@@ -428,6 +457,7 @@ fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResul
         .map_err(|errors| {
             ApiError::bad("InvalidChangeBatch", format!("[{}]", errors.join(", ")))
         })?;
+    z.processing_until = now + processing_ms;
     let change = Change {
         id: format!("C{}", world.ids.upper(20)),
         submitted: now,
@@ -680,19 +710,9 @@ fn derived_status(world: &World, hc: &HealthCheck) -> (Option<String>, String) {
     }
 }
 
-fn update_health_check(world: &mut World, call: &Call, id: &str) -> ApiResult {
-    let body = XmlEl::parse(&call.body).map_err(|e| ApiError::bad("InvalidInput", e))?;
-    let hc = health_check(world, id)?;
-    if let Some(v) = body.text_at(&["HealthCheckVersion"])
-        && v.trim().parse::<i64>().ok() != Some(hc.version)
-    {
-        return Err(ApiError::new(
-            409,
-            "HealthCheckVersionMismatch",
-            "The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the health check.",
-        ));
-    }
-    let mut cfg: HcConfig = hc.cfg.clone();
+/// Reads the settings of a HealthCheckConfig (CreateHealthCheck) or an UpdateHealthCheck request
+/// from `body` into `cfg`.
+fn read_config(body: &XmlEl, cfg: &mut HcConfig) -> Result<(), ApiError> {
     let text = |name: &str| body.text_at(&[name]).map(str::to_string);
     let int = |name: &str| -> Result<Option<i64>, ApiError> {
         body.text_at(&[name])
@@ -768,6 +788,158 @@ fn update_health_check(world: &mut World, call: &Call, id: &str) -> ApiResult {
         }
         cfg.insufficient_data = Some(v);
     }
+    Ok(())
+}
+
+/// CreateHealthCheck, idempotent by CallerReference as the Route 53 API reference describes it:
+/// the same reference and settings as an existing check return that check; the same reference
+/// with other settings, or the reference of a deleted check, is `HealthCheckAlreadyExists`.
+fn create_health_check(world: &mut World, call: &Call) -> ApiResult {
+    let body = XmlEl::parse(&call.body).map_err(|e| ApiError::bad("InvalidInput", e))?;
+    let reference = body
+        .text_at(&["CallerReference"])
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ApiError::bad(
+                "InvalidInput",
+                "Invalid request: Missing field 'CallerReference'",
+            )
+        })?;
+    let config = body.get("HealthCheckConfig").ok_or_else(|| {
+        ApiError::bad(
+            "InvalidInput",
+            "Invalid request: Missing field 'HealthCheckConfig'",
+        )
+    })?;
+    let kind = config
+        .text_at(&["Type"])
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::bad("InvalidInput", "Invalid request: Missing field 'Type'"))?;
+    const KINDS: [&str; 8] = [
+        "HTTP",
+        "HTTPS",
+        "HTTP_STR_MATCH",
+        "HTTPS_STR_MATCH",
+        "TCP",
+        "CLOUDWATCH_METRIC",
+        "CALCULATED",
+        "RECOVERY_CONTROL",
+    ];
+    if !KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::bad(
+            "InvalidInput",
+            format!("Invalid value for Type: {kind}"),
+        ));
+    }
+    let mut cfg = HcConfig {
+        kind: kind.clone(),
+        ip: None,
+        port: None,
+        resource_path: None,
+        fqdn: None,
+        search_string: None,
+        request_interval: 30,
+        failure_threshold: 3,
+        measure_latency: false,
+        inverted: false,
+        disabled: false,
+        health_threshold: None,
+        children: Vec::new(),
+        enable_sni: None,
+        regions: DEFAULT_CHECKER_REGIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        alarm: None,
+        insufficient_data: None,
+    };
+    if let Some(v) = config.text_at(&["RequestInterval"]) {
+        cfg.request_interval = v.trim().parse().map_err(|_| {
+            ApiError::bad(
+                "InvalidInput",
+                format!("Invalid value for RequestInterval: {v}"),
+            )
+        })?;
+    }
+    if let Some(v) = config.text_at(&["MeasureLatency"]) {
+        cfg.measure_latency = v.trim() == "true";
+    }
+    read_config(config, &mut cfg)?;
+    if cfg.probes_an_endpoint() {
+        cfg.port = cfg.port.or(Some(cfg.default_port()));
+        if kind.starts_with("HTTPS") {
+            cfg.enable_sni = cfg.enable_sni.or(Some(true));
+        }
+    }
+    validate_hc_config(&cfg).map_err(|m| ApiError::bad("InvalidInput", m))?;
+    let already = ApiError::new(
+        409,
+        "HealthCheckAlreadyExists",
+        format!(
+            "A health check with the same CallerReference ({reference}) already exists or was deleted, with other settings."
+        ),
+    );
+    if world.r53.deleted_caller_references.contains(&reference) {
+        return Err(already);
+    }
+    let id = match world
+        .r53
+        .health_checks
+        .iter()
+        .find(|h| h.caller_reference == reference)
+    {
+        Some(existing) if existing.cfg == cfg => existing.id.clone(),
+        Some(_) => return Err(already),
+        None => {
+            let id = world.ids.uuid();
+            world.add_health_check(HealthCheck::new(id.clone(), reference, cfg));
+            id
+        }
+    };
+    let hc = health_check(world, &id)?;
+    let mut w = start("CreateHealthCheckResponse");
+    write_health_check(&mut w, world, hc);
+    w.close("CreateHealthCheckResponse");
+    Ok(Reply::Xml {
+        status: 201,
+        body: w.finish(),
+        headers: vec![(
+            "Location".to_string(),
+            format!("https://route53.amazonaws.com/2013-04-01/healthcheck/{id}"),
+        )],
+    })
+}
+
+/// DeleteHealthCheck. Route 53 does not refuse to delete a check that record sets use (API
+/// reference: "the future status of the health check can't be predicted"); here such a record
+/// then counts as having no health check.
+fn delete_health_check(world: &mut World, id: &str) -> ApiResult {
+    health_check(world, id)?;
+    if let Some(i) = world.r53.health_checks.iter().position(|h| h.id == id) {
+        let hc = world.r53.health_checks.remove(i);
+        world
+            .r53
+            .deleted_caller_references
+            .push(hc.caller_reference);
+    }
+    let w = start("DeleteHealthCheckResponse");
+    finish(w, "DeleteHealthCheckResponse")
+}
+
+fn update_health_check(world: &mut World, call: &Call, id: &str) -> ApiResult {
+    let body = XmlEl::parse(&call.body).map_err(|e| ApiError::bad("InvalidInput", e))?;
+    let hc = health_check(world, id)?;
+    if let Some(v) = body.text_at(&["HealthCheckVersion"])
+        && v.trim().parse::<i64>().ok() != Some(hc.version)
+    {
+        return Err(ApiError::new(
+            409,
+            "HealthCheckVersionMismatch",
+            "The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the health check.",
+        ));
+    }
+    let mut cfg: HcConfig = hc.cfg.clone();
+    read_config(&body, &mut cfg)?;
     for reset in body
         .get("ResetElements")
         .map(|r| r.children.clone())
@@ -791,6 +963,7 @@ fn update_health_check(world: &mut World, call: &Call, id: &str) -> ApiResult {
             }
         }
     }
+    validate_hc_config(&cfg).map_err(|m| ApiError::bad("InvalidInput", m))?;
     world.update_health_check_config(id, cfg);
     let hc = health_check(world, id)?;
     let mut w = start("UpdateHealthCheckResponse");

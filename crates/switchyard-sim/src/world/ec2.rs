@@ -91,6 +91,46 @@ impl Probe {
     }
 }
 
+/// What a probe saw, with the response body when there was one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub probe: Probe,
+    pub body: String,
+}
+
+impl Page {
+    pub fn new(probe: Probe, body: &str) -> Page {
+        Page {
+            probe,
+            body: body.to_string(),
+        }
+    }
+
+    /// A result without a body (a timeout, a refusal, an empty error page).
+    pub fn none(probe: Probe) -> Page {
+        Page {
+            probe,
+            body: String::new(),
+        }
+    }
+}
+
+/// The page an application answers with when the scenario gives it no body of its own.
+pub const APP_PAGE: &str = "<!doctype html><html><body><h1>It works</h1></body></html>";
+
+/// The page a CloudFront distribution of the world serves: the sorry page.
+pub const SORRY_PAGE: &str = "<!doctype html><html><body><h1>Down for maintenance</h1><p>We will be back soon.</p></body></html>";
+
+/// The body of an endpoint that behaves like `b`, with `body` its configured page.
+fn page_of(b: Behaviour, body: Option<&str>) -> Page {
+    let probe = b.probe();
+    match probe {
+        Probe::Http(200) => Page::new(probe, body.unwrap_or(APP_PAGE)),
+        Probe::Http(_) => Page::new(probe, body.unwrap_or("")),
+        _ => Page::none(probe),
+    }
+}
+
 /// The reason phrase AWS shows next to an HTTP status code.
 pub fn reason_phrase(code: u16) -> &'static str {
     match code {
@@ -149,6 +189,8 @@ pub struct Instance {
     pub impaired: bool,
     /// How the application on it answers.
     pub app: Behaviour,
+    /// The body the application answers with (a default page when not given).
+    pub body: Option<String>,
 }
 
 impl Instance {
@@ -174,6 +216,14 @@ impl Instance {
         }
     }
 
+    /// What a client gets from this instance at time `t`, body included.
+    pub fn page_at(&self, t: Ms) -> Page {
+        match self.probe_at(t) {
+            Probe::Timeout => Page::none(Probe::Timeout),
+            _ => page_of(self.app, self.body.as_deref()),
+        }
+    }
+
     pub fn has_ip(&self, ip: &str) -> bool {
         self.private_ip == ip || self.public_ip.as_deref() == Some(ip)
     }
@@ -186,6 +236,15 @@ pub struct Origin {
     pub fqdn: Option<String>,
     pub ip: Option<String>,
     pub behaviour: Behaviour,
+    /// The body it answers with (a default page when not given).
+    pub body: Option<String>,
+}
+
+impl Origin {
+    /// What a client gets from this origin, body included.
+    pub fn page(&self) -> Page {
+        page_of(self.behaviour, self.body.as_deref())
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +281,7 @@ mod tests {
             until: 100,
             impaired: false,
             app: Behaviour::Healthy,
+            body: None,
         };
         assert_eq!(i.state_at(99), InstanceState::Stopping);
         assert_eq!(i.state_at(100), InstanceState::Stopped);

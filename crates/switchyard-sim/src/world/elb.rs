@@ -166,7 +166,15 @@ impl Target {
         if ok {
             self.ok_streak += 1;
             self.fail_streak = 0;
-            if self.state != TState::Healthy && self.ok_streak >= hc.healthy_threshold {
+            // A new target (initial) is healthy after one passed check; only an unhealthy one
+            // needs HealthyThresholdCount consecutive passes (AWS-FACTS.md, "Elastic Load
+            // Balancing v2"; ELB user guide, "Health checks for your target groups").
+            let needed = if self.state == TState::Initial {
+                1
+            } else {
+                hc.healthy_threshold
+            };
+            if self.state != TState::Healthy && self.ok_streak >= needed {
                 self.state = TState::Healthy;
                 self.failure = None;
             }
@@ -202,9 +210,120 @@ pub struct TargetGroup {
     pub hc: TgHealthCheck,
     pub deregistration_delay: i64,
     pub targets: Vec<Target>,
+    /// Attributes other than the deregistration delay, as DescribeTargetGroupAttributes lists
+    /// them (AWS's defaults unless changed).
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Whether ModifyTargetGroupAttributes takes `key` = `value` for a target group whose
+/// attributes are `known` (scenarios are checked the same way); the message AWS gives if not.
+pub fn check_tg_attribute(
+    known: &BTreeMap<String, String>,
+    key: &str,
+    value: &str,
+) -> Result<(), String> {
+    let bad = || format!("The value '{value}' is not valid for target group attribute '{key}'");
+    let count_ok = value.parse::<i64>().is_ok_and(|n| n >= 1);
+    let percent_ok = value == "off" || value.parse::<i64>().is_ok_and(|n| (1..=100).contains(&n));
+    let ok = match key {
+        "deregistration_delay.timeout_seconds" => {
+            value.parse::<i64>().is_ok_and(|n| (0..=3600).contains(&n))
+        }
+        "target_group_health.dns_failover.minimum_healthy_targets.count"
+        | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count" => {
+            count_ok || (value == "off" && key.contains("dns_failover"))
+        }
+        "target_group_health.dns_failover.minimum_healthy_targets.percentage"
+        | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage" => {
+            percent_ok
+        }
+        "stickiness.enabled"
+        | "preserve_client_ip.enabled"
+        | "proxy_protocol_v2.enabled"
+        | "deregistration_delay.connection_termination.enabled" => {
+            matches!(value, "true" | "false")
+        }
+        k if known.contains_key(k) => true,
+        _ => {
+            return Err(format!(
+                "Target group attribute key '{key}' is not recognized"
+            ));
+        }
+    };
+    if ok { Ok(()) } else { Err(bad()) }
+}
+
+/// The attributes of a new target group and their defaults (ELB user guide, "Target group
+/// attributes"); the deregistration delay is [`TargetGroup::deregistration_delay`].
+pub fn default_tg_attributes(network: bool) -> BTreeMap<String, String> {
+    let mut a: BTreeMap<String, String> = [
+        ("stickiness.enabled", "false"),
+        (
+            "load_balancing.cross_zone.enabled",
+            "use_load_balancer_configuration",
+        ),
+        (
+            "target_group_health.dns_failover.minimum_healthy_targets.count",
+            "1",
+        ),
+        (
+            "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+            "off",
+        ),
+        (
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+            "1",
+        ),
+        (
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+            "off",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    if network {
+        a.insert("stickiness.type".into(), "source_ip".into());
+        a.insert(
+            "deregistration_delay.connection_termination.enabled".into(),
+            "false".into(),
+        );
+        a.insert("preserve_client_ip.enabled".into(), "true".into());
+        a.insert("proxy_protocol_v2.enabled".into(), "false".into());
+    } else {
+        a.insert("stickiness.type".into(), "lb_cookie".into());
+        a.insert(
+            "stickiness.lb_cookie.duration_seconds".into(),
+            "86400".into(),
+        );
+        a.insert("slow_start.duration_seconds".into(), "0".into());
+        a.insert("load_balancing.algorithm.type".into(), "round_robin".into());
+    }
+    a
 }
 
 impl TargetGroup {
+    /// How many healthy targets the target group health setting `setting` (`dns_failover` or
+    /// `unhealthy_state_routing`) asks for out of `total`: the larger of its count and its
+    /// percentage (rounded up) when set (ELB user guide, "Target group health": the defaults are
+    /// a count of 1 and no percentage).
+    pub fn minimum_healthy(&self, setting: &str, total: usize) -> usize {
+        let get = |what: &str| {
+            self.attributes
+                .get(&format!(
+                    "target_group_health.{setting}.minimum_healthy_targets.{what}"
+                ))
+                .map(String::as_str)
+        };
+        let count = get("count")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(1);
+        let percent = get("percentage")
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(0, |p| (total * p).div_ceil(100));
+        count.max(percent)
+    }
+
     pub fn is_network_protocol(&self) -> bool {
         matches!(self.protocol.as_str(), "TCP" | "UDP" | "TLS" | "TCP_UDP")
     }
@@ -636,8 +755,7 @@ mod tests {
             matcher: None,
         };
         let mut t = Target::new("i-1", 80, None, 0);
-        t.record(true, None, &hc);
-        assert_eq!(t.state, TState::Initial);
+        // A new target is healthy after one passed check (AWS-FACTS.md).
         t.record(true, None, &hc);
         assert_eq!(t.state, TState::Healthy);
         let why = Some((
@@ -648,5 +766,10 @@ mod tests {
         assert_eq!(t.state, TState::Healthy);
         t.record(false, why, &hc);
         assert_eq!(t.state, TState::Unhealthy);
+        // An unhealthy one needs HealthyThresholdCount consecutive passes.
+        t.record(true, None, &hc);
+        assert_eq!(t.state, TState::Unhealthy);
+        t.record(true, None, &hc);
+        assert_eq!(t.state, TState::Healthy);
     }
 }

@@ -18,13 +18,16 @@ use std::time::Instant;
 
 use cloudfront::CloudFront;
 use cloudwatch::{CloudWatch, MetricKey};
-use ec2::{Behaviour, Instance, Origin, Probe, reason_phrase};
+use ec2::{Behaviour, Instance, Origin, Page, Probe, SORRY_PAGE, reason_phrase};
 use elb::{
     Elb, LoadBalancer, Request, TState, Target, TargetGroup, TargetHealth, action_target_groups,
 };
 use route53::{AliasTarget, HealthCheck, RecordSet, Route53, Zone, fqdn};
 
 use crate::proto::Doc;
+
+/// What a Route 53 checker reports when it cannot connect.
+const CONNECTION_TIMED_OUT: &str = "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall. See https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-router-firewall-rules.html";
 
 /// Simulated time: milliseconds since the Unix epoch.
 pub type Ms = i64;
@@ -138,6 +141,11 @@ impl IdGen {
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
+    /// A number in `[0, 1)`, the next of the sequence.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() % 10_000) as f64 / 10_000.0
+    }
+
     fn pick(&mut self, alphabet: &[u8], n: usize) -> String {
         (0..n)
             .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
@@ -204,6 +212,14 @@ pub struct Timing {
     pub invalidation_secs: i64,
     pub instance_start_secs: i64,
     pub instance_stop_secs: i64,
+    /// Whether the three propagation times above vary from change to change (from 0.75 to 1.5
+    /// times the value, deterministic for a scenario), as AWS's do ("usually within 60 s").
+    pub spread: bool,
+    /// How long Route 53 takes to process a ChangeResourceRecordSets request before it takes
+    /// the next one for the same hosted zone; a request that arrives sooner is refused with
+    /// PriorRequestNotComplete. 0 (the default): every request is processed before the next
+    /// arrives, as for one client calling in turn.
+    pub change_processing_ms: i64,
     /// How long the world runs before the scenario's "now", so that it starts settled.
     pub warmup_secs: i64,
 }
@@ -216,6 +232,8 @@ impl Default for Timing {
             invalidation_secs: 60,
             instance_start_secs: 30,
             instance_stop_secs: 15,
+            spread: true,
+            change_processing_ms: 0,
             warmup_secs: 900,
         }
     }
@@ -263,6 +281,10 @@ pub struct World {
     pub cf: CloudFront,
     tasks: BinaryHeap<Reverse<(Ms, u64, Task)>>,
     task_seq: u64,
+    /// What the world was made from (the scenario's name): propagation times vary with it.
+    seed: String,
+    /// Regions whose Route 53 checkers reach no endpoint (a partial, regional outage).
+    pub checker_outages: std::collections::BTreeSet<String>,
 }
 
 impl World {
@@ -284,7 +306,20 @@ impl World {
             cf: CloudFront::default(),
             tasks: BinaryHeap::new(),
             task_seq: 0,
+            seed: seed.to_string(),
+            checker_outages: Default::default(),
         }
+    }
+
+    /// A propagation time of `secs` seconds for the change `key`: with [`Timing::spread`], from
+    /// 0.75 to 1.5 times it, the same for the same scenario and change on every run.
+    pub fn propagation_ms(&self, secs: i64, key: &str) -> Ms {
+        let base = secs.max(0) * 1000;
+        if !self.timing.spread {
+            return base;
+        }
+        let unit = IdGen::new(&format!("{}/{key}", self.seed)).unit();
+        (base as f64 * (0.75 + 0.75 * unit)) as Ms
     }
 
     fn schedule(&mut self, at: Ms, task: Task) {
@@ -458,8 +493,11 @@ impl World {
         if hc.cfg.disabled {
             return Some(interval);
         }
-        let _ = checker;
-        let (success, status) = self.probe_health_check(hc);
+        let (success, status) = if self.checker_outages.contains(&checker.region) {
+            (false, CONNECTION_TIMED_OUT.to_string())
+        } else {
+            self.probe_health_check(hc)
+        };
         let threshold = hc.cfg.failure_threshold;
         let t = self.now;
         let checker = self.r53.health_check_mut(id)?.checkers.get_mut(index)?;
@@ -478,32 +516,69 @@ impl World {
             .or_else(|| cfg.fqdn.clone())
             .unwrap_or_default();
         // Route 53 sends the health check's domain name (else its address) as the Host header.
-        let probe = self.probe_host(&host, port, &Request::get(Some(&host), path), 0);
+        let page = self.fetch_host(&host, port, &Request::get(Some(&host), path), 0);
         let is_tcp = cfg.kind == "TCP";
-        match probe {
-            Probe::Http(_) if is_tcp => (true, "Success: TCP connection established".to_string()),
-            Probe::Http(code) if (200..400).contains(&code) => {
-                (true, format!("Success: HTTP Status Code {code}, {}", reason_phrase(code)))
+        // HTTP(S)_STR_MATCH: a 2xx or 3xx answer whose first 5,120 bytes of body hold the
+        // SearchString (Route 53 API reference, HealthCheckConfig Type). AWS does not document
+        // the status text of a miss; this one says what happened.
+        if cfg.kind.ends_with("_STR_MATCH")
+            && let Probe::Http(code) = page.probe
+            && (200..400).contains(&code)
+        {
+            let wanted = cfg.search_string.as_deref().unwrap_or_default();
+            let head = &page.body.as_bytes()[..page.body.len().min(5120)];
+            let found =
+                wanted.is_empty() || head.windows(wanted.len()).any(|w| w == wanted.as_bytes());
+            if !found {
+                return (
+                    false,
+                    "Failure: The search string was not found in the first 5,120 bytes of the response body.".to_string(),
+                );
             }
-            Probe::Http(code) => (false, format!("Failure: HTTP Status Code {code}, {}", reason_phrase(code))),
-            Probe::Timeout => (
-                false,
-                "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall. See https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-router-firewall-rules.html".to_string(),
+        }
+        match page.probe {
+            Probe::Http(_) if is_tcp => (true, "Success: TCP connection established".to_string()),
+            Probe::Http(code) if (200..400).contains(&code) => (
+                true,
+                format!("Success: HTTP Status Code {code}, {}", reason_phrase(code)),
             ),
-            Probe::Refused => (false, "Failure: Connection refused. The endpoint refused the connection.".to_string()),
+            Probe::Http(code) => (
+                false,
+                format!("Failure: HTTP Status Code {code}, {}", reason_phrase(code)),
+            ),
+            Probe::Timeout => (false, CONNECTION_TIMED_OUT.to_string()),
+            Probe::Refused => (
+                false,
+                "Failure: Connection refused. The endpoint refused the connection.".to_string(),
+            ),
             Probe::NoDns => (false, format!("Failure: DNS resolution failed: {host}")),
         }
     }
 
     /// Probes a host (an address or a DNS name) the way an HTTP client on the internet would,
-    /// with `req` (its Host header is the name the client asked for).
+    /// with `req`: how the connection ends (see [`World::fetch_host`] for the body too).
     pub fn probe_host(&self, host: &str, port: i64, req: &Request, depth: u8) -> Probe {
+        self.fetch_host(host, port, req, depth).probe
+    }
+
+    /// What a load balancer answers on a port to a request (see [`World::fetch_lb`]).
+    pub fn probe_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Probe {
+        self.fetch_lb(lb, port, req, depth).probe
+    }
+
+    fn probe_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Probe {
+        self.fetch_target(tg, target, req, depth).probe
+    }
+
+    /// Probes a host (an address or a DNS name) the way an HTTP client on the internet would,
+    /// with `req` (its Host header is the name the client asked for).
+    pub fn fetch_host(&self, host: &str, port: i64, req: &Request, depth: u8) -> Page {
         if depth > 6 || host.is_empty() {
-            return Probe::NoDns;
+            return Page::none(Probe::NoDns);
         }
         if host.parse::<std::net::IpAddr>().is_ok() {
             if let Some(i) = self.instances.iter().find(|i| i.has_ip(host)) {
-                return i.probe_at(self.now);
+                return i.page_at(self.now);
             }
             if let Some(lb) = self
                 .elb
@@ -511,7 +586,7 @@ impl World {
                 .iter()
                 .find(|l| l.ips.iter().any(|ip| ip == host))
             {
-                return self.probe_lb(lb, port, req, depth + 1);
+                return self.fetch_lb(lb, port, req, depth + 1);
             }
             if self
                 .cf
@@ -519,18 +594,18 @@ impl World {
                 .iter()
                 .any(|d| d.ips.iter().any(|ip| ip == host))
             {
-                return Probe::Http(200);
+                return Page::new(Probe::Http(200), SORRY_PAGE);
             }
             if let Some(o) = self.origins.iter().find(|o| o.ip.as_deref() == Some(host)) {
-                return o.behaviour.probe();
+                return o.page();
             }
-            return Probe::Timeout;
+            return Page::none(Probe::Timeout);
         }
         if let Some(lb) = self.elb.lb_by_dns(host) {
-            return self.probe_lb(lb, port, req, depth + 1);
+            return self.fetch_lb(lb, port, req, depth + 1);
         }
         if self.cf.by_domain(host).is_some() {
-            return Probe::Http(200);
+            return Page::new(Probe::Http(200), SORRY_PAGE);
         }
         let name = fqdn(host);
         if let Some(o) = self
@@ -538,27 +613,27 @@ impl World {
             .iter()
             .find(|o| o.fqdn.as_deref().map(fqdn).as_deref() == Some(name.as_str()))
         {
-            return o.behaviour.probe();
+            return o.page();
         }
         if let Some(zone) = self.r53.zone_for_name(&name) {
             let answer = self.dns_answer(zone, &name, "A", depth + 1);
             if let Some(first) = answer.values.first() {
-                return self.probe_host(first, port, req, depth + 1);
+                return self.fetch_host(first, port, req, depth + 1);
             }
         }
-        Probe::NoDns
+        Page::none(Probe::NoDns)
     }
 
     /// What a load balancer answers on a port to a request: the first rule that matches it
     /// (by priority), else the listener's default action.
-    pub fn probe_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Probe {
+    pub fn fetch_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Page {
         let Some(listener) = self
             .elb
             .listeners
             .iter()
             .find(|l| l.lb_arn == lb.arn && l.port == port)
         else {
-            return Probe::Refused;
+            return Page::none(Probe::Refused);
         };
         let actions = self
             .elb
@@ -573,7 +648,7 @@ impl World {
                 Some("forward" | "fixed-response" | "redirect")
             )
         }) else {
-            return Probe::Http(503);
+            return Page::none(Probe::Http(503));
         };
         match action.str("Type") {
             Some("fixed-response") => {
@@ -582,25 +657,29 @@ impl World {
                     .and_then(|f| f.get("StatusCode"))
                     .and_then(Doc::as_i64)
                     .unwrap_or(503);
-                Probe::Http(u16::try_from(code).unwrap_or(503))
+                let body = action
+                    .get("FixedResponseConfig")
+                    .and_then(|f| f.str("MessageBody"))
+                    .unwrap_or_default();
+                Page::new(Probe::Http(u16::try_from(code).unwrap_or(503)), body)
             }
             Some("redirect") => {
                 let code = action
                     .get("RedirectConfig")
                     .and_then(|r| r.str("StatusCode"))
                     .unwrap_or("HTTP_301");
-                Probe::Http(if code == "HTTP_302" { 302 } else { 301 })
+                Page::none(Probe::Http(if code == "HTTP_302" { 302 } else { 301 }))
             }
             _ => {
                 let Some(tg) = action_target_groups(action)
                     .first()
                     .and_then(|arn| self.elb.tg(arn))
                 else {
-                    return if lb.is_network() {
+                    return Page::none(if lb.is_network() {
                         Probe::Timeout
                     } else {
                         Probe::Http(503)
-                    };
+                    });
                 };
                 let healths: Vec<(&Target, TargetHealth)> = tg
                     .targets
@@ -612,47 +691,53 @@ impl World {
                     .filter(|(_, h)| h.state == "healthy")
                     .map(|(t, _)| *t)
                     .collect();
-                // With no healthy target, a load balancer fails open to every target it still routes to.
-                let serving: Vec<&Target> = if healthy.is_empty() {
+                // With no healthy target, a load balancer fails open to every target it still
+                // routes to; so it does below the target group's `unhealthy_state_routing`
+                // health setting (ELB user guide, "Target group health").
+                let wanted = tg.minimum_healthy("unhealthy_state_routing", tg.targets.len());
+                let serving: Vec<&Target> = if healthy.is_empty() || healthy.len() < wanted {
                     healths
                         .iter()
-                        .filter(|(_, h)| matches!(h.state, "initial" | "unhealthy"))
+                        .filter(|(_, h)| matches!(h.state, "initial" | "unhealthy" | "healthy"))
                         .map(|(t, _)| *t)
                         .collect()
                 } else {
                     healthy
                 };
                 let Some(target) = serving.first() else {
-                    return if lb.is_network() {
+                    return Page::none(if lb.is_network() {
                         Probe::Timeout
                     } else {
                         Probe::Http(503)
-                    };
+                    });
                 };
-                let probe = self.probe_target(tg, target, req, depth + 1);
+                let page = self.fetch_target(tg, target, req, depth + 1);
                 if lb.is_network() {
-                    return probe;
+                    return page;
                 }
-                match probe {
-                    Probe::Timeout => Probe::Http(504),
-                    Probe::Refused | Probe::NoDns => Probe::Http(502),
-                    p => p,
+                match page.probe {
+                    Probe::Timeout => Page::none(Probe::Http(504)),
+                    Probe::Refused | Probe::NoDns => Page::none(Probe::Http(502)),
+                    _ => page,
                 }
             }
         }
     }
 
-    fn probe_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Probe {
+    fn fetch_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Page {
         match tg.target_type.as_str() {
             "instance" => self
                 .instances
                 .iter()
                 .find(|i| i.id == target.id)
-                .map_or(Probe::Timeout, |i| i.probe_at(self.now)),
-            "alb" => self.elb.lb(&target.id).map_or(Probe::Timeout, |lb| {
-                self.probe_lb(lb, target.port, req, depth + 1)
-            }),
-            _ => self.probe_host(&target.id, target.port, req, depth + 1),
+                .map_or(Page::none(Probe::Timeout), |i| i.page_at(self.now)),
+            "alb" => self
+                .elb
+                .lb(&target.id)
+                .map_or(Page::none(Probe::Timeout), |lb| {
+                    self.fetch_lb(lb, target.port, req, depth + 1)
+                }),
+            _ => self.fetch_host(&target.id, target.port, req, depth + 1),
         }
     }
 
@@ -811,18 +896,22 @@ impl World {
         }
     }
 
-    /// Whether a load balancer has at least one healthy target, as Evaluate Target Health asks.
     /// Evaluate Target Health of an ALB or NLB, as Route 53 documents it: every target group
     /// the load balancer routes to must have at least one healthy target; a target group with
-    /// no registered targets counts as unhealthy, and so does a load balancer with none.
+    /// no registered targets counts as unhealthy, and so does a load balancer with none. A
+    /// target group's `dns_failover` health setting raises the bar (AWS-FACTS.md: below it the
+    /// zone is marked unhealthy in DNS).
     pub fn lb_has_healthy_target(&self, lb_arn: &str) -> bool {
         let tgs = self.elb.tgs_of_lb(lb_arn);
         !tgs.is_empty()
             && tgs.iter().all(|arn| {
                 self.elb.tg(arn).is_some_and(|tg| {
-                    tg.targets
+                    let healthy = tg
+                        .targets
                         .iter()
-                        .any(|t| self.target_health(tg, t).state == "healthy")
+                        .filter(|t| self.target_health(tg, t).state == "healthy")
+                        .count();
+                    healthy >= 1 && healthy >= tg.minimum_healthy("dns_failover", tg.targets.len())
                 })
             })
     }
@@ -834,8 +923,12 @@ impl World {
 
     fn hc_healthy_at_depth(&self, id: &str, depth: u8) -> Option<bool> {
         let hc = self.r53.health_check(id)?;
+        // A disabled check counts as healthy, and one that is also inverted as unhealthy
+        // (AWS-FACTS.md, "Route 53 health checks"; Route 53 API reference, HealthCheckConfig
+        // Disabled and Inverted). The same holds for the children of a CALCULATED check, which
+        // come through here too.
         if hc.cfg.disabled {
-            return Some(true);
+            return Some(!hc.cfg.inverted);
         }
         let raw = match hc.cfg.kind.as_str() {
             "CALCULATED" => {
@@ -1083,6 +1176,34 @@ impl World {
         Vec::new()
     }
 
+    /// The TTL the name servers give an answer from this record set: its own TTL; for an alias,
+    /// the alias target's: 60 s for a load balancer, a CloudFront distribution or an S3 website
+    /// endpoint (AWS-FACTS.md: "Alias records to ELB and S3 have a fixed 60 s TTL"; the Route 53
+    /// developer guide, "Choosing between alias and non-alias records", gives CloudFront the
+    /// same), and for an alias to another record the TTL of the record it ends at.
+    pub fn record_ttl(&self, r: &RecordSet, rtype: &str, depth: u8) -> i64 {
+        const AWS_RESOURCE_TTL: i64 = 60;
+        let Some(alias) = &r.alias else {
+            return r.ttl.unwrap_or(AWS_RESOURCE_TTL);
+        };
+        let target = fqdn(&alias.dns_name);
+        let aws_resource = self.elb.lb_by_dns(&alias.dns_name).is_some()
+            || self.cf.by_domain(&alias.dns_name).is_some()
+            || alias.zone_id == route53::CLOUDFRONT_ZONE_ID
+            || target.contains(".s3-website")
+            || target.ends_with(".elb.amazonaws.com.");
+        if aws_resource || depth >= 5 {
+            return AWS_RESOURCE_TTL;
+        }
+        match self.alias_zone(alias) {
+            Some(zone) => match self.dns_answer(zone, &target, rtype, depth + 1).record {
+                Some(next) => self.record_ttl(&next, rtype, depth + 1),
+                None => AWS_RESOURCE_TTL,
+            },
+            None => AWS_RESOURCE_TTL,
+        }
+    }
+
     /// The zone an alias to a record points into: the zone its hosted zone ID names (an alias to
     /// a record of the same zone, private or public), else the public zone that holds the name.
     fn alias_zone(&self, alias: &AliasTarget) -> Option<&Zone> {
@@ -1091,6 +1212,24 @@ impl World {
             .zone(id)
             .filter(|z| z.contains_name(&alias.dns_name))
             .or_else(|| self.r53.zone_for_name(&alias.dns_name))
+    }
+
+    /// Adds a health check (CreateHealthCheck) and starts its checkers.
+    pub fn add_health_check(&mut self, hc: HealthCheck) {
+        let id = hc.id.clone();
+        let n = hc.checkers.len();
+        let interval = hc.cfg.request_interval;
+        self.r53.health_checks.push(hc);
+        for index in 0..n {
+            let offset = self.stagger(&id, index, interval * 1000);
+            self.schedule(
+                self.now + offset,
+                Task::Checker {
+                    hc: id.clone(),
+                    index,
+                },
+            );
+        }
     }
 
     /// Replaces a health check's settings (UpdateHealthCheck): a new version, checkers for new

@@ -196,6 +196,8 @@ pub struct Zone {
     pub published: Vec<RecordSet>,
     pending: VecDeque<(Ms, Vec<RecordSet>)>,
     pub name_servers: Vec<String>,
+    /// Until when Route 53 is still processing the last ChangeResourceRecordSets request.
+    pub processing_until: Ms,
 }
 
 impl Zone {
@@ -230,10 +232,17 @@ impl Zone {
             records,
             pending: VecDeque::new(),
             name_servers,
+            processing_until: Ms::MIN,
         };
         zone.records.sort_by_key(record_order);
         zone.published.sort_by_key(record_order);
         zone
+    }
+
+    /// When the newest accepted version reaches the name servers, if one is still on its way.
+    /// A later change turns INSYNC no sooner (versions propagate in order).
+    pub fn last_pending_at(&self) -> Option<Ms> {
+        self.pending.back().map(|(at, _)| *at)
     }
 
     /// Applies versions whose change has turned INSYNC by time `t`.
@@ -542,6 +551,114 @@ impl HcConfig {
     }
 }
 
+/// Why Route 53 refuses this address as a health check's `IPAddress`, if it does.
+///
+/// The Route 53 API reference (HealthCheckConfig, IPAddress): "Route 53 can't check the health of
+/// endpoints for which the IP address is in local, private, non-routable, or multicast ranges"
+/// (RFC 5735, RFC 6598, RFC 5156). The documentation ranges (192.0.2.0/24, 198.51.100.0/24,
+/// 203.0.113.0/24, 2001:db8::/32) and the benchmark range 198.18.0.0/15 are let through on
+/// purpose: the simulated world gives its public addresses from them, so that no real address is
+/// ever named; they stand for public addresses here.
+pub fn refused_health_check_ip(ip: &str) -> Option<String> {
+    use std::net::IpAddr;
+    let addr: IpAddr = match ip.trim().parse() {
+        Ok(a) => a,
+        Err(_) => return Some(format!("{ip} is not a valid IP address")),
+    };
+    let why = match addr {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            if v4.is_private() {
+                Some("private (RFC 1918)")
+            } else if v4.is_loopback() {
+                Some("loopback")
+            } else if v4.is_link_local() {
+                Some("link-local")
+            } else if o[0] == 100 && (64..128).contains(&o[1]) {
+                Some("shared address space (RFC 6598)")
+            } else if v4.is_multicast() {
+                Some("multicast")
+            } else if o[0] == 0 || o[0] >= 240 {
+                Some("reserved (RFC 5735)")
+            } else if o[0] == 192 && o[1] == 0 && o[2] == 0 {
+                Some("reserved for protocol assignments (RFC 5735)")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            if v6.is_loopback() || v6.is_unspecified() {
+                Some("loopback or unspecified")
+            } else if v6.is_multicast() {
+                Some("multicast")
+            } else if seg[0] & 0xfe00 == 0xfc00 {
+                Some("unique local (RFC 5156)")
+            } else if seg[0] & 0xffc0 == 0xfe80 {
+                Some("link-local")
+            } else if v6.to_ipv4_mapped().is_some() {
+                Some("IPv4-mapped (RFC 5156)")
+            } else {
+                None
+            }
+        }
+    }?;
+    Some(format!(
+        "IP address {ip} is {why}: Route 53 health checkers cannot reach local, private, non-routable or multicast addresses"
+    ))
+}
+
+/// The settings Route 53 refuses in a health check, as CreateHealthCheck and UpdateHealthCheck
+/// refuse them (`InvalidInput`); scenarios are checked with the same rules.
+pub fn validate_hc_config(cfg: &HcConfig) -> Result<(), String> {
+    if let Some(ip) = &cfg.ip
+        && let Some(why) = refused_health_check_ip(ip)
+    {
+        return Err(format!("Invalid parameter : {why}."));
+    }
+    if cfg.probes_an_endpoint() {
+        // The HealthCheckRegion enum of the Route 53 API reference.
+        if let Some(bad) = cfg
+            .regions
+            .iter()
+            .find(|r| !DEFAULT_CHECKER_REGIONS.contains(&r.as_str()))
+        {
+            return Err(format!(
+                "1 validation error detected: Value '{bad}' at 'healthCheckConfig.regions.member' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                DEFAULT_CHECKER_REGIONS.join(", ")
+            ));
+        }
+        if cfg.regions.len() < 3 {
+            return Err("You must specify at least three regions for a health check.".into());
+        }
+        if ![10, 30].contains(&cfg.request_interval) {
+            return Err(format!(
+                "Invalid value for RequestInterval: {}. It must be 10 or 30.",
+                cfg.request_interval
+            ));
+        }
+        if !(1..=10).contains(&cfg.failure_threshold) {
+            return Err(format!(
+                "Invalid value for FailureThreshold: {}. It must be between 1 and 10.",
+                cfg.failure_threshold
+            ));
+        }
+        if cfg.ip.is_none() && cfg.fqdn.is_none() {
+            return Err(
+                "Invalid parameter : An IP address or a fully qualified domain name is required."
+                    .into(),
+            );
+        }
+        if cfg.kind.ends_with("_STR_MATCH") && cfg.search_string.is_none() {
+            return Err(format!(
+                "Invalid parameter : A search string is required for health checks of type {}.",
+                cfg.kind
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// One observation of one checker.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observation {
@@ -654,6 +771,8 @@ pub struct Route53 {
     pub health_checks: Vec<HealthCheck>,
     /// Tags of hosted zones, by zone ID.
     pub zone_tags: BTreeMap<String, Vec<(String, String)>>,
+    /// The caller references of deleted health checks: CreateHealthCheck refuses them again.
+    pub deleted_caller_references: Vec<String>,
 }
 
 impl Route53 {

@@ -279,8 +279,12 @@ async fn a_new_alarm_starts_insufficient_then_follows_its_metric() {
     let (s, reason) = state(cw.clone()).await;
     assert_eq!(s, StateValue::Alarm, "{reason}");
     assert!(reason.contains("[250.0 ("), "{reason}");
-    // With one evaluation period and no data in the next one, the alarm has nothing to go on.
+    // With one evaluation period and no data in the next ones, AWS keeps evaluating the last
+    // datapoint while it is in the evaluation range (its note on metrics that stop flowing)...
     advance(&sim, 60.0);
+    assert_eq!(state(cw.clone()).await.0, StateValue::Alarm);
+    // ... and then has nothing to go on.
+    advance(&sim, 120.0);
     assert_eq!(state(cw.clone()).await.0, StateValue::InsufficientData);
     // Alarms on AWS/ namespaces cannot be fed by hand.
     let err = cw

@@ -6,6 +6,7 @@ mod cloudwatch;
 mod common;
 mod control;
 mod elbv2;
+mod fidelity;
 mod gotchas;
 mod peers;
 mod route53;

@@ -6,7 +6,7 @@ use crate::common::sim;
 
 /// The awscli of the test venv. The test script installs it and sets SWITCHYARD_REQUIRE_PEERS=1,
 /// so in CI a missing awscli fails the test instead of skipping it.
-fn awscli() -> Option<String> {
+pub fn awscli() -> Option<String> {
     let path = std::env::var("SWITCHYARD_AWSCLI").unwrap_or_else(|_| {
         format!(
             "{}/.venv/bin/aws",
@@ -24,8 +24,34 @@ fn awscli() -> Option<String> {
     None
 }
 
-fn aws(cli: &str, endpoint: &str, region: &str, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(cli)
+/// Runs awscli against the emulator and returns its JSON output; fails the test if it fails.
+pub fn aws(cli: &str, endpoint: &str, region: &str, args: &[&str]) -> serde_json::Value {
+    let out = run(cli, endpoint, region, args);
+    assert!(
+        out.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs awscli against the emulator, expecting it to fail; returns what it says on stderr (the
+/// AWS error code and message).
+pub fn aws_fails(cli: &str, endpoint: &str, region: &str, args: &[&str]) -> String {
+    let out = run(cli, endpoint, region, args);
+    assert!(
+        !out.status.success(),
+        "aws {args:?} succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn run(cli: &str, endpoint: &str, region: &str, args: &[&str]) -> std::process::Output {
+    Command::new(cli)
         .args(args)
         .args(["--output", "json"])
         .env("AWS_ENDPOINT_URL", endpoint)
@@ -35,14 +61,10 @@ fn aws(cli: &str, endpoint: &str, region: &str, args: &[&str]) -> serde_json::Va
         .env_remove("AWS_PROFILE")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        // No retries: an error is read as the emulator gave it.
+        .env("AWS_MAX_ATTEMPTS", "1")
         .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -248,7 +248,7 @@ async fn a_plain_record_answers_its_values() {
     let r53 = route53(&sim).await;
     assert_eq!(
         answer(&r53, "Z0EXAMPLE0000DB", "db.internal.example.com").await,
-        ["10.9.0.10"]
+        ["203.0.113.10"]
     );
     let out = r53
         .test_dns_answer()

@@ -383,6 +383,83 @@ fn change_info(w: &mut XmlWriter, c: &Change, t: i64) {
         .close("ChangeInfo");
 }
 
+/// Route 53's limits on one ChangeResourceRecordSets request ("Quotas on ChangeResourceRecordSets
+/// requests", Route 53 developer guide): at most 1,000 ResourceRecord elements and 32,000
+/// characters in all Value elements, an UPSERT counting twice; each TXT character string at most
+/// 255 characters.
+fn request_limits(changes: &[(String, RecordSet)]) -> Result<(), ApiError> {
+    let weight = |action: &str| if action == "UPSERT" { 2 } else { 1 };
+    let records: usize = changes
+        .iter()
+        .map(|(a, r)| weight(a) * r.values.len())
+        .sum();
+    if records > 1_000 {
+        return Err(ApiError::bad(
+            "InvalidChangeBatch",
+            format!("[Number of records limit of 1000 exceeded: the request has {records}.]"),
+        ));
+    }
+    let chars: usize = changes
+        .iter()
+        .map(|(a, r)| weight(a) * r.values.iter().map(|v| v.chars().count()).sum::<usize>())
+        .sum();
+    if chars > 32_000 {
+        return Err(ApiError::bad(
+            "InvalidChangeBatch",
+            format!(
+                "[Number of characters in all Value elements limit of 32000 exceeded: the request has {chars}.]"
+            ),
+        ));
+    }
+    for (_, r) in changes.iter().filter(|(_, r)| r.rtype == "TXT") {
+        if let Some(long) = r
+            .values
+            .iter()
+            .flat_map(|v| txt_strings(v))
+            .find(|s| s.chars().count() > 255)
+        {
+            return Err(ApiError::bad(
+                "InvalidChangeBatch",
+                format!(
+                    "[Invalid Resource Record: FATAL problem: TXTRDATATooLong (Value contains a character string longer than 255 characters) encountered with '{}...']",
+                    long.chars().take(20).collect::<String>()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The character strings of a TXT value: each quoted string, or the whole value unquoted.
+fn txt_strings(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut escaped, mut any) = (false, false, false);
+    for ch in value.chars() {
+        match (quoted, escaped, ch) {
+            (true, true, c) => {
+                cur.push(c);
+                escaped = false;
+            }
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => {
+                out.push(std::mem::take(&mut cur));
+                quoted = false;
+            }
+            (true, false, c) => cur.push(c),
+            (false, _, '"') => {
+                quoted = true;
+                any = true;
+            }
+            (false, _, _) => {}
+        }
+    }
+    if !any {
+        out.push(value.to_string());
+    }
+    out
+}
+
 fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResult {
     zone(world, zone_id)?;
     let body = XmlEl::parse(&call.body).map_err(|e| ApiError::bad("InvalidInput", e))?;
@@ -413,6 +490,7 @@ fn change_record_sets(world: &mut World, call: &Call, zone_id: &str) -> ApiResul
             "Invalid request: ChangeBatch must contain at least one Change",
         ));
     }
+    request_limits(&changes)?;
     let now = world.now;
     // PriorRequestNotComplete (Route 53 API reference, ChangeResourceRecordSets errors): "If
     // Amazon Route 53 can't process a request before the next request arrives, it will reject

@@ -1000,3 +1000,85 @@ async fn awscli_raises_the_minimum_healthy_targets_for_dns_failover() {
         "1 healthy target of the 2 required: the ALB counts as unhealthy in DNS"
     );
 }
+
+/// Route 53's limits on one ChangeResourceRecordSets request, as its quotas page gives them:
+/// a TXT character string of more than 255 characters, and more than 32,000 characters of
+/// values in one request (an UPSERT counting twice), are refused with InvalidChangeBatch;
+/// a request inside them is applied.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_is_refused_a_change_over_route53s_request_limits() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("demo").await;
+    let ep = sim.endpoint();
+    let change = |action: &str, name: &str, values: &[String]| {
+        serde_json::json!({
+            "Changes": [{
+                "Action": action,
+                "ResourceRecordSet": {
+                    "Name": name,
+                    "Type": "TXT",
+                    "TTL": 60,
+                    "ResourceRecords": values.iter().map(|v| serde_json::json!({"Value": v})).collect::<Vec<_>>(),
+                }
+            }]
+        })
+        .to_string()
+    };
+    let send = |batch: String| {
+        vec![
+            "route53".to_string(),
+            "change-resource-record-sets".into(),
+            "--hosted-zone-id".into(),
+            "Z0DEMO0EXAMPLE".into(),
+            "--change-batch".into(),
+            batch,
+        ]
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let long_string = vec![format!("\"{}\"", "x".repeat(256))];
+    let err = aws_fails(
+        &cli,
+        &ep,
+        "us-east-1",
+        &args(&send(change("CREATE", "long.example.com", &long_string))),
+    );
+    assert!(
+        err.contains("InvalidChangeBatch") && err.contains("TXTRDATATooLong"),
+        "{err}"
+    );
+    // 20 values of 4 strings of 250 characters: 20,000+ characters, inside the limit once,
+    // over it as an UPSERT (counted twice).
+    let big: Vec<String> = (0..20)
+        .map(|i| {
+            (0..4)
+                .map(|j| {
+                    format!(
+                        "\"{}\"",
+                        char::from(b'a' + ((i + j) % 26) as u8)
+                            .to_string()
+                            .repeat(250)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let err = aws_fails(
+        &cli,
+        &ep,
+        "us-east-1",
+        &args(&send(change("UPSERT", "big.example.com", &big))),
+    );
+    assert!(
+        err.contains("InvalidChangeBatch") && err.contains("32000"),
+        "{err}"
+    );
+    aws(
+        &cli,
+        &ep,
+        "us-east-1",
+        &args(&send(change("CREATE", "big.example.com", &big))),
+    );
+}

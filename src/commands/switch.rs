@@ -325,6 +325,9 @@ async fn print_progress(
                     last_verify = line;
                 }
             }
+            Progress::RollingBack { stopped, .. } => {
+                out(format!("[{t}] cancelled: {stopped}; rolling back"));
+            }
             Progress::Finished { ok, summary } => {
                 out(format!(
                     "[{t}] {}: {summary}",
@@ -464,6 +467,8 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
             .min(Duration::from_secs(5)),
         audit_log: audit_path(global, Some(&one.session.config)),
         stop: None,
+        stop_verifying: false,
+        roll_back: None,
     };
     if p.nothing_to_do.is_none() {
         if p.refused() && !args.force {

@@ -49,6 +49,8 @@ pub enum Action {
     FailBack,
     /// The fault menu of a rehearsal.
     Faults,
+    /// Show the switch sent to the background.
+    ShowSwitch,
 }
 
 impl Action {
@@ -116,6 +118,13 @@ pub const KEYMAP: &[Binding] = &[
         "t",
         Action::Timeline,
         "event timeline",
+    ),
+    b(
+        Context::Global,
+        &[Char('w')],
+        "w",
+        Action::ShowSwitch,
+        "show the switch running in the background (esc hides it again)",
     ),
     b(
         Context::Global,

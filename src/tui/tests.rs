@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use super::actions::{ActionRequest, ActionUpdate};
-use super::app::{App, Button, Effect, Fault, Modal, Msg, Screen, SortKey, update};
+use super::app::{App, Button, Cancel, Effect, Fault, Modal, Msg, Screen, SortKey, update};
 use super::theme::Theme;
 use super::views;
 use crate::model::cloudwatch::AlarmState;
@@ -128,6 +128,14 @@ fn text(buf: &Buffer) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Snapshots of a new screen at 80x24 and 200x60.
+fn snap_large(name: &str, a: &App) {
+    for (w, h) in [(80, 24), (200, 60)] {
+        let t = draw(a, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
 }
 
 /// Snapshots of a state at 80x24 and 120x40.
@@ -425,12 +433,15 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
         Effect::Request(ActionRequest::Execute { force: false, .. })
     )));
     assert!(a.running.is_some());
-    // Keys do nothing while it runs (none stops it by accident); q does not quit.
-    for k in ['q', 'c', 'm'] {
-        assert!(key(&mut a, KeyCode::Char(k)).is_empty());
-    }
+    // No key stops it by accident: q asks first, c asks once more, m does nothing.
+    assert!(key(&mut a, KeyCode::Char('q')).is_empty());
+    assert!(a.quit_prompt && !a.quit);
     assert!(key(&mut a, KeyCode::Esc).is_empty());
-    assert!(a.running.is_some());
+    assert!(!a.quit_prompt);
+    assert!(key(&mut a, KeyCode::Char('c')).is_empty());
+    assert!(key(&mut a, KeyCode::Char('n')).is_empty());
+    assert!(key(&mut a, KeyCode::Char('m')).is_empty());
+    assert!(a.running.as_ref().is_some_and(|r| r.cancel == Cancel::No));
     // The engine's order: each step running then done, verification, the end.
     let step = |index, state| {
         Msg::Action(ActionUpdate::Progress(Progress::Step {
@@ -476,20 +487,76 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
 }
 
 #[test]
-fn a_protected_site_needs_its_name_typed() {
+fn a_protected_site_needs_a_reason_and_its_name_typed() {
     let mut a = confirming(plan("pay", true, false));
-    key(&mut a, KeyCode::Tab);
-    assert!(key(&mut a, KeyCode::Enter).is_empty(), "not typed yet");
-    assert!(a.message.as_deref().unwrap().contains("type the site name"));
-    // h, l and q are typed, not shortcuts.
+    let Some(Modal::Confirm(c)) = &a.modal else {
+        panic!("no confirmation")
+    };
+    assert_eq!(c.focus, Button::Reason, "the reason is asked first");
+    // Straight to the confirm button: refused, and the focus goes back to what is missing.
+    key(&mut a, KeyCode::BackTab);
+    assert!(key(&mut a, KeyCode::Enter).is_empty(), "no reason yet");
+    assert!(a.message.as_deref().unwrap().contains("say why"));
+    // h, l, j, k and q are typed, not shortcuts.
+    keys(&mut a, "hotfix: queue jam");
+    key(&mut a, KeyCode::Enter);
     keys(&mut a, "pyq");
+    let Some(Modal::Confirm(c)) = &a.modal else {
+        panic!("the confirmation closed")
+    };
+    assert_eq!(c.reason, "hotfix: queue jam");
+    assert!(c.wrong_name(), "a wrong name says so");
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("not the site's name"), "{s}");
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    assert!(a.message.as_deref().unwrap().contains("\"pyq\" is not the site's name"));
     key(&mut a, KeyCode::Backspace);
     key(&mut a, KeyCode::Backspace);
     keys(&mut a, "ay");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Tab);
     let fx = key(&mut a, KeyCode::Enter);
     assert!(
-        fx.iter()
-            .any(|f| matches!(f, Effect::Request(ActionRequest::Execute { .. })))
+        fx.iter().any(|f| matches!(
+            f,
+            Effect::Request(ActionRequest::Execute { reason: Some(r), .. }) if r == "hotfix: queue jam"
+        )),
+        "{fx:?}"
+    );
+    assert!(a.events.iter().any(|e| e.message.contains("(hotfix: queue jam)")));
+}
+
+#[test]
+fn the_reason_is_prefilled_and_keys_go_only_to_the_focused_field() {
+    let mut a = app(demo_sites(), true);
+    a.reason = Some("release 42".into());
+    a.selected = Some("blog".into());
+    key(&mut a, KeyCode::Char('m'));
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Planned(Ok(plan("blog", false, false)))),
+    );
+    // Cancel has the focus: j scrolls the plan, it is not typed anywhere.
+    keys(&mut a, "jx");
+    let Some(Modal::Confirm(c)) = &a.modal else {
+        panic!("no confirmation")
+    };
+    assert_eq!((c.reason.as_str(), c.typed.as_str()), ("release 42", ""));
+    assert_eq!(c.scroll, 1);
+    // Shift-tab back into the reason, then typed there.
+    key(&mut a, KeyCode::BackTab);
+    keys(&mut a, "b");
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        fx.iter().any(|f| matches!(
+            f,
+            Effect::Request(ActionRequest::Execute { reason: Some(r), .. }) if r == "release 42b"
+        )),
+        "{fx:?}"
     );
 }
 
@@ -986,8 +1053,11 @@ fn snapshot_modal() {
     });
     snap("modal_normal", &confirming(plan("blog", false, false)));
     let mut a = confirming(plan("pay", true, false));
+    keys(&mut a, "quarterly patch");
+    key(&mut a, KeyCode::Enter);
     keys(&mut a, "pa");
     snap("modal_protected", &a);
+    snap_large("modal_protected", &a);
     let mut a = confirming(plan("blog", false, true));
     snap("modal_refused", &a);
     key(&mut a, KeyCode::Tab);
@@ -1072,7 +1142,7 @@ async fn recorded_switch(fault: Option<switchyard_sim::FaultSpec>) -> (Plan, Vec
                 sim.control(Control::AdvanceClock { seconds: 300.0 })
                     .unwrap();
             }
-            Progress::Finished { .. } => {}
+            Progress::Finished { .. } | Progress::RollingBack { .. } => {}
         }
         let last = matches!(p, Progress::Finished { .. });
         seen.push(p);
@@ -1097,11 +1167,18 @@ fn step_states(updates: &[Progress]) -> Vec<(usize, StepProgress)> {
         .collect()
 }
 
-/// The confirmation of `plan` (a protected site: its name typed) confirmed.
+/// The confirmation of `plan` (a protected site: a reason and its name typed) confirmed.
 fn running(p: Plan) -> App {
     let site = p.site.clone();
+    let protected = p.protected;
     let mut a = confirming(p);
-    keys(&mut a, &site);
+    if protected {
+        // The focus starts in the reason; enter goes on to the name, then to Cancel.
+        keys(&mut a, "quarterly patch");
+        key(&mut a, KeyCode::Enter);
+        keys(&mut a, &site);
+        key(&mut a, KeyCode::Enter);
+    }
     key(&mut a, KeyCode::Tab);
     let fx = key(&mut a, KeyCode::Enter);
     assert!(
@@ -2048,12 +2125,10 @@ fn a_long_confirmation_keeps_its_buttons_in_view() {
              made, long enough to wrap over a few lines of a narrow terminal",
         ));
     }
-    let a = confirming(p);
+    let mut a = confirming(p);
     let s = text(draw(&a, 80, 24).backend().buffer());
-    assert!(
-        s.contains("more line(s): a larger terminal shows them"),
-        "{s}"
-    );
+    assert!(s.contains("more line(s): ↑/↓ scrolls"), "{s}");
+    assert!(s.contains("Reason (required): _"), "{s}");
     assert!(s.contains("Type the site name (pay) to confirm"), "{s}");
     assert!(s.contains("[ Cancel ]"), "{s}");
     assert!(
@@ -2061,6 +2136,16 @@ fn a_long_confirmation_keeps_its_buttons_in_view() {
         "{s}"
     );
     snap("modal_long", &a);
+    // Scrolled to its end: the last check is in view, and what is above says so.
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Down);
+    }
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("line(s) above: ↑/↓ scrolls"), "{s}");
+    assert!(s.contains("lines of a narrow terminal"), "{s}");
+    assert!(s.contains("check 5"), "{s}");
+    assert!(s.contains("[ Cancel ]"), "{s}");
+    snap_large("modal_long_scrolled", &a);
 }
 
 /// One ETA per site: the switch's countdown, in the progress window and in the site's header
@@ -2146,4 +2231,218 @@ fn snapshot_detail_a_lagging_metric_after_a_fail_back() {
     assert!(s.contains("LIVE"), "{s}");
     assert!(!s.contains("SWITCHING"), "{s}");
     assert!(s.contains("the metric lags"), "{s}");
+}
+
+// ----- a switch never holds the operator hostage -----------------------------------------------
+
+fn step_msg(index: usize, state: StepProgress) -> Msg {
+    Msg::Action(ActionUpdate::Progress(Progress::Step {
+        index,
+        state,
+        detail: String::new(),
+        elapsed: Duration::from_millis(400),
+    }))
+}
+
+fn verify_msg(converged: bool) -> Msg {
+    Msg::Action(ActionUpdate::Progress(Progress::Verify {
+        items: vec![
+            VerifyItem::new(
+                "health check 3f1c9a2e… inverted".into(),
+                true,
+                "Inverted=true".into(),
+            ),
+            VerifyItem::new(
+                "DNS answers the secondary".into(),
+                converged,
+                "the primary".into(),
+            ),
+        ],
+        eta: Some(Duration::from_secs(90)),
+        countdown: None,
+    }))
+}
+
+fn ctrl_c(a: &mut App) -> Vec<Effect> {
+    update(
+        a,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    )
+}
+
+/// `blog` entering maintenance, its first step done and the second running.
+fn halfway() -> App {
+    let mut a = running(plan("blog", false, false));
+    update(&mut a, step_msg(0, StepProgress::Running));
+    update(&mut a, step_msg(0, StepProgress::Done));
+    update(&mut a, step_msg(1, StepProgress::Running));
+    a
+}
+
+/// The way back of `blog`'s entry: the fail back of its first step.
+fn way_back() -> Plan {
+    let mut p = plan("blog", false, false);
+    p.direction = Direction::Off;
+    p.steps.truncate(1);
+    p.steps[0].before = "Inverted=true".into();
+    p.steps[0].after = "Inverted=false".into();
+    p
+}
+
+#[test]
+fn cancel_asks_once_more_then_the_engine_rolls_the_switch_back() {
+    let mut a = halfway();
+    assert!(key(&mut a, KeyCode::Char('c')).is_empty(), "asked first");
+    snap_large("progress_cancel_asked", &a);
+    let fx = key(&mut a, KeyCode::Char('y'));
+    assert_eq!(fx, vec![Effect::Request(ActionRequest::RollBack)]);
+    // Asked once: c again sends nothing more.
+    assert!(key(&mut a, KeyCode::Char('c')).is_empty());
+    update(&mut a, step_msg(1, StepProgress::Done));
+    let fx = update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::RollingBack {
+            plan: Box::new(way_back()),
+            stopped: "maintenance on for blog was cancelled by the operator between two steps: 2 of 2 steps were done, recorded in the journal _switchyard.blog.example.com".into(),
+        })),
+    );
+    assert!(fx.iter().any(|f| matches!(f, Effect::Record(e) if e.message.contains("cancelled by the operator"))));
+    let run = a.running.as_ref().unwrap();
+    assert_eq!(run.plan.direction, Direction::Off);
+    assert_eq!(run.steps.len(), 1);
+    update(&mut a, step_msg(0, StepProgress::Running));
+    snap_large("progress_rolling_back", &a);
+    update(&mut a, step_msg(0, StepProgress::Done));
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Finished {
+            ok: true,
+            summary: "cancelled and rolled back: blog failed back: steps undone: 2, every original value restored".into(),
+        })),
+    );
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("Cancelled and rolled back: blog failed back"), "{s}");
+    snap_large("progress_rolled_back", &a);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.running.is_none());
+}
+
+#[test]
+fn esc_sends_the_switch_to_the_background_and_w_shows_it_again() {
+    let mut a = halfway();
+    key(&mut a, KeyCode::Esc);
+    let run = a.running.as_ref().unwrap();
+    assert!(run.background && run.active());
+    // The console is the operator's again; the status bar says how the switch goes.
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.selected.as_deref(), Some("api"));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    let bottom = s.lines().last().unwrap();
+    assert!(
+        bottom.contains("enter maintenance blog: step 2 of 2") && bottom.contains("w show"),
+        "{s}"
+    );
+    snap_large("overview_switch_in_background", &a);
+    // One switch at a time.
+    key(&mut a, KeyCode::Char('m'));
+    assert!(a.modal.is_none());
+    assert!(a.message.as_deref().unwrap().contains("one switch at a time"));
+    // Verifying, then done in the background: the status bar follows.
+    update(&mut a, step_msg(1, StepProgress::Done));
+    update(&mut a, verify_msg(false));
+    a.message = None;
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("verifying, 1 of 2 to converge"), "{s}");
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Finished {
+            ok: true,
+            summary: "blog is in maintenance: steps done: 2".into(),
+        })),
+    );
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("enter maintenance blog: done"), "{s}");
+    key(&mut a, KeyCode::Char('w'));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("Done: blog is in maintenance"), "{s}");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.running.is_none());
+}
+
+#[test]
+fn q_during_a_switch_asks_and_finish_quits_once_the_steps_are_made() {
+    let mut a = halfway();
+    assert!(key(&mut a, KeyCode::Char('q')).is_empty());
+    assert!(a.quit_prompt);
+    snap_large("quit_during_a_switch", &a);
+    // Stay.
+    key(&mut a, KeyCode::Esc);
+    assert!(!a.quit_prompt && !a.quit);
+    // Detach: stay, the switch in the background.
+    key(&mut a, KeyCode::Char('q'));
+    key(&mut a, KeyCode::Char('b'));
+    assert!(a.running.as_ref().unwrap().background && !a.quit);
+    // Quitting from the overview asks as well; f: quit once the steps are made.
+    key(&mut a, KeyCode::Char('q'));
+    assert!(a.quit_prompt);
+    assert!(key(&mut a, KeyCode::Char('f')).is_empty());
+    assert!(!a.running.as_ref().unwrap().background, "shown while it finishes");
+    assert!(update(&mut a, step_msg(1, StepProgress::Done)).iter().all(|f| *f != Effect::Quit));
+    let fx = update(&mut a, verify_msg(false));
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+}
+
+#[test]
+fn q_then_r_rolls_back_and_quits_once_the_way_back_is_made() {
+    let mut a = halfway();
+    key(&mut a, KeyCode::Char('q'));
+    let fx = key(&mut a, KeyCode::Char('r'));
+    assert_eq!(fx, vec![Effect::Request(ActionRequest::RollBack)]);
+    // The cancelled switch's own verification does not count.
+    update(&mut a, step_msg(1, StepProgress::Done));
+    assert!(update(&mut a, verify_msg(false)).iter().all(|f| *f != Effect::Quit));
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::RollingBack {
+            plan: Box::new(way_back()),
+            stopped: "2 of 2 steps were done".into(),
+        })),
+    );
+    update(&mut a, step_msg(0, StepProgress::Running));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("Quitting once the roll back's steps are made"), "{s}");
+    update(&mut a, step_msg(0, StepProgress::Done));
+    let fx = update(&mut a, verify_msg(false));
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+}
+
+#[test]
+fn ctrl_c_during_a_switch_asks_and_again_quits_at_once() {
+    let mut a = halfway();
+    assert!(ctrl_c(&mut a).is_empty());
+    assert!(a.quit_prompt);
+    assert_eq!(ctrl_c(&mut a), vec![Effect::Quit]);
+    // SIGINT behaves as ctrl-c; with nothing running it quits at once.
+    let mut b = halfway();
+    assert!(update(&mut b, Msg::Interrupt).is_empty());
+    assert!(b.quit_prompt);
+    let mut c = app(demo_sites(), true);
+    assert_eq!(update(&mut c, Msg::Interrupt), vec![Effect::Quit]);
+}
+
+#[test]
+fn the_new_screens_are_pure_ascii_with_ascii() {
+    let mut a = halfway();
+    a.theme = Theme::new(true, true);
+    key(&mut a, KeyCode::Char('c'));
+    all_ascii(&a, "progress, cancel asked");
+    key(&mut a, KeyCode::Char('n'));
+    key(&mut a, KeyCode::Char('q'));
+    all_ascii(&a, "quit prompt");
+    key(&mut a, KeyCode::Char('b'));
+    all_ascii(&a, "switch in the background");
+    let mut b = confirming(plan("pay", true, true));
+    b.theme = Theme::new(true, true);
+    keys(&mut b, "why");
+    all_ascii(&b, "confirmation with its fields");
 }

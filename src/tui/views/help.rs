@@ -24,6 +24,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             .iter()
             .filter(|b| b.context == ctx && (offered || !b.action.is_switch()))
             .filter(|b| app.rehearsal || !b.action.is_rehearsal())
+            .filter(|b| app.actions || b.action != crate::tui::keymap::Action::ShowSwitch)
             .collect();
         if bindings.is_empty() {
             continue;

@@ -2446,3 +2446,184 @@ fn the_new_screens_are_pure_ascii_with_ascii() {
     keys(&mut b, "why");
     all_ascii(&b, "confirmation with its fields");
 }
+
+/// The console's engine (`tui::switching::serve`) against the emulator: shop's entry is
+/// cancelled while its second step is in flight. The step finishes, the switch stops, and the
+/// fail back takes back both steps; AWS is then as before: the plan to enter maintenance is
+/// the one made before the switch (every resource at its original value, no journal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() {
+    use crate::poll::session::{Overrides, Session};
+    use switchyard_sim::{Control, Scenario, SimOptions};
+    let scenario = Scenario::parse(include_str!("../../assets/scenarios/demo.toml")).unwrap();
+    let mut opts = SimOptions::new(scenario);
+    opts.paused = true;
+    opts.start = Some(1_795_312_800_000);
+    let sim = switchyard_sim::start(opts).await.unwrap();
+    let mut config = crate::config::parse(
+        include_str!("../../assets/configs/demo.toml"),
+        std::path::Path::new("demo.toml"),
+    )
+    .unwrap();
+    config.defaults.dns_server = Some(sim.dns_server());
+    let overrides = Overrides {
+        profile: None,
+        region: None,
+        endpoint_url: Some(sim.endpoint()),
+        static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+    };
+    let session = Session::start(config, &["shop".to_string()], &overrides)
+        .await
+        .unwrap();
+    let audit = tempfile::tempdir().unwrap();
+    let audit_log = audit.path().join("audit.jsonl");
+    let (link, server) = super::actions::link();
+    let engine = tokio::spawn(crate::tui::switching::serve(
+        server,
+        crate::tui::switching::switchable(&session),
+        session.resolver.clone(),
+        Some(audit_log.clone()),
+    ));
+    let (updates_tx, mut updates) = tokio::sync::mpsc::channel(64);
+    link.connect.send(updates_tx).unwrap();
+    let requests = link.requests;
+    let plan_now = async |updates: &mut tokio::sync::mpsc::Receiver<ActionUpdate>| {
+        requests
+            .send(ActionRequest::Plan {
+                site: "shop".into(),
+                direction: Direction::On,
+            })
+            .await
+            .unwrap();
+        let Some(ActionUpdate::Planned(Ok(plan))) = updates.recv().await else {
+            panic!("no plan")
+        };
+        plan
+    };
+    let before = plan_now(&mut updates).await;
+    assert_eq!(before.steps.len(), 4, "{before:#?}");
+    // Step 2 (silence the first alarm) is held until the cancel is asked for.
+    let hold: switchyard_sim::FaultSpec = serde_json::from_value(serde_json::json!({
+        "service": "cloudwatch", "operation": "DisableAlarmActions", "fault": "hold",
+    }))
+    .unwrap();
+    sim.control(Control::Fault(hold)).unwrap();
+    requests
+        .send(ActionRequest::Execute {
+            plan: before.clone(),
+            force: false,
+            reason: Some("cancel drill".into()),
+        })
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    loop {
+        let Some(u) = tokio::time::timeout(Duration::from_secs(120), updates.recv())
+            .await
+            .unwrap_or_else(|_| panic!("the switch stalled after {seen:#?}"))
+        else {
+            panic!("the engine ended")
+        };
+        let ActionUpdate::Progress(p) = u else {
+            panic!("{u:?} while the switch runs")
+        };
+        match &p {
+            Progress::Step {
+                index: 1,
+                state: StepProgress::Running,
+                ..
+            } if !seen.iter().any(|p| matches!(p, Progress::RollingBack { .. })) => {
+                requests.send(ActionRequest::RollBack).await.unwrap();
+                // The engine takes the cancel before the held call is let go.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                sim.control(Control::ClearFaults {
+                    service: None,
+                    operation: None,
+                })
+                .unwrap();
+            }
+            Progress::Verify { .. } => {
+                sim.control(Control::AdvanceClock { seconds: 300.0 })
+                    .unwrap();
+            }
+            _ => {}
+        }
+        let last = matches!(p, Progress::Finished { .. });
+        seen.push(p);
+        if last {
+            break;
+        }
+    }
+    // Steps 1 and 2 done, nothing after; the way back undoes both, newest first.
+    let back_at = seen
+        .iter()
+        .position(|p| matches!(p, Progress::RollingBack { .. }))
+        .unwrap_or_else(|| panic!("no roll back: {seen:#?}"));
+    assert_eq!(
+        step_states(&seen[..back_at]),
+        [
+            (0, StepProgress::Running),
+            (0, StepProgress::Done),
+            (1, StepProgress::Running),
+            (1, StepProgress::Done),
+        ]
+    );
+    let Progress::RollingBack { plan: back, stopped } = &seen[back_at] else {
+        unreachable!()
+    };
+    assert_eq!(back.direction, Direction::Off);
+    assert!(stopped.contains("cancelled by the operator"), "{stopped}");
+    assert!(stopped.contains("2 of 4 steps were done"), "{stopped}");
+    let undone: Vec<(usize, StepProgress)> = step_states(&seen[back_at..])
+        .into_iter()
+        .filter(|(_, s)| *s != StepProgress::Running)
+        .collect();
+    assert_eq!(undone, [(0, StepProgress::Done), (1, StepProgress::Done)]);
+    let Some(Progress::Finished { ok, summary }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(ok, "{summary}");
+    assert!(summary.starts_with("cancelled and rolled back"), "{summary}");
+    // AWS as before: the same plan to enter maintenance (the health check's version moved on
+    // with the two updates, as AWS's does).
+    let after = plan_now(&mut updates).await;
+    assert!(after.nothing_to_do.is_none(), "{after:#?}");
+    let values = |p: &Plan| -> Vec<(String, String, String, String)> {
+        p.steps
+            .iter()
+            .map(|s| {
+                let unversioned = |v: &str| {
+                    v.split(" (HealthCheckVersion").next().unwrap_or(v).to_string()
+                };
+                (
+                    s.call.clone(),
+                    s.resource.clone(),
+                    unversioned(&s.before),
+                    unversioned(&s.after),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(values(&after), values(&before));
+    assert_eq!(before.steps[0].before, "Inverted=false (HealthCheckVersion 1)");
+    assert_eq!(after.steps[0].before, "Inverted=false (HealthCheckVersion 3)");
+    // The audit: the cancelled entry and the fail back that took it back, each with the reason.
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&audit_log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["direction"], "on");
+    assert_eq!(lines[0]["result"], "cancelled");
+    assert_eq!(lines[0]["reason"], "cancel drill");
+    assert_eq!(lines[1]["direction"], "off");
+    assert_eq!(lines[1]["result"], "done");
+    assert_eq!(
+        lines[1]["reason"],
+        "roll back of a cancelled enter maintenance: cancel drill"
+    );
+    drop(requests);
+    engine.await.unwrap();
+    sim.shutdown().await;
+}

@@ -1416,8 +1416,14 @@ async fn roll_back_cancelled(
         arn: plan.caller.clone().unwrap_or_default(),
         user_id: String::new(),
     };
-    let back = match prepare(clients, resolver, site, plan.direction.opposite(), Some(&caller))
-        .await
+    let back = match prepare(
+        clients,
+        resolver,
+        site,
+        plan.direction.opposite(),
+        Some(&caller),
+    )
+    .await
     {
         Ok(p) => p.plan,
         Err(e) => {
@@ -1463,9 +1469,8 @@ async fn roll_back_cancelled(
             (Err(e), o.converged())
         }
         Err(e) => {
-            let e = SwitchError::Cancelled(format!(
-                "cancelled, and the roll back did not finish: {e}"
-            ));
+            let e =
+                SwitchError::Cancelled(format!("cancelled, and the roll back did not finish: {e}"));
             (Err(e), false)
         }
     }

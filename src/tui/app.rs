@@ -203,7 +203,11 @@ impl Confirm {
         let ring = self.ring();
         let at = ring.iter().position(|b| *b == self.focus).unwrap_or(0);
         let n = ring.len();
-        let next = if forward { (at + 1) % n } else { (at + n - 1) % n };
+        let next = if forward {
+            (at + 1) % n
+        } else {
+            (at + n - 1) % n
+        };
         self.focus = ring[next];
     }
 
@@ -285,7 +289,10 @@ pub enum Cancel {
     Asked,
     /// The switch stopped (`stopped` says how far it got) and the way back runs: `plan` of
     /// the [`Running`] is now the way back's, `cancelled` the switch it takes back.
-    RollingBack { stopped: String, cancelled: Box<Plan> },
+    RollingBack {
+        stopped: String,
+        cancelled: Box<Plan>,
+    },
 }
 
 impl Running {
@@ -322,10 +329,7 @@ impl Running {
                 let done = self
                     .steps
                     .iter()
-                    .filter(|s| {
-                        s.state
-                            .is_some_and(|st| st != StepProgress::Running)
-                    })
+                    .filter(|s| s.state.is_some_and(|st| st != StepProgress::Running))
                     .count();
                 format!("step {} of {total}", (done + 1).min(total.max(1)))
             }
@@ -1014,8 +1018,8 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
     let control = k.modifiers.contains(KeyModifiers::CONTROL);
     let field = matches!(c.focus, Button::Reason | Button::Name);
     // How far the plan can scroll at most (the view stops it at its end).
-    let most = u16::try_from(c.plan.steps.len() * 2 + c.plan.preflight.len() * 4 + 12)
-        .unwrap_or(u16::MAX);
+    let most =
+        u16::try_from(c.plan.steps.len() * 2 + c.plan.preflight.len() * 4 + 12).unwrap_or(u16::MAX);
     match k.code {
         KeyCode::Esc => return false,
         KeyCode::Tab => c.move_focus(true),
@@ -1050,7 +1054,10 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
                     "nothing to do".to_string()
                 } else if c.reason_missing() {
                     c.focus = Button::Reason;
-                    format!("{} is protected: say why (the reason is recorded)", c.plan.site)
+                    format!(
+                        "{} is protected: say why (the reason is recorded)",
+                        c.plan.site
+                    )
                 } else {
                     let typed = c.typed.clone();
                     c.focus = Button::Name;
@@ -1087,13 +1094,7 @@ fn toggle(b: Button) -> Button {
     }
 }
 
-fn execute(
-    app: &mut App,
-    plan: Plan,
-    force: bool,
-    reason: Option<String>,
-    fx: &mut Vec<Effect>,
-) {
+fn execute(app: &mut App, plan: Plan, force: bool, reason: Option<String>, fx: &mut Vec<Effect>) {
     let event = Event::action(
         app.now,
         plan.site.clone(),
@@ -1288,7 +1289,9 @@ fn progress(app: &mut App, p: Progress, fx: &mut Vec<Effect>) {
                 operator_action(run.plan.direction, run.reason.clone()),
                 ActionOutcome::Failed,
                 run.plan.caller.clone(),
-                Some(format!("cancelled by the operator: {stopped}; rolling back")),
+                Some(format!(
+                    "cancelled by the operator: {stopped}; rolling back"
+                )),
             ));
             let cancelled = std::mem::replace(&mut run.plan, *plan);
             run.steps = run

@@ -93,7 +93,10 @@ impl Options {
             );
             return Err(crate::switch::error::exit::USAGE);
         }
-        self.reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(String::from);
+        self.reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(String::from);
         Ok(self)
     }
 }

@@ -511,7 +511,12 @@ fn a_protected_site_needs_a_reason_and_its_name_typed() {
     key(&mut a, KeyCode::Tab);
     key(&mut a, KeyCode::Tab);
     assert!(key(&mut a, KeyCode::Enter).is_empty());
-    assert!(a.message.as_deref().unwrap().contains("\"pyq\" is not the site's name"));
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .contains("\"pyq\" is not the site's name")
+    );
     key(&mut a, KeyCode::Backspace);
     key(&mut a, KeyCode::Backspace);
     keys(&mut a, "ay");
@@ -525,7 +530,11 @@ fn a_protected_site_needs_a_reason_and_its_name_typed() {
         )),
         "{fx:?}"
     );
-    assert!(a.events.iter().any(|e| e.message.contains("(hotfix: queue jam)")));
+    assert!(
+        a.events
+            .iter()
+            .any(|e| e.message.contains("(hotfix: queue jam)"))
+    );
 }
 
 #[test]
@@ -2306,7 +2315,9 @@ fn cancel_asks_once_more_then_the_engine_rolls_the_switch_back() {
             stopped: "maintenance on for blog was cancelled by the operator between two steps: 2 of 2 steps were done, recorded in the journal _switchyard.blog.example.com".into(),
         })),
     );
-    assert!(fx.iter().any(|f| matches!(f, Effect::Record(e) if e.message.contains("cancelled by the operator"))));
+    assert!(fx.iter().any(
+        |f| matches!(f, Effect::Record(e) if e.message.contains("cancelled by the operator"))
+    ));
     let run = a.running.as_ref().unwrap();
     assert_eq!(run.plan.direction, Direction::Off);
     assert_eq!(run.steps.len(), 1);
@@ -2321,7 +2332,10 @@ fn cancel_asks_once_more_then_the_engine_rolls_the_switch_back() {
         })),
     );
     let s = text(draw(&a, 80, 24).backend().buffer());
-    assert!(s.contains("Cancelled and rolled back: blog failed back"), "{s}");
+    assert!(
+        s.contains("Cancelled and rolled back: blog failed back"),
+        "{s}"
+    );
     snap_large("progress_rolled_back", &a);
     key(&mut a, KeyCode::Esc);
     assert!(a.running.is_none());
@@ -2346,7 +2360,12 @@ fn esc_sends_the_switch_to_the_background_and_w_shows_it_again() {
     // One switch at a time.
     key(&mut a, KeyCode::Char('m'));
     assert!(a.modal.is_none());
-    assert!(a.message.as_deref().unwrap().contains("one switch at a time"));
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .contains("one switch at a time")
+    );
     // Verifying, then done in the background: the status bar follows.
     update(&mut a, step_msg(1, StepProgress::Done));
     update(&mut a, verify_msg(false));
@@ -2386,8 +2405,15 @@ fn q_during_a_switch_asks_and_finish_quits_once_the_steps_are_made() {
     key(&mut a, KeyCode::Char('q'));
     assert!(a.quit_prompt);
     assert!(key(&mut a, KeyCode::Char('f')).is_empty());
-    assert!(!a.running.as_ref().unwrap().background, "shown while it finishes");
-    assert!(update(&mut a, step_msg(1, StepProgress::Done)).iter().all(|f| *f != Effect::Quit));
+    assert!(
+        !a.running.as_ref().unwrap().background,
+        "shown while it finishes"
+    );
+    assert!(
+        update(&mut a, step_msg(1, StepProgress::Done))
+            .iter()
+            .all(|f| *f != Effect::Quit)
+    );
     let fx = update(&mut a, verify_msg(false));
     assert!(fx.contains(&Effect::Quit), "{fx:?}");
 }
@@ -2400,7 +2426,11 @@ fn q_then_r_rolls_back_and_quits_once_the_way_back_is_made() {
     assert_eq!(fx, vec![Effect::Request(ActionRequest::RollBack)]);
     // The cancelled switch's own verification does not count.
     update(&mut a, step_msg(1, StepProgress::Done));
-    assert!(update(&mut a, verify_msg(false)).iter().all(|f| *f != Effect::Quit));
+    assert!(
+        update(&mut a, verify_msg(false))
+            .iter()
+            .all(|f| *f != Effect::Quit)
+    );
     update(
         &mut a,
         Msg::Action(ActionUpdate::Progress(Progress::RollingBack {
@@ -2410,7 +2440,10 @@ fn q_then_r_rolls_back_and_quits_once_the_way_back_is_made() {
     );
     update(&mut a, step_msg(0, StepProgress::Running));
     let s = text(draw(&a, 80, 24).backend().buffer());
-    assert!(s.contains("Quitting once the roll back's steps are made"), "{s}");
+    assert!(
+        s.contains("Quitting once the roll back's steps are made"),
+        "{s}"
+    );
     update(&mut a, step_msg(0, StepProgress::Done));
     let fx = update(&mut a, verify_msg(false));
     assert!(fx.contains(&Effect::Quit), "{fx:?}");
@@ -2532,7 +2565,10 @@ async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() 
                 index: 1,
                 state: StepProgress::Running,
                 ..
-            } if !seen.iter().any(|p| matches!(p, Progress::RollingBack { .. })) => {
+            } if !seen
+                .iter()
+                .any(|p| matches!(p, Progress::RollingBack { .. })) =>
+            {
                 requests.send(ActionRequest::RollBack).await.unwrap();
                 // The engine takes the cancel before the held call is let go.
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -2568,7 +2604,11 @@ async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() 
             (1, StepProgress::Done),
         ]
     );
-    let Progress::RollingBack { plan: back, stopped } = &seen[back_at] else {
+    let Progress::RollingBack {
+        plan: back,
+        stopped,
+    } = &seen[back_at]
+    else {
         unreachable!()
     };
     assert_eq!(back.direction, Direction::Off);
@@ -2583,7 +2623,10 @@ async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() 
         unreachable!()
     };
     assert!(ok, "{summary}");
-    assert!(summary.starts_with("cancelled and rolled back"), "{summary}");
+    assert!(
+        summary.starts_with("cancelled and rolled back"),
+        "{summary}"
+    );
     // AWS as before: the same plan to enter maintenance (the health check's version moved on
     // with the two updates, as AWS's does).
     let after = plan_now(&mut updates).await;
@@ -2593,7 +2636,10 @@ async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() 
             .iter()
             .map(|s| {
                 let unversioned = |v: &str| {
-                    v.split(" (HealthCheckVersion").next().unwrap_or(v).to_string()
+                    v.split(" (HealthCheckVersion")
+                        .next()
+                        .unwrap_or(v)
+                        .to_string()
                 };
                 (
                     s.call.clone(),
@@ -2605,8 +2651,14 @@ async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() 
             .collect()
     };
     assert_eq!(values(&after), values(&before));
-    assert_eq!(before.steps[0].before, "Inverted=false (HealthCheckVersion 1)");
-    assert_eq!(after.steps[0].before, "Inverted=false (HealthCheckVersion 3)");
+    assert_eq!(
+        before.steps[0].before,
+        "Inverted=false (HealthCheckVersion 1)"
+    );
+    assert_eq!(
+        after.steps[0].before,
+        "Inverted=false (HealthCheckVersion 3)"
+    );
     // The audit: the cancelled entry and the fail back that took it back, each with the reason.
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&audit_log)
         .unwrap()

@@ -325,10 +325,7 @@ fn field(
     let label_style = if focused { t.key() } else { t.dim() };
     Line::from(vec![
         Span::styled(label.to_string(), label_style),
-        Span::styled(
-            format!("{shown}{}", if focused { "_" } else { "" }),
-            style,
-        ),
+        Span::styled(format!("{shown}{}", if focused { "_" } else { "" }), style),
         Span::styled(note, t.warn()),
     ])
 }
@@ -351,10 +348,7 @@ pub fn quit_prompt(frame: &mut Frame, body: Rect, app: &App, run: &Running) {
         Line::raw(""),
     ];
     if rolling_back {
-        lines.push(choice(
-            "f",
-            "let the roll back make its steps, then quit",
-        ));
+        lines.push(choice("f", "let the roll back make its steps, then quit"));
     } else {
         lines.push(choice(
             "f",

@@ -160,10 +160,7 @@ fn footer(app: &App, run: &Running) -> Vec<Line<'static>> {
     let rolled_back = matches!(run.cancel, Cancel::RollingBack { .. });
     match &run.finished {
         Some((ok, summary)) if rolled_back => vec![
-            Line::styled(
-                capitalized(summary),
-                if *ok { t.good() } else { t.bad() },
-            ),
+            Line::styled(capitalized(summary), if *ok { t.good() } else { t.bad() }),
             Line::styled("enter/esc: close", t.dim()),
         ],
         Some((true, summary)) => vec![
@@ -196,10 +193,9 @@ fn footer(app: &App, run: &Running) -> Vec<Line<'static>> {
                 "Cancelling: the switch stops after the step running, then its steps are undone.",
                 t.warn(),
             )],
-            Cancel::RollingBack { .. } => vec![keys_line(
-                t,
-                &[("esc", "background"), ("q", "quit...")],
-            )],
+            Cancel::RollingBack { .. } => {
+                vec![keys_line(t, &[("esc", "background"), ("q", "quit...")])]
+            }
             Cancel::No => vec![keys_line(
                 t,
                 &[

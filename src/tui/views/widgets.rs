@@ -266,7 +266,10 @@ fn background(app: &App, run: &crate::tui::app::Running, width: usize) -> Line<'
     let status = format!(" {} ", run.status());
     let used = status.chars().count() + 3 + 6;
     let mut spans = vec![
-        Span::styled(status, style.add_modifier(ratatui::style::Modifier::REVERSED)),
+        Span::styled(
+            status,
+            style.add_modifier(ratatui::style::Modifier::REVERSED),
+        ),
         Span::raw(" "),
         Span::styled("w", t.key()),
         Span::raw(" show  "),

@@ -406,7 +406,7 @@ fn maintenance_and_fail_back_from_the_console() {
     c.wait_for(
         "the maintenance in the timeline",
         Duration::from_secs(10),
-        |s| s.contains("maintenance on succeeded"),
+        |s| s.contains("maintenance on (window 7) succeeded"),
     );
     let audit = std::fs::read_to_string(c.dir.path().join("state/switchyard/demo-audit.jsonl"))
         .unwrap_or_default();

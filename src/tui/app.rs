@@ -1035,11 +1035,15 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
         KeyCode::Backspace if c.focus == Button::Name => {
             c.typed.pop();
         }
-        KeyCode::Char(ch) if c.focus == Button::Reason && !control => {
-            if c.reason.chars().count() < crate::model::journal::REASON_MAX {
-                c.reason.push(ch);
-            }
+        // The journal's bound: a reason longer is not typed.
+        KeyCode::Char(ch)
+            if c.focus == Button::Reason
+                && !control
+                && c.reason.chars().count() < crate::model::journal::REASON_MAX =>
+        {
+            c.reason.push(ch);
         }
+        KeyCode::Char(_) if c.focus == Button::Reason => {}
         KeyCode::Char(ch) if c.focus == Button::Name && !control => c.typed.push(ch),
         KeyCode::Char('h' | 'l') if !field => c.focus = toggle(c.focus),
         KeyCode::Char('k') if !field => c.scroll = c.scroll.saturating_sub(1),

@@ -2679,3 +2679,225 @@ async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() 
     engine.await.unwrap();
     sim.shutdown().await;
 }
+
+/// The console's engine on the demo (paused, its clock moved on at each verification round).
+struct Drill {
+    sim: switchyard_sim::SimHandle,
+    requests: tokio::sync::mpsc::Sender<ActionRequest>,
+    updates: tokio::sync::mpsc::Receiver<ActionUpdate>,
+    engine: tokio::task::JoinHandle<bool>,
+    audit: tempfile::TempDir,
+}
+
+impl Drill {
+    async fn start() -> Drill {
+        use crate::poll::session::{Overrides, Session};
+        use switchyard_sim::{Scenario, SimOptions};
+        let scenario = Scenario::parse(include_str!("../../assets/scenarios/demo.toml")).unwrap();
+        let mut opts = SimOptions::new(scenario);
+        opts.paused = true;
+        opts.start = Some(1_795_312_800_000);
+        let sim = switchyard_sim::start(opts).await.unwrap();
+        let mut config = crate::config::parse(
+            include_str!("../../assets/configs/demo.toml"),
+            std::path::Path::new("demo.toml"),
+        )
+        .unwrap();
+        config.defaults.dns_server = Some(sim.dns_server());
+        let overrides = Overrides {
+            profile: None,
+            region: None,
+            endpoint_url: Some(sim.endpoint()),
+            static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+        };
+        let session = Session::start(config, &["shop".to_string()], &overrides)
+            .await
+            .unwrap();
+        let audit = tempfile::tempdir().unwrap();
+        let (link, server) = super::actions::link();
+        let engine = tokio::spawn(crate::tui::switching::serve(
+            server,
+            crate::tui::switching::switchable(&session),
+            session.resolver.clone(),
+            Some(audit.path().join("audit.jsonl")),
+        ));
+        let (updates_tx, updates) = tokio::sync::mpsc::channel(64);
+        link.connect.send(updates_tx).unwrap();
+        Drill {
+            sim,
+            requests: link.requests,
+            updates,
+            engine,
+            audit,
+        }
+    }
+
+    async fn plan(&mut self, direction: Direction) -> Plan {
+        self.requests
+            .send(ActionRequest::Plan {
+                site: "shop".into(),
+                direction,
+            })
+            .await
+            .unwrap();
+        let Some(ActionUpdate::Planned(Ok(plan))) = self.updates.recv().await else {
+            panic!("no plan")
+        };
+        plan
+    }
+
+    /// Runs `plan`; when `cancel_at` says so of an update, the switch is cancelled, then the
+    /// calls held by the emulator are let go. Returns every update.
+    async fn run(
+        &mut self,
+        plan: &Plan,
+        mut cancel_at: impl FnMut(&Progress) -> bool,
+    ) -> Vec<Progress> {
+        self.requests
+            .send(ActionRequest::Execute {
+                plan: plan.clone(),
+                force: true,
+                reason: Some("drill".into()),
+            })
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        loop {
+            let u = tokio::time::timeout(Duration::from_secs(120), self.updates.recv())
+                .await
+                .unwrap_or_else(|_| panic!("the switch stalled after {seen:#?}"));
+            let Some(ActionUpdate::Progress(p)) = u else {
+                panic!("{u:?} while the switch runs")
+            };
+            if let Progress::Verify { .. } = p {
+                self.sim
+                    .control(switchyard_sim::Control::AdvanceClock { seconds: 300.0 })
+                    .unwrap();
+            }
+            if cancel_at(&p) {
+                self.requests.send(ActionRequest::RollBack).await.unwrap();
+                // The engine takes the cancel before the held call is let go.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                self.sim
+                    .control(switchyard_sim::Control::ClearFaults {
+                        service: None,
+                        operation: None,
+                    })
+                    .unwrap();
+            }
+            let last = matches!(p, Progress::Finished { .. });
+            seen.push(p);
+            if last {
+                return seen;
+            }
+        }
+    }
+
+    fn audit(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.audit.path().join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    async fn end(self) {
+        drop(self.requests);
+        self.engine.await.unwrap();
+        self.sim.shutdown().await;
+    }
+}
+
+/// A fail back cancelled with its first step in flight: the step finishes, and the way back
+/// (maintenance on, resuming from the journal) puts it back; shop is in maintenance as before
+/// (the plan to fail back is the one made before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_fail_back_is_taken_back_into_maintenance() {
+    let mut d = Drill::start().await;
+    let on = d.plan(Direction::On).await;
+    let seen = d.run(&on, |_| false).await;
+    assert!(
+        matches!(seen.last(), Some(Progress::Finished { ok: true, .. })),
+        "{seen:#?}"
+    );
+    let before = d.plan(Direction::Off).await;
+    assert!(before.nothing_to_do.is_none(), "{before:#?}");
+    // Its first step (the second alarm's actions back on) is held until the cancel is asked.
+    let hold: switchyard_sim::FaultSpec = serde_json::from_value(serde_json::json!({
+        "service": "cloudwatch", "operation": "EnableAlarmActions", "fault": "hold",
+    }))
+    .unwrap();
+    d.sim.control(switchyard_sim::Control::Fault(hold)).unwrap();
+    let mut asked = false;
+    let seen = d
+        .run(&before, |p| {
+            let now = !asked
+                && matches!(
+                    p,
+                    Progress::Step {
+                        index: 0,
+                        state: StepProgress::Running,
+                        ..
+                    }
+                );
+            asked |= now;
+            now
+        })
+        .await;
+    let back_at = seen
+        .iter()
+        .position(|p| matches!(p, Progress::RollingBack { .. }))
+        .unwrap_or_else(|| panic!("no roll back: {seen:#?}"));
+    let Progress::RollingBack {
+        plan: back,
+        stopped,
+    } = &seen[back_at]
+    else {
+        unreachable!()
+    };
+    assert_eq!(back.direction, Direction::On);
+    assert!(stopped.contains("1 of 3 steps were undone"), "{stopped}");
+    assert_eq!(
+        back.steps.len(),
+        1,
+        "only the step undone is redone: {back:#?}"
+    );
+    let Some(Progress::Finished { ok, summary }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(ok, "{summary}");
+    assert!(
+        summary.contains("is in maintenance again: the stopped fail back was undone"),
+        "{summary}"
+    );
+    let after = d.plan(Direction::Off).await;
+    let values = |p: &Plan| -> Vec<(String, String, String, String)> {
+        p.steps
+            .iter()
+            .map(|s| {
+                (
+                    s.call.clone(),
+                    s.resource.clone(),
+                    s.before.clone(),
+                    s.after.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(values(&after), values(&before));
+    let audit = d.audit();
+    let results: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|l| {
+            (
+                l["direction"].as_str().unwrap(),
+                l["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [("on", "done"), ("off", "cancelled"), ("on", "done")]
+    );
+    d.end().await;
+}

@@ -995,3 +995,50 @@ fn the_confirmation_fits_80x24_for_every_demo_site() {
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 }
+
+/// `demo --reason` prefills every confirmation's reason; the focus is then on the protected
+/// site's name.
+#[test]
+fn the_reason_given_on_the_command_line_prefills_the_confirmation() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let c = Console::launch(
+        "reason",
+        port,
+        (80, 24),
+        "",
+        &format!("demo --port {port} --speed 1 --reason 'kernel patch'"),
+    );
+    c.wait_live();
+    c.keys(&[":site shop", "Enter"]);
+    c.keys(&["m"]);
+    c.wait_for("the reason prefilled", Duration::from_secs(30), |s| {
+        s.contains("Reason (required): kernel patch")
+            && s.contains("Type the site name (shop) to confirm: _")
+    });
+    c.keys(&["Escape"]);
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// A reason longer than the journal takes is refused before anything starts (exit 2), as
+/// `maintenance --reason` is.
+#[test]
+fn a_reason_longer_than_the_journal_takes_is_refused_at_start() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .args(["--log-file", home.path().join("log").to_str().unwrap()])
+        .args(["demo", "--reason", &"x".repeat(1025)])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--reason is 1025 characters; the journal takes at most 1024"),
+        "{err}"
+    );
+}

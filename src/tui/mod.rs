@@ -4,7 +4,9 @@
 //!
 //! The loop is one `tokio::select!` over the terminal's events, a one-second tick, the poller's
 //! updates, the switch engine's updates and the signals (SIGINT, SIGTERM, SIGHUP: an SSM
-//! disconnect). It renders only when the state says something changed.
+//! disconnect). It renders only when the state says something changed. SIGINT is ctrl-c: while
+//! a switch runs it asks first (see [`app::interrupt`]); SIGTERM and SIGHUP quit at once. The
+//! terminal is restored before anything is waited for.
 
 pub mod actions;
 pub mod app;
@@ -316,8 +318,8 @@ impl EventLog {
 ///
 /// `actions`: the link to the switch engine (see [`actions`]); `None` hides every action, as
 /// `--read-only` and the config's `read_only` do. Returns the exit code (0 on quit and on
-/// SIGINT, SIGTERM and SIGHUP; the caller makes it 9 when quitting stopped a switch, see
-/// [`switching::serve`]).
+/// SIGTERM and SIGHUP, and on SIGINT unless a switch runs: then it asks as ctrl-c does; the
+/// caller makes it 9 when quitting stopped a switch, see [`switching::serve`]).
 pub async fn run(
     session: Session,
     options: Options,

@@ -1042,3 +1042,47 @@ fn a_reason_longer_than_the_journal_takes_is_refused_at_start() {
         "{err}"
     );
 }
+
+/// `q` then `r` during a switch: it is cancelled and rolled back, and the console quits once
+/// the way back's steps are made; AWS is as before, and the exit says so.
+#[test]
+fn q_then_roll_back_quits_once_the_switch_is_taken_back() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator::start(port, 1);
+    let c = Console::start_on_sized("q-roll-back", port, (80, 24));
+    c.wait_live();
+    let before = c.shop_as_planned();
+    c.enter_shop_held_at_step_2("roll back drill");
+    c.keys(&["q"]);
+    c.wait_for("the quit prompt", Duration::from_secs(10), |s| {
+        s.contains("quit?")
+    });
+    c.keys(&["r"]);
+    c.wait_for("quitting once rolled back", Duration::from_secs(10), |s| {
+        s.contains("Quitting once it is rolled back")
+    });
+    c.hold_step_2(false);
+    c.assert_exited_with(0);
+    assert_eq!(
+        c.calls("cloudfront:CreateInvalidation"),
+        0,
+        "no step after the cancel"
+    );
+    assert_eq!(c.calls("cloudwatch:EnableAlarmActions"), 1, "step 2 undone");
+    assert_eq!(c.shop_as_planned(), before, "AWS is not as before");
+    let results: Vec<(String, String)> = c
+        .audit()
+        .iter()
+        .map(|l| (l["direction"].to_string(), l["result"].to_string()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("\"on\"".to_string(), "\"cancelled\"".to_string()),
+            ("\"off\"".to_string(), "\"done\"".to_string())
+        ]
+    );
+}

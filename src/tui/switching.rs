@@ -147,6 +147,7 @@ pub async fn serve(
                     }
                     match result {
                         Err(SwitchError::Stopped(_)) => Ending::Stopped,
+                        Err(SwitchError::Cancelled(said)) => Ending::Cancelled(said),
                         Ok(o) if o.verification.as_ref().is_some_and(|v| !v.converged) => {
                             Ending::Unverified
                         }
@@ -186,6 +187,10 @@ pub async fn serve(
             );
             false
         }
+        Ok(Ok(Ending::Cancelled(said))) => {
+            eprintln!("switchyard: {said}");
+            false
+        }
         // It ended on its own (done, or failed and rolled back) before the next step.
         Ok(Ok(Ending::Over)) => false,
         Ok(Err(_)) | Err(_) => {
@@ -199,13 +204,15 @@ pub async fn serve(
 }
 
 /// How a console's switch ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Ending {
     /// Stopped between two steps (the console quit): the journal records it.
     Stopped,
     /// Every step made, verification left before it converged.
     Unverified,
-    /// Done, failed, refused or cancelled and rolled back: nothing is left running.
+    /// Cancelled by the operator: how far the roll back got, in the engine's words.
+    Cancelled(String),
+    /// Done, failed or refused: nothing is left running.
     Over,
 }
 

@@ -189,10 +189,13 @@ fn footer(app: &App, run: &Running) -> Vec<Line<'static>> {
                 ),
                 keys_line(t, &[("y", "roll back"), ("n", "keep going")]),
             ],
-            Cancel::Asked => vec![Line::styled(
-                "Cancelling: the switch stops after the step running, then its steps are undone.",
-                t.warn(),
-            )],
+            Cancel::Asked => vec![
+                Line::styled(
+                    "Cancelling: the switch stops after the step running, then its steps are undone.",
+                    t.warn(),
+                ),
+                keys_line(t, &[("esc", "background"), ("q", "quit...")]),
+            ],
             Cancel::RollingBack { .. } => {
                 vec![keys_line(t, &[("esc", "background"), ("q", "quit...")])]
             }

@@ -787,6 +787,8 @@ fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         Action::MaintenanceOn => ask_plan(app, Direction::On, fx),
         Action::FailBack => ask_plan(app, Direction::Off, fx),
         Action::Faults => app.modal = Some(Modal::Faults),
+        // The switch window's own keys (see `running_key`).
+        Action::Background | Action::CancelSwitch => {}
     }
 }
 
@@ -1152,14 +1154,21 @@ fn running_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    match (&run.cancel, k.code) {
-        (Cancel::Confirming, KeyCode::Char('y')) => roll_back(app, fx),
-        (Cancel::Confirming, KeyCode::Char('n') | KeyCode::Esc) => run.cancel = Cancel::No,
-        (Cancel::Confirming, _) => {}
-        (_, KeyCode::Esc) => run.background = true,
-        (Cancel::No, KeyCode::Char('c')) => run.cancel = Cancel::Confirming,
-        (_, KeyCode::Char('q')) => ask_quit(app),
-        (_, KeyCode::Char('?')) => {
+    if run.cancel == Cancel::Confirming {
+        match k.code {
+            KeyCode::Char('y') => roll_back(app, fx),
+            KeyCode::Char('n') | KeyCode::Esc => run.cancel = Cancel::No,
+            _ => {}
+        }
+        return;
+    }
+    match keymap::lookup_only(Context::Switch, &k) {
+        Some(Action::Background) => run.background = true,
+        Some(Action::CancelSwitch) if run.cancel == Cancel::No => {
+            run.cancel = Cancel::Confirming;
+        }
+        Some(Action::Quit) => ask_quit(app),
+        Some(Action::Help) => {
             run.background = true;
             perform(app, Action::Help, fx);
         }

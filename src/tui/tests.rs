@@ -2901,3 +2901,25 @@ async fn a_cancelled_fail_back_is_taken_back_into_maintenance() {
     );
     d.end().await;
 }
+
+#[test]
+fn help_says_what_the_keys_do_while_a_switch_runs() {
+    let mut a = app(demo_sites(), true);
+    key(&mut a, KeyCode::Char('?'));
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    for said in [
+        "While a switch runs (its window)",
+        "send it to the background: the status bar follows it, w shows it again",
+        "cancel it (y confirms)",
+        "show the switch running in the background",
+    ] {
+        assert!(s.contains(said), "{said}:\n{s}");
+    }
+    let t = draw(&a, 200, 60);
+    insta::assert_snapshot!("help_200x60", t.backend());
+    // Read-only: no switch, no word of one.
+    let mut b = app(demo_sites(), false);
+    key(&mut b, KeyCode::Char('?'));
+    let s = text(draw(&b, 200, 60).backend().buffer());
+    assert!(!s.contains("While a switch runs"), "{s}");
+}

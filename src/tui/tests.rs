@@ -2923,3 +2923,17 @@ fn help_says_what_the_keys_do_while_a_switch_runs() {
     let s = text(draw(&b, 200, 60).backend().buffer());
     assert!(!s.contains("While a switch runs"), "{s}");
 }
+
+#[test]
+fn at_the_smallest_size_the_confirmation_keeps_its_fields_and_buttons() {
+    let mut p = plan("pay", true, true);
+    p.preflight[1].detail = "a long explanation that wraps over many rows of a narrow window, \
+        and then some more words to be sure of it"
+        .into();
+    let mut a = confirming(p);
+    keys(&mut a, "why");
+    let s = text(draw(&a, 50, 12).backend().buffer());
+    assert!(s.contains("Reason (required): why_"), "{s}");
+    assert!(s.contains("Type the site name (pay)"), "{s}");
+    assert!(s.contains("[ Cancel ]"), "{s}");
+}

@@ -101,12 +101,21 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm) {
             .collect()
     };
     let body = wrap(confirm_lines(app, c, inner_w.saturating_sub(2)));
-    let mut foot = wrap(confirm_footer(app, c, inner_w));
-    // The keys' hint goes first when the fields and buttons need its row.
-    if foot.len() + 2 > inner_h && foot.len() > 1 {
-        foot.pop();
+    let mut foot = confirm_footer(app, c, inner_w);
+    let hint = foot.pop().map(|h| wrap(vec![h])).unwrap_or_default();
+    let mut foot = wrap(foot);
+    // The keys' hint goes first when the fields and buttons need its rows (the bottom line
+    // says esc), then the rule above them; on a tiny terminal the fields and buttons stay.
+    if foot.len() + hint.len() + 2 <= inner_h {
+        foot.extend(hint);
     }
-    let foot_h = foot.len().min(inner_h);
+    if foot.len() + 1 > inner_h && foot.len() > 1 {
+        foot.remove(0);
+    }
+    if foot.len() > inner_h {
+        foot.drain(..foot.len() - inner_h);
+    }
+    let foot_h = foot.len();
     let room = inner_h - foot_h;
     // The plan scrolls: what is above or below the window says so, on its first or last row.
     let most = body.len().saturating_sub(room);

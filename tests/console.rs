@@ -715,6 +715,12 @@ impl Console {
         });
     }
 
+    /// Esc alone: a key sent right after it would read as Alt+key.
+    fn escape(&self) {
+        self.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+
     fn audit(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(self.dir.path().join("state/switchyard/audit.jsonl"))
             .unwrap_or_default()
@@ -758,7 +764,7 @@ fn cancel_rolls_back_and_aws_is_as_before() {
         "no step after the cancel"
     );
     assert_eq!(c.calls("cloudwatch:EnableAlarmActions"), 1, "step 2 undone");
-    c.keys(&["Escape"]);
+    c.escape();
     assert_eq!(c.shop_as_planned(), before, "AWS is not as before");
     let audit = c.audit();
     assert_eq!(audit.len(), 2, "{audit:#?}");
@@ -774,10 +780,21 @@ fn cancel_rolls_back_and_aws_is_as_before() {
         (&audit[1]["direction"], &audit[1]["result"]),
         (&"off".into(), &"done".into())
     );
+    // The timeline (and the event log it writes): the cancel, then the fail back that took it
+    // back.
     c.keys(&["t"]);
-    c.wait_for("the cancel in the timeline", Duration::from_secs(10), |s| {
-        s.contains("; rolling back") && s.contains("fail back succeeded")
+    c.wait_for("the timeline", Duration::from_secs(10), |s| {
+        s.contains("Events (")
     });
+    let events =
+        std::fs::read_to_string(c.dir.path().join("state/switchyard/events.jsonl")).unwrap();
+    let cancelled = events
+        .find("cancelled by the operator")
+        .unwrap_or_else(|| panic!("{events}"));
+    let back = events
+        .find("fail back succeeded")
+        .unwrap_or_else(|| panic!("{events}"));
+    assert!(cancelled < back, "{events}");
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 }
@@ -794,7 +811,7 @@ fn detach_and_reattach_a_running_switch() {
     let c = Console::start_on_sized("detach", port, (80, 24));
     c.wait_live();
     c.enter_shop_held_at_step_2("detach drill");
-    c.keys(&["Escape"]);
+    c.escape();
     let s = c.wait_for("the status bar", Duration::from_secs(10), |s| {
         s.lines().last().is_some_and(|l| {
             l.contains("enter maintenance shop: step 2 of 4") && l.contains("w show")
@@ -802,7 +819,7 @@ fn detach_and_reattach_a_running_switch() {
     });
     assert!(!s.contains("progress"), "the window is hidden:\n{s}");
     // The console is the operator's: the overview, help.
-    c.keys(&["Escape"]);
+    c.escape();
     c.wait_for("the overview", Duration::from_secs(10), |s| {
         s.contains("Sites (6)")
     });
@@ -810,7 +827,7 @@ fn detach_and_reattach_a_running_switch() {
     c.wait_for("help", Duration::from_secs(10), |s| {
         s.contains("Help: keys")
     });
-    c.keys(&["Escape"]);
+    c.escape();
     c.hold_step_2(false);
     c.wait_for(
         "verifying in the status bar",
@@ -829,7 +846,7 @@ fn detach_and_reattach_a_running_switch() {
     c.wait_for("the end", Duration::from_secs(60), |s| {
         s.contains("Done: shop is in maintenance")
     });
-    c.keys(&["Escape"]);
+    c.escape();
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 }
@@ -852,7 +869,7 @@ fn q_during_a_switch_asks_and_finish_quits_once_the_steps_are_made() {
             && s.contains("let it make its steps, then quit")
             && s.contains("roll it back")
     });
-    c.keys(&["Escape"]);
+    c.escape();
     c.wait_for("the progress again", Duration::from_secs(10), |s| {
         !s.contains("quit?") && s.contains("enter maintenance shop: progress")
     });
@@ -986,7 +1003,7 @@ fn the_confirmation_fits_80x24_for_every_demo_site() {
                 .position(|r| r.contains("[ Cancel ]"))
                 .unwrap_or_else(|| panic!("{verb} {site}: no buttons\n{s}"));
             assert!(buttons < 22, "{verb} {site}: the buttons are cut\n{s}");
-            c.keys(&["Escape"]);
+            c.escape();
             c.wait_for("the confirmation closed", Duration::from_secs(10), |s| {
                 !s.contains("[ Cancel ]")
             });
@@ -1018,7 +1035,7 @@ fn the_reason_given_on_the_command_line_prefills_the_confirmation() {
         s.contains("Reason (required): kernel patch")
             && s.contains("Type the site name (shop) to confirm: _")
     });
-    c.keys(&["Escape"]);
+    c.escape();
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 }

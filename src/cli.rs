@@ -10,6 +10,10 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// The console's reason for its switches: every confirmation starts with it (it can be
+    /// changed there); recorded in the journal and the audit log, as `maintenance --reason`.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
     /// Without a subcommand: the live console on the config.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -155,6 +159,10 @@ pub struct RehearseArgs {
     /// rehearsals).
     #[arg(long)]
     pub no_console: bool,
+    /// The reason every confirmation of the console starts with (recorded in the copy's
+    /// journal and the rehearsal's audit log).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -166,6 +174,10 @@ pub struct DemoArgs {
     /// How fast simulated time runs compared with real time (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// The reason every confirmation of the console starts with (recorded in the journal and
+    /// the demo's audit log).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

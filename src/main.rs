@@ -8,7 +8,7 @@ fn main() -> color_eyre::Result<()> {
     switchyard::logging::init(cli.global.log_file.as_deref());
     let g = &cli.global;
     let code = match &cli.command {
-        None => runtime()?.block_on(tui::console(g)),
+        None => runtime()?.block_on(tui::console(g, cli.reason.as_deref())),
         Some(Command::Demo(args)) => runtime()?.block_on(tui::demo(g, args)),
         Some(Command::Rehearse(args)) => runtime()?.block_on(rehearse(g, args)),
         Some(Command::Sim(args)) => commands::sim::run(args.clone())?,
@@ -40,7 +40,7 @@ async fn rehearse(global: &GlobalArgs, args: &RehearseArgs) -> i32 {
     let code = if args.no_console {
         commands::rehearse::serve(&copy.sim, &args.site, args.speed).await
     } else {
-        tui::rehearse(global, &copy).await
+        tui::rehearse(global, &copy, args.reason.as_deref()).await
     };
     copy.stop().await;
     code

@@ -364,7 +364,7 @@ fn maintenance_and_fail_back_from_the_console() {
         Duration::from_secs(5),
         |s| s.contains("could not be checked"),
     );
-    c.keys(&["p", "a", "y", "Tab", "Enter"]);
+    c.confirm_protected("window 7", "pay");
     std::thread::sleep(Duration::from_millis(300));
     c.keys(&["Tab", "Enter"]);
     c.wait_for("the switch to finish", Duration::from_secs(60), |s| {
@@ -384,7 +384,7 @@ fn maintenance_and_fail_back_from_the_console() {
         s.contains("fail back pay?")
     });
     // The app's target group is used by no listener during maintenance: forced likewise.
-    c.keys(&["p", "a", "y", "Tab", "Enter"]);
+    c.confirm_protected("window 7 over", "pay");
     std::thread::sleep(Duration::from_millis(300));
     c.keys(&["Tab", "Enter"]);
     c.wait_for("the fail back to finish", Duration::from_secs(60), |s| {
@@ -406,7 +406,7 @@ fn maintenance_and_fail_back_from_the_console() {
     c.wait_for(
         "the maintenance in the timeline",
         Duration::from_secs(10),
-        |s| s.contains("maintenance on succeeded"),
+        |s| s.contains("maintenance on (window 7) succeeded"),
     );
     let audit = std::fs::read_to_string(c.dir.path().join("state/switchyard/demo-audit.jsonl"))
         .unwrap_or_default();
@@ -416,6 +416,9 @@ fn maintenance_and_fail_back_from_the_console() {
         "one audit line per switch:\n{audit}"
     );
     assert!(audit.contains("\"site\":\"pay\""), "{audit}");
+    // The reasons typed are in the audit log (and were in the journal).
+    assert!(audit.contains("\"reason\":\"window 7\""), "{audit}");
+    assert!(audit.contains("\"reason\":\"window 7 over\""), "{audit}");
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 }
@@ -434,12 +437,73 @@ impl Console {
     /// The console on the demo config against an emulator at `port` (not `demo`, whose
     /// emulator ends with the console).
     fn start_on(name: &str, port: u16) -> Console {
+        Console::start_on_sized(name, port, (120, 40))
+    }
+
+    /// As [`Console::start_on`], in a pane of `size`.
+    fn start_on_sized(name: &str, port: u16, size: (u16, u16)) -> Console {
         let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
         let env = format!(
             "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
              AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
         );
-        Console::launch(name, port, (120, 40), &env, &format!("--config '{config}'"))
+        Console::launch(name, port, size, &env, &format!("--config '{config}'"))
+    }
+
+    /// Confirms a protected site's switch: the reason (the focus starts there), enter, the
+    /// site's name, enter (on to Cancel), tab (to the confirm button), enter.
+    fn confirm_protected(&self, reason: &str, site: &str) {
+        self.keys(&["-l", reason]);
+        self.keys(&["Enter"]);
+        self.keys(&["-l", site]);
+        self.keys(&["Enter", "Tab", "Enter"]);
+    }
+
+    /// The binary, as another process on this emulator (the demo config), in the console's
+    /// home.
+    fn cli(&self, args: &[&str]) -> Output {
+        let home = self.dir.path();
+        Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .env("HOME", home)
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env(
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.port),
+            )
+            .env("AWS_ACCESS_KEY_ID", "sim")
+            .env("AWS_SECRET_ACCESS_KEY", "sim")
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SWITCHYARD_DNS_SERVER", format!("127.0.0.1:{}", self.port))
+            .args(["--log-file", home.join("cli.log").to_str().unwrap()])
+            .args(args)
+            .args([
+                "--config",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml"),
+            ])
+            .output()
+            .unwrap()
+    }
+
+    /// What `plan on` says shop's resources are now (the health check's version left out: it
+    /// moves on with every update, as AWS's does).
+    fn shop_as_planned(&self) -> String {
+        let out = self.cli(&["plan", "on", "--site", "shop"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        text.lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                l.starts_with(|c: char| c.is_ascii_digit())
+                    || l.starts_with("before:")
+                    || l.starts_with("after:")
+            })
+            .map(|l| match l.find("(HealthCheckVersion") {
+                Some(i) => l[..i].to_string(),
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn calls(&self, key: &str) -> u64 {
@@ -490,7 +554,7 @@ fn sighup_during_a_switch_stops_at_a_recorded_state() {
     c.wait_for("the confirmation", Duration::from_secs(20), |s| {
         s.contains("enter maintenance shop?")
     });
-    c.keys(&["s", "h", "o", "p", "Tab", "Enter"]);
+    c.confirm_protected("sighup drill", "shop");
     let start = Instant::now();
     while c.calls("cloudwatch:DisableAlarmActions") == 0 {
         assert!(
@@ -583,4 +647,459 @@ fn sighup_during_a_switch_stops_at_a_recorded_state() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("steps undone: 2"), "{text}");
     assert_eq!(c.calls("cloudwatch:EnableAlarmActions"), 1);
+}
+
+impl Emulator {
+    /// `switchyard sim` on the demo scenario at `port`, `speed` times real time; returns once
+    /// it listens.
+    fn start(port: u16, speed: u32) -> Emulator {
+        let e = Emulator(
+            Command::new(env!("CARGO_BIN_EXE_switchyard"))
+                .args([
+                    "sim",
+                    "--scenario",
+                    concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios/demo.toml"),
+                    "--port",
+                    &port.to_string(),
+                    "--speed",
+                    &speed.to_string(),
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the emulator did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        e
+    }
+}
+
+impl Console {
+    /// Holds (or lets go) shop's step 2, silencing its first alarm.
+    fn hold_step_2(&self, hold: bool) {
+        let body = if hold {
+            r#"{"action":"fault","service":"cloudwatch","operation":"DisableAlarmActions","fault":"hold"}"#
+        } else {
+            r#"{"action":"clear_faults","service":"cloudwatch","operation":"DisableAlarmActions"}"#
+        };
+        self.http("POST", "/_sim/control", body);
+    }
+
+    /// `m` on shop, confirmed with `reason`; returns once step 2 is in flight (held).
+    fn enter_shop_held_at_step_2(&self, reason: &str) {
+        self.hold_step_2(true);
+        self.keys(&[":site shop", "Enter"]);
+        self.wait_for("shop's detail", Duration::from_secs(10), |s| {
+            s.contains("PROTECTED SITE shop")
+        });
+        self.keys(&["m"]);
+        self.wait_for("the confirmation", Duration::from_secs(20), |s| {
+            s.contains("enter maintenance shop?") && s.contains("Reason (required): _")
+        });
+        self.confirm_protected(reason, "shop");
+        let start = Instant::now();
+        while self.calls("cloudwatch:DisableAlarmActions") == 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "step 2 never started:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.wait_for("step 2 running", Duration::from_secs(10), |s| {
+            s.contains("running     cloudwatch:DisableAlarmActions")
+        });
+    }
+
+    /// Esc alone: a key sent right after it would read as Alt+key.
+    fn escape(&self) {
+        self.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+
+    fn audit(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.path().join("state/switchyard/audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+/// `c` then `y` with shop's step 2 in flight: the step finishes, the switch stops, the fail
+/// back undoes both steps, and AWS is as before (what `plan on` reads from another process is
+/// what it read before the switch); the journal and audit have both switches, with the reason.
+#[test]
+fn cancel_rolls_back_and_aws_is_as_before() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator::start(port, 30);
+    let c = Console::start_on_sized("cancel", port, (80, 24));
+    c.wait_live();
+    let before = c.shop_as_planned();
+    assert!(before.contains("Inverted=false"), "{before}");
+    c.enter_shop_held_at_step_2("cancel drill");
+    c.keys(&["c"]);
+    c.wait_for("the cancel asked once more", Duration::from_secs(10), |s| {
+        s.contains("undo every step made") && s.contains("y: roll back")
+    });
+    c.keys(&["y"]);
+    c.wait_for("the cancel taken", Duration::from_secs(10), |s| {
+        s.contains("Cancelling: the switch stops after the step running")
+    });
+    c.hold_step_2(false);
+    let s = c.wait_for("the roll back", Duration::from_secs(60), |s| {
+        s.contains("Cancelled and rolled back")
+    });
+    assert!(s.contains("rolling back shop"), "{s}");
+    assert_eq!(
+        c.calls("cloudfront:CreateInvalidation"),
+        0,
+        "no step after the cancel"
+    );
+    assert_eq!(c.calls("cloudwatch:EnableAlarmActions"), 1, "step 2 undone");
+    c.escape();
+    assert_eq!(c.shop_as_planned(), before, "AWS is not as before");
+    let audit = c.audit();
+    assert_eq!(audit.len(), 2, "{audit:#?}");
+    assert_eq!(
+        (
+            &audit[0]["direction"],
+            &audit[0]["result"],
+            &audit[0]["reason"]
+        ),
+        (&"on".into(), &"cancelled".into(), &"cancel drill".into())
+    );
+    assert_eq!(
+        (&audit[1]["direction"], &audit[1]["result"]),
+        (&"off".into(), &"done".into())
+    );
+    // The timeline (and the event log it writes): the cancel, then the fail back that took it
+    // back.
+    c.keys(&["t"]);
+    c.wait_for("the timeline", Duration::from_secs(10), |s| {
+        s.contains("Events (")
+    });
+    let events =
+        std::fs::read_to_string(c.dir.path().join("state/switchyard/events.jsonl")).unwrap();
+    let cancelled = events
+        .find("cancelled by the operator")
+        .unwrap_or_else(|| panic!("{events}"));
+    let back = events
+        .find("fail back succeeded")
+        .unwrap_or_else(|| panic!("{events}"));
+    assert!(cancelled < back, "{events}");
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// `esc` sends a running switch to the background: the console is usable, the status bar
+/// says how the switch goes; `w` shows it again, and it ends there.
+#[test]
+fn detach_and_reattach_a_running_switch() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator::start(port, 30);
+    let c = Console::start_on_sized("detach", port, (80, 24));
+    c.wait_live();
+    c.enter_shop_held_at_step_2("detach drill");
+    c.escape();
+    let s = c.wait_for("the status bar", Duration::from_secs(10), |s| {
+        s.lines().last().is_some_and(|l| {
+            l.contains("enter maintenance shop: step 2 of 4") && l.contains("w show")
+        })
+    });
+    assert!(!s.contains("progress"), "the window is hidden:\n{s}");
+    // The console is the operator's: the overview, help.
+    c.escape();
+    c.wait_for("the overview", Duration::from_secs(10), |s| {
+        s.contains("Sites (6)")
+    });
+    c.keys(&["?"]);
+    c.wait_for("help", Duration::from_secs(10), |s| {
+        s.contains("Help: keys")
+    });
+    c.escape();
+    c.hold_step_2(false);
+    c.wait_for(
+        "verifying in the status bar",
+        Duration::from_secs(30),
+        |s| {
+            s.lines().last().is_some_and(|l| {
+                l.contains("enter maintenance shop: verifying")
+                    || l.contains("enter maintenance shop: done")
+            })
+        },
+    );
+    c.keys(&["w"]);
+    c.wait_for("the switch shown again", Duration::from_secs(10), |s| {
+        s.contains("enter maintenance shop: progress")
+    });
+    c.wait_for("the end", Duration::from_secs(60), |s| {
+        s.contains("Done: shop is in maintenance")
+    });
+    c.escape();
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// `q` during a switch asks; `esc` stays; `q` then `f` quits once every step is made, its
+/// verification left to `switchyard wait` (said on exit): nothing is left half-switched.
+#[test]
+fn q_during_a_switch_asks_and_finish_quits_once_the_steps_are_made() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator::start(port, 1);
+    let c = Console::start_on_sized("q-switch", port, (80, 24));
+    c.wait_live();
+    c.enter_shop_held_at_step_2("quit drill");
+    c.keys(&["q"]);
+    c.wait_for("the quit prompt", Duration::from_secs(10), |s| {
+        s.contains("quit?")
+            && s.contains("let it make its steps, then quit")
+            && s.contains("roll it back")
+    });
+    c.escape();
+    c.wait_for("the progress again", Duration::from_secs(10), |s| {
+        !s.contains("quit?") && s.contains("enter maintenance shop: progress")
+    });
+    assert!(c.console_pid().is_some());
+    c.keys(&["q"]);
+    c.wait_for("the quit prompt", Duration::from_secs(10), |s| {
+        s.contains("quit?")
+    });
+    c.keys(&["f"]);
+    c.wait_for(
+        "quitting once the steps are made",
+        Duration::from_secs(10),
+        |s| s.contains("Quitting once every step is made"),
+    );
+    c.hold_step_2(false);
+    let s = c.wait_for("the exit", Duration::from_secs(30), |s| s.contains("EXIT="));
+    // What is said on exit, as one text (the pane wraps it at 80 columns).
+    let s = s.replace('\n', "");
+    assert!(
+        s.contains("every step of the switch is made") && s.contains("switchyard wait --site shop"),
+        "{s}"
+    );
+    c.assert_exited_with(0);
+    assert_eq!(
+        c.calls("cloudfront:CreateInvalidation"),
+        1,
+        "every step made"
+    );
+    // Another process: shop is switching or in maintenance, never INTERRUPTED.
+    let out = c.cli(&["status", "--site", "shop"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!said.contains("INTERRUPTED"), "{said}");
+    assert!(
+        matches!(out.status.code(), Some(12 | 13)),
+        "{:?} {said}",
+        out.status.code()
+    );
+}
+
+/// Ctrl-C during a switch asks as `q` does; ctrl-c again quits at once: the terminal is
+/// restored before the engine is waited for, and a switch verifying stops verifying instead
+/// of keeping the console (75 s, before) after its screen was gone.
+#[test]
+fn ctrl_c_during_a_switch_asks_then_quits_at_once() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    // Real time: shop's verification takes minutes.
+    let _emulator = Emulator::start(port, 1);
+    let c = Console::start_on_sized("ctrl-c", port, (80, 24));
+    c.wait_live();
+    c.keys(&[":site shop", "Enter"]);
+    c.wait_for("shop's detail", Duration::from_secs(10), |s| {
+        s.contains("PROTECTED SITE shop")
+    });
+    c.keys(&["m"]);
+    c.wait_for("the confirmation", Duration::from_secs(20), |s| {
+        s.contains("enter maintenance shop?")
+    });
+    c.confirm_protected("ctrl-c drill", "shop");
+    c.wait_for("verification", Duration::from_secs(30), |s| {
+        s.contains("Verification:")
+    });
+    c.keys(&["C-c"]);
+    c.wait_for("the quit prompt", Duration::from_secs(10), |s| {
+        s.contains("quit?") && s.contains("ctrl-c again quits now")
+    });
+    c.keys(&["C-c"]);
+    // Within assert_exited_with's 20 s: the verification stops at once.
+    c.assert_exited_with(0);
+    let s = c.screen().replace('\n', "");
+    assert!(
+        s.contains("it was not verified to the end") && s.contains("switchyard wait --site shop"),
+        "{s}"
+    );
+}
+
+/// The confirmation of every demo site, both ways, at 80x24: the reason field, the name field
+/// of a protected site and the buttons are in view, whatever the plan's length; a key typed
+/// goes to the focused field, which is in view.
+#[test]
+fn the_confirmation_fits_80x24_for_every_demo_site() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::start("fits", 1);
+    c.wait_live();
+    for site in ["shop", "blog", "api", "pay", "portal", "db"] {
+        for (key, verb) in [("m", "enter maintenance"), ("f", "fail back")] {
+            c.keys(&[&format!(":site {site}"), "Enter"]);
+            c.keys(&[key]);
+            let s = c.wait_for(
+                &format!("the confirmation to {verb} {site}"),
+                Duration::from_secs(30),
+                |s| {
+                    (s.contains(&format!("{verb} {site}?")) && s.contains("[ Cancel ]"))
+                        || s.contains("No plan to")
+                },
+            );
+            if s.contains("No plan to") {
+                panic!("no plan to {verb} {site}:\n{s}");
+            }
+            let rows: Vec<&str> = s.lines().collect();
+            assert_eq!(rows.len(), 24, "{s}");
+            let nothing = s.contains("Nothing to do");
+            if !nothing {
+                assert!(
+                    s.contains("Reason ("),
+                    "{verb} {site}: no reason field\n{s}"
+                );
+                let protected = ["shop", "pay"].contains(&site);
+                if protected {
+                    assert!(s.contains("Type the site name"), "{verb} {site}:\n{s}");
+                    // The focus is in the reason: a typed j goes there, in view.
+                    c.keys(&["j"]);
+                    c.wait_for("j in the reason", Duration::from_secs(5), |s| {
+                        s.contains("Reason (required): j_")
+                    });
+                } else {
+                    // The focus is on Cancel: j scrolls the plan, it is typed nowhere.
+                    c.keys(&["j"]);
+                    std::thread::sleep(Duration::from_millis(300));
+                    let s = c.screen();
+                    assert!(!s.contains("Reason (optional): j"), "{s}");
+                }
+            }
+            // The window's last rows: the buttons and, below them, the keys.
+            let buttons = rows
+                .iter()
+                .position(|r| r.contains("[ Cancel ]"))
+                .unwrap_or_else(|| panic!("{verb} {site}: no buttons\n{s}"));
+            assert!(buttons < 22, "{verb} {site}: the buttons are cut\n{s}");
+            c.escape();
+            c.wait_for("the confirmation closed", Duration::from_secs(10), |s| {
+                !s.contains("[ Cancel ]")
+            });
+        }
+    }
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// `demo --reason` prefills every confirmation's reason; the focus is then on the protected
+/// site's name.
+#[test]
+fn the_reason_given_on_the_command_line_prefills_the_confirmation() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let c = Console::launch(
+        "reason",
+        port,
+        (80, 24),
+        "",
+        &format!("demo --port {port} --speed 1 --reason 'kernel patch'"),
+    );
+    c.wait_live();
+    c.keys(&[":site shop", "Enter"]);
+    c.keys(&["m"]);
+    c.wait_for("the reason prefilled", Duration::from_secs(30), |s| {
+        s.contains("Reason (required): kernel patch")
+            && s.contains("Type the site name (shop) to confirm: _")
+    });
+    c.escape();
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// A reason longer than the journal takes is refused before anything starts (exit 2), as
+/// `maintenance --reason` is.
+#[test]
+fn a_reason_longer_than_the_journal_takes_is_refused_at_start() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .args(["--log-file", home.path().join("log").to_str().unwrap()])
+        .args(["demo", "--reason", &"x".repeat(1025)])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--reason is 1025 characters; the journal takes at most 1024"),
+        "{err}"
+    );
+}
+
+/// `q` then `r` during a switch: it is cancelled and rolled back, and the console quits once
+/// the way back's steps are made; AWS is as before, and the exit says so.
+#[test]
+fn q_then_roll_back_quits_once_the_switch_is_taken_back() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator::start(port, 1);
+    let c = Console::start_on_sized("q-roll-back", port, (80, 24));
+    c.wait_live();
+    let before = c.shop_as_planned();
+    c.enter_shop_held_at_step_2("roll back drill");
+    c.keys(&["q"]);
+    c.wait_for("the quit prompt", Duration::from_secs(10), |s| {
+        s.contains("quit?")
+    });
+    c.keys(&["r"]);
+    c.wait_for("quitting once rolled back", Duration::from_secs(10), |s| {
+        s.contains("Quitting once it is rolled back")
+    });
+    c.hold_step_2(false);
+    c.assert_exited_with(0);
+    assert_eq!(
+        c.calls("cloudfront:CreateInvalidation"),
+        0,
+        "no step after the cancel"
+    );
+    assert_eq!(c.calls("cloudwatch:EnableAlarmActions"), 1, "step 2 undone");
+    assert_eq!(c.shop_as_planned(), before, "AWS is not as before");
+    let results: Vec<(String, String)> = c
+        .audit()
+        .iter()
+        .map(|l| (l["direction"].to_string(), l["result"].to_string()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("\"on\"".to_string(), "\"cancelled\"".to_string()),
+            ("\"off\"".to_string(), "\"done\"".to_string())
+        ]
+    );
 }

@@ -325,6 +325,9 @@ async fn print_progress(
                     last_verify = line;
                 }
             }
+            Progress::RollingBack { stopped, .. } => {
+                out(format!("[{t}] cancelled: {stopped}; rolling back"));
+            }
             Progress::Finished { ok, summary } => {
                 out(format!(
                     "[{t}] {}: {summary}",
@@ -464,6 +467,8 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
             .min(Duration::from_secs(5)),
         audit_log: audit_path(global, Some(&one.session.config)),
         stop: None,
+        stop_verifying: false,
+        roll_back: None,
     };
     if let Some(holder) = p.held_by.as_ref().filter(|_| !args.force) {
         let e = SwitchError::Conflict(engine::held_text(holder, &site, dir));

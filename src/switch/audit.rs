@@ -27,7 +27,8 @@ pub struct Entry {
     pub reason: Option<String>,
     pub forced: bool,
     /// `done`, `nothing_to_do`, `not_converged`, `not_verified` (a condition could not be
-    /// checked), `refused`, `conflict`, `failed`, ...
+    /// checked), `refused`, `conflict`, `failed`, `stopped`, `cancelled` (the console's
+    /// roll back: the switch back has a line of its own), ...
     pub result: String,
     /// The error, when there was one.
     pub error: Option<String>,
@@ -90,6 +91,7 @@ pub fn append(
                 SwitchError::Conflict(_) => "conflict",
                 SwitchError::StepFailed { .. } => "failed",
                 SwitchError::Stopped(_) => "stopped",
+                SwitchError::Cancelled(_) => "cancelled",
                 SwitchError::JournalWrite { .. } => "journal_write_failed",
             },
             Some(e.to_string()),

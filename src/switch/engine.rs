@@ -60,6 +60,14 @@ pub struct ExecuteOptions {
     /// Cancelled (by a signal): finish the step running, record it, and stop before the next
     /// one; verification is skipped.
     pub stop: Option<tokio_util::sync::CancellationToken>,
+    /// `stop` also ends verification (the console: a quitting operator is not kept waiting
+    /// for AWS to converge; `switchyard wait` watches it from there).
+    pub stop_verifying: bool,
+    /// Cancelled by the operator (the console's `c`): stop as `stop` does (between two steps,
+    /// or verifying), then take back what was done with the switch in the other direction,
+    /// planned and executed as any switch (its journal, its audit line), forced: it only
+    /// returns the site to where it was. Progress says [`Progress::RollingBack`] in between.
+    pub roll_back: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Default for ExecuteOptions {
@@ -72,6 +80,8 @@ impl Default for ExecuteOptions {
             poll_every: Duration::from_secs(2),
             audit_log: None,
             stop: None,
+            stop_verifying: false,
+            roll_back: None,
         }
     }
 }
@@ -1365,19 +1375,148 @@ pub async fn execute(
     opts: &ExecuteOptions,
     progress: UnboundedSender<Progress>,
 ) -> Result<Outcome, SwitchError> {
-    let started = Instant::now();
-    let result = execute_inner(clients, resolver, site, plan, opts, &progress).await;
+    let mut result = execute_audited(clients, resolver, site, plan, opts, &progress).await;
+    // A cancel that was rolled back, and whether the way back is done.
+    let mut back_ok = None;
+    if cancelled(opts) && matches!(result, Err(SwitchError::Cancelled(_))) {
+        let (r, ok) =
+            roll_back_cancelled(clients, resolver, site, plan, opts, &progress, result).await;
+        result = r;
+        back_ok = Some(ok);
+    }
     let (ok, summary) = match &result {
         Ok(o) => (o.converged(), o.summary_verified()),
-        Err(e) => (false, e.to_string()),
+        Err(e) => (back_ok.unwrap_or(false), e.to_string()),
     };
     let _ = progress.send(Progress::Finished { ok, summary });
+    result
+}
+
+/// Whether the operator cancelled the switch (to roll it back).
+fn cancelled(opts: &ExecuteOptions) -> bool {
+    opts.roll_back.as_ref().is_some_and(|t| t.is_cancelled())
+}
+
+/// One switch and its audit line (no `Finished`).
+async fn execute_audited(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    progress: &UnboundedSender<Progress>,
+) -> Result<Outcome, SwitchError> {
+    let started = Instant::now();
+    let mut result = execute_inner(clients, resolver, site, plan, opts, progress).await;
+    // Cancelled once every step was made (while verifying): it is taken back all the same.
+    if cancelled(opts)
+        && let Ok(o) = &result
+        && o.nothing_to_do.is_none()
+    {
+        result = Err(SwitchError::Cancelled(format!(
+            "{} was cancelled by the operator once its steps were made ({})",
+            plan.direction.verb(),
+            o.summary
+        )));
+    }
     if let Some(path) = &opts.audit_log
         && let Err(e) = super::audit::append(path, plan, opts, &result, started.elapsed())
     {
         tracing::warn!("cannot write the audit log {}: {e}", path.display());
     }
     result
+}
+
+/// A switch the operator cancelled has stopped (`stopped` says how far it got): the switch in
+/// the other direction, planned from AWS as it is now, takes back what it did. It is forced:
+/// the preflight checks guard going somewhere new, and this goes back to where the site was
+/// minutes ago (its checks are in the plan and the audit line all the same). Returns
+/// [`SwitchError::Cancelled`] saying where the site is, and whether the way back is done.
+async fn roll_back_cancelled(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    progress: &UnboundedSender<Progress>,
+    stopped: Result<Outcome, SwitchError>,
+) -> (Result<Outcome, SwitchError>, bool) {
+    let said = match &stopped {
+        Ok(o) => o.summary.clone(),
+        Err(e) => e.to_string(),
+    };
+    let caller = Identity {
+        account: plan.account.clone().unwrap_or_default(),
+        arn: plan.caller.clone().unwrap_or_default(),
+        user_id: String::new(),
+    };
+    let back = match prepare(
+        clients,
+        resolver,
+        site,
+        plan.direction.opposite(),
+        Some(&caller),
+    )
+    .await
+    {
+        Ok(p) => p.plan,
+        Err(e) => {
+            let e = SwitchError::Cancelled(format!(
+                "{said}; the roll back could not be planned ({e}): `{}` takes it back",
+                undo_command(site, plan.direction)
+            ));
+            return (Err(e), false);
+        }
+    };
+    if let Some(why) = &back.nothing_to_do {
+        let e = SwitchError::Cancelled(format!(
+            "cancelled before anything changed: {} is as before ({why})",
+            site.name
+        ));
+        return (Err(e), true);
+    }
+    let _ = progress.send(Progress::RollingBack {
+        plan: Box::new(back.clone()),
+        stopped: said.clone(),
+    });
+    let reason = format!(
+        "roll back of a cancelled {}{}",
+        plan.direction.verb(),
+        opts.reason
+            .as_ref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default()
+    );
+    let reason: String = reason.chars().take(journal::REASON_MAX).collect();
+    let back_opts = ExecuteOptions {
+        force: true,
+        reason: Some(reason),
+        roll_back: None,
+        ..opts.clone()
+    };
+    match execute_audited(clients, resolver, site, &back, &back_opts, progress).await {
+        Ok(o) => {
+            let e = SwitchError::Cancelled(format!(
+                "cancelled and rolled back: {}",
+                o.summary_verified()
+            ));
+            (Err(e), o.converged())
+        }
+        Err(e) => {
+            let e =
+                SwitchError::Cancelled(format!("cancelled, and the roll back did not finish: {e}"));
+            (Err(e), false)
+        }
+    }
+}
+
+/// The command that undoes a switch in `direction` of `site`.
+fn undo_command(site: &Site, direction: Direction) -> String {
+    format!(
+        "switchyard maintenance {} --site {}",
+        direction.opposite().as_str(),
+        site.name
+    )
 }
 
 async fn execute_inner(
@@ -1418,6 +1557,7 @@ async fn execute_inner(
     }
     let mut run = Run {
         stop: opts.stop.clone(),
+        cancel: opts.roll_back.clone(),
         clients,
         site,
         progress,
@@ -1523,7 +1663,7 @@ async fn execute_inner(
             )
         }
     };
-    let stopped = opts.stop.as_ref().is_some_and(|t| t.is_cancelled());
+    let stopped = opts.stop.as_ref().is_some_and(|t| t.is_cancelled()) || cancelled(opts);
     let verification = if opts.wait && !stopped {
         let wanted = verify::Wanted {
             steps: undone,
@@ -1549,6 +1689,16 @@ async fn execute_inner(
     } else {
         None
     };
+    let mut summary = summary;
+    if opts.stop_verifying
+        && opts.stop.as_ref().is_some_and(|t| t.is_cancelled())
+        && verification.as_ref().is_some_and(|v| !v.converged)
+    {
+        summary.push_str(&format!(
+            "; verification was left before it converged: `switchyard wait --site {}` waits for it",
+            site.name
+        ));
+    }
     Ok(Outcome {
         site: site.name.clone(),
         direction: plan.direction,
@@ -1579,6 +1729,13 @@ async fn verify_switch(
             .map(|s| (s, Towards::Maintenance))
             .collect();
     }
+    // What ends verification early: the operator's cancel, and the console's quitting.
+    let halt: Vec<tokio_util::sync::CancellationToken> = opts
+        .roll_back
+        .iter()
+        .chain(opts.stop.iter().filter(|_| opts.stop_verifying))
+        .cloned()
+        .collect();
     verify::run(
         clients,
         resolver,
@@ -1586,12 +1743,15 @@ async fn verify_switch(
         opts.timeout,
         opts.poll_every,
         progress,
+        &halt,
     )
     .await
 }
 
 struct Run<'a> {
     stop: Option<tokio_util::sync::CancellationToken>,
+    /// The operator's cancel: stops as `stop` does, said as such.
+    cancel: Option<tokio_util::sync::CancellationToken>,
     clients: &'a Clients,
     site: &'a Site,
     progress: &'a UnboundedSender<Progress>,
@@ -1608,11 +1768,17 @@ impl Run<'_> {
         values: &mut Vec<String>,
         what: &str,
     ) -> Result<(), SwitchError> {
-        if !self.stop.as_ref().is_some_and(|t| t.is_cancelled()) {
+        let cancel = self.cancel.as_ref().is_some_and(|t| t.is_cancelled());
+        if !cancel && !self.stop.as_ref().is_some_and(|t| t.is_cancelled()) {
             return Ok(());
         }
+        let by = if cancel {
+            "by the operator, to roll back"
+        } else {
+            "by a signal"
+        };
         // Say in the journal that nobody is at work any more.
-        j.stopped = Some(format!("by a signal, {} ({what})", rfc3339(now())));
+        j.stopped = Some(format!("{by}, {} ({what})", rfc3339(now())));
         self.save(j, values).await?;
         // How far it got, in its own direction: steps done entering, steps undone failing back.
         let phase = j.marker().phase;
@@ -1623,6 +1789,13 @@ impl Run<'_> {
             MaintenancePhase::Leaving => "undone",
             MaintenancePhase::Entering | MaintenancePhase::Active => "done",
         };
+        if cancel {
+            return Err(SwitchError::Cancelled(format!(
+                "{what} for {} was cancelled by the operator between two steps: {done} of {total} steps were {verb}, recorded in the journal {}",
+                self.site.name,
+                journal::record_name_of(&self.site.record, j),
+            )));
+        }
         Err(SwitchError::Stopped(format!(
             "{what} for {} stopped by a signal between two steps: {done} of {total} steps are {verb} and recorded in the journal {}; `{}` finishes it, `{}` undoes it",
             self.site.name,

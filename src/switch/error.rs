@@ -62,6 +62,10 @@ pub enum SwitchError {
     /// Stopped between two steps (a signal): what was done is recorded in the journal.
     #[error("{0}")]
     Stopped(String),
+    /// Cancelled by the operator (the console's `c`): the switch stopped and the switch in
+    /// the other direction took back what it had done; says what the site is now.
+    #[error("{0}")]
+    Cancelled(String),
     /// The journal could not be written (AWS refused the write or did not answer), and no one
     /// else changed it: stopped there; `detail` says what the journal still records.
     #[error("the maintenance journal could not be updated: {}; {detail}", .error.summary())]
@@ -94,7 +98,7 @@ impl SwitchError {
             SwitchError::Conflict(_) => exit::CONFLICT,
             SwitchError::StepFailed { access: true, .. } => exit::ACCESS,
             SwitchError::StepFailed { .. } => exit::STEP_FAILED,
-            SwitchError::Stopped(_) => exit::STOPPED,
+            SwitchError::Stopped(_) | SwitchError::Cancelled(_) => exit::STOPPED,
             SwitchError::JournalWrite { error, .. }
                 if error.kind == ErrorKind::AccessDenied
                     || error.kind == ErrorKind::Credentials =>

@@ -29,7 +29,11 @@
 //!   undo fails too, the journal says exactly what is left for `maintenance off`). With
 //!   `ExecuteOptions::wait` it verifies until converged or the timeout; `Progress` events go to
 //!   `progress` all along, ending with `Progress::Finished`. One line goes to the audit log
-//!   (`ExecuteOptions::audit_log`) whatever happens.
+//!   (`ExecuteOptions::audit_log`) whatever happens. `ExecuteOptions::stop` (a signal) stops it
+//!   between two steps, recorded in the journal; `ExecuteOptions::roll_back` (the console's
+//!   cancel) stops it the same way, then runs the switch in the other direction, planned from
+//!   the journal as `maintenance on|off` would, to take back what it did
+//!   (`Progress::RollingBack` in between; a second audit line).
 //!
 //! The journal (`_switchyard.<record>` TXT: its types in [`crate::model::journal`], its reads
 //! and writes in [`journal`]) is the maintenance state that every operator sees: it is CREATEd

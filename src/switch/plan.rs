@@ -34,6 +34,14 @@ impl Direction {
             Direction::Off => "fail back",
         }
     }
+
+    /// The switch that takes this one back.
+    pub fn opposite(self) -> Direction {
+        match self {
+            Direction::On => Direction::Off,
+            Direction::Off => Direction::On,
+        }
+    }
 }
 
 /// One AWS call the switch will make.
@@ -221,6 +229,14 @@ pub enum Progress {
         eta: Option<Duration>,
         /// The switch's one ETA: when it converges at the latest and when clients see it.
         countdown: Option<crate::model::eta::Countdown>,
+    },
+    /// The operator cancelled the switch: it stopped between two steps (or while verifying),
+    /// and the switch in the other direction, `plan`, now takes back what it did. The `Step`
+    /// and `Verify` events that follow are that plan's.
+    RollingBack {
+        plan: Box<Plan>,
+        /// What the cancelled switch had done when it stopped.
+        stopped: String,
     },
     /// The switch is over.
     Finished { ok: bool, summary: String },

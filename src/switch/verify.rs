@@ -695,6 +695,7 @@ pub async fn run(
     timeout: Duration,
     every: Duration,
     progress: &UnboundedSender<Progress>,
+    halt: &[tokio_util::sync::CancellationToken],
 ) -> Verification {
     let t0 = Instant::now();
     let speed = c.clock.speed();
@@ -731,7 +732,8 @@ pub async fn run(
             eta: Some(cd.remaining(wall_now)),
             countdown: Some(cd.clone()),
         });
-        if settled || elapsed >= timeout {
+        let halted = halt.iter().any(|t| t.is_cancelled());
+        if settled || elapsed >= timeout || halted {
             return Verification {
                 converged,
                 items,
@@ -739,6 +741,16 @@ pub async fn run(
                 countdown: Some(cd),
             };
         }
-        tokio::time::sleep(every.min(timeout.saturating_sub(elapsed))).await;
+        let nap = tokio::time::sleep(every.min(timeout.saturating_sub(elapsed)));
+        if halt.is_empty() {
+            nap.await;
+        } else {
+            // Halting wakes it at once (the look that follows is the last).
+            let any = futures::future::select_all(halt.iter().map(|t| Box::pin(t.cancelled())));
+            tokio::select! {
+                () = nap => {}
+                _ = any => {}
+            }
+        }
     }
 }

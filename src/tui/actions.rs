@@ -27,6 +27,7 @@
 //!         }
 //!         ActionRequest::Execute { plan, force, reason } => { /* send Progress(..) values, Finished last */ }
 //!         ActionRequest::Cancel => { /* forget the plan being made */ }
+//!         ActionRequest::RollBack => { /* stop the running switch and take it back */ }
 //!     }
 //! }
 //! # }
@@ -40,8 +41,12 @@
 //!   it (typed the site name for a protected site; chose "force" twice for a refused preflight,
 //!   then `force` is true);
 //! - `Cancel` is sent when the operator closes the "planning" modal; it may be ignored when
-//!   there is nothing to cancel. A running switch is never cancelled from the console: it runs
-//!   to its end (quitting stops it after the step running, recorded in the journal).
+//!   there is nothing to cancel.
+//! - `RollBack` is sent when the operator cancels a running switch (`c`, then `y`; or "roll
+//!   back, then quit"): the switch stops between two steps and is taken back; its
+//!   `Progress::RollingBack` comes before the way back's steps, and one `Finished` ends both.
+//!   Quitting without it stops a running switch after the step running (recorded in the
+//!   journal), or ends its verification.
 //! - The requests channel closing means the console has quit.
 
 use tokio::sync::{mpsc, oneshot};
@@ -65,6 +70,10 @@ pub enum ActionRequest {
     },
     /// Forget the plan being made.
     Cancel,
+    /// Cancel the running switch: it stops between two steps (or verifying) and the engine
+    /// takes back what it did (progress says `RollingBack`, then the way back's steps).
+    /// Ignored when no switch runs.
+    RollBack,
 }
 
 /// What the switch engine tells the console.

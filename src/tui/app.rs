@@ -25,6 +25,8 @@ pub const TIMELINE_MAX: usize = 5000;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// SIGINT: as ctrl-c.
+    Interrupt,
     /// A second passed (or the loop woke up): the clock, for data ages.
     Tick(OffsetDateTime),
     Poll(PollUpdate),
@@ -114,9 +116,14 @@ pub enum Input {
     Command(String),
 }
 
-/// Which button of the confirmation has the focus.
+/// What has the focus in the confirmation: a field (typed keys go there, and only there) or
+/// a button.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Button {
+    /// The reason field.
+    Reason,
+    /// The site name field (a protected site).
+    Name,
     Cancel,
     Confirm,
 }
@@ -128,16 +135,87 @@ pub struct Confirm {
     pub focus: Button,
     /// What the operator typed (the site name, for a protected site).
     pub typed: String,
+    /// Why: prefilled from `--reason`; required for a protected site. Recorded in the journal
+    /// and the audit log.
+    pub reason: String,
     /// A refused preflight: "force" was chosen once; the second choice runs it.
     pub force_armed: bool,
+    /// Lines scrolled in the plan and its checks (the fields and buttons stay in view).
+    pub scroll: u16,
 }
 
 impl Confirm {
+    /// A confirmation of `plan`, the reason prefilled. The focus is on the first field that
+    /// must be typed in (a protected site's reason, then its name), else on Cancel.
+    pub fn new(plan: Plan, reason: Option<&str>) -> Confirm {
+        let mut c = Confirm {
+            plan,
+            focus: Button::Cancel,
+            typed: String::new(),
+            reason: reason.unwrap_or_default().to_string(),
+            force_armed: false,
+            scroll: 0,
+        };
+        if c.plan.protected && c.has_fields() {
+            c.focus = if c.reason_missing() {
+                Button::Reason
+            } else {
+                Button::Name
+            };
+        }
+        c
+    }
+
+    /// Whether the confirmation has fields to type in (nothing to do: only its buttons).
+    pub fn has_fields(&self) -> bool {
+        self.plan.nothing_to_do.is_none() && !self.plan.steps.is_empty()
+    }
+
+    /// The reason is required (a protected site) and not given.
+    pub fn reason_missing(&self) -> bool {
+        self.plan.protected && self.reason.trim().is_empty()
+    }
+
+    /// The name typed is not the site's (said as soon as it cannot become it).
+    pub fn wrong_name(&self) -> bool {
+        !self.typed.is_empty() && !self.plan.site.starts_with(self.typed.as_str())
+    }
+
+    /// The reason as recorded: trimmed, `None` when empty.
+    pub fn reason(&self) -> Option<String> {
+        Some(self.reason.trim().to_string()).filter(|r| !r.is_empty())
+    }
+
+    /// What the focus moves through, in order.
+    pub fn ring(&self) -> Vec<Button> {
+        let mut out = Vec::new();
+        if self.has_fields() {
+            out.push(Button::Reason);
+            if self.plan.protected {
+                out.push(Button::Name);
+            }
+        }
+        out.extend([Button::Cancel, Button::Confirm]);
+        out
+    }
+
+    fn move_focus(&mut self, forward: bool) {
+        let ring = self.ring();
+        let at = ring.iter().position(|b| *b == self.focus).unwrap_or(0);
+        let n = ring.len();
+        let next = if forward {
+            (at + 1) % n
+        } else {
+            (at + n - 1) % n
+        };
+        self.focus = ring[next];
+    }
+
     /// Whether the confirm button can be used now.
     pub fn can_confirm(&self) -> bool {
-        self.plan.nothing_to_do.is_none()
-            && !self.plan.steps.is_empty()
+        self.has_fields()
             && (!self.plan.protected || self.typed == self.plan.site)
+            && !self.reason_missing()
     }
 
     /// The confirm button's text.
@@ -191,6 +269,73 @@ pub struct Running {
     pub countdown: Option<crate::model::eta::Countdown>,
     /// Set at the end: whether it worked, and the summary.
     pub finished: Option<(bool, String)>,
+    /// Sent to the background (`esc`): the console is usable, the status bar says how it
+    /// goes, `w` shows it again.
+    pub background: bool,
+    /// The operator's cancel, and how it goes.
+    pub cancel: Cancel,
+    /// Why, as recorded in the journal and the audit log.
+    pub reason: Option<String>,
+}
+
+/// The cancel (roll back) of a running switch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cancel {
+    /// Not asked for.
+    No,
+    /// `c` was pressed: asked once more (`y` rolls back).
+    Confirming,
+    /// Asked of the engine: it stops the switch between two steps.
+    Asked,
+    /// The switch stopped (`stopped` says how far it got) and the way back runs: `plan` of
+    /// the [`Running`] is now the way back's, `cancelled` the switch it takes back.
+    RollingBack {
+        stopped: String,
+        cancelled: Box<Plan>,
+    },
+}
+
+impl Running {
+    /// Still running (not finished).
+    pub fn active(&self) -> bool {
+        self.finished.is_none()
+    }
+
+    /// Every step of the switch (or of its roll back) is made: what is left is verification.
+    pub fn steps_made(&self) -> bool {
+        !self.verify.is_empty() && self.cancel != Cancel::Asked
+    }
+
+    /// One line for the status bar: the site, what runs, and how far it is.
+    pub fn status(&self) -> String {
+        let p = &self.plan;
+        let what = match &self.cancel {
+            Cancel::RollingBack { .. } => format!("rolling back {}", p.site),
+            _ => format!("{} {}", p.direction.verb(), p.site),
+        };
+        let total = self.steps.len();
+        let at = match &self.finished {
+            Some((true, _)) if matches!(self.cancel, Cancel::RollingBack { .. }) => {
+                "rolled back".to_string()
+            }
+            Some((true, _)) => "done".to_string(),
+            Some((false, _)) => "FAILED".to_string(),
+            None if self.cancel == Cancel::Asked => "cancelling".to_string(),
+            None if !self.verify.is_empty() => {
+                let left = self.verify.iter().filter(|v| !v.converged).count();
+                format!("verifying, {left} of {} to converge", self.verify.len())
+            }
+            None => {
+                let done = self
+                    .steps
+                    .iter()
+                    .filter(|s| s.state.is_some_and(|st| st != StepProgress::Running))
+                    .count();
+                format!("step {} of {total}", (done + 1).min(total.max(1)))
+            }
+        };
+        format!("{what}: {at}")
+    }
 }
 
 /// Everything the console shows.
@@ -218,6 +363,12 @@ pub struct App {
     pub actions: bool,
     pub modal: Option<Modal>,
     pub running: Option<Running>,
+    /// `q` (or ctrl-c) while a switch runs: the console asks what to do with it first.
+    pub quit_prompt: bool,
+    /// The operator chose to quit once the switch's steps (or its roll back's) are made.
+    pub quit_after_steps: bool,
+    /// The reason each confirmation starts with (`--reason`).
+    pub reason: Option<String>,
     /// The last switch's countdown, by site: the site header shows it until clients see it,
     /// also once the progress window is closed.
     pub countdown: Option<(String, crate::model::eta::Countdown)>,
@@ -265,6 +416,9 @@ impl App {
             actions,
             modal: None,
             running: None,
+            quit_prompt: false,
+            quit_after_steps: false,
+            reason: None,
             countdown: None,
             theme,
             polling: false,
@@ -327,6 +481,16 @@ impl App {
         self.selected_site().is_some_and(|s| self.actions_for(s))
     }
 
+    /// A switch is running (not finished), shown or in the background.
+    pub fn switch_active(&self) -> bool {
+        self.running.as_ref().is_some_and(Running::active)
+    }
+
+    /// The switch in the background (running or finished), if any.
+    pub fn background(&self) -> Option<&Running> {
+        self.running.as_ref().filter(|r| r.background)
+    }
+
     /// The keymap context of the screen.
     pub fn context(&self) -> Context {
         match self.screen {
@@ -358,6 +522,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => tick(app, now),
         Msg::Resize => app.dirty = true,
+        Msg::Interrupt => interrupt(app, &mut fx),
         Msg::Poll(p) => poll(app, p, &mut fx),
         Msg::Action(a) => action_update(app, a, &mut fx),
         Msg::Faulted { fault, result } => faulted(app, fault, result, &mut fx),
@@ -420,16 +585,19 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
 
 fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     if keymap::is_interrupt(&k) {
-        app.quit = true;
-        fx.push(Effect::Quit);
+        interrupt(app, fx);
+        return;
+    }
+    if app.quit_prompt {
+        quit_prompt_key(app, k, fx);
         return;
     }
     if app.modal.is_some() {
         modal_key(app, k, fx);
         return;
     }
-    if app.running.is_some() {
-        running_key(app, k);
+    if app.running.as_ref().is_some_and(|r| !r.background) {
+        running_key(app, k, fx);
         return;
     }
     if let Some(input) = app.input.clone() {
@@ -447,11 +615,104 @@ fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     perform(app, action, fx);
 }
 
+/// Ctrl-C (or SIGINT): quits at once, unless a switch runs: then it asks as `q` does; asked
+/// already (or quitting once the steps are made), it quits now, and the engine stops the
+/// switch after the step running, recorded in the journal (the site reads INTERRUPTED).
+pub fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
+    app.dirty = true;
+    if app.switch_active() && !app.quit_prompt && !app.quit_after_steps {
+        ask_quit(app);
+        return;
+    }
+    app.quit = true;
+    fx.push(Effect::Quit);
+}
+
+/// `q`: quits, unless a switch runs: then the quit prompt.
+fn quit(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.switch_active() {
+        ask_quit(app);
+    } else {
+        app.quit = true;
+        fx.push(Effect::Quit);
+    }
+}
+
+fn ask_quit(app: &mut App) {
+    app.quit_prompt = true;
+    app.input = None;
+    app.message = None;
+}
+
+/// The quit prompt: `f` lets the switch make its steps then quits, `r` rolls it back then
+/// quits, `esc`/`s` stays (`b` stays with the switch in the background).
+fn quit_prompt_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    if !app.switch_active() {
+        app.quit_prompt = false;
+        return;
+    }
+    match k.code {
+        KeyCode::Char('f') => {
+            app.quit_prompt = false;
+            app.quit_after_steps = true;
+            show_switch(app);
+            quit_if_steps_made(app, fx);
+        }
+        KeyCode::Char('r') => {
+            app.quit_prompt = false;
+            app.quit_after_steps = true;
+            show_switch(app);
+            roll_back(app, fx);
+        }
+        KeyCode::Char('b') => {
+            app.quit_prompt = false;
+            if let Some(run) = app.running.as_mut() {
+                run.background = true;
+            }
+        }
+        KeyCode::Esc | KeyCode::Char('s' | 'n' | 'q') => app.quit_prompt = false,
+        _ => {}
+    }
+}
+
+fn show_switch(app: &mut App) {
+    if let Some(run) = app.running.as_mut() {
+        run.background = false;
+    }
+}
+
+/// Cancels the running switch: the engine stops it and rolls it back.
+fn roll_back(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(run) = app.running.as_mut().filter(|r| r.active()) else {
+        return;
+    };
+    if matches!(run.cancel, Cancel::No | Cancel::Confirming) {
+        run.cancel = Cancel::Asked;
+        fx.push(Effect::Request(ActionRequest::RollBack));
+    }
+}
+
+/// Quitting once the steps are made: now, if they are.
+fn quit_if_steps_made(app: &mut App, fx: &mut Vec<Effect>) {
+    let made = app
+        .running
+        .as_ref()
+        .is_none_or(|r| !r.active() || r.steps_made());
+    if app.quit_after_steps && made && !app.quit {
+        app.quit = true;
+        fx.push(Effect::Quit);
+    }
+}
+
 fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     match action {
-        Action::Quit => {
-            app.quit = true;
-            fx.push(Effect::Quit);
+        Action::Quit => quit(app, fx),
+        Action::ShowSwitch => {
+            if let Some(run) = app.running.as_mut() {
+                run.background = false;
+            } else {
+                app.message = Some("no switch runs in this console".into());
+            }
         }
         Action::Help => {
             if app.screen != Screen::Help {
@@ -526,6 +787,8 @@ fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         Action::MaintenanceOn => ask_plan(app, Direction::On, fx),
         Action::FailBack => ask_plan(app, Direction::Off, fx),
         Action::Faults => app.modal = Some(Modal::Faults),
+        // The switch window's own keys (see `running_key`).
+        Action::Background | Action::CancelSwitch => {}
     }
 }
 
@@ -644,10 +907,7 @@ pub fn command(app: &mut App, line: &str, fx: &mut Vec<Effect>) {
     let mut words = line.split_whitespace();
     match (words.next(), words.next(), words.next()) {
         (None, ..) => {}
-        (Some("q" | "quit" | "q!"), None, _) => {
-            app.quit = true;
-            fx.push(Effect::Quit);
-        }
+        (Some("q" | "quit" | "q!"), None, _) => quit(app, fx),
         (Some("refresh" | "r"), None, _) => {
             app.message = Some("refreshing...".into());
             fx.push(Effect::Refresh);
@@ -684,6 +944,17 @@ pub fn command(app: &mut App, line: &str, fx: &mut Vec<Effect>) {
 }
 
 fn ask_plan(app: &mut App, direction: Direction, fx: &mut Vec<Effect>) {
+    if let Some(run) = app.running.as_ref() {
+        if run.active() {
+            app.message = Some(format!(
+                "one switch at a time: {} (w shows it)",
+                run.status()
+            ));
+            return;
+        }
+        // The finished switch in the background gives way.
+        app.running = None;
+    }
     let Some(site) = app.selected_site() else {
         return;
     };
@@ -736,59 +1007,104 @@ fn modal_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Modal::Confirm(mut c) => {
-            // A protected site's name is typed: every printable key goes into the field.
-            let typing = c.plan.protected && c.plan.nothing_to_do.is_none();
-            match k.code {
-                KeyCode::Esc => return,
-                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                    c.focus = toggle(c.focus);
-                }
-                KeyCode::Char('h' | 'l') if !typing => c.focus = toggle(c.focus),
-                KeyCode::Char('q' | 'n') if !typing => return,
-                KeyCode::Backspace if typing => {
-                    c.typed.pop();
-                }
-                KeyCode::Char(ch) if typing && !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                    c.typed.push(ch);
-                }
-                KeyCode::Enter => match c.focus {
-                    Button::Cancel => return,
-                    Button::Confirm if !c.can_confirm() => {
-                        app.message = Some(if c.plan.protected && c.typed != c.plan.site {
-                            format!("type the site name {:?} to confirm", c.plan.site)
-                        } else {
-                            "nothing to do".to_string()
-                        });
-                    }
-                    Button::Confirm if c.plan.refused() && !c.force_armed => {
-                        // The first "force": ask once more, with Cancel focused again.
-                        c.force_armed = true;
-                        c.focus = Button::Cancel;
-                    }
-                    Button::Confirm => {
-                        execute(app, c.plan, c.force_armed, fx);
-                        return;
-                    }
-                },
-                _ => {}
+            if confirm_key(app, &mut c, k, fx) {
+                app.modal = Some(Modal::Confirm(c));
             }
-            app.modal = Some(Modal::Confirm(c));
         }
     }
+}
+
+/// A key in the confirmation. Printable keys go to the focused field, and only there; on a
+/// button they are shortcuts. Returns whether the confirmation stays open.
+fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>) -> bool {
+    let control = k.modifiers.contains(KeyModifiers::CONTROL);
+    let field = matches!(c.focus, Button::Reason | Button::Name);
+    // How far the plan can scroll at most (the view stops it at its end).
+    let most =
+        u16::try_from(c.plan.steps.len() * 2 + c.plan.preflight.len() * 4 + 12).unwrap_or(u16::MAX);
+    match k.code {
+        KeyCode::Esc => return false,
+        KeyCode::Tab => c.move_focus(true),
+        KeyCode::BackTab => c.move_focus(false),
+        KeyCode::Up => c.scroll = c.scroll.saturating_sub(1),
+        KeyCode::Down => c.scroll = (c.scroll + 1).min(most),
+        KeyCode::PageUp => c.scroll = c.scroll.saturating_sub(10),
+        KeyCode::PageDown => c.scroll = (c.scroll + 10).min(most),
+        KeyCode::Left | KeyCode::Right if !field => c.focus = toggle(c.focus),
+        KeyCode::Backspace if c.focus == Button::Reason => {
+            c.reason.pop();
+        }
+        KeyCode::Backspace if c.focus == Button::Name => {
+            c.typed.pop();
+        }
+        // The journal's bound: a reason longer is not typed.
+        KeyCode::Char(ch)
+            if c.focus == Button::Reason
+                && !control
+                && c.reason.chars().count() < crate::model::journal::REASON_MAX =>
+        {
+            c.reason.push(ch);
+        }
+        KeyCode::Char(_) if c.focus == Button::Reason => {}
+        KeyCode::Char(ch) if c.focus == Button::Name && !control => c.typed.push(ch),
+        KeyCode::Char('h' | 'l') if !field => c.focus = toggle(c.focus),
+        KeyCode::Char('k') if !field => c.scroll = c.scroll.saturating_sub(1),
+        KeyCode::Char('j') if !field => c.scroll = (c.scroll + 1).min(most),
+        KeyCode::Char('q' | 'n') if !field => return false,
+        // In a field, enter goes on to the next one.
+        KeyCode::Enter if field => c.move_focus(true),
+        KeyCode::Enter => match c.focus {
+            Button::Cancel | Button::Reason | Button::Name => return false,
+            Button::Confirm if !c.can_confirm() => {
+                app.message = Some(if !c.has_fields() {
+                    "nothing to do".to_string()
+                } else if c.reason_missing() {
+                    c.focus = Button::Reason;
+                    format!(
+                        "{} is protected: say why (the reason is recorded)",
+                        c.plan.site
+                    )
+                } else {
+                    let typed = c.typed.clone();
+                    c.focus = Button::Name;
+                    if typed.is_empty() {
+                        format!("type the site name {:?} to confirm", c.plan.site)
+                    } else {
+                        format!(
+                            "{typed:?} is not the site's name: type {:?} to confirm",
+                            c.plan.site
+                        )
+                    }
+                });
+            }
+            Button::Confirm if c.plan.refused() && !c.force_armed => {
+                // The first "force": ask once more, with Cancel focused again.
+                c.force_armed = true;
+                c.focus = Button::Cancel;
+            }
+            Button::Confirm => {
+                let reason = c.reason();
+                execute(app, c.plan.clone(), c.force_armed, reason, fx);
+                return false;
+            }
+        },
+        _ => {}
+    }
+    true
 }
 
 fn toggle(b: Button) -> Button {
     match b {
         Button::Cancel => Button::Confirm,
-        Button::Confirm => Button::Cancel,
+        Button::Confirm | Button::Reason | Button::Name => Button::Cancel,
     }
 }
 
-fn execute(app: &mut App, plan: Plan, force: bool, fx: &mut Vec<Effect>) {
+fn execute(app: &mut App, plan: Plan, force: bool, reason: Option<String>, fx: &mut Vec<Effect>) {
     let event = Event::action(
         app.now,
         plan.site.clone(),
-        operator_action(plan.direction, None),
+        operator_action(plan.direction, reason.clone()),
         ActionOutcome::Started,
         plan.caller.clone(),
         force.then(|| "forced despite failed preflight checks".to_string()),
@@ -811,27 +1127,52 @@ fn execute(app: &mut App, plan: Plan, force: bool, fx: &mut Vec<Effect>) {
         eta: None,
         countdown: None,
         finished: None,
+        background: false,
+        cancel: Cancel::No,
+        reason: reason.clone(),
     });
     fx.push(Effect::Request(ActionRequest::Execute {
         plan,
         force,
-        reason: None,
+        reason,
     }));
 }
 
-fn running_key(app: &mut App, k: KeyEvent) {
-    let Some(run) = app.running.as_ref() else {
+/// A key in the progress window. Nothing stops a switch by accident: `c` asks once more
+/// before it rolls back, `q` asks what to do with the switch, `esc` sends it to the
+/// background. Once it is over, enter, esc, q or space close it.
+fn running_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(run) = app.running.as_mut() else {
         return;
     };
-    // No key stops a switch by accident: until it ends, keys do nothing here (ctrl-c quits,
-    // and the engine stops after the step running: the site reads INTERRUPTED).
-    if run.finished.is_some()
-        && matches!(
+    if !run.active() {
+        if matches!(
             k.code,
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char(' ')
-        )
-    {
-        app.running = None;
+        ) {
+            app.running = None;
+        }
+        return;
+    }
+    if run.cancel == Cancel::Confirming {
+        match k.code {
+            KeyCode::Char('y') => roll_back(app, fx),
+            KeyCode::Char('n') | KeyCode::Esc => run.cancel = Cancel::No,
+            _ => {}
+        }
+        return;
+    }
+    match keymap::lookup_only(Context::Switch, &k) {
+        Some(Action::Background) => run.background = true,
+        Some(Action::CancelSwitch) if run.cancel == Cancel::No => {
+            run.cancel = Cancel::Confirming;
+        }
+        Some(Action::Quit) => ask_quit(app),
+        Some(Action::Help) => {
+            run.background = true;
+            perform(app, Action::Help, fx);
+        }
+        _ => {}
     }
 }
 
@@ -845,12 +1186,7 @@ fn action_update(app: &mut App, update: ActionUpdate, fx: &mut Vec<Effect>) {
             };
             match result {
                 Ok(plan) if plan.site == site && plan.direction == direction => {
-                    app.modal = Some(Modal::Confirm(Confirm {
-                        plan,
-                        focus: Button::Cancel,
-                        typed: String::new(),
-                        force_armed: false,
-                    }));
+                    app.modal = Some(Modal::Confirm(Confirm::new(plan, app.reason.as_deref())));
                 }
                 Ok(plan) => {
                     app.modal = Some(Modal::PlanFailed {
@@ -891,7 +1227,11 @@ fn action_update(app: &mut App, update: ActionUpdate, fx: &mut Vec<Effect>) {
             {
                 app.countdown = Some((run.plan.site.clone(), c.clone()));
             }
-            progress(app, p, fx)
+            progress(app, p, fx);
+            quit_if_steps_made(app, fx);
+            if !app.switch_active() {
+                app.quit_prompt = false;
+            }
         }
     }
 }
@@ -955,12 +1295,47 @@ fn progress(app: &mut App, p: Progress, fx: &mut Vec<Effect>) {
             run.eta = eta;
             run.countdown = countdown;
         }
-        Progress::Finished { ok, summary } => {
-            run.finished = Some((ok, summary.clone()));
+        Progress::RollingBack { plan, stopped } => {
             event = Some(Event::action(
                 now,
                 run.plan.site.clone(),
-                operator_action(run.plan.direction, None),
+                operator_action(run.plan.direction, run.reason.clone()),
+                ActionOutcome::Failed,
+                run.plan.caller.clone(),
+                Some(format!(
+                    "cancelled by the operator: {stopped}; rolling back"
+                )),
+            ));
+            let cancelled = std::mem::replace(&mut run.plan, *plan);
+            run.steps = run
+                .plan
+                .steps
+                .iter()
+                .map(|_| StepState {
+                    state: None,
+                    detail: String::new(),
+                    elapsed: Duration::ZERO,
+                })
+                .collect();
+            run.verify = Vec::new();
+            run.eta = None;
+            run.countdown = None;
+            run.started_at = now;
+            run.cancel = Cancel::RollingBack {
+                stopped,
+                cancelled: Box::new(cancelled),
+            };
+        }
+        Progress::Finished { ok, summary } => {
+            run.finished = Some((ok, summary.clone()));
+            let reason = match run.cancel {
+                Cancel::RollingBack { .. } => None,
+                _ => run.reason.clone(),
+            };
+            event = Some(Event::action(
+                now,
+                run.plan.site.clone(),
+                operator_action(run.plan.direction, reason),
                 if ok {
                     ActionOutcome::Succeeded
                 } else {

@@ -13,6 +13,8 @@ pub enum Context {
     Detail,
     Timeline,
     Help,
+    /// The window of a running switch.
+    Switch,
 }
 
 impl Context {
@@ -23,6 +25,7 @@ impl Context {
             Context::Detail => "Site detail",
             Context::Timeline => "Event timeline",
             Context::Help => "Help",
+            Context::Switch => "While a switch runs (its window)",
         }
     }
 }
@@ -49,12 +52,26 @@ pub enum Action {
     FailBack,
     /// The fault menu of a rehearsal.
     Faults,
+    /// Show the switch sent to the background.
+    ShowSwitch,
+    /// Send the running switch to the background.
+    Background,
+    /// Cancel the running switch (asked once more): it is rolled back.
+    CancelSwitch,
 }
 
 impl Action {
     /// Whether this is a maintenance action (hidden when actions are off).
     pub fn is_switch(self) -> bool {
         matches!(self, Action::MaintenanceOn | Action::FailBack)
+    }
+
+    /// Whether this key is about a switch of this console (hidden without a switch engine).
+    pub fn needs_engine(self) -> bool {
+        matches!(
+            self,
+            Action::ShowSwitch | Action::Background | Action::CancelSwitch
+        )
     }
 
     /// Whether this key exists only in a rehearsal.
@@ -116,6 +133,13 @@ pub const KEYMAP: &[Binding] = &[
         "t",
         Action::Timeline,
         "event timeline",
+    ),
+    b(
+        Context::Global,
+        &[Char('w')],
+        "w",
+        Action::ShowSwitch,
+        "show the switch running in the background (esc hides it again)",
     ),
     b(
         Context::Global,
@@ -265,6 +289,34 @@ pub const KEYMAP: &[Binding] = &[
         "back",
     ),
     b(
+        Context::Switch,
+        &[Esc],
+        "esc",
+        Action::Background,
+        "send it to the background: the status bar follows it, w shows it again",
+    ),
+    b(
+        Context::Switch,
+        &[Char('c')],
+        "c",
+        Action::CancelSwitch,
+        "cancel it (y confirms): it stops after the step running and its steps are undone",
+    ),
+    b(
+        Context::Switch,
+        &[Char('q')],
+        "q",
+        Action::Quit,
+        "quit: asks first (let it make its steps, roll it back, or stay); ctrl-c too",
+    ),
+    b(
+        Context::Switch,
+        &[Char('?')],
+        "?",
+        Action::Help,
+        "help (the switch goes to the background)",
+    ),
+    b(
         Context::Help,
         &[Up, Char('k')],
         "↑/k",
@@ -286,6 +338,21 @@ pub const KEYMAP: &[Binding] = &[
         "close help",
     ),
 ];
+
+/// What `key` does in `context` alone (the switch window has no global keys).
+pub fn lookup_only(context: Context, key: &KeyEvent) -> Option<Action> {
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    KEYMAP
+        .iter()
+        .filter(|b| b.context == context)
+        .find(|b| b.keys.contains(&key.code))
+        .map(|b| b.action)
+}
 
 /// What `key` does in `context` (its own bindings first, then the global ones).
 pub fn lookup(context: Context, key: &KeyEvent) -> Option<Action> {

@@ -4,7 +4,9 @@
 //!
 //! The loop is one `tokio::select!` over the terminal's events, a one-second tick, the poller's
 //! updates, the switch engine's updates and the signals (SIGINT, SIGTERM, SIGHUP: an SSM
-//! disconnect). It renders only when the state says something changed.
+//! disconnect). It renders only when the state says something changed. SIGINT is ctrl-c: while
+//! a switch runs it asks first (see [`app::interrupt`]); SIGTERM and SIGHUP quit at once. The
+//! terminal is restored before anything is waited for.
 
 pub mod actions;
 pub mod app;
@@ -53,6 +55,8 @@ pub struct Options {
     /// `switchyard rehearse`: the console is on a copy; a REHEARSAL banner on every screen, and
     /// the fault menu acting on the copy.
     pub rehearsal: Option<Rehearsal>,
+    /// `--reason`: what every confirmation's reason field starts with.
+    pub reason: Option<String>,
 }
 
 /// What a rehearsal console needs: how to apply a fault to the copy.
@@ -75,28 +79,50 @@ impl Options {
             ascii: global.ascii,
             no_color: Theme::no_color_from_env(),
             rehearsal: None,
+            reason: None,
         }
+    }
+
+    /// With `--reason`, bounded as `maintenance --reason` is; `Err` is the exit code (2),
+    /// said on stderr.
+    pub fn with_reason(mut self, reason: Option<&str>) -> Result<Options, i32> {
+        let max = crate::model::journal::REASON_MAX;
+        if let Some(n) = reason.map(|r| r.chars().count())
+            && n > max
+        {
+            eprintln!(
+                "switchyard: --reason is {n} characters; the journal takes at most {max}: shorten it"
+            );
+            return Err(crate::switch::error::exit::USAGE);
+        }
+        self.reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(String::from);
+        Ok(self)
     }
 }
 
 /// `switchyard` without a subcommand: the console on the config. Returns the exit code.
-pub async fn console(global: &GlobalArgs) -> i32 {
+pub async fn console(global: &GlobalArgs, reason: Option<&str>) -> i32 {
+    let options = match Options::from_args(global).with_reason(reason) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let config = match load_config(global) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let audit_log = crate::commands::switch::audit_path(global, Some(&config));
-    start(
-        config,
-        &overrides(global),
-        Options::from_args(global),
-        audit_log,
-    )
-    .await
+    start(config, &overrides(global), options, audit_log).await
 }
 
 /// `switchyard demo`: the built-in emulator on the demo scenario, and the console on it.
 pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
+    let options = match Options::from_args(global).with_reason(args.reason.as_deref()) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let scenario =
         match switchyard_sim::Scenario::parse(include_str!("../../assets/scenarios/demo.toml")) {
             Ok(s) => s,
@@ -138,14 +164,21 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
     let audit_log = global.audit_log.clone().or_else(|| {
         crate::switch::audit::default_path().map(|p| p.with_file_name("demo-audit.jsonl"))
     });
-    let code = start(config, &overrides, Options::from_args(global), audit_log).await;
+    let code = start(config, &overrides, options, audit_log).await;
     sim.shutdown().await;
     code
 }
 
 /// `switchyard rehearse`: the console on a rehearsal's copy, with a banner and the fault menu.
-pub async fn rehearse(global: &GlobalArgs, copy: &crate::commands::rehearse::Copy) -> i32 {
-    let mut options = Options::from_args(global);
+pub async fn rehearse(
+    global: &GlobalArgs,
+    copy: &crate::commands::rehearse::Copy,
+    reason: Option<&str>,
+) -> i32 {
+    let mut options = match Options::from_args(global).with_reason(reason) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let sim = copy.sim.clone();
     let primary = copy.primary.clone();
     options.rehearsal = Some(Rehearsal {
@@ -286,8 +319,8 @@ impl EventLog {
 ///
 /// `actions`: the link to the switch engine (see [`actions`]); `None` hides every action, as
 /// `--read-only` and the config's `read_only` do. Returns the exit code (0 on quit and on
-/// SIGINT, SIGTERM and SIGHUP; the caller makes it 9 when quitting stopped a switch, see
-/// [`switching::serve`]).
+/// SIGTERM and SIGHUP, and on SIGINT unless a switch runs: then it asks as ctrl-c does; the
+/// caller makes it 9 when quitting stopped a switch, see [`switching::serve`]).
 pub async fn run(
     session: Session,
     options: Options,
@@ -309,6 +342,7 @@ pub async fn run(
         Theme::new(options.no_color, options.ascii),
     );
     app.rehearsal = options.rehearsal.is_some();
+    app.reason = options.reason.clone();
     let mut event_log = EventLog::new(config.defaults.event_log.clone());
 
     // Signals first: a failure here leaves the terminal untouched.
@@ -352,7 +386,9 @@ pub async fn run(
             app.dirty = false;
         }
         let msg = tokio::select! {
-            _ = sigint.recv() => break 'main,
+            // SIGINT is ctrl-c from outside the terminal: while a switch runs, the console
+            // asks first, as for ctrl-c and q.
+            _ = sigint.recv() => Msg::Interrupt,
             _ = sigterm.recv() => break 'main,
             _ = sighup.recv() => break 'main,
             ev = input.next() => match ev {

@@ -43,13 +43,16 @@ pub fn switchable(session: &Session) -> Vec<Switchable> {
         .collect()
 }
 
-/// Serves the console's requests until it quits. A running switch is never interrupted halfway:
-/// `Cancel` while it runs is ignored (the journal makes any stop recoverable, but the safe way
-/// back is to let the step finish and fail back).
+/// Serves the console's requests until it quits.
 ///
-/// Returns whether the console's quitting stopped a switch before its last step: the console
-/// then exits as `maintenance` does when a signal stops it (exit 9), and `status` reads
-/// INTERRUPTED.
+/// `RollBack` while a switch runs cancels it: the engine stops it between two steps (or while
+/// it verifies) and takes back what it did with the switch in the other direction
+/// ([`ExecuteOptions::roll_back`]), each with its journal and audit line.
+///
+/// When the console quits (the operator chose to, or a signal), a switch still running stops
+/// between two steps, recorded in the journal; one that is verifying stops verifying. Returns
+/// whether the quitting stopped a switch before its last step: the console then exits as
+/// `maintenance` does when a signal stops it (exit 9), and `status` reads INTERRUPTED.
 pub async fn serve(
     server: ActionServer,
     sites: Vec<Switchable>,
@@ -60,9 +63,10 @@ pub async fn serve(
         return false;
     };
     let mut requests = server.requests;
-    // The switch running, and the commands that finish and undo it.
-    let mut running: Option<(tokio::task::JoinHandle<bool>, (String, String))> = None;
+    // The switch running, its site, and the commands that finish and undo it.
+    let mut running: Option<(Ended, (String, String, String))> = None;
     let mut stop = tokio_util::sync::CancellationToken::new();
+    let mut roll_back = tokio_util::sync::CancellationToken::new();
     while let Some(request) = requests.recv().await {
         match request {
             ActionRequest::Plan { site, direction } => {
@@ -103,6 +107,7 @@ pub async fn serve(
                     continue;
                 };
                 stop = tokio_util::sync::CancellationToken::new();
+                roll_back = tokio_util::sync::CancellationToken::new();
                 let opts = ExecuteOptions {
                     force,
                     reason,
@@ -110,6 +115,8 @@ pub async fn serve(
                     timeout: VERIFY_TIMEOUT,
                     audit_log: audit_log.clone(),
                     stop: Some(stop.clone()),
+                    stop_verifying: true,
+                    roll_back: Some(roll_back.clone()),
                     ..ExecuteOptions::default()
                 };
                 let phase = match plan.direction {
@@ -117,6 +124,7 @@ pub async fn serve(
                     crate::switch::plan::Direction::Off => MaintenancePhase::Leaving,
                 };
                 let ends = (
+                    plan.site.clone(),
                     phase.finish_command(&plan.site),
                     phase.undo_command(&plan.site),
                 );
@@ -135,18 +143,30 @@ pub async fn serve(
                     // `execute` drops its sender when done, which ends `forward`.
                     let (result, ()) = tokio::join!(run, forward);
                     if let Err(e) = &result {
-                        tracing::warn!(site = %plan.site, "switch from the console failed: {e}");
+                        tracing::warn!(site = %plan.site, "switch from the console ended: {e}");
                     }
-                    matches!(result, Err(SwitchError::Stopped(_)))
+                    match result {
+                        Err(SwitchError::Stopped(_)) => Ending::Stopped,
+                        Err(SwitchError::Cancelled(said)) => Ending::Cancelled(said),
+                        Ok(o) if o.verification.as_ref().is_some_and(|v| !v.converged) => {
+                            Ending::Unverified
+                        }
+                        _ => Ending::Over,
+                    }
                 });
                 running = Some((task, ends));
+            }
+            ActionRequest::RollBack => {
+                if running.as_ref().is_some_and(|(h, _)| !h.is_finished()) {
+                    roll_back.cancel();
+                }
             }
             ActionRequest::Cancel => {}
         }
     }
     // The console quit (q, or SIGINT, SIGTERM, SIGHUP): a switch still running finishes the step
-    // it is in, records it, and stops before the next one.
-    let Some((h, (finish, undo))) = running else {
+    // it is in, records it, and stops before the next one; verifying, it stops verifying.
+    let Some((h, (site, finish, undo))) = running else {
         return false;
     };
     if h.is_finished() {
@@ -155,14 +175,24 @@ pub async fn serve(
     stop.cancel();
     eprintln!("switchyard: letting the running switch reach a recorded state...");
     match tokio::time::timeout(STOP_GRACE, h).await {
-        Ok(Ok(true)) => {
+        Ok(Ok(Ending::Stopped)) => {
             eprintln!(
                 "switchyard: the switch was stopped between two steps and is recorded in the journal: `{finish}` finishes it, `{undo}` undoes it"
             );
             true
         }
+        Ok(Ok(Ending::Unverified)) => {
+            eprintln!(
+                "switchyard: every step of the switch is made; it was not verified to the end: `switchyard wait --site {site}` waits until it has converged"
+            );
+            false
+        }
+        Ok(Ok(Ending::Cancelled(said))) => {
+            eprintln!("switchyard: {said}");
+            false
+        }
         // It ended on its own (done, or failed and rolled back) before the next step.
-        Ok(Ok(false)) => false,
+        Ok(Ok(Ending::Over)) => false,
         Ok(Err(_)) | Err(_) => {
             eprintln!(
                 "switchyard: the switch did not stop within {} s; the journal says what was started: `{finish}` finishes it, `{undo}` undoes it",
@@ -172,6 +202,21 @@ pub async fn serve(
         }
     }
 }
+
+/// How a console's switch ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ending {
+    /// Stopped between two steps (the console quit): the journal records it.
+    Stopped,
+    /// Every step made, verification left before it converged.
+    Unverified,
+    /// Cancelled by the operator: how far the roll back got, in the engine's words.
+    Cancelled(String),
+    /// Done, failed or refused: nothing is left running.
+    Over,
+}
+
+type Ended = tokio::task::JoinHandle<Ending>;
 
 /// How long a quitting console waits for a running switch to reach a recorded state: one AWS
 /// call's whole budget (30 s) and a journal update, twice over.

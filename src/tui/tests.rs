@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use super::actions::{ActionRequest, ActionUpdate};
-use super::app::{App, Button, Effect, Fault, Modal, Msg, Screen, SortKey, update};
+use super::app::{App, Button, Cancel, Effect, Fault, Modal, Msg, Screen, SortKey, update};
 use super::theme::Theme;
 use super::views;
 use crate::model::cloudwatch::AlarmState;
@@ -128,6 +128,14 @@ fn text(buf: &Buffer) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Snapshots of a new screen at 80x24 and 200x60.
+fn snap_large(name: &str, a: &App) {
+    for (w, h) in [(80, 24), (200, 60)] {
+        let t = draw(a, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
 }
 
 /// Snapshots of a state at 80x24 and 120x40.
@@ -426,12 +434,15 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
         Effect::Request(ActionRequest::Execute { force: false, .. })
     )));
     assert!(a.running.is_some());
-    // Keys do nothing while it runs (none stops it by accident); q does not quit.
-    for k in ['q', 'c', 'm'] {
-        assert!(key(&mut a, KeyCode::Char(k)).is_empty());
-    }
+    // No key stops it by accident: q asks first, c asks once more, m does nothing.
+    assert!(key(&mut a, KeyCode::Char('q')).is_empty());
+    assert!(a.quit_prompt && !a.quit);
     assert!(key(&mut a, KeyCode::Esc).is_empty());
-    assert!(a.running.is_some());
+    assert!(!a.quit_prompt);
+    assert!(key(&mut a, KeyCode::Char('c')).is_empty());
+    assert!(key(&mut a, KeyCode::Char('n')).is_empty());
+    assert!(key(&mut a, KeyCode::Char('m')).is_empty());
+    assert!(a.running.as_ref().is_some_and(|r| r.cancel == Cancel::No));
     // The engine's order: each step running then done, verification, the end.
     let step = |index, state| {
         Msg::Action(ActionUpdate::Progress(Progress::Step {
@@ -477,20 +488,85 @@ fn confirming_runs_the_plan_and_progress_goes_to_the_timeline() {
 }
 
 #[test]
-fn a_protected_site_needs_its_name_typed() {
+fn a_protected_site_needs_a_reason_and_its_name_typed() {
     let mut a = confirming(plan("pay", true, false));
-    key(&mut a, KeyCode::Tab);
-    assert!(key(&mut a, KeyCode::Enter).is_empty(), "not typed yet");
-    assert!(a.message.as_deref().unwrap().contains("type the site name"));
-    // h, l and q are typed, not shortcuts.
+    let Some(Modal::Confirm(c)) = &a.modal else {
+        panic!("no confirmation")
+    };
+    assert_eq!(c.focus, Button::Reason, "the reason is asked first");
+    // Straight to the confirm button: refused, and the focus goes back to what is missing.
+    key(&mut a, KeyCode::BackTab);
+    assert!(key(&mut a, KeyCode::Enter).is_empty(), "no reason yet");
+    assert!(a.message.as_deref().unwrap().contains("say why"));
+    // h, l, j, k and q are typed, not shortcuts.
+    keys(&mut a, "hotfix: queue jam");
+    key(&mut a, KeyCode::Enter);
     keys(&mut a, "pyq");
+    let Some(Modal::Confirm(c)) = &a.modal else {
+        panic!("the confirmation closed")
+    };
+    assert_eq!(c.reason, "hotfix: queue jam");
+    assert!(c.wrong_name(), "a wrong name says so");
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("not the site's name"), "{s}");
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    assert!(key(&mut a, KeyCode::Enter).is_empty());
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .contains("\"pyq\" is not the site's name")
+    );
     key(&mut a, KeyCode::Backspace);
     key(&mut a, KeyCode::Backspace);
     keys(&mut a, "ay");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Tab);
     let fx = key(&mut a, KeyCode::Enter);
     assert!(
-        fx.iter()
-            .any(|f| matches!(f, Effect::Request(ActionRequest::Execute { .. })))
+        fx.iter().any(|f| matches!(
+            f,
+            Effect::Request(ActionRequest::Execute { reason: Some(r), .. }) if r == "hotfix: queue jam"
+        )),
+        "{fx:?}"
+    );
+    assert!(
+        a.events
+            .iter()
+            .any(|e| e.message.contains("(hotfix: queue jam)"))
+    );
+}
+
+#[test]
+fn the_reason_is_prefilled_and_keys_go_only_to_the_focused_field() {
+    let mut a = app(demo_sites(), true);
+    a.reason = Some("release 42".into());
+    a.selected = Some("blog".into());
+    key(&mut a, KeyCode::Char('m'));
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Planned(Ok(plan("blog", false, false)))),
+    );
+    // Cancel has the focus: j scrolls the plan, it is not typed anywhere.
+    keys(&mut a, "jx");
+    let Some(Modal::Confirm(c)) = &a.modal else {
+        panic!("no confirmation")
+    };
+    assert_eq!((c.reason.as_str(), c.typed.as_str()), ("release 42", ""));
+    assert_eq!(c.scroll, 1);
+    // Shift-tab back into the reason, then typed there.
+    key(&mut a, KeyCode::BackTab);
+    keys(&mut a, "b");
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(
+        fx.iter().any(|f| matches!(
+            f,
+            Effect::Request(ActionRequest::Execute { reason: Some(r), .. }) if r == "release 42b"
+        )),
+        "{fx:?}"
     );
 }
 
@@ -987,8 +1063,11 @@ fn snapshot_modal() {
     });
     snap("modal_normal", &confirming(plan("blog", false, false)));
     let mut a = confirming(plan("pay", true, false));
+    keys(&mut a, "quarterly patch");
+    key(&mut a, KeyCode::Enter);
     keys(&mut a, "pa");
     snap("modal_protected", &a);
+    snap_large("modal_protected", &a);
     let mut a = confirming(plan("blog", false, true));
     snap("modal_refused", &a);
     key(&mut a, KeyCode::Tab);
@@ -1074,7 +1153,7 @@ async fn recorded_switch(fault: Option<switchyard_sim::FaultSpec>) -> (Plan, Vec
                 sim.control(Control::AdvanceClock { seconds: 300.0 })
                     .unwrap();
             }
-            Progress::Finished { .. } => {}
+            Progress::Finished { .. } | Progress::RollingBack { .. } => {}
         }
         let last = matches!(p, Progress::Finished { .. });
         seen.push(p);
@@ -1099,11 +1178,18 @@ fn step_states(updates: &[Progress]) -> Vec<(usize, StepProgress)> {
         .collect()
 }
 
-/// The confirmation of `plan` (a protected site: its name typed) confirmed.
+/// The confirmation of `plan` (a protected site: a reason and its name typed) confirmed.
 fn running(p: Plan) -> App {
     let site = p.site.clone();
+    let protected = p.protected;
     let mut a = confirming(p);
-    keys(&mut a, &site);
+    if protected {
+        // The focus starts in the reason; enter goes on to the name, then to Cancel.
+        keys(&mut a, "quarterly patch");
+        key(&mut a, KeyCode::Enter);
+        keys(&mut a, &site);
+        key(&mut a, KeyCode::Enter);
+    }
     key(&mut a, KeyCode::Tab);
     let fx = key(&mut a, KeyCode::Enter);
     assert!(
@@ -2050,12 +2136,10 @@ fn a_long_confirmation_keeps_its_buttons_in_view() {
              made, long enough to wrap over a few lines of a narrow terminal",
         ));
     }
-    let a = confirming(p);
+    let mut a = confirming(p);
     let s = text(draw(&a, 80, 24).backend().buffer());
-    assert!(
-        s.contains("more line(s): a larger terminal shows them"),
-        "{s}"
-    );
+    assert!(s.contains("more line(s): ↑/↓ scrolls"), "{s}");
+    assert!(s.contains("Reason (required): _"), "{s}");
     assert!(s.contains("Type the site name (pay) to confirm"), "{s}");
     assert!(s.contains("[ Cancel ]"), "{s}");
     assert!(
@@ -2063,6 +2147,16 @@ fn a_long_confirmation_keeps_its_buttons_in_view() {
         "{s}"
     );
     snap("modal_long", &a);
+    // Scrolled to its end: the last check is in view, and what is above says so.
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Down);
+    }
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("line(s) above: ↑/↓ scrolls"), "{s}");
+    assert!(s.contains("lines of a narrow terminal"), "{s}");
+    assert!(s.contains("check 5"), "{s}");
+    assert!(s.contains("[ Cancel ]"), "{s}");
+    snap_large("modal_long_scrolled", &a);
 }
 
 /// One ETA per site: the switch's countdown, in the progress window and in the site's header
@@ -2148,4 +2242,702 @@ fn snapshot_detail_a_lagging_metric_after_a_fail_back() {
     assert!(s.contains("LIVE"), "{s}");
     assert!(!s.contains("SWITCHING"), "{s}");
     assert!(s.contains("the metric lags"), "{s}");
+}
+
+// ----- a switch never holds the operator hostage -----------------------------------------------
+
+fn step_msg(index: usize, state: StepProgress) -> Msg {
+    Msg::Action(ActionUpdate::Progress(Progress::Step {
+        index,
+        state,
+        detail: String::new(),
+        elapsed: Duration::from_millis(400),
+    }))
+}
+
+fn verify_msg(converged: bool) -> Msg {
+    Msg::Action(ActionUpdate::Progress(Progress::Verify {
+        items: vec![
+            VerifyItem::new(
+                "health check 3f1c9a2e… inverted".into(),
+                true,
+                "Inverted=true".into(),
+            ),
+            VerifyItem::new(
+                "DNS answers the secondary".into(),
+                converged,
+                "the primary".into(),
+            ),
+        ],
+        eta: Some(Duration::from_secs(90)),
+        countdown: None,
+    }))
+}
+
+fn ctrl_c(a: &mut App) -> Vec<Effect> {
+    update(
+        a,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    )
+}
+
+/// `blog` entering maintenance, its first step done and the second running.
+fn halfway() -> App {
+    let mut a = running(plan("blog", false, false));
+    update(&mut a, step_msg(0, StepProgress::Running));
+    update(&mut a, step_msg(0, StepProgress::Done));
+    update(&mut a, step_msg(1, StepProgress::Running));
+    a
+}
+
+/// The way back of `blog`'s entry: the fail back of its first step.
+fn way_back() -> Plan {
+    let mut p = plan("blog", false, false);
+    p.direction = Direction::Off;
+    p.steps.truncate(1);
+    p.steps[0].before = "Inverted=true".into();
+    p.steps[0].after = "Inverted=false".into();
+    p
+}
+
+#[test]
+fn cancel_asks_once_more_then_the_engine_rolls_the_switch_back() {
+    let mut a = halfway();
+    assert!(key(&mut a, KeyCode::Char('c')).is_empty(), "asked first");
+    snap_large("progress_cancel_asked", &a);
+    let fx = key(&mut a, KeyCode::Char('y'));
+    assert_eq!(fx, vec![Effect::Request(ActionRequest::RollBack)]);
+    // Asked once: c again sends nothing more.
+    assert!(key(&mut a, KeyCode::Char('c')).is_empty());
+    update(&mut a, step_msg(1, StepProgress::Done));
+    let fx = update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::RollingBack {
+            plan: Box::new(way_back()),
+            stopped: "maintenance on for blog was cancelled by the operator between two steps: 2 of 2 steps were done, recorded in the journal _switchyard.blog.example.com".into(),
+        })),
+    );
+    assert!(fx.iter().any(
+        |f| matches!(f, Effect::Record(e) if e.message.contains("cancelled by the operator"))
+    ));
+    let run = a.running.as_ref().unwrap();
+    assert_eq!(run.plan.direction, Direction::Off);
+    assert_eq!(run.steps.len(), 1);
+    update(&mut a, step_msg(0, StepProgress::Running));
+    snap_large("progress_rolling_back", &a);
+    update(&mut a, step_msg(0, StepProgress::Done));
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Finished {
+            ok: true,
+            summary: "cancelled and rolled back: blog failed back: steps undone: 2, every original value restored".into(),
+        })),
+    );
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(
+        s.contains("Cancelled and rolled back: blog failed back"),
+        "{s}"
+    );
+    snap_large("progress_rolled_back", &a);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.running.is_none());
+}
+
+#[test]
+fn esc_sends_the_switch_to_the_background_and_w_shows_it_again() {
+    let mut a = halfway();
+    key(&mut a, KeyCode::Esc);
+    let run = a.running.as_ref().unwrap();
+    assert!(run.background && run.active());
+    // The console is the operator's again; the status bar says how the switch goes.
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.selected.as_deref(), Some("api"));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    let bottom = s.lines().last().unwrap();
+    assert!(
+        bottom.contains("enter maintenance blog: step 2 of 2") && bottom.contains("w show"),
+        "{s}"
+    );
+    snap_large("overview_switch_in_background", &a);
+    // One switch at a time.
+    key(&mut a, KeyCode::Char('m'));
+    assert!(a.modal.is_none());
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .contains("one switch at a time")
+    );
+    // Verifying, then done in the background: the status bar follows.
+    update(&mut a, step_msg(1, StepProgress::Done));
+    update(&mut a, verify_msg(false));
+    a.message = None;
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("verifying, 1 of 2 to converge"), "{s}");
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Finished {
+            ok: true,
+            summary: "blog is in maintenance: steps done: 2".into(),
+        })),
+    );
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("enter maintenance blog: done"), "{s}");
+    key(&mut a, KeyCode::Char('w'));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("Done: blog is in maintenance"), "{s}");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.running.is_none());
+}
+
+#[test]
+fn q_during_a_switch_asks_and_finish_quits_once_the_steps_are_made() {
+    let mut a = halfway();
+    assert!(key(&mut a, KeyCode::Char('q')).is_empty());
+    assert!(a.quit_prompt);
+    snap_large("quit_during_a_switch", &a);
+    // Stay.
+    key(&mut a, KeyCode::Esc);
+    assert!(!a.quit_prompt && !a.quit);
+    // Detach: stay, the switch in the background.
+    key(&mut a, KeyCode::Char('q'));
+    key(&mut a, KeyCode::Char('b'));
+    assert!(a.running.as_ref().unwrap().background && !a.quit);
+    // Quitting from the overview asks as well; f: quit once the steps are made.
+    key(&mut a, KeyCode::Char('q'));
+    assert!(a.quit_prompt);
+    assert!(key(&mut a, KeyCode::Char('f')).is_empty());
+    assert!(
+        !a.running.as_ref().unwrap().background,
+        "shown while it finishes"
+    );
+    assert!(
+        update(&mut a, step_msg(1, StepProgress::Done))
+            .iter()
+            .all(|f| *f != Effect::Quit)
+    );
+    let fx = update(&mut a, verify_msg(false));
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+}
+
+#[test]
+fn q_then_r_rolls_back_and_quits_once_the_way_back_is_made() {
+    let mut a = halfway();
+    key(&mut a, KeyCode::Char('q'));
+    let fx = key(&mut a, KeyCode::Char('r'));
+    assert_eq!(fx, vec![Effect::Request(ActionRequest::RollBack)]);
+    // The cancelled switch's own verification does not count.
+    update(&mut a, step_msg(1, StepProgress::Done));
+    assert!(
+        update(&mut a, verify_msg(false))
+            .iter()
+            .all(|f| *f != Effect::Quit)
+    );
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::RollingBack {
+            plan: Box::new(way_back()),
+            stopped: "2 of 2 steps were done".into(),
+        })),
+    );
+    update(&mut a, step_msg(0, StepProgress::Running));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(
+        s.contains("Quitting once the roll back's steps are made"),
+        "{s}"
+    );
+    update(&mut a, step_msg(0, StepProgress::Done));
+    let fx = update(&mut a, verify_msg(false));
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+}
+
+#[test]
+fn ctrl_c_during_a_switch_asks_and_again_quits_at_once() {
+    let mut a = halfway();
+    assert!(ctrl_c(&mut a).is_empty());
+    assert!(a.quit_prompt);
+    assert_eq!(ctrl_c(&mut a), vec![Effect::Quit]);
+    // SIGINT behaves as ctrl-c; with nothing running it quits at once.
+    let mut b = halfway();
+    assert!(update(&mut b, Msg::Interrupt).is_empty());
+    assert!(b.quit_prompt);
+    let mut c = app(demo_sites(), true);
+    assert_eq!(update(&mut c, Msg::Interrupt), vec![Effect::Quit]);
+}
+
+#[test]
+fn the_new_screens_are_pure_ascii_with_ascii() {
+    let mut a = halfway();
+    a.theme = Theme::new(true, true);
+    key(&mut a, KeyCode::Char('c'));
+    all_ascii(&a, "progress, cancel asked");
+    key(&mut a, KeyCode::Char('n'));
+    key(&mut a, KeyCode::Char('q'));
+    all_ascii(&a, "quit prompt");
+    key(&mut a, KeyCode::Char('b'));
+    all_ascii(&a, "switch in the background");
+    let mut b = confirming(plan("pay", true, true));
+    b.theme = Theme::new(true, true);
+    keys(&mut b, "why");
+    all_ascii(&b, "confirmation with its fields");
+}
+
+/// The console's engine (`tui::switching::serve`) against the emulator: shop's entry is
+/// cancelled while its second step is in flight. The step finishes, the switch stops, and the
+/// fail back takes back both steps; AWS is then as before: the plan to enter maintenance is
+/// the one made before the switch (every resource at its original value, no journal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() {
+    use crate::poll::session::{Overrides, Session};
+    use switchyard_sim::{Control, Scenario, SimOptions};
+    let scenario = Scenario::parse(include_str!("../../assets/scenarios/demo.toml")).unwrap();
+    let mut opts = SimOptions::new(scenario);
+    opts.paused = true;
+    opts.start = Some(1_795_312_800_000);
+    let sim = switchyard_sim::start(opts).await.unwrap();
+    let mut config = crate::config::parse(
+        include_str!("../../assets/configs/demo.toml"),
+        std::path::Path::new("demo.toml"),
+    )
+    .unwrap();
+    config.defaults.dns_server = Some(sim.dns_server());
+    let overrides = Overrides {
+        profile: None,
+        region: None,
+        endpoint_url: Some(sim.endpoint()),
+        static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+        journal_check: None,
+    };
+    let session = Session::start(config, &["shop".to_string()], &overrides)
+        .await
+        .unwrap();
+    let audit = tempfile::tempdir().unwrap();
+    let audit_log = audit.path().join("audit.jsonl");
+    let (link, server) = super::actions::link();
+    let engine = tokio::spawn(crate::tui::switching::serve(
+        server,
+        crate::tui::switching::switchable(&session),
+        session.resolver.clone(),
+        Some(audit_log.clone()),
+    ));
+    let (updates_tx, mut updates) = tokio::sync::mpsc::channel(64);
+    link.connect.send(updates_tx).unwrap();
+    let requests = link.requests;
+    let plan_now = async |updates: &mut tokio::sync::mpsc::Receiver<ActionUpdate>| {
+        requests
+            .send(ActionRequest::Plan {
+                site: "shop".into(),
+                direction: Direction::On,
+            })
+            .await
+            .unwrap();
+        let Some(ActionUpdate::Planned(Ok(plan))) = updates.recv().await else {
+            panic!("no plan")
+        };
+        plan
+    };
+    let before = plan_now(&mut updates).await;
+    assert_eq!(before.steps.len(), 4, "{before:#?}");
+    // Step 2 (silence the first alarm) is held until the cancel is asked for.
+    let hold: switchyard_sim::FaultSpec = serde_json::from_value(serde_json::json!({
+        "service": "cloudwatch", "operation": "DisableAlarmActions", "fault": "hold",
+    }))
+    .unwrap();
+    sim.control(Control::Fault(hold)).unwrap();
+    requests
+        .send(ActionRequest::Execute {
+            plan: before.clone(),
+            force: false,
+            reason: Some("cancel drill".into()),
+        })
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    loop {
+        let Some(u) = tokio::time::timeout(Duration::from_secs(120), updates.recv())
+            .await
+            .unwrap_or_else(|_| panic!("the switch stalled after {seen:#?}"))
+        else {
+            panic!("the engine ended")
+        };
+        let ActionUpdate::Progress(p) = u else {
+            panic!("{u:?} while the switch runs")
+        };
+        match &p {
+            Progress::Step {
+                index: 1,
+                state: StepProgress::Running,
+                ..
+            } if !seen
+                .iter()
+                .any(|p| matches!(p, Progress::RollingBack { .. })) =>
+            {
+                requests.send(ActionRequest::RollBack).await.unwrap();
+                // The engine takes the cancel before the held call is let go.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                sim.control(Control::ClearFaults {
+                    service: None,
+                    operation: None,
+                })
+                .unwrap();
+            }
+            Progress::Verify { .. } => {
+                sim.control(Control::AdvanceClock { seconds: 300.0 })
+                    .unwrap();
+            }
+            _ => {}
+        }
+        let last = matches!(p, Progress::Finished { .. });
+        seen.push(p);
+        if last {
+            break;
+        }
+    }
+    // Steps 1 and 2 done, nothing after; the way back undoes both, newest first.
+    let back_at = seen
+        .iter()
+        .position(|p| matches!(p, Progress::RollingBack { .. }))
+        .unwrap_or_else(|| panic!("no roll back: {seen:#?}"));
+    assert_eq!(
+        step_states(&seen[..back_at]),
+        [
+            (0, StepProgress::Running),
+            (0, StepProgress::Done),
+            (1, StepProgress::Running),
+            (1, StepProgress::Done),
+        ]
+    );
+    let Progress::RollingBack {
+        plan: back,
+        stopped,
+    } = &seen[back_at]
+    else {
+        unreachable!()
+    };
+    assert_eq!(back.direction, Direction::Off);
+    assert!(stopped.contains("cancelled by the operator"), "{stopped}");
+    assert!(stopped.contains("2 of 4 steps were done"), "{stopped}");
+    let undone: Vec<(usize, StepProgress)> = step_states(&seen[back_at..])
+        .into_iter()
+        .filter(|(_, s)| *s != StepProgress::Running)
+        .collect();
+    assert_eq!(undone, [(0, StepProgress::Done), (1, StepProgress::Done)]);
+    let Some(Progress::Finished { ok, summary }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(ok, "{summary}");
+    assert!(
+        summary.starts_with("cancelled and rolled back"),
+        "{summary}"
+    );
+    // AWS as before: the same plan to enter maintenance (the health check's version moved on
+    // with the two updates, as AWS's does).
+    let after = plan_now(&mut updates).await;
+    assert!(after.nothing_to_do.is_none(), "{after:#?}");
+    let values = |p: &Plan| -> Vec<(String, String, String, String)> {
+        p.steps
+            .iter()
+            .map(|s| {
+                let unversioned = |v: &str| {
+                    v.split(" (HealthCheckVersion")
+                        .next()
+                        .unwrap_or(v)
+                        .to_string()
+                };
+                (
+                    s.call.clone(),
+                    s.resource.clone(),
+                    unversioned(&s.before),
+                    unversioned(&s.after),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(values(&after), values(&before));
+    assert_eq!(
+        before.steps[0].before,
+        "Inverted=false (HealthCheckVersion 1)"
+    );
+    assert_eq!(
+        after.steps[0].before,
+        "Inverted=false (HealthCheckVersion 3)"
+    );
+    // The audit: the cancelled entry and the fail back that took it back, each with the reason.
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&audit_log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["direction"], "on");
+    assert_eq!(lines[0]["result"], "cancelled");
+    assert_eq!(lines[0]["reason"], "cancel drill");
+    assert_eq!(lines[1]["direction"], "off");
+    assert_eq!(lines[1]["result"], "done");
+    assert_eq!(
+        lines[1]["reason"],
+        "roll back of a cancelled enter maintenance: cancel drill"
+    );
+    drop(requests);
+    engine.await.unwrap();
+    sim.shutdown().await;
+}
+
+/// The console's engine on the demo (paused, its clock moved on at each verification round).
+struct Drill {
+    sim: switchyard_sim::SimHandle,
+    requests: tokio::sync::mpsc::Sender<ActionRequest>,
+    updates: tokio::sync::mpsc::Receiver<ActionUpdate>,
+    engine: tokio::task::JoinHandle<bool>,
+    audit: tempfile::TempDir,
+}
+
+impl Drill {
+    async fn start() -> Drill {
+        use crate::poll::session::{Overrides, Session};
+        use switchyard_sim::{Scenario, SimOptions};
+        let scenario = Scenario::parse(include_str!("../../assets/scenarios/demo.toml")).unwrap();
+        let mut opts = SimOptions::new(scenario);
+        opts.paused = true;
+        opts.start = Some(1_795_312_800_000);
+        let sim = switchyard_sim::start(opts).await.unwrap();
+        let mut config = crate::config::parse(
+            include_str!("../../assets/configs/demo.toml"),
+            std::path::Path::new("demo.toml"),
+        )
+        .unwrap();
+        config.defaults.dns_server = Some(sim.dns_server());
+        let overrides = Overrides {
+            profile: None,
+            region: None,
+            endpoint_url: Some(sim.endpoint()),
+            static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+            journal_check: None,
+        };
+        let session = Session::start(config, &["shop".to_string()], &overrides)
+            .await
+            .unwrap();
+        let audit = tempfile::tempdir().unwrap();
+        let (link, server) = super::actions::link();
+        let engine = tokio::spawn(crate::tui::switching::serve(
+            server,
+            crate::tui::switching::switchable(&session),
+            session.resolver.clone(),
+            Some(audit.path().join("audit.jsonl")),
+        ));
+        let (updates_tx, updates) = tokio::sync::mpsc::channel(64);
+        link.connect.send(updates_tx).unwrap();
+        Drill {
+            sim,
+            requests: link.requests,
+            updates,
+            engine,
+            audit,
+        }
+    }
+
+    async fn plan(&mut self, direction: Direction) -> Plan {
+        self.requests
+            .send(ActionRequest::Plan {
+                site: "shop".into(),
+                direction,
+            })
+            .await
+            .unwrap();
+        let Some(ActionUpdate::Planned(Ok(plan))) = self.updates.recv().await else {
+            panic!("no plan")
+        };
+        plan
+    }
+
+    /// Runs `plan`; when `cancel_at` says so of an update, the switch is cancelled, then the
+    /// calls held by the emulator are let go. Returns every update.
+    async fn run(
+        &mut self,
+        plan: &Plan,
+        mut cancel_at: impl FnMut(&Progress) -> bool,
+    ) -> Vec<Progress> {
+        self.requests
+            .send(ActionRequest::Execute {
+                plan: plan.clone(),
+                force: true,
+                reason: Some("drill".into()),
+            })
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        loop {
+            let u = tokio::time::timeout(Duration::from_secs(120), self.updates.recv())
+                .await
+                .unwrap_or_else(|_| panic!("the switch stalled after {seen:#?}"));
+            let Some(ActionUpdate::Progress(p)) = u else {
+                panic!("{u:?} while the switch runs")
+            };
+            if let Progress::Verify { .. } = p {
+                self.sim
+                    .control(switchyard_sim::Control::AdvanceClock { seconds: 300.0 })
+                    .unwrap();
+            }
+            if cancel_at(&p) {
+                self.requests.send(ActionRequest::RollBack).await.unwrap();
+                // The engine takes the cancel before the held call is let go.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                self.sim
+                    .control(switchyard_sim::Control::ClearFaults {
+                        service: None,
+                        operation: None,
+                    })
+                    .unwrap();
+            }
+            let last = matches!(p, Progress::Finished { .. });
+            seen.push(p);
+            if last {
+                return seen;
+            }
+        }
+    }
+
+    fn audit(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.audit.path().join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    async fn end(self) {
+        drop(self.requests);
+        self.engine.await.unwrap();
+        self.sim.shutdown().await;
+    }
+}
+
+/// A fail back cancelled with its first step in flight: the step finishes, and the way back
+/// (maintenance on, resuming from the journal) puts it back; shop is in maintenance as before
+/// (the plan to fail back is the one made before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_fail_back_is_taken_back_into_maintenance() {
+    let mut d = Drill::start().await;
+    let on = d.plan(Direction::On).await;
+    let seen = d.run(&on, |_| false).await;
+    assert!(
+        matches!(seen.last(), Some(Progress::Finished { ok: true, .. })),
+        "{seen:#?}"
+    );
+    let before = d.plan(Direction::Off).await;
+    assert!(before.nothing_to_do.is_none(), "{before:#?}");
+    // Its first step (the second alarm's actions back on) is held until the cancel is asked.
+    let hold: switchyard_sim::FaultSpec = serde_json::from_value(serde_json::json!({
+        "service": "cloudwatch", "operation": "EnableAlarmActions", "fault": "hold",
+    }))
+    .unwrap();
+    d.sim.control(switchyard_sim::Control::Fault(hold)).unwrap();
+    let mut asked = false;
+    let seen = d
+        .run(&before, |p| {
+            let now = !asked
+                && matches!(
+                    p,
+                    Progress::Step {
+                        index: 0,
+                        state: StepProgress::Running,
+                        ..
+                    }
+                );
+            asked |= now;
+            now
+        })
+        .await;
+    let back_at = seen
+        .iter()
+        .position(|p| matches!(p, Progress::RollingBack { .. }))
+        .unwrap_or_else(|| panic!("no roll back: {seen:#?}"));
+    let Progress::RollingBack {
+        plan: back,
+        stopped,
+    } = &seen[back_at]
+    else {
+        unreachable!()
+    };
+    assert_eq!(back.direction, Direction::On);
+    assert!(stopped.contains("1 of 3 steps were undone"), "{stopped}");
+    assert_eq!(
+        back.steps.len(),
+        1,
+        "only the step undone is redone: {back:#?}"
+    );
+    let Some(Progress::Finished { ok, summary }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(ok, "{summary}");
+    assert!(
+        summary.contains("is in maintenance again: the stopped fail back was undone"),
+        "{summary}"
+    );
+    let after = d.plan(Direction::Off).await;
+    let values = |p: &Plan| -> Vec<(String, String, String, String)> {
+        p.steps
+            .iter()
+            .map(|s| {
+                (
+                    s.call.clone(),
+                    s.resource.clone(),
+                    s.before.clone(),
+                    s.after.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(values(&after), values(&before));
+    let audit = d.audit();
+    let results: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|l| {
+            (
+                l["direction"].as_str().unwrap(),
+                l["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [("on", "done"), ("off", "cancelled"), ("on", "done")]
+    );
+    d.end().await;
+}
+
+#[test]
+fn help_says_what_the_keys_do_while_a_switch_runs() {
+    let mut a = app(demo_sites(), true);
+    key(&mut a, KeyCode::Char('?'));
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    for said in [
+        "While a switch runs (its window)",
+        "send it to the background: the status bar follows it, w shows it again",
+        "cancel it (y confirms)",
+        "show the switch running in the background",
+    ] {
+        assert!(s.contains(said), "{said}:\n{s}");
+    }
+    let t = draw(&a, 200, 60);
+    insta::assert_snapshot!("help_200x60", t.backend());
+    // Read-only: no switch, no word of one.
+    let mut b = app(demo_sites(), false);
+    key(&mut b, KeyCode::Char('?'));
+    let s = text(draw(&b, 200, 60).backend().buffer());
+    assert!(!s.contains("While a switch runs"), "{s}");
+}
+
+#[test]
+fn at_the_smallest_size_the_confirmation_keeps_its_fields_and_buttons() {
+    let mut p = plan("pay", true, true);
+    p.preflight[1].detail = "a long explanation that wraps over many rows of a narrow window, \
+        and then some more words to be sure of it"
+        .into();
+    let mut a = confirming(p);
+    keys(&mut a, "why");
+    let s = text(draw(&a, 50, 12).backend().buffer());
+    assert!(s.contains("Reason (required): why_"), "{s}");
+    assert!(s.contains("Type the site name (pay)"), "{s}");
+    assert!(s.contains("[ Cancel ]"), "{s}");
 }

@@ -19,11 +19,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         Context::Detail,
         Context::Timeline,
         Context::Help,
+        Context::Switch,
     ] {
         let bindings: Vec<_> = KEYMAP
             .iter()
             .filter(|b| b.context == ctx && (offered || !b.action.is_switch()))
             .filter(|b| app.rehearsal || !b.action.is_rehearsal())
+            .filter(|b| app.actions || !(b.action.needs_engine() || b.context == Context::Switch))
             .collect();
         if bindings.is_empty() {
             continue;
@@ -47,7 +49,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         }
         out.push(Line::raw(""));
     }
-    out.push(Line::styled("Ctrl-C quits from anywhere.", t.dim()));
+    out.push(Line::styled(
+        "Ctrl-C quits from anywhere; while a switch runs it asks first, as q does (ctrl-c again quits at once).",
+        t.dim(),
+    ));
 
     if !offered {
         out.push(Line::styled(

@@ -58,7 +58,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         Screen::Help => help::render(frame, body, app),
     }
     widgets::footer(frame, foot, app);
-    if app.running.is_some() || app.modal.is_some() {
+    if app.running.as_ref().is_some_and(|r| !r.background) || app.modal.is_some() {
         // The rows behind the window are cleared from edge to edge: no cut-off fragments of the
         // screen below beside it.
         let window = centered(body, 100, 30);
@@ -70,11 +70,16 @@ pub fn render(frame: &mut Frame, app: &App) {
                 ..window
             },
         );
-        if let Some(run) = &app.running {
-            progress::render(frame, window, app, run);
-        } else if let Some(m) = &app.modal {
-            modal::render(frame, window, app, m);
+        match (&app.running, &app.modal) {
+            (Some(run), _) if !run.background => progress::render(frame, window, app, run),
+            (_, Some(m)) => modal::render(frame, window, app, m),
+            _ => {}
         }
+    }
+    if app.quit_prompt
+        && let Some(run) = &app.running
+    {
+        modal::quit_prompt(frame, body, app, run);
     }
     printable_cells(frame, app.theme.ascii);
 }

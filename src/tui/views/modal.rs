@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::widgets::wrap_indented;
 use crate::switch::plan::CheckResult;
-use crate::tui::app::{App, Button, Confirm, Fault, Modal};
+use crate::tui::app::{App, Button, Cancel, Confirm, Fault, Modal, Running};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, modal: &Modal) {
     let t = &app.theme;
@@ -52,72 +52,117 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, modal: &Modal) {
                 ])
                 .collect(),
         ),
-        Modal::Confirm(c) => (
-            format!(" {} {}? ", c.plan.direction.verb(), c.plan.site),
-            confirm_lines(app, c, usize::from(area.width.saturating_sub(4))),
-        ),
-    };
-    let footer = match modal {
-        Modal::Confirm(c) => confirm_footer_len(c),
-        _ => 0,
+        Modal::Confirm(c) => {
+            confirm(frame, area, app, c);
+            return;
+        }
     };
     frame.render_widget(Clear, area);
-    let border_style = if matches!(modal, Modal::Confirm(c) if c.plan.protected) {
-        t.protected()
-    } else {
-        t.title()
-    };
     let inner_w = usize::from(area.width.saturating_sub(2));
-    let inner_h = usize::from(area.height.saturating_sub(2));
-    // The end of a confirmation (why it is refused, the name to type, the buttons) stays in
-    // view: a plan too long for the screen is cut above it, and says so.
-    let split = lines.len().saturating_sub(footer);
-    let wrap = |ls: Vec<Line<'static>>| -> Vec<Line<'static>> {
-        ls.into_iter()
-            .flat_map(|l| wrap_indented(t.line(l), inner_w))
-            .collect()
-    };
-    let mut body = lines;
-    let mut footer = wrap(body.split_off(split));
-    let mut lines = wrap(body);
-    if lines.len() + footer.len() > inner_h && !footer.is_empty() {
-        // The keys' hint goes first (the footer line below the box says esc), then the plan's
-        // last lines.
-        footer.pop();
-        if lines.len() + footer.len() > inner_h {
-            let room = inner_h.saturating_sub(footer.len() + 1);
-            let cut = lines.len() - room.min(lines.len());
-            lines.truncate(room);
-            lines.push(Line::styled(
-                format!(
-                    "{} {cut} more line(s): a larger terminal shows them",
-                    t.ellipsis()
-                ),
-                t.warn(),
-            ));
-        }
-    }
-    lines.extend(footer);
+    let lines: Vec<Line<'static>> = lines
+        .into_iter()
+        .flat_map(|l| wrap_indented(t.line(l), inner_w))
+        .collect();
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_set(t.border())
-                .border_style(border_style)
+                .border_style(t.title())
                 .title(Span::styled(t.text(&title), t.title())),
         ),
         area,
     );
 }
 
-/// How many lines at the end of [`confirm_lines`] are its footer (why it is refused, the name
-/// to type, the buttons and their keys): what must stay in view.
-fn confirm_footer_len(c: &Confirm) -> usize {
-    let p = &c.plan;
-    2 + usize::from(p.refused()) + usize::from(p.protected && p.nothing_to_do.is_none())
+/// The confirmation: the plan and its checks scroll; why it is refused, the reason and name
+/// fields and the buttons stay in view at the bottom, whatever the terminal's size.
+fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm) {
+    let t = &app.theme;
+    frame.render_widget(Clear, area);
+    let border_style = if c.plan.protected {
+        t.protected()
+    } else {
+        t.title()
+    };
+    let title = format!(" {} {}? ", c.plan.direction.verb(), c.plan.site);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(t.border())
+        .border_style(border_style)
+        .title(Span::styled(t.text(&title), t.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let inner_w = usize::from(inner.width);
+    let inner_h = usize::from(inner.height);
+    let wrap = |ls: Vec<Line<'static>>| -> Vec<Line<'static>> {
+        ls.into_iter()
+            .flat_map(|l| wrap_indented(t.line(l), inner_w))
+            .collect()
+    };
+    let body = wrap(confirm_lines(app, c, inner_w.saturating_sub(2)));
+    let mut foot = confirm_footer(app, c, inner_w);
+    let hint = foot.pop().map(|h| wrap(vec![h])).unwrap_or_default();
+    let mut foot = wrap(foot);
+    // The keys' hint goes first when the fields and buttons need its rows (the bottom line
+    // says esc), then the rule above them; on a tiny terminal the fields and buttons stay.
+    if foot.len() + hint.len() + 2 <= inner_h {
+        foot.extend(hint);
+    }
+    if foot.len() + 1 > inner_h && foot.len() > 1 {
+        foot.remove(0);
+    }
+    if foot.len() > inner_h {
+        foot.drain(..foot.len() - inner_h);
+    }
+    let foot_h = foot.len();
+    let room = inner_h - foot_h;
+    // The plan scrolls: what is above or below the window says so, on its first or last row.
+    let most = body.len().saturating_sub(room);
+    let top = usize::from(c.scroll).min(most);
+    let mut shown: Vec<Line<'static>> = body.iter().skip(top).take(room).cloned().collect();
+    let below = body.len().saturating_sub(top + room);
+    if room >= 2 && top > 0 {
+        shown[0] = Line::styled(
+            format!(
+                "{} {} line(s) above: {} scrolls",
+                t.text("↑"),
+                top + 1,
+                t.text("↑/↓")
+            ),
+            t.warn(),
+        );
+    }
+    if room >= 2 && below > 0 {
+        let last = shown.len() - 1;
+        shown[last] = Line::styled(
+            format!(
+                "{} {} more line(s): {} scrolls",
+                t.text("↓"),
+                below + 1,
+                t.text("↑/↓")
+            ),
+            t.warn(),
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(shown),
+        Rect {
+            height: u16::try_from(room).unwrap_or(0),
+            ..inner
+        },
+    );
+    frame.render_widget(
+        Paragraph::new(foot),
+        Rect {
+            y: inner.y + u16::try_from(room).unwrap_or(0),
+            height: u16::try_from(foot_h).unwrap_or(0),
+            ..inner
+        },
+    );
 }
 
-/// The lines of the confirmation.
+/// The plan's lines: where, as whom, each call (before -> after), the preflight checks.
 pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let p = &c.plan;
@@ -180,7 +225,15 @@ pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>>
             ]));
         }
     }
-    out.push(Line::raw(""));
+    out
+}
+
+/// What stays in view under the plan: why it is refused, the reason and the name to type,
+/// the buttons, and their keys (last: the first thing left out when rows are short).
+pub fn confirm_footer(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let p = &c.plan;
+    let mut out = vec![Line::styled("─".repeat(width), t.dim())];
     if p.refused() {
         let n = p.refusal();
         let text = if c.force_armed {
@@ -193,15 +246,32 @@ pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>>
         };
         out.push(Line::styled(text, t.bad()));
     }
-    if p.protected && p.nothing_to_do.is_none() {
-        let ok = c.typed == p.site;
-        out.push(Line::from(vec![
-            Span::raw(format!("Type the site name ({}) to confirm: ", p.site)),
-            Span::styled(
-                format!("{}_", c.typed),
-                if ok { t.good() } else { t.warn() },
-            ),
-        ]));
+    if c.has_fields() {
+        let label = if p.protected {
+            "Reason (required): "
+        } else {
+            "Reason (optional): "
+        };
+        out.push(field(
+            app,
+            label,
+            &c.reason,
+            c.focus == Button::Reason,
+            width,
+            c.reason_missing().then_some("say why: it is recorded"),
+        ));
+        if p.protected {
+            let label = format!("Type the site name ({}) to confirm: ", p.site);
+            let note = c.wrong_name().then_some("not the site's name");
+            out.push(field(
+                app,
+                &label,
+                &c.typed,
+                c.focus == Button::Name,
+                width,
+                note,
+            ));
+        }
     }
     let button = |label: String, focused: bool, enabled: bool| {
         let text = format!("[ {label} ]");
@@ -222,9 +292,104 @@ pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>>
             c.can_confirm(),
         ),
     ]));
-    out.push(Line::styled(
-        "tab/←/→: choose   enter: do it   esc: cancel",
+    let hint = if c.has_fields() {
+        format!(
+            "tab: next field   {}: scroll   enter: do it   esc: cancel",
+            t.text("↑/↓")
+        )
+    } else {
+        format!(
+            "tab/{}: choose   {}: scroll   enter: do it   esc: cancel",
+            t.text("←/→"),
+            t.text("↑/↓")
+        )
+    };
+    out.push(Line::styled(hint, t.dim()));
+    out
+}
+
+/// One text field on one row: its label, then what was typed (its end, when longer than the
+/// row), a cursor when it has the focus, and a note when something is wrong.
+fn field(
+    app: &App,
+    label: &str,
+    value: &str,
+    focused: bool,
+    width: usize,
+    note: Option<&str>,
+) -> Line<'static> {
+    let t = &app.theme;
+    let note = note.map(|n| format!("  {n}")).unwrap_or_default();
+    let room = width
+        .saturating_sub(label.chars().count() + note.chars().count() + 2)
+        .max(8);
+    let n = value.chars().count();
+    let shown: String = if n > room {
+        let tail: String = value.chars().skip(n - (room - 1)).collect();
+        format!("{}{tail}", t.ellipsis())
+    } else {
+        value.to_string()
+    };
+    let style = if focused { t.focused() } else { t.title() };
+    let label_style = if focused { t.key() } else { t.dim() };
+    Line::from(vec![
+        Span::styled(label.to_string(), label_style),
+        Span::styled(format!("{shown}{}", if focused { "_" } else { "" }), style),
+        Span::styled(note, t.warn()),
+    ])
+}
+
+/// `q` or ctrl-c while a switch runs: what to do with it before quitting. The operator is
+/// never kept: each choice says where AWS is left, and ctrl-c again quits at once.
+pub fn quit_prompt(frame: &mut Frame, body: Rect, app: &App, run: &Running) {
+    let t = &app.theme;
+    let area = super::centered(body, 72, 14);
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let rolling_back = matches!(run.cancel, Cancel::RollingBack { .. } | Cancel::Asked);
+    let choice = |k: &str, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {k:<5}"), t.key()),
+            Span::raw(what.to_string()),
+        ])
+    };
+    let mut lines = vec![
+        Line::styled(format!("A switch is running: {}.", run.status()), t.warn()),
+        Line::raw(""),
+    ];
+    if rolling_back {
+        lines.push(choice("f", "let the roll back make its steps, then quit"));
+    } else {
+        lines.push(choice(
+            "f",
+            "let it make its steps, then quit (`switchyard wait` follows the rest)",
+        ));
+        lines.push(choice(
+            "r",
+            "roll it back (its steps undone, AWS as before), then quit",
+        ));
+    }
+    lines.push(choice("b", "stay, with the switch in the background"));
+    lines.push(choice("esc", "stay"));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "ctrl-c again quits now: the switch stops after the step running, recorded in the journal (the site reads INTERRUPTED).",
         t.dim(),
     ));
-    out
+    let lines: Vec<Line<'static>> = lines
+        .into_iter()
+        .flat_map(|l| wrap_indented(t.line(l), inner_w))
+        .collect();
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let area = super::centered(body, area.width, h);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_set(t.border())
+                .border_style(t.warn())
+                .title(Span::styled(" quit? ", t.title())),
+        ),
+        area,
+    );
 }

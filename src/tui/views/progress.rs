@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::model::eta::Countdown;
 use crate::model::obs::human_span;
 use crate::switch::plan::{CheckResult, StepProgress, VerifyItem};
-use crate::tui::app::{App, Running};
+use crate::tui::app::{App, Cancel, Running};
 use crate::tui::theme::{GLUE, Theme};
 
 /// The steps and the verification in at most `rows` rows of `width` columns. When they do not
@@ -28,16 +28,27 @@ pub fn body(app: &App, run: &Running, width: usize, rows: usize) -> Vec<Line<'st
             .flat_map(|l| wrap_indented(t.line(l), width))
             .collect()
     };
-    let mut head = vec![
-        Line::raw(format!(
-            "{} {} started {} ago{}",
-            p.direction.verb(),
-            p.site,
-            human_span(super::since(run.started_at, app.now)),
-            if run.force { " (FORCED)" } else { "" }
-        )),
-        Line::raw(""),
-    ];
+    let mut head = match &run.cancel {
+        Cancel::RollingBack { stopped, .. } => vec![
+            Line::styled(capitalized(stopped), t.warn()),
+            Line::raw(format!(
+                "Rolling back ({}), started {} ago:",
+                p.direction.verb(),
+                human_span(super::since(run.started_at, app.now)),
+            )),
+            Line::raw(""),
+        ],
+        _ => vec![
+            Line::raw(format!(
+                "{} {} started {} ago{}",
+                p.direction.verb(),
+                p.site,
+                human_span(super::since(run.started_at, app.now)),
+                if run.force { " (FORCED)" } else { "" }
+            )),
+            Line::raw(""),
+        ],
+    };
     for (i, (step, st)) in p.steps.iter().zip(&run.steps).enumerate() {
         let (label, style) = match st.state {
             None => ("waiting".to_string(), t.dim()),
@@ -146,7 +157,12 @@ pub fn body(app: &App, run: &Running, width: usize, rows: usize) -> Vec<Line<'st
 /// The last lines, always in view: the outcome, or what the operator can do meanwhile.
 fn footer(app: &App, run: &Running) -> Vec<Line<'static>> {
     let t = &app.theme;
+    let rolled_back = matches!(run.cancel, Cancel::RollingBack { .. });
     match &run.finished {
+        Some((ok, summary)) if rolled_back => vec![
+            Line::styled(capitalized(summary), if *ok { t.good() } else { t.bad() }),
+            Line::styled("enter/esc: close", t.dim()),
+        ],
         Some((true, summary)) => vec![
             Line::styled(format!("Done: {summary}"), t.good()),
             Line::styled("enter/esc: close", t.dim()),
@@ -155,15 +171,65 @@ fn footer(app: &App, run: &Running) -> Vec<Line<'static>> {
             Line::styled(format!("FAILED: {summary}"), t.bad()),
             Line::styled("enter/esc: close", t.dim()),
         ],
-        // Keys cannot stop a switch by accident; ctrl-c quits, and the engine stops after the
-        // step running, recorded in the journal: the site reads INTERRUPTED until an operator
-        // finishes or undoes it.
-        None => vec![Line::styled(
-            "ctrl-c stops it after the current step and quits: the site then reads INTERRUPTED, \
-             with the commands that finish or undo it.",
-            t.dim(),
+        None if app.quit_after_steps => vec![Line::styled(
+            if run.steps_made() || rolled_back {
+                "Quitting once the roll back's steps are made (its verification is left to `switchyard wait`)."
+            } else if run.cancel == Cancel::Asked {
+                "Quitting once it is rolled back: it stops after the step running."
+            } else {
+                "Quitting once every step is made (verification is left to `switchyard wait`)."
+            },
+            t.warn(),
         )],
+        None => match &run.cancel {
+            Cancel::Confirming => vec![
+                Line::styled(
+                    "Cancel: stop after the step running and undo every step made, so that AWS is as before?",
+                    t.warn(),
+                ),
+                keys_line(t, &[("y", "roll back"), ("n", "keep going")]),
+            ],
+            Cancel::Asked => vec![
+                Line::styled(
+                    "Cancelling: the switch stops after the step running, then its steps are undone.",
+                    t.warn(),
+                ),
+                keys_line(t, &[("esc", "background"), ("q", "quit...")]),
+            ],
+            Cancel::RollingBack { .. } => {
+                vec![keys_line(t, &[("esc", "background"), ("q", "quit...")])]
+            }
+            Cancel::No => vec![keys_line(
+                t,
+                &[
+                    ("esc", "background"),
+                    ("c", "cancel (roll back)"),
+                    ("q", "quit..."),
+                ],
+            )],
+        },
     }
+}
+
+/// The engine's sentence with its first letter in capitals.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// `esc background  c cancel`: keys and what they do.
+fn keys_line(t: &Theme, keys: &[(&str, &str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, (k, what)) in keys.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("   "));
+        }
+        spans.push(Span::styled(k.to_string(), t.key()));
+        spans.push(Span::raw(format!(": {what}")));
+    }
+    Line::from(spans)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, run: &Running) {
@@ -173,11 +239,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: &Running) {
         .borders(Borders::ALL)
         .border_set(t.border())
         .title(Span::styled(
-            t.text(&format!(
-                " {} {}: progress ",
-                run.plan.direction.verb(),
-                run.plan.site
-            )),
+            t.text(&match run.cancel {
+                Cancel::RollingBack { .. } => format!(" rolling back {} ", run.plan.site),
+                _ => format!(
+                    " {} {}: progress ",
+                    run.plan.direction.verb(),
+                    run.plan.site
+                ),
+            }),
             t.title(),
         ));
     let inner = block.inner(area);

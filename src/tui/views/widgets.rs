@@ -224,6 +224,7 @@ pub fn verdict_text(t: &Theme, k: VerdictKind) -> Style {
 /// The bottom line: the input being typed, a message, or the main keys of the screen.
 pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
+    let width = usize::from(area.width);
     let line = match (&app.input, &app.message) {
         (Some(Input::Filter), _) => Line::from(vec![
             Span::styled("/", t.key()),
@@ -238,21 +239,49 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled("   site NAME | refresh | quit", t.dim()),
         ]),
         (None, Some(m)) => Line::styled(format!(" {m}"), t.warn()),
+        (None, None) if app.quit_prompt => Line::styled(
+            " f: finish, then quit   r: roll back, then quit   esc: stay",
+            t.dim(),
+        ),
         (None, None) => match (&app.running, &app.modal) {
+            (Some(r), None) if r.background => background(app, r, width),
             (Some(r), _) if r.finished.is_some() => Line::styled(" enter/esc: close", t.dim()),
-            (Some(_), _) => Line::styled(
-                " the switch runs; ctrl-c stops it after the current step and quits",
-                t.dim(),
-            ),
+            (Some(_), _) => Line::styled(" a switch runs: esc sends it to the background", t.dim()),
             (None, Some(_)) => Line::styled(" esc: cancel", t.dim()),
-            (None, None) => hints(app),
+            (None, None) => hints(app, width),
         },
     };
     frame.render_widget(Paragraph::new(t.line(line)), area);
 }
 
-/// The keys of the current screen, from the keymap (actions only when offered).
-fn hints(app: &App) -> Line<'static> {
+/// The status bar while a switch is in the background: the site, what runs and how far (or
+/// how it ended), `w` to show it, then the screen's keys that fit.
+fn background(app: &App, run: &crate::tui::app::Running, width: usize) -> Line<'static> {
+    let t = &app.theme;
+    let style = match &run.finished {
+        None => t.warn(),
+        Some((true, _)) => t.good(),
+        Some((false, _)) => t.bad(),
+    };
+    let status = format!(" {} ", run.status());
+    let used = status.chars().count() + 3 + 6;
+    let mut spans = vec![
+        Span::styled(
+            status,
+            style.add_modifier(ratatui::style::Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+        Span::styled("w", t.key()),
+        Span::raw(" show  "),
+    ];
+    let rest = hints(app, width.saturating_sub(used));
+    spans.extend(rest.spans.into_iter().skip(1));
+    Line::from(spans)
+}
+
+/// The keys of the current screen, from the keymap (actions only when offered), as many as
+/// fit in `width` columns (whole, never cut).
+fn hints(app: &App, width: usize) -> Line<'static> {
     let t = &app.theme;
     let ctx = app.context();
     let offered = app.actions_offered();
@@ -282,6 +311,7 @@ fn hints(app: &App) -> Line<'static> {
         Screen::Timeline | Screen::Help => &[Action::Back, Action::Down, Action::Quit],
     };
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for action in wanted {
         if (action.is_switch() && !offered) || (action.is_rehearsal() && !app.rehearsal) {
             continue;
@@ -293,9 +323,13 @@ fn hints(app: &App) -> Line<'static> {
             continue;
         };
         let key = short_key(b.label);
-        let word = short_help(*action);
+        let word = format!(" {}  ", short_help(*action));
+        used += key.chars().count() + word.chars().count();
+        if used > width + 2 {
+            break;
+        }
         spans.push(Span::styled(key, t.key()));
-        spans.push(Span::raw(format!(" {word}  ")));
+        spans.push(Span::raw(word));
     }
     Line::from(spans)
 }

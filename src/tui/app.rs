@@ -31,6 +31,8 @@ pub enum Msg {
     Action(ActionUpdate),
     /// The terminal was resized.
     Resize,
+    /// Who the console calls AWS as, where, and until when (one per set of clients).
+    Context(Vec<crate::model::sts::CallerContext>),
     /// A rehearsal's fault was applied to the copy (or could not be).
     Faulted {
         fault: Fault,
@@ -204,6 +206,9 @@ pub struct App {
     pub previous: Screen,
     /// The selected site, by name (stays put when the order changes).
     pub selected: Option<String>,
+    /// Whether the operator chose a site (moved, opened, named one): until then the cursor
+    /// follows the worst site, so that the first screen answers "what is wrong".
+    pub cursor_moved: bool,
     pub sort: SortKey,
     pub filter: String,
     pub input: Option<Input>,
@@ -226,6 +231,10 @@ pub struct App {
     pub polling: bool,
     /// A rehearsal: the console is on a copy (banner, fault menu).
     pub rehearsal: bool,
+    /// The demo: the built-in emulator's speed (the header's DEMO badge).
+    pub demo_speed: Option<f64>,
+    /// Who the console calls AWS as, where, until when; empty until first read.
+    pub contexts: Vec<crate::model::sts::CallerContext>,
     /// Something changed since the last render.
     pub dirty: bool,
     pub quit: bool,
@@ -253,10 +262,11 @@ impl App {
             now,
             stale_after,
             selected: sites.first().map(|s| s.obs.name.clone()),
+            cursor_moved: false,
             sites,
             screen: Screen::Overview,
             previous: Screen::Overview,
-            sort: SortKey::Config,
+            sort: SortKey::Severity,
             filter: String::new(),
             input: None,
             message: None,
@@ -269,6 +279,8 @@ impl App {
             theme,
             polling: false,
             rehearsal: false,
+            demo_speed: None,
+            contexts: Vec::new(),
             dirty: true,
             quit: false,
         }
@@ -361,6 +373,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Poll(p) => poll(app, p, &mut fx),
         Msg::Action(a) => action_update(app, a, &mut fx),
         Msg::Faulted { fault, result } => faulted(app, fault, result, &mut fx),
+        Msg::Context(c) => {
+            if app.contexts != c {
+                app.contexts = c;
+                app.dirty = true;
+            }
+        }
         Msg::Key(k) => {
             app.dirty = true;
             key(app, k, &mut fx);
@@ -380,6 +398,18 @@ fn tick(app: &mut App, now: OffsetDateTime) {
     app.dirty = true;
     for s in &mut app.sites {
         s.verdict = site_verdict(&s.obs, now, app.stale_after);
+    }
+    follow_worst(app);
+}
+
+/// Until the operator chooses a site, the cursor is on the first one shown: the worst, in the
+/// default order.
+fn follow_worst(app: &mut App) {
+    if app.cursor_moved || app.screen != Screen::Overview {
+        return;
+    }
+    if let Some(first) = app.visible().first() {
+        app.selected = Some(app.sites[*first].obs.name.clone());
     }
 }
 
@@ -413,6 +443,7 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
             for e in events {
                 app.push_event(e, fx);
             }
+            follow_worst(app);
             app.dirty = true;
         }
     }
@@ -567,6 +598,7 @@ fn back_target(current: Screen, previous: Screen) -> Screen {
 }
 
 fn open_site(app: &mut App, name: String, fx: &mut Vec<Effect>) {
+    app.cursor_moved = true;
     app.selected = Some(name.clone());
     app.screen = Screen::Detail;
     app.scroll = 0;
@@ -586,6 +618,7 @@ fn move_selection(app: &mut App, delta: i64) {
         None => 0,
         Some(p) => (p as i64 + delta).clamp(0, visible.len() as i64 - 1) as usize,
     };
+    app.cursor_moved = true;
     app.selected = Some(app.sites[visible[next]].obs.name.clone());
 }
 

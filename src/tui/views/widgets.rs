@@ -161,13 +161,33 @@ pub fn fetch_note<T>(
     None
 }
 
-/// The top line: product, verdict counts, mode, clock.
+/// The rows of the header: the mode and the verdicts, then who the console is calling AWS as.
+pub const HEADER_ROWS: u16 = 2;
+
+/// The header: product, mode badges (DEMO xN, REHEARSAL, READ-ONLY), verdict counts and clock on
+/// the first row; the context on the second ([`context_line`]).
 pub fn header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" switchyard ", t.title())];
+    let mut badges = Vec::new();
     if app.rehearsal {
         // On every screen: this is a copy, and nothing done here reaches production.
-        spans.push(Span::styled(" REHEARSAL ", t.protected()));
+        badges.push(Span::styled(" REHEARSAL ", t.protected()));
+    } else if let Some(speed) = app.demo_speed {
+        // The built-in emulator: nothing here is AWS.
+        badges.push(Span::styled(
+            format!(" DEMO x{} ", speed_text(speed)),
+            t.demo(),
+        ));
+    }
+    if !app.actions {
+        badges.push(Span::styled(" READ-ONLY ", t.read_only()));
+    }
+    for (i, b) in badges.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(b);
     }
     let kinds = [
         VerdictKind::Down,
@@ -189,10 +209,6 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
             ));
         }
     }
-    if !app.actions {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled("[READ-ONLY]", t.warn()));
-    }
     // The clock on the right: shorter forms when the line is full, the time itself last.
     let left_len: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let room = usize::from(area.width).saturating_sub(left_len);
@@ -209,15 +225,127 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(" ".repeat(room - right.chars().count())));
         spans.push(Span::styled(right, t.dim()));
     }
-    frame.render_widget(Paragraph::new(t.line(Line::from(spans))), area);
+    let lines = vec![
+        t.line(Line::from(spans)),
+        t.line(context_line(app, usize::from(area.width))),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// An emulator speed as the badge shows it: `10`, `0.5`.
+pub fn speed_text(speed: f64) -> String {
+    if speed.fract() == 0.0 && speed.abs() < 1e9 {
+        format!("{speed:.0}")
+    } else {
+        format!("{speed}")
+    }
+}
+
+/// The second row of the header: account, region, profile or role, caller, endpoint (when it
+/// is not AWS), the credentials' expiry; whatever does not fit in `width` is left out, the
+/// least telling first, and the labels go before the values do. An expiry less than ten
+/// minutes away leads the row.
+pub fn context_line(app: &App, width: usize) -> Line<'static> {
+    use crate::model::sts::Expiry;
+    let t = &app.theme;
+    let Some(c) = app.contexts.first() else {
+        return Line::styled(" reading who this console calls AWS as...", t.dim());
+    };
+    // (label, value, style, priority: lower is kept longer)
+    let mut items: Vec<(&str, String, Style, u8)> = Vec::new();
+    match (&c.identity, c.account()) {
+        (Ok(_), Some(account)) => items.push(("account", account.to_string(), Style::new(), 0)),
+        _ => {}
+    }
+    items.push(("region", c.region.clone(), Style::new(), 1));
+    if let Some(p) = &c.profile {
+        items.push(("profile", p.clone(), Style::new(), 4));
+    }
+    if let Some(r) = &c.role_arn {
+        let short = r.rsplit_once(":role/").map_or(r.as_str(), |(_, n)| n);
+        items.push(("role", short.to_string(), Style::new(), 3));
+    }
+    match (&c.identity, c.caller()) {
+        (Ok(_), Some(caller)) => items.push(("caller", caller, Style::new(), 2)),
+        (Err(e), _) => items.push(("caller", format!("not read: {e}"), t.bad(), 2)),
+        _ => {}
+    }
+    if let Some(e) = &c.endpoint {
+        items.push(("endpoint", e.clone(), t.warn(), 3));
+    }
+    if let Some(at) = c.expires_at {
+        match c.expiry(app.now) {
+            Expiry::Expired => items.insert(
+                0,
+                ("credentials", "EXPIRED".to_string(), t.bad(), 0),
+            ),
+            Expiry::Soon(left) => items.insert(
+                0,
+                (
+                    "credentials expire in",
+                    short_span(left),
+                    t.bad(),
+                    0,
+                ),
+            ),
+            Expiry::Fine => items.push((
+                "credentials until",
+                format!("{} UTC", &clock(at)[..5]),
+                Style::new(),
+                5,
+            )),
+        }
+    }
+    let others = app
+        .contexts
+        .iter()
+        .skip(1)
+        .filter(|o| (o.account(), &o.region) != (c.account(), &c.region))
+        .count();
+    if others > 0 {
+        items.push(("", format!("+{others} more"), t.dim(), 1));
+    }
+    let render = |items: &[(&str, String, Style, u8)], labels: bool| -> Line<'static> {
+        let mut spans = vec![Span::raw(" ")];
+        for (i, (label, value, style, _)) in items.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            if labels && !label.is_empty() {
+                spans.push(Span::styled(format!("{label} "), t.dim()));
+            }
+            spans.push(Span::styled(value.clone(), *style));
+        }
+        Line::from(spans)
+    };
+    let fits = |l: &Line| l.width() <= width;
+    let mut kept = items;
+    loop {
+        let with = render(&kept, true);
+        if fits(&with) {
+            return with;
+        }
+        let without = render(&kept, false);
+        if fits(&without) || kept.len() <= 1 {
+            return without;
+        }
+        // Leave out the least telling item (the last of the lowest priority).
+        if let Some(pos) = kept
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, it)| (it.3, *i))
+            .map(|(i, _)| i)
+        {
+            kept.remove(pos);
+        }
+    }
 }
 
 /// A verdict as coloured text (not a badge).
 pub fn verdict_text(t: &Theme, k: VerdictKind) -> Style {
-    if t.color {
-        Style::new().fg(Theme::verdict_color(k))
-    } else {
-        Style::new()
+    match Theme::verdict_text_color(k) {
+        Some(c) if t.color => Style::new().fg(c),
+        _ => Style::new(),
     }
 }
 

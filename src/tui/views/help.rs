@@ -55,13 +55,55 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             t.dim(),
         ));
     }
-    out.push(Line::styled(
-        "Beside a site: [P] protected, [ro] read-only, [incomplete] or [?] part of its chain was \
-         not read.",
-        t.dim(),
-    ));
+    out.push(Line::raw(""));
+    out.push(Line::styled("Badges and marks".to_string(), t.title()));
+    for (mark, meaning) in LEGEND {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {mark:<17}"), t.key()),
+            Span::raw(meaning.to_string()),
+        ]));
+    }
     out
 }
+
+/// Every badge and mark the console draws, and what it means.
+pub const LEGEND: [(&str, &str); 11] = [
+    (
+        "DEMO xN",
+        "the built-in emulator, its clock N times real time: nothing here is AWS",
+    ),
+    (
+        "REHEARSAL",
+        "a copy of a site on the emulator: nothing done here reaches production",
+    ),
+    (
+        "READ-ONLY",
+        "no maintenance actions (--read-only, or the config's read_only)",
+    ),
+    (
+        "endpoint",
+        "every AWS call goes to this endpoint instead of AWS (--endpoint-url, the emulator)",
+    ),
+    (
+        "credentials",
+        "when the credentials expire (SSO, assumed roles); red from 10 minutes before",
+    ),
+    ("[P]", "protected site: every action needs its name typed"),
+    ("[ro]", "read-only site: the config's read_only for this site"),
+    (
+        "[incomplete] [?]",
+        "part of the site's chain was not read (the reasons say which)",
+    ),
+    (
+        "primary?",
+        "a ? after SERVED: inferred from health, Route 53's answer could not be matched",
+    ),
+    (
+        "12s!",
+        "a ! after AGE: a fetch is failing; the detail says which and why",
+    ),
+    ("...", "a site's data not received yet (AGE)"),
+];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;

@@ -21,8 +21,9 @@ struct Column {
     from: u16,
 }
 
-/// The narrowest reason column worth showing; below it the reasons stay below the table only.
-const REASON_MIN: usize = 16;
+/// The narrowest reason column worth showing (a reason's first words say little); below it
+/// the selected site's reasons stay below the table only.
+const REASON_MIN: usize = 40;
 
 const COLUMNS: [Column; 10] = [
     Column {
@@ -202,7 +203,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     "LISTENER" => Cell::from(widgets::listeners(o)),
                     "SORRY CDN" => Cell::from(widgets::distribution(o)),
                     "REASON" => Cell::from(Span::styled(
-                        t.fit(&short_reason(s), reason_w),
+                        fit_words(t, &short_reason(s), reason_w),
                         t.dim(),
                     )),
                     _ => {
@@ -309,4 +310,20 @@ fn short_reason(s: &crate::tui::app::SiteState) -> String {
         return String::new();
     }
     s.verdict.reasons.first().cloned().unwrap_or_default()
+}
+
+/// `text` in at most `width` columns: whole, or cut after its last whole word that fits, with
+/// the theme's ellipsis (a word is never cut in two, unless it is the only one).
+fn fit_words(t: &crate::tui::theme::Theme, text: &str, width: usize) -> String {
+    let text = t.text(text);
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mark = t.ellipsis();
+    let room = width.saturating_sub(mark.chars().count() + 1);
+    let head: String = text.chars().take(room + 1).collect();
+    match head.rfind(' ') {
+        Some(at) if at > 0 => format!("{} {mark}", head[..at].trim_end()),
+        _ => t.fit(&text, width),
+    }
 }

@@ -311,7 +311,9 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
             if i > 0 {
                 spans.push(Span::raw("  "));
             }
-            if labels && !label.is_empty() {
+            // A warning, and a time, keep their words: "8m" or "02:45 UTC" alone say nothing.
+            let needs_label = *style == t.bad() || label.starts_with("credentials");
+            if (labels || needs_label) && !label.is_empty() {
                 spans.push(Span::styled(format!("{label} "), t.dim()));
             }
             spans.push(Span::styled(value.clone(), *style));

@@ -307,6 +307,10 @@ pub struct StatusArgs {
     /// Repeat at the config's poll interval until Ctrl-C.
     #[arg(long)]
     pub watch: bool,
+    /// Never cut a line to the terminal's width (the table is not cut either when stdout is
+    /// not a terminal: a pipe, a file).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -222,25 +222,11 @@ impl Theme {
         if !self.ascii || s.is_ascii() {
             return s.to_string();
         }
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                c if c.is_ascii() || c == GLUE => out.push(c),
-                '…' => out.push_str("..."),
-                '—' | '–' | '·' | '•' | '─' => out.push('-'),
-                '→' => out.push_str("->"),
-                '←' => out.push_str("<-"),
-                '↑' => out.push_str("up"),
-                '↓' => out.push_str("down"),
-                '≤' => out.push_str("<="),
-                '≥' => out.push_str(">="),
-                '◀' => out.push_str("<="),
-                '✓' => out.push_str("ok"),
-                '✗' => out.push('x'),
-                _ => out.push('?'),
-            }
-        }
-        out
+        // The views' glue stays (wrapping keeps what it joins); the rest as the CLI spells it.
+        s.split(GLUE)
+            .map(crate::model::strings::ascii)
+            .collect::<Vec<_>>()
+            .join(&GLUE.to_string())
     }
 
     /// [`Theme::text`] cut to at most `max` columns, ending with the theme's ellipsis when cut.

@@ -38,11 +38,11 @@ pub async fn context(c: &super::client::Clients) -> CallerContext {
         profile: c.target.profile.clone(),
         role_arn: c.target.role_arn.clone(),
         region: c.region.clone(),
-        endpoint: c
-            .target
-            .endpoint_url
-            .clone()
-            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty())),
+        endpoint: c.target.endpoint_url.clone().or_else(|| {
+            std::env::var("AWS_ENDPOINT_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+        }),
         identity,
         expires_at,
     }

@@ -61,10 +61,8 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
             OutputFormat::Json if args.watch => {
                 serde_json::to_string(&report).map(|s| writeln!(out, "{}", super::shown_json(&s)))
             }
-            OutputFormat::Json => {
-                serde_json::to_string_pretty(&report)
-                    .map(|s| writeln!(out, "{}", super::shown_json(&s)))
-            }
+            OutputFormat::Json => serde_json::to_string_pretty(&report)
+                .map(|s| writeln!(out, "{}", super::shown_json(&s))),
             OutputFormat::Table => {
                 if args.watch && tty {
                     // Redraw in place on a terminal; plain appended blocks in a log file.

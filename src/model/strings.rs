@@ -211,7 +211,10 @@ mod ascii_tests {
 
     #[test]
     fn ascii_spells_every_symbol_in_ascii() {
-        assert_eq!(ascii("a — b · c • d … ≤ 1 min → ✓"), "a - b - c - d ... <= 1 min -> ok");
+        assert_eq!(
+            ascii("a — b · c • d … ≤ 1 min → ✓"),
+            "a - b - c - d ... <= 1 min -> ok"
+        );
         assert_eq!(ascii("café\u{a0}x"), "caf? x");
         assert!(ascii("日本 ✗ ◀").is_ascii());
     }

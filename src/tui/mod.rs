@@ -164,11 +164,7 @@ pub async fn rehearse(global: &GlobalArgs, copy: &crate::commands::rehearse::Cop
 
 /// Why the console cannot be drawn here, if it cannot: `TERM=dumb` (or no `TERM`), or no
 /// terminal on stdin or stdout (a pipe, a script, cron).
-pub fn unusable_terminal(
-    term: Option<&str>,
-    stdin_tty: bool,
-    stdout_tty: bool,
-) -> Option<String> {
+pub fn unusable_terminal(term: Option<&str>, stdin_tty: bool, stdout_tty: bool) -> Option<String> {
     match term {
         None | Some("") => return Some("TERM is not set".into()),
         Some("dumb") => return Some("TERM=dumb cannot draw a full-screen console".into()),
@@ -414,7 +410,9 @@ pub async fn run(
         terminal::Clear(terminal::ClearType::All),
         cursor::MoveTo(0, 0)
     )?;
-    let mut term = Terminal::new(CrosstermBackend::new(ansi16::Ansi16::new(std::io::stdout())))?;
+    let mut term = Terminal::new(CrosstermBackend::new(
+        ansi16::Ansi16::new(std::io::stdout()),
+    ))?;
 
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

@@ -353,7 +353,11 @@ fn the_overview_starts_worst_first_with_the_cursor_on_the_worst_site() {
     sites[0] = failed_over();
     let mut a = app(sites, false);
     assert_eq!(a.sort, SortKey::Severity);
-    assert_eq!(a.selected.as_deref(), Some("shop"), "FAILED OVER is the worst");
+    assert_eq!(
+        a.selected.as_deref(),
+        Some("shop"),
+        "FAILED OVER is the worst"
+    );
     assert_eq!(visible_names(&a)[0], "shop");
     // shop comes back; portal (MAINTENANCE) and api (ALARM) now lead, and the cursor follows.
     update(
@@ -474,7 +478,10 @@ fn read_only_hides_and_ignores_the_actions() {
     let footer = rows(&t).pop().unwrap_or_default();
     assert!(!footer.contains("maint"), "{footer}");
     key(&mut a, KeyCode::Char('?'));
-    let s: Vec<String> = views::help::lines(&a).iter().map(|l| l.to_string()).collect();
+    let s: Vec<String> = views::help::lines(&a)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
     let s = s.join("\n");
     assert!(!s.contains("maintenance on"), "{s}");
     assert!(s.contains("Maintenance actions are hidden"), "{s}");
@@ -2266,7 +2273,12 @@ fn the_header_says_where_the_console_calls_and_as_whom() {
     assert!(!h.contains("READ-ONLY"), "{h}");
     // At 80 columns the labels go first, the values stay.
     let h = header_rows(&a, 80).join("\n");
-    for part in ["DEMO x10", "123456789012", "eu-west-1", "http://127.0.0.1:4566"] {
+    for part in [
+        "DEMO x10",
+        "123456789012",
+        "eu-west-1",
+        "http://127.0.0.1:4566",
+    ] {
         assert!(h.contains(part), "no {part:?} at 80 columns in\n{h}");
     }
     let prod = app(demo_sites(), false);
@@ -2314,7 +2326,10 @@ fn credentials_about_to_expire_lead_the_header_in_red() {
 fn help_explains_every_badge_and_mark() {
     let mut a = demo_app();
     key(&mut a, KeyCode::Char('?'));
-    let help: Vec<String> = views::help::lines(&a).iter().map(|l| l.to_string()).collect();
+    let help: Vec<String> = views::help::lines(&a)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
     let help = help.join("\n");
     for mark in [
         "DEMO xN",
@@ -2341,7 +2356,11 @@ fn a_wide_overview_gives_the_room_to_the_reasons() {
     let header = r.iter().find(|l| l.contains("VERDICT")).unwrap();
     let site = header.find("SITE").unwrap();
     let served = header.find("SERVED").unwrap();
-    assert!(served - site <= 16, "the site column is {} wide:\n{header}", served - site);
+    assert!(
+        served - site <= 16,
+        "the site column is {} wide:\n{header}",
+        served - site
+    );
     assert!(header.contains("REASON"), "{header}");
     let blog = r.iter().find(|l| l.contains(" blog ")).unwrap();
     assert!(blog.contains("Target.ResponseCodeMismatch"), "{blog}");

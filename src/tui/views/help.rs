@@ -89,7 +89,10 @@ pub const LEGEND: [(&str, &str); 11] = [
         "when the credentials expire (SSO, assumed roles); red from 10 minutes before",
     ),
     ("[P]", "protected site: every action needs its name typed"),
-    ("[ro]", "read-only site: the config's read_only for this site"),
+    (
+        "[ro]",
+        "read-only site: the config's read_only for this site",
+    ),
     (
         "[incomplete] [?]",
         "part of the site's chain was not read (the reasons say which)",

@@ -275,19 +275,10 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
     }
     if let Some(at) = c.expires_at {
         match c.expiry(app.now) {
-            Expiry::Expired => items.insert(
-                0,
-                ("credentials", "EXPIRED".to_string(), t.bad(), 0),
-            ),
-            Expiry::Soon(left) => items.insert(
-                0,
-                (
-                    "credentials expire in",
-                    short_span(left),
-                    t.bad(),
-                    0,
-                ),
-            ),
+            Expiry::Expired => items.insert(0, ("credentials", "EXPIRED".to_string(), t.bad(), 0)),
+            Expiry::Soon(left) => {
+                items.insert(0, ("credentials expire in", short_span(left), t.bad(), 0))
+            }
             Expiry::Fine => items.push((
                 "credentials until",
                 format!("{} UTC", &clock(at)[..5]),

@@ -308,7 +308,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub watch: bool,
     /// Never cut a line to the terminal's width (the table is not cut either when stdout is
-    /// not a terminal: a pipe, a file).
+    /// not a terminal, a pipe or a file, unless COLUMNS is exported).
     #[arg(long)]
     pub wide: bool,
 }

@@ -77,11 +77,14 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
                     );
                 }
                 // Cut to the terminal's width on a terminal; whole with --wide and into a
-                // pipe or a file (a runbook's log keeps every reason).
-                let width = if args.wide || !tty {
+                // pipe or a file (a runbook's log keeps every reason), unless COLUMNS is
+                // exported for it.
+                let width = if args.wide {
                     UNLIMITED
-                } else {
+                } else if tty {
                     terminal_width()
+                } else {
+                    columns_from_env().unwrap_or(UNLIMITED)
                 };
                 let text = if args.site.is_empty() {
                     table(&report, width)
@@ -115,6 +118,14 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
 
 /// The width of a table that is never cut (`--wide`, stdout not a terminal).
 const UNLIMITED: usize = 100_000;
+
+/// `COLUMNS` from the environment (at least 40), for a pipe that wants a width.
+fn columns_from_env() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+}
 
 /// The terminal's width, or 80 columns when there is none.
 fn terminal_width() -> usize {

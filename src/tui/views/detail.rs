@@ -496,7 +496,7 @@ fn alarms(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         let actions = if al.actions_enabled {
             ""
         } else {
-            ", actions DISABLED"
+            ", MUTED (actions disabled)"
         };
         let spark = a
             .series

@@ -67,7 +67,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 /// Every badge and mark the console draws, and what it means.
-pub const LEGEND: [(&str, &str); 11] = [
+pub const LEGEND: [(&str, &str); 12] = [
     (
         "DEMO xN",
         "the built-in emulator, its clock N times real time: nothing here is AWS",
@@ -106,6 +106,10 @@ pub const LEGEND: [(&str, &str); 11] = [
         "a ! after AGE: a fetch is failing; the detail says which and why",
     ),
     ("...", "a site's data not received yet (AGE)"),
+    (
+        "muted",
+        "ALARMS: alarms whose actions are disabled (silenced); 1A 1M: one in ALARM, one muted",
+    ),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {

@@ -48,7 +48,8 @@ pub fn health_checks(o: &SiteObservations) -> String {
     }
 }
 
-/// Alarms in ALARM or INSUFFICIENT_DATA: `ok`, `2 ALARM`, `1 INSUF`; `-` when none.
+/// Alarms in ALARM or INSUFFICIENT_DATA, and muted ones (actions disabled): `ok`, `2 ALARM`,
+/// `1 INSUF`, `1 muted`, `1A 1M`; `-` when none.
 pub fn alarms(o: &SiteObservations) -> String {
     if o.alarms.is_empty() {
         return "-".into();
@@ -64,12 +65,22 @@ pub fn alarms(o: &SiteObservations) -> String {
         count(AlarmState::InsufficientData),
     );
     let known = o.alarms.iter().filter(|a| a.alarm.get().is_some()).count();
-    match (alarm, insufficient) {
-        (0, 0) if known == 0 => "?".into(),
-        (0, 0) => "ok".into(),
-        (a, 0) => format!("{a} ALARM"),
-        (0, i) => format!("{i} INSUF"),
-        (a, i) => format!("{a}A {i}I"),
+    // Muted: its actions disabled (silenced, as maintenance does): it changes state but
+    // triggers nothing. Never shown as a plain `ok`.
+    let muted = o
+        .alarms
+        .iter()
+        .filter(|a| a.alarm.get().is_some_and(|x| !x.actions_enabled))
+        .count();
+    match (alarm, insufficient, muted) {
+        (0, 0, _) if known == 0 => "?".into(),
+        (0, 0, 0) => "ok".into(),
+        (0, 0, m) => format!("{m} muted"),
+        (a, 0, 0) => format!("{a} ALARM"),
+        (0, i, 0) => format!("{i} INSUF"),
+        (a, 0, m) => format!("{a}A {m}M"),
+        (0, i, m) => format!("{i}I {m}M"),
+        (a, i, _) => format!("{a}A {i}I"),
     }
 }
 
@@ -348,16 +359,29 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
     let line = match (&app.input, &app.message) {
         (Some(Input::Filter), _) => Line::from(vec![
             Span::styled("/", t.key()),
-            Span::raw(app.filter.clone()),
+            Span::raw(if app.screen == Screen::Timeline {
+                app.timeline_filter.clone()
+            } else {
+                app.filter.clone()
+            }),
             Span::styled("_", t.dim()),
             Span::styled("   enter: keep  esc: clear", t.dim()),
         ]),
-        (Some(Input::Command(line)), _) => Line::from(vec![
-            Span::styled(":", t.key()),
-            Span::raw(line.clone()),
-            Span::styled("_", t.dim()),
-            Span::styled("   site NAME | refresh | quit", t.dim()),
-        ]),
+        (Some(Input::Command(line)), _) => {
+            // What tab completes to, as it is typed.
+            let candidates = crate::tui::app::completions(app, line);
+            let hint = if candidates.is_empty() {
+                "   enter: run  esc: cancel".to_string()
+            } else {
+                format!("   tab: {}", candidates.join(" | "))
+            };
+            Line::from(vec![
+                Span::styled(":", t.key()),
+                Span::raw(line.clone()),
+                Span::styled("_", t.dim()),
+                Span::styled(hint, t.dim()),
+            ])
+        }
         (None, Some(m)) => Line::styled(format!(" {m}"), t.warn()),
         (None, None) => match (&app.running, &app.modal) {
             (Some(r), _) if r.finished.is_some() => Line::styled(" enter/esc: close", t.dim()),
@@ -400,7 +424,14 @@ fn hints(app: &App) -> Line<'static> {
             Action::Help,
             Action::Quit,
         ],
-        Screen::Timeline | Screen::Help => &[Action::Back, Action::Down, Action::Quit],
+        Screen::Timeline => &[
+            Action::Back,
+            Action::Down,
+            Action::Filter,
+            Action::Open,
+            Action::Quit,
+        ],
+        Screen::Help => &[Action::Back, Action::Down, Action::Quit],
     };
     let mut spans = vec![Span::raw(" ")];
     for action in wanted {
@@ -413,8 +444,17 @@ fn hints(app: &App) -> Line<'static> {
         else {
             continue;
         };
-        let key = short_key(b.label);
-        let word = short_help(*action);
+        // n and p share one hint: "n/p sites" (next, previous).
+        let key = if *action == Action::NextSite {
+            "n/p".to_string()
+        } else {
+            short_key(b.label)
+        };
+        let word = if app.screen == Screen::Timeline && *action == Action::Open {
+            "expand"
+        } else {
+            short_help(*action)
+        };
         spans.push(Span::styled(key, t.key()));
         spans.push(Span::raw(format!(" {word}  ")));
     }
@@ -434,7 +474,7 @@ fn short_help(a: Action) -> &'static str {
         Action::Quit => "quit",
         Action::Back => "back",
         Action::Down => "scroll",
-        Action::NextSite => "next",
+        Action::NextSite => "sites",
         _ => "",
     }
 }

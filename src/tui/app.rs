@@ -823,7 +823,11 @@ fn complete(app: &App, line: &str) -> String {
     let common = first
         .char_indices()
         .map(|(i, c)| i + c.len_utf8())
-        .take_while(|end| candidates.iter().all(|c| c.get(..*end) == first.get(..*end)))
+        .take_while(|end| {
+            candidates
+                .iter()
+                .all(|c| c.get(..*end) == first.get(..*end))
+        })
         .last()
         .unwrap_or(0);
     let typed = line.len() - head.len();

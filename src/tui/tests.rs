@@ -2368,3 +2368,142 @@ fn a_wide_overview_gives_the_room_to_the_reasons() {
     let narrow = rows(&draw(&a, 80, 24));
     assert!(!narrow.iter().any(|l| l.contains("REASON")));
 }
+
+// ----- k9s habits -----------------------------------------------------------------------------
+
+fn command_line(a: &mut App, text: &str) -> Vec<Effect> {
+    key(a, KeyCode::Char(':'));
+    keys(a, text);
+    key(a, KeyCode::Enter)
+}
+
+#[test]
+fn colon_commands_have_aliases_and_tab_completes_commands_and_sites() {
+    let mut a = in_config_order(app(demo_sites(), true));
+    // Completion: the command, then the site.
+    key(&mut a, KeyCode::Char(':'));
+    keys(&mut a, "ma");
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.input, Some(super::app::Input::Command("maint ".into())));
+    keys(&mut a, "po");
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(
+        a.input,
+        Some(super::app::Input::Command("maint portal ".into()))
+    );
+    // The footer shows what tab would complete to.
+    key(&mut a, KeyCode::Backspace);
+    for _ in 0.."portal".len() {
+        key(&mut a, KeyCode::Backspace);
+    }
+    keys(&mut a, "p");
+    let footer = rows(&draw(&a, 80, 24)).pop().unwrap_or_default();
+    assert!(footer.contains("tab: pay | portal"), "{footer}");
+    key(&mut a, KeyCode::Esc);
+    // Aliases.
+    command_line(&mut a, "ev");
+    assert_eq!(a.screen, Screen::Timeline);
+    command_line(&mut a, "o");
+    assert_eq!(a.screen, Screen::Overview);
+    let fx = command_line(&mut a, "maint pay");
+    assert_eq!(a.selected.as_deref(), Some("pay"));
+    assert!(
+        matches!(a.modal, Some(Modal::Planning { ref site, direction: Direction::On }) if site == "pay"),
+        "{:?}",
+        a.modal
+    );
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Request(ActionRequest::Plan { .. })))
+    );
+    key(&mut a, KeyCode::Esc);
+    command_line(&mut a, "fb");
+    assert!(matches!(
+        a.modal,
+        Some(Modal::Planning {
+            direction: Direction::Off,
+            ..
+        })
+    ));
+    key(&mut a, KeyCode::Esc);
+    // A site's name alone opens it; :q quits.
+    command_line(&mut a, "blog");
+    assert_eq!(a.screen, Screen::Detail);
+    assert_eq!(a.selected.as_deref(), Some("blog"));
+    command_line(&mut a, "nope");
+    assert!(a.message.as_deref().unwrap_or("").contains("tab completes"));
+    assert_eq!(command_line(&mut a, "q"), vec![Effect::Quit]);
+    // Read-only: :maint says why nothing happens.
+    let mut ro = app(demo_sites(), false);
+    command_line(&mut ro, "maint shop");
+    assert!(ro.modal.is_none());
+    assert!(ro.message.as_deref().unwrap_or("").contains("read-only"));
+}
+
+#[test]
+fn n_and_p_walk_the_sites_in_the_detail_and_the_footer_says_so() {
+    let mut a = app(demo_sites(), true);
+    key(&mut a, KeyCode::Enter);
+    let first = a.selected.clone();
+    key(&mut a, KeyCode::Char('n'));
+    assert_ne!(a.selected, first);
+    key(&mut a, KeyCode::Char('p'));
+    assert_eq!(a.selected, first);
+    let footer = rows(&draw(&a, 80, 24)).pop().unwrap_or_default();
+    assert!(footer.contains("n/p sites"), "{footer}");
+}
+
+#[test]
+fn the_timeline_filters_and_expands_an_event() {
+    let mut a = app(vec![live(), named(Fx::alb_cloudfront(), "blog")], true);
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(failed_over()),
+        }),
+    );
+    let all = a.events.len();
+    assert!(all >= 3, "{all}");
+    key(&mut a, KeyCode::Char('t'));
+    key(&mut a, KeyCode::Char('/'));
+    keys(&mut a, "unused");
+    key(&mut a, KeyCode::Enter);
+    let shown = a.timeline_events();
+    assert!(!shown.is_empty() && shown.len() < all);
+    assert!(shown.iter().all(|e| e.message.contains("unused")));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("matching /unused"), "{s}");
+    // j moves to the next event, enter expands it: every field.
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.timeline_sel, 1);
+    key(&mut a, KeyCode::Enter);
+    assert!(a.timeline_open);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("at: 2026-") || s.contains("at: "), "{s}");
+    assert!(s.contains("site: shop"), "{s}");
+    snap("timeline_expanded", &a);
+    key(&mut a, KeyCode::Enter);
+    assert!(!a.timeline_open);
+    // Esc on the filter line clears it.
+    key(&mut a, KeyCode::Char('/'));
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.timeline_events().len(), all);
+}
+
+/// A silenced alarm (its actions disabled, as maintenance does) reads muted, never a plain ok.
+#[test]
+fn muted_alarms_read_muted_in_the_overview_and_the_detail() {
+    let mut a = app(
+        vec![named(Fx::cloudwatch_metric().alarms_muted(), "api")],
+        true,
+    );
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    let row = s.lines().find(|l| l.contains(" api ")).unwrap_or_default();
+    assert!(row.contains("muted"), "{row}");
+    assert_eq!(overview_cell(&s, "api", "ALARMS"), "1");
+    key(&mut a, KeyCode::Enter);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("MUTED (actions disabled)"), "{s}");
+    snap("detail_muted", &a);
+}

@@ -1165,8 +1165,5 @@ async fn status_in_a_pipe_cuts_nothing_and_ascii_is_pure_ascii() {
         .await
         .unwrap();
     let narrow = String::from_utf8_lossy(&narrow.stdout);
-    assert!(
-        narrow.lines().all(|l| l.chars().count() <= 80),
-        "{narrow}"
-    );
+    assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
 }

@@ -112,6 +112,7 @@ impl DetailSource {
                 .map(|g| {
                     let mut f = Fetcher::new(g.fetcher.clients.clone(), session.resolver.clone());
                     f.budgets = g.fetcher.budgets.clone();
+                    f.app_target_groups = g.fetcher.app_target_groups.clone();
                     (g.sites.clone(), f)
                 })
                 .collect(),

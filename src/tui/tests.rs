@@ -2507,3 +2507,29 @@ fn muted_alarms_read_muted_in_the_overview_and_the_detail() {
     assert!(s.contains("MUTED (actions disabled)"), "{s}");
     snap("detail_muted", &a);
 }
+
+/// A site in maintenance by a listener switch: the app's target group, which no listener uses
+/// now, stays in the detail with its targets and in the overview's TARGETS, so that the
+/// operator sees the app recover before failing back.
+#[test]
+fn the_app_side_of_a_site_in_maintenance_stays_visible() {
+    let mut o = named(
+        Fx::nlb_listener()
+            .listener_forwards_to_sorry()
+            .marker(MaintenancePhase::Active),
+        "pay",
+    );
+    let app_tg = crate::model::fixtures::APP_TG;
+    if let Some(tgs) = o.target_groups.value.as_mut() {
+        for tg in tgs.iter_mut().filter(|t| t.arn == app_tg) {
+            tg.load_balancer_arns.clear();
+        }
+    }
+    let mut a = app(vec![o], true);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert_eq!(overview_cell(&s, "pay", "TARGETS"), "2/2", "{s}");
+    key(&mut a, KeyCode::Enter);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("app target group"), "{s}");
+    snap("detail_maintenance_app_side", &a);
+}

@@ -574,6 +574,22 @@ fn load_balancers(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static
             targets(app, site, &tg.arn, &mut out);
         }
     }
+    // The app's target groups no listener uses (a listener switched to the sorry page): still
+    // shown with their targets, to watch the app recover before failing back.
+    if let Some(tgs) = o.target_groups.get() {
+        for tg in tgs {
+            let attached = lbs
+                .iter()
+                .any(|lb| o.target_groups_of(&lb.arn).iter().any(|x| x.arn == tg.arn));
+            if !attached && !o.sorry_target_groups.contains(&tg.arn) {
+                out.push(Line::raw(format!(
+                    "    app target group {} (no listener uses it now)",
+                    tg.name
+                )));
+                targets(app, site, &tg.arn, &mut out);
+            }
+        }
+    }
     // Sorry target groups not attached to a load balancer of the site.
     for arn in &o.sorry_target_groups {
         let attached = lbs

@@ -264,9 +264,8 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
     };
     // (label, value, style, priority: lower is kept longer)
     let mut items: Vec<(&str, String, Style, u8)> = Vec::new();
-    match (&c.identity, c.account()) {
-        (Ok(_), Some(account)) => items.push(("account", account.to_string(), Style::new(), 0)),
-        _ => {}
+    if let Some(account) = c.account() {
+        items.push(("account", account.to_string(), Style::new(), 0));
     }
     items.push(("region", c.region.clone(), Style::new(), 1));
     if let Some(p) = &c.profile {

@@ -162,13 +162,13 @@ pub async fn rehearse(global: &GlobalArgs, copy: &crate::commands::rehearse::Cop
     start(copy.config.clone(), &copy.overrides, options, audit_log).await
 }
 
-/// Why the console cannot be drawn here, if it cannot: `TERM=dumb` (or no `TERM`), or no
-/// terminal on stdin or stdout (a pipe, a script, cron).
+/// Why the console cannot be drawn here, if it cannot: `TERM=dumb`, or no terminal on stdin
+/// or stdout (a pipe, a script, cron).
 pub fn unusable_terminal(term: Option<&str>, stdin_tty: bool, stdout_tty: bool) -> Option<String> {
-    match term {
-        None | Some("") => return Some("TERM is not set".into()),
-        Some("dumb") => return Some("TERM=dumb cannot draw a full-screen console".into()),
-        Some(_) => {}
+    // No TERM at all is common in containers and some remote shells whose terminal draws
+    // fine: only an explicit dumb terminal is refused.
+    if term == Some("dumb") {
+        return Some("TERM=dumb cannot draw a full-screen console".into());
     }
     if !stdout_tty {
         return Some("stdout is not a terminal".into());

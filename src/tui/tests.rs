@@ -2533,3 +2533,19 @@ fn the_app_side_of_a_site_in_maintenance_stays_visible() {
     assert!(s.contains("app target group"), "{s}");
     snap("detail_maintenance_app_side", &a);
 }
+
+#[test]
+fn only_a_dumb_terminal_or_none_at_all_is_refused() {
+    use super::unusable_terminal;
+    assert!(unusable_terminal(Some("dumb"), true, true).is_some_and(|w| w.contains("TERM=dumb")));
+    assert!(unusable_terminal(Some("xterm"), true, false).is_some_and(|w| w.contains("stdout")));
+    assert!(unusable_terminal(Some("xterm"), false, true).is_some_and(|w| w.contains("stdin")));
+    assert_eq!(unusable_terminal(Some("xterm-256color"), true, true), None);
+    assert_eq!(
+        unusable_terminal(None, true, true),
+        None,
+        "no TERM: crossterm draws anyway"
+    );
+    let m = super::no_console_message("TERM=dumb cannot draw a full-screen console");
+    assert!(m.contains("switchyard status --watch"), "{m}");
+}

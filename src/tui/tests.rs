@@ -2344,6 +2344,14 @@ fn help_explains_every_badge_and_mark() {
     ] {
         assert!(help.contains(mark), "help does not explain {mark}:\n{help}");
     }
+    // Its end, where the legend is.
+    for _ in 0..80 {
+        key(&mut a, KeyCode::Char('j'));
+    }
+    let t = draw(&a, 80, 24);
+    let s = rows(&t).join("\n");
+    assert!(s.contains("protected site"), "{s}");
+    snap("help_legend", &a);
 }
 
 /// The reason column says what is wrong beside each site that is not LIVE, and the site

@@ -108,16 +108,26 @@ pub const LEGEND: [(&str, &str); 12] = [
     ("...", "a site's data not received yet (AGE)"),
     (
         "muted",
-        "ALARMS: alarms whose actions are disabled (silenced); 1A 1M: one in ALARM, one muted",
+        "ALARMS: alarms whose actions are disabled (silenced); 1A\u{a0}1M: one in ALARM, one muted",
     ),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let inner_w = usize::from(area.width.saturating_sub(2));
+    // A key's or a mark's text wraps under itself, not under the key.
     let lines: Vec<Line<'static>> = lines(app)
         .into_iter()
-        .flat_map(|l| super::widgets::wrap_indented(t.line(l), inner_w))
+        .flat_map(|l| {
+            let l = t.line(l);
+            match l.spans.first() {
+                Some(key) if l.spans.len() >= 2 && key.content.starts_with("  ") => {
+                    let indent = key.content.chars().count();
+                    super::widgets::wrap_hanging(l, inner_w, indent)
+                }
+                _ => super::widgets::wrap_indented(l, inner_w),
+            }
+        })
         .collect();
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);

@@ -374,6 +374,10 @@ pub struct StatusArgs {
     /// Repeat at the config's poll interval until Ctrl-C.
     #[arg(long)]
     pub watch: bool,
+    /// Never cut a line to the terminal's width (the table is not cut either when stdout is
+    /// not a terminal, a pipe or a file, unless COLUMNS is exported).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -7,6 +7,7 @@ fn main() -> color_eyre::Result<()> {
     let cli = Cli::parse();
     switchyard::logging::init(cli.global.log_file.as_deref());
     let g = &cli.global;
+    commands::set_ascii(g.ascii);
     let code = match &cli.command {
         None => runtime()?.block_on(tui::console(g, cli.reason.as_deref())),
         Some(Command::Demo(args)) => runtime()?.block_on(tui::demo(g, args)),

@@ -32,7 +32,9 @@ async fn status(sim: &SimHandle, config: &str, extra: &[&str]) -> Output {
 
 async fn run(sim: &SimHandle, args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
+    // The table as an 80-column terminal gets it (into a pipe it is not cut without COLUMNS).
     let out = binary::switchyard(home.path(), &sim.env_vars())
+        .env("COLUMNS", "80")
         .args(args)
         .output()
         .await

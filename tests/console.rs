@@ -72,8 +72,8 @@ impl Console {
         let home = c.dir.path().display().to_string();
         let bin = env!("CARGO_BIN_EXE_switchyard");
         let script = format!(
-            "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' {env} \
-             TERM=xterm-256color '{bin}' --log-file '{home}/switchyard.log' {args}; \
+            "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' \
+             TERM=xterm-256color {env} '{bin}' --log-file '{home}/switchyard.log' {args}; \
              echo EXIT=$?; stty -a; sleep 120"
         );
         let (w, h) = (size.0.to_string(), size.1.to_string());
@@ -112,6 +112,17 @@ impl Console {
     fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "console"]).stdout)
             .into_owned()
+    }
+
+    /// The screen with its colours and attributes as escape sequences (as the terminal got
+    /// them: tmux keeps a 16-colour code apart from a 256-colour one).
+    fn screen_with_escapes(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["capture-pane", "-p", "-e", "-t", "console"])
+                .stdout,
+        )
+        .into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -351,8 +362,10 @@ fn maintenance_and_fail_back_from_the_console() {
     }
     let c = Console::start("switch", 10);
     c.wait_live();
-    // pay is the fourth site; it is protected.
-    c.keys(&["j", "j", "j", "m"]);
+    // pay, found by the filter (the overview is sorted worst first); it is protected.
+    c.keys(&["/", "pay", "Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
+    c.keys(&["m"]);
     c.wait_for("the confirmation", Duration::from_secs(20), |s| {
         s.contains("enter maintenance pay?") && s.contains("Type the site name")
     });
@@ -371,12 +384,14 @@ fn maintenance_and_fail_back_from_the_console() {
         s.contains("Done: pay is in maintenance")
     });
     c.keys(&["Escape"]);
+    // The app's target group, which no listener uses now, stays in TARGETS (x/2, not `-`):
+    // the operator can watch the app before failing back.
     c.wait_for(
-        "MAINTENANCE in the overview",
+        "MAINTENANCE in the overview, the app's targets still counted",
         Duration::from_secs(30),
         |s| {
             s.lines()
-                .any(|l| l.contains("MAINTENA") && l.contains("pay"))
+                .any(|l| l.contains("MAINTENA") && l.contains("pay") && l.contains("/2 "))
         },
     );
     c.keys(&["f"]);
@@ -399,10 +414,8 @@ fn maintenance_and_fail_back_from_the_console() {
         Duration::from_secs(10),
         |s| s.contains("fail back succeeded"),
     );
-    // The maintenance before it, further down (each event takes the rows it needs).
-    for _ in 0..12 {
-        c.keys(&["j"]);
-    }
+    // The maintenance before it, found with the timeline's filter.
+    c.keys(&["/", "maintenance on", "Enter"]);
     c.wait_for(
         "the maintenance in the timeline",
         Duration::from_secs(10),
@@ -550,6 +563,9 @@ fn sighup_during_a_switch_stops_at_a_recorded_state() {
         "/_sim/control",
         r#"{"action":"fault","service":"cloudwatch","operation":"DisableAlarmActions","fault":"hold"}"#,
     );
+    // shop, found by the filter (the overview is sorted worst first).
+    c.keys(&["/", "shop", "Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
     c.keys(&["m"]);
     c.wait_for("the confirmation", Duration::from_secs(20), |s| {
         s.contains("enter maintenance shop?")
@@ -1102,4 +1118,232 @@ fn q_then_roll_back_quits_once_the_switch_is_taken_back() {
             ("\"off\"".to_string(), "\"done\"".to_string())
         ]
     );
+}
+
+// ----- context and terminal honesty -----------------------------------------------------------
+
+impl Console {
+    /// `switchyard <global> demo` at `speed` in a pane of `size`, with `env`.
+    fn demo_with(name: &str, size: (u16, u16), env: &str, global: &str, speed: u32) -> Console {
+        let port = free_port();
+        Console::launch(
+            name,
+            port,
+            size,
+            env,
+            &format!("{global} demo --port {port} --speed {speed}"),
+        )
+    }
+}
+
+/// The demo says DEMO and its speed, and where its calls go (the emulator's endpoint, its
+/// account, region and caller); the cursor starts on the worst site; the colours reach the
+/// terminal as the 16 ANSI colours, never as 256-colour codes.
+#[test]
+fn the_demo_header_says_demo_and_where_the_calls_go_in_16_colours() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::demo_with("header-demo", (80, 24), "", "", 10);
+    // Every site read (the demo's blog DEGRADED, the others LIVE), and the caller.
+    let s = c.wait_for("the context in the header", Duration::from_secs(60), |s| {
+        s.contains("123456789012") && s.contains("1 DEGRADED 5 LIVE")
+    });
+    let rows: Vec<&str> = s.lines().collect();
+    assert!(rows[0].contains("DEMO x10"), "{s}");
+    assert!(!rows[0].contains("READ-ONLY"), "{s}");
+    for part in [
+        "123456789012",
+        "eu-west-1",
+        "assumed-role/",
+        &format!("http://127.0.0.1:{}", c.port),
+    ] {
+        assert!(rows[1].contains(part), "no {part} in the header:\n{s}");
+    }
+    // Worst first, the cursor on it: the demo's blog is DEGRADED.
+    let first = rows
+        .iter()
+        .find(|l| l.starts_with('│') && (l.contains("DEGRADED") || l.contains("LIVE ")))
+        .copied()
+        .unwrap_or_default();
+    assert!(first.contains("blog"), "the worst site leads:\n{s}");
+    // Its reasons below the table: the cursor is on it.
+    let below = s.split('└').nth(1).unwrap_or_default();
+    assert!(below.contains("blog-app is unhealthy"), "{s}");
+    let colours = c.screen_with_escapes();
+    assert!(
+        !colours.contains("38;5;") && !colours.contains("48;5;"),
+        "256-colour codes on the screen:\n{}",
+        colours.escape_debug()
+    );
+    assert!(
+        colours.contains("\u{1b}[") && (colours.contains("[32m") || colours.contains(";32m")),
+        "no 16-colour codes at all:\n{}",
+        colours.escape_debug()
+    );
+    // The legend of every badge is in help.
+    c.keys(&["?"]);
+    for _ in 0..60 {
+        c.keys(&["j"]);
+    }
+    c.wait_for("the legend in help", Duration::from_secs(30), |s| {
+        s.contains("[P]") && s.contains("protected site")
+    });
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// `--read-only` says so in the header, and offers no action.
+#[test]
+fn the_read_only_header_says_read_only() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::demo_with("header-ro", (80, 24), "", "--read-only", 1);
+    let s = c.wait_live();
+    let first = s.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("DEMO x1") && first.contains("READ-ONLY"),
+        "{s}"
+    );
+    assert!(!s.contains("m maint"), "{s}");
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// A rehearsal's console says REHEARSAL, and its calls go to the copy's endpoint.
+#[test]
+fn the_rehearsal_header_says_rehearsal() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator(
+        Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args([
+                "sim",
+                "--scenario",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios/demo.toml"),
+                "--port",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the emulator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
+    let env = format!(
+        "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+         AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
+    );
+    let c = Console::launch(
+        "header-rehearsal",
+        port,
+        (120, 40),
+        &env,
+        &format!("--config '{config}' rehearse --site shop"),
+    );
+    let s = c.wait_for("the rehearsal's header", Duration::from_secs(60), |s| {
+        s.contains("REHEARSAL") && s.contains("endpoint http://127.0.0.1:")
+    });
+    let rows: Vec<&str> = s.lines().collect();
+    assert!(rows[0].contains("REHEARSAL"), "{s}");
+    assert!(!rows[0].contains("DEMO"), "{s}");
+    // The copy is its own emulator: not production's endpoint.
+    assert!(
+        !rows[1].contains(&format!("http://127.0.0.1:{port} "))
+            && !rows[1].ends_with(&format!(":{port}")),
+        "the rehearsal calls production's endpoint:\n{s}"
+    );
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+}
+
+/// TERM=dumb cannot draw a full-screen console: a clear message pointing to `status --watch`
+/// and exit 2, the terminal left as it was.
+#[test]
+fn term_dumb_gets_a_message_pointing_to_status_watch() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::demo_with("dumb", (80, 24), "TERM=dumb", "", 1);
+    let s = c.wait_for("the exit", Duration::from_secs(30), |s| s.contains("EXIT="));
+    assert!(s.contains("TERM=dumb"), "{s}");
+    assert!(s.contains("switchyard status --watch"), "{s}");
+    assert!(!s.contains("panicked"), "{s}");
+    c.assert_exited_with(2);
+}
+
+/// No terminal at all (a pipe, a script): the same message, no panic, exit 2.
+#[test]
+fn no_terminal_gets_a_message_pointing_to_status_watch() {
+    let port = free_port();
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("TERM", "xterm-256color")
+        .args(["--log-file"])
+        .arg(home.path().join("log"))
+        .args(["demo", "--port", &port.to_string()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("switchyard status --watch"), "{err}");
+    assert!(err.contains("not a terminal"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `--ascii`: every screen is pure ASCII (no box drawing, no `—`, `·`, `•`, `…`).
+#[test]
+fn ascii_console_is_pure_ascii_on_every_screen() {
+    if !tmux_available() {
+        return;
+    }
+    let c = Console::demo_with("ascii", (80, 24), "", "--ascii", 10);
+    c.wait_for("every site read", Duration::from_secs(60), |s| {
+        s.contains("123456789012") && s.contains("1 DEGRADED 5 LIVE")
+    });
+    let check = |what: &str| {
+        let s = c.screen();
+        assert!(s.is_ascii(), "{what} is not ASCII:\n{s}");
+    };
+    check("the overview");
+    c.keys(&["Enter"]);
+    c.wait_for("the detail", Duration::from_secs(30), |s| {
+        s.contains("Records")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    check("the detail");
+    c.keys(&["t"]);
+    c.wait_for("the timeline", Duration::from_secs(30), |s| {
+        s.contains("Events")
+    });
+    check("the timeline");
+    c.keys(&["?"]);
+    c.wait_for("help", Duration::from_secs(30), |s| {
+        s.contains("Help: keys")
+    });
+    check("help");
+    c.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    c.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    c.keys(&["m"]);
+    c.wait_for("the confirmation", Duration::from_secs(30), |s| {
+        s.contains("enter maintenance")
+    });
+    check("the confirmation");
+    c.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
 }

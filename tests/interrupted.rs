@@ -50,6 +50,8 @@ impl Ran {
 async fn run(sim: &SimHandle, home: &std::path::Path, args: &[&str]) -> Ran {
     let config = config();
     let mut cmd = binary::switchyard(home, &sim.env_vars());
+    // The table as an 80-column terminal gets it (into a pipe it is not cut without COLUMNS).
+    cmd.env("COLUMNS", "80");
     cmd.args(args).args(["--config", &config]);
     let out = cmd.output().await.unwrap();
     Ran {

@@ -67,6 +67,8 @@ pub struct Clients {
     pub cloudwatch_global: aws_sdk_cloudwatch::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The credentials the clients sign with (their expiry is shown in the console's header).
+    pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// CloudWatch's clock, for metric windows.
     pub clock: super::clock::ServerClock,
 }
@@ -171,6 +173,7 @@ pub fn clients(target: &Target, sdk: &SdkConfig) -> Clients {
         cloudwatch_global: aws_sdk_cloudwatch::Client::from_conf(cloudwatch_global),
         elbv2: aws_sdk_elasticloadbalancingv2::Client::new(sdk),
         sts: aws_sdk_sts::Client::new(sdk),
+        credentials: sdk.credentials_provider(),
         clock,
     }
 }

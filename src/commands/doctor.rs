@@ -501,7 +501,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> i32 {
         OutputFormat::Table => crate::model::strings::terminal_safe(&render(&report)),
     };
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+    let _ = writeln!(out, "{}", super::shown(&text));
     exit_code
 }
 

@@ -8,29 +8,62 @@
 /// but newline and tab shown as `�` ([`crate::model::strings::terminal_safe`]).
 macro_rules! say {
     ($($arg:tt)*) => {
-        println!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+        println!("{}", $crate::commands::shown(&format!($($arg)*)))
     };
 }
 
 /// [`say!`] to stderr.
 macro_rules! say_err {
     ($($arg:tt)*) => {
-        eprintln!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+        eprintln!("{}", $crate::commands::shown(&format!($($arg)*)))
     };
 }
 
 /// [`say!`] without the newline.
 macro_rules! say_part {
     ($($arg:tt)*) => {
-        print!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+        print!("{}", $crate::commands::shown(&format!($($arg)*)))
     };
 }
 
 /// [`say_err!`] without the newline.
 macro_rules! say_err_part {
     ($($arg:tt)*) => {
-        eprint!("{}", $crate::model::strings::terminal_safe(&format!($($arg)*)))
+        eprint!("{}", $crate::commands::shown(&format!($($arg)*)))
     };
+}
+
+/// `--ascii` for the CLI: set once by `main`, read by every text the commands write.
+static ASCII: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--ascii`: every text the commands write from now on is pure ASCII.
+pub fn set_ascii(on: bool) {
+    ASCII.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `--ascii` was given.
+pub fn ascii() -> bool {
+    ASCII.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Text as the commands write it: control characters made harmless, and pure ASCII with
+/// `--ascii`.
+pub fn shown(s: &str) -> String {
+    let safe = crate::model::strings::terminal_safe(s);
+    if ascii() {
+        crate::model::strings::ascii(&safe)
+    } else {
+        safe
+    }
+}
+
+/// JSON as the commands write it: non-ASCII escaped with `--ascii` (the same document).
+pub fn shown_json(s: &str) -> String {
+    if ascii() {
+        crate::model::strings::json_ascii(s)
+    } else {
+        s.to_string()
+    }
 }
 
 pub mod discover;

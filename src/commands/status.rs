@@ -53,17 +53,16 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
         // that only reads the exit code and stderr sees it.
         if !args.watch || report.exit_code != 0 {
             for line in access_problems(&report) {
-                eprintln!("switchyard status: {line}");
+                eprintln!("{}", super::shown(&format!("switchyard status: {line}")));
             }
         }
         let mut out = std::io::stdout().lock();
         let written = match args.output {
             OutputFormat::Json if args.watch => {
-                serde_json::to_string(&report).map(|s| writeln!(out, "{s}"))
+                serde_json::to_string(&report).map(|s| writeln!(out, "{}", super::shown_json(&s)))
             }
-            OutputFormat::Json => {
-                serde_json::to_string_pretty(&report).map(|s| writeln!(out, "{s}"))
-            }
+            OutputFormat::Json => serde_json::to_string_pretty(&report)
+                .map(|s| writeln!(out, "{}", super::shown_json(&s))),
             OutputFormat::Table => {
                 if args.watch && tty {
                     // Redraw in place on a terminal; plain appended blocks in a log file.
@@ -77,12 +76,27 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
                             .unwrap_or_default()
                     );
                 }
+                // Cut to the terminal's width on a terminal; whole with --wide and into a
+                // pipe or a file (a runbook's log keeps every reason), unless COLUMNS is
+                // exported for it.
+                let width = if args.wide {
+                    UNLIMITED
+                } else if tty {
+                    terminal_width()
+                } else {
+                    columns_from_env().unwrap_or(UNLIMITED)
+                };
                 let text = if args.site.is_empty() {
-                    table(&report, terminal_width())
+                    table(&report, width)
                 } else {
                     // Sites asked for by name: their listeners and rules too.
                     let obs: Vec<_> = watched.iter().map(|i| &session.observations[*i]).collect();
-                    table_detail(&report, &obs, terminal_width())
+                    table_detail(&report, &obs, width)
+                };
+                let text = if super::ascii() {
+                    crate::model::strings::ascii(&text)
+                } else {
+                    text
                 };
                 Ok(write!(out, "{text}"))
             }
@@ -100,6 +114,17 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
             _ = tokio::signal::ctrl_c() => return report.exit_code,
         }
     }
+}
+
+/// The width of a table that is never cut (`--wide`, stdout not a terminal).
+const UNLIMITED: usize = 100_000;
+
+/// `COLUMNS` from the environment (at least 40), for a pipe that wants a width.
+fn columns_from_env() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w >= 40)
 }
 
 /// The terminal's width, or 80 columns when there is none.

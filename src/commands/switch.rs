@@ -155,7 +155,7 @@ impl Write for Fmt<'_> {
 
 fn print_json<T: Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => println!("{}", super::shown_json(&s)),
         Err(e) => say_err!("cannot encode JSON: {e}"),
     }
 }

@@ -579,6 +579,11 @@ fn alarm_health(
         alarm.worst_case_evaluation(),
     ));
     match alarm.state {
+        // Route 53 reads the alarm's state whatever its actions; a muted alarm is said muted.
+        AlarmState::Ok if !alarm.actions_enabled => (
+            Health::Healthy,
+            format!("alarm {} OK, muted (actions disabled)", alarm.name),
+        ),
         AlarmState::Ok => (Health::Healthy, format!("alarm {} OK", alarm.name)),
         AlarmState::Alarm => (Health::Unhealthy, format!("alarm {} in ALARM", alarm.name)),
         AlarmState::InsufficientData => {

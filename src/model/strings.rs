@@ -154,3 +154,77 @@ mod text_tests {
         assert_eq!(fit("short", 10), "short");
     }
 }
+
+/// The text in pure ASCII (`--ascii`): every symbol switchyard writes (`…`, `—`, `·`, `•`,
+/// `→`, `≤`, `✓`, ...) spelled in ASCII, a no-break space as a space, any other non-ASCII
+/// character (a name in another script) as `?`.
+pub fn ascii(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            c if c.is_ascii() => out.push(c),
+            '\u{a0}' => out.push(' '),
+            '…' => out.push_str("..."),
+            '—' | '–' | '·' | '•' | '─' => out.push('-'),
+            '→' => out.push_str("->"),
+            '←' => out.push_str("<-"),
+            '↑' => out.push_str("up"),
+            '↓' => out.push_str("down"),
+            '≤' => out.push_str("<="),
+            '≥' => out.push_str(">="),
+            '◀' => out.push_str("<="),
+            '✓' => out.push_str("ok"),
+            '✗' => out.push('x'),
+            '×' => out.push('x'),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
+/// JSON text in pure ASCII: every non-ASCII character (they occur only inside strings) as a
+/// `\uXXXX` escape, so that the document means the same.
+pub fn json_ascii(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod ascii_tests {
+    use super::*;
+
+    #[test]
+    fn ascii_spells_every_symbol_in_ascii() {
+        assert_eq!(
+            ascii("a — b · c • d … ≤ 1 min → ✓"),
+            "a - b - c - d ... <= 1 min -> ok"
+        );
+        assert_eq!(ascii("café\u{a0}x"), "caf? x");
+        assert!(ascii("日本 ✗ ◀").is_ascii());
+    }
+
+    #[test]
+    fn json_stays_the_same_document_in_ascii() {
+        let v = serde_json::json!({"reason": "ETA ≤ 1 min — café 😀"});
+        let text = json_ascii(&serde_json::to_string(&v).unwrap());
+        assert!(text.is_ascii(), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+    }
+}

@@ -110,8 +110,10 @@ impl DetailSource {
                 .groups
                 .iter()
                 .map(|g| {
-                    let mut f = Fetcher::new(g.fetcher.clients.clone(), session.resolver.clone());
+                    let mut f = Fetcher::new(g.fetcher.clients.clone(), session.resolver.clone())
+                        .with_journal_check(g.fetcher.journal_check());
                     f.budgets = g.fetcher.budgets.clone();
+                    f.app_target_groups = g.fetcher.app_target_groups.clone();
                     (g.sites.clone(), f)
                 })
                 .collect(),

@@ -50,6 +50,10 @@ pub struct Fetcher {
     /// Per site: the maintenance marker's phase last seen (`None`: no marker), and when it last
     /// changed (a switch began, moved on or ended).
     switched: HashMap<String, (Option<MaintenancePhase>, OffsetDateTime)>,
+    /// Per site: the app's target groups seen attached to its load balancers. A listener
+    /// switched to the sorry page leaves them attached to nothing; they are still read. Shared
+    /// with the detail loop's fetcher (see `poller`), so that opening a site keeps them.
+    pub app_target_groups: AppTargetGroups,
     /// Whether a journal read beside a site is the site's own.
     journal_check: Option<JournalCheck>,
 }
@@ -296,6 +300,10 @@ fn record<T>(slot: &mut Fetched<T>, result: Result<T, AwsError>) {
     }
 }
 
+/// Per site, the app's target groups seen attached to its load balancers (see
+/// [`Fetcher::app_target_groups`]).
+pub type AppTargetGroups = Arc<std::sync::Mutex<HashMap<String, BTreeSet<String>>>>;
+
 /// The sorry target groups a site's strategies name.
 pub fn sorry_target_groups(site: &Site) -> Vec<String> {
     let mut out = Vec::new();
@@ -372,7 +380,13 @@ impl Fetcher {
             zone_names: HashMap::new(),
             switched: HashMap::new(),
             journal_check: None,
+            app_target_groups: AppTargetGroups::default(),
         }
+    }
+
+    /// The check every journal read is put to, if any.
+    pub fn journal_check(&self) -> Option<JournalCheck> {
+        self.journal_check.clone()
     }
 
     /// Checks every journal read with `check` (see [`JournalCheck`]).
@@ -1103,6 +1117,28 @@ impl Fetcher {
         let mut extra: Vec<String> = o.sorry_target_groups.clone();
         extra.extend(s.target_groups.iter().cloned());
         extra.retain(|arn| !target_groups.iter().any(|t| &t.arn == arn));
+        // The app's target groups seen attached before and no longer attached (a listener
+        // switched to the sorry page leaves the app's group unused): still read, so that the
+        // operator sees the app recover before failing back. One that is gone is let go.
+        let kept: Vec<String> = match self.app_target_groups.lock() {
+            Ok(mut seen) => {
+                let mine = seen.entry(s.name.clone()).or_default();
+                for t in &target_groups {
+                    if !o.sorry_target_groups.contains(&t.arn) && !t.load_balancer_arns.is_empty() {
+                        mine.insert(t.arn.clone());
+                    }
+                }
+                mine.iter()
+                    .filter(|arn| {
+                        !o.sorry_target_groups.contains(arn)
+                            && !extra.contains(arn)
+                            && !target_groups.iter().any(|t| &t.arn == *arn)
+                    })
+                    .cloned()
+                    .collect()
+            }
+            Err(_) => Vec::new(),
+        };
         if let Some(Ok(all)) = account_tgs {
             target_groups.extend(all.iter().filter(|t| extra.contains(&t.arn)).cloned());
             extra.retain(|arn| !all.iter().any(|t| &t.arn == arn));
@@ -1120,6 +1156,26 @@ impl Fetcher {
             match budgeted(&b.elbv2, || elbv2::target_groups_by_arn(&client, &arns)).await {
                 Ok(more) => target_groups.extend(more),
                 Err(e) => tg_error = Some(in_region(e, &r)),
+            }
+        }
+        for arn in kept {
+            let client = c.elbv2_for(&arn);
+            let one = [arn.clone()];
+            match budgeted(&b.elbv2, || elbv2::target_groups_by_arn(&client, &one)).await {
+                Ok(more) if !more.is_empty() => target_groups.extend(more),
+                // A failed read is tried again next round.
+                Err(e) if e.kind != crate::model::error::ErrorKind::NotFound => {
+                    tracing::info!(target_group = %arn, "not read: {}", e.summary())
+                }
+                // Gone: let go.
+                _ => {
+                    tracing::info!(target_group = %arn, "no longer exists: no longer read");
+                    if let Ok(mut seen) = self.app_target_groups.lock()
+                        && let Some(mine) = seen.get_mut(&s.name)
+                    {
+                        mine.remove(&arn);
+                    }
+                }
             }
         }
         match tg_error {

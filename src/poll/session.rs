@@ -138,6 +138,15 @@ impl Session {
         })
     }
 
+    /// The clients of each group (cheap clones), for what is read beside the sites: who the
+    /// calls are made as ([`caller_contexts`]).
+    pub fn clients(&self) -> Vec<client::Clients> {
+        self.groups
+            .iter()
+            .map(|g| g.fetcher.clients.clone())
+            .collect()
+    }
+
     /// The indices of the sites this session watches.
     pub fn watched(&self) -> Vec<usize> {
         let mut v: Vec<usize> = self
@@ -187,4 +196,10 @@ impl Session {
             }
         }
     }
+}
+
+/// Who each set of clients calls AWS as, where, and until when (one GetCallerIdentity and one
+/// look at the credentials each; failures are data in the result).
+pub async fn caller_contexts(clients: &[client::Clients]) -> Vec<crate::model::sts::CallerContext> {
+    futures::future::join_all(clients.iter().map(crate::aws::sts::context)).await
 }

@@ -637,7 +637,8 @@ pub fn table(report: &StatusReport, width: usize) -> String {
         .map(|s| crate::model::strings::columns(&crate::model::strings::printable(&s.name)))
         .max()
         .unwrap_or(4)
-        .clamp(4, 16);
+        // Long names are cut on a terminal, never in an unbounded table (a pipe, --wide).
+        .clamp(4, if width > 1000 { usize::MAX } else { 16 });
     out.push_str(&format!(
         "{:<name_w$}  {:<11}  {:<10}  {:>5}  {}\n",
         "SITE", "VERDICT", "SERVED", "AGE", "RECORD"
@@ -672,9 +673,12 @@ pub fn table(report: &StatusReport, width: usize) -> String {
         };
         out.push_str(&truncate(&record, rest));
         out.push('\n');
+        // Reasons wrap under their dash: never cut.
         for reason in s.reasons.iter().take(3) {
-            out.push_str(&truncate(&format!("  - {reason}"), width));
-            out.push('\n');
+            for l in wrap(&format!("  - {reason}"), width, 4) {
+                out.push_str(&l);
+                out.push('\n');
+            }
         }
         if let Some(line) = members_line(s) {
             out.push_str(&truncate(&line, width));

@@ -33,6 +33,8 @@ pub enum Msg {
     Action(ActionUpdate),
     /// The terminal was resized.
     Resize,
+    /// Who the console calls AWS as, where, and until when (one per set of clients).
+    Context(Vec<crate::model::sts::CallerContext>),
     /// A rehearsal's fault was applied to the copy (or could not be).
     Faulted {
         fault: Fault,
@@ -349,6 +351,9 @@ pub struct App {
     pub previous: Screen,
     /// The selected site, by name (stays put when the order changes).
     pub selected: Option<String>,
+    /// Whether the operator chose a site (moved, opened, named one): until then the cursor
+    /// follows the worst site, so that the first screen answers "what is wrong".
+    pub cursor_moved: bool,
     pub sort: SortKey,
     pub filter: String,
     pub input: Option<Input>,
@@ -356,8 +361,14 @@ pub struct App {
     pub message: Option<String>,
     /// Newest last.
     pub events: Vec<Event>,
-    /// Lines scrolled in the detail, timeline and help screens.
+    /// Lines scrolled in the detail and help screens.
     pub scroll: u16,
+    /// The timeline's filter (`/` there): events whose site or message contain it.
+    pub timeline_filter: String,
+    /// The selected event in the timeline: its position among the shown ones, newest first.
+    pub timeline_sel: usize,
+    /// Whether the selected event is expanded (enter): every field of it.
+    pub timeline_open: bool,
     /// Whether the switch engine is connected and actions are allowed at all
     /// (a channel was given and no `--read-only`).
     pub actions: bool,
@@ -377,6 +388,10 @@ pub struct App {
     pub polling: bool,
     /// A rehearsal: the console is on a copy (banner, fault menu).
     pub rehearsal: bool,
+    /// The demo: the built-in emulator's speed (the header's DEMO badge).
+    pub demo_speed: Option<f64>,
+    /// Who the console calls AWS as, where, until when; empty until first read.
+    pub contexts: Vec<crate::model::sts::CallerContext>,
     /// Something changed since the last render.
     pub dirty: bool,
     pub quit: bool,
@@ -404,15 +419,19 @@ impl App {
             now,
             stale_after,
             selected: sites.first().map(|s| s.obs.name.clone()),
+            cursor_moved: false,
             sites,
             screen: Screen::Overview,
             previous: Screen::Overview,
-            sort: SortKey::Config,
+            sort: SortKey::Severity,
             filter: String::new(),
             input: None,
             message: None,
             events: Vec::new(),
             scroll: 0,
+            timeline_filter: String::new(),
+            timeline_sel: 0,
+            timeline_open: false,
             actions,
             modal: None,
             running: None,
@@ -423,6 +442,8 @@ impl App {
             theme,
             polling: false,
             rehearsal: false,
+            demo_speed: None,
+            contexts: Vec::new(),
             dirty: true,
             quit: false,
         }
@@ -501,6 +522,21 @@ impl App {
         }
     }
 
+    /// The events the timeline shows: newest first, those matching its filter (site or
+    /// message, regardless of case).
+    pub fn timeline_events(&self) -> Vec<&Event> {
+        let needle = self.timeline_filter.to_lowercase();
+        self.events
+            .iter()
+            .rev()
+            .filter(|e| {
+                needle.is_empty()
+                    || e.site.to_lowercase().contains(&needle)
+                    || e.message.to_lowercase().contains(&needle)
+            })
+            .collect()
+    }
+
     /// The events of one site, newest last.
     pub fn events_of<'a>(&'a self, site: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
         self.events.iter().filter(move |e| e.site == site)
@@ -526,6 +562,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Poll(p) => poll(app, p, &mut fx),
         Msg::Action(a) => action_update(app, a, &mut fx),
         Msg::Faulted { fault, result } => faulted(app, fault, result, &mut fx),
+        Msg::Context(c) => {
+            if app.contexts != c {
+                app.contexts = c;
+                app.dirty = true;
+            }
+        }
         Msg::Key(k) => {
             app.dirty = true;
             key(app, k, &mut fx);
@@ -545,6 +587,18 @@ fn tick(app: &mut App, now: OffsetDateTime) {
     app.dirty = true;
     for s in &mut app.sites {
         s.verdict = site_verdict(&s.obs, now, app.stale_after);
+    }
+    follow_worst(app);
+}
+
+/// Until the operator chooses a site, the cursor is on the first one shown: the worst, in the
+/// default order.
+fn follow_worst(app: &mut App) {
+    if app.cursor_moved || app.screen != Screen::Overview {
+        return;
+    }
+    if let Some(first) = app.visible().first() {
+        app.selected = Some(app.sites[*first].obs.name.clone());
     }
 }
 
@@ -578,6 +632,7 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
             for e in events {
                 app.push_event(e, fx);
             }
+            follow_worst(app);
             app.dirty = true;
         }
     }
@@ -726,6 +781,8 @@ fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
                 app.previous = back_target(app.screen, app.previous);
                 app.screen = Screen::Timeline;
                 app.scroll = 0;
+                app.timeline_sel = 0;
+                app.timeline_open = false;
             }
         }
         Action::CommandLine => app.input = Some(Input::Command(String::new())),
@@ -748,6 +805,25 @@ fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         },
         Action::Up | Action::Down if app.screen == Screen::Overview => {
             move_selection(app, if action == Action::Up { -1 } else { 1 });
+        }
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown
+            if app.screen == Screen::Timeline =>
+        {
+            let step: i64 = match action {
+                Action::Up => -1,
+                Action::Down => 1,
+                Action::PageUp => -10,
+                _ => 10,
+            };
+            let n = app.timeline_events().len() as i64;
+            let next = (app.timeline_sel as i64 + step).clamp(0, (n - 1).max(0));
+            if next as usize != app.timeline_sel {
+                app.timeline_sel = next as usize;
+                app.timeline_open = false;
+            }
+        }
+        Action::Open if app.screen == Screen::Timeline => {
+            app.timeline_open = !app.timeline_open && !app.timeline_events().is_empty();
         }
         Action::Up => app.scroll = app.scroll.saturating_sub(1),
         Action::Down => app.scroll = app.scroll.saturating_add(1),
@@ -830,6 +906,7 @@ fn back_target(current: Screen, previous: Screen) -> Screen {
 }
 
 fn open_site(app: &mut App, name: String, fx: &mut Vec<Effect>) {
+    app.cursor_moved = true;
     app.selected = Some(name.clone());
     app.screen = Screen::Detail;
     app.scroll = 0;
@@ -849,6 +926,7 @@ fn move_selection(app: &mut App, delta: i64) {
         None => 0,
         Some(p) => (p as i64 + delta).clamp(0, visible.len() as i64 - 1) as usize,
     };
+    app.cursor_moved = true;
     app.selected = Some(app.sites[visible[next]].obs.name.clone());
 }
 
@@ -865,6 +943,26 @@ fn reselect(app: &mut App) {
 }
 
 fn input_key(app: &mut App, input: Input, k: KeyEvent, fx: &mut Vec<Effect>) {
+    if app.screen == Screen::Timeline && input == Input::Filter {
+        // The timeline's own filter, applied as it is typed; the newest match selected.
+        match k.code {
+            KeyCode::Esc => {
+                app.timeline_filter.clear();
+                app.input = None;
+            }
+            KeyCode::Enter => app.input = None,
+            KeyCode::Backspace => {
+                app.timeline_filter.pop();
+            }
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                app.timeline_filter.push(c);
+            }
+            _ => return,
+        }
+        app.timeline_sel = 0;
+        app.timeline_open = false;
+        return;
+    }
     match (input, k.code) {
         (Input::Filter, KeyCode::Esc) => {
             app.filter.clear();
@@ -885,6 +983,9 @@ fn input_key(app: &mut App, input: Input, k: KeyEvent, fx: &mut Vec<Effect>) {
             app.input = None;
             command(app, &line, fx);
         }
+        (Input::Command(line), KeyCode::Tab) => {
+            app.input = Some(Input::Command(complete(app, &line)));
+        }
         (Input::Command(mut line), KeyCode::Backspace) => {
             if line.pop().is_none() {
                 app.input = None;
@@ -902,43 +1003,205 @@ fn input_key(app: &mut App, input: Input, k: KeyEvent, fx: &mut Vec<Effect>) {
     }
 }
 
+/// The `:` commands: each name with its aliases, and whether it takes a site name.
+pub const COMMANDS: [(&str, &[&str], bool); 8] = [
+    ("site", &["s", "open"], true),
+    ("events", &["ev", "timeline", "t"], false),
+    ("maint", &["maintenance", "m"], true),
+    ("failback", &["fb", "f"], true),
+    ("overview", &["sites", "o"], false),
+    ("help", &["h", "?"], false),
+    ("refresh", &["r"], false),
+    ("quit", &["q", "q!"], false),
+];
+
+/// The command a word names (its name or an alias).
+fn command_named(word: &str) -> Option<(&'static str, bool)> {
+    COMMANDS
+        .iter()
+        .find(|(name, aliases, _)| *name == word || aliases.contains(&word))
+        .map(|(name, _, site)| (*name, *site))
+}
+
+/// What the `:` line can be completed with: command names while the first word is typed, site
+/// names after a command that takes one (or as the first word: `:pay` opens pay).
+pub fn completions(app: &App, line: &str) -> Vec<String> {
+    let ends_with_space = line.ends_with(' ');
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let sites = |prefix: &str| -> Vec<String> {
+        let p = prefix.to_lowercase();
+        app.sites
+            .iter()
+            .map(|s| s.obs.name.clone())
+            .filter(|n| n.to_lowercase().starts_with(&p))
+            .collect()
+    };
+    match (words.as_slice(), ends_with_space) {
+        ([], _) => COMMANDS.iter().map(|c| c.0.to_string()).collect(),
+        ([first], false) => {
+            let mut out: Vec<String> = COMMANDS
+                .iter()
+                .map(|c| c.0)
+                .filter(|n| n.starts_with(first))
+                .map(str::to_string)
+                .collect();
+            for site in sites(first) {
+                if !out.contains(&site) {
+                    out.push(site);
+                }
+            }
+            out
+        }
+        ([first], true) => match command_named(first) {
+            Some((_, true)) => sites(""),
+            _ => Vec::new(),
+        },
+        ([first, second], false) => match command_named(first) {
+            Some((_, true)) => sites(second),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Tab on the `:` line: the last word completed (to the candidates' common start, and a space
+/// after a single candidate).
+fn complete(app: &App, line: &str) -> String {
+    let candidates = completions(app, line);
+    if candidates.is_empty() {
+        return line.to_string();
+    }
+    let head = if line.ends_with(' ') || line.is_empty() {
+        line.to_string()
+    } else {
+        match line.rfind(' ') {
+            Some(at) => line[..=at].to_string(),
+            None => String::new(),
+        }
+    };
+    if candidates.len() == 1 {
+        return format!("{head}{} ", candidates[0]);
+    }
+    let first = &candidates[0];
+    let common = first
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|end| {
+            candidates
+                .iter()
+                .all(|c| c.get(..*end) == first.get(..*end))
+        })
+        .last()
+        .unwrap_or(0);
+    let typed = line.len() - head.len();
+    if common > typed {
+        format!("{head}{}", &first[..common])
+    } else {
+        line.to_string()
+    }
+}
+
+/// The site a command names: exact, then without regard to case; `None` with a message.
+fn find_site(app: &mut App, name: &str) -> Option<String> {
+    let found = app
+        .sites
+        .iter()
+        .find(|s| s.obs.name == name)
+        .or_else(|| {
+            app.sites
+                .iter()
+                .find(|s| s.obs.name.eq_ignore_ascii_case(name))
+        })
+        .map(|s| s.obs.name.clone());
+    if found.is_none() {
+        let names: Vec<&str> = app.sites.iter().map(|s| s.obs.name.as_str()).collect();
+        app.message = Some(format!(
+            "no site named {name:?}; the sites are: {}",
+            names.join(", ")
+        ));
+    }
+    found
+}
+
 /// Runs a `:` command.
 pub fn command(app: &mut App, line: &str, fx: &mut Vec<Effect>) {
     let mut words = line.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (None, ..) => {}
-        (Some("q" | "quit" | "q!"), None, _) => quit(app, fx),
-        (Some("refresh" | "r"), None, _) => {
-            app.message = Some("refreshing...".into());
-            fx.push(Effect::Refresh);
-        }
-        (Some("site" | "s"), Some(name), None) => {
-            let found = app
+    let (Some(first), second, third) = (words.next(), words.next(), words.next()) else {
+        return;
+    };
+    if third.is_some() {
+        app.message = Some(format!("too many words: {line:?}"));
+        return;
+    }
+    let Some((name, takes_site)) = command_named(first) else {
+        // A site's name alone opens it.
+        if second.is_none()
+            && app
                 .sites
                 .iter()
-                .find(|s| s.obs.name == name)
-                .or_else(|| {
-                    app.sites
-                        .iter()
-                        .find(|s| s.obs.name.eq_ignore_ascii_case(name))
-                })
-                .map(|s| s.obs.name.clone());
-            match found {
-                Some(name) => open_site(app, name, fx),
-                None => {
-                    let names: Vec<&str> = app.sites.iter().map(|s| s.obs.name.as_str()).collect();
-                    app.message = Some(format!(
-                        "no site named {name:?}; the sites are: {}",
-                        names.join(", ")
-                    ));
+                .any(|s| s.obs.name.eq_ignore_ascii_case(first))
+            && let Some(site) = find_site(app, first)
+        {
+            open_site(app, site, fx);
+            return;
+        }
+        app.message = Some(format!(
+            "unknown command {first:?}: try :site NAME, :events, :maint, :failback, :help, \
+             :quit (tab completes)"
+        ));
+        return;
+    };
+    if second.is_some() && !takes_site {
+        app.message = Some(format!(":{name} takes no argument"));
+        return;
+    }
+    match name {
+        "quit" => quit(app, fx),
+        "refresh" => perform(app, Action::Refresh, fx),
+        "events" => perform(app, Action::Timeline, fx),
+        "help" => perform(app, Action::Help, fx),
+        "overview" => {
+            if app.screen == Screen::Detail {
+                fx.push(Effect::Focus(None));
+            }
+            app.screen = Screen::Overview;
+            app.scroll = 0;
+        }
+        "site" => match second {
+            None => app.message = Some("usage: :site NAME (tab completes)".into()),
+            Some(n) => {
+                if let Some(site) = find_site(app, n) {
+                    open_site(app, site, fx);
                 }
             }
-        }
-        (Some("site" | "s"), None, _) => app.message = Some("usage: :site NAME".into()),
-        (Some(other), ..) => {
-            app.message = Some(format!(
-                "unknown command {other:?}: try :site NAME, :refresh, :quit"
-            ))
+        },
+        _ => {
+            // maint and failback: on the site named, or the selected one.
+            let site = match second {
+                Some(n) => match find_site(app, n) {
+                    Some(s) => Some(s),
+                    None => return,
+                },
+                None => app.selected_site().map(|s| s.obs.name.clone()),
+            };
+            let Some(site) = site else {
+                app.message = Some(format!("usage: :{name} NAME"));
+                return;
+            };
+            app.selected = Some(site.clone());
+            app.cursor_moved = true;
+            let action = if name == "maint" {
+                Action::MaintenanceOn
+            } else {
+                Action::FailBack
+            };
+            if !app.actions_offered() {
+                app.message = Some(format!(
+                    "{site}: no maintenance actions here (read-only or no switch engine)"
+                ));
+                return;
+            }
+            perform(app, action, fx);
         }
     }
 }

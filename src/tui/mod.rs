@@ -9,6 +9,7 @@
 //! terminal is restored before anything is waited for.
 
 pub mod actions;
+pub(crate) mod ansi16;
 pub mod app;
 pub(crate) mod keymap;
 pub(crate) mod switching;
@@ -57,6 +58,8 @@ pub struct Options {
     pub rehearsal: Option<Rehearsal>,
     /// `--reason`: what every confirmation's reason field starts with.
     pub reason: Option<String>,
+    /// `switchyard demo`: the built-in emulator's speed (the header's DEMO badge).
+    pub demo_speed: Option<f64>,
 }
 
 /// What a rehearsal console needs: how to apply a fault to the copy.
@@ -80,6 +83,7 @@ impl Options {
             no_color: Theme::no_color_from_env(),
             rehearsal: None,
             reason: None,
+            demo_speed: None,
         }
     }
 
@@ -164,6 +168,8 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
     let audit_log = global.audit_log.clone().or_else(|| {
         crate::switch::audit::default_path().map(|p| p.with_file_name("demo-audit.jsonl"))
     });
+    let mut options = options;
+    options.demo_speed = Some(args.speed);
     let code = start(config, &overrides, options, audit_log).await;
     sim.shutdown().await;
     code
@@ -190,12 +196,56 @@ pub async fn rehearse(
     start(copy.config.clone(), &copy.overrides, options, audit_log).await
 }
 
+/// Why the console cannot be drawn here, if it cannot: `TERM=dumb`, or no terminal on stdin
+/// or stdout (a pipe, a script, cron).
+pub fn unusable_terminal(term: Option<&str>, stdin_tty: bool, stdout_tty: bool) -> Option<String> {
+    // No TERM at all is common in containers and some remote shells whose terminal draws
+    // fine: only an explicit dumb terminal is refused.
+    if term == Some("dumb") {
+        return Some("TERM=dumb cannot draw a full-screen console".into());
+    }
+    if !stdout_tty {
+        return Some("stdout is not a terminal".into());
+    }
+    if !stdin_tty {
+        return Some("stdin is not a terminal".into());
+    }
+    None
+}
+
+/// What is printed when the console cannot be drawn: why, and what to use instead.
+pub fn no_console_message(why: &str) -> String {
+    format!(
+        "switchyard: the console needs a terminal that answers ({why}).\n\
+         Use `switchyard status --watch` to follow the sites in this terminal, or \
+         `switchyard status` (exit codes, --output json) in scripts."
+    )
+}
+
+/// Exit code when the console cannot be drawn: a usage error.
+pub const NO_TERMINAL: i32 = 2;
+
+/// [`unusable_terminal`] for this process.
+fn check_terminal() -> Option<String> {
+    use std::io::IsTerminal;
+    let term = std::env::var("TERM").ok();
+    unusable_terminal(
+        term.as_deref(),
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    )
+}
+
 async fn start(
     config: crate::config::Config,
     overrides: &Overrides,
     options: Options,
     audit_log: Option<std::path::PathBuf>,
 ) -> i32 {
+    if let Some(why) = check_terminal() {
+        eprintln!("{}", no_console_message(&why));
+        return NO_TERMINAL;
+    }
     let session = match Session::start(config, &[], overrides).await {
         Ok(s) => s,
         Err(e) => {
@@ -234,10 +284,8 @@ async fn start(
         Ok(_) if stopped => crate::switch::error::exit::STOPPED,
         Ok(code) => code,
         Err(e) => {
-            eprintln!(
-                "switchyard: the console needs a terminal ({e}); in scripts, use `switchyard status`"
-            );
-            2
+            eprintln!("{}", no_console_message(&e.to_string()));
+            NO_TERMINAL
         }
     }
 }
@@ -315,6 +363,9 @@ impl EventLog {
     }
 }
 
+/// How often the caller identity and the credentials' expiry are read again.
+const CONTEXT_EVERY: Duration = Duration::from_secs(60);
+
 /// Runs the console on a started session until the operator quits or a signal comes.
 ///
 /// `actions`: the link to the switch engine (see [`actions`]); `None` hides every action, as
@@ -343,6 +394,8 @@ pub async fn run(
     );
     app.rehearsal = options.rehearsal.is_some();
     app.reason = options.reason.clone();
+    app.demo_speed = options.demo_speed;
+    let clients = session.clients();
     let mut event_log = EventLog::new(config.defaults.event_log.clone());
 
     // Signals first: a failure here leaves the terminal untouched.
@@ -354,6 +407,18 @@ pub async fn run(
     let (focus_tx, focus_rx) = watch::channel(Focus::default());
     let stop = CancellationToken::new();
     let poller = tokio::spawn(poller::run(session, focus_rx, poll_tx, stop.clone()));
+    // Who the calls are made as, and until when: read at once, then every minute (the SDK
+    // refreshes SSO and assumed-role credentials, and their expiry moves with them).
+    let (context_tx, mut context_rx) = mpsc::channel(4);
+    let context_task = tokio::spawn(async move {
+        loop {
+            let contexts = crate::poll::session::caller_contexts(&clients).await;
+            if context_tx.send(contexts).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(CONTEXT_EVERY).await;
+        }
+    });
 
     let (update_tx, mut update_rx) = mpsc::channel::<ActionUpdate>(64);
     let requests = match actions {
@@ -373,8 +438,16 @@ pub async fn run(
         terminal::EnterAlternateScreen,
         cursor::Hide
     )?;
-    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    term.clear()?;
+    // Cleared without asking the terminal where its cursor is: a terminal that does not
+    // answer (a serial line, some SSM sessions) must not stop the console.
+    execute!(
+        std::io::stdout(),
+        terminal::Clear(terminal::ClearType::All),
+        cursor::MoveTo(0, 0)
+    )?;
+    let mut term = Terminal::new(CrosstermBackend::new(
+        ansi16::Ansi16::new(std::io::stdout()),
+    ))?;
 
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -405,6 +478,7 @@ pub async fn run(
             _ = tick.tick() => Msg::Tick(OffsetDateTime::now_utc()),
             Some(p) = poll_rx.recv() => Msg::Poll(p),
             Some(u) = update_rx.recv() => Msg::Action(u),
+            Some(c) = context_rx.recv() => Msg::Context(c),
         };
         // Every message sees the current time first, so ages never go backwards.
         if !matches!(msg, Msg::Tick(_)) {
@@ -448,6 +522,7 @@ pub async fn run(
         }
     }
     stop.cancel();
+    context_task.abort();
     drop(term);
     drop(guard);
     // The poller stops at its next await; do not wait on a slow AWS call.

@@ -75,6 +75,23 @@ fn demo_sites() -> Vec<SiteObservations> {
     ]
 }
 
+/// Who the test console calls AWS as: an SSO role in a production account, its credentials
+/// good for 45 more minutes.
+fn context() -> crate::model::sts::CallerContext {
+    crate::model::sts::CallerContext {
+        profile: Some("prod-ops".into()),
+        role_arn: None,
+        region: "eu-west-1".into(),
+        endpoint: None,
+        identity: Ok(crate::model::sts::Identity {
+            account: "123456789012".into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin/alice".into(),
+            user_id: "AROAEXAMPLE:alice".into(),
+        }),
+        expires_at: Some(NOW + time::Duration::minutes(45)),
+    }
+}
+
 /// An app on these sites with their first poll received, at the fixtures' NOW.
 fn app(sites: Vec<SiteObservations>, actions: bool) -> App {
     let mut a = App::new(
@@ -84,6 +101,7 @@ fn app(sites: Vec<SiteObservations>, actions: bool) -> App {
         actions,
         Theme::new(false, false),
     );
+    a.contexts = vec![context()];
     for (index, s) in sites.into_iter().enumerate() {
         update(
             &mut a,
@@ -94,6 +112,36 @@ fn app(sites: Vec<SiteObservations>, actions: bool) -> App {
         );
     }
     a
+}
+
+/// The app in the config's order with the cursor on the first site, as after `s` pressed
+/// three times and the cursor moved there: tests of keys that walk the sites in a known order.
+fn in_config_order(mut a: App) -> App {
+    a.sort = SortKey::Config;
+    a.selected = a.sites.first().map(|s| s.obs.name.clone());
+    a.cursor_moved = true;
+    a
+}
+
+/// The word of `site`'s overview row under the column titled `column` (the table's header).
+fn overview_cell(overview: &str, site: &str, column: &str) -> String {
+    let header = overview
+        .lines()
+        .find(|l| l.contains("VERDICT") && l.contains(column))
+        .unwrap_or_else(|| panic!("no {column} column:\n{overview}"));
+    let col = header
+        .find(column)
+        .map(|b| header[..b].chars().count())
+        .unwrap_or_default();
+    let row = overview
+        .lines()
+        .find(|l| l.split_whitespace().nth(2) == Some(site))
+        .unwrap_or_else(|| panic!("no row for {site}:\n{overview}"));
+    row.chars()
+        .skip(col)
+        .skip_while(|c| c.is_whitespace())
+        .take_while(|c| !c.is_whitespace())
+        .collect()
 }
 
 fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -138,9 +186,9 @@ fn snap_large(name: &str, a: &App) {
     }
 }
 
-/// Snapshots of a state at 80x24 and 120x40.
+/// Snapshots of a state at 80x24, 120x40 and 200x60.
 fn snap(name: &str, a: &App) {
-    for (w, h) in [(80, 24), (120, 40)] {
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
         let t = draw(a, w, h);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
     }
@@ -150,8 +198,8 @@ fn plan(site: &str, protected: bool, refused: bool) -> Plan {
     Plan {
         site: site.into(),
         direction: Direction::On,
-        account: Some("111122223333".into()),
-        caller: Some("arn:aws:sts::111122223333:assumed-role/ops/alice".into()),
+        account: Some("123456789012".into()),
+        caller: Some("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin/alice".into()),
         region: "eu-west-1".into(),
         protected,
         nothing_to_do: None,
@@ -209,7 +257,7 @@ fn confirming(p: Plan) -> App {
 
 #[test]
 fn arrows_and_vim_keys_move_the_selection_and_stop_at_the_ends() {
-    let mut a = app(demo_sites(), false);
+    let mut a = in_config_order(app(demo_sites(), false));
     assert_eq!(a.selected.as_deref(), Some("shop"));
     key(&mut a, KeyCode::Char('k'));
     assert_eq!(a.selected.as_deref(), Some("shop"));
@@ -226,7 +274,7 @@ fn arrows_and_vim_keys_move_the_selection_and_stop_at_the_ends() {
 
 #[test]
 fn opening_a_site_focuses_the_poller_on_it_and_back_unfocuses() {
-    let mut a = app(demo_sites(), false);
+    let mut a = in_config_order(app(demo_sites(), false));
     key(&mut a, KeyCode::Char('j'));
     let fx = key(&mut a, KeyCode::Enter);
     assert_eq!(a.screen, Screen::Detail);
@@ -295,7 +343,7 @@ fn the_filter_matches_verdicts_too() {
 
 #[test]
 fn sorting_by_severity_puts_the_worst_first_and_the_selection_stays() {
-    let mut a = app(demo_sites(), false);
+    let mut a = in_config_order(app(demo_sites(), false));
     key(&mut a, KeyCode::Char('s'));
     assert_eq!(a.sort, SortKey::Severity);
     let first = a.visible()[0];
@@ -304,6 +352,46 @@ fn sorting_by_severity_puts_the_worst_first_and_the_selection_stays() {
     assert_eq!(a.selected.as_deref(), Some("shop"));
     keys(&mut a, "sss");
     assert_eq!(a.sort, SortKey::Config);
+}
+
+/// The first screen answers "what is wrong": worst first, the cursor on the worst site (and
+/// its reasons below the table), following it as verdicts change until the operator moves.
+#[test]
+fn the_overview_starts_worst_first_with_the_cursor_on_the_worst_site() {
+    let mut sites = demo_sites();
+    sites[0] = failed_over();
+    let mut a = app(sites, false);
+    assert_eq!(a.sort, SortKey::Severity);
+    assert_eq!(
+        a.selected.as_deref(),
+        Some("shop"),
+        "FAILED OVER is the worst"
+    );
+    assert_eq!(visible_names(&a)[0], "shop");
+    // shop comes back; portal (MAINTENANCE) and api (ALARM) now lead, and the cursor follows.
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(live()),
+        }),
+    );
+    let first = visible_names(&a)[0].to_string();
+    assert_ne!(first, "shop");
+    assert_eq!(a.selected.as_deref(), Some(first.as_str()));
+    // Once the operator moves, the cursor stays where they put it.
+    key(&mut a, KeyCode::Char('j'));
+    let chosen = a.selected.clone();
+    let mut sites = demo_sites();
+    sites[0] = failed_over();
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(sites.remove(0)),
+        }),
+    );
+    assert_eq!(a.selected, chosen);
 }
 
 #[test]
@@ -395,17 +483,22 @@ fn read_only_hides_and_ignores_the_actions() {
     assert!(key(&mut a, KeyCode::Char('m')).is_empty());
     assert!(key(&mut a, KeyCode::Char('f')).is_empty());
     assert!(a.modal.is_none());
-    let s = text(draw(&a, 120, 40).backend().buffer());
-    assert!(!s.contains("maint"), "{s}");
+    let t = draw(&a, 120, 40);
+    let footer = rows(&t).pop().unwrap_or_default();
+    assert!(!footer.contains("maint"), "{footer}");
     key(&mut a, KeyCode::Char('?'));
-    let s = text(draw(&a, 120, 40).backend().buffer());
+    let s: Vec<String> = views::help::lines(&a)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let s = s.join("\n");
     assert!(!s.contains("maintenance on"), "{s}");
     assert!(s.contains("Maintenance actions are hidden"), "{s}");
 }
 
 #[test]
 fn a_read_only_site_hides_the_actions_for_that_site_only() {
-    let mut a = app(demo_sites(), true);
+    let mut a = in_config_order(app(demo_sites(), true));
     a.sites[0].read_only = true;
     assert!(key(&mut a, KeyCode::Char('m')).is_empty());
     key(&mut a, KeyCode::Char('j'));
@@ -696,15 +789,12 @@ fn the_listener_column_the_detail_status_and_the_verdict_agree() {
             "{name}: {:?}",
             site.verdict.reasons
         );
-        let row: Vec<&str> = overview
-            .lines()
-            .find(|l| l.split_whitespace().nth(2) == Some(name))
-            .unwrap_or_else(|| panic!("no row for {name}:\n{overview}"))
-            .split_whitespace()
-            .collect();
-        // │ VERDICT SITE SERVED CHECKS ALARMS TARGETS LISTENER SORRY-CDN AGE │
-        assert!(row.contains(&kind.label()), "{name}: {row:?}");
-        assert_eq!(row[row.len() - 4], column, "{name}: {row:?}");
+        assert_eq!(
+            overview_cell(&overview, name, "VERDICT"),
+            kind.label().split(' ').next().unwrap_or_default(),
+            "{name}"
+        );
+        assert_eq!(overview_cell(&overview, name, "LISTENER"), column, "{name}");
         let report = crate::report::site_report(&site.obs, &site.verdict, NOW, STALE);
         assert_eq!(report.listeners.len(), 1, "{name}");
         assert_eq!(report.listeners[0].serves, serves, "{name}");
@@ -761,13 +851,7 @@ fn the_listener_column_status_and_the_verdict_follow_the_rules() {
             "{name}: {:?}",
             site.verdict.reasons
         );
-        let row: Vec<&str> = overview
-            .lines()
-            .find(|l| l.split_whitespace().nth(2) == Some(name))
-            .unwrap_or_else(|| panic!("no row for {name}:\n{overview}"))
-            .split_whitespace()
-            .collect();
-        assert_eq!(row[row.len() - 4], column, "{name}: {row:?}");
+        assert_eq!(overview_cell(&overview, name, "LISTENER"), column, "{name}");
         let report = crate::report::site_report(&site.obs, &site.verdict, NOW, STALE);
         let l = &report.listeners[0];
         assert_eq!(l.serves, "sorry", "{name}");
@@ -1298,7 +1382,7 @@ fn rows(t: &Terminal<TestBackend>) -> Vec<String> {
 
 #[test]
 fn a_terminal_too_small_says_so_and_resizing_back_restores_the_screen() {
-    let mut a = app(demo_sites(), true);
+    let mut a = in_config_order(app(demo_sites(), true));
     let too_small = |a: &App, w: u16, h: u16| {
         let t = draw(a, w, h);
         let r = rows(&t);
@@ -2940,4 +3024,330 @@ fn at_the_smallest_size_the_confirmation_keeps_its_fields_and_buttons() {
     assert!(s.contains("Reason (required): why_"), "{s}");
     assert!(s.contains("Type the site name (pay)"), "{s}");
     assert!(s.contains("[ Cancel ]"), "{s}");
+}
+
+// ----- the context header ---------------------------------------------------------------------
+
+fn demo_app() -> App {
+    let mut a = app(demo_sites(), true);
+    a.demo_speed = Some(10.0);
+    a.contexts = vec![crate::model::sts::CallerContext {
+        profile: None,
+        endpoint: Some("http://127.0.0.1:4566".into()),
+        identity: Ok(crate::model::sts::Identity {
+            account: "123456789012".into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo".into(),
+            user_id: "AROADEMO:demo".into(),
+        }),
+        expires_at: None,
+        ..context()
+    }];
+    a
+}
+
+fn header_rows(a: &App, w: u16) -> Vec<String> {
+    rows(&draw(a, w, 24)).into_iter().take(2).collect()
+}
+
+/// A demo console never looks like a production one: DEMO and its speed, the emulator's
+/// endpoint; production names its account, region, profile, caller and the credentials' end.
+#[test]
+fn the_header_says_where_the_console_calls_and_as_whom() {
+    let a = demo_app();
+    let h = header_rows(&a, 200).join("\n");
+    for part in [
+        "DEMO x10",
+        "account 123456789012",
+        "region eu-west-1",
+        "caller assumed-role/OpsAdmin/demo",
+        "endpoint http://127.0.0.1:4566",
+    ] {
+        assert!(h.contains(part), "no {part:?} in\n{h}");
+    }
+    assert!(!h.contains("READ-ONLY"), "{h}");
+    // At 80 columns the labels go first, the values stay.
+    let h = header_rows(&a, 80).join("\n");
+    for part in [
+        "DEMO x10",
+        "123456789012",
+        "eu-west-1",
+        "http://127.0.0.1:4566",
+    ] {
+        assert!(h.contains(part), "no {part:?} at 80 columns in\n{h}");
+    }
+    let prod = app(demo_sites(), false);
+    let h = header_rows(&prod, 200).join("\n");
+    for part in [
+        "READ-ONLY",
+        "account 123456789012",
+        "profile prod-ops",
+        "caller assumed-role/AWSReservedSSO_OpsAdmin/alice",
+        "credentials until 02:45 UTC",
+    ] {
+        assert!(h.contains(part), "no {part:?} in\n{h}");
+    }
+    assert!(!h.contains("DEMO") && !h.contains("endpoint"), "{h}");
+    let mut r = rehearsal();
+    r.actions = false;
+    let h = header_rows(&r, 80).join("\n");
+    assert!(h.contains("REHEARSAL") && h.contains("READ-ONLY"), "{h}");
+    snap("header_demo", &a);
+}
+
+#[test]
+fn credentials_about_to_expire_lead_the_header_in_red() {
+    let mut a = app(demo_sites(), true);
+    a.contexts[0].expires_at = Some(NOW + time::Duration::minutes(8));
+    let t = draw(&a, 80, 24);
+    let h = rows(&t)[1].clone();
+    assert!(
+        h.starts_with(" credentials expire in 8m"),
+        "the warning leads:\n{h}"
+    );
+    let (x, y) = find(t.backend().buffer(), "8m");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+    snap("header_expiring", &a);
+    a.contexts[0].expires_at = Some(NOW - time::Duration::minutes(1));
+    let h = header_rows(&a, 80).join("\n");
+    assert!(h.contains("credentials EXPIRED"), "{h}");
+    // Not read: said, not hidden.
+    a.contexts[0].identity = Err("sts GetCallerIdentity: ExpiredToken".into());
+    let h = header_rows(&a, 200).join("\n");
+    assert!(h.contains("caller not read: sts GetCallerIdentity"), "{h}");
+}
+
+#[test]
+fn help_explains_every_badge_and_mark() {
+    let mut a = demo_app();
+    key(&mut a, KeyCode::Char('?'));
+    let help: Vec<String> = views::help::lines(&a)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let help = help.join("\n");
+    for mark in [
+        "DEMO xN",
+        "REHEARSAL",
+        "READ-ONLY",
+        "[P]",
+        "[ro]",
+        "[incomplete]",
+        "[?]",
+        "credentials",
+        "endpoint",
+    ] {
+        assert!(help.contains(mark), "help does not explain {mark}:\n{help}");
+    }
+    // Its end, where the legend is.
+    for _ in 0..80 {
+        key(&mut a, KeyCode::Char('j'));
+    }
+    let t = draw(&a, 80, 24);
+    let s = rows(&t).join("\n");
+    assert!(s.contains("protected site"), "{s}");
+    snap("help_legend", &a);
+}
+
+/// The reason column says what is wrong beside each site that is not LIVE, and the site
+/// column is no wider than the names: no 130 blank columns at 200.
+#[test]
+fn a_wide_overview_gives_the_room_to_the_reasons() {
+    let a = app(demo_sites(), true);
+    let t = draw(&a, 200, 60);
+    let r = rows(&t);
+    let header = r.iter().find(|l| l.contains("VERDICT")).unwrap();
+    let site = header.find("SITE").unwrap();
+    let served = header.find("SERVED").unwrap();
+    assert!(
+        served - site <= 16,
+        "the site column is {} wide:\n{header}",
+        served - site
+    );
+    assert!(header.contains("REASON"), "{header}");
+    let blog = r.iter().find(|l| l.contains(" blog ")).unwrap();
+    assert!(blog.contains("Target.ResponseCodeMismatch"), "{blog}");
+    // At 80 columns there is no room: the reasons stay below the table.
+    let narrow = rows(&draw(&a, 80, 24));
+    assert!(!narrow.iter().any(|l| l.contains("REASON")));
+}
+
+// ----- k9s habits -----------------------------------------------------------------------------
+
+fn command_line(a: &mut App, text: &str) -> Vec<Effect> {
+    key(a, KeyCode::Char(':'));
+    keys(a, text);
+    key(a, KeyCode::Enter)
+}
+
+#[test]
+fn colon_commands_have_aliases_and_tab_completes_commands_and_sites() {
+    let mut a = in_config_order(app(demo_sites(), true));
+    // Completion: the command, then the site.
+    key(&mut a, KeyCode::Char(':'));
+    keys(&mut a, "ma");
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.input, Some(super::app::Input::Command("maint ".into())));
+    keys(&mut a, "po");
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(
+        a.input,
+        Some(super::app::Input::Command("maint portal ".into()))
+    );
+    // The footer shows what tab would complete to.
+    key(&mut a, KeyCode::Backspace);
+    for _ in 0.."portal".len() {
+        key(&mut a, KeyCode::Backspace);
+    }
+    keys(&mut a, "p");
+    let footer = rows(&draw(&a, 80, 24)).pop().unwrap_or_default();
+    assert!(footer.contains("tab: pay | portal"), "{footer}");
+    key(&mut a, KeyCode::Esc);
+    // Aliases.
+    command_line(&mut a, "ev");
+    assert_eq!(a.screen, Screen::Timeline);
+    command_line(&mut a, "o");
+    assert_eq!(a.screen, Screen::Overview);
+    let fx = command_line(&mut a, "maint pay");
+    assert_eq!(a.selected.as_deref(), Some("pay"));
+    assert!(
+        matches!(a.modal, Some(Modal::Planning { ref site, direction: Direction::On }) if site == "pay"),
+        "{:?}",
+        a.modal
+    );
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Request(ActionRequest::Plan { .. })))
+    );
+    key(&mut a, KeyCode::Esc);
+    command_line(&mut a, "fb");
+    assert!(matches!(
+        a.modal,
+        Some(Modal::Planning {
+            direction: Direction::Off,
+            ..
+        })
+    ));
+    key(&mut a, KeyCode::Esc);
+    // A site's name alone opens it; :q quits.
+    command_line(&mut a, "blog");
+    assert_eq!(a.screen, Screen::Detail);
+    assert_eq!(a.selected.as_deref(), Some("blog"));
+    command_line(&mut a, "nope");
+    assert!(a.message.as_deref().unwrap_or("").contains("tab completes"));
+    assert_eq!(command_line(&mut a, "q"), vec![Effect::Quit]);
+    // Read-only: :maint says why nothing happens.
+    let mut ro = app(demo_sites(), false);
+    command_line(&mut ro, "maint shop");
+    assert!(ro.modal.is_none());
+    assert!(ro.message.as_deref().unwrap_or("").contains("read-only"));
+}
+
+#[test]
+fn n_and_p_walk_the_sites_in_the_detail_and_the_footer_says_so() {
+    let mut a = app(demo_sites(), true);
+    key(&mut a, KeyCode::Enter);
+    let first = a.selected.clone();
+    key(&mut a, KeyCode::Char('n'));
+    assert_ne!(a.selected, first);
+    key(&mut a, KeyCode::Char('p'));
+    assert_eq!(a.selected, first);
+    let footer = rows(&draw(&a, 80, 24)).pop().unwrap_or_default();
+    assert!(footer.contains("n/p sites"), "{footer}");
+}
+
+#[test]
+fn the_timeline_filters_and_expands_an_event() {
+    let mut a = app(vec![live(), named(Fx::alb_cloudfront(), "blog")], true);
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(failed_over()),
+        }),
+    );
+    let all = a.events.len();
+    assert!(all >= 3, "{all}");
+    key(&mut a, KeyCode::Char('t'));
+    key(&mut a, KeyCode::Char('/'));
+    keys(&mut a, "unused");
+    key(&mut a, KeyCode::Enter);
+    let shown = a.timeline_events();
+    assert!(!shown.is_empty() && shown.len() < all);
+    assert!(shown.iter().all(|e| e.message.contains("unused")));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("matching /unused"), "{s}");
+    // j moves to the next event, enter expands it: every field.
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.timeline_sel, 1);
+    key(&mut a, KeyCode::Enter);
+    assert!(a.timeline_open);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("at: 2026-") || s.contains("at: "), "{s}");
+    assert!(s.contains("site: shop"), "{s}");
+    snap("timeline_expanded", &a);
+    key(&mut a, KeyCode::Enter);
+    assert!(!a.timeline_open);
+    // Esc on the filter line clears it.
+    key(&mut a, KeyCode::Char('/'));
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.timeline_events().len(), all);
+}
+
+/// A silenced alarm (its actions disabled, as maintenance does) reads muted, never a plain ok.
+#[test]
+fn muted_alarms_read_muted_in_the_overview_and_the_detail() {
+    let mut a = app(
+        vec![named(Fx::cloudwatch_metric().alarms_muted(), "api")],
+        true,
+    );
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    let row = s.lines().find(|l| l.contains(" api ")).unwrap_or_default();
+    assert!(row.contains("muted"), "{row}");
+    assert_eq!(overview_cell(&s, "api", "ALARMS"), "1");
+    key(&mut a, KeyCode::Enter);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("MUTED (actions disabled)"), "{s}");
+    snap("detail_muted", &a);
+}
+
+/// A site in maintenance by a listener switch: the app's target group, which no listener uses
+/// now, stays in the detail with its targets and in the overview's TARGETS, so that the
+/// operator sees the app recover before failing back.
+#[test]
+fn the_app_side_of_a_site_in_maintenance_stays_visible() {
+    let mut o = named(
+        Fx::nlb_listener()
+            .listener_forwards_to_sorry()
+            .marker(MaintenancePhase::Active),
+        "pay",
+    );
+    let app_tg = crate::model::fixtures::APP_TG;
+    if let Some(tgs) = o.target_groups.value.as_mut() {
+        for tg in tgs.iter_mut().filter(|t| t.arn == app_tg) {
+            tg.load_balancer_arns.clear();
+        }
+    }
+    let mut a = app(vec![o], true);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert_eq!(overview_cell(&s, "pay", "TARGETS"), "2/2", "{s}");
+    key(&mut a, KeyCode::Enter);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(s.contains("app target group"), "{s}");
+    snap("detail_maintenance_app_side", &a);
+}
+
+#[test]
+fn only_a_dumb_terminal_or_none_at_all_is_refused() {
+    use super::unusable_terminal;
+    assert!(unusable_terminal(Some("dumb"), true, true).is_some_and(|w| w.contains("TERM=dumb")));
+    assert!(unusable_terminal(Some("xterm"), true, false).is_some_and(|w| w.contains("stdout")));
+    assert!(unusable_terminal(Some("xterm"), false, true).is_some_and(|w| w.contains("stdin")));
+    assert_eq!(unusable_terminal(Some("xterm-256color"), true, true), None);
+    assert_eq!(
+        unusable_terminal(None, true, true),
+        None,
+        "no TERM: crossterm draws anyway"
+    );
+    let m = super::no_console_message("TERM=dumb cannot draw a full-screen console");
+    assert!(m.contains("switchyard status --watch"), "{m}");
 }

@@ -68,6 +68,16 @@ impl Theme {
         }
     }
 
+    /// A verdict as coloured text (the header's counts): the verdict's colour, except where it
+    /// would be unreadable as text on a dark or a light theme (grey: the terminal's foreground).
+    pub fn verdict_text_color(kind: VerdictKind) -> Option<Color> {
+        match kind {
+            VerdictKind::Unknown => None,
+            VerdictKind::Interrupted => Some(Color::Yellow),
+            k => Some(Self::verdict_color(k)),
+        }
+    }
+
     /// A verdict badge: black on the verdict's colour, or bold (reversed for the bad ones)
     /// without colours.
     pub fn verdict(&self, kind: VerdictKind) -> Style {
@@ -100,6 +110,30 @@ impl Theme {
         }
     }
 
+    /// The DEMO badge: the built-in emulator, nothing here is AWS.
+    pub fn demo(&self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        }
+    }
+
+    /// The READ-ONLY badge.
+    pub fn read_only(&self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        }
+    }
+
     pub fn good(&self) -> Style {
         self.fg(Color::Green)
     }
@@ -112,9 +146,12 @@ impl Theme {
         self.fg(Color::Yellow)
     }
 
+    /// Secondary text (reasons, hints, labels): the terminal's own foreground, faint. Never
+    /// colour 8 ("bright black"), which is the background itself on Solarized Dark, nor colour 7,
+    /// the background of Solarized Light.
     pub fn dim(&self) -> Style {
         if self.color {
-            Style::new().fg(Color::DarkGray)
+            Style::new().add_modifier(Modifier::DIM)
         } else {
             Style::new()
         }
@@ -185,25 +222,11 @@ impl Theme {
         if !self.ascii || s.is_ascii() {
             return s.to_string();
         }
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                c if c.is_ascii() || c == GLUE => out.push(c),
-                '…' => out.push_str("..."),
-                '—' | '–' | '·' | '•' | '─' => out.push('-'),
-                '→' => out.push_str("->"),
-                '←' => out.push_str("<-"),
-                '↑' => out.push_str("up"),
-                '↓' => out.push_str("down"),
-                '≤' => out.push_str("<="),
-                '≥' => out.push_str(">="),
-                '◀' => out.push_str("<="),
-                '✓' => out.push_str("ok"),
-                '✗' => out.push('x'),
-                _ => out.push('?'),
-            }
-        }
-        out
+        // The views' glue stays (wrapping keeps what it joins); the rest as the CLI spells it.
+        s.split(GLUE)
+            .map(crate::model::strings::ascii)
+            .collect::<Vec<_>>()
+            .join(&GLUE.to_string())
     }
 
     /// [`Theme::text`] cut to at most `max` columns, ending with the theme's ellipsis when cut.

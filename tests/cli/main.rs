@@ -1146,3 +1146,72 @@ async fn discover_and_status_show_the_listener_rules() {
     let http = listeners.iter().find(|l| l["port"] == 80).unwrap();
     assert!(http["rules"].is_null(), "{http}");
 }
+
+/// `status` into a pipe (a runbook's log) keeps every reason whole, however long; `--wide`
+/// does the same on a terminal. `--ascii` makes the table, the detail and the JSON pure ASCII
+/// (the JSON the same document, its non-ASCII escaped).
+#[tokio::test]
+async fn status_in_a_pipe_cuts_nothing_and_ascii_is_pure_ascii() {
+    let sim = sim("demo").await;
+    let env = sim.env_vars();
+    let demo = config("demo");
+    let out = run(&env, &["status", "--config", &demo]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let long = text
+        .lines()
+        .find(|l| l.contains("of blog-app is unhealthy"))
+        .unwrap_or_else(|| panic!("no reason for blog:\n{text}"));
+    assert!(
+        long.ends_with("(Target.ResponseCodeMismatch)"),
+        "the reason whole: {long}"
+    );
+    assert!(
+        text.lines().any(|l| l.chars().count() > 80),
+        "lines longer than 80 columns stay whole:\n{text}"
+    );
+    let wide = run(&env, &["status", "--config", &demo, "--wide"]).await;
+    assert_eq!(wide.status.code(), out.status.code());
+
+    for args in [
+        vec!["--ascii", "status", "--config", &demo],
+        vec!["--ascii", "status", "--config", &demo, "--site", "shop"],
+        vec!["--ascii", "plan", "--config", &demo, "--site", "shop", "on"],
+    ] {
+        let out = run(&env, &args).await;
+        for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.is_empty() || what == "stderr", "{args:?}: no output");
+            assert!(text.is_ascii(), "{args:?} {what} is not ASCII:\n{text}");
+        }
+    }
+    let plain = run(&env, &["status", "--config", &demo, "--output", "json"]).await;
+    let ascii = run(
+        &env,
+        &["--ascii", "status", "--config", &demo, "--output", "json"],
+    )
+    .await;
+    assert!(ascii.stdout.is_ascii());
+    let a: Value = serde_json::from_slice(&plain.stdout).unwrap();
+    let mut b: Value = serde_json::from_slice(&ascii.stdout).unwrap();
+    // The same document (its clock aside).
+    b["generated_at"] = a["generated_at"].clone();
+    for (i, s) in a["sites"].as_array().unwrap().iter().enumerate() {
+        b["sites"][i]["data_age_seconds"] = s["data_age_seconds"].clone();
+    }
+    assert_eq!(a["sites"][0]["name"], b["sites"][0]["name"]);
+    assert_eq!(a["sites"][0]["record"], b["sites"][0]["record"]);
+    assert_eq!(a["sites"][0]["verdict"], b["sites"][0]["verdict"]);
+    // Escaped, not replaced: the JSON read back holds the same characters (`…`).
+    let reasons = b["sites"][0]["reasons"].to_string();
+    assert!(reasons.contains('…'), "{reasons}");
+    // COLUMNS exported for a pipe: cut to it.
+    let narrow = binary::switchyard(tempfile::tempdir().unwrap().path(), &env)
+        .env("COLUMNS", "80")
+        .current_dir(root())
+        .args(["status", "--config", &demo])
+        .output()
+        .await
+        .unwrap();
+    let narrow = String::from_utf8_lossy(&narrow.stdout);
+    assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
+}

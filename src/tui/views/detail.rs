@@ -496,7 +496,7 @@ fn alarms(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         let actions = if al.actions_enabled {
             ""
         } else {
-            ", actions DISABLED"
+            ", MUTED (actions disabled)"
         };
         let spark = a
             .series
@@ -572,6 +572,22 @@ fn load_balancers(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static
             };
             out.push(Line::raw(format!("    target group {}{sorry}", tg.name)));
             targets(app, site, &tg.arn, &mut out);
+        }
+    }
+    // The app's target groups no listener uses (a listener switched to the sorry page): still
+    // shown with their targets, to watch the app recover before failing back.
+    if let Some(tgs) = o.target_groups.get() {
+        for tg in tgs {
+            let attached = lbs
+                .iter()
+                .any(|lb| o.target_groups_of(&lb.arn).iter().any(|x| x.arn == tg.arn));
+            if !attached && !o.sorry_target_groups.contains(&tg.arn) {
+                out.push(Line::raw(format!(
+                    "    app target group {} (no listener uses it now)",
+                    tg.name
+                )));
+                targets(app, site, &tg.arn, &mut out);
+            }
         }
     }
     // Sorry target groups not attached to a load balancer of the site.

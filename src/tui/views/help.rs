@@ -60,20 +60,79 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             t.dim(),
         ));
     }
-    out.push(Line::styled(
-        "Beside a site: [P] protected, [ro] read-only, [incomplete] or [?] part of its chain was \
-         not read.",
-        t.dim(),
-    ));
+    out.push(Line::raw(""));
+    out.push(Line::styled("Badges and marks".to_string(), t.title()));
+    for (mark, meaning) in LEGEND {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {mark:<17}"), t.key()),
+            Span::raw(meaning.to_string()),
+        ]));
+    }
     out
 }
+
+/// Every badge and mark the console draws, and what it means.
+pub const LEGEND: [(&str, &str); 12] = [
+    (
+        "DEMO xN",
+        "the built-in emulator, its clock N times real time: nothing here is AWS",
+    ),
+    (
+        "REHEARSAL",
+        "a copy of a site on the emulator: nothing done here reaches production",
+    ),
+    (
+        "READ-ONLY",
+        "no maintenance actions (--read-only, or the config's read_only)",
+    ),
+    (
+        "endpoint",
+        "every AWS call goes to this endpoint instead of AWS (--endpoint-url, the emulator)",
+    ),
+    (
+        "credentials",
+        "when the credentials expire (SSO, assumed roles); red from 10 minutes before",
+    ),
+    ("[P]", "protected site: every action needs its name typed"),
+    (
+        "[ro]",
+        "read-only site: the config's read_only for this site",
+    ),
+    (
+        "[incomplete] [?]",
+        "part of the site's chain was not read (the reasons say which)",
+    ),
+    (
+        "primary?",
+        "a ? after SERVED: inferred from health, Route 53's answer could not be matched",
+    ),
+    (
+        "12s!",
+        "a ! after AGE: a fetch is failing; the detail says which and why",
+    ),
+    ("...", "a site's data not received yet (AGE)"),
+    (
+        "muted",
+        "ALARMS: alarms whose actions are disabled (silenced); 1A\u{a0}1M: one in ALARM, one muted",
+    ),
+];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let inner_w = usize::from(area.width.saturating_sub(2));
+    // A key's or a mark's text wraps under itself, not under the key.
     let lines: Vec<Line<'static>> = lines(app)
         .into_iter()
-        .flat_map(|l| super::widgets::wrap_indented(t.line(l), inner_w))
+        .flat_map(|l| {
+            let l = t.line(l);
+            match l.spans.first() {
+                Some(key) if l.spans.len() >= 2 && key.content.starts_with("  ") => {
+                    let indent = key.content.chars().count();
+                    super::widgets::wrap_hanging(l, inner_w, indent)
+                }
+                _ => super::widgets::wrap_indented(l, inner_w),
+            }
+        })
         .collect();
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);

@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         return;
     }
     let [head, body, foot] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(widgets::HEADER_ROWS),
         Constraint::Min(1),
         Constraint::Length(1),
     ])

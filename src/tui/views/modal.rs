@@ -209,7 +209,14 @@ pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>>
     if !p.preflight.is_empty() {
         out.push(Line::raw(""));
         out.push(Line::styled("Preflight:", t.title()));
-        for ch in &p.preflight {
+        // The checks that stop the switch first: in view on the smallest screen.
+        let mut checks: Vec<_> = p.preflight.iter().collect();
+        checks.sort_by_key(|ch| match ch.result {
+            CheckResult::Failed => 0,
+            CheckResult::CouldNotCheck => 1,
+            CheckResult::Passed => 2,
+        });
+        for ch in checks {
             // A check that could not be made is never a tick: its own mark, and it says so.
             let (sym, style, said) = match ch.result {
                 CheckResult::Passed => (t.ok_symbol(), t.good(), String::new()),

@@ -21,7 +21,11 @@ struct Column {
     from: u16,
 }
 
-const COLUMNS: [Column; 9] = [
+/// The narrowest reason column worth showing (a reason's first words say little); below it
+/// the selected site's reasons stay below the table only.
+const REASON_MIN: usize = 40;
+
+const COLUMNS: [Column; 10] = [
     Column {
         title: "VERDICT",
         width: 13,
@@ -67,6 +71,12 @@ const COLUMNS: [Column; 9] = [
         width: 6,
         from: 50,
     },
+    // What is wrong, in short: what the other columns leave once the site names fit.
+    Column {
+        title: "REASON",
+        width: 0,
+        from: 0,
+    },
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -100,21 +110,48 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     }
-    let cols: Vec<&Column> = COLUMNS.iter().filter(|c| area.width >= c.from).collect();
+    let fixed_cols: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| area.width >= c.from && c.width > 0)
+        .collect();
+    // The site column is as wide as the longest name with its marks, at most what the fixed
+    // columns leave; the reason column gets the rest when it is wide enough to say something.
+    // Long names are cut with an ellipsis, after which the markers still show.
+    let fixed: u16 = fixed_cols.iter().map(|c| c.width).sum::<u16>() + fixed_cols.len() as u16;
+    let avail = usize::from(area.width.saturating_sub(2 + fixed)).max(8);
+    let natural = visible
+        .iter()
+        .map(|i| {
+            let s = &app.sites[*i];
+            let marks = if s.obs.protected { 4 } else { 0 } + if s.read_only { 5 } else { 0 };
+            let incomplete = if unread_of(app, *i).is_empty() {
+                0
+            } else {
+                INCOMPLETE[0].len()
+            };
+            t.text(&s.obs.name).chars().count() + marks + incomplete
+        })
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let (site_w, reason_w) = if avail >= natural + 1 + REASON_MIN {
+        (natural, avail - natural - 1)
+    } else {
+        (avail, 0)
+    };
+    let cols: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| area.width >= c.from)
+        .filter(|c| c.title != "REASON" || reason_w > 0)
+        .collect();
     let widths: Vec<Constraint> = cols
         .iter()
-        .map(|c| {
-            if c.width == 0 {
-                Constraint::Min(8)
-            } else {
-                Constraint::Length(c.width)
-            }
+        .map(|c| match c.title {
+            "SITE" => Constraint::Length(site_w as u16),
+            "REASON" => Constraint::Length(reason_w as u16),
+            _ => Constraint::Length(c.width),
         })
         .collect();
-    // The site column gets what the others leave; long names are cut with an ellipsis, after
-    // which the markers still show.
-    let fixed: u16 = cols.iter().map(|c| c.width).sum::<u16>() + cols.len() as u16 - 1;
-    let site_w = usize::from(area.width.saturating_sub(2 + fixed)).max(8);
     // One form of the incomplete mark per screen: the word when it fits beside a short name
     // and the protected mark.
     let incomplete_mark = if site_w >= 4 + 4 + INCOMPLETE[0].len() {
@@ -122,14 +159,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         INCOMPLETE[1]
     };
-    let unread = |i: usize| {
-        let s = &app.sites[i];
-        if s.received {
-            completeness(&s.obs, app.now, app.stale_after).unread
-        } else {
-            Vec::new()
-        }
-    };
+    let unread = |i: usize| unread_of(app, i);
     let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.title());
     let selected = app.selected_index();
     let rows: Vec<Row> = visible
@@ -172,6 +202,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     "TARGETS" => Cell::from(widgets::targets(o)),
                     "LISTENER" => Cell::from(widgets::listeners(o)),
                     "SORRY CDN" => Cell::from(widgets::distribution(o)),
+                    "REASON" => Cell::from(Span::styled(
+                        fit_words(t, &short_reason(s), reason_w),
+                        t.dim(),
+                    )),
                     _ => {
                         let age = if s.received {
                             v.data_age.map_or_else(|| "-".to_string(), short_span)
@@ -252,5 +286,44 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_stateful_widget(table, table_area, &mut state);
     if reasons_area.height > 0 {
         frame.render_widget(Paragraph::new(reasons).style(t.dim()), reasons_area);
+    }
+}
+
+/// What was not read of a site's chain (nothing before its first poll).
+fn unread_of(app: &App, i: usize) -> Vec<String> {
+    let s = &app.sites[i];
+    if s.received {
+        completeness(&s.obs, app.now, app.stale_after).unread
+    } else {
+        Vec::new()
+    }
+}
+
+/// The reason column: what is wrong with a site in a line, nothing for a LIVE site whose
+/// chain was read in full (its reasons say what is right; the detail has them).
+fn short_reason(s: &crate::tui::app::SiteState) -> String {
+    use crate::model::verdict::VerdictKind;
+    if !s.received {
+        return String::new();
+    }
+    if s.verdict.kind == VerdictKind::Live {
+        return String::new();
+    }
+    s.verdict.reasons.first().cloned().unwrap_or_default()
+}
+
+/// `text` in at most `width` columns: whole, or cut after its last whole word that fits, with
+/// the theme's ellipsis (a word is never cut in two, unless it is the only one).
+fn fit_words(t: &crate::tui::theme::Theme, text: &str, width: usize) -> String {
+    let text = t.text(text);
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mark = t.ellipsis();
+    let room = width.saturating_sub(mark.chars().count() + 1);
+    let head: String = text.chars().take(room + 1).collect();
+    match head.rfind(' ') {
+        Some(at) if at > 0 => format!("{} {mark}", head[..at].trim_end()),
+        _ => t.fit(&text, width),
     }
 }

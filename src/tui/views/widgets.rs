@@ -48,7 +48,8 @@ pub fn health_checks(o: &SiteObservations) -> String {
     }
 }
 
-/// Alarms in ALARM or INSUFFICIENT_DATA: `ok`, `2 ALARM`, `1 INSUF`; `-` when none.
+/// Alarms in ALARM or INSUFFICIENT_DATA, and muted ones (actions disabled): `ok`, `2 ALARM`,
+/// `1 INSUF`, `1 muted`, `1A 1M`; `-` when none.
 pub fn alarms(o: &SiteObservations) -> String {
     if o.alarms.is_empty() {
         return "-".into();
@@ -64,12 +65,22 @@ pub fn alarms(o: &SiteObservations) -> String {
         count(AlarmState::InsufficientData),
     );
     let known = o.alarms.iter().filter(|a| a.alarm.get().is_some()).count();
-    match (alarm, insufficient) {
-        (0, 0) if known == 0 => "?".into(),
-        (0, 0) => "ok".into(),
-        (a, 0) => format!("{a} ALARM"),
-        (0, i) => format!("{i} INSUF"),
-        (a, i) => format!("{a}A {i}I"),
+    // Muted: its actions disabled (silenced, as maintenance does): it changes state but
+    // triggers nothing. Never shown as a plain `ok`.
+    let muted = o
+        .alarms
+        .iter()
+        .filter(|a| a.alarm.get().is_some_and(|x| !x.actions_enabled))
+        .count();
+    match (alarm, insufficient, muted) {
+        (0, 0, _) if known == 0 => "?".into(),
+        (0, 0, 0) => "ok".into(),
+        (0, 0, m) => format!("{m} muted"),
+        (a, 0, 0) => format!("{a} ALARM"),
+        (0, i, 0) => format!("{i} INSUF"),
+        (a, 0, m) => format!("{a}A {m}M"),
+        (0, i, m) => format!("{i}I {m}M"),
+        (a, i, _) => format!("{a}A {i}I"),
     }
 }
 
@@ -161,13 +172,33 @@ pub fn fetch_note<T>(
     None
 }
 
-/// The top line: product, verdict counts, mode, clock.
+/// The rows of the header: the mode and the verdicts, then who the console is calling AWS as.
+pub const HEADER_ROWS: u16 = 2;
+
+/// The header: product, mode badges (DEMO xN, REHEARSAL, READ-ONLY), verdict counts and clock on
+/// the first row; the context on the second ([`context_line`]).
 pub fn header(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" switchyard ", t.title())];
+    let mut badges = Vec::new();
     if app.rehearsal {
         // On every screen: this is a copy, and nothing done here reaches production.
-        spans.push(Span::styled(" REHEARSAL ", t.protected()));
+        badges.push(Span::styled(" REHEARSAL ", t.protected()));
+    } else if let Some(speed) = app.demo_speed {
+        // The built-in emulator: nothing here is AWS.
+        badges.push(Span::styled(
+            format!(" DEMO x{} ", speed_text(speed)),
+            t.demo(),
+        ));
+    }
+    if !app.actions {
+        badges.push(Span::styled(" READ-ONLY ", t.read_only()));
+    }
+    for (i, b) in badges.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(b);
     }
     let kinds = [
         VerdictKind::Down,
@@ -189,10 +220,6 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
             ));
         }
     }
-    if !app.actions {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled("[READ-ONLY]", t.warn()));
-    }
     // The clock on the right: shorter forms when the line is full, the time itself last.
     let left_len: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let room = usize::from(area.width).saturating_sub(left_len);
@@ -209,15 +236,119 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(" ".repeat(room - right.chars().count())));
         spans.push(Span::styled(right, t.dim()));
     }
-    frame.render_widget(Paragraph::new(t.line(Line::from(spans))), area);
+    let lines = vec![
+        t.line(Line::from(spans)),
+        t.line(context_line(app, usize::from(area.width))),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// An emulator speed as the badge shows it: `10`, `0.5`.
+pub fn speed_text(speed: f64) -> String {
+    if speed.fract() == 0.0 && speed.abs() < 1e9 {
+        format!("{speed:.0}")
+    } else {
+        format!("{speed}")
+    }
+}
+
+/// The second row of the header: account, region, profile or role, caller, endpoint (when it
+/// is not AWS), the credentials' expiry; whatever does not fit in `width` is left out, the
+/// least telling first, and the labels go before the values do. An expiry less than ten
+/// minutes away leads the row.
+pub fn context_line(app: &App, width: usize) -> Line<'static> {
+    use crate::model::sts::Expiry;
+    let t = &app.theme;
+    let Some(c) = app.contexts.first() else {
+        return Line::styled(" reading who this console calls AWS as...", t.dim());
+    };
+    // (label, value, style, priority: lower is kept longer)
+    let mut items: Vec<(&str, String, Style, u8)> = Vec::new();
+    if let Some(account) = c.account() {
+        items.push(("account", account.to_string(), Style::new(), 0));
+    }
+    items.push(("region", c.region.clone(), Style::new(), 1));
+    if let Some(p) = &c.profile {
+        items.push(("profile", p.clone(), Style::new(), 4));
+    }
+    if let Some(r) = &c.role_arn {
+        let short = r.rsplit_once(":role/").map_or(r.as_str(), |(_, n)| n);
+        items.push(("role", short.to_string(), Style::new(), 3));
+    }
+    match (&c.identity, c.caller()) {
+        (Ok(_), Some(caller)) => items.push(("caller", caller, Style::new(), 2)),
+        (Err(e), _) => items.push(("caller", format!("not read: {e}"), t.bad(), 2)),
+        _ => {}
+    }
+    if let Some(e) = &c.endpoint {
+        items.push(("endpoint", e.clone(), t.warn(), 3));
+    }
+    if let Some(at) = c.expires_at {
+        match c.expiry(app.now) {
+            Expiry::Expired => items.insert(0, ("credentials", "EXPIRED".to_string(), t.bad(), 0)),
+            Expiry::Soon(left) => {
+                items.insert(0, ("credentials expire in", short_span(left), t.bad(), 0))
+            }
+            Expiry::Fine => items.push((
+                "credentials until",
+                format!("{} UTC", &clock(at)[..5]),
+                Style::new(),
+                5,
+            )),
+        }
+    }
+    let others = app
+        .contexts
+        .iter()
+        .skip(1)
+        .filter(|o| (o.account(), &o.region) != (c.account(), &c.region))
+        .count();
+    if others > 0 {
+        items.push(("", format!("+{others} more"), t.dim(), 1));
+    }
+    let render = |items: &[(&str, String, Style, u8)], labels: bool| -> Line<'static> {
+        let mut spans = vec![Span::raw(" ")];
+        for (i, (label, value, style, _)) in items.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            // A warning, and a time, keep their words: "8m" or "02:45 UTC" alone say nothing.
+            let needs_label = *style == t.bad() || label.starts_with("credentials");
+            if (labels || needs_label) && !label.is_empty() {
+                spans.push(Span::styled(format!("{label} "), t.dim()));
+            }
+            spans.push(Span::styled(value.clone(), *style));
+        }
+        Line::from(spans)
+    };
+    let fits = |l: &Line| l.width() <= width;
+    let mut kept = items;
+    loop {
+        let with = render(&kept, true);
+        if fits(&with) {
+            return with;
+        }
+        let without = render(&kept, false);
+        if fits(&without) || kept.len() <= 1 {
+            return without;
+        }
+        // Leave out the least telling item (the last of the lowest priority).
+        if let Some(pos) = kept
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, it)| (it.3, *i))
+            .map(|(i, _)| i)
+        {
+            kept.remove(pos);
+        }
+    }
 }
 
 /// A verdict as coloured text (not a badge).
 pub fn verdict_text(t: &Theme, k: VerdictKind) -> Style {
-    if t.color {
-        Style::new().fg(Theme::verdict_color(k))
-    } else {
-        Style::new()
+    match Theme::verdict_text_color(k) {
+        Some(c) if t.color => Style::new().fg(c),
+        _ => Style::new(),
     }
 }
 
@@ -228,16 +359,29 @@ pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
     let line = match (&app.input, &app.message) {
         (Some(Input::Filter), _) => Line::from(vec![
             Span::styled("/", t.key()),
-            Span::raw(app.filter.clone()),
+            Span::raw(if app.screen == Screen::Timeline {
+                app.timeline_filter.clone()
+            } else {
+                app.filter.clone()
+            }),
             Span::styled("_", t.dim()),
             Span::styled("   enter: keep  esc: clear", t.dim()),
         ]),
-        (Some(Input::Command(line)), _) => Line::from(vec![
-            Span::styled(":", t.key()),
-            Span::raw(line.clone()),
-            Span::styled("_", t.dim()),
-            Span::styled("   site NAME | refresh | quit", t.dim()),
-        ]),
+        (Some(Input::Command(line)), _) => {
+            // What tab completes to, as it is typed.
+            let candidates = crate::tui::app::completions(app, line);
+            let hint = if candidates.is_empty() {
+                "   enter: run  esc: cancel".to_string()
+            } else {
+                format!("   tab: {}", candidates.join(" | "))
+            };
+            Line::from(vec![
+                Span::styled(":", t.key()),
+                Span::raw(line.clone()),
+                Span::styled("_", t.dim()),
+                Span::styled(hint, t.dim()),
+            ])
+        }
         (None, Some(m)) => Line::styled(format!(" {m}"), t.warn()),
         (None, None) if app.quit_prompt => Line::styled(
             " f: finish, then quit   r: roll back, then quit   esc: stay",
@@ -308,7 +452,14 @@ fn hints(app: &App, width: usize) -> Line<'static> {
             Action::Help,
             Action::Quit,
         ],
-        Screen::Timeline | Screen::Help => &[Action::Back, Action::Down, Action::Quit],
+        Screen::Timeline => &[
+            Action::Back,
+            Action::Down,
+            Action::Filter,
+            Action::Open,
+            Action::Quit,
+        ],
+        Screen::Help => &[Action::Back, Action::Down, Action::Quit],
     };
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
@@ -322,8 +473,19 @@ fn hints(app: &App, width: usize) -> Line<'static> {
         else {
             continue;
         };
-        let key = short_key(b.label);
-        let word = format!(" {}  ", short_help(*action));
+        // n and p share one hint: "n/p sites" (next, previous).
+        let key = if *action == Action::NextSite {
+            "n/p".to_string()
+        } else {
+            short_key(b.label)
+        };
+        let word = if app.screen == Screen::Timeline && *action == Action::Open {
+            "expand"
+        } else {
+            short_help(*action)
+        };
+        let word = format!(" {word}  ");
+        // Whole hints only: one that does not fit is left out with the rest.
         used += key.chars().count() + word.chars().count();
         if used > width + 2 {
             break;
@@ -347,7 +509,7 @@ fn short_help(a: Action) -> &'static str {
         Action::Quit => "quit",
         Action::Back => "back",
         Action::Down => "scroll",
-        Action::NextSite => "next",
+        Action::NextSite => "sites",
         _ => "",
     }
 }

@@ -231,8 +231,9 @@ impl Confirm {
     }
 }
 
-/// A modal over the screen.
+/// A modal over the screen (one at a time: its size does not matter).
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Modal {
     /// A plan was asked for; waiting.
     Planning {

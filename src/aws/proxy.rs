@@ -393,12 +393,24 @@ impl HttpConnector for NamedProxyConnector {
         let call = self.inner.call(request);
         HttpConnectorFuture::new(async move {
             match call.await {
-                Ok(response) if response.status().as_u16() == 407 => Err(ConnectorError::other(
-                    Box::new(ProxyFailure(format!(
-                        "the {scheme} proxy {proxy} requires authentication (407): put user:password@ in the proxy URL"
-                    ))),
-                    None,
-                )),
+                // 407, or a 401 that no AWS service sent (no request ID): some proxies (tinyproxy)
+                // answer wrong credentials with 401 and drop the connection.
+                Ok(response)
+                    if response.status().as_u16() == 407
+                        || (response.status().as_u16() == 401
+                            && !["x-amzn-requestid", "x-amz-request-id", "x-amz-id-2"]
+                                .iter()
+                                .any(|h| response.headers().contains_key(*h))) =>
+                {
+                    Err(ConnectorError::other(
+                        Box::new(ProxyFailure(proxy_auth_refused(
+                            scheme,
+                            &proxy,
+                            response.status().as_u16(),
+                        ))),
+                        None,
+                    ))
+                }
                 Ok(response) => Ok(response),
                 Err(e) if e.is_io() || e.is_timeout() => {
                     let cause = root_cause(&e);
@@ -417,6 +429,26 @@ impl HttpConnector for NamedProxyConnector {
                 Err(e) => Err(e),
             }
         })
+    }
+}
+
+/// What a proxy's 407 means: no credentials were given, or the ones given were refused.
+fn proxy_auth_refused(scheme: &str, proxy: &str, status: u16) -> String {
+    let answer = if status == 407 {
+        "407 Proxy Authentication Required"
+    } else {
+        "HTTP 401 from the proxy"
+    };
+    if proxy.contains("***@") {
+        format!(
+            "the {scheme} proxy {proxy} refused the user and password in the proxy URL \
+             ({answer}): check them (the password is never shown)"
+        )
+    } else {
+        format!(
+            "the {scheme} proxy {proxy} requires authentication ({answer}): put user:password@ in \
+             the proxy URL"
+        )
     }
 }
 

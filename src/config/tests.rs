@@ -741,7 +741,7 @@ fn load_refuses_binary_and_huge_files() {
     let big = dir.path().join("big.toml");
     std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES + 10]).unwrap();
     let e = load(&big).unwrap_err().to_string();
-    assert!(e.contains("larger than 4 MiB"), "{e}");
+    assert!(e.contains("larger than 32 MiB"), "{e}");
     let e = load(&dir.path().join("nope.toml")).unwrap_err();
     assert!(e.is_not_found());
     assert!(load(dir.path()).is_err());

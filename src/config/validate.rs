@@ -383,7 +383,10 @@ fn parse_sites(
     }
 
     // First pass: names, so that paths can say `site "shop"` and duplicates point at the first.
-    let mut first_by_name: Vec<(String, usize)> = Vec::new(); // (lower-case name, offset)
+    // Lower-case name -> offset of its first definition (a map: validation stays linear in the
+    // number of sites).
+    let mut first_by_name: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
     let mut labels = Vec::new();
     for (i, item) in arr.iter().enumerate() {
         let mut label = format!("site[{i}]");
@@ -393,7 +396,7 @@ fn parse_sites(
             && ids::is_site_name(name)
         {
             let lower = name.to_ascii_lowercase();
-            if let Some((_, first)) = first_by_name.iter().find(|(n, _)| *n == lower) {
+            if let Some(first) = first_by_name.get(&lower) {
                 let line = ctx.line(*first);
                 ctx.error(
                     &nv.span(),
@@ -405,7 +408,7 @@ fn parse_sites(
                     ),
                 );
             } else {
-                first_by_name.push((lower, nv.span().start));
+                first_by_name.insert(lower, nv.span().start);
                 label = format!("site {}", quote(name));
             }
         }
@@ -413,6 +416,9 @@ fn parse_sites(
     }
 
     let mut sites: Vec<(Site, usize)> = Vec::new();
+    // (zone, record) -> the indices of the sites at it.
+    let mut at_record: std::collections::HashMap<(String, String), Vec<usize>> =
+        std::collections::HashMap::new();
     let mut all_ok = true;
     for (item, label) in arr.iter().zip(labels) {
         let Some(t) = ctx.as_table(item, &label) else {
@@ -421,7 +427,13 @@ fn parse_sites(
         };
         match parse_site(ctx, &t, defaults, base_dir, env) {
             Some(site) => {
-                check_record_unique(ctx, &site, &t, &sites);
+                let key = (site.zone_id.clone(), site.record.clone());
+                let same: Vec<&(Site, usize)> = at_record
+                    .get(&key)
+                    .map(|v| v.iter().map(|i| &sites[*i]).collect())
+                    .unwrap_or_default();
+                check_record_unique(ctx, &site, &t, &same);
+                at_record.entry(key).or_default().push(sites.len());
                 sites.push((site, t.span.start));
             }
             None => all_ok = false,
@@ -431,8 +443,13 @@ fn parse_sites(
 }
 
 /// Two sites must not manage the same record: their switches would fight.
-fn check_record_unique(ctx: &mut Ctx<'_>, site: &Site, t: &Tbl<'_, '_>, earlier: &[(Site, usize)]) {
-    if let Some((other, _)) = earlier.iter().find(|(o, _)| {
+fn check_record_unique(
+    ctx: &mut Ctx<'_>,
+    site: &Site,
+    t: &Tbl<'_, '_>,
+    earlier: &[&(Site, usize)],
+) {
+    if let Some((other, _)) = earlier.iter().copied().find(|(o, _)| {
         o.zone_id == site.zone_id
             && o.record == site.record
             && (o.every_type || site.every_type || o.record_type == site.record_type)

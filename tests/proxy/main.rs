@@ -264,12 +264,32 @@ async fn a_proxy_that_wants_a_password_is_named_and_the_password_never_shows() {
     let errors = all_errors(&json(&out)).join("\n");
     assert!(
         errors.contains(&format!(
-            "the HTTP proxy {} requires authentication (407): put user:password@ in the proxy URL",
+            "the HTTP proxy {} requires authentication (407 Proxy Authentication Required): put user:password@ in the proxy URL",
             proxy.url()
         )),
         "{errors}"
     );
     assert_ne!(out.status.code(), Some(0));
+    // A wrong password: said as refused (not "put user:password@", which is there), in
+    // `status` and in `doctor`, which fails the endpoints (exit 8) rather than calling them ok.
+    let wrong = format!("http://ops:not-the-pw@127.0.0.1:{}", proxy.port);
+    let env = with(sim.env_vars(), "HTTP_PROXY", &wrong);
+    let (out, _) = run(&env, &args).await;
+    let errors = all_errors(&json(&out)).join("\n");
+    assert!(
+        errors.contains(&format!(
+            "the HTTP proxy http://ops:***@127.0.0.1:{} refused the user and password in the proxy URL",
+            proxy.port
+        )) && errors.contains("check them (the password is never shown)"),
+        "{errors}"
+    );
+    assert!(!errors.contains("not-the-pw"), "{errors}");
+    assert_ne!(out.status.code(), Some(0));
+    let (doctor, _) = run(&env, &["doctor", "--config", &config, "--site", "pay"]).await;
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(8), "{said}");
+    assert!(said.contains("refused the user and password"), "{said}");
+    assert!(!said.contains("not-the-pw"), "{said}");
     // With user:pass@: it works, and the password appears nowhere.
     let url = format!("http://ops:s3cret-pw@127.0.0.1:{}", proxy.port);
     let env = with(sim.env_vars(), "HTTP_PROXY", &url);

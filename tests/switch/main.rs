@@ -602,6 +602,57 @@ async fn a_step_whose_answer_was_lost_is_found_made() {
     assert_eq!(before, snapshot(&c).await);
 }
 
+/// Every answer of Route 53's ChangeResourceRecordSets lost, while each call is applied: the
+/// journal writes and the record swaps alike (swap-primary, a plain record's values). Each is
+/// found made by reading the zone again, the switch goes on, and nobody is blamed: "the record
+/// changed since it was read" is never said of this run's own change. The fail back, under
+/// the same fault, puts every record back exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_swap_whose_answer_was_lost_is_found_made() {
+    every_record_answer_lost_round_trip("blog").await;
+}
+
+/// [`a_record_swap_whose_answer_was_lost_is_found_made`] for a plain record's values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_rewrite_whose_answer_was_lost_is_found_made() {
+    every_record_answer_lost_round_trip("db").await;
+}
+
+async fn every_record_answer_lost_round_trip(site: &str) {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let lose_every_answer = || {
+        env.fault(
+            "route53",
+            "ChangeResourceRecordSets",
+            FaultKind::LoseAnswer,
+            None,
+        )
+    };
+    lose_every_answer();
+    let on = env.switch_past_unchecked("on", site, &[]).await;
+    assert_eq!(on.code, 0, "{site}: {on}");
+    for blamed in [
+        "changed since",
+        "someone else",
+        "already entered",
+        "held by",
+    ] {
+        assert!(!on.stderr.contains(blamed), "{site}: {on}");
+    }
+    env.clear_faults();
+    // The change propagates (the emulator's clock is paused).
+    advance(&env.sim, 120.0);
+    let status = env.run(&["status", "--site", site]).await;
+    assert!(status.stdout.contains("MAINTENANCE"), "{site}: {status}");
+    lose_every_answer();
+    let off = env.switch_past_unchecked("off", site, &[]).await;
+    assert_eq!(off.code, 0, "{site}: {off}");
+    env.clear_faults();
+    assert_eq!(before, snapshot(&c).await);
+}
+
 /// A journal write that fails (here access denied, after the step it records was applied) is
 /// said as such, exit 3, never "changed by someone else" (exit 7, another operator); the journal
 /// still records the step as running, and the next run checks it and goes on.

@@ -15,6 +15,7 @@ pub fn switchyard(home: &Path, env: &[(String, String)]) -> tokio::process::Comm
         .env("XDG_STATE_HOME", home.join("state"))
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env_remove("SWITCHYARD_CONFIG")
+        .env_remove("SWITCHYARD_READ_ONLY")
         .env_remove("COLUMNS")
         .envs(env.iter().cloned())
         .arg("--log-file")

@@ -845,6 +845,29 @@ async fn read_only_refuses_every_switch_from_the_command_line() {
             );
         }
     }
+    // The variable does what the flag does, and `journal repair` (the other command that
+    // writes to AWS) refuses as well.
+    for args in [
+        &["maintenance", "on", "--site", "shop", "--yes", "--force"][..],
+        &["journal", "repair", "--site", "shop", "--yes"][..],
+    ] {
+        let mut cmd = command(&env.sim.env_vars(), env.dir.path(), &env.config, args);
+        cmd.env("SWITCHYARD_READ_ONLY", "1");
+        let out = output(cmd).await;
+        assert_eq!(out.code, 2, "{args:?}: {out}");
+        assert!(out.stderr.contains("read-only"), "{args:?}: {out}");
+    }
+    let out = env
+        .run(&[
+            "--read-only",
+            "journal",
+            "repair",
+            "--site",
+            "shop",
+            "--yes",
+        ])
+        .await;
+    assert_eq!(out.code, 2, "{out}");
     let text = std::fs::read_to_string(&env.config).unwrap().replacen(
         "[defaults]\n",
         "[defaults]\nread_only = true\n",

@@ -251,6 +251,7 @@ pub fn command(
         .env("XDG_STATE_HOME", dir.join("state"))
         .env("SWITCHYARD_AUDIT_LOG", dir.join("audit.jsonl"))
         .env_remove("SWITCHYARD_CONFIG")
+        .env_remove("SWITCHYARD_READ_ONLY")
         .env_remove("HTTP_PROXY")
         .env_remove("HTTPS_PROXY")
         .env_remove("ALL_PROXY")

@@ -1,6 +1,7 @@
 //! Non-interactive output shared by the CLI subcommands: the status report as a table that fits
 //! 80 columns, and as JSON, a stable contract for runbooks (documented in the README).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -756,6 +757,10 @@ pub fn table_detail(report: &StatusReport, o: &[&SiteObservations], width: usize
             out.push_str(&truncate(&format!("{}:", site.name), width));
             out.push('\n');
         }
+        for line in checker_lines(obs, report.generated_at, width) {
+            out.push_str(&line);
+            out.push('\n');
+        }
         for l in &site.listeners {
             out.push_str(&truncate(
                 &format!(
@@ -769,6 +774,64 @@ pub fn table_detail(report: &StatusReport, o: &[&SiteObservations], width: usize
                 out.push_str(&line);
                 out.push('\n');
             }
+        }
+    }
+    out
+}
+
+/// Each health check read checker by checker (a site asked for by name), region by region:
+/// how many of the region's checkers report success, and what a failing one (else the first)
+/// says; each line cut to `width`.
+pub fn checker_lines(o: &SiteObservations, now: OffsetDateTime, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, h) in &o.health_checks {
+        let Some(HealthCheckStatus::Checkers { observations }) = h.status.get() else {
+            continue;
+        };
+        let name = h
+            .config
+            .get()
+            .and_then(|c| c.name.clone())
+            .map(|n| format!("{n} ({id})"))
+            .unwrap_or_else(|| id.clone());
+        let age = h
+            .status
+            .fetched_at
+            .map(|t| human_span((now - t).try_into().unwrap_or_default()))
+            .map(|a| format!(", read {a} ago"))
+            .unwrap_or_default();
+        out.push(truncate(
+            &format!(
+                "  health check {name}: {} checkers{age} (raw, before any inversion)",
+                observations.len()
+            ),
+            width,
+        ));
+        let mut regions: BTreeMap<&str, Vec<&crate::model::route53::CheckerObservation>> =
+            BTreeMap::new();
+        for c in observations {
+            regions.entry(c.region.as_str()).or_default().push(c);
+        }
+        for (region, cs) in regions {
+            let ok = cs.iter().filter(|c| c.healthy()).count();
+            let said = cs
+                .iter()
+                .find(|c| !c.healthy())
+                .or(cs.first())
+                .map(|c| c.brief())
+                .unwrap_or_default();
+            out.push(truncate(
+                &format!(
+                    "    {region:<16} {ok} of {} {}  {said}",
+                    cs.len(),
+                    if ok == cs.len() {
+                        "success"
+                    } else {
+                        "success, FAILING"
+                    }
+                ),
+                width,
+            ));
         }
     }
     out

@@ -1215,3 +1215,51 @@ async fn status_in_a_pipe_cuts_nothing_and_ascii_is_pure_ascii() {
     let narrow = String::from_utf8_lossy(&narrow.stdout);
     assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
 }
+
+/// `status --site` shows each health check checker by checker, region by region (what the
+/// README promises), with a failing region said as failing.
+#[tokio::test]
+async fn status_of_one_site_shows_every_checker_region() {
+    let sim = sim("demo").await;
+    let env = sim.env_vars();
+    let demo = config("demo");
+    let out = run(&env, &["status", "--config", &demo, "--site", "shop"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "health check shop-primary (0b6f2e4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b): 8 checkers"
+        ),
+        "{text}"
+    );
+    for region in [
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "sa-east-1",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(region) && l.contains("1 of 1 success")),
+            "{region}:\n{text}"
+        );
+    }
+    // The checkers of two regions lose the endpoint: those regions say so.
+    sim.control(Control::RegionOutage {
+        regions: vec!["us-east-1".into(), "sa-east-1".into()],
+        down: true,
+    })
+    .unwrap();
+    advance(&sim, 120.0);
+    let out = run(&env, &["status", "--config", &demo, "--site", "shop"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("us-east-1"))
+        .unwrap_or_default();
+    assert!(line.contains("0 of 1 success, FAILING"), "{text}");
+}

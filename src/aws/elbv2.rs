@@ -363,8 +363,36 @@ fn tg_from_sdk(t: &sdk::TargetGroup) -> TargetGroup {
                 .map(str::to_string),
         },
         load_balancer_arns: t.load_balancer_arns().to_vec(),
+        // Attributes, read apart (DescribeTargetGroupAttributes): see [`dns_failover_minimums`].
         dns_failover_minimum_healthy_targets: None,
+        dns_failover_minimum_healthy_percent: None,
     }
+}
+
+/// A target group's minimums for Route 53's Evaluate Target Health: the attributes
+/// `target_group_health.dns_failover.minimum_healthy_targets.count` and `.percentage` (`off`
+/// or absent: `None`).
+pub async fn dns_failover_minimums(
+    c: &Client,
+    tg_arn: &str,
+) -> Result<(Option<u32>, Option<u32>), AwsError> {
+    let out = c
+        .describe_target_group_attributes()
+        .target_group_arn(tg_arn)
+        .send()
+        .await
+        .map_err(err("elbv2", "DescribeTargetGroupAttributes"))?;
+    let get = |key: &str| {
+        out.attributes()
+            .iter()
+            .find(|a| a.key() == Some(key))
+            .and_then(|a| a.value())
+            .and_then(|v| v.trim().parse::<u32>().ok())
+    };
+    Ok((
+        get("target_group_health.dns_failover.minimum_healthy_targets.count"),
+        get("target_group_health.dns_failover.minimum_healthy_targets.percentage"),
+    ))
 }
 
 /// The target groups of a load balancer.

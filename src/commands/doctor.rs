@@ -344,6 +344,7 @@ async fn probe_load_balancers(c: &Clients, alias_names: &[String], p: &mut Probe
                 "elasticloadbalancing:DescribeRules",
                 "elasticloadbalancing:DescribeTargetGroups",
                 "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeTargetGroupAttributes",
                 "elasticloadbalancing:DescribeTags",
             ],
             "no load balancer",
@@ -384,11 +385,26 @@ async fn probe_load_balancers(c: &Clients, alias_names: &[String], p: &mut Probe
                 "elasticloadbalancing:DescribeTargetHealth",
                 outcome(&r, |v| format!("{} targets in {}", v.len(), tg.name)),
             );
+            let a = elbv2::dns_failover_minimums(&elb, &tg.arn).await;
+            p.put(
+                "elasticloadbalancing:DescribeTargetGroupAttributes",
+                outcome(&a, |(count, _)| {
+                    format!(
+                        "{} requires {} healthy target(s) for DNS failover",
+                        tg.name,
+                        count.unwrap_or(1)
+                    )
+                }),
+            );
         }
-        None => p.put(
-            "elasticloadbalancing:DescribeTargetHealth",
-            skipped("no target group"),
-        ),
+        None => {
+            for action in [
+                "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeTargetGroupAttributes",
+            ] {
+                p.put(action, skipped("no target group"));
+            }
+        }
     }
     let r = elbv2::tags(&elb, std::slice::from_ref(&lb.arn)).await;
     p.put(

@@ -53,7 +53,7 @@ fn normalized(name: &str) -> String {
 }
 
 /// The read actions of `status`, the console and discovery, with what each is for.
-pub const READ: [(&str, &str); 20] = [
+pub const READ: [(&str, &str); 21] = [
     ("sts:GetCallerIdentity", "who switchyard calls AWS as"),
     ("route53:GetHostedZone", "the zone's name"),
     (
@@ -90,6 +90,10 @@ pub const READ: [(&str, &str); 20] = [
     ("elasticloadbalancing:DescribeRules", "listener rules"),
     ("elasticloadbalancing:DescribeTargetGroups", "target groups"),
     ("elasticloadbalancing:DescribeTargetHealth", "target health"),
+    (
+        "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "the minimum healthy targets Evaluate Target Health requires",
+    ),
     ("elasticloadbalancing:DescribeTags", "load balancer tags"),
     (
         "cloudfront:ListDistributions",

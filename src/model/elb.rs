@@ -409,14 +409,27 @@ pub struct TargetGroup {
     /// The attribute `target_group_health.dns_failover.minimum_healthy_targets.count`: how many
     /// healthy targets Route 53's Evaluate Target Health requires (AWS default 1).
     pub dns_failover_minimum_healthy_targets: Option<u32>,
+    /// The attribute `target_group_health.dns_failover.minimum_healthy_targets.percentage`: the
+    /// share of the registered targets that must be healthy (AWS default `off`). When both are
+    /// set, both must be met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_failover_minimum_healthy_percent: Option<u32>,
 }
 
 impl TargetGroup {
-    /// Healthy targets Evaluate Target Health requires of this target group.
-    pub fn minimum_healthy_targets(&self) -> usize {
-        self.dns_failover_minimum_healthy_targets
+    /// Healthy targets Evaluate Target Health requires of this target group, of `registered`
+    /// targets: the count (default 1), and the percentage of them when set (rounded up), the
+    /// larger of the two.
+    pub fn minimum_healthy_targets(&self, registered: usize) -> usize {
+        let count = self
+            .dns_failover_minimum_healthy_targets
             .unwrap_or(1)
-            .max(1) as usize
+            .max(1) as usize;
+        let share = self
+            .dns_failover_minimum_healthy_percent
+            .map(|p| (registered * p as usize).div_ceil(100))
+            .unwrap_or(0);
+        count.max(share)
     }
 }
 
@@ -489,6 +502,36 @@ impl TargetHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evaluate_target_health_takes_the_larger_of_the_count_and_the_percentage() {
+        let mut tg = TargetGroup {
+            arn: "arn:tg".into(),
+            name: "app".into(),
+            protocol: None,
+            port: None,
+            target_type: "instance".into(),
+            health_check: TargetGroupHealthCheck {
+                enabled: true,
+                protocol: None,
+                path: None,
+                port: None,
+                interval: Duration::from_secs(30),
+                timeout: Duration::from_secs(5),
+                healthy_threshold: 5,
+                unhealthy_threshold: 2,
+                matcher: None,
+            },
+            load_balancer_arns: Vec::new(),
+            dns_failover_minimum_healthy_targets: None,
+            dns_failover_minimum_healthy_percent: None,
+        };
+        assert_eq!(tg.minimum_healthy_targets(4), 1, "AWS's default");
+        tg.dns_failover_minimum_healthy_percent = Some(50);
+        assert_eq!(tg.minimum_healthy_targets(5), 3, "50 % of 5, rounded up");
+        tg.dns_failover_minimum_healthy_targets = Some(4);
+        assert_eq!(tg.minimum_healthy_targets(5), 4, "both must be met");
+    }
 
     fn every_field() -> Vec<ListenerAction> {
         vec![

@@ -895,7 +895,7 @@ pub(crate) fn target_health(
             .iter()
             .filter(|t| t.state == super::elb::TargetState::Healthy)
             .count();
-        let ok = healthy >= tg.minimum_healthy_targets();
+        let ok = healthy >= tg.minimum_healthy_targets(targets.len());
         let hc = &tg.health_check;
         // Worst case for the load balancer to have reached the state observed now: Route 53
         // can only follow once the targets got there.

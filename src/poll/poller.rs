@@ -114,6 +114,7 @@ impl DetailSource {
                         .with_journal_check(g.fetcher.journal_check());
                     f.budgets = g.fetcher.budgets.clone();
                     f.app_target_groups = g.fetcher.app_target_groups.clone();
+                    f.tg_minimums = g.fetcher.tg_minimums.clone();
                     (g.sites.clone(), f)
                 })
                 .collect(),

@@ -54,6 +54,10 @@ pub struct Fetcher {
     /// switched to the sorry page leaves them attached to nothing; they are still read. Shared
     /// with the detail loop's fetcher (see `poller`), so that opening a site keeps them.
     pub app_target_groups: AppTargetGroups,
+    /// Evaluate Target Health's minimums of each target group, and when they were read: they
+    /// rarely change, so they are read again every [`TG_ATTRIBUTES_EVERY`]. Shared with the
+    /// detail loop's fetcher.
+    pub tg_minimums: TgMinimums,
     /// Whether a journal read beside a site is the site's own.
     journal_check: Option<JournalCheck>,
 }
@@ -304,6 +308,12 @@ fn record<T>(slot: &mut Fetched<T>, result: Result<T, AwsError>) {
 /// [`Fetcher::app_target_groups`]).
 pub type AppTargetGroups = Arc<std::sync::Mutex<HashMap<String, BTreeSet<String>>>>;
 
+/// Per target group ARN: its DNS failover minimums (count, percentage) and when they were read.
+pub type TgMinimums = Arc<std::sync::Mutex<HashMap<String, ((Option<u32>, Option<u32>), Instant)>>>;
+
+/// How often a target group's attributes are read again.
+pub const TG_ATTRIBUTES_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The sorry target groups a site's strategies name.
 pub fn sorry_target_groups(site: &Site) -> Vec<String> {
     let mut out = Vec::new();
@@ -381,6 +391,7 @@ impl Fetcher {
             switched: HashMap::new(),
             journal_check: None,
             app_target_groups: AppTargetGroups::default(),
+            tg_minimums: TgMinimums::default(),
         }
     }
 
@@ -1175,6 +1186,47 @@ impl Fetcher {
                     {
                         mine.remove(&arn);
                     }
+                }
+            }
+        }
+        // Evaluate Target Health's minimums (target group attributes): read when not known or
+        // older than TG_ATTRIBUTES_EVERY. A failed read keeps AWS's defaults and is said in
+        // the log; it is tried again next round.
+        let stale: Vec<String> = match self.tg_minimums.lock() {
+            Ok(known) => target_groups
+                .iter()
+                .filter(|t| {
+                    known
+                        .get(&t.arn)
+                        .is_none_or(|(_, at)| at.elapsed() > TG_ATTRIBUTES_EVERY)
+                })
+                .map(|t| t.arn.clone())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let read = join_all(stale.iter().map(|arn| async move {
+            let client = c.elbv2_for(arn);
+            (
+                arn.clone(),
+                budgeted(&b.elbv2, || elbv2::dns_failover_minimums(&client, arn)).await,
+            )
+        }))
+        .await;
+        if let Ok(mut known) = self.tg_minimums.lock() {
+            for (arn, r) in read {
+                match r {
+                    Ok(v) => {
+                        known.insert(arn, (v, Instant::now()));
+                    }
+                    Err(e) => {
+                        tracing::info!(target_group = %arn, "attributes not read: {}", e.summary())
+                    }
+                }
+            }
+            for t in &mut target_groups {
+                if let Some(((count, percent), _)) = known.get(&t.arn) {
+                    t.dns_failover_minimum_healthy_targets = *count;
+                    t.dns_failover_minimum_healthy_percent = *percent;
                 }
             }
         }

@@ -1282,3 +1282,48 @@ async fn a_zone_that_stays_busy_changes_nothing_and_says_why() {
     assert_eq!(after_other, snapshot(&c).await);
     assert_ne!(before, after_other);
 }
+
+/// Evaluate Target Health with a raised minimum (the target group attribute
+/// `target_group_health.dns_failover.minimum_healthy_targets.count`): blog's app has 1 healthy
+/// target of 2; with 2 required, Route 53 counts the primary unhealthy and answers the sorry
+/// page, and `status` says FAILED OVER on its own, never "the primary is healthy again".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_raised_minimum_of_healthy_targets_reads_as_the_failover_it_is() {
+    let env = Env::start_paused("demo", "demo").await;
+    let c = env.clients().await;
+    let tg = c
+        .elbv2
+        .describe_target_groups()
+        .names("blog-app")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    c.elbv2
+        .modify_target_group_attributes()
+        .target_group_arn(&tg)
+        .attributes(
+            aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder()
+                .key("target_group_health.dns_failover.minimum_healthy_targets.count")
+                .value("2")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    advance(&env.sim, 120.0);
+    let status = env
+        .run(&["status", "--site", "blog", "--output", "json"])
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    let site = &json["sites"][0];
+    assert_eq!(site["verdict"], "FAILED OVER", "{status}");
+    assert_eq!(site["served"], "secondary", "{status}");
+    assert!(
+        !site["reasons"].to_string().contains("healthy again"),
+        "{status}"
+    );
+}

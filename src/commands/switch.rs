@@ -328,6 +328,17 @@ async fn print_progress(
             Progress::RollingBack { stopped, .. } => {
                 out(format!("[{t}] cancelled: {stopped}; rolling back"));
             }
+            Progress::Notice {
+                warning: true,
+                text,
+            } => {
+                // Said on stderr whatever the output: a JSON report stays what it was.
+                say_err!("[{t}] WARNING: {text}");
+            }
+            Progress::Notice {
+                warning: false,
+                text,
+            } => out(format!("[{t}] {text}")),
             Progress::Finished { ok, summary } => {
                 out(format!(
                     "[{t}] {}: {summary}",
@@ -561,7 +572,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
 /// A switch stopped before its first step by `e`: audited, reported in JSON when asked, `code`.
 fn stopped_before(p: &Plan, opts: &ExecuteOptions, e: SwitchError, code: i32, json: bool) -> i32 {
     if let Some(path) = &opts.audit_log
-        && let Err(err) = audit::append(path, p, opts, &Err(e.clone()), Duration::ZERO)
+        && let Err(err) = audit::append(path, p, opts, &Err(e.clone()), Duration::ZERO, None, &[])
     {
         say_err!(
             "switchyard maintenance: cannot write the audit log {}: {err}",

@@ -158,6 +158,7 @@ impl Env {
                 operation: Some(operation.into()),
                 kind,
                 times,
+                body_contains: None,
             }))
             .unwrap();
     }

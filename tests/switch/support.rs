@@ -163,6 +163,30 @@ impl Env {
             .unwrap();
     }
 
+    /// Injects a fault into the calls of one operation whose request body holds `body` (a
+    /// record name: one write among others of the same operation), until cleared.
+    #[allow(dead_code)]
+    pub fn fault_body(&self, service: &str, operation: &str, body: &str, kind: FaultKind) {
+        self.sim
+            .control(Control::Fault(FaultSpec {
+                service: Some(service.into()),
+                operation: Some(operation.into()),
+                kind,
+                times: None,
+                body_contains: Some(body.into()),
+            }))
+            .unwrap();
+    }
+
+    /// The binary as run on another machine: its own HOME, state and audit log in `home`, and
+    /// `host` as its HOSTNAME.
+    #[allow(dead_code)]
+    pub async fn run_on(&self, home: &std::path::Path, host: &str, args: &[&str]) -> Out {
+        let mut cmd = command(&self.sim.env_vars(), home, &self.config, args);
+        cmd.env("HOSTNAME", host);
+        output(cmd).await
+    }
+
     pub fn clear_faults(&self) {
         self.sim
             .control(Control::ClearFaults {

@@ -302,7 +302,7 @@ impl History {
         }
         let head =
             head.ok_or("the record holds no switchyard history (is it from another tool?)")?;
-        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
         Ok(History {
             site: head.site,
             entries,

@@ -114,9 +114,11 @@ pub enum Command {
     /// nothing converges until an operator finishes or undoes it (said at once, not waited
     /// out); 2 usage or config error; 3 credentials or access.
     Wait(WaitArgs),
-    /// Show every operator's switches: the AWS history of the configured sites (kept beside
-    /// their journals, written by every machine) merged with this machine's audit log, each
-    /// switch once, each saying where it came from (aws, local, aws+local).
+    /// Show every operator's switches, from any machine.
+    ///
+    /// The AWS history of the configured sites (kept beside their journals, written by every
+    /// machine) merged with this machine's audit log: each switch once, each saying where it
+    /// came from (aws, local, aws+local).
     ///
     /// A source that cannot be read (AWS unreachable, access denied, the audit log unreadable)
     /// is said on stderr and in the JSON's `sources`, and the others are shown.

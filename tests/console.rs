@@ -1347,3 +1347,58 @@ fn ascii_console_is_pure_ascii_on_every_screen() {
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 }
+
+/// Two consoles on one emulator, as two operators on two machines (two homes, two host
+/// names): each sees the other's switch in its timeline, read from the AWS history.
+#[test]
+fn two_consoles_each_see_the_others_switch_in_the_timeline() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator::start(port, 30);
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
+    let on = |name: &str, host: &str| {
+        let env = format!(
+            "HOSTNAME={host} AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim \
+             AWS_SECRET_ACCESS_KEY=sim AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true \
+             SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
+        );
+        Console::launch(name, port, (120, 40), &env, &format!("--config '{config}'"))
+    };
+    let a = on("team-a", "console-a");
+    let b = on("team-b", "console-b");
+    a.wait_live();
+    b.wait_live();
+    // A enters maintenance on shop.
+    a.keys(&[":site shop", "Enter"]);
+    a.wait_for("shop's detail", Duration::from_secs(10), |s| {
+        s.contains("PROTECTED SITE shop")
+    });
+    a.keys(&["m"]);
+    a.wait_for("the confirmation", Duration::from_secs(20), |s| {
+        s.contains("enter maintenance shop?") && s.contains("Reason (required): _")
+    });
+    a.confirm_protected("team drill", "shop");
+    a.wait_for("the switch to finish", Duration::from_secs(40), |s| {
+        s.contains("Done: shop is in maintenance") || s.contains("Done: ")
+    });
+    a.escape();
+    // B, which did nothing, sees it in its timeline: who, from which machine, why.
+    b.keys(&["t"]);
+    let s = b.wait_for("A's switch in B's timeline", Duration::from_secs(30), |s| {
+        s.contains("console-a") && s.contains("[AWS history]")
+    });
+    assert!(s.contains("maintenance on"), "{s}");
+    assert!(s.contains("(team drill)"), "{s}");
+    // A's own timeline does not show its switch twice.
+    a.keys(&["t"]);
+    let s = a.wait_for("A's timeline", Duration::from_secs(10), |s| {
+        s.contains("Events (")
+    });
+    assert!(!s.contains("[AWS history]"), "{s}");
+    a.keys(&["q"]);
+    b.keys(&["q"]);
+    a.assert_exited_cleanly();
+    b.assert_exited_cleanly();
+}

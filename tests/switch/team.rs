@@ -244,3 +244,37 @@ async fn a_history_write_that_fails_leaves_the_switch_done_and_says_so() {
     let off = env.switch("off", "shop", &[]).await;
     assert_eq!(off.code, 0, "{off}");
 }
+
+/// The poller reads the history with the journal, from the listing it makes anyway: a site
+/// with a history costs no ListResourceRecordSets call more than one without.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poller_reads_the_history_with_the_journal_at_no_extra_call() {
+    let env = Env::start_with_config("demo", MULTI, 60.0).await;
+    let c = env.clients().await;
+    let site = env.site("shop");
+    let resolver = switchyard::aws::dns::Resolver::Server(env.sim.dns_server());
+    let listings = || {
+        env.sim
+            .calls()
+            .calls
+            .get("route53:ListResourceRecordSets")
+            .copied()
+            .unwrap_or(0)
+    };
+    let n0 = listings();
+    let before = switchyard::switch::engine::observe(&c, &resolver, &site).await;
+    let without = listings() - n0;
+    assert!(before.history.is_none());
+    let on = env
+        .switch("on", "shop", &["--reason", "poller drill"])
+        .await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env.switch("off", "shop", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    let n1 = listings();
+    let after = switchyard::switch::engine::observe(&c, &resolver, &site).await;
+    assert_eq!(listings() - n1, without, "no extra listing for the history");
+    let h = after.history.expect("the history read with the journal");
+    assert_eq!(h.entries.len(), 2);
+    assert_eq!(h.entries[1].reason.as_deref(), Some("poller drill"));
+}

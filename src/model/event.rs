@@ -298,6 +298,14 @@ pub enum EventKind {
         /// The error, when it failed.
         error: Option<String>,
     },
+    /// Something beside a switch the operator must know, which changes nothing of it (its
+    /// history in AWS not written, or full and rotated).
+    Notice {
+        /// A warning (something did not happen), or only information.
+        warning: bool,
+        /// What, in one line.
+        text: String,
+    },
     /// Something the operator did (built by the switch engine, not by [`diff`]).
     Action {
         /// The action.

@@ -1642,18 +1642,16 @@ fn progress(app: &mut App, p: Progress, fx: &mut Vec<Effect>) {
             };
         }
         Progress::Notice { warning, text } => {
-            event = Some(Event::action(
-                now,
-                run.plan.site.clone(),
-                operator_action(run.plan.direction, None),
-                if warning {
-                    ActionOutcome::Failed
+            event = Some(Event {
+                at: now,
+                site: run.plan.site.clone(),
+                message: if warning {
+                    format!("WARNING: {text}")
                 } else {
-                    ActionOutcome::Succeeded
+                    text.clone()
                 },
-                None,
-                Some(text),
-            ));
+                kind: crate::model::event::EventKind::Notice { warning, text },
+            });
         }
         Progress::Finished { ok, summary } => {
             run.finished = Some((ok, summary.clone()));

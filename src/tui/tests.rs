@@ -3455,3 +3455,26 @@ fn the_demo_writes_its_events_apart() {
         std::path::PathBuf::from("/home/op/.local/state/switchyard/demo-events.jsonl")
     );
 }
+
+/// A history that could not be written is a warning in the timeline, never a failed switch.
+#[test]
+fn a_history_not_written_is_a_warning_in_the_timeline_not_a_failed_switch() {
+    let mut a = confirming(plan("blog", false, false));
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Enter);
+    assert!(a.running.is_some());
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Notice {
+            warning: true,
+            text: "the switch history _switchyard-log.www.example.com could not be written (AccessDenied); the switch itself is done, and this machine's audit log holds it".into(),
+        })),
+    );
+    let last = a.events.last().expect("an event");
+    assert!(
+        last.message.starts_with("WARNING: the switch history"),
+        "{}",
+        last.message
+    );
+    assert!(!last.message.contains("failed"), "{}", last.message);
+}

@@ -308,10 +308,14 @@ fn failover_shows_in_the_console_and_sighup_restores_the_terminal() {
         s.contains("Events") && s.contains("→ FAILED OVER")
     });
     assert!(c.console_pid().is_some(), "the console died on resize");
-    // The events are in the event log too.
-    let events = std::fs::read_to_string(c.dir.path().join("state/switchyard/events.jsonl"))
+    // The events are in the demo's own event log too, never in the real one.
+    let events = std::fs::read_to_string(c.dir.path().join("state/switchyard/demo-events.jsonl"))
         .unwrap_or_default();
     assert!(events.contains("FAILED_OVER"), "{events}");
+    assert!(
+        !c.dir.path().join("state/switchyard/events.jsonl").exists(),
+        "the demo wrote into the real event log"
+    );
     c.signal("HUP");
     c.assert_exited_cleanly();
 }

@@ -115,9 +115,18 @@ pub enum Command {
     /// nothing converges until an operator finishes or undoes it (said at once, not waited
     /// out); 2 usage or config error; 3 credentials or access.
     Wait(WaitArgs),
-    /// Show the audit log: every switch, who made it, and what happened.
+    /// Show every operator's switches, from any machine.
     ///
-    /// Exit codes: 0 shown; 2 the audit log cannot be read.
+    /// The AWS history of the configured sites (kept beside their journals, written by every
+    /// machine) merged with this machine's audit log: each switch once, each saying where it
+    /// came from (aws, local, aws+local).
+    ///
+    /// A source that cannot be read (AWS unreachable, access denied, the audit log unreadable)
+    /// is said on stderr and in the JSON's `sources`, and the others are shown.
+    ///
+    /// Exit codes: 0 shown, from every source; 3 shown from some sources only (those not read
+    /// are said on stderr, and `complete` is false in the JSON); 2 nothing could be read at all
+    /// (nor the audit log nor any site's history).
     Log(LogArgs),
     /// Inspect or repair a site's maintenance journal (the TXT record beside its record).
     ///
@@ -292,6 +301,9 @@ pub struct LogArgs {
     /// Only this site.
     #[arg(long, value_name = "NAME")]
     pub site: Option<String>,
+    /// Only this machine's audit log: no AWS call.
+    #[arg(long)]
+    pub local: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 }

@@ -26,7 +26,7 @@ fn main() -> color_eyre::Result<()> {
             runtime()?.block_on(commands::switch::maintenance(g, args))
         }
         Some(Command::Wait(args)) => runtime()?.block_on(commands::switch::wait(g, args)),
-        Some(Command::Log(args)) => commands::switch::log(g, args),
+        Some(Command::Log(args)) => runtime()?.block_on(commands::log::run(g, args)),
         Some(Command::Journal(args)) => runtime()?.block_on(commands::journal::run(g, args)),
     };
     std::process::exit(code);

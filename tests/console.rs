@@ -308,10 +308,14 @@ fn failover_shows_in_the_console_and_sighup_restores_the_terminal() {
         s.contains("Events") && s.contains("→ FAILED OVER")
     });
     assert!(c.console_pid().is_some(), "the console died on resize");
-    // The events are in the event log too.
-    let events = std::fs::read_to_string(c.dir.path().join("state/switchyard/events.jsonl"))
+    // The events are in the demo's own event log too, never in the real one.
+    let events = std::fs::read_to_string(c.dir.path().join("state/switchyard/demo-events.jsonl"))
         .unwrap_or_default();
     assert!(events.contains("FAILED_OVER"), "{events}");
+    assert!(
+        !c.dir.path().join("state/switchyard/events.jsonl").exists(),
+        "the demo wrote into the real event log"
+    );
     c.signal("HUP");
     c.assert_exited_cleanly();
 }
@@ -1346,4 +1350,77 @@ fn ascii_console_is_pure_ascii_on_every_screen() {
     std::thread::sleep(Duration::from_millis(300));
     c.keys(&["q"]);
     c.assert_exited_cleanly();
+}
+
+/// Two consoles on one emulator, as two operators on two machines (two homes, two host
+/// names): each sees the other's switch in its timeline, read from the AWS history.
+#[test]
+fn two_consoles_each_see_the_others_switch_in_the_timeline() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _emulator = Emulator::start(port, 30);
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
+    let on = |name: &str, host: &str| {
+        let env = format!(
+            "HOSTNAME={host} AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim \
+             AWS_SECRET_ACCESS_KEY=sim AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true \
+             SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
+        );
+        Console::launch(name, port, (120, 40), &env, &format!("--config '{config}'"))
+    };
+    let a = on("team-a", "console-a");
+    let b = on("team-b", "console-b");
+    a.wait_live();
+    b.wait_live();
+    // A enters maintenance on shop.
+    a.keys(&[":site shop", "Enter"]);
+    a.wait_for("shop's detail", Duration::from_secs(10), |s| {
+        s.contains("PROTECTED SITE shop")
+    });
+    a.keys(&["m"]);
+    a.wait_for("the confirmation", Duration::from_secs(20), |s| {
+        s.contains("enter maintenance shop?") && s.contains("Reason (required): _")
+    });
+    a.confirm_protected("team drill", "shop");
+    a.wait_for("the switch to finish", Duration::from_secs(40), |s| {
+        s.contains("Done: ")
+    });
+    a.escape();
+    // B, which did nothing, sees it in its timeline: who, from which machine, why.
+    b.keys(&["t"]);
+    let s = b.wait_for("A's switch in B's timeline", Duration::from_secs(30), |s| {
+        s.contains("console-a") && s.contains("[AWS history]")
+    });
+    assert!(s.contains("maintenance on"), "{s}");
+    assert!(s.contains("(team drill)"), "{s}");
+    // B fails shop back; A sees it in its timeline, and its own switch only once (from the
+    // engine, not again from the history).
+    b.escape();
+    b.keys(&[":site shop", "Enter"]);
+    b.wait_for("shop's detail in B", Duration::from_secs(10), |s| {
+        s.contains("PROTECTED SITE shop")
+    });
+    b.keys(&["f"]);
+    b.wait_for("the fail back confirmation", Duration::from_secs(20), |s| {
+        s.contains("fail back shop?") && s.contains("Reason (required): _")
+    });
+    b.confirm_protected("team drill over", "shop");
+    b.wait_for("the fail back to finish", Duration::from_secs(40), |s| {
+        s.contains("Done: ")
+    });
+    b.escape();
+    a.keys(&["t"]);
+    let s = a.wait_for(
+        "B's fail back in A's timeline",
+        Duration::from_secs(30),
+        |s| s.contains("console-b") && s.contains("[AWS history]"),
+    );
+    assert!(s.contains("fail back"), "{s}");
+    assert!(!s.contains("console-a"), "A's own switch shown twice:\n{s}");
+    a.keys(&["q"]);
+    b.keys(&["q"]);
+    a.assert_exited_cleanly();
+    b.assert_exited_cleanly();
 }

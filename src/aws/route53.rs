@@ -26,6 +26,20 @@ pub struct RecordsAt {
     pub records: Vec<RecordSet>,
     /// The values of the TXT record at `beside`, if it exists.
     pub beside: Option<Vec<String>>,
+    /// Every TXT record read on the way (the switch history beside the journal, when the page
+    /// held it): no call is made for them.
+    pub txt: Vec<RecordSet>,
+}
+
+impl RecordsAt {
+    /// The values of the TXT record at `name` among those read, if it was read.
+    pub fn txt_at(&self, name: &str) -> Option<Vec<String>> {
+        let name = fqdn(name);
+        self.txt
+            .iter()
+            .find(|r| fqdn(&r.name) == name)
+            .map(|r| r.values.clone())
+    }
 }
 
 /// Route 53's listing order: labels reversed, compared byte by byte.
@@ -219,10 +233,12 @@ pub async fn records_at(
             .find(|r| fqdn(&r.name) == beside && r.rtype == "TXT")
             .map(|r| r.values.clone())
     };
+    let txts: Vec<RecordSet> = all.iter().filter(|r| r.rtype == "TXT").cloned().collect();
     if let Some(values) = txt(&all) {
         return Ok(RecordsAt {
             records,
             beside: Some(values),
+            txt: txts,
         });
     }
     let passed = all
@@ -232,6 +248,7 @@ pub async fn records_at(
         return Ok(RecordsAt {
             records,
             beside: None,
+            txt: txts,
         });
     }
     let page = c
@@ -251,6 +268,11 @@ pub async fn records_at(
     Ok(RecordsAt {
         records,
         beside: txt(&found),
+        txt: txts
+            .into_iter()
+            .chain(found)
+            .filter(|r| r.rtype == "TXT")
+            .collect(),
     })
 }
 
@@ -268,6 +290,7 @@ pub fn records_in(all: &[RecordSet], name: &str, beside: &str) -> RecordsAt {
             .iter()
             .find(|r| fqdn(&r.name) == beside && r.rtype == "TXT")
             .map(|r| r.values.clone()),
+        txt: all.iter().filter(|r| r.rtype == "TXT").cloned().collect(),
     }
 }
 

@@ -357,6 +357,8 @@ async fn repair(global: &GlobalArgs, args: &JournalRepairArgs) -> i32 {
         }),
         steps: serde_json::Value::Null,
         verification: serde_json::Value::Null,
+        id: None,
+        warnings: Vec::new(),
     };
     let audited = match audit_path(global, Some(&one.session.config)) {
         Some(path) => audit::append_entry(&path, &entry)

@@ -69,6 +69,7 @@ pub fn shown_json(s: &str) -> String {
 pub mod discover;
 pub mod doctor;
 pub mod journal;
+pub mod log;
 pub mod manual;
 pub mod permissions;
 pub mod rehearse;

@@ -107,7 +107,7 @@ pub const READ: [(&str, &str); 21] = [
 /// The write actions every switch needs: the maintenance journal is a TXT record.
 pub const JOURNAL: [(&str, &str); 1] = [(
     "route53:ChangeResourceRecordSets",
-    "the maintenance journal (TXT record _switchyard.<record>, or _switchyard-<type>.<record> for a site of one record_type)",
+    "the maintenance journal (TXT record _switchyard.<record>, or _switchyard-<type>.<record> for a site of one record_type) and the switch history beside it (_switchyard-log.<record>, or _switchyard-log-<type>.<record>)",
 )];
 
 /// The write actions of one strategy.
@@ -248,12 +248,14 @@ fn write_statements(
 }
 
 /// The record names and types a site may change: its record, its journal records (the TXT
-/// beside it, and the shared name earlier versions wrote), and every record its strategies'
-/// steps write as AWS reads now (an alias chain's records in the zone).
+/// beside it, and the shared name earlier versions wrote), its switch history (the TXT beside
+/// the journal), and every record its strategies' steps write as AWS reads now (an alias
+/// chain's records in the zone).
 fn record_scope(site: &Site, resolved: Option<&Resolved>) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut names: BTreeSet<String> = [
         normalized(&site.journal_record()),
         normalized(&crate::model::journal::record_name(&site.record)),
+        normalized(&crate::switch::history::record_name(site)),
     ]
     .into();
     let mut types: BTreeSet<String> = ["TXT".to_string()].into();
@@ -557,11 +559,15 @@ mod tests {
             journal["Resource"],
             serde_json::json!(["arn:aws:route53:::hostedzone/Z0DEMO0EXAMPLE"])
         );
-        // Only its journal records, as TXT, by CREATE and DELETE: not another site's record.
+        // Only its journal and history records, as TXT, by CREATE and DELETE: not another
+        // site's record.
         let only = &journal["Condition"]["ForAllValues:StringEquals"];
         assert_eq!(
             only["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
-            serde_json::json!(["_switchyard.pay.example.com"])
+            serde_json::json!([
+                "_switchyard-log.pay.example.com",
+                "_switchyard.pay.example.com"
+            ])
         );
         assert_eq!(
             only["route53:ChangeResourceRecordSetsRecordTypes"],

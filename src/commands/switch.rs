@@ -11,9 +11,7 @@ use tokio::sync::mpsc;
 
 use super::{load_config, overrides};
 use crate::aws::client::Clients;
-use crate::cli::{
-    GlobalArgs, LogArgs, MaintenanceArgs, OnOff, OutputFormat, PlanArgs, WaitArgs, WaitFor,
-};
+use crate::cli::{GlobalArgs, MaintenanceArgs, OnOff, OutputFormat, PlanArgs, WaitArgs, WaitFor};
 use crate::model::verdict::VerdictKind;
 use crate::poll::round::Depth;
 use crate::poll::session::Session;
@@ -34,7 +32,7 @@ fn clock(t: OffsetDateTime) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(super) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -153,7 +151,7 @@ impl Write for Fmt<'_> {
     }
 }
 
-fn print_json<T: Serialize>(v: &T) {
+pub(super) fn print_json<T: Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{}", super::shown_json(&s)),
         Err(e) => say_err!("cannot encode JSON: {e}"),
@@ -328,6 +326,17 @@ async fn print_progress(
             Progress::RollingBack { stopped, .. } => {
                 out(format!("[{t}] cancelled: {stopped}; rolling back"));
             }
+            Progress::Notice {
+                warning: true,
+                text,
+            } => {
+                // Said on stderr whatever the output: a JSON report stays what it was.
+                say_err!("[{t}] WARNING: {text}");
+            }
+            Progress::Notice {
+                warning: false,
+                text,
+            } => out(format!("[{t}] {text}")),
             Progress::Finished { ok, summary } => {
                 out(format!(
                     "[{t}] {}: {summary}",
@@ -561,7 +570,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
 /// A switch stopped before its first step by `e`: audited, reported in JSON when asked, `code`.
 fn stopped_before(p: &Plan, opts: &ExecuteOptions, e: SwitchError, code: i32, json: bool) -> i32 {
     if let Some(path) = &opts.audit_log
-        && let Err(err) = audit::append(path, p, opts, &Err(e.clone()), Duration::ZERO)
+        && let Err(err) = audit::append(path, p, opts, &Err(e.clone()), Duration::ZERO, None, &[])
     {
         say_err!(
             "switchyard maintenance: cannot write the audit log {}: {err}",
@@ -720,65 +729,4 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
         }
         tokio::time::sleep(every.min(args.timeout.saturating_sub(t0.elapsed()))).await;
     }
-}
-
-/// `switchyard log [--site S]`.
-pub fn log(global: &GlobalArgs, args: &LogArgs) -> i32 {
-    // The config only supplies the default path: a missing config is fine here.
-    let config = crate::config::locate(global.config.as_deref())
-        .ok()
-        .and_then(|p| crate::config::load(&p).ok());
-    let Some(path) = audit_path(global, config.as_ref()) else {
-        say_err!(
-            "switchyard log: no audit log path: pass --audit-log FILE, or set SWITCHYARD_AUDIT_LOG or HOME"
-        );
-        return exit::USAGE;
-    };
-    let (entries, bad) = match audit::read(&path) {
-        Ok(x) => x,
-        Err(e) => {
-            say_err!("switchyard log: cannot read {}: {e}", path.display());
-            return exit::USAGE;
-        }
-    };
-    let entries: Vec<&audit::Entry> = entries
-        .iter()
-        .filter(|e| args.site.as_ref().is_none_or(|s| &e.site == s))
-        .collect();
-    if bad > 0 {
-        say_err!(
-            "switchyard log: {bad} lines of {} are not audit entries and were skipped",
-            path.display()
-        );
-    }
-    match args.output {
-        OutputFormat::Json => print_json(&entries),
-        OutputFormat::Table => {
-            if entries.is_empty() {
-                say!("No switches recorded in {}.", path.display());
-            }
-            for e in entries {
-                let steps = e.steps.as_array().map(Vec::len).unwrap_or(0);
-                say!(
-                    "{}  {:<12} {:<3} {:<14} {} steps {:>6} ms  by {}{}{}",
-                    rfc3339(e.time),
-                    e.site,
-                    e.direction,
-                    e.result,
-                    steps,
-                    e.duration_ms,
-                    e.caller.as_deref().unwrap_or("unknown"),
-                    e.reason
-                        .as_ref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default(),
-                    e.error
-                        .as_ref()
-                        .map(|r| format!("\n    {r}"))
-                        .unwrap_or_default(),
-                );
-            }
-        }
-    }
-    exit::OK
 }

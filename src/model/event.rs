@@ -79,6 +79,41 @@ impl Event {
     }
 }
 
+impl Event {
+    /// A switch from the site's history in AWS, as a timeline line: who, from where, which way,
+    /// how it ended and why.
+    pub fn switched(e: &super::history::Entry) -> Event {
+        let what = match e.direction {
+            super::history::Direction::On => "maintenance on",
+            super::history::Direction::Off => "fail back",
+        };
+        let result = e.result.as_str().replace('_', " ");
+        let mut message = format!("{what} {result} by {} on {}", e.by, e.host);
+        if let Some(r) = &e.reason {
+            message.push_str(&format!(" ({r})"));
+        }
+        message.push_str(" [AWS history]");
+        Event {
+            at: e.at,
+            site: e.site.clone(),
+            kind: EventKind::Switched {
+                direction: e.direction,
+                result: e.result,
+                by: e.by.clone(),
+                host: e.host.clone(),
+                reason: e.reason.clone(),
+                steps: e
+                    .steps
+                    .iter()
+                    .map(|s| format!("{} {}: {}", s.call, s.resource, s.result.as_str()))
+                    .collect(),
+                error: e.error.clone(),
+            },
+            message,
+        }
+    }
+}
+
 /// What the operator did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -244,6 +279,32 @@ pub enum EventKind {
         fault: String,
         /// Why it could not be applied, if it could not.
         error: Option<String>,
+    },
+    /// A switch read from the site's history in AWS: made by another operator, another
+    /// machine or another console (built from the history, not by [`diff`]).
+    Switched {
+        /// `on` or `off`.
+        direction: super::history::Direction,
+        /// How it ended.
+        result: super::history::SwitchResult,
+        /// The caller ARN.
+        by: String,
+        /// The machine it was made from.
+        host: String,
+        /// Why, as given.
+        reason: Option<String>,
+        /// The steps made, `call resource: result`.
+        steps: Vec<String>,
+        /// The error, when it failed.
+        error: Option<String>,
+    },
+    /// Something beside a switch the operator must know, which changes nothing of it (its
+    /// history in AWS not written, or full and rotated).
+    Notice {
+        /// A warning (something did not happen), or only information.
+        warning: bool,
+        /// What, in one line.
+        text: String,
     },
     /// Something the operator did (built by the switch engine, not by [`diff`]).
     Action {

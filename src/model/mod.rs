@@ -19,6 +19,7 @@ pub mod eta;
 pub(crate) mod event;
 mod failover_texts;
 pub(crate) mod health;
+pub mod history;
 pub(crate) mod infer;
 pub mod journal;
 pub(crate) mod listener_rules;

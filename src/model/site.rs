@@ -146,6 +146,10 @@ pub struct SiteObservations {
     pub changes: BTreeMap<String, Fetched<PendingChange>>,
     /// switchyard's maintenance marker: `Some(None)` once read and absent.
     pub maintenance: Fetched<Option<MaintenanceMarker>>,
+    /// The site's switch history in AWS (every operator's switches), when the listing that
+    /// read the journal held it. Not part of the JSON report.
+    #[serde(skip)]
+    pub history: Option<super::history::History>,
     /// The records of the zone the site's records lead to (aliases to records of the zone,
     /// CNAMEs to names in it), and the zone's name: see [`super::chain`].
     #[serde(default)]
@@ -204,6 +208,7 @@ impl SiteObservations {
             distribution: None,
             changes: BTreeMap::new(),
             maintenance: Fetched::default(),
+            history: None,
             linked: Default::default(),
             aws_speed: 1.0,
         }

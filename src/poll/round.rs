@@ -435,8 +435,11 @@ impl Fetcher {
             .collect();
         let first = join_all(first).await;
         let mut journals = Vec::with_capacity(obs.len());
-        for (o, (records, journal)) in obs.iter_mut().zip(first) {
+        for (o, (records, journal, history)) in obs.iter_mut().zip(first) {
             record(&mut o.records, records);
+            if history.is_some() {
+                o.history = history;
+            }
             settle_types(o);
             match journal {
                 Ok(j) => {
@@ -707,6 +710,7 @@ impl Fetcher {
     ) -> (
         Result<Vec<RecordSet>, AwsError>,
         Result<Option<Journal>, AwsError>,
+        Option<crate::model::history::History>,
     ) {
         let c = &self.clients.route53;
         let b = &self.budgets.route53;
@@ -720,8 +724,13 @@ impl Fetcher {
         };
         let at = match read(beside.clone()).await {
             Ok(at) => at,
-            Err(e) => return (Err(e.clone()), Err(e)),
+            Err(e) => return (Err(e.clone()), Err(e), None),
         };
+        // The switch history beside the journal, from the same listing: no call of its own. A
+        // history that does not read is left out (it only feeds the timeline).
+        let history = at
+            .txt_at(&crate::model::history::record_name(&s.record, &s.scope()))
+            .and_then(|v| crate::model::history::History::from_txt_values(&v).ok());
         let decode =
             |name: &str, values: Option<Vec<String>>| -> Result<Option<Journal>, AwsError> {
                 values
@@ -739,7 +748,7 @@ impl Fetcher {
             };
         let own = match decode(&beside, at.beside) {
             Ok(j) => j,
-            Err(e) => return (Ok(at.records), Err(e)),
+            Err(e) => return (Ok(at.records), Err(e), history),
         };
         // A site of one record type also takes a journal an earlier switchyard wrote for it at
         // the shared name.
@@ -762,7 +771,7 @@ impl Fetcher {
                     format!("{beside}: {e}"),
                 )
             });
-        (Ok(at.records), journal)
+        (Ok(at.records), journal, history)
     }
 
     /// The health checks of a site: its records', explicit ones, and CALCULATED children.

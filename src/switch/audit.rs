@@ -38,6 +38,13 @@ pub struct Entry {
     pub steps: Value,
     /// The final verification, when there was one.
     pub verification: Value,
+    /// The switch's ID, shared with its entry in the AWS history (`switchyard log` shows the
+    /// two once). Lines written before it was kept lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What went wrong beside the switch without failing it (the AWS history not written).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The default audit log: `$XDG_STATE_HOME/switchyard/audit.jsonl`, else
@@ -61,6 +68,8 @@ pub fn append(
     opts: &ExecuteOptions,
     result: &Result<Outcome, SwitchError>,
     took: Duration,
+    id: Option<&str>,
+    warnings: &[String],
 ) -> std::io::Result<()> {
     let (result_word, error, steps, verification) = match result {
         Ok(o) => (
@@ -113,6 +122,8 @@ pub fn append(
         plan: serde_json::to_value(plan).unwrap_or(Value::Null),
         steps,
         verification,
+        id: id.map(str::to_string),
+        warnings: warnings.to_vec(),
     };
     append_entry(path, &entry)
 }

@@ -1419,12 +1419,67 @@ async fn execute_audited(
             o.summary
         )));
     }
+    let id = switch_id();
+    let mut warnings = Vec::new();
+    if let Some(entry) = super::history::entry(&id, &host(), plan, opts, &result, started.elapsed())
+    {
+        let name = super::history::record_name(site);
+        let word = entry.result.as_str();
+        match super::history::append(clients, site, entry).await {
+            Ok(w) if w.rotated_now > 0 => {
+                let _ = progress.send(Progress::Notice {
+                    warning: false,
+                    text: format!(
+                        "the switch history {name} is full: its {} oldest entr{} rotated out",
+                        w.rotated_now,
+                        if w.rotated_now == 1 {
+                            "y was"
+                        } else {
+                            "ies were"
+                        }
+                    ),
+                });
+            }
+            Ok(_) => {}
+            // Never fails or undoes the switch: said, nothing more.
+            Err(e) => {
+                let text = format!(
+                    "the switch history {name} could not be written ({e}); the switch itself is {word}, and this machine's audit log holds it"
+                );
+                tracing::warn!("{text}");
+                let _ = progress.send(Progress::Notice {
+                    warning: true,
+                    text: text.clone(),
+                });
+                warnings.push(text);
+            }
+        }
+    }
     if let Some(path) = &opts.audit_log
-        && let Err(e) = super::audit::append(path, plan, opts, &result, started.elapsed())
+        && let Err(e) = super::audit::append(
+            path,
+            plan,
+            opts,
+            &result,
+            started.elapsed(),
+            Some(&id),
+            &warnings,
+        )
     {
         tracing::warn!("cannot write the audit log {}: {e}", path.display());
     }
     result
+}
+
+/// An ID for one switch, shared by its audit line and its entry in the AWS history.
+fn switch_id() -> String {
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    format!("{}{nanos:x}", switch_id_prefix())
+}
+
+/// The start of the IDs of every switch this process makes: its machine and process.
+pub fn switch_id_prefix() -> String {
+    format!("{}-{}-", host(), std::process::id())
 }
 
 /// A switch the operator cancelled has stopped (`stopped` says how far it got): the switch in

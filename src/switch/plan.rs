@@ -238,6 +238,9 @@ pub enum Progress {
         /// What the cancelled switch had done when it stopped.
         stopped: String,
     },
+    /// Something beside the switch that the operator must know, which changes nothing of it
+    /// (the AWS history could not be written, or older entries of it were rotated out).
+    Notice { warning: bool, text: String },
     /// The switch is over.
     Finished { ok: bool, summary: String },
 }

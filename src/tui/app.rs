@@ -393,6 +393,11 @@ pub struct App {
     pub demo_speed: Option<f64>,
     /// Who the console calls AWS as, where, until when; empty until first read.
     pub contexts: Vec<crate::model::sts::CallerContext>,
+    /// The switches of the AWS history already in the timeline, by ID.
+    pub history_seen: std::collections::HashSet<String>,
+    /// The start of the IDs of this console's own switches (their events come from the engine,
+    /// not from the history).
+    pub own_switches: Option<String>,
     /// Something changed since the last render.
     pub dirty: bool,
     pub quit: bool,
@@ -445,6 +450,8 @@ impl App {
             rehearsal: false,
             demo_speed: None,
             contexts: Vec::new(),
+            history_seen: std::collections::HashSet::new(),
+            own_switches: None,
             dirty: true,
             quit: false,
         }
@@ -633,9 +640,53 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
             for e in events {
                 app.push_event(e, fx);
             }
+            team_switches(app, index);
             follow_worst(app);
             app.dirty = true;
         }
+    }
+}
+
+/// How many switches of a site's AWS history the timeline shows when the console starts.
+const HISTORY_AT_START: usize = 5;
+
+/// The switches of the site's AWS history not in the timeline yet, made by anyone but this
+/// console (another operator, machine or console): in the timeline, oldest first. They are not
+/// written to this machine's event log (AWS keeps them).
+fn team_switches(app: &mut App, index: usize) {
+    let Some(history) = app.sites.get(index).and_then(|s| s.obs.history.as_ref()) else {
+        return;
+    };
+    // The site's first history read: only its newest switches.
+    let first = !history
+        .entries
+        .iter()
+        .any(|e| app.history_seen.contains(&e.id));
+    let new: Vec<&crate::model::history::Entry> = history
+        .entries
+        .iter()
+        .filter(|e| !app.history_seen.contains(&e.id))
+        .collect();
+    let mut shown: Vec<Event> = new
+        .iter()
+        .filter(|e| {
+            app.own_switches
+                .as_ref()
+                .is_none_or(|own| !e.id.starts_with(own.as_str()))
+        })
+        .take(if first { HISTORY_AT_START } else { usize::MAX })
+        .map(|e| Event::switched(e))
+        .collect();
+    shown.reverse();
+    let ids: Vec<String> = new.iter().map(|e| e.id.clone()).collect();
+    app.history_seen.extend(ids);
+    if !shown.is_empty() {
+        app.events.extend(shown);
+        if app.events.len() > TIMELINE_MAX {
+            let extra = app.events.len() - TIMELINE_MAX;
+            app.events.drain(..extra);
+        }
+        app.dirty = true;
     }
 }
 
@@ -1589,6 +1640,18 @@ fn progress(app: &mut App, p: Progress, fx: &mut Vec<Effect>) {
                 stopped,
                 cancelled: Box::new(cancelled),
             };
+        }
+        Progress::Notice { warning, text } => {
+            event = Some(Event {
+                at: now,
+                site: run.plan.site.clone(),
+                message: if warning {
+                    format!("WARNING: {text}")
+                } else {
+                    text.clone()
+                },
+                kind: crate::model::event::EventKind::Notice { warning, text },
+            });
         }
         Progress::Finished { ok, summary } => {
             run.finished = Some((ok, summary.clone()));

@@ -122,6 +122,15 @@ pub async fn console(global: &GlobalArgs, reason: Option<&str>) -> i32 {
 }
 
 /// `switchyard demo`: the built-in emulator on the demo scenario, and the console on it.
+/// The demo's event log: `demo-events.jsonl` beside the real one.
+pub fn demo_event_log(real: &Path) -> std::path::PathBuf {
+    let name = real
+        .file_name()
+        .map(|n| format!("demo-{}", n.to_string_lossy()))
+        .unwrap_or_else(|| "demo-events.jsonl".into());
+    real.with_file_name(name)
+}
+
 pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
     let options = match Options::from_args(global).with_reason(args.reason.as_deref()) {
         Ok(o) => o,
@@ -156,6 +165,8 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
         }
     };
     config.defaults.dns_server = Some(sim.dns_server());
+    // The demo's events go beside the real ones, never into them.
+    config.defaults.event_log = demo_event_log(&config.defaults.event_log);
     tracing::info!(endpoint = %sim.endpoint(), "demo emulator started");
     let overrides = Overrides {
         profile: None,
@@ -395,6 +406,7 @@ pub async fn run(
     app.rehearsal = options.rehearsal.is_some();
     app.reason = options.reason.clone();
     app.demo_speed = options.demo_speed;
+    app.own_switches = Some(crate::switch::engine::switch_id_prefix());
     let clients = session.clients();
     let mut event_log = EventLog::new(config.defaults.event_log.clone());
 

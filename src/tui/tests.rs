@@ -1237,7 +1237,7 @@ async fn recorded_switch(fault: Option<switchyard_sim::FaultSpec>) -> (Plan, Vec
                 sim.control(Control::AdvanceClock { seconds: 300.0 })
                     .unwrap();
             }
-            Progress::Finished { .. } | Progress::RollingBack { .. } => {}
+            Progress::Finished { .. } | Progress::RollingBack { .. } | Progress::Notice { .. } => {}
         }
         let last = matches!(p, Progress::Finished { .. });
         seen.push(p);
@@ -3350,4 +3350,131 @@ fn only_a_dumb_terminal_or_none_at_all_is_refused() {
     );
     let m = super::no_console_message("TERM=dumb cannot draw a full-screen console");
     assert!(m.contains("switchyard status --watch"), "{m}");
+}
+
+// ----- the team's switches, from the AWS history ---------------------------------------------
+
+fn history_entry(
+    id: &str,
+    minutes_ago: i64,
+    direction: crate::model::history::Direction,
+    by: &str,
+    host: &str,
+) -> crate::model::history::Entry {
+    use crate::model::history::{Entry, StepEntry, StepResult, SwitchResult};
+    Entry {
+        id: id.into(),
+        site: "shop".into(),
+        direction,
+        result: SwitchResult::Done,
+        by: by.into(),
+        host: host.into(),
+        at: NOW - time::Duration::minutes(minutes_ago),
+        duration_ms: 2300,
+        reason: Some("CHG-1042 database upgrade".into()),
+        error: None,
+        steps: vec![StepEntry {
+            call: "route53:UpdateHealthCheck".into(),
+            resource: "3f1c9a2e-0000-4000-8000-000000000001".into(),
+            result: StepResult::Done,
+        }],
+        steps_omitted: 0,
+    }
+}
+
+fn with_history(entries: Vec<crate::model::history::Entry>) -> SiteObservations {
+    let mut o = live();
+    let mut h = crate::model::history::History::new("shop");
+    for e in entries.into_iter().rev() {
+        h.push(e);
+    }
+    o.history = Some(h);
+    o
+}
+
+/// Another operator's switch, read from the AWS history with the journal, is in the timeline
+/// (who, from which machine, which way, why); one seen once is not shown again; this console's
+/// own switches are not doubled (their events come from the engine).
+#[test]
+fn timeline_shows_other_operators_switches_from_the_aws_history() {
+    use crate::model::history::Direction as D;
+    let bob = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin/bob";
+    let mut a = app(vec![live()], true);
+    a.own_switches = Some("this-host-42-".into());
+    let first = with_history(vec![
+        history_entry("bastion-2-7-a", 30, D::On, bob, "bastion-2"),
+        history_entry("this-host-42-b", 20, D::Off, "me", "this-host"),
+    ]);
+    for _ in 0..2 {
+        update(
+            &mut a,
+            Msg::Poll(PollUpdate::Site {
+                index: 0,
+                observations: Box::new(first.clone()),
+            }),
+        );
+    }
+    let shown: Vec<&str> = a.events.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        shown,
+        vec![format!(
+            "maintenance on done by {bob} on bastion-2 (CHG-1042 database upgrade) [AWS history]"
+        )],
+        "once, and never this console's own"
+    );
+    // Bob fails back from his machine: the next round holds it.
+    let mut second = first.clone();
+    if let Some(h) = second.history.as_mut() {
+        h.push(history_entry("bastion-2-9-c", 1, D::Off, bob, "bastion-2"));
+    }
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(second),
+        }),
+    );
+    assert_eq!(a.events.len(), 2);
+    assert!(
+        a.events[1].message.starts_with("fail back done by"),
+        "{}",
+        a.events[1].message
+    );
+    assert!(matches!(a.events[1].kind, EventKind::Switched { .. }));
+    key(&mut a, KeyCode::Char('t'));
+    snap_large("timeline_team_switches", &a);
+    key(&mut a, KeyCode::Enter);
+    snap_large("timeline_team_switch_expanded", &a);
+}
+
+#[test]
+fn the_demo_writes_its_events_apart() {
+    let real = std::path::Path::new("/home/op/.local/state/switchyard/events.jsonl");
+    assert_eq!(
+        super::demo_event_log(real),
+        std::path::PathBuf::from("/home/op/.local/state/switchyard/demo-events.jsonl")
+    );
+}
+
+/// A history that could not be written is a warning in the timeline, never a failed switch.
+#[test]
+fn a_history_not_written_is_a_warning_in_the_timeline_not_a_failed_switch() {
+    let mut a = confirming(plan("blog", false, false));
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Enter);
+    assert!(a.running.is_some());
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Progress(Progress::Notice {
+            warning: true,
+            text: "the switch history _switchyard-log.www.example.com could not be written (AccessDenied); the switch itself is done, and this machine's audit log holds it".into(),
+        })),
+    );
+    let last = a.events.last().expect("an event");
+    assert!(
+        last.message.starts_with("WARNING: the switch history"),
+        "{}",
+        last.message
+    );
+    assert!(!last.message.contains("failed"), "{}", last.message);
 }

@@ -478,6 +478,7 @@ async fn identity_and_classified_errors() {
                 status: None,
             },
             times: None,
+            body_contains: None,
         })
     };
     sim.control(fault("route53", "GetHealthCheckStatus", "AccessDenied"))
@@ -511,6 +512,7 @@ async fn identity_and_classified_errors() {
         operation: None,
         kind: FaultKind::Drop,
         times: None,
+        body_contains: None,
     }))
     .unwrap();
     assert_eq!(

@@ -11,6 +11,7 @@ mod recognised;
 mod records;
 mod rules;
 mod support;
+mod team;
 
 use std::time::Duration;
 

@@ -55,6 +55,10 @@ pub struct FaultSpec {
     /// How many requests it hits; none means until cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
+    /// Only requests whose body contains this text (a record name, say); none means every
+    /// request of the service and operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
 }
 
 impl FaultSpec {
@@ -79,6 +83,12 @@ impl FaultSpec {
     fn matches(&self, service: &str, operation: &str) -> bool {
         self.service.as_deref().is_none_or(|s| s == service)
             && self.operation.as_deref().is_none_or(|o| o == operation)
+    }
+
+    fn matches_body(&self, body: &[u8]) -> bool {
+        self.body_contains.as_deref().is_none_or(|text| {
+            !text.is_empty() && body.windows(text.len()).any(|w| w == text.as_bytes())
+        })
     }
 }
 
@@ -129,11 +139,17 @@ impl Faults {
 
     /// Applies the faults to one request: latencies add up; the first error, drop or timeout wins.
     pub fn take(&mut self, service: &str, operation: &str) -> Verdict {
+        self.take_body(service, operation, &[])
+    }
+
+    /// [`Faults::take`] for a request with this body (faults with `body_contains` hit only
+    /// bodies that contain it).
+    pub fn take_body(&mut self, service: &str, operation: &str, body: &[u8]) -> Verdict {
         let mut verdict = Verdict::default();
         for f in self
             .active
             .iter_mut()
-            .filter(|f| f.matches(service, operation))
+            .filter(|f| f.matches(service, operation) && f.matches_body(body))
         {
             let hit = match &f.kind {
                 FaultKind::Latency { millis } => {
@@ -315,7 +331,25 @@ mod tests {
                 status: None,
             },
             times,
+            body_contains: None,
         }
+    }
+
+    #[test]
+    fn a_fault_on_a_body_hits_only_requests_that_hold_it() {
+        let mut f = Faults::default();
+        let mut spec = error(Some("route53"), Some("ChangeResourceRecordSets"), Some(1));
+        spec.body_contains = Some("_switchyard-log.".into());
+        f.add(spec).unwrap();
+        let journal = b"<Name>_switchyard.www.example.com.</Name>";
+        let history = b"<Name>_switchyard-log.www.example.com.</Name>";
+        let op = "ChangeResourceRecordSets";
+        assert!(f.take_body("route53", op, journal).outcome.is_none());
+        assert!(f.take_body("route53", op, history).outcome.is_some());
+        assert!(
+            f.take_body("route53", op, history).outcome.is_none(),
+            "once"
+        );
     }
 
     #[test]
@@ -337,6 +371,7 @@ mod tests {
             operation: None,
             kind: FaultKind::Latency { millis: 5 },
             times: None,
+            body_contains: None,
         })
         .unwrap();
         f.add(FaultSpec {
@@ -344,6 +379,7 @@ mod tests {
             operation: None,
             kind: FaultKind::Latency { millis: 7 },
             times: None,
+            body_contains: None,
         })
         .unwrap();
         assert_eq!(f.take("sts", "GetCallerIdentity").latency_ms, 12);

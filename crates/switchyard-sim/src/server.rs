@@ -123,7 +123,7 @@ async fn handle(
         }
     };
     lock(&shared.calls).count(call.service, &call.operation);
-    let verdict = lock(&shared.faults).take(call.service, &call.operation);
+    let verdict = lock(&shared.faults).take_body(call.service, &call.operation, &call.body);
     if verdict.hold {
         loop {
             // Registered before looking, so that a clear in between is not missed.

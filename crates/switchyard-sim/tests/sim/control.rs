@@ -17,6 +17,7 @@ fn fault(service: &str, operation: Option<&str>, kind: FaultKind, times: Option<
         operation: operation.map(str::to_string),
         kind,
         times,
+        body_contains: None,
     })
 }
 

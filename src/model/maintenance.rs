@@ -51,6 +51,14 @@ pub struct MaintenanceMarker {
     /// been finished or undone since: nobody is at work on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<Interruption>,
+    /// When the maintenance window ends (`None`: it has no end, as in journals written before
+    /// windows had one). Past it the site is MAINTENANCE OVERDUE.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
     /// The Route 53 changes of the steps done, to follow until INSYNC.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,

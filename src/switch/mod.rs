@@ -47,6 +47,7 @@
 pub(crate) mod audit;
 pub(crate) mod binding;
 pub mod engine;
+pub mod extend;
 pub(crate) mod error;
 pub(crate) mod journal;
 pub mod plan;

@@ -65,6 +65,8 @@ impl Theme {
             VerdictKind::Down => Color::LightRed,
             // Its own: half switched, waiting for an operator (not a change propagating).
             VerdictKind::Interrupted => Color::LightYellow,
+            // The window ended: maintenance's own colour, brighter.
+            VerdictKind::Overdue => Color::LightMagenta,
         }
     }
 

@@ -127,6 +127,7 @@ mod tests {
                 why: "by a signal".into(),
                 how: crate::model::maintenance::StopKind::Signal,
             }),
+            expires_at: None,
             changes: Vec::new(),
         }
     }

@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 use super::{load_config, overrides};
 use crate::aws::client::Clients;
 use crate::cli::{
-    GlobalArgs, LogArgs, MaintenanceAction, MaintenanceArgs, OnOff, OutputFormat, PlanArgs, WaitArgs, WaitFor,
+    GlobalArgs, LogArgs, MaintenanceAction, MaintenanceArgs, OnOff, OutputFormat, PlanArgs,
+    WaitArgs, WaitFor,
 };
 use crate::model::verdict::VerdictKind;
 use crate::poll::round::Depth;
@@ -821,12 +822,14 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
             // page is served past it); a site not in maintenance has no window to wait for.
             WaitFor::Expiry => {
                 v.kind == VerdictKind::Overdue
-                    || one.session.observations[one.site].marker().is_some_and(|m| {
-                        matches!(
-                            crate::model::verdict::expiry::window(m, OffsetDateTime::now_utc()),
-                            Some(crate::model::verdict::expiry::WindowState::Ended(_))
-                        )
-                    })
+                    || one.session.observations[one.site]
+                        .marker()
+                        .is_some_and(|m| {
+                            matches!(
+                                crate::model::verdict::expiry::window(m, OffsetDateTime::now_utc()),
+                                Some(crate::model::verdict::expiry::WindowState::Ended(_))
+                            )
+                        })
             }
         };
         let no_window = args.until == WaitFor::Expiry

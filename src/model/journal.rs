@@ -604,6 +604,7 @@ impl Journal {
             total_steps: self.steps.len(),
             interrupted: self.interruption(),
             expires_at: self.expires_at,
+            expires_local: None,
             changes: self
                 .steps
                 .iter()

@@ -1704,8 +1704,8 @@ impl Chain<'_> {
 }
 
 mod down;
-mod freshness;
 pub mod expiry;
+mod freshness;
 mod interrupted;
 
 #[cfg(test)]

@@ -433,7 +433,7 @@ impl Fetcher {
                     // verdict compares it with this machine's clock.
                     let marker = j.as_ref().map(|j| {
                         let mut m = j.marker_at(now());
-                        m.expires_at = m.expires_at.map(|t| self.clients.clock.to_local(t));
+                        m.expires_local = m.expires_at.map(|t| self.clients.clock.to_local(t));
                         m
                     });
                     o.maintenance.set_ok(marker, now());

@@ -47,8 +47,8 @@
 pub(crate) mod audit;
 pub(crate) mod binding;
 pub mod engine;
-pub mod extend;
 pub(crate) mod error;
+pub mod extend;
 pub(crate) mod journal;
 pub mod plan;
 pub(crate) mod rules;

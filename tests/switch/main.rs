@@ -11,6 +11,7 @@ mod recognised;
 mod records;
 mod rules;
 mod support;
+mod windows;
 
 use std::time::Duration;
 

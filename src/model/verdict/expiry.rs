@@ -52,7 +52,7 @@ pub fn window(m: &MaintenanceMarker, now: OffsetDateTime) -> Option<WindowState>
     if m.phase == MaintenancePhase::Leaving {
         return None;
     }
-    let end = m.expires_at?;
+    let end = m.expires_local.or(m.expires_at)?;
     let left = end - now;
     if left <= time::Duration::ZERO {
         let over = Duration::try_from(-left).unwrap_or_default();
@@ -160,6 +160,7 @@ mod tests {
             total_steps: 2,
             interrupted: None,
             expires_at: expires.map(t),
+            expires_local: None,
             changes: Vec::new(),
         }
     }
@@ -171,7 +172,10 @@ mod tests {
             window(&m, t(0)),
             Some(WindowState::Open(Duration::from_secs(7200)))
         );
-        assert_eq!(window(&m, t(0)).map(WindowState::text).as_deref(), Some("2 h left"));
+        assert_eq!(
+            window(&m, t(0)).map(WindowState::text).as_deref(),
+            Some("2 h left")
+        );
         assert_eq!(
             window(&m, t(7200 - 900)),
             Some(WindowState::EndingSoon(Duration::from_secs(900)))
@@ -181,13 +185,19 @@ mod tests {
             Some(WindowState::Ended(Duration::ZERO))
         );
         let late = window(&m, t(7500));
-        assert_eq!(late.map(WindowState::text).as_deref(), Some("overdue by 5 min"));
+        assert_eq!(
+            late.map(WindowState::text).as_deref(),
+            Some("overdue by 5 min")
+        );
         assert_eq!(late.map(WindowState::seconds_left), Some(-300));
     }
 
     #[test]
     fn no_end_or_a_fail_back_under_way_has_no_window() {
-        assert_eq!(window(&marker(None, MaintenancePhase::Active), t(99_999)), None);
+        assert_eq!(
+            window(&marker(None, MaintenancePhase::Active), t(99_999)),
+            None
+        );
         assert_eq!(
             window(&marker(Some(60), MaintenancePhase::Leaving), t(99_999)),
             None

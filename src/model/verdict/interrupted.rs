@@ -128,6 +128,7 @@ mod tests {
                 how: crate::model::maintenance::StopKind::Signal,
             }),
             expires_at: None,
+            expires_local: None,
             changes: Vec::new(),
         }
     }

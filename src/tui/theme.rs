@@ -95,9 +95,13 @@ impl Theme {
         }
     }
 
-    /// The verdict as text in its badge: ` FAILED OVER `.
+    /// The verdict as text in its badge: ` FAILED OVER `; ` OVERDUE ` for MAINTENANCE OVERDUE
+    /// (the badge's column fits ` MAINTENANCE `; the reasons say the rest).
     pub fn badge_text(kind: VerdictKind) -> String {
-        format!(" {} ", kind.label())
+        match kind {
+            VerdictKind::Overdue => " OVERDUE ".into(),
+            k => format!(" {} ", k.label()),
+        }
     }
 
     /// The banner of a protected site.

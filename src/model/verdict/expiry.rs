@@ -130,8 +130,10 @@ pub(super) fn overlay(
             ..v
         };
     }
-    // Right after the verdict's first line (what is served).
-    let at = v.reasons.len().min(1);
+    // Ending soon: first, a warning; otherwise right after the verdict's first line (what is
+    // served).
+    let soon = matches!(window(m, now), Some(WindowState::EndingSoon(_)));
+    let at = if soon { 0 } else { v.reasons.len().min(1) };
     for (i, l) in lines.into_iter().enumerate() {
         if !v.reasons.contains(&l) {
             v.reasons.insert(at + i, l);

@@ -192,3 +192,37 @@ async fn max_window_caps_for_and_is_the_default() {
     let ext = env.switch("extend", "web", &["--for", "2h"]).await;
     assert_eq!(ext.code, 2, "{ext}");
 }
+
+/// Journals written before windows had an end (tests/journals/) still read: no end, never
+/// overdue; and a journal with an end writes it as `expires_at` (RFC 3339) beside the rest.
+#[test]
+fn journals_without_an_end_keep_reading() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/journals");
+    let mut read = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let txt: Vec<String> = doc["txt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let mut j = switchyard::model::journal::Journal::from_txt_values(&txt)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(j.expires_at, None, "{}", path.display());
+        assert!(j.marker().expires_at.is_none());
+        let end = j.at + time::Duration::hours(2);
+        j.expires_at = Some(end);
+        let again =
+            switchyard::model::journal::Journal::from_txt_values(&j.to_txt_values().unwrap())
+                .unwrap();
+        assert_eq!(again.expires_at, Some(end), "{}", path.display());
+        read += 1;
+    }
+    assert!(read > 0);
+}

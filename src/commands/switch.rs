@@ -969,6 +969,12 @@ pub fn log(global: &GlobalArgs, args: &LogArgs) -> i32 {
                         .map(|r| format!("\n    {r}"))
                         .unwrap_or_default(),
                 );
+                // An extension says the window's new end.
+                if e.direction == "extend"
+                    && let Some(end) = e.verification["expires_at"].as_str()
+                {
+                    say!("    the maintenance window now ends at {end}");
+                }
             }
         }
     }

@@ -59,8 +59,9 @@ pub enum Command {
     ///
     /// Exit codes: 0 every site LIVE (every chain read in full), 10 some DEGRADED, 11 FAILED
     /// OVER, 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN: users get errors, 16 INTERRUPTED:
-    /// a switch stopped before its last step waits for an operator to finish or undo it (the
-    /// worst site decides); 2 usage or config error; 3 credentials or access kept a piece of some chain
+    /// a switch stopped before its last step waits for an operator to finish or undo it, 17
+    /// MAINTENANCE OVERDUE: the maintenance window has ended and the sorry page is still served
+    /// (the worst site decides); 2 usage or config error; 3 credentials or access kept a piece of some chain
     /// away (the missing permission is named on stderr; only DOWN outranks it).
     Status(StatusArgs),
     /// Follow the chain behind a record (read calls only) and print its site config, with the
@@ -90,7 +91,8 @@ pub enum Command {
     /// strategy, a strategy that does not fit the site); 3 credentials or access; 5 an AWS
     /// read failed.
     Plan(PlanArgs),
-    /// Put a site into maintenance (`on`) or fail it back (`off`), with confirmation.
+    /// Put a site into maintenance (`on`, for `--for` or the site's `max_window`), fail it back
+    /// (`off`), or extend its window (`extend --for 30m --reason ...`), with confirmation.
     ///
     /// Prints the plan, asks for the site name on a terminal (`--yes` skips the question; with
     /// no terminal and no `--yes` it refuses), then runs the steps one by one, recording each in
@@ -107,9 +109,14 @@ pub enum Command {
     /// switch under way, or maintenance entered by another operator or machine; `--force` takes
     /// over), or AWS changed since the plan; 8 not confirmed; 9 stopped between two steps by SIGINT,
     /// SIGTERM or SIGHUP (the journal records every step done, `status` says INTERRUPTED: the
-    /// same command again finishes the switch, the opposite one undoes it).
+    /// same command again finishes the switch, the opposite one undoes it). `extend`: 0 the
+    /// window's new end is recorded; 2 usage (no --for, --for over `max_window`, --read-only, a
+    /// read-only site); 5 the journal write failed; 7 the site is not in maintenance, or its
+    /// journal changed since it was read; 8 not confirmed.
     Maintenance(MaintenanceArgs),
     /// Wait until a site is LIVE (or DEGRADED: the app is served; never DOWN) or in MAINTENANCE.
+    ///
+    /// `--for expiry` waits for the end of the maintenance window.
     ///
     /// Exit codes: 0 reached; 6 timeout; 16 INTERRUPTED: a switch was stopped halfway, and
     /// nothing converges until an operator finishes or undoes it (said at once, not waited
@@ -247,9 +254,16 @@ pub struct PlanArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct MaintenanceArgs {
-    /// on: enter maintenance; off: fail back.
+    /// on: enter maintenance; off: fail back; extend: move the end of the window (`--for`
+    /// later than it is, or than now once it has ended): a journal update, audited.
     #[arg(value_enum)]
-    pub direction: OnOff,
+    pub direction: MaintenanceAction,
+    /// How long the window lasts (`on`), or how much longer (`extend`), e.g. 2h, 30m: its end
+    /// is recorded in the journal; past it the site is MAINTENANCE OVERDUE (exit 17 of
+    /// `status`). Nothing fails back on its own. At most the site's `max_window`, which is the
+    /// window when --for is not given.
+    #[arg(long = "for", value_name = "DURATION", value_parser = crate::config::ids::parse_duration)]
+    pub window: Option<std::time::Duration>,
     /// The site, by its name in the config.
     #[arg(long, value_name = "NAME")]
     pub site: String,
@@ -273,11 +287,20 @@ pub struct MaintenanceArgs {
     pub output: OutputFormat,
 }
 
+/// What `maintenance` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MaintenanceAction {
+    On,
+    Off,
+    Extend,
+}
+
 /// What `wait` waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum WaitFor {
     Live,
     Maintenance,
+    Expiry,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -286,7 +309,9 @@ pub struct WaitArgs {
     #[arg(long, value_name = "NAME")]
     pub site: String,
     /// live: the app is served (LIVE or DEGRADED; DOWN is not live: users get errors);
-    /// maintenance: MAINTENANCE (a sorry page that cannot serve is DOWN, not maintenance).
+    /// maintenance: MAINTENANCE (a sorry page that cannot serve is DOWN, not maintenance);
+    /// expiry: the end of the maintenance window (MAINTENANCE OVERDUE), for a runbook to fail
+    /// back on time (nothing fails back on its own).
     #[arg(long = "for", value_enum, value_name = "STATE")]
     pub until: WaitFor,
     /// How long to wait, e.g. 90s, 10m.

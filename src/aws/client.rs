@@ -69,7 +69,7 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     /// The credentials the clients sign with (their expiry is shown in the console's header).
     pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
-    /// CloudWatch's clock, for metric windows.
+    /// AWS's clock (CloudWatch's and Route 53's), for metric windows and maintenance windows.
     pub clock: super::clock::ServerClock,
 }
 
@@ -150,13 +150,15 @@ fn timeout_config(t: Timeouts) -> TimeoutConfig {
 pub fn clients(target: &Target, sdk: &SdkConfig) -> Clients {
     let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
     let global = Region::new(GLOBAL_REGION);
+    let clock = super::clock::ServerClock::default();
+    // Route 53's clock too: a maintenance window's end is recorded and read in AWS's time.
     let route53 = aws_sdk_route53::config::Builder::from(sdk)
         .region(global.clone())
+        .interceptor(clock.clone())
         .build();
     let cloudfront = aws_sdk_cloudfront::config::Builder::from(sdk)
         .region(global.clone())
         .build();
-    let clock = super::clock::ServerClock::default();
     let cloudwatch_global = aws_sdk_cloudwatch::config::Builder::from(sdk)
         .region(global)
         .interceptor(clock.clone())

@@ -50,6 +50,11 @@ impl ServerClock {
         }
     }
 
+    /// A time of the service's clock in ours: `t` moved back by the last offset seen.
+    pub fn to_local(&self, t: OffsetDateTime) -> OffsetDateTime {
+        t - time::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+    }
+
     /// `local` moved by the last offset seen.
     pub fn at(&self, local: OffsetDateTime) -> OffsetDateTime {
         local + time::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))

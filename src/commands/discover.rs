@@ -645,6 +645,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         every_type,
         protected: false,
         read_only: false,
+        max_window: None,
         aws: AwsTarget {
             profile: global.profile.clone(),
             region: global.region.clone(),

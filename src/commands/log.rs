@@ -61,6 +61,9 @@ pub struct Row {
     pub id: Option<String>,
     /// What went wrong beside the switch (the audit log's warnings).
     pub warnings: Vec<String>,
+    /// An extension of a maintenance window: the window's new end (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_ends: Option<String>,
 }
 
 /// One source `log` read, or could not.
@@ -104,6 +107,9 @@ fn from_audit(e: &audit::Entry) -> Row {
         source: Source::Local,
         id: e.id.clone(),
         warnings: e.warnings.clone(),
+        window_ends: (e.direction == "extend")
+            .then(|| e.verification["expires_at"].as_str().map(str::to_string))
+            .flatten(),
     }
 }
 
@@ -122,6 +128,7 @@ fn from_history(e: &history::Entry) -> Row {
         source: Source::Aws,
         id: Some(e.id.clone()),
         warnings: Vec::new(),
+        window_ends: None,
     }
 }
 
@@ -340,7 +347,7 @@ fn table(rows: &[Row], sources: &[SourceRead]) {
     }
     for r in rows {
         say!(
-            "{}  {:<12} {:<3} {:<14} {} steps {:>6} ms  by {}{} [{}]{}{}",
+            "{}  {:<12} {:<6} {:<14} {} steps {:>6} ms  by {}{} [{}]{}{}",
             rfc3339(r.time),
             r.site,
             r.direction,
@@ -362,6 +369,9 @@ fn table(rows: &[Row], sources: &[SourceRead]) {
                 .map(|x| format!("\n    {x}"))
                 .unwrap_or_default(),
         );
+        if let Some(end) = &r.window_ends {
+            say!("    the maintenance window now ends at {end}");
+        }
         for w in &r.warnings {
             say!("    warning: {w}");
         }

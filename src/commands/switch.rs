@@ -11,7 +11,10 @@ use tokio::sync::mpsc;
 
 use super::{load_config, overrides};
 use crate::aws::client::Clients;
-use crate::cli::{GlobalArgs, MaintenanceArgs, OnOff, OutputFormat, PlanArgs, WaitArgs, WaitFor};
+use crate::cli::{
+    GlobalArgs, MaintenanceAction, MaintenanceArgs, OnOff, OutputFormat, PlanArgs, WaitArgs,
+    WaitFor,
+};
 use crate::model::verdict::VerdictKind;
 use crate::poll::round::Depth;
 use crate::poll::session::Session;
@@ -440,7 +443,17 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         );
         return exit::USAGE;
     }
-    let dir = direction(args.direction);
+    let window = match window_of(&site, args) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let dir = match args.direction {
+        MaintenanceAction::On => Direction::On,
+        MaintenanceAction::Off => Direction::Off,
+        MaintenanceAction::Extend => {
+            return extend(global, &one, &site, args, window).await;
+        }
+    };
     let json = args.output == OutputFormat::Json;
     let p = match engine::plan(
         one.clients(),
@@ -478,6 +491,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         stop: None,
         stop_verifying: false,
         roll_back: None,
+        window,
     };
     if let Some(holder) = p.held_by.as_ref().filter(|_| !args.force) {
         let e = SwitchError::Conflict(engine::held_text(holder, &site, dir));
@@ -507,9 +521,9 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     let stop = tokio_util::sync::CancellationToken::new();
     let mut opts = opts;
     opts.stop = Some(stop.clone());
-    let phase = match args.direction {
-        OnOff::On => crate::model::maintenance::MaintenancePhase::Entering,
-        OnOff::Off => crate::model::maintenance::MaintenancePhase::Leaving,
+    let phase = match dir {
+        Direction::On => crate::model::maintenance::MaintenancePhase::Entering,
+        Direction::Off => crate::model::maintenance::MaintenancePhase::Leaving,
     };
     let ends = (
         phase.finish_command(&args.site),
@@ -537,9 +551,9 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     {
         let wait = WaitArgs {
             site: args.site.clone(),
-            until: match args.direction {
-                OnOff::On => WaitFor::Maintenance,
-                OnOff::Off => WaitFor::Live,
+            until: match dir {
+                Direction::On => WaitFor::Maintenance,
+                Direction::Off => WaitFor::Live,
             },
             timeout: args.timeout,
             output: args.output,
@@ -551,6 +565,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
                 match wait.until {
                     WaitFor::Maintenance => "MAINTENANCE",
                     WaitFor::Live => "LIVE",
+                    WaitFor::Expiry => "MAINTENANCE OVERDUE",
                 }
             );
         }
@@ -563,6 +578,155 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
             error: result.as_ref().err().map(ToString::to_string),
             exit_code: code,
         });
+    }
+    code
+}
+
+/// The window `maintenance on|extend` asks for: `--for`, at most the site's `max_window`, which
+/// is the window when `--for` is not given. Exit 2 when `--for` is over it, or given to `off`.
+fn window_of(site: &crate::config::Site, args: &MaintenanceArgs) -> Result<Option<Duration>, i32> {
+    let name = &site.name;
+    match (args.direction, args.window, site.max_window) {
+        (MaintenanceAction::Off, Some(_), _) => {
+            say_err!(
+                "switchyard maintenance: --for is for `on` and `extend`: a fail back has no window; nothing was changed"
+            );
+            Err(exit::USAGE)
+        }
+        (MaintenanceAction::Off, None, _) => Ok(None),
+        (_, Some(w), Some(max)) if w > max => {
+            say_err!(
+                "switchyard maintenance: --for {} is longer than site {name}'s max_window ({}) in the config; nothing was changed",
+                crate::config::ids::format_duration(w),
+                crate::config::ids::format_duration(max)
+            );
+            Err(exit::USAGE)
+        }
+        (_, Some(w), _) if w.is_zero() => {
+            say_err!("switchyard maintenance: --for must be longer than 0 s; nothing was changed");
+            Err(exit::USAGE)
+        }
+        (MaintenanceAction::Extend, None, _) => {
+            say_err!(
+                "switchyard maintenance extend: --for is needed: how much longer, e.g. --for 30m; nothing was changed"
+            );
+            Err(exit::USAGE)
+        }
+        (_, w, max) => Ok(w.or(max)),
+    }
+}
+
+/// `switchyard maintenance extend --site S --for D --reason R`: the window's end moved, as a
+/// journal update, confirmed and audited like any switch.
+async fn extend(
+    global: &GlobalArgs,
+    one: &One,
+    site: &crate::config::Site,
+    args: &MaintenanceArgs,
+    window: Option<Duration>,
+) -> i32 {
+    let Some(by) = window else {
+        return exit::USAGE;
+    };
+    let json = args.output == OutputFormat::Json;
+    let caller = one.caller.as_ref().map(|i| i.arn.clone());
+    let account = one.caller.as_ref().map(|i| i.account.clone());
+    let text = format!(
+        "Extend the maintenance window of site {} ({}) by {}: one journal update ({}), audited.",
+        site.name,
+        site.record,
+        crate::config::ids::format_duration(by),
+        site.journal_record()
+    );
+    if json {
+        say_err!("{text}");
+    } else {
+        say!("{text}");
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            say_err!(
+                "switchyard maintenance: refusing to extend the window of {} without confirmation: there is no terminal to ask on; pass --yes to confirm in a runbook",
+                site.name
+            );
+            return exit::NOT_CONFIRMED;
+        }
+        say_err_part!(
+            "Type the site name ({}) to extend its window, anything else cancels: ",
+            site.name
+        );
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != site.name {
+            say_err!("Cancelled: nothing was changed.");
+            return exit::NOT_CONFIRMED;
+        }
+    }
+    let t0 = std::time::Instant::now();
+    let result = crate::switch::extend::extend(
+        one.clients(),
+        site,
+        by,
+        caller.as_deref().unwrap_or("unknown caller"),
+        args.reason.as_deref(),
+    )
+    .await;
+    let code = match &result {
+        Ok(_) => exit::OK,
+        Err(e) => e.exit_code(),
+    };
+    if let Some(path) = audit_path(global, Some(&one.session.config)) {
+        let entry = audit::Entry {
+            time: OffsetDateTime::now_utc(),
+            caller: caller.clone(),
+            account,
+            site: site.name.clone(),
+            direction: "extend".into(),
+            reason: args.reason.clone(),
+            forced: false,
+            result: match &result {
+                Ok(_) => "done".into(),
+                Err(SwitchError::Conflict(_)) => "conflict".into(),
+                Err(SwitchError::Usage(_)) => "usage".into(),
+                Err(_) => "journal_write_failed".into(),
+            },
+            error: result.as_ref().err().map(ToString::to_string),
+            duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+            plan: serde_json::json!({
+                "call": "route53:ChangeResourceRecordSets",
+                "resource": site.journal_record(),
+                "extend_by_seconds": by.as_secs(),
+            }),
+            steps: serde_json::Value::Null,
+            verification: serde_json::to_value(result.as_ref().ok())
+                .unwrap_or(serde_json::Value::Null),
+            id: None,
+            warnings: Vec::new(),
+        };
+        if let Err(err) = audit::append_entry(&path, &entry) {
+            say_err!(
+                "switchyard maintenance: cannot write the audit log {}: {err}",
+                path.display()
+            );
+        }
+    }
+    match &result {
+        Ok(x) if json => print_json(&serde_json::json!({
+            "site": x.site,
+            "expires_before": x.expires_before.map(rfc3339),
+            "expires_at": rfc3339(x.expires_at),
+            "exit_code": code,
+        })),
+        Ok(x) => say!(
+            "{}'s maintenance window now ends at {}{}; nothing fails back on its own: `switchyard maintenance off --site {}` fails back",
+            x.site,
+            rfc3339(x.expires_at),
+            x.expires_before
+                .map(|t| format!(" (it ended at {})", rfc3339(t)))
+                .unwrap_or_default(),
+            x.site
+        ),
+        Err(e) => say_err!("switchyard maintenance: {e}"),
     }
     code
 }
@@ -667,7 +831,31 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
         let reached = match args.until {
             WaitFor::Live => matches!(v.kind, VerdictKind::Live | VerdictKind::Degraded),
             WaitFor::Maintenance => v.kind == VerdictKind::Maintenance,
+            // The window's end, as the journal records it (MAINTENANCE OVERDUE once the sorry
+            // page is served past it); a site not in maintenance has no window to wait for.
+            WaitFor::Expiry => {
+                v.kind == VerdictKind::Overdue
+                    || one.session.observations[one.site]
+                        .marker()
+                        .is_some_and(|m| {
+                            matches!(
+                                crate::model::verdict::expiry::window(m, OffsetDateTime::now_utc()),
+                                Some(crate::model::verdict::expiry::WindowState::Ended(_))
+                            )
+                        })
+            }
         };
+        let no_window = args.until == WaitFor::Expiry
+            && !reached
+            && one.session.observations[one.site]
+                .maintenance
+                .get()
+                .is_some_and(|m| {
+                    m.as_ref().is_none_or(|m| {
+                        crate::model::verdict::expiry::window(m, OffsetDateTime::now_utc())
+                            .is_none()
+                    })
+                });
         let line = format!(
             "{} {}{}",
             args.site,
@@ -684,9 +872,11 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
         let timed_out = t0.elapsed() >= args.timeout;
         // A switch stopped halfway converges on nothing: waiting would only run out the clock.
         let interrupted = v.kind == VerdictKind::Interrupted;
-        if reached || timed_out || interrupted {
+        if reached || timed_out || interrupted || no_window {
             let code = if reached {
                 exit::OK
+            } else if no_window {
+                exit::USAGE
             } else if interrupted {
                 VerdictKind::Interrupted.exit_code()
             } else {
@@ -695,6 +885,7 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
             let wanted = match args.until {
                 WaitFor::Live => "live",
                 WaitFor::Maintenance => "maintenance",
+                WaitFor::Expiry => "past the end of its maintenance window",
             };
             match args.output {
                 OutputFormat::Json if !report => {}
@@ -707,6 +898,11 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
                     waited_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
                     exit_code: code,
                 }),
+                OutputFormat::Table if no_window => say!(
+                    "{} has no maintenance window to wait for: it is {} (not in maintenance, failing back, or in maintenance with no end: `maintenance extend --for` gives one)",
+                    args.site,
+                    v.kind.label()
+                ),
                 OutputFormat::Table if interrupted => {
                     say!(
                         "{} is INTERRUPTED, not {wanted}: a switch was stopped halfway and nothing converges until an operator finishes or undoes it; waiting stopped after {}",

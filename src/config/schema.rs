@@ -154,6 +154,10 @@ pub struct Site {
     pub protected: bool,
     /// No actions for this site (true when `[defaults]` or the site says so).
     pub read_only: bool,
+    /// The longest maintenance window (`max_window = "2h"`): `maintenance on --for` may ask
+    /// for no more, and it is the window when `--for` is not given. `None`: windows have no
+    /// end unless `--for` gives one.
+    pub max_window: Option<Duration>,
     /// Profile, region and role: the site's own, else `[defaults]`.
     pub aws: AwsTarget,
     /// Route 53 health check IDs named explicitly (discovery may add more).

@@ -859,3 +859,20 @@ fn a_maintenance_rule_goes_first_unless_given_a_number() {
     let e = parse_err(&format!("{MINIMAL}{}", rule("priority = true\n")));
     assert!(e.contains("priority: expected \"first\""), "{e}");
 }
+
+#[test]
+fn max_window_is_a_duration_with_its_place_in_the_file() {
+    let c = parse_ok(&format!("{MINIMAL}max_window = \"2h\"\n"));
+    assert_eq!(c.sites[0].max_window, Some(Duration::from_secs(7200)));
+    assert_eq!(parse_ok(MINIMAL).sites[0].max_window, None);
+    let e = parse_err(&format!("{MINIMAL}max_window = 7200\n"));
+    assert!(
+        e.starts_with("c.toml:6:14: site \"shop\".max_window: expected a duration"),
+        "{e}"
+    );
+    let e = parse_err(&format!("{MINIMAL}max_window = \"two hours\"\n"));
+    assert!(
+        e.starts_with("c.toml:6:14: site \"shop\".max_window:"),
+        "{e}"
+    );
+}

@@ -43,6 +43,7 @@ const DEFAULTS_KEYS: &[&str] = &[
 
 const SITE_KEYS: &[&str] = &[
     "name",
+    "max_window",
     "zone",
     "record",
     "record_type",
@@ -548,6 +549,11 @@ fn parse_site(
     };
     let protected = ctx.bool(t, "protected").unwrap_or(false);
     let site_read_only = ctx.bool(t, "read_only").unwrap_or(false);
+    let max_window = if t.get("max_window").is_some() {
+        duration(ctx, t, "max_window", Duration::from_secs(7200)).map(|(d, _)| Some(d))
+    } else {
+        Some(None)
+    };
     let own = parse_aws(ctx, t);
 
     let health_checks = ctx
@@ -608,6 +614,7 @@ fn parse_site(
         target_groups,
         distribution,
         maintenance: maintenance?,
+        max_window: max_window?,
         line: ctx.line(t.span.start),
     })
 }

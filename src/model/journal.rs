@@ -452,6 +452,15 @@ pub struct Journal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub phase: Phase,
+    /// When the maintenance window ends (`maintenance on --for`, the site's `max_window`,
+    /// `maintenance extend`): past it the site is MAINTENANCE OVERDUE. Nothing fails back on its
+    /// own. Journals written before windows had an end lack it: they never expire.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
     pub steps: Vec<Step>,
     /// Set when a switch was stopped between two steps by a signal: nobody is working on the
     /// site, so the next run need not wait for it.
@@ -594,6 +603,8 @@ impl Journal {
             done_steps: self.done_steps(),
             total_steps: self.steps.len(),
             interrupted: self.interruption(),
+            expires_at: self.expires_at,
+            expires_local: None,
             changes: self
                 .steps
                 .iter()
@@ -825,6 +836,7 @@ mod tests {
             at,
             reason: Some(reason.into()),
             phase: Phase::Active,
+            expires_at: None,
             steps: (0..steps)
                 .map(|i| Step {
                     state: StepState::Done,

@@ -51,6 +51,19 @@ pub struct MaintenanceMarker {
     /// been finished or undone since: nobody is at work on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<Interruption>,
+    /// When the maintenance window ends (`None`: it has no end, as in journals written before
+    /// windows had one). Past it the site is MAINTENANCE OVERDUE.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
+    /// `expires_at` in the reader's clock (AWS's clock, as its responses' `Date` headers say,
+    /// may differ from the machine's: the emulator's runs on its own); the verdict compares it
+    /// with its `now`. `None`: the same as `expires_at`.
+    #[serde(skip)]
+    pub expires_local: Option<OffsetDateTime>,
     /// The Route 53 changes of the steps done, to follow until INSYNC.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,

@@ -49,6 +49,9 @@ pub enum VerdictKind {
     /// A switch was stopped before its last step (a signal) and nobody is at work on it: it
     /// waits for an operator to finish or undo it.
     Interrupted,
+    /// The sorry page is served on purpose, and the maintenance window has ended: an operator
+    /// must fail back (or extend the window). Nothing fails back on its own.
+    Overdue,
 }
 
 impl VerdictKind {
@@ -64,11 +67,13 @@ impl VerdictKind {
             VerdictKind::Unknown => "UNKNOWN",
             VerdictKind::Down => "DOWN",
             VerdictKind::Interrupted => "INTERRUPTED",
+            VerdictKind::Overdue => "MAINTENANCE OVERDUE",
         }
     }
 
     /// The process exit code for runbooks: 0 LIVE, 10 DEGRADED, 11 FAILED OVER,
-    /// 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN, 16 INTERRUPTED.
+    /// 12 MAINTENANCE, 13 SWITCHING, 14 UNKNOWN, 15 DOWN, 16 INTERRUPTED, 17 MAINTENANCE
+    /// OVERDUE.
     pub fn exit_code(self) -> i32 {
         match self {
             VerdictKind::Live => 0,
@@ -79,23 +84,26 @@ impl VerdictKind {
             VerdictKind::Unknown => 14,
             VerdictKind::Down => 15,
             VerdictKind::Interrupted => 16,
+            VerdictKind::Overdue => 17,
         }
     }
 
     /// How bad it is, for aggregating many sites: LIVE 0 < MAINTENANCE 1 (intended) <
-    /// SWITCHING 2 (transient) < DEGRADED 3 < INTERRUPTED 4 (half switched, an operator must
-    /// act) < FAILED OVER 5 (outage) < UNKNOWN 6 (cannot even tell) < DOWN 7 (users get errors:
-    /// whatever else is known, this decides).
+    /// SWITCHING 2 (transient) < DEGRADED 3 < MAINTENANCE OVERDUE 4 (the window ended, an
+    /// operator must fail back) < INTERRUPTED 5 (half switched, an operator must act) < FAILED
+    /// OVER 6 (outage) < UNKNOWN 7 (cannot even tell) < DOWN 8 (users get errors: whatever else
+    /// is known, this decides).
     pub fn severity(self) -> u8 {
         match self {
             VerdictKind::Live => 0,
             VerdictKind::Maintenance => 1,
             VerdictKind::Switching => 2,
             VerdictKind::Degraded => 3,
-            VerdictKind::Interrupted => 4,
-            VerdictKind::FailedOver => 5,
-            VerdictKind::Unknown => 6,
-            VerdictKind::Down => 7,
+            VerdictKind::Overdue => 4,
+            VerdictKind::Interrupted => 5,
+            VerdictKind::FailedOver => 6,
+            VerdictKind::Unknown => 7,
+            VerdictKind::Down => 8,
         }
     }
 
@@ -249,7 +257,8 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
             v
         }
     };
-    interrupted::overlay(site, now, stale_after, v)
+    let v = interrupted::overlay(site, now, stale_after, v);
+    expiry::overlay(site, now, stale_after, v)
 }
 
 /// The verdict on a site of one record type with a failover pair or a plain record.
@@ -1695,6 +1704,7 @@ impl Chain<'_> {
 }
 
 mod down;
+pub mod expiry;
 mod freshness;
 mod interrupted;
 

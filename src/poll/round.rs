@@ -443,8 +443,14 @@ impl Fetcher {
             settle_types(o);
             match journal {
                 Ok(j) => {
-                    o.maintenance
-                        .set_ok(j.as_ref().map(|j| j.marker_at(now())), now());
+                    // The window's end is in AWS time (as the journal records it); the
+                    // verdict compares it with this machine's clock.
+                    let marker = j.as_ref().map(|j| {
+                        let mut m = j.marker_at(now());
+                        m.expires_local = m.expires_at.map(|t| self.clients.clock.to_local(t));
+                        m
+                    });
+                    o.maintenance.set_ok(marker, now());
                     journals.push(j);
                 }
                 Err(e) if e.kind == ErrorKind::Unreadable => {

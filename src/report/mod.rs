@@ -225,6 +225,13 @@ pub struct MaintenanceReport {
     pub strategies: Vec<String>,
     /// A switch stopped before its last step (the site is INTERRUPTED), or `null`.
     pub interrupted: Option<InterruptedReport>,
+    /// When the maintenance window ends (`maintenance on --for`, `max_window`, `maintenance
+    /// extend`), or `null`: no end. Past it the site is MAINTENANCE OVERDUE.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Seconds until the window ends: negative once it has ended; `null` with no end, or
+    /// while failing back.
+    pub expires_in_seconds: Option<i64>,
 }
 
 /// A switch stopped before its last step, as the journal records it.
@@ -414,6 +421,9 @@ pub fn site_report(
         .cloned()
         .flatten()
         .map(|m| MaintenanceReport {
+            expires_in_seconds: crate::model::verdict::expiry::window(&m, now)
+                .map(crate::model::verdict::expiry::WindowState::seconds_left),
+            expires_at: m.expires_at,
             interrupted: m.interrupted.as_ref().map(|i| InterruptedReport {
                 direction: match m.phase {
                     crate::model::maintenance::MaintenancePhase::Leaving => "off",

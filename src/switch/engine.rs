@@ -68,6 +68,10 @@ pub struct ExecuteOptions {
     /// planned and executed as any switch (its journal, its audit line), forced: it only
     /// returns the site to where it was. Progress says [`Progress::RollingBack`] in between.
     pub roll_back: Option<tokio_util::sync::CancellationToken>,
+    /// How long the maintenance window lasts (`maintenance on --for`, else the site's
+    /// `max_window`): its end is recorded in the journal, in AWS's time (its responses' `Date`
+    /// headers). `None`: no end.
+    pub window: Option<Duration>,
 }
 
 impl Default for ExecuteOptions {
@@ -82,6 +86,7 @@ impl Default for ExecuteOptions {
             stop: None,
             stop_verifying: false,
             roll_back: None,
+            window: None,
         }
     }
 }
@@ -175,6 +180,13 @@ pub(crate) struct Prepared {
     pub distribution: Option<String>,
     /// What clients may still hold once the switch converged (the ETA's last parts).
     pub caches: Vec<crate::model::verdict::EtaPart>,
+}
+
+/// The end of a window of `window` begun at `t`.
+pub(crate) fn window_end(t: OffsetDateTime, window: Option<Duration>) -> Option<OffsetDateTime> {
+    window
+        .and_then(|w| time::Duration::try_from(w).ok())
+        .map(|w| t + w)
 }
 
 fn now() -> OffsetDateTime {
@@ -1315,7 +1327,7 @@ pub async fn plan(
         .plan)
 }
 
-fn host() -> String {
+pub(crate) fn host() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())
@@ -1656,6 +1668,7 @@ async fn execute_inner(
                 at: t,
                 reason: opts.reason.clone(),
                 phase: Phase::Entering,
+                expires_at: window_end(clients.clock.now(), opts.window),
                 steps: all,
                 stopped: None,
                 updated_by: run.by.clone(),
@@ -1682,6 +1695,9 @@ async fn execute_inner(
                 && journal.reason.is_none()
             {
                 journal.reason = Some(r.clone());
+            }
+            if journal.expires_at.is_none() {
+                journal.expires_at = window_end(clients.clock.now(), opts.window);
             }
             // A stopped fail back taken back is an entry again.
             let was_leaving = journal.phase == Phase::Leaving;

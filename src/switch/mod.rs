@@ -48,6 +48,7 @@ pub(crate) mod audit;
 pub(crate) mod binding;
 pub mod engine;
 pub(crate) mod error;
+pub mod extend;
 pub mod history;
 pub(crate) mod journal;
 pub mod plan;

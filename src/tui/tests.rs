@@ -3478,3 +3478,66 @@ fn a_history_not_written_is_a_warning_in_the_timeline_not_a_failed_switch() {
     );
     assert!(!last.message.contains("failed"), "{}", last.message);
 }
+
+// ----- Time-boxed maintenance (issue 19, item 1) -----
+
+/// demo_sites with portal's maintenance window ending `minutes` after NOW (negative: ended).
+fn with_window(minutes: i64) -> Vec<SiteObservations> {
+    let mut sites = demo_sites();
+    for s in &mut sites {
+        if s.name == "portal"
+            && let Some(Some(m)) = s.maintenance.value.as_mut()
+        {
+            m.expires_at = Some(NOW + time::Duration::minutes(minutes));
+        }
+    }
+    sites
+}
+
+#[test]
+fn the_console_says_the_time_left_warns_15_minutes_before_and_marks_an_overdue_window() {
+    // Two hours left: the detail says so, the overview has no mark yet.
+    let a = in_config_order(app(with_window(120), true));
+    let portal = a.sites.iter().find(|s| s.obs.name == "portal").unwrap();
+    assert_eq!(portal.verdict.kind, VerdictKind::Maintenance);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(!s.contains("portal [120m]"), "{s}");
+    assert!(
+        portal
+            .verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("(2 h left)")),
+        "{:?}",
+        portal.verdict.reasons
+    );
+    // 12 minutes left: warned beside the name, and in the detail.
+    let a = in_config_order(app(with_window(12), true));
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(s.contains("portal [12m]"), "{s}");
+    snap_large("window_ending_soon", &a);
+    let mut d = app(with_window(12), true);
+    d.selected = Some("portal".into());
+    key(&mut d, KeyCode::Enter);
+    let s = text(draw(&d, 200, 60).backend().buffer());
+    assert!(s.contains("window ends soon: 12 min left"), "{s}");
+    snap_large("window_ending_soon_detail", &d);
+    // Ended 5 minutes ago: MAINTENANCE OVERDUE, its badge, its count, the mark and the detail.
+    let a = in_config_order(app(with_window(-5), true));
+    let portal = a.sites.iter().find(|s| s.obs.name == "portal").unwrap();
+    assert_eq!(portal.verdict.kind, VerdictKind::Overdue);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(s.contains(" OVERDUE "), "{s}");
+    assert!(s.contains("1 MAINTENANCE OVERDUE"), "{s}");
+    snap_large("window_overdue", &a);
+    let mut d = app(with_window(-5), true);
+    d.selected = Some("portal".into());
+    key(&mut d, KeyCode::Enter);
+    let s = text(draw(&d, 200, 60).backend().buffer());
+    assert!(s.contains("window ended: overdue by 5 min"), "{s}");
+    assert!(
+        s.contains("maintenance overdue: the window ended at"),
+        "{s}"
+    );
+    snap_large("window_overdue_detail", &d);
+}

@@ -65,6 +65,8 @@ impl Theme {
             VerdictKind::Down => Color::LightRed,
             // Its own: half switched, waiting for an operator (not a change propagating).
             VerdictKind::Interrupted => Color::LightYellow,
+            // The window ended: maintenance's own colour, brighter.
+            VerdictKind::Overdue => Color::LightMagenta,
         }
     }
 
@@ -93,9 +95,13 @@ impl Theme {
         }
     }
 
-    /// The verdict as text in its badge: ` FAILED OVER `.
+    /// The verdict as text in its badge: ` FAILED OVER `; ` OVERDUE ` for MAINTENANCE OVERDUE
+    /// (the badge's column fits ` MAINTENANCE `; the reasons say the rest).
     pub fn badge_text(kind: VerdictKind) -> String {
-        format!(" {} ", kind.label())
+        match kind {
+            VerdictKind::Overdue => " OVERDUE ".into(),
+            k => format!(" {} ", k.label()),
+        }
     }
 
     /// The banner of a protected site.

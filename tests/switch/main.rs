@@ -12,6 +12,7 @@ mod records;
 mod rules;
 mod support;
 mod team;
+mod windows;
 
 use std::time::Duration;
 

@@ -127,6 +127,8 @@ mod tests {
                 why: "by a signal".into(),
                 how: crate::model::maintenance::StopKind::Signal,
             }),
+            expires_at: None,
+            expires_local: None,
             changes: Vec::new(),
         }
     }

@@ -221,6 +221,28 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
             ),
             t.warn(),
         )));
+        // The window's end: the time left, a warning 15 minutes before it, and past it.
+        use crate::model::verdict::expiry::{WindowState, window};
+        if let Some(w) = window(m, app.now) {
+            let (text, style) = match w {
+                WindowState::Open(_) => (format!("window: {}", w.text()), t.warn()),
+                WindowState::EndingSoon(_) => (
+                    format!(
+                        "window ends soon: {}; fail back on time (nothing fails back on its own)",
+                        w.text()
+                    ),
+                    t.bad(),
+                ),
+                WindowState::Ended(_) => (
+                    format!(
+                        "window ended: {}; fail back now (nothing fails back on its own), or extend it",
+                        w.text()
+                    ),
+                    t.bad(),
+                ),
+            };
+            bottom.extend(wrap(Line::styled(text, style)));
+        }
     }
     if !app.actions_for(site) {
         bottom.push(Line::styled("read-only: no actions", t.dim()));

@@ -129,7 +129,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 INCOMPLETE[0].len()
             };
-            t.text(&s.obs.name).chars().count() + marks + incomplete
+            let window =
+                widgets::window_mark(s.obs.marker(), app.now).map_or(0, |w| w.chars().count() + 3);
+            t.text(&s.obs.name).chars().count() + marks + incomplete + window
         })
         .max()
         .unwrap_or(4)
@@ -183,6 +185,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                         }
                         if incomplete {
                             marks.push(Span::styled(incomplete_mark, t.bad()));
+                        }
+                        // The window's end near or past: said beside the name, whatever else.
+                        if let Some(w) = widgets::window_mark(o.marker(), app.now) {
+                            marks.push(Span::styled(format!(" [{w}]"), t.bad()));
                         }
                         let marks_w: usize = marks.iter().map(|m| m.content.chars().count()).sum();
                         let name = t.fit(&o.name, site_w.saturating_sub(marks_w).max(4));

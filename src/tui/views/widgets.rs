@@ -30,6 +30,30 @@ pub fn clock(t: OffsetDateTime) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
+/// Where a site's maintenance window stands, when it is worth a mark beside its name: ending
+/// within 15 minutes (`12m`: the time left; the reasons say the rest); `None` otherwise (an
+/// ended window has its own badge, OVERDUE).
+pub fn window_mark(
+    m: Option<&crate::model::maintenance::MaintenanceMarker>,
+    now: time::OffsetDateTime,
+) -> Option<String> {
+    use crate::model::verdict::expiry::{WindowState, window};
+    match window(m?, now)? {
+        WindowState::Open(_) | WindowState::Ended(_) => None,
+        WindowState::EndingSoon(d) => Some(short_left(d)),
+    }
+}
+
+/// `12m`, `40s`: the minutes left, rounded up (seconds under one).
+fn short_left(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s}s")
+    } else {
+        format!("{}m", s.div_ceil(60))
+    }
+}
+
 /// The verdict badge.
 pub fn badge(theme: &Theme, kind: VerdictKind) -> Span<'static> {
     Span::styled(Theme::badge_text(kind), theme.verdict(kind))
@@ -205,6 +229,7 @@ pub fn header(frame: &mut Frame, area: Rect, app: &App) {
         VerdictKind::FailedOver,
         VerdictKind::Unknown,
         VerdictKind::Interrupted,
+        VerdictKind::Overdue,
         VerdictKind::Degraded,
         VerdictKind::Switching,
         VerdictKind::Maintenance,

@@ -8,14 +8,13 @@
 //! confirmed, conditional on the exact values read (a journal changed meanwhile is left alone),
 //! and audited with those values, so that it can be put back from any machine.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::switch::{One, audit_path, open};
+use super::switch::{One, audit_path, confirm_by_name, open};
 use crate::aws::route53::{self, RecordAction};
 use crate::cli::OutputFormat;
 use crate::cli::{GlobalArgs, JournalAction, JournalArgs, JournalRepairArgs, JournalShowArgs};
@@ -283,25 +282,13 @@ async fn repair(global: &GlobalArgs, args: &JournalRepairArgs) -> i32 {
             .join(" and "),
         site.zone_id
     );
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            say_err!(
-                "switchyard journal repair: refusing to remove the journal of site {} without \
-                 confirmation: there is no terminal to ask on; pass --yes to confirm in a runbook",
-                site.name
-            );
-            return exit::NOT_CONFIRMED;
-        }
-        say_err_part!(
-            "Type the site name ({}) to remove it, anything else cancels: ",
-            site.name
-        );
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != site.name {
-            say_err!("Cancelled: nothing was changed.");
-            return exit::NOT_CONFIRMED;
-        }
+    if let Err(code) = confirm_by_name(
+        "journal repair",
+        &site.name,
+        "remove the journal of",
+        args.yes,
+    ) {
+        return code;
     }
     let started = Instant::now();
     let batch: Vec<(RecordAction, RecordSet)> = broken

@@ -201,25 +201,30 @@ pub fn audit_path(global: &GlobalArgs, config: Option<&crate::config::Config>) -
 
 /// Asks for the site name on the terminal. Returns an exit code when not confirmed.
 fn confirm(p: &Plan, yes: bool) -> Result<(), i32> {
+    let what = match p.direction {
+        Direction::On => "enter maintenance for",
+        Direction::Off => "fail back",
+    };
+    confirm_by_name("maintenance", &p.site, what, yes)
+}
+
+/// Asks for the site name on the terminal before `command` does `what` (a verb: "enter
+/// maintenance for", "remove the journal of"); `yes` skips the question, and with no terminal
+/// to ask on it refuses. Err is the exit code (8), said on stderr.
+pub(super) fn confirm_by_name(command: &str, site: &str, what: &str, yes: bool) -> Result<(), i32> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
         say_err!(
-            "switchyard maintenance: refusing to {} {} without confirmation: there is no terminal to ask on; pass --yes to confirm in a runbook",
-            p.direction.verb(),
-            p.site
+            "switchyard {command}: refusing to {what} {site} without confirmation: there is no terminal to ask on; pass --yes to confirm in a runbook"
         );
         return Err(exit::NOT_CONFIRMED);
     }
-    say_err_part!(
-        "Type the site name ({}) to {}, anything else cancels: ",
-        p.site,
-        p.direction.verb()
-    );
+    say_err_part!("Type the site name ({site}) to {what} {site}, anything else cancels: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != p.site {
+    if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != site {
         say_err!("Cancelled: nothing was changed.");
         return Err(exit::NOT_CONFIRMED);
     }
@@ -643,24 +648,9 @@ async fn extend(
     } else {
         say!("{text}");
     }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            say_err!(
-                "switchyard maintenance: refusing to extend the window of {} without confirmation: there is no terminal to ask on; pass --yes to confirm in a runbook",
-                site.name
-            );
-            return exit::NOT_CONFIRMED;
-        }
-        say_err_part!(
-            "Type the site name ({}) to extend its window, anything else cancels: ",
-            site.name
-        );
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != site.name {
-            say_err!("Cancelled: nothing was changed.");
-            return exit::NOT_CONFIRMED;
-        }
+    if let Err(code) = confirm_by_name("maintenance", &site.name, "extend the window of", args.yes)
+    {
+        return code;
     }
     let t0 = std::time::Instant::now();
     let result = crate::switch::extend::extend(

@@ -86,6 +86,33 @@ impl Resolver {
     }
 }
 
+impl Resolver {
+    /// [`Resolver::resolve`], with how long the answer may be kept: the shortest TTL of its
+    /// records (a name that does not exist, 60 s). The system's resolver keeps its own answers:
+    /// its answers are given with a TTL of 0 (asked again each time).
+    pub async fn resolve_with_ttl(&self, name: &str) -> Result<(Vec<String>, u32), String> {
+        let Resolver::Server(addr) = self else {
+            return self.resolve(name).await.map(|a| (a, 0));
+        };
+        let fqdn = dns_name(name.trim_end_matches('.'))?;
+        let (v4, v6) = tokio::join!(
+            exchange(*addr, &fqdn, RecordType::A),
+            exchange(*addr, &fqdn, RecordType::AAAA)
+        );
+        let mut out = Vec::new();
+        let mut ttl: Option<u32> = None;
+        for (answer, rtype) in [(v4?, RecordType::A), (v6?, RecordType::AAAA)] {
+            out.extend(addresses(&answer, rtype).map_err(|e| format!("DNS server {addr}: {e}"))?);
+            for r in answer.answers() {
+                ttl = Some(ttl.map_or(r.ttl(), |t| t.min(r.ttl())));
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok((out, ttl.unwrap_or(60)))
+    }
+}
+
 /// `name` as an absolute DNS name.
 fn dns_name(name: &str) -> Result<Name, String> {
     let bad = || format!("{name:?} is not a DNS name");

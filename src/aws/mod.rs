@@ -8,6 +8,7 @@ pub mod cloudwatch;
 pub mod dns;
 pub mod elbv2;
 pub mod error;
+pub mod probe;
 pub mod proxy;
 pub mod route53;
 pub mod sts;

@@ -108,6 +108,11 @@ impl ProxyUrl {
         self.host_port.clone()
     }
 
+    /// This proxy for every request of one client (the probe decides bypasses itself).
+    pub(crate) fn config_for_all(&self) -> Result<ProxyConfig, String> {
+        self.config(all, "")
+    }
+
     fn config(
         &self,
         make: fn(&str) -> Result<ProxyConfig, String>,

@@ -646,6 +646,7 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         protected: false,
         read_only: false,
         max_window: None,
+        probe: None,
         aws: AwsTarget {
             profile: global.profile.clone(),
             region: global.region.clone(),

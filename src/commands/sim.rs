@@ -45,7 +45,7 @@ pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
         );
         println!("Point the AWS SDKs and the AWS CLI at it with:");
         for (k, v) in sim.env_vars() {
-            println!("  export {k}={v}");
+            println!("  {}", export_line(&k, &v));
         }
         println!(
             "Control API: {}/_sim/state, {}/_sim/calls, POST {}/_sim/control",
@@ -62,4 +62,32 @@ pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
         println!("switchyard emulator stopped.");
         Ok(0)
     })
+}
+
+/// `export K=V` as a shell reads it back: values other than plain words in single quotes (the
+/// probe's certificate spans lines).
+pub fn export_line(key: &str, value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c));
+    if plain {
+        format!("export {key}={value}")
+    } else {
+        format!("export {key}='{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod export_tests {
+    use super::export_line;
+
+    #[test]
+    fn values_a_shell_would_split_are_quoted() {
+        assert_eq!(
+            export_line("A", "http://127.0.0.1:4566"),
+            "export A=http://127.0.0.1:4566"
+        );
+        assert_eq!(export_line("B", "x y\nz"), "export B='x y\nz'");
+        assert_eq!(export_line("C", "it's"), "export C='it'\\''s'");
+    }
 }

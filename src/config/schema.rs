@@ -158,6 +158,8 @@ pub struct Site {
     /// for no more, and it is the window when `--for` is not given. `None`: windows have no
     /// end unless `--for` gives one.
     pub max_window: Option<Duration>,
+    /// What a client gets: the URL the probe fetches and what the pages contain (`probe`).
+    pub probe: Option<crate::model::probe::ProbeSpec>,
     /// Profile, region and role: the site's own, else `[defaults]`.
     pub aws: AwsTarget,
     /// Route 53 health check IDs named explicitly (discovery may add more).

@@ -59,7 +59,10 @@ const SITE_KEYS: &[&str] = &[
     "target_groups",
     "distribution",
     "maintenance",
+    "probe",
 ];
+
+const PROBE_KEYS: &[&str] = &["url", "sorry_contains", "app_contains", "timeout", "every"];
 
 const ALARM_KEYS: &[&str] = &["name", "region"];
 
@@ -554,6 +557,13 @@ fn parse_site(
     } else {
         Some(None)
     };
+    let probe = match t.get("probe") {
+        Some(v) => ctx
+            .as_table(v, &t.child("probe"))
+            .map(|pt| parse_probe(ctx, &pt).map(Some))
+            .unwrap_or(None),
+        None => Some(None),
+    };
     let own = parse_aws(ctx, t);
 
     let health_checks = ctx
@@ -615,7 +625,72 @@ fn parse_site(
         distribution,
         maintenance: maintenance?,
         max_window: max_window?,
+        probe: probe?,
         line: ctx.line(t.span.start),
+    })
+}
+
+/// A site's `probe` table: the URL a client fetches and what its pages contain.
+fn parse_probe(ctx: &mut Ctx<'_>, t: &Tbl<'_, '_>) -> Option<crate::model::probe::ProbeSpec> {
+    use crate::model::probe::ProbeSpec;
+    ctx.check_keys(t, PROBE_KEYS, &|_| None);
+    let url = match ctx.req_str(
+        t,
+        "url",
+        "the URL clients fetch, such as \"https://www.example.com/\"",
+    ) {
+        Some((u, span)) => {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| format!("{} is not a URL: {e}", quote(u)))
+                .and_then(|p| match (p.scheme(), p.host_str()) {
+                    ("http" | "https", Some(_)) => Ok(u.to_string()),
+                    ("http" | "https", None) => Err(format!("{} names no host", quote(u))),
+                    (other, _) => Err(format!(
+                        "{} is a {other}: URL; a probe fetches http:// or https:// URLs",
+                        quote(u)
+                    )),
+                });
+            checked(ctx, &span, &t.child("url"), parsed)
+        }
+        None => None,
+    };
+    let sorry = match ctx.req_str(
+        t,
+        "sorry_contains",
+        "text the sorry page contains, such as \"maintenance\"",
+    ) {
+        Some((s, span)) if s.trim().is_empty() => {
+            ctx.error(
+                &span,
+                &t.child("sorry_contains"),
+                "is empty: give text only the sorry page contains, such as \"maintenance\"",
+            );
+            None
+        }
+        Some((s, _)) => Some(s.to_string()),
+        None => None,
+    };
+    let app = match ctx.str(t, "app_contains") {
+        Some((s, span)) if s.trim().is_empty() => {
+            ctx.error(
+                &span,
+                &t.child("app_contains"),
+                "is empty: give text only the application's page contains, or leave the key out",
+            );
+            return None;
+        }
+        Some((s, _)) => Some(s.to_string()),
+        None if t.get("app_contains").is_some() => return None,
+        None => None,
+    };
+    let timeout = duration(ctx, t, "timeout", ProbeSpec::DEFAULT_TIMEOUT).map(|(d, _)| d);
+    let every = duration(ctx, t, "every", ProbeSpec::DEFAULT_EVERY).map(|(d, _)| d);
+    Some(ProbeSpec {
+        url: url?,
+        sorry_contains: sorry?,
+        app_contains: app,
+        timeout: timeout?,
+        every: every?,
     })
 }
 

@@ -145,6 +145,15 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
     for (name, f) in &o.linked.records {
         out.push(Piece::new(format!("records of {name}"), f));
     }
+    // What a client gets: a probe that could not run is a check not made.
+    if let Some(p) = &o.probe {
+        let mut piece = Piece::new(format!("probe of {}", p.url), &p.seen);
+        piece.stale = Box::new(move |now, stale_after| {
+            p.seen
+                .is_stale(now, stale_after.max(p.every.saturating_mul(2)))
+        });
+        out.push(piece);
+    }
     out
 }
 

@@ -28,6 +28,7 @@ pub mod names;
 pub(crate) mod obs;
 pub(crate) mod policy;
 pub(crate) mod precedence;
+pub mod probe;
 pub mod route53;
 mod serde_util;
 pub(crate) mod serves;

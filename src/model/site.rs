@@ -158,6 +158,9 @@ pub struct SiteObservations {
     /// an AWS-time estimate is shown on the wall clock divided by it.
     #[serde(default = "real_speed")]
     pub aws_speed: f64,
+    /// What a client gets, when the config names a probe for the site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<super::probe::ProbeObservation>,
 }
 
 fn real_speed() -> f64 {
@@ -211,6 +214,7 @@ impl SiteObservations {
             history: None,
             linked: Default::default(),
             aws_speed: 1.0,
+            probe: None,
         }
     }
 

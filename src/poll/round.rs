@@ -60,7 +60,15 @@ pub struct Fetcher {
     pub tg_minimums: TgMinimums,
     /// Whether a journal read beside a site is the site's own.
     journal_check: Option<JournalCheck>,
+    /// Fetches the sites' probe URLs (or why it cannot: a bad probe proxy or certificate).
+    pub prober: Result<crate::aws::probe::Prober, String>,
 }
+
+/// A probe a little early is due: rounds do not fall exactly on its period.
+const PROBE_SLACK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How many probes run at once: their own budget, apart from AWS's.
+pub const PROBES_AT_ONCE: usize = 4;
 
 /// Whether a journal read beside a site is the site's own: `Err` says why not. The rules are the
 /// switch engine's (a journal is a TXT record anyone who can edit the zone can write); they come
@@ -360,6 +368,10 @@ pub fn blank(site: &Site) -> SiteObservations {
     obs.every_type = site.every_type;
     obs.sorry_target_groups = sorry_target_groups(site);
     obs.maintenance_responses = maintenance_responses(site);
+    obs.probe = site
+        .probe
+        .as_ref()
+        .map(crate::model::probe::ProbeObservation::new);
     obs
 }
 
@@ -381,6 +393,7 @@ fn lb_of(arn: &str) -> Option<String> {
 
 impl Fetcher {
     pub fn new(clients: Clients, resolver: Resolver) -> Fetcher {
+        let resolver_for_probe = resolver.clone();
         Fetcher {
             clients,
             budgets: Arc::new(Budgets::default()),
@@ -392,6 +405,7 @@ impl Fetcher {
             journal_check: None,
             app_target_groups: AppTargetGroups::default(),
             tg_minimums: TgMinimums::default(),
+            prober: crate::aws::probe::Prober::from_env(resolver_for_probe),
         }
     }
 
@@ -507,6 +521,20 @@ impl Fetcher {
             })
             .collect();
         shared.hc_metrics = self.health_check_metrics(&all_ids).await;
+        let due: Vec<Option<crate::model::probe::ProbeSpec>> = sites
+            .iter()
+            .zip(obs.iter())
+            .map(|(s, o)| {
+                let spec = s.probe.as_ref()?;
+                let last = o.probe.as_ref().and_then(|p| {
+                    let failed = p.seen.error.as_ref().map(|e| e.at);
+                    p.seen.fetched_at.max(failed)
+                });
+                let due = around_switch.contains(&s.name)
+                    || last.is_none_or(|t| now() - t >= spec.every.saturating_sub(PROBE_SLACK));
+                due.then(|| spec.clone())
+            })
+            .collect();
         // The DNS answers (Route 53's budget) while the chains behind the records are read
         // (the other services' budgets).
         let types: Vec<Vec<String>> = obs.iter().map(SiteObservations::covered_types).collect();
@@ -524,7 +552,19 @@ impl Fetcher {
                 self.site_chain(s, o, &shared, d)
             })
             .collect();
-        let (answers, _) = tokio::join!(answers, join_all(per_site));
+        let probes = self.probes(&due);
+        let (answers, _, probed) = tokio::join!(answers, join_all(per_site), probes);
+        for (o, result) in obs.iter_mut().zip(probed) {
+            if let (Some(p), Some(result)) = (o.probe.as_mut(), result) {
+                match result {
+                    Ok(view) => p.seen.set_ok(view, now()),
+                    Err(why) => p.seen.set_failed(
+                        AwsError::new(ErrorKind::Network, "probe", "GET", why),
+                        now(),
+                    ),
+                }
+            }
+        }
         // A journal is trusted only once the chain it claims to have switched is known.
         if let Some(check) = &self.journal_check {
             for ((s, o), j) in sites.iter().zip(obs.iter_mut()).zip(&journals) {
@@ -602,6 +642,33 @@ impl Fetcher {
         for o in obs.iter_mut() {
             o.aws_speed = speed;
         }
+    }
+
+    /// Runs the probes that are due (`Some`), a few at a time: each gives what the client got,
+    /// or why it could not be checked.
+    async fn probes(
+        &self,
+        due: &[Option<crate::model::probe::ProbeSpec>],
+    ) -> Vec<Option<Result<crate::model::probe::ClientView, String>>> {
+        let gate = tokio::sync::Semaphore::new(PROBES_AT_ONCE);
+        join_all(due.iter().map(|spec| {
+            let gate = &gate;
+            async move {
+                let spec = spec.as_ref()?;
+                let prober = match &self.prober {
+                    Ok(p) => p,
+                    Err(e) => return Some(Err(e.clone())),
+                };
+                let _permit = gate.acquire().await.ok()?;
+                Some(
+                    prober
+                        .fetch(spec)
+                        .await
+                        .map(|r| crate::model::probe::classify(spec, &r)),
+                )
+            }
+        }))
+        .await
     }
 
     async fn shared_lists(&self, sites: &[&Site]) -> Shared {

@@ -88,6 +88,48 @@ pub struct SiteReport {
     /// that the credentials are missing or expired): these make the exit code 3.
     #[serde(skip)]
     pub access: Vec<String>,
+    /// What a client gets (the site's probe), or `null` when the config names no probe.
+    pub probe: Option<ProbeReport>,
+}
+
+/// What the site's probe got: the side a client sees, or why it could not be checked.
+#[derive(Debug, Serialize)]
+pub struct ProbeReport {
+    pub url: String,
+    /// `sorry`, `app` or `neither`; `null` when the probe could not be checked.
+    pub side: Option<crate::model::probe::Side>,
+    /// What the client got, classified; `null` when the probe could not be checked.
+    pub seen: Option<crate::model::probe::ClientView>,
+    /// When the probe last got an answer.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub at: Option<OffsetDateTime>,
+    pub age_seconds: Option<u64>,
+    /// Why the latest probe could not be checked, or `null`.
+    pub error: Option<String>,
+    /// The line the table shows: `clients get: ...`.
+    pub line: String,
+}
+
+fn probe_report(o: &SiteObservations, now: OffsetDateTime) -> Option<ProbeReport> {
+    let p = o.probe.as_ref()?;
+    let failed = p.seen.error.as_ref();
+    let seen = if failed.is_some() {
+        None
+    } else {
+        p.seen.value.clone()
+    };
+    Some(ProbeReport {
+        url: p.url.clone(),
+        side: seen.as_ref().map(|v| v.side),
+        seen,
+        at: p.seen.fetched_at,
+        age_seconds: p
+            .seen
+            .fetched_at
+            .map(|t| (now - t).whole_seconds().max(0).unsigned_abs()),
+        error: failed.map(|e| e.error.message.clone()),
+        line: p.line(now),
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -483,6 +525,7 @@ pub fn site_report(
         complete: read.complete,
         unread: read.unread,
         access,
+        probe: probe_report(o, now),
     }
 }
 
@@ -694,6 +737,13 @@ pub fn table(report: &StatusReport, width: usize) -> String {
         if let Some(line) = members_line(s) {
             out.push_str(&truncate(&line, width));
             out.push('\n');
+        }
+        // What a client gets, whole: it is what the operator checks the verdict against.
+        if let Some(p) = &s.probe {
+            for l in wrap(&format!("  {}", p.line), width, 4) {
+                out.push_str(&l);
+                out.push('\n');
+            }
         }
         if let Some(m) = &s.maintenance {
             match &m.interrupted {

@@ -1744,6 +1744,10 @@ async fn execute_inner(
             record: site.record.clone(),
             distribution: fresh.distribution,
             caches: fresh.caches,
+            probe: site.probe.clone().map(|spec| {
+                let side = crate::model::probe::expected_side(plan.direction == Direction::On);
+                (spec, side)
+            }),
         };
         Some(
             verify_switch(

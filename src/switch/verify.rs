@@ -18,7 +18,9 @@ use crate::model::route53::{ChangeStatus, PendingChange, RecordSet, normalize_dn
 
 use super::plan::{CheckResult, Progress, VerifyItem};
 use super::steps::{self, Expect, Towards};
+use crate::aws::probe::Prober;
 use crate::model::journal::{self, Step};
+use crate::model::probe::{ProbeSpec, Side};
 
 /// What the DNS answer should be.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +59,9 @@ pub struct Wanted {
     pub distribution: Option<String>,
     /// What clients may still hold once it converged (AWS time): the countdown's last parts.
     pub caches: Vec<crate::model::verdict::EtaPart>,
+    /// The site's probe and the side clients should get: the last condition (what a client
+    /// actually gets, through every cache between Route 53 and it).
+    pub probe: Option<(ProbeSpec, Side)>,
 }
 
 /// The result of a verification.
@@ -101,7 +106,12 @@ impl Verification {
 struct Estimate(Option<Duration>);
 
 /// Looks once at everything wanted.
-async fn look(c: &Clients, resolver: &Resolver, w: &Wanted) -> Vec<(VerifyItem, Estimate)> {
+async fn look(
+    c: &Clients,
+    resolver: &Resolver,
+    prober: &Result<Prober, String>,
+    w: &Wanted,
+) -> Vec<(VerifyItem, Estimate)> {
     let mut out = Vec::new();
     for ch in &w.changes {
         out.push(look_change(c, ch).await);
@@ -166,7 +176,38 @@ async fn look(c: &Clients, resolver: &Resolver, w: &Wanted) -> Vec<(VerifyItem, 
     if let Some(id) = &w.distribution {
         out.push(look_distribution(c, id).await);
     }
+    if let Some((spec, side)) = &w.probe {
+        out.push(look_probe(prober, spec, *side).await);
+    }
     out
+}
+
+/// What a client gets is the side wanted: the probe fetched the URL and found the page's text.
+/// A probe that could not run is looked at again until the time is up, and is never a pass.
+async fn look_probe(
+    prober: &Result<Prober, String>,
+    spec: &ProbeSpec,
+    want: Side,
+) -> (VerifyItem, Estimate) {
+    let page = match want {
+        Side::Sorry => "the sorry page",
+        Side::App | Side::Neither => "the app",
+    };
+    let what = format!("clients get {page} at {}", spec.url);
+    let fetched = match prober {
+        Ok(p) => p.fetch(spec).await,
+        Err(e) => Err(e.clone()),
+    };
+    match fetched {
+        Ok(r) => {
+            let v = crate::model::probe::classify(spec, &r);
+            (item(what, v.side == want, v.describe()), Estimate(None))
+        }
+        Err(e) => (
+            VerifyItem::unreadable(what, format!("the probe could not run: {e}")),
+            Estimate(None),
+        ),
+    }
 }
 
 /// A Route 53 change is INSYNC.
@@ -700,8 +741,9 @@ pub async fn run(
     let t0 = Instant::now();
     let speed = c.clock.speed();
     let mut countdown: Option<Countdown> = None;
+    let prober = Prober::from_env(resolver.clone());
     loop {
-        let looked = look(c, resolver, &wanted).await;
+        let looked = look(c, resolver, &prober, &wanted).await;
         let elapsed = t0.elapsed();
         let wall_now = OffsetDateTime::now_utc();
         let converged = looked.iter().all(|(i, _)| i.converged);

@@ -165,6 +165,8 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
         }
     };
     config.defaults.dns_server = Some(sim.dns_server());
+    // Probes see what clients of the demo account get: through the emulator's data plane.
+    crate::aws::probe::use_emulator(&sim.env_vars());
     // The demo's events go beside the real ones, never into them.
     config.defaults.event_log = demo_event_log(&config.defaults.event_log);
     tracing::info!(endpoint = %sim.endpoint(), "demo emulator started");
@@ -197,6 +199,8 @@ pub async fn rehearse(
         Err(code) => return code,
     };
     let sim = copy.sim.clone();
+    // Probes see what clients of the copy get: through its data plane.
+    crate::aws::probe::use_emulator(&sim.env_vars());
     let primary = copy.primary.clone();
     options.rehearsal = Some(Rehearsal {
         faults: Arc::new(move |f| crate::commands::rehearse::apply_fault(&sim, &primary, f)),

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod control;
+pub mod dataplane;
 pub mod dns;
 pub mod faults;
 pub mod proto;
@@ -121,7 +122,7 @@ impl SimHandle {
 
     /// The environment a client needs to use the emulator.
     pub fn env_vars(&self) -> Vec<(String, String)> {
-        vec![
+        let mut vars = vec![
             ("AWS_ENDPOINT_URL".into(), self.endpoint()),
             ("AWS_ACCESS_KEY_ID".into(), "switchyard-sim".into()),
             ("AWS_SECRET_ACCESS_KEY".into(), "switchyard-sim".into()),
@@ -129,7 +130,19 @@ impl SimHandle {
             ("AWS_DEFAULT_REGION".into(), self.region.clone()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("SWITCHYARD_DNS_SERVER".into(), self.dns_addr.to_string()),
-        ]
+        ];
+        if let Some(ca) = &self.shared.ca {
+            // The data plane: probes go through the emulator as their proxy, and trust the
+            // certificates it issues for the names of its world.
+            vars.push(("SWITCHYARD_PROBE_PROXY".into(), self.endpoint()));
+            vars.push(("SWITCHYARD_PROBE_CA".into(), ca.pem().to_string()));
+        }
+        vars
+    }
+
+    /// The PEM of the certificate authority that signs the data plane's TLS certificates.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.shared.ca.as_ref().map(|ca| ca.pem().to_string())
     }
 
     /// Applies a control command, as `POST /_sim/control` does.

@@ -29,6 +29,8 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// Notified when faults are cleared: held requests look again.
     pub released: tokio::sync::Notify,
+    /// Issues the certificates of the data plane's TLS tunnels (None if no key could be made).
+    pub ca: Option<Arc<crate::dataplane::Ca>>,
     seq: AtomicU64,
 }
 
@@ -41,6 +43,7 @@ impl Shared {
             calls: Mutex::new(CallCounts::default()),
             shutdown: CancellationToken::new(),
             released: tokio::sync::Notify::new(),
+            ca: crate::dataplane::Ca::new().ok().map(Arc::new),
             seq: AtomicU64::new(1),
         }
     }
@@ -68,7 +71,9 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         tokio::spawn(async move {
             let token = shared.shutdown.clone();
             let service = service_fn(move |req| handle(shared.clone(), req));
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let conn = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             tokio::select! {
                 _ = conn => {}
                 _ = token.cancelled() => {}
@@ -93,6 +98,14 @@ async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
+    // A client that names the emulator as its proxy: the data plane.
+    if crate::dataplane::is_proxy_request(&req) {
+        return Ok(if req.method() == hyper::Method::CONNECT {
+            crate::dataplane::connect(shared, req)
+        } else {
+            crate::dataplane::forward(shared, req).await
+        });
+    }
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(b) => b.to_bytes(),

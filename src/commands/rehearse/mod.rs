@@ -149,7 +149,7 @@ pub async fn serve(sim: &SimHandle, site: &str, speed: f64) -> i32 {
     );
     println!("Point switchyard (and the AWS CLI) at the copy with:");
     for (k, v) in sim.env_vars() {
-        println!("  export {k}={v}");
+        println!("  {}", crate::commands::sim::export_line(&k, &v));
     }
     println!(
         "Faults: POST {}/_sim/control, for example {{\"action\":\"stop_instance\",\"instance\":\"i-...\"}}",

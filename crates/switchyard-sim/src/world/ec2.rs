@@ -91,11 +91,22 @@ impl Probe {
     }
 }
 
+/// Who made a response, as a client can tell it from the response's headers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Server {
+    /// The application (an instance, a target, an origin).
+    #[default]
+    App,
+    /// The load balancer itself: a fixed response, a redirect, or its own 502/503/504.
+    LoadBalancer,
+}
+
 /// What a probe saw, with the response body when there was one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
     pub probe: Probe,
     pub body: String,
+    pub from: Server,
 }
 
 impl Page {
@@ -103,6 +114,7 @@ impl Page {
         Page {
             probe,
             body: body.to_string(),
+            from: Server::App,
         }
     }
 
@@ -111,7 +123,14 @@ impl Page {
         Page {
             probe,
             body: String::new(),
+            from: Server::App,
         }
+    }
+
+    /// The same response, made by the load balancer itself.
+    pub fn by_lb(mut self) -> Page {
+        self.from = Server::LoadBalancer;
+        self
     }
 }
 

@@ -6,6 +6,7 @@
 //! (a change turning INSYNC, a distribution turning Deployed, a target draining) is computed when
 //! it is read.
 
+pub mod client;
 pub mod cloudfront;
 pub mod cloudwatch;
 pub mod ec2;
@@ -285,6 +286,8 @@ pub struct World {
     seed: String,
     /// Regions whose Route 53 checkers reach no endpoint (a partial, regional outage).
     pub checker_outages: std::collections::BTreeSet<String>,
+    /// What clients keep: their resolvers' answers, CloudFront's cached errors.
+    pub client: client::ClientCaches,
 }
 
 impl World {
@@ -308,6 +311,7 @@ impl World {
             task_seq: 0,
             seed: seed.to_string(),
             checker_outages: Default::default(),
+            client: Default::default(),
         }
     }
 
@@ -648,7 +652,7 @@ impl World {
                 Some("forward" | "fixed-response" | "redirect")
             )
         }) else {
-            return Page::none(Probe::Http(503));
+            return Page::none(Probe::Http(503)).by_lb();
         };
         match action.str("Type") {
             Some("fixed-response") => {
@@ -661,25 +665,25 @@ impl World {
                     .get("FixedResponseConfig")
                     .and_then(|f| f.str("MessageBody"))
                     .unwrap_or_default();
-                Page::new(Probe::Http(u16::try_from(code).unwrap_or(503)), body)
+                Page::new(Probe::Http(u16::try_from(code).unwrap_or(503)), body).by_lb()
             }
             Some("redirect") => {
                 let code = action
                     .get("RedirectConfig")
                     .and_then(|r| r.str("StatusCode"))
                     .unwrap_or("HTTP_301");
-                Page::none(Probe::Http(if code == "HTTP_302" { 302 } else { 301 }))
+                Page::none(Probe::Http(if code == "HTTP_302" { 302 } else { 301 })).by_lb()
             }
             _ => {
                 let Some(tg) = action_target_groups(action)
                     .first()
                     .and_then(|arn| self.elb.tg(arn))
                 else {
-                    return Page::none(if lb.is_network() {
-                        Probe::Timeout
+                    return if lb.is_network() {
+                        Page::none(Probe::Timeout)
                     } else {
-                        Probe::Http(503)
-                    });
+                        Page::none(Probe::Http(503)).by_lb()
+                    };
                 };
                 let healths: Vec<(&Target, TargetHealth)> = tg
                     .targets
@@ -705,19 +709,19 @@ impl World {
                     healthy
                 };
                 let Some(target) = serving.first() else {
-                    return Page::none(if lb.is_network() {
-                        Probe::Timeout
+                    return if lb.is_network() {
+                        Page::none(Probe::Timeout)
                     } else {
-                        Probe::Http(503)
-                    });
+                        Page::none(Probe::Http(503)).by_lb()
+                    };
                 };
                 let page = self.fetch_target(tg, target, req, depth + 1);
                 if lb.is_network() {
                     return page;
                 }
                 match page.probe {
-                    Probe::Timeout => Page::none(Probe::Http(504)),
-                    Probe::Refused | Probe::NoDns => Page::none(Probe::Http(502)),
+                    Probe::Timeout => Page::none(Probe::Http(504)).by_lb(),
+                    Probe::Refused | Probe::NoDns => Page::none(Probe::Http(502)).by_lb(),
                     _ => page,
                 }
             }

@@ -43,6 +43,9 @@ fn from_config(
                     .collect()
             })
             .unwrap_or_default(),
+        default_origin: config
+            .and_then(|c| c.default_cache_behavior())
+            .map(|b| b.target_origin_id().to_string()),
         error_responses: config
             .and_then(|c| c.custom_error_responses())
             .map(|e| {
@@ -94,6 +97,9 @@ pub async fn distributions(c: &Client) -> Result<Vec<Distribution>, AwsError> {
             d.enabled = s.enabled();
             d.aliases = s.aliases().map(|a| a.items().to_vec()).unwrap_or_default();
             d.comment = s.comment().to_string();
+            d.default_origin = s
+                .default_cache_behavior()
+                .map(|b| b.target_origin_id().to_string());
             d.origins = s
                 .origins()
                 .map(|o| {

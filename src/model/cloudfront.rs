@@ -76,6 +76,9 @@ pub struct Distribution {
     pub aliases: Vec<String>,
     /// The origins.
     pub origins: Vec<Origin>,
+    /// The ID of the origin the default cache behaviour fetches from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_origin: Option<String>,
     /// The custom error responses.
     pub error_responses: Vec<ErrorResponse>,
     /// The ETag UpdateDistribution needs as IfMatch.
@@ -91,6 +94,26 @@ impl Distribution {
     /// Whether `dns_name` (an alias target, say) is this distribution's domain name.
     pub fn has_domain(&self, dns_name: &str) -> bool {
         normalize_dns_name(&self.domain_name) == normalize_dns_name(dns_name)
+    }
+
+    /// The domain name of the origin its default cache behaviour fetches from (the first origin
+    /// when the behaviour names none that exists).
+    pub fn default_origin_domain(&self) -> Option<&str> {
+        self.default_origin
+            .as_ref()
+            .and_then(|id| self.origins.iter().find(|o| &o.id == id))
+            .or(self.origins.first())
+            .map(|o| o.domain_name.as_str())
+    }
+
+    /// Whether it stands in front of a load balancer (its default origin is one): it is the
+    /// app's front door, not a sorry page.
+    pub fn fronts_load_balancer(&self) -> bool {
+        self.default_origin_domain().is_some_and(|d| {
+            normalize_dns_name(d)
+                .trim_end_matches('.')
+                .ends_with(".elb.amazonaws.com")
+        })
     }
 
     /// Whether it serves requests and has finished deploying.

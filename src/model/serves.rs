@@ -222,8 +222,14 @@ impl SiteObservations {
         let each: Vec<Serves> = names
             .iter()
             .map(|name| {
+                let front = self.cdn_origins.get(&normalize_dns_name(name));
                 if let Some(lb) = lbs.iter().find(|lb| lb.has_dns_name(name)) {
                     self.serves_load_balancer(&lb.arn)
+                } else if let Some(origin) = front {
+                    // CloudFront in front of the app: it serves what its origin serves.
+                    lbs.iter()
+                        .find(|lb| lb.has_dns_name(origin))
+                        .map_or(Serves::Unknown, |lb| self.serves_load_balancer(&lb.arn))
                 } else if sorry_cdn.as_deref() == Some(normalize_dns_name(name).as_str()) {
                     Serves::SorryPage
                 } else {

@@ -158,6 +158,11 @@ pub struct SiteObservations {
     /// an AWS-time estimate is shown on the wall clock divided by it.
     #[serde(default = "real_speed")]
     pub aws_speed: f64,
+    /// CloudFront distributions in front of the app (their default origin is a load balancer):
+    /// the distribution's domain name → its origin's, both normalised. A record pointing at one
+    /// serves what the load balancer serves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cdn_origins: BTreeMap<String, String>,
     /// What a client gets, when the config names a probe for the site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<super::probe::ProbeObservation>,
@@ -214,6 +219,7 @@ impl SiteObservations {
             history: None,
             linked: Default::default(),
             aws_speed: 1.0,
+            cdn_origins: BTreeMap::new(),
             probe: None,
         }
     }

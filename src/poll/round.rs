@@ -1086,6 +1086,26 @@ impl Fetcher {
         // and records of the zone; in the regions the chain reaches.
         let mut targets = aliases.clone();
         targets.extend(o.chain().resource_names());
+        // A distribution in front of a load balancer is the app's front door: the chain goes on
+        // to its origin (unless the config names it as the sorry page's).
+        let mut fronts = BTreeMap::new();
+        if let Some(Ok(list)) = &shared.distributions {
+            for d in list {
+                if s.distribution.as_deref() == Some(d.id.as_str()) || !d.fronts_load_balancer() {
+                    continue;
+                }
+                if targets.iter().any(|t| d.has_domain(t))
+                    && let Some(origin) = d.default_origin_domain()
+                {
+                    fronts.insert(
+                        crate::model::route53::normalize_dns_name(&d.domain_name),
+                        crate::model::route53::normalize_dns_name(origin),
+                    );
+                    targets.push(crate::model::route53::normalize_dns_name(origin));
+                }
+            }
+        }
+        o.cdn_origins = fronts;
         let regions = self.site_regions(s, o, shared);
         // The distribution needs nothing of the load balancers: both at once.
         let previous = o.distribution.take();
@@ -1366,6 +1386,7 @@ impl Fetcher {
         let from_list = match &shared.distributions {
             Some(Ok(list)) => list
                 .iter()
+                .filter(|d| !d.fronts_load_balancer())
                 .find(|d| aliases.iter().any(|a| d.has_domain(a)))
                 .map(|d| d.id.clone()),
             _ => None,

@@ -6,6 +6,7 @@ mod chains;
 mod eta;
 mod journals;
 mod peers;
+mod probes;
 mod races;
 mod recognised;
 mod records;

@@ -558,10 +558,9 @@ impl Fetcher {
             if let (Some(p), Some(result)) = (o.probe.as_mut(), result) {
                 match result {
                     Ok(view) => p.seen.set_ok(view, now()),
-                    Err(why) => p.seen.set_failed(
-                        AwsError::new(ErrorKind::Network, "probe", "GET", why),
-                        now(),
-                    ),
+                    Err(why) => p
+                        .seen
+                        .set_failed(AwsError::new(ErrorKind::Network, "HTTP", "GET", why), now()),
                 }
             }
         }

@@ -3541,3 +3541,69 @@ fn the_console_says_the_time_left_warns_15_minutes_before_and_marks_an_overdue_w
     );
     snap_large("window_overdue_detail", &d);
 }
+
+fn probed(
+    mut site: SiteObservations,
+    seen: crate::model::obs::Fetched<crate::model::probe::ClientView>,
+) -> SiteObservations {
+    site.probe = Some(crate::model::probe::ProbeObservation {
+        url: "https://www.example.com/".into(),
+        every: Duration::from_secs(30),
+        seen,
+    });
+    site
+}
+
+/// After a fail back AWS serves the app (LIVE), but CloudFront still hands clients its cached
+/// sorry page: the detail says so beside the verdict, with the page's age in the cache.
+#[test]
+fn snapshot_detail_clients_still_get_a_cached_sorry_page() {
+    use crate::model::probe::{ClientView, Side, Via};
+    let view = ClientView {
+        side: Side::Sorry,
+        status: 503,
+        size: 1234,
+        via: Via::Cloudfront,
+        matched: Some("maintenance".into()),
+        cached_secs: Some(40),
+        elapsed_ms: 85,
+        addresses: Vec::new(),
+        proxy: Some("http://proxy.corp:3128".into()),
+    };
+    let site = probed(
+        live(),
+        crate::model::obs::Fetched::ok(view, crate::model::fixtures::ago(4)),
+    );
+    let mut a = app(vec![site], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_clients_get_cached_sorry_page", &a);
+    let s = text(draw(&a, 80, 24).backend().buffer());
+    assert!(
+        s.contains("clients get: the sorry page (503, 'maintenance', 1.2 KB,"),
+        "{s}"
+    );
+}
+
+/// A probe that could not run says why, never what clients get.
+#[test]
+fn snapshot_detail_a_probe_that_could_not_run() {
+    let mut seen = crate::model::obs::Fetched::default();
+    seen.set_failed(
+        crate::model::error::AwsError::new(
+            crate::model::error::ErrorKind::Network,
+            "HTTP",
+            "GET",
+            "no complete answer within 10 s (through http://proxy.corp:3128)",
+        ),
+        crate::model::fixtures::ago(2),
+    );
+    let site = probed(live(), seen);
+    let mut a = app(vec![site], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_probe_could_not_run", &a);
+    let s = text(draw(&a, 120, 40).backend().buffer());
+    assert!(
+        s.contains("clients get: could not be checked: no complete answer"),
+        "{s}"
+    );
+}

@@ -205,6 +205,16 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
     } else if let Some(eta) = &v.eta {
         top.extend(wrap(Line::raw(eta_text(t, eta, site.obs.aws_speed))));
     }
+    // What a client gets, next to the verdict it is checked against.
+    if let Some(p) = &site.obs.probe {
+        use crate::model::probe::Side;
+        let style = match (&p.seen.error, p.seen.get().map(|v| v.side)) {
+            (Some(_), _) | (None, Some(Side::Neither)) => t.bad(),
+            (None, Some(Side::Sorry)) => t.warn(),
+            _ => t.dim(),
+        };
+        top.extend(wrap(Line::styled(format!(" {}", p.line(app.now)), style)));
+    }
     let mut bottom = Vec::new();
     if let Some(m) = site.obs.marker() {
         let reason = m

@@ -29,6 +29,9 @@ use crate::model::probe::{ProbeSpec, RawResponse};
 /// How much of a body is kept to look for the pages' texts in (the rest is only counted).
 pub const BODY_KEPT: usize = 256 * 1024;
 
+/// Name → (addresses, kept until): the probe's resolver cache.
+type DnsCache = Arc<Mutex<HashMap<String, (Vec<IpAddr>, Instant)>>>;
+
 /// Fetches probe URLs.
 #[derive(Clone, Debug)]
 pub struct Prober {
@@ -39,7 +42,7 @@ pub struct Prober {
     /// An extra certificate authority to trust (PEM).
     ca: Option<Vec<u8>>,
     resolver: Resolver,
-    cache: Arc<Mutex<HashMap<String, (Vec<IpAddr>, Instant)>>>,
+    cache: DnsCache,
 }
 
 /// Reads a PEM from the value: the PEM itself, or the path of a file holding it.
@@ -230,7 +233,7 @@ fn describe_error(
 #[derive(Clone, Debug)]
 struct CachingDns {
     resolver: Resolver,
-    cache: Arc<Mutex<HashMap<String, (Vec<IpAddr>, Instant)>>>,
+    cache: DnsCache,
     seen: Arc<Mutex<Vec<String>>>,
 }
 

@@ -43,6 +43,11 @@ struct Proxy {
 impl Proxy {
     /// tinyproxy on a free port of 127.0.0.1; with `auth`, it wants Basic credentials.
     fn start(auth: Option<(&str, &str)>) -> Option<Proxy> {
+        Proxy::start_with(auth, "")
+    }
+
+    /// tinyproxy with more lines of configuration (an `Upstream` proxy, say).
+    fn start_with(auth: Option<(&str, &str)>, extra: &str) -> Option<Proxy> {
         let bin = tinyproxy_binary()?;
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -54,6 +59,7 @@ impl Proxy {
         if let Some((user, pass)) = auth {
             conf.push_str(&format!("BasicAuth {user} {pass}\n"));
         }
+        conf.push_str(extra);
         let conf_path = dir.path().join("tinyproxy.conf");
         std::fs::write(&conf_path, conf).unwrap();
         let child = Command::new(bin)
@@ -407,4 +413,88 @@ async fn a_maintenance_round_trip_goes_through_the_proxy() {
         through_proxy, served,
         "the emulator served {served} calls; the proxy forwarded {through_proxy}"
     );
+}
+
+/// The client's-eye probe from a bastion behind its proxy: the probe's HTTPS request goes through
+/// the real proxy (CONNECT), which reaches the internet (here the emulator's data plane, as its
+/// upstream); what clients get is read through it, entering maintenance and after.
+#[tokio::test]
+async fn the_probe_fetches_through_the_real_proxy() {
+    let sim = sim().await;
+    let Some(proxy) = Proxy::start_with(None, &format!("Upstream http 127.0.0.1:{}\n", sim.port()))
+    else {
+        return;
+    };
+    // The probe uses the proxy clients of this machine use: HTTPS_PROXY (the AWS endpoint is
+    // plain http and goes direct).
+    let env: Vec<(String, String)> = sim
+        .env_vars()
+        .into_iter()
+        .filter(|(k, _)| k != "SWITCHYARD_PROBE_PROXY")
+        .collect();
+    let env = with(env, "HTTPS_PROXY", &proxy.url());
+    let (out, _) = run(
+        &env,
+        &[
+            "status",
+            "--config",
+            &demo_config(),
+            "--site",
+            "shop",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    let report = json(&out);
+    let probe = &report["sites"][0]["probe"];
+    assert_eq!(probe["side"], "app", "{report}");
+    assert_eq!(probe["seen"]["proxy"], proxy.url(), "{report}");
+    let log = proxy.log_text();
+    assert!(
+        log.contains("Found upstream proxy") && log.contains("www.example.com"),
+        "the probe's CONNECT went through the proxy: {log}"
+    );
+
+    let (on, _) = run(
+        &env,
+        &[
+            "maintenance",
+            "on",
+            "--site",
+            "shop",
+            "--config",
+            &demo_config(),
+            "--yes",
+            "--force",
+        ],
+    )
+    .await;
+    assert_eq!(
+        on.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&on.stderr)
+    );
+    // Route 53 fails over once the inverted check is seen unhealthy, and clients' caches let
+    // go of the old answer after its TTL.
+    sim.control(switchyard_sim::Control::AdvanceClock { seconds: 180.0 })
+        .unwrap();
+    let (out, _) = run(
+        &env,
+        &[
+            "status",
+            "--config",
+            &demo_config(),
+            "--site",
+            "shop",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    let report = json(&out);
+    let probe = &report["sites"][0]["probe"];
+    assert_eq!(probe["side"], "sorry", "{report}");
+    assert_eq!(probe["seen"]["via"], "cloudfront", "{report}");
 }

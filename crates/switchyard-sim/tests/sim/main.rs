@@ -5,6 +5,7 @@ mod cloudfront;
 mod cloudwatch;
 mod common;
 mod control;
+mod dataplane;
 mod elbv2;
 mod fidelity;
 mod gotchas;

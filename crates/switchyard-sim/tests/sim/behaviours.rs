@@ -6,7 +6,7 @@ use switchyard_sim::Control;
 use switchyard_sim::world::ec2::Behaviour;
 
 use crate::common::{T0_MS, advance, sim};
-use crate::peers::{aws, awscli};
+use crate::peers::{aws, aws_fails, awscli};
 
 fn test_dns_answer(cli: &str, ep: &str, zone: &str, name: &str) -> Vec<String> {
     let out = aws(
@@ -165,6 +165,75 @@ async fn awscli_sees_an_nlb_drop_the_zone_without_a_healthy_target() {
     assert_eq!(dns_a(&sim, &dns_name).await, both);
     cross_zone("use_load_balancer_configuration");
     assert_eq!(answer(), [zone_b.clone()]);
+    // The same at the load balancer, where an NLB's setting lives (off by default).
+    let lb_cross_zone = |on: &str| {
+        let out = aws(
+            &cli,
+            &ep,
+            "eu-west-1",
+            &[
+                "elbv2",
+                "modify-load-balancer-attributes",
+                "--load-balancer-arn",
+                PAY_NLB,
+                "--attributes",
+                &format!("Key=load_balancing.cross_zone.enabled,Value={on}"),
+            ],
+        );
+        let attrs = out["Attributes"].as_array().unwrap();
+        let value = attrs
+            .iter()
+            .find(|a| a["Key"] == "load_balancing.cross_zone.enabled")
+            .unwrap();
+        assert_eq!(value["Value"], on);
+    };
+    let read = aws(
+        &cli,
+        &ep,
+        "eu-west-1",
+        &[
+            "elbv2",
+            "describe-load-balancer-attributes",
+            "--load-balancer-arn",
+            PAY_NLB,
+        ],
+    );
+    assert!(
+        read["Attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["Key"] == "load_balancing.cross_zone.enabled" && a["Value"] == "false"),
+        "{read}"
+    );
+    lb_cross_zone("true");
+    assert_eq!(answer(), both);
+    lb_cross_zone("false");
+    assert_eq!(answer(), [zone_b.clone()]);
+    // An ALB's is always on.
+    let alb = sim.with_world(|w| {
+        w.elb
+            .lbs
+            .iter()
+            .find(|l| l.name == "pay-sorry-alb")
+            .unwrap()
+            .arn
+            .clone()
+    });
+    let err = aws_fails(
+        &cli,
+        &ep,
+        "eu-west-1",
+        &[
+            "elbv2",
+            "modify-load-balancer-attributes",
+            "--load-balancer-arn",
+            &alb,
+            "--attributes",
+            "Key=load_balancing.cross_zone.enabled,Value=false",
+        ],
+    );
+    assert!(err.contains("InvalidConfigurationRequest"), "{err}");
 
     // pay-2 stops too: no zone is healthy, the NLB fails open and answers every address.
     sim.control(Control::StopInstance {

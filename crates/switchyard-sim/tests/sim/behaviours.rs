@@ -528,3 +528,63 @@ async fn awscli_sees_a_host_failure_in_the_system_status_check_late() {
         "the CLOUDWATCH_METRIC check follows its alarm: failed over"
     );
 }
+
+/// Scenario files are refused what AWS refuses of the added settings, and the settings read as
+/// written: an ALB's cross-zone load balancing cannot be off, a target group's cross-zone value
+/// is one of AWS's three, a slow behaviour takes milliseconds; `removed_region_secs = 0` ends a
+/// removed region's checker at once.
+#[test]
+fn the_added_scenario_settings_are_checked_and_read() {
+    use switchyard_sim::Scenario;
+    let alb = r#"
+name = "x"
+[[load_balancers]]
+name = "web"
+cross_zone = false
+"#;
+    let err = Scenario::parse(alb)
+        .unwrap()
+        .build(0, 1.0, true)
+        .err()
+        .unwrap();
+    assert!(err.contains("always on"), "{err}");
+    let tg = r#"
+name = "x"
+[[target_groups]]
+name = "app"
+attributes = { "load_balancing.cross_zone.enabled" = "sometimes" }
+"#;
+    let err = Scenario::parse(tg)
+        .unwrap()
+        .build(0, 1.0, true)
+        .err()
+        .unwrap();
+    assert!(err.contains("AWS would refuse it"), "{err}");
+    let slow = r#"
+name = "x"
+[[origins]]
+name = "o"
+ip = "198.51.100.7"
+behaviour = "slow:soon"
+"#;
+    let err = Scenario::parse(slow).unwrap_err();
+    assert!(err.contains("milliseconds"), "{err}");
+
+    let mut s = crate::common::scenario("endpoint-checks");
+    s.timing.removed_region_secs = 0;
+    let mut w = s.build(crate::common::T0_MS, 1.0, true).unwrap();
+    let id = "5e1c2d3b-4a59-4c7d-8e6f-0a1b2c3d4e01";
+    let mut cfg = w.r53.health_check(id).unwrap().cfg.clone();
+    cfg.regions = vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()];
+    w.update_health_check_config(id, cfg);
+    w.step_to(crate::common::T0_MS + 60_000);
+    let regions: Vec<&str> = w
+        .r53
+        .health_check(id)
+        .unwrap()
+        .checkers
+        .iter()
+        .map(|c| c.region.as_str())
+        .collect();
+    assert_eq!(regions, ["us-east-1", "us-west-2", "eu-west-1"]);
+}

@@ -232,10 +232,11 @@ pub struct Timing {
     pub warmup_secs: i64,
     /// How long after the end of the minute it describes an `AWS/EC2` status check datapoint
     /// (`StatusCheckFailed`, `_Instance`, `_System`) reaches CloudWatch. Alarms evaluate what has
-    /// arrived, so they lag an impairment by this much more. AWS gives no figure; the CloudWatch
-    /// user guide ("Configuring how CloudWatch alarms treat missing data") has alarms look at
-    /// more periods than they evaluate because datapoints arrive late, and about 2 minutes is
-    /// what 1-minute EC2 metrics usually take. 0: at the end of the minute.
+    /// arrived, so they lag an impairment by this much more. AWS documents no figure: the
+    /// CloudWatch user guide ("Configuring how CloudWatch alarms treat missing data") only has
+    /// alarms read more periods than they evaluate because datapoints can arrive late. About 2
+    /// minutes for 1-minute metrics is what monitoring vendors report (an observation, not an
+    /// AWS figure). 0 (the default): at the end of the minute, as before.
     pub ec2_metric_delay_secs: i64,
     /// How long the checkers of a region removed from a health check's `Regions` keep checking
     /// (and reporting in GetHealthCheckStatus): the Route 53 API reference (HealthCheckConfig,

@@ -570,6 +570,40 @@ behaviour = "slow:soon"
     let err = Scenario::parse(slow).unwrap_err();
     assert!(err.contains("milliseconds"), "{err}");
 
+    // The control API takes the added actions as the README writes them.
+    let c: Control =
+        serde_json::from_str(r#"{"action":"host_failure","instance":"i-0e0e0e0e0e0e00002"}"#)
+            .unwrap();
+    assert_eq!(
+        c,
+        Control::HostFailure {
+            instance: "i-0e0e0e0e0e0e00002".into(),
+            failed: true
+        }
+    );
+    let c: Control = serde_json::from_str(
+        r#"{"action":"set_tls","target":"web-1","names":["web.example.io"],"sni_required":true}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        c,
+        Control::SetTls {
+            sni_required: true,
+            ..
+        }
+    ));
+    let c: Control = serde_json::from_str(
+        r#"{"action":"set_behaviour","target":"web-1","behaviour":"slow_connect:5000"}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        c,
+        Control::SetBehaviour {
+            behaviour: Behaviour::SlowConnect(5000),
+            ..
+        }
+    ));
+
     let mut s = crate::common::scenario("endpoint-checks");
     s.timing.removed_region_secs = 0;
     let mut w = s.build(crate::common::T0_MS, 1.0, true).unwrap();

@@ -6,6 +6,7 @@
 //! - `unchecked`: preflight checks and verification conditions that could not be made: never
 //!   `[ok]`, refused without `--force` (exit 4), with what would let them be checked.
 
+mod behaviours;
 mod complete;
 mod down;
 mod unchecked;

@@ -27,11 +27,28 @@ pub enum Control {
         #[serde(default = "yes")]
         impaired: bool,
     },
+    /// Fail (or repair) an instance's host: StatusCheckFailed_System and StatusCheckFailed
+    /// report 1 (StatusCheckFailed_Instance stays 0), and the instance answers nothing.
+    HostFailure {
+        instance: String,
+        #[serde(default = "yes")]
+        failed: bool,
+    },
     /// Make an origin, or an instance's application, answer like this (`healthy`, `http:503`,
-    /// `timeout`, `refused`). `target` is an instance ID, an origin name, IP or DNS name.
+    /// `timeout`, `refused`, `slow:<ms>` for a first byte that slow, `slow_connect:<ms>`).
+    /// `target` is an instance ID, an origin name, IP or DNS name.
     SetBehaviour {
         target: String,
         behaviour: Behaviour,
+    },
+    /// How an instance or origin answers a TLS handshake: the names of its certificate (empty:
+    /// any name) and whether it refuses a client_hello without SNI.
+    SetTls {
+        target: String,
+        #[serde(default)]
+        names: Vec<String>,
+        #[serde(default)]
+        sni_required: bool,
     },
     /// Make one target of a target group answer like this (by instance ID or IP).
     SetTarget {
@@ -136,6 +153,24 @@ pub fn apply(shared: &Shared, cmd: Control) -> Result<Value, String> {
                         .ok_or_else(|| format!("no instance {instance}"))?
                         .impaired = impaired;
                 }
+                Control::HostFailure { instance, failed } => {
+                    w.instance_mut(&instance)
+                        .ok_or_else(|| format!("no instance {instance}"))?
+                        .host_failed = failed;
+                }
+                Control::SetTls {
+                    target,
+                    names,
+                    sni_required,
+                } => {
+                    let tls = crate::world::ec2::Tls {
+                        names,
+                        sni_required,
+                    };
+                    if !w.set_tls(&target, tls) {
+                        return Err(format!("no instance or origin {target}"));
+                    }
+                }
                 Control::SetBehaviour { target, behaviour }
                     if !w.set_behaviour(&target, behaviour) =>
                 {
@@ -212,7 +247,8 @@ pub fn state(shared: &Shared) -> Value {
         "faults": lock(&shared.faults).list(),
         "checker_outages": w.checker_outages.iter().collect::<Vec<_>>(),
         "instances": w.instances.iter().map(|i| json!({
-            "id": i.id, "name": i.name, "state": i.state_at(now).as_str(), "impaired": i.impaired, "app": i.app.to_string(),
+            "id": i.id, "name": i.name, "state": i.state_at(now).as_str(), "impaired": i.impaired,
+            "host_failure": i.host_failed, "app": i.app.to_string(),
         })).collect::<Vec<_>>(),
         "health_checks": w.r53.health_checks.iter().map(|h| json!({
             "id": h.id, "healthy": w.hc_healthy(&h.id), "percent_healthy": h.percent_healthy(),

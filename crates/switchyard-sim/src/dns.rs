@@ -50,7 +50,7 @@ pub fn resolve_with_ttl(w: &World, name: &str, rtype: &str) -> Option<(Vec<Strin
 fn resolve_at(w: &World, name: &str, rtype: &str, depth: u8) -> Option<(Vec<String>, u32)> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     if let Some(lb) = w.elb.lb_by_dns(&name) {
-        return Some((lb.addresses(rtype), 60));
+        return Some((w.lb_addresses(lb, rtype), 60));
     }
     if let Some(d) = w.cf.by_domain(&name) {
         return Some((d.addresses(rtype), 60));

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::proto::Doc;
 use super::world::cloudfront::{Distribution, DistributionSpec as CfSpec, build_config};
 use super::world::cloudwatch::Alarm;
-use super::world::ec2::{Behaviour, Instance, InstanceState, Origin};
+use super::world::ec2::{Behaviour, Instance, InstanceState, Origin, Tls};
 use super::world::elb::{
     Listener, LoadBalancer, Rule, Target, TargetGroup, TgHealthCheck, canonical_zone_ids,
     normalize_action,
@@ -85,12 +85,26 @@ pub struct InstanceSpec {
     pub state: InstanceState,
     #[serde(default)]
     pub impaired: bool,
+    /// Its host has failed: StatusCheckFailed_System (and StatusCheckFailed) report 1, and it
+    /// answers nothing.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub host_failure: bool,
     #[serde(default)]
     pub app: Behaviour,
     /// The page its application answers with (HTTP(S)_STR_MATCH checks search it); a default
     /// page when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The names of its TLS certificate (none: any name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tls_names: Vec<String>,
+    /// It refuses a TLS client_hello without SNI (handshake_failure).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sni_required: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn running() -> InstanceState {
@@ -111,6 +125,12 @@ pub struct OriginSpec {
     /// given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The names of its TLS certificate (none: any name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tls_names: Vec<String>,
+    /// It refuses a TLS client_hello without SNI (handshake_failure).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sni_required: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -294,6 +314,10 @@ pub struct LoadBalancerSpec {
     /// Its region (in its ARN and DNS name); the scenario's when not given.
     #[serde(default)]
     pub region: Option<String>,
+    /// Cross-zone load balancing of a network load balancer (off by default; an ALB's is
+    /// always on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_zone: Option<bool>,
     #[serde(default)]
     pub listeners: Vec<ListenerSpec>,
 }
@@ -658,6 +682,11 @@ impl Scenario {
                 state: i.state,
                 until: t,
                 impaired: i.impaired,
+                host_failed: i.host_failure,
+                tls: Tls {
+                    names: i.tls_names.clone(),
+                    sni_required: i.sni_required,
+                },
                 app: i.app,
                 body: i.body.clone(),
             });
@@ -669,6 +698,10 @@ impl Scenario {
                 ip: o.ip.clone(),
                 behaviour: o.behaviour,
                 body: o.body.clone(),
+                tls: Tls {
+                    names: o.tls_names.clone(),
+                    sni_required: o.sni_required,
+                },
             });
         }
         Ok(())
@@ -832,6 +865,12 @@ impl Scenario {
                     ));
                 }
             };
+            if !network && spec.cross_zone == Some(false) {
+                return Err(format!(
+                    "load balancer {}: an application load balancer's cross-zone load balancing is always on (AWS); turn it off per target group (load_balancing.cross_zone.enabled)",
+                    spec.name
+                ));
+            }
             let lb_id = w.ids.hex(16);
             let short = if network { "net" } else { "app" };
             let region = spec.region.clone().unwrap_or_else(|| self.region.clone());
@@ -891,6 +930,7 @@ impl Scenario {
                 created: t - 90 * 86_400_000,
                 ips,
                 ipv6,
+                cross_zone: !network || spec.cross_zone.unwrap_or(false),
             });
         }
         // Every listener's and rule's actions as ModifyListener and CreateRule would take them:
@@ -1562,6 +1602,7 @@ fn generate_site(s: &mut Scenario, zone: &mut ZoneSpec, i: usize) {
         dns_name: None,
         ip_address_type: ipv4(),
         region: None,
+        cross_zone: None,
         listeners: vec![ListenerSpec {
             arn: None,
 
@@ -1621,8 +1662,11 @@ fn generated_instance(site: &str, i: usize, k: usize, id: &str) -> InstanceSpec 
         public_ip: None,
         state: InstanceState::Running,
         impaired: false,
+        host_failure: false,
         app: Behaviour::Healthy,
         body: None,
+        tls_names: Vec::new(),
+        sni_required: false,
     }
 }
 

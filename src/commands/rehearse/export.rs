@@ -222,8 +222,11 @@ impl Builder<'_> {
                 public_ip: None,
                 state,
                 impaired: false,
+                host_failure: false,
                 app,
                 body: None,
+                tls_names: Vec::new(),
+                sni_required: false,
             });
     }
 
@@ -264,6 +267,8 @@ impl Builder<'_> {
                                 ip: Some(t.id.clone()),
                                 behaviour: app,
                                 body: None,
+                                tls_names: Vec::new(),
+                                sni_required: false,
                             });
                     }
                 }
@@ -481,6 +486,7 @@ impl Builder<'_> {
                 dns_name: Some(lb.dns_name.clone()),
                 ip_address_type: if dualstack { "dualstack" } else { "ipv4" }.into(),
                 region: region_of(&lb.arn),
+                cross_zone: None,
                 listeners: specs,
             });
         }
@@ -537,6 +543,7 @@ impl Builder<'_> {
                 arn: Some(arn),
                 dns_name: None,
                 ip_address_type: "ipv4".into(),
+                cross_zone: None,
                 listeners: vec![ListenerSpec {
                     arn: None,
                     port,
@@ -738,6 +745,8 @@ impl Builder<'_> {
                         // A string-matching check found its string in the page (as far as its
                         // status tells): the copy's page holds it.
                         body: hc.target.search_string.clone(),
+                        tls_names: Vec::new(),
+                        sni_required: false,
                     });
             }
             let children: Vec<String> = hc

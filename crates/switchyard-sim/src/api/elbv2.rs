@@ -26,6 +26,8 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
         "ModifyRule" => modify_rule(world, input)?,
         "ModifyTargetGroup" => modify_target_group(world, input)?,
         "DescribeTargetGroupAttributes" => describe_tg_attributes(world, input)?,
+        "DescribeLoadBalancerAttributes" => describe_lb_attributes(world, input)?,
+        "ModifyLoadBalancerAttributes" => modify_lb_attributes(world, input)?,
         "ModifyTargetGroupAttributes" => modify_tg_attributes(world, input)?,
         "SetRulePriorities" => set_rule_priorities(world, input)?,
         "AddTags" => add_tags(world, input)?,
@@ -925,6 +927,93 @@ fn modify_tg_attributes(world: &mut World, input: &Doc) -> Result<Doc, ApiError>
     tg.attributes = attributes;
     tg.deregistration_delay = delay;
     Ok(Doc::map().with("Attributes", tg_attributes_doc(tg)))
+}
+
+/// A load balancer's attributes with AWS's defaults (ELB user guides, "Load balancer
+/// attributes"); cross-zone load balancing as it is set.
+fn lb_attributes_doc(lb: &LoadBalancer) -> Doc {
+    let cross_zone = lb.cross_zone.to_string();
+    let mut all: Vec<(&str, String)> = vec![
+        ("deletion_protection.enabled", "false".into()),
+        ("load_balancing.cross_zone.enabled", cross_zone),
+    ];
+    if lb.is_network() {
+        all.push((
+            "dns_record.client_routing_policy",
+            "any_availability_zone".into(),
+        ));
+    } else {
+        all.push(("idle_timeout.timeout_seconds", "60".into()));
+        all.push(("routing.http2.enabled", "true".into()));
+    }
+    all.sort();
+    Doc::List(
+        all.into_iter()
+            .map(|(k, v)| Doc::map().with("Key", k).with("Value", v))
+            .collect(),
+    )
+}
+
+fn load_balancer_arn<'a>(world: &'a World, input: &Doc) -> Result<&'a LoadBalancer, ApiError> {
+    let arn = input
+        .str("LoadBalancerArn")
+        .ok_or_else(|| ApiError::validation("LoadBalancerArn is required"))?;
+    world.elb.lb(arn).ok_or_else(|| {
+        ApiError::bad(
+            "LoadBalancerNotFound",
+            format!("Load balancers '[{arn}]' not found"),
+        )
+    })
+}
+
+fn describe_lb_attributes(world: &World, input: &Doc) -> Result<Doc, ApiError> {
+    let lb = load_balancer_arn(world, input)?;
+    Ok(Doc::map().with("Attributes", lb_attributes_doc(lb)))
+}
+
+/// ModifyLoadBalancerAttributes: the cross-zone load balancing of an NLB (an ALB's is always
+/// on), and the other attributes as they are; all or nothing.
+fn modify_lb_attributes(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {
+    let lb = load_balancer_arn(world, input)?;
+    let arn = lb.arn.clone();
+    let known = lb_attributes_doc(lb);
+    let mut cross_zone = lb.cross_zone;
+    let given = input.list("Attributes");
+    if given.is_empty() {
+        return Err(ApiError::validation("Attributes is required"));
+    }
+    for a in given {
+        let key = a.str("Key").unwrap_or_default();
+        let value = a.str("Value").unwrap_or_default();
+        let bad = || {
+            ApiError::bad(
+                "InvalidConfigurationRequest",
+                format!("The value '{value}' is not valid for load balancer attribute '{key}'"),
+            )
+        };
+        match key {
+            "load_balancing.cross_zone.enabled" => match (value, lb.is_network()) {
+                ("true", _) => cross_zone = true,
+                ("false", true) => cross_zone = false,
+                _ => return Err(bad()),
+            },
+            k if matches!(&known, Doc::List(items) if items.iter().any(|d| d.str("Key") == Some(k))) =>
+                {}
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "Load balancer attribute key '{key}' is not recognized"
+                )));
+            }
+        }
+    }
+    let Some(lb) = world.elb.lbs.iter_mut().find(|l| l.arn == arn) else {
+        return Err(ApiError::bad(
+            "LoadBalancerNotFound",
+            format!("Load balancers '[{arn}]' not found"),
+        ));
+    };
+    lb.cross_zone = cross_zone;
+    Ok(Doc::map().with("Attributes", lb_attributes_doc(lb)))
 }
 
 fn delete_rule(world: &mut World, input: &Doc) -> Result<Doc, ApiError> {

@@ -17,6 +17,12 @@ pub enum Behaviour {
     Timeout,
     /// Refuses the connection.
     Refused,
+    /// Answers 200 OK, its first byte this many milliseconds after the connection is made
+    /// (`slow:2500`): a Route 53 HTTP(S) checker gives up after 2 s.
+    Slow(u32),
+    /// Accepts the connection this many milliseconds after the client tries (`slow_connect:5000`),
+    /// then answers 200 OK: a Route 53 HTTP(S) checker gives up after 4 s, a TCP one after 10 s.
+    SlowConnect(u32),
 }
 
 impl TryFrom<String> for Behaviour {
@@ -38,13 +44,24 @@ impl Behaviour {
             "healthy" | "ok" => Ok(Behaviour::Healthy),
             "timeout" => Ok(Behaviour::Timeout),
             "refused" => Ok(Behaviour::Refused),
+            other if other.starts_with("slow:") || other.starts_with("slow_connect:") => {
+                let (kind, ms) = other.split_once(':').unwrap_or_default();
+                let ms = ms.parse::<u32>().map_err(|_| {
+                    format!("{other:?}: {kind}:<milliseconds> takes a whole number of milliseconds")
+                })?;
+                Ok(if kind == "slow" {
+                    Behaviour::Slow(ms)
+                } else {
+                    Behaviour::SlowConnect(ms)
+                })
+            }
             other => other
                 .strip_prefix("http:")
                 .and_then(|code| code.parse::<u16>().ok())
                 .filter(|code| (100..600).contains(code))
                 .map(Behaviour::Http)
                 .ok_or_else(|| {
-                    format!("unknown behaviour {other:?}: expected healthy, timeout, refused or http:<status>")
+                    format!("unknown behaviour {other:?}: expected healthy, timeout, refused, http:<status>, slow:<ms> or slow_connect:<ms>")
                 }),
         }
     }
@@ -52,7 +69,7 @@ impl Behaviour {
     /// The result of probing an endpoint that behaves like this.
     pub fn probe(self) -> Probe {
         match self {
-            Behaviour::Healthy => Probe::Http(200),
+            Behaviour::Healthy | Behaviour::Slow(_) | Behaviour::SlowConnect(_) => Probe::Http(200),
             Behaviour::Http(code) => Probe::Http(code),
             Behaviour::Timeout => Probe::Timeout,
             Behaviour::Refused => Probe::Refused,
@@ -67,6 +84,8 @@ impl std::fmt::Display for Behaviour {
             Behaviour::Http(code) => write!(f, "http:{code}"),
             Behaviour::Timeout => f.write_str("timeout"),
             Behaviour::Refused => f.write_str("refused"),
+            Behaviour::Slow(ms) => write!(f, "slow:{ms}"),
+            Behaviour::SlowConnect(ms) => write!(f, "slow_connect:{ms}"),
         }
     }
 }
@@ -107,6 +126,10 @@ pub struct Page {
     pub probe: Probe,
     pub body: String,
     pub from: Server,
+    /// How long the connection took to open, in milliseconds (0: at once).
+    pub connect_ms: u32,
+    /// How long after the connection the first byte of the answer came, in milliseconds.
+    pub first_byte_ms: u32,
 }
 
 impl Page {
@@ -115,6 +138,8 @@ impl Page {
             probe,
             body: body.to_string(),
             from: Server::App,
+            connect_ms: 0,
+            first_byte_ms: 0,
         }
     }
 
@@ -124,12 +149,22 @@ impl Page {
             probe,
             body: String::new(),
             from: Server::App,
+            connect_ms: 0,
+            first_byte_ms: 0,
         }
     }
 
     /// The same response, made by the load balancer itself.
     pub fn by_lb(mut self) -> Page {
         self.from = Server::LoadBalancer;
+        self
+    }
+
+    /// The same answer as a proxy (a load balancer) passes it on: the client's connection opens
+    /// at once, and the proxy's wait for its target comes before the first byte.
+    pub fn proxied(mut self) -> Page {
+        self.first_byte_ms = self.first_byte_ms.saturating_add(self.connect_ms);
+        self.connect_ms = 0;
         self
     }
 }
@@ -143,10 +178,44 @@ pub const SORRY_PAGE: &str = "<!doctype html><html><body><h1>Down for maintenanc
 /// The body of an endpoint that behaves like `b`, with `body` its configured page.
 fn page_of(b: Behaviour, body: Option<&str>) -> Page {
     let probe = b.probe();
-    match probe {
+    let mut page = match probe {
         Probe::Http(200) => Page::new(probe, body.unwrap_or(APP_PAGE)),
         Probe::Http(_) => Page::new(probe, body.unwrap_or("")),
         _ => Page::none(probe),
+    };
+    match b {
+        Behaviour::Slow(ms) => page.first_byte_ms = ms,
+        Behaviour::SlowConnect(ms) => page.connect_ms = ms,
+        _ => {}
+    }
+    page
+}
+
+/// How an endpoint that terminates TLS itself answers a handshake: the names its certificate
+/// holds, and whether it refuses a client_hello without a server name (SNI).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tls {
+    /// The DNS names of its certificate (Common Name and Subject Alternative Names; `*.` for a
+    /// wildcard). Empty: not said, taken to match any name.
+    pub names: Vec<String>,
+    /// It answers a client_hello without SNI with a handshake_failure alert.
+    pub sni_required: bool,
+}
+
+impl Tls {
+    /// Whether the certificate holds `name` (a leading `*.` matches one label).
+    pub fn covers(&self, name: &str) -> bool {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        self.names.is_empty()
+            || self.names.iter().any(|n| {
+                let n = n.trim_end_matches('.').to_ascii_lowercase();
+                match n.strip_prefix("*.") {
+                    Some(rest) => name
+                        .split_once('.')
+                        .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+                    None => n == name,
+                }
+            })
     }
 }
 
@@ -206,6 +275,12 @@ pub struct Instance {
     pub until: Ms,
     /// Impaired status checks: the instance answers nothing and reports StatusCheckFailed = 1.
     pub impaired: bool,
+    /// Its host failed (loss of power or network, hardware): the instance answers nothing and
+    /// reports StatusCheckFailed_System = 1 (and StatusCheckFailed = 1), while
+    /// StatusCheckFailed_Instance stays 0.
+    pub host_failed: bool,
+    /// How it answers a TLS handshake.
+    pub tls: Tls,
     /// How the application on it answers.
     pub app: Behaviour,
     /// The body the application answers with (a default page when not given).
@@ -228,7 +303,7 @@ impl Instance {
 
     /// How a probe of this instance ends at time `t`.
     pub fn probe_at(&self, t: Ms) -> Probe {
-        if !self.running_at(t) || self.impaired {
+        if !self.running_at(t) || self.impaired || self.host_failed {
             Probe::Timeout
         } else {
             self.app.probe()
@@ -257,6 +332,8 @@ pub struct Origin {
     pub behaviour: Behaviour,
     /// The body it answers with (a default page when not given).
     pub body: Option<String>,
+    /// How it answers a TLS handshake.
+    pub tls: Tls,
 }
 
 impl Origin {
@@ -277,6 +354,8 @@ mod tests {
             Behaviour::Http(503),
             Behaviour::Timeout,
             Behaviour::Refused,
+            Behaviour::Slow(2500),
+            Behaviour::SlowConnect(5000),
         ] {
             assert_eq!(Behaviour::parse(&b.to_string()), Ok(b));
         }
@@ -299,11 +378,26 @@ mod tests {
             state: InstanceState::Stopping,
             until: 100,
             impaired: false,
+            host_failed: false,
+            tls: Tls::default(),
             app: Behaviour::Healthy,
             body: None,
         };
         assert_eq!(i.state_at(99), InstanceState::Stopping);
         assert_eq!(i.state_at(100), InstanceState::Stopped);
         assert_eq!(i.probe_at(100), Probe::Timeout);
+    }
+
+    #[test]
+    fn a_certificate_covers_its_names_and_wildcards() {
+        let tls = Tls {
+            names: vec!["www.example.com".into(), "*.api.example.com".into()],
+            sni_required: true,
+        };
+        assert!(tls.covers("WWW.example.com."));
+        assert!(tls.covers("eu.api.example.com"));
+        assert!(!tls.covers("api.example.com"));
+        assert!(!tls.covers("a.b.api.example.com"));
+        assert!(Tls::default().covers("anything.example"));
     }
 }

@@ -44,6 +44,9 @@ pub struct LoadBalancer {
     pub ips: Vec<String>,
     /// Its IPv6 addresses (`dualstack` load balancers only).
     pub ipv6: Vec<String>,
+    /// Cross-zone load balancing (`load_balancing.cross_zone.enabled`): always on for an ALB,
+    /// off by default for an NLB (ELB user guides, "Cross-zone load balancing").
+    pub cross_zone: bool,
 }
 
 impl LoadBalancer {
@@ -236,6 +239,9 @@ pub fn check_tg_attribute(
         "target_group_health.dns_failover.minimum_healthy_targets.percentage"
         | "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage" => {
             percent_ok
+        }
+        "load_balancing.cross_zone.enabled" => {
+            matches!(value, "true" | "false" | "use_load_balancer_configuration")
         }
         "stickiness.enabled"
         | "preserve_client_ip.enabled"

@@ -30,6 +30,14 @@ use crate::proto::Doc;
 /// What a Route 53 checker reports when it cannot connect.
 const CONNECTION_TIMED_OUT: &str = "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall. See https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-router-firewall-rules.html";
 
+/// What a Route 53 checker reports when an endpoint that needs SNI gets none: the status the
+/// Route 53 API reference gives (HealthCheckConfig, EnableSNI).
+const SSL_HANDSHAKE_FAILURE: &str = "Failure: SSL alert handshake_failure";
+
+/// What a Route 53 checker reports when an HTTP(S) endpoint sends no status code within 2 s of
+/// the connection. AWS documents the limit, not the wording; this says what happened.
+const RESPONSE_TIMED_OUT: &str = "Failure: Response timed out. The endpoint did not send an HTTP status code within 2 seconds after the connection was established.";
+
 /// Simulated time: milliseconds since the Unix epoch.
 pub type Ms = i64;
 
@@ -223,6 +231,20 @@ pub struct Timing {
     pub change_processing_ms: i64,
     /// How long the world runs before the scenario's "now", so that it starts settled.
     pub warmup_secs: i64,
+    /// How long after the end of the minute it describes an `AWS/EC2` status check datapoint
+    /// (`StatusCheckFailed`, `_Instance`, `_System`) reaches CloudWatch. Alarms evaluate what has
+    /// arrived, so they lag an impairment by this much more. AWS documents no figure: the
+    /// CloudWatch user guide ("Configuring how CloudWatch alarms treat missing data") only has
+    /// alarms read more periods than they evaluate because datapoints can arrive late. About 2
+    /// minutes for 1-minute metrics is what monitoring vendors report (an observation, not an
+    /// AWS figure). 0 (the default): at the end of the minute, as before.
+    pub ec2_metric_delay_secs: i64,
+    /// How long the checkers of a region removed from a health check's `Regions` keep checking
+    /// (and reporting in GetHealthCheckStatus): the Route 53 API reference (HealthCheckConfig,
+    /// Regions) says "If you update a health check to remove a region that has been performing
+    /// health checks, Route 53 will briefly continue to perform checks from that region", with
+    /// no figure.
+    pub removed_region_secs: i64,
 }
 
 impl Default for Timing {
@@ -236,6 +258,8 @@ impl Default for Timing {
             spread: true,
             change_processing_ms: 0,
             warmup_secs: 900,
+            ec2_metric_delay_secs: 0,
+            removed_region_secs: 600,
         }
     }
 }
@@ -244,8 +268,13 @@ impl Default for Timing {
 enum Task {
     /// Publish the metrics of the minute that ended, then evaluate alarms.
     Minute,
-    /// One region's checker of one health check.
-    Checker { hc: String, index: usize },
+    /// One region's checker of one health check (`generation`: the checker's; a checker of the
+    /// same region made later has another, and its own task).
+    Checker {
+        hc: String,
+        region: String,
+        generation: u64,
+    },
     /// One round of a target group's health checks.
     TargetGroup { arn: String },
 }
@@ -288,6 +317,9 @@ pub struct World {
     pub checker_outages: std::collections::BTreeSet<String>,
     /// What clients keep: their resolvers' answers, CloudFront's cached errors.
     pub client: client::ClientCaches,
+    /// Datapoints on their way to CloudWatch: (when they arrive, metric, time, value), in the
+    /// order they arrive (see [`Timing::ec2_metric_delay_secs`]).
+    metrics_in_flight: std::collections::VecDeque<(Ms, MetricKey, Ms, f64)>,
 }
 
 impl World {
@@ -312,6 +344,7 @@ impl World {
             seed: seed.to_string(),
             checker_outages: Default::default(),
             client: Default::default(),
+            metrics_in_flight: Default::default(),
         }
     }
 
@@ -335,17 +368,14 @@ impl World {
     pub fn start_tasks(&mut self) {
         let first_minute = self.now - self.now.rem_euclid(MINUTE) + MINUTE;
         self.schedule(first_minute, Task::Minute);
-        let checkers: Vec<(String, usize, i64)> = self
+        let ids: Vec<String> = self
             .r53
             .health_checks
             .iter()
-            .flat_map(|hc| {
-                (0..hc.checkers.len()).map(move |i| (hc.id.clone(), i, hc.cfg.request_interval))
-            })
+            .map(|h| h.id.clone())
             .collect();
-        for (hc, index, interval) in checkers {
-            let offset = self.stagger(&hc, index, interval * 1000);
-            self.schedule(self.now + offset, Task::Checker { hc, index });
+        for id in ids {
+            self.start_checkers(&id);
         }
         let tgs: Vec<(String, i64)> = self
             .elb
@@ -386,6 +416,7 @@ impl World {
             self.run(task);
         }
         self.now = self.now.max(t);
+        self.land_metrics(t);
         for zone in &mut self.r53.zones {
             zone.publish_until(t);
         }
@@ -402,9 +433,20 @@ impl World {
                 self.minute_tick();
                 self.schedule(self.now + MINUTE, Task::Minute);
             }
-            Task::Checker { hc, index } => {
-                if let Some(interval) = self.run_checker(&hc, index) {
-                    self.schedule(self.now + interval * 1000, Task::Checker { hc, index });
+            Task::Checker {
+                hc,
+                region,
+                generation,
+            } => {
+                if let Some(next) = self.run_checker(&hc, &region, generation) {
+                    self.schedule(
+                        self.now + next,
+                        Task::Checker {
+                            hc,
+                            region,
+                            generation,
+                        },
+                    );
                 }
             }
             Task::TargetGroup { arn } => {
@@ -430,21 +472,26 @@ impl World {
                 self.region.clone()
             };
             if inst.running_at(t) && inst.running_at(minute_start) {
-                let failed = if inst.impaired { 1.0 } else { 0.0 };
+                // EC2 user guide, "Status check metrics": StatusCheckFailed_Instance and
+                // StatusCheckFailed_System report each check, StatusCheckFailed either of them.
+                let flag = |b: bool| if b { 1.0 } else { 0.0 };
                 let dims = vec![("InstanceId".to_string(), inst.id.clone())];
+                let arrives = t + self.timing.ec2_metric_delay_secs.max(0) * 1000;
                 for (name, v) in [
-                    ("StatusCheckFailed", failed),
-                    ("StatusCheckFailed_Instance", failed),
-                    ("StatusCheckFailed_System", 0.0),
+                    ("StatusCheckFailed", flag(inst.impaired || inst.host_failed)),
+                    ("StatusCheckFailed_Instance", flag(inst.impaired)),
+                    ("StatusCheckFailed_System", flag(inst.host_failed)),
                 ] {
-                    self.cw.put(
+                    self.metrics_in_flight.push_back((
+                        arrives,
                         MetricKey::new(&region, "AWS/EC2", name, dims.clone()),
                         minute_start,
                         v,
-                    );
+                    ));
                 }
             }
         }
+        self.land_metrics(t);
         let hc_metrics: Vec<(String, f64, Option<f64>)> = self
             .r53
             .health_checks
@@ -488,14 +535,66 @@ impl World {
         self.cw.evaluate_alarms(t);
     }
 
-    /// One probe by one checker. Returns the interval to the next probe, or None when the health
-    /// check or checker is gone.
-    fn run_checker(&mut self, id: &str, index: usize) -> Option<i64> {
-        let hc = self.r53.health_check(id)?;
-        let checker = hc.checkers.get(index)?;
+    /// Datapoints that have reached CloudWatch by `t` go into its store.
+    fn land_metrics(&mut self, t: Ms) {
+        while self
+            .metrics_in_flight
+            .front()
+            .is_some_and(|(at, ..)| *at <= t)
+        {
+            if let Some((_, key, at, v)) = self.metrics_in_flight.pop_front() {
+                self.cw.put(key, at, v);
+            }
+        }
+    }
+
+    /// Starts a task for each checker of a health check that has none yet.
+    fn start_checkers(&mut self, id: &str) {
+        let Some(hc) = self.r53.health_check_mut(id) else {
+            return;
+        };
         let interval = hc.cfg.request_interval;
+        let mut new = Vec::new();
+        for (i, c) in hc.checkers.iter_mut().enumerate() {
+            if c.generation == 0 {
+                self.task_seq += 1;
+                c.generation = self.task_seq;
+                new.push((i, c.region.clone(), c.generation));
+            }
+        }
+        for (index, region, generation) in new {
+            let offset = self.stagger(id, index, interval * 1000);
+            self.schedule(
+                self.now + offset,
+                Task::Checker {
+                    hc: id.to_string(),
+                    region,
+                    generation,
+                },
+            );
+        }
+    }
+
+    /// One probe by one checker. Returns the time to the next probe (ms), or None when the
+    /// health check or checker is gone, or the checker of a removed region has stopped.
+    fn run_checker(&mut self, id: &str, region: &str, generation: u64) -> Option<Ms> {
+        let t = self.now;
+        let hc = self.r53.health_check(id)?;
+        let index = hc
+            .checkers
+            .iter()
+            .position(|c| c.region == region && c.generation == generation)?;
+        let checker = &hc.checkers[index];
+        let interval = hc.cfg.request_interval * 1000;
+        let retire_at = checker.retire_at;
+        if retire_at.is_some_and(|r| t >= r) {
+            self.r53.health_check_mut(id)?.checkers.remove(index);
+            return None;
+        }
+        // The checker of a removed region stops on time.
+        let next = retire_at.map_or(interval, |r| interval.min(r - t));
         if hc.cfg.disabled {
-            return Some(interval);
+            return Some(next);
         }
         let (success, status) = if self.checker_outages.contains(&checker.region) {
             (false, CONNECTION_TIMED_OUT.to_string())
@@ -503,10 +602,9 @@ impl World {
             self.probe_health_check(hc)
         };
         let threshold = hc.cfg.failure_threshold;
-        let t = self.now;
         let checker = self.r53.health_check_mut(id)?.checkers.get_mut(index)?;
         checker.record(success, status, t, threshold);
-        Some(interval)
+        Some(next)
     }
 
     /// What a Route 53 checker sees of a health check's endpoint, with AWS's status text.
@@ -522,6 +620,37 @@ impl World {
         // Route 53 sends the health check's domain name (else its address) as the Host header.
         let page = self.fetch_host(&host, port, &Request::get(Some(&host), path), 0);
         let is_tcp = cfg.kind == "TCP";
+        // The time limits of a checker (Route 53 developer guide, "How Amazon Route 53
+        // determines whether a health check is healthy"): a TCP connection within 10 s for TCP
+        // checks; for HTTP(S) checks within 4 s, and the HTTP status code within 2 s after.
+        let connect_limit_ms = if is_tcp { 10_000 } else { 4_000 };
+        if page.probe.connected() && page.connect_ms > connect_limit_ms {
+            return (false, CONNECTION_TIMED_OUT.to_string());
+        }
+        if cfg.kind.starts_with("HTTPS")
+            && page.probe.connected()
+            && let Some(tls) = self.tls_at(&host, port, 0)
+        {
+            // EnableSNI (Route 53 API reference, HealthCheckConfig): with it the checker sends
+            // FullyQualifiedDomainName in the client_hello; if the certificate it gets back
+            // does not hold that name, it retries without it. An endpoint that requires SNI and
+            // gets none answers "SSL alert handshake_failure", the status AWS documents.
+            let sni = cfg
+                .enable_sni
+                .unwrap_or(false)
+                .then_some(cfg.fqdn.as_deref())
+                .flatten();
+            let handshake = match sni {
+                Some(name) if tls.covers(name) => true,
+                _ => !tls.sni_required,
+            };
+            if !handshake {
+                return (false, SSL_HANDSHAKE_FAILURE.to_string());
+            }
+        }
+        if !is_tcp && page.probe.connected() && page.first_byte_ms > 2_000 {
+            return (false, RESPONSE_TIMED_OUT.to_string());
+        }
         // HTTP(S)_STR_MATCH: a 2xx or 3xx answer whose first 5,120 bytes of body hold the
         // SearchString (Route 53 API reference, HealthCheckConfig Type). AWS does not document
         // the status text of a miss; this one says what happened.
@@ -568,10 +697,6 @@ impl World {
     /// What a load balancer answers on a port to a request (see [`World::fetch_lb`]).
     pub fn probe_lb(&self, lb: &LoadBalancer, port: i64, req: &Request, depth: u8) -> Probe {
         self.fetch_lb(lb, port, req, depth).probe
-    }
-
-    fn probe_target(&self, tg: &TargetGroup, target: &Target, req: &Request, depth: u8) -> Probe {
-        self.fetch_target(tg, target, req, depth).probe
     }
 
     /// Probes a host (an address or a DNS name) the way an HTTP client on the internet would,
@@ -719,6 +844,7 @@ impl World {
                 if lb.is_network() {
                     return page;
                 }
+                let page = page.proxied();
                 match page.probe {
                     Probe::Timeout => Page::none(Probe::Http(504)).by_lb(),
                     Probe::Refused | Probe::NoDns => Page::none(Probe::Http(502)).by_lb(),
@@ -765,7 +891,16 @@ impl World {
                 }
                 // A target group's health checks send the target's address as the Host header.
                 let path = tg.hc.path.as_deref().unwrap_or("/");
-                let probe = self.probe_target(tg, target, &Request::get(Some(&target.id), path), 0);
+                let page = self.fetch_target(tg, target, &Request::get(Some(&target.id), path), 0);
+                // No answer within the health check's timeout is a timeout (ELB user guide,
+                // "Health checks for your target groups", HealthCheckTimeoutSeconds).
+                let slow = u64::from(page.connect_ms) + u64::from(page.first_byte_ms)
+                    > u64::try_from(tg.hc.timeout.max(0) * 1000).unwrap_or(u64::MAX);
+                let probe = if slow && page.probe.connected() {
+                    Probe::Timeout
+                } else {
+                    page.probe
+                };
                 Some(match probe {
                     Probe::Http(_)
                         if matches!(tg.hc.protocol.as_str(), "TCP" | "TLS" | "UDP" | "TCP_UDP") =>
@@ -918,6 +1053,129 @@ impl World {
                     healthy >= 1 && healthy >= tg.minimum_healthy("dns_failover", tg.targets.len())
                 })
             })
+    }
+
+    /// The addresses a load balancer's DNS name answers with now: those of its healthy zones.
+    ///
+    /// As AWS documents it (Elastic Load Balancing knowledge center, "elb-dns-cross-zone-balance-
+    /// configuration"; NLB user guide, "Target group health"): with cross-zone load balancing
+    /// off (an NLB's default), a zone is healthy when each target group of the load balancer
+    /// has a healthy target in that zone, at least its `dns_failover` minimum counted over the
+    /// zone's targets; with it on (an ALB's default), when each target group has enough healthy
+    /// targets in any zone. The address of an unhealthy zone is taken out of DNS. When no zone
+    /// is healthy, the load balancer fails open and answers with every address.
+    pub fn lb_addresses(&self, lb: &LoadBalancer, rtype: &str) -> Vec<String> {
+        let all = lb.addresses(rtype);
+        let tgs: Vec<&TargetGroup> = self
+            .elb
+            .tgs_of_lb(&lb.arn)
+            .iter()
+            .filter_map(|arn| self.elb.tg(arn))
+            .collect();
+        if tgs.is_empty() || lb.azs.len() != lb.ips.len() {
+            return all;
+        }
+        let zone_ok = |az: &str| {
+            tgs.iter().all(|tg| {
+                let cross_zone = match tg
+                    .attributes
+                    .get("load_balancing.cross_zone.enabled")
+                    .map(String::as_str)
+                {
+                    Some("true") => true,
+                    Some("false") => false,
+                    _ => lb.cross_zone,
+                };
+                // A target whose zone is not known (an ALB behind an NLB) is in every zone.
+                let counted: Vec<&Target> = tg
+                    .targets
+                    .iter()
+                    .filter(|t| cross_zone || t.az.as_deref().is_none_or(|z| z == az))
+                    .collect();
+                let healthy = counted
+                    .iter()
+                    .filter(|t| self.target_health(tg, t).state == "healthy")
+                    .count();
+                healthy >= 1 && healthy >= tg.minimum_healthy("dns_failover", counted.len())
+            })
+        };
+        let healthy: Vec<bool> = lb.azs.iter().map(|az| zone_ok(az)).collect();
+        if !healthy.contains(&true) {
+            return all;
+        }
+        // AAAA answers hold a dualstack load balancer's IPv6 addresses, one per zone likewise.
+        all.into_iter()
+            .enumerate()
+            .filter(|(i, _)| healthy.get(*i).copied().unwrap_or(true))
+            .map(|(_, a)| a)
+            .collect()
+    }
+
+    /// How the endpoint behind `host` (an address or a DNS name) answers a TLS handshake, when
+    /// it terminates TLS itself: an instance or origin, also behind a TCP listener of an NLB
+    /// (which passes the handshake through). None for what terminates TLS with its own
+    /// certificates and serves a default one without SNI: an ALB, a TLS listener, CloudFront.
+    pub fn tls_at(&self, host: &str, port: i64, depth: u8) -> Option<&ec2::Tls> {
+        if depth > 6 || host.is_empty() {
+            return None;
+        }
+        let lb_tls = |lb: &LoadBalancer| -> Option<&ec2::Tls> {
+            let listener = self
+                .elb
+                .listeners
+                .iter()
+                .find(|l| l.lb_arn == lb.arn && l.port == port)?;
+            if !lb.is_network() || listener.protocol != "TCP" {
+                return None;
+            }
+            let action = listener
+                .default_actions
+                .iter()
+                .find(|a| a.str("Type") == Some("forward"))?;
+            let tg = self.elb.tg(action_target_groups(action).first()?)?;
+            let target = tg.targets.first()?;
+            match tg.target_type.as_str() {
+                "instance" => self
+                    .instances
+                    .iter()
+                    .find(|i| i.id == target.id)
+                    .map(|i| &i.tls),
+                "ip" => self.tls_at(&target.id, target.port, depth + 1),
+                _ => None,
+            }
+        };
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            if let Some(i) = self.instances.iter().find(|i| i.has_ip(host)) {
+                return Some(&i.tls);
+            }
+            if let Some(o) = self.origins.iter().find(|o| o.ip.as_deref() == Some(host)) {
+                return Some(&o.tls);
+            }
+            return self
+                .elb
+                .lbs
+                .iter()
+                .find(|l| l.ips.iter().any(|ip| ip == host))
+                .and_then(lb_tls);
+        }
+        if let Some(lb) = self.elb.lb_by_dns(host) {
+            return lb_tls(lb);
+        }
+        if self.cf.by_domain(host).is_some() {
+            return None;
+        }
+        let name = fqdn(host);
+        if let Some(o) = self
+            .origins
+            .iter()
+            .find(|o| o.fqdn.as_deref().map(fqdn).as_deref() == Some(name.as_str()))
+        {
+            return Some(&o.tls);
+        }
+        let zone = self.r53.zone_for_name(&name)?;
+        let answer = self.dns_answer(zone, &name, "A", depth + 1);
+        let first = answer.values.first()?;
+        self.tls_at(first, port, depth + 1)
     }
 
     /// A health check's status as Route 53 uses it for routing (inversion and disabling applied).
@@ -1167,7 +1425,7 @@ impl World {
     fn resolve_alias(&self, alias: &AliasTarget, rtype: &str, depth: u8) -> Vec<String> {
         let dns_name = &alias.dns_name;
         if let Some(lb) = self.elb.lb_by_dns(dns_name) {
-            return lb.addresses(rtype);
+            return self.lb_addresses(lb, rtype);
         }
         if let Some(d) = self.cf.by_domain(dns_name) {
             return d.addresses(rtype);
@@ -1221,56 +1479,46 @@ impl World {
     /// Adds a health check (CreateHealthCheck) and starts its checkers.
     pub fn add_health_check(&mut self, hc: HealthCheck) {
         let id = hc.id.clone();
-        let n = hc.checkers.len();
-        let interval = hc.cfg.request_interval;
         self.r53.health_checks.push(hc);
-        for index in 0..n {
-            let offset = self.stagger(&id, index, interval * 1000);
-            self.schedule(
-                self.now + offset,
-                Task::Checker {
-                    hc: id.clone(),
-                    index,
-                },
-            );
-        }
+        self.start_checkers(&id);
     }
 
     /// Replaces a health check's settings (UpdateHealthCheck): a new version, checkers for new
-    /// regions, and the views of the regions it keeps.
+    /// regions, and the views of the regions it keeps. The checkers of a region it no longer
+    /// names keep checking for [`Timing::removed_region_secs`] (Route 53 API reference,
+    /// HealthCheckConfig, Regions: "Route 53 will briefly continue to perform checks from that
+    /// region to ensure that some health checkers are always checking the endpoint").
     pub fn update_health_check_config(&mut self, id: &str, cfg: route53::HcConfig) {
+        let linger = self.timing.removed_region_secs.max(0) * 1000;
+        let now = self.now;
         let Some(hc) = self.r53.health_check_mut(id) else {
             return;
         };
-        let old = hc.checkers.len();
         if cfg.regions != hc.cfg.regions && cfg.probes_an_endpoint() {
-            let kept = std::mem::take(&mut hc.checkers);
-            hc.checkers = cfg
-                .regions
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    kept.iter()
-                        .find(|c| &c.region == r)
-                        .cloned()
-                        .unwrap_or_else(|| route53::Checker::new(r, i))
-                })
-                .collect();
+            let mut kept = std::mem::take(&mut hc.checkers);
+            let mut checkers: Vec<route53::Checker> = Vec::new();
+            for (i, r) in cfg.regions.iter().enumerate() {
+                let checker = match kept.iter().position(|c| &c.region == r) {
+                    Some(at) => {
+                        let mut c = kept.remove(at);
+                        c.retire_at = None;
+                        c
+                    }
+                    None => route53::Checker::new(r, i),
+                };
+                checkers.push(checker);
+            }
+            for mut c in kept {
+                if linger > 0 {
+                    c.retire_at = Some(c.retire_at.unwrap_or(now + linger));
+                    checkers.push(c);
+                }
+            }
+            hc.checkers = checkers;
         }
         hc.cfg = cfg;
         hc.version += 1;
-        let new = hc.checkers.len();
-        let interval = hc.cfg.request_interval;
-        for index in old..new {
-            let offset = self.stagger(id, index, interval * 1000);
-            self.schedule(
-                self.now + offset,
-                Task::Checker {
-                    hc: id.to_string(),
-                    index,
-                },
-            );
-        }
+        self.start_checkers(id);
     }
 
     /// Finds the instance with this ID.
@@ -1288,6 +1536,23 @@ impl World {
             o.name == name || o.ip.as_deref() == Some(name) || o.fqdn.as_deref() == Some(name)
         }) {
             o.behaviour = behaviour;
+            return true;
+        }
+        false
+    }
+}
+
+impl World {
+    /// Sets how an instance or origin answers a TLS handshake.
+    pub fn set_tls(&mut self, name: &str, tls: ec2::Tls) -> bool {
+        if let Some(i) = self.instance_mut(name) {
+            i.tls = tls;
+            return true;
+        }
+        if let Some(o) = self.origins.iter_mut().find(|o| {
+            o.name == name || o.ip.as_deref() == Some(name) || o.fqdn.as_deref() == Some(name)
+        }) {
+            o.tls = tls;
             return true;
         }
         false

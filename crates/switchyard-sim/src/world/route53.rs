@@ -677,6 +677,10 @@ pub struct Checker {
     pub streak: i64,
     pub last: Option<Observation>,
     pub last_failure: Option<Observation>,
+    /// For the checker of a region removed from the check's `Regions`: when it stops.
+    pub retire_at: Option<Ms>,
+    /// Which run of this region's checker it is (0: not started yet); its task carries it.
+    pub generation: u64,
 }
 
 impl Checker {
@@ -688,6 +692,8 @@ impl Checker {
             streak: 0,
             last: None,
             last_failure: None,
+            retire_at: None,
+            generation: 0,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The built-in emulator, exercised through the real AWS SDK clients.
 
+mod behaviours;
 mod chains;
 mod cloudfront;
 mod cloudwatch;

@@ -1,0 +1,156 @@
+//! What switchyard shows of the AWS behaviours the emulator added for issue 16, through the real
+//! binary: an NLB that takes a zone out of DNS, the checkers of a removed region, a health check
+//! failing on a slow answer or on SNI, and a host failure seen through late status metrics.
+
+use aws_sdk_route53::types::HealthCheckRegion;
+use switchyard_sim::world::ec2::Behaviour;
+
+use super::support::{Env, advance};
+use super::*;
+
+const WEB_CHECK: &str = "5e1c2d3b-4a59-4c7d-8e6f-0a1b2c3d4e01";
+const WEB: &str = "i-0e0e0e0e0e0e00001";
+const DB: &str = "i-0e0e0e0e0e0e00002";
+
+fn behave(env: &Env, target: &str, b: &str) {
+    env.sim
+        .control(switchyard_sim::Control::SetBehaviour {
+            target: target.into(),
+            behaviour: Behaviour::parse(b).unwrap(),
+        })
+        .unwrap();
+}
+
+/// The status table of one site (with its checker lines).
+async fn table(env: &Env, site: &str) -> Out {
+    env.run(&["status", "--site", site]).await
+}
+
+/// An NLB whose zone a has no healthy target answers with zone b's address only: status still
+/// reads the plain record as answered, with that address, and does not call it down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_nlb_zone_out_of_dns_still_reads_as_the_record_answered() {
+    let env = Env::start_paused("nlb-sorry", "nlb-sorry").await;
+    let zone_b = env.sim.with_world(|w| {
+        let lb = w.elb.lbs.iter().find(|l| l.name == "pay-nlb").unwrap();
+        lb.ips[1].clone()
+    });
+    stop(&env, &PAY[..1]);
+    advance(&env.sim, 60.0);
+    let (out, json) = status(&env, &[]).await;
+    let s = site(&json, "pay");
+    assert_eq!(s["served"], "plain record", "{out}");
+    assert_eq!(s["dns_answer"], serde_json::json!([zone_b]), "{s:#}");
+    assert_ne!(s["verdict"], "DOWN", "{s:#}");
+    assert_ne!(s["verdict"], "UNKNOWN", "{s:#}");
+    assert_eq!(s["complete"], true, "{s:#}");
+}
+
+/// A region taken out of a health check's Regions keeps checking for a while (AWS: "briefly"):
+/// the checker lines keep showing it, with fresh observations, and then drop it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_checker_region_stays_in_the_checker_lines_for_a_while() {
+    let env = Env::start_paused("endpoint-checks", "endpoint-checks").await;
+    let c = env.clients().await;
+    c.route53
+        .update_health_check()
+        .health_check_id(WEB_CHECK)
+        .set_regions(Some(vec![
+            HealthCheckRegion::UsEast1,
+            HealthCheckRegion::UsWest2,
+            HealthCheckRegion::EuWest1,
+        ]))
+        .send()
+        .await
+        .unwrap();
+    behave(&env, WEB, "http:503");
+    advance(&env.sim, 60.0);
+    let out = table(&env, "web").await;
+    assert!(out.stdout.contains(": 8 checkers"), "{out}");
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("ap-northeast-1"))
+        .unwrap_or_else(|| panic!("no ap-northeast-1 checker line:\n{out}"));
+    assert!(line.contains("HTTP 503"), "{line}");
+    advance(&env.sim, 600.0);
+    let out = table(&env, "web").await;
+    assert!(out.stdout.contains(": 3 checkers"), "{out}");
+    assert!(!out.stdout.contains("ap-northeast-1"), "{out}");
+}
+
+/// A health check whose endpoint answers too slowly (first byte after 2.5 s) or refuses the
+/// handshake without SNI goes unhealthy: the site fails over, and the checker lines say why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_endpoint_or_a_missing_sni_fails_the_check_with_the_reason_shown() {
+    let env = Env::start_paused("endpoint-checks", "endpoint-checks").await;
+    let (_, json) = status(&env, &[]).await;
+    assert_eq!(site(&json, "web")["verdict"], "LIVE", "{json:#}");
+    behave(&env, WEB, "slow:2500");
+    advance(&env.sim, 40.0);
+    let out = table(&env, "web").await;
+    assert!(out.stdout.contains("FAILED OVER"), "{out}");
+    assert!(out.stdout.contains("response timed out"), "{out}");
+    let (_, json) = status(&env, &[]).await;
+    assert_eq!(site(&json, "web")["verdict"], "FAILED OVER", "{json:#}");
+
+    behave(&env, WEB, "healthy");
+    let c = env.clients().await;
+    c.route53
+        .update_health_check()
+        .health_check_id(WEB_CHECK)
+        .enable_sni(false)
+        .send()
+        .await
+        .unwrap();
+    advance(&env.sim, 40.0);
+    let out = table(&env, "web").await;
+    assert!(out.stdout.contains("FAILED OVER"), "{out}");
+    assert!(out.stdout.contains("SSL alert handshake_failure"), "{out}");
+}
+
+/// A host failure: StatusCheckFailed_System and StatusCheckFailed go ALARM (the instance check
+/// stays OK) once the late datapoints arrive; the site fails over through its CLOUDWATCH_METRIC
+/// check, and the alarms' reasons carry the datapoints' own minutes, older than the reading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_failure_reads_in_the_system_alarm_with_its_datapoints_minutes() {
+    let env = Env::start_paused("endpoint-checks", "endpoint-checks").await;
+    env.sim
+        .control(switchyard_sim::Control::HostFailure {
+            instance: DB.into(),
+            failed: true,
+        })
+        .unwrap();
+    // 02:02:30: the failed minutes have not reached CloudWatch: nothing shows yet.
+    advance(&env.sim, 150.0);
+    let (_, json) = status(&env, &[]).await;
+    assert_eq!(site(&json, "db")["verdict"], "LIVE", "{json:#}");
+    // 02:04:30: they have.
+    advance(&env.sim, 120.0);
+    let (out, json) = status(&env, &[]).await;
+    let s = site(&json, "db");
+    assert_eq!(s["verdict"], "FAILED OVER", "{out}");
+    let alarm = |name: &str| {
+        s["alarms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap_or_else(|| panic!("no alarm {name} in {s:#}"))
+            .clone()
+    };
+    let system = alarm("db-1-StatusCheckFailed_System");
+    assert_eq!(system["state"], "ALARM", "{system:#}");
+    let reason = system["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("(22/11/26 02:01:00)") && reason.contains("(22/11/26 02:00:00)"),
+        "the datapoints' minutes, 3 minutes before the reading: {reason}"
+    );
+    assert_eq!(alarm("db-1-StatusCheckFailed_Instance")["state"], "OK");
+    assert_eq!(alarm("db-1-StatusCheckFailed")["state"], "ALARM");
+    assert!(
+        reasons(s).contains("alarm db-1-StatusCheckFailed_System in ALARM: Threshold Crossed"),
+        "{}",
+        reasons(s)
+    );
+}

@@ -459,7 +459,7 @@ impl Console {
 
     /// As [`Console::start_on`], in a pane of `size`.
     fn start_on_sized(name: &str, port: u16, size: (u16, u16)) -> Console {
-        let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
+        let config = demo_config();
         let env = format!(
             "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
              AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
@@ -494,10 +494,7 @@ impl Console {
             .env("SWITCHYARD_DNS_SERVER", format!("127.0.0.1:{}", self.port))
             .args(["--log-file", home.join("cli.log").to_str().unwrap()])
             .args(args)
-            .args([
-                "--config",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml"),
-            ])
+            .args(["--config", demo_config().as_str()])
             .output()
             .unwrap()
     }
@@ -621,7 +618,7 @@ fn sighup_during_a_switch_stops_at_a_recorded_state() {
             home.join("status.log").to_str().unwrap(),
             "status",
             "--config",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml"),
+            demo_config().as_str(),
             "--site",
             "shop",
         ])
@@ -652,7 +649,7 @@ fn sighup_during_a_switch_stops_at_a_recorded_state() {
             "maintenance",
             "off",
             "--config",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml"),
+            demo_config().as_str(),
             "--site",
             "shop",
             "--yes",
@@ -1241,7 +1238,7 @@ fn the_rehearsal_header_says_rehearsal() {
         assert!(Instant::now() < deadline, "the emulator did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
+    let config = demo_config();
     let env = format!(
         "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
          AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
@@ -1361,7 +1358,7 @@ fn two_consoles_each_see_the_others_switch_in_the_timeline() {
     }
     let port = free_port();
     let _emulator = Emulator::start(port, 30);
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml");
+    let config = demo_config();
     let on = |name: &str, host: &str| {
         let env = format!(
             "HOSTNAME={host} AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim \
@@ -1423,4 +1420,41 @@ fn two_consoles_each_see_the_others_switch_in_the_timeline() {
     b.keys(&["q"]);
     a.assert_exited_cleanly();
     b.assert_exited_cleanly();
+}
+
+/// The demo's config without its probes: these tests are about the console, on an emulator
+/// whose clock they drive; the probes have their own tests (tests/switch/probes.rs).
+fn without_probes(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.trim() == "[site.probe]" {
+            skipping = true;
+            continue;
+        }
+        if skipping && line.trim().is_empty() {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// [`without_probes`] of the demo's config, written once per test process.
+fn demo_config() -> String {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+    let path = dir.path().join("demo.toml");
+    if !path.exists() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/configs/demo.toml"
+        ))
+        .unwrap();
+        std::fs::write(&path, without_probes(&text)).unwrap();
+    }
+    path.display().to_string()
 }

@@ -44,7 +44,8 @@ pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
             args.speed
         );
         println!("Point the AWS SDKs and the AWS CLI at it with:");
-        for (k, v) in sim.env_vars() {
+        let (vars, _ca) = printed_env(&sim);
+        for (k, v) in vars {
             println!("  {}", export_line(&k, &v));
         }
         println!(
@@ -62,6 +63,41 @@ pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
         println!("switchyard emulator stopped.");
         Ok(0)
     })
+}
+
+/// The data plane's certificate authority in a file for as long as the emulator runs (removed
+/// when dropped): an export line names it rather than holding the PEM.
+pub struct CaFile(std::path::PathBuf);
+
+impl Drop for CaFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The emulator's environment as printed for a shell: `SWITCHYARD_PROBE_CA` names a file that
+/// holds the PEM (kept while the returned guard lives), so every export is one line.
+pub fn printed_env(sim: &switchyard_sim::SimHandle) -> (Vec<(String, String)>, Option<CaFile>) {
+    let mut guard = None;
+    let vars = sim
+        .env_vars()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            if k != "SWITCHYARD_PROBE_CA" {
+                return Some((k, v));
+            }
+            let path = std::env::temp_dir().join(format!(
+                "switchyard-sim-{}-{}-ca.pem",
+                sim.port(),
+                std::process::id()
+            ));
+            std::fs::write(&path, &v).ok()?;
+            let shown = path.display().to_string();
+            guard = Some(CaFile(path));
+            Some((k, shown))
+        })
+        .collect();
+    (vars, guard)
 }
 
 /// `export K=V` as a shell reads it back: values other than plain words in single quotes (the

@@ -148,7 +148,8 @@ pub async fn serve(sim: &SimHandle, site: &str, speed: f64) -> i32 {
         sim.endpoint()
     );
     println!("Point switchyard (and the AWS CLI) at the copy with:");
-    for (k, v) in sim.env_vars() {
+    let (vars, _ca) = crate::commands::sim::printed_env(sim);
+    for (k, v) in vars {
         println!("  {}", crate::commands::sim::export_line(&k, &v));
     }
     println!(

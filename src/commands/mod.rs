@@ -70,6 +70,7 @@ pub mod discover;
 pub mod doctor;
 pub mod journal;
 pub mod log;
+pub mod report;
 pub mod manual;
 pub mod permissions;
 pub mod rehearse;

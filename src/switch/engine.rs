@@ -102,6 +102,9 @@ pub struct StepReport {
     pub result: StepProgress,
     pub detail: String,
     pub duration_ms: u64,
+    /// When the step ended (this machine's clock): the window report's timeline.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// What an execution did.
@@ -1901,6 +1904,7 @@ impl Run<'_> {
             result,
             detail: detail.to_string(),
             duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+            at: OffsetDateTime::now_utc(),
         });
     }
 

@@ -128,6 +128,22 @@ pub async fn prepare(global: &GlobalArgs, args: &RehearseArgs) -> Result<Copy, i
     })
 }
 
+/// The report of the rehearsed window, next to `--save FILE`, when the rehearsal stops: from
+/// the copy's AWS history, and the rehearsal's audit log (the console's switches) and events.
+pub async fn report(copy: &Copy, site: &str, no_console: bool, save: &std::path::Path) {
+    // The console audits the copy's switches apart; without a console, the switches are made
+    // by other commands and the copy's history holds them.
+    let audit = (!no_console)
+        .then(rehearsal_audit_log)
+        .flatten();
+    super::report::after_rehearsal(&copy.config, site, &copy.overrides, audit, save).await;
+}
+
+/// The audit log of the rehearsal console's switches, apart from real ones.
+pub fn rehearsal_audit_log() -> Option<std::path::PathBuf> {
+    crate::switch::audit::default_path().map(|p| p.with_file_name("rehearsal-audit.jsonl"))
+}
+
 /// The copy as a scenario file, with a header that says what it is.
 pub fn scenario_text(copy: &Export) -> Result<String, String> {
     let body = toml::to_string(&copy.scenario).map_err(|e| e.to_string())?;

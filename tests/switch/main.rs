@@ -9,6 +9,7 @@ mod peers;
 mod races;
 mod recognised;
 mod records;
+mod report;
 mod rules;
 mod support;
 mod team;

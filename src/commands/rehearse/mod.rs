@@ -183,7 +183,12 @@ pub async fn serve(sim: &SimHandle, site: &str, speed: f64) -> i32 {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-    println!("switchyard rehearse: the copy is stopped.");
+    // Whoever read the copy's environment may have gone (a closed pipe): saying it must not
+    // stop what follows (the report of the rehearsed window).
+    {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), "switchyard rehearse: the copy is stopped.");
+    }
     0
 }
 

@@ -236,8 +236,14 @@ async fn a_window_on_the_copy_never_touches_production() {
         "{reports:?}"
     );
     let text = std::fs::read_to_string(md).unwrap();
-    assert!(text.contains("**REHEARSAL**: a copy of the site, not production."), "{text}");
-    assert!(text.contains("| 1 | route53:UpdateHealthCheck | "), "{text}");
+    assert!(
+        text.contains("**REHEARSAL**: a copy of the site, not production."),
+        "{text}"
+    );
+    assert!(
+        text.contains("| 1 | route53:UpdateHealthCheck | "),
+        "{text}"
+    );
     assert!(text.contains("### fail back: done"), "{text}");
     assert!(
         text.contains("**identical: every field is as it was before the window**"),

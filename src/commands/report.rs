@@ -16,11 +16,15 @@ use crate::config::Config;
 use crate::model::history;
 use crate::poll::session::Overrides;
 use crate::report::window::{
-    Availability, Observed, Selection, SourceNote, Step, Switch, Tone, Window, bounds,
-    file_stem, html, markdown,
+    Availability, Observed, Selection, SourceNote, Step, Switch, Tone, Window, bounds, file_stem,
+    html, markdown,
 };
 use crate::switch::audit;
 use crate::switch::error::exit;
+
+/// How long after the window its events are read: the chain settles after the fail back
+/// (health checks, DNS caches), and a console sees it a poll later.
+const SETTLE: time::Duration = time::Duration::minutes(5);
 
 /// Exit code: no maintenance window of the site in the sources read; nothing written.
 pub const NO_WINDOW: i32 = 4;
@@ -230,7 +234,9 @@ pub async fn make(inputs: Inputs<'_>) -> Result<Made, i32> {
     let margin = time::Duration::hours(1).max((b.end - b.start) / 10);
     let mut observed: Vec<Observed> = events
         .into_iter()
-        .filter(|o| o.at >= b.start - margin && o.at <= b.end + margin / 10)
+        // From before the window (the state it started from) to a while after it (the chain
+        // settles after the fail back, and a console sees it a poll later).
+        .filter(|o| o.at >= b.start - margin && o.at <= b.end + SETTLE)
         .collect();
     let events_in_window = observed.iter().filter(|o| in_window(o.at)).count();
     // What the switches' verifications saw converge, when this machine audited them.
@@ -324,9 +330,8 @@ pub fn parse_since(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Strin
 // --- the sources as the report's switches -------------------------------------------------------
 
 fn time_of(v: &Value) -> Option<OffsetDateTime> {
-    v.as_str().and_then(|s| {
-        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-    })
+    v.as_str()
+        .and_then(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -403,16 +408,17 @@ pub fn from_audit(e: &audit::Entry) -> Switch {
             resource: text(&r["resource"]).unwrap_or_default(),
             before: from_plan("before"),
             after: from_plan("after"),
-            result: text(&r["result"])
-                .unwrap_or_default()
-                .replace('_', " "),
+            result: text(&r["result"]).unwrap_or_default().replace('_', " "),
             at: time_of(&r["at"]),
         });
     }
     let ver = &e.verification;
     let items = ver["items"].as_array().cloned().unwrap_or_default();
     let converged_at = if ver["converged"] == Value::Bool(true) {
-        items.iter().filter_map(|i| time_of(&i["converged_at"])).max()
+        items
+            .iter()
+            .filter_map(|i| time_of(&i["converged_at"]))
+            .max()
     } else {
         None
     };
@@ -502,10 +508,7 @@ pub fn merge(local: &[audit::Entry], aws: &[history::Entry]) -> Vec<Switch> {
     let mut out: Vec<Switch> = local.iter().map(from_audit).collect();
     for e in aws {
         let h = from_history(e);
-        match out
-            .iter_mut()
-            .find(|s| s.id.is_some() && s.id == h.id)
-        {
+        match out.iter_mut().find(|s| s.id.is_some() && s.id == h.id) {
             Some(s) => {
                 s.sources.push("aws");
                 s.host = h.host.clone();
@@ -677,10 +680,12 @@ pub fn observed(v: &Value) -> Option<Observed> {
             let got = match kind["sorry"].as_bool() {
                 Some(true) => "sorry page".to_string(),
                 Some(false) => "app".to_string(),
-                None => ["gets", "got", "serves", "sees", "page", "result", "state", "to"]
-                    .iter()
-                    .find_map(|k| kind[*k].as_str().map(str::to_string))
-                    .unwrap_or_else(|| message.clone()),
+                None => [
+                    "gets", "got", "serves", "sees", "page", "result", "state", "to",
+                ]
+                .iter()
+                .find_map(|k| kind[*k].as_str().map(str::to_string))
+                .unwrap_or_else(|| message.clone()),
             };
             let tone = match kind["sorry"].as_bool() {
                 Some(true) => Tone::Sorry,
@@ -699,18 +704,20 @@ pub fn observed(v: &Value) -> Option<Observed> {
                 source: "events",
             })
         }
-        "action" | "notice" | "fetch_failing" | "fetch_recovered" | "switched"
-        | "fault_injected" | "invalidation_completed" | "maintenance_marker_appeared"
-        | "maintenance_phase_changed" | "maintenance_marker_removed" => None,
+        "action"
+        | "notice"
+        | "fetch_failing"
+        | "fetch_recovered"
+        | "switched"
+        | "fault_injected"
+        | "invalidation_completed"
+        | "maintenance_marker_appeared"
+        | "maintenance_phase_changed"
+        | "maintenance_marker_removed" => None,
         // A kind this version does not know, with a before and an after: its own lane.
         other => {
             let to = kind["to"].as_str()?.to_string();
-            make(
-                other.replace('_', " "),
-                "other",
-                text(&kind["from"]),
-                to,
-            )
+            make(other.replace('_', " "), "other", text(&kind["from"]), to)
         }
     }
 }
@@ -718,7 +725,10 @@ pub fn observed(v: &Value) -> Option<Observed> {
 /// What a switch's verification saw converge, and when: the DNS answer, the health checks as
 /// Route 53 routes on them, the listeners (from this machine's audit log only).
 fn verified(e: &audit::Entry) -> Vec<Observed> {
-    let items = e.verification["items"].as_array().cloned().unwrap_or_default();
+    let items = e.verification["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let sorry = e.direction == "on";
     let mut out = Vec::new();
     for i in &items {
@@ -728,7 +738,7 @@ fn verified(e: &audit::Entry) -> Vec<Observed> {
         let (lane, group, to, tone) = if let Some(rest) = what.strip_prefix("Route 53 answers ") {
             let answer = rest.split_once(" with ").map_or(rest, |(_, a)| a);
             (
-                "DNS answer (as verified)".to_string(),
+                "DNS answer (verified)".to_string(),
                 "DNS answer",
                 answer.to_string(),
                 if sorry { Tone::Sorry } else { Tone::Normal },
@@ -740,7 +750,7 @@ fn verified(e: &audit::Entry) -> Vec<Observed> {
                 continue;
             };
             (
-                format!("health check {id} to Route 53 (as verified)"),
+                format!("health check {id} (verified)"),
                 "health checks",
                 state.to_string(),
                 if sorry { Tone::Sorry } else { Tone::Normal },
@@ -749,7 +759,7 @@ fn verified(e: &audit::Entry) -> Vec<Observed> {
             && let Some((arn, action)) = rest.split_once(": ")
         {
             (
-                format!("listener {} (as verified)", short_id(arn)),
+                format!("listener {} (verified)", short_id(arn)),
                 "listeners",
                 action.to_string(),
                 if sorry { Tone::Sorry } else { Tone::Normal },
@@ -810,10 +820,9 @@ pub async fn after_rehearsal(
                 );
             }
         }
-        Err(NO_WINDOW) => eprintln!(
-            "switchyard rehearse: no maintenance window was rehearsed: no report written"
-        ),
+        Err(NO_WINDOW) => {
+            eprintln!("switchyard rehearse: no maintenance window was rehearsed: no report written")
+        }
         Err(_) => eprintln!("switchyard rehearse: the report of the rehearsal was not written"),
     }
 }
-

@@ -14,11 +14,23 @@ const REASON: &str = "CHG-42 <deploy> | `v2` & more";
 /// sorry page): enter with --wait, wait for MAINTENANCE, fail back with --wait.
 async fn full_window(env: &Env) {
     let on = env
-        .switch("on", "shop", &["--wait", "--timeout", "90s", "--reason", REASON])
+        .switch(
+            "on",
+            "shop",
+            &["--wait", "--timeout", "90s", "--reason", REASON],
+        )
         .await;
     assert_eq!(on.code, 0, "{on}");
     let w = env
-        .run(&["wait", "--site", "shop", "--for", "maintenance", "--timeout", "90s"])
+        .run(&[
+            "wait",
+            "--site",
+            "shop",
+            "--for",
+            "maintenance",
+            "--timeout",
+            "90s",
+        ])
         .await;
     assert_eq!(w.code, 0, "{w}");
     let off = env
@@ -56,7 +68,9 @@ fn step_rows(md: &str) -> Vec<String> {
         .filter(|l| {
             let cells: Vec<&str> = l.split(" | ").collect();
             cells.len() == 6
-                && cells[0].strip_prefix("| ").is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+                && cells[0]
+                    .strip_prefix("| ")
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
                 && cells[1].contains(':')
                 && !cells[1].contains(' ')
         })
@@ -75,26 +89,72 @@ async fn the_report_of_a_full_window_has_its_steps_times_and_an_identical_final_
     full_window(&env).await;
     let out_dir = tempfile::tempdir().unwrap();
     let out = env
-        .run(&["report", "--site", "shop", "--window", "last", "--out", out_dir.path().to_str().unwrap()])
+        .run(&[
+            "report",
+            "--site",
+            "shop",
+            "--window",
+            "last",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ])
         .await;
     assert_eq!(out.code, 0, "{out}");
-    assert!(out.stdout.contains(".md") && out.stdout.contains(".html"), "{out}");
+    assert!(
+        out.stdout.contains(".md") && out.stdout.contains(".html"),
+        "{out}"
+    );
     let (md, html, _) = files(out_dir.path());
 
     // Who and why (escaped), and no approver recorded.
-    assert!(md.contains("arn:aws:sts::123456789012:assumed\\-role") || md.contains("arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo"), "{md}");
-    assert!(md.contains("CHG-42 &lt;deploy&gt; \\| \\`v2\\` &amp; more"), "{md}");
-    assert!(html.contains("CHG-42 &lt;deploy&gt; | `v2` &amp; more"), "{html}");
+    assert!(
+        md.contains("arn:aws:sts::123456789012:assumed\\-role")
+            || md.contains("arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo"),
+        "{md}"
+    );
+    assert!(
+        md.contains("CHG-42 &lt;deploy&gt; \\| \\`v2\\` &amp; more"),
+        "{md}"
+    );
+    assert!(
+        html.contains("CHG-42 &lt;deploy&gt; | `v2` &amp; more"),
+        "{html}"
+    );
     assert!(md.contains("| none recorded |"), "{md}");
 
     // Every step, in order, with its AWS call and its values before and after.
     let rows = step_rows(&md);
     let expected = [
-        ("1", "route53:UpdateHealthCheck", SHOP_CHECK, "Inverted=false (HealthCheckVersion 1) → Inverted=true"),
-        ("2", "cloudwatch:DisableAlarmActions", "shop-app-1-StatusCheckFailed", "actions enabled → actions disabled"),
-        ("3", "cloudfront:CreateInvalidation", "E1SHOPSORRY0AB", "(none) → invalidate /maintenance.html"),
-        ("4", "cloudwatch:EnableAlarmActions", "shop-app-1-StatusCheckFailed", "actions disabled → actions enabled"),
-        ("5", "route53:UpdateHealthCheck", SHOP_CHECK, "Inverted=true → Inverted=false"),
+        (
+            "1",
+            "route53:UpdateHealthCheck",
+            SHOP_CHECK,
+            "Inverted=false (HealthCheckVersion 1) → Inverted=true",
+        ),
+        (
+            "2",
+            "cloudwatch:DisableAlarmActions",
+            "shop-app-1-StatusCheckFailed",
+            "actions enabled → actions disabled",
+        ),
+        (
+            "3",
+            "cloudfront:CreateInvalidation",
+            "E1SHOPSORRY0AB",
+            "(none) → invalidate /maintenance.html",
+        ),
+        (
+            "4",
+            "cloudwatch:EnableAlarmActions",
+            "shop-app-1-StatusCheckFailed",
+            "actions disabled → actions enabled",
+        ),
+        (
+            "5",
+            "route53:UpdateHealthCheck",
+            SHOP_CHECK,
+            "Inverted=true → Inverted=false",
+        ),
     ];
     assert_eq!(rows.len(), expected.len(), "{md}");
     for (row, (n, call, resource, values)) in rows.iter().zip(expected) {
@@ -116,14 +176,25 @@ async fn the_report_of_a_full_window_has_its_steps_times_and_an_identical_final_
         "| fail back: decision to every change verified | ",
         "| window: entering to fail back verified | ",
     ] {
-        let line = md.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label}\n{md}"));
+        let line = md
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label}\n{md}"));
         assert!(line.ends_with(" s |"), "measured: {line}");
     }
     assert!(md.contains("| entering: decision to Route 53 change INSYNC | not applicable: the switch made no Route 53 record change to wait for |"), "{md}");
-    assert!(md.contains("| entering: decision to clients see the sorry page | not measured: no probe |"), "{md}");
+    assert!(
+        md.contains(
+            "| entering: decision to clients see the sorry page | not measured: no probe |"
+        ),
+        "{md}"
+    );
 
     // The final state, field by field.
-    assert!(md.contains("**identical: every field is as it was before the window**"), "{md}");
+    assert!(
+        md.contains("**identical: every field is as it was before the window**"),
+        "{md}"
+    );
     assert!(md.contains(&format!("| {SHOP_CHECK} (route53:UpdateHealthCheck) | Inverted=false (HealthCheckVersion 1) | Inverted=false | same | steps |")), "{md}");
 
     // The sources it had.
@@ -131,30 +202,67 @@ async fn the_report_of_a_full_window_has_its_steps_times_and_an_identical_final_
     assert!(md.contains("| this machine's audit log | "), "{md}");
     assert!(md.contains(" | read (2 entries in the window) |"), "{md}");
     assert!(md.contains("| this machine's events | "), "{md}");
-    assert!(md.contains("not available: no event log on this machine"), "{md}");
+    assert!(
+        md.contains("not available: no event log on this machine"),
+        "{md}"
+    );
 
     // The chart, inline, with the DNS answer as the verification saw it.
     assert!(html.contains("<svg id=\"timeline\""), "{html}");
     assert!(md.contains("<svg id=\"timeline\""), "{md}");
-    assert!(md.contains("- DNS answer (as verified): "), "{md}");
+    assert!(md.contains("- DNS answer (verified): "), "{md}");
     assert!(!html.contains("://") && !html.contains("<script"), "{html}");
 
     // From another machine: no audit log, no events; the same steps, from the AWS history.
     let other = tempfile::tempdir().unwrap();
     let out2 = tempfile::tempdir().unwrap();
     let elsewhere = env
-        .run_on(other.path(), "bastion-2", &["report", "--site", "shop", "--out", out2.path().to_str().unwrap()])
+        .run_on(
+            other.path(),
+            "bastion-2",
+            &[
+                "report",
+                "--site",
+                "shop",
+                "--out",
+                out2.path().to_str().unwrap(),
+            ],
+        )
         .await;
     assert_eq!(elsewhere.code, 0, "{elsewhere}");
     let (md2, _, _) = files(out2.path());
-    assert_eq!(step_rows(&md2), rows, "the same steps from the AWS history:\n{md2}");
-    assert!(md2.contains("### enter maintenance: done, confirmed"), "{md2}");
+    assert_eq!(
+        step_rows(&md2),
+        rows,
+        "the same steps from the AWS history:\n{md2}"
+    );
+    assert!(
+        md2.contains("### enter maintenance: done, confirmed"),
+        "{md2}"
+    );
     assert!(md2.contains(", from aws\n"), "{md2}");
-    assert!(md2.contains("not available: no audit log on this machine (the switches were made elsewhere)"), "{md2}");
-    assert!(md2.contains("not available: no event log on this machine"), "{md2}");
-    assert!(md2.contains("CHG-42 &lt;deploy&gt; \\| \\`v2\\` &amp; more"), "{md2}");
-    assert!(md2.contains("**identical: every field is as it was before the window**"), "{md2}");
-    assert!(md2.contains("| entering: decision to every change verified | "), "{md2}");
+    assert!(
+        md2.contains(
+            "not available: no audit log on this machine (the switches were made elsewhere)"
+        ),
+        "{md2}"
+    );
+    assert!(
+        md2.contains("not available: no event log on this machine"),
+        "{md2}"
+    );
+    assert!(
+        md2.contains("CHG-42 &lt;deploy&gt; \\| \\`v2\\` &amp; more"),
+        "{md2}"
+    );
+    assert!(
+        md2.contains("**identical: every field is as it was before the window**"),
+        "{md2}"
+    );
+    assert!(
+        md2.contains("| entering: decision to every change verified | "),
+        "{md2}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,26 +272,65 @@ async fn bad_input_is_refused_clearly_and_no_window_is_said() {
     let d = dir.path().to_str().unwrap();
     let unknown = env.run(&["report", "--site", "nope", "--out", d]).await;
     assert_eq!(unknown.code, 2, "{unknown}");
-    assert!(unknown.stderr.contains("there is no site \"nope\" in the config; its sites: shop"), "{unknown}");
-    let since = env.run(&["report", "--site", "shop", "--since", "yesterday", "--out", d]).await;
+    assert!(
+        unknown
+            .stderr
+            .contains("there is no site \"nope\" in the config; its sites: shop"),
+        "{unknown}"
+    );
+    let since = env
+        .run(&[
+            "report",
+            "--site",
+            "shop",
+            "--since",
+            "yesterday",
+            "--out",
+            d,
+        ])
+        .await;
     assert_eq!(since.code, 2, "{since}");
-    assert!(since.stderr.contains("--since \"yesterday\" is neither a time (RFC 3339"), "{since}");
-    let both = env.run(&["report", "--site", "shop", "--since", "2h", "--window", "last"]).await;
+    assert!(
+        since
+            .stderr
+            .contains("--since \"yesterday\" is neither a time (RFC 3339"),
+        "{since}"
+    );
+    let both = env
+        .run(&[
+            "report", "--site", "shop", "--since", "2h", "--window", "last",
+        ])
+        .await;
     assert_eq!(both.code, 2, "{both}");
-    let out = env.run(&["report", "--site", "shop", "--out", "/nonexistent/dir"]).await;
+    let out = env
+        .run(&["report", "--site", "shop", "--out", "/nonexistent/dir"])
+        .await;
     assert_eq!(out.code, 2, "{out}");
-    assert!(out.stderr.contains("--out /nonexistent/dir is not a directory"), "{out}");
+    assert!(
+        out.stderr
+            .contains("--out /nonexistent/dir is not a directory"),
+        "{out}"
+    );
     // Nothing switched yet: no window, nothing written.
     let none = env.run(&["report", "--site", "shop", "--out", d]).await;
     assert_eq!(none.code, 4, "{none}");
-    assert!(none.stderr.contains("no maintenance window of site shop in the sources read"), "{none}");
+    assert!(
+        none.stderr
+            .contains("no maintenance window of site shop in the sources read"),
+        "{none}"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
 // --- the HTML in a real browser --------------------------------------------------------------
 
 fn browser() -> Option<PathBuf> {
-    for name in ["chromium", "chromium-browser", "chromium-headless-shell", "google-chrome"] {
+    for name in [
+        "chromium",
+        "chromium-browser",
+        "chromium-headless-shell",
+        "google-chrome",
+    ] {
         if let Ok(out) = std::process::Command::new("sh")
             .args(["-c", &format!("command -v {name}")])
             .output()
@@ -226,7 +373,9 @@ fn recorder(page: String, report: String) -> Recorder {
                     host = line[5..].trim().to_string();
                 }
             }
-            log.lock().unwrap().push(format!("{} (host {host})", first.trim()));
+            log.lock()
+                .unwrap()
+                .push(format!("{} (host {host})", first.trim()));
             let body = if first.starts_with("GET / ") {
                 page.as_str()
             } else if first.starts_with("GET /report.html ") {
@@ -234,7 +383,11 @@ fn recorder(page: String, report: String) -> Recorder {
             } else {
                 ""
             };
-            let status = if body.is_empty() { "404 Not Found" } else { "200 OK" };
+            let status = if body.is_empty() {
+                "404 Not Found"
+            } else {
+                "200 OK"
+            };
             let mut s = stream;
             let _ = write!(
                 s,
@@ -275,14 +428,22 @@ async fn the_html_report_renders_in_a_browser_with_its_steps_in_order_and_no_net
             std::env::var_os("SWITCHYARD_REQUIRE_BROWSER").is_none(),
             "no chromium, and SWITCHYARD_REQUIRE_BROWSER is set (scripts/test installs it)"
         );
-        eprintln!("SKIPPED: no headless browser (chromium) on this machine; scripts/test installs it");
+        eprintln!(
+            "SKIPPED: no headless browser (chromium) on this machine; scripts/test installs it"
+        );
         return;
     };
     let env = Env::start_with_config("demo", MULTI, 60.0).await;
     full_window(&env).await;
     let out_dir = tempfile::tempdir().unwrap();
     let out = env
-        .run(&["report", "--site", "shop", "--out", out_dir.path().to_str().unwrap()])
+        .run(&[
+            "report",
+            "--site",
+            "shop",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ])
         .await;
     assert_eq!(out.code, 0, "{out}");
     let (_, html, _) = files(out_dir.path());
@@ -324,7 +485,12 @@ async fn the_html_report_renders_in_a_browser_with_its_steps_in_order_and_no_net
     let json = text
         .split_once("RESULT")
         .and_then(|(_, r)| r.split_once("END"))
-        .map(|(j, _)| j.replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+        .map(|(j, _)| {
+            j.replace("&quot;", "\"")
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+        })
         .unwrap_or_else(|| {
             panic!(
                 "the page did not report: {}\n--- stderr\n{}",
@@ -332,15 +498,24 @@ async fn the_html_report_renders_in_a_browser_with_its_steps_in_order_and_no_net
                 String::from_utf8_lossy(&dom.stderr)
             )
         });
-    let r: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let r: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
     assert_eq!(r["title"], "Maintenance window of shop", "{r}");
     // It renders: the chart has a size, lanes and state bands.
     assert!(r["width"].as_f64().unwrap() > 500.0, "{r}");
     assert!(r["height"].as_f64().unwrap() > 100.0, "{r}");
     assert!(r["bands"].as_u64().unwrap() >= 8, "{r}");
-    let lanes: Vec<&str> = r["lanes"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
-    assert!(lanes.contains(&"DNS answer (as verified)"), "{lanes:?}");
-    assert!(lanes.contains(&format!("route53 {SHOP_CHECK}").as_str()), "{lanes:?}");
+    let lanes: Vec<&str> = r["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(lanes.contains(&"DNS answer (verified)"), "{lanes:?}");
+    assert!(
+        lanes.contains(&format!("route53 {SHOP_CHECK}").as_str()),
+        "{lanes:?}"
+    );
     // The steps, in order, left to right.
     let markers: Vec<(u64, f64)> = r["markers"]
         .as_array()
@@ -348,21 +523,46 @@ async fn the_html_report_renders_in_a_browser_with_its_steps_in_order_and_no_net
         .iter()
         .map(|m| (m[0].as_u64().unwrap(), m[1].as_f64().unwrap()))
         .collect();
-    assert_eq!(markers.iter().map(|m| m.0).collect::<Vec<_>>(), (1..=5).collect::<Vec<_>>(), "{r}");
-    assert!(markers.windows(2).all(|p| p[0].1 <= p[1].1), "steps out of order: {markers:?}");
-    assert!(markers[2].1 < markers[3].1, "the fail back after entering: {markers:?}");
-    let h2: Vec<&str> = r["h2"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
-    assert!(h2.contains(&"Final state against the state before the window"), "{h2:?}");
+    assert_eq!(
+        markers.iter().map(|m| m.0).collect::<Vec<_>>(),
+        (1..=5).collect::<Vec<_>>(),
+        "{r}"
+    );
+    assert!(
+        markers.windows(2).all(|p| p[0].1 <= p[1].1),
+        "steps out of order: {markers:?}"
+    );
+    assert!(
+        markers[2].1 < markers[3].1,
+        "the fail back after entering: {markers:?}"
+    );
+    let h2: Vec<&str> = r["h2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        h2.contains(&"Final state against the state before the window"),
+        "{h2:?}"
+    );
     // No request but the page's own two (and the browser's favicon). Chromium's own services
     // (updates, its clock, sign-in: Google's hosts, which the report never names) are the
     // browser's, not the report's.
     let seen = server.seen.lock().unwrap().clone();
     let browsers_own = |s: &str| {
-        let host = s.rsplit_once("(host ").map_or("", |(_, h)| h.trim_end_matches(')'));
+        let host = s
+            .rsplit_once("(host ")
+            .map_or("", |(_, h)| h.trim_end_matches(')'));
         let host = host.split(':').next().unwrap_or("");
-        [".google.com", ".googleapis.com", ".gvt1.com", ".gstatic.com"]
-            .iter()
-            .any(|d| host.ends_with(d))
+        [
+            ".google.com",
+            ".googleapis.com",
+            ".gvt1.com",
+            ".gstatic.com",
+        ]
+        .iter()
+        .any(|d| host.ends_with(d))
     };
     let others: Vec<&String> = seen
         .iter()
@@ -373,6 +573,12 @@ async fn the_html_report_renders_in_a_browser_with_its_steps_in_order_and_no_net
                 && !browsers_own(s)
         })
         .collect();
-    assert!(others.is_empty(), "the report made network requests: {others:?}");
-    assert!(seen.iter().any(|s| s.starts_with("GET /report.html ")), "{seen:?}");
+    assert!(
+        others.is_empty(),
+        "the report made network requests: {others:?}"
+    );
+    assert!(
+        seen.iter().any(|s| s.starts_with("GET /report.html ")),
+        "{seen:?}"
+    );
 }

@@ -133,9 +133,7 @@ pub async fn prepare(global: &GlobalArgs, args: &RehearseArgs) -> Result<Copy, i
 pub async fn report(copy: &Copy, site: &str, no_console: bool, save: &std::path::Path) {
     // The console audits the copy's switches apart; without a console, the switches are made
     // by other commands and the copy's history holds them.
-    let audit = (!no_console)
-        .then(rehearsal_audit_log)
-        .flatten();
+    let audit = (!no_console).then(rehearsal_audit_log).flatten();
     super::report::after_rehearsal(&copy.config, site, &copy.overrides, audit, save).await;
 }
 
@@ -187,7 +185,10 @@ pub async fn serve(sim: &SimHandle, site: &str, speed: f64) -> i32 {
     // stop what follows (the report of the rehearsed window).
     {
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), "switchyard rehearse: the copy is stopped.");
+        let _ = writeln!(
+            std::io::stdout(),
+            "switchyard rehearse: the copy is stopped."
+        );
     }
     0
 }

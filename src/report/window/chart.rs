@@ -92,6 +92,10 @@ pub fn chart(w: &Window) -> Chart {
         first = first.min(s.decided);
         last = last.max(s.ended);
     }
+    // The chain settles after the last switch: what was seen of it is shown.
+    for o in w.observed.iter().filter(|o| o.at >= start) {
+        last = last.max(o.at);
+    }
     let len = (last - first).max(time::Duration::seconds(10));
     let pad = len / 20;
     let from = first - pad;

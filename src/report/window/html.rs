@@ -82,10 +82,10 @@ pub fn render(w: &Window) -> String {
             (Some(b), None) => esc(b),
             (None, _) => "<span class=\"unk\">unknown</span>".into(),
         };
-        let why = s
-            .reason
-            .as_deref()
-            .map_or_else(|| "<span class=\"muted\">no reason given</span>".into(), esc);
+        let why = s.reason.as_deref().map_or_else(
+            || "<span class=\"muted\">no reason given</span>".into(),
+            esc,
+        );
         let mut approver = s
             .approver
             .as_deref()
@@ -130,7 +130,11 @@ pub fn render(w: &Window) -> String {
     // Measured times.
     h.push_str("<h2>Measured times</h2>\n<table>\n<tr><th>from the decision (confirmation)</th><th>time</th></tr>\n");
     for m in w.measures() {
-        let class = if m.value.is_ok() { "" } else { " class=\"muted\"" };
+        let class = if m.value.is_ok() {
+            ""
+        } else {
+            " class=\"muted\""
+        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td{class}>{}</td></tr>",
@@ -179,7 +183,9 @@ pub fn render(w: &Window) -> String {
                 esc(st.before.as_deref().unwrap_or("not recorded")),
                 esc(st.after.as_deref().unwrap_or("not recorded")),
                 esc(&st.result),
-                st.at.map(|t| esc(&utc_ms(t))).unwrap_or_else(|| "not recorded".into())
+                st.at
+                    .map(|t| esc(&utc_ms(t)))
+                    .unwrap_or_else(|| "not recorded".into())
             );
         }
         h.push_str("</table>\n");
@@ -274,7 +280,8 @@ const TOP: f64 = 64.0;
 pub fn svg(c: &Chart) -> String {
     let plot = WIDTH - LABEL - RIGHT;
     let total = (c.to - c.from).as_seconds_f64().max(1.0);
-    let x = |t: OffsetDateTime| LABEL + plot * ((t - c.from).as_seconds_f64() / total).clamp(0.0, 1.0);
+    let x =
+        |t: OffsetDateTime| LABEL + plot * ((t - c.from).as_seconds_f64() / total).clamp(0.0, 1.0);
     let lanes_h = c.lanes.len() as f64 * (LANE + GAP);
     let axis_y = TOP + lanes_h + 8.0;
     let height = axis_y + 40.0;
@@ -392,7 +399,7 @@ pub fn svg(c: &Chart) -> String {
 }
 
 /// At most `max` characters: the start and the end kept, the middle cut (an ID's end and a
-/// label's "(as verified)" say as much as its start).
+/// label's "(verified)" say as much as its start).
 fn short(s: &str, max: usize) -> String {
     let n = s.chars().count();
     if n <= max {

@@ -76,7 +76,9 @@ pub fn render(w: &Window) -> String {
             "| {} {} | {who} | {} | {approver} |",
             md(&s.verb()),
             md(&utc(s.decided)),
-            s.reason.as_deref().map_or_else(|| "no reason given".into(), md),
+            s.reason
+                .as_deref()
+                .map_or_else(|| "no reason given".into(), md),
         );
     }
     if w.switches.is_empty() {
@@ -94,9 +96,7 @@ pub fn render(w: &Window) -> String {
         );
     }
 
-    m.push_str(
-        "\n## Measured times\n\n| from the decision (confirmation) | time |\n|---|---|\n",
-    );
+    m.push_str("\n## Measured times\n\n| from the decision (confirmation) | time |\n|---|---|\n");
     for x in w.measures() {
         let _ = writeln!(m, "| {} | {} |", md(&x.label), md(&x.text()));
     }
@@ -188,7 +188,9 @@ pub fn render(w: &Window) -> String {
         md(&cmp.headline())
     );
     if !cmp.fields().is_empty() {
-        m.push_str("\n| field | before the window | at the end | | from |\n|---|---|---|---|---|\n");
+        m.push_str(
+            "\n| field | before the window | at the end | | from |\n|---|---|---|---|---|\n",
+        );
         for f in cmp.fields() {
             let word = match f.same {
                 Some(true) => "same",
@@ -209,7 +211,9 @@ pub fn render(w: &Window) -> String {
         m.push('\n');
     }
     if !w.observed.is_empty() {
-        m.push_str("\n## What was observed\n\n| at | component | change | from |\n|---|---|---|---|\n");
+        m.push_str(
+            "\n## What was observed\n\n| at | component | change | from |\n|---|---|---|---|\n",
+        );
         for o in &w.observed {
             let _ = writeln!(
                 m,

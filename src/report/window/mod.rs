@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-
 /// One source of the report and whether it was read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceNote {
@@ -149,7 +148,13 @@ impl Tone {
     pub fn of(state: &str) -> Tone {
         let s = state.to_ascii_lowercase();
         let has = |w: &[&str]| w.iter().any(|x| s.contains(x));
-        if has(&["sorry", "secondary", "maintenance", "inverted=true", "disabled"]) {
+        if has(&[
+            "sorry",
+            "secondary",
+            "maintenance",
+            "inverted=true",
+            "disabled",
+        ]) {
             Tone::Sorry
         } else if has(&[
             "unhealthy",
@@ -377,10 +382,10 @@ impl Window {
             });
             out.push(Measure {
                 label: format!("{when}: decision to every change verified"),
-                value: s
-                    .converged_at
-                    .map(|t| span(from, t))
-                    .ok_or_else(|| "not measured: the switch was not verified (no --wait), or did not converge".into()),
+                value: s.converged_at.map(|t| span(from, t)).ok_or_else(|| {
+                    "not measured: the switch was not verified (no --wait), or did not converge"
+                        .into()
+                }),
             });
             let seen = probes
                 .iter()
@@ -491,19 +496,19 @@ impl Window {
                 .find(|o| o.at < self.bounds.start)
                 .map(|o| o.to.clone())
                 .or_else(|| of_lane.first().and_then(|o| o.from.clone()));
-            let now = of_lane
-                .iter()
-                .rev()
-                .find(|o| o.at <= self.bounds.end)
-                .map(|o| o.to.clone());
-            let (Some(was), Some(now)) = (was, now) else {
+            // The events lag behind the switch (a console polls): the state they last saw,
+            // after the window too, is the one compared, and when it was seen is said.
+            let Some(last) = of_lane.last() else {
+                continue;
+            };
+            let Some(was) = was else {
                 continue;
             };
             fields.push(Field {
-                same: Some(was == now),
+                same: Some(was == last.to),
                 what: lane,
                 before: was,
-                after: now,
+                after: format!("{} (last seen {})", last.to, utc(last.at)),
                 source: "events",
             });
         }
@@ -599,7 +604,9 @@ impl Comparison {
     /// The verdict in a few words.
     pub fn headline(&self) -> String {
         match self {
-            Comparison::Identical(_) => "identical: every field is as it was before the window".into(),
+            Comparison::Identical(_) => {
+                "identical: every field is as it was before the window".into()
+            }
             Comparison::Differs(f) => format!(
                 "DIFFERENT: {} field(s) differ from the state before the window",
                 f.iter().filter(|f| f.same == Some(false)).count()

@@ -66,16 +66,40 @@ fn full() -> Window {
                 "on",
                 0,
                 vec![
-                    step("route53:UpdateHealthCheck", "hc-1", "Inverted=false (HealthCheckVersion 1)", "Inverted=true", 1),
-                    step("cloudwatch:DisableAlarmActions", "alarm|1", "actions enabled", "actions disabled", 2),
+                    step(
+                        "route53:UpdateHealthCheck",
+                        "hc-1",
+                        "Inverted=false (HealthCheckVersion 1)",
+                        "Inverted=true",
+                        1,
+                    ),
+                    step(
+                        "cloudwatch:DisableAlarmActions",
+                        "alarm|1",
+                        "actions enabled",
+                        "actions disabled",
+                        2,
+                    ),
                 ],
             ),
             switch(
                 "off",
                 600,
                 vec![
-                    step("cloudwatch:EnableAlarmActions", "alarm|1", "actions disabled", "actions enabled", 601),
-                    step("route53:UpdateHealthCheck", "hc-1", "Inverted=true", "Inverted=false", 602),
+                    step(
+                        "cloudwatch:EnableAlarmActions",
+                        "alarm|1",
+                        "actions disabled",
+                        "actions enabled",
+                        601,
+                    ),
+                    step(
+                        "route53:UpdateHealthCheck",
+                        "hc-1",
+                        "Inverted=true",
+                        "Inverted=false",
+                        602,
+                    ),
                 ],
             ),
         ],
@@ -103,7 +127,10 @@ fn the_last_window_runs_from_entering_to_the_fail_back_verified_or_to_now() {
     assert_eq!(w.bounds.start, at(0));
     assert_eq!(w.bounds.end, at(605));
     assert!(!w.bounds.open);
-    let open = window(vec![switch("on", 0, full().switches[0].steps.clone())], Vec::new());
+    let open = window(
+        vec![switch("on", 0, full().switches[0].steps.clone())],
+        Vec::new(),
+    );
     assert!(open.bounds.open);
     assert_eq!(open.bounds.end, at(10_000));
     assert!(matches!(open.comparison(), Comparison::NotComparable(_)));
@@ -123,7 +150,10 @@ fn the_final_state_is_compared_field_by_field() {
     w.switches[1].steps[1].after = Some("Inverted=true".into());
     let c = w.comparison();
     assert!(matches!(c, Comparison::Differs(_)), "{c:?}");
-    assert_eq!(c.headline(), "DIFFERENT: 1 field(s) differ from the state before the window");
+    assert_eq!(
+        c.headline(),
+        "DIFFERENT: 1 field(s) differ from the state before the window"
+    );
 }
 
 #[test]
@@ -131,7 +161,10 @@ fn times_are_measured_from_the_decision_and_a_missing_probe_is_said() {
     let w = full();
     let m = w.measures();
     assert_eq!(m[0].text(), "1.0 s", "{m:?}");
-    assert_eq!(m[1].text(), "not applicable: the switch made no Route 53 record change to wait for");
+    assert_eq!(
+        m[1].text(),
+        "not applicable: the switch made no Route 53 record change to wait for"
+    );
     assert_eq!(m[2].text(), "4.0 s");
     assert_eq!(m[3].text(), "not measured: no probe");
     let mut w = full();
@@ -153,7 +186,11 @@ fn every_text_from_aws_or_an_operator_is_escaped() {
         assert!(!h.contains(word), "{word} in the HTML");
     }
     let m = markdown::render(&w);
-    assert!(m.contains("deploy &lt;v2&gt; \\| \\`rm \\-rf\\` &amp; more") || m.contains("deploy &lt;v2&gt; \\| \\`rm -rf\\` &amp; more"), "{m}");
+    assert!(
+        m.contains("deploy &lt;v2&gt; \\| \\`rm \\-rf\\` &amp; more")
+            || m.contains("deploy &lt;v2&gt; \\| \\`rm -rf\\` &amp; more"),
+        "{m}"
+    );
     assert!(m.contains("bastion\\|1"), "{m}");
     assert!(m.contains("# Maintenance window of shop&lt;script&gt;"));
     assert!(!m.contains("://"));
@@ -189,14 +226,21 @@ fn the_chart_has_a_lane_per_component_and_the_steps_in_order() {
         .filter(|m| m.kind == chart::MarkerKind::Step)
         .map(|m| (m.order, m.at))
         .collect();
-    assert_eq!(steps.iter().map(|s| s.0).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(
+        steps.iter().map(|s| s.0).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
     assert!(steps.windows(2).all(|p| p[0].1 <= p[1].1));
     // The health check's lane: as before, then the maintenance value, then as before.
     let hc = &c.lanes[1].segments;
     let states: Vec<&str> = hc.iter().map(|s| s.state.as_str()).collect();
     assert_eq!(
         states,
-        vec!["Inverted=false (HealthCheckVersion 1)", "Inverted=true", "Inverted=false"]
+        vec![
+            "Inverted=false (HealthCheckVersion 1)",
+            "Inverted=true",
+            "Inverted=false"
+        ]
     );
     assert_eq!(hc[1].tone, Tone::Sorry);
     let svg = html::svg(&c);

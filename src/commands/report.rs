@@ -826,3 +826,83 @@ pub async fn after_rehearsal(
         Err(_) => eprintln!("switchyard rehearse: the report of the rehearsal was not written"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
+    }
+
+    #[test]
+    fn since_reads_a_time_or_a_time_ago_and_refuses_the_rest() {
+        let now = t("2026-12-01T12:00:00Z");
+        assert_eq!(parse_since("2h", now).unwrap(), t("2026-12-01T10:00:00Z"));
+        assert_eq!(parse_since("1d", now).unwrap(), t("2026-11-30T12:00:00Z"));
+        assert_eq!(
+            parse_since("2026-12-01T09:30:00Z", now).unwrap(),
+            t("2026-12-01T09:30:00Z")
+        );
+        assert!(
+            parse_since("yesterday", now)
+                .unwrap_err()
+                .contains("neither a time")
+        );
+        assert!(
+            parse_since("2026-12-02T00:00:00Z", now)
+                .unwrap_err()
+                .contains("in the future")
+        );
+    }
+
+    #[test]
+    fn events_become_lanes_and_a_probe_says_what_clients_got() {
+        let probe = serde_json::json!({
+            "at": "2026-12-01T10:00:05Z", "site": "shop", "message": "a client gets the sorry page",
+            "kind": {"type": "client_probe", "sorry": true, "status": 503}
+        });
+        let o = observed(&probe).unwrap();
+        assert!(o.probe);
+        assert_eq!(
+            (o.lane.as_str(), o.to.as_str(), o.tone),
+            ("client probe", "sorry page", Tone::Sorry)
+        );
+        let hc = serde_json::json!({
+            "at": "2026-12-01T10:00:05Z", "site": "shop", "message": "m",
+            "kind": {"type": "health_check_flipped", "id": "hc-1", "healthy": false}
+        });
+        let o = observed(&hc).unwrap();
+        assert_eq!(
+            (o.lane.as_str(), o.from.as_deref(), o.to.as_str()),
+            ("health check hc-1", Some("healthy"), "unhealthy")
+        );
+        // A kind this version does not know, with a before and an after, gets its own lane;
+        // the operator's actions do not (the switches come from the audit log and history).
+        let new = serde_json::json!({
+            "at": "2026-12-01T10:00:05Z", "site": "shop", "message": "m",
+            "kind": {"type": "origin_shield_changed", "from": "on", "to": "off"}
+        });
+        assert_eq!(observed(&new).unwrap().lane, "origin shield changed");
+        let action = serde_json::json!({
+            "at": "2026-12-01T10:00:05Z", "site": "shop", "message": "m",
+            "kind": {"type": "action", "action": {"action": "fail_back"}, "outcome": "started"}
+        });
+        assert!(observed(&action).is_none());
+    }
+
+    #[test]
+    fn an_approver_and_break_glass_are_read_from_whichever_field_a_source_has() {
+        assert_eq!(
+            approval(&serde_json::json!({"approver": "arn:bob"})),
+            (Some("arn:bob".into()), None)
+        );
+        assert_eq!(
+            approval(
+                &serde_json::json!({"approval": {"by": "arn:bob"}, "break_glass": {"reason": "outage"}})
+            ),
+            (Some("arn:bob".into()), Some("outage".into()))
+        );
+        assert_eq!(approval(&serde_json::json!({})), (None, None));
+    }
+}

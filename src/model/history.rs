@@ -449,6 +449,29 @@ mod tests {
     }
 
     #[test]
+    fn values_are_cut_and_left_out_before_any_step_is() {
+        let mut e = entry(1, 20);
+        for s in &mut e.steps {
+            s.before = Some("b".repeat(200));
+            s.after = Some("a".repeat(200));
+            s.at = Some(OffsetDateTime::UNIX_EPOCH);
+        }
+        let mut h = History::new("shop");
+        h.push(e);
+        let back = History::from_txt_values(&h.to_txt_values().unwrap()).unwrap();
+        let e = &back.entries[0];
+        assert_eq!(e.steps.len(), 20, "every step kept");
+        assert_eq!(e.steps_omitted, 0);
+        let first = e.steps[0].before.as_deref().unwrap();
+        assert_eq!(first.chars().count(), VALUE_TEXT_MAX, "cut");
+        assert!(
+            e.steps.iter().any(|s| s.before.is_none()),
+            "some values left out"
+        );
+        assert!(e.steps.iter().all(|s| s.at.is_some()));
+    }
+
+    #[test]
     fn a_record_of_another_tool_is_refused() {
         assert!(History::from_txt_values(&["\"v=spf1 -all\"".into()]).is_err());
     }

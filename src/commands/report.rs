@@ -41,6 +41,8 @@ pub struct Inputs<'a> {
     pub selection: Selection,
     pub out: &'a Path,
     pub rehearsal: bool,
+    /// Only the switches after this time (a rehearsal's: its audit log keeps earlier ones).
+    pub not_before: Option<OffsetDateTime>,
 }
 
 /// What making a report did: the files written, and whether every source was read.
@@ -93,6 +95,7 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> i32 {
         selection,
         out: &out,
         rehearsal: false,
+        not_before: None,
     };
     match make(inputs).await {
         Ok(made) => {
@@ -174,7 +177,10 @@ pub async fn make(inputs: Inputs<'_>) -> Result<Made, i32> {
     // This machine's events.
     let (events, events_state) = read_events(&inputs.events, &site.name);
 
-    let switches = merge(&local, &aws);
+    let mut switches = merge(&local, &aws);
+    if let Some(t) = inputs.not_before {
+        switches.retain(|s| s.decided >= t);
+    }
     let Some(b) = bounds(&switches, inputs.selection, now) else {
         if aws_read {
             say_err!(
@@ -790,6 +796,7 @@ pub async fn after_rehearsal(
     site: &str,
     overrides: &Overrides,
     audit: Option<PathBuf>,
+    started: OffsetDateTime,
     save: &Path,
 ) {
     let dir = match save.parent() {
@@ -805,6 +812,7 @@ pub async fn after_rehearsal(
         selection: Selection::Last,
         out: &dir,
         rehearsal: true,
+        not_before: Some(started),
     };
     match make(inputs).await {
         Ok(made) => {

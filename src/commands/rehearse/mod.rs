@@ -28,6 +28,8 @@ pub struct Copy {
     pub overrides: Overrides,
     /// What stands behind the primary in the copy: what the fault menu acts on.
     pub primary: PrimaryParts,
+    /// When the copy started: the rehearsal's switches are those after it.
+    pub started: time::OffsetDateTime,
 }
 
 impl Copy {
@@ -125,6 +127,7 @@ pub async fn prepare(global: &GlobalArgs, args: &RehearseArgs) -> Result<Copy, i
         config,
         overrides,
         primary: copy.primary,
+        started: time::OffsetDateTime::now_utc(),
     })
 }
 
@@ -134,7 +137,15 @@ pub async fn report(copy: &Copy, site: &str, no_console: bool, save: &std::path:
     // The console audits the copy's switches apart; without a console, the switches are made
     // by other commands and the copy's history holds them.
     let audit = (!no_console).then(rehearsal_audit_log).flatten();
-    super::report::after_rehearsal(&copy.config, site, &copy.overrides, audit, save).await;
+    super::report::after_rehearsal(
+        &copy.config,
+        site,
+        &copy.overrides,
+        audit,
+        copy.started,
+        save,
+    )
+    .await;
 }
 
 /// The audit log of the rehearsal console's switches, apart from real ones.

@@ -44,6 +44,7 @@ impl SourceNote {
     /// `read (3 entries in the window)`, `not available: ...`, `COULD NOT BE READ: ...`.
     pub fn describe(&self) -> String {
         match &self.state {
+            Availability::Read { in_window: 1 } => "read (1 entry in the window)".into(),
             Availability::Read { in_window } => {
                 format!("read ({in_window} entries in the window)")
             }
@@ -377,7 +378,11 @@ impl Window {
                         "not applicable: the switch made no Route 53 record change to wait for"
                             .into(),
                     ),
-                    (None, _) => Err("not measured: not recorded".into()),
+                    (None, _) => Err(
+                        "not measured: no verification recorded (run without --wait, or a source \
+                         that does not keep it)"
+                            .into(),
+                    ),
                 },
             });
             out.push(Measure {

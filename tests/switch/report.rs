@@ -168,6 +168,22 @@ async fn the_report_of_a_full_window_has_its_steps_times_and_an_identical_final_
         "{md}"
     );
 
+    // The audit log names the fail back's own calls too.
+    let audit = std::fs::read_to_string(env.audit_log()).unwrap();
+    let off: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(off["direction"], "off", "{off}");
+    let calls: Vec<&str> = off["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["call"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        calls,
+        vec!["cloudwatch:EnableAlarmActions", "route53:UpdateHealthCheck"],
+        "{off}"
+    );
+
     // The measured times.
     for label in [
         "| entering: decision (confirmation) to first change | ",

@@ -135,6 +135,24 @@ pub enum Command {
     /// are said on stderr, and `complete` is false in the JSON); 2 nothing could be read at all
     /// (nor the audit log nor any site's history).
     Log(LogArgs),
+    /// Write the report of a maintenance window: Markdown for the change ticket and one
+    /// self-contained HTML file (no network needed to view it).
+    ///
+    /// Both say who, why and the approver; every step with its AWS call and its values before
+    /// and after; a timeline chart of the chain (one lane per component the sources name:
+    /// health checks, alarms, targets, DNS answer, CloudFront, a client probe when there is
+    /// one); the measured times (decision to first change, to INSYNC, to clients seeing the
+    /// sorry page, and back); and the final state compared with the state before the window,
+    /// field by field. Sources: the site's history in AWS (any machine), this machine's audit
+    /// log and events; each is named in the report, and one absent from this machine is said
+    /// "not available".
+    ///
+    /// Exit codes: 0 written, every source there is read; 3 written, but a source could not
+    /// be read (AWS history, audit log or events: the report says which), or no window found
+    /// while the AWS history could not be read; 4 no maintenance window of the site in the
+    /// sources (nothing written); 2 usage or config error (unknown site, bad --since, --out not
+    /// a directory, a file that cannot be written).
+    Report(ReportArgs),
     /// Inspect or repair a site's maintenance journal (the TXT record beside its record).
     ///
     /// `show` prints it as Route 53 holds it, and whether it is the site's own. `repair`
@@ -163,7 +181,9 @@ pub struct RehearseArgs {
     /// The site to copy, by its name in the config.
     #[arg(long, value_name = "NAME")]
     pub site: String,
-    /// Also write the copy as a scenario file, to replay with `switchyard sim --scenario FILE`.
+    /// Also write the copy as a scenario file, to replay with `switchyard sim --scenario FILE`;
+    /// when the rehearsal stops, the report of its last window (as `switchyard report` writes
+    /// it) is written next to FILE.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
     /// How fast simulated time runs in the copy (1 = real time).
@@ -331,6 +351,29 @@ pub struct LogArgs {
     pub local: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Report from this time to now: RFC 3339 (2026-12-01T10:00:00Z) or a time ago (90m, 2h,
+    /// 1d). Without it, the last window is reported.
+    #[arg(long, value_name = "TIME", conflicts_with = "window")]
+    pub since: Option<String>,
+    /// `last`: the last maintenance window, from entering maintenance to the fail back (or to
+    /// now while still in maintenance). The default.
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub window: Option<WindowChoice>,
+    /// The directory the two files are written into (`<site>-<start>.md` and `.html`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WindowChoice {
+    Last,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -27,6 +27,7 @@ fn main() -> color_eyre::Result<()> {
         }
         Some(Command::Wait(args)) => runtime()?.block_on(commands::switch::wait(g, args)),
         Some(Command::Log(args)) => runtime()?.block_on(commands::log::run(g, args)),
+        Some(Command::Report(args)) => runtime()?.block_on(commands::report::run(g, args)),
         Some(Command::Journal(args)) => runtime()?.block_on(commands::journal::run(g, args)),
     };
     std::process::exit(code);
@@ -43,6 +44,9 @@ async fn rehearse(global: &GlobalArgs, args: &RehearseArgs) -> i32 {
     } else {
         tui::rehearse(global, &copy, args.reason.as_deref()).await
     };
+    if let Some(save) = &args.save {
+        commands::rehearse::report(&copy, &args.site, args.no_console, save).await;
+    }
     copy.stop().await;
     code
 }

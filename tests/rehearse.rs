@@ -212,7 +212,43 @@ async fn a_window_on_the_copy_never_touches_production() {
             .any(|op| op.ends_with("UpdateHealthCheck")),
         "{copy_writes:?}"
     );
+    // Stopping the rehearsal writes the report of the rehearsed window next to the copy
+    // (issue 19, item 4), from the copy's AWS history: the switches were made by other
+    // commands.
     drop(copy);
+    let reports: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("shop-"))
+        })
+        .collect();
+    let md = reports
+        .iter()
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .unwrap_or_else(|| panic!("no report next to the copy: {reports:?}"));
+    assert!(
+        reports
+            .iter()
+            .any(|p| p.extension().is_some_and(|x| x == "html")),
+        "{reports:?}"
+    );
+    let text = std::fs::read_to_string(md).unwrap();
+    assert!(
+        text.contains("**REHEARSAL**: a copy of the site, not production."),
+        "{text}"
+    );
+    assert!(
+        text.contains("| 1 | route53:UpdateHealthCheck | "),
+        "{text}"
+    );
+    assert!(text.contains("### fail back: done"), "{text}");
+    assert!(
+        text.contains("**identical: every field is as it was before the window**"),
+        "{text}"
+    );
     source.shutdown().await;
 }
 

@@ -215,7 +215,7 @@ pub async fn run(global: &GlobalArgs, args: &LogArgs) -> i32 {
             .map(|s| s.name.clone())
             .collect();
         if !sites.is_empty() {
-            read_aws(global, config, &sites, &mut sources, &mut aws).await;
+            read_aws(&overrides(global), config, &sites, &mut sources, &mut aws).await;
         }
     }
     let local: Vec<audit::Entry> = local
@@ -267,8 +267,8 @@ pub async fn run(global: &GlobalArgs, args: &LogArgs) -> i32 {
 }
 
 /// Reads the history of `sites` in AWS, each site apart: one that cannot be read is said.
-async fn read_aws(
-    global: &GlobalArgs,
+pub(crate) async fn read_aws(
+    overrides: &crate::poll::session::Overrides,
     config: crate::config::Config,
     sites: &[String],
     sources: &mut Vec<SourceRead>,
@@ -279,7 +279,7 @@ async fn read_aws(
         .filter_map(|n| config.site(n))
         .map(|s| (s.name.clone(), crate::switch::history::record_name(s)))
         .collect();
-    let session = match Session::start(config, sites, &overrides(global)).await {
+    let session = match Session::start(config, sites, overrides).await {
         Ok(s) => s,
         Err(e) => {
             for (site, record) in records {
@@ -424,6 +424,8 @@ mod tests {
             error: None,
             steps: Vec::new(),
             steps_omitted: 0,
+            converged_at: None,
+            insync_at: None,
         }
     }
 

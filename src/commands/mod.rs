@@ -73,6 +73,7 @@ pub mod log;
 pub mod manual;
 pub mod permissions;
 pub mod rehearse;
+pub mod report;
 pub mod sim;
 pub mod status;
 pub mod switch;

@@ -33,6 +33,8 @@ const ENTRY_PREFIX: &str = "syh1:";
 const HEAD_PREFIX: &str = "syh1-head:";
 /// The longest text kept for a reason or an error in one entry.
 const TEXT_MAX: usize = 300;
+/// The longest text kept for a step's value before or after.
+pub const VALUE_TEXT_MAX: usize = 80;
 
 /// The name of a site's history record, beside its journal record.
 pub fn record_name(site_record: &str, scope: &Scope) -> String {
@@ -128,6 +130,20 @@ pub struct StepEntry {
     pub call: String,
     pub resource: String,
     pub result: StepResult,
+    /// The value before the call, as the plan showed it (cut to [`VALUE_TEXT_MAX`]); left out
+    /// of old entries and of entries too big for one value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// The value after the call, as the plan showed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// When the step ended (the switching machine's clock).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub at: Option<OffsetDateTime>,
 }
 
 /// One switch.
@@ -153,6 +169,20 @@ pub struct Entry {
     /// Steps left out so that the entry fits one value.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub steps_omitted: usize,
+    /// When verification saw every condition converged (the switching machine's clock).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub converged_at: Option<OffsetDateTime>,
+    /// When the last Route 53 change of the switch was seen INSYNC.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub insync_at: Option<OffsetDateTime>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -199,10 +229,26 @@ impl Entry {
         let mut e = self.clone();
         e.reason = e.reason.map(|r| cut(&r, TEXT_MAX));
         e.error = e.error.map(|r| cut(&r, TEXT_MAX));
+        for s in &mut e.steps {
+            s.before = s.before.take().map(|v| cut(&v, VALUE_TEXT_MAX));
+            s.after = s.after.take().map(|v| cut(&v, VALUE_TEXT_MAX));
+        }
         loop {
             let v = encode_json(ENTRY_PREFIX, &e)?;
             if v.len() <= VALUE_MAX || e.steps.is_empty() {
                 return Ok(v);
+            }
+            // The values go before the steps do: every step's call and resource are kept
+            // as long as they fit.
+            if let Some(s) = e
+                .steps
+                .iter_mut()
+                .rev()
+                .find(|s| s.before.is_some() || s.after.is_some())
+            {
+                s.before = None;
+                s.after = None;
+                continue;
             }
             e.steps.pop();
             e.steps_omitted += 1;
@@ -344,9 +390,14 @@ mod tests {
                     call: "route53:UpdateHealthCheck".into(),
                     resource: format!("hc-{k}-0123456789abcdef"),
                     result: StepResult::Done,
+                    before: None,
+                    after: None,
+                    at: None,
                 })
                 .collect(),
             steps_omitted: 0,
+            converged_at: None,
+            insync_at: None,
         }
     }
 
@@ -395,6 +446,29 @@ mod tests {
         assert!(e.steps_omitted > 0);
         assert_eq!(e.steps.len() + e.steps_omitted, 80);
         assert_eq!(e.steps[0].resource, "hc-0-0123456789abcdef");
+    }
+
+    #[test]
+    fn values_are_cut_and_left_out_before_any_step_is() {
+        let mut e = entry(1, 20);
+        for s in &mut e.steps {
+            s.before = Some("b".repeat(200));
+            s.after = Some("a".repeat(200));
+            s.at = Some(OffsetDateTime::UNIX_EPOCH);
+        }
+        let mut h = History::new("shop");
+        h.push(e);
+        let back = History::from_txt_values(&h.to_txt_values().unwrap()).unwrap();
+        let e = &back.entries[0];
+        assert_eq!(e.steps.len(), 20, "every step kept");
+        assert_eq!(e.steps_omitted, 0);
+        let first = e.steps[0].before.as_deref().unwrap();
+        assert_eq!(first.chars().count(), VALUE_TEXT_MAX, "cut");
+        assert!(
+            e.steps.iter().any(|s| s.before.is_none()),
+            "some values left out"
+        );
+        assert!(e.steps.iter().all(|s| s.at.is_some()));
     }
 
     #[test]

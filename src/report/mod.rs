@@ -16,6 +16,8 @@ use crate::model::route53::HealthCheckStatus;
 use crate::model::site::SiteObservations;
 use crate::model::verdict::{Verdict, VerdictKind};
 
+pub mod window;
+
 /// The version of the JSON contract; bumped only for changes that break readers.
 pub const JSON_VERSION: u32 = 1;
 

@@ -102,6 +102,9 @@ pub struct StepReport {
     pub result: StepProgress,
     pub detail: String,
     pub duration_ms: u64,
+    /// When the step ended (this machine's clock): the window report's timeline.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// What an execution did.
@@ -1629,6 +1632,7 @@ async fn execute_inner(
         site,
         progress,
         reports: Vec::new(),
+        undoing: false,
         changes: Vec::new(),
         by: plan
             .caller
@@ -1831,6 +1835,9 @@ struct Run<'a> {
     site: &'a Site,
     progress: &'a UnboundedSender<Progress>,
     reports: Vec<StepReport>,
+    /// The steps reported now are undone (a fail back): their call is the one that takes the
+    /// change back (EnableAlarmActions, DeleteRule), not the one that made it.
+    undoing: bool,
     changes: Vec<PendingChange>,
     by: String,
 }
@@ -1900,11 +1907,17 @@ impl Run<'_> {
         self.reports.push(StepReport {
             index,
             strategy: s.strategy.clone(),
-            call: s.call().to_string(),
+            call: if self.undoing {
+                s.change.undo_call()
+            } else {
+                s.call()
+            }
+            .to_string(),
             resource: s.resource.clone(),
             result,
             detail: detail.to_string(),
             duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+            at: OffsetDateTime::now_utc(),
         });
     }
 
@@ -2133,6 +2146,20 @@ impl Run<'_> {
         j.phase = Phase::Leaving;
         j.stopped = None;
         self.save(j, values).await?;
+        self.undoing = true;
+        let undone = self.undo_steps(j, values, undo).await;
+        self.undoing = false;
+        undone?;
+        self.after_undo(j, values, undo, extra).await
+    }
+
+    /// The undo loop of [`Run::backward`]: each step taken back, in order.
+    async fn undo_steps(
+        &mut self,
+        j: &mut Journal,
+        values: &mut Vec<String>,
+        undo: &[usize],
+    ) -> Result<(), SwitchError> {
         for (index, &i) in undo.iter().enumerate() {
             self.check_stop(j, values, "maintenance off").await?;
             let t0 = Instant::now();
@@ -2169,6 +2196,18 @@ impl Run<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// What follows the undo loop of [`Run::backward`]: the extra steps (invalidations), then
+    /// the journal removed.
+    async fn after_undo(
+        &mut self,
+        j: &mut Journal,
+        values: &[String],
+        undo: &[usize],
+        extra: &[Step],
+    ) -> Result<(), SwitchError> {
         for (k, s) in extra.iter().enumerate() {
             let index = undo.len() + k;
             let t0 = Instant::now();

@@ -68,10 +68,17 @@ pub fn entry(
             let steps = o
                 .steps
                 .iter()
-                .map(|s| StepEntry {
-                    call: s.call.clone(),
-                    resource: s.resource.clone(),
-                    result: step_result(s.result),
+                .map(|s| {
+                    let planned = plan.steps.get(s.index);
+                    StepEntry {
+                        // The plan names the call made (a fail back's own call).
+                        call: planned.map_or_else(|| s.call.clone(), |p| p.call.clone()),
+                        resource: s.resource.clone(),
+                        result: step_result(s.result),
+                        before: planned.map(|p| p.before.clone()),
+                        after: planned.map(|p| p.after.clone()),
+                        at: Some(s.at),
+                    }
                 })
                 .collect();
             (word, None, steps)
@@ -94,6 +101,9 @@ pub fn entry(
                     call: s.call.clone(),
                     resource: s.resource.clone(),
                     result: StepResult::NotRun,
+                    before: Some(s.before.clone()),
+                    after: Some(s.after.clone()),
+                    at: None,
                 })
                 .collect();
             (word, Some(e.to_string()), steps)
@@ -115,7 +125,35 @@ pub fn entry(
         error,
         steps,
         steps_omitted: 0,
+        converged_at: result
+            .as_ref()
+            .ok()
+            .and_then(|o| o.verification.as_ref())
+            .filter(|v| v.converged)
+            .and_then(|v| v.items.iter().filter_map(|i| i.converged_at).max()),
+        insync_at: result
+            .as_ref()
+            .ok()
+            .and_then(|o| o.verification.as_ref())
+            .and_then(|v| insync_at(&v.items)),
     })
+}
+
+/// When the last Route 53 change of a verification was seen INSYNC (`None`: no change was
+/// waited for, or one never was).
+pub fn insync_at(items: &[super::plan::VerifyItem]) -> Option<time::OffsetDateTime> {
+    let changes: Vec<_> = items
+        .iter()
+        .filter(|i| i.what.starts_with("Route 53 change ") && i.what.ends_with(" INSYNC"))
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    changes
+        .iter()
+        .map(|i| i.converged_at)
+        .collect::<Option<Vec<_>>>()
+        .and_then(|v| v.into_iter().max())
 }
 
 fn step_result(p: StepProgress) -> StepResult {

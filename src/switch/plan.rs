@@ -259,6 +259,14 @@ pub struct VerifyItem {
     /// Its read failed (not checked this time): it is looked at again until the time is up.
     #[serde(skip)]
     pub retry: bool,
+    /// When verification first saw it converged (this machine's clock): the window report's
+    /// measured times.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub converged_at: Option<OffsetDateTime>,
 }
 
 impl VerifyItem {
@@ -270,6 +278,7 @@ impl VerifyItem {
             result: CheckResult::from_passed(converged),
             seen,
             retry: false,
+            converged_at: None,
         }
     }
 
@@ -281,6 +290,7 @@ impl VerifyItem {
             result: CheckResult::CouldNotCheck,
             seen: why,
             retry: false,
+            converged_at: None,
         }
     }
 

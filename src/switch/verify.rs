@@ -742,10 +742,18 @@ pub async fn run(
     let speed = c.clock.speed();
     let mut countdown: Option<Countdown> = None;
     let prober = Prober::from_env(resolver.clone());
+    // When each condition was first seen converged.
+    let mut first_converged: std::collections::HashMap<String, OffsetDateTime> =
+        std::collections::HashMap::new();
     loop {
-        let looked = look(c, resolver, &prober, &wanted).await;
+        let mut looked = look(c, resolver, &prober, &wanted).await;
         let elapsed = t0.elapsed();
         let wall_now = OffsetDateTime::now_utc();
+        for (i, _) in &mut looked {
+            if i.converged {
+                i.converged_at = Some(*first_converged.entry(i.what.clone()).or_insert(wall_now));
+            }
+        }
         let converged = looked.iter().all(|(i, _)| i.converged);
         // Nothing left to wait for: every condition converged or cannot be checked at all (a
         // condition that cannot be checked is reported, never waited for nor passed).

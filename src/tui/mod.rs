@@ -206,8 +206,7 @@ pub async fn rehearse(
         faults: Arc::new(move |f| crate::commands::rehearse::apply_fault(&sim, &primary, f)),
     });
     // Switches on the copy are audited apart from real ones.
-    let audit_log =
-        crate::switch::audit::default_path().map(|p| p.with_file_name("rehearsal-audit.jsonl"));
+    let audit_log = crate::commands::rehearse::rehearsal_audit_log();
     start(copy.config.clone(), &copy.overrides, options, audit_log).await
 }
 

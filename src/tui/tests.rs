@@ -3377,8 +3377,13 @@ fn history_entry(
             call: "route53:UpdateHealthCheck".into(),
             resource: "3f1c9a2e-0000-4000-8000-000000000001".into(),
             result: StepResult::Done,
+            before: None,
+            after: None,
+            at: None,
         }],
         steps_omitted: 0,
+        converged_at: None,
+        insync_at: None,
     }
 }
 

@@ -10,6 +10,7 @@ mod probes;
 mod races;
 mod recognised;
 mod records;
+mod report;
 mod rules;
 mod support;
 mod team;

@@ -144,6 +144,8 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
             error: None,
             steps: Vec::new(),
             steps_omitted: 0,
+            converged_at: None,
+            insync_at: None,
         });
     }
     let values = h.to_txt_values().unwrap();

@@ -28,6 +28,8 @@ pub struct Copy {
     pub overrides: Overrides,
     /// What stands behind the primary in the copy: what the fault menu acts on.
     pub primary: PrimaryParts,
+    /// When the copy started: the rehearsal's switches are those after it.
+    pub started: time::OffsetDateTime,
 }
 
 impl Copy {
@@ -125,7 +127,30 @@ pub async fn prepare(global: &GlobalArgs, args: &RehearseArgs) -> Result<Copy, i
         config,
         overrides,
         primary: copy.primary,
+        started: time::OffsetDateTime::now_utc(),
     })
+}
+
+/// The report of the rehearsed window, next to `--save FILE`, when the rehearsal stops: from
+/// the copy's AWS history, and the rehearsal's audit log (the console's switches) and events.
+pub async fn report(copy: &Copy, site: &str, no_console: bool, save: &std::path::Path) {
+    // The console audits the copy's switches apart; without a console, the switches are made
+    // by other commands and the copy's history holds them.
+    let audit = (!no_console).then(rehearsal_audit_log).flatten();
+    super::report::after_rehearsal(
+        &copy.config,
+        site,
+        &copy.overrides,
+        audit,
+        copy.started,
+        save,
+    )
+    .await;
+}
+
+/// The audit log of the rehearsal console's switches, apart from real ones.
+pub fn rehearsal_audit_log() -> Option<std::path::PathBuf> {
+    crate::switch::audit::default_path().map(|p| p.with_file_name("rehearsal-audit.jsonl"))
 }
 
 /// The copy as a scenario file, with a header that says what it is.
@@ -168,7 +193,15 @@ pub async fn serve(sim: &SimHandle, site: &str, speed: f64) -> i32 {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-    println!("switchyard rehearse: the copy is stopped.");
+    // Whoever read the copy's environment may have gone (a closed pipe): saying it must not
+    // stop what follows (the report of the rehearsed window).
+    {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stdout(),
+            "switchyard rehearse: the copy is stopped."
+        );
+    }
     0
 }
 

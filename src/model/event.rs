@@ -168,6 +168,15 @@ impl ActionOutcome {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
+    /// What a client gets changed (the site's probe): the sorry page, the app, or neither.
+    ClientProbe {
+        /// The side the client gets now.
+        side: super::probe::Side,
+        /// Whether it is the sorry page.
+        sorry: bool,
+        /// The HTTP status the client got.
+        status: u16,
+    },
     /// The verdict changed.
     VerdictChanged {
         /// Before.
@@ -342,6 +351,7 @@ pub fn diff(
     d.distribution();
     d.route53_changes();
     d.marker();
+    d.probe();
     d.fetches();
     d.out
 }
@@ -570,6 +580,36 @@ impl Diff<'_> {
                     sorry,
                 },
                 format!("listener {} of {lb}: {from} → {to}{role}", l.label()),
+            );
+        }
+    }
+
+    /// What a client gets changed side (between two answers of the probe).
+    fn probe(&mut self) {
+        let seen = |o: &SiteObservations| {
+            o.probe
+                .as_ref()
+                .filter(|p| p.seen.error.is_none())
+                .and_then(|p| p.seen.get().cloned())
+        };
+        if let (Some(b), Some(a)) = (seen(self.prev), seen(self.next))
+            && b.side != a.side
+        {
+            self.push(
+                EventKind::ClientProbe {
+                    side: a.side,
+                    sorry: a.side == super::probe::Side::Sorry,
+                    status: a.status,
+                },
+                format!(
+                    "clients get {} now: {}",
+                    match a.side {
+                        super::probe::Side::Sorry => "the sorry page",
+                        super::probe::Side::App => "the app",
+                        super::probe::Side::Neither => "neither page",
+                    },
+                    a.describe()
+                ),
             );
         }
     }
@@ -866,6 +906,67 @@ mod tests {
             m.iter()
                 .any(|m| m.contains("of sorry-tg: unused → healthy")),
             "{m:#?}"
+        );
+    }
+
+    fn probed(mut fx: Fx, side: crate::model::probe::Side, status: u16) -> Fx {
+        use crate::model::probe::{ClientView, ProbeObservation, Via};
+        let view = ClientView {
+            side,
+            status,
+            size: 98,
+            via: Via::Cloudfront,
+            matched: None,
+            cached_secs: None,
+            elapsed_ms: 20,
+            addresses: Vec::new(),
+            proxy: None,
+        };
+        fx.0.probe = Some(ProbeObservation {
+            url: "https://www.example.com/".into(),
+            every: std::time::Duration::from_secs(30),
+            seen: crate::model::obs::Fetched::ok(view, NOW),
+        });
+        fx
+    }
+
+    #[test]
+    fn what_clients_get_changing_side_is_an_event_and_a_failed_probe_is_not() {
+        use crate::model::probe::Side;
+        let e = events(
+            probed(Fx::alb_cloudfront(), Side::App, 200),
+            probed(Fx::alb_cloudfront(), Side::Sorry, 503),
+        );
+        assert!(kinds(&e).contains(&&EventKind::ClientProbe {
+            side: Side::Sorry,
+            sorry: true,
+            status: 503
+        }));
+        assert!(
+            messages(&e)
+                .iter()
+                .any(|m| m.starts_with("clients get the sorry page now: the sorry page (503")),
+            "{e:#?}"
+        );
+        // The same side again, or a probe that failed: nothing to tell.
+        let same = events(
+            probed(Fx::alb_cloudfront(), Side::App, 200),
+            probed(Fx::alb_cloudfront(), Side::App, 200),
+        );
+        assert!(
+            !kinds(&same)
+                .iter()
+                .any(|k| matches!(k, EventKind::ClientProbe { .. }))
+        );
+        let mut failed = probed(Fx::alb_cloudfront(), Side::Sorry, 503);
+        if let Some(p) = failed.0.probe.as_mut() {
+            p.seen.set_failed(crate::model::fixtures::denied(), NOW);
+        }
+        let e = events(probed(Fx::alb_cloudfront(), Side::App, 200), failed);
+        assert!(
+            !kinds(&e)
+                .iter()
+                .any(|k| matches!(k, EventKind::ClientProbe { .. }))
         );
     }
 

@@ -646,6 +646,8 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         protected: false,
         read_only: false,
         max_window: None,
+        approval: false,
+        approval_ttl: crate::config::DEFAULT_APPROVAL_TTL,
         aws: AwsTarget {
             profile: global.profile.clone(),
             region: global.region.clone(),

@@ -346,6 +346,9 @@ async fn repair(global: &GlobalArgs, args: &JournalRepairArgs) -> i32 {
         verification: serde_json::Value::Null,
         id: None,
         warnings: Vec::new(),
+        break_glass: None,
+        plan_hash: None,
+        comment: None,
     };
     let audited = match audit_path(global, Some(&one.session.config)) {
         Some(path) => audit::append_entry(&path, &entry)

@@ -407,6 +407,9 @@ mod tests {
             verification: serde_json::Value::Null,
             id: id.map(str::to_string),
             warnings: Vec::new(),
+            break_glass: None,
+            plan_hash: None,
+            comment: None,
         }
     }
 
@@ -424,6 +427,7 @@ mod tests {
             error: None,
             steps: Vec::new(),
             steps_omitted: 0,
+            break_glass: None,
         }
     }
 

@@ -66,6 +66,7 @@ pub fn shown_json(s: &str) -> String {
     }
 }
 
+pub mod approve;
 pub mod discover;
 pub mod doctor;
 pub mod journal;

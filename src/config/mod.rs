@@ -39,7 +39,7 @@ use toml::de::DeTable;
 
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use schema::{
-    AlarmRef, AwsTarget, Config, OperatorAllow, RecordType, RulePriority, Site, SorryAction,
+    AlarmRef, AwsTarget, Config, DEFAULT_APPROVAL_TTL, OperatorAllow, RecordType, RulePriority, Site, SorryAction,
     Strategy,
 };
 

@@ -80,6 +80,14 @@ pub enum SwitchResult {
     Cancelled,
     /// The journal could not be written.
     JournalWriteFailed,
+    /// A protected site's switch was asked for; it awaits a second person's approval.
+    AwaitingApproval,
+    /// Approved by another identity (`by` is the approver).
+    Approved,
+    /// Declined (`by` is who declined; `error` holds the comment).
+    Declined,
+    /// The request was withdrawn (Ctrl-C in the run that asked).
+    Withdrawn,
 }
 
 impl SwitchResult {
@@ -93,6 +101,10 @@ impl SwitchResult {
             SwitchResult::Stopped => "stopped",
             SwitchResult::Cancelled => "cancelled",
             SwitchResult::JournalWriteFailed => "journal_write_failed",
+            SwitchResult::AwaitingApproval => "awaiting_approval",
+            SwitchResult::Approved => "approved",
+            SwitchResult::Declined => "declined",
+            SwitchResult::Withdrawn => "withdrawn",
         }
     }
 }
@@ -153,6 +165,9 @@ pub struct Entry {
     /// Steps left out so that the entry fits one value.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub steps_omitted: usize,
+    /// Made without approval on a site that needs it (`--break-glass`): the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -347,6 +362,7 @@ mod tests {
                 })
                 .collect(),
             steps_omitted: 0,
+            break_glass: None,
         }
     }
 

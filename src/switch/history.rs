@@ -85,7 +85,8 @@ pub fn entry(
                 SwitchError::Usage(_)
                 | SwitchError::Read(_)
                 | SwitchError::Refused(_)
-                | SwitchError::Conflict(_) => return None,
+                | SwitchError::Conflict(_)
+                | SwitchError::NotApproved(_) => return None,
             };
             let steps = plan
                 .steps
@@ -115,6 +116,7 @@ pub fn entry(
         error,
         steps,
         steps_omitted: 0,
+        break_glass: opts.break_glass.clone(),
     })
 }
 

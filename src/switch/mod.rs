@@ -44,6 +44,7 @@
 //! already in the wanted state is skipped, a resource changed by someone else is a conflict,
 //! never overwritten), makes the fail-back invalidations, and deletes the journal.
 
+pub mod approval;
 pub(crate) mod audit;
 pub(crate) mod binding;
 pub mod engine;

@@ -237,6 +237,8 @@ fn plan(site: &str, protected: bool, refused: bool) -> Plan {
             ),
         ],
         made_at: NOW,
+        hash: None,
+        needs_approval: false,
     }
 }
 
@@ -3379,6 +3381,7 @@ fn history_entry(
             result: StepResult::Done,
         }],
         steps_omitted: 0,
+        break_glass: None,
     }
 }
 

@@ -144,6 +144,7 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
             error: None,
             steps: Vec::new(),
             steps_omitted: 0,
+            break_glass: None,
         });
     }
     let values = h.to_txt_values().unwrap();

@@ -8,18 +8,36 @@ use crate::world::World;
 
 pub fn handle(world: &mut World, call: &Call) -> ApiResult {
     match call.operation.as_str() {
-        "GetCallerIdentity" => Ok(Reply::Doc(
-            Doc::map()
-                .with("UserId", world.caller_user_id.as_str())
-                .with("Account", world.account_id.as_str())
-                .with("Arn", world.caller_arn.as_str()),
-        )),
+        "GetCallerIdentity" => {
+            let key = access_key(call);
+            let (user_id, arn) = match key.as_deref().and_then(|k| world.callers.get(k)) {
+                Some(arn) => (
+                    format!("AIDA{}", key.unwrap_or_default().to_ascii_uppercase()),
+                    arn.clone(),
+                ),
+                None => (world.caller_user_id.clone(), world.caller_arn.clone()),
+            };
+            Ok(Reply::Doc(
+                Doc::map()
+                    .with("UserId", user_id.as_str())
+                    .with("Account", world.account_id.as_str())
+                    .with("Arn", arn.as_str()),
+            ))
+        }
         "AssumeRole" => assume_role(world, call),
         other => Err(ApiError::bad(
             "InvalidAction",
             format!("The action {other} is not valid for this web service."),
         )),
     }
+}
+
+/// The access key ID a request was signed with (SigV4's `Credential=KEY/date/...`).
+fn access_key(call: &Call) -> Option<String> {
+    let auth = call.header("authorization")?;
+    let (_, rest) = auth.split_once("Credential=")?;
+    let key = rest.split('/').next()?.trim();
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 /// `AssumeRole`: temporary credentials for `arn:aws:iam::ACCOUNT:role/NAME`, valid for

@@ -64,6 +64,16 @@ pub struct Row {
     /// An extension of a maintenance window: the window's new end (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_ends: Option<String>,
+    /// A switch made without approval (`--break-glass`): its reason. Shown as BREAK-GLASS, in
+    /// red on a terminal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<String>,
+    /// Approval events: the plan's hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_hash: Option<String>,
+    /// A decline's comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One source `log` read, or could not.
@@ -110,6 +120,9 @@ fn from_audit(e: &audit::Entry) -> Row {
         window_ends: (e.direction == "extend")
             .then(|| e.verification["expires_at"].as_str().map(str::to_string))
             .flatten(),
+        break_glass: e.break_glass.clone(),
+        plan_hash: e.plan_hash.clone(),
+        comment: e.comment.clone(),
     }
 }
 
@@ -122,13 +135,20 @@ fn from_history(e: &history::Entry) -> Row {
         by: Some(e.by.clone()),
         host: Some(e.host.clone()),
         reason: e.reason.clone(),
-        error: e.error.clone(),
+        // A decline's comment is kept where a switch keeps its error.
+        error: e.error.clone().filter(|_| e.result != history::SwitchResult::Declined),
         steps: e.steps.len() + e.steps_omitted,
         duration_ms: e.duration_ms,
         source: Source::Aws,
         id: Some(e.id.clone()),
         warnings: Vec::new(),
         window_ends: None,
+        break_glass: e.break_glass.clone(),
+        plan_hash: None,
+        comment: e
+            .error
+            .clone()
+            .filter(|_| e.result == history::SwitchResult::Declined),
     }
 }
 
@@ -332,6 +352,7 @@ async fn read_aws(
 }
 
 fn table(rows: &[Row], sources: &[SourceRead]) {
+    let colour = super::colour_stdout();
     if rows.is_empty() {
         let read: Vec<String> = sources
             .iter()
@@ -371,6 +392,19 @@ fn table(rows: &[Row], sources: &[SourceRead]) {
         );
         if let Some(end) = &r.window_ends {
             say!("    the maintenance window now ends at {end}");
+        }
+        if let Some(why) = &r.break_glass {
+            let line = super::shown(&format!(
+                "    BREAK-GLASS: made without a second person's approval by {}: {why}",
+                r.by.as_deref().unwrap_or("unknown")
+            ));
+            println!("{}", super::red_break_glass(&line, colour));
+        }
+        if let Some(h) = &r.plan_hash {
+            say!("    plan {}", crate::model::approval::short(h));
+        }
+        if let Some(c) = &r.comment {
+            say!("    comment: {c}");
         }
         for w in &r.warnings {
             say!("    warning: {w}");

@@ -66,6 +66,35 @@ pub fn shown_json(s: &str) -> String {
     }
 }
 
+/// Whether stdout takes colour: a terminal, no `NO_COLOR`, no `--ascii`.
+pub fn colour_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && !ascii()
+}
+
+/// Every line that says `BREAK-GLASS` in red (the 16-colour code, bold), when `colour`; as it
+/// is otherwise: the word itself stands out without colour.
+pub fn red_break_glass(text: &str, colour: bool) -> String {
+    if !colour || !text.contains("BREAK-GLASS") {
+        return text.to_string();
+    }
+    text.split_inclusive('\n')
+        .map(|l| {
+            if l.contains("BREAK-GLASS") {
+                let (body, nl) = match l.strip_suffix('\n') {
+                    Some(b) => (b, "\n"),
+                    None => (l, ""),
+                };
+                format!("\x1b[1;31m{body}\x1b[0m{nl}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
 pub mod approve;
 pub mod discover;
 pub mod doctor;

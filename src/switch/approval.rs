@@ -93,6 +93,11 @@ pub(crate) fn gate(
     }
 }
 
+/// A time as the journal keeps it: whole seconds.
+pub(crate) fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
 /// What the requester's run asks for.
 #[derive(Clone, Debug)]
 pub struct Ask {
@@ -141,7 +146,7 @@ pub async fn request(
             short(&hash)
         )));
     }
-    let now = clients.clock.now();
+    let now = whole_seconds(clients.clock.now());
     let ttl = time::Duration::try_from(ask.ttl).unwrap_or(time::Duration::minutes(30));
     let approval = Approval {
         direction: history_direction(plan.direction),
@@ -302,7 +307,7 @@ pub async fn decide(
             short(&a.hash)
         )));
     }
-    let now = clients.clock.now();
+    let now = whole_seconds(clients.clock.now());
     match a.standing(now) {
         Standing::Pending => {}
         Standing::Expired(why) => {

@@ -1797,7 +1797,7 @@ async fn execute_inner(
                     crate::model::approval::BreakGlass {
                         direction: crate::model::history::Direction::On,
                         by: run.by.clone(),
-                        at: clients.clock.now(),
+                        at: super::approval::whole_seconds(clients.clock.now()),
                         reason: reason.clone(),
                     }
                 }),
@@ -1882,7 +1882,7 @@ async fn execute_inner(
                 journal.break_glass = Some(crate::model::approval::BreakGlass {
                     direction: crate::model::history::Direction::Off,
                     by: run.by.clone(),
-                    at: clients.clock.now(),
+                    at: super::approval::whole_seconds(clients.clock.now()),
                     reason: reason.clone(),
                 });
             }

@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
     /// Change nothing in AWS: the console hides its actions, `maintenance` and `journal
-    /// repair` refuse (exit 2). Also set by SWITCHYARD_READ_ONLY=1 (true, yes, on).
+    /// repair`, `approve` and `decline` refuse (exit 2). Also set by SWITCHYARD_READ_ONLY=1 (true, yes, on).
     #[arg(long, global = true, env = "SWITCHYARD_READ_ONLY", value_parser = clap::builder::FalseyValueParser::new())]
     pub read_only: bool,
     /// Draw the console in ASCII only (borders, symbols, text), for serial-like terminals.

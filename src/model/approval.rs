@@ -425,7 +425,7 @@ mod tests {
             }
         );
         // Valid past the request's own lapse, until its own expiry.
-        assert!(matches!(r.standing(t(1900)), Standing::Approved { .. }));
+        assert!(matches!(r.standing(t(1830)), Standing::Approved { .. }));
         let Standing::Expired(why) = r.standing(t(1860)) else {
             panic!("expired");
         };

@@ -136,7 +136,10 @@ fn from_history(e: &history::Entry) -> Row {
         host: Some(e.host.clone()),
         reason: e.reason.clone(),
         // A decline's comment is kept where a switch keeps its error.
-        error: e.error.clone().filter(|_| e.result != history::SwitchResult::Declined),
+        error: e
+            .error
+            .clone()
+            .filter(|_| e.result != history::SwitchResult::Declined),
         steps: e.steps.len() + e.steps_omitted,
         duration_ms: e.duration_ms,
         source: Source::Aws,

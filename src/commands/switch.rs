@@ -1021,8 +1021,8 @@ async fn await_approval(
         a.requested_by == caller.arn && a.direction == engine::history_direction(dir)
     });
     let mut asked = false;
-    match mine.map(|(a, _, _)| a) {
-        Some(a) => match a.standing(clients.clock.now()) {
+    if let Some(a) = mine.map(|(a, _, _)| a) {
+        match a.standing(clients.clock.now()) {
             Standing::Approved { by } if a.hash == hash => {
                 out(format!(
                     "Approved by {by} (plan {}): going on.",
@@ -1032,7 +1032,17 @@ async fn await_approval(
             }
             Standing::Approved { by } => {
                 let _ = approval::withdraw(clients, site, &a.hash).await;
-                say_warnings(approval::record(clients, audit_log.as_deref(), &event(SwitchResult::Withdrawn, Some("the plan changed since it was approved".into()))).await);
+                say_warnings(
+                    approval::record(
+                        clients,
+                        audit_log.as_deref(),
+                        &event(
+                            SwitchResult::Withdrawn,
+                            Some("the plan changed since it was approved".into()),
+                        ),
+                    )
+                    .await,
+                );
                 return Err(refuse(format!(
                     "the plan changed since {by} approved it (approved plan {}, the plan as AWS is now {}): a changed plan needs a new approval; the request was withdrawn: run the same command again to ask anew",
                     short(&a.hash),
@@ -1061,8 +1071,7 @@ async fn await_approval(
                     "{why}; a new approval is needed: the request was removed, run the same command again to ask anew"
                 )));
             }
-        },
-        None => {}
+        }
     }
     if !asked {
         let ask = Ask {
@@ -1071,17 +1080,17 @@ async fn await_approval(
             text: text.to_string(),
             ttl: site.approval_ttl,
         };
-        let a = approval::request(
-            clients,
-            &one.session.resolver,
-            site,
-            p,
-            &caller,
-            &ask,
-        )
-        .await
-        .map_err(fail)?;
-        say_warnings(approval::record(clients, audit_log.as_deref(), &event(SwitchResult::AwaitingApproval, None)).await);
+        let a = approval::request(clients, &one.session.resolver, site, p, &caller, &ask)
+            .await
+            .map_err(fail)?;
+        say_warnings(
+            approval::record(
+                clients,
+                audit_log.as_deref(),
+                &event(SwitchResult::AwaitingApproval, None),
+            )
+            .await,
+        );
         out(format!(
             "Awaiting approval by another person: plan {} is in the journal {} (requested by {}, until {}). Another identity approves it with `switchyard approve --site {}`.",
             short(&hash),
@@ -1139,7 +1148,9 @@ async fn await_approval(
             // A read that failed is tried again at the next round.
             Err(_) => continue,
         };
-        let Some((a, _, _)) = found.filter(|(a, _, _)| a.hash == hash && a.requested_by == caller.arn) else {
+        let Some((a, _, _)) =
+            found.filter(|(a, _, _)| a.hash == hash && a.requested_by == caller.arn)
+        else {
             return Err(refuse(
                 "the request is no longer in the journal (withdrawn, removed or replaced by another operator)".to_string(),
             ));

@@ -127,7 +127,9 @@ pub enum Standing {
     /// Waiting for a decision.
     Pending,
     /// Approved by another identity, for this plan, and still valid.
-    Approved { by: String },
+    Approved {
+        by: String,
+    },
     Declined {
         by: String,
         comment: Option<String>,
@@ -262,7 +264,8 @@ impl ApprovalMarker {
             Direction::On => "maintenance on",
             Direction::Off => "maintenance off (fail back)",
         };
-        let age = (now - self.requested_local.unwrap_or(self.requested_at)).max(time::Duration::ZERO);
+        let age =
+            (now - self.requested_local.unwrap_or(self.requested_at)).max(time::Duration::ZERO);
         let asked = format!(
             "{what} requested by {} {} ago{} (plan {})",
             self.requested_by,
@@ -385,9 +388,30 @@ mod tests {
         );
         assert_ne!(a, c);
         // Another direction, site or way: another plan.
-        assert_ne!(a, plan_hash("shop", Direction::Off, &[(&invert(3), true), (&invalidate("r-1"), true)]));
-        assert_ne!(a, plan_hash("pay", Direction::On, &[(&invert(3), true), (&invalidate("r-1"), true)]));
-        assert_ne!(a, plan_hash("shop", Direction::On, &[(&invert(3), false), (&invalidate("r-1"), true)]));
+        assert_ne!(
+            a,
+            plan_hash(
+                "shop",
+                Direction::Off,
+                &[(&invert(3), true), (&invalidate("r-1"), true)]
+            )
+        );
+        assert_ne!(
+            a,
+            plan_hash(
+                "pay",
+                Direction::On,
+                &[(&invert(3), true), (&invalidate("r-1"), true)]
+            )
+        );
+        assert_ne!(
+            a,
+            plan_hash(
+                "shop",
+                Direction::On,
+                &[(&invert(3), false), (&invalidate("r-1"), true)]
+            )
+        );
         assert_eq!(short(&a).len(), SHORT);
     }
 
@@ -417,7 +441,10 @@ mod tests {
             hash: hash.into(),
             expires_at: t(60 + 1800),
         };
-        r.decision = Some(approved("arn:aws:iam::123456789012:user/bob", &"ab".repeat(32)));
+        r.decision = Some(approved(
+            "arn:aws:iam::123456789012:user/bob",
+            &"ab".repeat(32),
+        ));
         assert_eq!(
             r.standing(t(100)),
             Standing::Approved {
@@ -437,7 +464,10 @@ mod tests {
         };
         assert!(why.contains("never approve its own plan"), "{why}");
         // Of another plan: forged.
-        r.decision = Some(approved("arn:aws:iam::123456789012:user/bob", &"cd".repeat(32)));
+        r.decision = Some(approved(
+            "arn:aws:iam::123456789012:user/bob",
+            &"cd".repeat(32),
+        ));
         assert!(matches!(r.standing(t(100)), Standing::Forged(_)));
         r.decision = Some(Decision::Declined {
             by: "arn:bob".into(),
@@ -446,7 +476,10 @@ mod tests {
         });
         assert!(matches!(r.standing(t(100)), Standing::Declined { .. }));
         let m = ApprovalMarker::of(&r, t(100));
-        assert!(m.line("shop", t(100)).starts_with("declined by arn:bob (\"not tonight\")"));
+        assert!(
+            m.line("shop", t(100))
+                .starts_with("declined by arn:bob (\"not tonight\")")
+        );
     }
 
     #[test]

@@ -543,7 +543,9 @@ impl Journal {
                 .unwrap_or_default()
         };
         let doing = match (&self.approval, self.phase) {
-            (Some(a), Phase::Active) if a.decision.is_none() && a.direction == super::history::Direction::Off => {
+            (Some(a), Phase::Active)
+                if a.decision.is_none() && a.direction == super::history::Direction::Off =>
+            {
                 "in maintenance; its fail back awaits approval"
             }
             _ => self.phase.words(),

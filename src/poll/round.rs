@@ -446,10 +446,8 @@ impl Fetcher {
                     // A request for approval of `maintenance on` is no maintenance: nothing
                     // was changed yet. Its request is shown beside the verdict.
                     o.approval = j.as_ref().and_then(Journal::request).map(|a| {
-                        let mut m = crate::model::approval::ApprovalMarker::of(
-                            a,
-                            self.clients.clock.now(),
-                        );
+                        let mut m =
+                            crate::model::approval::ApprovalMarker::of(a, self.clients.clock.now());
                         m.requested_local = Some(self.clients.clock.to_local(a.requested_at));
                         m
                     });

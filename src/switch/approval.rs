@@ -43,8 +43,7 @@ pub(crate) fn gate(
         _ => None,
     };
     let what = fresh.plan.direction.verb();
-    let Some(a) = request.filter(|a| a.direction == history_direction(fresh.plan.direction))
-    else {
+    let Some(a) = request.filter(|a| a.direction == history_direction(fresh.plan.direction)) else {
         return Err(SwitchError::NotApproved(format!(
             "site {} needs a second person's approval to {what}, and none was asked for: `switchyard maintenance {} --site {}` asks for it (`--break-glass \"reason\"` in an emergency); nothing was changed",
             site.name,
@@ -78,9 +77,7 @@ pub(crate) fn gate(
         Standing::Declined { by, comment } => Err(SwitchError::NotApproved(format!(
             "{by} declined the request to {what} site {}{}; nothing was changed",
             site.name,
-            comment
-                .map(|c| format!(": {c:?}"))
-                .unwrap_or_default()
+            comment.map(|c| format!(": {c:?}")).unwrap_or_default()
         ))),
         Standing::Expired(why) => Err(SwitchError::NotApproved(format!(
             "the approval to {what} site {} is not valid: {why}; a new approval is needed; nothing was changed",
@@ -129,7 +126,12 @@ pub async fn request(
             plan.direction,
         )));
     }
-    let Some(hash) = fresh.plan.hash.clone().filter(|_| fresh.plan.needs_approval) else {
+    let Some(hash) = fresh
+        .plan
+        .hash
+        .clone()
+        .filter(|_| fresh.plan.needs_approval)
+    else {
         return Err(SwitchError::Usage(format!(
             "there is nothing to ask approval for: {}",
             fresh

@@ -418,9 +418,7 @@ pub(crate) async fn prepare(
         (Direction::Off, Some((j, _))) if j.phase == Phase::AwaitingApproval => {
             nothing = Some(format!(
                 "live: not in maintenance ({} by {} awaits approval; nothing is changed until it is approved)",
-                j.approval
-                    .as_ref()
-                    .map_or("maintenance on", |a| a.what()),
+                j.approval.as_ref().map_or("maintenance on", |a| a.what()),
                 j.by
             ));
             Basis::Nothing

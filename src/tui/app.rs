@@ -22,6 +22,7 @@ use super::theme::Theme;
 pub const TIMELINE_MAX: usize = 5000;
 
 /// What happens to the app.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -176,7 +177,11 @@ impl Confirm {
 
     /// The approval of `request`, the switch another operator asked for on `site`: the site
     /// name is typed to approve or decline, whatever the site.
-    pub fn approving(site: &str, request: crate::model::approval::ApprovalMarker, now: OffsetDateTime) -> Confirm {
+    pub fn approving(
+        site: &str,
+        request: crate::model::approval::ApprovalMarker,
+        now: OffsetDateTime,
+    ) -> Confirm {
         let direction = match request.direction {
             crate::model::history::Direction::On => Direction::On,
             crate::model::history::Direction::Off => Direction::Off,
@@ -1403,7 +1408,9 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
     let most = u16::try_from(
         c.plan.steps.len() * 2
             + c.plan.preflight.len() * 4
-            + c.approving.as_ref().map_or(0, |a| a.plan.lines().count() * 2)
+            + c.approving
+                .as_ref()
+                .map_or(0, |a| a.plan.lines().count() * 2)
             + 12,
     )
     .unwrap_or(u16::MAX);

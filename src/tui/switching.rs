@@ -170,7 +170,17 @@ pub async fn serve(
             } => {
                 let answer = match sites.iter().find(|s| s.site.name == site) {
                     None => Err(format!("no site named {site:?} can be switched here")),
-                    Some(s) => decide(&s.clients, &s.site, &hash, approve, comment, audit_log.as_deref()).await,
+                    Some(s) => {
+                        decide(
+                            &s.clients,
+                            &s.site,
+                            &hash,
+                            approve,
+                            comment,
+                            audit_log.as_deref(),
+                        )
+                        .await
+                    }
                 };
                 if updates.send(ActionUpdate::Decided(answer)).await.is_err() {
                     break;
@@ -260,9 +270,16 @@ async fn decide(
             comment: comment.clone(),
         }
     };
-    let decided = approval::decide(clients, site, &caller.arn, hash, &verdict, site.approval_ttl)
-        .await
-        .map_err(|e| format!("{}: not written: {e}", site.name))?;
+    let decided = approval::decide(
+        clients,
+        site,
+        &caller.arn,
+        hash,
+        &verdict,
+        site.approval_ttl,
+    )
+    .await
+    .map_err(|e| format!("{}: not written: {e}", site.name))?;
     let event = Event {
         site,
         direction: match decided.direction {

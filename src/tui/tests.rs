@@ -3606,9 +3606,14 @@ fn a_switch_awaiting_approval_is_shown_and_a_opens_it_to_approve_or_decline() {
     assert!(a.modal.is_none());
     update(
         &mut a,
-        Msg::Action(ActionUpdate::Decided(Ok("shop: approved plan 3f2a9c1e4b5d".into()))),
+        Msg::Action(ActionUpdate::Decided(Ok(
+            "shop: approved plan 3f2a9c1e4b5d".into(),
+        ))),
     );
-    assert_eq!(a.message.as_deref(), Some("shop: approved plan 3f2a9c1e4b5d"));
+    assert_eq!(
+        a.message.as_deref(),
+        Some("shop: approved plan 3f2a9c1e4b5d")
+    );
 }
 
 /// Decline with a comment: the comment field, the name, then the decline button.
@@ -3643,7 +3648,10 @@ fn read_only_offers_no_approval_and_a_site_without_a_request_says_so() {
     let mut a = app(vec![live()], true);
     key(&mut a, KeyCode::Char('a'));
     assert!(a.modal.is_none());
-    assert_eq!(a.message.as_deref(), Some("shop: no switch awaits approval"));
+    assert_eq!(
+        a.message.as_deref(),
+        Some("shop: no switch awaits approval")
+    );
 }
 
 /// A switch made by break-glass stands out in the timeline: the word, and red.
@@ -3661,7 +3669,11 @@ fn break_glass_is_red_in_the_timeline() {
             observations: Box::new(with_history(vec![e])),
         }),
     );
-    assert!(a.events[0].message.starts_with("BREAK-GLASS: maintenance on done by"));
+    assert!(
+        a.events[0]
+            .message
+            .starts_with("BREAK-GLASS: maintenance on done by")
+    );
     key(&mut a, KeyCode::Char('t'));
     let t = draw(&a, 120, 40);
     let (x, y) = find(t.backend().buffer(), "BREAK-GLASS");

@@ -42,8 +42,11 @@ async fn start() -> Env {
 
 /// Runs the binary as bob (another person, another machine).
 async fn as_bob(env: &Env, args: &[&str]) -> Out {
-    env.spawn_output_env(args, &[("AWS_ACCESS_KEY_ID", BOB_KEY), ("HOSTNAME", "bastion-bob")])
-        .await
+    env.spawn_output_env(
+        args,
+        &[("AWS_ACCESS_KEY_ID", BOB_KEY), ("HOSTNAME", "bastion-bob")],
+    )
+    .await
 }
 
 fn json(out: &Out) -> serde_json::Value {
@@ -110,7 +113,9 @@ async fn a_second_identity_approves_and_the_run_that_asked_proceeds() {
     assert_eq!(approved.code, 0, "{approved}");
     // The plan bob is shown is the one alice saw, with its hash.
     assert!(
-        approved.stdout.contains("Plan: enter maintenance for site shop")
+        approved
+            .stdout
+            .contains("Plan: enter maintenance for site shop")
             && approved.stdout.contains("route53:UpdateHealthCheck")
             && approved.stdout.contains(&format!("(SHA-256 {hash})"))
             && approved.stdout.contains(&format!("Request by {ALICE}")),
@@ -132,12 +137,20 @@ async fn a_second_identity_approves_and_the_run_that_asked_proceeds() {
     assert!(j["sites"][0]["approval"].is_null(), "{out}");
 
     // The log, from alice's machine: the request, bob's approval (from AWS), the switch.
-    let log = env.run(&["log", "--site", "shop", "--output", "json"]).await;
+    let log = env
+        .run(&["log", "--site", "shop", "--output", "json"])
+        .await;
     let results: Vec<String> = json(&log)["entries"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| format!("{} {}", e["result"].as_str().unwrap(), e["by"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["result"].as_str().unwrap(),
+                e["by"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         results,
@@ -275,8 +288,7 @@ async fn an_approval_of_another_plan_is_refused() {
     let run = env.switch("on", "shop", &[]).await;
     assert_eq!(run.code, 19, "{run}");
     assert!(
-        run.stderr
-            .contains("a changed plan needs a new approval"),
+        run.stderr.contains("a changed plan needs a new approval"),
         "{run}"
     );
     switchyard::aws::cloudwatch::set_alarm_actions(&c.cloudwatch, &alarm, true)
@@ -330,7 +342,8 @@ async fn break_glass_skips_the_approval_and_is_audited() {
     let (out, j) = status(&env).await;
     assert_eq!(out.code, 12, "{out}");
     assert_eq!(
-        j["sites"][0]["maintenance"]["break_glass"]["reason"], "payment outage, approver unreachable",
+        j["sites"][0]["maintenance"]["break_glass"]["reason"],
+        "payment outage, approver unreachable",
         "{out}"
     );
     let table = env.run(&["status", "--site", "shop"]).await;

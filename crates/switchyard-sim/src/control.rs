@@ -185,7 +185,9 @@ pub fn apply(shared: &Shared, cmd: Control) -> Result<Value, String> {
                 }
                 Control::SetCaller { access_key, arn } => {
                     if !arn.starts_with("arn:aws:") {
-                        return Err(format!("{arn} is not an ARN (arn:aws:iam::ACCOUNT:user/NAME)"));
+                        return Err(format!(
+                            "{arn} is not an ARN (arn:aws:iam::ACCOUNT:user/NAME)"
+                        ));
                     }
                     w.callers.insert(access_key, arn);
                 }

@@ -317,7 +317,14 @@ pub fn confirm_footer(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>
         ));
         let label = format!("Type the site name ({}) to approve or decline: ", p.site);
         let note = c.wrong_name().then_some("not the site's name");
-        out.push(field(app, &label, &c.typed, c.focus == Button::Name, width, note));
+        out.push(field(
+            app,
+            &label,
+            &c.typed,
+            c.focus == Button::Name,
+            width,
+            note,
+        ));
     } else if c.has_fields() {
         let label = if p.protected {
             "Reason (required): "

@@ -371,3 +371,56 @@ async fn break_glass_skips_the_approval_and_is_audited() {
 async fn c_of(env: &Env) -> switchyard::aws::client::Clients {
     env.clients().await
 }
+
+/// A journal edited to carry an approval switchyard never writes (by the requester itself) lets
+/// nothing through: status reads the request as forged, and the run stops with exit 19.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_self_approval_never_lets_the_run_through() {
+    use switchyard::aws::route53::{self, RecordAction};
+    use switchyard::model::approval::Decision;
+    use switchyard::model::journal::Journal;
+    let env = start().await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let asked = env.switch("on", "shop", &["--no-wait"]).await;
+    assert_eq!(asked.code, 18, "{asked}");
+    let site = env.site("shop");
+    let name = site.journal_record();
+    let values = route53::records_at(&c.route53, &site.zone_id, &site.record, &name)
+        .await
+        .unwrap()
+        .beside
+        .unwrap();
+    let mut j = Journal::from_txt_values(&values).unwrap();
+    let a = j.approval.as_mut().unwrap();
+    a.decision = Some(Decision::Approved {
+        by: a.requested_by.clone(),
+        at: a.requested_at,
+        hash: a.hash.clone(),
+        expires_at: a.expires_at,
+    });
+    let record = |values: Vec<String>| switchyard::model::route53::RecordSet {
+        name: format!("{name}."),
+        rtype: "TXT".into(),
+        ttl: Some(std::time::Duration::from_secs(60)),
+        values,
+        ..Default::default()
+    };
+    route53::change_records(
+        &c.route53,
+        &site.zone_id,
+        &[
+            (RecordAction::Delete, record(values)),
+            (RecordAction::Create, record(j.to_txt_values().unwrap())),
+        ],
+        "forged",
+    )
+    .await
+    .unwrap();
+    let (out, j) = status(&env).await;
+    assert_eq!(j["sites"][0]["approval"]["state"], "forged", "{out}");
+    let run = env.switch("on", "shop", &[]).await;
+    assert_eq!(run.code, 19, "{run}");
+    assert!(run.stderr.contains("never approve its own plan"), "{run}");
+    assert_eq!(before, snapshot(&c).await, "nothing changed");
+}

@@ -763,8 +763,13 @@ pub fn table(report: &StatusReport, width: usize) -> String {
                     }
                 }
                 None => {
+                    let approved = m
+                        .approved_by
+                        .as_ref()
+                        .map(|b| format!(", approved by {b}"))
+                        .unwrap_or_default();
                     out.push_str(&truncate(
-                        &format!("  maintenance {} by {}", m.phase, m.by),
+                        &format!("  maintenance {} by {}{approved}", m.phase, m.by),
                         width,
                     ));
                     out.push('\n');

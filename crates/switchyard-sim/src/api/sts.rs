@@ -110,3 +110,49 @@ fn assume_role(world: &mut World, call: &Call) -> ApiResult {
             ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(key: &str) -> Call {
+        let mut headers = hyper::HeaderMap::new();
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={key}/20261201/eu-west-1/sts/aws4_request, SignedHeaders=host, Signature=abc"
+        );
+        headers.insert("authorization", auth.parse().unwrap());
+        Call {
+            service: "sts",
+            operation: "GetCallerIdentity".into(),
+            proto: super::super::Proto::Query { xmlns: "" },
+            method: hyper::Method::POST,
+            segments: Vec::new(),
+            query: Vec::new(),
+            headers,
+            body: bytes::Bytes::new(),
+            input: Doc::map(),
+            region: "eu-west-1".into(),
+        }
+    }
+
+    fn arn(world: &mut World, key: &str) -> String {
+        match handle(world, &call(key)) {
+            Ok(Reply::Doc(d)) => d.str("Arn").unwrap_or_default().to_string(),
+            _ => String::new(),
+        }
+    }
+
+    #[test]
+    fn each_access_key_is_its_own_caller_and_any_other_the_default() {
+        let mut w = World::new("t", 0, 1.0, true);
+        w.callers.insert(
+            "AKIASIMBOB".into(),
+            "arn:aws:iam::123456789012:user/bob".into(),
+        );
+        assert_eq!(
+            arn(&mut w, "AKIASIMBOB"),
+            "arn:aws:iam::123456789012:user/bob"
+        );
+        assert_eq!(arn(&mut w, "switchyard-sim"), w.caller_arn.clone());
+    }
+}

@@ -370,6 +370,36 @@ fn table(rows: &[Row], sources: &[SourceRead]) {
         }
     }
     for r in rows {
+        // An approval event (a request, an approval, a decline, a withdrawal) made no call.
+        if matches!(
+            r.result.as_str(),
+            "awaiting_approval" | "approved" | "declined" | "withdrawn"
+        ) {
+            say!(
+                "{}  {:<12} {:<6} {:<14} by {}{} [{}]{}",
+                rfc3339(r.time),
+                r.site,
+                r.direction,
+                r.result,
+                r.by.as_deref().unwrap_or("unknown"),
+                r.host
+                    .as_ref()
+                    .map(|h| format!(" on {h}"))
+                    .unwrap_or_default(),
+                r.source.label(),
+                r.reason
+                    .as_ref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default(),
+            );
+            if let Some(h) = &r.plan_hash {
+                say!("    plan {}", crate::model::approval::short(h));
+            }
+            if let Some(c) = &r.comment {
+                say!("    comment: {c}");
+            }
+            continue;
+        }
         say!(
             "{}  {:<12} {:<6} {:<14} {} steps {:>6} ms  by {}{} [{}]{}{}",
             rfc3339(r.time),

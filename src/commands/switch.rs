@@ -546,6 +546,24 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
                     p.caller.as_deref().unwrap_or("unknown caller")
                 );
             } else if let Err(code) = await_approval(&one, &site, &p, &text, args, &opts).await {
+                if json {
+                    print_json(&MaintenanceReport {
+                        plan: &p,
+                        outcome: None,
+                        error: Some(
+                            match code {
+                                exit::AWAITING_APPROVAL => "awaiting approval by another person",
+                                exit::NOT_APPROVED => "not approved: nothing was changed",
+                                exit::NOT_CONFIRMED => {
+                                    "the request for approval was withdrawn: nothing was changed"
+                                }
+                                _ => "the approval could not be asked for: nothing was changed",
+                            }
+                            .to_string(),
+                        ),
+                        exit_code: code,
+                    });
+                }
                 return code;
             }
         }

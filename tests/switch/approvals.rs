@@ -424,3 +424,39 @@ async fn a_forged_self_approval_never_lets_the_run_through() {
     assert!(run.stderr.contains("never approve its own plan"), "{run}");
     assert_eq!(before, snapshot(&c).await, "nothing changed");
 }
+
+/// Ctrl-C (SIGINT) while the run waits for the approval withdraws the request: exit 8, the
+/// journal gone, AWS as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_waiting_withdraws_the_request() {
+    let env = start().await;
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let child = env.spawn(&["maintenance", "on", "--site", "shop", "--yes"]);
+    until_awaiting(&env).await;
+    // The run says it waits once its signal handler is in place; give it that moment.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let pid = child.id().unwrap().to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert!(
+        stderr.contains("the request for approval was withdrawn"),
+        "{stderr}"
+    );
+    let (o, j) = status(&env).await;
+    assert!(j["sites"][0]["approval"].is_null(), "{o}");
+    assert_eq!(before, snapshot(&c).await, "nothing changed");
+    let log = env
+        .run(&["log", "--site", "shop", "--output", "json"])
+        .await;
+    assert!(log.stdout.contains("\"withdrawn\""), "{log}");
+}

@@ -130,3 +130,18 @@ pub fn overrides(global: &GlobalArgs) -> Overrides {
         journal_check: Some(crate::switch::binding::for_readers()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn break_glass_lines_are_red_on_a_colour_terminal_and_the_word_otherwise() {
+        let text =
+            "shop  MAINTENANCE\n  - BREAK-GLASS: maintenance entered without approval\n  - other\n";
+        assert_eq!(super::red_break_glass(text, false), text);
+        let red = super::red_break_glass(text, true);
+        assert_eq!(
+            red,
+            "shop  MAINTENANCE\n\x1b[1;31m  - BREAK-GLASS: maintenance entered without approval\x1b[0m\n  - other\n"
+        );
+    }
+}

@@ -3679,3 +3679,32 @@ fn break_glass_is_red_in_the_timeline() {
     let (x, y) = find(t.backend().buffer(), "BREAK-GLASS");
     assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
 }
+
+/// A site put into maintenance by break-glass says so first among its reasons, in red.
+#[test]
+fn break_glass_leads_the_reasons_in_red() {
+    let mut o = named(
+        Fx::nlb_listener()
+            .listener_forwards_to_sorry()
+            .marker(MaintenancePhase::Active),
+        "portal",
+    );
+    let at = o.maintenance.age(NOW).map(|_| NOW).unwrap_or(NOW);
+    let mut m = o.maintenance.get().cloned().flatten().unwrap();
+    m.break_glass = Some(crate::model::approval::BreakGlass {
+        direction: crate::model::history::Direction::On,
+        by: "arn:aws:iam::123456789012:user/alice".into(),
+        at: NOW - time::Duration::minutes(5),
+        reason: "payment outage".into(),
+    });
+    o.maintenance.set_ok(Some(m), at);
+    let a = app(vec![o], true);
+    let t = draw(&a, 120, 40);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains("BREAK-GLASS: maintenance entered without approval by"),
+        "{screen}"
+    );
+    let (x, y) = find(t.backend().buffer(), "BREAK-GLASS");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+}

@@ -29,6 +29,12 @@ pub const BUSY_WINDOW: Duration = Duration::from_secs(60);
 
 /// The loser's message: who holds the site, that this run changed nothing, and what to do.
 pub fn held_text(holder: &str, site: &Site, direction: Direction) -> String {
+    if holder.ends_with(")") && holder.contains("which awaits approval (plan ") {
+        return format!(
+            "{holder}: nothing was changed by this run. Another person decides it (`switchyard approve --site {0}` or `switchyard decline --site {0}`), the requester withdraws it (Ctrl-C in the run that asked), or it lapses after approval_ttl",
+            site.name
+        );
+    }
     let follow = match direction {
         Direction::On => "maintenance",
         Direction::Off => "live",
@@ -303,7 +309,7 @@ pub(crate) async fn prepare(
     let made_at = now();
     let held_by = journal
         .as_ref()
-        .and_then(|(j, _)| held(j, direction, caller));
+        .and_then(|(j, _)| held(j, direction, caller, clients.clock.now()));
     let mut nothing = None;
     let mut shown = Vec::new();
     let basis = match (direction, journal) {
@@ -618,13 +624,18 @@ fn preflight(
 /// stopped) holds it in either direction; maintenance in effect holds it against an `on` from
 /// another caller or machine (the same operator running `on` again has nothing to do). A fail
 /// back of maintenance in effect is not held: any operator may fail back.
-fn held(j: &Journal, direction: Direction, caller: Option<&Identity>) -> Option<String> {
+fn held(
+    j: &Journal,
+    direction: Direction,
+    caller: Option<&Identity>,
+    aws_now: OffsetDateTime,
+) -> Option<String> {
     // A request that awaits approval holds the site against every other caller's switch, while
     // it stands (a declined or lapsed one is replaced).
     if let Some(a) = j.request() {
         let mine = caller.is_some_and(|c| c.arn == a.requested_by);
         let stands = matches!(
-            a.standing(now()),
+            a.standing(aws_now),
             crate::model::approval::Standing::Pending
                 | crate::model::approval::Standing::Approved { .. }
         );

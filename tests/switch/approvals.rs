@@ -209,6 +209,15 @@ async fn self_approval_is_refused_and_a_decline_stops_the_run() {
         j["sites"][0]["approval"]["state"], "awaiting_approval",
         "nothing changed: {j}"
     );
+    // Another operator's switch is held by the request while it stands.
+    let other = as_bob(&env, &["maintenance", "on", "--site", "shop", "--yes"]).await;
+    assert_eq!(other.code, 7, "{other}");
+    assert!(
+        other
+            .stderr
+            .contains(&format!("held by {ALICE}'s request for maintenance on")),
+        "{other}"
+    );
     // Read-only: no decision is written.
     let ro = as_bob(&env, &["--read-only", "approve", "--site", "shop", "--yes"]).await;
     assert_eq!(ro.code, 2, "{ro}");

@@ -235,6 +235,16 @@ pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>>
         "As {}",
         p.caller.as_deref().unwrap_or("unknown caller")
     )));
+    if p.needs_approval {
+        out.push(Line::styled(
+            format!(
+                "Needs a second person's approval (approval = true): ask for it with `switchyard maintenance {} --site {}`; here it is refused without one",
+                p.direction.as_str(),
+                p.site
+            ),
+            t.warn(),
+        ));
+    }
     if let Some(why) = &p.nothing_to_do {
         out.push(Line::raw(""));
         out.push(Line::styled(format!("Nothing to do: {why}"), t.warn()));

@@ -134,7 +134,7 @@ pub enum Command {
     Approve(DecideArgs),
     /// Decline another operator's switch of a protected site, with a comment: the requester's
     /// run stops (exit 19) and nothing is changed. Exit codes as for `approve`.
-    Decline(DecideArgs),
+    Decline(DeclineArgs),
     /// Wait until a site is LIVE (or DEGRADED: the app is served; never DOWN) or in MAINTENANCE.
     ///
     /// `--for expiry` waits for the end of the maintenance window.
@@ -333,6 +333,34 @@ pub struct DecideArgs {
     pub yes: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeclineArgs {
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Why it is declined (the requester is shown it).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    /// Do not ask for confirmation (typing the site name).
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+impl DeclineArgs {
+    /// As `approve --decline`.
+    pub fn as_decide(&self) -> DecideArgs {
+        DecideArgs {
+            site: self.site.clone(),
+            decline: true,
+            comment: self.comment.clone(),
+            yes: self.yes,
+            output: self.output,
+        }
+    }
 }
 
 /// What `maintenance` does.

@@ -28,7 +28,9 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Approve(args)) => {
             runtime()?.block_on(commands::approve::run(g, args, args.decline))
         }
-        Some(Command::Decline(args)) => runtime()?.block_on(commands::approve::run(g, args, true)),
+        Some(Command::Decline(args)) => {
+            runtime()?.block_on(commands::approve::run(g, &args.as_decide(), true))
+        }
         Some(Command::Wait(args)) => runtime()?.block_on(commands::switch::wait(g, args)),
         Some(Command::Log(args)) => runtime()?.block_on(commands::log::run(g, args)),
         Some(Command::Journal(args)) => runtime()?.block_on(commands::journal::run(g, args)),

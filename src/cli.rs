@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
     /// Change nothing in AWS: the console hides its actions, `maintenance` and `journal
-    /// repair` refuse (exit 2). Also set by SWITCHYARD_READ_ONLY=1 (true, yes, on).
+    /// repair`, `approve` and `decline` refuse (exit 2). Also set by SWITCHYARD_READ_ONLY=1 (true, yes, on).
     #[arg(long, global = true, env = "SWITCHYARD_READ_ONLY", value_parser = clap::builder::FalseyValueParser::new())]
     pub read_only: bool,
     /// Draw the console in ASCII only (borders, symbols, text), for serial-like terminals.
@@ -113,7 +113,28 @@ pub enum Command {
     /// window's new end is recorded; 2 usage (no --for, --for over `max_window`, --read-only, a
     /// read-only site); 5 the journal write failed; 7 the site is not in maintenance, or its
     /// journal changed since it was read; 8 not confirmed.
+    ///
+    /// A site with `approval = true`: the plan is written to the journal as awaiting approval
+    /// (its hash shown), and the run waits (Ctrl-C withdraws the request) until another identity
+    /// approves it (`switchyard approve`), then re-plans and switches only when the plan is the
+    /// one approved. 18 awaiting approval (`--no-wait`: the request stays; the same command
+    /// again picks up the approval); 19 not approved (declined, expired, or the plan changed
+    /// since it was approved: a changed plan needs a new approval). `--break-glass "reason"`
+    /// switches without approval, audited.
     Maintenance(MaintenanceArgs),
+    /// Approve another operator's switch of a protected site (`approval = true`): its plan, as
+    /// the requester saw it, with its hash; confirmed by typing the site name. `--decline`
+    /// declines it instead (`--comment`).
+    ///
+    /// Exit codes: 0 approved (or declined); 2 usage or config error (--read-only, a read-only
+    /// site, a request whose plan and hash disagree); 3 credentials or access; 5 the journal
+    /// write failed; 7 nothing awaits approval, or the request changed since it was read; 8 not
+    /// confirmed; 19 refused: you asked for it yourself (the same identity can never approve
+    /// its own plan).
+    Approve(DecideArgs),
+    /// Decline another operator's switch of a protected site, with a comment: the requester's
+    /// run stops (exit 19) and nothing is changed. Exit codes as for `approve`.
+    Decline(DeclineArgs),
     /// Wait until a site is LIVE (or DEGRADED: the app is served; never DOWN) or in MAINTENANCE.
     ///
     /// `--for expiry` waits for the end of the maintenance window.
@@ -303,8 +324,63 @@ pub struct MaintenanceArgs {
     /// journal was updated less than a minute ago).
     #[arg(long)]
     pub force: bool,
+    /// A site that needs approval: ask for it and leave the request in the journal without
+    /// waiting (exit 18); the same command again picks up the approval.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// A site that needs approval: switch without it, in an emergency. The reason, the caller
+    /// and the switch go to the journal, the audit log and the AWS history, shown as
+    /// BREAK-GLASS (in red) by status, log and the console.
+    #[arg(long, value_name = "REASON")]
+    pub break_glass: Option<String>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DecideArgs {
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Decline the request instead of approving it.
+    #[arg(long)]
+    pub decline: bool,
+    /// Why it is declined (the requester is shown it).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    /// Do not ask for confirmation (typing the site name).
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeclineArgs {
+    /// The site, by its name in the config.
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Why it is declined (the requester is shown it).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    /// Do not ask for confirmation (typing the site name).
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+impl DeclineArgs {
+    /// As `approve --decline`.
+    pub fn as_decide(&self) -> DecideArgs {
+        DecideArgs {
+            site: self.site.clone(),
+            decline: true,
+            comment: self.comment.clone(),
+            yes: self.yes,
+            output: self.output,
+        }
+    }
 }
 
 /// What `maintenance` does.

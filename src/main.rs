@@ -25,6 +25,12 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Maintenance(args)) => {
             runtime()?.block_on(commands::switch::maintenance(g, args))
         }
+        Some(Command::Approve(args)) => {
+            runtime()?.block_on(commands::approve::run(g, args, args.decline))
+        }
+        Some(Command::Decline(args)) => {
+            runtime()?.block_on(commands::approve::run(g, &args.as_decide(), true))
+        }
         Some(Command::Wait(args)) => runtime()?.block_on(commands::switch::wait(g, args)),
         Some(Command::Log(args)) => runtime()?.block_on(commands::log::run(g, args)),
         Some(Command::Report(args)) => runtime()?.block_on(commands::report::run(g, args)),

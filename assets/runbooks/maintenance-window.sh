@@ -98,6 +98,7 @@ case $rc in
     6) fail "switched, but not converged within $timeout: check 'switchyard status --site $site', then 'maintenance off'" ;;
     5) fail "a step failed; the journal says what is left: run 'switchyard maintenance off --site $site'" ;;
     9) fail "stopped by a signal between two steps: 'switchyard maintenance on --site $site' finishes entering, 'switchyard maintenance off --site $site' undoes it" ;;
+    19) fail "not approved (declined, expired, or the plan changed since it was approved): nothing was changed" ;;
     *) fail "could not put $site into maintenance" ;;
 esac
 
@@ -112,6 +113,7 @@ case $rc in
     0) log "$site failed back" ;;
     6) fail "failed back, but not converged within $timeout: check 'switchyard status --site $site'" ;;
     9) fail "the fail back was stopped by a signal between two steps: 'switchyard maintenance off --site $site' finishes it, 'switchyard maintenance on --site $site' undoes it" ;;
+    19) fail "the fail back was not approved (declined, expired, or the plan changed): $site is still in maintenance" ;;
     *) fail "could not fail $site back: it is still in maintenance" ;;
 esac
 

@@ -647,6 +647,8 @@ pub async fn run(global: &GlobalArgs, args: &DiscoverArgs) -> i32 {
         read_only: false,
         max_window: None,
         probe: None,
+        approval: false,
+        approval_ttl: crate::config::DEFAULT_APPROVAL_TTL,
         aws: AwsTarget {
             profile: global.profile.clone(),
             region: global.region.clone(),

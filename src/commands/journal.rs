@@ -158,6 +158,42 @@ fn found_text(f: &Found) -> String {
             j.updated_by,
             rfc3339(j.updated_at)
         ));
+        if let Some(a) = &j.approval {
+            out.push_str(&format!(
+                "  approval: {} requested by {} at {} (AWS time), plan {}: {}\n",
+                a.what(),
+                a.requested_by,
+                rfc3339(a.requested_at),
+                crate::model::approval::short(&a.hash),
+                match &a.decision {
+                    None => "awaiting approval".to_string(),
+                    Some(crate::model::approval::Decision::Approved { by, expires_at, .. }) => {
+                        format!("approved by {by}, valid until {}", rfc3339(*expires_at))
+                    }
+                    Some(crate::model::approval::Decision::Declined { by, comment, .. }) => {
+                        format!(
+                            "declined by {by}{}",
+                            comment
+                                .as_ref()
+                                .map(|c| format!(": {c:?}"))
+                                .unwrap_or_default()
+                        )
+                    }
+                }
+            ));
+        }
+        if let Some(b) = &j.break_glass {
+            out.push_str(&format!(
+                "  BREAK-GLASS: {} without approval by {} at {}: {}\n",
+                match b.direction {
+                    crate::model::history::Direction::On => "maintenance on",
+                    crate::model::history::Direction::Off => "fail back",
+                },
+                b.by,
+                rfc3339(b.at),
+                b.reason
+            ));
+        }
         for (n, s) in j.steps.iter().enumerate() {
             out.push_str(&format!(
                 "  {:>2}. {} {} ({}): {:?}\n",
@@ -346,6 +382,9 @@ async fn repair(global: &GlobalArgs, args: &JournalRepairArgs) -> i32 {
         verification: serde_json::Value::Null,
         id: None,
         warnings: Vec::new(),
+        break_glass: None,
+        plan_hash: None,
+        comment: None,
     };
     let audited = match audit_path(global, Some(&one.session.config)) {
         Some(path) => audit::append_entry(&path, &entry)

@@ -64,6 +64,16 @@ pub struct Row {
     /// An extension of a maintenance window: the window's new end (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_ends: Option<String>,
+    /// A switch made without approval (`--break-glass`): its reason. Shown as BREAK-GLASS, in
+    /// red on a terminal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<String>,
+    /// Approval events: the plan's hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_hash: Option<String>,
+    /// A decline's comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// One source `log` read, or could not.
@@ -110,6 +120,9 @@ fn from_audit(e: &audit::Entry) -> Row {
         window_ends: (e.direction == "extend")
             .then(|| e.verification["expires_at"].as_str().map(str::to_string))
             .flatten(),
+        break_glass: e.break_glass.clone(),
+        plan_hash: e.plan_hash.clone(),
+        comment: e.comment.clone(),
     }
 }
 
@@ -122,13 +135,23 @@ fn from_history(e: &history::Entry) -> Row {
         by: Some(e.by.clone()),
         host: Some(e.host.clone()),
         reason: e.reason.clone(),
-        error: e.error.clone(),
+        // A decline's comment is kept where a switch keeps its error.
+        error: e
+            .error
+            .clone()
+            .filter(|_| e.result != history::SwitchResult::Declined),
         steps: e.steps.len() + e.steps_omitted,
         duration_ms: e.duration_ms,
         source: Source::Aws,
         id: Some(e.id.clone()),
         warnings: Vec::new(),
         window_ends: None,
+        break_glass: e.break_glass.clone(),
+        plan_hash: None,
+        comment: e
+            .error
+            .clone()
+            .filter(|_| e.result == history::SwitchResult::Declined),
     }
 }
 
@@ -332,6 +355,7 @@ pub(crate) async fn read_aws(
 }
 
 fn table(rows: &[Row], sources: &[SourceRead]) {
+    let colour = super::colour_stdout();
     if rows.is_empty() {
         let read: Vec<String> = sources
             .iter()
@@ -346,6 +370,36 @@ fn table(rows: &[Row], sources: &[SourceRead]) {
         }
     }
     for r in rows {
+        // An approval event (a request, an approval, a decline, a withdrawal) made no call.
+        if matches!(
+            r.result.as_str(),
+            "awaiting_approval" | "approved" | "declined" | "withdrawn"
+        ) {
+            say!(
+                "{}  {:<12} {:<6} {:<14} by {}{} [{}]{}",
+                rfc3339(r.time),
+                r.site,
+                r.direction,
+                r.result,
+                r.by.as_deref().unwrap_or("unknown"),
+                r.host
+                    .as_ref()
+                    .map(|h| format!(" on {h}"))
+                    .unwrap_or_default(),
+                r.source.label(),
+                r.reason
+                    .as_ref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default(),
+            );
+            if let Some(h) = &r.plan_hash {
+                say!("    plan {}", crate::model::approval::short(h));
+            }
+            if let Some(c) = &r.comment {
+                say!("    comment: {c}");
+            }
+            continue;
+        }
         say!(
             "{}  {:<12} {:<6} {:<14} {} steps {:>6} ms  by {}{} [{}]{}{}",
             rfc3339(r.time),
@@ -371,6 +425,19 @@ fn table(rows: &[Row], sources: &[SourceRead]) {
         );
         if let Some(end) = &r.window_ends {
             say!("    the maintenance window now ends at {end}");
+        }
+        if let Some(why) = &r.break_glass {
+            let line = super::shown(&format!(
+                "    BREAK-GLASS: made without a second person's approval by {}: {why}",
+                r.by.as_deref().unwrap_or("unknown")
+            ));
+            println!("{}", super::red_break_glass(&line, colour));
+        }
+        if let Some(h) = &r.plan_hash {
+            say!("    plan {}", crate::model::approval::short(h));
+        }
+        if let Some(c) = &r.comment {
+            say!("    comment: {c}");
         }
         for w in &r.warnings {
             say!("    warning: {w}");
@@ -407,6 +474,9 @@ mod tests {
             verification: serde_json::Value::Null,
             id: id.map(str::to_string),
             warnings: Vec::new(),
+            break_glass: None,
+            plan_hash: None,
+            comment: None,
         }
     }
 
@@ -426,6 +496,7 @@ mod tests {
             steps_omitted: 0,
             converged_at: None,
             insync_at: None,
+            break_glass: None,
         }
     }
 

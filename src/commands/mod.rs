@@ -66,6 +66,36 @@ pub fn shown_json(s: &str) -> String {
     }
 }
 
+/// Whether stdout takes colour: a terminal, no `NO_COLOR`, no `--ascii`.
+pub fn colour_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && !ascii()
+}
+
+/// Every line that says `BREAK-GLASS` in red (the 16-colour code, bold), when `colour`; as it
+/// is otherwise: the word itself stands out without colour.
+pub fn red_break_glass(text: &str, colour: bool) -> String {
+    if !colour || !text.contains("BREAK-GLASS") {
+        return text.to_string();
+    }
+    text.split_inclusive('\n')
+        .map(|l| {
+            if l.contains("BREAK-GLASS") {
+                let (body, nl) = match l.strip_suffix('\n') {
+                    Some(b) => (b, "\n"),
+                    None => (l, ""),
+                };
+                format!("\x1b[1;31m{body}\x1b[0m{nl}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+pub mod approve;
 pub mod discover;
 pub mod doctor;
 pub mod journal;
@@ -99,5 +129,20 @@ pub fn overrides(global: &GlobalArgs) -> Overrides {
         endpoint_url: global.endpoint_url.clone(),
         static_credentials: None,
         journal_check: Some(crate::switch::binding::for_readers()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn break_glass_lines_are_red_on_a_colour_terminal_and_the_word_otherwise() {
+        let text =
+            "shop  MAINTENANCE\n  - BREAK-GLASS: maintenance entered without approval\n  - other\n";
+        assert_eq!(super::red_break_glass(text, false), text);
+        let red = super::red_break_glass(text, true);
+        assert_eq!(
+            red,
+            "shop  MAINTENANCE\n\x1b[1;31m  - BREAK-GLASS: maintenance entered without approval\x1b[0m\n  - other\n"
+        );
     }
 }

@@ -98,6 +98,7 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
                 } else {
                     text
                 };
+                let text = super::red_break_glass(&text, tty && super::colour_stdout());
                 Ok(write!(out, "{text}"))
             }
         };

@@ -113,6 +113,13 @@ pub fn plan_text(p: &Plan, record: &str) -> String {
         let _ = writeln!(Fmt(&mut s), "Nothing to do: {why}");
         return s;
     }
+    if let (true, Some(h)) = (p.needs_approval, &p.hash) {
+        let _ = writeln!(
+            Fmt(&mut s),
+            "  plan {} (needs a second person's approval: approval = true)",
+            crate::model::approval::short(h)
+        );
+    }
     for (i, st) in p.steps.iter().enumerate() {
         let _ = writeln!(
             Fmt(&mut s),
@@ -448,6 +455,21 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         );
         return exit::USAGE;
     }
+    if let Some(r) = &args.break_glass {
+        if !site.approval {
+            say_err!(
+                "switchyard maintenance: --break-glass is for a site that needs approval (approval = true), and site {} does not: run it without --break-glass; nothing was changed",
+                site.name
+            );
+            return exit::USAGE;
+        }
+        if r.trim().is_empty() {
+            say_err!(
+                "switchyard maintenance: --break-glass needs a reason (who is it for, why now): it is audited; nothing was changed"
+            );
+            return exit::USAGE;
+        }
+    }
     let window = match window_of(&site, args) {
         Ok(w) => w,
         Err(code) => return code,
@@ -497,6 +519,8 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         stop_verifying: false,
         roll_back: None,
         window,
+        break_glass: args.break_glass.clone(),
+        approval_exempt: false,
     };
     if let Some(holder) = p.held_by.as_ref().filter(|_| !args.force) {
         let e = SwitchError::Conflict(engine::held_text(holder, &site, dir));
@@ -511,6 +535,37 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         }
         if let Err(code) = confirm(&p, args.yes) {
             return code;
+        }
+        // Two-person approval: asked for, and waited for, before anything changes.
+        if p.needs_approval {
+            if let Some(reason) = &args.break_glass {
+                say_err!(
+                    "switchyard maintenance: BREAK-GLASS: {} site {} without a second person's approval, by {}: {reason} (audited: the journal, the audit log and the AWS history name you)",
+                    dir.verb(),
+                    site.name,
+                    p.caller.as_deref().unwrap_or("unknown caller")
+                );
+            } else if let Err(code) = await_approval(&one, &site, &p, &text, args, &opts).await {
+                if json {
+                    print_json(&MaintenanceReport {
+                        plan: &p,
+                        outcome: None,
+                        error: Some(
+                            match code {
+                                exit::AWAITING_APPROVAL => "awaiting approval by another person",
+                                exit::NOT_APPROVED => "not approved: nothing was changed",
+                                exit::NOT_CONFIRMED => {
+                                    "the request for approval was withdrawn: nothing was changed"
+                                }
+                                _ => "the approval could not be asked for: nothing was changed",
+                            }
+                            .to_string(),
+                        ),
+                        exit_code: code,
+                    });
+                }
+                return code;
+            }
         }
     }
     let (tx, rx) = mpsc::unbounded_channel();
@@ -538,6 +593,11 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
     let result = engine::execute(one.clients(), &one.session.resolver, &site, &p, &opts, tx).await;
     signals.abort();
     let _ = printer.await;
+    // Refused at the gate (the plan changed since it was approved, the approval expired): the
+    // request is taken back, so that the same command again asks anew.
+    if let (Err(SwitchError::NotApproved(_)), Some(h)) = (&result, &p.hash) {
+        let _ = crate::switch::approval::withdraw(one.clients(), &site, h).await;
+    }
     let mut code = match &result {
         Ok(o) if o.converged() => exit::OK,
         Ok(_) => exit::TIMEOUT,
@@ -692,6 +752,9 @@ async fn extend(
                 .unwrap_or(serde_json::Value::Null),
             id: None,
             warnings: Vec::new(),
+            break_glass: None,
+            plan_hash: None,
+            comment: None,
         };
         if let Err(err) = audit::append_entry(&path, &entry) {
             say_err!(
@@ -914,5 +977,222 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
             return code;
         }
         tokio::time::sleep(every.min(args.timeout.saturating_sub(t0.elapsed()))).await;
+    }
+}
+
+/// Asks for a second person's approval of `p` (or picks up this caller's request, approved or
+/// not yet), and waits until it is approved, declined or lapses; Ctrl-C withdraws it. `Ok`: the
+/// approval of this plan stands and the switch goes on (the engine checks it again on fresh
+/// data right before the first change). `Err` is the exit code.
+async fn await_approval(
+    one: &One,
+    site: &crate::config::Site,
+    p: &Plan,
+    text: &str,
+    args: &MaintenanceArgs,
+    opts: &ExecuteOptions,
+) -> Result<(), i32> {
+    use crate::model::approval::{Standing, short};
+    use crate::model::history::SwitchResult;
+    use crate::switch::approval::{self, Ask, Event};
+    let json = args.output == OutputFormat::Json;
+    let out = |line: String| {
+        if json {
+            say_err!("{line}");
+        } else {
+            say!("{line}");
+        }
+    };
+    let clients = one.clients();
+    let Some(caller) = one.caller.clone() else {
+        return Err(exit::ACCESS);
+    };
+    let hash = p.hash.clone().unwrap_or_default();
+    let dir = p.direction;
+    let audit_log = opts.audit_log.clone();
+    let event = |result: SwitchResult, comment: Option<String>| Event {
+        site,
+        direction: dir,
+        result,
+        by: &caller.arn,
+        account: Some(caller.account.as_str()),
+        reason: args.reason.clone(),
+        comment,
+        hash: Some(hash.clone()),
+        plan: Some(p),
+    };
+    let say_warnings = |w: Vec<String>| {
+        for w in w {
+            say_err!("switchyard maintenance: WARNING: {w}");
+        }
+    };
+    let refuse = |why: String| {
+        say_err!("switchyard maintenance: not approved: {why}; nothing was changed");
+        exit::NOT_APPROVED
+    };
+    let fail = |e: SwitchError| {
+        say_err!("switchyard maintenance: {e}");
+        e.exit_code()
+    };
+    let found = approval::outstanding(clients, site).await.map_err(fail)?;
+    let mine = found.filter(|(a, _, _)| {
+        a.requested_by == caller.arn && a.direction == engine::history_direction(dir)
+    });
+    let mut asked = false;
+    if let Some(a) = mine.map(|(a, _, _)| a) {
+        match a.standing(clients.clock.now()) {
+            Standing::Approved { by } if a.hash == hash => {
+                out(format!(
+                    "Approved by {by} (plan {}): going on.",
+                    short(&hash)
+                ));
+                return Ok(());
+            }
+            Standing::Approved { by } => {
+                let _ = approval::withdraw(clients, site, &a.hash).await;
+                say_warnings(
+                    approval::record(
+                        clients,
+                        audit_log.as_deref(),
+                        &event(
+                            SwitchResult::Withdrawn,
+                            Some("the plan changed since it was approved".into()),
+                        ),
+                    )
+                    .await,
+                );
+                return Err(refuse(format!(
+                    "the plan changed since {by} approved it (approved plan {}, the plan as AWS is now {}): a changed plan needs a new approval; the request was withdrawn: run the same command again to ask anew",
+                    short(&a.hash),
+                    short(&hash)
+                )));
+            }
+            Standing::Pending if a.hash == hash => {
+                asked = true;
+                out(format!(
+                    "Your request for plan {} still awaits approval (asked at {}).",
+                    short(&hash),
+                    rfc3339(a.requested_at)
+                ));
+            }
+            Standing::Pending => {}
+            Standing::Declined { by, comment } => {
+                let _ = approval::withdraw(clients, site, &a.hash).await;
+                return Err(refuse(format!(
+                    "{by} declined it{}; the request was removed",
+                    comment.map(|c| format!(": {c:?}")).unwrap_or_default()
+                )));
+            }
+            Standing::Expired(why) | Standing::Forged(why) => {
+                let _ = approval::withdraw(clients, site, &a.hash).await;
+                return Err(refuse(format!(
+                    "{why}; a new approval is needed: the request was removed, run the same command again to ask anew"
+                )));
+            }
+        }
+    }
+    if !asked {
+        let ask = Ask {
+            reason: args.reason.clone(),
+            forced: args.force,
+            text: text.to_string(),
+            ttl: site.approval_ttl,
+        };
+        let a = approval::request(clients, &one.session.resolver, site, p, &caller, &ask)
+            .await
+            .map_err(fail)?;
+        say_warnings(
+            approval::record(
+                clients,
+                audit_log.as_deref(),
+                &event(SwitchResult::AwaitingApproval, None),
+            )
+            .await,
+        );
+        out(format!(
+            "Awaiting approval by another person: plan {} is in the journal {} (requested by {}, until {}). Another identity approves it with `switchyard approve --site {}`.",
+            short(&hash),
+            site.journal_record(),
+            caller.arn,
+            rfc3339(a.expires_at),
+            site.name
+        ));
+    }
+    if args.no_wait {
+        out(format!(
+            "Not waiting (--no-wait): the request stays; `switchyard maintenance {} --site {}` again goes on once it is approved.",
+            dir.as_str(),
+            site.name
+        ));
+        return Err(exit::AWAITING_APPROVAL);
+    }
+    out("Waiting for the approval (Ctrl-C withdraws the request)...".to_string());
+    let every = opts.poll_every.max(Duration::from_millis(500));
+    let interrupted = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return std::future::pending::<()>().await;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    };
+    tokio::pin!(interrupted);
+    loop {
+        tokio::select! {
+            () = &mut interrupted => {
+                let gone = approval::withdraw(clients, site, &hash).await;
+                say_warnings(approval::record(clients, audit_log.as_deref(), &event(SwitchResult::Withdrawn, None)).await);
+                say_err!(
+                    "switchyard maintenance: interrupted: {}; nothing was changed",
+                    match gone {
+                        Ok(true) => "the request for approval was withdrawn".to_string(),
+                        Ok(false) => "the request was no longer there".to_string(),
+                        Err(e) => format!("the request could not be withdrawn ({e}); it lapses by itself"),
+                    }
+                );
+                return Err(exit::NOT_CONFIRMED);
+            }
+            () = tokio::time::sleep(every) => {}
+        }
+        let found = match approval::outstanding(clients, site).await {
+            Ok(f) => f,
+            // A read that failed is tried again at the next round.
+            Err(_) => continue,
+        };
+        let Some((a, _, _)) =
+            found.filter(|(a, _, _)| a.hash == hash && a.requested_by == caller.arn)
+        else {
+            return Err(refuse(
+                "the request is no longer in the journal (withdrawn, removed or replaced by another operator)".to_string(),
+            ));
+        };
+        match a.standing(clients.clock.now()) {
+            Standing::Pending => {}
+            Standing::Approved { by } => {
+                out(format!(
+                    "Approved by {by} (plan {}): re-planning on fresh data before the first change.",
+                    short(&hash)
+                ));
+                return Ok(());
+            }
+            Standing::Declined { by, comment } => {
+                let _ = approval::withdraw(clients, site, &hash).await;
+                return Err(refuse(format!(
+                    "{by} declined it{}",
+                    comment.map(|c| format!(": {c:?}")).unwrap_or_default()
+                )));
+            }
+            Standing::Expired(why) | Standing::Forged(why) => {
+                let _ = approval::withdraw(clients, site, &hash).await;
+                return Err(refuse(format!("{why}; a new approval is needed")));
+            }
+        }
     }
 }

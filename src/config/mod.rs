@@ -39,8 +39,8 @@ use toml::de::DeTable;
 
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use schema::{
-    AlarmRef, AwsTarget, Config, OperatorAllow, RecordType, RulePriority, Site, SorryAction,
-    Strategy,
+    AlarmRef, AwsTarget, Config, DEFAULT_APPROVAL_TTL, OperatorAllow, RecordType, RulePriority,
+    Site, SorryAction, Strategy,
 };
 
 use tree::Ctx;

@@ -134,6 +134,9 @@ pub struct AlarmRef {
     pub region: Option<String>,
 }
 
+/// How long an approval request waits, and an approval stays valid, unless `approval_ttl` says.
+pub const DEFAULT_APPROVAL_TTL: Duration = Duration::from_secs(30 * 60);
+
 /// One public name with everything behind it: a record, its checks, alarms, load balancers and
 /// sorry-page distribution, and the strategies that put it into maintenance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +163,13 @@ pub struct Site {
     pub max_window: Option<Duration>,
     /// What a client gets: the URL the probe fetches and what the pages contain (`probe`).
     pub probe: Option<crate::model::probe::ProbeSpec>,
+    /// Two-person approval (`approval = true`): a switch of the site (maintenance on from live,
+    /// fail back from maintenance) runs only once a different caller identity approved its
+    /// exact plan (`switchyard approve`), or with `--break-glass "reason"`, audited.
+    pub approval: bool,
+    /// How long a request waits for a decision, and how long an approval stays valid
+    /// (`approval_ttl = "30m"`, the default).
+    pub approval_ttl: Duration,
     /// Profile, region and role: the site's own, else `[defaults]`.
     pub aws: AwsTarget,
     /// Route 53 health check IDs named explicitly (discovery may add more).

@@ -876,3 +876,25 @@ fn max_window_is_a_duration_with_its_place_in_the_file() {
         "{e}"
     );
 }
+
+#[test]
+fn approval_and_its_ttl_have_their_place_in_the_file() {
+    let c = parse_ok(&format!(
+        "{MINIMAL}approval = true\napproval_ttl = \"10m\"\n"
+    ));
+    assert!(c.sites[0].approval);
+    assert_eq!(c.sites[0].approval_ttl, Duration::from_secs(600));
+    let plain = parse_ok(MINIMAL);
+    assert!(!plain.sites[0].approval);
+    assert_eq!(
+        plain.sites[0].approval_ttl,
+        crate::config::DEFAULT_APPROVAL_TTL
+    );
+    let e = parse_err(&format!("{MINIMAL}approval = \"yes\"\n"));
+    assert!(e.starts_with("c.toml:6:12: site \"shop\".approval:"), "{e}");
+    let e = parse_err(&format!("{MINIMAL}approval_ttl = 600\n"));
+    assert!(
+        e.starts_with("c.toml:6:16: site \"shop\".approval_ttl: expected a duration"),
+        "{e}"
+    );
+}

@@ -44,6 +44,8 @@ const DEFAULTS_KEYS: &[&str] = &[
 const SITE_KEYS: &[&str] = &[
     "name",
     "max_window",
+    "approval",
+    "approval_ttl",
     "zone",
     "record",
     "record_type",
@@ -564,6 +566,12 @@ fn parse_site(
             .unwrap_or(None),
         None => Some(None),
     };
+    let approval = ctx.bool(t, "approval").unwrap_or(false);
+    let approval_ttl = if t.get("approval_ttl").is_some() {
+        duration(ctx, t, "approval_ttl", super::schema::DEFAULT_APPROVAL_TTL).map(|(d, _)| d)
+    } else {
+        Some(super::schema::DEFAULT_APPROVAL_TTL)
+    };
     let own = parse_aws(ctx, t);
 
     let health_checks = ctx
@@ -626,6 +634,8 @@ fn parse_site(
         maintenance: maintenance?,
         max_window: max_window?,
         probe: probe?,
+        approval,
+        approval_ttl: approval_ttl?,
         line: ctx.line(t.span.start),
     })
 }

@@ -92,6 +92,11 @@ impl Event {
         if let Some(r) = &e.reason {
             message.push_str(&format!(" ({r})"));
         }
+        // A switch made without approval stands out: the word, its reason, and red in the
+        // console.
+        if let Some(bg) = &e.break_glass {
+            message = format!("BREAK-GLASS: {message}, without approval: {bg}");
+        }
         message.push_str(" [AWS history]");
         Event {
             at: e.at,

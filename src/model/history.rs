@@ -82,6 +82,14 @@ pub enum SwitchResult {
     Cancelled,
     /// The journal could not be written.
     JournalWriteFailed,
+    /// A protected site's switch was asked for; it awaits a second person's approval.
+    AwaitingApproval,
+    /// Approved by another identity (`by` is the approver).
+    Approved,
+    /// Declined (`by` is who declined; `error` holds the comment).
+    Declined,
+    /// The request was withdrawn (Ctrl-C in the run that asked).
+    Withdrawn,
 }
 
 impl SwitchResult {
@@ -95,6 +103,10 @@ impl SwitchResult {
             SwitchResult::Stopped => "stopped",
             SwitchResult::Cancelled => "cancelled",
             SwitchResult::JournalWriteFailed => "journal_write_failed",
+            SwitchResult::AwaitingApproval => "awaiting_approval",
+            SwitchResult::Approved => "approved",
+            SwitchResult::Declined => "declined",
+            SwitchResult::Withdrawn => "withdrawn",
         }
     }
 }
@@ -183,6 +195,9 @@ pub struct Entry {
         skip_serializing_if = "Option::is_none"
     )]
     pub insync_at: Option<OffsetDateTime>,
+    /// Made without approval on a site that needs it (`--break-glass`): the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -398,6 +413,7 @@ mod tests {
             steps_omitted: 0,
             converged_at: None,
             insync_at: None,
+            break_glass: None,
         }
     }
 

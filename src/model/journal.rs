@@ -138,6 +138,9 @@ pub fn pick_journal(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// A protected site's `maintenance on` waits for a second person's approval
+    /// ([`Journal::approval`]): nothing is changed yet, and the site is not in maintenance.
+    AwaitingApproval,
     /// Steps toward maintenance are being carried out.
     Entering,
     /// Every step toward maintenance is done.
@@ -462,6 +465,14 @@ pub struct Journal {
     )]
     pub expires_at: Option<OffsetDateTime>,
     pub steps: Vec<Step>,
+    /// A protected site's request for approval of a switch (`maintenance on` while the journal
+    /// awaits approval, `maintenance off` while in maintenance), and its decision; kept once
+    /// the approved switch is under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<super::approval::Approval>,
+    /// The switch was made without approval, by `--break-glass`: who and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<super::approval::BreakGlass>,
     /// Set when a switch was stopped between two steps by a signal: nobody is working on the
     /// site, so the next run need not wait for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -475,14 +486,40 @@ pub struct Journal {
     pub updated_at: OffsetDateTime,
 }
 
-impl Journal {
-    /// The human line: the first TXT value.
-    pub fn summary(&self) -> String {
-        let state = match self.phase {
+impl Phase {
+    /// `entering maintenance`, `in maintenance`, ...
+    pub fn words(self) -> &'static str {
+        match self {
+            Phase::AwaitingApproval => "awaiting approval to enter maintenance",
             Phase::Entering => "entering maintenance",
             Phase::Active => "in maintenance",
             Phase::Leaving => "failing back",
-        };
+        }
+    }
+}
+
+impl Journal {
+    /// Whether the journal records maintenance (entering, in effect, or failing back), rather
+    /// than only a request to enter it that awaits approval (nothing changed yet).
+    pub fn in_effect(&self) -> bool {
+        self.phase != Phase::AwaitingApproval
+    }
+
+    /// The request for approval that is outstanding, if any: `maintenance on` awaiting
+    /// approval, or the fail back of maintenance in effect. (An approval kept in the journal of
+    /// the switch it let through is not outstanding.)
+    pub fn request(&self) -> Option<&super::approval::Approval> {
+        let a = self.approval.as_ref()?;
+        match (self.phase, a.direction) {
+            (Phase::AwaitingApproval, super::history::Direction::On)
+            | (Phase::Active, super::history::Direction::Off) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The human line: the first TXT value.
+    pub fn summary(&self) -> String {
+        let state = self.phase.words();
         let at = self
             .at
             .format(&time::format_description::well_known::Rfc3339)
@@ -505,10 +542,13 @@ impl Journal {
             t.format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default()
         };
-        let doing = match self.phase {
-            Phase::Entering => "entering maintenance",
-            Phase::Active => "in maintenance",
-            Phase::Leaving => "failing back",
+        let doing = match (&self.approval, self.phase) {
+            (Some(a), Phase::Active)
+                if a.decision.is_none() && a.direction == super::history::Direction::Off =>
+            {
+                "in maintenance; its fail back awaits approval"
+            }
+            _ => self.phase.words(),
         };
         format!(
             "site {} is held by {} since {}, reason {} ({doing}; journal last written by {} on {} at {})",
@@ -596,7 +636,7 @@ impl Journal {
             reason: self.reason.clone(),
             strategies: self.strategies(),
             phase: match self.phase {
-                Phase::Entering => MaintenancePhase::Entering,
+                Phase::AwaitingApproval | Phase::Entering => MaintenancePhase::Entering,
                 Phase::Active => MaintenancePhase::Active,
                 Phase::Leaving => MaintenancePhase::Leaving,
             },
@@ -605,6 +645,11 @@ impl Journal {
             interrupted: self.interruption(),
             expires_at: self.expires_at,
             expires_local: None,
+            break_glass: self.break_glass.clone(),
+            approved_by: self.approval.as_ref().and_then(|a| match &a.decision {
+                Some(super::approval::Decision::Approved { by, .. }) => Some(by.clone()),
+                _ => None,
+            }),
             changes: self
                 .steps
                 .iter()
@@ -646,7 +691,7 @@ impl Journal {
     /// How far the switch got, as an interruption for `why`; `None` when it is not unfinished.
     fn unfinished(&self, why: String, how: StopKind) -> Option<Interruption> {
         let (done, total) = match self.phase {
-            Phase::Active => return None,
+            Phase::Active | Phase::AwaitingApproval => return None,
             Phase::Entering => (self.done_steps(), self.steps.len()),
             Phase::Leaving => {
                 let undone = self
@@ -861,6 +906,8 @@ mod tests {
                     )
                 })
                 .collect(),
+            approval: None,
+            break_glass: None,
             stopped: None,
             updated_by: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/night-shift".into(),
             updated_host: None,

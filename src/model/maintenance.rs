@@ -64,6 +64,13 @@ pub struct MaintenanceMarker {
     /// with its `now`. `None`: the same as `expires_at`.
     #[serde(skip)]
     pub expires_local: Option<OffsetDateTime>,
+    /// The switch was made without approval, by `--break-glass` (who, why): shown in red
+    /// everywhere, `BREAK-GLASS` without colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<super::approval::BreakGlass>,
+    /// Who approved the switch, on a site that needs approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
     /// The Route 53 changes of the steps done, to follow until INSYNC.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,

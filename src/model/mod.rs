@@ -9,6 +9,7 @@
 //! enumerations keep AWS's spelling.
 
 mod alarm_texts;
+pub mod approval;
 pub mod chain;
 pub mod cloudfront;
 pub mod cloudwatch;

@@ -146,6 +146,9 @@ pub struct SiteObservations {
     pub changes: BTreeMap<String, Fetched<PendingChange>>,
     /// switchyard's maintenance marker: `Some(None)` once read and absent.
     pub maintenance: Fetched<Option<MaintenanceMarker>>,
+    /// A request for a second person's approval of a switch of the site, as the journal holds
+    /// it (read with the journal; `None`: none outstanding, or the journal not read).
+    pub approval: Option<super::approval::ApprovalMarker>,
     /// The site's switch history in AWS (every operator's switches), when the listing that
     /// read the journal held it. Not part of the JSON report.
     #[serde(skip)]
@@ -216,6 +219,7 @@ impl SiteObservations {
             distribution: None,
             changes: BTreeMap::new(),
             maintenance: Fetched::default(),
+            approval: None,
             history: None,
             linked: Default::default(),
             aws_speed: 1.0,

@@ -258,7 +258,38 @@ pub fn verdict(site: &SiteObservations, now: OffsetDateTime, stale_after: Durati
         }
     };
     let v = interrupted::overlay(site, now, stale_after, v);
-    expiry::overlay(site, now, stale_after, v)
+    let v = expiry::overlay(site, now, stale_after, v);
+    approval_overlay(site, now, v)
+}
+
+/// A request for approval, and a switch made by break-glass, said first: the verdict itself is
+/// what AWS serves (a request changes nothing until approved).
+fn approval_overlay(site: &SiteObservations, now: OffsetDateTime, mut v: Verdict) -> Verdict {
+    let mut first = Vec::new();
+    if let Some(bg) = site.marker().and_then(|m| m.break_glass.as_ref()) {
+        first.push(format!(
+            "BREAK-GLASS: {} without approval by {} at {}: {}",
+            match bg.direction {
+                super::history::Direction::On => "maintenance entered",
+                super::history::Direction::Off => "fail back started",
+            },
+            bg.by,
+            bg.at
+                .replace_nanosecond(0)
+                .unwrap_or(bg.at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            bg.reason
+        ));
+    }
+    if let Some(a) = &site.approval {
+        first.push(a.line(&site.name, now));
+    }
+    if !first.is_empty() {
+        first.append(&mut v.reasons);
+        v.reasons = first;
+    }
+    v
 }
 
 /// The verdict on a site of one record type with a failover pair or a plain record.

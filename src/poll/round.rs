@@ -457,9 +457,17 @@ impl Fetcher {
             settle_types(o);
             match journal {
                 Ok(j) => {
+                    // A request for approval of `maintenance on` is no maintenance: nothing
+                    // was changed yet. Its request is shown beside the verdict.
+                    o.approval = j.as_ref().and_then(Journal::request).map(|a| {
+                        let mut m =
+                            crate::model::approval::ApprovalMarker::of(a, self.clients.clock.now());
+                        m.requested_local = Some(self.clients.clock.to_local(a.requested_at));
+                        m
+                    });
                     // The window's end is in AWS time (as the journal records it); the
                     // verdict compares it with this machine's clock.
-                    let marker = j.as_ref().map(|j| {
+                    let marker = j.as_ref().filter(|j| j.in_effect()).map(|j| {
                         let mut m = j.marker_at(now());
                         m.expires_local = m.expires_at.map(|t| self.clients.clock.to_local(t));
                         m
@@ -468,6 +476,7 @@ impl Fetcher {
                     journals.push(j);
                 }
                 Err(e) if e.kind == ErrorKind::Unreadable => {
+                    o.approval = None;
                     o.maintenance.set_unusable(e, now());
                     journals.push(None);
                 }
@@ -570,6 +579,7 @@ impl Fetcher {
                 if let Some(j) = j
                     && let Err(why) = (check.0)(s, o, j)
                 {
+                    o.approval = None;
                     o.maintenance.set_unusable(
                         AwsError::new(
                             ErrorKind::Unreadable,

@@ -78,6 +78,8 @@ pub struct SiteReport {
     pub targets: Vec<TargetReport>,
     pub distribution: Option<DistributionReport>,
     pub maintenance: Option<MaintenanceReport>,
+    /// A request for a second person's approval of a switch (`approval = true`), or `null`.
+    pub approval: Option<ApprovalReport>,
     /// One line per piece that could not be fetched: what, and the classified error.
     pub errors: Vec<String>,
     /// Whether every piece of the site's chain was read, recently enough to rely on. A site
@@ -276,6 +278,32 @@ pub struct MaintenanceReport {
     /// Seconds until the window ends: negative once it has ended; `null` with no end, or
     /// while failing back.
     pub expires_in_seconds: Option<i64>,
+    /// The switch was made without approval (`--break-glass`): `direction`, `by`, `at`,
+    /// `reason`; `null` otherwise.
+    pub break_glass: Option<crate::model::approval::BreakGlass>,
+    /// Who approved the switch into maintenance (a site with `approval = true`), or `null`.
+    pub approved_by: Option<String>,
+}
+
+/// A request for approval, as the journal holds it.
+#[derive(Debug, Serialize)]
+pub struct ApprovalReport {
+    /// `on` or `off`: the switch asked for.
+    pub direction: String,
+    /// `awaiting_approval` (awaiting approval by another person), `approved`, `declined`,
+    /// `expired`, or `forged` (an approval switchyard never writes: it lets nothing through).
+    pub state: String,
+    pub requested_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    /// Seconds since it was asked.
+    pub age_seconds: i64,
+    pub reason: Option<String>,
+    /// The plan's SHA-256.
+    pub plan_hash: String,
+    /// Who approved or declined it, and a decline's comment.
+    pub decided_by: Option<String>,
+    pub comment: Option<String>,
 }
 
 /// A switch stopped before its last step, as the journal records it.
@@ -488,7 +516,22 @@ pub fn site_report(
             reason: m.reason,
             phase: m.phase.as_str().to_string(),
             strategies: m.strategies,
+            break_glass: m.break_glass,
+            approved_by: m.approved_by,
         });
+    let approval = o.approval.as_ref().map(|a| ApprovalReport {
+        direction: a.direction.as_str().into(),
+        state: a.state.clone(),
+        requested_by: a.requested_by.clone(),
+        requested_at: a.requested_at,
+        age_seconds: (now - a.requested_local.unwrap_or(a.requested_at))
+            .whole_seconds()
+            .max(0),
+        reason: a.reason.clone(),
+        plan_hash: a.hash.clone(),
+        decided_by: a.decided_by.clone(),
+        comment: a.comment.clone(),
+    });
     SiteReport {
         name: o.name.clone(),
         zone_id: o.zone_id.clone(),
@@ -523,6 +566,7 @@ pub fn site_report(
         targets,
         distribution,
         maintenance,
+        approval,
         errors,
         complete: read.complete,
         unread: read.unread,
@@ -771,8 +815,13 @@ pub fn table(report: &StatusReport, width: usize) -> String {
                     }
                 }
                 None => {
+                    let approved = m
+                        .approved_by
+                        .as_ref()
+                        .map(|b| format!(", approved by {b}"))
+                        .unwrap_or_default();
                     out.push_str(&truncate(
-                        &format!("  maintenance {} by {}", m.phase, m.by),
+                        &format!("  maintenance {} by {}{approved}", m.phase, m.by),
                         width,
                     ));
                     out.push('\n');

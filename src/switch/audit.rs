@@ -45,6 +45,16 @@ pub struct Entry {
     /// What went wrong beside the switch without failing it (the AWS history not written).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// A switch made without approval on a site that needs it (`--break-glass "reason"`): the
+    /// reason. Shown in red (`BREAK-GLASS`) by `log`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<String>,
+    /// Approval events (`direction` on or off, `result` `awaiting_approval`, `approved`,
+    /// `declined`, `withdrawn`, `not_approved`): the plan's hash, and the approver's comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// The default audit log: `$XDG_STATE_HOME/switchyard/audit.jsonl`, else
@@ -98,6 +108,7 @@ pub fn append(
                 SwitchError::Read(_) => "read_failed",
                 SwitchError::Refused(_) => "refused",
                 SwitchError::Conflict(_) => "conflict",
+                SwitchError::NotApproved(_) => "not_approved",
                 SwitchError::StepFailed { .. } => "failed",
                 SwitchError::Stopped(_) => "stopped",
                 SwitchError::Cancelled(_) => "cancelled",
@@ -124,6 +135,9 @@ pub fn append(
         verification,
         id: id.map(str::to_string),
         warnings: warnings.to_vec(),
+        break_glass: opts.break_glass.clone(),
+        plan_hash: plan.hash.clone(),
+        comment: None,
     };
     append_entry(path, &entry)
 }

@@ -29,6 +29,12 @@ pub const BUSY_WINDOW: Duration = Duration::from_secs(60);
 
 /// The loser's message: who holds the site, that this run changed nothing, and what to do.
 pub fn held_text(holder: &str, site: &Site, direction: Direction) -> String {
+    if holder.ends_with(")") && holder.contains("which awaits approval (plan ") {
+        return format!(
+            "{holder}: nothing was changed by this run. Another person decides it (`switchyard approve --site {0}` or `switchyard decline --site {0}`), the requester withdraws it (Ctrl-C in the run that asked), or it lapses after approval_ttl",
+            site.name
+        );
+    }
     let follow = match direction {
         Direction::On => "maintenance",
         Direction::Off => "live",
@@ -72,6 +78,12 @@ pub struct ExecuteOptions {
     /// `max_window`): its end is recorded in the journal, in AWS's time (its responses' `Date`
     /// headers). `None`: no end.
     pub window: Option<Duration>,
+    /// `--break-glass "reason"`: a site that needs approval is switched without it; the
+    /// journal, the audit log and the AWS history name the caller and the reason.
+    pub break_glass: Option<String>,
+    /// The way back of a switch the operator cancelled: it returns the site to where it was
+    /// minutes before, under the approval (or break-glass) of the switch it takes back.
+    pub approval_exempt: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -87,6 +99,8 @@ impl Default for ExecuteOptions {
             stop_verifying: false,
             roll_back: None,
             window: None,
+            break_glass: None,
+            approval_exempt: false,
         }
     }
 }
@@ -160,6 +174,13 @@ pub(crate) enum Basis {
     Nothing,
     /// A new journal with these steps.
     Enter(Vec<Step>),
+    /// Maintenance on over a request that awaited approval (the journal as read, replaced by
+    /// the entry's journal): the steps, planned fresh.
+    EnterRequested {
+        request: Journal,
+        values: Vec<String>,
+        steps: Vec<Step>,
+    },
     /// An unfinished entry: the journal as read, and the indices still to do.
     Resume {
         journal: Journal,
@@ -291,7 +312,7 @@ pub(crate) async fn prepare(
     let made_at = now();
     let held_by = journal
         .as_ref()
-        .and_then(|(j, _)| held(j, direction, caller));
+        .and_then(|(j, _)| held(j, direction, caller, clients.clock.now()));
     let mut nothing = None;
     let mut shown = Vec::new();
     let basis = match (direction, journal) {
@@ -314,6 +335,30 @@ pub(crate) async fn prepare(
             }
         }
         (Direction::On, Some((j, values))) => match j.phase {
+            // A request that awaited approval: the entry is planned afresh from AWS as it is
+            // now; its hash is what the approval must be of.
+            Phase::AwaitingApproval => {
+                let mut all = steps::build(site, &obs, &stamp(made_at))
+                    .map_err(|why| build_error(&obs, why))?;
+                all.retain(steps::changes_something);
+                if all.is_empty() {
+                    nothing = Some(format!(
+                        "every strategy already has its maintenance value (a request by {} awaits approval)",
+                        j.by
+                    ));
+                    Basis::Nothing
+                } else {
+                    shown = all
+                        .iter()
+                        .map(|s| plan_step(s, Towards::Maintenance))
+                        .collect();
+                    Basis::EnterRequested {
+                        request: j,
+                        values,
+                        steps: all,
+                    }
+                }
+            }
             Phase::Active => {
                 nothing = Some(format!(
                     "already in maintenance since {} by {}{}",
@@ -379,6 +424,14 @@ pub(crate) async fn prepare(
             ));
             Basis::Nothing
         }
+        (Direction::Off, Some((j, _))) if j.phase == Phase::AwaitingApproval => {
+            nothing = Some(format!(
+                "live: not in maintenance ({} by {} awaits approval; nothing is changed until it is approved)",
+                j.approval.as_ref().map_or("maintenance on", |a| a.what()),
+                j.by
+            ));
+            Basis::Nothing
+        }
         (Direction::Off, Some((j, values))) => {
             let undo: Vec<usize> = (0..j.steps.len())
                 .rev()
@@ -425,6 +478,16 @@ pub(crate) async fn prepare(
         }
     };
     let (dns, distribution) = expectations(site, &obs, direction, &basis);
+    let hashed = hashed_steps(&basis);
+    let hash = (!hashed.is_empty()).then(|| {
+        crate::model::approval::plan_hash(&site.name, history_direction(direction), &hashed)
+    });
+    let needs_approval = site.approval
+        && match &basis {
+            Basis::Enter(_) | Basis::EnterRequested { .. } => true,
+            Basis::Leave { journal, .. } => journal.phase == Phase::Active,
+            Basis::Nothing | Basis::Resume { .. } => false,
+        };
     let plan = Plan {
         site: site.name.clone(),
         direction,
@@ -437,6 +500,8 @@ pub(crate) async fn prepare(
         steps: shown,
         preflight,
         made_at,
+        hash,
+        needs_approval,
     };
     let caches = client_caches(&obs, direction);
     Ok(Prepared {
@@ -477,10 +542,32 @@ fn plan_regions(home: &str, obs: &SiteObservations, basis: &Basis) -> String {
     }
 }
 
+/// Which way a switch goes, as the history and approvals say it.
+pub(crate) fn history_direction(d: Direction) -> crate::model::history::Direction {
+    match d {
+        Direction::On => crate::model::history::Direction::On,
+        Direction::Off => crate::model::history::Direction::Off,
+    }
+}
+
+/// Every step the plan makes, with its way (`true`: towards maintenance): what its hash is of.
+fn hashed_steps(basis: &Basis) -> Vec<(&Step, bool)> {
+    let mut out: Vec<(&Step, bool)> = basis_steps(basis)
+        .into_iter()
+        .map(|(s, t)| (s, t == Towards::Maintenance))
+        .collect();
+    if let Basis::Leave { extra, .. } = basis {
+        out.extend(extra.iter().map(|s| (s, true)));
+    }
+    out
+}
+
 fn basis_steps(basis: &Basis) -> Vec<(&Step, Towards)> {
     match basis {
         Basis::Nothing => Vec::new(),
-        Basis::Enter(s) => s.iter().map(|s| (s, Towards::Maintenance)).collect(),
+        Basis::Enter(s) | Basis::EnterRequested { steps: s, .. } => {
+            s.iter().map(|s| (s, Towards::Maintenance)).collect()
+        }
         Basis::Resume { journal, todo, .. } => todo
             .iter()
             .map(|i| (&journal.steps[*i], Towards::Maintenance))
@@ -516,7 +603,7 @@ fn preflight(
         Direction::Off => out.extend(leaving_checks(site, o, &all)),
     }
     // Listener rules that would bypass the maintenance page, or the rules it covers.
-    if let Basis::Enter(_) = basis {
+    if let Basis::Enter(_) | Basis::EnterRequested { .. } = basis {
         out.extend(super::rules::preflight(site, o, &all));
     }
     // The inverted check's own status must be healthy in both directions: entering, inverting
@@ -540,7 +627,35 @@ fn preflight(
 /// stopped) holds it in either direction; maintenance in effect holds it against an `on` from
 /// another caller or machine (the same operator running `on` again has nothing to do). A fail
 /// back of maintenance in effect is not held: any operator may fail back.
-fn held(j: &Journal, direction: Direction, caller: Option<&Identity>) -> Option<String> {
+fn held(
+    j: &Journal,
+    direction: Direction,
+    caller: Option<&Identity>,
+    aws_now: OffsetDateTime,
+) -> Option<String> {
+    // A request that awaits approval holds the site against every other caller's switch, while
+    // it stands (a declined or lapsed one is replaced).
+    if let Some(a) = j.request() {
+        let mine = caller.is_some_and(|c| c.arn == a.requested_by);
+        let stands = matches!(
+            a.standing(aws_now),
+            crate::model::approval::Standing::Pending
+                | crate::model::approval::Standing::Approved { .. }
+        );
+        if stands && !mine && (j.phase == Phase::AwaitingApproval || direction == Direction::Off) {
+            return Some(format!(
+                "site {} is held by {}'s request for {} since {}, which awaits approval (plan {})",
+                j.site,
+                a.requested_by,
+                a.what(),
+                rfc3339(a.requested_at),
+                crate::model::approval::short(&a.hash)
+            ));
+        }
+        if j.phase == Phase::AwaitingApproval {
+            return None;
+        }
+    }
     let busy = j.phase != Phase::Active
         && j.stopped.is_none()
         && now() - j.updated_at < time::Duration::try_from(BUSY_WINDOW).unwrap_or_default();
@@ -1562,6 +1677,7 @@ async fn roll_back_cancelled(
         force: true,
         reason: Some(reason),
         roll_back: None,
+        approval_exempt: true,
         ..opts.clone()
     };
     match execute_audited(clients, resolver, site, &back, &back_opts, progress).await {
@@ -1620,6 +1736,11 @@ async fn execute_inner(
             plan.direction,
         )));
     }
+    // Two-person approval, right before the first change, on the plan as AWS is now: the
+    // approval must be another identity's, unexpired (AWS's clock), and of this very plan.
+    if fresh.plan.needs_approval && !opts.approval_exempt && opts.break_glass.is_none() {
+        super::approval::gate(site, &fresh, &caller.arn, clients.clock.now())?;
+    }
     if let Some(diff) = first_difference(plan, &fresh.plan) {
         return Err(SwitchError::Conflict(format!(
             "AWS changed since the plan was made ({diff}); nothing was done: plan again"
@@ -1658,8 +1779,17 @@ async fn execute_inner(
         .collect();
     let summary = match fresh.basis {
         Basis::Nothing => String::new(),
-        Basis::Enter(all) => {
+        basis @ (Basis::Enter(_) | Basis::EnterRequested { .. }) => {
             let t = now();
+            let (all, request) = match basis {
+                Basis::EnterRequested {
+                    request,
+                    values,
+                    steps,
+                } => (steps, Some((request, values))),
+                Basis::Enter(all) => (all, None),
+                _ => (Vec::new(), None),
+            };
             let mut j = Journal {
                 format: FORMAT,
                 site: site.name.clone(),
@@ -1674,6 +1804,16 @@ async fn execute_inner(
                 phase: Phase::Entering,
                 expires_at: window_end(clients.clock.now(), opts.window),
                 steps: all,
+                // The approval that let the entry through stays with it (who approved).
+                approval: request.as_ref().and_then(|(r, _)| r.approval.clone()),
+                break_glass: opts.break_glass.as_ref().map(|reason| {
+                    crate::model::approval::BreakGlass {
+                        direction: crate::model::history::Direction::On,
+                        by: run.by.clone(),
+                        at: super::approval::whole_seconds(clients.clock.now()),
+                        reason: reason.clone(),
+                    }
+                }),
                 stopped: None,
                 updated_by: run.by.clone(),
                 updated_host: Some(host()),
@@ -1681,7 +1821,29 @@ async fn execute_inner(
             };
             j.fits_route53()
                 .map_err(|why| SwitchError::Usage(format!("{why}; nothing was changed")))?;
-            let mut values = create_journal(clients, site, &j).await?;
+            let mut values = match &request {
+                None => create_journal(clients, site, &j).await?,
+                // The request becomes the entry's journal: DELETE of its exact values and
+                // CREATE, so that a request changed meanwhile (withdrawn, declined) stops it.
+                Some((_, old)) => update_journal(clients, site, old, &j)
+                    .await
+                    .map_err(|e| {
+                        if e.code.as_deref() == Some("InvalidChangeBatch") {
+                            SwitchError::Conflict(format!(
+                                "the request for approval of site {} changed since it was read (withdrawn, declined or replaced): nothing was changed",
+                                site.name
+                            ))
+                        } else {
+                            SwitchError::JournalWrite {
+                                error: e,
+                                detail: format!(
+                                    "the request for approval of site {} is as it was and nothing was changed; run the same command again",
+                                    site.name
+                                ),
+                            }
+                        }
+                    })?,
+            };
             let todo: Vec<usize> = (0..j.steps.len()).collect();
             run.forward(&mut j, &mut values, &todo).await?;
             format!(
@@ -1729,6 +1891,14 @@ async fn execute_inner(
             undo,
             extra,
         } => {
+            if let Some(reason) = &opts.break_glass {
+                journal.break_glass = Some(crate::model::approval::BreakGlass {
+                    direction: crate::model::history::Direction::Off,
+                    by: run.by.clone(),
+                    at: super::approval::whole_seconds(clients.clock.now()),
+                    reason: reason.clone(),
+                });
+            }
             run.backward(&mut journal, &mut values, &undo, &extra)
                 .await?;
             format!(
@@ -1970,7 +2140,7 @@ impl Run<'_> {
                     None => {
                         let again = match j.phase {
                             Phase::Leaving => "off",
-                            Phase::Entering | Phase::Active => "on",
+                            Phase::AwaitingApproval | Phase::Entering | Phase::Active => "on",
                         };
                         Err(SwitchError::JournalWrite {
                             error: e,

@@ -28,6 +28,15 @@ pub mod exit {
     /// its switch ran: the journal records every step done and the site reads INTERRUPTED; the
     /// same command again finishes the switch, the opposite one undoes it.
     pub const STOPPED: i32 = 9;
+    /// A protected site's switch awaits a second person's approval: the request is in the
+    /// journal in AWS (`maintenance on|off --no-wait`); `switchyard approve` by another identity
+    /// approves it, and the same command again then makes the switch.
+    pub const AWAITING_APPROVAL: i32 = 18;
+    /// Not approved: declined (with the approver's comment), the request or the approval
+    /// expired, the plan changed since it was approved (a changed plan needs a new approval), or
+    /// an approval switchyard never writes (by the requester itself); and `approve` of one's own
+    /// request. Nothing was changed.
+    pub const NOT_APPROVED: i32 = 19;
 }
 
 /// Why a switch failed. Every variant says what was done and what was not.
@@ -66,6 +75,10 @@ pub enum SwitchError {
     /// the other direction took back what it had done; says what the site is now.
     #[error("{0}")]
     Cancelled(String),
+    /// A protected site's switch was not approved (declined, expired, approved for another plan,
+    /// or by the requester itself): nothing was changed.
+    #[error("{0}")]
+    NotApproved(String),
     /// The journal could not be written (AWS refused the write or did not answer), and no one
     /// else changed it: stopped there; `detail` says what the journal still records.
     #[error("the maintenance journal could not be updated: {}; {detail}", .error.summary())]
@@ -96,6 +109,7 @@ impl SwitchError {
             SwitchError::Read(_) => exit::STEP_FAILED,
             SwitchError::Refused(_) => exit::REFUSED,
             SwitchError::Conflict(_) => exit::CONFLICT,
+            SwitchError::NotApproved(_) => exit::NOT_APPROVED,
             SwitchError::StepFailed { access: true, .. } => exit::ACCESS,
             SwitchError::StepFailed { .. } => exit::STEP_FAILED,
             SwitchError::Stopped(_) | SwitchError::Cancelled(_) => exit::STOPPED,
@@ -130,13 +144,15 @@ mod tests {
             CONFLICT,
             NOT_CONFIRMED,
             STOPPED,
+            AWAITING_APPROVAL,
+            NOT_APPROVED,
         ];
         all.sort_unstable();
         let n = all.len();
         let mut dedup = all.to_vec();
         dedup.dedup();
         assert_eq!(dedup.len(), n);
-        // The status verdict codes (10-14) are not reused.
-        assert!(all.iter().all(|c| *c < 10));
+        // The status verdict codes (10-17) are not reused.
+        assert!(all.iter().all(|c| !(10..=17).contains(c)));
     }
 }

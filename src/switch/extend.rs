@@ -43,6 +43,7 @@ pub async fn extend(
             "site {} is not in maintenance but {} (by {}): only a window in maintenance is extended; nothing was changed",
             site.name,
             match j.phase {
+                Phase::AwaitingApproval => "awaiting approval to enter maintenance",
                 Phase::Entering => "entering maintenance",
                 Phase::Active => "stopped halfway",
                 Phase::Leaving => "failing back",

@@ -92,7 +92,8 @@ pub fn entry(
                 SwitchError::Usage(_)
                 | SwitchError::Read(_)
                 | SwitchError::Refused(_)
-                | SwitchError::Conflict(_) => return None,
+                | SwitchError::Conflict(_)
+                | SwitchError::NotApproved(_) => return None,
             };
             let steps = plan
                 .steps
@@ -136,6 +137,7 @@ pub fn entry(
             .ok()
             .and_then(|o| o.verification.as_ref())
             .and_then(|v| insync_at(&v.items)),
+        break_glass: opts.break_glass.clone(),
     })
 }
 

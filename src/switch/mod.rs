@@ -43,7 +43,16 @@
 //! resumes it; `off` undoes every step Done or Started (each step checks AWS first: a step
 //! already in the wanted state is skipped, a resource changed by someone else is a conflict,
 //! never overwritten), makes the fail-back invalidations, and deletes the journal.
+//!
+//! A site with `approval = true` switches only with a second person's approval of the exact
+//! plan ([`approval`]): the request (the plan, its hash, the requester) is written into the
+//! journal (phase `AwaitingApproval` for `on`; beside the journal in effect for `off`), another
+//! identity writes its decision beside it, and [`execute`] lets the switch through only when,
+//! planned again right before the first change, its hash is the approved one, the approver is
+//! not the requester and the approval has not expired (AWS's clock); or with
+//! `ExecuteOptions::break_glass`, recorded in the journal, the audit log and the AWS history.
 
+pub mod approval;
 pub(crate) mod audit;
 pub(crate) mod binding;
 pub mod engine;

@@ -156,6 +156,15 @@ pub struct Plan {
     pub preflight: Vec<PreflightCheck>,
     #[serde(with = "time::serde::rfc3339")]
     pub made_at: OffsetDateTime,
+    /// The plan's hash (SHA-256 of its typed steps and their before and after values, see
+    /// [`crate::model::approval::plan_hash`]): what an approval is bound to. `None` when there is
+    /// nothing to do.
+    #[serde(rename = "plan_hash", default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// The site needs a second person's approval of this plan (`approval = true`), or
+    /// `--break-glass`.
+    #[serde(default)]
+    pub needs_approval: bool,
 }
 
 impl Plan {

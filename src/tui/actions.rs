@@ -28,6 +28,7 @@
 //!         ActionRequest::Execute { plan, force, reason } => { /* send Progress(..) values, Finished last */ }
 //!         ActionRequest::Cancel => { /* forget the plan being made */ }
 //!         ActionRequest::RollBack => { /* stop the running switch and take it back */ }
+//!         ActionRequest::Decide { .. } => { /* write the approval or decline, answer Decided */ }
 //!     }
 //! }
 //! # }
@@ -74,6 +75,14 @@ pub enum ActionRequest {
     /// takes back what it did (progress says `RollingBack`, then the way back's steps).
     /// Ignored when no switch runs.
     RollBack,
+    /// Approve (or decline, with a comment) the request of `site` whose plan hash is `hash`,
+    /// as this console's caller: answered by one [`ActionUpdate::Decided`].
+    Decide {
+        site: String,
+        hash: String,
+        approve: bool,
+        comment: Option<String>,
+    },
 }
 
 /// What the switch engine tells the console.
@@ -83,6 +92,8 @@ pub enum ActionUpdate {
     Planned(Result<Plan, String>),
     /// How an [`ActionRequest::Execute`] goes.
     Progress(Progress),
+    /// The answer to [`ActionRequest::Decide`]: what was written, or why nothing was.
+    Decided(Result<String, String>),
 }
 
 /// The console's end: given to [`crate::tui::run`].

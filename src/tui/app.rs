@@ -22,6 +22,7 @@ use super::theme::Theme;
 pub const TIMELINE_MAX: usize = 5000;
 
 /// What happens to the app.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -127,6 +128,8 @@ pub enum Button {
     /// The site name field (a protected site).
     Name,
     Cancel,
+    /// Decline (approving another operator's switch).
+    Decline,
     Confirm,
 }
 
@@ -144,6 +147,9 @@ pub struct Confirm {
     pub force_armed: bool,
     /// Lines scrolled in the plan and its checks (the fields and buttons stay in view).
     pub scroll: u16,
+    /// Approving another operator's switch (`a`): their request, its plan as they saw it. The
+    /// reason field is then the decline's comment, and the buttons Cancel, Decline, Approve.
+    pub approving: Option<crate::model::approval::ApprovalMarker>,
 }
 
 impl Confirm {
@@ -157,6 +163,7 @@ impl Confirm {
             reason: reason.unwrap_or_default().to_string(),
             force_armed: false,
             scroll: 0,
+            approving: None,
         };
         if c.plan.protected && c.has_fields() {
             c.focus = if c.reason_missing() {
@@ -168,14 +175,51 @@ impl Confirm {
         c
     }
 
+    /// The approval of `request`, the switch another operator asked for on `site`: the site
+    /// name is typed to approve or decline, whatever the site.
+    pub fn approving(
+        site: &str,
+        request: crate::model::approval::ApprovalMarker,
+        now: OffsetDateTime,
+    ) -> Confirm {
+        let direction = match request.direction {
+            crate::model::history::Direction::On => Direction::On,
+            crate::model::history::Direction::Off => Direction::Off,
+        };
+        Confirm {
+            plan: Plan {
+                site: site.to_string(),
+                direction,
+                account: None,
+                caller: None,
+                region: String::new(),
+                protected: true,
+                nothing_to_do: None,
+                held_by: None,
+                steps: Vec::new(),
+                preflight: Vec::new(),
+                made_at: now,
+                hash: Some(request.hash.clone()),
+                needs_approval: true,
+            },
+            focus: Button::Name,
+            typed: String::new(),
+            reason: String::new(),
+            force_armed: false,
+            scroll: 0,
+            approving: Some(request),
+        }
+    }
+
     /// Whether the confirmation has fields to type in (nothing to do: only its buttons).
     pub fn has_fields(&self) -> bool {
-        self.plan.nothing_to_do.is_none() && !self.plan.steps.is_empty()
+        self.approving.is_some()
+            || (self.plan.nothing_to_do.is_none() && !self.plan.steps.is_empty())
     }
 
     /// The reason is required (a protected site) and not given.
     pub fn reason_missing(&self) -> bool {
-        self.plan.protected && self.reason.trim().is_empty()
+        self.approving.is_none() && self.plan.protected && self.reason.trim().is_empty()
     }
 
     /// The name typed is not the site's (said as soon as it cannot become it).
@@ -197,7 +241,13 @@ impl Confirm {
                 out.push(Button::Name);
             }
         }
-        out.extend([Button::Cancel, Button::Confirm]);
+        if self.approving.is_some() {
+            out.push(Button::Cancel);
+            out.push(Button::Decline);
+            out.push(Button::Confirm);
+        } else {
+            out.extend([Button::Cancel, Button::Confirm]);
+        }
         out
     }
 
@@ -222,6 +272,9 @@ impl Confirm {
 
     /// The confirm button's text.
     pub fn confirm_label(&self) -> String {
+        if self.approving.is_some() {
+            return "approve".into();
+        }
         let verb = self.plan.direction.verb();
         match (self.plan.refused(), self.force_armed) {
             (false, _) => verb.to_string(),
@@ -914,6 +967,7 @@ fn perform(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::MaintenanceOn => ask_plan(app, Direction::On, fx),
         Action::FailBack => ask_plan(app, Direction::Off, fx),
+        Action::Approve => open_approval(app),
         Action::Faults => app.modal = Some(Modal::Faults),
         // The switch window's own keys (see `running_key`).
         Action::Background | Action::CancelSwitch => {}
@@ -1258,6 +1312,22 @@ pub fn command(app: &mut App, line: &str, fx: &mut Vec<Effect>) {
     }
 }
 
+/// `a`: the request awaiting approval on the selected site, with approve and decline.
+fn open_approval(app: &mut App) {
+    let Some(site) = app.selected_site() else {
+        return;
+    };
+    let name = site.obs.name.clone();
+    match site.obs.approval.clone().filter(|a| a.pending()) {
+        Some(request) => {
+            app.modal = Some(Modal::Confirm(Confirm::approving(&name, request, app.now)));
+        }
+        None => {
+            app.message = Some(format!("{name}: no switch awaits approval"));
+        }
+    }
+}
+
 fn ask_plan(app: &mut App, direction: Direction, fx: &mut Vec<Effect>) {
     if let Some(run) = app.running.as_ref() {
         if run.active() {
@@ -1335,8 +1405,15 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
     let control = k.modifiers.contains(KeyModifiers::CONTROL);
     let field = matches!(c.focus, Button::Reason | Button::Name);
     // How far the plan can scroll at most (the view stops it at its end).
-    let most =
-        u16::try_from(c.plan.steps.len() * 2 + c.plan.preflight.len() * 4 + 12).unwrap_or(u16::MAX);
+    let most = u16::try_from(
+        c.plan.steps.len() * 2
+            + c.plan.preflight.len() * 4
+            + c.approving
+                .as_ref()
+                .map_or(0, |a| a.plan.lines().count() * 2)
+            + 12,
+    )
+    .unwrap_or(u16::MAX);
     match k.code {
         KeyCode::Esc => return false,
         KeyCode::Tab => c.move_focus(true),
@@ -1345,6 +1422,9 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
         KeyCode::Down => c.scroll = (c.scroll + 1).min(most),
         KeyCode::PageUp => c.scroll = c.scroll.saturating_sub(10),
         KeyCode::PageDown => c.scroll = (c.scroll + 10).min(most),
+        KeyCode::Left | KeyCode::Right if !field && c.approving.is_some() => {
+            c.move_focus(k.code == KeyCode::Right);
+        }
         KeyCode::Left | KeyCode::Right if !field => c.focus = toggle(c.focus),
         KeyCode::Backspace if c.focus == Button::Reason => {
             c.reason.pop();
@@ -1362,6 +1442,9 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
         }
         KeyCode::Char(_) if c.focus == Button::Reason => {}
         KeyCode::Char(ch) if c.focus == Button::Name && !control => c.typed.push(ch),
+        KeyCode::Char('h' | 'l') if !field && c.approving.is_some() => {
+            c.move_focus(k.code == KeyCode::Char('l'));
+        }
         KeyCode::Char('h' | 'l') if !field => c.focus = toggle(c.focus),
         KeyCode::Char('k') if !field => c.scroll = c.scroll.saturating_sub(1),
         KeyCode::Char('j') if !field => c.scroll = (c.scroll + 1).min(most),
@@ -1370,7 +1453,7 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
         KeyCode::Enter if field => c.move_focus(true),
         KeyCode::Enter => match c.focus {
             Button::Cancel | Button::Reason | Button::Name => return false,
-            Button::Confirm if !c.can_confirm() => {
+            Button::Confirm | Button::Decline if !c.can_confirm() => {
                 app.message = Some(if !c.has_fields() {
                     "nothing to do".to_string()
                 } else if c.reason_missing() {
@@ -1392,6 +1475,22 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
                     }
                 });
             }
+            Button::Confirm | Button::Decline if c.approving.is_some() => {
+                let approve = c.focus == Button::Confirm;
+                app.message = Some(format!(
+                    "{} the switch of {}...",
+                    if approve { "approving" } else { "declining" },
+                    c.plan.site
+                ));
+                fx.push(Effect::Request(ActionRequest::Decide {
+                    site: c.plan.site.clone(),
+                    hash: c.plan.hash.clone().unwrap_or_default(),
+                    approve,
+                    comment: c.reason().filter(|_| !approve),
+                }));
+                return false;
+            }
+            Button::Decline => return false,
             Button::Confirm if c.plan.refused() && !c.force_armed => {
                 // The first "force": ask once more, with Cancel focused again.
                 c.force_armed = true;
@@ -1411,7 +1510,7 @@ fn confirm_key(app: &mut App, c: &mut Confirm, k: KeyEvent, fx: &mut Vec<Effect>
 fn toggle(b: Button) -> Button {
     match b {
         Button::Cancel => Button::Confirm,
-        Button::Confirm | Button::Reason | Button::Name => Button::Cancel,
+        Button::Confirm | Button::Decline | Button::Reason | Button::Name => Button::Cancel,
     }
 }
 
@@ -1494,6 +1593,12 @@ fn running_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
 fn action_update(app: &mut App, update: ActionUpdate, fx: &mut Vec<Effect>) {
     app.dirty = true;
     match update {
+        ActionUpdate::Decided(result) => {
+            app.message = Some(match result {
+                Ok(said) | Err(said) => said,
+            });
+            fx.push(Effect::Refresh);
+        }
         ActionUpdate::Planned(result) => {
             // Only the modal that asked takes the answer (a late answer after Esc is dropped).
             let Some(Modal::Planning { site, direction }) = app.modal.take() else {

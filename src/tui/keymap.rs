@@ -50,6 +50,8 @@ pub enum Action {
     PrevSite,
     MaintenanceOn,
     FailBack,
+    /// Approve or decline the switch another operator asked for (a site with approval).
+    Approve,
     /// The fault menu of a rehearsal.
     Faults,
     /// Show the switch sent to the background.
@@ -63,7 +65,10 @@ pub enum Action {
 impl Action {
     /// Whether this is a maintenance action (hidden when actions are off).
     pub fn is_switch(self) -> bool {
-        matches!(self, Action::MaintenanceOn | Action::FailBack)
+        matches!(
+            self,
+            Action::MaintenanceOn | Action::FailBack | Action::Approve
+        )
     }
 
     /// Whether this key is about a switch of this console (hidden without a switch engine).
@@ -205,6 +210,13 @@ pub const KEYMAP: &[Binding] = &[
         "fail back (plan, confirm)",
     ),
     b(
+        Context::Overview,
+        &[Char('a')],
+        "a",
+        Action::Approve,
+        "approve or decline a switch awaiting approval",
+    ),
+    b(
         Context::Detail,
         &[Up, Char('k')],
         "↑/k",
@@ -266,6 +278,13 @@ pub const KEYMAP: &[Binding] = &[
         "f",
         Action::FailBack,
         "fail back (plan, confirm)",
+    ),
+    b(
+        Context::Detail,
+        &[Char('a')],
+        "a",
+        Action::Approve,
+        "approve or decline a switch awaiting approval",
     ),
     b(
         Context::Timeline,

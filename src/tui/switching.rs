@@ -162,6 +162,30 @@ pub async fn serve(
                 }
             }
             ActionRequest::Cancel => {}
+            ActionRequest::Decide {
+                site,
+                hash,
+                approve,
+                comment,
+            } => {
+                let answer = match sites.iter().find(|s| s.site.name == site) {
+                    None => Err(format!("no site named {site:?} can be switched here")),
+                    Some(s) => {
+                        decide(
+                            &s.clients,
+                            &s.site,
+                            &hash,
+                            approve,
+                            comment,
+                            audit_log.as_deref(),
+                        )
+                        .await
+                    }
+                };
+                if updates.send(ActionUpdate::Decided(answer)).await.is_err() {
+                    break;
+                }
+            }
         }
     }
     // The console quit (q, or SIGINT, SIGTERM, SIGHUP): a switch still running finishes the step
@@ -221,3 +245,74 @@ type Ended = tokio::task::JoinHandle<Ending>;
 /// How long a quitting console waits for a running switch to reach a recorded state: one AWS
 /// call's whole budget (30 s) and a journal update, twice over.
 pub const STOP_GRACE: Duration = Duration::from_secs(75);
+
+/// The console's approve or decline (`a`): as `switchyard approve` and `decline` do it, audited.
+async fn decide(
+    clients: &Clients,
+    site: &Site,
+    hash: &str,
+    approve: bool,
+    comment: Option<String>,
+    audit_log: Option<&std::path::Path>,
+) -> Result<String, String> {
+    use crate::model::history::SwitchResult;
+    use crate::switch::approval::{self, Event, Verdict};
+    if site.read_only {
+        return Err(format!("{} is read-only: nothing is written", site.name));
+    }
+    let caller = crate::aws::sts::identity(&clients.sts)
+        .await
+        .map_err(|e| format!("cannot tell who is calling AWS: {}", e.summary()))?;
+    let verdict = if approve {
+        Verdict::Approve
+    } else {
+        Verdict::Decline {
+            comment: comment.clone(),
+        }
+    };
+    let decided = approval::decide(
+        clients,
+        site,
+        &caller.arn,
+        hash,
+        &verdict,
+        site.approval_ttl,
+    )
+    .await
+    .map_err(|e| format!("{}: not written: {e}", site.name))?;
+    let event = Event {
+        site,
+        direction: match decided.direction {
+            crate::model::history::Direction::On => crate::switch::plan::Direction::On,
+            crate::model::history::Direction::Off => crate::switch::plan::Direction::Off,
+        },
+        result: if approve {
+            SwitchResult::Approved
+        } else {
+            SwitchResult::Declined
+        },
+        by: &caller.arn,
+        account: Some(caller.account.as_str()),
+        reason: decided.reason.clone(),
+        comment,
+        hash: Some(decided.hash.clone()),
+        plan: None,
+    };
+    let warnings = approval::record(clients, audit_log, &event).await;
+    let short = crate::model::approval::short(&decided.hash);
+    let mut said = if approve {
+        format!(
+            "{}: approved plan {short} of {}; their run goes on",
+            site.name, decided.requested_by
+        )
+    } else {
+        format!(
+            "{}: declined plan {short} of {}; nothing is changed",
+            site.name, decided.requested_by
+        )
+    };
+    if let Some(w) = warnings.first() {
+        said.push_str(&format!(" (warning: {w})"));
+    }
+    Ok(said)
+}

@@ -237,6 +237,8 @@ fn plan(site: &str, protected: bool, refused: bool) -> Plan {
             ),
         ],
         made_at: NOW,
+        hash: None,
+        needs_approval: false,
     }
 }
 
@@ -3384,6 +3386,7 @@ fn history_entry(
         steps_omitted: 0,
         converged_at: None,
         insync_at: None,
+        break_glass: None,
     }
 }
 
@@ -3632,4 +3635,168 @@ fn without_probes(text: &str) -> String {
         }
     }
     out
+}
+
+/// A request for approval, as the poller reads it from the journal: alice asked 4 minutes ago.
+fn pending_request() -> crate::model::approval::ApprovalMarker {
+    use crate::model::approval::{Approval, ApprovalMarker};
+    let a = Approval {
+        direction: crate::model::history::Direction::On,
+        requested_by: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin/bob".into(),
+        requested_host: "bastion-2".into(),
+        requested_at: NOW - time::Duration::minutes(4),
+        expires_at: NOW + time::Duration::minutes(26),
+        reason: Some("CHG-1042 kernel patch".into()),
+        hash: "3f2a9c1e4b5d60718293a4b5c6d7e8f90123456789abcdef0123456789abcdef".into(),
+        plan: "Plan: enter maintenance for site shop (www.example.com)\n  account 123456789012, region eu-west-1, as arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin/bob (protected site)\n  plan 3f2a9c1e4b5d (needs a second person's approval: approval = true)\n  1. [route53-invert-health-check] route53:UpdateHealthCheck 0b6f2e4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b\n       before: Inverted=false (HealthCheckVersion 1)\n       after:  Inverted=true\nPreflight checks:\n  [ok] the secondary's distribution is Deployed and enabled: E1SHOPSORRY0AB is Deployed and enabled\n".into(),
+        forced: false,
+        decision: None,
+    };
+    ApprovalMarker::of(&a, NOW)
+}
+
+fn awaiting_approval() -> SiteObservations {
+    let mut o = live();
+    o.protected = true;
+    o.approval = Some(pending_request());
+    o
+}
+
+/// A site whose switch awaits approval says so first, with who asked, how long ago and the
+/// plan's hash; `a` opens the same plan with approve and decline, the site name to type.
+#[test]
+fn a_switch_awaiting_approval_is_shown_and_a_opens_it_to_approve_or_decline() {
+    let mut a = app(vec![awaiting_approval()], true);
+    let screen = text(draw(&a, 80, 24).backend().buffer());
+    assert!(
+        screen.contains("awaiting approval by another person"),
+        "{screen}"
+    );
+    snap_large("approval_pending", &a);
+    assert!(key(&mut a, KeyCode::Char('a')).is_empty());
+    let Some(Modal::Confirm(c)) = &a.modal else {
+        panic!("no approval modal: {:?}", a.modal);
+    };
+    assert!(c.approving.is_some());
+    assert_eq!(c.focus, Button::Name);
+    snap_large("approval_modal", &a);
+    // Approve needs the site's name typed; then enter on approve writes it.
+    keys(&mut a, "shop");
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Request(ActionRequest::Decide {
+            site: "shop".into(),
+            hash: pending_request().hash,
+            approve: true,
+            comment: None,
+        })]
+    );
+    assert!(a.modal.is_none());
+    update(
+        &mut a,
+        Msg::Action(ActionUpdate::Decided(Ok(
+            "shop: approved plan 3f2a9c1e4b5d".into(),
+        ))),
+    );
+    assert_eq!(
+        a.message.as_deref(),
+        Some("shop: approved plan 3f2a9c1e4b5d")
+    );
+}
+
+/// Decline with a comment: the comment field, the name, then the decline button.
+#[test]
+fn a_decline_carries_its_comment() {
+    let mut a = app(vec![awaiting_approval()], true);
+    key(&mut a, KeyCode::Char('a'));
+    key(&mut a, KeyCode::BackTab);
+    keys(&mut a, "not during the sale");
+    key(&mut a, KeyCode::Tab);
+    keys(&mut a, "shop");
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Tab);
+    let fx = key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Request(ActionRequest::Decide {
+            site: "shop".into(),
+            hash: pending_request().hash,
+            approve: false,
+            comment: Some("not during the sale".into()),
+        })]
+    );
+}
+
+/// Read-only: `a` does nothing (no approval is written), and nothing awaiting says so.
+#[test]
+fn read_only_offers_no_approval_and_a_site_without_a_request_says_so() {
+    let mut a = app(vec![awaiting_approval()], false);
+    key(&mut a, KeyCode::Char('a'));
+    assert!(a.modal.is_none());
+    let mut a = app(vec![live()], true);
+    key(&mut a, KeyCode::Char('a'));
+    assert!(a.modal.is_none());
+    assert_eq!(
+        a.message.as_deref(),
+        Some("shop: no switch awaits approval")
+    );
+}
+
+/// A switch made by break-glass stands out in the timeline: the word, and red.
+#[test]
+fn break_glass_is_red_in_the_timeline() {
+    use crate::model::history::Direction as D;
+    let bob = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin/bob";
+    let mut e = history_entry("bastion-2-7-a", 30, D::On, bob, "bastion-2");
+    e.break_glass = Some("payment outage".into());
+    let mut a = app(vec![live()], true);
+    update(
+        &mut a,
+        Msg::Poll(PollUpdate::Site {
+            index: 0,
+            observations: Box::new(with_history(vec![e])),
+        }),
+    );
+    assert!(
+        a.events[0]
+            .message
+            .starts_with("BREAK-GLASS: maintenance on done by")
+    );
+    key(&mut a, KeyCode::Char('t'));
+    let t = draw(&a, 120, 40);
+    let (x, y) = find(t.backend().buffer(), "BREAK-GLASS");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+}
+
+/// A site put into maintenance by break-glass says so first among its reasons, in red.
+#[test]
+fn break_glass_leads_the_reasons_in_red() {
+    let mut o = named(
+        Fx::nlb_listener()
+            .listener_forwards_to_sorry()
+            .marker(MaintenancePhase::Active),
+        "portal",
+    );
+    let at = o.maintenance.age(NOW).map(|_| NOW).unwrap_or(NOW);
+    let mut m = o.maintenance.get().cloned().flatten().unwrap();
+    m.break_glass = Some(crate::model::approval::BreakGlass {
+        direction: crate::model::history::Direction::On,
+        by: "arn:aws:iam::123456789012:user/alice".into(),
+        at: NOW - time::Duration::minutes(5),
+        reason: "payment outage".into(),
+    });
+    o.maintenance.set_ok(Some(m), at);
+    let a = app(vec![o], true);
+    let t = draw(&a, 120, 40);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains("BREAK-GLASS: maintenance entered without approval by"),
+        "{screen}"
+    );
+    let (x, y) = find(t.backend().buffer(), "BREAK-GLASS");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
 }

@@ -2,6 +2,7 @@
 //! AWS exactly as it was, kill -9 between steps, two operators at once, stale versions, every
 //! preflight refusal, and `--wait` on every scenario.
 
+mod approvals;
 mod chains;
 mod eta;
 mod journals;

@@ -146,6 +146,7 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
             steps_omitted: 0,
             converged_at: None,
             insync_at: None,
+            break_glass: None,
         });
     }
     let values = h.to_txt_values().unwrap();

@@ -88,6 +88,12 @@ pub enum Control {
     },
     /// Set the call counter to zero.
     ResetCalls,
+    /// Make GetCallerIdentity answer `arn` to requests signed with the access key ID
+    /// `access_key` (two processes with different `AWS_ACCESS_KEY_ID` are two people).
+    SetCaller {
+        access_key: String,
+        arn: String,
+    },
 }
 
 fn yes() -> bool {
@@ -212,6 +218,14 @@ pub fn apply(shared: &Shared, cmd: Control) -> Result<Value, String> {
                         }
                     }
                 }
+                Control::SetCaller { access_key, arn } => {
+                    if !arn.starts_with("arn:aws:") {
+                        return Err(format!(
+                            "{arn} is not an ARN (arn:aws:iam::ACCOUNT:user/NAME)"
+                        ));
+                    }
+                    w.callers.insert(access_key, arn);
+                }
                 Control::PauseClock => w.clock.pause(),
                 Control::ResumeClock => w.clock.resume(),
                 Control::AdvanceClock { seconds } => {
@@ -246,6 +260,7 @@ pub fn state(shared: &Shared) -> Value {
         "throttling": lock(&shared.throttle).enabled,
         "faults": lock(&shared.faults).list(),
         "checker_outages": w.checker_outages.iter().collect::<Vec<_>>(),
+        "callers": w.callers,
         "instances": w.instances.iter().map(|i| json!({
             "id": i.id, "name": i.name, "state": i.state_at(now).as_str(), "impaired": i.impaired,
             "host_failure": i.host_failed, "app": i.app.to_string(),

@@ -35,6 +35,11 @@ pub struct Scenario {
     /// The identity GetCallerIdentity returns.
     #[serde(default)]
     pub caller_arn: Option<String>,
+    /// More callers, by access key ID: `callers = { "AKIASIMALICE" = "arn:aws:iam::123456789012:user/alice" }`.
+    /// GetCallerIdentity answers a request signed with one of these keys with its ARN, any
+    /// other with `caller_arn`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub callers: std::collections::BTreeMap<String, String>,
     /// The region of the load balancers, instances and their alarms.
     #[serde(default = "default_region")]
     pub region: String,
@@ -652,6 +657,7 @@ impl Scenario {
             .caller_arn
             .clone()
             .unwrap_or_else(|| format!("arn:aws:iam::{}:user/operator", self.account_id));
+        w.callers = self.callers.clone();
         w.region = self.region.clone();
         self.load_instances(&mut w)?;
         self.load_target_groups(&mut w)?;

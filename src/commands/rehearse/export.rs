@@ -169,6 +169,7 @@ pub fn export(obs: &SiteObservations, zone_name: &str, region: &str) -> Export {
             ),
             account_id: account,
             caller_arn: None,
+            callers: Default::default(),
             region: region.to_string(),
             timing: Timing::default(),
             ..Scenario::default()

@@ -163,6 +163,8 @@ mod tests {
             interrupted: None,
             expires_at: expires.map(t),
             expires_local: None,
+            break_glass: None,
+            approved_by: None,
             changes: Vec::new(),
         }
     }

@@ -129,6 +129,8 @@ mod tests {
             }),
             expires_at: None,
             expires_local: None,
+            break_glass: None,
+            approved_by: None,
             changes: Vec::new(),
         }
     }

@@ -261,7 +261,14 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
         .reasons
         .iter()
         .take(4)
-        .flat_map(|r| wrap(Line::raw(format!("• {r}"))))
+        .flat_map(|r| {
+            // A switch made without approval stands out.
+            if r.starts_with("BREAK-GLASS") {
+                wrap(Line::styled(format!("• {r}"), t.bad()))
+            } else {
+                wrap(Line::raw(format!("• {r}")))
+            }
+        })
         .collect();
     let room = max_rows.saturating_sub(top.len() + bottom.len()).max(1);
     let mut lines = top;

@@ -85,7 +85,10 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm) {
     } else {
         t.title()
     };
-    let title = format!(" {} {}? ", c.plan.direction.verb(), c.plan.site);
+    let title = match &c.approving {
+        Some(a) => format!(" approve {} of {}? ", a_what(a), c.plan.site),
+        None => format!(" {} {}? ", c.plan.direction.verb(), c.plan.site),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(t.border())
@@ -162,10 +165,60 @@ fn confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm) {
     );
 }
 
+/// What a request asks for, in words.
+fn a_what(a: &crate::model::approval::ApprovalMarker) -> &'static str {
+    match a.direction {
+        crate::model::history::Direction::On => "maintenance on",
+        crate::model::history::Direction::Off => "the fail back",
+    }
+}
+
+/// Another operator's request: who asked, why, the plan's hash, and the plan as they saw it.
+fn approving_lines(
+    app: &App,
+    a: &crate::model::approval::ApprovalMarker,
+    site: &str,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let age = (app.now - a.requested_local.unwrap_or(a.requested_at)).max(time::Duration::ZERO);
+    let mut out = vec![
+        Line::styled(
+            format!("{:^width$}", format!("APPROVAL FOR {site}")),
+            t.protected(),
+        ),
+        Line::raw(format!(
+            "Requested by {} {} ago",
+            a.requested_by,
+            crate::model::approval::age_text(age)
+        )),
+    ];
+    if let Some(r) = &a.reason {
+        out.push(Line::raw(format!("Reason: {r}")));
+    }
+    out.push(Line::from(vec![
+        Span::styled(
+            format!("Plan {}", crate::model::approval::short(&a.hash)),
+            t.title(),
+        ),
+        Span::styled(format!(" (SHA-256 {})", a.hash), t.dim()),
+    ]));
+    out.push(Line::styled(
+        "Only another person approves it: not who asked.",
+        t.dim(),
+    ));
+    out.push(Line::raw(""));
+    out.extend(a.plan.lines().map(|l| Line::raw(l.to_string())));
+    out
+}
+
 /// The plan's lines: where, as whom, each call (before -> after), the preflight checks.
 pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let p = &c.plan;
+    if let Some(a) = &c.approving {
+        return approving_lines(app, a, &p.site, width);
+    }
     let mut out = Vec::new();
     if p.protected {
         out.push(Line::styled(
@@ -182,6 +235,16 @@ pub fn confirm_lines(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>>
         "As {}",
         p.caller.as_deref().unwrap_or("unknown caller")
     )));
+    if p.needs_approval {
+        out.push(Line::styled(
+            format!(
+                "Needs a second person's approval (approval = true): ask for it with `switchyard maintenance {} --site {}`; here it is refused without one",
+                p.direction.as_str(),
+                p.site
+            ),
+            t.warn(),
+        ));
+    }
     if let Some(why) = &p.nothing_to_do {
         out.push(Line::raw(""));
         out.push(Line::styled(format!("Nothing to do: {why}"), t.warn()));
@@ -253,7 +316,26 @@ pub fn confirm_footer(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>
         };
         out.push(Line::styled(text, t.bad()));
     }
-    if c.has_fields() {
+    if c.approving.is_some() {
+        out.push(field(
+            app,
+            "Comment (for a decline): ",
+            &c.reason,
+            c.focus == Button::Reason,
+            width,
+            None,
+        ));
+        let label = format!("Type the site name ({}) to approve or decline: ", p.site);
+        let note = c.wrong_name().then_some("not the site's name");
+        out.push(field(
+            app,
+            &label,
+            &c.typed,
+            c.focus == Button::Name,
+            width,
+            note,
+        ));
+    } else if c.has_fields() {
         let label = if p.protected {
             "Reason (required): "
         } else {
@@ -290,15 +372,24 @@ pub fn confirm_footer(app: &App, c: &Confirm, width: usize) -> Vec<Line<'static>
             Span::styled(text, t.dim())
         }
     };
-    out.push(Line::from(vec![
+    let mut buttons = vec![
         button("Cancel".into(), c.focus == Button::Cancel, true),
         Span::raw("   "),
-        button(
-            c.confirm_label(),
-            c.focus == Button::Confirm,
+    ];
+    if c.approving.is_some() {
+        buttons.push(button(
+            "decline".into(),
+            c.focus == Button::Decline,
             c.can_confirm(),
-        ),
-    ]));
+        ));
+        buttons.push(Span::raw("   "));
+    }
+    buttons.push(button(
+        c.confirm_label(),
+        c.focus == Button::Confirm,
+        c.can_confirm(),
+    ));
+    out.push(Line::from(buttons));
     let hint = if c.has_fields() {
         format!(
             "tab: next field   {}: scroll   enter: do it   esc: cancel",

@@ -245,7 +245,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 .reasons
                 .iter()
                 .take(3)
-                .map(|r| Line::raw(format!(" • {r}")))
+                .map(|r| {
+                    // A switch made without approval stands out.
+                    if r.starts_with("BREAK-GLASS") {
+                        Line::styled(format!(" • {r}"), t.bad())
+                    } else {
+                        Line::raw(format!(" • {r}"))
+                    }
+                })
                 .collect();
             // What was not read, unless the reasons already lead with it.
             let unread = unread(i);

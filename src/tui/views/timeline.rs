@@ -55,6 +55,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut sel_rows = (0, 0);
     for (i, e) in events.iter().enumerate() {
         let style = match &e.kind {
+            _ if e.message.starts_with("BREAK-GLASS") => t.bad(),
             EventKind::Action { .. } => t.key(),
             EventKind::VerdictChanged { to, .. } => super::widgets::verdict_text(t, *to),
             _ => ratatui::style::Style::new(),

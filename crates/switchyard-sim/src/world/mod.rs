@@ -301,6 +301,9 @@ pub struct World {
     pub account_id: String,
     pub caller_arn: String,
     pub caller_user_id: String,
+    /// Other callers, by the access key ID their requests are signed with: GetCallerIdentity
+    /// answers each its own ARN (any other key: `caller_arn`).
+    pub callers: std::collections::BTreeMap<String, String>,
     /// The region of the load balancers, instances and their alarms.
     pub region: String,
     pub instances: Vec<Instance>,
@@ -332,6 +335,7 @@ impl World {
             account_id: "123456789012".into(),
             caller_arn: "arn:aws:iam::123456789012:user/operator".into(),
             caller_user_id: "AIDASAMPLEUSERID00001".into(),
+            callers: std::collections::BTreeMap::new(),
             region: "eu-west-1".into(),
             instances: Vec::new(),
             origins: Vec::new(),

@@ -770,7 +770,14 @@ pub async fn run(
             .unwrap_or_default();
         let cd = countdown
             .get_or_insert_with(|| Countdown::start(wall_now, speed, left, wanted.caches.clone()));
-        if converged {
+        // AWS converged once every condition but the probe did: clients see it by then plus
+        // what their caches hold; the probe (a client) seeing it too does not move that on.
+        let aws_items = if wanted.probe.is_some() {
+            &looked[..looked.len().saturating_sub(1)]
+        } else {
+            &looked[..]
+        };
+        if aws_items.iter().all(|(i, _)| i.converged) {
             cd.converged_at(wall_now);
         } else {
             cd.update(wall_now, left);

@@ -5,7 +5,7 @@
 
 use switchyard_sim::Control;
 
-use super::recognised::{asset_config, fast, settles};
+use super::recognised::{asset_config, asset_config_without_probes, fast, settles};
 use super::support::*;
 
 /// `HH:MM:SS` as seconds of the day.
@@ -72,7 +72,7 @@ fn counts_down_to_what_it_states(out: &Out) -> i64 {
 async fn a_fail_back_at_speed_10_counts_down_and_is_never_falsely_switching() {
     let env = Env::start_with_config(
         "alb-cloudfront",
-        &fast(&asset_config("alb-cloudfront")),
+        &fast(&asset_config_without_probes("alb-cloudfront")),
         10.0,
     )
     .await;

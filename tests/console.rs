@@ -5,6 +5,9 @@
 //! Without tmux the tests say so and pass, unless SWITCHYARD_REQUIRE_PEERS is set (as
 //! `scripts/test` does), which makes a missing tmux a failure.
 
+#[path = "support/configs.rs"]
+mod configs;
+use configs::without_probes;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -1420,27 +1423,6 @@ fn two_consoles_each_see_the_others_switch_in_the_timeline() {
     b.keys(&["q"]);
     a.assert_exited_cleanly();
     b.assert_exited_cleanly();
-}
-
-/// The demo's config without its probes: these tests are about the console, on an emulator
-/// whose clock they drive; the probes have their own tests (tests/switch/probes.rs).
-fn without_probes(text: &str) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in text.lines() {
-        if line.trim() == "[site.probe]" {
-            skipping = true;
-            continue;
-        }
-        if skipping && line.trim().is_empty() {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
 }
 
 /// [`without_probes`] of the demo's config, written once per test process.

@@ -606,15 +606,7 @@ impl Diff<'_> {
                     sorry: a.side == super::probe::Side::Sorry,
                     status: a.status,
                 },
-                format!(
-                    "clients get {} now: {}",
-                    match a.side {
-                        super::probe::Side::Sorry => "the sorry page",
-                        super::probe::Side::App => "the app",
-                        super::probe::Side::Neither => "neither page",
-                    },
-                    a.describe()
-                ),
+                format!("clients get {} now: {}", a.side.words(), a.describe()),
             );
         }
     }

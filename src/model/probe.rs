@@ -95,6 +95,17 @@ pub enum Side {
     Neither,
 }
 
+impl Side {
+    /// "the sorry page", "the app", "neither page".
+    pub fn words(self) -> &'static str {
+        match self {
+            Side::Sorry => "the sorry page",
+            Side::App => "the app",
+            Side::Neither => "neither page",
+        }
+    }
+}
+
 /// What the probe saw, classified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientView {
@@ -180,11 +191,7 @@ pub fn human_size(bytes: u64) -> String {
 impl ClientView {
     /// "the sorry page (503, 'maintenance', 1.2 KB, via CloudFront, cached 40 s)".
     pub fn describe(&self) -> String {
-        let what = match self.side {
-            Side::Sorry => "the sorry page",
-            Side::App => "the app",
-            Side::Neither => "neither page",
-        };
+        let what = self.side.words();
         let mut parts = vec![self.status.to_string()];
         if let Some(m) = &self.matched {
             parts.push(format!("'{m}'"));

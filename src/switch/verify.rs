@@ -189,11 +189,7 @@ async fn look_probe(
     spec: &ProbeSpec,
     want: Side,
 ) -> (VerifyItem, Estimate) {
-    let page = match want {
-        Side::Sorry => "the sorry page",
-        Side::App | Side::Neither => "the app",
-    };
-    let what = format!("clients get {page} at {}", spec.url);
+    let what = format!("clients get {} at {}", want.words(), spec.url);
     let fetched = match prober {
         Ok(p) => p.fetch(spec).await,
         Err(e) => Err(e.clone()),

@@ -2,6 +2,8 @@
 //! insta snapshots of every screen at 80x24 and 120x40 with ratatui's TestBackend, plus style
 //! checks of the verdict colours and the protected banner.
 
+#[path = "../../tests/support/configs.rs"]
+mod configs;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -1175,7 +1177,7 @@ async fn recorded_switch(fault: Option<switchyard_sim::FaultSpec>) -> (Plan, Vec
     opts.start = Some(1_795_312_800_000);
     let sim = switchyard_sim::start(opts).await.unwrap();
     let mut config = crate::config::parse(
-        &without_probes(include_str!("../../assets/configs/demo.toml")),
+        &configs::without_probes(include_str!("../../assets/configs/demo.toml")),
         std::path::Path::new("demo.toml"),
     )
     .unwrap();
@@ -2582,7 +2584,7 @@ async fn a_cancelled_switch_is_rolled_back_by_the_engine_and_aws_is_as_before() 
     opts.start = Some(1_795_312_800_000);
     let sim = switchyard_sim::start(opts).await.unwrap();
     let mut config = crate::config::parse(
-        &without_probes(include_str!("../../assets/configs/demo.toml")),
+        &configs::without_probes(include_str!("../../assets/configs/demo.toml")),
         std::path::Path::new("demo.toml"),
     )
     .unwrap();
@@ -2788,7 +2790,7 @@ impl Drill {
         opts.start = Some(1_795_312_800_000);
         let sim = switchyard_sim::start(opts).await.unwrap();
         let mut config = crate::config::parse(
-            &without_probes(include_str!("../../assets/configs/demo.toml")),
+            &configs::without_probes(include_str!("../../assets/configs/demo.toml")),
             std::path::Path::new("demo.toml"),
         )
         .unwrap();
@@ -3614,27 +3616,6 @@ fn snapshot_detail_a_probe_that_could_not_run() {
         s.contains("clients get: could not be checked: no complete answer"),
         "{s}"
     );
-}
-
-/// The demo's config without its probes: these tests are about the console, on an emulator
-/// whose clock they drive; the probes have their own tests (tests/switch/probes.rs).
-fn without_probes(text: &str) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in text.lines() {
-        if line.trim() == "[site.probe]" {
-            skipping = true;
-            continue;
-        }
-        if skipping && line.trim().is_empty() {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
 }
 
 /// A request for approval, as the poller reads it from the journal: alice asked 4 minutes ago.

@@ -25,6 +25,9 @@
 //! `tests/support/readme.rs`) and compares them with the README's; `scripts/readme-tables`
 //! rewrites the README from them.
 
+#[path = "../support/configs.rs"]
+mod configs;
+use configs::without_probes;
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -633,25 +636,4 @@ async fn access_denied_by_every_service() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_token_at_every_service() {
     fault_matrix("ExpiredToken").await;
-}
-
-/// The demo's config without its probes: these tests are about the console, on an emulator
-/// whose clock they drive; the probes have their own tests (tests/switch/probes.rs).
-fn without_probes(text: &str) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in text.lines() {
-        if line.trim() == "[site.probe]" {
-            skipping = true;
-            continue;
-        }
-        if skipping && line.trim().is_empty() {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
 }

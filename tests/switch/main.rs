@@ -4,6 +4,8 @@
 
 mod approvals;
 mod chains;
+#[path = "../support/configs.rs"]
+mod configs;
 mod eta;
 mod journals;
 mod peers;

@@ -38,22 +38,7 @@ pub fn fast(config: &str) -> String {
 /// [`asset_config`] without its sites' probes: for tests of something else (the ETA, say) on
 /// an emulator whose clock they drive; the probes have their own tests (`probes.rs`).
 pub fn asset_config_without_probes(name: &str) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in asset_config(name).lines() {
-        if line.trim() == "[site.probe]" {
-            skipping = true;
-            continue;
-        }
-        if skipping && line.trim().is_empty() {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+    super::configs::without_probes(&asset_config(name))
 }
 
 /// The text of a config in `assets/configs`.

@@ -243,10 +243,7 @@ pub fn connect(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     let reachable = {
         let mut w = lock(&shared.world);
         w.sync();
-        !matches!(
-            w.client_fetch(&addr, port, &WorldRequest::get(Some(&name), "/")),
-            Fetched::Timeout | Fetched::Refused
-        )
+        w.client_connects(&addr, port, &name)
     };
     if !reachable {
         return plain(504, &format!("cannot connect to {name} ({addr}:{port})"));

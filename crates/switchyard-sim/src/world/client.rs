@@ -108,6 +108,25 @@ impl World {
         Some(addrs)
     }
 
+    /// Whether anything takes a connection to `addr:port`: a distribution's edge always does; a
+    /// stopped instance, a load balancer without a listener on the port, or an address nobody
+    /// holds does not. Reads only (no cache is filled).
+    pub fn client_connects(&self, addr: &str, port: i64, host: &str) -> bool {
+        if self
+            .cf
+            .distributions
+            .iter()
+            .any(|d| d.ips.iter().any(|ip| ip == addr))
+        {
+            return true;
+        }
+        !matches!(
+            self.fetch_host(addr, port, &Request::get(Some(host), "/"), 0)
+                .probe,
+            Probe::Timeout | Probe::Refused | Probe::NoDns
+        )
+    }
+
     /// What a client gets from `addr:port` for `req` (its Host header names the site).
     pub fn client_fetch(&mut self, addr: &str, port: i64, req: &Request) -> Fetched {
         if let Some(d) = self

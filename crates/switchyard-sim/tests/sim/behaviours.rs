@@ -8,32 +8,6 @@ use switchyard_sim::world::ec2::Behaviour;
 use crate::common::{T0_MS, advance, sim};
 use crate::peers::{aws, aws_fails, awscli};
 
-fn test_dns_answer(cli: &str, ep: &str, zone: &str, name: &str) -> Vec<String> {
-    let out = aws(
-        cli,
-        ep,
-        "us-east-1",
-        &[
-            "route53",
-            "test-dns-answer",
-            "--hosted-zone-id",
-            zone,
-            "--record-name",
-            name,
-            "--record-type",
-            "A",
-        ],
-    );
-    let mut v: Vec<String> = out["RecordData"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
-}
-
 /// The addresses of an A query to the emulator's name server, sorted.
 async fn dns_a(sim: &switchyard_sim::SimHandle, name: &str) -> Vec<String> {
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -113,7 +87,7 @@ async fn nlb_with_zone_a_down(
     });
     let mut both = vec![zone_a.clone(), zone_b.clone()];
     both.sort();
-    let answer = || test_dns_answer(cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
+    let answer = || crate::fidelity::answer(cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
     assert_eq!(answer(), both);
     assert_eq!(dns_a(&sim, &dns_name).await, both);
 
@@ -141,7 +115,7 @@ async fn awscli_sees_an_nlb_drop_the_zone_without_a_healthy_target() {
     let Some(cli) = awscli() else { return };
     let (sim, dns_name, both, _) = nlb_with_zone_a_down(&cli).await;
     let ep = sim.endpoint();
-    let answer = || test_dns_answer(&cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
+    let answer = || crate::fidelity::answer(&cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
     // pay-2 stops too: no zone is healthy, the NLB fails open and answers every address.
     sim.control(Control::StopInstance {
         instance: "i-0b0b0b0b0b0b00102".into(),
@@ -160,7 +134,7 @@ async fn awscli_sees_an_nlb_keep_its_zones_with_cross_zone_load_balancing() {
     let Some(cli) = awscli() else { return };
     let (sim, dns_name, both, zone_b) = nlb_with_zone_a_down(&cli).await;
     let ep = sim.endpoint();
-    let answer = || test_dns_answer(&cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
+    let answer = || crate::fidelity::answer(&cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
     // On at the target group (its attribute): zone a's node reaches pay-2.
     let tg = sim.with_world(|w| w.elb.tgs[0].arn.clone());
     let cross_zone = |on: &str| {
@@ -193,7 +167,7 @@ async fn awscli_sees_an_nlb_keep_its_zones_with_cross_zone_load_balancing_on_the
     let Some(cli) = awscli() else { return };
     let (sim, _, both, zone_b) = nlb_with_zone_a_down(&cli).await;
     let ep = sim.endpoint();
-    let answer = || test_dns_answer(&cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
+    let answer = || crate::fidelity::answer(&cli, &ep, "Z0EXAMPLE000PAY", "pay.example.net");
     let lb_cross_zone = |on: &str| {
         let out = aws(
             &cli,
@@ -332,7 +306,7 @@ fn web_statuses(cli: &str, ep: &str) -> Vec<String> {
 }
 
 fn web_answer(cli: &str, ep: &str) -> Vec<String> {
-    test_dns_answer(cli, ep, "Z0EXAMPLE0000IO", "web.example.io")
+    crate::fidelity::answer(cli, ep, "Z0EXAMPLE0000IO", "web.example.io")
 }
 
 /// Added behaviour: a Route 53 HTTP(S) checker waits 4 s for the connection and 2 s more for
@@ -523,7 +497,7 @@ async fn awscli_sees_a_host_failure_in_the_system_status_check_late() {
         "OK"
     );
     assert_ne!(
-        test_dns_answer(&cli, &ep, "Z0EXAMPLE0000IO", "db.example.io"),
+        crate::fidelity::answer(&cli, &ep, "Z0EXAMPLE0000IO", "db.example.io"),
         ["198.51.100.32"],
         "the CLOUDWATCH_METRIC check follows its alarm: failed over"
     );

@@ -19,7 +19,8 @@ fn state_of(cli: &str, ep: &str, region: &str, alarm: &str) -> String {
         .to_string()
 }
 
-fn answer(cli: &str, ep: &str, zone: &str, name: &str) -> Vec<String> {
+/// TestDNSAnswer's A values for a name, sorted, read with awscli.
+pub(crate) fn answer(cli: &str, ep: &str, zone: &str, name: &str) -> Vec<String> {
     let out = aws(
         cli,
         ep,

@@ -78,7 +78,8 @@ where
             service,
             operation,
             format!("no answer within the time limit: {}", sources(err)),
-        ),
+        )
+        .with_no_answer_in_time(),
         SdkError::DispatchFailure(_) => match find::<CredentialsError>(err) {
             // Resolving the identity is part of dispatching the call.
             Some(c) => credentials(service, operation, c),
@@ -113,10 +114,15 @@ where
 /// sentence is the whole story), a timeout, a request that could not be sent as made, or the
 /// connection failing (refused, reset, closed before the answer).
 fn transport(service: &str, operation: &str, err: &(dyn Error + 'static)) -> AwsError {
+    let connector = find::<ConnectorError>(err);
     if let Some(p) = find::<ProxyFailure>(err) {
-        return AwsError::new(ErrorKind::Network, service, operation, p.0.clone());
+        let e = AwsError::new(ErrorKind::Network, service, operation, p.0.clone());
+        return match connector {
+            Some(c) if c.is_timeout() => e.with_no_answer_in_time(),
+            _ => e,
+        };
     }
-    let Some(c) = find::<ConnectorError>(err) else {
+    let Some(c) = connector else {
         return AwsError::new(ErrorKind::Network, service, operation, chain(err));
     };
     let cause = sources(c);
@@ -127,6 +133,7 @@ fn transport(service: &str, operation: &str, err: &(dyn Error + 'static)) -> Aws
             operation,
             format!("timed out: {cause}"),
         )
+        .with_no_answer_in_time()
     } else if c.is_user() {
         AwsError::new(
             ErrorKind::Invalid,
@@ -474,11 +481,29 @@ mod tests {
             "no answer within the time limit: operation timeout (all attempts including retries) \
              occurred after 9s"
         );
+        assert!(e.no_answer_in_time);
         let e = r53(&SdkError::dispatch_failure(ConnectorError::timeout(
             io_error("connect timed out"),
         )));
         assert_eq!(e.kind, ErrorKind::Network);
         assert_eq!(e.message, "timed out: connect timed out");
+        assert!(e.no_answer_in_time);
+    }
+
+    #[test]
+    fn a_dropped_or_refused_connection_is_an_answer_of_a_kind() {
+        // The service (or the path to it) answered at once: another call is worth making.
+        for failure in [
+            ConnectorError::other(
+                io_error("connection closed before message completed"),
+                Some(RetryKind::TransientError),
+            ),
+            ConnectorError::io(io_error("Connection refused (os error 111)")),
+        ] {
+            let e = r53(&SdkError::dispatch_failure(failure));
+            assert_eq!(e.kind, ErrorKind::Network);
+            assert!(!e.no_answer_in_time, "{e:?}");
+        }
     }
 
     #[test]
@@ -523,6 +548,15 @@ mod tests {
             e.message,
             "cannot reach the HTTPS proxy http://squid:3128: Connection refused (os error 111)"
         );
+        assert!(!e.no_answer_in_time);
+        let silent = ProxyFailure(
+            "the HTTPS proxy http://squid:3128 did not answer in time (deadline has elapsed)"
+                .into(),
+        );
+        let e = r53(&SdkError::dispatch_failure(ConnectorError::timeout(
+            Box::new(silent),
+        )));
+        assert!(e.no_answer_in_time);
     }
 
     #[test]

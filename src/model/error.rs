@@ -47,6 +47,11 @@ pub struct AwsError {
     pub message: String,
     /// The IAM action the caller lacks (`route53:GetHealthCheckStatus`), for access denied.
     pub iam_action: Option<String>,
+    /// The service gave no answer within a time limit (an attempt's, the whole call's or
+    /// connecting's), as the SDK's typed error said: unlike a refused or dropped connection,
+    /// which fails at once, another call to it would wait as long again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_answer_in_time: bool,
 }
 
 impl AwsError {
@@ -65,7 +70,14 @@ impl AwsError {
             code: None,
             message: message.into(),
             iam_action: None,
+            no_answer_in_time: false,
         }
+    }
+
+    /// The same error, marked as the service giving no answer within a time limit.
+    pub fn with_no_answer_in_time(mut self) -> AwsError {
+        self.no_answer_in_time = true;
+        self
     }
 
     /// The same error with AWS's error code.

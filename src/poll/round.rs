@@ -178,18 +178,15 @@ tokio::task_local! {
     static SILENT: Silent;
 }
 
-/// What a round learnt not to try again, and how long one attempt of a call may take (a call
-/// that waited that long and failed on the network found its service not answering).
+/// What a round learnt not to try again.
 struct Silent {
     failures: Mutex<HashMap<&'static str, AwsError>>,
-    attempt: std::time::Duration,
 }
 
 impl Silent {
-    fn new(attempt: std::time::Duration) -> Silent {
+    fn new() -> Silent {
         Silent {
             failures: Mutex::new(HashMap::new()),
-            attempt,
         }
     }
 }
@@ -219,7 +216,7 @@ fn silent(bucket: &Bucket) -> Option<AwsError> {
         })
         .ok()
         .flatten()?;
-    if earlier.kind == ErrorKind::Network && !earlier.is_assuming_a_role() {
+    if earlier.no_answer_in_time && !earlier.is_assuming_a_role() {
         return Some(AwsError {
             message: format!(
                 "not tried: {} gave no answer in time to an earlier call of this round",
@@ -232,15 +229,15 @@ fn silent(bucket: &Bucket) -> Option<AwsError> {
 }
 
 /// Remembers for the rest of the round a failure after which a call is pointless: the
-/// credentials could not be obtained (every call), or the service kept the call waiting past the
-/// attempt time limit and failed on the network (the whole service). A throttled call is not
-/// remembered: throttling comes and goes, and each call has its own retries.
-fn remember(bucket: &Bucket, e: &AwsError, waited: std::time::Duration) {
+/// credentials could not be obtained (every call), or the service gave no answer within a time
+/// limit (the whole service: every call would wait as long). A throttled call is not
+/// remembered: throttling comes and goes, and each call has its own retries. Nor is a refused or
+/// dropped connection, however long the SDK's retries of it took: it fails fast, and each call
+/// then says what happened to it.
+fn remember(bucket: &Bucket, e: &AwsError) {
     let key = if e.is_assuming_a_role() {
         CREDENTIALS
-    } else if e.kind == ErrorKind::Network
-        && SILENT.try_with(|s| waited >= s.attempt).unwrap_or(false)
-    {
+    } else if e.no_answer_in_time {
         service_of(bucket)
     } else {
         return;
@@ -274,7 +271,6 @@ where
     let mut throttled: Option<AwsError> = None;
     loop {
         bucket.take().await;
-        let started = Instant::now();
         let result = match f().await {
             // (Not a failure to assume the role: the credentials provider's STS call has had
             // the SDK's retries, and every call waiting on it would wait as long.)
@@ -295,7 +291,7 @@ where
             other => other,
         };
         if let Err(e) = &result {
-            remember(bucket, e, started.elapsed());
+            remember(bucket, e);
         }
         return result;
     }
@@ -428,10 +424,7 @@ impl Fetcher {
         depth: &(dyn Fn(&str) -> Depth + Sync),
     ) {
         SILENT
-            .scope(
-                Silent::new(self.clients.target.timeouts.attempt),
-                self.round_in_scope(sites, obs, depth),
-            )
+            .scope(Silent::new(), self.round_in_scope(sites, obs, depth))
             .await;
     }
 
@@ -1908,6 +1901,7 @@ sorry_target_group = "{SORRY_TG}"
             operation,
             "no answer within the time limit: operation timeout (all attempts including retries) occurred after 30s",
         )
+        .with_no_answer_in_time()
     }
 
     /// A call that waits `wait`, then fails on the network; counts the calls made.
@@ -1924,7 +1918,7 @@ sorry_target_group = "{SORRY_TG}"
         let calls = AtomicUsize::new(0);
         let long = Duration::from_secs(30);
         SILENT
-            .scope(Silent::new(Duration::from_secs(10)), async {
+            .scope(Silent::new(), async {
                 let first = budgeted(&bucket, || call(&calls, long, "ListHealthChecks")).await;
                 assert_eq!(first.err().map(|e| e.message), Some(network("").message));
                 // Not called again, in its own budget or the service's other one.
@@ -1945,7 +1939,7 @@ sorry_target_group = "{SORRY_TG}"
             .await;
         // The next round calls it again.
         SILENT
-            .scope(Silent::new(Duration::from_secs(10)), async {
+            .scope(Silent::new(), async {
                 let _ = budgeted(&bucket, || call(&calls, long, "ListHealthChecks")).await;
             })
             .await;
@@ -1966,7 +1960,7 @@ sorry_target_group = "{SORRY_TG}"
             ))
         };
         SILENT
-            .scope(Silent::new(Duration::from_secs(10)), async {
+            .scope(Silent::new(), async {
                 for _ in 0..2 {
                     let e = budgeted(&bucket, throttle).await.err();
                     assert_eq!(e.map(|e| e.kind), Some(ErrorKind::Throttled));
@@ -1994,7 +1988,7 @@ sorry_target_group = "{SORRY_TG}"
             Err::<(), _>(refused.clone())
         };
         SILENT
-            .scope(Silent::new(Duration::from_secs(10)), async {
+            .scope(Silent::new(), async {
                 assert_eq!(
                     budgeted(&route53, assume).await.err().as_ref(),
                     Some(&refused)
@@ -2009,16 +2003,32 @@ sorry_target_group = "{SORRY_TG}"
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_quick_network_failure_does_not_silence_the_service() {
+    async fn a_dropped_connection_does_not_silence_the_service_however_long_its_retries_took() {
         let bucket = Bucket::new("elbv2", 20.0, 15.0);
         let calls = AtomicUsize::new(0);
+        // Three attempts dropped, with the SDK's backoff between them: longer than one attempt's
+        // time limit, yet the service answered each time (by closing the connection).
+        let dropped = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(12)).await;
+            Err::<(), _>(AwsError::new(
+                ErrorKind::Network,
+                "elbv2",
+                "DescribeLoadBalancers",
+                "client error (SendRequest): connection closed before message completed",
+            ))
+        };
         SILENT
-            .scope(Silent::new(Duration::from_secs(10)), async {
+            .scope(Silent::new(), async {
                 for _ in 0..2 {
-                    let _ = budgeted(&bucket, || {
-                        call(&calls, Duration::from_millis(5), "DescribeLoadBalancers")
-                    })
-                    .await;
+                    let e = budgeted(&bucket, dropped).await.err();
+                    assert_eq!(
+                        e.map(|e| e.summary()).as_deref(),
+                        Some(
+                            "network: client error (SendRequest): connection closed before \
+                             message completed (elbv2 DescribeLoadBalancers)"
+                        )
+                    );
                 }
             })
             .await;

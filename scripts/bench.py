@@ -58,8 +58,8 @@ def on_signal(signum, _frame):
     sys.exit(128 + signum)
 
 
-def start_server(args, env=None):
-    p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def start_server(args, env=None, stderr=None):
+    p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=stderr or subprocess.DEVNULL, text=True)
     servers.append(p)
     if PIDFILE:
         with open(PIDFILE, "a") as f:
@@ -110,22 +110,31 @@ def switchyard(*args):
     return [str(BIN), "--log-file", str(WORK / "switchyard.log"), *args]
 
 
+SIM_EXPORTS = {}
+
+
 def start_sim(args, env):
-    """`switchyard sim ... --port 0`; returns (process, endpoint)."""
+    """`switchyard sim ... --port 0`; returns (process, endpoint). The `export` lines it prints
+    (endpoint, keys, its DNS server, the probe's proxy and CA) are kept for `sim_env`."""
     p = start_server(switchyard("sim", "--port", "0", *args), env)
     line = p.stdout.readline()
     m = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
     if not m:
         raise RuntimeError(f"the emulator did not say where it listens: {line!r}")
+    exports = {}
+    for line in p.stdout:
+        if line.startswith("Control API"):
+            break
+        e = re.match(r"\s*export (\w+)=(.*)$", line)
+        if e:
+            exports[e.group(1)] = shlex.split(e.group(2))[0] if e.group(2) else ""
+    SIM_EXPORTS[m.group(1)] = exports
     return p, m.group(1)
 
 
 def sim_env(endpoint):
-    port = endpoint.rsplit(":", 1)[1]
-    return base_env({
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "switchyard-sim",
-        "AWS_SECRET_ACCESS_KEY": "switchyard-sim", "SWITCHYARD_DNS_SERVER": f"127.0.0.1:{port}",
-    })
+    """The environment `switchyard sim` told a user to set, on top of `base_env`."""
+    return base_env(dict(SIM_EXPORTS.get(endpoint, {}), AWS_ENDPOINT_URL=endpoint))
 
 
 def control(endpoint, **cmd):
@@ -158,9 +167,28 @@ def status_json(out):
         raise RuntimeError(f"switchyard status printed no JSON (exit {out.returncode}): {out.stderr[-2000:]}")
 
 
+MOTO_LOG = WORK / "moto-requests.log"
+
+
+def moto_answers(since):
+    """The HTTP statuses moto logged after byte `since` of its request log: (completed, failed,
+    new offset). Completed is a 2xx answer; anything else did not do the call's work."""
+    data = MOTO_LOG.read_bytes() if MOTO_LOG.exists() else b""
+    ok = bad = 0
+    for line in data[since:].decode(errors="replace").splitlines():
+        m = re.search(r'" (\d{3}) ', line)
+        if m:
+            if m.group(1).startswith("2"):
+                ok += 1
+            else:
+                bad += 1
+    return ok, bad, len(data)
+
+
 def backend_moto():
     port = free_port()
-    start_server([str(VENV / "moto_server"), "-H", "127.0.0.1", "-p", str(port)])
+    start_server([str(VENV / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                 stderr=open(MOTO_LOG, "w"))
     wait_port(port)
     env = base_env({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
                     "AWS_SECRET_ACCESS_KEY": "testing"})
@@ -220,8 +248,14 @@ def peer():
     samples = {k: [] for k in runs}
     per_call = {"moto": {}, "emulator": {}}
     notes = {}
+    moto_calls = {}
     for name, (args, env) in runs.items():
+        _, _, before = moto_answers(0)
         _, out = timed(args, env)
+        if "(moto)" in name:
+            time.sleep(0.2)  # moto writes its log line after the answer
+            ok, bad, _ = moto_answers(before)
+            moto_calls[name] = {"completed": ok, "failed": bad}
         if name.startswith("switchyard status"):
             j = status_json(out)
             site = j["sites"][0]
@@ -254,7 +288,69 @@ def peer():
         "notes": notes,
         "sweep": sweep_lines,
         "status_calls": status_calls,
+        "moto_calls": moto_calls,
+        "warm": warm(sim_env_, sim_ids_path, sim_cfg),
+        "latency": latency(runs, sim_env_),
     }
+
+
+LATENCY_MS = 80
+
+
+def set_latency(endpoint, millis):
+    control(endpoint, action="clear_faults")
+    if millis:
+        control(endpoint, action="fault", fault="latency", millis=millis)
+
+
+def warm(env, ids_path, cfg):
+    """switchyard's reads of one site and the boto3 sweep, each warm in its own process
+    (clients made before the clock starts), at no added latency and at 80 ms a call."""
+    exe = os.environ.get("BENCH_WARM_EXE")
+    endpoint = env["AWS_ENDPOINT_URL"]
+    out = {}
+    for millis in (0, LATENCY_MS):
+        set_latency(endpoint, millis)
+        rounds = ROUNDS if millis == 0 else max(5, ROUNDS // 3)
+        say(f"warm comparison at {millis} ms a call: {rounds} reads each")
+        wenv = dict(env, WARM_CONFIG=str(cfg), WARM_SITE="shop", WARM_ROUNDS=str(rounds))
+        args = [exe, "--bench"] if exe else ["cargo", "bench", "--locked", "--bench", "warm"]
+        control(endpoint, action="reset_calls")
+        sy = json.loads(subprocess.run(args, cwd=ROOT, env=wenv, stdout=subprocess.PIPE, text=True,
+                                       check=True).stdout.strip().splitlines()[-1])
+        sy_calls = sum(get(endpoint, "/_sim/calls")["calls"].values()) / (rounds + 1)
+        control(endpoint, action="reset_calls")
+        py = json.loads(subprocess.run([str(VENV / "python"), str(ROOT / "scripts/bench_sweep.py"),
+                                        str(ids_path), "--warm", str(rounds)], env=env,
+                                       stdout=subprocess.PIPE, text=True, check=True).stdout)
+        py_calls = sum(get(endpoint, "/_sim/calls")["calls"].values()) / (rounds + 1)
+        out[str(millis)] = {"switchyard": sy, "boto3": py, "switchyard_calls": sy_calls,
+                            "boto3_calls": py_calls, "rounds": rounds}
+    set_latency(endpoint, 0)
+    return out
+
+
+def latency(runs, env):
+    """Whole processes at 80 ms a call: `switchyard status --site shop` and the boto3 sweep,
+    alternating, plus process start."""
+    endpoint = env["AWS_ENDPOINT_URL"]
+    set_latency(endpoint, LATENCY_MS)
+    names = ["switchyard status (emulator)", "boto3 sweep (emulator)"]
+    rounds = max(5, ROUNDS // 3)
+    say(f"whole processes at {LATENCY_MS} ms a call: {rounds} alternating rounds")
+    samples = {n: [] for n in names}
+    verdict = None
+    for _ in range(rounds):
+        for n in names:
+            t, out = timed(*runs[n])
+            samples[n].append(t)
+            if n.startswith("switchyard"):
+                site = status_json(out)["sites"][0]
+                verdict = {"verdict": site["verdict"], "exit_code": out.returncode,
+                           "errors": len(site.get("errors", []))}
+    set_latency(endpoint, 0)
+    return {"millis": LATENCY_MS, "medians": {n: median(v) for n, v in samples.items()},
+            "samples": samples, "switchyard": verdict}
 
 
 # --- scale -------------------------------------------------------------------------------------
@@ -308,6 +404,61 @@ def scale():
         p.wait()
         servers.remove(p)
     return rows
+
+
+ACCOUNTS = os.environ.get("BENCH_ACCOUNTS", "1000x5")
+
+
+def scale_accounts():
+    """`sites`x`accounts`: one emulator per account (`switchyard sim --sites sites/accounts`,
+    each its own account with its own Route 53 throttling), a profile per account in an AWS
+    config file (its endpoint_url and keys), a config whose sites name their account's profile,
+    and one `switchyard status --output json` over every site."""
+    total, accounts = (int(x) for x in ACCOUNTS.split("x"))
+    per = total // accounts
+    say(f"scale: {total} sites in {accounts} accounts, Route 53 throttling on in each")
+    sims = []
+    profiles = ""
+    cfg_text = '[defaults]\nregion = "eu-west-1"\n'
+    for k in range(accounts):
+        p, endpoint = start_sim(["--sites", str(per)], base_env({}))
+        sims.append((p, endpoint))
+        control(endpoint, action="throttling", enabled=True)
+        control(endpoint, action="reset_calls")
+        profiles += (f"[profile account{k}]\nregion = eu-west-1\nendpoint_url = {endpoint}\n"
+                     "aws_access_key_id = switchyard-sim\naws_secret_access_key = switchyard-sim\n\n")
+        for i in range(per):
+            cfg_text += (f'\n[[site]]\nname = "a{k}-site{i:03}"\nzone = "Z0GENERATED00"\n'
+                         f'record = "site{i:03}.example.com"\nprofile = "account{k}"\n')
+    aws_config = WORK / "accounts.ini"
+    aws_config.write_text(profiles)
+    cfg = WORK / f"sites-{total}x{accounts}.toml"
+    cfg.write_text(cfg_text)
+    # The generated accounts are alike (the same generator), so the first emulator's DNS server
+    # answers for every account's names.
+    dns_port = sims[0][1].rsplit(":", 1)[1]
+    env = base_env({"AWS_CONFIG_FILE": str(aws_config), "SWITCHYARD_DNS_SERVER": f"127.0.0.1:{dns_port}"})
+    t, out = timed(switchyard("status", "--config", str(cfg), "--output", "json"), env)
+    j = status_json(out)
+    per_account = []
+    for p, endpoint in sims:
+        calls = get(endpoint, "/_sim/calls")
+        per_account.append({
+            "calls": sum(calls["calls"].values()),
+            "server_throttled": sum(c for k, c in calls["errors"].items() if "Throttl" in k),
+        })
+        p.terminate()
+        p.wait()
+        servers.remove(p)
+    verdicts = {}
+    for site in j["sites"]:
+        verdicts[site["verdict"]] = verdicts.get(site["verdict"], 0) + 1
+    return {"sites": total, "accounts": accounts, "seconds": t, "per_account": per_account,
+            "total": sum(a["calls"] for a in per_account),
+            "server_throttled": sum(a["server_throttled"] for a in per_account),
+            "user_throttled": throttled_errors(j),
+            "max_data_age": max((site.get("data_age_seconds") or 0) for site in j["sites"]),
+            "verdicts": verdicts, "exit_code": out.returncode}
 
 
 def poller():
@@ -375,7 +526,7 @@ def met(ok):
     return "**met**" if ok else "**missed**"
 
 
-def report(m, p, rows, pol):
+def report(m, p, rows, pol, accounts=None):
     md = p["medians"]
     start = md["switchyard --version (process start)"]
     out = []
@@ -465,6 +616,58 @@ def report(m, p, rows, pol):
     w("The slowest single call is measured in boto3, which adds its own request building and "
       "parsing to each call, so the bound is somewhat generous compared with a Rust SDK call.\n")
 
+    if p.get("moto_calls"):
+        w("### Against moto: the calls each side completed\n")
+        w("Counted from moto's request log during each command's untimed warm-up run: an answer "
+          "with a 2xx status completed the call's work; any other answer did not (a runbook "
+          "prints the error and goes on, and its time still counts).\n")
+        w("| command | completed | failed |")
+        w("|---|---:|---:|")
+        for name, c in p["moto_calls"].items():
+            w(f"| {name.replace(' (moto)', '')} | {c['completed']} | {c['failed']} |")
+        w("")
+    if p.get("warm"):
+        w("### Like with like: warm, in one process\n")
+        w("Method: the emulator (`alb-cloudfront`), one process per side, clients made before "
+          "each read's clock starts and made anew for each read (no connection or learnt data "
+          "carried over), one untimed warm-up read. switchyard: `cargo bench --bench warm` "
+          "(`Session::start`, then one timed `refresh` of `shop` in detail, as `status --site` "
+          "reads it). boto3: `scripts/bench_sweep.py --warm` (the 7 calls above in turn). "
+          "Latency is the emulator's `latency` fault on every call, the same for both. Calls per "
+          "read are the emulator's counter divided by the reads. Not measured: process start, "
+          "interpreter start and imports (see the whole-process figures above), and the work "
+          "of turning the answers into a verdict on the Python side (a sweep prints nothing).\n")
+        w("| added latency a call | switchyard read (calls) | boto3 sweep (calls) | boto3 / switchyard | per call: switchyard | per call: boto3 |")
+        w("|---:|---:|---:|---:|---:|---:|")
+        for millis, r in p["warm"].items():
+            sy, py = median(r["switchyard"]["seconds"]), median(r["boto3"]["seconds"])
+            w(f"| {millis} ms | {ms(sy)} ({r['switchyard_calls']:.0f}) | {ms(py)} ({r['boto3_calls']:.0f}) | "
+              f"{py / sy:.1f}x | {ms(sy / max(r['switchyard_calls'], 1))} | {ms(py / max(r['boto3_calls'], 1))} |")
+        last = p["warm"].get("0", {}).get("switchyard", {}).get("last") or {}
+        w(f"\nswitchyard's last read: verdict {last.get('verdict')}, complete {last.get('complete')}, "
+          f"{len(last.get('errors', []))} errors. switchyard reads more than the sweep (the rules, "
+          "the health checks' names and metrics, the distribution list, the alarms of the "
+          "targets): the per-call columns compare the work per call, the read columns what a "
+          "user waits for.\n")
+    if p.get("latency"):
+        lat = p["latency"]
+        lm = lat["medians"]
+        rt = lat["millis"] / 1000
+        sy = lm["switchyard status (emulator)"]
+        bound = 4 * rt + start
+        w(f"### Whole processes at {lat['millis']} ms a call\n")
+        w(f"Method: the emulator's `latency` fault adds {lat['millis']} ms to every call (a "
+          "realistic round trip to AWS from a bastion); `switchyard status --output json --site "
+          "shop` and the boto3 sweep as above, alternating, "
+          f"{len(lat['samples']['boto3 sweep (emulator)'])} rounds. switchyard's verdict: "
+          f"{(lat.get('switchyard') or {}).get('verdict')}.\n")
+        w("| figure | measured | target | |")
+        w("|---|---|---|---|")
+        w(f"| `status --site shop`, whole process | {ms(sy)} = {(sy - start) / rt:.1f} round trips "
+          f"+ process start | ≤ 4 x {lat['millis']} ms + process start = {ms(bound)} | {met(sy <= bound)} |")
+        bo = lm["boto3 sweep (emulator)"]
+        w(f"| boto3 sweep / switchyard at {lat['millis']} ms | {bo / sy:.1f}x ({ms(bo)} vs {ms(sy)}) | reported | |\n")
+
     w("## Scale\n")
     w("Method: `switchyard sim --sites N` (the generated account: per site a failover pair, "
       "an ALB with one target group of two instances, two StatusCheckFailed alarms, two health "
@@ -486,6 +689,21 @@ def report(m, p, rows, pol):
       "user sees; *oldest data*: the largest `data_age_seconds` of any site when printed (a site's "
       "verdict is UNKNOWN when its data is older than `stale_after`, 60 s by default).\n")
     w("![API calls and time per full refresh vs sites](benchmarks/scale.png)\n")
+    if accounts:
+        a = accounts
+        w(f"### {a['sites']} sites in {a['accounts']} accounts\n")
+        w(f"Method: {a['accounts']} emulators, one per account, each `switchyard sim --sites "
+          f"{a['sites'] // a['accounts']}` with Route 53 throttling on (each account has its own "
+          "budget at AWS) and a profile in an AWS config file (its `endpoint_url` and keys); each "
+          "site names its account's profile; one `switchyard status --output json` over every "
+          "site. The generated accounts are alike, so one emulator's DNS server answers for "
+          "every account's names.\n")
+        w("| sites | accounts | time | calls per account | total calls | throttled (server) | throttled (user) | oldest data | verdicts |")
+        w("|---:|---:|---:|---|---:|---:|---:|---:|---|")
+        w(f"| {a['sites']} | {a['accounts']} | {ms(a['seconds'])} | "
+          + ", ".join(str(x["calls"]) for x in a["per_account"])
+          + f" | {a['total']} | {a['server_throttled']} | {a['user_throttled']} | {a['max_data_age']} s | "
+          + ", ".join(f"{v} {k}" for k, v in sorted(a["verdicts"].items())) + f" (exit {a['exit_code']}) |\n")
     big = rows[-1]
     w(f"Calls per operation at {big['sites']} sites:\n")
     w("| operation | calls |")
@@ -539,6 +757,7 @@ def main():
         p = peer()
         stop_servers()
         rows = scale()
+        accounts = scale_accounts()
         pol = poller()
     finally:
         stop_servers()
@@ -546,8 +765,8 @@ def main():
     plot(rows, ROOT / "benchmarks" / "scale.png")
     m = machine()
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(
-        {"machine": m, "peer": p, "scale": rows, "poller": pol}, indent=1))
-    text, _ = report(m, p, rows, pol)
+        {"machine": m, "peer": p, "scale": rows, "accounts": accounts, "poller": pol}, indent=1))
+    text, _ = report(m, p, rows, pol, accounts)
     (ROOT / "BENCHMARKS.md").write_text(text)
     say("wrote BENCHMARKS.md, benchmarks/scale.png and benchmarks/results.json")
     return 0
@@ -560,12 +779,12 @@ if __name__ == "__main__":
         r = json.loads(path.read_text())
         r["poller"] = poller()
         path.write_text(json.dumps(r, indent=1))
-        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"])[0])
+        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"], r.get("accounts"))[0])
         sys.exit(0)
     if sys.argv[1:2] == ["--report"]:
         # Rewrite BENCHMARKS.md from benchmarks/results.json, without measuring again.
         r = json.loads((ROOT / "benchmarks" / "results.json").read_text())
         plot(r["scale"], ROOT / "benchmarks" / "scale.png")
-        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"])[0])
+        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"], r.get("accounts"))[0])
         sys.exit(0)
     sys.exit(main())

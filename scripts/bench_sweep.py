@@ -5,6 +5,9 @@ failover site's whole chain. Used by scripts/bench in three ways:
   bench_sweep.py IDS.json            one boto3 process making the 7 calls (what is timed)
   bench_sweep.py IDS.json --timed    the same, printing each call's own time as JSON
   bench_sweep.py IDS.json --awscli   the 7 `aws` commands, one line each (for the awscli sweep)
+  bench_sweep.py IDS.json --warm N   N sweeps in this one process, each with new clients made
+                                     before its clock starts; prints each sweep's seconds as JSON
+                                     (the warm, in-process comparison with switchyard's reads)
   bench_sweep.py --discover          print IDS.json for the account at AWS_ENDPOINT_URL
 
 IDS.json holds zone_id, record, health_check_id, load_balancer_arn, target_group_arn,
@@ -70,6 +73,34 @@ def sweep(ids, timed):
     return 0
 
 
+def warm(ids, rounds):
+    """`rounds` sweeps, each timed from its first call to its last, with clients made (and
+    boto3's imports and endpoint data loaded) before the clock starts. New clients each time, as
+    switchyard's warm bench makes a new session each time: neither reuses a connection or
+    anything learnt in an earlier sweep."""
+    import boto3
+
+    plan = calls(ids)
+    session = boto3.session.Session()
+    seconds, failed = [], []
+    for _ in range(rounds + 1):
+        clients = {}
+        for _, service, region, _, _, _ in plan:
+            if (service, region) not in clients:
+                clients[(service, region)] = session.client(service, region_name=region)
+        t = time.perf_counter()
+        failed = []
+        for name, service, region, method, kwargs, _ in plan:
+            try:
+                getattr(clients[(service, region)], method)(**kwargs)
+            except Exception as e:
+                failed.append(f"{name}: {e}")
+        seconds.append(time.perf_counter() - t)
+    # The first sweep is the warm-up (botocore loads each operation's model on its first use).
+    json.dump({"seconds": seconds[1:], "failed": failed, "calls": len(plan)}, sys.stdout)
+    return 0
+
+
 def discover():
     """The IDs of the first failover site of the account (the emulator's alb-cloudfront)."""
     import boto3
@@ -101,6 +132,8 @@ def main():
     with open(sys.argv[1]) as f:
         ids = json.load(f)
     ids.setdefault("alarm_prefix", "shop")
+    if "--warm" in sys.argv:
+        return warm(ids, int(sys.argv[sys.argv.index("--warm") + 1]))
     if "--awscli" in sys.argv:
         for *_, words in calls(ids):
             print(shlex.join(words))

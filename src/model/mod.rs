@@ -13,7 +13,7 @@ pub mod approval;
 pub mod chain;
 pub mod cloudfront;
 pub mod cloudwatch;
-pub(crate) mod completeness;
+pub mod completeness;
 pub mod elb;
 pub mod error;
 pub mod eta;

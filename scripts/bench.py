@@ -420,24 +420,28 @@ def scale_accounts():
     sims = []
     profiles = ""
     cfg_text = '[defaults]\nregion = "eu-west-1"\n'
-    for k in range(accounts):
-        p, endpoint = start_sim(["--sites", str(per)], base_env({}))
-        sims.append((p, endpoint))
+    # The last account first: each emulator's DNS server asks the next one for names it does not
+    # have, so the first one resolves every account's names, as a resolver would.
+    forward = None
+    for k in range(accounts, 0, -1):
+        args = ["--sites", str(per), "--account", str(k)]
+        if forward:
+            args += ["--dns-forward", forward]
+        p, endpoint = start_sim(args, base_env({}))
+        forward = SIM_EXPORTS[endpoint]["SWITCHYARD_DNS_SERVER"]
+        sims.insert(0, (p, endpoint))
         control(endpoint, action="throttling", enabled=True)
         control(endpoint, action="reset_calls")
         profiles += (f"[profile account{k}]\nregion = eu-west-1\nendpoint_url = {endpoint}\n"
                      "aws_access_key_id = switchyard-sim\naws_secret_access_key = switchyard-sim\n\n")
         for i in range(per):
-            cfg_text += (f'\n[[site]]\nname = "a{k}-site{i:03}"\nzone = "Z0GENERATED00"\n'
-                         f'record = "site{i:03}.example.com"\nprofile = "account{k}"\n')
+            cfg_text += (f'\n[[site]]\nname = "a{k}-site{i:03}"\nzone = "Z0GENERATED{k:02}"\n'
+                         f'record = "site{i:03}.account{k}.example.com"\nprofile = "account{k}"\n')
     aws_config = WORK / "accounts.ini"
     aws_config.write_text(profiles)
     cfg = WORK / f"sites-{total}x{accounts}.toml"
     cfg.write_text(cfg_text)
-    # The generated accounts are alike (the same generator), so the first emulator's DNS server
-    # answers for every account's names.
-    dns_port = sims[0][1].rsplit(":", 1)[1]
-    env = base_env({"AWS_CONFIG_FILE": str(aws_config), "SWITCHYARD_DNS_SERVER": f"127.0.0.1:{dns_port}"})
+    env = base_env({"AWS_CONFIG_FILE": str(aws_config), "SWITCHYARD_DNS_SERVER": forward})
     t, out = timed(switchyard("status", "--config", str(cfg), "--output", "json"), env)
     j = status_json(out)
     per_account = []
@@ -696,8 +700,8 @@ def report(m, p, rows, pol, accounts=None):
           f"{a['sites'] // a['accounts']}` with Route 53 throttling on (each account has its own "
           "budget at AWS) and a profile in an AWS config file (its `endpoint_url` and keys); each "
           "site names its account's profile; one `switchyard status --output json` over every "
-          "site. The generated accounts are alike, so one emulator's DNS server answers for "
-          "every account's names.\n")
+          "site. Each emulator's DNS server asks the next account's for names it does not have "
+          "(`--dns-forward`), so one resolver finds every account's names.\n")
         w("| sites | accounts | time | calls per account | total calls | throttled (server) | throttled (user) | oldest data | verdicts |")
         w("|---:|---:|---:|---|---:|---:|---:|---:|---|")
         w(f"| {a['sites']} | {a['accounts']} | {ms(a['seconds'])} | "

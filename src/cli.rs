@@ -546,6 +546,16 @@ pub struct SimArgs {
     /// Instead of a scenario file: a generated account of this many sites (for scale tests).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=2000))]
     pub sites: Option<u16>,
+    /// With --sites: which of several generated accounts this is (1-99): its own account ID,
+    /// hosted zone ID (Z0GENERATED03 for 3) and domain (account3.example.com), so that one
+    /// config can name the sites of several accounts, each served by its own emulator.
+    #[arg(long, value_name = "K", requires = "sites", value_parser = clap::value_parser!(u8).range(1..=99))]
+    pub account: Option<u8>,
+    /// Send DNS queries for names outside this account to this DNS server (another emulator's,
+    /// as `switchyard sim` prints it in SWITCHYARD_DNS_SERVER): emulators of several accounts
+    /// then resolve each other's names.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns_forward: Option<std::net::SocketAddr>,
     /// Port to listen on; 0 picks any free port.
     #[arg(long, default_value_t = 0)]
     pub port: u16,

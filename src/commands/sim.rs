@@ -8,7 +8,10 @@ use switchyard_sim::{Scenario, SimOptions, start};
 pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
     let loaded = match (&args.scenario, args.sites) {
         (Some(path), _) => Scenario::load(path),
-        (None, Some(n)) => Ok(switchyard_sim::scenario::generate(usize::from(n))),
+        (None, Some(n)) => Ok(switchyard_sim::scenario::generate_account(
+            usize::from(n),
+            args.account.unwrap_or(0),
+        )),
         (None, None) => Err("give --scenario FILE or --sites N".to_string()),
     };
     let scenario = match loaded {
@@ -31,6 +34,7 @@ pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
         let mut opts = SimOptions::new(scenario);
         opts.port = args.port;
         opts.speed = args.speed;
+        opts.dns_forward = args.dns_forward;
         let sim = match start(opts).await {
             Ok(sim) => sim,
             Err(e) => {

@@ -1265,3 +1265,108 @@ async fn status_of_one_site_shows_every_checker_region() {
         .unwrap_or_default();
     assert!(line.contains("0 of 1 success, FAILING"), "{text}");
 }
+
+/// An emulator serving generated account `k` (its own account ID, zone and domain), clock
+/// paused; names it does not have are asked of `forward`.
+async fn generated_account(sites: usize, k: u8, forward: Option<&SimHandle>) -> SimHandle {
+    let mut opts = SimOptions::new(switchyard_sim::scenario::generate_account(sites, k));
+    opts.paused = true;
+    opts.dns_forward = forward.map(SimHandle::dns_server);
+    start(opts).await.unwrap()
+}
+
+#[tokio::test]
+async fn sites_of_two_accounts_are_each_read_with_their_own_profile() {
+    // Two accounts, each its own endpoint (as each AWS account is its own set of budgets), and a
+    // profile per account in the AWS config file: the sites name their profile.
+    // The first account's DNS server asks the second's for names it does not have, as a
+    // resolver finds every account's load balancers.
+    let two = generated_account(2, 2, None).await;
+    let one = generated_account(2, 1, Some(&two)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let aws_config = dir.path().join("aws-config");
+    let mut profiles = String::new();
+    let mut cfg = String::from("[defaults]\nregion = \"eu-west-1\"\n");
+    for (k, sim) in [(1, &one), (2, &two)] {
+        profiles.push_str(&format!(
+            "[profile account{k}]\nregion = eu-west-1\nendpoint_url = {}\n\
+             aws_access_key_id = switchyard-sim\naws_secret_access_key = switchyard-sim\n\n",
+            sim.endpoint()
+        ));
+        for i in 0..2 {
+            cfg.push_str(&format!(
+                "\n[[site]]\nname = \"a{k}-site{i:03}\"\nzone = \"Z0GENERATED{k:02}\"\n\
+                 record = \"site{i:03}.account{k}.example.com\"\nprofile = \"account{k}\"\n"
+            ));
+        }
+    }
+    std::fs::write(&aws_config, profiles).unwrap();
+    let cfg_path = dir.path().join("switchyard.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    // No endpoint or keys in the environment: only the profiles say where each account is.
+    let env: Vec<(String, String)> = vec![
+        ("AWS_CONFIG_FILE".into(), aws_config.display().to_string()),
+        ("AWS_SHARED_CREDENTIALS_FILE".into(), "/dev/null".into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("SWITCHYARD_DNS_SERVER".into(), one.dns_server().to_string()),
+    ];
+    let status = || async {
+        let out = run(
+            &env,
+            &[
+                "status",
+                "--config",
+                cfg_path.to_str().unwrap(),
+                "--output",
+                "json",
+            ],
+        )
+        .await;
+        let json: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code().unwrap(), json)
+    };
+    let (code, json) = status().await;
+    assert_eq!(code, 0, "{json:#}");
+    assert_healthy(
+        &json,
+        &[
+            ("a1-site000", "primary"),
+            ("a1-site001", "primary"),
+            ("a2-site000", "primary"),
+            ("a2-site001", "primary"),
+        ],
+    );
+    // Each account was read at its own endpoint: both were called, each for its own zone.
+    for (sim, zone, other) in [
+        (&one, "Z0GENERATED01", "Z0GENERATED02"),
+        (&two, "Z0GENERATED02", "Z0GENERATED01"),
+    ] {
+        let calls = sim.calls();
+        assert!(
+            calls
+                .calls
+                .get("route53:ListResourceRecordSets")
+                .copied()
+                .unwrap_or(0)
+                >= 1,
+            "{zone}: {calls:?}"
+        );
+        let zones =
+            sim.with_world(|w| w.r53.zones.iter().map(|z| z.id.clone()).collect::<Vec<_>>());
+        assert!(
+            zones.iter().any(|z| z == zone) && !zones.iter().any(|z| z == other),
+            "{zones:?}"
+        );
+    }
+
+    // One site of the second account fails over; the first account's sites are not touched.
+    stop(&two, &["i-00000000100000001", "i-00000000100000002"]);
+    advance(&two, 300.0);
+    let (code, json) = status().await;
+    assert_eq!(code, 11, "{json:#}");
+    assert_eq!(site(&json, "a2-site001")["verdict"], "FAILED OVER");
+    for name in ["a1-site000", "a1-site001", "a2-site000"] {
+        assert_eq!(site(&json, name)["verdict"], "LIVE", "{name}");
+    }
+}

@@ -3,7 +3,7 @@
 //! internet's resolvers would. switchyard resolves alias targets with it in the demo and the tests
 //! (`SWITCHYARD_DNS_SERVER`), to tell which record an answer's addresses belong to.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use tokio::net::UdpSocket;
@@ -12,8 +12,13 @@ use super::server::{Shared, lock};
 use super::world::World;
 use super::world::route53::fqdn;
 
-/// Answers queries until the shutdown token is cancelled.
-pub async fn serve(socket: UdpSocket, shared: Arc<Shared>) {
+/// How long a forwarded query waits for the other server's answer.
+const FORWARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Answers queries until the shutdown token is cancelled. A name this account does not have
+/// (NXDOMAIN) is asked of `forward`, when given, and its answer relayed.
+pub async fn serve(socket: UdpSocket, shared: Arc<Shared>, forward: Option<SocketAddr>) {
+    let socket = Arc::new(socket);
     let mut buf = [0u8; 512];
     loop {
         let received = tokio::select! {
@@ -26,10 +31,41 @@ pub async fn serve(socket: UdpSocket, shared: Arc<Shared>) {
             w.sync();
             answer(&w, &buf[..len])
         };
-        if let Some(reply) = reply {
-            let _ = socket.send_to(&reply, peer).await;
+        let Some(reply) = reply else { continue };
+        match forward {
+            Some(upstream) if reply.get(3).is_some_and(|b| b & 0x0f == 3) => {
+                let query = buf[..len].to_vec();
+                let socket = socket.clone();
+                tokio::spawn(async move {
+                    let relayed = ask(upstream, &query).await;
+                    let _ = socket
+                        .send_to(relayed.as_deref().unwrap_or(&reply), peer)
+                        .await;
+                });
+            }
+            _ => {
+                let _ = socket.send_to(&reply, peer).await;
+            }
         }
     }
+}
+
+/// `query` asked of `server`: its answer, when one with the query's ID came from it in time.
+async fn ask(server: SocketAddr, query: &[u8]) -> Option<Vec<u8>> {
+    let local: SocketAddr = if server.is_ipv4() {
+        ([127, 0, 0, 1], 0).into()
+    } else {
+        (std::net::Ipv6Addr::LOCALHOST, 0).into()
+    };
+    let s = UdpSocket::bind(local).await.ok()?;
+    s.connect(server).await.ok()?;
+    s.send(query).await.ok()?;
+    let mut buf = [0u8; 512];
+    let n = tokio::time::timeout(FORWARD_TIMEOUT, s.recv(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    (n >= 12 && buf[..2] == query[..2]).then(|| buf[..n].to_vec())
 }
 
 /// The addresses a name resolves to in the simulated world (`rtype` "A" or "AAAA" for records

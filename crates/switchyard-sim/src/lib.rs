@@ -36,6 +36,10 @@ pub struct SimOptions {
     pub paused: bool,
     /// The simulated time to start at; the real time when none.
     pub start: Option<Ms>,
+    /// Where the DNS server sends the queries for names outside this account (another
+    /// emulator's DNS server): several emulators, one per account, then resolve each other's
+    /// load balancer and distribution names as the internet's resolvers do.
+    pub dns_forward: Option<SocketAddr>,
 }
 
 impl SimOptions {
@@ -46,6 +50,7 @@ impl SimOptions {
             speed: 1.0,
             paused: false,
             start: None,
+            dns_forward: None,
         }
     }
 }
@@ -89,7 +94,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, String> {
         .local_addr()
         .map_err(|e| format!("cannot read the DNS port: {e}"))?;
     let shared = Arc::new(Shared::new(world));
-    tokio::spawn(dns::serve(udp, shared.clone()));
+    tokio::spawn(dns::serve(udp, shared.clone(), opts.dns_forward));
     let task = tokio::spawn(server::serve(listener, shared.clone()));
     Ok(SimHandle {
         addr,

@@ -1546,16 +1546,41 @@ fn condition_doc(c: &ConditionSpec) -> Doc {
 /// failover pair whose primary has an HTTPS health check and whose secondary (a CloudFront sorry
 /// page) has one too: 2 health checks and 1 target group per site.
 pub fn generate(sites: usize) -> Scenario {
+    generate_account(sites, 0)
+}
+
+/// Generated account number `account` of several (each its own emulator, as each AWS account
+/// is its own endpoint of budgets): the same shape as [`generate`], with an account ID, hosted
+/// zone ID and domain of its own (`account3.example.com` for 3; account 0 is [`generate`]'s), so
+/// that a config may name the sites of several accounts side by side.
+pub fn generate_account(sites: usize, account: u8) -> Scenario {
+    let (account_id, zone_id, domain) = if account == 0 {
+        (
+            default_account(),
+            "Z0GENERATED00".to_string(),
+            "example.com".to_string(),
+        )
+    } else {
+        (
+            format!("2109876543{account:02}"),
+            format!("Z0GENERATED{account:02}"),
+            format!("account{account}.example.com"),
+        )
+    };
     let mut s = Scenario {
-        name: format!("generated-{sites}"),
+        name: if account == 0 {
+            format!("generated-{sites}")
+        } else {
+            format!("generated-{sites}-account{account}")
+        },
         description: format!("{sites} generated sites, each an ALB with a CloudFront sorry page"),
-        account_id: default_account(),
+        account_id,
         region: default_region(),
         ..Scenario::default()
     };
     let mut zone = ZoneSpec {
-        id: "Z0GENERATED00".into(),
-        name: "example.com".into(),
+        id: zone_id,
+        name: domain,
         private: false,
         vpcs: Vec::new(),
         comment: None,
@@ -1622,7 +1647,7 @@ fn generate_site(s: &mut Scenario, zone: &mut ZoneSpec, i: usize) {
             rules: Vec::new(),
         }],
     });
-    let host = format!("{site}.example.com");
+    let host = format!("{site}.{}", zone.name);
     s.distributions.push(DistributionSpec {
         name: format!("{site}-sorry"),
         id: None,

@@ -622,6 +622,8 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
             },
             timeout: args.timeout,
             output: args.output,
+            // Verifying its own switch: this process reads AWS itself.
+            no_share: true,
         };
         if !json {
             say!(

@@ -636,7 +636,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
                 }
             );
         }
-        code = wait_until(&mut one, &wait, false).await;
+        code = wait_until(&mut one, &wait, false, None).await;
     }
     if json {
         print_json(&MaintenanceReport {
@@ -858,13 +858,61 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    wait_until(&mut one, args, true).await
+    let options = crate::poll::share::Options::new("wait", args.no_share, &one.session.config);
+    if options.off.is_some() {
+        return wait_until(&mut one, args, true, None).await;
+    }
+    // The shared poller reads for other processes too: every site's clients. The site is read
+    // in detail, as this process would read it alone.
+    let session = match Session::start(one.session.config.clone(), &[], &overrides(global)).await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            say_err!("switchyard wait: {e}");
+            return e.exit_code();
+        }
+    };
+    let site: std::collections::BTreeSet<String> = [args.site.clone()].into_iter().collect();
+    let focus = crate::poll::poller::Focus {
+        site: Some(args.site.clone()),
+        refresh: 0,
+        detail: Default::default(),
+        only: Some(site),
+    };
+    let (_focus_tx, focus_rx) = tokio::sync::watch::channel(focus);
+    let (tx, mut rx) = mpsc::channel(256);
+    let (source_tx, _source_rx) = tokio::sync::watch::channel(
+        crate::model::share::PollerSource::Alone {
+            why: "starting".into(),
+        },
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    let poller = tokio::spawn(crate::poll::share::run(
+        session,
+        focus_rx,
+        tx,
+        stop.clone(),
+        options,
+        source_tx,
+    ));
+    let code = wait_until(&mut one, args, true, Some(&mut rx)).await;
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(2), poller).await;
+    code
 }
 
 /// Reads the site until it reaches `args.until`, is INTERRUPTED, or `args.timeout` passes;
 /// prints each change of verdict (table), and the report (JSON, when `report`). Returns the
 /// exit code.
-async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
+///
+/// `shared`: the site's observations as the (shared) poller sends them, instead of reading
+/// them here (see [`crate::poll::share`]).
+async fn wait_until(
+    one: &mut One,
+    args: &WaitArgs,
+    report: bool,
+    mut shared: Option<&mut mpsc::Receiver<crate::poll::poller::PollUpdate>>,
+) -> i32 {
     let stale_after = one.session.config.defaults.stale_after;
     let every = one
         .session
@@ -875,9 +923,36 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
     let t0 = std::time::Instant::now();
     let mut last = String::new();
     loop {
-        one.session
-            .refresh_one(&args.site, &|_| Depth::Detail)
-            .await;
+        match shared.as_deref_mut() {
+            None => {
+                one.session
+                    .refresh_one(&args.site, &|_| Depth::Detail)
+                    .await;
+            }
+            Some(rx) => {
+                // The site's next observations (the poller leaves a silent leader on its own).
+                let left = args.timeout.saturating_sub(t0.elapsed());
+                let next = tokio::time::timeout(left, async {
+                    loop {
+                        match rx.recv().await {
+                            Some(crate::poll::poller::PollUpdate::Site {
+                                index,
+                                observations,
+                            }) if index == one.site => return Some(observations),
+                            Some(_) => {}
+                            None => return None,
+                        }
+                    }
+                })
+                .await;
+                match next {
+                    Ok(Some(o)) => one.session.observations[one.site] = *o,
+                    // The poller stopped: read here from now on.
+                    Ok(None) => shared = None,
+                    Err(_) => {}
+                }
+            }
+        }
         let v = crate::model::completeness::site_verdict(
             &one.session.observations[one.site],
             OffsetDateTime::now_utc(),
@@ -978,7 +1053,9 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
             }
             return code;
         }
-        tokio::time::sleep(every.min(args.timeout.saturating_sub(t0.elapsed()))).await;
+        if shared.is_none() {
+            tokio::time::sleep(every.min(args.timeout.saturating_sub(t0.elapsed()))).await;
+        }
     }
 }
 

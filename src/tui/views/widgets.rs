@@ -15,6 +15,7 @@ use crate::model::obs::{Fetched, human_span};
 use crate::model::serves::Serves;
 use crate::model::site::SiteObservations;
 use crate::model::verdict::VerdictKind;
+use crate::model::share::PollerSource;
 use crate::tui::app::{App, Input, Screen};
 use crate::tui::keymap::{Action, Context, KEYMAP};
 use crate::tui::theme::Theme;
@@ -322,6 +323,26 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
             )),
         }
     }
+    // Observations that came through another process's poller say so; a console whose poller
+    // others share says how many.
+    match &app.poller {
+        Some(PollerSource::Joined { leader_pid, .. }) => items.insert(
+            0,
+            (
+                "data via",
+                format!("shared poller (pid {leader_pid})"),
+                t.warn(),
+                0,
+            ),
+        ),
+        Some(PollerSource::Leader { joiners, .. }) if *joiners > 0 => items.push((
+            "poller shared with",
+            format!("{joiners} more"),
+            t.dim(),
+            4,
+        )),
+        _ => {}
+    }
     let others = app
         .contexts
         .iter()
@@ -338,7 +359,10 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
                 spans.push(Span::raw("  "));
             }
             // A warning, and a time, keep their words: "8m" or "02:45 UTC" alone say nothing.
-            let needs_label = *style == t.bad() || label.starts_with("credentials");
+            let needs_label = *style == t.bad()
+                || label.starts_with("credentials")
+                || label.starts_with("data via")
+                || label.starts_with("poller");
             if (labels || needs_label) && !label.is_empty() {
                 spans.push(Span::styled(format!("{label} "), t.dim()));
             }

@@ -338,9 +338,9 @@ async fn join(place: &Place, options: &Options) -> Result<Conn, Join> {
         identities: place.identities.clone(),
         what: options.what.to_string(),
     };
-    write(&mut w, &hello)
-        .await
-        .map_err(|e| Join::Refused(format!("the shared poller at {shown}: {e}")))?;
+    // A leader that dies as we connect resets the connection: look again (bounded by the
+    // caller's attempts).
+    write(&mut w, &hello).await.map_err(|_| Join::NoLeader)?;
     let silent = || {
         Join::Refused(format!(
             "the shared poller at {shown} did not answer within {} s",
@@ -379,6 +379,14 @@ async fn join(place: &Place, options: &Options) -> Result<Conn, Join> {
         // Gone between connecting and answering (it stopped, or another process took its
         // place): look again.
         Ok(None) => Err(Join::NoLeader),
+        Ok(Some(Err(e)))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            Err(Join::NoLeader)
+        }
         Ok(Some(Err(e))) => Err(Join::Refused(format!(
             "the shared poller at {shown} answered what this process cannot read: {e}"
         ))),
@@ -733,7 +741,8 @@ impl Joiner {
         // Another user never gets a byte of data: refused, and why (in this user's log).
         if let Err(why) = place::check_peer(peer, self.place.uid) {
             tracing::warn!("refused a connection to the shared poller: {why}");
-            let _ = write(&mut w, &ToJoiner::Refused { reason: why }).await;
+            let (mut messages, _reader) = reader::<ToLeader>(r);
+            refuse(&mut w, &mut messages, why).await;
             return;
         }
         let (mut messages, _reader) = reader::<ToLeader>(r);
@@ -762,7 +771,7 @@ impl Joiner {
                 };
                 if let Some(reason) = refusal {
                     tracing::warn!(pid, "refused a process on the shared poller: {reason}");
-                    let _ = write(&mut w, &ToJoiner::Refused { reason }).await;
+                    refuse(&mut w, &mut messages, reason).await;
                     return;
                 }
                 (pid, what)
@@ -851,6 +860,21 @@ impl Joiner {
             }
         }
     }
+}
+
+/// Says why a connection is refused, and closes it once the other end has read it (what it
+/// sent is read and dropped: a socket closed with unread data resets, and the reason is lost).
+async fn refuse(
+    w: &mut tokio::net::unix::OwnedWriteHalf,
+    messages: &mut mpsc::Receiver<std::io::Result<ToLeader>>,
+    reason: String,
+) {
+    use tokio::io::AsyncWriteExt;
+    if write(w, &ToJoiner::Refused { reason }).await.is_err() {
+        return;
+    }
+    let _ = w.shutdown().await;
+    let _ = tokio::time::timeout(HANDSHAKE, async { while messages.recv().await.is_some() {} }).await;
 }
 
 /// Writes a line already made within [`WRITE`].

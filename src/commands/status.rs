@@ -25,19 +25,29 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let mut alone = None;
     if args.watch {
         let options = share::Options::new("status", args.no_share, &config);
-        if options.off.is_none() {
-            return watch_shared(global, args, config, options).await;
+        match &options.off {
+            None => {
+                // Every site's clients: the shared poller may read for other processes too.
+                match Session::start(config.clone(), &[], &overrides(global)).await {
+                    Ok(session) => return watch_shared(args, session, options).await,
+                    // A site this command does not watch cannot be read here: it polls alone.
+                    Err(e) if !args.site.is_empty() => {
+                        alone = Some(format!("not every site of the config can be read: {e}"));
+                    }
+                    Err(e) => {
+                        eprintln!("switchyard status: {e}");
+                        return e.exit_code();
+                    }
+                }
+            }
+            Some(why) => alone = Some(why.clone()),
         }
     }
     let stale_after = config.defaults.stale_after;
     let interval = config.defaults.poll_interval;
-    let alone = if args.watch {
-        share::Options::new("status", args.no_share, &config).off
-    } else {
-        None
-    };
     let poller = PollerSource::Alone {
         why: alone.unwrap_or_else(|| "status without --watch reads once, by itself".into()),
     };
@@ -58,7 +68,14 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
     loop {
         session.refresh(&|_| depth).await;
         let watched = session.watched();
-        let code = match print(&session.observations, &watched, args, stale_after, tty, &poller) {
+        let code = match print(
+            &session.observations,
+            &watched,
+            args,
+            stale_after,
+            tty,
+            &poller,
+        ) {
             Ok(code) => code,
             Err(code) => return code,
         };
@@ -75,23 +92,10 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> i32 {
 /// `status --watch` on the poller shared with this user's other processes (see
 /// [`crate::poll::share`]): a report each time every watched site has been read again, at most
 /// one a poll interval; one with what there is (ages true) when the poller stays silent.
-async fn watch_shared(
-    global: &GlobalArgs,
-    args: &StatusArgs,
-    config: crate::config::Config,
-    options: share::Options,
-) -> i32 {
-    let stale_after = config.defaults.stale_after;
-    let interval = config.defaults.poll_interval;
-    let patience = interval * 2 + config.defaults.call_timeout;
-    // Every site's clients: the shared poller may read for other processes too.
-    let session = match Session::start(config, &[], &overrides(global)).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("switchyard status: {e}");
-            return e.exit_code();
-        }
-    };
+async fn watch_shared(args: &StatusArgs, session: Session, options: share::Options) -> i32 {
+    let stale_after = session.config.defaults.stale_after;
+    let interval = session.config.defaults.poll_interval;
+    let patience = interval * 2 + session.config.defaults.call_timeout;
     let mut watched: Vec<usize> = Vec::new();
     for name in &args.site {
         match session.config.sites.iter().position(|s| &s.name == name) {
@@ -168,8 +172,7 @@ async fn watch_shared(
             _ = tokio::time::sleep_until(deadline) => pending.clear(),
             _ = &mut ctrl_c => break,
         }
-        let due = pending.is_empty()
-            && last.is_none_or(|t| t.elapsed() >= interval.mul_f64(0.9));
+        let due = pending.is_empty() && last.is_none_or(|t| t.elapsed() >= interval.mul_f64(0.9));
         if due {
             let source = source_rx.borrow().clone();
             code = match print(&observations, &watched, args, stale_after, tty, &source) {

@@ -864,12 +864,12 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
     }
     // The shared poller reads for other processes too: every site's clients. The site is read
     // in detail, as this process would read it alone.
-    let session = match Session::start(one.session.config.clone(), &[], &overrides(global)).await
-    {
+    let session = match Session::start(one.session.config.clone(), &[], &overrides(global)).await {
         Ok(s) => s,
+        // Another site of the config cannot be read here: this one is, alone.
         Err(e) => {
-            say_err!("switchyard wait: {e}");
-            return e.exit_code();
+            tracing::info!("waiting alone: not every site of the config can be read: {e}");
+            return wait_until(&mut one, args, true, None).await;
         }
     };
     let site: std::collections::BTreeSet<String> = [args.site.clone()].into_iter().collect();
@@ -881,11 +881,10 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
     };
     let (_focus_tx, focus_rx) = tokio::sync::watch::channel(focus);
     let (tx, mut rx) = mpsc::channel(256);
-    let (source_tx, _source_rx) = tokio::sync::watch::channel(
-        crate::model::share::PollerSource::Alone {
+    let (source_tx, _source_rx) =
+        tokio::sync::watch::channel(crate::model::share::PollerSource::Alone {
             why: "starting".into(),
-        },
-    );
+        });
     let stop = tokio_util::sync::CancellationToken::new();
     let poller = tokio::spawn(crate::poll::share::run(
         session,

@@ -24,7 +24,9 @@ impl PollerSource {
     pub fn words(&self) -> String {
         match self {
             PollerSource::Alone { why } => format!("own poller ({why})"),
-            PollerSource::Leader { joiners: 0, .. } => "own poller, offered to other processes".into(),
+            PollerSource::Leader { joiners: 0, .. } => {
+                "own poller, offered to other processes".into()
+            }
             PollerSource::Leader { joiners, .. } => format!(
                 "own poller, shared with {joiners} other process{}",
                 if *joiners == 1 { "" } else { "es" }

@@ -289,7 +289,9 @@ async fn round(
             .map(|(i, _)| i)
             .collect()
     });
-    session.refresh_some(only.as_ref(), &|_| Depth::Overview).await;
+    session
+        .refresh_some(only.as_ref(), &|_| Depth::Overview)
+        .await;
     for index in session.watched() {
         if focused.contains(&session.config.sites[index].name)
             || only.as_ref().is_some_and(|o| !o.contains(&index))

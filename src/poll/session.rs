@@ -204,10 +204,12 @@ impl Session {
                 indices.iter().map(|i| observations[*i].clone()).collect();
             work.push((g, indices, sites, obs));
         }
-        let rounds = work.into_iter().map(|(g, indices, sites, mut obs)| async move {
-            g.fetcher.round(&sites, &mut obs, depth).await;
-            (indices, obs)
-        });
+        let rounds = work
+            .into_iter()
+            .map(|(g, indices, sites, mut obs)| async move {
+                g.fetcher.round(&sites, &mut obs, depth).await;
+                (indices, obs)
+            });
         for (indices, obs) in futures::future::join_all(rounds).await {
             for (i, o) in indices.into_iter().zip(obs) {
                 observations[i] = o;

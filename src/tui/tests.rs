@@ -3133,7 +3133,11 @@ fn a_console_on_the_shared_poller_says_whose_data_it_shows() {
             why: "--no-share".into(),
         }),
     );
-    assert_eq!(header_rows(&a, 200).join("\n"), alone, "alone: nothing to say");
+    assert_eq!(
+        header_rows(&a, 200).join("\n"),
+        alone,
+        "alone: nothing to say"
+    );
     update(
         &mut a,
         Msg::Poller(PollerSource::Joined {

@@ -179,7 +179,11 @@ async fn three_status_watches_on_one_poller_cost_the_calls_of_one() {
     for _ in 0..2 {
         let mut j = Watch::start(&sim, &place, &config, &[]);
         let r = j.report_as("joined", 1).await;
-        assert_eq!(r["poller"]["leader_pid"].as_u64(), Some(leader.pid()), "{r}");
+        assert_eq!(
+            r["poller"]["leader_pid"].as_u64(),
+            Some(leader.pid()),
+            "{r}"
+        );
         assert_eq!(r["poller"]["socket"], first["poller"]["socket"]);
         assert_eq!(r["sites"].as_array().unwrap().len(), 6);
         joiners.push(j);
@@ -230,7 +234,11 @@ async fn when_the_leader_dies_a_joiner_takes_over_and_a_newcomer_joins_it() {
     assert!(ages(&r).iter().all(|a| *a <= 3), "{:?}", ages(&r));
     let mut newcomer = Watch::start(&sim, &place, &config, &[]);
     let n = newcomer.report_as("joined", 2).await;
-    assert_eq!(n["poller"]["leader_pid"].as_u64(), Some(joiner.pid()), "{n}");
+    assert_eq!(
+        n["poller"]["leader_pid"].as_u64(),
+        Some(joiner.pid()),
+        "{n}"
+    );
 }
 
 /// Processes that watch other sites, or the same sites with other settings, never share; the
@@ -288,7 +296,10 @@ async fn a_socket_folder_open_to_others_is_refused() {
     });
     let mut w = Watch::start(&sim, &place, &off, &[]);
     let r = w.report().await;
-    assert_eq!(r["poller"]["why"], "share_poller = false in the config", "{r}");
+    assert_eq!(
+        r["poller"]["why"], "share_poller = false in the config",
+        "{r}"
+    );
 }
 
 /// Another user's process that reaches the socket (its folder opened up behind the leader's

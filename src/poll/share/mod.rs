@@ -216,7 +216,10 @@ pub async fn run(
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
                     continue;
                 }
-                Err(Bind::Taken) => "the shared poller's socket is taken, and nobody answers on it in time".to_string(),
+                Err(Bind::Taken) => {
+                    "the shared poller's socket is taken, and nobody answers on it in time"
+                        .to_string()
+                }
                 Err(Bind::Failed(why)) => why,
             },
             Err(Join::Refused(why)) => why,
@@ -308,8 +311,7 @@ enum Join {
 /// Connects to the leader and shakes hands.
 async fn join(place: &Place, options: &Options) -> Result<Conn, Join> {
     let shown = place.socket.display();
-    let stream = match tokio::time::timeout(HANDSHAKE, UnixStream::connect(&place.socket)).await
-    {
+    let stream = match tokio::time::timeout(HANDSHAKE, UnixStream::connect(&place.socket)).await {
         Err(_) => {
             return Err(Join::Refused(format!(
                 "the shared poller at {shown} does not accept connections"
@@ -494,7 +496,10 @@ async fn bind(place: &Place) -> Result<(UnixListener, u64), Bind> {
     let path = &place.socket;
     let bound = |l: UnixListener| match inode(path) {
         Some(ino) => Ok((l, ino)),
-        None => Err(Bind::Failed(format!("{} vanished once bound", path.display()))),
+        None => Err(Bind::Failed(format!(
+            "{} vanished once bound",
+            path.display()
+        ))),
     };
     match UnixListener::bind(path) {
         Ok(l) => return bound(l),
@@ -622,7 +627,12 @@ impl Leading<'_> {
         let board = Arc::new(Mutex::new(Board::default()));
         let changed = Arc::new(Notify::new());
         let (lines, _) = broadcast::channel::<Shout>(1024);
-        let names: Vec<String> = session.config.sites.iter().map(|s| s.name.clone()).collect();
+        let names: Vec<String> = session
+            .config
+            .sites
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
         let names = Arc::new(names);
         let (union_tx, union_rx) = watch::channel(union(&self.focus.borrow(), &lock(&board)));
         let (inner_tx, mut inner_rx) = mpsc::channel::<PollUpdate>(256);
@@ -689,8 +699,15 @@ impl Leading<'_> {
                 }
                 _ = changed.notified() => {
                     let (f, joiners) = {
-                        let b = lock(&board);
-                        (union(&self.focus.borrow(), &b), b.wants.len())
+                        let mut b = lock(&board);
+                        let mut f = union(&self.focus.borrow(), &b);
+                        // Sites nobody watched until now are read at once, not at the next
+                        // round: a joiner never waits a poll interval for its first data.
+                        if widens(&union_tx.borrow().only, &f.only) {
+                            b.refreshes += 1;
+                            f = union(&self.focus.borrow(), &b);
+                        }
+                        (f, b.wants.len())
                     };
                     union_tx.send_if_modified(|cur| replace_if_new(cur, f));
                     self.source.send_if_modified(|s| {
@@ -712,6 +729,15 @@ impl Leading<'_> {
         };
         inner_stop.cancel();
         ended
+    }
+}
+
+/// Whether `new` reads sites `old` did not (`None`: every site).
+fn widens(old: &Option<BTreeSet<String>>, new: &Option<BTreeSet<String>>) -> bool {
+    match (old, new) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(o), Some(n)) => !n.is_subset(o),
     }
 }
 
@@ -874,7 +900,10 @@ async fn refuse(
         return;
     }
     let _ = w.shutdown().await;
-    let _ = tokio::time::timeout(HANDSHAKE, async { while messages.recv().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(HANDSHAKE, async {
+        while messages.recv().await.is_some() {}
+    })
+    .await;
 }
 
 /// Writes a line already made within [`WRITE`].

@@ -47,7 +47,10 @@ pub fn judge_folder(
     uid: u32,
 ) -> Result<(), String> {
     if is_link {
-        return Err(format!("{} is a symbolic link, not a folder", path.display()));
+        return Err(format!(
+            "{} is a symbolic link, not a folder",
+            path.display()
+        ));
     }
     if !is_dir {
         return Err(format!("{} is not a folder", path.display()));
@@ -157,7 +160,10 @@ mod tests {
         let other = judge_folder(p, true, false, 0, 0o40700, 1000).unwrap_err();
         assert!(other.contains("belongs to user 0"), "{other}");
         let open = judge_folder(p, true, false, 1000, 0o40755, 1000).unwrap_err();
-        assert!(open.contains("mode 755") && open.contains("chmod 700"), "{open}");
+        assert!(
+            open.contains("mode 755") && open.contains("chmod 700"),
+            "{open}"
+        );
         let group = judge_folder(p, true, false, 1000, 0o40770, 1000).unwrap_err();
         assert!(group.contains("open to other users"), "{group}");
         let link = judge_folder(p, false, true, 1000, 0o777, 1000).unwrap_err();

@@ -60,3 +60,19 @@ fn a_joiner_gets_only_the_sites_it_watches() {
     assert!(want(None, &[]).wants("anything"));
     assert!(!Want::nothing().wants("a"));
 }
+
+#[test]
+fn sites_a_joiner_adds_are_read_at_once() {
+    let set = |v: &[&str]| {
+        Some(
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<BTreeSet<String>>(),
+        )
+    };
+    assert!(widens(&set(&["a"]), &None));
+    assert!(widens(&set(&["a"]), &set(&["a", "b"])));
+    assert!(!widens(&set(&["a", "b"]), &set(&["a"])));
+    assert!(!widens(&None, &set(&["a"])));
+    assert!(!widens(&None, &None));
+}

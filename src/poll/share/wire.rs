@@ -119,7 +119,9 @@ pub async fn recv<R: AsyncBufRead + Unpin, T: for<'de> Deserialize<'de>>(
         return Ok(None);
     }
     if !buf.ends_with('\n') {
-        return Err(std::io::Error::other("a line longer than the protocol allows"));
+        return Err(std::io::Error::other(
+            "a line longer than the protocol allows",
+        ));
     }
     serde_json::from_str(buf)
         .map(Some)

@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 use crate::model::cloudwatch::AlarmState;
 use crate::model::obs::{Fetched, human_span};
 use crate::model::serves::Serves;
+use crate::model::share::PollerSource;
 use crate::model::site::SiteObservations;
 use crate::model::verdict::VerdictKind;
-use crate::model::share::PollerSource;
 use crate::tui::app::{App, Input, Screen};
 use crate::tui::keymap::{Action, Context, KEYMAP};
 use crate::tui::theme::Theme;
@@ -335,12 +335,9 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
                 0,
             ),
         ),
-        Some(PollerSource::Leader { joiners, .. }) if *joiners > 0 => items.push((
-            "poller shared with",
-            format!("{joiners} more"),
-            t.dim(),
-            4,
-        )),
+        Some(PollerSource::Leader { joiners, .. }) if *joiners > 0 => {
+            items.push(("poller shared with", format!("{joiners} more"), t.dim(), 4))
+        }
         _ => {}
     }
     let others = app

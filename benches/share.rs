@@ -5,8 +5,8 @@
 //! every process has printed its first report: a count of calls, not a time.
 //!
 //! `cargo bench --bench share` prints one JSON object (env: SHARE_SITES=20 sites of the
-//! emulator's generated account, Route 53 throttling on at AWS's rates; SHARE_ROUNDS=5;
-//! SHARE_MAX=5 processes; every site polled every 2 s). Run by `cargo test --benches` (without
+//! emulator's generated account; SHARE_THROTTLING=1: throttling on at AWS's rates, 0 off;
+//! SHARE_ROUNDS=5; SHARE_MAX=5 processes; every site polled every 2 s). Run by `cargo test --benches` (without
 //! `--bench`), it counts 3 sites, 2 rounds, 1 and 2 processes, as a smoke test.
 //!
 //! `calls` leaves out STS's GetCallerIdentity (read once by each process, to key and check the
@@ -144,7 +144,12 @@ async fn main() {
     let sim = start(SimOptions::new(scenario::generate(sites)))
         .await
         .unwrap();
-    sim.control(Control::Throttling { enabled: true }).unwrap();
+    // AWS's rates by default; SHARE_THROTTLING=0 counts what each process would call unhindered.
+    let throttling = env_num("SHARE_THROTTLING", 1) != 0;
+    sim.control(Control::Throttling {
+        enabled: throttling,
+    })
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("switchyard.toml");
     std::fs::write(&path, config_text(sites, sim.dns_server())).unwrap();
@@ -176,7 +181,7 @@ async fn main() {
         "sites": sites,
         "rounds": rounds,
         "poll_interval_seconds": 2,
-        "route53_throttling": true,
+        "route53_throttling": throttling,
         "rows": rows,
     });
     if quick {

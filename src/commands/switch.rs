@@ -636,7 +636,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
                 }
             );
         }
-        code = wait_until(&mut one, &wait, false, None).await;
+        code = wait_until(&mut one, &wait, false, None, None).await;
     }
     if json {
         print_json(&MaintenanceReport {
@@ -850,6 +850,9 @@ struct WaitReport {
     reasons: Vec<String>,
     waited_ms: u64,
     exit_code: i32,
+    /// Where the observations came from (see `poll::share`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    poller: Option<crate::model::share::PollerSource>,
 }
 
 /// `switchyard wait --site S --for live|maintenance`.
@@ -859,8 +862,10 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
         Err(code) => return code,
     };
     let options = crate::poll::share::Options::new("wait", args.no_share, &one.session.config);
-    if options.off.is_some() {
-        return wait_until(&mut one, args, true, None).await;
+    if let Some(why) = options.off.clone() {
+        let (_tx, alone) =
+            tokio::sync::watch::channel(crate::model::share::PollerSource::Alone { why });
+        return wait_until(&mut one, args, true, None, Some(&alone)).await;
     }
     // The shared poller reads for other processes too: every site's clients. The site is read
     // in detail, as this process would read it alone.
@@ -868,8 +873,11 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
         Ok(s) => s,
         // Another site of the config cannot be read here: this one is, alone.
         Err(e) => {
-            tracing::info!("waiting alone: not every site of the config can be read: {e}");
-            return wait_until(&mut one, args, true, None).await;
+            let why = format!("not every site of the config can be read: {e}");
+            tracing::info!("waiting alone: {why}");
+            let (_tx, alone) =
+                tokio::sync::watch::channel(crate::model::share::PollerSource::Alone { why });
+            return wait_until(&mut one, args, true, None, Some(&alone)).await;
         }
     };
     let site: std::collections::BTreeSet<String> = [args.site.clone()].into_iter().collect();
@@ -881,7 +889,7 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
     };
     let (_focus_tx, focus_rx) = tokio::sync::watch::channel(focus);
     let (tx, mut rx) = mpsc::channel(256);
-    let (source_tx, _source_rx) =
+    let (source_tx, source_rx) =
         tokio::sync::watch::channel(crate::model::share::PollerSource::Alone {
             why: "starting".into(),
         });
@@ -894,7 +902,7 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
         options,
         source_tx,
     ));
-    let code = wait_until(&mut one, args, true, Some(&mut rx)).await;
+    let code = wait_until(&mut one, args, true, Some(&mut rx), Some(&source_rx)).await;
     stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(2), poller).await;
     code
@@ -911,6 +919,7 @@ async fn wait_until(
     args: &WaitArgs,
     report: bool,
     mut shared: Option<&mut mpsc::Receiver<crate::poll::poller::PollUpdate>>,
+    source: Option<&tokio::sync::watch::Receiver<crate::model::share::PollerSource>>,
 ) -> i32 {
     let stale_after = one.session.config.defaults.stale_after;
     let every = one
@@ -995,7 +1004,14 @@ async fn wait_until(
                 .unwrap_or_default()
         );
         if line != last && args.output == OutputFormat::Table {
-            say!("[{}] {line}", clock(OffsetDateTime::now_utc()));
+            // Data that came through another process says so.
+            let via = match source.map(|s| s.borrow().clone()) {
+                Some(p @ crate::model::share::PollerSource::Joined { .. }) => {
+                    format!(" ({})", p.words())
+                }
+                _ => String::new(),
+            };
+            say!("[{}] {line}{via}", clock(OffsetDateTime::now_utc()));
             last = line;
         }
         let timed_out = t0.elapsed() >= args.timeout;
@@ -1026,6 +1042,7 @@ async fn wait_until(
                     reasons: v.reasons.clone(),
                     waited_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
                     exit_code: code,
+                    poller: source.map(|s| s.borrow().clone()),
                 }),
                 OutputFormat::Table if no_window => say!(
                     "{} has no maintenance window to wait for: it is {} (not in maintenance, failing back, or in maintenance with no end: `maintenance extend --for` gives one)",

@@ -73,6 +73,15 @@ fn budgeted(sim: &SimHandle) -> u64 {
         .sum()
 }
 
+/// The emulator's environment but its data plane's (the configs here have no probes; the CA is
+/// a PEM that a shell line cannot carry, and every process of a test must see the same).
+fn sim_env(sim: &SimHandle) -> Vec<(String, String)> {
+    sim.env_vars()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("SWITCHYARD_PROBE_"))
+        .collect()
+}
+
 /// A `status --watch --output json` process; killed on drop.
 struct Watch {
     child: tokio::process::Child,
@@ -87,7 +96,7 @@ impl Watch {
 
     fn start_in(sim: &SimHandle, run: &Path, config: &str, extra: &[&str]) -> Watch {
         let home = tempfile::tempdir().unwrap();
-        let mut env = sim.env_vars();
+        let mut env = sim_env(sim);
         env.push(("XDG_RUNTIME_DIR".into(), run.display().to_string()));
         let mut cmd = binary::switchyard(home.path(), &env);
         cmd.args(["status", "--watch", "--output", "json", "--config", config])
@@ -361,4 +370,155 @@ sys.stdout.write(data.decode())
     // The leader serves on.
     let r = leader.report().await;
     assert_eq!(r["poller"]["role"], "leader");
+}
+
+/// A console in a tmux pane of its own (its server killed on drop).
+struct Pane {
+    socket: String,
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+impl Pane {
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "console"]).stdout)
+            .into_owned()
+    }
+}
+
+fn tmux_available() -> bool {
+    let found = std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("SWITCHYARD_REQUIRE_PEERS").is_none(),
+            "tmux is required (SWITCHYARD_REQUIRE_PEERS is set): install it (scripts/test does)"
+        );
+        eprintln!("skipped: tmux is not installed (scripts/test installs it)");
+    }
+    found
+}
+
+/// A console opened beside a `status --watch` joins its poller: its header says whose data it
+/// shows, and the leader counts it among its joiners.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_console_joins_a_status_watch_and_says_whose_data_it_shows() {
+    if !tmux_available() {
+        return;
+    }
+    let sim = sim().await;
+    let place = Place::new();
+    let config = place.config("demo", |t| t);
+    let mut leader = Watch::start(&sim, &place, &config, &[]);
+    leader.report_as("leader", 1).await;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().display();
+    let vars: Vec<String> = sim_env(&sim)
+        .into_iter()
+        .map(|(k, v)| format!("{k}='{v}'"))
+        .collect();
+    let script = format!(
+        "env -u AWS_PROFILE HOME='{h}' XDG_STATE_HOME='{h}/state' XDG_CONFIG_HOME='{h}/config' \
+         XDG_RUNTIME_DIR='{}' TERM=xterm-256color {} '{}' --log-file '{h}/switchyard.log' \
+         --config '{config}'; sleep 60",
+        place.run().display(),
+        vars.join(" "),
+        env!("CARGO_BIN_EXE_switchyard"),
+    );
+    let pane = Pane {
+        socket: format!("switchyard-share-{}", std::process::id()),
+    };
+    let out = pane.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wanted = format!("data via shared poller (pid {})", leader.pid());
+    let mut screen = String::new();
+    for _ in 0..150 {
+        screen = pane.screen();
+        if screen.contains(&wanted) && screen.contains("shop") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(screen.contains(&wanted), "no {wanted:?} on\n{screen}");
+    let r = leader.report_as("leader", 5).await;
+    let mut joiners = r["poller"]["joiners"].as_u64();
+    for _ in 0..5 {
+        if joiners == Some(1) {
+            break;
+        }
+        joiners = leader.report().await["poller"]["joiners"].as_u64();
+    }
+    assert_eq!(joiners, Some(1), "{r}");
+}
+
+/// `wait` beside a `status --watch` reads its site through the shared poller (in detail, as it
+/// would alone), and its JSON says so; `--no-share` reads alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_reads_its_site_through_the_shared_poller() {
+    let sim = sim().await;
+    let place = Place::new();
+    let config = place.config("demo", |t| t);
+    let mut leader = Watch::start(&sim, &place, &config, &[]);
+    leader.report_as("leader", 1).await;
+    for (extra, role) in [(None, "joined"), (Some("--no-share"), "alone")] {
+        let home = tempfile::tempdir().unwrap();
+        let mut env = sim_env(&sim);
+        env.push(("XDG_RUNTIME_DIR".into(), place.run().display().to_string()));
+        let out = binary::switchyard(home.path(), &env)
+            .args([
+                "wait",
+                "--site",
+                "shop",
+                "--for",
+                "live",
+                "--timeout",
+                "40s",
+            ])
+            .args(["--output", "json", "--config", &config])
+            .args(extra)
+            .output()
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        let json: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["reached"], true, "{json}");
+        assert_eq!(json["poller"]["role"], role, "{json}");
+        if role == "joined" {
+            assert_eq!(json["poller"]["leader_pid"].as_u64(), Some(leader.pid()));
+        }
+    }
 }

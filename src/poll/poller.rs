@@ -77,7 +77,7 @@ pub async fn run_on(
     // The focused site in detail runs beside the full rounds, so that a long round over many
     // sites never makes it wait; both draw on the same API budgets.
     let details = tokio::spawn(detail_loop(
-        DetailSource::of(&session),
+        DetailSource::of(session),
         focus.clone(),
         updates.clone(),
         stop.clone(),

@@ -122,11 +122,11 @@ async fn watch_shared(args: &StatusArgs, session: Session, options: share::Optio
     watched.sort_unstable();
     watched.dedup();
     let named: std::collections::BTreeSet<String> = args.site.iter().cloned().collect();
+    // Sites named: read in detail at the poll interval, as `status --watch --site` always did.
     let focus = Focus {
-        site: None,
-        refresh: 0,
-        detail: named.clone(),
-        only: (!named.is_empty()).then_some(named),
+        only: (!named.is_empty()).then(|| named.clone()),
+        round_detail: named,
+        ..Focus::default()
     };
     let (_focus_tx, focus_rx) = watch::channel(focus);
     let (tx, mut rx) = mpsc::channel(256);

@@ -883,9 +883,8 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
     let site: std::collections::BTreeSet<String> = [args.site.clone()].into_iter().collect();
     let focus = crate::poll::poller::Focus {
         site: Some(args.site.clone()),
-        refresh: 0,
-        detail: Default::default(),
         only: Some(site),
+        ..Default::default()
     };
     let (_focus_tx, focus_rx) = tokio::sync::watch::channel(focus);
     let (tx, mut rx) = mpsc::channel(256);

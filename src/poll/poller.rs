@@ -35,6 +35,9 @@ pub struct Focus {
     pub detail: BTreeSet<String>,
     /// The sites read at all, by name; `None`: every site of the session.
     pub only: Option<BTreeSet<String>>,
+    /// Sites the full rounds read in detail, at the poll interval (`status --watch --site`),
+    /// rather than the detail loop at the focus interval.
+    pub round_detail: BTreeSet<String>,
 }
 
 impl Focus {
@@ -95,8 +98,7 @@ pub async fn run_on(
             next_round = now + poll;
             // Every site at overview depth: the focused one gets its detail from the detail
             // loop (GetHealthCheckStatus allows one call a second: it is not spent twice).
-            let focused = current.detailed();
-            if !round(session, &updates, &focused, current.only.as_ref()).await {
+            if !round(session, &updates, &current).await {
                 return;
             }
         }
@@ -260,15 +262,12 @@ async fn detail_loop(
     }
 }
 
-/// One round over every site (of `only`, when given) at overview depth; false once the UI is
-/// gone. The focused sites' observations are not sent: the detail loop sends its fuller ones,
-/// which these would replace.
-async fn round(
-    session: &mut Session,
-    updates: &mpsc::Sender<PollUpdate>,
-    focused: &BTreeSet<String>,
-    only: Option<&BTreeSet<String>>,
-) -> bool {
+/// One round over every site (of `only`, when given) at overview depth (the sites of
+/// `round_detail` in detail); false once the UI is gone. The focused sites' observations are
+/// not sent: the detail loop sends its fuller ones, which these would replace. With `only`,
+/// they are not read either (the console reads every site, its focused one too, as before).
+async fn round(session: &mut Session, updates: &mpsc::Sender<PollUpdate>, focus: &Focus) -> bool {
+    let focused = focus.detailed();
     if updates
         .send(PollUpdate::Round {
             started: true,
@@ -279,19 +278,27 @@ async fn round(
     {
         return false;
     }
-    let only: Option<BTreeSet<usize>> = only.map(|names| {
+    let only: Option<BTreeSet<usize>> = focus.only.as_ref().map(|names| {
         session
             .config
             .sites
             .iter()
             .enumerate()
-            .filter(|(_, s)| names.contains(&s.name))
+            .filter(|(_, s)| names.contains(&s.name) && !focused.contains(&s.name))
             .map(|(i, _)| i)
             .collect()
     });
-    session
-        .refresh_some(only.as_ref(), &|_| Depth::Overview)
-        .await;
+    let in_detail = &focus.round_detail;
+    let depth = |name: &str| {
+        if in_detail.contains(name) {
+            Depth::Detail
+        } else {
+            Depth::Overview
+        }
+    };
+    if only.as_ref().is_none_or(|o| !o.is_empty()) {
+        session.refresh_some(only.as_ref(), &depth).await;
+    }
     for index in session.watched() {
         if focused.contains(&session.config.sites[index].name)
             || only.as_ref().is_some_and(|o| !o.contains(&index))

@@ -405,6 +405,7 @@ fn want(f: &Focus) -> ToLeader {
     ToLeader::Want {
         only: f.only.as_ref().map(|o| o.iter().cloned().collect()),
         detail: f.detailed().into_iter().collect(),
+        round_detail: f.round_detail.iter().cloned().collect(),
     }
 }
 
@@ -547,6 +548,7 @@ impl Drop for SocketGuard<'_> {
 struct Want {
     only: Option<BTreeSet<String>>,
     detail: BTreeSet<String>,
+    round_detail: BTreeSet<String>,
 }
 
 impl Want {
@@ -555,11 +557,14 @@ impl Want {
         Want {
             only: Some(BTreeSet::new()),
             detail: BTreeSet::new(),
+            round_detail: BTreeSet::new(),
         }
     }
 
     fn wants(&self, name: &str) -> bool {
-        self.only.as_ref().is_none_or(|o| o.contains(name)) || self.detail.contains(name)
+        self.only.as_ref().is_none_or(|o| o.contains(name))
+            || self.detail.contains(name)
+            || self.round_detail.contains(name)
     }
 }
 
@@ -586,6 +591,7 @@ fn union(local: &Focus, board: &Board) -> Focus {
     f.refresh = local.refresh.wrapping_add(board.refreshes);
     for w in board.wants.values() {
         f.detail.extend(w.detail.iter().cloned());
+        f.round_detail.extend(w.round_detail.iter().cloned());
         f.only = match (f.only.take(), &w.only) {
             (Some(mut a), Some(b)) => {
                 a.extend(b.iter().cloned());
@@ -597,6 +603,9 @@ fn union(local: &Focus, board: &Board) -> Focus {
     if let Some(s) = &f.site {
         f.detail.remove(s);
     }
+    // Read by the detail loop already: not again by the rounds.
+    let fast = f.detailed();
+    f.round_detail.retain(|s| !fast.contains(s));
     f
 }
 
@@ -832,10 +841,15 @@ impl Joiner {
         loop {
             tokio::select! {
                 m = messages.recv() => match m {
-                    Some(Ok(ToLeader::Want { only, detail })) => {
+                    Some(Ok(ToLeader::Want {
+                        only,
+                        detail,
+                        round_detail,
+                    })) => {
                         let new = Want {
                             only: only.map(|o| o.into_iter().collect()),
                             detail: detail.into_iter().collect(),
+                            round_detail: round_detail.into_iter().collect(),
                         };
                         // What it has not had yet: the latest of each site, with its own time.
                         let snapshot: Vec<Arc<str>> = {

@@ -6,6 +6,7 @@ fn focus(site: Option<&str>, only: Option<&[&str]>, detail: &[&str]) -> Focus {
         refresh: 0,
         detail: detail.iter().map(|s| s.to_string()).collect(),
         only: only.map(|o| o.iter().map(|s| s.to_string()).collect()),
+        round_detail: BTreeSet::new(),
     }
 }
 
@@ -13,6 +14,7 @@ fn want(only: Option<&[&str]>, detail: &[&str]) -> Want {
     Want {
         only: only.map(|o| o.iter().map(|s| s.to_string()).collect()),
         detail: detail.iter().map(|s| s.to_string()).collect(),
+        round_detail: BTreeSet::new(),
     }
 }
 
@@ -75,4 +77,19 @@ fn sites_a_joiner_adds_are_read_at_once() {
     assert!(!widens(&set(&["a", "b"]), &set(&["a"])));
     assert!(!widens(&None, &set(&["a"])));
     assert!(!widens(&None, &None));
+}
+
+#[test]
+fn a_site_read_in_detail_by_the_detail_loop_is_not_read_in_detail_by_the_rounds_too() {
+    // A `status --watch --site shop` leader; a console with shop on screen joins.
+    let mut local = focus(None, Some(&["shop"]), &[]);
+    local.round_detail.insert("shop".into());
+    let mut board = Board::default();
+    board.wants.insert(1, want(None, &["shop"]));
+    let u = union(&local, &board);
+    assert!(u.detail.contains("shop"));
+    assert!(u.round_detail.is_empty(), "{u:?}");
+    // The console leaves: the rounds read shop in detail again.
+    board.wants.clear();
+    assert!(union(&local, &board).round_detail.contains("shop"));
 }

@@ -35,6 +35,9 @@ pub enum ToLeader {
     Want {
         only: Option<Vec<String>>,
         detail: Vec<String>,
+        /// Sites read in detail at the poll interval (`status --watch --site`).
+        #[serde(default)]
+        round_detail: Vec<String>,
     },
     /// Read every site again now (`:refresh` in a console).
     Refresh,

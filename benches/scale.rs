@@ -99,7 +99,7 @@ async fn main() {
 
     let (focus_tx, focus_rx) = watch::channel(Focus {
         site: Some(focus_name.clone()),
-        refresh: 0,
+        ..Focus::default()
     });
     let (tx, mut rx) = mpsc::channel(1024);
     let stop = CancellationToken::new();

@@ -14,6 +14,10 @@ pub struct Cli {
     /// changed there); recorded in the journal and the audit log, as `maintenance --reason`.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+    /// Poll AWS alone, not through one poller shared with this user's other consoles, `status
+    /// --watch` and `wait` on this machine (also `share_poller = false` in the config).
+    #[arg(long)]
+    pub no_share: bool,
     /// Without a subcommand: the live console on the config.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -415,6 +419,10 @@ pub struct WaitArgs {
     pub timeout: std::time::Duration,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// Poll AWS alone, not through one poller shared with this user's other consoles, `status
+    /// --watch` and `wait` on this machine (also `share_poller = false` in the config).
+    #[arg(long)]
+    pub no_share: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -535,6 +543,10 @@ pub struct StatusArgs {
     /// not a terminal, a pipe or a file, unless COLUMNS is exported).
     #[arg(long)]
     pub wide: bool,
+    /// With --watch: poll AWS alone, not through one poller shared with this user's other
+    /// consoles, `status --watch` and `wait` on this machine (also `share_poller = false`).
+    #[arg(long)]
+    pub no_share: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,7 +9,7 @@ fn main() -> color_eyre::Result<()> {
     let g = &cli.global;
     commands::set_ascii(g.ascii);
     let code = match &cli.command {
-        None => runtime()?.block_on(tui::console(g, cli.reason.as_deref())),
+        None => runtime()?.block_on(tui::console(g, cli.reason.as_deref(), cli.no_share)),
         Some(Command::Demo(args)) => runtime()?.block_on(tui::demo(g, args)),
         Some(Command::Rehearse(args)) => runtime()?.block_on(rehearse(g, args)),
         Some(Command::Sim(args)) => commands::sim::run(args.clone())?,

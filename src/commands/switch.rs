@@ -622,6 +622,8 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
             },
             timeout: args.timeout,
             output: args.output,
+            // Verifying its own switch: this process reads AWS itself.
+            no_share: true,
         };
         if !json {
             say!(
@@ -634,7 +636,7 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
                 }
             );
         }
-        code = wait_until(&mut one, &wait, false).await;
+        code = wait_until(&mut one, &wait, false, None, None).await;
     }
     if json {
         print_json(&MaintenanceReport {
@@ -848,6 +850,9 @@ struct WaitReport {
     reasons: Vec<String>,
     waited_ms: u64,
     exit_code: i32,
+    /// Where the observations came from (see `poll::share`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    poller: Option<crate::model::share::PollerSource>,
 }
 
 /// `switchyard wait --site S --for live|maintenance`.
@@ -856,13 +861,65 @@ pub async fn wait(global: &GlobalArgs, args: &WaitArgs) -> i32 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    wait_until(&mut one, args, true).await
+    let options = crate::poll::share::Options::new("wait", args.no_share, &one.session.config);
+    if let Some(why) = options.off.clone() {
+        let (_tx, alone) =
+            tokio::sync::watch::channel(crate::model::share::PollerSource::Alone { why });
+        return wait_until(&mut one, args, true, None, Some(&alone)).await;
+    }
+    // The shared poller reads for other processes too: every site's clients. The site is read
+    // in detail, as this process would read it alone.
+    let session = match Session::start(one.session.config.clone(), &[], &overrides(global)).await {
+        Ok(s) => s,
+        // Another site of the config cannot be read here: this one is, alone.
+        Err(e) => {
+            let why = format!("not every site of the config can be read: {e}");
+            tracing::info!("waiting alone: {why}");
+            let (_tx, alone) =
+                tokio::sync::watch::channel(crate::model::share::PollerSource::Alone { why });
+            return wait_until(&mut one, args, true, None, Some(&alone)).await;
+        }
+    };
+    let site: std::collections::BTreeSet<String> = [args.site.clone()].into_iter().collect();
+    let focus = crate::poll::poller::Focus {
+        site: Some(args.site.clone()),
+        only: Some(site),
+        ..Default::default()
+    };
+    let (_focus_tx, focus_rx) = tokio::sync::watch::channel(focus);
+    let (tx, mut rx) = mpsc::channel(256);
+    let (source_tx, source_rx) =
+        tokio::sync::watch::channel(crate::model::share::PollerSource::Alone {
+            why: "starting".into(),
+        });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let poller = tokio::spawn(crate::poll::share::run(
+        session,
+        focus_rx,
+        tx,
+        stop.clone(),
+        options,
+        source_tx,
+    ));
+    let code = wait_until(&mut one, args, true, Some(&mut rx), Some(&source_rx)).await;
+    stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(2), poller).await;
+    code
 }
 
 /// Reads the site until it reaches `args.until`, is INTERRUPTED, or `args.timeout` passes;
 /// prints each change of verdict (table), and the report (JSON, when `report`). Returns the
 /// exit code.
-async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
+///
+/// `shared`: the site's observations as the (shared) poller sends them, instead of reading
+/// them here (see [`crate::poll::share`]).
+async fn wait_until(
+    one: &mut One,
+    args: &WaitArgs,
+    report: bool,
+    mut shared: Option<&mut mpsc::Receiver<crate::poll::poller::PollUpdate>>,
+    source: Option<&tokio::sync::watch::Receiver<crate::model::share::PollerSource>>,
+) -> i32 {
     let stale_after = one.session.config.defaults.stale_after;
     let every = one
         .session
@@ -873,9 +930,36 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
     let t0 = std::time::Instant::now();
     let mut last = String::new();
     loop {
-        one.session
-            .refresh_one(&args.site, &|_| Depth::Detail)
-            .await;
+        match shared.as_deref_mut() {
+            None => {
+                one.session
+                    .refresh_one(&args.site, &|_| Depth::Detail)
+                    .await;
+            }
+            Some(rx) => {
+                // The site's next observations (the poller leaves a silent leader on its own).
+                let left = args.timeout.saturating_sub(t0.elapsed());
+                let next = tokio::time::timeout(left, async {
+                    loop {
+                        match rx.recv().await {
+                            Some(crate::poll::poller::PollUpdate::Site {
+                                index,
+                                observations,
+                            }) if index == one.site => return Some(observations),
+                            Some(_) => {}
+                            None => return None,
+                        }
+                    }
+                })
+                .await;
+                match next {
+                    Ok(Some(o)) => one.session.observations[one.site] = *o,
+                    // The poller stopped: read here from now on.
+                    Ok(None) => shared = None,
+                    Err(_) => {}
+                }
+            }
+        }
         let v = crate::model::completeness::site_verdict(
             &one.session.observations[one.site],
             OffsetDateTime::now_utc(),
@@ -919,7 +1003,14 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
                 .unwrap_or_default()
         );
         if line != last && args.output == OutputFormat::Table {
-            say!("[{}] {line}", clock(OffsetDateTime::now_utc()));
+            // Data that came through another process says so.
+            let via = match source.map(|s| s.borrow().clone()) {
+                Some(p @ crate::model::share::PollerSource::Joined { .. }) => {
+                    format!(" ({})", p.words())
+                }
+                _ => String::new(),
+            };
+            say!("[{}] {line}{via}", clock(OffsetDateTime::now_utc()));
             last = line;
         }
         let timed_out = t0.elapsed() >= args.timeout;
@@ -950,6 +1041,7 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
                     reasons: v.reasons.clone(),
                     waited_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
                     exit_code: code,
+                    poller: source.map(|s| s.borrow().clone()),
                 }),
                 OutputFormat::Table if no_window => say!(
                     "{} has no maintenance window to wait for: it is {} (not in maintenance, failing back, or in maintenance with no end: `maintenance extend --for` gives one)",
@@ -976,7 +1068,9 @@ async fn wait_until(one: &mut One, args: &WaitArgs, report: bool) -> i32 {
             }
             return code;
         }
-        tokio::time::sleep(every.min(args.timeout.saturating_sub(t0.elapsed()))).await;
+        if shared.is_none() {
+            tokio::time::sleep(every.min(args.timeout.saturating_sub(t0.elapsed()))).await;
+        }
     }
 }
 

@@ -88,6 +88,9 @@ pub struct Defaults {
     /// How long one AWS call may take, its retries included (default 30 s); each of its three
     /// attempts gets a third of it.
     pub call_timeout: Duration,
+    /// Share one poller with this user's other consoles, `status --watch` and `wait` processes
+    /// on this machine that watch the same sites as the same identity (default true).
+    pub share_poller: bool,
 }
 
 /// Which AWS credentials and region to use. `None` fields fall back to the SDK's own chain

@@ -39,6 +39,7 @@ const DEFAULTS_KEYS: &[&str] = &[
     "focus_interval",
     "stale_after",
     "call_timeout",
+    "share_poller",
 ];
 
 const SITE_KEYS: &[&str] = &[
@@ -167,6 +168,7 @@ fn parse_defaults(
     });
     let aws = parse_aws(ctx, t);
     let read_only = ctx.bool(t, "read_only").unwrap_or(false);
+    let share_poller = ctx.bool(t, "share_poller").unwrap_or(true);
     let dns_server = ctx.str(t, "dns_server").and_then(|(s, span)| {
         checked(ctx, &span, &t.child("dns_server"), ids::parse_dns_server(s))
     });
@@ -220,6 +222,7 @@ fn parse_defaults(
         focus_interval: focus?.0,
         stale_after: stale?.0,
         call_timeout: call?.0,
+        share_poller,
     })
 }
 
@@ -498,7 +501,7 @@ fn check_record_unique(
 fn site_hint(key: &str) -> Option<String> {
     match key {
         "poll_interval" | "focus_interval" | "stale_after" | "call_timeout" | "dns_server"
-        | "audit_log" | "event_log" => {
+        | "audit_log" | "event_log" | "share_poller" => {
             Some(format!("{} can only be set in [defaults]", show_key(key)))
         }
         "hosted_zone" | "hosted_zone_id" | "zone_name" | "zoneid" => {

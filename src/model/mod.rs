@@ -33,6 +33,7 @@ pub mod probe;
 pub mod route53;
 mod serde_util;
 pub(crate) mod serves;
+pub mod share;
 pub mod site;
 pub(crate) mod stack;
 pub(crate) mod strings;

@@ -4,3 +4,4 @@ pub(crate) mod limit;
 pub mod poller;
 pub mod round;
 pub mod session;
+pub mod share;

@@ -176,20 +176,40 @@ impl Session {
 
     /// Refreshes every watched site once; `depth` says how much for each site.
     pub async fn refresh(&mut self, depth: &(dyn Fn(&str) -> Depth + Sync)) {
+        self.refresh_some(None, depth).await;
+    }
+
+    /// Refreshes the watched sites of `only` (by index; every watched site when `None`) once.
+    pub async fn refresh_some(
+        &mut self,
+        only: Option<&std::collections::BTreeSet<usize>>,
+        depth: &(dyn Fn(&str) -> Depth + Sync),
+    ) {
         let config = &self.config;
         let observations = &mut self.observations;
         let mut work = Vec::new();
         // Each group takes its own sites' snapshots out, refreshes them, and puts them back.
         for g in &mut self.groups {
-            let sites: Vec<&Site> = g.sites.iter().map(|i| &config.sites[*i]).collect();
+            let indices: Vec<usize> = g
+                .sites
+                .iter()
+                .copied()
+                .filter(|i| only.is_none_or(|o| o.contains(i)))
+                .collect();
+            if indices.is_empty() {
+                continue;
+            }
+            let sites: Vec<&Site> = indices.iter().map(|i| &config.sites[*i]).collect();
             let obs: Vec<SiteObservations> =
-                g.sites.iter().map(|i| observations[*i].clone()).collect();
-            work.push((g, sites, obs));
+                indices.iter().map(|i| observations[*i].clone()).collect();
+            work.push((g, indices, sites, obs));
         }
-        let rounds = work.into_iter().map(|(g, sites, mut obs)| async move {
-            g.fetcher.round(&sites, &mut obs, depth).await;
-            (g.sites.clone(), obs)
-        });
+        let rounds = work
+            .into_iter()
+            .map(|(g, indices, sites, mut obs)| async move {
+                g.fetcher.round(&sites, &mut obs, depth).await;
+                (indices, obs)
+            });
         for (indices, obs) in futures::future::join_all(rounds).await {
             for (i, o) in indices.into_iter().zip(obs) {
                 observations[i] = o;

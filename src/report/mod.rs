@@ -46,6 +46,10 @@ pub struct StatusReport {
     /// (unless a site is DOWN: 15 decides).
     pub exit_code: i32,
     pub sites: Vec<SiteReport>,
+    /// Where the observations came from: this process's own poller, or the shared poller of
+    /// another process of this user (see `poll::share`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poller: Option<crate::model::share::PollerSource>,
 }
 
 #[derive(Debug, Serialize)]
@@ -639,6 +643,7 @@ pub fn status_report(
         generated_at: now,
         exit_code,
         sites: reports,
+        poller: None,
     }
 }
 

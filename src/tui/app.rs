@@ -36,6 +36,9 @@ pub enum Msg {
     Resize,
     /// Who the console calls AWS as, where, and until when (one per set of clients).
     Context(Vec<crate::model::sts::CallerContext>),
+    /// Where the observations come from now: this console's poller, or one shared with this
+    /// user's other processes.
+    Poller(crate::model::share::PollerSource),
     /// A rehearsal's fault was applied to the copy (or could not be).
     Faulted {
         fault: Fault,
@@ -446,6 +449,8 @@ pub struct App {
     pub demo_speed: Option<f64>,
     /// Who the console calls AWS as, where, until when; empty until first read.
     pub contexts: Vec<crate::model::sts::CallerContext>,
+    /// Where the observations come from (`None`: this console's own poller, never shared).
+    pub poller: Option<crate::model::share::PollerSource>,
     /// The switches of the AWS history already in the timeline, by ID.
     pub history_seen: std::collections::HashSet<String>,
     /// The start of the IDs of this console's own switches (their events come from the engine,
@@ -503,6 +508,7 @@ impl App {
             rehearsal: false,
             demo_speed: None,
             contexts: Vec::new(),
+            poller: None,
             history_seen: std::collections::HashSet::new(),
             own_switches: None,
             dirty: true,
@@ -626,6 +632,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Context(c) => {
             if app.contexts != c {
                 app.contexts = c;
+                app.dirty = true;
+            }
+        }
+        Msg::Poller(p) => {
+            if app.poller.as_ref() != Some(&p) {
+                app.poller = Some(p);
                 app.dirty = true;
             }
         }

@@ -60,6 +60,9 @@ pub struct Options {
     pub reason: Option<String>,
     /// `switchyard demo`: the built-in emulator's speed (the header's DEMO badge).
     pub demo_speed: Option<f64>,
+    /// Whether the poller is shared with this user's other processes on this machine (the
+    /// console on the config; `None` for `demo` and `rehearse`, whose emulators are their own).
+    pub share: Option<crate::poll::share::Options>,
 }
 
 /// What a rehearsal console needs: how to apply a fault to the copy.
@@ -84,6 +87,7 @@ impl Options {
             rehearsal: None,
             reason: None,
             demo_speed: None,
+            share: None,
         }
     }
 
@@ -108,8 +112,8 @@ impl Options {
 }
 
 /// `switchyard` without a subcommand: the console on the config. Returns the exit code.
-pub async fn console(global: &GlobalArgs, reason: Option<&str>) -> i32 {
-    let options = match Options::from_args(global).with_reason(reason) {
+pub async fn console(global: &GlobalArgs, reason: Option<&str>, no_share: bool) -> i32 {
+    let mut options = match Options::from_args(global).with_reason(reason) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -117,6 +121,9 @@ pub async fn console(global: &GlobalArgs, reason: Option<&str>) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    options.share = Some(crate::poll::share::Options::new(
+        "console", no_share, &config,
+    ));
     let audit_log = crate::commands::switch::audit_path(global, Some(&config));
     start(config, &overrides(global), options, audit_log).await
 }
@@ -421,7 +428,25 @@ pub async fn run(
     let (poll_tx, mut poll_rx) = mpsc::channel(256);
     let (focus_tx, focus_rx) = watch::channel(Focus::default());
     let stop = CancellationToken::new();
-    let poller = tokio::spawn(poller::run(session, focus_rx, poll_tx, stop.clone()));
+    // Where the observations come from: this console's poller, or one shared with this user's
+    // other consoles, `status --watch` and `wait` processes (`poll::share`).
+    let (source_tx, mut source_rx) = watch::channel(crate::model::share::PollerSource::Alone {
+        why: "starting".into(),
+    });
+    let poller = match options.share.clone() {
+        Some(share) => tokio::spawn(crate::poll::share::run(
+            session,
+            focus_rx,
+            poll_tx,
+            stop.clone(),
+            share,
+            source_tx,
+        )),
+        None => {
+            drop(source_tx);
+            tokio::spawn(poller::run(session, focus_rx, poll_tx, stop.clone()))
+        }
+    };
     // Who the calls are made as, and until when: read at once, then every minute (the SDK
     // refreshes SSO and assumed-role credentials, and their expiry moves with them).
     let (context_tx, mut context_rx) = mpsc::channel(4);
@@ -494,6 +519,7 @@ pub async fn run(
             Some(p) = poll_rx.recv() => Msg::Poll(p),
             Some(u) = update_rx.recv() => Msg::Action(u),
             Some(c) = context_rx.recv() => Msg::Context(c),
+            Ok(()) = source_rx.changed() => Msg::Poller(source_rx.borrow_and_update().clone()),
         };
         // Every message sees the current time first, so ages never go backwards.
         if !matches!(msg, Msg::Tick(_)) {

@@ -3120,6 +3120,51 @@ fn credentials_about_to_expire_lead_the_header_in_red() {
     assert!(h.contains("caller not read: sts GetCallerIdentity"), "{h}");
 }
 
+/// A console whose data comes through another process's poller says so, and whose: it leads
+/// the context row (kept at any width); a console whose poller others share says how many.
+#[test]
+fn a_console_on_the_shared_poller_says_whose_data_it_shows() {
+    use crate::model::share::PollerSource;
+    let mut a = demo_app();
+    let alone = header_rows(&a, 200).join("\n");
+    update(
+        &mut a,
+        Msg::Poller(PollerSource::Alone {
+            why: "--no-share".into(),
+        }),
+    );
+    assert_eq!(
+        header_rows(&a, 200).join("\n"),
+        alone,
+        "alone: nothing to say"
+    );
+    update(
+        &mut a,
+        Msg::Poller(PollerSource::Joined {
+            socket: "/run/user/1000/switchyard/0bc2.sock".into(),
+            leader_pid: 4242,
+        }),
+    );
+    for w in [200, 80] {
+        let h = header_rows(&a, w)[1].clone();
+        assert!(
+            h.starts_with(" data via shared poller (pid 4242)"),
+            "at {w} columns:\n{h}"
+        );
+    }
+    snap("header_shared", &a);
+    update(
+        &mut a,
+        Msg::Poller(PollerSource::Leader {
+            socket: "/run/user/1000/switchyard/0bc2.sock".into(),
+            joiners: 2,
+        }),
+    );
+    let h = header_rows(&a, 200).join("\n");
+    assert!(h.contains("poller shared with 2 more"), "{h}");
+    assert!(!h.contains("data via"), "{h}");
+}
+
 #[test]
 fn help_explains_every_badge_and_mark() {
     let mut a = demo_app();
@@ -3138,6 +3183,7 @@ fn help_explains_every_badge_and_mark() {
         "[incomplete]",
         "[?]",
         "credentials",
+        "data via",
         "endpoint",
     ] {
         assert!(help.contains(mark), "help does not explain {mark}:\n{help}");

@@ -72,7 +72,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 /// Every badge and mark the console draws, and what it means.
-pub const LEGEND: [(&str, &str); 12] = [
+pub const LEGEND: [(&str, &str); 13] = [
     (
         "DEMO xN",
         "the built-in emulator, its clock N times real time: nothing here is AWS",
@@ -92,6 +92,10 @@ pub const LEGEND: [(&str, &str); 12] = [
     (
         "credentials",
         "when the credentials expire (SSO, assumed roles); red from 10 minutes before",
+    ),
+    (
+        "data via",
+        "this console reads nothing itself: another of your processes here polls for it",
     ),
     ("[P]", "protected site: every action needs its name typed"),
     (

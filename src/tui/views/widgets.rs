@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use crate::model::cloudwatch::AlarmState;
 use crate::model::obs::{Fetched, human_span};
 use crate::model::serves::Serves;
+use crate::model::share::PollerSource;
 use crate::model::site::SiteObservations;
 use crate::model::verdict::VerdictKind;
 use crate::tui::app::{App, Input, Screen};
@@ -322,6 +323,23 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
             )),
         }
     }
+    // Observations that came through another process's poller say so; a console whose poller
+    // others share says how many.
+    match &app.poller {
+        Some(PollerSource::Joined { leader_pid, .. }) => items.insert(
+            0,
+            (
+                "data via",
+                format!("shared poller (pid {leader_pid})"),
+                t.warn(),
+                0,
+            ),
+        ),
+        Some(PollerSource::Leader { joiners, .. }) if *joiners > 0 => {
+            items.push(("poller shared with", format!("{joiners} more"), t.dim(), 4))
+        }
+        _ => {}
+    }
     let others = app
         .contexts
         .iter()
@@ -338,7 +356,10 @@ pub fn context_line(app: &App, width: usize) -> Line<'static> {
                 spans.push(Span::raw("  "));
             }
             // A warning, and a time, keep their words: "8m" or "02:45 UTC" alone say nothing.
-            let needs_label = *style == t.bad() || label.starts_with("credentials");
+            let needs_label = *style == t.bad()
+                || label.starts_with("credentials")
+                || label.starts_with("data via")
+                || label.starts_with("poller");
             if (labels || needs_label) && !label.is_empty() {
                 spans.push(Span::styled(format!("{label} "), t.dim()));
             }

@@ -25,7 +25,7 @@ use tokio::time::Instant;
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where names are resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Resolver {
     System,
     Server(SocketAddr),

@@ -11,7 +11,7 @@
 //! from ([`AnswerSource`]):
 //! - a private hosted zone: its name servers answer only inside its VPCs (split horizon);
 //! - a record type other than A, AAAA or CNAME;
-//! - GetHostedZone denied (remembered) or failing (asked again next time);
+//! - GetHostedZone denied or failing (asked again next time: one call per zone);
 //! - DNS blocked or not answering here: remembered for [`BLOCKED_FOR`], so that a blocked
 //!   bastion does not wait for a timeout every round; said once in the log.
 
@@ -26,7 +26,7 @@ use tokio::time::Instant;
 
 use super::dns::{Resolver, ask_authoritative};
 use super::route53::Delegation;
-use crate::model::error::{AwsError, ErrorKind};
+use crate::model::error::AwsError;
 use crate::model::route53::{AnswerSource, DnsAnswer};
 
 /// How long DNS that did not answer is not asked again.
@@ -109,9 +109,12 @@ enum Zone {
     /// The names of its name servers, and their addresses once resolved.
     Servers {
         names: Vec<String>,
-        addresses: Mutex<Option<(Vec<(String, SocketAddr)>, Instant)>>,
+        addresses: Mutex<Option<Resolved>>,
     },
 }
+
+/// The name servers' addresses (name, address to ask), and when they were resolved.
+type Resolved = (Vec<(String, SocketAddr)>, Instant);
 
 /// DNS that did not answer, until when it is not asked again.
 #[derive(Debug)]
@@ -147,13 +150,19 @@ impl NameServers {
         }
     }
 
-    /// With the port of [`port_from_env`] (53 when it is not usable: said in the log).
+    /// With the port of [`port_from_env`] (53 when it is not usable: said in the log). One per
+    /// resolver and port in a process: what is known of the zones, and whether DNS answers
+    /// here, is shared by every fetcher (a switch's reads too), and said once.
     pub fn from_env(resolver: Resolver) -> NameServers {
+        static SHARED: OnceLock<Mutex<HashMap<(Resolver, u16), NameServers>>> = OnceLock::new();
         let port = port_from_env().unwrap_or_else(|e| {
             tracing::warn!("{e}; the name servers are asked on port 53");
             53
         });
-        NameServers::new(resolver, port)
+        lock(SHARED.get_or_init(Mutex::default))
+            .entry((resolver.clone(), port))
+            .or_insert_with(|| NameServers::new(resolver, port))
+            .clone()
     }
 
     /// Why DNS is not asked now, if it did not answer a moment ago.
@@ -233,13 +242,8 @@ impl NameServers {
                         names: d.name_servers,
                         addresses: Mutex::new(None),
                     }),
-                    // Not to be had (denied): kept, not asked every round.
-                    Err(e) if matches!(e.kind, ErrorKind::AccessDenied | ErrorKind::NotFound) => {
-                        Ok(Zone::Not(format!(
-                            "the zone's name servers are not known: {}",
-                            e.summary()
-                        )))
-                    }
+                    // Not kept: asked again next time (one call per zone, not per site), so
+                    // that access granted or a fault cleared shows at once.
                     Err(e) => Err(e),
                 }
             })
@@ -276,17 +280,22 @@ impl NameServers {
                 found
             }
         };
-        // Two of the name servers at most, starting at one the name picks (the load spread).
+        // Two of the name servers at most, starting at one the name picks (the load spread);
+        // the second only when the first answered with an error: one that does not answer at
+        // all says DNS is blocked here, without a second wait.
         let start = name.bytes().fold(0usize, |h, b| {
             h.wrapping_mul(31).wrapping_add(usize::from(b))
         }) % servers.len();
-        let mut errors = Vec::new();
+        let mut errors: Vec<String> = Vec::new();
         for (ns, addr) in servers
             .iter()
             .cycle()
             .skip(start)
             .take(servers.len().min(2))
         {
+            if errors.last().is_some_and(|e| no_answer(e)) {
+                break;
+            }
             match ask_authoritative(*addr, name, &rtype).await {
                 Ok(a) => {
                     self.answered();
@@ -346,6 +355,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use crate::model::error::ErrorKind;
 
     const SCENARIO: &str = "name = \"ns\"\n[[hosted_zones]]\nid = \"Z1\"\nname = \"example.com\"\n[[hosted_zones.records]]\nname = \"www.example.com\"\nttl = 90\nvalues = [\"192.0.2.44\"]\n[[hosted_zones.records]]\nname = \"www.example.com\"\ntype = \"AAAA\"\nvalues = [\"2001:db8::44\"]\n[[hosted_zones.records]]\nname = \"app.example.com\"\ntype = \"CNAME\"\nvalues = [\"www.example.com\"]\n";
 
@@ -430,7 +440,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_private_zone_and_a_denied_zone_fall_back_to_test_dns_answer() {
+    async fn a_private_zone_and_a_zone_that_cannot_be_read_fall_back_to_test_dns_answer() {
         let sim = sim().await;
         let ns = servers(&sim);
         let private = || {
@@ -461,16 +471,12 @@ mod tests {
             .answer("ZDENIED", "www.example.com", "A", denied)
             .await
             .unwrap_err();
-        assert!(f.why.contains("not known"), "{f:?}");
-        // Remembered: GetHostedZone is not asked again.
-        let never =
-            || -> std::future::Ready<Result<Delegation, AwsError>> { panic!("asked again") };
         assert!(
-            ns.answer("ZDENIED", "www.example.com", "A", never)
-                .await
-                .is_err()
+            f.why
+                .starts_with("the zone's name servers could not be read: access denied"),
+            "{f:?}"
         );
-        // A throttled read is asked again next time.
+        // A read that failed (denied, throttled) is asked again next time.
         let throttled = || {
             std::future::ready(Err(AwsError::new(
                 ErrorKind::Throttled,
@@ -516,7 +522,7 @@ mod tests {
             "{f:?}"
         );
         let asked = sim.calls().dns_total();
-        assert_eq!(asked, 2, "two of the name servers were asked");
+        assert_eq!(asked, 1, "one name server was asked: no second wait");
         // The next answer does not ask (nor wait): DNS is known not to answer, for a while.
         let f = ns
             .answer("Z1", "www.example.com", "AAAA", delegation(&sim, &calls))

@@ -1039,14 +1039,25 @@ async fn invert_works_on_a_calculated_check_in_both_directions_without_force() {
     );
 }
 
-/// TestDNSAnswer denied: `maintenance on|off --wait` and `wait` converge on the answer inferred
-/// from the failover rules (the health check flipped), say that it is inferred, and fail back
-/// leaves AWS as before.
+/// TestDNSAnswer denied (and the zone's name servers refusing to answer from here):
+/// `maintenance on|off --wait` and `wait` converge on the answer inferred from the failover
+/// rules (the health check flipped), say that it is inferred, and fail back leaves AWS as
+/// before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_converges_on_inferred_answers_when_test_dns_answer_is_denied() {
     let env = Env::start("alb-cloudfront", "alb-cloudfront", 60.0).await;
     let c = env.clients().await;
     let before = snapshot(&c).await;
+    env.fault(
+        "dns",
+        "A",
+        FaultKind::Error {
+            code: "REFUSED".into(),
+            message: None,
+            status: None,
+        },
+        None,
+    );
     env.fault(
         "route53",
         "TestDNSAnswer",
@@ -1139,6 +1150,16 @@ async fn wait_converges_on_inferred_answers_when_test_dns_answer_is_denied() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inferred_answer_waits_for_the_record_change_to_be_insync() {
     let env = Env::start_paused("demo", "demo").await;
+    env.fault(
+        "dns",
+        "A",
+        FaultKind::Error {
+            code: "REFUSED".into(),
+            message: None,
+            status: None,
+        },
+        None,
+    );
     env.fault(
         "route53",
         "TestDNSAnswer",

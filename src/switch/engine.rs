@@ -2496,6 +2496,11 @@ impl Run<'_> {
                 Err(e) => {
                     let error = e.to_string();
                     j.steps[i].error = Some(error.clone());
+                    // Someone else's change stood in the way and the step made no call: it has
+                    // nothing to undo (undoing it would meet that change).
+                    if matches!(e, steps::StepError::Conflict(_)) {
+                        j.steps[i].state = StepState::Planned;
+                    }
                     self.report(index, &s, StepProgress::Failed, &error, t0.elapsed());
                     let detail = self.roll_back(j, values, todo, index).await;
                     // The first change, made on the plan's own values, met someone else's

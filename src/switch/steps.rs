@@ -926,17 +926,22 @@ pub async fn apply(
     apply_mode(c, site_name, s, towards, false).await
 }
 
-/// Whether AWS still holds what a step towards maintenance goes from (or already its
-/// maintenance value): the read each step makes before its call, without the call. `Err`
-/// ([`StepError::Conflict`]) says what someone else changed. A rule move is not checked here
+/// Whether AWS still holds what a step towards maintenance goes from: the read each step makes
+/// before its call, without the call. `Err` ([`StepError::Conflict`]) says what someone else
+/// changed (its maintenance value made meanwhile included). A rule move is not checked here
 /// (its step reads the rules before it moves them).
 pub async fn check(c: &Clients, site_name: &str, s: &Step) -> Result<(), StepError> {
     if matches!(s.change, Change::RulePriorities { .. }) {
         return Ok(());
     }
-    apply_mode(c, site_name, s, Towards::Maintenance, true)
-        .await
-        .map(|_| ())
+    match apply_mode(c, site_name, s, Towards::Maintenance, true).await? {
+        // Someone else made it since the plan was read: the plan no longer says what happens.
+        a if a.skipped => Err(StepError::Conflict(format!(
+            "{} already holds its maintenance value ({})",
+            s.resource, a.note
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The first step of an entry whose resource was checked (`checked`, see [`check`]) or whose

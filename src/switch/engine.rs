@@ -2061,8 +2061,17 @@ enum Fast {
 fn fast_ready(plan: &Plan, opts: &ExecuteOptions) -> Option<std::sync::Arc<Ready>> {
     let ready = plan.carried.0.clone()?;
     let age = (now() - plan.made_at).try_into().unwrap_or(Duration::MAX);
+    // Rule steps depend on each other (a priority is free once the rules ahead have moved):
+    // their checks cannot be made side by side before the first change.
+    let rules = ready.steps.iter().any(|s| {
+        matches!(
+            s.change,
+            Change::RulePriorities { .. } | Change::CreateRule { .. }
+        )
+    });
     (plan.direction == Direction::On
         && age <= PLAN_STANDS_FOR
+        && !rules
         && !ready.steps.is_empty()
         && !plan.needs_approval
         && plan.held_by.is_none()

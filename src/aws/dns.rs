@@ -8,6 +8,9 @@
 //! A named server is asked for A and AAAA records over UDP, with a random query ID; an answer
 //! counts only when it comes from the address asked, with that ID and that question. A truncated
 //! answer is asked again over TCP. Messages are built and read by `hickory-proto`.
+//!
+//! The same rules ask a hosted zone's own name servers what Route 53 answers ([`ask_authoritative`],
+//! without recursion; see [`super::nameservers`]).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -22,7 +25,7 @@ use tokio::time::Instant;
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where names are resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Resolver {
     System,
     Server(SocketAddr),
@@ -141,12 +144,22 @@ async fn lookup(server: SocketAddr, name: &Name, rtype: RecordType) -> Result<Ve
 
 /// One query over UDP, and over TCP when the UDP answer is truncated.
 async fn exchange(server: SocketAddr, name: &Name, rtype: RecordType) -> Result<Message, String> {
+    exchange_with(server, name, rtype, true).await
+}
+
+/// [`exchange`], asking for recursion or not.
+async fn exchange_with(
+    server: SocketAddr,
+    name: &Name,
+    rtype: RecordType,
+    recursion: bool,
+) -> Result<Message, String> {
     let query = Query::query(name.clone(), rtype);
     let mut msg = Message::new();
     msg.set_id(rand::random())
         .set_message_type(MessageType::Query)
         .set_op_code(OpCode::Query)
-        .set_recursion_desired(true)
+        .set_recursion_desired(recursion)
         .add_query(query);
     let bytes = msg
         .to_vec()
@@ -177,8 +190,14 @@ async fn over_udp(server: SocketAddr, query: &Message, bytes: &[u8]) -> Result<M
     let socket = UdpSocket::bind(bind)
         .await
         .map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+    // Connected: the kernel passes on only datagrams from the server, and says at once when
+    // nothing listens there (an ICMP refusal), instead of a wait for the timeout.
     socket
-        .send_to(bytes, server)
+        .connect(server)
+        .await
+        .map_err(|e| format!("cannot reach DNS server {server}: {e}"))?;
+    socket
+        .send(bytes)
         .await
         .map_err(|e| format!("cannot reach DNS server {server}: {e}"))?;
     let deadline = Instant::now() + QUERY_TIMEOUT;
@@ -224,6 +243,76 @@ async fn over_tcp(server: SocketAddr, query: &Message, bytes: &[u8]) -> Result<M
     tokio::time::timeout(QUERY_TIMEOUT, exchange)
         .await
         .map_err(|_| no_answer(server))?
+}
+
+/// What a hosted zone's name server answers for one name and type, read as TestDNSAnswer reads
+/// it: the values of the records of that type at the name (addresses; a name for a CNAME), or
+/// the CNAME the name holds; the response code; the shortest TTL of those records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authoritative {
+    pub values: Vec<String>,
+    /// `NOERROR` or `NXDOMAIN`.
+    pub response_code: String,
+    pub ttl: Option<u32>,
+}
+
+/// Asks a name server that is authoritative for `name` (a hosted zone's own), without
+/// recursion, with the rules of every query here (a random ID; an answer only from the address
+/// asked, with that ID and question; TCP when truncated). An answer without the AA flag (the
+/// server does not serve the zone), or with an error code, is an error; so is no answer.
+pub async fn ask_authoritative(
+    server: SocketAddr,
+    name: &str,
+    rtype: &str,
+) -> Result<Authoritative, String> {
+    let fqdn = dns_name(name.trim_end_matches('.'))?;
+    let qtype: RecordType = rtype
+        .parse()
+        .map_err(|_| format!("{rtype:?} is not a DNS record type"))?;
+    let answer = exchange_with(server, &fqdn, qtype, false).await?;
+    let code = answer.response_code();
+    let response_code = match code {
+        ResponseCode::NoError => "NOERROR",
+        ResponseCode::NXDomain => "NXDOMAIN",
+        code => {
+            return Err(format!(
+                "name server {server} answered {rtype} {name} with error code {} ({code})",
+                u16::from(code)
+            ));
+        }
+    };
+    if !answer.authoritative() {
+        return Err(format!(
+            "name server {server} does not answer for {name} with authority (no AA flag)"
+        ));
+    }
+    let at_name = |r: &&hickory_proto::rr::Record| r.name() == &fqdn;
+    let text = |data: &RData| match data {
+        RData::A(a) => Some(a.0.to_string()),
+        RData::AAAA(a) => Some(a.0.to_string()),
+        RData::CNAME(c) => Some(c.0.to_ascii()),
+        _ => None,
+    };
+    let mut used: Vec<&hickory_proto::rr::Record> = answer
+        .answers()
+        .iter()
+        .filter(at_name)
+        .filter(|r| r.record_type() == qtype)
+        .collect();
+    if used.is_empty() {
+        used = answer
+            .answers()
+            .iter()
+            .filter(at_name)
+            .filter(|r| r.record_type() == RecordType::CNAME)
+            .collect();
+    }
+    let values = used.iter().filter_map(|r| text(r.data())).collect();
+    Ok(Authoritative {
+        values,
+        response_code: response_code.to_string(),
+        ttl: used.iter().map(|r| r.ttl()).min(),
+    })
 }
 
 /// Whether `answer` is the response to `query`: same ID, same question (names compare without

@@ -8,6 +8,7 @@ pub mod cloudwatch;
 pub mod dns;
 pub mod elbv2;
 pub mod error;
+pub mod nameservers;
 pub mod probe;
 pub mod proxy;
 pub mod route53;

@@ -394,6 +394,37 @@ pub async fn hosted_zone(c: &Client, zone_id: &str) -> Result<Zone, AwsError> {
     })
 }
 
+/// What GetHostedZone says of a zone's name servers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delegation {
+    /// A private hosted zone: its name servers answer only inside its VPCs.
+    pub private: bool,
+    /// The names of the zone's name servers (its DelegationSet); none for a private zone.
+    pub name_servers: Vec<String>,
+}
+
+/// The name servers of a hosted zone (GetHostedZone's DelegationSet.NameServers). They do not
+/// change for the zone's life: read once and kept.
+pub async fn delegation(c: &Client, zone_id: &str) -> Result<Delegation, AwsError> {
+    let out = c
+        .get_hosted_zone()
+        .id(zone_id)
+        .send()
+        .await
+        .map_err(err("route53", "GetHostedZone"))?;
+    let private = out
+        .hosted_zone()
+        .and_then(|z| z.config())
+        .is_some_and(|c| c.private_zone());
+    Ok(Delegation {
+        private,
+        name_servers: out
+            .delegation_set()
+            .map(|d| d.name_servers().to_vec())
+            .unwrap_or_default(),
+    })
+}
+
 /// Every hosted zone with this name (a public and private ones of split-horizon DNS, or
 /// several of either), in Route 53's order.
 pub async fn zones_named(c: &Client, zone_name: &str) -> Result<Vec<Zone>, AwsError> {
@@ -480,6 +511,7 @@ pub async fn test_dns_answer(
         record_type: out.record_type().as_str().to_string(),
         values: out.record_data().to_vec(),
         response_code: out.response_code().to_string(),
+        source: crate::model::route53::AnswerSource::default(),
     })
 }
 

@@ -55,7 +55,10 @@ fn normalized(name: &str) -> String {
 /// The read actions of `status`, the console and discovery, with what each is for.
 pub const READ: [(&str, &str); 21] = [
     ("sts:GetCallerIdentity", "who switchyard calls AWS as"),
-    ("route53:GetHostedZone", "the zone's name"),
+    (
+        "route53:GetHostedZone",
+        "the zone's name and its name servers (Route 53's answer by DNS)",
+    ),
     (
         "route53:ListResourceRecordSets",
         "the record pair and the journal",

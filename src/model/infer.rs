@@ -124,8 +124,9 @@ pub(crate) fn dns_answer_gap(
     let f = &site.dns_answer;
     let error = f.error.as_ref().map(|e| e.error.summary());
     match (f.value.as_ref(), f.age(now), error) {
-        (Some(_), Some(age), error) if age > stale_after => format!(
-            "Route 53's answer (TestDNSAnswer) is {} old{}",
+        (Some(a), Some(age), error) if age > stale_after => format!(
+            "Route 53's answer ({}) is {} old{}",
+            a.source.label(),
             human_span(age),
             error
                 .map(|e| format!("; its latest read failed: {e}"))

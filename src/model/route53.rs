@@ -309,7 +309,8 @@ impl RecordSet {
     }
 }
 
-/// What Route 53 would answer for a name and type right now (TestDNSAnswer).
+/// What Route 53 would answer for a name and type right now: read from the hosted zone's own
+/// name servers by DNS, or with TestDNSAnswer (see [`AnswerSource`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DnsAnswer {
     /// The name asked for.
@@ -320,6 +321,80 @@ pub struct DnsAnswer {
     pub values: Vec<String>,
     /// The DNS response code: `NOERROR`, `NXDOMAIN`, `SERVFAIL`, ...
     pub response_code: String,
+    /// Where the answer was read.
+    #[serde(default)]
+    pub source: AnswerSource,
+}
+
+/// Where Route 53's answer was read. Either way it is what Route 53 answers at the time read:
+/// the classification of the answer is the same.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum AnswerSource {
+    /// Asked of one of the hosted zone's own name servers by DNS, without recursion: what
+    /// resolvers get, and free of the API budget. `server`: its name and the address asked.
+    NameServers { server: String },
+    /// Route 53's TestDNSAnswer API (one call of the account's budget); `why`: why not the
+    /// name servers (a private hosted zone, DNS blocked here), if they were not asked.
+    TestDnsAnswer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
+        /// Whether the name servers were not asked because DNS does not answer from here (for
+        /// a while): said once above every site's line.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        dns_blocked: bool,
+    },
+}
+
+impl Default for AnswerSource {
+    fn default() -> AnswerSource {
+        AnswerSource::TestDnsAnswer {
+            why: None,
+            dns_blocked: false,
+        }
+    }
+}
+
+impl AnswerSource {
+    /// The source in a few words: `Route 53's name servers by DNS` or `TestDNSAnswer`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            AnswerSource::NameServers { .. } => "Route 53's name servers by DNS",
+            AnswerSource::TestDnsAnswer { .. } => "TestDNSAnswer",
+        }
+    }
+
+    /// The source whole: `Route 53's name servers by DNS (ns-1.awsdns-01.org, 205.251.192.1)`,
+    /// `TestDNSAnswer (a private hosted zone: ...)`.
+    pub fn describe(&self) -> String {
+        match self {
+            AnswerSource::NameServers { server } => format!("{} ({server})", self.label()),
+            AnswerSource::TestDnsAnswer { why: Some(why), .. } => {
+                format!("{} ({why})", self.label())
+            }
+            AnswerSource::TestDnsAnswer { why: None, .. } => self.label().to_string(),
+        }
+    }
+
+    /// How the answer was read, for a line under it: `read from Route 53's name servers by DNS
+    /// (ns-1.awsdns-01.org, 205.251.192.1:53)`, `read with TestDNSAnswer (...)`.
+    pub fn read_text(&self) -> String {
+        match self {
+            AnswerSource::NameServers { .. } => format!("read from {}", self.describe()),
+            AnswerSource::TestDnsAnswer { .. } => format!("read with {}", self.describe()),
+        }
+    }
+
+    /// Why DNS is not asked from here, when that is why TestDNSAnswer was used.
+    pub fn dns_blocked(&self) -> Option<&str> {
+        match self {
+            AnswerSource::TestDnsAnswer {
+                why: Some(why),
+                dns_blocked: true,
+            } => Some(why),
+            _ => None,
+        }
+    }
 }
 
 impl DnsAnswer {

@@ -408,6 +408,7 @@ mod tests {
                 record_type: "A".into(),
                 values: CF_IPS.iter().map(|s| s.to_string()).collect(),
                 response_code: "NOERROR".into(),
+                source: Default::default(),
             },
             crate::model::fixtures::ago(5),
         );

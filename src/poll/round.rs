@@ -62,6 +62,9 @@ pub struct Fetcher {
     journal_check: Option<JournalCheck>,
     /// Fetches the sites' probe URLs (or why it cannot: a bad probe proxy or certificate).
     pub prober: Result<crate::aws::probe::Prober, String>,
+    /// The hosted zones' name servers, which give Route 53's answer by DNS (TestDNSAnswer is
+    /// the fallback). Shared with the detail loop's fetcher.
+    pub name_servers: crate::aws::nameservers::NameServers,
 }
 
 /// A probe a little early is due: rounds do not fall exactly on its period.
@@ -401,6 +404,9 @@ impl Fetcher {
             journal_check: None,
             app_target_groups: AppTargetGroups::default(),
             tg_minimums: TgMinimums::default(),
+            name_servers: crate::aws::nameservers::NameServers::from_env(
+                resolver_for_probe.clone(),
+            ),
             prober: crate::aws::probe::Prober::from_env(resolver_for_probe),
         }
     }
@@ -760,18 +766,33 @@ impl Fetcher {
         }
     }
 
-    /// What Route 53 answers for the site's name now, for each of its record types.
+    /// What Route 53 answers for the site's name now, for each of its record types: from the
+    /// zone's name servers by DNS (no API call but the zone's GetHostedZone, once), else with
+    /// TestDNSAnswer, which says why (see [`crate::aws::nameservers`]).
     async fn answers(
         &self,
         s: &Site,
         types: &[String],
     ) -> Vec<(String, Result<crate::model::route53::DnsAnswer, AwsError>)> {
         let c = &self.clients.route53;
+        let b = &self.budgets.route53;
         join_all(types.iter().map(|t| async move {
-            let answer = budgeted(&self.budgets.route53, || {
-                route53::test_dns_answer(c, &s.zone_id, &s.record, t)
-            })
-            .await;
+            let delegation = || budgeted(b, || route53::delegation(c, &s.zone_id));
+            let by_dns = self
+                .name_servers
+                .answer(&s.zone_id, &s.record, t, delegation)
+                .await;
+            let answer = match by_dns {
+                Ok(a) => Ok(a),
+                Err(fallback) => {
+                    budgeted(b, || route53::test_dns_answer(c, &s.zone_id, &s.record, t))
+                        .await
+                        .map(|mut a| {
+                            a.source = fallback.source();
+                            a
+                        })
+                }
+            };
             (t.clone(), answer)
         }))
         .await

@@ -72,8 +72,15 @@ pub struct SiteReport {
     /// The record types the site covers (A and AAAA for a dual-stack name).
     pub record_types: Vec<String>,
     pub dns_answer: Option<Vec<String>>,
-    /// How old the DNS answer (TestDNSAnswer, current when read) is, in seconds of AWS time.
+    /// How old the DNS answer (current when read) is, in seconds of AWS time.
     pub dns_answer_age_seconds: Option<u64>,
+    /// Where the DNS answer was read: `Route 53's name servers by DNS (name, address)`, or
+    /// `TestDNSAnswer`, with why not the name servers when they were not asked.
+    pub dns_answer_source: Option<String>,
+    /// Why Route 53's name servers are not asked from here (DNS blocked or not answering), when
+    /// that is why the answer was read with TestDNSAnswer. Said once above the table.
+    #[serde(skip)]
+    pub dns_blocked: Option<String>,
     /// The values Route 53 answers with now, by record type.
     pub dns_answers: std::collections::BTreeMap<String, Vec<String>>,
     pub health_checks: Vec<HealthCheckReport>,
@@ -560,6 +567,12 @@ pub fn site_report(
             .get()
             .and(o.dns_answer.age(now))
             .map(|d| d.as_secs()),
+        dns_answer_source: o.dns_answer.get().map(|a| a.source.describe()),
+        dns_blocked: o
+            .dns_answer
+            .get()
+            .and_then(|a| a.source.dns_blocked())
+            .map(str::to_string),
         dns_answers: std::iter::once((o.record_type.clone(), &o.dns_answer))
             .chain(o.other_answers.iter().map(|(t, f)| (t.clone(), f)))
             .filter_map(|(t, f)| f.get().map(|a| (t, a.values.clone())))
@@ -744,6 +757,19 @@ pub fn table(report: &StatusReport, width: usize) -> String {
         .unwrap_or(4)
         // Long names are cut on a terminal, never in an unbounded table (a pipe, --wide).
         .clamp(4, if width > 1000 { usize::MAX } else { 16 });
+    // DNS blocked here: said once, not on every site.
+    if let Some(why) = report.sites.iter().find_map(|s| s.dns_blocked.as_ref()) {
+        for l in wrap(
+            &format!(
+                "note: {why}; Route 53's answers are read with TestDNSAnswer (one API call each)"
+            ),
+            width,
+            6,
+        ) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
     out.push_str(&format!(
         "{:<name_w$}  {:<11}  {:<10}  {:>5}  {}\n",
         "SITE", "VERDICT", "SERVED", "AGE", "RECORD"
@@ -872,6 +898,25 @@ pub fn table_detail(report: &StatusReport, o: &[&SiteObservations], width: usize
         if report.sites.len() > 1 && !site.listeners.is_empty() {
             out.push_str(&truncate(&format!("{}:", site.name), width));
             out.push('\n');
+        }
+        if let (Some(values), Some(source)) = (&site.dns_answer, &site.dns_answer_source) {
+            let age = site
+                .dns_answer_age_seconds
+                .map(|a| format!(", {} old", human_span(Duration::from_secs(a))))
+                .unwrap_or_default();
+            let values = if values.is_empty() {
+                "nothing".to_string()
+            } else {
+                values.join(", ")
+            };
+            for l in wrap(
+                &format!("  DNS answer: {values}; source: {source}{age}"),
+                width,
+                4,
+            ) {
+                out.push_str(&l);
+                out.push('\n');
+            }
         }
         for line in checker_lines(obs, report.generated_at, width) {
             out.push_str(&line);

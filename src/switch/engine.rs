@@ -197,6 +197,20 @@ pub(crate) enum Basis {
     },
 }
 
+/// What `execute` needs to make an entry's first change at once (see [`fast_entry`]): the
+/// typed steps as planned, and what verification expects.
+pub struct Ready {
+    steps: Vec<Step>,
+    dns: Vec<(String, DnsExpect)>,
+    distribution: Option<String>,
+    caches: Vec<crate::model::verdict::EtaPart>,
+}
+
+/// How long a plan's reads stand for its execution: a plan confirmed within this makes its first
+/// change at once, on the conditions of its own values; an older plan reads the site again in
+/// full first, as its preflight checks may no longer hold.
+pub const PLAN_STANDS_FOR: Duration = Duration::from_secs(60);
+
 pub(crate) struct Prepared {
     pub plan: Plan,
     pub basis: Basis,
@@ -502,8 +516,18 @@ pub(crate) async fn prepare(
         made_at,
         hash,
         needs_approval,
+        carried: Default::default(),
     };
     let caches = client_caches(&obs, direction);
+    let mut plan = plan;
+    if let Basis::Enter(all) = &basis {
+        plan.carried = super::plan::Carried(Some(std::sync::Arc::new(Ready {
+            steps: all.clone(),
+            dns: dns.clone(),
+            distribution: distribution.clone(),
+            caches: caches.clone(),
+        })));
+    }
     Ok(Prepared {
         plan,
         basis,
@@ -1724,6 +1748,13 @@ async fn execute_inner(
         arn: plan.caller.clone().unwrap_or_default(),
         user_id: String::new(),
     };
+    if let Some(ready) = fast_ready(plan, opts) {
+        match fast_entry(clients, resolver, site, plan, opts, progress, &ready).await {
+            Fast::Done(result) => return *result,
+            // Nothing was written: the site is read again in full, as ever.
+            Fast::ReadAgain => {}
+        }
+    }
     let fresh = prepare(clients, resolver, site, plan.direction, Some(&caller)).await?;
     // Another run took the site since the plan was read (or held it then): that is the one
     // thing the loser of a race is told.
@@ -1759,6 +1790,7 @@ async fn execute_inner(
             .caller
             .clone()
             .unwrap_or_else(|| "unknown caller".into()),
+        first_ready: false,
     };
     if let Some(why) = &fresh.plan.nothing_to_do {
         return Ok(Outcome {
@@ -1790,35 +1822,16 @@ async fn execute_inner(
                 Basis::Enter(all) => (all, None),
                 _ => (Vec::new(), None),
             };
-            let mut j = Journal {
-                format: FORMAT,
-                site: site.name.clone(),
-                record: site.record.clone(),
-                scope: Some(site.scope()),
-                zone: Some(site.zone_id.clone()),
-                account: plan.account.clone().filter(|a| !a.is_empty()),
-                by: run.by.clone(),
-                host: host(),
-                at: t,
-                reason: opts.reason.clone(),
-                phase: Phase::Entering,
-                expires_at: window_end(clients.clock.now(), opts.window),
-                steps: all,
-                // The approval that let the entry through stays with it (who approved).
-                approval: request.as_ref().and_then(|(r, _)| r.approval.clone()),
-                break_glass: opts.break_glass.as_ref().map(|reason| {
-                    crate::model::approval::BreakGlass {
-                        direction: crate::model::history::Direction::On,
-                        by: run.by.clone(),
-                        at: super::approval::whole_seconds(clients.clock.now()),
-                        reason: reason.clone(),
-                    }
-                }),
-                stopped: None,
-                updated_by: run.by.clone(),
-                updated_host: Some(host()),
-                updated_at: t,
-            };
+            let mut j = entry_journal(
+                clients,
+                site,
+                plan,
+                opts,
+                &run.by,
+                t,
+                all,
+                request.as_ref().and_then(|(r, _)| r.approval.clone()),
+            );
             j.fits_route53()
                 .map_err(|why| SwitchError::Usage(format!("{why}; nothing was changed")))?;
             let mut values = match &request {
@@ -1908,16 +1921,49 @@ async fn execute_inner(
             )
         }
     };
+    conclude(
+        clients,
+        resolver,
+        site,
+        plan,
+        opts,
+        progress,
+        run,
+        undone,
+        (fresh.dns, fresh.distribution, fresh.caches),
+        summary,
+    )
+    .await
+}
+
+/// After the steps: verification when asked for, and the outcome.
+#[allow(clippy::too_many_arguments)]
+async fn conclude(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    progress: &UnboundedSender<Progress>,
+    run: Run<'_>,
+    undone: Vec<(Step, Towards)>,
+    (dns, distribution, caches): (
+        Vec<(String, DnsExpect)>,
+        Option<String>,
+        Vec<crate::model::verdict::EtaPart>,
+    ),
+    summary: String,
+) -> Result<Outcome, SwitchError> {
     let stopped = opts.stop.as_ref().is_some_and(|t| t.is_cancelled()) || cancelled(opts);
     let verification = if opts.wait && !stopped {
         let wanted = verify::Wanted {
             steps: undone,
             changes: run.changes.clone(),
-            dns: fresh.dns,
+            dns,
             zone_id: site.zone_id.clone(),
             record: site.record.clone(),
-            distribution: fresh.distribution,
-            caches: fresh.caches,
+            distribution,
+            caches,
             probe: site.probe.clone().map(|spec| {
                 let side = crate::model::probe::expected_side(plan.direction == Direction::On);
                 (spec, side)
@@ -1956,6 +2002,232 @@ async fn execute_inner(
         verification,
         summary,
     })
+}
+
+/// The journal of an entry, before its first change: every step to do.
+#[allow(clippy::too_many_arguments)]
+fn entry_journal(
+    clients: &Clients,
+    site: &Site,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    by: &str,
+    t: OffsetDateTime,
+    all: Vec<Step>,
+    approval: Option<crate::model::approval::Approval>,
+) -> Journal {
+    Journal {
+        format: FORMAT,
+        site: site.name.clone(),
+        record: site.record.clone(),
+        scope: Some(site.scope()),
+        zone: Some(site.zone_id.clone()),
+        account: plan.account.clone().filter(|a| !a.is_empty()),
+        by: by.to_string(),
+        host: host(),
+        at: t,
+        reason: opts.reason.clone(),
+        phase: Phase::Entering,
+        expires_at: window_end(clients.clock.now(), opts.window),
+        steps: all,
+        // The approval that let the entry through stays with it (who approved).
+        approval,
+        break_glass: opts
+            .break_glass
+            .as_ref()
+            .map(|reason| crate::model::approval::BreakGlass {
+                direction: crate::model::history::Direction::On,
+                by: by.to_string(),
+                at: super::approval::whole_seconds(clients.clock.now()),
+                reason: reason.clone(),
+            }),
+        stopped: None,
+        updated_by: by.to_string(),
+        updated_host: Some(host()),
+        updated_at: t,
+    }
+}
+
+/// What [`fast_entry`] did.
+enum Fast {
+    Done(Box<Result<Outcome, SwitchError>>),
+    /// Nothing was written: read the site again in full.
+    ReadAgain,
+}
+
+/// The steps of a plan that may make its first change at once: an entry (maintenance on over no
+/// journal) planned within [`PLAN_STANDS_FOR`], that needs no approval, is held by nobody, has
+/// something to do and passed its checks (or is forced).
+fn fast_ready(plan: &Plan, opts: &ExecuteOptions) -> Option<std::sync::Arc<Ready>> {
+    let ready = plan.carried.0.clone()?;
+    let age = (now() - plan.made_at).try_into().unwrap_or(Duration::MAX);
+    // Rule steps depend on each other (a priority is free once the rules ahead have moved):
+    // their checks cannot be made side by side before the first change.
+    let rules = ready.steps.iter().any(|s| {
+        matches!(
+            s.change,
+            Change::RulePriorities { .. } | Change::CreateRule { .. }
+        )
+    });
+    (plan.direction == Direction::On
+        && age <= PLAN_STANDS_FOR
+        && !rules
+        && !ready.steps.is_empty()
+        && !plan.needs_approval
+        && plan.held_by.is_none()
+        && plan.nothing_to_do.is_none()
+        && (opts.force || !plan.refused()))
+    .then_some(ready)
+}
+
+/// Whether the first step's call carries its own condition (the plan's HealthCheckVersion, an
+/// exact DELETE), so that it needs no read before it.
+fn conditional(s: &Step) -> bool {
+    match &s.change {
+        Change::InvertHealthCheck { before, .. } => before.health_check_version.is_some(),
+        Change::Record { .. } | Change::Records { .. } | Change::Invalidate { .. } => true,
+        _ => false,
+    }
+}
+
+/// An entry made on the plan's own reads instead of a second full read: in one round trip, the
+/// journal is created (its first step Started; the CREATE fails if another run holds the site)
+/// while every step but a first one whose call carries its own condition is checked against
+/// AWS (what ELBv2 and CloudWatch calls cannot be conditioned on, and every later step, so that
+/// nothing is changed when any of it moved). Then the first change, at once: UpdateHealthCheck
+/// with the plan's HealthCheckVersion, or ChangeResourceRecordSets with a DELETE of the exact
+/// record the plan read. Anything that moved since the plan: the journal is removed, nothing was
+/// changed, and the operator is told to plan again.
+async fn fast_entry(
+    clients: &Clients,
+    resolver: &Resolver,
+    site: &Site,
+    plan: &Plan,
+    opts: &ExecuteOptions,
+    progress: &UnboundedSender<Progress>,
+    ready: &Ready,
+) -> Fast {
+    let by = plan
+        .caller
+        .clone()
+        .unwrap_or_else(|| "unknown caller".into());
+    let t = now();
+    let mut j = entry_journal(clients, site, plan, opts, &by, t, ready.steps.clone(), None);
+    if let Err(why) = j.fits_route53() {
+        return Fast::Done(Box::new(Err(SwitchError::Usage(format!(
+            "{why}; nothing was changed"
+        )))));
+    }
+    if let Some(first) = j.steps.first_mut() {
+        first.state = StepState::Started;
+    }
+    let checks =
+        futures::future::join_all(ready.steps.iter().enumerate().map(|(i, s)| async move {
+            if i == 0 && conditional(s) {
+                Ok(())
+            } else {
+                steps::check(clients, &site.name, s).await
+            }
+        }));
+    let legacy = async {
+        match site.scope() {
+            journal::Scope::Only(_) => super::journal::read_legacy(clients, site).await,
+            _ => Ok(None),
+        }
+    };
+    let (created, checks, legacy) = tokio::join!(create_journal(clients, site, &j), checks, legacy);
+    // Not created: nothing was written (another run holds the site, or Route 53 refused).
+    let mut values = match created {
+        Ok(v) => v,
+        Err(e) => return Fast::Done(Box::new(Err(e))),
+    };
+    let moved = checks
+        .iter()
+        .zip(&ready.steps)
+        .enumerate()
+        .find_map(|(i, (r, s))| match r {
+            Err(steps::StepError::Conflict(why)) => Some(format!(
+                "step {} ({} {}): {why}",
+                i + 1,
+                s.call(),
+                s.resource
+            )),
+            _ => None,
+        })
+        .or_else(|| match &legacy {
+            Ok(Some((other, _))) => Some(format!(
+                "a journal of an earlier switchyard appeared at {} ({})",
+                journal::record_name(&site.record),
+                other.holder()
+            )),
+            _ => None,
+        });
+    let unread = checks.iter().any(Result::is_err) || legacy.is_err();
+    if moved.is_some() || unread {
+        // Take the journal back: nothing was changed.
+        let name = journal::record_name_of(&site.record, &j);
+        if let Err(e) = delete_journal(clients, site, &j, &values).await {
+            return Fast::Done(Box::new(Err(SwitchError::JournalWrite {
+                error: e,
+                detail: format!(
+                    "nothing was changed, but the journal {name} this run created could not be removed: `switchyard maintenance off --site {}` removes it",
+                    site.name
+                ),
+            })));
+        }
+        return match moved {
+            Some(why) => Fast::Done(Box::new(Err(SwitchError::Conflict(format!(
+                "AWS changed since the plan was made ({why}); nothing was done: plan again"
+            ))))),
+            // A check that could not read: the full read says what is wrong.
+            None => Fast::ReadAgain,
+        };
+    }
+    let mut run = Run {
+        stop: opts.stop.clone(),
+        cancel: opts.roll_back.clone(),
+        clients,
+        site,
+        progress,
+        reports: Vec::new(),
+        undoing: false,
+        changes: Vec::new(),
+        by,
+        first_ready: true,
+    };
+    let todo: Vec<usize> = (0..j.steps.len()).collect();
+    if let Err(e) = run.forward(&mut j, &mut values, &todo).await {
+        return Fast::Done(Box::new(Err(e)));
+    }
+    let summary = format!(
+        "{} is in maintenance: steps done: {}",
+        site.name,
+        j.steps.len()
+    );
+    let undone = ready
+        .steps
+        .iter()
+        .map(|s| (s.clone(), Towards::Maintenance))
+        .collect();
+    Fast::Done(Box::new(
+        conclude(
+            clients,
+            resolver,
+            site,
+            plan,
+            opts,
+            progress,
+            run,
+            undone,
+            (
+                ready.dns.clone(),
+                ready.distribution.clone(),
+                ready.caches.clone(),
+            ),
+            summary,
+        )
+        .await,
+    ))
 }
 
 /// Verifies a switch just made. After an entry, the steps are verified as the journal now holds
@@ -2010,6 +2282,9 @@ struct Run<'a> {
     undoing: bool,
     changes: Vec<PendingChange>,
     by: String,
+    /// The journal was created with the first step Started, and every other step was checked
+    /// against AWS (see [`fast_entry`]): the first step is made at once.
+    first_ready: bool,
 }
 
 impl Run<'_> {
@@ -2186,16 +2461,25 @@ impl Run<'_> {
     ) -> Result<(), SwitchError> {
         j.stopped = None;
         for (index, &i) in todo.iter().enumerate() {
-            self.check_stop(j, values, "maintenance on").await?;
+            let first_ready = std::mem::take(&mut self.first_ready) && index == 0;
+            if !first_ready {
+                self.check_stop(j, values, "maintenance on").await?;
+            }
             let t0 = Instant::now();
             j.steps[i].state = StepState::Started;
             j.steps[i].error = None;
-            self.save(j, values).await?;
+            if !first_ready {
+                self.save(j, values).await?;
+            }
             let s = j.steps[i].clone();
             self.report(index, &s, StepProgress::Running, "", t0.elapsed());
-            match steps::apply_checked(self.clients, &self.site.name, &s, Towards::Maintenance)
-                .await
-            {
+            let applied = if first_ready {
+                let checked = true;
+                steps::apply_first(self.clients, &self.site.name, &s, checked).await
+            } else {
+                steps::apply_checked(self.clients, &self.site.name, &s, Towards::Maintenance).await
+            };
+            match applied {
                 Ok(a) => {
                     j.steps[i].state = StepState::Done;
                     if let Some(change) = a.completed {
@@ -2221,8 +2505,20 @@ impl Run<'_> {
                 Err(e) => {
                     let error = e.to_string();
                     j.steps[i].error = Some(error.clone());
+                    // Someone else's change stood in the way and the step made no call: it has
+                    // nothing to undo (undoing it would meet that change).
+                    if matches!(e, steps::StepError::Conflict(_)) {
+                        j.steps[i].state = StepState::Planned;
+                    }
                     self.report(index, &s, StepProgress::Failed, &error, t0.elapsed());
                     let detail = self.roll_back(j, values, todo, index).await;
+                    // The first change, made on the plan's own values, met someone else's
+                    // change: the plan was stale. Nothing was changed (the journal is gone).
+                    if first_ready && matches!(e, steps::StepError::Conflict(_)) {
+                        return Err(SwitchError::Conflict(format!(
+                            "AWS changed since the plan was made ({error}); {detail}: plan again"
+                        )));
+                    }
                     return Err(SwitchError::StepFailed {
                         index,
                         call: s.call().to_string(),

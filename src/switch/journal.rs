@@ -56,6 +56,14 @@ pub async fn read_journal(
     }))
 }
 
+/// The journal an earlier switchyard wrote at the shared name of the site's record, if any.
+pub(crate) async fn read_legacy(
+    clients: &Clients,
+    site: &Site,
+) -> Result<Option<(Journal, Vec<String>)>, SwitchError> {
+    read_at(clients, site, &journal::record_name(&site.record)).await
+}
+
 /// The journal at one record name, decoded.
 async fn read_at(
     clients: &Clients,

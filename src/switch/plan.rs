@@ -165,6 +165,35 @@ pub struct Plan {
     /// `--break-glass`.
     #[serde(default)]
     pub needs_approval: bool,
+    /// What the plan was built from, for `execute` to act on it at once (never shown,
+    /// serialised or compared).
+    #[serde(skip)]
+    pub carried: Carried,
+}
+
+/// The typed steps of an entry and what its verification expects, as the plan read them: with
+/// them, `execute` makes its first change at once, on the conditions of the plan's own values,
+/// instead of reading the site again (see `engine::fast_entry`). Not part of what a plan says:
+/// two plans that say the same are equal whatever they carry.
+#[derive(Clone, Default)]
+pub struct Carried(pub(crate) Option<std::sync::Arc<super::engine::Ready>>);
+
+impl PartialEq for Carried {
+    fn eq(&self, _: &Carried) -> bool {
+        true
+    }
+}
+
+impl Eq for Carried {}
+
+impl std::fmt::Debug for Carried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Carried(steps)"
+        } else {
+            "Carried(none)"
+        })
+    }
 }
 
 impl Plan {

@@ -923,25 +923,168 @@ pub async fn apply(
     s: &Step,
     towards: Towards,
 ) -> Result<Applied, StepError> {
+    apply_mode(c, site_name, s, towards, false).await
+}
+
+/// Whether AWS still holds what a step towards maintenance goes from: the read each step makes
+/// before its call, without the call. `Err` ([`StepError::Conflict`]) says what someone else
+/// changed (its maintenance value made meanwhile included). A rule move is not checked here
+/// (its step reads the rules before it moves them).
+pub async fn check(c: &Clients, site_name: &str, s: &Step) -> Result<(), StepError> {
+    if matches!(s.change, Change::RulePriorities { .. }) {
+        return Ok(());
+    }
+    match apply_mode(c, site_name, s, Towards::Maintenance, true).await? {
+        // Someone else made it since the plan was read: the plan no longer says what happens.
+        a if a.skipped => Err(StepError::Conflict(format!(
+            "{} already holds its maintenance value ({})",
+            s.resource, a.note
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The first step of an entry whose resource was checked (`checked`, see [`check`]) or whose
+/// call carries its own condition: made at once, without reading first. The condition is the
+/// plan's own value: UpdateHealthCheck with the plan's HealthCheckVersion, ChangeResourceRecordSets
+/// with a DELETE of the exact record the plan read. Refused (someone changed it since the plan
+/// was read), or an answer that may hide the call's effect: the step is read and made once
+/// more, as [`apply_checked`] would have, and that says whether it is done or whose change
+/// stands in the way.
+pub async fn apply_first(
+    c: &Clients,
+    site_name: &str,
+    s: &Step,
+    checked: bool,
+) -> Result<Applied, StepError> {
+    let direct = match &s.change {
+        Change::InvertHealthCheck { before, after } => match before.health_check_version {
+            Some(v) => route53::set_inverted(&c.route53, &s.resource, v, after.inverted)
+                .await
+                .map(|u| Applied {
+                    note: format!(
+                        "Inverted={}, HealthCheckVersion {v} -> {}",
+                        u.inverted, u.version
+                    ),
+                    ..Applied::default()
+                })
+                .map_err(StepError::from),
+            None => return apply_checked(c, site_name, s, Towards::Maintenance).await,
+        },
+        Change::Record { before, after } => {
+            let batch = [
+                (RecordAction::Delete, before.record.clone()),
+                (RecordAction::Create, after.record.clone()),
+            ];
+            record_batch(c, site_name, &after.zone, &batch).await
+        }
+        Change::Records { before, after } => {
+            let mut batch = Vec::new();
+            for (f, t) in before.records.iter().zip(&after.records) {
+                if !same_record(f, t) {
+                    batch.push((RecordAction::Delete, f.clone()));
+                    batch.push((RecordAction::Create, t.clone()));
+                }
+            }
+            record_batch(c, site_name, &after.zone, &batch).await
+        }
+        Change::Invalidate { after, .. } => invalidate(c, &s.resource, after).await,
+        Change::ListenerDefaultActions { after, .. } if checked => elbv2::set_default_actions(
+            &c.elbv2_for(&s.resource),
+            &s.resource,
+            &after.default_actions,
+        )
+        .await
+        .map(|_| Applied::default())
+        .map_err(StepError::from),
+        Change::AlarmActions { after, .. } if checked => {
+            let client = cloudwatch::client_in(&c.cloudwatch, &after.region);
+            cloudwatch::set_alarm_actions(
+                &client,
+                std::slice::from_ref(&s.resource),
+                after.actions_enabled,
+            )
+            .await
+            .map(|()| Applied::default())
+            .map_err(StepError::from)
+        }
+        _ => return apply_checked(c, site_name, s, Towards::Maintenance).await,
+    };
+    match direct {
+        // Read and made once more: the second of apply_checked's two tries.
+        Err(first) if first.may_have_landed() => {
+            match apply(c, site_name, s, Towards::Maintenance).await {
+                Ok(a) if a.skipped => Ok(Applied {
+                    skipped: false,
+                    note: format!(
+                        "made: the answer to the call was lost (its retry met its effect: {first}), \
+                         and AWS shows the change"
+                    ),
+                    ..a
+                }),
+                other => other,
+            }
+        }
+        other => other,
+    }
+}
+
+/// ChangeResourceRecordSets of one batch, as a step's call.
+async fn record_batch(
+    c: &Clients,
+    site_name: &str,
+    zone: &str,
+    batch: &[(RecordAction, RecordSet)],
+) -> Result<Applied, StepError> {
+    if batch.is_empty() {
+        return Ok(Applied {
+            skipped: true,
+            note: "the records already hold those values".into(),
+            ..Applied::default()
+        });
+    }
+    let change =
+        route53::change_records(&c.route53, zone, batch, &format!("switchyard: {site_name}"))
+            .await?;
+    Ok(Applied {
+        note: if batch.len() > 2 {
+            format!("change {} ({} records)", change.id, batch.len() / 2)
+        } else {
+            format!("change {}", change.id)
+        },
+        change: Some(change),
+        ..Applied::default()
+    })
+}
+
+/// [`apply`], or only its read and comparison (`dry`).
+async fn apply_mode(
+    c: &Clients,
+    site_name: &str,
+    s: &Step,
+    towards: Towards,
+    dry: bool,
+) -> Result<Applied, StepError> {
     let resource = s.resource.as_str();
     match &s.change {
         Change::InvertHealthCheck { before, after } => {
-            apply_inversion(c, resource, before, after, towards).await
+            apply_inversion(c, resource, before, after, towards, dry).await
         }
         Change::Record { before, after } => {
             let (from, to) = towards.pick(before, after);
-            apply_record(c, site_name, resource, from, to).await
+            apply_record(c, site_name, resource, from, to, dry).await
         }
         Change::Records { before, after } => {
             let (from, to) = towards.pick(before, after);
-            apply_records(c, site_name, from, to).await
+            apply_records(c, site_name, from, to, dry).await
         }
         Change::ListenerDefaultActions { before, after } => {
             let (from, to) = towards.pick(before, after);
-            apply_default_actions(c, resource, from, to).await
+            apply_default_actions(c, resource, from, to, dry).await
         }
         Change::CreateRule { after, .. } => match towards {
-            Towards::Maintenance => create_rule(c, site_name, resource, after).await,
+            Towards::Maintenance => create_rule(c, site_name, resource, after, dry).await,
+            Towards::Original if dry => Ok(Applied::default()),
             Towards::Original => delete_rule(c, site_name, resource, after).await,
         },
         Change::RulePriorities { before, after } => {
@@ -949,8 +1092,9 @@ pub async fn apply(
             super::rules::apply(c, resource, from, to, towards).await
         }
         Change::AlarmActions { before, after } => {
-            apply_alarm_actions(c, resource, towards.wanted(before, after)).await
+            apply_alarm_actions(c, resource, towards.wanted(before, after), dry).await
         }
+        Change::Invalidate { .. } if dry => Ok(Applied::default()),
         Change::Invalidate { after, .. } => match towards {
             Towards::Maintenance => invalidate(c, resource, after).await,
             Towards::Original => Ok(Applied {
@@ -1005,6 +1149,7 @@ async fn apply_inversion(
     planned: &Inversion,
     maintenance: &Inversion,
     towards: Towards,
+    dry: bool,
 ) -> Result<Applied, StepError> {
     let want = towards.wanted(planned, maintenance);
     let hc = route53::health_check(&c.route53, id).await?;
@@ -1014,6 +1159,20 @@ async fn apply_inversion(
             note: format!("already Inverted={}", hc.inverted),
             ..Applied::default()
         });
+    }
+    // Towards maintenance, a check edited since the plan was read is someone else's change
+    // (UpdateHealthCheck with the plan's version would be refused all the same).
+    if let (Towards::Maintenance, Some(v)) = (towards, planned.health_check_version)
+        && hc.version != v
+    {
+        return Err(StepError::Conflict(format!(
+            "health check {id} was changed by someone else since the plan was read \
+             (HealthCheckVersion {v} in the plan, now {}); not overwritten",
+            hc.version
+        )));
+    }
+    if dry {
+        return Ok(Applied::default());
     }
     // Towards maintenance, the version read for the plan must still hold: a concurrent edit
     // gives HealthCheckVersionMismatch instead of being overwritten.
@@ -1038,6 +1197,7 @@ async fn apply_record(
     resource: &str,
     from: &RecordValue,
     to: &RecordValue,
+    dry: bool,
 ) -> Result<Applied, StepError> {
     let at = route53::records_at(
         &c.route53,
@@ -1066,6 +1226,9 @@ async fn apply_record(
             from.record.describe()
         )));
     };
+    if dry {
+        return Ok(Applied::default());
+    }
     // DELETE of the exact current record (as Route 53 returned it) and CREATE in one batch: a
     // record changed since it was read makes the whole batch fail instead of being overwritten.
     let change = route53::change_records(
@@ -1093,6 +1256,7 @@ async fn apply_records(
     site_name: &str,
     from: &RecordBatch,
     to: &RecordBatch,
+    dry: bool,
 ) -> Result<Applied, StepError> {
     let Some(first) = to.records.first() else {
         return Ok(Applied {
@@ -1137,6 +1301,9 @@ async fn apply_records(
             ..Applied::default()
         });
     }
+    if dry {
+        return Ok(Applied::default());
+    }
     let change = route53::change_records(
         &c.route53,
         &to.zone,
@@ -1157,6 +1324,7 @@ async fn apply_default_actions(
     arn: &str,
     from: &DefaultActions,
     to: &DefaultActions,
+    dry: bool,
 ) -> Result<Applied, StepError> {
     let current = elbv2::listeners_by_arn(&c.elbv2_for(arn), &[arn.to_string()])
         .await?
@@ -1176,6 +1344,9 @@ async fn apply_default_actions(
             show_actions(&current.default_actions)
         )));
     }
+    if dry {
+        return Ok(Applied::default());
+    }
     elbv2::set_default_actions(&c.elbv2_for(arn), arn, &to.default_actions).await?;
     Ok(Applied::default())
 }
@@ -1186,6 +1357,7 @@ async fn create_rule(
     site_name: &str,
     listener: &str,
     rule: &NewRule,
+    dry: bool,
 ) -> Result<Applied, StepError> {
     let completed = |arn: &str| Change::CreateRule {
         before: journal::Absent,
@@ -1201,6 +1373,9 @@ async fn create_rule(
             completed: Some(completed(&arn)),
             ..Applied::default()
         });
+    }
+    if dry {
+        return Ok(Applied::default());
     }
     let tags = vec![
         (RULE_TAG_SITE.to_string(), site_name.to_string()),
@@ -1250,6 +1425,7 @@ async fn apply_alarm_actions(
     c: &Clients,
     name: &str,
     want: &AlarmActions,
+    dry: bool,
 ) -> Result<Applied, StepError> {
     let client = cloudwatch::client_in(&c.cloudwatch, &want.region);
     let names = [name.to_string()];
@@ -1273,6 +1449,9 @@ async fn apply_alarm_actions(
             ),
             ..Applied::default()
         });
+    }
+    if dry {
+        return Ok(Applied::default());
     }
     cloudwatch::set_alarm_actions(&client, &names, want.actions_enabled).await?;
     Ok(Applied::default())

@@ -204,6 +204,7 @@ impl Confirm {
                 made_at: now,
                 hash: Some(request.hash.clone()),
                 needs_approval: true,
+                carried: Default::default(),
             },
             focus: Button::Name,
             typed: String::new(),

@@ -172,8 +172,10 @@ pub async fn demo(global: &GlobalArgs, args: &DemoArgs) -> i32 {
         }
     };
     config.defaults.dns_server = Some(sim.dns_server());
-    // Probes see what clients of the demo account get: through the emulator's data plane.
+    // Probes see what clients of the demo account get: through the emulator's data plane;
+    // Route 53's answers come from its name servers.
     crate::aws::probe::use_emulator(&sim.env_vars());
+    crate::aws::nameservers::use_emulator(&sim.env_vars());
     // The demo's events go beside the real ones, never into them.
     config.defaults.event_log = demo_event_log(&config.defaults.event_log);
     tracing::info!(endpoint = %sim.endpoint(), "demo emulator started");

@@ -241,6 +241,7 @@ fn plan(site: &str, protected: bool, refused: bool) -> Plan {
         made_at: NOW,
         hash: None,
         needs_approval: false,
+        carried: Default::default(),
     }
 }
 

@@ -881,13 +881,15 @@ fn says(site: &Value, what: &str) -> bool {
     reasons(site).iter().any(|r| r.contains(what))
 }
 
-/// TestDNSAnswer denied by IAM: the answer follows from the failover rules and the health
-/// checks, marked inferred in the JSON and the table and said in the reasons; the site is not
-/// UNKNOWN, and not LIVE either (an inference is not a check that was made): exit 3, naming the
-/// permission.
+/// TestDNSAnswer denied by IAM (and the name servers not answering by DNS): the answer follows
+/// from the failover rules and the health checks, marked inferred in the JSON and the table and
+/// said in the reasons; the site is not UNKNOWN, and not LIVE either (an inference is not a
+/// check that was made): exit 3, naming the permission.
 #[tokio::test]
 async fn status_infers_the_answer_when_test_dns_answer_is_denied_and_says_so() {
     let sim = sim("alb-cloudfront").await;
+    // The zone's name servers refuse to answer from here: TestDNSAnswer is the one source.
+    sim.control(fault("dns", "A", "REFUSED")).unwrap();
     sim.control(fault("route53", "TestDNSAnswer", "AccessDenied"))
         .unwrap();
     let (code, json) = status_json(&sim, "alb-cloudfront").await;
@@ -1375,4 +1377,78 @@ async fn sites_of_two_accounts_are_each_read_with_their_own_profile() {
     for name in ["a1-site000", "a1-site001", "a2-site000"] {
         assert_eq!(site(&json, name)["verdict"], "LIVE", "{name}");
     }
+}
+
+/// Route 53's answer comes from the zone's own name servers by DNS: no TestDNSAnswer call, one
+/// GetHostedZone for the zone, the source in the JSON and in `status --site`. When DNS does not
+/// answer from here, TestDNSAnswer stands in, and the table says so once, above the sites.
+#[tokio::test]
+async fn status_reads_route53s_answer_from_the_name_servers_and_falls_back_when_dns_is_blocked() {
+    let sim = sim("alb-cloudfront").await;
+    let (code, json) = status_json(&sim, "alb-cloudfront").await;
+    let shop = site(&json, "shop");
+    assert_eq!(
+        (code, shop["verdict"].as_str()),
+        (0, Some("LIVE")),
+        "{shop:#}"
+    );
+    assert_eq!(shop["served_inferred"], false);
+    let source = shop["dns_answer_source"].as_str().unwrap();
+    assert!(
+        source.starts_with("Route 53's name servers by DNS (ns-") && source.contains("127.0.0.1:"),
+        "{source}"
+    );
+    let calls = sim.calls();
+    assert_eq!(calls.get("route53", "TestDNSAnswer"), 0, "{calls:?}");
+    assert_eq!(calls.get("route53", "GetHostedZone"), 1, "{calls:?}");
+    assert!(calls.dns.get("A").copied().unwrap_or(0) >= 1, "{calls:?}");
+    // The detail names the source and its age.
+    let out = run(
+        &sim.env_vars(),
+        &[
+            "status",
+            "--config",
+            &config("alb-cloudfront"),
+            "--site",
+            "shop",
+        ],
+    )
+    .await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("DNS answer: ") && table.contains("source: Route 53's name servers by DNS"),
+        "{table}"
+    );
+    // DNS blocked (the name servers do not answer): TestDNSAnswer, said once above the sites.
+    sim.control(Control::Fault(
+        serde_json::from_value::<FaultSpec>(serde_json::json!({"service": "dns", "fault": "drop"}))
+            .unwrap(),
+    ))
+    .unwrap();
+    sim.control(Control::ResetCalls).unwrap();
+    let out = run(
+        &sim.env_vars(),
+        &["status", "--config", &config("alb-cloudfront")],
+    )
+    .await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{table}");
+    assert_eq!(
+        table
+            .matches("note: Route 53's name servers do not answer by DNS from here")
+            .count(),
+        1,
+        "{table}"
+    );
+    assert!(table.contains("read with TestDNSAnswer"), "{table}");
+    assert!(sim.calls().get("route53", "TestDNSAnswer") >= 1);
+    let (_, json) = status_json(&sim, "alb-cloudfront").await;
+    let source = site(&json, "shop")["dns_answer_source"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        source.starts_with("TestDNSAnswer (Route 53's name servers do not answer by DNS"),
+        "{source}"
+    );
 }

@@ -526,6 +526,125 @@ async fn a_stale_health_check_version_gives_a_clear_error() {
     assert_eq!(before, snapshot(&c).await);
 }
 
+/// The record a plan swaps, edited by someone else between plan and confirmation: the first
+/// change (ChangeResourceRecordSets with a DELETE of the exact record the plan read) is refused
+/// by Route 53, the journal is removed, and the operator is told to plan again (exit 7). AWS is
+/// as the other edit left it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_edited_after_the_plan_refuses_the_exact_batch_and_nothing_is_changed() {
+    use switchyard::aws::route53::{self, RecordAction};
+    use switchyard::switch::{Direction, ExecuteOptions, SwitchError};
+    let env = Env::start("demo", "demo", 60.0).await;
+    let c = env.clients().await;
+    let site = env.site("blog");
+    let resolver = switchyard::aws::dns::Resolver::Server(env.sim.dns_server());
+    let plan = switchyard::switch::plan(&c, &resolver, &site, Direction::On, None)
+        .await
+        .unwrap();
+    // Someone edits the PRIMARY record after the plan was shown.
+    let at = route53::records_at(&c.route53, "Z0DEMO0EXAMPLE", "blog.example.com", "x")
+        .await
+        .unwrap();
+    let mut primary = at
+        .records
+        .iter()
+        .find(|r| r.set_identifier.is_some() && r.failover.is_some_and(|f| f.as_str() == "PRIMARY"))
+        .cloned()
+        .unwrap();
+    let alias = primary.alias.as_mut().unwrap();
+    alias.evaluate_target_health = !alias.evaluate_target_health;
+    route53::change_records(
+        &c.route53,
+        "Z0DEMO0EXAMPLE",
+        &[(RecordAction::Upsert, primary)],
+        "someone else",
+    )
+    .await
+    .unwrap();
+    let before = snapshot(&c).await;
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let err =
+        switchyard::switch::execute(&c, &resolver, &site, &plan, &ExecuteOptions::default(), tx)
+            .await
+            .unwrap_err();
+    assert!(matches!(err, SwitchError::Conflict(_)), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("AWS changed since the plan was made"), "{msg}");
+    assert!(msg.contains("was changed by someone else"), "{msg}");
+    assert!(msg.contains("plan again"), "{msg}");
+    assert_eq!(err.exit_code(), 7);
+    let after = snapshot(&c).await;
+    let moved: Vec<_> = after
+        .records
+        .iter()
+        .filter(|r| !before.records.contains(r))
+        .chain(before.records.iter().filter(|r| !after.records.contains(r)))
+        .collect();
+    assert!(moved.is_empty(), "records changed: {moved:?}");
+    assert_eq!(before, after, "nothing changed, the journal removed");
+    assert_eq!(
+        env.sim.calls().get("route53", "ChangeResourceRecordSets"),
+        4,
+        "the other edit, the journal CREATE, the refused batch, the journal removed"
+    );
+}
+
+/// A listener switched by someone else between plan and confirmation (ModifyListener has no
+/// condition: the listener is read beside the journal CREATE): refused before any change, the
+/// journal removed, plan again (exit 7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_switched_after_the_plan_is_read_before_the_first_change_and_refused() {
+    use switchyard::switch::{Direction, ExecuteOptions, SwitchError};
+    let env = Env::start("demo", "demo", 60.0).await;
+    let c = env.clients().await;
+    let site = env.site("pay");
+    let resolver = switchyard::aws::dns::Resolver::Server(env.sim.dns_server());
+    let plan = switchyard::switch::plan(&c, &resolver, &site, Direction::On, None)
+        .await
+        .unwrap();
+    // Another operator switches the listener to the sorry target group by hand.
+    let listener = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/pay-nlb/2b3c4d5e6f708192/8a9b0c1d2e3f4a5b";
+    let sorry = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/pay-sorry/0f1e2d3c4b5a6978";
+    c.elbv2
+        .modify_listener()
+        .listener_arn(listener)
+        .default_actions(
+            aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+                .target_group_arn(sorry)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = snapshot(&c).await;
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let err =
+        switchyard::switch::execute(&c, &resolver, &site, &plan, &ExecuteOptions::default(), tx)
+            .await
+            .unwrap_err();
+    assert!(matches!(err, SwitchError::Conflict(_)), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(
+            "AWS changed since the plan was made (step 1 (elasticloadbalancing:ModifyListener"
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("nothing was done: plan again"), "{msg}");
+    assert_eq!(err.exit_code(), 7);
+    assert_eq!(
+        before,
+        snapshot(&c).await,
+        "nothing changed, the journal removed"
+    );
+    assert_eq!(
+        env.sim.calls().get("elbv2", "ModifyListener"),
+        1,
+        "only the other operator's"
+    );
+}
+
 /// A step that fails after others were done undoes them, newest first, and removes the journal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_step_rolls_back_the_steps_done() {
@@ -1067,14 +1186,25 @@ async fn invert_works_on_a_calculated_check_in_both_directions_without_force() {
     );
 }
 
-/// TestDNSAnswer denied: `maintenance on|off --wait` and `wait` converge on the answer inferred
-/// from the failover rules (the health check flipped), say that it is inferred, and fail back
-/// leaves AWS as before.
+/// TestDNSAnswer denied (and the zone's name servers refusing to answer from here):
+/// `maintenance on|off --wait` and `wait` converge on the answer inferred from the failover
+/// rules (the health check flipped), say that it is inferred, and fail back leaves AWS as
+/// before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_converges_on_inferred_answers_when_test_dns_answer_is_denied() {
     let env = Env::start("alb-cloudfront", "alb-cloudfront", 60.0).await;
     let c = env.clients().await;
     let before = snapshot(&c).await;
+    env.fault(
+        "dns",
+        "A",
+        FaultKind::Error {
+            code: "REFUSED".into(),
+            message: None,
+            status: None,
+        },
+        None,
+    );
     env.fault(
         "route53",
         "TestDNSAnswer",
@@ -1167,6 +1297,16 @@ async fn wait_converges_on_inferred_answers_when_test_dns_answer_is_denied() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inferred_answer_waits_for_the_record_change_to_be_insync() {
     let env = Env::start_paused("demo", "demo").await;
+    env.fault(
+        "dns",
+        "A",
+        FaultKind::Error {
+            code: "REFUSED".into(),
+            message: None,
+            status: None,
+        },
+        None,
+    );
     env.fault(
         "route53",
         "TestDNSAnswer",

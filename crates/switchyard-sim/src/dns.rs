@@ -1,13 +1,25 @@
-//! A small DNS responder on UDP, beside the HTTP port: it answers A and AAAA queries for the names the
-//! simulated account owns (load balancers, distributions, and records in its hosted zones), as the
-//! internet's resolvers would. switchyard resolves alias targets with it in the demo and the tests
-//! (`SWITCHYARD_DNS_SERVER`), to tell which record an answer's addresses belong to.
+//! Two small DNS servers beside the HTTP port.
+//!
+//! - A resolver (UDP): it answers A and AAAA queries for the names the simulated account owns
+//!   (load balancers, distributions, records in its hosted zones, and the names of its hosted
+//!   zones' name servers, which lead to 127.0.0.1), as the internet's resolvers would.
+//!   switchyard resolves alias targets with it in the demo and the tests
+//!   (`SWITCHYARD_DNS_SERVER`), to tell which record an answer's addresses belong to.
+//! - Route 53's name servers (UDP and TCP, on a port of their own: `SWITCHYARD_NAME_SERVER_PORT`):
+//!   authoritative for the public hosted zones, as `ns-….awsdns-….` answer on the internet. The
+//!   answer is TestDNSAnswer's (the same failover, weighted and alias logic, over the published
+//!   records), with the record's TTL and the AA flag; a CNAME is answered as the CNAME record;
+//!   names outside the public zones are REFUSED. Queries are counted
+//!   ([`super::faults::CallCounts::dns`]) and hit the faults of service `dns` (operation: the
+//!   query type): latency, drop or timeout (no answer), error (`REFUSED`, else SERVFAIL).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use tokio::net::UdpSocket;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, UdpSocket};
 
+use super::faults::FaultKind;
 use super::server::{Shared, lock};
 use super::world::World;
 use super::world::route53::fqdn;
@@ -85,6 +97,19 @@ pub fn resolve_with_ttl(w: &World, name: &str, rtype: &str) -> Option<(Vec<Strin
 /// [`resolve_with_ttl`], following CNAMEs (as a resolver does) up to a depth.
 fn resolve_at(w: &World, name: &str, rtype: &str, depth: u8) -> Option<(Vec<String>, u32)> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
+    // The hosted zones' name servers: this machine (their port is the emulator's own).
+    if w.r53.zones.iter().any(|z| {
+        z.name_servers
+            .iter()
+            .any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(&name))
+    }) {
+        let v4 = if rtype == "A" {
+            vec!["127.0.0.1".to_string()]
+        } else {
+            Vec::new()
+        };
+        return Some((v4, NAME_SERVER_TTL));
+    }
     if let Some(lb) = w.elb.lb_by_dns(&name) {
         return Some((w.lb_addresses(lb, rtype), 60));
     }
@@ -118,6 +143,264 @@ fn resolve_at(w: &World, name: &str, rtype: &str, depth: u8) -> Option<(Vec<Stri
         }
     }
     Some((out, shortest))
+}
+
+/// The TTL of the name servers' addresses (Route 53's NS records have two days).
+const NAME_SERVER_TTL: u32 = 172_800;
+
+/// The largest answer sent over UDP (no EDNS): a longer one is truncated, to be asked over TCP.
+pub const UDP_LIMIT: usize = 512;
+
+/// The question of a query: its name (labels joined by dots), type, and the question's bytes;
+/// None for messages that are not a query with one question.
+fn question(query: &[u8]) -> Option<(String, u16, &[u8])> {
+    if query.len() < 12 || query[2] & 0x80 != 0 || u16::from_be_bytes([query[4], query[5]]) != 1 {
+        return None;
+    }
+    let mut pos = 12;
+    let mut labels = Vec::new();
+    loop {
+        let len = *query.get(pos)? as usize;
+        pos += 1;
+        if len == 0 {
+            break;
+        }
+        if len > 63 {
+            return None;
+        }
+        labels.push(String::from_utf8_lossy(query.get(pos..pos + len)?).into_owned());
+        pos += len;
+    }
+    let qtype = u16::from_be_bytes([*query.get(pos)?, *query.get(pos + 1)?]);
+    Some((labels.join("."), qtype, query.get(12..pos + 4)?))
+}
+
+/// The record type of a query type number, for the types the name servers answer with data.
+fn type_name(qtype: u16) -> Option<&'static str> {
+    match qtype {
+        1 => Some("A"),
+        2 => Some("NS"),
+        5 => Some("CNAME"),
+        16 => Some("TXT"),
+        28 => Some("AAAA"),
+        _ => None,
+    }
+}
+
+/// A DNS name in wire form, uncompressed.
+fn wire_name(name: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len() + 2);
+    for label in name
+        .trim_end_matches('.')
+        .split('.')
+        .filter(|l| !l.is_empty())
+    {
+        let label = &label.as_bytes()[..label.len().min(63)];
+        out.push(label.len() as u8);
+        out.extend_from_slice(label);
+    }
+    out.push(0);
+    out
+}
+
+/// The data of one record of type `qtype` holding `value`; None when the value is not of it.
+fn rdata(qtype: u16, value: &str) -> Option<Vec<u8>> {
+    match qtype {
+        1 => match value.parse::<IpAddr>().ok()? {
+            IpAddr::V4(v4) => Some(v4.octets().to_vec()),
+            IpAddr::V6(_) => None,
+        },
+        28 => match value.parse::<IpAddr>().ok()? {
+            IpAddr::V6(v6) => Some(v6.octets().to_vec()),
+            IpAddr::V4(_) => None,
+        },
+        2 | 5 => Some(wire_name(value)),
+        16 => {
+            // Route 53 keeps TXT values as quoted strings: one character string each.
+            let text = value.trim().trim_matches('"');
+            let bytes = &text.as_bytes()[..text.len().min(255)];
+            let mut out = vec![bytes.len() as u8];
+            out.extend_from_slice(bytes);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// The answer of Route 53's name servers to one query: authoritative (AA) for the public hosted
+/// zones, REFUSED for other names; `rcode` forces a response code (an injected fault). Over UDP
+/// (`udp_limit`), an answer that does not fit is sent truncated (TC), without its records.
+pub fn authoritative(
+    w: &World,
+    query: &[u8],
+    udp_limit: Option<usize>,
+    rcode: Option<u8>,
+) -> Option<Vec<u8>> {
+    if query.len() < 12 || query[2] & 0x80 != 0 {
+        return None;
+    }
+    let mut reply = Vec::with_capacity(128);
+    reply.extend_from_slice(&query[..2]);
+    let Some((name, qtype, question)) = question(query) else {
+        // FORMERR
+        reply.extend_from_slice(&[0x80, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]);
+        return Some(reply);
+    };
+    let zone = w.r53.zone_for_name(&name);
+    let mut records: Vec<(u16, u32, Vec<u8>)> = Vec::new();
+    let code = match (rcode, zone) {
+        (Some(code), _) => code,
+        (None, None) => 5,
+        (None, Some(zone)) => match type_name(qtype) {
+            None => 0,
+            Some(rtype) => {
+                let a = w.dns_answer(zone, &fqdn(&name), rtype, 0);
+                if a.code == "NXDOMAIN" {
+                    3
+                } else {
+                    if let Some(r) = &a.record {
+                        let ttl = u32::try_from(w.record_ttl(r, rtype, 0)).unwrap_or(60);
+                        // A name that holds a CNAME answers with it, whatever the type asked.
+                        let as_type = if r.rtype == "CNAME" && r.alias.is_none() {
+                            5
+                        } else {
+                            qtype
+                        };
+                        records.extend(
+                            a.values
+                                .iter()
+                                .filter_map(|v| rdata(as_type, v))
+                                .map(|d| (as_type, ttl, d)),
+                        );
+                    }
+                    0
+                }
+            }
+        },
+    };
+    // QR, the opcode and RD copied, AA for the zones it serves; no recursion available.
+    let aa = if code == 5 { 0 } else { 0x04 };
+    reply.push(0x80 | aa | (query[2] & 0x79));
+    reply.push(code);
+    reply.extend_from_slice(&1u16.to_be_bytes());
+    reply.extend_from_slice(&(records.len() as u16).to_be_bytes());
+    reply.extend_from_slice(&[0, 0, 0, 0]);
+    reply.extend_from_slice(question);
+    let header = reply.len();
+    for (rtype, ttl, data) in records {
+        // A pointer to the name in the question, the type, class IN, the TTL, the data.
+        reply.extend_from_slice(&[0xc0, 12]);
+        reply.extend_from_slice(&rtype.to_be_bytes());
+        reply.extend_from_slice(&[0, 1]);
+        reply.extend_from_slice(&ttl.to_be_bytes());
+        reply.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        reply.extend_from_slice(&data);
+    }
+    if udp_limit.is_some_and(|limit| reply.len() > limit) {
+        reply.truncate(header);
+        reply[2] |= 0x02;
+        reply[6] = 0;
+        reply[7] = 0;
+    }
+    Some(reply)
+}
+
+/// What the faults of service `dns` do to one query: its latency, and whether it is answered
+/// (`Err`: not at all), with a forced response code.
+fn fault_of(shared: &Shared, query: &[u8]) -> (u64, Result<Option<u8>, ()>) {
+    let operation = question(query)
+        .map(|(_, qtype, _)| type_name(qtype).map_or_else(|| qtype.to_string(), str::to_string))
+        .unwrap_or_default();
+    lock(&shared.calls).dns_query(&operation);
+    let verdict = lock(&shared.faults).take_body("dns", &operation, query);
+    let outcome = match verdict.outcome {
+        Some(FaultKind::Drop | FaultKind::Timeout | FaultKind::LoseAnswer) => Err(()),
+        Some(FaultKind::Error { code, .. }) => Ok(Some(if code.eq_ignore_ascii_case("REFUSED") {
+            5
+        } else {
+            2
+        })),
+        _ => Ok(None),
+    };
+    (verdict.latency_ms, outcome)
+}
+
+/// The answer of the name servers to one query, after its faults; None: no answer.
+async fn name_server_reply(
+    shared: &Shared,
+    query: &[u8],
+    udp_limit: Option<usize>,
+) -> Option<Vec<u8>> {
+    let (latency, outcome) = fault_of(shared, query);
+    if latency > 0 {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(latency)) => {}
+            _ = shared.shutdown.cancelled() => return None,
+        }
+    }
+    let rcode = outcome.ok()?;
+    let mut w = lock(&shared.world);
+    w.sync();
+    authoritative(&w, query, udp_limit, rcode)
+}
+
+/// Serves Route 53's name servers over UDP and TCP until the shutdown token is cancelled.
+pub async fn serve_name_servers(udp: UdpSocket, tcp: TcpListener, shared: Arc<Shared>) {
+    let udp = Arc::new(udp);
+    let over_tcp = {
+        let shared = shared.clone();
+        async move {
+            loop {
+                let accepted = tokio::select! {
+                    _ = shared.shutdown.cancelled() => break,
+                    a = tcp.accept() => a,
+                };
+                let Ok((mut stream, _)) = accepted else {
+                    continue;
+                };
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    // Each message preceded by its length (RFC 7766), until the client closes.
+                    loop {
+                        let mut len = [0u8; 2];
+                        if stream.read_exact(&mut len).await.is_err() {
+                            break;
+                        }
+                        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                        if stream.read_exact(&mut buf).await.is_err() {
+                            break;
+                        }
+                        let Some(reply) = name_server_reply(&shared, &buf, None).await else {
+                            break;
+                        };
+                        let mut framed = (reply.len() as u16).to_be_bytes().to_vec();
+                        framed.extend_from_slice(&reply);
+                        if stream.write_all(&framed).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        }
+    };
+    let over_udp = async move {
+        let mut buf = [0u8; 512];
+        loop {
+            let received = tokio::select! {
+                _ = shared.shutdown.cancelled() => break,
+                r = udp.recv_from(&mut buf) => r,
+            };
+            let Ok((len, peer)) = received else { continue };
+            let query = buf[..len].to_vec();
+            let (shared, udp) = (shared.clone(), udp.clone());
+            tokio::spawn(async move {
+                if let Some(reply) = name_server_reply(&shared, &query, Some(UDP_LIMIT)).await {
+                    let _ = udp.send_to(&reply, peer).await;
+                }
+            });
+        }
+    };
+    tokio::join!(over_tcp, over_udp);
 }
 
 /// Builds the reply to one query message; None for messages that are not queries.

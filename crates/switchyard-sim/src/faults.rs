@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-/// The services the emulator speaks, by the names the control API uses.
-pub const SERVICES: [&str; 5] = ["route53", "cloudwatch", "elbv2", "cloudfront", "sts"];
+/// The services the emulator speaks, by the names the control API uses (`dns`: the hosted
+/// zones' name servers, by query type).
+pub const SERVICES: [&str; 6] = ["route53", "cloudwatch", "elbv2", "cloudfront", "sts", "dns"];
 
 /// What an injected fault does to a matching request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -265,9 +266,22 @@ impl Throttle {
 pub struct CallCounts {
     pub calls: BTreeMap<String, u64>,
     pub errors: BTreeMap<String, u64>,
+    /// Queries to the hosted zones' name servers, by query type (DNS, not API calls: they are
+    /// in no API budget).
+    #[serde(default)]
+    pub dns: BTreeMap<String, u64>,
 }
 
 impl CallCounts {
+    pub fn dns_query(&mut self, qtype: &str) {
+        *self.dns.entry(qtype.to_string()).or_default() += 1;
+    }
+
+    /// Queries to the name servers, of every type.
+    pub fn dns_total(&self) -> u64 {
+        self.dns.values().sum()
+    }
+
     pub fn count(&mut self, service: &str, operation: &str) {
         *self
             .calls

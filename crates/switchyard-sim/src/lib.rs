@@ -59,6 +59,7 @@ impl SimOptions {
 pub struct SimHandle {
     addr: SocketAddr,
     dns_addr: SocketAddr,
+    name_server_addr: SocketAddr,
     region: String,
     shared: Arc<Shared>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -93,16 +94,36 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, String> {
     let dns_addr = udp
         .local_addr()
         .map_err(|e| format!("cannot read the DNS port: {e}"))?;
+    let (ns_udp, ns_tcp, name_server_addr) = name_server_sockets()
+        .await
+        .map_err(|e| format!("cannot open a port for the name servers: {e}"))?;
     let shared = Arc::new(Shared::new(world));
     tokio::spawn(dns::serve(udp, shared.clone(), opts.dns_forward));
+    tokio::spawn(dns::serve_name_servers(ns_udp, ns_tcp, shared.clone()));
     let task = tokio::spawn(server::serve(listener, shared.clone()));
     Ok(SimHandle {
         addr,
         dns_addr,
+        name_server_addr,
         region,
         shared,
         task: Some(task),
     })
+}
+
+/// A UDP socket and a TCP listener on the same free port of 127.0.0.1, as a name server has.
+async fn name_server_sockets()
+-> std::io::Result<(tokio::net::UdpSocket, tokio::net::TcpListener, SocketAddr)> {
+    let mut last = None;
+    for _ in 0..20 {
+        let udp = tokio::net::UdpSocket::bind(("127.0.0.1", 0)).await?;
+        let addr = udp.local_addr()?;
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(tcp) => return Ok((udp, tcp, addr)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free port")))
 }
 
 impl SimHandle {
@@ -120,6 +141,13 @@ impl SimHandle {
         self.dns_addr
     }
 
+    /// Where the hosted zones' name servers answer (UDP and TCP): their names resolve to
+    /// 127.0.0.1 through [`SimHandle::dns_server`], and this is their port
+    /// (`SWITCHYARD_NAME_SERVER_PORT`).
+    pub fn name_server(&self) -> SocketAddr {
+        self.name_server_addr
+    }
+
     /// The region of the scenario's load balancers, instances and alarms.
     pub fn region(&self) -> &str {
         &self.region
@@ -135,6 +163,10 @@ impl SimHandle {
             ("AWS_DEFAULT_REGION".into(), self.region.clone()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
             ("SWITCHYARD_DNS_SERVER".into(), self.dns_addr.to_string()),
+            (
+                "SWITCHYARD_NAME_SERVER_PORT".into(),
+                self.name_server_addr.port().to_string(),
+            ),
         ];
         if let Some(ca) = &self.shared.ca {
             // The data plane: probes go through the emulator as their proxy, and trust the

@@ -108,6 +108,8 @@ pub async fn prepare(global: &GlobalArgs, args: &RehearseArgs) -> Result<Copy, i
     };
     config.sites.retain(|s| s.name == args.site);
     config.defaults.dns_server = Some(sim.dns_server());
+    // Route 53's answers from the copy's name servers, as from AWS's.
+    crate::aws::nameservers::use_emulator(&sim.env_vars());
     // The rehearsal's events go beside the real ones, never into them.
     let log = &config.defaults.event_log;
     let name = log

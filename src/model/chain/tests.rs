@@ -108,6 +108,7 @@ fn answer(o: &mut SiteObservations, values: &[&str], rtype: &str) {
         record_type: rtype.into(),
         values: values.iter().map(|s| s.to_string()).collect(),
         response_code: "NOERROR".into(),
+        source: Default::default(),
     });
 }
 

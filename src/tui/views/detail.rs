@@ -368,6 +368,17 @@ fn records(app: &App, site: &SiteState) -> Vec<Line<'static>> {
             a.response_code
         )));
     }
+    if let Some(a) = o.dns_answer.get() {
+        let age = o
+            .dns_answer
+            .age(app.now)
+            .map(|a| format!(", {} old", human_span(a)))
+            .unwrap_or_default();
+        out.push(Line::styled(
+            format!("    {}{age}", a.source.read_text()),
+            t.dim(),
+        ));
+    }
     out.push(Line::raw(""));
     out
 }

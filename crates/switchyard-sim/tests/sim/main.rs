@@ -10,6 +10,7 @@ mod dataplane;
 mod elbv2;
 mod fidelity;
 mod gotchas;
+mod nameservers;
 mod peers;
 mod route53;
 mod routing;

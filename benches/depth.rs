@@ -79,11 +79,11 @@ struct Runs {
 }
 
 fn span_of(log: &[switchyard_sim::faults::CallSpan]) -> (f64, f64) {
-    let first = log.iter().map(|c| c.arrived_ms).fold(f64::INFINITY, f64::min);
-    let last = log
+    let first = log
         .iter()
-        .filter_map(|c| c.answered_ms)
-        .fold(0.0, f64::max);
+        .map(|c| c.arrived_ms)
+        .fold(f64::INFINITY, f64::min);
+    let last = log.iter().filter_map(|c| c.answered_ms).fold(0.0, f64::max);
     (first, last)
 }
 
@@ -182,8 +182,9 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(80);
-    let scenario = switchyard_sim::Scenario::load(&root().join("assets/scenarios/alb-cloudfront.toml"))
-        .unwrap();
+    let scenario =
+        switchyard_sim::Scenario::load(&root().join("assets/scenarios/alb-cloudfront.toml"))
+            .unwrap();
     let sim = start(SimOptions::new(scenario)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("alb-cloudfront.toml");

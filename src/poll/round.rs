@@ -58,6 +58,9 @@ pub struct Fetcher {
     /// rarely change, so they are read again every [`TG_ATTRIBUTES_EVERY`]. Shared with the
     /// detail loop's fetcher.
     pub tg_minimums: TgMinimums,
+    /// Whether a call of this fetcher has succeeded (with a role: its credentials were
+    /// obtained).
+    credentials_obtained: bool,
     /// Whether a journal read beside a site is the site's own.
     journal_check: Option<JournalCheck>,
     /// Fetches the sites' probe URLs (or why it cannot: a bad probe proxy or certificate).
@@ -198,7 +201,9 @@ struct FirstStage {
 /// Route 53's status of every health check from its CloudWatch metrics, read once for every
 /// site of the round while their chains are read; each chain waits for it only where it needs it.
 type Metrics<'a> = futures::future::Shared<
-    std::pin::Pin<Box<dyn Future<Output = HashMap<String, Result<HealthCheckStatus, AwsError>>> + Send + 'a>>,
+    std::pin::Pin<
+        Box<dyn Future<Output = HashMap<String, Result<HealthCheckStatus, AwsError>>> + Send + 'a>,
+    >,
 >;
 
 tokio::task_local! {
@@ -260,6 +265,20 @@ fn silent(bucket: &Bucket) -> Option<AwsError> {
     Some(earlier)
 }
 
+/// The round's failure to obtain credentials, if any.
+fn credentials_failure() -> Option<AwsError> {
+    SILENT
+        .try_with(|s| {
+            s.failures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(CREDENTIALS)
+                .cloned()
+        })
+        .ok()
+        .flatten()
+}
+
 /// Remembers for the rest of the round a failure after which a call is pointless: the
 /// credentials could not be obtained (every call), or the service gave no answer within a time
 /// limit (the whole service: every call would wait as long). A throttled call is not
@@ -319,6 +338,12 @@ where
             // throttling: say so rather than "no answer".
             Err(e) if e.kind == ErrorKind::Network && throttled.is_some() => {
                 Err(throttled.take().unwrap_or(e))
+            }
+            // A call that ran out of time in a round whose credentials could not be obtained
+            // was waiting for them (the SDK's time limit counts the credentials' loading): the
+            // credentials are the cause, as for the calls that got their error first.
+            Err(e) if e.no_answer_in_time && !e.is_assuming_a_role() => {
+                Err(credentials_failure().unwrap_or(e))
             }
             other => other,
         };
@@ -456,6 +481,7 @@ impl Fetcher {
             pending_changes: HashMap::new(),
             zone_names: HashMap::new(),
             switched: HashMap::new(),
+            credentials_obtained: false,
             journal_check: None,
             app_target_groups: AppTargetGroups::default(),
             tg_minimums: TgMinimums::default(),
@@ -497,8 +523,25 @@ impl Fetcher {
         let big_zones = big_zones(sites);
         let (mut shared, first) = {
             let me: &Fetcher = self;
-            tokio::join!(me.shared_lists(sites), me.all_records(sites, &big_zones))
+            if me.clients.target.role_arn.is_none() || me.credentials_obtained {
+                tokio::join!(me.shared_lists(sites), me.all_records(sites, &big_zones))
+            } else {
+                // Until the role's credentials have been obtained once, the lists go first:
+                // every call waits for the role to be assumed, and when that fails the first
+                // calls say why and the records are not tried (calls that wait for credentials
+                // side by side run out of time instead of saying so).
+                let shared = me.shared_lists(sites).await;
+                let first = me.all_records(sites, &big_zones).await;
+                (shared, first)
+            }
         };
+        self.credentials_obtained |= [
+            shared.health_checks.as_ref().map(Result::is_ok),
+            shared.distributions.as_ref().map(Result::is_ok),
+            shared.load_balancers.as_ref().map(Result::is_ok),
+        ]
+        .into_iter()
+        .any(|ok| ok == Some(true));
         shared.zone_records = first.zones;
         let mut journals = Vec::with_capacity(obs.len());
         for (o, (records, journal, history)) in obs.iter_mut().zip(first.per_site) {
@@ -609,30 +652,30 @@ impl Fetcher {
         // propagating and the probes.
         let types: Vec<Vec<String>> = obs.iter().map(SiteObservations::covered_types).collect();
         let (answers, probed, named, changes) = {
-        let me: &Fetcher = self;
-        let answers = join_all(
-            sites
+            let me: &Fetcher = self;
+            let answers = join_all(
+                sites
+                    .iter()
+                    .zip(&types)
+                    .map(|(s, types)| me.answers(s, types)),
+            );
+            let metrics: Metrics<'_> =
+                futures::FutureExt::shared(Box::pin(me.health_check_metrics(&all_ids)));
+            let names = me.read_names(&shared);
+            let changes = join_all(pending.iter().map(|ids| me.read_changes(ids)));
+            let shared_ref = &shared;
+            let per_site: Vec<_> = sites
                 .iter()
-                .zip(&types)
-                .map(|(s, types)| me.answers(s, types)),
-        );
-        let metrics: Metrics<'_> =
-            futures::FutureExt::shared(Box::pin(me.health_check_metrics(&all_ids)));
-        let names = me.read_names(&shared);
-        let changes = join_all(pending.iter().map(|ids| me.read_changes(ids)));
-        let shared_ref = &shared;
-        let per_site: Vec<_> = sites
-            .iter()
-            .zip(obs.iter_mut())
-            .map(|(s, o)| {
-                let d = depth(&s.name);
-                me.site_chain(s, o, shared_ref, metrics.clone(), d)
-            })
-            .collect();
-        let probes = me.probes(&due);
-        let (answers, _, probed, named, changes) =
-            tokio::join!(answers, join_all(per_site), probes, names, changes);
-        (answers, probed, named, changes)
+                .zip(obs.iter_mut())
+                .map(|(s, o)| {
+                    let d = depth(&s.name);
+                    me.site_chain(s, o, shared_ref, metrics.clone(), d)
+                })
+                .collect();
+            let probes = me.probes(&due);
+            let (answers, _, probed, named, changes) =
+                tokio::join!(answers, join_all(per_site), probes, names, changes);
+            (answers, probed, named, changes)
         };
         self.apply_names(named, obs);
         for (o, result) in obs.iter_mut().zip(probed) {
@@ -731,7 +774,10 @@ impl Fetcher {
     async fn read_changes(
         &self,
         ids: &[String],
-    ) -> Vec<(String, Result<crate::model::route53::PendingChange, AwsError>)> {
+    ) -> Vec<(
+        String,
+        Result<crate::model::route53::PendingChange, AwsError>,
+    )> {
         join_all(ids.iter().map(|id| async move {
             let result = budgeted(&self.budgets.route53, || {
                 route53::get_change(&self.clients.route53, id)
@@ -1196,7 +1242,10 @@ impl Fetcher {
                     .load_balancer_chain(s, o, shared, &targets, &hc_names, &regions, depth)
                     .await;
                 // Rules wait for their listeners only; the targets' alarms for the targets.
-                let to_read = listeners.as_ref().map(|l| l.to_read.as_slice()).unwrap_or_default();
+                let to_read = listeners
+                    .as_ref()
+                    .map(|l| l.to_read.as_slice())
+                    .unwrap_or_default();
                 let (rules, ()) = tokio::join!(
                     self.read_rules(to_read),
                     self.alarms(s, o, shared, &hc_alarms, depth),

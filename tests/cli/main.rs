@@ -1266,19 +1266,21 @@ async fn status_of_one_site_shows_every_checker_region() {
     assert!(line.contains("0 of 1 success, FAILING"), "{text}");
 }
 
-/// One site's full `status` at a realistic round trip (80 ms on every call, as on real AWS)
-/// reads in three dependent stages: the lists beside the records; the chain behind them, the
-/// metrics and names beside it; then what needs a piece of the chain (rules, alarms' series).
-/// The emulator's call log says which calls could have waited for which: a call counts as after
-/// every call whose answer had left before it arrived, so the count can only overstate the
-/// depth, never hide a stage. No clock is asserted.
+/// One site's full `status` at a long round trip on every call reads in three dependent stages:
+/// the lists beside the records; the chain behind them, the metrics and names beside it; then
+/// what needs a piece of the chain (rules, alarms' series). The emulator's call log says which
+/// calls could have waited for which: a call counts as after every call whose answer had left
+/// before it arrived, so the count can only overstate the depth, never hide a stage. No clock
+/// is asserted; the round trip (1.5 s, far longer than AWS's 30 to 150 ms) is long enough that
+/// a busy machine (a debug build beside other tests) does not start calls of one stage a round
+/// trip apart.
 #[tokio::test]
 async fn one_sites_status_reads_in_three_stages_at_a_realistic_round_trip() {
     let sim = sim("alb-cloudfront").await;
     sim.control(Control::Fault(FaultSpec {
         service: None,
         operation: None,
-        kind: switchyard_sim::faults::FaultKind::Latency { millis: 80 },
+        kind: switchyard_sim::faults::FaultKind::Latency { millis: 1500 },
         times: None,
         body_contains: None,
     }))

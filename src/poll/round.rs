@@ -58,6 +58,15 @@ pub struct Fetcher {
     /// rarely change, so they are read again every [`TG_ATTRIBUTES_EVERY`]. Shared with the
     /// detail loop's fetcher.
     pub tg_minimums: TgMinimums,
+    /// How often a site's listeners (and the rules read with them) are read outside the detail
+    /// and a switch: they rarely change. Half of `stale_after` by default, so that they are
+    /// never too old to use.
+    pub listeners_every: std::time::Duration,
+    /// How often rounds start (the poll interval): how many sites' listeners a round reads, so
+    /// that the reads are spread over the rounds.
+    pub round_every: std::time::Duration,
+    /// The listener reads the rounds still owe (see [`listeners_due`]).
+    listener_credit: f64,
     /// Whether a call of this fetcher has succeeded (with a role: its credentials were
     /// obtained).
     credentials_obtained: bool,
@@ -65,6 +74,69 @@ pub struct Fetcher {
     journal_check: Option<JournalCheck>,
     /// Fetches the sites' probe URLs (or why it cannot: a bad probe proxy or certificate).
     pub prober: Result<crate::aws::probe::Prober, String>,
+}
+
+/// How often listeners are read outside the detail by default: half the default `stale_after`.
+pub const LISTENERS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The sites whose listeners (and the rules read with them) a round reads: every site in
+/// detail (the focused one, `status --site`, one around a switch); every site whose listeners
+/// are not known, failed, or would be older than `every` by the next round; and of the others
+/// the oldest, as many as spread the reads evenly over `every`: each round adds the sites'
+/// share of a round (`sites x round / every`) to `credit`, and every read takes one from it.
+fn listeners_due(
+    sites: &[(&str, bool, Option<OffsetDateTime>)],
+    at: OffsetDateTime,
+    every: std::time::Duration,
+    round: std::time::Duration,
+    credit: &mut f64,
+) -> BTreeSet<String> {
+    let mut due = BTreeSet::new();
+    let mut rest: Vec<(OffsetDateTime, &str)> = Vec::new();
+    let limit = every.saturating_sub(round);
+    for (name, detail, oldest) in sites {
+        match oldest {
+            Some(t) if !detail && crate::model::obs::span(*t, at) < limit => rest.push((*t, name)),
+            _ => {
+                due.insert((*name).to_string());
+            }
+        }
+    }
+    let n = sites.len() as f64;
+    *credit += if every.is_zero() {
+        n
+    } else {
+        n * round.as_secs_f64() / every.as_secs_f64()
+    };
+    *credit -= due.len() as f64;
+    rest.sort();
+    for (_, name) in rest {
+        if *credit < 1.0 {
+            break;
+        }
+        due.insert(name.to_string());
+        *credit -= 1.0;
+    }
+    // What the reads that had to be made took beyond the share is owed for one cycle at most.
+    *credit = credit.max(-n);
+    due
+}
+
+/// When a site's listeners were last read (the oldest of its load balancers'), `None` when one
+/// is not known or its last read failed.
+fn listeners_read_at(o: &SiteObservations) -> Option<OffsetDateTime> {
+    if o.listeners.is_empty() || o.load_balancers.error.is_some() {
+        return None;
+    }
+    let mut oldest: Option<OffsetDateTime> = None;
+    for f in o.listeners.values() {
+        if f.error.is_some() {
+            return None;
+        }
+        let t = f.fetched_at?;
+        oldest = Some(oldest.map_or(t, |o| o.min(t)));
+    }
+    oldest
 }
 
 /// A probe a little early is due: rounds do not fall exactly on its period.
@@ -482,6 +554,9 @@ impl Fetcher {
             zone_names: HashMap::new(),
             switched: HashMap::new(),
             credentials_obtained: false,
+            listeners_every: LISTENERS_EVERY,
+            round_every: std::time::Duration::from_secs(15),
+            listener_credit: 0.0,
             journal_check: None,
             app_target_groups: AppTargetGroups::default(),
             tg_minimums: TgMinimums::default(),
@@ -641,6 +716,23 @@ impl Fetcher {
                 due.then(|| spec.clone())
             })
             .collect();
+        let read_listeners = listeners_due(
+            &sites
+                .iter()
+                .zip(obs.iter())
+                .map(|(s, o)| {
+                    (
+                        s.name.as_str(),
+                        depth(&s.name) == Depth::Detail,
+                        listeners_read_at(o),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            now(),
+            self.listeners_every,
+            self.round_every,
+            &mut self.listener_credit,
+        );
         let pending: Vec<Vec<String>> = sites
             .iter()
             .zip(obs.iter())
@@ -669,7 +761,8 @@ impl Fetcher {
                 .zip(obs.iter_mut())
                 .map(|(s, o)| {
                     let d = depth(&s.name);
-                    me.site_chain(s, o, shared_ref, metrics.clone(), d)
+                    let listeners = read_listeners.contains(&s.name);
+                    me.site_chain(s, o, shared_ref, metrics.clone(), d, listeners)
                 })
                 .collect();
             let probes = me.probes(&due);
@@ -1161,6 +1254,7 @@ impl Fetcher {
         shared: &Shared,
         metrics: Metrics<'_>,
         depth: Depth,
+        read_listeners: bool,
     ) {
         // Health checks: their configs from the account's list.
         let ids = self.health_check_ids(s, o, shared);
@@ -1239,7 +1333,16 @@ impl Fetcher {
             resolve,
             async {
                 let listeners = self
-                    .load_balancer_chain(s, o, shared, &targets, &hc_names, &regions, depth)
+                    .load_balancer_chain(
+                        s,
+                        o,
+                        shared,
+                        &targets,
+                        &hc_names,
+                        &regions,
+                        depth,
+                        read_listeners,
+                    )
                     .await;
                 // Rules wait for their listeners only; the targets' alarms for the targets.
                 let to_read = listeners
@@ -1428,6 +1531,7 @@ impl Fetcher {
         hc_names: &[String],
         regions: &BTreeSet<String>,
         depth: Depth,
+        read_listeners: bool,
     ) -> Option<ListenerReads> {
         let c = &self.clients;
         let b = &self.budgets;
@@ -1463,13 +1567,25 @@ impl Fetcher {
         // health, each in the load balancer's region.
         let account_listed = shared.target_groups_in(regions);
         let account_tgs = account_listed.as_ref();
-        let listeners = join_all(lbs.iter().map(|lb| async move {
-            let client = c.elbv2_for(&lb.arn);
-            (
-                lb.arn.clone(),
-                lb.kind == crate::model::elb::LoadBalancerKind::Application,
-                budgeted(&b.elbv2, || elbv2::listeners(&client, &lb.arn)).await,
-            )
+        // Outside the detail and a switch, a load balancer's listeners are read only when due
+        // (see `listeners_due`); until then the last read stands, with its own age. A load
+        // balancer not read before is read now.
+        let listeners = join_all(lbs.iter().map(|lb| {
+            let known =
+                !read_listeners && o.listeners.get(&lb.arn).is_some_and(|f| f.value.is_some());
+            async move {
+                let client = c.elbv2_for(&lb.arn);
+                let read = if known {
+                    None
+                } else {
+                    Some(budgeted(&b.elbv2, || elbv2::listeners(&client, &lb.arn)).await)
+                };
+                (
+                    lb.arn.clone(),
+                    lb.kind == crate::model::elb::LoadBalancerKind::Application,
+                    read,
+                )
+            }
         }));
         let sorry = o.sorry_target_groups.clone();
         let previous_health = std::mem::take(&mut o.target_health);
@@ -1477,12 +1593,18 @@ impl Fetcher {
         let (per_lb, (target_groups, tg_error, health)) = tokio::join!(listeners, groups);
         let mut listener_arns_alb = Vec::new();
         let mut listeners = BTreeMap::new();
+        let mut read_now = Vec::new();
         for (lb, is_alb, l) in per_lb {
-            if let (true, Ok(ls)) = (is_alb, &l) {
+            let mut slot = o.listeners.remove(&lb).unwrap_or_default();
+            if let Some(l) = l {
+                if let (true, Ok(ls)) = (is_alb, &l) {
+                    read_now.extend(ls.iter().map(|x| x.arn.clone()));
+                }
+                record(&mut slot, l);
+            }
+            if let (true, Some(ls)) = (is_alb, &slot.value) {
                 listener_arns_alb.extend(ls.iter().map(|x| x.arn.clone()));
             }
-            let mut slot = o.listeners.remove(&lb).unwrap_or_default();
-            record(&mut slot, l);
             listeners.insert(lb, slot);
         }
         o.listeners = listeners;
@@ -1502,6 +1624,8 @@ impl Fetcher {
         // listener strategy works on, and of those whose default action serves the sorry page
         // (rules ahead of it may still reach the app): the default action says the rest.
         let all_alb = listener_arns_alb.clone();
+        // Rules are read with their listeners.
+        listener_arns_alb.retain(|arn| read_now.contains(arn));
         if depth == Depth::Overview {
             let default_sorry: Vec<String> = o
                 .all_listeners()
@@ -2345,5 +2469,110 @@ sorry_target_group = "{SORRY_TG}"
             })
             .await;
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn listeners_are_read_spread_over_the_rounds_and_never_too_old() {
+        let at = now();
+        let ago = |secs: i64| Some(at - time::Duration::seconds(secs));
+        let every = Duration::from_secs(30);
+        let round = Duration::from_secs(15);
+        // Twelve sites read 1 to 12 s ago: half of them a round (15 of 30 s), the oldest first.
+        let names: Vec<String> = (1..=12).map(|i| format!("s{i:02}")).collect();
+        let sites: Vec<(&str, bool, Option<OffsetDateTime>)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), false, ago(i as i64 + 1)))
+            .collect();
+        let mut credit = 0.0;
+        let due = listeners_due(&sites, at, every, round, &mut credit);
+        let expected: BTreeSet<String> = names[6..].iter().cloned().collect();
+        assert_eq!(due, expected);
+        // One site alone: every other round.
+        let one = [("one", false, ago(1))];
+        let mut credit = 0.0;
+        let reads: Vec<usize> = (0..4)
+            .map(|_| listeners_due(&one, at, every, round, &mut credit).len())
+            .collect();
+        assert_eq!(reads, [0, 1, 0, 1]);
+        // Detail, not known or failed (None), or older than every - round: read whatever the
+        // share.
+        let sites = [
+            ("detail", true, ago(1)),
+            ("unknown", false, None),
+            ("old", false, ago(16)),
+            ("fresh", false, ago(2)),
+        ];
+        let due = listeners_due(&sites, at, every, round, &mut 0.0);
+        assert_eq!(
+            due,
+            ["detail", "old", "unknown"]
+                .into_iter()
+                .map(String::from)
+                .collect()
+        );
+    }
+
+    /// Outside the detail, listeners and rules are read at their own cadence: a round soon
+    /// after another keeps them with the age of their last read (the verdict stays LIVE and
+    /// says how old the data is), while target health is read every round; the site in detail
+    /// reads them again.
+    #[tokio::test]
+    async fn listeners_read_less_often_keep_their_age_and_the_detail_reads_them() {
+        use crate::poll::session::{Overrides, Session};
+        use switchyard_sim::{Control, Scenario, SimOptions};
+        let scenario =
+            Scenario::parse(include_str!("../../assets/scenarios/alb-cloudfront.toml")).unwrap();
+        let mut opts = SimOptions::new(scenario);
+        opts.paused = true;
+        let sim = switchyard_sim::start(opts).await.unwrap();
+        let text = include_str!("../../assets/configs/alb-cloudfront.toml");
+        let text = text.split("[site.probe]").next().unwrap_or(text);
+        let mut config = crate::config::parse(text, Path::new("alb-cloudfront.toml")).unwrap();
+        config.defaults.dns_server = Some(sim.dns_server());
+        let stale_after = config.defaults.stale_after;
+        let overrides = Overrides {
+            endpoint_url: Some(sim.endpoint()),
+            static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+            ..Overrides::default()
+        };
+        let mut session = Session::start(config, &[], &overrides).await.unwrap();
+        let listeners_of = |session: &Session| {
+            let o = &session.observations[0];
+            let at = o.listeners.values().filter_map(|f| f.fetched_at).min();
+            let rules = o.rules.values().filter_map(|f| f.fetched_at).min();
+            (at, rules, o.listeners.len())
+        };
+        session.refresh(&|_| Depth::Overview).await;
+        let (first, _, n) = listeners_of(&session);
+        assert_eq!(n, 1, "the shop's load balancer");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
+        assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
+        assert_eq!(calls.get("elbv2", "DescribeTargetHealth"), 1, "{calls:?}");
+        let (second, _, _) = listeners_of(&session);
+        assert_eq!(second, first, "the listeners keep the time they were read");
+        let now = OffsetDateTime::now_utc();
+        let v = crate::model::verdict::verdict(&session.observations[0], now, stale_after);
+        assert_eq!(v.kind, crate::model::verdict::VerdictKind::Live, "{v:?}");
+        assert!(
+            v.data_age.is_some_and(|age| age >= Duration::from_secs(1)),
+            "the data is as old as the listeners: {v:?}"
+        );
+        // In detail (the focused site, `status --site`, around a switch) they are read again,
+        // with the rules.
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Detail).await;
+        let calls = sim.calls();
+        assert_eq!(calls.get("elbv2", "DescribeListeners"), 1, "{calls:?}");
+        assert!(calls.get("elbv2", "DescribeRules") >= 1, "{calls:?}");
+        let (third, rules, _) = listeners_of(&session);
+        assert!(
+            third > first && rules >= third,
+            "{first:?} {third:?} {rules:?}"
+        );
+        sim.shutdown().await;
     }
 }

@@ -58,6 +58,18 @@ pub struct Fetcher {
     /// rarely change, so they are read again every [`TG_ATTRIBUTES_EVERY`]. Shared with the
     /// detail loop's fetcher.
     pub tg_minimums: TgMinimums,
+    /// How often a site's listeners (and the rules read with them) are read outside the detail
+    /// and a switch: they rarely change. Half of `stale_after` by default, so that they are
+    /// never too old to use.
+    pub listeners_every: std::time::Duration,
+    /// How often rounds start (the poll interval): how many sites' listeners a round reads, so
+    /// that the reads are spread over the rounds.
+    pub round_every: std::time::Duration,
+    /// The listener reads the rounds still owe (see [`listeners_due`]).
+    listener_credit: f64,
+    /// Whether a call of this fetcher has succeeded (with a role: its credentials were
+    /// obtained).
+    credentials_obtained: bool,
     /// Whether a journal read beside a site is the site's own.
     journal_check: Option<JournalCheck>,
     /// Fetches the sites' probe URLs (or why it cannot: a bad probe proxy or certificate).
@@ -65,6 +77,69 @@ pub struct Fetcher {
     /// The hosted zones' name servers, which give Route 53's answer by DNS (TestDNSAnswer is
     /// the fallback). Shared with the detail loop's fetcher.
     pub name_servers: crate::aws::nameservers::NameServers,
+}
+
+/// How often listeners are read outside the detail by default: half the default `stale_after`.
+pub const LISTENERS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The sites whose listeners (and the rules read with them) a round reads: every site in
+/// detail (the focused one, `status --site`, one around a switch); every site whose listeners
+/// are not known, failed, or would be older than `every` by the next round; and of the others
+/// the oldest, as many as spread the reads evenly over `every`: each round adds the sites'
+/// share of a round (`sites x round / every`) to `credit`, and every read takes one from it.
+fn listeners_due(
+    sites: &[(&str, bool, Option<OffsetDateTime>)],
+    at: OffsetDateTime,
+    every: std::time::Duration,
+    round: std::time::Duration,
+    credit: &mut f64,
+) -> BTreeSet<String> {
+    let mut due = BTreeSet::new();
+    let mut rest: Vec<(OffsetDateTime, &str)> = Vec::new();
+    let limit = every.saturating_sub(round);
+    for (name, detail, oldest) in sites {
+        match oldest {
+            Some(t) if !detail && crate::model::obs::span(*t, at) < limit => rest.push((*t, name)),
+            _ => {
+                due.insert((*name).to_string());
+            }
+        }
+    }
+    let n = sites.len() as f64;
+    *credit += if every.is_zero() {
+        n
+    } else {
+        n * round.as_secs_f64() / every.as_secs_f64()
+    };
+    *credit -= due.len() as f64;
+    rest.sort();
+    for (_, name) in rest {
+        if *credit < 1.0 {
+            break;
+        }
+        due.insert(name.to_string());
+        *credit -= 1.0;
+    }
+    // What the reads that had to be made took beyond the share is owed for one cycle at most.
+    *credit = credit.max(-n);
+    due
+}
+
+/// When a site's listeners were last read (the oldest of its load balancers'), `None` when one
+/// is not known or its last read failed.
+fn listeners_read_at(o: &SiteObservations) -> Option<OffsetDateTime> {
+    if o.listeners.is_empty() || o.load_balancers.error.is_some() {
+        return None;
+    }
+    let mut oldest: Option<OffsetDateTime> = None;
+    for f in o.listeners.values() {
+        if f.error.is_some() {
+            return None;
+        }
+        let t = f.fetched_at?;
+        oldest = Some(oldest.map_or(t, |o| o.min(t)));
+    }
+    oldest
 }
 
 /// A probe a little early is due: rounds do not fall exactly on its period.
@@ -100,8 +175,6 @@ struct Shared {
     alarms: HashMap<String, Result<Vec<Alarm>, AwsError>>,
     load_balancers: Option<Result<Vec<LoadBalancer>, AwsError>>,
     distributions: Option<Result<Vec<Distribution>, AwsError>>,
-    /// Route 53's status of every health check, from its CloudWatch metrics.
-    hc_metrics: HashMap<String, Result<HealthCheckStatus, AwsError>>,
     /// Every record of the zones that hold many of the round's sites.
     zone_records: HashMap<String, Result<Vec<RecordSet>, AwsError>>,
     /// Every target group of the account (one paged call instead of one per load balancer).
@@ -172,6 +245,42 @@ impl Shared {
 /// From this many sites of one zone in a round, the zone is listed whole.
 const ZONE_LISTING_FROM: usize = 4;
 
+/// The zones listed whole: those that hold at least [`ZONE_LISTING_FROM`] of the round's sites.
+fn big_zones(sites: &[&Site]) -> Vec<String> {
+    let mut per_zone: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in sites {
+        *per_zone.entry(s.zone_id.as_str()).or_default() += 1;
+    }
+    per_zone
+        .into_iter()
+        .filter(|(_, n)| *n >= ZONE_LISTING_FROM)
+        .map(|(z, _)| z.to_string())
+        .collect()
+}
+
+/// A site's records, its journal, and its switch history, as read in the first stage.
+type SiteRecords = (
+    Result<Vec<RecordSet>, AwsError>,
+    Result<Option<Journal>, AwsError>,
+    Option<crate::model::history::History>,
+);
+
+/// What the first stage reads beside the account-wide lists.
+struct FirstStage {
+    /// The zones listed whole.
+    zones: HashMap<String, Result<Vec<RecordSet>, AwsError>>,
+    /// One per site, in the round's order.
+    per_site: Vec<SiteRecords>,
+}
+
+/// Route 53's status of every health check from its CloudWatch metrics, read once for every
+/// site of the round while their chains are read; each chain waits for it only where it needs it.
+type Metrics<'a> = futures::future::Shared<
+    std::pin::Pin<
+        Box<dyn Future<Output = HashMap<String, Result<HealthCheckStatus, AwsError>>> + Send + 'a>,
+    >,
+>;
+
 tokio::task_local! {
     /// What this round learnt not to try again: per service, the failure that made a call to it
     /// pointless for the rest of the round (and under [`CREDENTIALS`], a failure to obtain the
@@ -229,6 +338,20 @@ fn silent(bucket: &Bucket) -> Option<AwsError> {
         });
     }
     Some(earlier)
+}
+
+/// The round's failure to obtain credentials, if any.
+fn credentials_failure() -> Option<AwsError> {
+    SILENT
+        .try_with(|s| {
+            s.failures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(CREDENTIALS)
+                .cloned()
+        })
+        .ok()
+        .flatten()
 }
 
 /// Remembers for the rest of the round a failure after which a call is pointless: the
@@ -290,6 +413,12 @@ where
             // throttling: say so rather than "no answer".
             Err(e) if e.kind == ErrorKind::Network && throttled.is_some() => {
                 Err(throttled.take().unwrap_or(e))
+            }
+            // A call that ran out of time in a round whose credentials could not be obtained
+            // was waiting for them (the SDK's time limit counts the credentials' loading): the
+            // credentials are the cause, as for the calls that got their error first.
+            Err(e) if e.no_answer_in_time && !e.is_assuming_a_role() => {
+                Err(credentials_failure().unwrap_or(e))
             }
             other => other,
         };
@@ -383,6 +512,32 @@ fn settle_types(o: &mut SiteObservations) {
     }
 }
 
+/// Which ALB listeners' rules a round reads (`to_read`), of all the site's ALB listeners.
+struct ListenerReads {
+    to_read: Vec<String>,
+    all_alb: Vec<String>,
+}
+
+/// Puts the rules read on the site; rules not read this round (outside the detail) keep their
+/// last value and its age, as long as their listener is still there.
+fn apply_rules(
+    o: &mut SiteObservations,
+    all_alb: &[String],
+    rules: Vec<(String, Result<Vec<crate::model::elb::Rule>, AwsError>)>,
+) {
+    let mut rule_map: BTreeMap<String, Fetched<Vec<crate::model::elb::Rule>>> =
+        std::mem::take(&mut o.rules)
+            .into_iter()
+            .filter(|(arn, _)| all_alb.contains(arn))
+            .collect();
+    for (arn, r) in rules {
+        let mut slot = rule_map.remove(&arn).unwrap_or_default();
+        record(&mut slot, r);
+        rule_map.insert(arn, slot);
+    }
+    o.rules = rule_map;
+}
+
 /// The load balancer ARN a listener or rule ARN belongs to.
 fn lb_of(arn: &str) -> Option<String> {
     crate::config::ids::parse_elb_arn(arn)
@@ -401,6 +556,10 @@ impl Fetcher {
             pending_changes: HashMap::new(),
             zone_names: HashMap::new(),
             switched: HashMap::new(),
+            credentials_obtained: false,
+            listeners_every: LISTENERS_EVERY,
+            round_every: std::time::Duration::from_secs(15),
+            listener_credit: 0.0,
             journal_check: None,
             app_target_groups: AppTargetGroups::default(),
             tg_minimums: TgMinimums::default(),
@@ -440,15 +599,33 @@ impl Fetcher {
         obs: &mut [SiteObservations],
         depth: &(dyn Fn(&str) -> Depth + Sync),
     ) {
-        let mut shared = self.shared_lists(sites).await;
-        // Every site's records, in parallel (from the zone's listing when it was read whole).
-        let first: Vec<_> = sites
-            .iter()
-            .map(|s| self.records(s, shared.zone_records.get(&s.zone_id)))
-            .collect();
-        let first = join_all(first).await;
+        // Stage one: what the config names is read at once, the account-wide lists beside every
+        // site's records (from the zone's listing when it is read whole).
+        let big_zones = big_zones(sites);
+        let (mut shared, first) = {
+            let me: &Fetcher = self;
+            if me.clients.target.role_arn.is_none() || me.credentials_obtained {
+                tokio::join!(me.shared_lists(sites), me.all_records(sites, &big_zones))
+            } else {
+                // Until the role's credentials have been obtained once, the lists go first:
+                // every call waits for the role to be assumed, and when that fails the first
+                // calls say why and the records are not tried (calls that wait for credentials
+                // side by side run out of time instead of saying so).
+                let shared = me.shared_lists(sites).await;
+                let first = me.all_records(sites, &big_zones).await;
+                (shared, first)
+            }
+        };
+        self.credentials_obtained |= [
+            shared.health_checks.as_ref().map(Result::is_ok),
+            shared.distributions.as_ref().map(Result::is_ok),
+            shared.load_balancers.as_ref().map(Result::is_ok),
+        ]
+        .into_iter()
+        .any(|ok| ok == Some(true));
+        shared.zone_records = first.zones;
         let mut journals = Vec::with_capacity(obs.len());
-        for (o, (records, journal, history)) in obs.iter_mut().zip(first) {
+        for (o, (records, journal, history)) in obs.iter_mut().zip(first.per_site) {
             record(&mut o.records, records);
             if history.is_some() {
                 o.history = history;
@@ -504,10 +681,13 @@ impl Fetcher {
             }
         };
         // The records of the zone the sites' records lead to, then the lists of the other
-        // regions their chains reach.
+        // regions their chains reach (no call when the zone was listed whole and the chains
+        // stay in the clients' region).
         self.follow_links(sites, obs, &shared).await;
         self.regional_lists(sites, obs, &mut shared).await;
-        self.name_health_checks(&mut shared).await;
+        // Names already known go on the list now; those not seen before are read beside the
+        // chains (stage two) and put on after.
+        self.known_names(&mut shared);
         // Health check status from CloudWatch for every site's checks at once; a site in
         // detail reads its checkers instead, for every check that has them.
         let probes = |id: &str| match &shared.health_checks {
@@ -528,7 +708,6 @@ impl Fetcher {
                     .collect::<Vec<_>>()
             })
             .collect();
-        shared.hc_metrics = self.health_check_metrics(&all_ids).await;
         let due: Vec<Option<crate::model::probe::ProbeSpec>> = sites
             .iter()
             .zip(obs.iter())
@@ -543,25 +722,61 @@ impl Fetcher {
                 due.then(|| spec.clone())
             })
             .collect();
-        // The DNS answers (Route 53's budget) while the chains behind the records are read
-        // (the other services' budgets).
-        let types: Vec<Vec<String>> = obs.iter().map(SiteObservations::covered_types).collect();
-        let answers = join_all(
-            sites
+        let read_listeners = listeners_due(
+            &sites
                 .iter()
-                .zip(&types)
-                .map(|(s, types)| self.answers(s, types)),
+                .zip(obs.iter())
+                .map(|(s, o)| {
+                    (
+                        s.name.as_str(),
+                        depth(&s.name) == Depth::Detail,
+                        listeners_read_at(o),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            now(),
+            self.listeners_every,
+            self.round_every,
+            &mut self.listener_credit,
         );
-        let per_site: Vec<_> = sites
+        let pending: Vec<Vec<String>> = sites
             .iter()
-            .zip(obs.iter_mut())
-            .map(|(s, o)| {
-                let d = depth(&s.name);
-                self.site_chain(s, o, &shared, d)
-            })
+            .zip(obs.iter())
+            .map(|(s, o)| self.pending_change_ids(s, o))
             .collect();
-        let probes = self.probes(&due);
-        let (answers, _, probed) = tokio::join!(answers, join_all(per_site), probes);
+        // Stage two, and three where a read needs one of stage two: each site's chain starts
+        // with what its records name, beside the DNS answers (Route 53's budget), the metrics
+        // of every site's health checks, the names of new health checks, the changes still
+        // propagating and the probes.
+        let types: Vec<Vec<String>> = obs.iter().map(SiteObservations::covered_types).collect();
+        let (answers, probed, named, changes) = {
+            let me: &Fetcher = self;
+            let answers = join_all(
+                sites
+                    .iter()
+                    .zip(&types)
+                    .map(|(s, types)| me.answers(s, types)),
+            );
+            let metrics: Metrics<'_> =
+                futures::FutureExt::shared(Box::pin(me.health_check_metrics(&all_ids)));
+            let names = me.read_names(&shared);
+            let changes = join_all(pending.iter().map(|ids| me.read_changes(ids)));
+            let shared_ref = &shared;
+            let per_site: Vec<_> = sites
+                .iter()
+                .zip(obs.iter_mut())
+                .map(|(s, o)| {
+                    let d = depth(&s.name);
+                    let listeners = read_listeners.contains(&s.name);
+                    me.site_chain(s, o, shared_ref, metrics.clone(), d, listeners)
+                })
+                .collect();
+            let probes = me.probes(&due);
+            let (answers, _, probed, named, changes) =
+                tokio::join!(answers, join_all(per_site), probes, names, changes);
+            (answers, probed, named, changes)
+        };
+        self.apply_names(named, obs);
         for (o, result) in obs.iter_mut().zip(probed) {
             if let (Some(p), Some(result)) = (o.probe.as_mut(), result) {
                 match result {
@@ -606,37 +821,8 @@ impl Fetcher {
             o.other_answers = kept;
         }
         // Pending changes.
-        for (s, o) in sites.iter().zip(obs.iter_mut()) {
-            let mut ids: Vec<String> = self
-                .pending_changes
-                .get(&s.name)
-                .map(|set| set.iter().cloned().collect())
-                .unwrap_or_default();
-            // The journal's record changes, from whichever machine made them, until INSYNC.
-            let journal = o
-                .maintenance
-                .get()
-                .and_then(|m| m.as_ref())
-                .map(|m| m.changes.clone())
-                .unwrap_or_default();
-            for id in journal {
-                // INSYNC already, or gone from Route 53's change history: nothing to follow.
-                let settled = o.changes.get(&id).is_some_and(|f| {
-                    f.get()
-                        .is_some_and(|c| c.status == crate::model::route53::ChangeStatus::Insync)
-                        || f.error
-                            .as_ref()
-                            .is_some_and(|e| e.error.kind == ErrorKind::NotFound)
-                });
-                if !settled && !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-            for id in ids {
-                let result = budgeted(&self.budgets.route53, || {
-                    route53::get_change(&self.clients.route53, &id)
-                })
-                .await;
+        for ((s, o), results) in sites.iter().zip(obs.iter_mut()).zip(changes) {
+            for (id, result) in results {
                 if let Ok(c) = &result
                     && c.status == crate::model::route53::ChangeStatus::Insync
                     && let Some(set) = self.pending_changes.get_mut(&s.name)
@@ -650,6 +836,97 @@ impl Fetcher {
         for o in obs.iter_mut() {
             o.aws_speed = speed;
         }
+    }
+
+    /// The changes to follow for a site: those switchyard submitted and the journal's, until
+    /// INSYNC.
+    fn pending_change_ids(&self, s: &Site, o: &SiteObservations) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .pending_changes
+            .get(&s.name)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default();
+        // The journal's record changes, from whichever machine made them, until INSYNC.
+        let journal = o
+            .maintenance
+            .get()
+            .and_then(|m| m.as_ref())
+            .map(|m| m.changes.clone())
+            .unwrap_or_default();
+        for id in journal {
+            // INSYNC already, or gone from Route 53's change history: nothing to follow.
+            let settled = o.changes.get(&id).is_some_and(|f| {
+                f.get()
+                    .is_some_and(|c| c.status == crate::model::route53::ChangeStatus::Insync)
+                    || f.error
+                        .as_ref()
+                        .is_some_and(|e| e.error.kind == ErrorKind::NotFound)
+            });
+            if !settled && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
+    /// The status of each change, side by side.
+    async fn read_changes(
+        &self,
+        ids: &[String],
+    ) -> Vec<(
+        String,
+        Result<crate::model::route53::PendingChange, AwsError>,
+    )> {
+        join_all(ids.iter().map(|id| async move {
+            let result = budgeted(&self.budgets.route53, || {
+                route53::get_change(&self.clients.route53, id)
+            })
+            .await;
+            (id.clone(), result)
+        }))
+        .await
+    }
+
+    /// Every site's records and journal, side by side: the zones read whole first where many
+    /// sites share one (`big_zones`), the others' records each with a call of their own.
+    async fn all_records(&self, sites: &[&Site], big_zones: &[String]) -> FirstStage {
+        let c = &self.clients;
+        let b = &self.budgets;
+        let listed = join_all(big_zones.iter().map(|z| async move {
+            (
+                z.clone(),
+                budgeted(&b.route53, || route53::zone_records(&c.route53, z)).await,
+            )
+        }));
+        let on_their_own = join_all(
+            sites
+                .iter()
+                .filter(|s| !big_zones.contains(&s.zone_id))
+                .map(|s| self.records(s, None)),
+        );
+        let (zones, mut own) = tokio::join!(listed, on_their_own);
+        let zones: HashMap<String, Result<Vec<RecordSet>, AwsError>> = zones.into_iter().collect();
+        let from_zones = join_all(
+            sites
+                .iter()
+                .filter(|s| big_zones.contains(&s.zone_id))
+                .map(|s| self.records(s, zones.get(&s.zone_id))),
+        )
+        .await;
+        let mut from_zones = from_zones.into_iter();
+        let mut per_site = Vec::with_capacity(sites.len());
+        own.reverse();
+        for s in sites {
+            let next = if big_zones.contains(&s.zone_id) {
+                from_zones.next()
+            } else {
+                own.pop()
+            };
+            if let Some(n) = next {
+                per_site.push(n);
+            }
+        }
+        FirstStage { zones, per_site }
     }
 
     /// Runs the probes that are due (`Some`), a few at a time: each gives what the client got,
@@ -683,16 +960,7 @@ impl Fetcher {
         let c = &self.clients;
         let b = &self.budgets;
         let needs_elb = !sites.is_empty();
-        let mut per_zone: BTreeMap<&str, usize> = BTreeMap::new();
-        for s in sites {
-            *per_zone.entry(s.zone_id.as_str()).or_default() += 1;
-        }
-        let big_zones: Vec<&str> = per_zone
-            .into_iter()
-            .filter(|(_, n)| *n >= ZONE_LISTING_FROM)
-            .map(|(z, _)| z)
-            .collect();
-        let (hcs, lbs, dists, alarms, zones) = tokio::join!(
+        let (hcs, lbs, dists, alarms) = tokio::join!(
             budgeted(&b.route53, || route53::health_checks(&c.route53)),
             async {
                 if needs_elb {
@@ -707,12 +975,6 @@ impl Fetcher {
             },
             budgeted(&b.cloudfront, || cloudfront::distributions(&c.cloudfront)),
             budgeted(&b.cloudwatch, || cloudwatch::alarms(&c.cloudwatch)),
-            join_all(big_zones.iter().map(|z| async move {
-                (
-                    z.to_string(),
-                    budgeted(&b.route53, || route53::zone_records(&c.route53, z)).await,
-                )
-            })),
         );
         let (lbs, tgs) = match lbs {
             Some((l, t)) => (Some(l), Some(t)),
@@ -723,46 +985,68 @@ impl Fetcher {
             load_balancers: lbs,
             target_groups: tgs,
             distributions: Some(dists),
-            zone_records: zones.into_iter().collect(),
             ..Shared::default()
         };
         shared.alarms.insert(c.region.clone(), alarms);
         shared
     }
 
-    /// Reads Name tags of health checks not seen before.
-    async fn name_health_checks(&mut self, shared: &mut Shared) {
-        let Some(Ok(list)) = shared.health_checks.as_mut() else {
-            return;
+    /// Puts the Name tags already known on the account's list of health checks.
+    fn known_names(&self, shared: &mut Shared) {
+        if let Some(Ok(list)) = shared.health_checks.as_mut() {
+            for h in list.iter_mut() {
+                h.name = self.names.get(&h.id).cloned().flatten();
+            }
+        }
+    }
+
+    /// Reads the Name tags of health checks not seen before (once), ten checks a call
+    /// (ListTagsForResources' limit), each call on the budget.
+    async fn read_names(&self, shared: &Shared) -> Vec<(String, Option<String>)> {
+        let Some(Ok(list)) = shared.health_checks.as_ref() else {
+            return Vec::new();
         };
-        let mut unknown: Vec<HealthCheck> = list
+        let unknown: Vec<HealthCheck> = list
             .iter()
             .filter(|h| !self.names.contains_key(&h.id))
             .cloned()
             .collect();
-        if !unknown.is_empty() {
-            let c = &self.clients.route53;
-            // Ten checks a call (ListTagsForResources' limit), each call on the budget.
-            let chunks = unknown.chunks(10).map(|chunk| {
-                budgeted(&self.budgets.route53, move || {
-                    let mut batch = chunk.to_vec();
-                    async move { route53::add_tags(c, &mut batch).await.map(|()| batch) }
-                })
-            });
-            let mut tagged = Vec::new();
-            for (chunk, result) in unknown.chunks(10).zip(join_all(chunks).await) {
-                match result {
-                    Ok(t) => tagged.extend(t),
-                    Err(_) => tagged.extend(chunk.iter().cloned()),
-                }
-            }
-            unknown = tagged;
-            for h in &unknown {
-                self.names.insert(h.id.clone(), h.name.clone());
+        if unknown.is_empty() {
+            return Vec::new();
+        }
+        let c = &self.clients.route53;
+        let chunks = unknown.chunks(10).map(|chunk| {
+            budgeted(&self.budgets.route53, move || {
+                let mut batch = chunk.to_vec();
+                async move { route53::add_tags(c, &mut batch).await.map(|()| batch) }
+            })
+        });
+        let mut named = Vec::new();
+        for (chunk, result) in unknown.chunks(10).zip(join_all(chunks).await) {
+            match result {
+                Ok(t) => named.extend(t.into_iter().map(|h| (h.id, h.name))),
+                // Unnamed (as before): the names are for the eye only, and a read that failed
+                // (denied, say) would fail again every round.
+                Err(_) => named.extend(chunk.iter().map(|h| (h.id.clone(), None))),
             }
         }
-        for h in list.iter_mut() {
-            h.name = self.names.get(&h.id).cloned().flatten();
+        named
+    }
+
+    /// Remembers the names read, and puts them on the sites' health checks.
+    fn apply_names(&mut self, named: Vec<(String, Option<String>)>, obs: &mut [SiteObservations]) {
+        if named.is_empty() {
+            return;
+        }
+        for (id, name) in named {
+            self.names.insert(id, name);
+        }
+        for o in obs.iter_mut() {
+            for (id, h) in o.health_checks.iter_mut() {
+                if let Some(config) = h.config.value.as_mut() {
+                    config.name = self.names.get(id).cloned().flatten();
+                }
+            }
         }
     }
 
@@ -818,7 +1102,19 @@ impl Fetcher {
                 None => budgeted(b, || route53::records_at(c, &s.zone_id, &s.record, &name)).await,
             }
         };
-        let at = match read(beside.clone()).await {
+        // A site of one record type also takes a journal an earlier switchyard wrote for it at
+        // the shared name: read beside its own, not after it (one round trip, not two).
+        let legacy_name = match s.scope() {
+            journal::Scope::Only(_) => Some(journal::record_name(&s.record)),
+            journal::Scope::Every => None,
+        };
+        let (at, legacy_at) = tokio::join!(read(beside.clone()), async {
+            match &legacy_name {
+                Some(name) => Some(read(name.clone()).await),
+                None => None,
+            }
+        });
+        let at = match at {
             Ok(at) => at,
             Err(e) => return (Err(e.clone()), Err(e), None),
         };
@@ -846,16 +1142,8 @@ impl Fetcher {
             Ok(j) => j,
             Err(e) => return (Ok(at.records), Err(e), history),
         };
-        // A site of one record type also takes a journal an earlier switchyard wrote for it at
-        // the shared name.
-        let legacy = match (&own, s.scope()) {
-            (None, journal::Scope::Only(_)) => {
-                let name = journal::record_name(&s.record);
-                match read(name.clone()).await {
-                    Ok(more) => decode(&name, more.beside).unwrap_or(None),
-                    Err(_) => None,
-                }
-            }
+        let legacy = match (&own, legacy_name, legacy_at) {
+            (None, Some(name), Some(Ok(more))) => decode(&name, more.beside).unwrap_or(None),
             _ => None,
         };
         let journal =
@@ -977,20 +1265,25 @@ impl Fetcher {
         out
     }
 
-    /// Everything behind a site's records.
-    async fn site_chain(&self, s: &Site, o: &mut SiteObservations, shared: &Shared, depth: Depth) {
-        let c = &self.clients;
-        let b = &self.budgets;
-        // Health checks.
+    /// Everything behind a site's records, each read as soon as what it needs is known: the
+    /// health checks, the load balancers and the distribution its records and config name
+    /// start at once; rules wait for their listeners, alarms' series for the targets.
+    async fn site_chain(
+        &self,
+        s: &Site,
+        o: &mut SiteObservations,
+        shared: &Shared,
+        metrics: Metrics<'_>,
+        depth: Depth,
+        read_listeners: bool,
+    ) {
+        // Health checks: their configs from the account's list.
         let ids = self.health_check_ids(s, o, shared);
         let mut checks: BTreeMap<String, HealthCheckObservations> =
             std::mem::take(&mut o.health_checks)
                 .into_iter()
                 .filter(|(id, _)| ids.contains(id))
                 .collect();
-        let mut detail_futures = Vec::new();
-        // Endpoint checks whose metric has no datapoint yet (new checks): their checkers instead.
-        let mut stand_in_futures = Vec::new();
         for id in &ids {
             let entry = checks.entry(id.clone()).or_default();
             match &shared.health_checks {
@@ -1009,102 +1302,26 @@ impl Fetcher {
                 Some(Err(e)) => entry.config.set_failed(e.clone(), now()),
                 None => {}
             }
-            let probes = entry.config.get().is_none_or(|h| h.kind.probes_endpoint());
-            if depth == Depth::Detail && probes {
-                let known = entry.last_failures.value.is_some();
-                detail_futures.push(async move {
-                    // GetHealthCheckStatus and GetHealthCheckLastFailureReason share one call a
-                    // second: the last failures change only when a checker fails, so they are
-                    // read the first time and whenever a checker reports a failure.
-                    let status = budgeted(&b.route53_status, || {
-                        route53::health_check_status(&c.route53, id)
-                    })
-                    .await;
-                    let failing = status
-                        .as_ref()
-                        .map_or(true, |obs| obs.iter().any(|o| !o.healthy()));
-                    let failures = if failing || !known {
-                        Some(
-                            budgeted(&b.route53_status, || {
-                                route53::last_failure_reasons(&c.route53, id)
-                            })
-                            .await,
-                        )
-                    } else {
-                        None
-                    };
-                    (id.clone(), status, failures)
-                });
-            } else if let Some(m) = shared.hc_metrics.get(id) {
-                match m {
-                    Err(e) if probes && crate::model::infer::no_datapoint(e) => {
-                        let missing = e.clone();
-                        stand_in_futures.push(async move {
-                            let status = budgeted(&b.route53_status, || {
-                                route53::health_check_status(&c.route53, id)
-                            })
-                            .await;
-                            (id.clone(), status, missing)
-                        });
-                    }
-                    _ => {
-                        entry.metric_missing = None;
-                        record(&mut entry.status, m.clone());
-                    }
-                }
-            }
         }
-        for (id, status, missing) in join_all(stand_in_futures).await {
-            let entry = checks.entry(id).or_default();
-            // With neither source, GetHealthCheckStatus's error is what is said.
-            entry.metric_missing = status.is_ok().then_some(missing);
-            record(
-                &mut entry.status,
-                status.map(|observations| HealthCheckStatus::Checkers { observations }),
-            );
-        }
-        for (id, status, failures) in join_all(detail_futures).await {
-            let entry = checks.entry(id).or_default();
-            entry.metric_missing = None;
-            record(
-                &mut entry.status,
-                status.map(|observations| HealthCheckStatus::Checkers { observations }),
-            );
-            match failures {
-                Some(f) => record(&mut entry.last_failures, f),
-                // Unchanged since no checker failed: still true now.
-                None => {
-                    if let Some(v) = entry.last_failures.value.clone() {
-                        entry.last_failures.set_ok(v, now());
-                    }
-                }
-            }
-        }
-        // Alias targets: resolve their names, find load balancers and distributions.
+        let hc_names: Vec<String> = checks
+            .values()
+            .filter_map(|h| h.config.get().and_then(|c| c.target.fqdn.clone()))
+            .collect();
+        // The alarms CLOUDWATCH_METRIC checks follow (their configs are known now).
+        let hc_alarms: Vec<AlarmRef> = checks
+            .values()
+            .filter_map(|h| h.config.get())
+            .filter(|h| h.kind == HealthCheckKind::CloudWatchMetric)
+            .filter_map(|h| h.alarm.clone())
+            .collect();
+        // Alias targets: their names, resolved beside the reads (the addresses are shown, not
+        // needed by any read).
         let aliases: Vec<String> = o
             .site_records()
             .iter()
             .filter_map(|r| r.alias.as_ref().map(|a| a.normalized_dns_name()))
             .collect();
-        let resolved = join_all(aliases.iter().map(|n| self.resolver.resolve(n))).await;
-        let mut addresses = BTreeMap::new();
-        for (name, r) in aliases.iter().zip(resolved) {
-            let mut slot: Fetched<Vec<String>> = o.alias_addresses.remove(name).unwrap_or_default();
-            match r {
-                Ok(v) => slot.set_ok(v, now()),
-                Err(e) => slot.set_failed(
-                    AwsError::new(ErrorKind::Network, "dns", "resolve", e),
-                    now(),
-                ),
-            }
-            addresses.insert(name.clone(), slot);
-        }
-        o.alias_addresses = addresses;
-        let hc_names: Vec<String> = checks
-            .values()
-            .filter_map(|h| h.config.get().and_then(|c| c.target.fqdn.clone()))
-            .collect();
-        o.health_checks = checks;
+        let mut old_addresses = std::mem::take(&mut o.alias_addresses);
         // Where the records lead: the alias targets, and the ends of the chain through CNAMEs
         // and records of the zone; in the regions the chain reaches.
         let mut targets = aliases.clone();
@@ -1130,16 +1347,201 @@ impl Fetcher {
         }
         o.cdn_origins = fronts;
         let regions = self.site_regions(s, o, shared);
-        // The distribution needs nothing of the load balancers: both at once.
         let previous = o.distribution.take();
-        let (_, distribution) = tokio::join!(
-            self.load_balancer_chain(s, o, shared, &targets, &hc_names, &regions, depth),
+        let resolve = join_all(aliases.iter().map(|n| self.resolver.resolve(n)));
+        let (checks, resolved, (), distribution) = tokio::join!(
+            self.health_check_reads(checks, &ids, metrics, depth),
+            resolve,
+            async {
+                let listeners = self
+                    .load_balancer_chain(
+                        s,
+                        o,
+                        shared,
+                        &targets,
+                        &hc_names,
+                        &regions,
+                        depth,
+                        read_listeners,
+                    )
+                    .await;
+                // Rules wait for their listeners only; the targets' alarms for the targets.
+                let to_read = listeners
+                    .as_ref()
+                    .map(|l| l.to_read.as_slice())
+                    .unwrap_or_default();
+                let (rules, ()) = tokio::join!(
+                    self.read_rules(to_read),
+                    self.alarms(s, o, shared, &hc_alarms, depth),
+                );
+                // (Without the load balancers, the rules known stay as they were.)
+                if let Some(l) = &listeners {
+                    apply_rules(o, &l.all_alb, rules);
+                }
+            },
             self.distribution_chain(s, previous, shared, &targets, depth),
         );
+        o.health_checks = checks;
+        let mut addresses = BTreeMap::new();
+        for (name, r) in aliases.iter().zip(resolved) {
+            let mut slot: Fetched<Vec<String>> = old_addresses.remove(name).unwrap_or_default();
+            match r {
+                Ok(v) => slot.set_ok(v, now()),
+                Err(e) => slot.set_failed(
+                    AwsError::new(ErrorKind::Network, "dns", "resolve", e),
+                    now(),
+                ),
+            }
+            addresses.insert(name.clone(), slot);
+        }
+        o.alias_addresses = addresses;
         o.distribution = distribution;
-        self.alarms(s, o, shared, depth).await;
     }
 
+    /// The status of a site's health checks: from the round's metrics, or (in detail, and for
+    /// a new check whose metric has no datapoint yet) from its checkers.
+    async fn health_check_reads(
+        &self,
+        mut checks: BTreeMap<String, HealthCheckObservations>,
+        ids: &[String],
+        metrics: Metrics<'_>,
+        depth: Depth,
+    ) -> BTreeMap<String, HealthCheckObservations> {
+        let c = &self.clients;
+        let b = &self.budgets;
+        let mut detail_futures = Vec::new();
+        let mut from_metrics = Vec::new();
+        for id in ids {
+            let Some(entry) = checks.get(id) else {
+                continue;
+            };
+            let probes = entry.config.get().is_none_or(|h| h.kind.probes_endpoint());
+            if depth == Depth::Detail && probes {
+                let known = entry.last_failures.value.is_some();
+                detail_futures.push(async move {
+                    // GetHealthCheckStatus and GetHealthCheckLastFailureReason share one call a
+                    // second: the last failures change only when a checker fails, so they are
+                    // read the first time (beside the status) and whenever a checker reports a
+                    // failure (after it).
+                    let (status, first) = tokio::join!(
+                        budgeted(&b.route53_status, || {
+                            route53::health_check_status(&c.route53, id)
+                        }),
+                        async {
+                            if known {
+                                None
+                            } else {
+                                Some(
+                                    budgeted(&b.route53_status, || {
+                                        route53::last_failure_reasons(&c.route53, id)
+                                    })
+                                    .await,
+                                )
+                            }
+                        },
+                    );
+                    let failing = status
+                        .as_ref()
+                        .map_or(true, |obs| obs.iter().any(|o| !o.healthy()));
+                    let failures = match first {
+                        Some(f) => Some(f),
+                        None if failing => Some(
+                            budgeted(&b.route53_status, || {
+                                route53::last_failure_reasons(&c.route53, id)
+                            })
+                            .await,
+                        ),
+                        None => None,
+                    };
+                    (id.clone(), status, failures)
+                });
+            } else {
+                from_metrics.push((id.clone(), probes));
+            }
+        }
+        let from_metrics = async {
+            if from_metrics.is_empty() {
+                return Vec::new();
+            }
+            let metrics = metrics.await;
+            // Endpoint checks whose metric has no datapoint yet (new checks): their checkers
+            // instead.
+            let reads = from_metrics.into_iter().map(|(id, probes)| {
+                let m = metrics.get(&id).cloned();
+                async move {
+                    match m {
+                        Some(Err(e)) if probes && crate::model::infer::no_datapoint(&e) => {
+                            let status = budgeted(&b.route53_status, || {
+                                route53::health_check_status(&c.route53, &id)
+                            })
+                            .await;
+                            (id, Some(Err((status, e))))
+                        }
+                        Some(m) => (id, Some(Ok(m))),
+                        None => (id, None),
+                    }
+                }
+            });
+            join_all(reads).await
+        };
+        let (from_metrics, detailed) = tokio::join!(from_metrics, join_all(detail_futures));
+        for (id, read) in from_metrics {
+            let entry = checks.entry(id).or_default();
+            match read {
+                Some(Ok(m)) => {
+                    entry.metric_missing = None;
+                    record(&mut entry.status, m);
+                }
+                Some(Err((status, missing))) => {
+                    // With neither source, GetHealthCheckStatus's error is what is said.
+                    entry.metric_missing = status.is_ok().then_some(missing);
+                    record(
+                        &mut entry.status,
+                        status.map(|observations| HealthCheckStatus::Checkers { observations }),
+                    );
+                }
+                None => {}
+            }
+        }
+        for (id, status, failures) in detailed {
+            let entry = checks.entry(id).or_default();
+            entry.metric_missing = None;
+            record(
+                &mut entry.status,
+                status.map(|observations| HealthCheckStatus::Checkers { observations }),
+            );
+            match failures {
+                Some(f) => record(&mut entry.last_failures, f),
+                // Unchanged since no checker failed: still true now.
+                None => {
+                    if let Some(v) = entry.last_failures.value.clone() {
+                        entry.last_failures.set_ok(v, now());
+                    }
+                }
+            }
+        }
+        checks
+    }
+
+    /// The rules of each listener, side by side.
+    async fn read_rules(
+        &self,
+        arns: &[String],
+    ) -> Vec<(String, Result<Vec<crate::model::elb::Rule>, AwsError>)> {
+        let c = &self.clients;
+        let b = &self.budgets;
+        join_all(arns.iter().map(|arn| async move {
+            let client = c.elbv2_for(arn);
+            (
+                arn.clone(),
+                budgeted(&b.elbv2, || elbv2::rules(&client, arn)).await,
+            )
+        }))
+        .await
+    }
+
+    /// The site's load balancers, their listeners, target groups and target health. Returns
+    /// the ALB listeners whose rules are to be read (the rules wait for the listeners only).
     #[allow(clippy::too_many_arguments)]
     async fn load_balancer_chain(
         &self,
@@ -1150,7 +1552,8 @@ impl Fetcher {
         hc_names: &[String],
         regions: &BTreeSet<String>,
         depth: Depth,
-    ) {
+        read_listeners: bool,
+    ) -> Option<ListenerReads> {
         let c = &self.clients;
         let b = &self.budgets;
         let listed = shared.load_balancers_in(regions);
@@ -1158,7 +1561,7 @@ impl Fetcher {
             Some(Ok(l)) => l.as_slice(),
             Some(Err(e)) => {
                 o.load_balancers.set_failed(e.clone(), now());
-                return;
+                return None;
             }
             None => &[],
         };
@@ -1181,59 +1584,69 @@ impl Fetcher {
             .cloned()
             .collect();
         o.load_balancers.set_ok(lbs.clone(), now());
-        // Listeners and target groups of each load balancer, then rules and target health, each
-        // in the load balancer's region.
+        // The listeners of each load balancer, beside its target groups and their targets'
+        // health, each in the load balancer's region.
         let account_listed = shared.target_groups_in(regions);
         let account_tgs = account_listed.as_ref();
-        let per_lb = join_all(lbs.iter().map(|lb| async move {
-            let client = c.elbv2_for(&lb.arn);
-            let client = &client;
-            let (listeners, tgs) = tokio::join!(
-                budgeted(&b.elbv2, || elbv2::listeners(client, &lb.arn)),
-                async {
-                    // The account's list, read once per round; alone, one call per balancer.
-                    match account_tgs {
-                        Some(Ok(all)) => Ok(all
-                            .iter()
-                            .filter(|t| t.load_balancer_arns.contains(&lb.arn))
-                            .cloned()
-                            .collect()),
-                        Some(Err(e)) => Err(e.clone()),
-                        None => {
-                            budgeted(&b.elbv2, || elbv2::target_groups_of(client, &lb.arn)).await
-                        }
-                    }
-                },
-            );
-            (
-                lb.arn.clone(),
-                lb.kind == crate::model::elb::LoadBalancerKind::Application,
-                listeners,
-                tgs,
-            )
-        }))
-        .await;
-        let mut target_groups: Vec<TargetGroup> = Vec::new();
-        let mut tg_error = None;
+        // Outside the detail and a switch, a load balancer's listeners are read only when due
+        // (see `listeners_due`); until then the last read stands, with its own age. A load
+        // balancer not read before is read now.
+        let listeners = join_all(lbs.iter().map(|lb| {
+            let known =
+                !read_listeners && o.listeners.get(&lb.arn).is_some_and(|f| f.value.is_some());
+            async move {
+                let client = c.elbv2_for(&lb.arn);
+                let read = if known {
+                    None
+                } else {
+                    Some(budgeted(&b.elbv2, || elbv2::listeners(&client, &lb.arn)).await)
+                };
+                (
+                    lb.arn.clone(),
+                    lb.kind == crate::model::elb::LoadBalancerKind::Application,
+                    read,
+                )
+            }
+        }));
+        let sorry = o.sorry_target_groups.clone();
+        let previous_health = std::mem::take(&mut o.target_health);
+        let groups = self.target_groups_and_health(s, &lbs, account_tgs, &sorry);
+        let (per_lb, (target_groups, tg_error, health)) = tokio::join!(listeners, groups);
         let mut listener_arns_alb = Vec::new();
         let mut listeners = BTreeMap::new();
-        for (lb, is_alb, l, t) in per_lb {
-            if let (true, Ok(ls)) = (is_alb, &l) {
+        let mut read_now = Vec::new();
+        for (lb, is_alb, l) in per_lb {
+            let mut slot = o.listeners.remove(&lb).unwrap_or_default();
+            if let Some(l) = l {
+                if let (true, Ok(ls)) = (is_alb, &l) {
+                    read_now.extend(ls.iter().map(|x| x.arn.clone()));
+                }
+                record(&mut slot, l);
+            }
+            if let (true, Some(ls)) = (is_alb, &slot.value) {
                 listener_arns_alb.extend(ls.iter().map(|x| x.arn.clone()));
             }
-            let mut slot = o.listeners.remove(&lb).unwrap_or_default();
-            record(&mut slot, l);
             listeners.insert(lb, slot);
-            match t {
-                Ok(tgs) => target_groups.extend(tgs),
-                Err(e) => tg_error = Some(e),
-            }
         }
         o.listeners = listeners;
+        match tg_error {
+            Some(e) => o.target_groups.set_failed(e, now()),
+            None => o.target_groups.set_ok(target_groups, now()),
+        }
+        let mut previous_health = previous_health;
+        let mut health_map = BTreeMap::new();
+        for (arn, h) in health {
+            let mut slot = previous_health.remove(&arn).unwrap_or_default();
+            record(&mut slot, h);
+            health_map.insert(arn, slot);
+        }
+        o.target_health = health_map;
         // The rules of every ALB listener in detail; outside it, those of the listeners a
         // listener strategy works on, and of those whose default action serves the sorry page
         // (rules ahead of it may still reach the app): the default action says the rest.
-        let all_alb_listeners = listener_arns_alb.clone();
+        let all_alb = listener_arns_alb.clone();
+        // Rules are read with their listeners.
+        listener_arns_alb.retain(|arn| read_now.contains(arn));
         if depth == Depth::Overview {
             let default_sorry: Vec<String> = o
                 .all_listeners()
@@ -1249,8 +1662,59 @@ impl Fetcher {
                     })
             });
         }
+        Some(ListenerReads {
+            to_read: listener_arns_alb,
+            all_alb,
+        })
+    }
+
+    /// The target groups of the site's load balancers (from the account's list), the sorry
+    /// ones its strategies name, and the app's seen attached before; with their DNS failover
+    /// minimums and the health of their targets. The first error of a target group read, if
+    /// any.
+    #[allow(clippy::type_complexity)]
+    async fn target_groups_and_health(
+        &self,
+        s: &Site,
+        lbs: &[LoadBalancer],
+        account_tgs: Option<&Result<Vec<TargetGroup>, AwsError>>,
+        sorry: &[String],
+    ) -> (
+        Vec<TargetGroup>,
+        Option<AwsError>,
+        Vec<(
+            String,
+            Result<Vec<crate::model::elb::TargetHealth>, AwsError>,
+        )>,
+    ) {
+        let c = &self.clients;
+        let b = &self.budgets;
+        let per_lb = join_all(lbs.iter().map(|lb| async move {
+            // The account's list, read once per round; alone, one call per balancer.
+            match account_tgs {
+                Some(Ok(all)) => Ok(all
+                    .iter()
+                    .filter(|t| t.load_balancer_arns.contains(&lb.arn))
+                    .cloned()
+                    .collect::<Vec<_>>()),
+                Some(Err(e)) => Err(e.clone()),
+                None => {
+                    let client = c.elbv2_for(&lb.arn);
+                    budgeted(&b.elbv2, || elbv2::target_groups_of(&client, &lb.arn)).await
+                }
+            }
+        }))
+        .await;
+        let mut target_groups: Vec<TargetGroup> = Vec::new();
+        let mut tg_error = None;
+        for t in per_lb {
+            match t {
+                Ok(tgs) => target_groups.extend(tgs),
+                Err(e) => tg_error = Some(e),
+            }
+        }
         // Sorry target groups may receive no traffic yet: fetch them by ARN.
-        let mut extra: Vec<String> = o.sorry_target_groups.clone();
+        let mut extra: Vec<String> = sorry.to_vec();
         extra.extend(s.target_groups.iter().cloned());
         extra.retain(|arn| !target_groups.iter().any(|t| &t.arn == arn));
         // The app's target groups seen attached before and no longer attached (a listener
@@ -1260,13 +1724,13 @@ impl Fetcher {
             Ok(mut seen) => {
                 let mine = seen.entry(s.name.clone()).or_default();
                 for t in &target_groups {
-                    if !o.sorry_target_groups.contains(&t.arn) && !t.load_balancer_arns.is_empty() {
+                    if !sorry.contains(&t.arn) && !t.load_balancer_arns.is_empty() {
                         mine.insert(t.arn.clone());
                     }
                 }
                 mine.iter()
                     .filter(|arn| {
-                        !o.sorry_target_groups.contains(arn)
+                        !sorry.contains(arn)
                             && !extra.contains(arn)
                             && !target_groups.iter().any(|t| &t.arn == *arn)
                     })
@@ -1315,8 +1779,8 @@ impl Fetcher {
             }
         }
         // Evaluate Target Health's minimums (target group attributes): read when not known or
-        // older than TG_ATTRIBUTES_EVERY. A failed read keeps AWS's defaults and is said in
-        // the log; it is tried again next round.
+        // older than TG_ATTRIBUTES_EVERY, beside the targets' health. A failed read keeps AWS's
+        // defaults and is said in the log; it is tried again next round.
         let stale: Vec<String> = match self.tg_minimums.lock() {
             Ok(known) => target_groups
                 .iter()
@@ -1329,14 +1793,21 @@ impl Fetcher {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        let read = join_all(stale.iter().map(|arn| async move {
+        let attributes = join_all(stale.iter().map(|arn| async move {
             let client = c.elbv2_for(arn);
             (
                 arn.clone(),
                 budgeted(&b.elbv2, || elbv2::dns_failover_minimums(&client, arn)).await,
             )
-        }))
-        .await;
+        }));
+        let health = join_all(target_groups.iter().map(|tg| async move {
+            let client = c.elbv2_for(&tg.arn);
+            (
+                tg.arn.clone(),
+                budgeted(&b.elbv2, || elbv2::target_health(&client, &tg.arn)).await,
+            )
+        }));
+        let (read, health) = tokio::join!(attributes, health);
         if let Ok(mut known) = self.tg_minimums.lock() {
             for (arn, r) in read {
                 match r {
@@ -1355,45 +1826,7 @@ impl Fetcher {
                 }
             }
         }
-        match tg_error {
-            Some(e) => o.target_groups.set_failed(e, now()),
-            None => o.target_groups.set_ok(target_groups.clone(), now()),
-        }
-        let (rules, health) = tokio::join!(
-            join_all(listener_arns_alb.iter().map(|arn| async move {
-                let client = c.elbv2_for(arn);
-                (
-                    arn.clone(),
-                    budgeted(&b.elbv2, || elbv2::rules(&client, arn)).await,
-                )
-            })),
-            join_all(target_groups.iter().map(|tg| async move {
-                let client = c.elbv2_for(&tg.arn);
-                (
-                    tg.arn.clone(),
-                    budgeted(&b.elbv2, || elbv2::target_health(&client, &tg.arn)).await,
-                )
-            })),
-        );
-        // Rules not read this round (outside the detail) keep their last value and its age.
-        let mut rule_map: BTreeMap<String, Fetched<Vec<crate::model::elb::Rule>>> =
-            std::mem::take(&mut o.rules)
-                .into_iter()
-                .filter(|(arn, _)| all_alb_listeners.contains(arn))
-                .collect();
-        for (arn, r) in rules {
-            let mut slot = rule_map.remove(&arn).unwrap_or_default();
-            record(&mut slot, r);
-            rule_map.insert(arn, slot);
-        }
-        o.rules = rule_map;
-        let mut health_map = BTreeMap::new();
-        for (arn, h) in health {
-            let mut slot = o.target_health.remove(&arn).unwrap_or_default();
-            record(&mut slot, h);
-            health_map.insert(arn, slot);
-        }
-        o.target_health = health_map;
+        (target_groups, tg_error, health)
     }
 
     async fn distribution_chain(
@@ -1507,7 +1940,16 @@ impl Fetcher {
         Some(slot)
     }
 
-    async fn alarms(&self, s: &Site, o: &mut SiteObservations, shared: &Shared, depth: Depth) {
+    /// The site's alarms: those its CLOUDWATCH_METRIC checks follow (`hc_alarms`), those its
+    /// config names, and the StatusCheckFailed alarms of its targets.
+    async fn alarms(
+        &self,
+        s: &Site,
+        o: &mut SiteObservations,
+        shared: &Shared,
+        hc_alarms: &[AlarmRef],
+        depth: Depth,
+    ) {
         let region = self.clients.region.clone();
         let instance_ids: BTreeSet<String> = o
             .target_health
@@ -1517,13 +1959,7 @@ impl Fetcher {
             .filter(|t| t.id.starts_with("i-"))
             .map(|t| t.id.clone())
             .collect();
-        let mut refs: Vec<AlarmRef> = o
-            .health_checks
-            .values()
-            .filter_map(|h| h.config.get())
-            .filter(|h| h.kind == HealthCheckKind::CloudWatchMetric)
-            .filter_map(|h| h.alarm.clone())
-            .collect();
+        let mut refs: Vec<AlarmRef> = hc_alarms.to_vec();
         refs.extend(s.alarms.iter().map(|a| AlarmRef {
             region: a.region.clone().unwrap_or_else(|| region.clone()),
             name: a.name.clone(),
@@ -2054,5 +2490,110 @@ sorry_target_group = "{SORRY_TG}"
             })
             .await;
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn listeners_are_read_spread_over_the_rounds_and_never_too_old() {
+        let at = now();
+        let ago = |secs: i64| Some(at - time::Duration::seconds(secs));
+        let every = Duration::from_secs(30);
+        let round = Duration::from_secs(15);
+        // Twelve sites read 1 to 12 s ago: half of them a round (15 of 30 s), the oldest first.
+        let names: Vec<String> = (1..=12).map(|i| format!("s{i:02}")).collect();
+        let sites: Vec<(&str, bool, Option<OffsetDateTime>)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), false, ago(i as i64 + 1)))
+            .collect();
+        let mut credit = 0.0;
+        let due = listeners_due(&sites, at, every, round, &mut credit);
+        let expected: BTreeSet<String> = names[6..].iter().cloned().collect();
+        assert_eq!(due, expected);
+        // One site alone: every other round.
+        let one = [("one", false, ago(1))];
+        let mut credit = 0.0;
+        let reads: Vec<usize> = (0..4)
+            .map(|_| listeners_due(&one, at, every, round, &mut credit).len())
+            .collect();
+        assert_eq!(reads, [0, 1, 0, 1]);
+        // Detail, not known or failed (None), or older than every - round: read whatever the
+        // share.
+        let sites = [
+            ("detail", true, ago(1)),
+            ("unknown", false, None),
+            ("old", false, ago(16)),
+            ("fresh", false, ago(2)),
+        ];
+        let due = listeners_due(&sites, at, every, round, &mut 0.0);
+        assert_eq!(
+            due,
+            ["detail", "old", "unknown"]
+                .into_iter()
+                .map(String::from)
+                .collect()
+        );
+    }
+
+    /// Outside the detail, listeners and rules are read at their own cadence: a round soon
+    /// after another keeps them with the age of their last read (the verdict stays LIVE and
+    /// says how old the data is), while target health is read every round; the site in detail
+    /// reads them again.
+    #[tokio::test]
+    async fn listeners_read_less_often_keep_their_age_and_the_detail_reads_them() {
+        use crate::poll::session::{Overrides, Session};
+        use switchyard_sim::{Control, Scenario, SimOptions};
+        let scenario =
+            Scenario::parse(include_str!("../../assets/scenarios/alb-cloudfront.toml")).unwrap();
+        let mut opts = SimOptions::new(scenario);
+        opts.paused = true;
+        let sim = switchyard_sim::start(opts).await.unwrap();
+        let text = include_str!("../../assets/configs/alb-cloudfront.toml");
+        let text = text.split("[site.probe]").next().unwrap_or(text);
+        let mut config = crate::config::parse(text, Path::new("alb-cloudfront.toml")).unwrap();
+        config.defaults.dns_server = Some(sim.dns_server());
+        let stale_after = config.defaults.stale_after;
+        let overrides = Overrides {
+            endpoint_url: Some(sim.endpoint()),
+            static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+            ..Overrides::default()
+        };
+        let mut session = Session::start(config, &[], &overrides).await.unwrap();
+        let listeners_of = |session: &Session| {
+            let o = &session.observations[0];
+            let at = o.listeners.values().filter_map(|f| f.fetched_at).min();
+            let rules = o.rules.values().filter_map(|f| f.fetched_at).min();
+            (at, rules, o.listeners.len())
+        };
+        session.refresh(&|_| Depth::Overview).await;
+        let (first, _, n) = listeners_of(&session);
+        assert_eq!(n, 1, "the shop's load balancer");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
+        assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
+        assert_eq!(calls.get("elbv2", "DescribeTargetHealth"), 1, "{calls:?}");
+        let (second, _, _) = listeners_of(&session);
+        assert_eq!(second, first, "the listeners keep the time they were read");
+        let now = OffsetDateTime::now_utc();
+        let v = crate::model::verdict::verdict(&session.observations[0], now, stale_after);
+        assert_eq!(v.kind, crate::model::verdict::VerdictKind::Live, "{v:?}");
+        assert!(
+            v.data_age.is_some_and(|age| age >= Duration::from_secs(1)),
+            "the data is as old as the listeners: {v:?}"
+        );
+        // In detail (the focused site, `status --site`, around a switch) they are read again,
+        // with the rules.
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Detail).await;
+        let calls = sim.calls();
+        assert_eq!(calls.get("elbv2", "DescribeListeners"), 1, "{calls:?}");
+        assert!(calls.get("elbv2", "DescribeRules") >= 1, "{calls:?}");
+        let (third, rules, _) = listeners_of(&session);
+        assert!(
+            third > first && rules >= third,
+            "{first:?} {third:?} {rules:?}"
+        );
+        sim.shutdown().await;
     }
 }

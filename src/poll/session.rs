@@ -121,9 +121,13 @@ impl Session {
             let clients = client::connect(&target, http.clone())
                 .await
                 .map_err(|e| SessionError::Setup(e.to_string()))?;
+            let mut fetcher = Fetcher::new(clients, resolver.clone())
+                .with_journal_check(overrides.journal_check.clone());
+            // Listeners rarely change: read at half of `stale_after`, spread over the rounds.
+            fetcher.listeners_every = config.defaults.stale_after / 2;
+            fetcher.round_every = config.defaults.poll_interval;
             groups.push(Group {
-                fetcher: Fetcher::new(clients, resolver.clone())
-                    .with_journal_check(overrides.journal_check.clone()),
+                fetcher,
                 target,
                 sites,
             });

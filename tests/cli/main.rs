@@ -1452,3 +1452,70 @@ async fn status_reads_route53s_answer_from_the_name_servers_and_falls_back_when_
         "{source}"
     );
 }
+
+/// One site's full `status` at a long round trip on every call reads in three dependent stages:
+/// the lists beside the records; the chain behind them, the metrics and names beside it; then
+/// what needs a piece of the chain (rules, alarms' series). The emulator's call log says which
+/// calls could have waited for which: a call counts as after every call whose answer had left
+/// before it arrived, so the count can only overstate the depth, never hide a stage. No clock
+/// is asserted; the round trip (1.5 s, far longer than AWS's 30 to 150 ms) is long enough that
+/// a busy machine (a debug build beside other tests) does not start calls of one stage a round
+/// trip apart.
+#[tokio::test]
+async fn one_sites_status_reads_in_three_stages_at_a_realistic_round_trip() {
+    let sim = sim("alb-cloudfront").await;
+    sim.control(Control::Fault(FaultSpec {
+        service: None,
+        operation: None,
+        kind: switchyard_sim::faults::FaultKind::Latency { millis: 1500 },
+        times: None,
+        body_contains: None,
+    }))
+    .unwrap();
+    sim.control(Control::ResetCalls).unwrap();
+    let out = run(
+        &sim.env_vars(),
+        &[
+            "status",
+            "--config",
+            &config("alb-cloudfront"),
+            "--site",
+            "shop",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    let shop = site(&json, "shop");
+    assert_eq!(shop["verdict"], "LIVE");
+    assert_eq!(shop["complete"], true, "{shop:#}");
+    let log = sim.call_log();
+    let waves = switchyard_sim::faults::by_wave(&log);
+    assert!(
+        waves.len() <= 3,
+        "{} stages in a row:\n{}",
+        waves.len(),
+        waves
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("{}: {}", i + 1, w.join(", ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Everything a full status reads was read: the chain, the checkers, the rules, the
+    // distribution, the alarms' series.
+    let calls: std::collections::BTreeSet<&str> = log.iter().map(|c| c.call.as_str()).collect();
+    for call in [
+        "route53:ListResourceRecordSets",
+        "route53:GetHealthCheckStatus",
+        "elbv2:DescribeListeners",
+        "elbv2:DescribeRules",
+        "elbv2:DescribeTargetHealth",
+        "cloudfront:GetDistribution",
+        "cloudwatch:GetMetricData",
+    ] {
+        assert!(calls.contains(call), "{call} not made: {calls:?}");
+    }
+}

@@ -86,7 +86,7 @@ pub enum Control {
     SetSpeed {
         speed: f64,
     },
-    /// Set the call counter to zero.
+    /// Set the call counter to zero and empty the call log.
     ResetCalls,
     /// Make GetCallerIdentity answer `arn` to requests signed with the access key ID
     /// `access_key` (two processes with different `AWS_ACCESS_KEY_ID` are two people).
@@ -118,6 +118,7 @@ pub fn apply(shared: &Shared, cmd: Control) -> Result<Value, String> {
         }
         Control::ResetCalls => {
             *lock(&shared.calls) = Default::default();
+            lock(&shared.log).clear();
             Ok(json!({ "calls": 0 }))
         }
         cmd => {

@@ -331,6 +331,146 @@ impl CallCounts {
     }
 }
 
+/// One API call as the emulator saw it: when it arrived and when its answer left, in
+/// milliseconds since the log began (`None`: no answer left, dropped or not yet).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallSpan {
+    /// `service:Operation`.
+    pub call: String,
+    pub arrived_ms: f64,
+    pub answered_ms: Option<f64>,
+}
+
+/// The calls served, in the order they arrived, with their times (the last [`CallLog::MAX`]
+/// since the log was reset): what tells calls made one after the other from calls made side
+/// by side.
+#[derive(Debug)]
+pub struct CallLog {
+    began: Instant,
+    generation: u64,
+    spans: Vec<CallSpan>,
+}
+
+impl Default for CallLog {
+    fn default() -> CallLog {
+        CallLog {
+            began: Instant::now(),
+            generation: 0,
+            spans: Vec::new(),
+        }
+    }
+}
+
+/// Where a call's span is in the log, to note its answer.
+#[derive(Clone, Copy, Debug)]
+pub struct Logged {
+    generation: u64,
+    index: usize,
+}
+
+impl CallLog {
+    /// How many calls the log keeps (a long-running emulator does not grow without bound).
+    pub const MAX: usize = 20_000;
+
+    fn ms(&self) -> f64 {
+        self.began.elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// Notes a call's arrival.
+    pub fn arrive(&mut self, service: &str, operation: &str) -> Option<Logged> {
+        if self.spans.len() >= Self::MAX {
+            return None;
+        }
+        let arrived_ms = self.ms();
+        self.spans.push(CallSpan {
+            call: format!("{service}:{operation}"),
+            arrived_ms,
+            answered_ms: None,
+        });
+        Some(Logged {
+            generation: self.generation,
+            index: self.spans.len() - 1,
+        })
+    }
+
+    /// Notes that a call's answer left.
+    pub fn answer(&mut self, logged: Option<Logged>) {
+        let Some(l) = logged else { return };
+        if l.generation != self.generation {
+            return;
+        }
+        let now = self.ms();
+        if let Some(span) = self.spans.get_mut(l.index) {
+            span.answered_ms = Some(now);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.generation += 1;
+        self.spans.clear();
+        self.began = Instant::now();
+    }
+
+    pub fn spans(&self) -> &[CallSpan] {
+        &self.spans
+    }
+}
+
+/// How many calls in a row the log holds at most: a call is after every call whose answer had
+/// left before it arrived (it may have waited for that answer), and its wave is one more than
+/// the latest wave it is after. Calls that could not have waited for each other share a wave.
+/// The count never misses a real dependency (a call that needed an answer arrived after it
+/// left); it may count two independent calls as one after the other when the second came
+/// late, so it is an upper bound on the depth of the calls' dependencies.
+pub fn waves(spans: &[CallSpan]) -> usize {
+    let mut order: Vec<&CallSpan> = spans.iter().collect();
+    order.sort_by(|a, b| a.arrived_ms.total_cmp(&b.arrived_ms));
+    let mut wave: Vec<usize> = Vec::with_capacity(order.len());
+    for (i, span) in order.iter().enumerate() {
+        let after = order[..i]
+            .iter()
+            .zip(&wave)
+            .filter(|(earlier, _)| {
+                earlier
+                    .answered_ms
+                    .is_some_and(|answered| answered <= span.arrived_ms)
+            })
+            .map(|(_, w)| *w)
+            .max()
+            .unwrap_or(0);
+        wave.push(after + 1);
+    }
+    wave.into_iter().max().unwrap_or(0)
+}
+
+/// The calls of each wave (see [`waves`]), first wave first: what a reader of a failed depth
+/// check needs to see.
+pub fn by_wave(spans: &[CallSpan]) -> Vec<Vec<String>> {
+    let mut order: Vec<&CallSpan> = spans.iter().collect();
+    order.sort_by(|a, b| a.arrived_ms.total_cmp(&b.arrived_ms));
+    let mut wave: Vec<usize> = Vec::with_capacity(order.len());
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for (i, span) in order.iter().enumerate() {
+        let after = order[..i]
+            .iter()
+            .zip(&wave)
+            .filter(|(earlier, _)| {
+                earlier
+                    .answered_ms
+                    .is_some_and(|answered| answered <= span.arrived_ms)
+            })
+            .map(|(_, w)| *w)
+            .max()
+            .unwrap_or(0);
+        wave.push(after + 1);
+        if out.len() <= after {
+            out.resize_with(after + 1, Vec::new);
+        }
+        out[after].push(span.call.clone());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,5 +586,62 @@ mod tests {
         .unwrap();
         assert_eq!(spec.times, Some(3));
         assert!(matches!(spec.kind, FaultKind::Error { ref code, .. } if code == "Throttling"));
+    }
+
+    fn span(call: &str, arrived_ms: f64, answered_ms: f64) -> CallSpan {
+        CallSpan {
+            call: call.into(),
+            arrived_ms,
+            answered_ms: Some(answered_ms),
+        }
+    }
+
+    #[test]
+    fn calls_side_by_side_are_one_wave_and_calls_after_an_answer_the_next() {
+        // Two lists at once; the records' read after the first list's answer; the listeners
+        // after both; a call that never got its answer holds nothing up.
+        let spans = vec![
+            span("route53:ListHealthChecks", 0.0, 80.0),
+            span("elbv2:DescribeLoadBalancers", 1.0, 81.0),
+            CallSpan {
+                call: "cloudfront:ListDistributions".into(),
+                arrived_ms: 2.0,
+                answered_ms: None,
+            },
+            span("route53:ListResourceRecordSets", 80.5, 160.0),
+            span("elbv2:DescribeListeners", 82.0, 162.0),
+        ];
+        assert_eq!(waves(&spans), 2);
+        assert_eq!(
+            by_wave(&spans),
+            vec![
+                vec![
+                    "route53:ListHealthChecks".to_string(),
+                    "elbv2:DescribeLoadBalancers".into(),
+                    "cloudfront:ListDistributions".into()
+                ],
+                vec![
+                    "route53:ListResourceRecordSets".to_string(),
+                    "elbv2:DescribeListeners".into()
+                ],
+            ]
+        );
+        let mut chain = spans.clone();
+        chain.push(span("elbv2:DescribeRules", 163.0, 240.0));
+        assert_eq!(waves(&chain), 3);
+        assert_eq!(waves(&[]), 0);
+    }
+
+    #[test]
+    fn the_log_keeps_arrivals_and_answers_and_a_reset_forgets_calls_in_flight() {
+        let mut log = CallLog::default();
+        let a = log.arrive("route53", "ListHealthChecks");
+        let b = log.arrive("elbv2", "DescribeListeners");
+        log.answer(a);
+        assert!(log.spans()[0].answered_ms.is_some());
+        assert!(log.spans()[1].answered_ms.is_none());
+        log.clear();
+        log.answer(b);
+        assert!(log.spans().is_empty());
     }
 }

@@ -192,6 +192,11 @@ impl SimHandle {
         lock(&self.shared.calls).clone()
     }
 
+    /// Every call served since the last reset, with when it arrived and when its answer left.
+    pub fn call_log(&self) -> Vec<faults::CallSpan> {
+        lock(&self.shared.log).spans().to_vec()
+    }
+
     /// Looks at (or changes) the world, brought to the current time first.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let mut w = lock(&self.shared.world);

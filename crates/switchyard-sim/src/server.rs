@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::api::{self, ApiError, Rendered};
 use super::control::{self, Control};
-use super::faults::{CallCounts, FaultKind, Faults, Throttle};
+use super::faults::{CallCounts, CallLog, FaultKind, Faults, Throttle};
 use super::world::World;
 
 /// State shared by every connection.
@@ -26,6 +26,8 @@ pub struct Shared {
     pub faults: Mutex<Faults>,
     pub throttle: Mutex<Throttle>,
     pub calls: Mutex<CallCounts>,
+    /// Every call's arrival and answer times (`GET /_sim/calls/log`).
+    pub log: Mutex<CallLog>,
     pub shutdown: CancellationToken,
     /// Notified when faults are cleared: held requests look again.
     pub released: tokio::sync::Notify,
@@ -41,6 +43,7 @@ impl Shared {
             faults: Mutex::new(Faults::default()),
             throttle: Mutex::new(Throttle::default()),
             calls: Mutex::new(CallCounts::default()),
+            log: Mutex::new(CallLog::default()),
             shutdown: CancellationToken::new(),
             released: tokio::sync::Notify::new(),
             ca: crate::dataplane::Ca::new().ok().map(Arc::new),
@@ -136,6 +139,7 @@ async fn handle(
         }
     };
     lock(&shared.calls).count(call.service, &call.operation);
+    let logged = lock(&shared.log).arrive(call.service, &call.operation);
     let verdict = lock(&shared.faults).take_body(call.service, &call.operation, &call.body);
     if verdict.hold {
         loop {
@@ -232,6 +236,7 @@ async fn handle(
     rendered
         .headers
         .push(("x-switchyard-speed".to_string(), format!("{speed}")));
+    lock(&shared.log).answer(logged);
     Ok(respond(rendered))
 }
 
@@ -284,6 +289,10 @@ fn control_route(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Resp
         ("GET", "/_sim/calls") => json_response(
             200,
             &serde_json::to_value(&*lock(&shared.calls)).unwrap_or_default(),
+        ),
+        ("GET", "/_sim/calls/log") => json_response(
+            200,
+            &serde_json::to_value(lock(&shared.log).spans()).unwrap_or_default(),
         ),
         ("GET", "/_sim/state") => json_response(200, &control::state(shared)),
         ("POST", "/_sim/control") => match serde_json::from_slice::<Control>(body) {

@@ -66,8 +66,8 @@ impl Console {
     }
 
     /// Runs the binary with `args` (after `--log-file`) and the variables `env` in a tmux pane
-    /// of `size`, in a private home; when it ends, the pane shows `EXIT=<code>` and the
-    /// terminal's modes.
+    /// of `size`, in a private home; when it ends, the pane shows `EXIT=<code>`, the
+    /// terminal's modes, and `MODES-END` once they are all printed.
     fn launch(name: &str, port: u16, size: (u16, u16), env: &str, args: &str) -> Console {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("switchyard-test-{name}-{}-{port}", std::process::id());
@@ -77,7 +77,7 @@ impl Console {
         let script = format!(
             "env HOME='{home}' XDG_STATE_HOME='{home}/state' XDG_CONFIG_HOME='{home}/config' \
              TERM=xterm-256color {env} '{bin}' --log-file '{home}/switchyard.log' {args}; \
-             echo EXIT=$?; stty -a; sleep 120"
+             echo EXIT=$?; stty -a; echo MODES-END; sleep 120"
         );
         let (w, h) = (size.0.to_string(), size.1.to_string());
         let out = c.tmux(&[
@@ -197,8 +197,9 @@ impl Console {
 
     /// Waits for the process to end; checks the exit code and a restored terminal.
     fn assert_exited_with(&self, code: i32) {
+        // The whole of `stty -a`, not its first line: the modes are on its later lines.
         let s = self.wait_for("the exit", Duration::from_secs(20), |s| {
-            s.contains("EXIT=") && s.contains("speed")
+            s.contains("EXIT=") && s.contains("MODES-END")
         });
         assert!(s.contains(&format!("EXIT={code}\n")), "{s}");
         let alt = self.tmux(&["display-message", "-p", "-t", "console", "#{alternate_on}"]);

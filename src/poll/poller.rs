@@ -147,7 +147,6 @@ impl DetailSource {
                     f.budgets = g.fetcher.budgets.clone();
                     f.app_target_groups = g.fetcher.app_target_groups.clone();
                     f.tg_minimums = g.fetcher.tg_minimums.clone();
-                    f.name_servers = g.fetcher.name_servers.clone();
                     (g.sites.clone(), f)
                 })
                 .collect(),

@@ -416,25 +416,7 @@ pub fn answer(w: &World, query: &[u8]) -> Option<Vec<u8>> {
         reply.extend_from_slice(&[0x81, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]);
         return Some(reply);
     }
-    // Read the question name.
-    let mut pos = 12;
-    let mut labels = Vec::new();
-    loop {
-        let len = *query.get(pos)? as usize;
-        pos += 1;
-        if len == 0 {
-            break;
-        }
-        if len > 63 {
-            return None;
-        }
-        labels.push(String::from_utf8_lossy(query.get(pos..pos + len)?).into_owned());
-        pos += len;
-    }
-    let qtype = u16::from_be_bytes([*query.get(pos)?, *query.get(pos + 1)?]);
-    let question_end = pos + 4;
-    let question = query.get(12..question_end)?;
-    let name = labels.join(".");
+    let (name, qtype, question) = question(query)?;
     let found = resolve_with_ttl(w, &name, if qtype == 28 { "AAAA" } else { "A" });
     let ttl = found.as_ref().map_or(60, |(_, ttl)| *ttl);
     let addresses: Vec<IpAddr> = found

@@ -983,6 +983,20 @@ fn snapshot_detail_live_protected() {
     snap("detail_live_protected", &a);
 }
 
+/// The usual source of Route 53's answer: one of the zone's own name servers, asked by DNS.
+#[test]
+fn snapshot_detail_answer_from_the_name_servers() {
+    let mut site = live();
+    if let Some(answer) = site.dns_answer.value.as_mut() {
+        answer.source = crate::model::route53::AnswerSource::NameServers {
+            server: "ns-868.awsdns-44.org, 205.251.195.100:53".into(),
+        };
+    }
+    let mut a = app(vec![site], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_answer_from_the_name_servers", &a);
+}
+
 #[test]
 fn snapshot_detail_failed_over_with_events() {
     let mut a = app(vec![live()], true);

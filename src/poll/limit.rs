@@ -75,7 +75,7 @@ impl Default for Budgets {
             route53: Bucket::new("route53", 20.0, 8.0),
             route53_status: Bucket::new("route53 GetHealthCheckStatus", 3.0, 0.9),
             cloudwatch: Bucket::new("cloudwatch", 20.0, 15.0),
-            elbv2: Bucket::new("elbv2", 20.0, 15.0),
+            elbv2: Bucket::new("elbv2", 20.0, 8.0),
             cloudfront: Bucket::new("cloudfront", 10.0, 4.0),
         }
     }

@@ -1610,7 +1610,21 @@ impl Fetcher {
         }));
         let sorry = o.sorry_target_groups.clone();
         let previous_health = std::mem::take(&mut o.target_health);
-        let groups = self.target_groups_and_health(s, &lbs, account_tgs, &sorry);
+        // The targets' health rides the listeners' cadence outside the detail and a switch
+        // (ELBv2's Describe budget, 10 calls a second per account and region, is what bounds a
+        // round at scale: AWS-FACTS.md, "Other API rate limits"). A target group whose health
+        // is not known, or whose last read failed, is read every round; the others keep their
+        // last read with its own age until the site's listeners are due.
+        let health_known: BTreeSet<String> = if read_listeners {
+            BTreeSet::new()
+        } else {
+            previous_health
+                .iter()
+                .filter(|(_, f)| f.value.is_some() && f.error.is_none())
+                .map(|(arn, _)| arn.clone())
+                .collect()
+        };
+        let groups = self.target_groups_and_health(s, &lbs, account_tgs, &sorry, &health_known);
         let (per_lb, (target_groups, tg_error, health)) = tokio::join!(listeners, groups);
         let mut listener_arns_alb = Vec::new();
         let mut listeners = BTreeMap::new();
@@ -1639,6 +1653,14 @@ impl Fetcher {
             let mut slot = previous_health.remove(&arn).unwrap_or_default();
             record(&mut slot, h);
             health_map.insert(arn, slot);
+        }
+        // Not read this round: the last read stands, with its own age.
+        for t in o.target_groups.value.iter().flatten() {
+            if health_known.contains(&t.arn)
+                && let Some(slot) = previous_health.remove(&t.arn)
+            {
+                health_map.insert(t.arn.clone(), slot);
+            }
         }
         o.target_health = health_map;
         // The rules of every ALB listener in detail; outside it, those of the listeners a
@@ -1670,8 +1692,8 @@ impl Fetcher {
 
     /// The target groups of the site's load balancers (from the account's list), the sorry
     /// ones its strategies name, and the app's seen attached before; with their DNS failover
-    /// minimums and the health of their targets. The first error of a target group read, if
-    /// any.
+    /// minimums and the health of their targets (except those in `health_known`, whose last
+    /// read stands). The first error of a target group read, if any.
     #[allow(clippy::type_complexity)]
     async fn target_groups_and_health(
         &self,
@@ -1679,6 +1701,7 @@ impl Fetcher {
         lbs: &[LoadBalancer],
         account_tgs: Option<&Result<Vec<TargetGroup>, AwsError>>,
         sorry: &[String],
+        health_known: &BTreeSet<String>,
     ) -> (
         Vec<TargetGroup>,
         Option<AwsError>,
@@ -1800,13 +1823,18 @@ impl Fetcher {
                 budgeted(&b.elbv2, || elbv2::dns_failover_minimums(&client, arn)).await,
             )
         }));
-        let health = join_all(target_groups.iter().map(|tg| async move {
-            let client = c.elbv2_for(&tg.arn);
-            (
-                tg.arn.clone(),
-                budgeted(&b.elbv2, || elbv2::target_health(&client, &tg.arn)).await,
-            )
-        }));
+        let health = join_all(
+            target_groups
+                .iter()
+                .filter(|tg| !health_known.contains(&tg.arn))
+                .map(|tg| async move {
+                    let client = c.elbv2_for(&tg.arn);
+                    (
+                        tg.arn.clone(),
+                        budgeted(&b.elbv2, || elbv2::target_health(&client, &tg.arn)).await,
+                    )
+                }),
+        );
         let (read, health) = tokio::join!(attributes, health);
         if let Ok(mut known) = self.tg_minimums.lock() {
             for (arn, r) in read {
@@ -2534,10 +2562,10 @@ sorry_target_group = "{SORRY_TG}"
         );
     }
 
-    /// Outside the detail, listeners and rules are read at their own cadence: a round soon
-    /// after another keeps them with the age of their last read (the verdict stays LIVE and
-    /// says how old the data is), while target health is read every round; the site in detail
-    /// reads them again.
+    /// Outside the detail, listeners and rules, and the targets' health with them, are read at
+    /// their own cadence: a round soon after another keeps them with the age of their last read
+    /// (the verdict stays LIVE and says how old the data is); the site in detail reads them
+    /// again.
     #[tokio::test]
     async fn listeners_read_less_often_keep_their_age_and_the_detail_reads_them() {
         use crate::poll::session::{Overrides, Session};
@@ -2564,17 +2592,34 @@ sorry_target_group = "{SORRY_TG}"
             let rules = o.rules.values().filter_map(|f| f.fetched_at).min();
             (at, rules, o.listeners.len())
         };
+        let health_of = |session: &Session| {
+            let o = &session.observations[0];
+            let at = o.target_health.values().filter_map(|f| f.fetched_at).min();
+            let known = o
+                .target_health
+                .values()
+                .filter(|f| f.value.is_some())
+                .count();
+            (at, known)
+        };
         session.refresh(&|_| Depth::Overview).await;
         let (first, _, n) = listeners_of(&session);
         assert_eq!(n, 1, "the shop's load balancer");
+        let (health_first, groups) = health_of(&session);
+        assert!(groups >= 1, "the app's targets are read at once");
         tokio::time::sleep(Duration::from_millis(1100)).await;
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let calls = sim.calls();
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
-        assert_eq!(calls.get("elbv2", "DescribeTargetHealth"), 1, "{calls:?}");
+        assert_eq!(calls.get("elbv2", "DescribeTargetHealth"), 0, "{calls:?}");
         let (second, _, _) = listeners_of(&session);
         assert_eq!(second, first, "the listeners keep the time they were read");
+        assert_eq!(
+            health_of(&session),
+            (health_first, groups),
+            "the targets' health is kept, with the time it was read"
+        );
         let now = OffsetDateTime::now_utc();
         let v = crate::model::verdict::verdict(&session.observations[0], now, stale_after);
         assert_eq!(v.kind, crate::model::verdict::VerdictKind::Live, "{v:?}");
@@ -2589,6 +2634,8 @@ sorry_target_group = "{SORRY_TG}"
         let calls = sim.calls();
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 1, "{calls:?}");
         assert!(calls.get("elbv2", "DescribeRules") >= 1, "{calls:?}");
+        assert!(calls.get("elbv2", "DescribeTargetHealth") >= 1, "{calls:?}");
+        assert!(health_of(&session).0 > health_first, "read again in detail");
         let (third, rules, _) = listeners_of(&session);
         assert!(
             third > first && rules >= third,

@@ -213,6 +213,9 @@ pub struct Throttle {
     pub enabled: bool,
     account: Bucket,
     per_operation: BTreeMap<&'static str, Bucket>,
+    /// Elastic Load Balancing v2's bucket for the non-mutating actions (`Describe*`), per
+    /// account and region: 40 tokens, 10 a second (AWS-FACTS.md, "Other API rate limits").
+    elbv2_describe: Bucket,
 }
 
 impl Default for Throttle {
@@ -224,6 +227,7 @@ impl Default for Throttle {
             enabled: false,
             account: Bucket::new(50.0, 10.0),
             per_operation,
+            elbv2_describe: Bucket::new(40.0, 10.0),
         }
     }
 }
@@ -250,6 +254,21 @@ impl Throttle {
         if let Some(b) = self.per_operation.get_mut(operation) {
             b.tokens -= 1.0;
         }
+        true
+    }
+
+    /// Takes a token for an Elastic Load Balancing v2 request; false means it is throttled.
+    /// Only the `Describe*` actions share the bucket modelled here; the mutating ones have
+    /// buckets of their own, not modelled (a switch makes a handful of them).
+    pub fn admit_elbv2(&mut self, operation: &str) -> bool {
+        if !self.enabled || !operation.starts_with("Describe") {
+            return true;
+        }
+        self.elbv2_describe.refill();
+        if self.elbv2_describe.tokens < 1.0 {
+            return false;
+        }
+        self.elbv2_describe.tokens -= 1.0;
         true
     }
 
@@ -487,6 +506,31 @@ mod tests {
             times,
             body_contains: None,
         }
+    }
+
+    #[test]
+    fn elbv2_describes_are_throttled_at_aws_rates_and_changes_are_not() {
+        let mut t = Throttle::default();
+        assert!(
+            (0..100).all(|_| t.admit_elbv2("DescribeTargetHealth")),
+            "off by default"
+        );
+        t.set_enabled(true);
+        // The bucket holds 40: a burst of 40 passes (a few more may refill while it runs).
+        let passed = (0..60)
+            .filter(|_| t.admit_elbv2("DescribeTargetHealth"))
+            .count();
+        assert!((40..45).contains(&passed), "{passed}");
+        assert!(
+            !t.admit_elbv2("DescribeListeners"),
+            "one bucket for every Describe"
+        );
+        assert!(
+            t.admit_elbv2("ModifyListener"),
+            "changes have buckets of their own"
+        );
+        // Route 53's budget is its own.
+        assert!(t.admit("ListHealthChecks"));
     }
 
     #[test]

@@ -197,6 +197,15 @@ async fn handle(
                     Err(ApiError::bad("Throttling", "Rate exceeded")),
                     &request_id,
                 )
+            } else if call.service == "elbv2"
+                && !lock(&shared.throttle).admit_elbv2(&call.operation)
+            {
+                api::render(
+                    call.proto,
+                    &call.operation,
+                    Err(ApiError::bad("ThrottlingException", "Rate exceeded")),
+                    &request_id,
+                )
             } else {
                 let result = {
                     let mut w = lock(&shared.world);

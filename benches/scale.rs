@@ -115,6 +115,7 @@ async fn main() {
         let mut round_start: [Option<Instant>; 2] = [None, None];
         let mut first_full_end: Option<f64> = None;
         let (mut max_focus, mut max_fetched, mut max_point) = (0.0f64, 0.0f64, 0.0f64);
+        let (mut max_targets, mut max_listeners) = (0.0f64, 0.0f64);
         let mut throttled_updates = 0usize;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         while Instant::now() < deadline && full_rounds.len() < rounds {
@@ -160,6 +161,13 @@ async fn main() {
                             max_fetched = max_fetched.max(fetched);
                             max_point = max_point.max(point);
                         }
+                        // Read at their own cadence outside the detail: their true ages.
+                        for at in o.target_health.values().filter_map(|f| f.fetched_at) {
+                            max_targets = max_targets.max(secs(now - at));
+                        }
+                        for at in o.listeners.values().filter_map(|f| f.fetched_at) {
+                            max_listeners = max_listeners.max(secs(now - at));
+                        }
                     }
                 }
             }
@@ -173,6 +181,11 @@ async fn main() {
             "max_focused_detail_age_s": max_focus,
             "max_health_check_status_age_s": max_fetched,
             "max_health_check_datapoint_age_s": max_point,
+            // A datapoint is stamped with the start of its minute and covers the whole minute:
+            // what it says is as new as the minute's end.
+            "max_health_check_datapoint_since_minute_end_s": (max_point - 60.0).max(0.0),
+            "max_target_health_age_s": max_targets,
+            "max_listeners_age_s": max_listeners,
             "site_updates_with_throttled_errors": throttled_updates,
         })
     };

@@ -476,6 +476,59 @@ def poller():
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def bench_json(name, env_extra):
+    """Runs `cargo bench --bench NAME` (its executable when scripts/bench built it) and returns
+    the JSON object it prints last."""
+    exe = os.environ.get(f"BENCH_{name.upper()}_EXE")
+    args = [exe, "--bench"] if exe else ["cargo", "bench", "--locked", "--bench", name]
+    out = subprocess.run(args, cwd=ROOT, env=dict(os.environ, **env_extra),
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    return json.loads(out[out.index("{"):])
+
+
+def depth():
+    say(f"round-trip depth of one site's status at {LATENCY_MS} ms a call (cargo bench --bench depth)")
+    return bench_json("depth", {"DEPTH_BIN": str(BIN), "DEPTH_LATENCY_MS": str(LATENCY_MS),
+                                "DEPTH_RUNS": str(max(5, ROUNDS // 2))})
+
+
+def first_change():
+    say(f"confirmation to the first mutating call at {LATENCY_MS} ms a call (cargo bench --bench first_change)")
+    return bench_json("first_change", {"FIRST_CHANGE_LATENCY_MS": str(LATENCY_MS),
+                                       "FIRST_CHANGE_RUNS": "5"})
+
+
+def share():
+    say("processes sharing one poller: 1 to 5 status --watch (cargo bench --bench share)")
+    return bench_json("share", {})
+
+
+def plot_share(sh, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sh["rows"]
+    n = [r["processes"] for r in rows]
+    fig, a = plt.subplots(figsize=(6, 4))
+    a.plot(n, [r["alone"]["calls"] for r in rows], marker="o", color="tab:red",
+           label="each polls alone (--no-share)")
+    a.plot(n, [r["shared"]["calls"] for r in rows], marker="o", color="tab:green",
+           label="sharing one poller (the default)")
+    a.plot(n, [r["shared"]["route53"] for r in rows], marker=".", linestyle="--",
+           color="tab:green", label="of which Route 53, sharing")
+    a.set_xlabel("status --watch processes of one user")
+    a.set_ylabel(f"API calls over {sh['rounds']} rounds")
+    a.set_xticks(n)
+    a.set_ylim(bottom=0)
+    a.grid(alpha=0.3)
+    a.legend(fontsize=8)
+    a.set_title(f"{sh['sites']} sites, every site every {sh['poll_interval_seconds']} s, "
+                "Route 53 throttling " + ("on" if sh["route53_throttling"] else "off"), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def plot(rows, path, accounts=None):
     import matplotlib
     matplotlib.use("Agg")
@@ -537,7 +590,8 @@ def met(ok):
     return "**met**" if ok else "**missed**"
 
 
-def report(m, p, rows, pol, accounts=None):
+def report(m, p, rows, pol, accounts=None, extra=None):
+    extra = extra or {}
     md = p["medians"]
     start = md["switchyard --version (process start)"]
     out = []
@@ -679,6 +733,64 @@ def report(m, p, rows, pol, accounts=None):
         bo = lm["boto3 sweep (emulator)"]
         w(f"| boto3 sweep / switchyard at {lat['millis']} ms | {bo / sy:.1f}x ({ms(bo)} vs {ms(sy)}) | reported | |\n")
 
+    dp = extra.get("depth")
+    if dp:
+        w(f"### Round-trip depth of one site's status ({dp['latency_ms']} ms a call)\n")
+        w("Method: `cargo bench --bench depth`: the emulator (`alb-cloudfront`, its probe left "
+          f"out) with and without a latency fault of {dp['latency_ms']} ms on every call, "
+          f"{dp['runs']} runs each (medians). In process: a fresh session's first detailed read "
+          "of `shop` (clients made before the clock starts); whole process: `switchyard status "
+          "--site shop --output json`, process start included. *Round trips in a row* is "
+          "(time at the latency - time without) / latency; *stages* are counted from the "
+          "emulator's call log (a call is in a later stage than every call whose answer had "
+          "left before it arrived: an upper bound). Not measured: the DNS answer read from the "
+          "zone's name servers (DNS, not an API call, and not slowed by the fault).\n")
+        w("| read | time without latency | time at the latency | round trips in a row | stages (calls per stage) | calls |")
+        w("|---|---:|---:|---:|---|---:|")
+        for key, label in (("in_process", "in process"), ("whole_process", "whole process")):
+            r = dp.get(key)
+            if r:
+                w(f"| {label} | {r['wall_ms_no_latency']:.0f} ms | {r['wall_ms']:.0f} ms | "
+                  f"{r['round_trips_in_a_row']:.2f} | {r['stages_in_call_log']} "
+                  f"({', '.join(str(len(x)) for x in r['calls_per_stage'])}) | {r['calls']} |")
+        wp = dp.get("whole_process")
+        if wp:
+            w("\nThe whole process's stages: " + "; ".join(
+                f"{i + 1}. " + ", ".join(sorted(set(x))) for i, x in enumerate(wp["calls_per_stage"])) + ".")
+        if wp:
+            ok = wp["stages_in_call_log"] <= 3 and wp["round_trips_in_a_row"] <= 4
+            w(f"\nTarget: three dependent stages or fewer, and at most 4 x {dp['latency_ms']} ms "
+              f"plus process start: {wp['stages_in_call_log']} stages, "
+              f"{wp['round_trips_in_a_row']:.2f} round trips added: {met(ok)}.\n")
+    fc = extra.get("first_change")
+    if fc:
+        lat = fc["latency_ms"]
+        w(f"### Confirmation to the first mutating call ({lat} ms a call)\n")
+        w("Method: `cargo bench --bench first_change`: the demo's `shop` planned into maintenance "
+          "(invert its health check, silence an alarm, invalidate the sorry page) on the "
+          f"emulator with a latency fault of {lat} ms on every call, then `switch::execute` on "
+          "the confirmed plan; a watcher reads the emulator's call counter (calls are counted "
+          "when they arrive, before their latency) every half millisecond. The first mutating "
+          "call is the journal's CREATE (what makes the switch resumable); the first change to "
+          f"the site is its UpdateHealthCheck. Median of {fc['runs']} runs. *fresh*: confirmed "
+          "at once, within the plan's 60 s: the plan's own values with AWS's conditions "
+          "(HealthCheckVersion, the exact DELETE+CREATE batch, ETags); *read again*: the same "
+          "plan older than 60 s: the site read again in full first. Not measured: the time the "
+          "operator takes to confirm.\n")
+        w("| way | first mutating call | calls before it | first change to the site | calls before it |")
+        w("|---|---:|---:|---:|---:|")
+        for key, label in (("fresh", "fresh (confirmed at once)"), ("read_again", "read again (plan older than 60 s)")):
+            r = fc.get(key)
+            if r:
+                w(f"| {label} | {r['first_mutating_call_ms']:.0f} ms = {r['first_mutating_call_ratio']:.2f} x {lat} ms | "
+                  f"{r['calls_before_first_mutating_call']} | {r['first_site_change_ms']:.0f} ms = "
+                  f"{r['first_site_change_ratio']:.2f} x {lat} ms | {r['calls_before_first_site_change']} |")
+        fresh = fc.get("fresh") or {}
+        ok = fresh.get("first_mutating_call_ratio", 99) <= fc.get("target_ratio", 2.0)
+        w(f"\nTarget: the first mutating call within {fc.get('target_ratio', 2.0):.0f} x {lat} ms of "
+          f"the confirmation: {fresh.get('first_mutating_call_ratio', 0):.2f} x: {met(ok)} (the first "
+          f"change to the site itself: {fresh.get('first_site_change_ratio', 0):.2f} x).\n")
+
     w("## Scale\n")
     w("Method: `switchyard sim --sites N` (the generated account: per site a failover pair, "
       "an ALB with one target group of two instances, two StatusCheckFailed alarms, two health "
@@ -736,7 +848,21 @@ def report(m, p, rows, pol, accounts=None):
     w(f"- detail rounds of the focused site: {len(dr)}" + (f", median {median(dr):.2f} s" if dr else ""))
     w(f"- oldest per-region detail of the focused site: {pol['max_focused_detail_age_s']:.1f} s")
     w(f"- oldest health check status (since fetched): {pol['max_health_check_status_age_s']:.1f} s; "
-      f"oldest CloudWatch datapoint behind a status: {pol['max_health_check_datapoint_age_s']:.1f} s")
+      f"oldest CloudWatch datapoint behind a status: {pol['max_health_check_datapoint_age_s']:.1f} s "
+      "since its stamp" + (f", {pol['max_health_check_datapoint_since_minute_end_s']:.1f} s since "
+                           "the end of its minute" if "max_health_check_datapoint_since_minute_end_s" in pol else ""))
+    if "max_target_health_age_s" in pol:
+        w(f"- oldest targets' health: {pol['max_target_health_age_s']:.1f} s; oldest listeners: "
+          f"{pol['max_listeners_age_s']:.1f} s (both read at their own cadence outside the detail, "
+          "at most every `stale_after` / 2 = 30 s, oldest first)")
+    cw = pol.get("calls", {}).get("calls", {})
+    if cw and pol.get("ran_s"):
+        per = {}
+        for k, v in cw.items():
+            per[k.split(":")[0]] = per.get(k.split(":")[0], 0) + v
+        w("- calls a second over the run, by service: " + ", ".join(
+            f"{k} {v / pol['ran_s']:.1f}" for k, v in sorted(per.items()))
+          + " (AWS: Route 53 10 per account, ELBv2 `Describe*` 10 per account and region)")
     w(f"- site updates carrying a throttling error: {pol['site_updates_with_throttled_errors']}")
     if len(fr) < 2:
         w("- the run ended before a second full round did: the ages above are lower bounds")
@@ -749,8 +875,39 @@ def report(m, p, rows, pol, accounts=None):
     w(f"| zero Throttling errors seen by the user | {user_thr} | {met(user_thr == 0)} |")
     hc_age = pol["max_health_check_status_age_s"]
     w(f"| every health check status ≤ 60 s old (poller) | {hc_age:.1f} s | {met(hc_age <= 60)} |")
+    if "max_health_check_datapoint_since_minute_end_s" in pol:
+        dp_age = pol["max_health_check_datapoint_since_minute_end_s"]
+        w(f"| every status's datapoint ≤ 60 s old, since the end of its minute (poller) | {dp_age:.1f} s "
+          f"({pol['max_health_check_datapoint_age_s']:.1f} s since its stamp) | {met(dp_age <= 60)} |")
+    if fr:
+        full = median(fr)
+        w(f"| a full refresh of {pol['sites']} sites in ≤ 15 s (poller, median round) | {full:.1f} s | {met(full <= 15)} |")
     fa = pol["max_focused_detail_age_s"]
     w(f"| focused site's per-region detail ≤ 5 s old (poller) | {fa:.1f} s | {met(fa <= 5)} |\n")
+    sh = extra.get("share")
+    if sh:
+        w("## Processes sharing one poller\n")
+        w(f"Method: `cargo bench --bench share`: the emulator's generated account with "
+          f"{sh['sites']} sites, Route 53 throttling " + ("on" if sh["route53_throttling"] else "off")
+          + f", every site polled every {sh['poll_interval_seconds']} s; N `switchyard status --watch "
+          "--output json` processes of one user started one after the other, then the API calls "
+          f"counted (the emulator's counter) over {sh['rounds']} reports of the first process. Twice "
+          "for each N: sharing one poller (the default: the first offers it on a Unix socket in a "
+          "0700 folder of the user's own, the others join) and each polling alone (`--no-share`). "
+          "STS's GetCallerIdentity (once per process, to key the sharing) is left out. A count of "
+          "calls, not a time.\n")
+        w("| processes | calls, sharing | of which Route 53 | calls, each alone | of which Route 53 | alone / sharing |")
+        w("|---:|---:|---:|---:|---:|---:|")
+        for r in sh["rows"]:
+            w(f"| {r['processes']} | {r['shared']['calls']} | {r['shared']['route53']} | "
+              f"{r['alone']['calls']} | {r['alone']['route53']} | {r['alone_over_shared']:.2f}x |")
+        one, five = sh["rows"][0]["shared"]["calls"], sh["rows"][-1]["shared"]["calls"]
+        ratio = five / max(one, 1)
+        w(f"\nTarget: {sh['rows'][-1]['processes']} consoles cost the API budget of one: "
+          f"{five} calls against {one}, {ratio:.2f}x: {met(ratio <= 1.15)} (within 15 %: the "
+          "rounds counted are the first process's, and a joiner's start is not in step with "
+          "them).\n")
+        w("![API calls of N processes, sharing one poller and each alone](benchmarks/share.png)\n")
     notes = ROOT / "benchmarks" / "notes.md"
     if notes.exists():
         w(notes.read_text())
@@ -770,14 +927,16 @@ def main():
         rows = scale()
         accounts = scale_accounts()
         pol = poller()
+        extra = {"depth": depth(), "first_change": first_change(), "share": share()}
     finally:
         stop_servers()
     (ROOT / "benchmarks").mkdir(exist_ok=True)
     plot(rows, ROOT / "benchmarks" / "scale.png", accounts)
+    plot_share(extra["share"], ROOT / "benchmarks" / "share.png")
     m = machine()
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(
-        {"machine": m, "peer": p, "scale": rows, "accounts": accounts, "poller": pol}, indent=1))
-    text, _ = report(m, p, rows, pol, accounts)
+        {"machine": m, "peer": p, "scale": rows, "accounts": accounts, "poller": pol, **extra}, indent=1))
+    text, _ = report(m, p, rows, pol, accounts, extra)
     (ROOT / "BENCHMARKS.md").write_text(text)
     say("wrote BENCHMARKS.md, benchmarks/scale.png and benchmarks/results.json")
     return 0
@@ -790,12 +949,14 @@ if __name__ == "__main__":
         r = json.loads(path.read_text())
         r["poller"] = poller()
         path.write_text(json.dumps(r, indent=1))
-        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"], r.get("accounts"))[0])
+        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"], r.get("accounts"), r)[0])
         sys.exit(0)
     if sys.argv[1:2] == ["--report"]:
         # Rewrite BENCHMARKS.md from benchmarks/results.json, without measuring again.
         r = json.loads((ROOT / "benchmarks" / "results.json").read_text())
         plot(r["scale"], ROOT / "benchmarks" / "scale.png", r.get("accounts"))
-        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"], r.get("accounts"))[0])
+        if r.get("share"):
+            plot_share(r["share"], ROOT / "benchmarks" / "share.png")
+        (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"], r.get("accounts"), r)[0])
         sys.exit(0)
     sys.exit(main())

@@ -757,7 +757,6 @@ def report(m, p, rows, pol, accounts=None, extra=None):
         if wp:
             w("\nThe whole process's stages: " + "; ".join(
                 f"{i + 1}. " + ", ".join(sorted(set(x))) for i, x in enumerate(wp["calls_per_stage"])) + ".")
-        if wp:
             ok = wp["stages_in_call_log"] <= 3 and wp["round_trips_in_a_row"] <= 4
             w(f"\nTarget: three dependent stages or fewer, and at most 4 x {dp['latency_ms']} ms "
               f"plus process start: {wp['stages_in_call_log']} stages, "

@@ -1612,9 +1612,23 @@ impl Fetcher {
         let previous_health = std::mem::take(&mut o.target_health);
         // The targets' health rides the listeners' cadence outside the detail and a switch
         // (ELBv2's Describe budget, 10 calls a second per account and region, is what bounds a
-        // round at scale: AWS-FACTS.md, "Other API rate limits"). A target group whose health
-        // is not known, or whose last read failed, is read every round; the others keep their
-        // last read with its own age until the site's listeners are due.
+        // round at scale: AWS-FACTS.md, "Other API rate limits"), except where Route 53 itself
+        // evaluates it: the target groups of a load balancer a record aliases with Evaluate
+        // Target Health are read every round (the record's health rests on them). A target
+        // group whose health is not known, or whose last read failed, is read every round; the
+        // others keep their last read with its own age until the site's listeners are due.
+        let evaluated: Vec<String> = o
+            .site_records()
+            .iter()
+            .filter_map(|r| r.alias.as_ref())
+            .filter(|a| a.evaluate_target_health)
+            .map(|a| a.normalized_dns_name())
+            .collect();
+        let evaluated_lbs: BTreeSet<String> = lbs
+            .iter()
+            .filter(|lb| evaluated.iter().any(|n| lb.has_dns_name(n)))
+            .map(|lb| lb.arn.clone())
+            .collect();
         let health_known: BTreeSet<String> = if read_listeners {
             BTreeSet::new()
         } else {
@@ -1624,7 +1638,14 @@ impl Fetcher {
                 .map(|(arn, _)| arn.clone())
                 .collect()
         };
-        let groups = self.target_groups_and_health(s, &lbs, account_tgs, &sorry, &health_known);
+        let groups = self.target_groups_and_health(
+            s,
+            &lbs,
+            account_tgs,
+            &sorry,
+            &health_known,
+            &evaluated_lbs,
+        );
         let (per_lb, (target_groups, tg_error, health)) = tokio::join!(listeners, groups);
         let mut listener_arns_alb = Vec::new();
         let mut listeners = BTreeMap::new();
@@ -1657,6 +1678,7 @@ impl Fetcher {
         // Not read this round: the last read stands, with its own age.
         for t in o.target_groups.value.iter().flatten() {
             if health_known.contains(&t.arn)
+                && !health_map.contains_key(&t.arn)
                 && let Some(slot) = previous_health.remove(&t.arn)
             {
                 health_map.insert(t.arn.clone(), slot);
@@ -1692,8 +1714,9 @@ impl Fetcher {
 
     /// The target groups of the site's load balancers (from the account's list), the sorry
     /// ones its strategies name, and the app's seen attached before; with their DNS failover
-    /// minimums and the health of their targets (except those in `health_known`, whose last
-    /// read stands). The first error of a target group read, if any.
+    /// minimums and the health of their targets (except those in `health_known` and not
+    /// attached to one of `evaluated_lbs`: their last read stands). The first error of a
+    /// target group read, if any.
     #[allow(clippy::type_complexity)]
     async fn target_groups_and_health(
         &self,
@@ -1702,6 +1725,7 @@ impl Fetcher {
         account_tgs: Option<&Result<Vec<TargetGroup>, AwsError>>,
         sorry: &[String],
         health_known: &BTreeSet<String>,
+        evaluated_lbs: &BTreeSet<String>,
     ) -> (
         Vec<TargetGroup>,
         Option<AwsError>,
@@ -1826,7 +1850,13 @@ impl Fetcher {
         let health = join_all(
             target_groups
                 .iter()
-                .filter(|tg| !health_known.contains(&tg.arn))
+                .filter(|tg| {
+                    !health_known.contains(&tg.arn)
+                        || tg
+                            .load_balancer_arns
+                            .iter()
+                            .any(|a| evaluated_lbs.contains(a))
+                })
                 .map(|tg| async move {
                     let client = c.elbv2_for(&tg.arn);
                     (
@@ -2560,6 +2590,43 @@ sorry_target_group = "{SORRY_TG}"
                 .map(String::from)
                 .collect()
         );
+    }
+
+    /// A record that aliases a load balancer with Evaluate Target Health rests on its targets'
+    /// health: outside the detail that is read every round, while the listeners keep their
+    /// cadence.
+    #[tokio::test]
+    async fn targets_route53_evaluates_are_read_every_round() {
+        use crate::poll::session::{Overrides, Session};
+        use switchyard_sim::{Control, Scenario, SimOptions};
+        let text = include_str!("../../assets/scenarios/alb-cloudfront.toml").replace(
+            "alias = { load_balancer = \"shop-alb\", evaluate_target_health = false }",
+            "alias = { load_balancer = \"shop-alb\", evaluate_target_health = true }",
+        );
+        assert!(text.contains("evaluate_target_health = true"));
+        let mut opts = SimOptions::new(Scenario::parse(&text).unwrap());
+        opts.paused = true;
+        let sim = switchyard_sim::start(opts).await.unwrap();
+        let text = include_str!("../../assets/configs/alb-cloudfront.toml");
+        let text = text.split("[site.probe]").next().unwrap_or(text);
+        let mut config = crate::config::parse(text, Path::new("alb-cloudfront.toml")).unwrap();
+        config.defaults.dns_server = Some(sim.dns_server());
+        let overrides = Overrides {
+            endpoint_url: Some(sim.endpoint()),
+            static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
+            ..Overrides::default()
+        };
+        let mut session = Session::start(config, &[], &overrides).await.unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
+        assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
+        assert!(
+            calls.get("elbv2", "DescribeTargetHealth") >= 1,
+            "the app's targets, which Route 53 evaluates: {calls:?}"
+        );
+        sim.shutdown().await;
     }
 
     /// Outside the detail, listeners and rules, and the targets' health with them, are read at

@@ -41,6 +41,9 @@ use crate::poll::poller::{self, Focus};
 use crate::poll::session::{Overrides, Session};
 
 use actions::{ActionLink, ActionUpdate};
+
+/// How often the console draws what only the poller or the clock changed (see `run`).
+const POLL_FRAME: Duration = Duration::from_millis(500);
 use app::{App, Effect, Fault, Msg, update};
 use theme::Theme;
 
@@ -494,13 +497,27 @@ pub async fn run(
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // What the operator does is drawn at once. What only the poller or the clock changed (a
+    // round brings one update per site) is drawn at most every POLL_FRAME: one frame for many
+    // updates, so that an idle console at 200 sites costs next to nothing.
+    let mut drawn_at: Option<tokio::time::Instant> = None;
+    let mut urgent = true;
 
     'main: loop {
-        if app.dirty {
+        let due = drawn_at.map(|t| t + POLL_FRAME);
+        if app.dirty && (urgent || due.is_none_or(|d| d <= tokio::time::Instant::now())) {
             term.draw(|f| views::render(f, &app))?;
             app.dirty = false;
+            drawn_at = Some(tokio::time::Instant::now());
         }
+        let wait_to_draw = app.dirty;
+        let draw_at = due.unwrap_or_else(tokio::time::Instant::now);
         let msg = tokio::select! {
+            // A frame held back for the poller's updates: draw it now.
+            () = tokio::time::sleep_until(draw_at), if wait_to_draw => {
+                urgent = false;
+                continue 'main;
+            }
             // SIGINT is ctrl-c from outside the terminal: while a switch runs, the console
             // asks first, as for ctrl-c and q.
             _ = sigint.recv() => Msg::Interrupt,
@@ -523,6 +540,7 @@ pub async fn run(
             Some(c) = context_rx.recv() => Msg::Context(c),
             Ok(()) = source_rx.changed() => Msg::Poller(source_rx.borrow_and_update().clone()),
         };
+        urgent = !matches!(msg, Msg::Tick(_) | Msg::Poll(_) | Msg::Poller(_));
         // Every message sees the current time first, so ages never go backwards.
         if !matches!(msg, Msg::Tick(_)) {
             update(&mut app, Msg::Tick(OffsetDateTime::now_utc()));

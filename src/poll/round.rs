@@ -2592,18 +2592,14 @@ sorry_target_group = "{SORRY_TG}"
         );
     }
 
-    /// A record that aliases a load balancer with Evaluate Target Health rests on its targets'
-    /// health: outside the detail that is read every round, while the listeners keep their
-    /// cadence.
-    #[tokio::test]
-    async fn targets_route53_evaluates_are_read_every_round() {
+    /// The alb-cloudfront scenario (its text edited by `edit`), paused, and a session on its
+    /// config without the probe.
+    async fn shop_session(
+        edit: impl Fn(&str) -> String,
+    ) -> (switchyard_sim::SimHandle, crate::poll::session::Session) {
         use crate::poll::session::{Overrides, Session};
-        use switchyard_sim::{Control, Scenario, SimOptions};
-        let text = include_str!("../../assets/scenarios/alb-cloudfront.toml").replace(
-            "alias = { load_balancer = \"shop-alb\", evaluate_target_health = false }",
-            "alias = { load_balancer = \"shop-alb\", evaluate_target_health = true }",
-        );
-        assert!(text.contains("evaluate_target_health = true"));
+        use switchyard_sim::{Scenario, SimOptions};
+        let text = edit(include_str!("../../assets/scenarios/alb-cloudfront.toml"));
         let mut opts = SimOptions::new(Scenario::parse(&text).unwrap());
         opts.paused = true;
         let sim = switchyard_sim::start(opts).await.unwrap();
@@ -2616,7 +2612,25 @@ sorry_target_group = "{SORRY_TG}"
             static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
             ..Overrides::default()
         };
-        let mut session = Session::start(config, &[], &overrides).await.unwrap();
+        let session = Session::start(config, &[], &overrides).await.unwrap();
+        (sim, session)
+    }
+
+    /// A record that aliases a load balancer with Evaluate Target Health rests on its targets'
+    /// health: outside the detail that is read every round, while the listeners keep their
+    /// cadence.
+    #[tokio::test]
+    async fn targets_route53_evaluates_are_read_every_round() {
+        use switchyard_sim::Control;
+        let (sim, mut session) = shop_session(|text| {
+            let edited = text.replace(
+                "alias = { load_balancer = \"shop-alb\", evaluate_target_health = false }",
+                "alias = { load_balancer = \"shop-alb\", evaluate_target_health = true }",
+            );
+            assert!(edited.contains("evaluate_target_health = true"));
+            edited
+        })
+        .await;
         session.refresh(&|_| Depth::Overview).await;
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
@@ -2635,24 +2649,10 @@ sorry_target_group = "{SORRY_TG}"
     /// again.
     #[tokio::test]
     async fn listeners_read_less_often_keep_their_age_and_the_detail_reads_them() {
-        use crate::poll::session::{Overrides, Session};
-        use switchyard_sim::{Control, Scenario, SimOptions};
-        let scenario =
-            Scenario::parse(include_str!("../../assets/scenarios/alb-cloudfront.toml")).unwrap();
-        let mut opts = SimOptions::new(scenario);
-        opts.paused = true;
-        let sim = switchyard_sim::start(opts).await.unwrap();
-        let text = include_str!("../../assets/configs/alb-cloudfront.toml");
-        let text = text.split("[site.probe]").next().unwrap_or(text);
-        let mut config = crate::config::parse(text, Path::new("alb-cloudfront.toml")).unwrap();
-        config.defaults.dns_server = Some(sim.dns_server());
-        let stale_after = config.defaults.stale_after;
-        let overrides = Overrides {
-            endpoint_url: Some(sim.endpoint()),
-            static_credentials: Some(("switchyard-sim".into(), "switchyard-sim".into())),
-            ..Overrides::default()
-        };
-        let mut session = Session::start(config, &[], &overrides).await.unwrap();
+        use crate::poll::session::Session;
+        use switchyard_sim::Control;
+        let (sim, mut session) = shop_session(str::to_string).await;
+        let stale_after = session.config.defaults.stale_after;
         let listeners_of = |session: &Session| {
             let o = &session.observations[0];
             let at = o.listeners.values().filter_map(|f| f.fetched_at).min();

@@ -229,3 +229,65 @@ async fn raised_target_group_minimums_show_as_fail_open_then_failover() {
         "{out}"
     );
 }
+
+/// A partial, regional outage of Route 53's checkers (the emulator's `region_outage`), read by
+/// status: with 6 of the 8 checker regions losing shop's endpoint, 2 of 8 (25%, more than 18%)
+/// still report success, so the check is healthy and the site is served by its primary (DEGRADED,
+/// with how far it is from failing over), the failing regions named in the checker lines; with 7 of 8 (12.5%), the check is unhealthy and
+/// the site FAILED OVER, the count said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regional_checker_outage_reads_by_the_18_percent_rule() {
+    let env = Env::start_paused("demo", "demo").await;
+    let regions = [
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+    ];
+    let outage = |regions: &[&str]| {
+        env.sim
+            .control(switchyard_sim::Control::RegionOutage {
+                regions: regions.iter().map(|r| r.to_string()).collect(),
+                down: true,
+            })
+            .unwrap();
+    };
+    outage(&regions[..6]);
+    advance(&env.sim, 95.0);
+    let out = table(&env, "shop").await;
+    assert!(out.stdout.contains("shop  DEGRADED     primary"), "{out}");
+    assert!(
+        out.stdout.contains(
+            "6 of 8 checkers report failure (connection timed out); Route 53 fails over below 2 \
+             reporting success"
+        ),
+        "{out}"
+    );
+    let failing = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("0 of 1 success, FAILING"))
+        .count();
+    assert_eq!(failing, 6, "{out}");
+    let (_, json) = status(&env, &["--site", "shop"]).await;
+    let s = site(&json, "shop");
+    assert_eq!(s["served"], "primary", "{s:#}");
+    assert_ne!(s["verdict"], "FAILED OVER", "{s:#}");
+
+    outage(&regions[6..]);
+    advance(&env.sim, 95.0);
+    let (out, json) = status(&env, &["--site", "shop"]).await;
+    let s = site(&json, "shop");
+    assert_eq!(s["verdict"], "FAILED OVER", "{out}");
+    assert!(
+        reasons(s).contains(
+            "primary health check shop-primary (0b6f2e4a…) unhealthy: 1 of 8 checkers report \
+             success (connection timed out)"
+        ),
+        "{}",
+        reasons(s)
+    );
+}

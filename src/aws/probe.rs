@@ -346,4 +346,45 @@ mod tests {
         let e = prober(&[]).fetch(&spec).await.unwrap_err();
         assert!(!e.is_empty());
     }
+
+    /// A probe is a read with its own time limit: it sends a plain GET, and an answer that keeps
+    /// trickling in (a byte now and then, each read within the limit) is cut at the probe's
+    /// timeout, connect to last byte, and said as an error, never taken as an answer.
+    #[tokio::test]
+    async fn a_trickling_answer_is_cut_at_the_probes_timeout_and_the_request_is_a_get() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (seen_tx, seen_rx) = tokio::sync::oneshot::channel::<String>();
+        tokio::spawn(async move {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            let n = sock.read(&mut buf).await.unwrap_or(0);
+            let _ = seen_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n";
+            if sock.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            for _ in 0..200 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if sock.write_all(b"x").await.is_err() {
+                    return;
+                }
+            }
+        });
+        let spec = ProbeSpec {
+            url: format!("http://127.0.0.1:{port}/"),
+            sorry_contains: "maintenance".into(),
+            app_contains: None,
+            timeout: Duration::from_secs(1),
+            every: ProbeSpec::DEFAULT_EVERY,
+        };
+        let e = prober(&[]).fetch(&spec).await.unwrap_err();
+        assert_eq!(e, "no complete answer within 1 s");
+        let request = seen_rx.await.unwrap();
+        assert!(request.starts_with("GET / HTTP/1.1\r\n"), "{request}");
+    }
 }

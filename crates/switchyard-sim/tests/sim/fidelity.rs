@@ -1369,3 +1369,71 @@ async fn awscli_sees_propagation_times_vary_from_change_to_change() {
     distinct.dedup();
     assert!(distinct.len() >= 3, "the times vary: {times:?}");
 }
+
+/// Real accounts (AWS-FACTS.md): the certificate of a CloudFront distribution's aliases must be
+/// an ACM certificate in us-east-1. UpdateDistribution with one of eu-west-1 is refused with
+/// InvalidViewerCertificate and CloudFront's message, the distribution unchanged; a scenario
+/// naming one is refused likewise.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_is_refused_a_distribution_certificate_outside_us_east_1() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("alb-cloudfront").await;
+    let ep = sim.endpoint();
+    let got = aws(
+        &cli,
+        &ep,
+        "us-east-1",
+        &[
+            "cloudfront",
+            "get-distribution-config",
+            "--id",
+            "E1SHOPSORRY0AB",
+        ],
+    );
+    let etag = got["ETag"].as_str().unwrap().to_string();
+    let mut config = got["DistributionConfig"].clone();
+    let good = config["ViewerCertificate"]["ACMCertificateArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(good.starts_with("arn:aws:acm:us-east-1:"), "{good}");
+    config["ViewerCertificate"]["ACMCertificateArn"] =
+        serde_json::json!(good.replace(":us-east-1:", ":eu-west-1:"));
+    config["ViewerCertificate"]["Certificate"] =
+        serde_json::json!(good.replace(":us-east-1:", ":eu-west-1:"));
+    let update = |config: &serde_json::Value| {
+        vec![
+            "cloudfront".to_string(),
+            "update-distribution".into(),
+            "--id".into(),
+            "E1SHOPSORRY0AB".into(),
+            "--if-match".into(),
+            etag.clone(),
+            "--distribution-config".into(),
+            config.to_string(),
+        ]
+    };
+    let args = update(&config);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = aws_fails(&cli, &ep, "us-east-1", &args);
+    assert!(
+        err.contains("(InvalidViewerCertificate)") && err.contains("isn't in us-east-1 region"),
+        "{err}"
+    );
+    let after = aws(
+        &cli,
+        &ep,
+        "us-east-1",
+        &["cloudfront", "get-distribution", "--id", "E1SHOPSORRY0AB"],
+    );
+    assert_eq!(after["ETag"], etag.as_str(), "unchanged");
+    // The same config with its us-east-1 certificate goes through.
+    let args = update(&got["DistributionConfig"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    aws(&cli, &ep, "us-east-1", &args);
+
+    let mut s = crate::common::scenario("alb-cloudfront");
+    s.distributions[0].certificate_arn = Some(good.replace(":us-east-1:", ":eu-west-1:"));
+    let e = s.build(T0_MS, 1.0, true).err().unwrap();
+    assert!(e.contains("InvalidViewerCertificate"), "{e}");
+}

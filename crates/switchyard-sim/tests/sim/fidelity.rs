@@ -1437,3 +1437,41 @@ async fn awscli_is_refused_a_distribution_certificate_outside_us_east_1() {
     let e = s.build(T0_MS, 1.0, true).err().unwrap();
     assert!(e.contains("InvalidViewerCertificate"), "{e}");
 }
+
+/// AWS-FACTS.md: Evaluate Target Health cannot be true for an alias to a CloudFront
+/// distribution; Route 53 refuses the change (InvalidChangeBatch) and applies nothing of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_is_refused_evaluate_target_health_on_a_cloudfront_alias() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("alb-cloudfront").await;
+    let ep = sim.endpoint();
+    let batch = |evaluate: bool| {
+        serde_json::json!({"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": "edge.example.com", "Type": "A",
+            "AliasTarget": {"HostedZoneId": "Z2FDTNDATAQYW2",
+                            "DNSName": "d1shopsorry0ab.cloudfront.net",
+                            "EvaluateTargetHealth": evaluate}}}]})
+        .to_string()
+    };
+    let change = |evaluate: bool| {
+        vec![
+            "route53".to_string(),
+            "change-resource-record-sets".into(),
+            "--hosted-zone-id".into(),
+            "Z0EXAMPLE00SHOP".into(),
+            "--change-batch".into(),
+            batch(evaluate),
+        ]
+    };
+    let args = change(true);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = aws_fails(&cli, &ep, "us-east-1", &args);
+    assert!(
+        err.contains("(InvalidChangeBatch)")
+            && err.contains("Evaluate Target Health is not supported for CloudFront"),
+        "{err}"
+    );
+    let args = change(false);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    aws(&cli, &ep, "us-east-1", &args);
+}

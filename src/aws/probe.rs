@@ -346,4 +346,135 @@ mod tests {
         let e = prober(&[]).fetch(&spec).await.unwrap_err();
         assert!(!e.is_empty());
     }
+
+    /// A probe is a read with its own time limit: it sends a plain GET, and an answer that keeps
+    /// trickling in (a byte now and then, each read within the limit) is cut at the probe's
+    /// timeout, connect to last byte, and said as an error, never taken as an answer.
+    #[tokio::test]
+    async fn a_trickling_answer_is_cut_at_the_probes_timeout_and_the_request_is_a_get() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (seen_tx, seen_rx) = tokio::sync::oneshot::channel::<String>();
+        tokio::spawn(async move {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            let n = sock.read(&mut buf).await.unwrap_or(0);
+            let _ = seen_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n";
+            if sock.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            for _ in 0..200 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if sock.write_all(b"x").await.is_err() {
+                    return;
+                }
+            }
+        });
+        let spec = ProbeSpec {
+            url: format!("http://127.0.0.1:{port}/"),
+            sorry_contains: "maintenance".into(),
+            app_contains: None,
+            timeout: Duration::from_secs(1),
+            every: ProbeSpec::DEFAULT_EVERY,
+        };
+        let e = prober(&[]).fetch(&spec).await.unwrap_err();
+        assert_eq!(e, "no complete answer within 1 s");
+        let request = seen_rx.await.unwrap();
+        assert!(request.starts_with("GET / HTTP/1.1\r\n"), "{request}");
+    }
+
+    /// A DNS server for the tests: answers `A` queries with 127.0.0.1 and `ttl`, `AAAA` with
+    /// nothing; returns its address and how many `A` queries it answered.
+    async fn counting_dns(ttl: u32) -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+        use hickory_proto::op::{Message, MessageType, ResponseCode};
+        use hickory_proto::rr::{RData, Record, RecordType, rdata::A};
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            loop {
+                let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                    return;
+                };
+                let Ok(q) = Message::from_vec(&buf[..n]) else {
+                    continue;
+                };
+                let mut r = Message::new();
+                r.set_id(q.id())
+                    .set_message_type(MessageType::Response)
+                    .set_op_code(q.op_code())
+                    .set_response_code(ResponseCode::NoError);
+                for query in q.queries() {
+                    r.add_query(query.clone());
+                    if query.query_type() == RecordType::A {
+                        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        r.add_answer(Record::from_rdata(
+                            query.name().clone(),
+                            ttl,
+                            RData::A(A::new(127, 0, 0, 1)),
+                        ));
+                    }
+                }
+                let _ = socket.send_to(&r.to_vec().unwrap(), from).await;
+            }
+        });
+        (addr, count)
+    }
+
+    /// An HTTP server for the tests that answers every request with the app's page.
+    async fn app_server() -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let _ = sock.read(&mut buf).await;
+                    let _ = sock
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nIt works",
+                        )
+                        .await;
+                });
+            }
+        });
+        port
+    }
+
+    /// Without a proxy, the probe resolves the name with the named DNS server as a client's
+    /// resolver does: it keeps the answer for its TTL (one query for two probes within 300 s),
+    /// and asks again when the TTL has run out (TTL 0: one query per probe).
+    #[tokio::test]
+    async fn the_probe_keeps_a_dns_answer_for_its_ttl() {
+        let port = app_server().await;
+        for (ttl, queries) in [(300, 1), (0, 2)] {
+            let (dns, count) = counting_dns(ttl).await;
+            let p = Prober::from_vars(Resolver::Server(dns), |_| None).unwrap();
+            let spec = ProbeSpec {
+                url: format!("http://app.probe.test:{port}/"),
+                sorry_contains: "maintenance".into(),
+                app_contains: Some("It works".into()),
+                timeout: Duration::from_secs(10),
+                every: ProbeSpec::DEFAULT_EVERY,
+            };
+            for _ in 0..2 {
+                let r = p.fetch(&spec).await.unwrap();
+                assert_eq!(r.status, 200);
+                assert_eq!(r.addresses, ["127.0.0.1"]);
+            }
+            assert_eq!(
+                count.load(std::sync::atomic::Ordering::SeqCst),
+                queries,
+                "TTL {ttl}"
+            );
+        }
+    }
 }

@@ -154,10 +154,14 @@ pub fn classify(spec: &ProbeSpec, r: &RawResponse) -> ClientView {
     let (side, matched) = if contains(&r.body, &spec.sorry_contains) {
         (Side::Sorry, Some(spec.sorry_contains.clone()))
     } else {
+        // The app serves only with a success or a redirect: a 5xx (or 4xx) carrying the app's
+        // text is its error page (a load balancer failing open to failing targets), and a fail
+        // back that ends there is not verified.
+        let served = (200..400).contains(&r.status);
         match &spec.app_contains {
-            Some(app) if contains(&r.body, app) => (Side::App, Some(app.clone())),
+            Some(app) if served && contains(&r.body, app) => (Side::App, Some(app.clone())),
             Some(_) => (Side::Neither, None),
-            None if (200..400).contains(&r.status) => (Side::App, None),
+            None if served => (Side::App, None),
             None => (Side::Neither, None),
         }
     };
@@ -315,6 +319,13 @@ mod tests {
         assert_eq!(classify(&spec(None), &ok).side, Side::App);
         assert_eq!(classify(&spec(Some("it works")), &ok).side, Side::App);
         assert_eq!(classify(&spec(Some("Shop")), &ok).side, Side::Neither);
+        // The app's text in an error: its error page, not the app serving.
+        let failing = resp(500, "<h1>It works</h1>", &[]);
+        assert_eq!(
+            classify(&spec(Some("it works")), &failing).side,
+            Side::Neither
+        );
+        assert_eq!(classify(&spec(None), &failing).side, Side::Neither);
         let lb = resp(503, "", &[("server", "awselb/2.0")]);
         let v = classify(&spec(None), &lb);
         assert_eq!(v.side, Side::Neither);

@@ -417,7 +417,7 @@ async fn a_maintenance_round_trip_goes_through_the_proxy() {
 
 /// The client's-eye probe from a bastion behind its proxy: the probe's HTTPS request goes through
 /// the real proxy (CONNECT), which reaches the internet (here the emulator's data plane, as its
-/// upstream); what clients get is read through it, entering maintenance and after.
+/// upstream); what clients get is read through it, entering maintenance and leaving it.
 #[tokio::test]
 async fn the_probe_fetches_through_the_real_proxy() {
     let sim = sim().await;
@@ -497,4 +497,46 @@ async fn the_probe_fetches_through_the_real_proxy() {
     let probe = &report["sites"][0]["probe"];
     assert_eq!(probe["side"], "sorry", "{report}");
     assert_eq!(probe["seen"]["via"], "cloudfront", "{report}");
+    assert_eq!(probe["seen"]["proxy"], proxy.url(), "{report}");
+
+    // And leaving it: after the fail back, clients behind the proxy get the app again.
+    let (off, _) = run(
+        &env,
+        &[
+            "maintenance",
+            "off",
+            "--site",
+            "shop",
+            "--config",
+            &demo_config(),
+            "--yes",
+            "--force",
+        ],
+    )
+    .await;
+    assert_eq!(
+        off.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&off.stderr)
+    );
+    sim.control(switchyard_sim::Control::AdvanceClock { seconds: 180.0 })
+        .unwrap();
+    let (out, _) = run(
+        &env,
+        &[
+            "status",
+            "--config",
+            &demo_config(),
+            "--site",
+            "shop",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    let report = json(&out);
+    let probe = &report["sites"][0]["probe"];
+    assert_eq!(probe["side"], "app", "{report}");
+    assert_eq!(probe["seen"]["proxy"], proxy.url(), "{report}");
 }

@@ -1405,6 +1405,29 @@ async fn a_zone_still_processing_the_previous_change_is_waited_for() {
     assert_eq!(before, snapshot(&c).await);
 }
 
+/// The same from a scenario's own `[timing] change_processing_ms` (target-health: 1.5 s a change,
+/// 75 ms of real time at 20 times): the swap of a failover pair's PRIMARY right after the
+/// journal is refused and retried, and both ways go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_zone_slow_to_take_changes_is_waited_for() {
+    let env = Env::start("target-health", "target-health", 20.0).await;
+    assert_eq!(env.sim.with_world(|w| w.timing.change_processing_ms), 1_500);
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let accepted_before = env.sim.with_world(|w| w.r53.changes.len());
+    let on = env.switch_past_unchecked("on", "app", &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env.switch_past_unchecked("off", "app", &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    let accepted = env.sim.with_world(|w| w.r53.changes.len()) - accepted_before;
+    let calls = env.sim.calls().get("route53", "ChangeResourceRecordSets");
+    assert!(
+        calls > accepted as u64,
+        "some calls were refused and retried: {calls} calls, {accepted} changes accepted"
+    );
+    assert_eq!(before, snapshot(&c).await);
+}
+
 /// When Route 53 keeps refusing (a zone still processing longer than the SDK's retries wait),
 /// nothing is changed and the operator is told what happened and to run again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! What switchyard shows of the AWS behaviours the emulator added for issue 16, through the real
 //! binary: an NLB that takes a zone out of DNS, the checkers of a removed region, a health check
-//! failing on a slow answer or on SNI, and a host failure seen through late status metrics.
+//! failing on a slow answer or on SNI, a host failure seen through late status metrics, and a
+//! target group's raised minimums of healthy targets (fail open, then fail over).
 
 use aws_sdk_route53::types::HealthCheckRegion;
 use switchyard_sim::world::ec2::Behaviour;
@@ -79,8 +80,8 @@ async fn a_removed_checker_region_stays_in_the_checker_lines_for_a_while() {
     assert!(!out.stdout.contains("ap-northeast-1"), "{out}");
 }
 
-/// A health check whose endpoint answers too slowly (first byte after 2.5 s) or refuses the
-/// handshake without SNI goes unhealthy: the site fails over, and the checker lines say why.
+/// A health check whose endpoint answers too slowly (first byte after 2.5 s, or the connection
+/// after 5 s) or refuses the handshake without SNI goes unhealthy: the site fails over, and the checker lines say why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_endpoint_or_a_missing_sni_fails_the_check_with_the_reason_shown() {
     let env = Env::start_paused("endpoint-checks", "endpoint-checks").await;
@@ -93,6 +94,14 @@ async fn a_slow_endpoint_or_a_missing_sni_fails_the_check_with_the_reason_shown(
     assert!(out.stdout.contains("response timed out"), "{out}");
     let (_, json) = status(&env, &[]).await;
     assert_eq!(site(&json, "web")["verdict"], "FAILED OVER", "{json:#}");
+
+    // A connection that takes over 4 s.
+    behave(&env, WEB, "slow_connect:5000");
+    advance(&env.sim, 40.0);
+    let out = table(&env, "web").await;
+    assert!(out.stdout.contains("FAILED OVER"), "{out}");
+    assert!(out.stdout.contains("connection timed out"), "{out}");
+    assert!(!out.stdout.contains("response timed out"), "{out}");
 
     behave(&env, WEB, "healthy");
     let c = env.clients().await;
@@ -150,6 +159,134 @@ async fn a_host_failure_reads_in_the_system_alarm_with_its_datapoints_minutes() 
     assert_eq!(alarm("db-1-StatusCheckFailed")["state"], "ALARM");
     assert!(
         reasons(s).contains("alarm db-1-StatusCheckFailed_System in ALARM: Threshold Crossed"),
+        "{}",
+        reasons(s)
+    );
+}
+
+/// target-health's app target group asks for 2 healthy targets for DNS failover and 3 before the
+/// ALB stops failing open. Two targets failing: Route 53 still answers the ALB (2 healthy are
+/// enough), which fails open and sends clients to the failing targets too: status says the site
+/// is DEGRADED with the failing targets named, and the probe shows what clients get: app-1's 500,
+/// which is not the app serving even though it carries the app's text. A third failing: 1 healthy
+/// of the 2 required, Route 53 answers the sorry page; status says FAILED OVER with the count,
+/// and clients get the sorry page once their cached answer has run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raised_target_group_minimums_show_as_fail_open_then_failover() {
+    let env = Env::start_paused("target-health", "target-health").await;
+    let (out, json) = status(&env, &[]).await;
+    let s = site(&json, "app");
+    assert_eq!(s["verdict"], "LIVE", "{out}");
+    assert_eq!(s["probe"]["side"], "app", "{s:#}");
+    for id in ["i-07a4e000000000001", "i-07a4e000000000002"] {
+        behave(&env, id, "http:500");
+    }
+    for _ in 0..4 {
+        advance(&env.sim, 10.0);
+    }
+    let out = table(&env, "app").await;
+    assert!(out.stdout.contains("app   DEGRADED     primary"), "{out}");
+    for id in ["i-07a4e000000000001", "i-07a4e000000000002"] {
+        assert!(
+            out.stdout.contains(&format!("target {id}:8080 (eu-west-1"))
+                && out
+                    .stdout
+                    .contains("of app is unhealthy (Target.ResponseCodeMismatch)"),
+            "{out}"
+        );
+    }
+    assert!(
+        out.stdout
+            .contains("clients get: neither page (500, 62 B, from the origin)"),
+        "the ALB fails open to a failing target: {out}"
+    );
+    let (_, json) = status(&env, &[]).await;
+    let s = site(&json, "app");
+    assert_eq!(s["served"], "primary", "{s:#}");
+    assert_eq!(s["probe"]["side"], "neither", "{s:#}");
+    assert_eq!(s["probe"]["seen"]["status"], 500, "{s:#}");
+
+    behave(&env, "i-07a4e000000000003", "http:500");
+    for _ in 0..4 {
+        advance(&env.sim, 10.0);
+    }
+    let (out, json) = status(&env, &[]).await;
+    let s = site(&json, "app");
+    assert_eq!(s["verdict"], "FAILED OVER", "{out}");
+    assert!(
+        reasons(s).contains(
+            "primary target health unhealthy (Evaluate Target Health): ALB app-alb: target group \
+             app has 1 of 4 targets healthy"
+        ),
+        "{}",
+        reasons(s)
+    );
+    advance(&env.sim, 61.0);
+    let out = table(&env, "app").await;
+    assert!(
+        out.stdout
+            .contains("clients get: the sorry page (200, 'maintenance', 98 B, via CloudFront)"),
+        "{out}"
+    );
+}
+
+/// A partial, regional outage of Route 53's checkers (the emulator's `region_outage`), read by
+/// status: with 6 of the 8 checker regions losing shop's endpoint, 2 of 8 (25%, more than 18%)
+/// still report success, so the check is healthy and the site is served by its primary (DEGRADED,
+/// with how far it is from failing over), the failing regions named in the checker lines; with 7 of 8 (12.5%), the check is unhealthy and
+/// the site FAILED OVER, the count said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regional_checker_outage_reads_by_the_18_percent_rule() {
+    let env = Env::start_paused("demo", "demo").await;
+    let regions = [
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+    ];
+    let outage = |regions: &[&str]| {
+        env.sim
+            .control(switchyard_sim::Control::RegionOutage {
+                regions: regions.iter().map(|r| r.to_string()).collect(),
+                down: true,
+            })
+            .unwrap();
+    };
+    outage(&regions[..6]);
+    advance(&env.sim, 95.0);
+    let out = table(&env, "shop").await;
+    assert!(out.stdout.contains("shop  DEGRADED     primary"), "{out}");
+    assert!(
+        out.stdout.contains(
+            "6 of 8 checkers report failure (connection timed out); Route 53 fails over below 2 \
+             reporting success"
+        ),
+        "{out}"
+    );
+    let failing = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("0 of 1 success, FAILING"))
+        .count();
+    assert_eq!(failing, 6, "{out}");
+    let (_, json) = status(&env, &["--site", "shop"]).await;
+    let s = site(&json, "shop");
+    assert_eq!(s["served"], "primary", "{s:#}");
+    assert_ne!(s["verdict"], "FAILED OVER", "{s:#}");
+
+    outage(&regions[6..]);
+    advance(&env.sim, 95.0);
+    let (out, json) = status(&env, &["--site", "shop"]).await;
+    let s = site(&json, "shop");
+    assert_eq!(s["verdict"], "FAILED OVER", "{out}");
+    assert!(
+        reasons(s).contains(
+            "primary health check shop-primary (0b6f2e4a…) unhealthy: 1 of 8 checkers report \
+             success (connection timed out)"
+        ),
         "{}",
         reasons(s)
     );

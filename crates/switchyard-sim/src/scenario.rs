@@ -1126,6 +1126,12 @@ impl Scenario {
                     })
                 }
             };
+            if let Some(m) = crate::api::cloudfront::viewer_certificate_problem(&config) {
+                return Err(format!(
+                    "distribution {}: AWS would refuse its certificate: {m} (InvalidViewerCertificate)",
+                    d.name
+                ));
+            }
             let ips = (0..4).map(|_| w.ids.ip()).collect();
             let etag = format!("E{}", w.ids.upper(13));
             let warmup = self.timing.warmup_secs.max(0) * 1000;

@@ -252,6 +252,9 @@ fn update_distribution(world: &mut World, call: &Call, id: &str) -> ApiResult {
             format!("One or more of your origins or origin groups do not exist: {target}"),
         ));
     }
+    if let Some(message) = viewer_certificate_problem(&config) {
+        return Err(ApiError::bad("InvalidViewerCertificate", message));
+    }
     let aliases = config.texts_at(&["Aliases", "Items"]);
     if let Some(taken) = aliases.iter().find(|a| {
         world
@@ -287,6 +290,19 @@ fn update_distribution(world: &mut World, call: &Call, id: &str) -> ApiResult {
     let mut w = XmlWriter::new();
     write_distribution(&mut w, world, d, true);
     Ok(with_etag(w.finish(), &etag, 200))
+}
+
+/// Why CloudFront refuses the config's viewer certificate, if it does: an ACM certificate must
+/// be in us-east-1 (AWS-FACTS.md, "Real accounts"; CloudFront developer guide, "Requirements for
+/// using SSL/TLS certificates with CloudFront"), with the message CloudFront gives.
+pub fn viewer_certificate_problem(config: &XmlEl) -> Option<String> {
+    let arn = config.text_at(&["ViewerCertificate", "ACMCertificateArn"])?;
+    let region = arn.split(':').nth(3).unwrap_or_default();
+    (region != "us-east-1").then(|| {
+        "The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, or \
+         doesn't include a valid certificate chain."
+            .to_string()
+    })
 }
 
 fn write_invalidation(w: &mut XmlWriter, inv: &Invalidation, now: i64, root: bool) {

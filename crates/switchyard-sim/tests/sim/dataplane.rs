@@ -156,3 +156,146 @@ async fn curl_keeps_getting_cloudfronts_cached_error_page_after_the_origin_recov
     assert_eq!(status, 200);
     assert!(body.contains("Product documentation"), "{body}");
 }
+
+/// The fail-open threshold (`target_group_health.unhealthy_state_routing.minimum_healthy_targets`,
+/// ELB user guide "Target group health"): below it, the load balancer routes to every target,
+/// unhealthy ones too. alb-cloudfront's shop-app-1 answers 500 and turns unhealthy: curl gets the
+/// app from shop-app-2 while one healthy target is enough, and shop-app-1's 500 once the
+/// threshold asks for two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_gets_unhealthy_targets_below_the_fail_open_threshold() {
+    let sim = sim("alb-cloudfront");
+    let sim = sim.await;
+    let Some((status, _, _)) = curl(&sim, "https://www.example.com/") else {
+        return;
+    };
+    assert_eq!(status, 200);
+    sim.control(Control::SetBehaviour {
+        target: "i-0a1b2c3d4e5f60001".into(),
+        behaviour: switchyard_sim::world::ec2::Behaviour::parse("http:500").unwrap(),
+    })
+    .unwrap();
+    for _ in 0..3 {
+        advance(&sim, 30.0);
+    }
+    let elb = elbv2(&sim).await;
+    let tg = elb
+        .describe_target_groups()
+        .names("shop-app")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let states: Vec<String> = elb
+        .describe_target_health()
+        .target_group_arn(&tg)
+        .send()
+        .await
+        .unwrap()
+        .target_health_descriptions()
+        .iter()
+        .map(|d| {
+            d.target_health()
+                .and_then(|h| h.state())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(states, ["unhealthy", "healthy"]);
+    for _ in 0..3 {
+        let (status, head, _) = curl(&sim, "https://www.example.com/").unwrap();
+        assert_eq!(status, 200, "only the healthy target serves: {head}");
+    }
+    elb.modify_target_group_attributes()
+        .target_group_arn(&tg)
+        .attributes(
+            aws_sdk_elasticloadbalancingv2::types::TargetGroupAttribute::builder()
+                .key("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count")
+                .value("2")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, head, _) = curl(&sim, "https://www.example.com/").unwrap();
+    assert_eq!(
+        status, 500,
+        "failed open: the unhealthy target serves too: {head}"
+    );
+}
+
+/// CloudFront caches an error per code: a code with a custom error response for its
+/// ErrorCachingMinTTL, any other error code for 10 s (AWS-FACTS.md, CloudFront; CloudFront
+/// developer guide, "Control how long CloudFront caches errors"). cloudfront-front's distribution
+/// has a custom response for 503 only (300 s): a 500 from the ALB is kept 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_gets_an_error_without_a_custom_response_cached_for_ten_seconds() {
+    let sim = sim("cloudfront-front").await;
+    let Some((status, _, _)) = curl(&sim, "https://docs.example.com/") else {
+        return;
+    };
+    assert_eq!(status, 200);
+    let elb = elbv2(&sim).await;
+    let listener = elb
+        .describe_listeners()
+        .load_balancer_arn(
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/docs-alb/0f9e8d7c6b5a4938",
+        )
+        .send()
+        .await
+        .unwrap()
+        .listeners()[0]
+        .listener_arn()
+        .unwrap()
+        .to_string();
+    let set = |action: Action| {
+        let elb = elb.clone();
+        let listener = listener.clone();
+        async move {
+            elb.modify_listener()
+                .listener_arn(listener)
+                .default_actions(action)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    set(Action::builder()
+        .r#type(ActionTypeEnum::FixedResponse)
+        .fixed_response_config(
+            FixedResponseActionConfig::builder()
+                .status_code("500")
+                .content_type("text/plain")
+                .message_body("broken")
+                .build(),
+        )
+        .build())
+    .await;
+    let (status, head, body) = curl(&sim, "https://docs.example.com/").unwrap();
+    assert_eq!(status, 500, "{head}");
+    assert!(body.contains("broken"), "no custom page for a 500: {body}");
+    set(Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(
+                    TargetGroupTuple::builder()
+                        .target_group_arn("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/docs-app/1a2b3c4d5e6f7081")
+                        .build(),
+                )
+                .build(),
+        )
+        .build())
+    .await;
+    advance(&sim, 8.0);
+    let (status, head, _) = curl(&sim, "https://docs.example.com/").unwrap();
+    assert_eq!(status, 500, "still cached: {head}");
+    assert!(head.contains("age: 8"), "{head}");
+    advance(&sim, 3.0);
+    let (status, head, body) = curl(&sim, "https://docs.example.com/").unwrap();
+    assert_eq!(status, 200, "{head}");
+    assert!(body.contains("Product documentation"), "{body}");
+}

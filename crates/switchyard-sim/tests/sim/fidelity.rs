@@ -526,6 +526,15 @@ fn scenarios_are_refused_what_aws_refuses() {
     .err()
     .unwrap();
     assert!(redirect.contains("'301'"), "{redirect}");
+    // An ALB forwarding to a target group of type `alb` (only an NLB can).
+    let alb_type = switchyard_sim::Scenario::parse(
+        "name = \"x\"\n[[target_groups]]\nname = \"sorry\"\nprotocol = \"TCP\"\nport = 80\ntarget_type = \"alb\"\n[[load_balancers]]\nname = \"lb\"\n[[load_balancers.listeners]]\nport = 80\nprotocol = \"HTTP\"\ndefault_action = { forward = \"sorry\" }\n",
+    )
+    .unwrap()
+    .build(T0_MS, 1.0, true)
+    .err()
+    .unwrap();
+    assert!(alb_type.contains("IncompatibleProtocols"), "{alb_type}");
 }
 
 /// Bug 10: CreateHealthCheck is idempotent by CallerReference as the Route 53 API reference
@@ -1082,4 +1091,387 @@ async fn awscli_is_refused_a_change_over_route53s_request_limits() {
         "us-east-1",
         &args(&send(change("CREATE", "big.example.com", &big))),
     );
+}
+
+/// The target group's ARN for `name`, read with awscli.
+fn tg_arn(cli: &str, ep: &str, region: &str, name: &str) -> String {
+    let tgs = aws(
+        cli,
+        ep,
+        region,
+        &["elbv2", "describe-target-groups", "--names", name],
+    );
+    tgs["TargetGroups"][0]["TargetGroupArn"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Evaluate Target Health over several target groups (AWS-FACTS.md, "Route 53 records and
+/// failover"): the alias to an ALB is healthy only while every target group the ALB routes to
+/// holds a healthy target. alb-rules' listener forwards to shop-web and, by some rules, to
+/// shop-api: shop-web keeps both its targets healthy, yet once shop-api has none (draining,
+/// then no registered target at all, which counts as unhealthy too) Route 53 answers the sorry
+/// page; one target back in shop-api, healthy after one check, and the ALB is answered again.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_sees_evaluate_target_health_require_every_target_group() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("alb-rules").await;
+    let ep = sim.endpoint();
+    let (r, zone, name) = ("eu-west-1", "Z0EXAMPLE0RULES", "www.example.com");
+    let zone = sim.with_world(|w| {
+        w.r53
+            .zones
+            .iter()
+            .find(|z| z.name == "example.com.")
+            .map_or(zone.to_string(), |z| z.id.clone())
+    });
+    let sorry: Vec<String> = sim.with_world(|w| {
+        let mut ips = w.cf.distributions[0].ips.clone();
+        ips.sort();
+        ips
+    });
+    let primary = answer(&cli, &ep, &zone, name);
+    assert_ne!(primary, sorry);
+    let web = tg_arn(&cli, &ep, r, "shop-web");
+    let api = tg_arn(&cli, &ep, r, "shop-api");
+    let targets = "Id=i-0c1d2e3f4a5b60003 Id=i-0c1d2e3f4a5b60004";
+    let mut args = vec![
+        "elbv2",
+        "deregister-targets",
+        "--target-group-arn",
+        api.as_str(),
+        "--targets",
+    ];
+    args.extend(targets.split(' '));
+    aws(&cli, &ep, r, &args);
+    let healthy_in = |tg: &str| {
+        let out = aws(
+            &cli,
+            &ep,
+            r,
+            &["elbv2", "describe-target-health", "--target-group-arn", tg],
+        );
+        out["TargetHealthDescriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["TargetHealth"]["State"] == "healthy")
+            .count()
+    };
+    assert_eq!(healthy_in(&web), 2, "shop-web is untouched");
+    assert_eq!(
+        answer(&cli, &ep, &zone, name),
+        sorry,
+        "shop-api without a healthy target: the ALB is unhealthy in DNS"
+    );
+    advance(&sim, 310.0);
+    let registered = aws(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "describe-target-health",
+            "--target-group-arn",
+            &api,
+        ],
+    );
+    assert_eq!(
+        registered["TargetHealthDescriptions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "the deregistration delay is over: {registered}"
+    );
+    assert_eq!(
+        answer(&cli, &ep, &zone, name),
+        sorry,
+        "a target group with no registered targets counts as unhealthy"
+    );
+    aws(
+        &cli,
+        &ep,
+        r,
+        &[
+            "elbv2",
+            "register-targets",
+            "--target-group-arn",
+            &api,
+            "--targets",
+            "Id=i-0c1d2e3f4a5b60003",
+        ],
+    );
+    advance(&sim, 16.0);
+    assert_eq!(healthy_in(&api), 1);
+    assert_eq!(answer(&cli, &ep, &zone, name), primary);
+}
+
+/// Bug 5, aliases: an alias to a CloudFront distribution is answered with 60 s, and an alias to
+/// another record of the zone with the TTL of the record it ends at (Route 53 developer guide,
+/// "Choosing between alias and non-alias records").
+#[tokio::test(flavor = "multi_thread")]
+async fn the_name_server_answers_aliases_with_their_targets_ttl() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("cloudfront-front").await;
+    assert_eq!(dns_ttl(&sim, "docs.example.com").await, 60, "CloudFront");
+    let ep = sim.endpoint();
+    let batch = serde_json::json!({
+        "Changes": [
+            {"Action": "CREATE", "ResourceRecordSet": {
+                "Name": "node.example.com", "Type": "A", "TTL": 20,
+                "ResourceRecords": [{"Value": "198.51.100.77"}]}},
+            {"Action": "CREATE", "ResourceRecordSet": {
+                "Name": "front.example.com", "Type": "A",
+                "AliasTarget": {"HostedZoneId": "Z0EXAMPLE00DOCS", "DNSName": "node.example.com",
+                                "EvaluateTargetHealth": false}}},
+        ]
+    })
+    .to_string();
+    aws(
+        &cli,
+        &ep,
+        "us-east-1",
+        &[
+            "route53",
+            "change-resource-record-sets",
+            "--hosted-zone-id",
+            "Z0EXAMPLE00DOCS",
+            "--change-batch",
+            &batch,
+        ],
+    );
+    advance(&sim, 61.0);
+    assert_eq!(
+        answer(&cli, &ep, "Z0EXAMPLE00DOCS", "front.example.com"),
+        ["198.51.100.77"]
+    );
+    assert_eq!(dns_ttl(&sim, "node.example.com").await, 20);
+    assert_eq!(
+        dns_ttl(&sim, "front.example.com").await,
+        20,
+        "the alias answers with its target record's TTL"
+    );
+}
+
+/// Bug 8, the spread: propagation times vary from change to change (0.75 to 1.5 times the
+/// scenario's timing, AWS-FACTS.md: INSYNC "usually within 60 s"), for Route 53 changes and
+/// CloudFront invalidations alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_sees_propagation_times_vary_from_change_to_change() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("demo").await;
+    let ep = sim.endpoint();
+    let get_change = |id: &str| {
+        aws(
+            &cli,
+            &ep,
+            "us-east-1",
+            &["route53", "get-change", "--id", id],
+        )["ChangeInfo"]["Status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let batch = serde_json::json!({"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": format!("spread{i}.example.com"), "Type": "A", "TTL": 60,
+            "ResourceRecords": [{"Value": "198.51.100.9"}]}}]})
+        .to_string();
+        let out = aws(
+            &cli,
+            &ep,
+            "us-east-1",
+            &[
+                "route53",
+                "change-resource-record-sets",
+                "--hosted-zone-id",
+                "Z0DEMO0EXAMPLE",
+                "--change-batch",
+                &batch,
+            ],
+        );
+        let id = out["ChangeInfo"]["Id"].as_str().unwrap().to_string();
+        // The scenario's 40 s: PENDING for at least 30 s, INSYNC by 60 s (each change after
+        // the previous one is in sync: versions of a zone reach the name servers in order).
+        advance(&sim, 29.0);
+        if i == 0 {
+            assert_eq!(get_change(&id), "PENDING");
+        }
+        advance(&sim, 32.0);
+        if i == 0 {
+            assert_eq!(get_change(&id), "INSYNC");
+        }
+        ids.push(id);
+    }
+    let (base, times): (i64, Vec<i64>) = sim.with_world(|w| {
+        (
+            w.timing.change_insync_secs * 1000,
+            ids.iter()
+                .map(|id| {
+                    let c = &w.r53.changes[id.trim_start_matches("/change/")];
+                    c.insync_at - c.submitted
+                })
+                .collect(),
+        )
+    });
+    for t in &times {
+        assert!(
+            (base * 3 / 4..=base * 3 / 2).contains(t),
+            "{t} ms for {base} ms"
+        );
+    }
+    let mut distinct = times.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(distinct.len() >= 3, "the times vary: {times:?}");
+
+    let dist = sim.with_world(|w| w.cf.distributions[0].id.clone());
+    let mut inv = Vec::new();
+    for i in 0..5 {
+        let out = aws(
+            &cli,
+            &ep,
+            "us-east-1",
+            &[
+                "cloudfront",
+                "create-invalidation",
+                "--distribution-id",
+                &dist,
+                "--paths",
+                &format!("/page{i}.html"),
+            ],
+        );
+        inv.push(out["Invalidation"]["Id"].as_str().unwrap().to_string());
+    }
+    let (base, times): (i64, Vec<i64>) = sim.with_world(|w| {
+        let d = &w.cf.distributions[0];
+        (
+            w.timing.invalidation_secs * 1000,
+            inv.iter()
+                .map(|id| {
+                    let i = d.invalidations.iter().find(|i| &i.id == id).unwrap();
+                    i.done_at - i.created
+                })
+                .collect(),
+        )
+    });
+    for t in &times {
+        assert!(
+            (base * 3 / 4..=base * 3 / 2).contains(t),
+            "{t} ms for {base} ms"
+        );
+    }
+    let mut distinct = times.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(distinct.len() >= 3, "the times vary: {times:?}");
+}
+
+/// Real accounts (AWS-FACTS.md): the certificate of a CloudFront distribution's aliases must be
+/// an ACM certificate in us-east-1. UpdateDistribution with one of eu-west-1 is refused with
+/// InvalidViewerCertificate and CloudFront's message, the distribution unchanged; a scenario
+/// naming one is refused likewise.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_is_refused_a_distribution_certificate_outside_us_east_1() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("alb-cloudfront").await;
+    let ep = sim.endpoint();
+    let got = aws(
+        &cli,
+        &ep,
+        "us-east-1",
+        &[
+            "cloudfront",
+            "get-distribution-config",
+            "--id",
+            "E1SHOPSORRY0AB",
+        ],
+    );
+    let etag = got["ETag"].as_str().unwrap().to_string();
+    let mut config = got["DistributionConfig"].clone();
+    let good = config["ViewerCertificate"]["ACMCertificateArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(good.starts_with("arn:aws:acm:us-east-1:"), "{good}");
+    config["ViewerCertificate"]["ACMCertificateArn"] =
+        serde_json::json!(good.replace(":us-east-1:", ":eu-west-1:"));
+    config["ViewerCertificate"]["Certificate"] =
+        serde_json::json!(good.replace(":us-east-1:", ":eu-west-1:"));
+    let update = |config: &serde_json::Value| {
+        vec![
+            "cloudfront".to_string(),
+            "update-distribution".into(),
+            "--id".into(),
+            "E1SHOPSORRY0AB".into(),
+            "--if-match".into(),
+            etag.clone(),
+            "--distribution-config".into(),
+            config.to_string(),
+        ]
+    };
+    let args = update(&config);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = aws_fails(&cli, &ep, "us-east-1", &args);
+    assert!(
+        err.contains("(InvalidViewerCertificate)") && err.contains("isn't in us-east-1 region"),
+        "{err}"
+    );
+    let after = aws(
+        &cli,
+        &ep,
+        "us-east-1",
+        &["cloudfront", "get-distribution", "--id", "E1SHOPSORRY0AB"],
+    );
+    assert_eq!(after["ETag"], etag.as_str(), "unchanged");
+    // The same config with its us-east-1 certificate goes through.
+    let args = update(&got["DistributionConfig"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    aws(&cli, &ep, "us-east-1", &args);
+
+    let mut s = crate::common::scenario("alb-cloudfront");
+    s.distributions[0].certificate_arn = Some(good.replace(":us-east-1:", ":eu-west-1:"));
+    let e = s.build(T0_MS, 1.0, true).err().unwrap();
+    assert!(e.contains("InvalidViewerCertificate"), "{e}");
+}
+
+/// AWS-FACTS.md: Evaluate Target Health cannot be true for an alias to a CloudFront
+/// distribution; Route 53 refuses the change (InvalidChangeBatch) and applies nothing of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_is_refused_evaluate_target_health_on_a_cloudfront_alias() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("alb-cloudfront").await;
+    let ep = sim.endpoint();
+    let batch = |evaluate: bool| {
+        serde_json::json!({"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": "edge.example.com", "Type": "A",
+            "AliasTarget": {"HostedZoneId": "Z2FDTNDATAQYW2",
+                            "DNSName": "d1shopsorry0ab.cloudfront.net",
+                            "EvaluateTargetHealth": evaluate}}}]})
+        .to_string()
+    };
+    let change = |evaluate: bool| {
+        vec![
+            "route53".to_string(),
+            "change-resource-record-sets".into(),
+            "--hosted-zone-id".into(),
+            "Z0EXAMPLE00SHOP".into(),
+            "--change-batch".into(),
+            batch(evaluate),
+        ]
+    };
+    let args = change(true);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = aws_fails(&cli, &ep, "us-east-1", &args);
+    assert!(
+        err.contains("(InvalidChangeBatch)")
+            && err.contains("Evaluate Target Health is not supported for CloudFront"),
+        "{err}"
+    );
+    let args = change(false);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    aws(&cli, &ep, "us-east-1", &args);
 }

@@ -1645,6 +1645,7 @@ impl Fetcher {
             &sorry,
             &health_known,
             &evaluated_lbs,
+            depth == Depth::Detail,
         );
         let (per_lb, (target_groups, tg_error, health)) = tokio::join!(listeners, groups);
         let mut listener_arns_alb = Vec::new();
@@ -1714,10 +1715,11 @@ impl Fetcher {
 
     /// The target groups of the site's load balancers (from the account's list), the sorry
     /// ones its strategies name, and the app's seen attached before; with their DNS failover
-    /// minimums and the health of their targets (except those in `health_known` and not
-    /// attached to one of `evaluated_lbs`: their last read stands). The first error of a
-    /// target group read, if any.
-    #[allow(clippy::type_complexity)]
+    /// minimums (in `detail`, else only for those attached to one of `evaluated_lbs`) and the
+    /// health of their targets (except those in `health_known` and not attached to one of
+    /// `evaluated_lbs`: their last read stands). The first error of a target group read, if
+    /// any.
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     async fn target_groups_and_health(
         &self,
         s: &Site,
@@ -1726,6 +1728,7 @@ impl Fetcher {
         sorry: &[String],
         health_known: &BTreeSet<String>,
         evaluated_lbs: &BTreeSet<String>,
+        detail: bool,
     ) -> (
         Vec<TargetGroup>,
         Option<AwsError>,
@@ -1826,11 +1829,19 @@ impl Fetcher {
             }
         }
         // Evaluate Target Health's minimums (target group attributes): read when not known or
-        // older than TG_ATTRIBUTES_EVERY, beside the targets' health. A failed read keeps AWS's
-        // defaults and is said in the log; it is tried again next round.
+        // older than TG_ATTRIBUTES_EVERY, beside the targets' health; outside the detail only
+        // for the target groups Route 53 evaluates (for the others the minimums decide nothing
+        // Route 53 answers, and a call each would cost ELBv2's Describe budget at scale). A
+        // failed read keeps AWS's defaults and is said in the log; it is tried again next round.
         let stale: Vec<String> = match self.tg_minimums.lock() {
             Ok(known) => target_groups
                 .iter()
+                .filter(|t| {
+                    detail
+                        || t.load_balancer_arns
+                            .iter()
+                            .any(|a| evaluated_lbs.contains(a))
+                })
                 .filter(|t| {
                     known
                         .get(&t.arn)
@@ -2631,7 +2642,13 @@ sorry_target_group = "{SORRY_TG}"
             edited
         })
         .await;
+        sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
+        assert!(
+            calls.get("elbv2", "DescribeTargetGroupAttributes") >= 1,
+            "the minimums of what Route 53 evaluates: {calls:?}"
+        );
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let calls = sim.calls();
@@ -2669,9 +2686,16 @@ sorry_target_group = "{SORRY_TG}"
                 .count();
             (at, known)
         };
+        sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let (first, _, n) = listeners_of(&session);
         assert_eq!(n, 1, "the shop's load balancer");
+        let calls = sim.calls();
+        assert_eq!(
+            calls.get("elbv2", "DescribeTargetGroupAttributes"),
+            0,
+            "no record evaluates the targets: their minimums decide nothing outside the detail"
+        );
         let (health_first, groups) = health_of(&session);
         assert!(groups >= 1, "the app's targets are read at once");
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -2702,6 +2726,10 @@ sorry_target_group = "{SORRY_TG}"
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 1, "{calls:?}");
         assert!(calls.get("elbv2", "DescribeRules") >= 1, "{calls:?}");
         assert!(calls.get("elbv2", "DescribeTargetHealth") >= 1, "{calls:?}");
+        assert!(
+            calls.get("elbv2", "DescribeTargetGroupAttributes") >= 1,
+            "{calls:?}"
+        );
         assert!(health_of(&session).0 > health_first, "read again in detail");
         let (third, rules, _) = listeners_of(&session);
         assert!(

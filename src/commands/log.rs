@@ -477,6 +477,7 @@ mod tests {
             break_glass: None,
             plan_hash: None,
             comment: None,
+            approved_by: None,
         }
     }
 
@@ -497,6 +498,7 @@ mod tests {
             converged_at: None,
             insync_at: None,
             break_glass: None,
+            approved_by: None,
         }
     }
 

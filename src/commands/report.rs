@@ -500,7 +500,9 @@ pub fn from_history(e: &history::Entry) -> Switch {
             .collect(),
         steps_omitted: e.steps_omitted,
         insync_at: e.insync_at,
-        waited_for_change: None,
+        // A verified switch keeps when its Route 53 change was INSYNC: none kept, none
+        // waited for (as the audit log says it).
+        waited_for_change: e.converged_at.map(|_| e.insync_at.is_some()),
         converged_at: e.converged_at,
         error: e.error.clone(),
         window_ends: None,

@@ -757,6 +757,7 @@ async fn extend(
             break_glass: None,
             plan_hash: None,
             comment: None,
+            approved_by: None,
         };
         if let Err(err) = audit::append_entry(&path, &entry) {
             say_err!(
@@ -789,7 +790,16 @@ async fn extend(
 /// A switch stopped before its first step by `e`: audited, reported in JSON when asked, `code`.
 fn stopped_before(p: &Plan, opts: &ExecuteOptions, e: SwitchError, code: i32, json: bool) -> i32 {
     if let Some(path) = &opts.audit_log
-        && let Err(err) = audit::append(path, p, opts, &Err(e.clone()), Duration::ZERO, None, &[])
+        && let Err(err) = audit::append(
+            path,
+            p,
+            opts,
+            &Err(e.clone()),
+            Duration::ZERO,
+            None,
+            &[],
+            None,
+        )
     {
         say_err!(
             "switchyard maintenance: cannot write the audit log {}: {err}",

@@ -198,6 +198,10 @@ pub struct Entry {
     /// Made without approval on a site that needs it (`--break-glass`): the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub break_glass: Option<String>,
+    /// A protected site's switch: who approved the plan it made (the ARN the approval gate let
+    /// it through with). Left out of entries written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -414,6 +418,7 @@ mod tests {
             converged_at: None,
             insync_at: None,
             break_glass: None,
+            approved_by: None,
         }
     }
 

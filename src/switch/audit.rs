@@ -55,6 +55,9 @@ pub struct Entry {
     pub plan_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// A protected site's switch: who approved the plan it made (the approval gate's approver).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 /// The default audit log: `$XDG_STATE_HOME/switchyard/audit.jsonl`, else
@@ -71,7 +74,8 @@ pub fn default_path() -> Option<PathBuf> {
         .map(|d| d.join("switchyard").join("audit.jsonl"))
 }
 
-/// Appends one entry.
+/// Appends one entry (`approved_by`: the approver the approval gate let the switch through with).
+#[allow(clippy::too_many_arguments)]
 pub fn append(
     path: &Path,
     plan: &Plan,
@@ -80,6 +84,7 @@ pub fn append(
     took: Duration,
     id: Option<&str>,
     warnings: &[String],
+    approved_by: Option<&str>,
 ) -> std::io::Result<()> {
     let (result_word, error, steps, verification) = match result {
         Ok(o) => (
@@ -138,6 +143,7 @@ pub fn append(
         break_glass: opts.break_glass.clone(),
         plan_hash: plan.hash.clone(),
         comment: None,
+        approved_by: approved_by.map(str::to_string),
     };
     append_entry(path, &entry)
 }

@@ -1561,7 +1561,19 @@ async fn execute_audited(
     progress: &UnboundedSender<Progress>,
 ) -> Result<Outcome, SwitchError> {
     let started = Instant::now();
-    let mut result = execute_inner(clients, resolver, site, plan, opts, progress).await;
+    // Who approved the switch, once the approval gate let it through: its history entry and
+    // audit line name the approver (the window report's "approver").
+    let mut approved_by = None;
+    let mut result = execute_inner(
+        clients,
+        resolver,
+        site,
+        plan,
+        opts,
+        progress,
+        &mut approved_by,
+    )
+    .await;
     // Cancelled once every step was made (while verifying): it is taken back all the same.
     if cancelled(opts)
         && let Ok(o) = &result
@@ -1575,8 +1587,15 @@ async fn execute_audited(
     }
     let id = switch_id();
     let mut warnings = Vec::new();
-    if let Some(entry) = super::history::entry(&id, &host(), plan, opts, &result, started.elapsed())
-    {
+    if let Some(entry) = super::history::entry(
+        &id,
+        &host(),
+        plan,
+        opts,
+        &result,
+        started.elapsed(),
+        approved_by.as_deref(),
+    ) {
         let name = super::history::record_name(site);
         let word = entry.result.as_str();
         match super::history::append(clients, site, entry).await {
@@ -1618,6 +1637,7 @@ async fn execute_audited(
             started.elapsed(),
             Some(&id),
             &warnings,
+            approved_by.as_deref(),
         )
     {
         tracing::warn!("cannot write the audit log {}: {e}", path.display());
@@ -1736,6 +1756,7 @@ async fn execute_inner(
     plan: &Plan,
     opts: &ExecuteOptions,
     progress: &UnboundedSender<Progress>,
+    approved_by: &mut Option<String>,
 ) -> Result<Outcome, SwitchError> {
     if site.read_only {
         return Err(SwitchError::Usage(format!(
@@ -1770,7 +1791,12 @@ async fn execute_inner(
     // Two-person approval, right before the first change, on the plan as AWS is now: the
     // approval must be another identity's, unexpired (AWS's clock), and of this very plan.
     if fresh.plan.needs_approval && !opts.approval_exempt && opts.break_glass.is_none() {
-        super::approval::gate(site, &fresh, &caller.arn, clients.clock.now())?;
+        *approved_by = Some(super::approval::gate(
+            site,
+            &fresh,
+            &caller.arn,
+            clients.clock.now(),
+        )?);
     }
     if let Some(diff) = first_difference(plan, &fresh.plan) {
         return Err(SwitchError::Conflict(format!(

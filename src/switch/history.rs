@@ -50,6 +50,7 @@ pub fn entry(
     opts: &ExecuteOptions,
     result: &Result<Outcome, SwitchError>,
     took: Duration,
+    approved_by: Option<&str>,
 ) -> Option<Entry> {
     let (word, error, steps) = match result {
         Ok(o) if o.nothing_to_do.is_some() => return None,
@@ -138,6 +139,7 @@ pub fn entry(
             .and_then(|o| o.verification.as_ref())
             .and_then(|v| insync_at(&v.items)),
         break_glass: opts.break_glass.clone(),
+        approved_by: approved_by.map(str::to_string),
     })
 }
 

@@ -3450,6 +3450,7 @@ fn history_entry(
         converged_at: None,
         insync_at: None,
         break_glass: None,
+        approved_by: None,
     }
 }
 

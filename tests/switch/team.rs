@@ -147,6 +147,7 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
             converged_at: None,
             insync_at: None,
             break_glass: None,
+            approved_by: None,
         });
     }
     let values = h.to_txt_values().unwrap();

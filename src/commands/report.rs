@@ -309,7 +309,7 @@ async fn read_aws_with(
     reads: &mut Vec<SourceRead>,
     aws: &mut Vec<history::Entry>,
 ) {
-    read_aws(overrides, config, &[site.to_string()], reads, aws).await;
+    read_aws(overrides, config, &[site.to_string()], reads, aws, false).await;
 }
 
 /// `--since`: RFC 3339 (`2026-12-01T10:00:00Z`), or a time ago (`90m`, `2h`, `1d`).

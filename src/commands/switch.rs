@@ -758,6 +758,7 @@ async fn extend(
             plan_hash: None,
             comment: None,
             approved_by: None,
+            window_ends: result.as_ref().ok().map(|x| x.expires_at),
         };
         if let Err(err) = audit::append_entry(&path, &entry) {
             say_err!(
@@ -798,7 +799,7 @@ fn stopped_before(p: &Plan, opts: &ExecuteOptions, e: SwitchError, code: i32, js
             Duration::ZERO,
             None,
             &[],
-            None,
+            &Default::default(),
         )
     {
         say_err!(

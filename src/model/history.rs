@@ -202,6 +202,14 @@ pub struct Entry {
     /// it through with). Left out of entries written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,
+    /// The end of the maintenance window (AWS's time): the one an entry into maintenance
+    /// recorded in the journal (`--for`, `max_window`), or an extension's new end.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub window_ends: Option<OffsetDateTime>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -419,6 +427,7 @@ mod tests {
             insync_at: None,
             break_glass: None,
             approved_by: None,
+            window_ends: None,
         }
     }
 

@@ -445,6 +445,7 @@ pub async fn record(clients: &Clients, audit_log: Option<&Path>, e: &Event<'_>) 
         insync_at: None,
         break_glass: None,
         approved_by: None,
+        window_ends: None,
     };
     if let Err(why) = super::history::append(clients, e.site, entry).await {
         warnings.push(format!(
@@ -476,6 +477,7 @@ pub async fn record(clients: &Clients, audit_log: Option<&Path>, e: &Event<'_>) 
             plan_hash: e.hash.clone(),
             comment: e.comment.clone(),
             approved_by: None,
+            window_ends: None,
         };
         if let Err(err) = super::audit::append_entry(path, &line) {
             warnings.push(format!(

@@ -105,6 +105,16 @@ impl Default for ExecuteOptions {
     }
 }
 
+/// What a switch's audit line and AWS history entry say beside its plan and outcome, learnt
+/// while it runs.
+#[derive(Clone, Debug, Default)]
+pub struct Recorded {
+    /// The approver the approval gate let the switch through with (a protected site).
+    pub approved_by: Option<String>,
+    /// The end of the maintenance window the entry wrote into the journal (AWS's time).
+    pub window_ends: Option<OffsetDateTime>,
+}
+
 /// What happened to one step.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepReport {
@@ -1561,19 +1571,10 @@ async fn execute_audited(
     progress: &UnboundedSender<Progress>,
 ) -> Result<Outcome, SwitchError> {
     let started = Instant::now();
-    // Who approved the switch, once the approval gate let it through: its history entry and
-    // audit line name the approver (the window report's "approver").
-    let mut approved_by = None;
-    let mut result = execute_inner(
-        clients,
-        resolver,
-        site,
-        plan,
-        opts,
-        progress,
-        &mut approved_by,
-    )
-    .await;
+    // Who approved the switch, the window's end: its history entry and audit line say them
+    // (`log`, and the window report's "approver").
+    let mut rec = Recorded::default();
+    let mut result = execute_inner(clients, resolver, site, plan, opts, progress, &mut rec).await;
     // Cancelled once every step was made (while verifying): it is taken back all the same.
     if cancelled(opts)
         && let Ok(o) = &result
@@ -1587,15 +1588,9 @@ async fn execute_audited(
     }
     let id = switch_id();
     let mut warnings = Vec::new();
-    if let Some(entry) = super::history::entry(
-        &id,
-        &host(),
-        plan,
-        opts,
-        &result,
-        started.elapsed(),
-        approved_by.as_deref(),
-    ) {
+    if let Some(entry) =
+        super::history::entry(&id, &host(), plan, opts, &result, started.elapsed(), &rec)
+    {
         let name = super::history::record_name(site);
         let word = entry.result.as_str();
         match super::history::append(clients, site, entry).await {
@@ -1637,7 +1632,7 @@ async fn execute_audited(
             started.elapsed(),
             Some(&id),
             &warnings,
-            approved_by.as_deref(),
+            &rec,
         )
     {
         tracing::warn!("cannot write the audit log {}: {e}", path.display());
@@ -1756,7 +1751,7 @@ async fn execute_inner(
     plan: &Plan,
     opts: &ExecuteOptions,
     progress: &UnboundedSender<Progress>,
-    approved_by: &mut Option<String>,
+    rec: &mut Recorded,
 ) -> Result<Outcome, SwitchError> {
     if site.read_only {
         return Err(SwitchError::Usage(format!(
@@ -1770,7 +1765,7 @@ async fn execute_inner(
         user_id: String::new(),
     };
     if let Some(ready) = fast_ready(plan, opts) {
-        match fast_entry(clients, resolver, site, plan, opts, progress, &ready).await {
+        match fast_entry(clients, resolver, site, plan, opts, progress, &ready, rec).await {
             Fast::Done(result) => return *result,
             // Nothing was written: the site is read again in full, as ever.
             Fast::ReadAgain => {}
@@ -1791,7 +1786,7 @@ async fn execute_inner(
     // Two-person approval, right before the first change, on the plan as AWS is now: the
     // approval must be another identity's, unexpired (AWS's clock), and of this very plan.
     if fresh.plan.needs_approval && !opts.approval_exempt && opts.break_glass.is_none() {
-        *approved_by = Some(super::approval::gate(
+        rec.approved_by = Some(super::approval::gate(
             site,
             &fresh,
             &caller.arn,
@@ -1860,6 +1855,7 @@ async fn execute_inner(
             );
             j.fits_route53()
                 .map_err(|why| SwitchError::Usage(format!("{why}; nothing was changed")))?;
+            rec.window_ends = j.expires_at;
             let mut values = match &request {
                 None => create_journal(clients, site, &j).await?,
                 // The request becomes the entry's journal: DELETE of its exact values and
@@ -1904,6 +1900,7 @@ async fn execute_inner(
             if journal.expires_at.is_none() {
                 journal.expires_at = window_end(clients.clock.now(), opts.window);
             }
+            rec.window_ends = journal.expires_at;
             // A stopped fail back taken back is an entry again.
             let was_leaving = journal.phase == Phase::Leaving;
             journal.phase = Phase::Entering;
@@ -2132,6 +2129,7 @@ async fn fast_entry(
     opts: &ExecuteOptions,
     progress: &UnboundedSender<Progress>,
     ready: &Ready,
+    rec: &mut Recorded,
 ) -> Fast {
     let by = plan
         .caller
@@ -2139,6 +2137,7 @@ async fn fast_entry(
         .unwrap_or_else(|| "unknown caller".into());
     let t = now();
     let mut j = entry_journal(clients, site, plan, opts, &by, t, ready.steps.clone(), None);
+    rec.window_ends = j.expires_at;
     if let Err(why) = j.fits_route53() {
         return Fast::Done(Box::new(Err(SwitchError::Usage(format!(
             "{why}; nothing was changed"

@@ -13,7 +13,7 @@ use crate::model::error::AwsError;
 use crate::model::history::{self, Entry, History, StepEntry, StepResult, SwitchResult};
 use crate::model::route53::RecordSet;
 
-use super::engine::{ExecuteOptions, Outcome};
+use super::engine::{ExecuteOptions, Outcome, Recorded};
 use super::error::SwitchError;
 use super::plan::{Direction, Plan, StepProgress};
 
@@ -50,7 +50,7 @@ pub fn entry(
     opts: &ExecuteOptions,
     result: &Result<Outcome, SwitchError>,
     took: Duration,
-    approved_by: Option<&str>,
+    rec: &Recorded,
 ) -> Option<Entry> {
     let (word, error, steps) = match result {
         Ok(o) if o.nothing_to_do.is_some() => return None,
@@ -139,7 +139,8 @@ pub fn entry(
             .and_then(|o| o.verification.as_ref())
             .and_then(|v| insync_at(&v.items)),
         break_glass: opts.break_glass.clone(),
-        approved_by: approved_by.map(str::to_string),
+        approved_by: rec.approved_by.clone(),
+        window_ends: rec.window_ends,
     })
 }
 

@@ -3451,6 +3451,7 @@ fn history_entry(
         insync_at: None,
         break_glass: None,
         approved_by: None,
+        window_ends: None,
     }
 }
 

@@ -148,6 +148,7 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
             insync_at: None,
             break_glass: None,
             approved_by: None,
+            window_ends: None,
         });
     }
     let values = h.to_txt_values().unwrap();

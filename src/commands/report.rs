@@ -335,6 +335,14 @@ pub fn parse_since(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Strin
 
 // --- the sources as the report's switches -------------------------------------------------------
 
+/// A window's end as the report says it: RFC 3339 to the second.
+fn rfc3339_seconds(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 fn time_of(v: &Value) -> Option<OffsetDateTime> {
     v.as_str()
         .and_then(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
@@ -463,9 +471,12 @@ pub fn from_audit(e: &audit::Entry) -> Switch {
         waited_for_change: (!ver.is_null()).then_some(!changes.is_empty()),
         converged_at,
         error: e.error.clone(),
-        window_ends: (e.direction == "extend")
-            .then(|| text(&e.verification["expires_at"]))
-            .flatten(),
+        window_ends: e.window_ends.map(rfc3339_seconds).or_else(|| {
+            (e.direction == "extend")
+                .then(|| time_of(&e.verification["expires_at"]))
+                .flatten()
+                .map(rfc3339_seconds)
+        }),
         sources: vec!["local"],
     }
 }
@@ -505,7 +516,7 @@ pub fn from_history(e: &history::Entry) -> Switch {
         waited_for_change: e.converged_at.map(|_| e.insync_at.is_some()),
         converged_at: e.converged_at,
         error: e.error.clone(),
-        window_ends: None,
+        window_ends: e.window_ends.map(rfc3339_seconds),
         sources: vec!["aws"],
     }
 }
@@ -524,6 +535,7 @@ pub fn merge(local: &[audit::Entry], aws: &[history::Entry]) -> Vec<Switch> {
                 s.break_glass = s.break_glass.take().or(h.break_glass);
                 s.insync_at = s.insync_at.or(h.insync_at);
                 s.converged_at = s.converged_at.or(h.converged_at);
+                s.window_ends = s.window_ends.take().or(h.window_ends);
                 if s.steps.is_empty() {
                     s.steps = h.steps;
                 }

@@ -224,6 +224,51 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
     // Failed back: no window in force.
     let log = json(&env.run(&["log", "--site", "web", "--output", "json"]).await);
     assert_eq!(log["windows"], serde_json::json!([]), "{log}");
+    // The window's report says the end the entry set and the extension's new end, and that
+    // the extension wrote the journal only.
+    let out = tempfile::tempdir().unwrap();
+    let made = env
+        .run(&[
+            "report",
+            "--site",
+            "web",
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    let md = std::fs::read_dir(out.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
+    let enter = md.find("### enter maintenance: done").unwrap();
+    let extend = md.find("### extend the window: done").unwrap();
+    let back = md.find("### fail back: done").unwrap();
+    assert!(enter < extend && extend < back, "{md}");
+    let ends = |section: &str, words: &str| {
+        section
+            .lines()
+            .find(|l| l.starts_with(words))
+            .unwrap_or_else(|| panic!("{words:?} not in {section}"))
+            .to_string()
+    };
+    let first = ends(&md[enter..extend], "The window ends at ");
+    let later = ends(&md[extend..back], "The window now ends at ");
+    for line in [&first, &later] {
+        // To the second: the one dot ends the sentence.
+        assert!(
+            line.ends_with("Z.") && line.matches('.').count() == 1,
+            "{line}"
+        );
+    }
+    assert_ne!(first.replace("now ", ""), later.replace("now ", ""), "{md}");
+    assert!(
+        md[extend..back].contains("One journal update (route53:ChangeResourceRecordSets on the site's journal): no change to the site."),
+        "{md}"
+    );
 }
 
 /// `--for` over the site's `max_window` is refused before anything changes; without `--for`

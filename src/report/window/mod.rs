@@ -110,6 +110,24 @@ impl Switch {
         self.steps.iter().any(|s| s.result == "done")
     }
 
+    /// What a switch's window end is: the end an entry set, or an extension's new end.
+    pub fn window_words(&self) -> &'static str {
+        if self.direction == "extend" {
+            "The window now ends at"
+        } else {
+            "The window ends at"
+        }
+    }
+
+    /// What a switch without steps did: an extension wrote the journal only.
+    pub fn no_steps_words(&self) -> &'static str {
+        if self.direction == "extend" {
+            "One journal update (route53:ChangeResourceRecordSets on the site's journal): no change to the site."
+        } else {
+            "No AWS call."
+        }
+    }
+
     /// "enter maintenance", "fail back", or the direction as recorded; an approval event says
     /// what it was ("approve: enter maintenance"), so that its caller (the approver, say) never
     /// reads as who made the switch.

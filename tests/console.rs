@@ -1631,3 +1631,136 @@ fn a_report_made_while_a_console_recorded_the_window_has_its_events_in_order() {
         "the SVG draws the lane the Markdown lists"
     );
 }
+
+/// Two-person approval from the console (issue 19, item 2): alice (another access key, another
+/// identity) asks to put shop into maintenance and leaves the request; the console, as another
+/// identity, shows it, `a` opens the same plan with its hash, the site name typed and approve
+/// write the approval; alice's same command then goes on, approved by the console's caller.
+#[test]
+fn a_in_the_console_approves_another_identitys_request_and_its_run_goes_on() {
+    if !tmux_available() {
+        return;
+    }
+    const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+    let port = free_port();
+    let _sim = Emulator::start(port, 20);
+    let control = |body: &str| {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            stream,
+            "POST /_sim/control HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    };
+    control(&format!(
+        r#"{{"action":"set_caller","access_key":"AKIASIMALICE","arn":"{ALICE}"}}"#
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("approval.toml");
+    let text = std::fs::read_to_string(demo_config()).unwrap().replacen(
+        "record = \"www.example.com\"\nprotected = true\n",
+        "record = \"www.example.com\"\nprotected = true\napproval = true\n",
+        1,
+    );
+    assert!(text.contains("approval = true"), "{text}");
+    std::fs::write(&config, text).unwrap();
+    let alice = |args: &[&str]| {
+        let home = dir.path().join("alice");
+        Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .env("HOME", &home)
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+            .env("AWS_ACCESS_KEY_ID", "AKIASIMALICE")
+            .env("AWS_SECRET_ACCESS_KEY", "sim")
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SWITCHYARD_DNS_SERVER", format!("127.0.0.1:{port}"))
+            .args(["--log-file", home.join("cli.log").to_str().unwrap()])
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let asked = alice(&[
+        "maintenance",
+        "on",
+        "--site",
+        "shop",
+        "--yes",
+        "--reason",
+        "CHG-5",
+        "--no-wait",
+    ]);
+    assert_eq!(
+        asked.status.code(),
+        Some(18),
+        "{}{}",
+        String::from_utf8_lossy(&asked.stdout),
+        String::from_utf8_lossy(&asked.stderr)
+    );
+
+    let env = format!(
+        "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+         AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
+    );
+    let c = Console::launch(
+        "approve",
+        port,
+        (120, 40),
+        &env,
+        &format!("--config '{}'", config.display()),
+    );
+    c.wait_live();
+    c.keys(&[":site shop", "Enter"]);
+    c.wait_for(
+        "the request in shop's detail",
+        Duration::from_secs(30),
+        |s| s.contains("PROTECTED SITE shop") && s.contains("awaiting approval by another person"),
+    );
+    c.keys(&["a"]);
+    let modal = c.wait_for("the approval modal", Duration::from_secs(10), |s| {
+        s.contains("APPROVAL FOR shop")
+    });
+    assert!(modal.contains(ALICE), "the requester: {modal}");
+    assert!(
+        modal.contains("Plan: enter maintenance for site shop"),
+        "the plan as alice saw it: {modal}"
+    );
+    c.keys(&["-l", "shop"]);
+    c.keys(&["Tab", "Tab", "Tab", "Enter"]);
+    c.wait_for("the approval written", Duration::from_secs(30), |s| {
+        s.contains("shop: approved plan")
+    });
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+
+    // Alice's same command picks the approval up and switches.
+    let run = alice(&[
+        "maintenance",
+        "on",
+        "--site",
+        "shop",
+        "--yes",
+        "--reason",
+        "CHG-5",
+        "--wait",
+        "--timeout",
+        "120s",
+    ]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("Approved by arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo"),
+        "approved by the console's caller: {said}"
+    );
+}

@@ -782,3 +782,79 @@ async fn the_report_names_the_approver_and_break_glass_from_either_machine() {
     );
     assert_eq!(step_rows(&md).len(), 5, "{md}");
 }
+
+/// A window on a site whose switch changes a Route 53 record (db: route53-set-record): the
+/// report measures the decision to the change INSYNC, entering and failing back, from this
+/// machine and from another one (the AWS history keeps when it was INSYNC).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_of_a_record_change_measures_insync_from_either_machine() {
+    use super::recognised::{SPEED, asset_config_without_probes, fast};
+    let env =
+        Env::start_with_config("demo", &fast(&asset_config_without_probes("demo")), SPEED).await;
+    for direction in ["on", "off"] {
+        // The standby's preflight cannot be checked (no health check probes it): forced, as
+        // an operator who checked it by hand would.
+        let out = env
+            .switch_past_unchecked(
+                direction,
+                "db",
+                &["--reason", "CHG-3", "--wait", "--timeout", "60s"],
+            )
+            .await;
+        assert_eq!(out.code, 0, "{direction}: {out}");
+    }
+    let here = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let there = tempfile::tempdir().unwrap();
+    let made = env
+        .run(&[
+            "report",
+            "--site",
+            "db",
+            "--out",
+            here.path().to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    let made = env
+        .run_on(
+            other.path(),
+            "bastion-2",
+            &[
+                "report",
+                "--site",
+                "db",
+                "--out",
+                there.path().to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    for dir in [here.path(), there.path()] {
+        let md = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .unwrap();
+        assert!(
+            md.contains("| 1 | route53:ChangeResourceRecordSets | "),
+            "{md}"
+        );
+        for label in [
+            "| entering: decision to Route 53 change INSYNC | ",
+            "| fail back: decision to Route 53 change INSYNC | ",
+        ] {
+            let line = md
+                .lines()
+                .find(|l| l.starts_with(label))
+                .unwrap_or_else(|| panic!("{label}\n{md}"));
+            assert!(line.ends_with(" s |"), "measured: {line}\n{md}");
+        }
+        assert!(
+            md.contains("**identical: every field is as it was before the window**"),
+            "{md}"
+        );
+    }
+}

@@ -580,7 +580,7 @@ mod tests {
         history::Entry {
             id: id.into(),
             site: "shop".into(),
-            direction: history::Direction::Off,
+            direction: history::Way::Off,
             result: history::SwitchResult::Done,
             by: "arn:bob".into(),
             host: "bastion-2".into(),

@@ -64,6 +64,53 @@ impl Direction {
     }
 }
 
+/// What an entry of the history records: a switch either way, or a window's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Way {
+    /// Into maintenance.
+    On,
+    /// Fail back.
+    Off,
+    /// The maintenance window's end moved later (`maintenance extend`): one journal update,
+    /// no change to the site.
+    Extend,
+}
+
+impl Way {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Way::On => "on",
+            Way::Off => "off",
+            Way::Extend => "extend",
+        }
+    }
+
+    /// The switch's direction; `None` for an extension.
+    pub fn direction(self) -> Option<Direction> {
+        match self {
+            Way::On => Some(Direction::On),
+            Way::Off => Some(Direction::Off),
+            Way::Extend => None,
+        }
+    }
+}
+
+impl From<Direction> for Way {
+    fn from(d: Direction) -> Way {
+        match d {
+            Direction::On => Way::On,
+            Direction::Off => Way::Off,
+        }
+    }
+}
+
+impl PartialEq<Direction> for Way {
+    fn eq(&self, d: &Direction) -> bool {
+        self.direction() == Some(*d)
+    }
+}
+
 /// How a switch ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -164,7 +211,7 @@ pub struct Entry {
     /// Shared with the audit line of the same switch, so that `log` shows it once.
     pub id: String,
     pub site: String,
-    pub direction: Direction,
+    pub direction: Way,
     pub result: SwitchResult,
     /// The caller ARN.
     pub by: String,
@@ -400,11 +447,7 @@ mod tests {
         Entry {
             id: format!("id-{i}"),
             site: "shop".into(),
-            direction: if i % 2 == 0 {
-                Direction::On
-            } else {
-                Direction::Off
-            },
+            direction: if i % 2 == 0 { Way::On } else { Way::Off },
             result: SwitchResult::Done,
             by: "arn:aws:iam::123456789012:user/ana".into(),
             host: "bastion-1".into(),

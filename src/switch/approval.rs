@@ -431,7 +431,7 @@ pub async fn record(clients: &Clients, audit_log: Option<&Path>, e: &Event<'_>) 
     let entry = hist::Entry {
         id: id.clone(),
         site: e.site.name.clone(),
-        direction: history_direction(e.direction),
+        direction: history_direction(e.direction).into(),
         result: e.result,
         by: e.by.to_string(),
         host: host(),

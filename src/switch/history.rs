@@ -115,8 +115,8 @@ pub fn entry(
         id: id.to_string(),
         site: plan.site.clone(),
         direction: match plan.direction {
-            Direction::On => history::Direction::On,
-            Direction::Off => history::Direction::Off,
+            Direction::On => history::Way::On,
+            Direction::Off => history::Way::Off,
         },
         result: word,
         by: plan.caller.clone().unwrap_or_else(|| "unknown".into()),

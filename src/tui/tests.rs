@@ -3430,7 +3430,7 @@ fn history_entry(
     Entry {
         id: id.into(),
         site: "shop".into(),
-        direction,
+        direction: direction.into(),
         result: SwitchResult::Done,
         by: by.into(),
         host: host.into(),

@@ -133,7 +133,7 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
         h.push(history::Entry {
             id: format!("old-{i}"),
             site: "shop".into(),
-            direction: history::Direction::On,
+            direction: history::Way::On,
             result: history::SwitchResult::Done,
             by: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/bob".into(),
             host: "bastion-b".into(),

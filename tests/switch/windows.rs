@@ -160,7 +160,26 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
         let log = json(&log);
         let left = log["windows"][0]["expires_in_seconds"].as_i64().unwrap();
         assert!((8800..=9000).contains(&left), "extended: {left}: {log}");
+        // The extension is in the team's history too: its line and new end on any machine.
+        let extend = log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["direction"] == "extend")
+            .unwrap_or_else(|| panic!("no extension: {log}"));
+        assert_eq!(extend["reason"], "migration slow", "{log}");
+        assert_eq!(
+            extend["window_ends"], log["windows"][0]["expires_at"],
+            "{log}"
+        );
     }
+    let there = env
+        .run_on(other.path(), "bastion-2", &["log", "--site", "web"])
+        .await;
+    assert!(
+        there.stdout.contains("extend done") && there.stdout.contains("[aws]"),
+        "{there}"
+    );
 
     // A runbook waiting for the end does not return before it.
     let early = env
@@ -226,6 +245,7 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
     assert_eq!(log["windows"], serde_json::json!([]), "{log}");
     // The window's report says the end the entry set and the extension's new end, and that
     // the extension wrote the journal only.
+    // From this machine and from another one (the AWS history only): the same.
     let out = tempfile::tempdir().unwrap();
     let made = env
         .run(&[
@@ -237,38 +257,55 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
         ])
         .await;
     assert_eq!(made.code, 0, "{made}");
-    let md = std::fs::read_dir(out.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "md"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .unwrap();
-    let enter = md.find("### enter maintenance: done").unwrap();
-    let extend = md.find("### extend the window: done").unwrap();
-    let back = md.find("### fail back: done").unwrap();
-    assert!(enter < extend && extend < back, "{md}");
-    let ends = |section: &str, words: &str| {
-        section
-            .lines()
-            .find(|l| l.starts_with(words))
-            .unwrap_or_else(|| panic!("{words:?} not in {section}"))
-            .to_string()
-    };
-    let first = ends(&md[enter..extend], "The window ends at ");
-    let later = ends(&md[extend..back], "The window now ends at ");
-    for line in [&first, &later] {
-        // To the second: the one dot ends the sentence.
+    let out2 = tempfile::tempdir().unwrap();
+    let made = env
+        .run_on(
+            other.path(),
+            "bastion-2",
+            &[
+                "report",
+                "--site",
+                "web",
+                "--out",
+                out2.path().to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    for dir in [out.path(), out2.path()] {
+        let md = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .unwrap();
+        let enter = md.find("### enter maintenance: done").unwrap();
+        let extend = md.find("### extend the window: done").unwrap();
+        let back = md.find("### fail back: done").unwrap();
+        assert!(enter < extend && extend < back, "{md}");
+        let ends = |section: &str, words: &str| {
+            section
+                .lines()
+                .find(|l| l.starts_with(words))
+                .unwrap_or_else(|| panic!("{words:?} not in {section}"))
+                .to_string()
+        };
+        let first = ends(&md[enter..extend], "The window ends at ");
+        let later = ends(&md[extend..back], "The window now ends at ");
+        for line in [&first, &later] {
+            // To the second: the one dot ends the sentence.
+            assert!(
+                line.ends_with("Z.") && line.matches('.').count() == 1,
+                "{line}"
+            );
+        }
+        assert_ne!(first.replace("now ", ""), later.replace("now ", ""), "{md}");
         assert!(
-            line.ends_with("Z.") && line.matches('.').count() == 1,
-            "{line}"
-        );
-    }
-    assert_ne!(first.replace("now ", ""), later.replace("now ", ""), "{md}");
-    assert!(
         md[extend..back].contains("One journal update (route53:ChangeResourceRecordSets on the site's journal): no change to the site."),
         "{md}"
     );
+    }
 }
 
 /// `--for` over the site's `max_window` is refused before anything changes; without `--for`

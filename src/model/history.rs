@@ -486,6 +486,34 @@ mod tests {
         assert!(unquote_strings(&values[0]).contains("2 switch(es), last on done"));
     }
 
+    /// An extension and an approved switch keep their new fields; an entry written before
+    /// them (no `window_ends`, no `approved_by`) still reads, without them.
+    #[test]
+    fn an_extension_and_an_approver_round_trip_and_older_entries_read() {
+        let end = time::macros::datetime!(2026-12-01 12:30:00 UTC);
+        let mut ext = entry(2, 0);
+        ext.direction = Way::Extend;
+        ext.window_ends = Some(end);
+        let mut on = entry(1, 1);
+        on.direction = Way::On;
+        on.approved_by = Some("arn:aws:iam::123456789012:user/bob".into());
+        on.window_ends = Some(end);
+        let mut h = History::new("shop");
+        h.push(on.clone());
+        h.push(ext.clone());
+        let back = History::from_txt_values(&h.to_txt_values().unwrap()).unwrap();
+        assert_eq!(back.entries, vec![ext, on]);
+        assert_eq!(back.entries[0].direction.as_str(), "extend");
+        assert_eq!(back.entries[0].direction.direction(), None);
+        assert!(back.entries[1].direction == Direction::On);
+        let old = serde_json::json!({
+            "id": "old", "site": "shop", "direction": "on", "result": "done", "by": "arn:x",
+            "host": "h", "at": "2026-11-01T10:00:00Z", "duration_ms": 5, "steps": []
+        });
+        let e: Entry = serde_json::from_value(old).unwrap();
+        assert_eq!((e.window_ends, e.approved_by), (None, None));
+    }
+
     #[test]
     fn stays_within_route53_limits_and_rotates_the_oldest_out() {
         let mut h = History::new("shop");

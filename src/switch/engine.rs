@@ -2121,6 +2121,7 @@ fn conditional(s: &Step) -> bool {
 /// with the plan's HealthCheckVersion, or ChangeResourceRecordSets with a DELETE of the exact
 /// record the plan read. Anything that moved since the plan: the journal is removed, nothing was
 /// changed, and the operator is told to plan again.
+#[allow(clippy::too_many_arguments)]
 async fn fast_entry(
     clients: &Clients,
     resolver: &Resolver,

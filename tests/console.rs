@@ -1441,3 +1441,326 @@ fn demo_config() -> String {
     }
     path.display().to_string()
 }
+
+/// The report of a window recorded by a console (issue 19, item 3): a read-only console on the
+/// emulator records the chain's events while another process enters maintenance on shop and
+/// fails back; `report` then reads them (this machine's events are a source, read), and its
+/// chart has the console's lanes: the DNS answer goes from the primary to the sorry page after
+/// the first step and back after the fail back's steps, in that order.
+#[test]
+fn a_report_made_while_a_console_recorded_the_window_has_its_events_in_order() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _sim = Emulator::start(port, 20);
+    let config = demo_config();
+    let env = format!(
+        "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+         AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
+    );
+    let c = Console::launch(
+        "report",
+        port,
+        (120, 40),
+        &env,
+        &format!("--config '{config}' --read-only"),
+    );
+    c.wait_live();
+    let ok = |out: Output, what: &str| {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{what}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(
+        c.cli(&[
+            "maintenance",
+            "on",
+            "--site",
+            "shop",
+            "--yes",
+            "--reason",
+            "CHG-9",
+            "--wait",
+            "--timeout",
+            "120s",
+        ]),
+        "on",
+    );
+    c.wait_for("shop in maintenance", Duration::from_secs(40), |s| {
+        s.lines()
+            .any(|l| l.contains(" shop") && l.contains("MAINTENANCE"))
+    });
+    ok(
+        c.cli(&[
+            "maintenance",
+            "off",
+            "--site",
+            "shop",
+            "--yes",
+            "--reason",
+            "CHG-9 done",
+            "--wait",
+            "--timeout",
+            "120s",
+        ]),
+        "off",
+    );
+    c.wait_for("shop live again", Duration::from_secs(40), |s| {
+        s.lines().any(|l| l.contains(" shop") && l.contains("LIVE"))
+    });
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+
+    let out = c.dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    ok(
+        c.cli(&["report", "--site", "shop", "--out", out.to_str().unwrap()]),
+        "report",
+    );
+    let md = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
+    let events = md
+        .lines()
+        .find(|l| l.starts_with("| this machine's events | "))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        events.contains(" | read ("),
+        "the console's events read: {md}"
+    );
+    assert!(!events.contains("read (0 entries"), "{md}");
+    // The console's own DNS answer lane: primary, the sorry page, primary again, in order.
+    let lane = md
+        .lines()
+        .find(|l| l.starts_with("- DNS answer: "))
+        .unwrap_or_else(|| panic!("no DNS answer lane from the events: {md}"));
+    let states: Vec<(&str, &str)> = lane
+        .trim_start_matches("- DNS answer: ")
+        .split(" → ")
+        .map(|s| s.split_once(' ').unwrap())
+        .collect();
+    let words: Vec<&str> = states.iter().map(|(_, s)| *s).collect();
+    let sorry = words
+        .iter()
+        .position(|w| w.contains("secondary") || w.contains("sorry") || w.contains("cloudfront"))
+        .unwrap_or_else(|| panic!("the answer never went to the sorry page: {lane}"));
+    assert!(
+        words[..sorry].iter().any(|w| w.contains("primary")),
+        "{lane}"
+    );
+    assert!(
+        words[sorry..].iter().any(|w| w.contains("primary")),
+        "the answer went back: {lane}"
+    );
+    // Times of day (HH:MM:SS), compared across midnight: `a` is not before `b`.
+    let secs = |t: &str| -> i64 {
+        t.split(':')
+            .take(3)
+            .map(|p| p.parse::<f64>().unwrap() as i64)
+            .fold(0, |acc, n| acc * 60 + n)
+    };
+    let not_before = |a: &str, b: &str| (secs(a) - secs(b)).rem_euclid(86_400) < 43_200;
+    assert!(
+        states.windows(2).all(|p| not_before(p[1].0, p[0].0)),
+        "the lane's states in time order: {lane}"
+    );
+    // After the first step, and back after the fail back's last one: the events agree with
+    // the steps.
+    let steps = md
+        .lines()
+        .find(|l| l.starts_with("Steps in order: "))
+        .unwrap();
+    let step_times: Vec<&str> = steps
+        .split("; ")
+        .map(|s| s.rsplit_once(" at ").unwrap().1.trim_end_matches(" UTC"))
+        .collect();
+    let (first, last) = (step_times[0], step_times[step_times.len() - 1]);
+    assert!(
+        not_before(states[sorry].0, &first[..8]),
+        "the sorry page after step 1 ({first}): {lane}"
+    );
+    let back = sorry
+        + words[sorry..]
+            .iter()
+            .position(|w| w.contains("primary"))
+            .unwrap();
+    assert!(
+        not_before(states[back].0, &last[..8]),
+        "the app again after the fail back's last step ({last}): {lane}\n{steps}"
+    );
+    // The HTML's chart draws the same lane left to right in that order.
+    let html = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "html"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
+    let g = html
+        .split("<g class=\"lane\" data-lane=\"DNS answer\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</g>").next())
+        .unwrap_or_else(|| panic!("no DNS answer lane in the SVG: {html}"));
+    let drawn: Vec<(f64, String)> = g
+        .split("<rect class=\"seg ")
+        .skip(1)
+        .map(|r| {
+            let attr = |name: &str| {
+                r.split(&format!(" {name}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .unwrap()
+                    .to_string()
+            };
+            (attr("x").parse().unwrap(), attr("data-state"))
+        })
+        .collect();
+    assert!(drawn.windows(2).all(|p| p[0].0 < p[1].0), "{drawn:?}");
+    assert_eq!(
+        drawn.iter().map(|d| d.1.as_str()).collect::<Vec<_>>(),
+        words,
+        "the SVG draws the lane the Markdown lists"
+    );
+}
+
+/// Two-person approval from the console (issue 19, item 2): alice (another access key, another
+/// identity) asks to put shop into maintenance and leaves the request; the console, as another
+/// identity, shows it, `a` opens the same plan with its hash, the site name typed and approve
+/// write the approval; alice's same command then goes on, approved by the console's caller.
+#[test]
+fn a_in_the_console_approves_another_identitys_request_and_its_run_goes_on() {
+    if !tmux_available() {
+        return;
+    }
+    const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+    let port = free_port();
+    let _sim = Emulator::start(port, 20);
+    let control = |body: &str| {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            stream,
+            "POST /_sim/control HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    };
+    control(&format!(
+        r#"{{"action":"set_caller","access_key":"AKIASIMALICE","arn":"{ALICE}"}}"#
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("approval.toml");
+    let text = std::fs::read_to_string(demo_config()).unwrap().replacen(
+        "record = \"www.example.com\"\nprotected = true\n",
+        "record = \"www.example.com\"\nprotected = true\napproval = true\n",
+        1,
+    );
+    assert!(text.contains("approval = true"), "{text}");
+    std::fs::write(&config, text).unwrap();
+    let alice = |args: &[&str]| {
+        let home = dir.path().join("alice");
+        Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .env("HOME", &home)
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+            .env("AWS_ACCESS_KEY_ID", "AKIASIMALICE")
+            .env("AWS_SECRET_ACCESS_KEY", "sim")
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SWITCHYARD_DNS_SERVER", format!("127.0.0.1:{port}"))
+            .args(["--log-file", home.join("cli.log").to_str().unwrap()])
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let asked = alice(&[
+        "maintenance",
+        "on",
+        "--site",
+        "shop",
+        "--yes",
+        "--reason",
+        "CHG-5",
+        "--no-wait",
+    ]);
+    assert_eq!(
+        asked.status.code(),
+        Some(18),
+        "{}{}",
+        String::from_utf8_lossy(&asked.stdout),
+        String::from_utf8_lossy(&asked.stderr)
+    );
+
+    let env = format!(
+        "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+         AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}"
+    );
+    let c = Console::launch(
+        "approve",
+        port,
+        (120, 40),
+        &env,
+        &format!("--config '{}'", config.display()),
+    );
+    c.wait_live();
+    c.keys(&[":site shop", "Enter"]);
+    c.wait_for(
+        "the request in shop's detail",
+        Duration::from_secs(30),
+        |s| s.contains("PROTECTED SITE shop") && s.contains("awaiting approval by another person"),
+    );
+    c.keys(&["a"]);
+    let modal = c.wait_for("the approval modal", Duration::from_secs(10), |s| {
+        s.contains("APPROVAL FOR shop")
+    });
+    assert!(modal.contains(ALICE), "the requester: {modal}");
+    assert!(
+        modal.contains("Plan: enter maintenance for site shop"),
+        "the plan as alice saw it: {modal}"
+    );
+    c.keys(&["-l", "shop"]);
+    c.keys(&["Tab", "Tab", "Tab", "Enter"]);
+    c.wait_for("the approval written", Duration::from_secs(30), |s| {
+        s.contains("shop: approved plan")
+    });
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+
+    // Alice's same command picks the approval up and switches.
+    let run = alice(&[
+        "maintenance",
+        "on",
+        "--site",
+        "shop",
+        "--yes",
+        "--reason",
+        "CHG-5",
+        "--wait",
+        "--timeout",
+        "120s",
+    ]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("Approved by arn:aws:sts::123456789012:assumed-role/OpsAdmin/demo"),
+        "approved by the console's caller: {said}"
+    );
+}

@@ -385,6 +385,8 @@ async fn repair(global: &GlobalArgs, args: &JournalRepairArgs) -> i32 {
         break_glass: None,
         plan_hash: None,
         comment: None,
+        approved_by: None,
+        window_ends: None,
     };
     let audited = match audit_path(global, Some(&one.session.config)) {
         Some(path) => audit::append_entry(&path, &entry)

@@ -61,7 +61,8 @@ pub struct Row {
     pub id: Option<String>,
     /// What went wrong beside the switch (the audit log's warnings).
     pub warnings: Vec<String>,
-    /// An extension of a maintenance window: the window's new end (RFC 3339).
+    /// The end of the maintenance window this switch set (RFC 3339, AWS's time): an entry
+    /// into maintenance with an end (`--for`, `max_window`), or an extension's new end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_ends: Option<String>,
     /// A switch made without approval (`--break-glass`): its reason. Shown as BREAK-GLASS, in
@@ -91,6 +92,54 @@ pub struct SourceRead {
     /// Older switches the history rotated out (AWS only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotated_out: Option<u64>,
+    /// The site's maintenance window in force, from its journal (AWS only, when asked).
+    #[serde(skip)]
+    pub window: Option<Window>,
+}
+
+/// A site's maintenance window in force, as its journal in AWS says it: the end, and the time
+/// left in AWS's clock (negative once ended).
+#[derive(Clone, Debug, Serialize)]
+pub struct Window {
+    pub site: String,
+    pub expires_at: String,
+    pub expires_in_seconds: i64,
+}
+
+/// The window in force of `site`: its journal holds maintenance (not a fail back under way)
+/// with an end. `None` when there is none, or the journal could not be read (said by `status`).
+async fn window_in_force(
+    c: &crate::aws::client::Clients,
+    site: &crate::config::Site,
+) -> Option<Window> {
+    let (journal, _) = crate::switch::journal::read_journal(c, site).await.ok()??;
+    let now = c.clock.now();
+    let m = journal.marker_at(now);
+    let state = crate::model::verdict::expiry::window(&m, now)?;
+    Some(Window {
+        site: site.name.clone(),
+        expires_at: rfc3339(m.expires_at?),
+        expires_in_seconds: state.seconds_left(),
+    })
+}
+
+/// An RFC 3339 time to the second, as `status` says it (`2026-12-01T12:00:00Z`).
+fn whole_seconds(t: &str) -> String {
+    OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| t.replace_nanosecond(0).ok())
+        .map_or_else(|| t.to_string(), rfc3339)
+}
+
+/// `1 h 45 min left`, `ended 5 min ago: MAINTENANCE OVERDUE until failed back ...`.
+fn left_text(seconds: i64) -> String {
+    let span =
+        crate::model::obs::human_span(std::time::Duration::from_secs(seconds.unsigned_abs()));
+    if seconds > 0 {
+        format!("{span} left")
+    } else {
+        format!("ended {span} ago: MAINTENANCE OVERDUE; nothing fails back on its own")
+    }
 }
 
 #[derive(Serialize)]
@@ -99,6 +148,8 @@ struct Report<'a> {
     sources: &'a [SourceRead],
     /// Every source was read.
     complete: bool,
+    /// Each site's maintenance window in force (its journal in AWS): its end and the time left.
+    windows: Vec<&'a Window>,
     exit_code: i32,
 }
 
@@ -117,9 +168,11 @@ fn from_audit(e: &audit::Entry) -> Row {
         source: Source::Local,
         id: e.id.clone(),
         warnings: e.warnings.clone(),
-        window_ends: (e.direction == "extend")
-            .then(|| e.verification["expires_at"].as_str().map(str::to_string))
-            .flatten(),
+        window_ends: e.window_ends.map(rfc3339).or_else(|| {
+            (e.direction == "extend")
+                .then(|| e.verification["expires_at"].as_str().map(str::to_string))
+                .flatten()
+        }),
         break_glass: e.break_glass.clone(),
         plan_hash: e.plan_hash.clone(),
         comment: e.comment.clone(),
@@ -145,7 +198,7 @@ fn from_history(e: &history::Entry) -> Row {
         source: Source::Aws,
         id: Some(e.id.clone()),
         warnings: Vec::new(),
-        window_ends: None,
+        window_ends: e.window_ends.map(rfc3339),
         break_glass: e.break_glass.clone(),
         plan_hash: None,
         comment: e
@@ -170,6 +223,9 @@ pub fn merge(local: &[audit::Entry], aws: &[history::Entry]) -> Vec<Row> {
                 let r = &mut rows[i];
                 r.source = Source::Both;
                 r.host = Some(e.host.clone());
+                if r.window_ends.is_none() {
+                    r.window_ends = e.window_ends.map(rfc3339);
+                }
             }
             None => {
                 by_id.insert(e.id.clone(), rows.len());
@@ -200,6 +256,7 @@ pub async fn run(global: &GlobalArgs, args: &LogArgs) -> i32 {
                     .into(),
             ),
             rotated_out: None,
+            window: None,
         }),
         Some(path) => match audit::read(&path) {
             Ok((entries, bad)) => {
@@ -217,6 +274,7 @@ pub async fn run(global: &GlobalArgs, args: &LogArgs) -> i32 {
                     read: true,
                     error: None,
                     rotated_out: None,
+                    window: None,
                 });
             }
             Err(e) => sources.push(SourceRead {
@@ -226,6 +284,7 @@ pub async fn run(global: &GlobalArgs, args: &LogArgs) -> i32 {
                 read: false,
                 error: Some(format!("cannot read it: {e}")),
                 rotated_out: None,
+                window: None,
             }),
         },
     }
@@ -238,7 +297,16 @@ pub async fn run(global: &GlobalArgs, args: &LogArgs) -> i32 {
             .map(|s| s.name.clone())
             .collect();
         if !sites.is_empty() {
-            read_aws(&overrides(global), config, &sites, &mut sources, &mut aws).await;
+            // The journals too: the window in force and its time left.
+            read_aws(
+                &overrides(global),
+                config,
+                &sites,
+                &mut sources,
+                &mut aws,
+                true,
+            )
+            .await;
         }
     }
     let local: Vec<audit::Entry> = local
@@ -282,9 +350,20 @@ pub async fn run(global: &GlobalArgs, args: &LogArgs) -> i32 {
             entries: &rows,
             sources: &sources,
             complete: unread.is_empty(),
+            windows: sources.iter().filter_map(|s| s.window.as_ref()).collect(),
             exit_code: code,
         }),
-        OutputFormat::Table => table(&rows, &sources),
+        OutputFormat::Table => {
+            table(&rows, &sources);
+            for w in sources.iter().filter_map(|s| s.window.as_ref()) {
+                say!(
+                    "{}: in maintenance; its window ends at {} ({}), as its journal in AWS says",
+                    w.site,
+                    whole_seconds(&w.expires_at),
+                    left_text(w.expires_in_seconds)
+                );
+            }
+        }
     }
     code
 }
@@ -296,6 +375,7 @@ pub(crate) async fn read_aws(
     sites: &[String],
     sources: &mut Vec<SourceRead>,
     aws: &mut Vec<history::Entry>,
+    journals: bool,
 ) {
     let records: Vec<(String, String)> = sites
         .iter()
@@ -313,6 +393,7 @@ pub(crate) async fn read_aws(
                     read: false,
                     error: Some(e.to_string()),
                     rotated_out: None,
+                    window: None,
                 });
             }
             return;
@@ -323,9 +404,16 @@ pub(crate) async fn read_aws(
         let site = session.config.sites.get(i)?;
         let group = session.groups.iter().position(|g| g.sites.contains(&i))?;
         let c = clients.get(group)?;
-        Some(async move { (site, crate::switch::history::read(c, site).await) })
+        Some(async move {
+            let read = crate::switch::history::read(c, site).await;
+            let window = match (&read, journals) {
+                (Ok(_), true) => window_in_force(c, site).await,
+                _ => None,
+            };
+            (site, read, window)
+        })
     });
-    for (site, read) in join_all(reads).await {
+    for (site, read, window) in join_all(reads).await {
         let record = crate::switch::history::record_name(site);
         match read {
             Ok(found) => {
@@ -340,6 +428,7 @@ pub(crate) async fn read_aws(
                     read: true,
                     error: None,
                     rotated_out: Some(rotated),
+                    window,
                 });
             }
             Err(e) => sources.push(SourceRead {
@@ -349,6 +438,7 @@ pub(crate) async fn read_aws(
                 read: false,
                 error: Some(e.summary()),
                 rotated_out: None,
+                window: None,
             }),
         }
     }
@@ -424,7 +514,11 @@ fn table(rows: &[Row], sources: &[SourceRead]) {
                 .unwrap_or_default(),
         );
         if let Some(end) = &r.window_ends {
-            say!("    the maintenance window now ends at {end}");
+            say!(
+                "    the maintenance window {}ends at {}",
+                if r.direction == "extend" { "now " } else { "" },
+                whole_seconds(end)
+            );
         }
         if let Some(why) = &r.break_glass {
             let line = super::shown(&format!(
@@ -477,6 +571,8 @@ mod tests {
             break_glass: None,
             plan_hash: None,
             comment: None,
+            approved_by: None,
+            window_ends: None,
         }
     }
 
@@ -484,7 +580,7 @@ mod tests {
         history::Entry {
             id: id.into(),
             site: "shop".into(),
-            direction: history::Direction::Off,
+            direction: history::Way::Off,
             result: history::SwitchResult::Done,
             by: "arn:bob".into(),
             host: "bastion-2".into(),
@@ -497,6 +593,8 @@ mod tests {
             converged_at: None,
             insync_at: None,
             break_glass: None,
+            approved_by: None,
+            window_ends: None,
         }
     }
 

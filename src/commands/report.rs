@@ -309,7 +309,7 @@ async fn read_aws_with(
     reads: &mut Vec<SourceRead>,
     aws: &mut Vec<history::Entry>,
 ) {
-    read_aws(overrides, config, &[site.to_string()], reads, aws).await;
+    read_aws(overrides, config, &[site.to_string()], reads, aws, false).await;
 }
 
 /// `--since`: RFC 3339 (`2026-12-01T10:00:00Z`), or a time ago (`90m`, `2h`, `1d`).
@@ -334,6 +334,14 @@ pub fn parse_since(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, Strin
 }
 
 // --- the sources as the report's switches -------------------------------------------------------
+
+/// A window's end as the report says it: RFC 3339 to the second.
+fn rfc3339_seconds(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
 
 fn time_of(v: &Value) -> Option<OffsetDateTime> {
     v.as_str()
@@ -463,9 +471,12 @@ pub fn from_audit(e: &audit::Entry) -> Switch {
         waited_for_change: (!ver.is_null()).then_some(!changes.is_empty()),
         converged_at,
         error: e.error.clone(),
-        window_ends: (e.direction == "extend")
-            .then(|| text(&e.verification["expires_at"]))
-            .flatten(),
+        window_ends: e.window_ends.map(rfc3339_seconds).or_else(|| {
+            (e.direction == "extend")
+                .then(|| time_of(&e.verification["expires_at"]))
+                .flatten()
+                .map(rfc3339_seconds)
+        }),
         sources: vec!["local"],
     }
 }
@@ -500,10 +511,12 @@ pub fn from_history(e: &history::Entry) -> Switch {
             .collect(),
         steps_omitted: e.steps_omitted,
         insync_at: e.insync_at,
-        waited_for_change: None,
+        // A verified switch keeps when its Route 53 change was INSYNC: none kept, none
+        // waited for (as the audit log says it).
+        waited_for_change: e.converged_at.map(|_| e.insync_at.is_some()),
         converged_at: e.converged_at,
         error: e.error.clone(),
-        window_ends: None,
+        window_ends: e.window_ends.map(rfc3339_seconds),
         sources: vec!["aws"],
     }
 }
@@ -522,6 +535,7 @@ pub fn merge(local: &[audit::Entry], aws: &[history::Entry]) -> Vec<Switch> {
                 s.break_glass = s.break_glass.take().or(h.break_glass);
                 s.insync_at = s.insync_at.or(h.insync_at);
                 s.converged_at = s.converged_at.or(h.converged_at);
+                s.window_ends = s.window_ends.take().or(h.window_ends);
                 if s.steps.is_empty() {
                     s.steps = h.steps;
                 }

@@ -727,6 +727,45 @@ async fn extend(
         Ok(_) => exit::OK,
         Err(e) => e.exit_code(),
     };
+    // The team's history in AWS keeps the extension beside the switches (`log` and the
+    // window report on any machine); a failed write never undoes it: said, nothing more.
+    let mut warnings = Vec::new();
+    let id = result.as_ref().ok().map(|_| {
+        format!(
+            "{}{:x}",
+            crate::switch::engine::switch_id_prefix(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos()
+        )
+    });
+    if let (Ok(x), Some(id)) = (&result, &id) {
+        let entry = crate::model::history::Entry {
+            id: id.clone(),
+            site: site.name.clone(),
+            direction: crate::model::history::Way::Extend,
+            result: crate::model::history::SwitchResult::Done,
+            by: caller.clone().unwrap_or_else(|| "unknown".into()),
+            host: crate::switch::engine::host(),
+            at: OffsetDateTime::now_utc(),
+            duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+            reason: args.reason.clone(),
+            error: None,
+            steps: Vec::new(),
+            steps_omitted: 0,
+            converged_at: None,
+            insync_at: None,
+            break_glass: None,
+            approved_by: None,
+            window_ends: Some(x.expires_at),
+        };
+        if let Err(why) = crate::switch::history::append(one.clients(), site, entry).await {
+            let text = format!(
+                "the switch history {} could not be written ({why}); the extension itself is done, and this machine's audit log holds it",
+                crate::switch::history::record_name(site)
+            );
+            say_err!("WARNING: {text}");
+            warnings.push(text);
+        }
+    }
     if let Some(path) = audit_path(global, Some(&one.session.config)) {
         let entry = audit::Entry {
             time: OffsetDateTime::now_utc(),
@@ -752,11 +791,13 @@ async fn extend(
             steps: serde_json::Value::Null,
             verification: serde_json::to_value(result.as_ref().ok())
                 .unwrap_or(serde_json::Value::Null),
-            id: None,
-            warnings: Vec::new(),
+            id,
+            warnings,
             break_glass: None,
             plan_hash: None,
             comment: None,
+            approved_by: None,
+            window_ends: result.as_ref().ok().map(|x| x.expires_at),
         };
         if let Err(err) = audit::append_entry(&path, &entry) {
             say_err!(
@@ -789,7 +830,16 @@ async fn extend(
 /// A switch stopped before its first step by `e`: audited, reported in JSON when asked, `code`.
 fn stopped_before(p: &Plan, opts: &ExecuteOptions, e: SwitchError, code: i32, json: bool) -> i32 {
     if let Some(path) = &opts.audit_log
-        && let Err(err) = audit::append(path, p, opts, &Err(e.clone()), Duration::ZERO, None, &[])
+        && let Err(err) = audit::append(
+            path,
+            p,
+            opts,
+            &Err(e.clone()),
+            Duration::ZERO,
+            None,
+            &[],
+            &Default::default(),
+        )
     {
         say_err!(
             "switchyard maintenance: cannot write the audit log {}: {err}",

@@ -84,13 +84,25 @@ impl Event {
     /// how it ended and why.
     pub fn switched(e: &super::history::Entry) -> Event {
         let what = match e.direction {
-            super::history::Direction::On => "maintenance on",
-            super::history::Direction::Off => "fail back",
+            super::history::Way::On => "maintenance on",
+            super::history::Way::Off => "fail back",
+            super::history::Way::Extend => "maintenance window extension",
         };
         let result = e.result.as_str().replace('_', " ");
         let mut message = format!("{what} {result} by {} on {}", e.by, e.host);
         if let Some(r) = &e.reason {
             message.push_str(&format!(" ({r})"));
+        }
+        if e.direction == super::history::Way::Extend
+            && let Some(end) = e.window_ends
+        {
+            message.push_str(&format!(
+                ": it now ends at {}",
+                end.replace_nanosecond(0)
+                    .unwrap_or(end)
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            ));
         }
         // A switch made without approval stands out: the word, its reason, and red in the
         // console.
@@ -297,8 +309,8 @@ pub enum EventKind {
     /// A switch read from the site's history in AWS: made by another operator, another
     /// machine or another console (built from the history, not by [`diff`]).
     Switched {
-        /// `on` or `off`.
-        direction: super::history::Direction,
+        /// `on`, `off`, or `extend` (a window's end moved).
+        direction: super::history::Way,
         /// How it ended.
         result: super::history::SwitchResult,
         /// The caller ARN.

@@ -64,6 +64,53 @@ impl Direction {
     }
 }
 
+/// What an entry of the history records: a switch either way, or a window's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Way {
+    /// Into maintenance.
+    On,
+    /// Fail back.
+    Off,
+    /// The maintenance window's end moved later (`maintenance extend`): one journal update,
+    /// no change to the site.
+    Extend,
+}
+
+impl Way {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Way::On => "on",
+            Way::Off => "off",
+            Way::Extend => "extend",
+        }
+    }
+
+    /// The switch's direction; `None` for an extension.
+    pub fn direction(self) -> Option<Direction> {
+        match self {
+            Way::On => Some(Direction::On),
+            Way::Off => Some(Direction::Off),
+            Way::Extend => None,
+        }
+    }
+}
+
+impl From<Direction> for Way {
+    fn from(d: Direction) -> Way {
+        match d {
+            Direction::On => Way::On,
+            Direction::Off => Way::Off,
+        }
+    }
+}
+
+impl PartialEq<Direction> for Way {
+    fn eq(&self, d: &Direction) -> bool {
+        self.direction() == Some(*d)
+    }
+}
+
 /// How a switch ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -164,7 +211,7 @@ pub struct Entry {
     /// Shared with the audit line of the same switch, so that `log` shows it once.
     pub id: String,
     pub site: String,
-    pub direction: Direction,
+    pub direction: Way,
     pub result: SwitchResult,
     /// The caller ARN.
     pub by: String,
@@ -198,6 +245,18 @@ pub struct Entry {
     /// Made without approval on a site that needs it (`--break-glass`): the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub break_glass: Option<String>,
+    /// A protected site's switch: who approved the plan it made (the ARN the approval gate let
+    /// it through with). Left out of entries written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// The end of the maintenance window (AWS's time): the one an entry into maintenance
+    /// recorded in the journal (`--for`, `max_window`), or an extension's new end.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub window_ends: Option<OffsetDateTime>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -388,11 +447,7 @@ mod tests {
         Entry {
             id: format!("id-{i}"),
             site: "shop".into(),
-            direction: if i % 2 == 0 {
-                Direction::On
-            } else {
-                Direction::Off
-            },
+            direction: if i % 2 == 0 { Way::On } else { Way::Off },
             result: SwitchResult::Done,
             by: "arn:aws:iam::123456789012:user/ana".into(),
             host: "bastion-1".into(),
@@ -414,6 +469,8 @@ mod tests {
             converged_at: None,
             insync_at: None,
             break_glass: None,
+            approved_by: None,
+            window_ends: None,
         }
     }
 
@@ -427,6 +484,34 @@ mod tests {
         assert_eq!(back.entries, vec![entry(2, 3), entry(1, 2)]);
         assert_eq!(back.rotated_out, 0);
         assert!(unquote_strings(&values[0]).contains("2 switch(es), last on done"));
+    }
+
+    /// An extension and an approved switch keep their new fields; an entry written before
+    /// them (no `window_ends`, no `approved_by`) still reads, without them.
+    #[test]
+    fn an_extension_and_an_approver_round_trip_and_older_entries_read() {
+        let end = time::macros::datetime!(2026-12-01 12:30:00 UTC);
+        let mut ext = entry(2, 0);
+        ext.direction = Way::Extend;
+        ext.window_ends = Some(end);
+        let mut on = entry(1, 1);
+        on.direction = Way::On;
+        on.approved_by = Some("arn:aws:iam::123456789012:user/bob".into());
+        on.window_ends = Some(end);
+        let mut h = History::new("shop");
+        h.push(on.clone());
+        h.push(ext.clone());
+        let back = History::from_txt_values(&h.to_txt_values().unwrap()).unwrap();
+        assert_eq!(back.entries, vec![ext, on]);
+        assert_eq!(back.entries[0].direction.as_str(), "extend");
+        assert_eq!(back.entries[0].direction.direction(), None);
+        assert!(back.entries[1].direction == Direction::On);
+        let old = serde_json::json!({
+            "id": "old", "site": "shop", "direction": "on", "result": "done", "by": "arn:x",
+            "host": "h", "at": "2026-11-01T10:00:00Z", "duration_ms": 5, "steps": []
+        });
+        let e: Entry = serde_json::from_value(old).unwrap();
+        assert_eq!((e.window_ends, e.approved_by), (None, None));
     }
 
     #[test]

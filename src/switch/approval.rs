@@ -29,14 +29,14 @@ pub const COMMENT_MAX: usize = 512;
 
 /// Lets a switch of a site that needs approval through only with an approval of this very plan
 /// (the hash of the plan as AWS is now), by another identity than the requester, unexpired in
-/// AWS's clock (`now`), asked by this caller. Anything else is [`SwitchError::NotApproved`],
-/// with nothing changed.
+/// AWS's clock (`now`), asked by this caller: returns the approver's ARN. Anything else is
+/// [`SwitchError::NotApproved`], with nothing changed.
 pub(crate) fn gate(
     site: &Site,
     fresh: &Prepared,
     caller: &str,
     now: OffsetDateTime,
-) -> Result<(), SwitchError> {
+) -> Result<String, SwitchError> {
     let request = match &fresh.basis {
         Basis::EnterRequested { request, .. } => request.request(),
         Basis::Leave { journal, .. } => journal.request(),
@@ -60,7 +60,7 @@ pub(crate) fn gate(
     let now_hash = fresh.plan.hash.as_deref().unwrap_or_default();
     match a.standing(now) {
         Standing::Approved { by } => match &a.decision {
-            Some(Decision::Approved { hash, .. }) if hash == now_hash => Ok(()),
+            Some(Decision::Approved { hash, .. }) if hash == now_hash => Ok(by),
             _ => Err(SwitchError::NotApproved(format!(
                 "the plan changed since {by} approved it (approved plan {}, the plan as AWS is now {}): a changed plan needs a new approval; nothing was changed. `switchyard maintenance {} --site {}` asks again",
                 short(&a.hash),
@@ -431,7 +431,7 @@ pub async fn record(clients: &Clients, audit_log: Option<&Path>, e: &Event<'_>) 
     let entry = hist::Entry {
         id: id.clone(),
         site: e.site.name.clone(),
-        direction: history_direction(e.direction),
+        direction: history_direction(e.direction).into(),
         result: e.result,
         by: e.by.to_string(),
         host: host(),
@@ -444,6 +444,8 @@ pub async fn record(clients: &Clients, audit_log: Option<&Path>, e: &Event<'_>) 
         converged_at: None,
         insync_at: None,
         break_glass: None,
+        approved_by: None,
+        window_ends: None,
     };
     if let Err(why) = super::history::append(clients, e.site, entry).await {
         warnings.push(format!(
@@ -474,6 +476,8 @@ pub async fn record(clients: &Clients, audit_log: Option<&Path>, e: &Event<'_>) 
             break_glass: None,
             plan_hash: e.hash.clone(),
             comment: e.comment.clone(),
+            approved_by: None,
+            window_ends: None,
         };
         if let Err(err) = super::audit::append_entry(path, &line) {
             warnings.push(format!(

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::engine::{ExecuteOptions, Outcome};
+use super::engine::{ExecuteOptions, Outcome, Recorded};
 use super::error::SwitchError;
 use super::plan::Plan;
 
@@ -55,6 +55,17 @@ pub struct Entry {
     pub plan_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// A protected site's switch: who approved the plan it made (the approval gate's approver).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// The end of the maintenance window (AWS's time): the one an entry into maintenance
+    /// recorded in the journal (`--for`, `max_window`), or an extension's new end.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub window_ends: Option<OffsetDateTime>,
 }
 
 /// The default audit log: `$XDG_STATE_HOME/switchyard/audit.jsonl`, else
@@ -71,7 +82,8 @@ pub fn default_path() -> Option<PathBuf> {
         .map(|d| d.join("switchyard").join("audit.jsonl"))
 }
 
-/// Appends one entry.
+/// Appends one entry (`rec`: the approver and the window's end, learnt while it ran).
+#[allow(clippy::too_many_arguments)]
 pub fn append(
     path: &Path,
     plan: &Plan,
@@ -80,6 +92,7 @@ pub fn append(
     took: Duration,
     id: Option<&str>,
     warnings: &[String],
+    rec: &Recorded,
 ) -> std::io::Result<()> {
     let (result_word, error, steps, verification) = match result {
         Ok(o) => (
@@ -138,6 +151,8 @@ pub fn append(
         break_glass: opts.break_glass.clone(),
         plan_hash: plan.hash.clone(),
         comment: None,
+        approved_by: rec.approved_by.clone(),
+        window_ends: rec.window_ends,
     };
     append_entry(path, &entry)
 }

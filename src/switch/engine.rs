@@ -105,6 +105,16 @@ impl Default for ExecuteOptions {
     }
 }
 
+/// What a switch's audit line and AWS history entry say beside its plan and outcome, learnt
+/// while it runs.
+#[derive(Clone, Debug, Default)]
+pub struct Recorded {
+    /// The approver the approval gate let the switch through with (a protected site).
+    pub approved_by: Option<String>,
+    /// The end of the maintenance window the entry wrote into the journal (AWS's time).
+    pub window_ends: Option<OffsetDateTime>,
+}
+
 /// What happened to one step.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepReport {
@@ -1561,7 +1571,10 @@ async fn execute_audited(
     progress: &UnboundedSender<Progress>,
 ) -> Result<Outcome, SwitchError> {
     let started = Instant::now();
-    let mut result = execute_inner(clients, resolver, site, plan, opts, progress).await;
+    // Who approved the switch, the window's end: its history entry and audit line say them
+    // (`log`, and the window report's "approver").
+    let mut rec = Recorded::default();
+    let mut result = execute_inner(clients, resolver, site, plan, opts, progress, &mut rec).await;
     // Cancelled once every step was made (while verifying): it is taken back all the same.
     if cancelled(opts)
         && let Ok(o) = &result
@@ -1575,7 +1588,8 @@ async fn execute_audited(
     }
     let id = switch_id();
     let mut warnings = Vec::new();
-    if let Some(entry) = super::history::entry(&id, &host(), plan, opts, &result, started.elapsed())
+    if let Some(entry) =
+        super::history::entry(&id, &host(), plan, opts, &result, started.elapsed(), &rec)
     {
         let name = super::history::record_name(site);
         let word = entry.result.as_str();
@@ -1618,6 +1632,7 @@ async fn execute_audited(
             started.elapsed(),
             Some(&id),
             &warnings,
+            &rec,
         )
     {
         tracing::warn!("cannot write the audit log {}: {e}", path.display());
@@ -1736,6 +1751,7 @@ async fn execute_inner(
     plan: &Plan,
     opts: &ExecuteOptions,
     progress: &UnboundedSender<Progress>,
+    rec: &mut Recorded,
 ) -> Result<Outcome, SwitchError> {
     if site.read_only {
         return Err(SwitchError::Usage(format!(
@@ -1749,7 +1765,7 @@ async fn execute_inner(
         user_id: String::new(),
     };
     if let Some(ready) = fast_ready(plan, opts) {
-        match fast_entry(clients, resolver, site, plan, opts, progress, &ready).await {
+        match fast_entry(clients, resolver, site, plan, opts, progress, &ready, rec).await {
             Fast::Done(result) => return *result,
             // Nothing was written: the site is read again in full, as ever.
             Fast::ReadAgain => {}
@@ -1770,7 +1786,12 @@ async fn execute_inner(
     // Two-person approval, right before the first change, on the plan as AWS is now: the
     // approval must be another identity's, unexpired (AWS's clock), and of this very plan.
     if fresh.plan.needs_approval && !opts.approval_exempt && opts.break_glass.is_none() {
-        super::approval::gate(site, &fresh, &caller.arn, clients.clock.now())?;
+        rec.approved_by = Some(super::approval::gate(
+            site,
+            &fresh,
+            &caller.arn,
+            clients.clock.now(),
+        )?);
     }
     if let Some(diff) = first_difference(plan, &fresh.plan) {
         return Err(SwitchError::Conflict(format!(
@@ -1834,6 +1855,7 @@ async fn execute_inner(
             );
             j.fits_route53()
                 .map_err(|why| SwitchError::Usage(format!("{why}; nothing was changed")))?;
+            rec.window_ends = j.expires_at;
             let mut values = match &request {
                 None => create_journal(clients, site, &j).await?,
                 // The request becomes the entry's journal: DELETE of its exact values and
@@ -1878,6 +1900,7 @@ async fn execute_inner(
             if journal.expires_at.is_none() {
                 journal.expires_at = window_end(clients.clock.now(), opts.window);
             }
+            rec.window_ends = journal.expires_at;
             // A stopped fail back taken back is an entry again.
             let was_leaving = journal.phase == Phase::Leaving;
             journal.phase = Phase::Entering;
@@ -2098,6 +2121,7 @@ fn conditional(s: &Step) -> bool {
 /// with the plan's HealthCheckVersion, or ChangeResourceRecordSets with a DELETE of the exact
 /// record the plan read. Anything that moved since the plan: the journal is removed, nothing was
 /// changed, and the operator is told to plan again.
+#[allow(clippy::too_many_arguments)]
 async fn fast_entry(
     clients: &Clients,
     resolver: &Resolver,
@@ -2106,6 +2130,7 @@ async fn fast_entry(
     opts: &ExecuteOptions,
     progress: &UnboundedSender<Progress>,
     ready: &Ready,
+    rec: &mut Recorded,
 ) -> Fast {
     let by = plan
         .caller
@@ -2113,6 +2138,7 @@ async fn fast_entry(
         .unwrap_or_else(|| "unknown caller".into());
     let t = now();
     let mut j = entry_journal(clients, site, plan, opts, &by, t, ready.steps.clone(), None);
+    rec.window_ends = j.expires_at;
     if let Err(why) = j.fits_route53() {
         return Fast::Done(Box::new(Err(SwitchError::Usage(format!(
             "{why}; nothing was changed"

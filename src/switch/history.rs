@@ -13,7 +13,7 @@ use crate::model::error::AwsError;
 use crate::model::history::{self, Entry, History, StepEntry, StepResult, SwitchResult};
 use crate::model::route53::RecordSet;
 
-use super::engine::{ExecuteOptions, Outcome};
+use super::engine::{ExecuteOptions, Outcome, Recorded};
 use super::error::SwitchError;
 use super::plan::{Direction, Plan, StepProgress};
 
@@ -50,6 +50,7 @@ pub fn entry(
     opts: &ExecuteOptions,
     result: &Result<Outcome, SwitchError>,
     took: Duration,
+    rec: &Recorded,
 ) -> Option<Entry> {
     let (word, error, steps) = match result {
         Ok(o) if o.nothing_to_do.is_some() => return None,
@@ -114,8 +115,8 @@ pub fn entry(
         id: id.to_string(),
         site: plan.site.clone(),
         direction: match plan.direction {
-            Direction::On => history::Direction::On,
-            Direction::Off => history::Direction::Off,
+            Direction::On => history::Way::On,
+            Direction::Off => history::Way::Off,
         },
         result: word,
         by: plan.caller.clone().unwrap_or_else(|| "unknown".into()),
@@ -138,6 +139,8 @@ pub fn entry(
             .and_then(|o| o.verification.as_ref())
             .and_then(|v| insync_at(&v.items)),
         break_glass: opts.break_glass.clone(),
+        approved_by: rec.approved_by.clone(),
+        window_ends: rec.window_ends,
     })
 }
 

@@ -3430,7 +3430,7 @@ fn history_entry(
     Entry {
         id: id.into(),
         site: "shop".into(),
-        direction,
+        direction: direction.into(),
         result: SwitchResult::Done,
         by: by.into(),
         host: host.into(),
@@ -3450,6 +3450,8 @@ fn history_entry(
         converged_at: None,
         insync_at: None,
         break_glass: None,
+        approved_by: None,
+        window_ends: None,
     }
 }
 
@@ -3582,6 +3584,16 @@ fn the_console_says_the_time_left_warns_15_minutes_before_and_marks_an_overdue_w
         "{:?}",
         portal.verdict.reasons
     );
+    let mut d = app(with_window(120), true);
+    d.selected = Some("portal".into());
+    key(&mut d, KeyCode::Enter);
+    let t = draw(&d, 200, 60);
+    let (x, y) = find(t.backend().buffer(), "window: 2 h left");
+    assert_eq!(
+        t.backend().buffer()[(x, y)].fg,
+        Color::Yellow,
+        "no warning yet"
+    );
     // 12 minutes left: warned beside the name, and in the detail.
     let a = in_config_order(app(with_window(12), true));
     let s = text(draw(&a, 80, 24).backend().buffer());
@@ -3590,8 +3602,12 @@ fn the_console_says_the_time_left_warns_15_minutes_before_and_marks_an_overdue_w
     let mut d = app(with_window(12), true);
     d.selected = Some("portal".into());
     key(&mut d, KeyCode::Enter);
-    let s = text(draw(&d, 200, 60).backend().buffer());
+    let t = draw(&d, 200, 60);
+    let s = text(t.backend().buffer());
     assert!(s.contains("window ends soon: 12 min left"), "{s}");
+    // The warning is red, as the README says (the time left before it is not).
+    let (x, y) = find(t.backend().buffer(), "window ends soon: 12 min left");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
     snap_large("window_ending_soon_detail", &d);
     // Ended 5 minutes ago: MAINTENANCE OVERDUE, its badge, its count, the mark and the detail.
     let a = in_config_order(app(with_window(-5), true));
@@ -3604,8 +3620,11 @@ fn the_console_says_the_time_left_warns_15_minutes_before_and_marks_an_overdue_w
     let mut d = app(with_window(-5), true);
     d.selected = Some("portal".into());
     key(&mut d, KeyCode::Enter);
-    let s = text(draw(&d, 200, 60).backend().buffer());
+    let t = draw(&d, 200, 60);
+    let s = text(t.backend().buffer());
     assert!(s.contains("window ended: overdue by 5 min"), "{s}");
+    let (x, y) = find(t.backend().buffer(), "window ended: overdue");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
     assert!(
         s.contains("maintenance overdue: the window ended at"),
         "{s}"

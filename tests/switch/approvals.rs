@@ -8,8 +8,8 @@
 use super::support::*;
 use switchyard_sim::Control;
 
-const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
-const BOB: &str = "arn:aws:iam::123456789012:user/bob";
+pub(super) const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+pub(super) const BOB: &str = "arn:aws:iam::123456789012:user/bob";
 const BOB_KEY: &str = "AKIASIMBOB";
 
 /// [`MULTI`] (invert, silence an alarm, invalidate) with approval, requests and approvals
@@ -22,7 +22,7 @@ fn config() -> String {
     )
 }
 
-async fn start() -> Env {
+pub(super) async fn start() -> Env {
     let env = Env::start_with_config("demo", &config(), 60.0).await;
     // The emulator's default key is alice's; bob signs with his own.
     env.sim
@@ -41,7 +41,7 @@ async fn start() -> Env {
 }
 
 /// Runs the binary as bob (another person, another machine).
-async fn as_bob(env: &Env, args: &[&str]) -> Out {
+pub(super) async fn as_bob(env: &Env, args: &[&str]) -> Out {
     env.spawn_output_env(
         args,
         &[("AWS_ACCESS_KEY_ID", BOB_KEY), ("HOSTNAME", "bastion-bob")],

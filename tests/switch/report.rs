@@ -598,3 +598,263 @@ async fn the_html_report_renders_in_a_browser_with_its_steps_in_order_and_no_net
         "{seen:?}"
     );
 }
+
+/// A protected site's window: alice asks, bob approves, alice's run enters; the fail back is
+/// made by break-glass. The report names bob as the approver of the entry and the break-glass
+/// reason (in red in the HTML) on the fail back, from this machine and from another one that
+/// has only the AWS history; the requests and approvals are not counted as switches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_names_the_approver_and_break_glass_from_either_machine() {
+    use super::approvals::{ALICE, BOB, as_bob, start};
+    let env = start().await;
+    let asked = env
+        .switch("on", "shop", &["--no-wait", "--reason", "CHG-77 kernel"])
+        .await;
+    assert_eq!(asked.code, 18, "{asked}");
+    let approved = as_bob(&env, &["approve", "--site", "shop", "--yes"]).await;
+    assert_eq!(approved.code, 0, "{approved}");
+    let on = env
+        .switch(
+            "on",
+            "shop",
+            &["--reason", "CHG-77 kernel", "--wait", "--timeout", "90s"],
+        )
+        .await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env
+        .switch(
+            "off",
+            "shop",
+            &[
+                "--break-glass",
+                "bob <offline> | `now`",
+                "--wait",
+                "--timeout",
+                "90s",
+            ],
+        )
+        .await;
+    assert_eq!(off.code, 0, "{off}");
+
+    // The switch's own audit line and AWS history entry name the approver.
+    let audit = std::fs::read_to_string(env.audit_log()).unwrap();
+    let done: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["result"] == "done")
+        .collect();
+    assert_eq!(done.len(), 2, "{audit}");
+    assert_eq!(done[0]["approved_by"], BOB, "{audit}");
+    assert!(done[1]["approved_by"].is_null(), "{audit}");
+    let history = switchyard::switch::history::read(&env.clients().await, &env.site("shop"))
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let entry = history
+        .entries
+        .iter()
+        .find(|e| e.result.as_str() == "done" && e.direction.as_str() == "on")
+        .unwrap();
+    assert_eq!(entry.approved_by.as_deref(), Some(BOB));
+
+    let here = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let there = tempfile::tempdir().unwrap();
+    let made_here = env
+        .run(&[
+            "report",
+            "--site",
+            "shop",
+            "--out",
+            here.path().to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(made_here.code, 0, "{made_here}");
+    let made_there = env
+        .run_on(
+            other.path(),
+            "bastion-2",
+            &[
+                "report",
+                "--site",
+                "shop",
+                "--out",
+                there.path().to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(made_there.code, 0, "{made_there}");
+    for dir in [here.path(), there.path()] {
+        let (md, html, _) = files(dir);
+        let who: Vec<&str> = md
+            .lines()
+            .skip_while(|l| *l != "## Who, why, approver")
+            .skip(4)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        assert_eq!(
+            who.len(),
+            2,
+            "one row per switch, no request or approval:\n{md}"
+        );
+        let md_arn = |a: &str| a.replace('-', "\\-").replace('_', "\\_");
+        let names = |row: &str, arn: &str| row.contains(arn) || row.contains(&md_arn(arn));
+        assert!(who[0].starts_with("| enter maintenance "), "{md}");
+        assert!(names(who[0], ALICE), "{md}");
+        assert!(
+            who[0].contains(" | CHG\\-77 kernel | ") || who[0].contains(" | CHG-77 kernel | "),
+            "{md}"
+        );
+        assert!(
+            who[0].ends_with(&format!(" | {BOB} |"))
+                || who[0].ends_with(&format!(" | {} |", md_arn(BOB))),
+            "the approver of the entry: {md}"
+        );
+        assert!(who[1].starts_with("| fail back "), "{md}");
+        assert!(
+            who[1]
+                .ends_with(" | none recorded **BREAK-GLASS: bob &lt;offline&gt; \\| \\`now\\`** |"),
+            "{md}"
+        );
+        assert!(html.contains(&format!("<td>{BOB}</td>")), "{html}");
+        assert!(
+            html.contains(
+                "<span class=\"badge glass\">BREAK-GLASS: bob &lt;offline&gt; | `now`</span>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(".glass{background:#cf222e;color:#fff}"),
+            "red: {html}"
+        );
+        assert_eq!(step_rows(&md).len(), 5, "{md}");
+        // The same measures from either machine: no Route 53 record change was waited for.
+        assert!(
+            md.contains("| entering: decision to Route 53 change INSYNC | not applicable: "),
+            "{md}"
+        );
+    }
+
+    // Everything of the last hour: the request and the approval are there, each said as what
+    // it was (bob approved; he did not enter maintenance), with no AWS call.
+    let since = tempfile::tempdir().unwrap();
+    let made = env
+        .run(&[
+            "report",
+            "--site",
+            "shop",
+            "--since",
+            "1h",
+            "--out",
+            since.path().to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    let (md, _, _) = files(since.path());
+    let who: Vec<&str> = md
+        .lines()
+        .skip_while(|l| *l != "## Who, why, approver")
+        .skip(4)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let verbs: Vec<String> = who
+        .iter()
+        .map(|r| {
+            let cell = r.trim_start_matches("| ").split(" | ").next().unwrap();
+            cell.rsplitn(4, ' ').last().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        verbs,
+        [
+            "ask approval: enter maintenance",
+            "approve: enter maintenance",
+            "enter maintenance",
+            "fail back"
+        ],
+        "{md}"
+    );
+    assert!(who[1].contains(BOB), "{md}");
+    assert!(
+        md.contains("### approve: enter maintenance: approved, "),
+        "{md}"
+    );
+    assert_eq!(step_rows(&md).len(), 5, "{md}");
+}
+
+/// A window on a site whose switch changes a Route 53 record (db: route53-set-record): the
+/// report measures the decision to the change INSYNC, entering and failing back, from this
+/// machine and from another one (the AWS history keeps when it was INSYNC).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_of_a_record_change_measures_insync_from_either_machine() {
+    use super::recognised::{SPEED, asset_config_without_probes, fast};
+    let env =
+        Env::start_with_config("demo", &fast(&asset_config_without_probes("demo")), SPEED).await;
+    for direction in ["on", "off"] {
+        // The standby's preflight cannot be checked (no health check probes it): forced, as
+        // an operator who checked it by hand would.
+        let out = env
+            .switch_past_unchecked(
+                direction,
+                "db",
+                &["--reason", "CHG-3", "--wait", "--timeout", "60s"],
+            )
+            .await;
+        assert_eq!(out.code, 0, "{direction}: {out}");
+    }
+    let here = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let there = tempfile::tempdir().unwrap();
+    let made = env
+        .run(&[
+            "report",
+            "--site",
+            "db",
+            "--out",
+            here.path().to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    let made = env
+        .run_on(
+            other.path(),
+            "bastion-2",
+            &[
+                "report",
+                "--site",
+                "db",
+                "--out",
+                there.path().to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    for dir in [here.path(), there.path()] {
+        let md = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .unwrap();
+        assert!(
+            md.contains("| 1 | route53:ChangeResourceRecordSets | "),
+            "{md}"
+        );
+        for label in [
+            "| entering: decision to Route 53 change INSYNC | ",
+            "| fail back: decision to Route 53 change INSYNC | ",
+        ] {
+            let line = md
+                .lines()
+                .find(|l| l.starts_with(label))
+                .unwrap_or_else(|| panic!("{label}\n{md}"));
+            assert!(line.ends_with(" s |"), "measured: {line}\n{md}");
+        }
+        assert!(
+            md.contains("**identical: every field is as it was before the window**"),
+            "{md}"
+        );
+    }
+}

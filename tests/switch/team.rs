@@ -133,7 +133,7 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
         h.push(history::Entry {
             id: format!("old-{i}"),
             site: "shop".into(),
-            direction: history::Direction::On,
+            direction: history::Way::On,
             result: history::SwitchResult::Done,
             by: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/bob".into(),
             host: "bastion-b".into(),
@@ -147,6 +147,8 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
             converged_at: None,
             insync_at: None,
             break_glass: None,
+            approved_by: None,
+            window_ends: None,
         });
     }
     let values = h.to_txt_values().unwrap();

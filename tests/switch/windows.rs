@@ -47,6 +47,44 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
         table.stdout.contains("h 58 min left") || table.stdout.contains("h 57 min left"),
         "{table}"
     );
+    // `log` shows the end the switch set, and the window in force with its time left, on this
+    // machine and on another one (the AWS history and the journal).
+    let other = tempfile::tempdir().unwrap();
+    for log in [
+        env.run(&["log", "--site", "web"]).await,
+        env.run_on(other.path(), "bastion-2", &["log", "--site", "web"])
+            .await,
+    ] {
+        assert_eq!(log.code, 0, "{log}");
+        assert!(
+            log.stdout.contains("    the maintenance window ends at "),
+            "the on row says its end: {log}"
+        );
+        let footer = log
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("web: in maintenance; its window ends at "))
+            .unwrap_or_else(|| panic!("no window in force: {log}"));
+        assert!(
+            footer.contains("h 58 min left)") || footer.contains("h 57 min left)"),
+            "{footer}"
+        );
+        assert!(
+            !footer.contains('.'),
+            "to the second, as status says it: {footer}"
+        );
+    }
+    let log = json(&env.run(&["log", "--site", "web", "--output", "json"]).await);
+    let left = log["windows"][0]["expires_in_seconds"].as_i64().unwrap();
+    assert!((7000..=7200).contains(&left), "{left}: {log}");
+    assert_eq!(log["windows"][0]["expires_at"], m["expires_at"], "{log}");
+    let on_row = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["direction"] == "on")
+        .unwrap();
+    assert_eq!(on_row["window_ends"], m["expires_at"], "{log}");
 
     // --read-only refuses to extend, and nothing changes.
     let ro = env
@@ -109,6 +147,39 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
         log.stdout.contains("the maintenance window now ends at "),
         "{log}"
     );
+    // The window in force is the extended one, on any machine (the journal in AWS).
+    for log in [
+        env.run(&["log", "--site", "web", "--output", "json"]).await,
+        env.run_on(
+            other.path(),
+            "bastion-2",
+            &["log", "--site", "web", "--output", "json"],
+        )
+        .await,
+    ] {
+        let log = json(&log);
+        let left = log["windows"][0]["expires_in_seconds"].as_i64().unwrap();
+        assert!((8800..=9000).contains(&left), "extended: {left}: {log}");
+        // The extension is in the team's history too: its line and new end on any machine.
+        let extend = log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["direction"] == "extend")
+            .unwrap_or_else(|| panic!("no extension: {log}"));
+        assert_eq!(extend["reason"], "migration slow", "{log}");
+        assert_eq!(
+            extend["window_ends"], log["windows"][0]["expires_at"],
+            "{log}"
+        );
+    }
+    let there = env
+        .run_on(other.path(), "bastion-2", &["log", "--site", "web"])
+        .await;
+    assert!(
+        there.stdout.contains("extend done") && there.stdout.contains("[aws]"),
+        "{there}"
+    );
 
     // A runbook waiting for the end does not return before it.
     let early = env
@@ -156,11 +227,85 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
     // Nothing failed back on its own.
     let (out, _) = status_json(&env).await;
     assert_eq!(out.code, 17, "{out}");
+    let log = env.run(&["log", "--site", "web"]).await;
+    assert!(
+        log.stdout.lines().any(
+            |l| l.starts_with("web: in maintenance; its window ends at ")
+                && l.contains(" ago: MAINTENANCE OVERDUE; nothing fails back on its own)")
+        ),
+        "{log}"
+    );
 
     let off = env
         .switch("off", "web", &["--wait", "--timeout", "60s"])
         .await;
     assert_eq!(off.code, 0, "{off}");
+    // Failed back: no window in force.
+    let log = json(&env.run(&["log", "--site", "web", "--output", "json"]).await);
+    assert_eq!(log["windows"], serde_json::json!([]), "{log}");
+    // The window's report says the end the entry set and the extension's new end, and that
+    // the extension wrote the journal only.
+    // From this machine and from another one (the AWS history only): the same.
+    let out = tempfile::tempdir().unwrap();
+    let made = env
+        .run(&[
+            "report",
+            "--site",
+            "web",
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    let out2 = tempfile::tempdir().unwrap();
+    let made = env
+        .run_on(
+            other.path(),
+            "bastion-2",
+            &[
+                "report",
+                "--site",
+                "web",
+                "--out",
+                out2.path().to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert_eq!(made.code, 0, "{made}");
+    for dir in [out.path(), out2.path()] {
+        let md = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .unwrap();
+        let enter = md.find("### enter maintenance: done").unwrap();
+        let extend = md.find("### extend the window: done").unwrap();
+        let back = md.find("### fail back: done").unwrap();
+        assert!(enter < extend && extend < back, "{md}");
+        let ends = |section: &str, words: &str| {
+            section
+                .lines()
+                .find(|l| l.starts_with(words))
+                .unwrap_or_else(|| panic!("{words:?} not in {section}"))
+                .to_string()
+        };
+        let first = ends(&md[enter..extend], "The window ends at ");
+        let later = ends(&md[extend..back], "The window now ends at ");
+        for line in [&first, &later] {
+            // To the second: the one dot ends the sentence.
+            assert!(
+                line.ends_with("Z.") && line.matches('.').count() == 1,
+                "{line}"
+            );
+        }
+        assert_ne!(first.replace("now ", ""), later.replace("now ", ""), "{md}");
+        assert!(
+        md[extend..back].contains("One journal update (route53:ChangeResourceRecordSets on the site's journal): no change to the site."),
+        "{md}"
+    );
+    }
 }
 
 /// `--for` over the site's `max_window` is refused before anything changes; without `--for`

@@ -161,10 +161,10 @@ pub fn render(w: &Window) -> String {
             let _ = writeln!(h, "<p class=\"bad\">{}</p>", esc(e));
         }
         if let Some(end) = &s.window_ends {
-            let _ = writeln!(h, "<p>the window now ends at {}</p>", esc(end));
+            let _ = writeln!(h, "<p>{} {}</p>", esc(s.window_words()), esc(end));
         }
         if s.steps.is_empty() {
-            h.push_str("<p class=\"muted\">no AWS call</p>\n");
+            let _ = writeln!(h, "<p class=\"muted\">{}</p>", esc(s.no_steps_words()));
             continue;
         }
         h.push_str("<table>\n<tr><th>#</th><th>AWS call</th><th>resource</th><th>before &rarr; after</th><th>result</th><th>at</th></tr>\n");

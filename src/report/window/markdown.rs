@@ -117,10 +117,11 @@ pub fn render(w: &Window) -> String {
             let _ = writeln!(m, "Error: {}\n", md(e));
         }
         if let Some(end) = &s.window_ends {
-            let _ = writeln!(m, "The window now ends at {}.\n", md(end));
+            let _ = writeln!(m, "{} {}.\n", s.window_words(), md(end));
         }
         if s.steps.is_empty() {
-            m.push_str("No AWS call.\n");
+            m.push_str(s.no_steps_words());
+            m.push('\n');
             continue;
         }
         m.push_str("| # | AWS call | resource | before → after | result | at |\n|---|---|---|---|---|---|\n");

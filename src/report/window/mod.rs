@@ -110,13 +110,40 @@ impl Switch {
         self.steps.iter().any(|s| s.result == "done")
     }
 
-    /// "enter maintenance", "fail back", or the direction as recorded.
+    /// What a switch's window end is: the end an entry set, or an extension's new end.
+    pub fn window_words(&self) -> &'static str {
+        if self.direction == "extend" {
+            "The window now ends at"
+        } else {
+            "The window ends at"
+        }
+    }
+
+    /// What a switch without steps did: an extension wrote the journal only.
+    pub fn no_steps_words(&self) -> &'static str {
+        if self.direction == "extend" {
+            "One journal update (route53:ChangeResourceRecordSets on the site's journal): no change to the site."
+        } else {
+            "No AWS call."
+        }
+    }
+
+    /// "enter maintenance", "fail back", or the direction as recorded; an approval event says
+    /// what it was ("approve: enter maintenance"), so that its caller (the approver, say) never
+    /// reads as who made the switch.
     pub fn verb(&self) -> String {
-        match self.direction.as_str() {
-            "on" => "enter maintenance".into(),
-            "off" => "fail back".into(),
-            "extend" => "extend the window".into(),
+        let base = match self.direction.as_str() {
+            "on" => "enter maintenance".to_string(),
+            "off" => "fail back".to_string(),
+            "extend" => "extend the window".to_string(),
             other => other.replace(['-', '_'], " "),
+        };
+        match self.result.as_str() {
+            "awaiting_approval" => format!("ask approval: {base}"),
+            "approved" => format!("approve: {base}"),
+            "declined" => format!("decline: {base}"),
+            "withdrawn" => format!("withdraw the request: {base}"),
+            _ => base,
         }
     }
 }

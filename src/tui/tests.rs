@@ -3622,12 +3622,25 @@ fn the_console_says_the_time_left_warns_15_minutes_before_and_marks_an_overdue_w
     key(&mut d, KeyCode::Enter);
     let t = draw(&d, 200, 60);
     let s = text(t.backend().buffer());
-    assert!(s.contains("window ended: overdue by 5 min"), "{s}");
-    let (x, y) = find(t.backend().buffer(), "window ended: overdue");
+    // The verdict's reasons say it once, in red, with both ways out (no second line saying
+    // the same, so that they fit whole at 80x24).
+    assert!(
+        s.contains("maintenance overdue: the window ended at") && s.contains("(overdue by 5 min)"),
+        "{s}"
+    );
+    assert!(!s.contains("window ended:"), "{s}");
+    let (x, y) = find(t.backend().buffer(), "maintenance overdue:");
+    assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
+    let (x, y) = find(t.backend().buffer(), "fail back: ");
     assert_eq!(t.backend().buffer()[(x, y)].fg, Color::Red);
     assert!(
-        s.contains("maintenance overdue: the window ended at"),
+        s.contains("switchyard maintenance extend --site portal"),
         "{s}"
+    );
+    let small = text(draw(&d, 80, 24).backend().buffer());
+    assert!(
+        small.contains("maintenance extend") && !small.contains("extend the …"),
+        "{small}"
     );
     snap_large("window_overdue_detail", &d);
 }

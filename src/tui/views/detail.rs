@@ -243,15 +243,12 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
                     ),
                     t.bad(),
                 ),
-                WindowState::Ended(_) => (
-                    format!(
-                        "window ended: {}; fail back now (nothing fails back on its own), or extend it",
-                        w.text()
-                    ),
-                    t.bad(),
-                ),
+                // The verdict's reasons say it, with the commands, in red (below).
+                WindowState::Ended(_) => (String::new(), t.bad()),
             };
-            bottom.extend(wrap(Line::styled(text, style)));
+            if !text.is_empty() {
+                bottom.extend(wrap(Line::styled(text, style)));
+            }
         }
     }
     if !app.actions_for(site) {
@@ -262,8 +259,11 @@ fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Li
         .iter()
         .take(4)
         .flat_map(|r| {
-            // A switch made without approval stands out.
-            if r.starts_with("BREAK-GLASS") {
+            // A switch made without approval, and a window past its end, stand out.
+            if r.starts_with("BREAK-GLASS")
+                || r.starts_with("maintenance overdue")
+                || r.starts_with("fail back: ")
+            {
                 wrap(Line::styled(format!("• {r}"), t.bad()))
             } else {
                 wrap(Line::raw(format!("• {r}")))

@@ -1442,6 +1442,124 @@ fn demo_config() -> String {
     path.display().to_string()
 }
 
+/// A console that probes what clients get records it as events: the report of a window it
+/// watched measures when clients got the sorry page and when they got the app again, from the
+/// decision, through the binary.
+#[test]
+fn a_report_of_a_window_a_probing_console_watched_measures_when_clients_saw_each_side() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let sim = Emulator::start(port, 20);
+    // `switchyard sim` keeps its data plane's certificate authority in a file while it runs.
+    let ca = std::env::temp_dir().join(format!("switchyard-sim-{port}-{}-ca.pem", sim.0.id()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ca.exists() {
+        assert!(Instant::now() < deadline, "no {}", ca.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("demo-probed.toml");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/assets/configs/demo.toml"),
+        &config,
+    )
+    .unwrap();
+    // The emulator's data plane is the proxy its clients use.
+    let env = format!(
+        "AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+         AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port} \
+         SWITCHYARD_PROBE_PROXY=http://127.0.0.1:{port} SWITCHYARD_PROBE_CA='{}'",
+        ca.display()
+    );
+    let c = Console::launch(
+        "report-probed",
+        port,
+        (120, 40),
+        &env,
+        &format!("--config '{}' --read-only", config.display()),
+    );
+    c.wait_live();
+    let ok = |out: Output, what: &str| {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{what}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let switch = |way: &str| {
+        ok(
+            c.cli(&[
+                "maintenance",
+                way,
+                "--site",
+                "shop",
+                "--yes",
+                "--reason",
+                "CHG-10",
+                "--wait",
+                "--timeout",
+                "120s",
+            ]),
+            way,
+        )
+    };
+    // The console probes every site on its own cadence and logs what clients get when it
+    // changes: wait for that, in the log written since the switch.
+    let log = c.dir.path().join("switchyard.log");
+    let logged = || std::fs::read_to_string(&log).unwrap_or_default();
+    let seen = |needle: &str, from: usize| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if logged().get(from..).is_some_and(|t| t.contains(needle)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        panic!("the console never logged {needle:?}: {}", logged());
+    };
+    let from = logged().len();
+    switch("on");
+    seen("clients get the sorry page now", from);
+    let from = logged().len();
+    switch("off");
+    seen("clients get the app now", from);
+    c.keys(&["q"]);
+    c.assert_exited_cleanly();
+
+    let out = c.dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    ok(
+        c.cli(&["report", "--site", "shop", "--out", out.to_str().unwrap()]),
+        "report",
+    );
+    let md = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
+    for label in [
+        "entering: decision to clients see the sorry page",
+        "fail back: decision to clients see the app again",
+    ] {
+        let row = md
+            .lines()
+            .find(|l| l.starts_with(&format!("| {label} | ")))
+            .unwrap_or_else(|| panic!("no row {label:?}: {md}"));
+        let value = row.trim_end_matches(" |").rsplit(" | ").next().unwrap();
+        assert!(
+            value.chars().next().is_some_and(|c| c.is_ascii_digit()),
+            "{label}: measured, a time: {row}"
+        );
+    }
+    assert!(!md.contains("No client probe in the window"), "{md}");
+}
+
 /// The report of a window recorded by a console (issue 19, item 3): a read-only console on the
 /// emulator records the chain's events while another process enters maintenance on shop and
 /// fails back; `report` then reads them (this machine's events are a source, read), and its

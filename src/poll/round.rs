@@ -2710,4 +2710,90 @@ sorry_target_group = "{SORRY_TG}"
         );
         sim.shutdown().await;
     }
+
+    /// The probes have their own budget: however many are due, at most [`PROBES_AT_ONCE`] are
+    /// in flight at once. A local server counts the requests it holds open (each one is held
+    /// until more than the budget are open, or for a while), and answers them all.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_than_probes_at_once_probes_are_in_flight() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (over_tx, over_rx) = tokio::sync::watch::channel(false);
+        let server = {
+            let (in_flight, most) = (in_flight.clone(), most.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Ok((mut sock, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let (in_flight, most) = (in_flight.clone(), most.clone());
+                    let (over_tx, mut over_rx) = (over_tx.clone(), over_rx.clone());
+                    tokio::spawn(async move {
+                        let mut request = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match sock.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => request.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        if now > PROBES_AT_ONCE {
+                            let _ = over_tx.send(true);
+                        }
+                        // Held open so that, were there no budget, every probe would be open at
+                        // once; released early once the budget is known to be broken.
+                        let _ = tokio::time::timeout(
+                            Duration::from_millis(1500),
+                            over_rx.wait_for(|over| *over),
+                        )
+                        .await;
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
+                        let _ = sock
+                            .write_all(
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\nthe app ok\n",
+                            )
+                            .await;
+                        let _ = sock.shutdown().await;
+                    });
+                }
+            })
+        };
+        let sdk = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let clients = crate::aws::client::clients(&crate::aws::client::Target::default(), &sdk);
+        let mut fetcher = Fetcher::new(clients, Resolver::System);
+        // No proxy from the environment: the probes go straight to the local server.
+        fetcher.prober = crate::aws::probe::Prober::from_vars(Resolver::System, |_| None);
+        let spec = crate::model::probe::ProbeSpec {
+            url: format!("http://127.0.0.1:{port}/"),
+            sorry_contains: "maintenance".into(),
+            app_contains: Some("the app".into()),
+            timeout: Duration::from_secs(20),
+            every: crate::model::probe::ProbeSpec::DEFAULT_EVERY,
+        };
+        let due: Vec<Option<crate::model::probe::ProbeSpec>> = (0..2 * PROBES_AT_ONCE + 1)
+            .map(|_| Some(spec.clone()))
+            .collect();
+        let seen = fetcher.probes(&due).await;
+        server.abort();
+        assert_eq!(seen.len(), due.len());
+        for s in &seen {
+            assert!(
+                matches!(s, Some(Ok(_))),
+                "every probe got its answer: {s:?}"
+            );
+        }
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            PROBES_AT_ONCE,
+            "at most PROBES_AT_ONCE probes in flight, and the budget used"
+        );
+    }
 }

@@ -385,14 +385,14 @@ async fn probe_load_balancers(c: &Clients, alias_names: &[String], p: &mut Probe
                 "elasticloadbalancing:DescribeTargetHealth",
                 outcome(&r, |v| format!("{} targets in {}", v.len(), tg.name)),
             );
-            let a = elbv2::dns_failover_minimums(&elb, &tg.arn).await;
+            let a = elbv2::health_settings(&elb, &tg.arn).await;
             p.put(
                 "elasticloadbalancing:DescribeTargetGroupAttributes",
-                outcome(&a, |(count, _)| {
+                outcome(&a, |m| {
                     format!(
                         "{} requires {} healthy target(s) for DNS failover",
                         tg.name,
-                        count.unwrap_or(1)
+                        m.dns_failover_count.unwrap_or(1)
                     )
                 }),
             );

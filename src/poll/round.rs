@@ -16,7 +16,7 @@ use crate::aws::{cloudfront, cloudwatch, elbv2, route53};
 use crate::config::{Site, Strategy};
 use crate::model::cloudfront::Distribution;
 use crate::model::cloudwatch::{Alarm, MetricSeries};
-use crate::model::elb::{LoadBalancer, TargetGroup};
+use crate::model::elb::{HealthSettings, LoadBalancer, TargetGroup};
 use crate::model::error::{AwsError, ErrorKind};
 use crate::model::journal::{self, Journal};
 use crate::model::maintenance::MaintenancePhase;
@@ -444,8 +444,9 @@ fn record<T>(slot: &mut Fetched<T>, result: Result<T, AwsError>) {
 /// [`Fetcher::app_target_groups`]).
 pub type AppTargetGroups = Arc<std::sync::Mutex<HashMap<String, BTreeSet<String>>>>;
 
-/// Per target group ARN: its DNS failover minimums (count, percentage) and when they were read.
-pub type TgMinimums = Arc<std::sync::Mutex<HashMap<String, ((Option<u32>, Option<u32>), Instant)>>>;
+/// Per target group ARN: its health settings (DNS failover and fail-open minimums) and when they
+/// were read.
+pub type TgMinimums = Arc<std::sync::Mutex<HashMap<String, (HealthSettings, Instant)>>>;
 
 /// How often a target group's attributes are read again.
 pub const TG_ATTRIBUTES_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
@@ -1844,7 +1845,7 @@ impl Fetcher {
             let client = c.elbv2_for(arn);
             (
                 arn.clone(),
-                budgeted(&b.elbv2, || elbv2::dns_failover_minimums(&client, arn)).await,
+                budgeted(&b.elbv2, || elbv2::health_settings(&client, arn)).await,
             )
         }));
         let health = join_all(
@@ -1878,9 +1879,8 @@ impl Fetcher {
                 }
             }
             for t in &mut target_groups {
-                if let Some(((count, percent), _)) = known.get(&t.arn) {
-                    t.dns_failover_minimum_healthy_targets = *count;
-                    t.dns_failover_minimum_healthy_percent = *percent;
+                if let Some((settings, _)) = known.get(&t.arn) {
+                    settings.apply_to(t);
                 }
             }
         }

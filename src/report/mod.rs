@@ -87,6 +87,7 @@ pub struct SiteReport {
     pub alarms: Vec<AlarmReport>,
     pub listeners: Vec<ListenerReport>,
     pub targets: Vec<TargetReport>,
+    pub target_groups: Vec<TargetGroupReport>,
     pub distribution: Option<DistributionReport>,
     pub maintenance: Option<MaintenanceReport>,
     /// A request for a second person's approval of a switch (`approval = true`), or `null`.
@@ -254,6 +255,24 @@ pub struct ListenerRuleReport {
     pub action: String,
     /// What it serves, in the words of `serves` above.
     pub serves: String,
+}
+
+/// A target group whose targets were read: how many are healthy, and the minimums its health
+/// settings set.
+#[derive(Debug, Serialize)]
+pub struct TargetGroupReport {
+    pub name: String,
+    pub healthy: usize,
+    pub registered: usize,
+    /// Healthy targets Route 53's Evaluate Target Health requires
+    /// (`target_group_health.dns_failover`; AWS's default 1).
+    pub dns_failover_minimum: usize,
+    /// Healthy targets below which the load balancer fails open and routes to every target
+    /// (`target_group_health.unhealthy_state_routing`; AWS's default 1).
+    pub fail_open_minimum: usize,
+    /// Whether the load balancer fails open onto its targets now: some unhealthy and fewer
+    /// than `fail_open_minimum` healthy.
+    pub fails_open: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -489,6 +508,25 @@ pub fn site_report(
             });
         }
     }
+    let target_groups = o
+        .target_health
+        .iter()
+        .filter_map(|(arn, th)| {
+            let tg = o.target_group(arn)?;
+            let th = th.get()?;
+            Some(TargetGroupReport {
+                name: tg.name.clone(),
+                healthy: th
+                    .iter()
+                    .filter(|t| t.state == crate::model::elb::TargetState::Healthy)
+                    .count(),
+                registered: th.len(),
+                dns_failover_minimum: tg.minimum_healthy_targets(th.len()),
+                fail_open_minimum: tg.fail_open_minimum(th.len()),
+                fails_open: tg.fails_open(th).is_some(),
+            })
+        })
+        .collect();
     let distribution = o.distribution.as_ref().map(|d| {
         let dist = d.distribution.get();
         DistributionReport {
@@ -581,6 +619,7 @@ pub fn site_report(
         alarms,
         listeners,
         targets,
+        target_groups,
         distribution,
         maintenance,
         approval,

@@ -983,6 +983,37 @@ fn snapshot_detail_live_protected() {
     snap("detail_live_protected", &a);
 }
 
+/// The ALB's target group asks for 3 healthy targets before the ALB stops failing open; one
+/// zone's 2 targets time out: the detail says on the target group's line that the ALB fails
+/// open, with the count and the minimum, and the summary says it routes to the failing targets.
+#[test]
+fn snapshot_detail_fail_open() {
+    let fx = Fx::alb_two_azs().fail_open_minimum(3).az_targets(
+        "eu-west-1b",
+        crate::model::elb::TargetState::Unhealthy,
+        Some("Target.Timeout"),
+    );
+    let mut a = app(vec![named(fx, "app")], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_fail_open", &a);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(
+        s.contains("target group app-tg  fails open: 2 of 4 healthy, below the minimum of 3"),
+        "{s}"
+    );
+    assert!(s.contains("the ALB app-alb fails open"), "{s}");
+    // At AWS's default minimum (1 healthy target) nothing fails open.
+    let fx = Fx::alb_two_azs().az_targets(
+        "eu-west-1b",
+        crate::model::elb::TargetState::Unhealthy,
+        Some("Target.Timeout"),
+    );
+    let mut a = app(vec![named(fx, "app")], true);
+    key(&mut a, KeyCode::Enter);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(!s.contains("fails open"), "{s}");
+}
+
 /// The usual source of Route 53's answer: one of the zone's own name servers, asked by DNS.
 #[test]
 fn snapshot_detail_answer_from_the_name_servers() {

@@ -620,7 +620,12 @@ fn load_balancers(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static
             } else {
                 ""
             };
-            out.push(Line::raw(format!("    target group {}{sorry}", tg.name)));
+            out.push(target_group_line(
+                t,
+                o,
+                tg,
+                format!("    target group {}{sorry}", tg.name),
+            ));
             targets(app, site, &tg.arn, &mut out);
         }
     }
@@ -632,10 +637,12 @@ fn load_balancers(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static
                 .iter()
                 .any(|lb| o.target_groups_of(&lb.arn).iter().any(|x| x.arn == tg.arn));
             if !attached && !o.sorry_target_groups.contains(&tg.arn) {
-                out.push(Line::raw(format!(
-                    "    app target group {} (no listener uses it now)",
-                    tg.name
-                )));
+                out.push(target_group_line(
+                    t,
+                    o,
+                    tg,
+                    format!("    app target group {} (no listener uses it now)", tg.name),
+                ));
                 targets(app, site, &tg.arn, &mut out);
             }
         }
@@ -740,6 +747,52 @@ fn serves_style(t: &Theme, serves: &Serves) -> ratatui::style::Style {
         t.warn()
     } else {
         t.good()
+    }
+}
+
+/// A target group's line (`label`) and, when its load balancer fails open onto it (fewer healthy
+/// targets than its unhealthy state routing minimum), that it does; else a minimum above AWS's
+/// default of 1, so that the operator knows where the line is.
+fn target_group_line(
+    t: &Theme,
+    o: &crate::model::site::SiteObservations,
+    tg: &crate::model::elb::TargetGroup,
+    label: String,
+) -> Line<'static> {
+    let targets = o.target_health.get(&tg.arn).and_then(|f| f.get());
+    let open = targets.and_then(|th| tg.fails_open(th));
+    match (open, targets) {
+        (Some(open), _) if open.healthy == 0 => Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!(
+                    "  fails open: no target healthy, routes to all {}",
+                    open.registered
+                ),
+                t.bad(),
+            ),
+        ]),
+        (Some(open), _) => Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!(
+                    "  fails open: {} of {} healthy, below the minimum of {}",
+                    open.healthy, open.registered, open.minimum
+                ),
+                t.bad(),
+            ),
+        ]),
+        (None, Some(th)) if tg.fail_open_minimum(th.len()) > 1 => Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!(
+                    " (fails open below {} healthy)",
+                    tg.fail_open_minimum(th.len())
+                ),
+                t.dim(),
+            ),
+        ]),
+        _ => Line::raw(label),
     }
 }
 

@@ -176,6 +176,21 @@ async fn probe_reads(c: &Clients, sites: &[&Site]) -> Vec<ActionCheck> {
         "cloudwatch:DescribeAlarms",
         outcome(&r, |v| format!("{} alarms in {}", v.len(), c.region)),
     );
+    match r.as_ref().ok().and_then(|v| v.first()) {
+        Some(a) => {
+            let h = cloudwatch::alarm_history(&c.cloudwatch, &a.name, 1).await;
+            p.put(
+                "cloudwatch:DescribeAlarmHistory",
+                outcome(&h, |v| {
+                    format!("{} recent state change(s) of {}", v.len(), a.name)
+                }),
+            );
+        }
+        None => p.put(
+            "cloudwatch:DescribeAlarmHistory",
+            skipped(format!("no alarm in {}", c.region)),
+        ),
+    }
     probe_load_balancers(c, &alias_names, &mut p).await;
     probe_distributions(c, sites, &alias_names, &mut p).await;
     let mut out = p.0;

@@ -145,6 +145,9 @@ fn listeners_read_at(o: &SiteObservations) -> Option<OffsetDateTime> {
 /// A probe a little early is due: rounds do not fall exactly on its period.
 const PROBE_SLACK: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How many of an alarm's last state changes the detail view reads (DescribeAlarmHistory).
+const ALARM_HISTORY_KEPT: i32 = 5;
+
 /// How many probes run at once: their own budget, apart from AWS's.
 pub const PROBES_AT_ONCE: usize = 4;
 
@@ -2106,6 +2109,7 @@ impl Fetcher {
                     alarm_ref: r.clone(),
                     alarm: Fetched::default(),
                     series: Fetched::default(),
+                    history: Fetched::default(),
                 });
             let source = shared
                 .alarms
@@ -2135,9 +2139,58 @@ impl Fetcher {
             out.push(slot);
         }
         if depth == Depth::Detail {
-            self.alarm_series(&mut out).await;
+            // Beside the series, in the same stage: both need only the alarms.
+            let due = Self::alarm_histories_due(&mut out);
+            let (_, read) = tokio::join!(self.alarm_series(&mut out), self.alarm_histories(&due));
+            for ((i, _), r) in due.iter().zip(read) {
+                if let Some(a) = out.get_mut(*i) {
+                    match r {
+                        Ok(h) => a.history.set_ok(h, now()),
+                        Err(e) => a.history.set_failed(e, now()),
+                    }
+                }
+            }
         }
         o.alarms = out;
+    }
+
+    /// The alarms whose last state changes the detail view needs read: not read yet, the last
+    /// read failed, or the alarm changed state after the newest change read. The others' history
+    /// is still whole as of the alarm's read, and is dated so.
+    fn alarm_histories_due(alarms: &mut [AlarmObservations]) -> Vec<(usize, AlarmRef)> {
+        let mut due = Vec::new();
+        for (i, a) in alarms.iter_mut().enumerate() {
+            let Some(updated) = a.alarm.get().map(|al| al.state_updated) else {
+                continue;
+            };
+            let newest = a.history.get().map(|h| h.first().map(|c| c.at));
+            let stale = a.history.error.is_some()
+                || match newest {
+                    None => true,
+                    Some(newest) => updated.is_some() && updated > newest,
+                };
+            if stale {
+                due.push((i, a.alarm_ref.clone()));
+            } else if a.alarm.fetched_at > a.history.fetched_at {
+                a.history.fetched_at = a.alarm.fetched_at;
+            }
+        }
+        due
+    }
+
+    /// The last state changes of these alarms (DescribeAlarmHistory), one call each.
+    async fn alarm_histories(
+        &self,
+        due: &[(usize, AlarmRef)],
+    ) -> Vec<Result<Vec<crate::model::cloudwatch::AlarmStateChange>, AwsError>> {
+        join_all(due.iter().map(|(_, r)| async move {
+            let c = self.clients.cloudwatch_at(&r.region);
+            budgeted(&self.budgets.cloudwatch, || {
+                cloudwatch::alarm_history(&c, &r.name, ALARM_HISTORY_KEPT)
+            })
+            .await
+        }))
+        .await
     }
 
     /// The last hour of each alarm's metric, for sparklines.

@@ -164,6 +164,85 @@ async fn a_host_failure_reads_in_the_system_alarm_with_its_datapoints_minutes() 
     );
 }
 
+/// An alarm's last state changes, read where an operator needs them: for one site asked for by
+/// name (`status --site`, as the console's detail), newest first, with the time and CloudWatch's
+/// reason; never for the overview (`status` of every site calls no DescribeAlarmHistory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarms_last_state_changes_show_in_the_sites_detail_only() {
+    let env = Env::start_paused("endpoint-checks", "endpoint-checks").await;
+    env.sim
+        .control(switchyard_sim::Control::HostFailure {
+            instance: DB.into(),
+            failed: true,
+        })
+        .unwrap();
+    advance(&env.sim, 270.0);
+    env.sim
+        .control(switchyard_sim::Control::ResetCalls)
+        .unwrap();
+    let (out, json) = status(&env, &[]).await;
+    assert_eq!(site(&json, "db")["verdict"], "FAILED OVER", "{out}");
+    assert_eq!(
+        env.sim.calls().get("cloudwatch", "DescribeAlarmHistory"),
+        0,
+        "the overview reads no alarm history"
+    );
+    let system = |s: &serde_json::Value| {
+        s["alarms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "db-1-StatusCheckFailed_System")
+            .unwrap_or_else(|| panic!("{s:#}"))
+            .clone()
+    };
+    assert!(system(site(&json, "db"))["history"].is_null(), "{json:#}");
+
+    let (out, json) = status(&env, &["--site", "db"]).await;
+    assert!(env.sim.calls().get("cloudwatch", "DescribeAlarmHistory") >= 1);
+    let alarm = system(site(&json, "db"));
+    let newest = &alarm["history"][0];
+    assert_eq!(
+        newest["to"], "ALARM",
+        "{alarm:#}
+{out}"
+    );
+    assert_ne!(newest["from"], "ALARM", "{alarm:#}");
+    assert!(
+        newest["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("Threshold Crossed") && r == alarm["reason"]),
+        "the reason CloudWatch gave for the change: {alarm:#}"
+    );
+    assert!(
+        newest["at"].as_str().is_some_and(|a| a.starts_with("20")),
+        "{alarm:#}"
+    );
+    // The change before it, older: the alarm's first OK once the instance reported.
+    let before = &alarm["history"][1];
+    assert_eq!(
+        (&before["from"], &before["to"]),
+        (
+            &serde_json::json!("INSUFFICIENT_DATA"),
+            &serde_json::json!("OK")
+        ),
+        "{alarm:#}"
+    );
+    assert!(before["at"].as_str() < newest["at"].as_str(), "{alarm:#}");
+
+    let out = table(&env, "db").await;
+    assert!(
+        out.stdout
+            .contains("  alarm db-1-StatusCheckFailed_System: last state changes, newest first"),
+        "{out}"
+    );
+    let change = format!(
+        "{} -> ALARM: Threshold Crossed",
+        newest["from"].as_str().unwrap_or("?")
+    );
+    assert!(out.stdout.contains(&change), "{change}: {out}");
+}
+
 /// target-health's app target group asks for 2 healthy targets for DNS failover and 3 before the
 /// ALB stops failing open. Two targets failing: Route 53 still answers the ALB (2 healthy are
 /// enough), which fails open and sends clients to the failing targets too: status says the site

@@ -564,8 +564,61 @@ fn alarms(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         ]));
         out.push(Line::styled(format!("    {}", al.reason), t.dim()));
         out.extend(fetch_note(t, "alarm", &a.alarm, app.now, app.stale_after));
+        out.extend(alarm_history(t, a, app));
     }
     out.push(Line::raw(""));
+    out
+}
+
+/// How many of an alarm's last state changes the detail shows.
+const ALARM_CHANGES_SHOWN: usize = 3;
+
+/// An alarm's last state changes, newest first, with their times and CloudWatch's reasons
+/// (`02:01:00 OK → ALARM: Threshold Crossed: …`), or why they could not be read.
+fn alarm_history(
+    t: &Theme,
+    a: &crate::model::site::AlarmObservations,
+    app: &App,
+) -> Vec<Line<'static>> {
+    // Read on the detail's cadence: nothing to say until the first read.
+    if a.history.is_never_fetched() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    out.extend(fetch_note(
+        t,
+        "alarm history",
+        &a.history,
+        app.now,
+        app.stale_after,
+    ));
+    let Some(changes) = a.history.get() else {
+        return out;
+    };
+    if changes.is_empty() {
+        out.push(Line::styled(
+            "    no state change in the last two weeks",
+            t.dim(),
+        ));
+        return out;
+    }
+    out.push(Line::styled("    last state changes:", t.dim()));
+    let state = |s: Option<AlarmState>| s.map_or("?", AlarmState::as_str);
+    for c in changes.iter().take(ALARM_CHANGES_SHOWN) {
+        let style = match c.to {
+            Some(AlarmState::Ok) => t.good(),
+            Some(AlarmState::Alarm) => t.bad(),
+            _ => t.warn(),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("      {} ", clock(c.at)), t.dim()),
+            Span::styled(
+                format!("{} {} {}", state(c.from), t.arrow(), state(c.to)),
+                style,
+            ),
+            Span::styled(format!(": {}", c.reason), t.dim()),
+        ]));
+    }
     out
 }
 

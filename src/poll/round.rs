@@ -2764,6 +2764,58 @@ sorry_target_group = "{SORRY_TG}"
         sim.shutdown().await;
     }
 
+    /// An alarm's history is read for the detail only: never on an overview round, once on the
+    /// first detail round, not again while the alarm keeps its state, and again once it changed.
+    #[tokio::test]
+    async fn alarm_history_is_read_for_the_detail_and_again_only_after_a_state_change() {
+        use switchyard_sim::Control;
+        let (sim, mut session) = shop_session(|text| text.to_string()).await;
+        let reads = || sim.calls().get("cloudwatch", "DescribeAlarmHistory");
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        session.refresh(&|_| Depth::Overview).await;
+        assert_eq!(reads(), 0, "the overview reads no alarm history");
+        session.refresh(&|_| Depth::Detail).await;
+        let first = reads();
+        let alarms = &session.observations[0].alarms;
+        assert!(first >= 1 && first as usize <= alarms.len(), "{first}");
+        let alarm = alarms
+            .iter()
+            .find(|a| a.alarm_ref.name == "shop-app-1-StatusCheckFailed")
+            .unwrap_or_else(|| panic!("{alarms:#?}"));
+        assert!(alarm.history.get().is_some(), "{alarm:#?}");
+        session.refresh(&|_| Depth::Detail).await;
+        assert_eq!(reads(), first, "no alarm changed state: not read again");
+
+        sim.control(Control::AdvanceClock { seconds: 30.0 })
+            .unwrap();
+        let cw = session.clients()[0].cloudwatch.clone();
+        cw.set_alarm_state()
+            .alarm_name("shop-app-1-StatusCheckFailed")
+            .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+            .state_reason("set by the test")
+            .send()
+            .await
+            .unwrap();
+        session.refresh(&|_| Depth::Detail).await;
+        assert_eq!(reads(), first + 1, "the changed alarm's history, once");
+        let alarm = session.observations[0]
+            .alarms
+            .iter()
+            .find(|a| a.alarm_ref.name == "shop-app-1-StatusCheckFailed")
+            .unwrap();
+        let newest = alarm.history.get().and_then(|h| h.first()).cloned();
+        assert_eq!(
+            newest.map(|c| (c.to, c.reason)),
+            Some((
+                Some(crate::model::cloudwatch::AlarmState::Alarm),
+                "set by the test".to_string()
+            )),
+            "{alarm:#?}"
+        );
+        sim.shutdown().await;
+    }
+
     /// The probes have their own budget: however many are due, at most [`PROBES_AT_ONCE`] are
     /// in flight at once. A local server counts the requests it holds open (each one is held
     /// until more than the budget are open, or for a while), and answers them all.

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::error::err;
 use super::time::{odt, sdk_time};
-use crate::model::cloudwatch::{Alarm, AlarmState, MetricSeries};
+use crate::model::cloudwatch::{Alarm, AlarmState, AlarmStateChange, MetricSeries};
 use crate::model::error::AwsError;
 
 /// GetMetricData takes at most this many queries a call.
@@ -110,6 +110,55 @@ pub async fn alarms_named(c: &Client, names: &[String]) -> Result<Vec<Alarm>, Aw
         );
     }
     Ok(out)
+}
+
+/// The last `max` state changes of the named alarm of the client's region, newest first
+/// (DescribeAlarmHistory, `StateUpdate` items: CloudWatch keeps two weeks of them).
+pub async fn alarm_history(
+    c: &Client,
+    name: &str,
+    max: i32,
+) -> Result<Vec<AlarmStateChange>, AwsError> {
+    let out = c
+        .describe_alarm_history()
+        .alarm_name(name)
+        .history_item_type(aws_sdk_cloudwatch::types::HistoryItemType::StateUpdate)
+        .scan_by(aws_sdk_cloudwatch::types::ScanBy::TimestampDescending)
+        .max_records(max)
+        .send()
+        .await
+        .map_err(err("cloudwatch", "DescribeAlarmHistory"))?;
+    Ok(out
+        .alarm_history_items()
+        .iter()
+        .filter_map(|h| {
+            let at = h.timestamp().and_then(odt)?;
+            Some(state_change(at, h.history_summary(), h.history_data()))
+        })
+        .collect())
+}
+
+/// A `StateUpdate` item: its `HistoryData` is JSON with `oldState` and `newState`, each with
+/// `stateValue` and `stateReason`.
+fn state_change(at: OffsetDateTime, summary: Option<&str>, data: Option<&str>) -> AlarmStateChange {
+    let data: serde_json::Value = data
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default();
+    let state = |which: &str| {
+        data[which]["stateValue"]
+            .as_str()
+            .and_then(AlarmState::from_aws)
+    };
+    AlarmStateChange {
+        at,
+        from: state("oldState"),
+        to: state("newState"),
+        reason: data["newState"]["stateReason"]
+            .as_str()
+            .or(summary)
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 /// One metric to fetch: namespace, name, dimensions, statistic and period.

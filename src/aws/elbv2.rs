@@ -10,8 +10,8 @@ use aws_sdk_elasticloadbalancingv2::types as sdk;
 
 use super::error::err;
 use crate::model::elb::{
-    ActionKind, FixedResponse, ForwardConfig, Listener, ListenerAction, LoadBalancer,
-    LoadBalancerKind, Redirect, Rule, RuleCondition, Stickiness, TargetGroup,
+    ActionKind, FixedResponse, ForwardConfig, HealthSettings, Listener, ListenerAction,
+    LoadBalancer, LoadBalancerKind, Redirect, Rule, RuleCondition, Stickiness, TargetGroup,
     TargetGroupHealthCheck, TargetHealth, TargetState, WeightedTargetGroup,
 };
 use crate::model::error::{AwsError, ErrorKind};
@@ -363,19 +363,20 @@ fn tg_from_sdk(t: &sdk::TargetGroup) -> TargetGroup {
                 .map(str::to_string),
         },
         load_balancer_arns: t.load_balancer_arns().to_vec(),
-        // Attributes, read apart (DescribeTargetGroupAttributes): see [`dns_failover_minimums`].
+        // Attributes, read apart (DescribeTargetGroupAttributes): see [`health_settings`].
         dns_failover_minimum_healthy_targets: None,
         dns_failover_minimum_healthy_percent: None,
+        fail_open_minimum_healthy_targets: None,
+        fail_open_minimum_healthy_percent: None,
     }
 }
 
-/// A target group's minimums for Route 53's Evaluate Target Health: the attributes
-/// `target_group_health.dns_failover.minimum_healthy_targets.count` and `.percentage` (`off`
-/// or absent: `None`).
-pub async fn dns_failover_minimums(
-    c: &Client,
-    tg_arn: &str,
-) -> Result<(Option<u32>, Option<u32>), AwsError> {
+/// A target group's health settings: the minimum healthy targets for Route 53's Evaluate Target
+/// Health (`target_group_health.dns_failover.minimum_healthy_targets.count` and `.percentage`)
+/// and for routing, below which the load balancer fails open
+/// (`target_group_health.unhealthy_state_routing.minimum_healthy_targets.count` and
+/// `.percentage`); `off` or absent: `None`.
+pub async fn health_settings(c: &Client, tg_arn: &str) -> Result<HealthSettings, AwsError> {
     let out = c
         .describe_target_group_attributes()
         .target_group_arn(tg_arn)
@@ -389,10 +390,18 @@ pub async fn dns_failover_minimums(
             .and_then(|a| a.value())
             .and_then(|v| v.trim().parse::<u32>().ok())
     };
-    Ok((
-        get("target_group_health.dns_failover.minimum_healthy_targets.count"),
-        get("target_group_health.dns_failover.minimum_healthy_targets.percentage"),
-    ))
+    Ok(HealthSettings {
+        dns_failover_count: get("target_group_health.dns_failover.minimum_healthy_targets.count"),
+        dns_failover_percent: get(
+            "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+        ),
+        fail_open_count: get(
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+        ),
+        fail_open_percent: get(
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+        ),
+    })
 }
 
 /// The target groups of a load balancer.

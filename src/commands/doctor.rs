@@ -176,6 +176,21 @@ async fn probe_reads(c: &Clients, sites: &[&Site]) -> Vec<ActionCheck> {
         "cloudwatch:DescribeAlarms",
         outcome(&r, |v| format!("{} alarms in {}", v.len(), c.region)),
     );
+    match r.as_ref().ok().and_then(|v| v.first()) {
+        Some(a) => {
+            let h = cloudwatch::alarm_history(&c.cloudwatch, &a.name, 1).await;
+            p.put(
+                "cloudwatch:DescribeAlarmHistory",
+                outcome(&h, |v| {
+                    format!("{} recent state change(s) of {}", v.len(), a.name)
+                }),
+            );
+        }
+        None => p.put(
+            "cloudwatch:DescribeAlarmHistory",
+            skipped(format!("no alarm in {}", c.region)),
+        ),
+    }
     probe_load_balancers(c, &alias_names, &mut p).await;
     probe_distributions(c, sites, &alias_names, &mut p).await;
     let mut out = p.0;
@@ -385,14 +400,14 @@ async fn probe_load_balancers(c: &Clients, alias_names: &[String], p: &mut Probe
                 "elasticloadbalancing:DescribeTargetHealth",
                 outcome(&r, |v| format!("{} targets in {}", v.len(), tg.name)),
             );
-            let a = elbv2::dns_failover_minimums(&elb, &tg.arn).await;
+            let a = elbv2::health_settings(&elb, &tg.arn).await;
             p.put(
                 "elasticloadbalancing:DescribeTargetGroupAttributes",
-                outcome(&a, |(count, _)| {
+                outcome(&a, |m| {
                     format!(
                         "{} requires {} healthy target(s) for DNS failover",
                         tg.name,
-                        count.unwrap_or(1)
+                        m.dns_failover_count.unwrap_or(1)
                     )
                 }),
             );

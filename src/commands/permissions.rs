@@ -53,7 +53,7 @@ fn normalized(name: &str) -> String {
 }
 
 /// The read actions of `status`, the console and discovery, with what each is for.
-pub const READ: [(&str, &str); 21] = [
+pub const READ: [(&str, &str); 22] = [
     ("sts:GetCallerIdentity", "who switchyard calls AWS as"),
     (
         "route53:GetHostedZone",
@@ -79,6 +79,10 @@ pub const READ: [(&str, &str); 21] = [
     ),
     ("cloudwatch:DescribeAlarms", "alarm states"),
     (
+        "cloudwatch:DescribeAlarmHistory",
+        "alarms' last state changes (site detail)",
+    ),
+    (
         "cloudwatch:GetMetricData",
         "health check status and sparklines",
     ),
@@ -95,7 +99,7 @@ pub const READ: [(&str, &str); 21] = [
     ("elasticloadbalancing:DescribeTargetHealth", "target health"),
     (
         "elasticloadbalancing:DescribeTargetGroupAttributes",
-        "the minimum healthy targets Evaluate Target Health requires",
+        "the minimum healthy targets Evaluate Target Health requires, and below which a load balancer fails open",
     ),
     ("elasticloadbalancing:DescribeTags", "load balancer tags"),
     (

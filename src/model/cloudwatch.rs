@@ -41,6 +41,21 @@ impl AlarmState {
     }
 }
 
+/// One state change of an alarm, as DescribeAlarmHistory lists it (`StateUpdate` items).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlarmStateChange {
+    /// When the alarm changed state (AWS's time).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The state it left, when the item says.
+    pub from: Option<AlarmState>,
+    /// The state it entered, when the item says.
+    pub to: Option<AlarmState>,
+    /// CloudWatch's reason for the new state (`newState.stateReason`), or its summary
+    /// (`Alarm updated from OK to ALARM`) when the item carries no reason.
+    pub reason: String,
+}
+
 /// A CloudWatch metric alarm.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {

@@ -414,6 +414,48 @@ pub struct TargetGroup {
     /// set, both must be met.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_failover_minimum_healthy_percent: Option<u32>,
+    /// The attribute `target_group_health.unhealthy_state_routing.minimum_healthy_targets.count`:
+    /// below this many healthy targets the load balancer fails open and routes to every target,
+    /// the unhealthy ones too (AWS default 1: only when none is healthy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_open_minimum_healthy_targets: Option<u32>,
+    /// The attribute `target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage`
+    /// (AWS default `off`). When both are set, both must be met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_open_minimum_healthy_percent: Option<u32>,
+}
+
+/// A target group's health settings, the attributes `target_group_health.dns_failover.*` and
+/// `target_group_health.unhealthy_state_routing.*` (`minimum_healthy_targets.count` and
+/// `.percentage`); each `None` when `off` or absent (AWS's default then applies).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HealthSettings {
+    pub dns_failover_count: Option<u32>,
+    pub dns_failover_percent: Option<u32>,
+    pub fail_open_count: Option<u32>,
+    pub fail_open_percent: Option<u32>,
+}
+
+impl HealthSettings {
+    /// Puts the settings on the target group they were read for.
+    pub fn apply_to(&self, tg: &mut TargetGroup) {
+        tg.dns_failover_minimum_healthy_targets = self.dns_failover_count;
+        tg.dns_failover_minimum_healthy_percent = self.dns_failover_percent;
+        tg.fail_open_minimum_healthy_targets = self.fail_open_count;
+        tg.fail_open_minimum_healthy_percent = self.fail_open_percent;
+    }
+}
+
+/// A load balancer failing open onto a target group: fewer healthy targets than the target
+/// group's unhealthy state routing minimum, so it routes to every target, the unhealthy too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FailOpen {
+    /// Healthy targets.
+    pub healthy: usize,
+    /// Registered targets.
+    pub registered: usize,
+    /// Healthy targets the setting requires.
+    pub minimum: usize,
 }
 
 impl TargetGroup {
@@ -430,6 +472,35 @@ impl TargetGroup {
             .map(|p| (registered * p as usize).div_ceil(100))
             .unwrap_or(0);
         count.max(share)
+    }
+
+    /// Healthy targets the load balancer needs before it stops failing open, of `registered`
+    /// targets (`unhealthy_state_routing`): the count (default 1), and the percentage of them
+    /// when set (rounded up), the larger of the two (ELB user guide, "Target group health").
+    pub fn fail_open_minimum(&self, registered: usize) -> usize {
+        let count = self.fail_open_minimum_healthy_targets.unwrap_or(1).max(1) as usize;
+        let share = self
+            .fail_open_minimum_healthy_percent
+            .map(|p| (registered * p as usize).div_ceil(100))
+            .unwrap_or(0);
+        count.max(share)
+    }
+
+    /// Whether the load balancer fails open onto these targets of the target group: some are
+    /// unhealthy and fewer than [`TargetGroup::fail_open_minimum`] are healthy, so it routes to
+    /// all of them, the unhealthy ones too.
+    pub fn fails_open(&self, targets: &[TargetHealth]) -> Option<FailOpen> {
+        let healthy = targets
+            .iter()
+            .filter(|t| t.state == TargetState::Healthy)
+            .count();
+        let minimum = self.fail_open_minimum(targets.len());
+        let unhealthy = targets.iter().any(|t| t.state == TargetState::Unhealthy);
+        (unhealthy && healthy < minimum).then_some(FailOpen {
+            healthy,
+            registered: targets.len(),
+            minimum,
+        })
     }
 }
 
@@ -525,6 +596,8 @@ mod tests {
             load_balancer_arns: Vec::new(),
             dns_failover_minimum_healthy_targets: None,
             dns_failover_minimum_healthy_percent: None,
+            fail_open_minimum_healthy_targets: None,
+            fail_open_minimum_healthy_percent: None,
         };
         assert_eq!(tg.minimum_healthy_targets(4), 1, "AWS's default");
         tg.dns_failover_minimum_healthy_percent = Some(50);

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::cloudfront::{Distribution, Invalidation};
-use super::cloudwatch::{Alarm, MetricSeries};
+use super::cloudwatch::{Alarm, AlarmStateChange, MetricSeries};
 use super::elb::{FixedResponse, Listener, LoadBalancer, Rule, TargetGroup, TargetHealth};
 use super::error::AwsError;
 use super::maintenance::MaintenanceMarker;
@@ -40,6 +40,10 @@ pub struct AlarmObservations {
     pub alarm: Fetched<Alarm>,
     /// Recent datapoints of its metric, for a sparkline.
     pub series: Fetched<Vec<MetricSeries>>,
+    /// Its last state changes, newest first (DescribeAlarmHistory): read for the detail view
+    /// only, when the alarm changed state since the last read.
+    #[serde(default)]
+    pub history: Fetched<Vec<AlarmStateChange>>,
 }
 
 /// What is observed of the site's CloudFront distribution (the sorry page).

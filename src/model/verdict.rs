@@ -1711,6 +1711,22 @@ impl Chain<'_> {
                 ));
                 continue;
             }
+            // Some healthy, but fewer than the target group's unhealthy state routing minimum:
+            // the load balancer fails open all the same, onto the failing targets too.
+            if let Some(open) = tg.and_then(|tg| tg.fails_open(targets))
+                && !lbs.is_empty()
+            {
+                fail_open.push(format!(
+                    "the {} fails open: target group {name} has {} of {} targets healthy, below \
+                     the minimum of {}, so it routes to all {routed} of them, the unhealthy ones \
+                     too",
+                    lbs.join(", "),
+                    open.healthy,
+                    open.registered,
+                    open.minimum,
+                    routed = routed + open.healthy,
+                ));
+            }
             for t in targets {
                 if t.state.is_problem() {
                     targets_out.push(format!(

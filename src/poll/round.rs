@@ -16,7 +16,7 @@ use crate::aws::{cloudfront, cloudwatch, elbv2, route53};
 use crate::config::{Site, Strategy};
 use crate::model::cloudfront::Distribution;
 use crate::model::cloudwatch::{Alarm, MetricSeries};
-use crate::model::elb::{LoadBalancer, TargetGroup};
+use crate::model::elb::{HealthSettings, LoadBalancer, TargetGroup};
 use crate::model::error::{AwsError, ErrorKind};
 use crate::model::journal::{self, Journal};
 use crate::model::maintenance::MaintenancePhase;
@@ -144,6 +144,9 @@ fn listeners_read_at(o: &SiteObservations) -> Option<OffsetDateTime> {
 
 /// A probe a little early is due: rounds do not fall exactly on its period.
 const PROBE_SLACK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How many of an alarm's last state changes the detail view reads (DescribeAlarmHistory).
+const ALARM_HISTORY_KEPT: i32 = 5;
 
 /// How many probes run at once: their own budget, apart from AWS's.
 pub const PROBES_AT_ONCE: usize = 4;
@@ -444,8 +447,9 @@ fn record<T>(slot: &mut Fetched<T>, result: Result<T, AwsError>) {
 /// [`Fetcher::app_target_groups`]).
 pub type AppTargetGroups = Arc<std::sync::Mutex<HashMap<String, BTreeSet<String>>>>;
 
-/// Per target group ARN: its DNS failover minimums (count, percentage) and when they were read.
-pub type TgMinimums = Arc<std::sync::Mutex<HashMap<String, ((Option<u32>, Option<u32>), Instant)>>>;
+/// Per target group ARN: its health settings (DNS failover and fail-open minimums) and when they
+/// were read.
+pub type TgMinimums = Arc<std::sync::Mutex<HashMap<String, (HealthSettings, Instant)>>>;
 
 /// How often a target group's attributes are read again.
 pub const TG_ATTRIBUTES_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
@@ -1855,7 +1859,7 @@ impl Fetcher {
             let client = c.elbv2_for(arn);
             (
                 arn.clone(),
-                budgeted(&b.elbv2, || elbv2::dns_failover_minimums(&client, arn)).await,
+                budgeted(&b.elbv2, || elbv2::health_settings(&client, arn)).await,
             )
         }));
         let health = join_all(
@@ -1889,9 +1893,8 @@ impl Fetcher {
                 }
             }
             for t in &mut target_groups {
-                if let Some(((count, percent), _)) = known.get(&t.arn) {
-                    t.dns_failover_minimum_healthy_targets = *count;
-                    t.dns_failover_minimum_healthy_percent = *percent;
+                if let Some((settings, _)) = known.get(&t.arn) {
+                    settings.apply_to(t);
                 }
             }
         }
@@ -2117,6 +2120,7 @@ impl Fetcher {
                     alarm_ref: r.clone(),
                     alarm: Fetched::default(),
                     series: Fetched::default(),
+                    history: Fetched::default(),
                 });
             let source = shared
                 .alarms
@@ -2146,9 +2150,58 @@ impl Fetcher {
             out.push(slot);
         }
         if depth == Depth::Detail {
-            self.alarm_series(&mut out).await;
+            // Beside the series, in the same stage: both need only the alarms.
+            let due = Self::alarm_histories_due(&mut out);
+            let (_, read) = tokio::join!(self.alarm_series(&mut out), self.alarm_histories(&due));
+            for ((i, _), r) in due.iter().zip(read) {
+                if let Some(a) = out.get_mut(*i) {
+                    match r {
+                        Ok(h) => a.history.set_ok(h, now()),
+                        Err(e) => a.history.set_failed(e, now()),
+                    }
+                }
+            }
         }
         o.alarms = out;
+    }
+
+    /// The alarms whose last state changes the detail view needs read: not read yet, the last
+    /// read failed, or the alarm changed state after the newest change read. The others' history
+    /// is still whole as of the alarm's read, and is dated so.
+    fn alarm_histories_due(alarms: &mut [AlarmObservations]) -> Vec<(usize, AlarmRef)> {
+        let mut due = Vec::new();
+        for (i, a) in alarms.iter_mut().enumerate() {
+            let Some(updated) = a.alarm.get().map(|al| al.state_updated) else {
+                continue;
+            };
+            let newest = a.history.get().map(|h| h.first().map(|c| c.at));
+            let stale = a.history.error.is_some()
+                || match newest {
+                    None => true,
+                    Some(newest) => updated.is_some() && updated > newest,
+                };
+            if stale {
+                due.push((i, a.alarm_ref.clone()));
+            } else if a.alarm.fetched_at > a.history.fetched_at {
+                a.history.fetched_at = a.alarm.fetched_at;
+            }
+        }
+        due
+    }
+
+    /// The last state changes of these alarms (DescribeAlarmHistory), one call each.
+    async fn alarm_histories(
+        &self,
+        due: &[(usize, AlarmRef)],
+    ) -> Vec<Result<Vec<crate::model::cloudwatch::AlarmStateChange>, AwsError>> {
+        join_all(due.iter().map(|(_, r)| async move {
+            let c = self.clients.cloudwatch_at(&r.region);
+            budgeted(&self.budgets.cloudwatch, || {
+                cloudwatch::alarm_history(&c, &r.name, ALARM_HISTORY_KEPT)
+            })
+            .await
+        }))
+        .await
     }
 
     /// The last hour of each alarm's metric, for sparklines.
@@ -2737,5 +2790,143 @@ sorry_target_group = "{SORRY_TG}"
             "{first:?} {third:?} {rules:?}"
         );
         sim.shutdown().await;
+    }
+
+    /// An alarm's history is read for the detail only: never on an overview round, once on the
+    /// first detail round, not again while the alarm keeps its state, and again once it changed.
+    #[tokio::test]
+    async fn alarm_history_is_read_for_the_detail_and_again_only_after_a_state_change() {
+        use switchyard_sim::Control;
+        let (sim, mut session) = shop_session(|text| text.to_string()).await;
+        let reads = || sim.calls().get("cloudwatch", "DescribeAlarmHistory");
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        session.refresh(&|_| Depth::Overview).await;
+        assert_eq!(reads(), 0, "the overview reads no alarm history");
+        session.refresh(&|_| Depth::Detail).await;
+        let first = reads();
+        let alarms = &session.observations[0].alarms;
+        assert!(first >= 1 && first as usize <= alarms.len(), "{first}");
+        let alarm = alarms
+            .iter()
+            .find(|a| a.alarm_ref.name == "shop-app-1-StatusCheckFailed")
+            .unwrap_or_else(|| panic!("{alarms:#?}"));
+        assert!(alarm.history.get().is_some(), "{alarm:#?}");
+        session.refresh(&|_| Depth::Detail).await;
+        assert_eq!(reads(), first, "no alarm changed state: not read again");
+
+        sim.control(Control::AdvanceClock { seconds: 30.0 })
+            .unwrap();
+        let cw = session.clients()[0].cloudwatch.clone();
+        cw.set_alarm_state()
+            .alarm_name("shop-app-1-StatusCheckFailed")
+            .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+            .state_reason("set by the test")
+            .send()
+            .await
+            .unwrap();
+        session.refresh(&|_| Depth::Detail).await;
+        assert_eq!(reads(), first + 1, "the changed alarm's history, once");
+        let alarm = session.observations[0]
+            .alarms
+            .iter()
+            .find(|a| a.alarm_ref.name == "shop-app-1-StatusCheckFailed")
+            .unwrap();
+        let newest = alarm.history.get().and_then(|h| h.first()).cloned();
+        assert_eq!(
+            newest.map(|c| (c.to, c.reason)),
+            Some((
+                Some(crate::model::cloudwatch::AlarmState::Alarm),
+                "set by the test".to_string()
+            )),
+            "{alarm:#?}"
+        );
+        sim.shutdown().await;
+    }
+
+    /// The probes have their own budget: however many are due, at most [`PROBES_AT_ONCE`] are
+    /// in flight at once. A local server counts the requests it holds open (each one is held
+    /// until more than the budget are open, or for a while), and answers them all.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_than_probes_at_once_probes_are_in_flight() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (over_tx, over_rx) = tokio::sync::watch::channel(false);
+        let server = {
+            let (in_flight, most) = (in_flight.clone(), most.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Ok((mut sock, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let (in_flight, most) = (in_flight.clone(), most.clone());
+                    let (over_tx, mut over_rx) = (over_tx.clone(), over_rx.clone());
+                    tokio::spawn(async move {
+                        let mut request = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match sock.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => request.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        if now > PROBES_AT_ONCE {
+                            let _ = over_tx.send(true);
+                        }
+                        // Held open so that, were there no budget, every probe would be open at
+                        // once; released early once the budget is known to be broken.
+                        let _ = tokio::time::timeout(
+                            Duration::from_millis(1500),
+                            over_rx.wait_for(|over| *over),
+                        )
+                        .await;
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
+                        let _ = sock
+                            .write_all(
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\nthe app ok\n",
+                            )
+                            .await;
+                        let _ = sock.shutdown().await;
+                    });
+                }
+            })
+        };
+        let sdk = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let clients = crate::aws::client::clients(&crate::aws::client::Target::default(), &sdk);
+        let mut fetcher = Fetcher::new(clients, Resolver::System);
+        // No proxy from the environment: the probes go straight to the local server.
+        fetcher.prober = crate::aws::probe::Prober::from_vars(Resolver::System, |_| None);
+        let spec = crate::model::probe::ProbeSpec {
+            url: format!("http://127.0.0.1:{port}/"),
+            sorry_contains: "maintenance".into(),
+            app_contains: Some("the app".into()),
+            timeout: Duration::from_secs(20),
+            every: crate::model::probe::ProbeSpec::DEFAULT_EVERY,
+        };
+        let due: Vec<Option<crate::model::probe::ProbeSpec>> = (0..2 * PROBES_AT_ONCE + 1)
+            .map(|_| Some(spec.clone()))
+            .collect();
+        let seen = fetcher.probes(&due).await;
+        server.abort();
+        assert_eq!(seen.len(), due.len());
+        for s in &seen {
+            assert!(
+                matches!(s, Some(Ok(_))),
+                "every probe got its answer: {s:?}"
+            );
+        }
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            PROBES_AT_ONCE,
+            "at most PROBES_AT_ONCE probes in flight, and the budget used"
+        );
     }
 }

@@ -87,6 +87,7 @@ pub struct SiteReport {
     pub alarms: Vec<AlarmReport>,
     pub listeners: Vec<ListenerReport>,
     pub targets: Vec<TargetReport>,
+    pub target_groups: Vec<TargetGroupReport>,
     pub distribution: Option<DistributionReport>,
     pub maintenance: Option<MaintenanceReport>,
     /// A request for a second person's approval of a switch (`approval = true`), or `null`.
@@ -202,6 +203,22 @@ pub struct AlarmReport {
     pub state: Option<String>,
     pub reason: Option<String>,
     pub actions_enabled: Option<bool>,
+    /// Its last state changes, newest first (DescribeAlarmHistory), read for one site asked for
+    /// by name (`--site`); `null` when not read.
+    pub history: Option<Vec<AlarmChangeReport>>,
+}
+
+/// One state change of an alarm.
+#[derive(Debug, Serialize)]
+pub struct AlarmChangeReport {
+    /// When it changed (AWS's time).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`; `null` when the history does not say.
+    pub from: Option<crate::model::cloudwatch::AlarmState>,
+    pub to: Option<crate::model::cloudwatch::AlarmState>,
+    /// CloudWatch's reason for the new state.
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -254,6 +271,24 @@ pub struct ListenerRuleReport {
     pub action: String,
     /// What it serves, in the words of `serves` above.
     pub serves: String,
+}
+
+/// A target group whose targets were read: how many are healthy, and the minimums its health
+/// settings set.
+#[derive(Debug, Serialize)]
+pub struct TargetGroupReport {
+    pub name: String,
+    pub healthy: usize,
+    pub registered: usize,
+    /// Healthy targets Route 53's Evaluate Target Health requires
+    /// (`target_group_health.dns_failover`; AWS's default 1).
+    pub dns_failover_minimum: usize,
+    /// Healthy targets below which the load balancer fails open and routes to every target
+    /// (`target_group_health.unhealthy_state_routing`; AWS's default 1).
+    pub fail_open_minimum: usize,
+    /// Whether the load balancer fails open onto its targets now: some unhealthy and fewer
+    /// than `fail_open_minimum` healthy.
+    pub fails_open: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -446,6 +481,16 @@ pub fn site_report(
                 state: al.map(|x| x.state.as_str().to_string()),
                 reason: al.map(|x| x.reason.clone()),
                 actions_enabled: al.map(|x| x.actions_enabled),
+                history: a.history.get().map(|h| {
+                    h.iter()
+                        .map(|c| AlarmChangeReport {
+                            at: c.at,
+                            from: c.from,
+                            to: c.to,
+                            reason: c.reason.clone(),
+                        })
+                        .collect()
+                }),
             }
         })
         .collect();
@@ -489,6 +534,25 @@ pub fn site_report(
             });
         }
     }
+    let target_groups = o
+        .target_health
+        .iter()
+        .filter_map(|(arn, th)| {
+            let tg = o.target_group(arn)?;
+            let th = th.get()?;
+            Some(TargetGroupReport {
+                name: tg.name.clone(),
+                healthy: th
+                    .iter()
+                    .filter(|t| t.state == crate::model::elb::TargetState::Healthy)
+                    .count(),
+                registered: th.len(),
+                dns_failover_minimum: tg.minimum_healthy_targets(th.len()),
+                fail_open_minimum: tg.fail_open_minimum(th.len()),
+                fails_open: tg.fails_open(th).is_some(),
+            })
+        })
+        .collect();
     let distribution = o.distribution.as_ref().map(|d| {
         let dist = d.distribution.get();
         DistributionReport {
@@ -581,6 +645,7 @@ pub fn site_report(
         alarms,
         listeners,
         targets,
+        target_groups,
         distribution,
         maintenance,
         approval,
@@ -922,6 +987,10 @@ pub fn table_detail(report: &StatusReport, o: &[&SiteObservations], width: usize
             out.push_str(&line);
             out.push('\n');
         }
+        for line in alarm_history_lines(site, width) {
+            out.push_str(&line);
+            out.push('\n');
+        }
         for l in &site.listeners {
             out.push_str(&truncate(
                 &format!(
@@ -935,6 +1004,49 @@ pub fn table_detail(report: &StatusReport, o: &[&SiteObservations], width: usize
                 out.push_str(&line);
                 out.push('\n');
             }
+        }
+    }
+    out
+}
+
+/// How many of an alarm's last state changes the table shows.
+const ALARM_CHANGES_SHOWN: usize = 3;
+
+/// The last state changes of each alarm whose history was read (a site asked for by name),
+/// newest first: `    2026-11-22 02:01:00 OK -> ALARM: Threshold Crossed: ...`, wrapped to `width`.
+pub fn alarm_history_lines(site: &SiteReport, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &site.alarms {
+        let Some(history) = &a.history else { continue };
+        if history.is_empty() {
+            out.push(truncate(
+                &format!("  alarm {}: no state change in the last two weeks", a.name),
+                width,
+            ));
+            continue;
+        }
+        out.push(truncate(
+            &format!("  alarm {}: last state changes, newest first", a.name),
+            width,
+        ));
+        let state = |s: Option<crate::model::cloudwatch::AlarmState>| {
+            s.map_or("?", crate::model::cloudwatch::AlarmState::as_str)
+        };
+        for c in history.iter().take(ALARM_CHANGES_SHOWN) {
+            let at = c.at.to_offset(time::UtcOffset::UTC);
+            let line = format!(
+                "    {:04}-{:02}-{:02} {:02}:{:02}:{:02} {} -> {}: {}",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second(),
+                state(c.from),
+                state(c.to),
+                c.reason
+            );
+            out.extend(wrap(&line, width, 6));
         }
     }
     out

@@ -983,6 +983,112 @@ fn snapshot_detail_live_protected() {
     snap("detail_live_protected", &a);
 }
 
+/// The ALB's target group asks for 3 healthy targets before the ALB stops failing open; one
+/// zone's 2 targets time out: the detail says on the target group's line that the ALB fails
+/// open, with the count and the minimum, and the summary says it routes to the failing targets.
+#[test]
+fn snapshot_detail_fail_open() {
+    let fx = Fx::alb_two_azs().fail_open_minimum(3).az_targets(
+        "eu-west-1b",
+        crate::model::elb::TargetState::Unhealthy,
+        Some("Target.Timeout"),
+    );
+    let mut a = app(vec![named(fx, "app")], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_fail_open", &a);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(
+        s.contains("target group app-tg  fails open: 2 of 4 healthy, below the minimum of 3"),
+        "{s}"
+    );
+    assert!(s.contains("the ALB app-alb fails open"), "{s}");
+    // At AWS's default minimum (1 healthy target) nothing fails open.
+    let fx = Fx::alb_two_azs().az_targets(
+        "eu-west-1b",
+        crate::model::elb::TargetState::Unhealthy,
+        Some("Target.Timeout"),
+    );
+    let mut a = app(vec![named(fx, "app")], true);
+    key(&mut a, KeyCode::Enter);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(!s.contains("fails open"), "{s}");
+}
+
+/// The alarm's last state changes, read for the detail: newest first, with their times and
+/// CloudWatch's reasons, under the alarm's current state; the oldest of four is left out.
+#[test]
+fn snapshot_detail_alarm_history() {
+    use crate::model::cloudwatch::AlarmStateChange;
+    use crate::model::fixtures::{ALARM, ago};
+    let change = |secs, from, to, reason: &str| AlarmStateChange {
+        at: ago(secs),
+        from: Some(from),
+        to: Some(to),
+        reason: reason.into(),
+    };
+    let fx = Fx::cloudwatch_metric()
+        .alarm(AlarmState::Alarm)
+        .alarm_history(
+            ALARM,
+            vec![
+                change(
+                    180,
+                    AlarmState::Ok,
+                    AlarmState::Alarm,
+                    "Threshold Crossed: 2 out of the last 2 datapoints [1.0 (22/11/26 01:56:00), \
+                     1.0 (22/11/26 01:55:00)] were greater than or equal to the threshold (1.0)",
+                ),
+                change(
+                    2400,
+                    AlarmState::InsufficientData,
+                    AlarmState::Ok,
+                    "Threshold Crossed: 1 out of the last 1 datapoints [0.0 (22/11/26 01:19:00)] \
+                     was not greater than or equal to the threshold (1.0)",
+                ),
+                change(
+                    2460,
+                    AlarmState::Ok,
+                    AlarmState::InsufficientData,
+                    "Insufficient Data: 1 datapoint was unknown.",
+                ),
+                change(
+                    7200,
+                    AlarmState::Alarm,
+                    AlarmState::Ok,
+                    "the oldest change, not shown",
+                ),
+            ],
+        );
+    // The alarm's own state agrees with its newest change.
+    let mut fx = fx;
+    for a in &mut fx.0.alarms {
+        if let (Some(al), Some(newest)) = (
+            a.alarm.value.as_mut(),
+            a.history.value.as_ref().and_then(|h| h.first()),
+        ) {
+            al.state_updated = Some(newest.at);
+            al.reason = newest.reason.clone();
+        }
+    }
+    let mut a = app(vec![named(fx, "shop")], true);
+    key(&mut a, KeyCode::Enter);
+    snap("detail_alarm_history", &a);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(s.contains("last state changes:"), "{s}");
+    assert!(
+        s.contains("01:57:00 OK → ALARM: Threshold Crossed: 2 out of the last 2 datapoints"),
+        "{s}"
+    );
+    assert!(
+        s.contains("01:19:00 OK → INSUFFICIENT_DATA: Insufficient Data"),
+        "{s}"
+    );
+    assert!(!s.contains("the oldest change"), "{s}");
+    let newest = s.find("01:57:00 OK → ALARM").unwrap_or(usize::MAX);
+    let older = s.find("01:20:00 INSUFFICIENT_DATA → OK").unwrap_or(0);
+    assert!(newest < older, "newest first: {s}");
+}
+
 /// The usual source of Route 53's answer: one of the zone's own name servers, asked by DNS.
 #[test]
 fn snapshot_detail_answer_from_the_name_servers() {

@@ -164,10 +164,90 @@ async fn a_host_failure_reads_in_the_system_alarm_with_its_datapoints_minutes() 
     );
 }
 
+/// An alarm's last state changes, read where an operator needs them: for one site asked for by
+/// name (`status --site`, as the console's detail), newest first, with the time and CloudWatch's
+/// reason; never for the overview (`status` of every site calls no DescribeAlarmHistory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarms_last_state_changes_show_in_the_sites_detail_only() {
+    let env = Env::start_paused("endpoint-checks", "endpoint-checks").await;
+    env.sim
+        .control(switchyard_sim::Control::HostFailure {
+            instance: DB.into(),
+            failed: true,
+        })
+        .unwrap();
+    advance(&env.sim, 270.0);
+    env.sim
+        .control(switchyard_sim::Control::ResetCalls)
+        .unwrap();
+    let (out, json) = status(&env, &[]).await;
+    assert_eq!(site(&json, "db")["verdict"], "FAILED OVER", "{out}");
+    assert_eq!(
+        env.sim.calls().get("cloudwatch", "DescribeAlarmHistory"),
+        0,
+        "the overview reads no alarm history"
+    );
+    let system = |s: &serde_json::Value| {
+        s["alarms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "db-1-StatusCheckFailed_System")
+            .unwrap_or_else(|| panic!("{s:#}"))
+            .clone()
+    };
+    assert!(system(site(&json, "db"))["history"].is_null(), "{json:#}");
+
+    let (out, json) = status(&env, &["--site", "db"]).await;
+    assert!(env.sim.calls().get("cloudwatch", "DescribeAlarmHistory") >= 1);
+    let alarm = system(site(&json, "db"));
+    let newest = &alarm["history"][0];
+    assert_eq!(
+        newest["to"], "ALARM",
+        "{alarm:#}
+{out}"
+    );
+    assert_ne!(newest["from"], "ALARM", "{alarm:#}");
+    assert!(
+        newest["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("Threshold Crossed") && r == alarm["reason"]),
+        "the reason CloudWatch gave for the change: {alarm:#}"
+    );
+    assert!(
+        newest["at"].as_str().is_some_and(|a| a.starts_with("20")),
+        "{alarm:#}"
+    );
+    // The change before it, older: the alarm's first OK once the instance reported.
+    let before = &alarm["history"][1];
+    assert_eq!(
+        (&before["from"], &before["to"]),
+        (
+            &serde_json::json!("INSUFFICIENT_DATA"),
+            &serde_json::json!("OK")
+        ),
+        "{alarm:#}"
+    );
+    assert!(before["at"].as_str() < newest["at"].as_str(), "{alarm:#}");
+
+    let out = table(&env, "db").await;
+    assert!(
+        out.stdout
+            .contains("  alarm db-1-StatusCheckFailed_System: last state changes, newest first"),
+        "{out}"
+    );
+    let change = format!(
+        "{} -> ALARM: Threshold Crossed",
+        newest["from"].as_str().unwrap_or("?")
+    );
+    assert!(out.stdout.contains(&change), "{change}: {out}");
+}
+
 /// target-health's app target group asks for 2 healthy targets for DNS failover and 3 before the
 /// ALB stops failing open. Two targets failing: Route 53 still answers the ALB (2 healthy are
 /// enough), which fails open and sends clients to the failing targets too: status says the site
-/// is DEGRADED with the failing targets named, and the probe shows what clients get: app-1's 500,
+/// is DEGRADED, that the ALB fails open (2 of 4 healthy, below the minimum of 3) with the failing
+/// targets named, and the probe shows what clients get: app-1's 500,
 /// which is not the app serving even though it carries the app's text. A third failing: 1 healthy
 /// of the 2 required, Route 53 answers the sorry page; status says FAILED OVER with the count,
 /// and clients get the sorry page once their cached answer has run out.
@@ -178,6 +258,7 @@ async fn raised_target_group_minimums_show_as_fail_open_then_failover() {
     let s = site(&json, "app");
     assert_eq!(s["verdict"], "LIVE", "{out}");
     assert_eq!(s["probe"]["side"], "app", "{s:#}");
+    assert!(!reasons(s).contains("fails open"), "{}", reasons(s));
     for id in ["i-07a4e000000000001", "i-07a4e000000000002"] {
         behave(&env, id, "http:500");
     }
@@ -200,8 +281,20 @@ async fn raised_target_group_minimums_show_as_fail_open_then_failover() {
             .contains("clients get: neither page (500, 62 B, from the origin)"),
         "the ALB fails open to a failing target: {out}"
     );
+    // Not just DEGRADED: below the fail-open minimum the ALB routes to the failing targets too,
+    // and status says so, with the count and the minimum read from the target group.
+    let fail_open = "the ALB app-alb fails open: target group app has 2 of 4 targets healthy, \
+                     below the minimum of 3, so it routes to all 4 of them, the unhealthy ones too";
+    assert!(out.stdout.contains(fail_open), "{out}");
     let (_, json) = status(&env, &[]).await;
     let s = site(&json, "app");
+    assert!(reasons(s).contains(fail_open), "{}", reasons(s));
+    let app = s["target_groups"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == "app"))
+        .unwrap_or_else(|| panic!("{s:#}"));
+    assert_eq!(app["fails_open"], true, "{app:#}");
+    assert_eq!(app["healthy"], 2, "{app:#}");
     assert_eq!(s["served"], "primary", "{s:#}");
     assert_eq!(s["probe"]["side"], "neither", "{s:#}");
     assert_eq!(s["probe"]["seen"]["status"], 500, "{s:#}");
@@ -220,6 +313,27 @@ async fn raised_target_group_minimums_show_as_fail_open_then_failover() {
         ),
         "{}",
         reasons(s)
+    );
+    let app = s["target_groups"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == "app"))
+        .unwrap_or_else(|| panic!("{s:#}"));
+    assert_eq!(
+        (
+            &app["healthy"],
+            &app["registered"],
+            &app["dns_failover_minimum"],
+            &app["fail_open_minimum"],
+            &app["fails_open"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(4),
+            &serde_json::json!(2),
+            &serde_json::json!(3),
+            &serde_json::json!(true)
+        ),
+        "the ALB still fails open, for clients whose cached answer is the ALB's: {app:#}"
     );
     advance(&env.sim, 61.0);
     let out = table(&env, "app").await;

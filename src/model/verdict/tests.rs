@@ -583,7 +583,39 @@ fn alb_over_two_azs() {
             Secondary,
             &["target group app-tg has 2 of 4 targets healthy"],
         ),
+        case(
+            "the ALB fails open below 3 healthy targets, 2 are: degraded, and it says so",
+            Fx::alb_two_azs().fail_open_minimum(3).az_targets(
+                "eu-west-1b",
+                TargetState::Unhealthy,
+                Some("Target.Timeout"),
+            ),
+            Degraded,
+            Primary,
+            &[
+                "the ALB app-alb fails open: target group app-tg has 2 of 4 targets healthy, \
+                 below the minimum of 3, so it routes to all 4 of them, the unhealthy ones too",
+                "target i-0bbb0000000000003:80 (eu-west-1b) of app-tg is unhealthy (Target.Timeout)",
+            ],
+        ),
     ]);
+}
+
+/// AWS's default fail-open minimum is 1 healthy target: with 2 of 4 healthy the load balancer
+/// does not fail open, and nothing says it does; with a minimum of 2 it still does not.
+#[test]
+fn no_fail_open_is_said_at_or_above_the_minimum() {
+    for fx in [Fx::alb_two_azs(), Fx::alb_two_azs().fail_open_minimum(2)] {
+        let v = fx
+            .az_targets("eu-west-1b", TargetState::Unhealthy, Some("Target.Timeout"))
+            .verdict();
+        assert_eq!(v.kind, Degraded, "{}", show(&v));
+        assert!(
+            !v.reasons.iter().any(|r| r.contains("fails open")),
+            "{}",
+            show(&v)
+        );
+    }
 }
 
 #[test]

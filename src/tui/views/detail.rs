@@ -564,8 +564,61 @@ fn alarms(app: &App, site: &SiteState) -> Vec<Line<'static>> {
         ]));
         out.push(Line::styled(format!("    {}", al.reason), t.dim()));
         out.extend(fetch_note(t, "alarm", &a.alarm, app.now, app.stale_after));
+        out.extend(alarm_history(t, a, app));
     }
     out.push(Line::raw(""));
+    out
+}
+
+/// How many of an alarm's last state changes the detail shows.
+const ALARM_CHANGES_SHOWN: usize = 3;
+
+/// An alarm's last state changes, newest first, with their times and CloudWatch's reasons
+/// (`02:01:00 OK → ALARM: Threshold Crossed: …`), or why they could not be read.
+fn alarm_history(
+    t: &Theme,
+    a: &crate::model::site::AlarmObservations,
+    app: &App,
+) -> Vec<Line<'static>> {
+    // Read on the detail's cadence: nothing to say until the first read.
+    if a.history.is_never_fetched() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    out.extend(fetch_note(
+        t,
+        "alarm history",
+        &a.history,
+        app.now,
+        app.stale_after,
+    ));
+    let Some(changes) = a.history.get() else {
+        return out;
+    };
+    if changes.is_empty() {
+        out.push(Line::styled(
+            "    no state change in the last two weeks",
+            t.dim(),
+        ));
+        return out;
+    }
+    out.push(Line::styled("    last state changes:", t.dim()));
+    let state = |s: Option<AlarmState>| s.map_or("?", AlarmState::as_str);
+    for c in changes.iter().take(ALARM_CHANGES_SHOWN) {
+        let style = match c.to {
+            Some(AlarmState::Ok) => t.good(),
+            Some(AlarmState::Alarm) => t.bad(),
+            _ => t.warn(),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("      {} ", clock(c.at)), t.dim()),
+            Span::styled(
+                format!("{} {} {}", state(c.from), t.arrow(), state(c.to)),
+                style,
+            ),
+            Span::styled(format!(": {}", c.reason), t.dim()),
+        ]));
+    }
     out
 }
 
@@ -620,7 +673,12 @@ fn load_balancers(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static
             } else {
                 ""
             };
-            out.push(Line::raw(format!("    target group {}{sorry}", tg.name)));
+            out.push(target_group_line(
+                t,
+                o,
+                tg,
+                format!("    target group {}{sorry}", tg.name),
+            ));
             targets(app, site, &tg.arn, &mut out);
         }
     }
@@ -632,10 +690,12 @@ fn load_balancers(app: &App, site: &SiteState, width: usize) -> Vec<Line<'static
                 .iter()
                 .any(|lb| o.target_groups_of(&lb.arn).iter().any(|x| x.arn == tg.arn));
             if !attached && !o.sorry_target_groups.contains(&tg.arn) {
-                out.push(Line::raw(format!(
-                    "    app target group {} (no listener uses it now)",
-                    tg.name
-                )));
+                out.push(target_group_line(
+                    t,
+                    o,
+                    tg,
+                    format!("    app target group {} (no listener uses it now)", tg.name),
+                ));
                 targets(app, site, &tg.arn, &mut out);
             }
         }
@@ -740,6 +800,52 @@ fn serves_style(t: &Theme, serves: &Serves) -> ratatui::style::Style {
         t.warn()
     } else {
         t.good()
+    }
+}
+
+/// A target group's line (`label`) and, when its load balancer fails open onto it (fewer healthy
+/// targets than its unhealthy state routing minimum), that it does; else a minimum above AWS's
+/// default of 1, so that the operator knows where the line is.
+fn target_group_line(
+    t: &Theme,
+    o: &crate::model::site::SiteObservations,
+    tg: &crate::model::elb::TargetGroup,
+    label: String,
+) -> Line<'static> {
+    let targets = o.target_health.get(&tg.arn).and_then(|f| f.get());
+    let open = targets.and_then(|th| tg.fails_open(th));
+    match (open, targets) {
+        (Some(open), _) if open.healthy == 0 => Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!(
+                    "  fails open: no target healthy, routes to all {}",
+                    open.registered
+                ),
+                t.bad(),
+            ),
+        ]),
+        (Some(open), _) => Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!(
+                    "  fails open: {} of {} healthy, below the minimum of {}",
+                    open.healthy, open.registered, open.minimum
+                ),
+                t.bad(),
+            ),
+        ]),
+        (None, Some(th)) if tg.fail_open_minimum(th.len()) > 1 => Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!(
+                    " (fails open below {} healthy)",
+                    tg.fail_open_minimum(th.len())
+                ),
+                t.dim(),
+            ),
+        ]),
+        _ => Line::raw(label),
     }
 }
 

@@ -1882,3 +1882,82 @@ fn a_in_the_console_approves_another_identitys_request_and_its_run_goes_on() {
         "approved by the console's caller: {said}"
     );
 }
+
+/// BREAK-GLASS stands out in red on a terminal wherever a command says it: the maintenance
+/// command's own line, `status`, `journal show` and `log`.
+#[test]
+fn break_glass_is_red_on_a_terminal_in_every_command_that_says_it() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let _sim = Emulator::start(port, 20);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("protected.toml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/configs/demo.toml"
+    ))
+    .unwrap();
+    let text = without_probes(&text).replacen("[[site]]\n", "[[site]]\napproval = true\n", 1);
+    assert!(text.contains("approval = true\nname = \"shop\""), "{text}");
+    std::fs::write(&config, text).unwrap();
+    let socket = format!("switchyard-test-glass-{}-{port}", std::process::id());
+    let c = Console {
+        socket,
+        port,
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let home = c.dir.path().display().to_string();
+    let bin = env!("CARGO_BIN_EXE_switchyard");
+    let cfg = config.display();
+    let run =
+        |args: &str| format!("'{bin}' {args} --config '{cfg}' --log-file '{home}/switchyard.log'");
+    let script = format!(
+        "unset NO_COLOR; export HOME='{home}' XDG_STATE_HOME='{home}/state' TERM=xterm-256color \
+         AWS_ENDPOINT_URL=http://127.0.0.1:{port} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim \
+         AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true SWITCHYARD_DNS_SERVER=127.0.0.1:{port}; \
+         {}; {}; {}; {}; echo ALL-DONE; sleep 120",
+        run(
+            "maintenance on --site shop --yes --reason CHG-11 --break-glass 'approver unreachable'"
+        ),
+        run("status --site shop"),
+        run("journal show --site shop"),
+        run("log"),
+    );
+    let out = c.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "console",
+        "-x",
+        "250",
+        "-y",
+        "120",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    c.wait_for("the four commands", Duration::from_secs(50), |s| {
+        s.contains("ALL-DONE")
+    });
+    let escaped = c.screen_with_escapes();
+    let lines: Vec<&str> = escaped
+        .lines()
+        .filter(|l| l.contains("BREAK-GLASS"))
+        .collect();
+    // The switch's own line, status's reason, the journal's record and the log's entry.
+    assert!(lines.len() >= 4, "{}", c.screen());
+    for l in &lines {
+        let before = &l[..l.find("BREAK-GLASS").unwrap_or(0)];
+        assert!(
+            before.contains("31m") || before.contains("31;") || before.contains("91m"),
+            "BREAK-GLASS not in red: {l:?}"
+        );
+    }
+}

@@ -242,7 +242,10 @@ async fn show(global: &GlobalArgs, args: &JournalShowArgs) -> i32 {
                 );
             }
             for f in &found {
-                say!("{}", found_text(f));
+                say!(
+                    "{}",
+                    super::red_break_glass(&found_text(f), super::colour_stdout())
+                );
             }
             if code != exit::OK {
                 say!(

@@ -74,6 +74,14 @@ pub fn colour_stdout() -> bool {
         && !ascii()
 }
 
+/// Whether stderr takes colour: a terminal, no `NO_COLOR`, no `--ascii`.
+pub fn colour_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && !ascii()
+}
+
 /// Every line that says `BREAK-GLASS` in red (the 16-colour code, bold), when `colour`; as it
 /// is otherwise: the word itself stands out without colour.
 pub fn red_break_glass(text: &str, colour: bool) -> String {

@@ -539,12 +539,13 @@ pub async fn maintenance(global: &GlobalArgs, args: &MaintenanceArgs) -> i32 {
         // Two-person approval: asked for, and waited for, before anything changes.
         if p.needs_approval {
             if let Some(reason) = &args.break_glass {
-                say_err!(
+                let said = format!(
                     "switchyard maintenance: BREAK-GLASS: {} site {} without a second person's approval, by {}: {reason} (audited: the journal, the audit log and the AWS history name you)",
                     dir.verb(),
                     site.name,
                     p.caller.as_deref().unwrap_or("unknown caller")
                 );
+                say_err!("{}", super::red_break_glass(&said, super::colour_stderr()));
             } else if let Err(code) = await_approval(&one, &site, &p, &text, args, &opts).await {
                 if json {
                     print_json(&MaintenanceReport {

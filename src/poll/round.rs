@@ -1834,8 +1834,9 @@ impl Fetcher {
         }
         // Evaluate Target Health's minimums (target group attributes): read when not known or
         // older than TG_ATTRIBUTES_EVERY, beside the targets' health; outside the detail only
-        // for the target groups Route 53 evaluates (for the others the minimums decide nothing
-        // Route 53 answers, and a call each would cost ELBv2's Describe budget at scale). A
+        // for the target groups Route 53 evaluates, and (below) those with a target that is not
+        // healthy: for the others the minimums decide nothing, and a call each would cost
+        // ELBv2's Describe budget at scale. A
         // failed read keeps AWS's defaults and is said in the log; it is tried again next round.
         let stale: Vec<String> = match self.tg_minimums.lock() {
             Ok(known) => target_groups
@@ -1880,7 +1881,37 @@ impl Fetcher {
                     )
                 }),
         );
-        let (read, health) = tokio::join!(attributes, health);
+        let (mut read, health) = tokio::join!(attributes, health);
+        // A target group with a target that is not healthy: whether its ALB fails open, and
+        // what Route 53 would make of it, rest on its minimums; read now if not known (one
+        // more stage, only when something is unhealthy).
+        let unhealthy: Vec<String> = match self.tg_minimums.lock() {
+            Ok(known) => health
+                .iter()
+                .filter(|(arn, h)| {
+                    !stale.contains(arn)
+                        && known
+                            .get(arn)
+                            .is_none_or(|(_, at)| at.elapsed() > TG_ATTRIBUTES_EVERY)
+                        && h.as_ref().is_ok_and(|ts| {
+                            ts.iter()
+                                .any(|t| t.state != crate::model::elb::TargetState::Healthy)
+                        })
+                })
+                .map(|(arn, _)| arn.clone())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        read.extend(
+            join_all(unhealthy.iter().map(|arn| async move {
+                let client = c.elbv2_for(arn);
+                (
+                    arn.clone(),
+                    budgeted(&b.elbv2, || elbv2::health_settings(&client, arn)).await,
+                )
+            }))
+            .await,
+        );
         if let Ok(mut known) = self.tg_minimums.lock() {
             for (arn, r) in read {
                 match r {
@@ -2678,6 +2709,39 @@ sorry_target_group = "{SORRY_TG}"
         };
         let session = Session::start(config, &[], &overrides).await.unwrap();
         (sim, session)
+    }
+
+    /// A target that is not healthy makes its group's minimums matter (does the ALB fail
+    /// open?): they are read in the same round, in the overview too.
+    #[tokio::test]
+    async fn a_group_with_a_failing_target_has_its_minimums_read_in_the_overview() {
+        use switchyard_sim::Control;
+        let (sim, mut session) = shop_session(str::to_string).await;
+        sim.control(Control::StopInstance {
+            instance: "i-0a1b2c3d4e5f60001".into(),
+        })
+        .unwrap();
+        sim.control(Control::AdvanceClock { seconds: 120.0 })
+            .unwrap();
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
+        let o = &session.observations[0];
+        assert!(
+            o.target_health.values().any(|f| f
+                .value
+                .iter()
+                .flatten()
+                .any(|t| t.state != crate::model::elb::TargetState::Healthy)),
+            "a stopped instance's target is not healthy: {:?}",
+            o.target_health
+        );
+        assert_eq!(
+            calls.get("elbv2", "DescribeTargetGroupAttributes"),
+            1,
+            "the group with the failing target, and only it: {calls:?}"
+        );
+        sim.shutdown().await;
     }
 
     /// A record that aliases a load balancer with Evaluate Target Health rests on its targets'

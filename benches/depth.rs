@@ -186,6 +186,8 @@ async fn main() {
         switchyard_sim::Scenario::load(&root().join("assets/scenarios/alb-cloudfront.toml"))
             .unwrap();
     let sim = start(SimOptions::new(scenario)).await.unwrap();
+    // In process as the whole process does: Route 53's answer from the emulator's name servers.
+    switchyard::aws::nameservers::use_emulator(&sim.env_vars());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("alb-cloudfront.toml");
     std::fs::write(&path, config_text()).unwrap();

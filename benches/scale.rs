@@ -78,6 +78,8 @@ async fn main() {
         .await
         .unwrap();
     sim.control(Control::Throttling { enabled: true }).unwrap();
+    // Route 53's answers from the emulator's name servers, as the product reads AWS's.
+    switchyard::aws::nameservers::use_emulator(&sim.env_vars());
     let (checks, tgs) = sim.with_world(|w| (w.r53.health_checks.len(), w.elb.tgs.len()));
 
     let dir = tempfile::tempdir().unwrap();

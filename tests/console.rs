@@ -480,6 +480,27 @@ impl Console {
         self.keys(&["Enter", "Tab", "Enter"]);
     }
 
+    /// `switchyard report --site shop` in the console's home: its Markdown.
+    fn shop_report(&self) -> String {
+        let out = self.dir.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let run = self.cli(&["report", "--site", "shop", "--out", out.to_str().unwrap()]);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "report: {}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        std::fs::read_dir(&out)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .unwrap()
+    }
+
     /// The binary, as another process on this emulator (the demo config), in the console's
     /// home.
     fn cli(&self, args: &[&str]) -> Output {
@@ -1530,19 +1551,7 @@ fn a_report_of_a_window_a_probing_console_watched_measures_when_clients_saw_each
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 
-    let out = c.dir.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    ok(
-        c.cli(&["report", "--site", "shop", "--out", out.to_str().unwrap()]),
-        "report",
-    );
-    let md = std::fs::read_dir(&out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "md"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .unwrap();
+    let md = c.shop_report();
     for label in [
         "entering: decision to clients see the sorry page",
         "fail back: decision to clients see the app again",
@@ -1634,19 +1643,7 @@ fn a_report_made_while_a_console_recorded_the_window_has_its_events_in_order() {
     c.keys(&["q"]);
     c.assert_exited_cleanly();
 
-    let out = c.dir.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    ok(
-        c.cli(&["report", "--site", "shop", "--out", out.to_str().unwrap()]),
-        "report",
-    );
-    let md = std::fs::read_dir(&out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "md"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .unwrap();
+    let md = c.shop_report();
     let events = md
         .lines()
         .find(|l| l.starts_with("| this machine's events | "))
@@ -1716,6 +1713,7 @@ fn a_report_made_while_a_console_recorded_the_window_has_its_events_in_order() {
         "the app again after the fail back's last step ({last}): {lane}\n{steps}"
     );
     // The HTML's chart draws the same lane left to right in that order.
+    let out = c.dir.path().join("out");
     let html = std::fs::read_dir(&out)
         .unwrap()
         .flatten()

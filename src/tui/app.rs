@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 
 pub use crate::commands::rehearse::Fault;
-use crate::model::completeness::site_verdict;
+use crate::model::completeness::{completeness, site_verdict};
 use crate::model::event::{ActionOutcome, Event, OperatorAction, diff};
 use crate::model::site::SiteObservations;
 use crate::model::verdict::Verdict;
@@ -111,6 +111,21 @@ pub struct SiteState {
     pub read_only: bool,
     /// Whether the poller has sent anything for it yet.
     pub received: bool,
+    /// What of the chain was not read, and why (`completeness`), judged with the verdict so
+    /// that a frame does not judge 200 sites again; empty before the first poll.
+    pub unread: Vec<String>,
+}
+
+impl SiteState {
+    /// The verdict and what was not read, judged again at `now`.
+    fn judge(&mut self, now: OffsetDateTime, stale_after: Duration) {
+        self.verdict = site_verdict(&self.obs, now, stale_after);
+        self.unread = if self.received {
+            completeness(&self.obs, now, stale_after).unread
+        } else {
+            Vec::new()
+        };
+    }
 }
 
 /// The line at the bottom being typed in.
@@ -478,6 +493,7 @@ impl App {
                 obs,
                 read_only,
                 received: false,
+                unread: Vec::new(),
             })
             .collect();
         App {
@@ -660,7 +676,7 @@ fn tick(app: &mut App, now: OffsetDateTime) {
     }
     app.dirty = true;
     for s in &mut app.sites {
-        s.verdict = site_verdict(&s.obs, now, app.stale_after);
+        s.judge(now, app.stale_after);
     }
     follow_worst(app);
 }
@@ -700,6 +716,7 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
             } else {
                 Vec::new()
             };
+            site.unread = completeness(&next, now, stale_after).unread;
             site.obs = next;
             site.verdict = next_verdict;
             site.received = true;

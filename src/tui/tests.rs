@@ -277,6 +277,43 @@ fn arrows_and_vim_keys_move_the_selection_and_stop_at_the_ends() {
     assert_eq!(a.selected.as_deref(), Some("db"));
 }
 
+/// A list longer than the screen: the rows in sight follow the cursor down and back up, in
+/// order, with the selected row always among them (only the rows in sight are built).
+#[test]
+fn a_list_longer_than_the_screen_scrolls_with_the_cursor() {
+    let sites: Vec<SiteObservations> = (0..40)
+        .map(|i| named(Fx::alb_cloudfront(), &format!("site{i:02}")))
+        .collect();
+    let mut a = in_config_order(app(sites, false));
+    let rows = |a: &App| -> Vec<String> {
+        text(draw(a, 80, 24).backend().buffer())
+            .lines()
+            .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("site")).map(str::to_string))
+            .collect()
+    };
+    let first = rows(&a);
+    assert_eq!(first.first().map(String::as_str), Some("site00"), "{first:?}");
+    let in_sight = first.len();
+    assert!((10..40).contains(&in_sight), "{first:?}");
+    for _ in 0..30 {
+        key(&mut a, KeyCode::Char('j'));
+    }
+    assert_eq!(a.selected.as_deref(), Some("site30"));
+    let down = rows(&a);
+    let expected: Vec<String> = (31 - in_sight..=30).map(|i| format!("site{i:02}")).collect();
+    assert_eq!(down, expected, "the selected row last in sight, the rows before it in order");
+    for _ in 0..39 {
+        key(&mut a, KeyCode::Char('j'));
+    }
+    let bottom = rows(&a);
+    assert_eq!(bottom.last().map(String::as_str), Some("site39"), "{bottom:?}");
+    assert_eq!(bottom.len(), in_sight);
+    for _ in 0..39 {
+        key(&mut a, KeyCode::Char('k'));
+    }
+    assert_eq!(rows(&a), first, "back at the top: the first rows again");
+}
+
 #[test]
 fn opening_a_site_focuses_the_poller_on_it_and_back_unfocuses() {
     let mut a = in_config_order(app(demo_sites(), false));

@@ -6,7 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::widgets::{self, badge, first_rows, short_span, shown, wrap_hanging};
-use crate::model::completeness::completeness;
 use crate::tui::app::App;
 
 /// The mark of a site whose chain was not read in full, and its short form where the site
@@ -124,7 +123,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .map(|i| {
             let s = &app.sites[*i];
             let marks = if s.obs.protected { 4 } else { 0 } + if s.read_only { 5 } else { 0 };
-            let incomplete = if unread_of(app, *i).is_empty() {
+            let incomplete = if s.unread.is_empty() {
                 0
             } else {
                 INCOMPLETE[0].len()
@@ -161,16 +160,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         INCOMPLETE[1]
     };
-    let unread = |i: usize| unread_of(app, i);
     let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.title());
     let selected = app.selected_index();
+    // The table as high as its rows, the reasons right below it. Only the rows the table shows
+    // are built (a frame of 200 sites built 200 rows to show 20): the window that keeps the
+    // selected row in sight, as the table itself would place it.
+    let table_h = (visible.len() as u16 + 3).min(area.height);
+    let in_sight = usize::from(table_h.saturating_sub(3)).max(1);
+    let position = selected.and_then(|i| visible.iter().position(|v| *v == i));
+    let offset = position.map_or(0, |p| (p + 1).saturating_sub(in_sight));
     let rows: Vec<Row> = visible
         .iter()
+        .skip(offset)
+        .take(in_sight)
         .map(|i| {
             let s = &app.sites[*i];
             let o = &s.obs;
             let v = &s.verdict;
-            let incomplete = !unread(*i).is_empty();
+            let incomplete = !s.unread.is_empty();
             let cells: Vec<Cell> = cols
                 .iter()
                 .map(|c| match c.title {
@@ -255,7 +262,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 })
                 .collect();
             // What was not read, unless the reasons already lead with it.
-            let unread = unread(i);
+            let unread = &s.unread;
             for u in unread
                 .iter()
                 .filter(|u| !s.verdict.reasons.iter().take(3).any(|r| r == *u))
@@ -277,8 +284,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 .collect()
         })
         .unwrap_or_default();
-    // The table as high as its rows, the reasons right below it.
-    let table_h = (visible.len() as u16 + 3).min(area.height);
     let reasons = first_rows(t, reasons, usize::from(area.height - table_h), width);
     let n = reasons.len() as u16;
     let table_area = Rect {
@@ -295,20 +300,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .block(block)
         .column_spacing(1);
     let mut state = TableState::default()
-        .with_selected(selected.and_then(|i| visible.iter().position(|v| *v == i)));
+        .with_selected(position.map(|p| p - offset));
     frame.render_stateful_widget(table, table_area, &mut state);
     if reasons_area.height > 0 {
         frame.render_widget(Paragraph::new(reasons).style(t.dim()), reasons_area);
-    }
-}
-
-/// What was not read of a site's chain (nothing before its first poll).
-fn unread_of(app: &App, i: usize) -> Vec<String> {
-    let s = &app.sites[i];
-    if s.received {
-        completeness(&s.obs, app.now, app.stale_after).unread
-    } else {
-        Vec::new()
     }
 }
 

@@ -288,11 +288,19 @@ fn a_list_longer_than_the_screen_scrolls_with_the_cursor() {
     let rows = |a: &App| -> Vec<String> {
         text(draw(a, 80, 24).backend().buffer())
             .lines()
-            .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("site")).map(str::to_string))
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .find(|w| w.starts_with("site"))
+                    .map(str::to_string)
+            })
             .collect()
     };
     let first = rows(&a);
-    assert_eq!(first.first().map(String::as_str), Some("site00"), "{first:?}");
+    assert_eq!(
+        first.first().map(String::as_str),
+        Some("site00"),
+        "{first:?}"
+    );
     let in_sight = first.len();
     assert!((10..40).contains(&in_sight), "{first:?}");
     for _ in 0..30 {
@@ -300,13 +308,22 @@ fn a_list_longer_than_the_screen_scrolls_with_the_cursor() {
     }
     assert_eq!(a.selected.as_deref(), Some("site30"));
     let down = rows(&a);
-    let expected: Vec<String> = (31 - in_sight..=30).map(|i| format!("site{i:02}")).collect();
-    assert_eq!(down, expected, "the selected row last in sight, the rows before it in order");
+    let expected: Vec<String> = (31 - in_sight..=30)
+        .map(|i| format!("site{i:02}"))
+        .collect();
+    assert_eq!(
+        down, expected,
+        "the selected row last in sight, the rows before it in order"
+    );
     for _ in 0..39 {
         key(&mut a, KeyCode::Char('j'));
     }
     let bottom = rows(&a);
-    assert_eq!(bottom.last().map(String::as_str), Some("site39"), "{bottom:?}");
+    assert_eq!(
+        bottom.last().map(String::as_str),
+        Some("site39"),
+        "{bottom:?}"
+    );
     assert_eq!(bottom.len(), in_sight);
     for _ in 0..39 {
         key(&mut a, KeyCode::Char('k'));

@@ -299,8 +299,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .header(header)
         .block(block)
         .column_spacing(1);
-    let mut state = TableState::default()
-        .with_selected(position.map(|p| p - offset));
+    let mut state = TableState::default().with_selected(position.map(|p| p - offset));
     frame.render_stateful_widget(table, table_area, &mut state);
     if reasons_area.height > 0 {
         frame.render_widget(Paragraph::new(reasons).style(t.dim()), reasons_area);

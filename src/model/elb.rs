@@ -628,9 +628,9 @@ impl TargetHealth {
 mod tests {
     use super::*;
 
-    #[test]
-    fn evaluate_target_health_takes_the_larger_of_the_count_and_the_percentage() {
-        let mut tg = TargetGroup {
+    /// A target group at AWS's defaults, with nothing read amiss.
+    fn app_tg() -> TargetGroup {
+        TargetGroup {
             arn: "arn:tg".into(),
             name: "app".into(),
             protocol: None,
@@ -653,7 +653,12 @@ mod tests {
             fail_open_minimum_healthy_targets: None,
             fail_open_minimum_healthy_percent: None,
             attributes_unread: None,
-        };
+        }
+    }
+
+    #[test]
+    fn evaluate_target_health_takes_the_larger_of_the_count_and_the_percentage() {
+        let mut tg = app_tg();
         assert_eq!(tg.minimum_healthy_targets(4), 1, "AWS's default");
         tg.dns_failover_minimum_healthy_percent = Some(50);
         assert_eq!(tg.minimum_healthy_targets(5), 3, "50 % of 5, rounded up");
@@ -673,30 +678,7 @@ mod tests {
             reason: None,
             description: None,
         };
-        let mut tg = TargetGroup {
-            arn: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/app/1".into(),
-            name: "app".into(),
-            protocol: None,
-            port: None,
-            target_type: "instance".into(),
-            health_check: TargetGroupHealthCheck {
-                enabled: true,
-                protocol: None,
-                path: None,
-                port: None,
-                interval: Duration::from_secs(30),
-                timeout: Duration::from_secs(5),
-                healthy_threshold: 5,
-                unhealthy_threshold: 2,
-                matcher: None,
-            },
-            load_balancer_arns: Vec::new(),
-            dns_failover_minimum_healthy_targets: None,
-            dns_failover_minimum_healthy_percent: None,
-            fail_open_minimum_healthy_targets: None,
-            fail_open_minimum_healthy_percent: None,
-            attributes_unread: None,
-        };
+        let mut tg = app_tg();
         let (h, u) = (|| TargetState::Healthy, || TargetState::Unhealthy);
         let some = [target(h()), target(h()), target(u())];
         let none = [target(u()), target(u())];

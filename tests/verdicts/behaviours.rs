@@ -404,12 +404,16 @@ async fn target_group_minimums_that_could_not_be_read_are_a_check_not_made() {
         "no target unhealthy: it does not fail open, whatever the minimum: {app:#}"
     );
 
-    for id in ["i-07a4e000000000001", "i-07a4e000000000002"] {
-        behave(&env, id, "http:500");
-    }
-    for _ in 0..4 {
-        advance(&env.sim, 10.0);
-    }
+    // Two targets set to `b`, then `steps` x 10 s for the ALB and the poller to follow.
+    let two = |b: &str, steps: usize| {
+        for id in ["i-07a4e000000000001", "i-07a4e000000000002"] {
+            behave(&env, id, b);
+        }
+        for _ in 0..steps {
+            advance(&env.sim, 10.0);
+        }
+    };
+    two("http:500", 4);
     // Two failing: 2 healthy would meet AWS's default of 1 (and the group's 2), but the group's
     // minimum is not known: not taken as met.
     let (out, json) = status(&env, &[]).await;
@@ -431,12 +435,7 @@ async fn target_group_minimums_that_could_not_be_read_are_a_check_not_made() {
     );
 
     env.clear_faults();
-    for id in ["i-07a4e000000000001", "i-07a4e000000000002"] {
-        behave(&env, id, "ok");
-    }
-    for _ in 0..10 {
-        advance(&env.sim, 10.0);
-    }
+    two("ok", 10);
     let (out, json) = status(&env, &[]).await;
     let s = site(&json, "app");
     assert_eq!(s["verdict"], "LIVE", "{out}");

@@ -368,6 +368,7 @@ fn tg_from_sdk(t: &sdk::TargetGroup) -> TargetGroup {
         dns_failover_minimum_healthy_percent: None,
         fail_open_minimum_healthy_targets: None,
         fail_open_minimum_healthy_percent: None,
+        attributes_unread: None,
     }
 }
 

@@ -578,23 +578,16 @@ mod tests {
 
     fn remote(id: &str, minute: i64) -> history::Entry {
         history::Entry {
-            id: id.into(),
-            site: "shop".into(),
-            direction: history::Way::Off,
-            result: history::SwitchResult::Done,
-            by: "arn:bob".into(),
-            host: "bastion-2".into(),
-            at: OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(minute),
             duration_ms: 7,
-            reason: None,
-            error: None,
-            steps: Vec::new(),
-            steps_omitted: 0,
-            converged_at: None,
-            insync_at: None,
-            break_glass: None,
-            approved_by: None,
-            window_ends: None,
+            ..history::Entry::new(
+                id,
+                "shop",
+                history::Way::Off,
+                history::SwitchResult::Done,
+                "arn:bob",
+                "bastion-2",
+                OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(minute),
+            )
         }
     }
 

@@ -740,23 +740,18 @@ async fn extend(
     });
     if let (Ok(x), Some(id)) = (&result, &id) {
         let entry = crate::model::history::Entry {
-            id: id.clone(),
-            site: site.name.clone(),
-            direction: crate::model::history::Way::Extend,
-            result: crate::model::history::SwitchResult::Done,
-            by: caller.clone().unwrap_or_else(|| "unknown".into()),
-            host: crate::switch::engine::host(),
-            at: OffsetDateTime::now_utc(),
             duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
             reason: args.reason.clone(),
-            error: None,
-            steps: Vec::new(),
-            steps_omitted: 0,
-            converged_at: None,
-            insync_at: None,
-            break_glass: None,
-            approved_by: None,
             window_ends: Some(x.expires_at),
+            ..crate::model::history::Entry::new(
+                id.clone(),
+                site.name.clone(),
+                crate::model::history::Way::Extend,
+                crate::model::history::SwitchResult::Done,
+                caller.clone().unwrap_or_else(|| "unknown".into()),
+                crate::switch::engine::host(),
+                OffsetDateTime::now_utc(),
+            )
         };
         if let Err(why) = crate::switch::history::append(one.clients(), site, entry).await {
             let text = format!(

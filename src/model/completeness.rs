@@ -139,6 +139,20 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
         let name = crate::model::elb::target_group_name(tg);
         out.push(Piece::new(format!("targets of {name}"), th));
     }
+    // A target group's minimums (its attributes) whose read failed with nothing read before:
+    // AWS's defaults stand in their place, which may not be the group's.
+    for tg in o.target_groups.get().into_iter().flatten() {
+        if let Some(e) = tg.minimums_unread() {
+            out.push(Piece {
+                what: format!("attributes of target group {}", tg.name),
+                stand: Stand::None,
+                error: Some(&e.error),
+                stale: Box::new(|_, _| true),
+                age: Box::new(|_| None),
+                stand_in: false,
+            });
+        }
+    }
     if let Some(d) = &o.distribution {
         out.push(Piece::new(d.label(), &d.distribution));
     }

@@ -423,6 +423,12 @@ pub struct TargetGroup {
     /// (AWS default `off`). When both are set, both must be met.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_open_minimum_healthy_percent: Option<u32>,
+    /// Why the four minimums above could not be read (DescribeTargetGroupAttributes failed and
+    /// no earlier read is known): they then hold AWS's defaults, which may not be the group's,
+    /// so whether Route 53 counts it healthy, and whether its load balancer fails open, could
+    /// not be checked (see [`TargetGroup::minimums_unread`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes_unread: Option<super::obs::FetchError>,
 }
 
 /// A target group's health settings, the attributes `target_group_health.dns_failover.*` and
@@ -439,6 +445,7 @@ pub struct HealthSettings {
 impl HealthSettings {
     /// Puts the settings on the target group they were read for.
     pub fn apply_to(&self, tg: &mut TargetGroup) {
+        tg.attributes_unread = None;
         tg.dns_failover_minimum_healthy_targets = self.dns_failover_count;
         tg.dns_failover_minimum_healthy_percent = self.dns_failover_percent;
         tg.fail_open_minimum_healthy_targets = self.fail_open_count;
@@ -459,6 +466,53 @@ pub struct FailOpen {
 }
 
 impl TargetGroup {
+    /// Why the group's minimums (its attributes) could not be read, if they could not: the
+    /// minimums below are then AWS's defaults, not necessarily the group's.
+    pub fn minimums_unread(&self) -> Option<&super::obs::FetchError> {
+        self.attributes_unread.as_ref()
+    }
+
+    /// Whether Evaluate Target Health counts this group healthy with these of its targets:
+    /// `healthy` of them at least [`TargetGroup::minimum_healthy_targets`]. When the minimums
+    /// could not be read, only no healthy target at all decides it (every minimum is at least
+    /// 1); otherwise it could not be checked, and the error says why.
+    pub fn meets_dns_failover_minimum(
+        &self,
+        targets: &[TargetHealth],
+    ) -> Result<bool, &super::obs::FetchError> {
+        let healthy = targets
+            .iter()
+            .filter(|t| t.state == TargetState::Healthy)
+            .count();
+        match self.minimums_unread() {
+            Some(_) if healthy == 0 => Ok(false),
+            Some(e) => Err(e),
+            None => Ok(healthy >= self.minimum_healthy_targets(targets.len())),
+        }
+    }
+
+    /// [`TargetGroup::fails_open`] as far as it can be told: when the minimums could not be
+    /// read, the targets decide it only when none is unhealthy (it does not fail open) or none
+    /// is healthy (it does, whatever the minimum); otherwise it could not be checked.
+    pub fn fails_open_checked(
+        &self,
+        targets: &[TargetHealth],
+    ) -> Result<Option<FailOpen>, &super::obs::FetchError> {
+        let Some(e) = self.minimums_unread() else {
+            return Ok(self.fails_open(targets));
+        };
+        let unhealthy = targets.iter().any(|t| t.state == TargetState::Unhealthy);
+        let healthy = targets
+            .iter()
+            .filter(|t| t.state == TargetState::Healthy)
+            .count();
+        match (unhealthy, healthy) {
+            (false, _) => Ok(None),
+            (true, 0) => Ok(self.fails_open(targets)),
+            _ => Err(e),
+        }
+    }
+
     /// Healthy targets Evaluate Target Health requires of this target group, of `registered`
     /// targets: the count (default 1), and the percentage of them when set (rounded up), the
     /// larger of the two.
@@ -574,9 +628,9 @@ impl TargetHealth {
 mod tests {
     use super::*;
 
-    #[test]
-    fn evaluate_target_health_takes_the_larger_of_the_count_and_the_percentage() {
-        let mut tg = TargetGroup {
+    /// A target group at AWS's defaults, with nothing read amiss.
+    fn app_tg() -> TargetGroup {
+        TargetGroup {
             arn: "arn:tg".into(),
             name: "app".into(),
             protocol: None,
@@ -598,12 +652,59 @@ mod tests {
             dns_failover_minimum_healthy_percent: None,
             fail_open_minimum_healthy_targets: None,
             fail_open_minimum_healthy_percent: None,
-        };
+            attributes_unread: None,
+        }
+    }
+
+    #[test]
+    fn evaluate_target_health_takes_the_larger_of_the_count_and_the_percentage() {
+        let mut tg = app_tg();
         assert_eq!(tg.minimum_healthy_targets(4), 1, "AWS's default");
         tg.dns_failover_minimum_healthy_percent = Some(50);
         assert_eq!(tg.minimum_healthy_targets(5), 3, "50 % of 5, rounded up");
         tg.dns_failover_minimum_healthy_targets = Some(4);
         assert_eq!(tg.minimum_healthy_targets(5), 4, "both must be met");
+    }
+
+    /// Minimums not read: only the targets decide, where they can (none healthy: below every
+    /// minimum; none unhealthy: no failing open); otherwise the error, never AWS's defaults.
+    #[test]
+    fn minimums_not_read_decide_only_what_the_targets_decide() {
+        let target = |state: TargetState| TargetHealth {
+            id: "i-1".into(),
+            port: Some(80),
+            az: None,
+            state,
+            reason: None,
+            description: None,
+        };
+        let mut tg = app_tg();
+        let (h, u) = (|| TargetState::Healthy, || TargetState::Unhealthy);
+        let some = [target(h()), target(h()), target(u())];
+        let none = [target(u()), target(u())];
+        let all = [target(h()), target(h())];
+        // Read (AWS's defaults): decided.
+        assert_eq!(tg.meets_dns_failover_minimum(&some), Ok(true));
+        assert_eq!(tg.fails_open_checked(&some), Ok(None));
+        let error = crate::model::obs::FetchError {
+            error: crate::model::error::AwsError::new(
+                crate::model::error::ErrorKind::AccessDenied,
+                "elbv2",
+                "DescribeTargetGroupAttributes",
+                "denied",
+            ),
+            at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        tg.attributes_unread = Some(error.clone());
+        assert_eq!(tg.meets_dns_failover_minimum(&some), Err(&error));
+        assert_eq!(tg.meets_dns_failover_minimum(&all), Err(&error));
+        assert_eq!(tg.meets_dns_failover_minimum(&none), Ok(false));
+        assert_eq!(tg.fails_open_checked(&some), Err(&error));
+        assert_eq!(tg.fails_open_checked(&all), Ok(None));
+        assert!(tg.fails_open_checked(&none).is_ok_and(|o| o.is_some()));
+        // Read again: the mark goes.
+        HealthSettings::default().apply_to(&mut tg);
+        assert_eq!(tg.minimums_unread(), None);
     }
 
     fn every_field() -> Vec<ListenerAction> {

@@ -882,6 +882,7 @@ pub(crate) fn target_health(
     let never = Fetched::default();
     let mut failing = Vec::new();
     let mut fine = Vec::new();
+    let mut unsure = Vec::new();
     let mut health = Health::Healthy;
     let mut flip: Option<(String, Duration)> = None;
     for tg in tgs {
@@ -895,7 +896,26 @@ pub(crate) fn target_health(
             .iter()
             .filter(|t| t.state == super::elb::TargetState::Healthy)
             .count();
-        let ok = healthy >= tg.minimum_healthy_targets(targets.len());
+        // A minimum that could not be read (the group's attributes): a check not made, unless
+        // no healthy target at all decides it.
+        let ok = match tg.meets_dns_failover_minimum(targets) {
+            Ok(ok) => ok,
+            Err(e) => {
+                ev.missing.push(format!(
+                    "attributes of target group {}: {}",
+                    tg.name,
+                    e.error.summary()
+                ));
+                health = health.and(Health::Unknown);
+                unsure.push(format!(
+                    "target group {} has {healthy} of {} targets healthy, but its minimum for \
+                     Evaluate Target Health could not be read",
+                    tg.name,
+                    targets.len()
+                ));
+                continue;
+            }
+        };
         let hc = &tg.health_check;
         // Worst case for the load balancer to have reached the state observed now: Route 53
         // can only follow once the targets got there.
@@ -930,10 +950,12 @@ pub(crate) fn target_health(
             failing.push(text);
         }
     }
-    let why = if failing.is_empty() {
-        format!("{lb_label}: {}", fine.join(", "))
-    } else {
+    let why = if !failing.is_empty() {
         format!("{lb_label}: {}", failing.join(", "))
+    } else if !unsure.is_empty() {
+        format!("{lb_label}: {}", unsure.join(", "))
+    } else {
+        format!("{lb_label}: {}", fine.join(", "))
     };
     TargetVerdict { health, why, flip }
 }

@@ -298,6 +298,39 @@ fn encode_json<T: Serialize>(prefix: &str, v: &T) -> Result<String, String> {
 }
 
 impl Entry {
+    /// A switch's entry as most are made: who did what to which site, where and when; no
+    /// steps, no reason, error, times of convergence, approval or window (set them after, or
+    /// with `..Entry::new(…)`).
+    pub fn new(
+        id: impl Into<String>,
+        site: impl Into<String>,
+        direction: Way,
+        result: SwitchResult,
+        by: impl Into<String>,
+        host: impl Into<String>,
+        at: OffsetDateTime,
+    ) -> Entry {
+        Entry {
+            id: id.into(),
+            site: site.into(),
+            direction,
+            result,
+            by: by.into(),
+            host: host.into(),
+            at,
+            duration_ms: 0,
+            reason: None,
+            error: None,
+            steps: Vec::new(),
+            steps_omitted: 0,
+            converged_at: None,
+            insync_at: None,
+            break_glass: None,
+            approved_by: None,
+            window_ends: None,
+        }
+    }
+
     /// The entry as one TXT value: texts cut, steps left out until it fits.
     fn to_value(&self) -> Result<String, String> {
         let mut e = self.clone();
@@ -445,16 +478,8 @@ mod tests {
 
     fn entry(i: u32, steps: usize) -> Entry {
         Entry {
-            id: format!("id-{i}"),
-            site: "shop".into(),
-            direction: if i % 2 == 0 { Way::On } else { Way::Off },
-            result: SwitchResult::Done,
-            by: "arn:aws:iam::123456789012:user/ana".into(),
-            host: "bastion-1".into(),
-            at: OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(i64::from(i)),
             duration_ms: 1200,
             reason: Some(format!("window {i}: \"quoted\" and é")),
-            error: None,
             steps: (0..steps)
                 .map(|k| StepEntry {
                     call: "route53:UpdateHealthCheck".into(),
@@ -465,12 +490,15 @@ mod tests {
                     at: None,
                 })
                 .collect(),
-            steps_omitted: 0,
-            converged_at: None,
-            insync_at: None,
-            break_glass: None,
-            approved_by: None,
-            window_ends: None,
+            ..Entry::new(
+                format!("id-{i}"),
+                "shop",
+                if i % 2 == 0 { Way::On } else { Way::Off },
+                SwitchResult::Done,
+                "arn:aws:iam::123456789012:user/ana",
+                "bastion-1",
+                OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(i64::from(i)),
+            )
         }
     }
 

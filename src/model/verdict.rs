@@ -1713,7 +1713,23 @@ impl Chain<'_> {
             }
             // Some healthy, but fewer than the target group's unhealthy state routing minimum:
             // the load balancer fails open all the same, onto the failing targets too.
-            if let Some(open) = tg.and_then(|tg| tg.fails_open(targets))
+            let open = match tg.map(|tg| tg.fails_open_checked(targets)) {
+                Some(Ok(open)) => open,
+                // Its minimum could not be read, and the targets alone do not decide it.
+                Some(Err(e)) => {
+                    if !lbs.is_empty() {
+                        fail_open.push(format!(
+                            "whether the {} fails open could not be checked: target group \
+                             {name}'s minimum could not be read ({})",
+                            lbs.join(", "),
+                            e.error.summary()
+                        ));
+                    }
+                    None
+                }
+                None => None,
+            };
+            if let Some(open) = open
                 && !lbs.is_empty()
             {
                 fail_open.push(format!(

@@ -1836,8 +1836,9 @@ impl Fetcher {
         // older than TG_ATTRIBUTES_EVERY, beside the targets' health; outside the detail only
         // for the target groups Route 53 evaluates, and (below) those with a target that is not
         // healthy: for the others the minimums decide nothing, and a call each would cost
-        // ELBv2's Describe budget at scale. A
-        // failed read keeps AWS's defaults and is said in the log; it is tried again next round.
+        // ELBv2's Describe budget at scale. A failed read keeps what an earlier read found;
+        // with none, the group says its minimums were not read (a check not made, never AWS's
+        // defaults taken for them); it is tried again next round.
         let stale: Vec<String> = match self.tg_minimums.lock() {
             Ok(known) => target_groups
                 .iter()
@@ -1913,19 +1914,29 @@ impl Fetcher {
             .await,
         );
         if let Ok(mut known) = self.tg_minimums.lock() {
+            let mut unread = HashMap::new();
             for (arn, r) in read {
                 match r {
                     Ok(v) => {
                         known.insert(arn, (v, Instant::now()));
                     }
                     Err(e) => {
-                        tracing::info!(target_group = %arn, "attributes not read: {}", e.summary())
+                        tracing::info!(target_group = %arn, "attributes not read: {}", e.summary());
+                        unread.insert(arn, e);
                     }
                 }
             }
             for t in &mut target_groups {
                 if let Some((settings, _)) = known.get(&t.arn) {
+                    // Read before (at most TG_ATTRIBUTES_EVERY and a failed retry ago): kept.
                     settings.apply_to(t);
+                } else if let Some(e) = unread.remove(&t.arn) {
+                    // Never read: AWS's defaults are not the group's minimums, so whether
+                    // they are met could not be checked (the verdict and status say so).
+                    t.attributes_unread = Some(crate::model::obs::FetchError {
+                        error: e,
+                        at: now(),
+                    });
                 }
             }
         }

@@ -281,14 +281,19 @@ pub struct TargetGroupReport {
     pub healthy: usize,
     pub registered: usize,
     /// Healthy targets Route 53's Evaluate Target Health requires
-    /// (`target_group_health.dns_failover`; AWS's default 1).
-    pub dns_failover_minimum: usize,
+    /// (`target_group_health.dns_failover`; AWS's default 1); `None` when the group's
+    /// attributes could not be read.
+    pub dns_failover_minimum: Option<usize>,
     /// Healthy targets below which the load balancer fails open and routes to every target
-    /// (`target_group_health.unhealthy_state_routing`; AWS's default 1).
-    pub fail_open_minimum: usize,
+    /// (`target_group_health.unhealthy_state_routing`; AWS's default 1); `None` when the
+    /// group's attributes could not be read.
+    pub fail_open_minimum: Option<usize>,
     /// Whether the load balancer fails open onto its targets now: some unhealthy and fewer
-    /// than `fail_open_minimum` healthy.
-    pub fails_open: bool,
+    /// than `fail_open_minimum` healthy; `None` when that could not be checked (the minimum
+    /// not read, and the targets alone do not decide it).
+    pub fails_open: Option<bool>,
+    /// Why the group's attributes (the two minimums) could not be read; `None` when they were.
+    pub attributes_error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -540,6 +545,7 @@ pub fn site_report(
         .filter_map(|(arn, th)| {
             let tg = o.target_group(arn)?;
             let th = th.get()?;
+            let unread = tg.minimums_unread();
             Some(TargetGroupReport {
                 name: tg.name.clone(),
                 healthy: th
@@ -547,9 +553,12 @@ pub fn site_report(
                     .filter(|t| t.state == crate::model::elb::TargetState::Healthy)
                     .count(),
                 registered: th.len(),
-                dns_failover_minimum: tg.minimum_healthy_targets(th.len()),
-                fail_open_minimum: tg.fail_open_minimum(th.len()),
-                fails_open: tg.fails_open(th).is_some(),
+                dns_failover_minimum: unread
+                    .is_none()
+                    .then(|| tg.minimum_healthy_targets(th.len())),
+                fail_open_minimum: unread.is_none().then(|| tg.fail_open_minimum(th.len())),
+                fails_open: tg.fails_open_checked(th).ok().map(|o| o.is_some()),
+                attributes_error: unread.map(|e| e.error.summary()),
             })
         })
         .collect();

@@ -429,23 +429,17 @@ pub async fn record(clients: &Clients, audit_log: Option<&Path>, e: &Event<'_>) 
     );
     let mut warnings = Vec::new();
     let entry = hist::Entry {
-        id: id.clone(),
-        site: e.site.name.clone(),
-        direction: history_direction(e.direction).into(),
-        result: e.result,
-        by: e.by.to_string(),
-        host: host(),
-        at: OffsetDateTime::now_utc(),
-        duration_ms: 0,
         reason: e.reason.clone(),
         error: e.comment.clone(),
-        steps: Vec::new(),
-        steps_omitted: 0,
-        converged_at: None,
-        insync_at: None,
-        break_glass: None,
-        approved_by: None,
-        window_ends: None,
+        ..hist::Entry::new(
+            id.clone(),
+            e.site.name.clone(),
+            history_direction(e.direction).into(),
+            e.result,
+            e.by,
+            host(),
+            OffsetDateTime::now_utc(),
+        )
     };
     if let Err(why) = super::history::append(clients, e.site, entry).await {
         warnings.push(format!(

@@ -1068,6 +1068,30 @@ fn snapshot_detail_fail_open() {
     assert!(!s.contains("fails open"), "{s}");
 }
 
+/// The target group's minimums could not be read (the role lacks
+/// DescribeTargetGroupAttributes): the detail says so on the target group's line, with the
+/// permission, and the verdict's reasons say what was not read; nothing says it fails open or
+/// not on AWS's defaults.
+#[test]
+fn detail_says_a_target_groups_minimums_were_not_read() {
+    let fx = Fx::alb_two_azs().minimums_unread();
+    let mut a = app(vec![named(fx, "app")], true);
+    key(&mut a, KeyCode::Enter);
+    let s = text(draw(&a, 200, 60).backend().buffer());
+    assert!(
+        s.contains("target group app-tg  minimums not read: access denied: the role lacks"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "attributes of target group app-tg: access denied: the role lacks \
+             elasticloadbalancing:DescribeTargetGroupAttributes"
+        ),
+        "{s}"
+    );
+    assert!(!s.contains("fails open"), "{s}");
+}
+
 /// The alarm's last state changes, read for the detail: newest first, with their times and
 /// CloudWatch's reasons, under the alarm's current state; the oldest of four is left out.
 #[test]

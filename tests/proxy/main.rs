@@ -143,6 +143,42 @@ async fn run(env: &[(String, String)], args: &[&str]) -> (Output, String) {
     (out, log)
 }
 
+/// `status --site shop --output json` on the demo config with this environment: the report.
+async fn shop_status(env: &[(String, String)]) -> serde_json::Value {
+    let args = [
+        "status",
+        "--config",
+        &demo_config(),
+        "--site",
+        "shop",
+        "--output",
+        "json",
+    ];
+    json(&run(env, &args).await.0)
+}
+
+/// `maintenance <direction> --site shop --yes --force` on the demo config; asserts exit 0.
+async fn switch_shop(env: &[(String, String)], direction: &str) {
+    let config = demo_config();
+    let args = [
+        "maintenance",
+        direction,
+        "--site",
+        "shop",
+        "--config",
+        &config,
+        "--yes",
+        "--force",
+    ];
+    let (out, _) = run(env, &args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn with(mut env: Vec<(String, String)>, k: &str, v: &str) -> Vec<(String, String)> {
     env.push((k.to_string(), v.to_string()));
     env
@@ -433,20 +469,7 @@ async fn the_probe_fetches_through_the_real_proxy() {
         .filter(|(k, _)| k != "SWITCHYARD_PROBE_PROXY")
         .collect();
     let env = with(env, "HTTPS_PROXY", &proxy.url());
-    let (out, _) = run(
-        &env,
-        &[
-            "status",
-            "--config",
-            &demo_config(),
-            "--site",
-            "shop",
-            "--output",
-            "json",
-        ],
-    )
-    .await;
-    let report = json(&out);
+    let report = shop_status(&env).await;
     let probe = &report["sites"][0]["probe"];
     assert_eq!(probe["side"], "app", "{report}");
     assert_eq!(probe["seen"]["proxy"], proxy.url(), "{report}");
@@ -456,86 +479,22 @@ async fn the_probe_fetches_through_the_real_proxy() {
         "the probe's CONNECT went through the proxy: {log}"
     );
 
-    let (on, _) = run(
-        &env,
-        &[
-            "maintenance",
-            "on",
-            "--site",
-            "shop",
-            "--config",
-            &demo_config(),
-            "--yes",
-            "--force",
-        ],
-    )
-    .await;
-    assert_eq!(
-        on.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&on.stderr)
-    );
+    switch_shop(&env, "on").await;
     // Route 53 fails over once the inverted check is seen unhealthy, and clients' caches let
     // go of the old answer after its TTL.
     sim.control(switchyard_sim::Control::AdvanceClock { seconds: 180.0 })
         .unwrap();
-    let (out, _) = run(
-        &env,
-        &[
-            "status",
-            "--config",
-            &demo_config(),
-            "--site",
-            "shop",
-            "--output",
-            "json",
-        ],
-    )
-    .await;
-    let report = json(&out);
+    let report = shop_status(&env).await;
     let probe = &report["sites"][0]["probe"];
     assert_eq!(probe["side"], "sorry", "{report}");
     assert_eq!(probe["seen"]["via"], "cloudfront", "{report}");
     assert_eq!(probe["seen"]["proxy"], proxy.url(), "{report}");
 
     // And leaving it: after the fail back, clients behind the proxy get the app again.
-    let (off, _) = run(
-        &env,
-        &[
-            "maintenance",
-            "off",
-            "--site",
-            "shop",
-            "--config",
-            &demo_config(),
-            "--yes",
-            "--force",
-        ],
-    )
-    .await;
-    assert_eq!(
-        off.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&off.stderr)
-    );
+    switch_shop(&env, "off").await;
     sim.control(switchyard_sim::Control::AdvanceClock { seconds: 180.0 })
         .unwrap();
-    let (out, _) = run(
-        &env,
-        &[
-            "status",
-            "--config",
-            &demo_config(),
-            "--site",
-            "shop",
-            "--output",
-            "json",
-        ],
-    )
-    .await;
-    let report = json(&out);
+    let report = shop_status(&env).await;
     let probe = &report["sites"][0]["probe"];
     assert_eq!(probe["side"], "app", "{report}");
     assert_eq!(probe["seen"]["proxy"], proxy.url(), "{report}");

@@ -1378,6 +1378,25 @@ async fn an_oversized_journal_is_refused_before_any_change() {
     assert_eq!(before, snapshot(&c).await);
 }
 
+/// On and off for `site` while its zone is slow to take changes: both exit 0, some of the
+/// calls to ChangeResourceRecordSets were refused and retried, and AWS ends as it was.
+async fn both_ways_through_a_busy_zone(env: &Env, site: &str) {
+    let c = env.clients().await;
+    let before = snapshot(&c).await;
+    let accepted_before = env.sim.with_world(|w| w.r53.changes.len());
+    let on = env.switch_past_unchecked("on", site, &[]).await;
+    assert_eq!(on.code, 0, "{on}");
+    let off = env.switch_past_unchecked("off", site, &[]).await;
+    assert_eq!(off.code, 0, "{off}");
+    let accepted = env.sim.with_world(|w| w.r53.changes.len()) - accepted_before;
+    let calls = env.sim.calls().get("route53", "ChangeResourceRecordSets");
+    assert!(
+        calls > accepted as u64,
+        "some calls were refused and retried: {calls} calls, {accepted} changes accepted"
+    );
+    assert_eq!(before, snapshot(&c).await);
+}
+
 /// Route 53 refuses a change to a hosted zone that is still processing the previous one
 /// (PriorRequestNotComplete, HTTP 400; its API reference, ChangeResourceRecordSets): a switch
 /// writes its journal and then the record in the same zone, one right after the other. The
@@ -1389,20 +1408,7 @@ async fn a_zone_still_processing_the_previous_change_is_waited_for() {
     // 3 s of the emulator's clock: 50 ms of real time at 60 times.
     env.sim
         .with_world(|w| w.timing.change_processing_ms = 3_000);
-    let c = env.clients().await;
-    let before = snapshot(&c).await;
-    let accepted_before = env.sim.with_world(|w| w.r53.changes.len());
-    let on = env.switch_past_unchecked("on", "db", &[]).await;
-    assert_eq!(on.code, 0, "{on}");
-    let off = env.switch_past_unchecked("off", "db", &[]).await;
-    assert_eq!(off.code, 0, "{off}");
-    let accepted = env.sim.with_world(|w| w.r53.changes.len()) - accepted_before;
-    let calls = env.sim.calls().get("route53", "ChangeResourceRecordSets");
-    assert!(
-        calls > accepted as u64,
-        "some calls were refused and retried: {calls} calls, {accepted} changes accepted"
-    );
-    assert_eq!(before, snapshot(&c).await);
+    both_ways_through_a_busy_zone(&env, "db").await;
 }
 
 /// The same from a scenario's own `[timing] change_processing_ms` (target-health: 1.5 s a change,
@@ -1412,20 +1418,7 @@ async fn a_zone_still_processing_the_previous_change_is_waited_for() {
 async fn a_scenario_zone_slow_to_take_changes_is_waited_for() {
     let env = Env::start("target-health", "target-health", 20.0).await;
     assert_eq!(env.sim.with_world(|w| w.timing.change_processing_ms), 1_500);
-    let c = env.clients().await;
-    let before = snapshot(&c).await;
-    let accepted_before = env.sim.with_world(|w| w.r53.changes.len());
-    let on = env.switch_past_unchecked("on", "app", &[]).await;
-    assert_eq!(on.code, 0, "{on}");
-    let off = env.switch_past_unchecked("off", "app", &[]).await;
-    assert_eq!(off.code, 0, "{off}");
-    let accepted = env.sim.with_world(|w| w.r53.changes.len()) - accepted_before;
-    let calls = env.sim.calls().get("route53", "ChangeResourceRecordSets");
-    assert!(
-        calls > accepted as u64,
-        "some calls were refused and retried: {calls} calls, {accepted} changes accepted"
-    );
-    assert_eq!(before, snapshot(&c).await);
+    both_ways_through_a_busy_zone(&env, "app").await;
 }
 
 /// When Route 53 keeps refusing (a zone still processing longer than the SDK's retries wait),

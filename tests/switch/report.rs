@@ -230,22 +230,7 @@ async fn the_report_of_a_full_window_has_its_steps_times_and_an_identical_final_
     assert!(!html.contains("://") && !html.contains("<script"), "{html}");
 
     // From another machine: no audit log, no events; the same steps, from the AWS history.
-    let other = tempfile::tempdir().unwrap();
-    let out2 = tempfile::tempdir().unwrap();
-    let elsewhere = env
-        .run_on(
-            other.path(),
-            "bastion-2",
-            &[
-                "report",
-                "--site",
-                "shop",
-                "--out",
-                out2.path().to_str().unwrap(),
-            ],
-        )
-        .await;
-    assert_eq!(elsewhere.code, 0, "{elsewhere}");
+    let out2 = env.report("shop", false).await;
     let (md2, _, _) = files(out2.path());
     assert_eq!(
         step_rows(&md2),
@@ -658,33 +643,10 @@ async fn the_report_names_the_approver_and_break_glass_from_either_machine() {
         .unwrap();
     assert_eq!(entry.approved_by.as_deref(), Some(BOB));
 
-    let here = tempfile::tempdir().unwrap();
-    let other = tempfile::tempdir().unwrap();
-    let there = tempfile::tempdir().unwrap();
-    let made_here = env
-        .run(&[
-            "report",
-            "--site",
-            "shop",
-            "--out",
-            here.path().to_str().unwrap(),
-        ])
-        .await;
-    assert_eq!(made_here.code, 0, "{made_here}");
-    let made_there = env
-        .run_on(
-            other.path(),
-            "bastion-2",
-            &[
-                "report",
-                "--site",
-                "shop",
-                "--out",
-                there.path().to_str().unwrap(),
-            ],
-        )
-        .await;
-    assert_eq!(made_there.code, 0, "{made_there}");
+    let (here, there) = (
+        env.report("shop", true).await,
+        env.report("shop", false).await,
+    );
     for dir in [here.path(), there.path()] {
         let (md, html, _) = files(dir);
         let who: Vec<&str> = md
@@ -803,41 +765,9 @@ async fn the_report_of_a_record_change_measures_insync_from_either_machine() {
             .await;
         assert_eq!(out.code, 0, "{direction}: {out}");
     }
-    let here = tempfile::tempdir().unwrap();
-    let other = tempfile::tempdir().unwrap();
-    let there = tempfile::tempdir().unwrap();
-    let made = env
-        .run(&[
-            "report",
-            "--site",
-            "db",
-            "--out",
-            here.path().to_str().unwrap(),
-        ])
-        .await;
-    assert_eq!(made.code, 0, "{made}");
-    let made = env
-        .run_on(
-            other.path(),
-            "bastion-2",
-            &[
-                "report",
-                "--site",
-                "db",
-                "--out",
-                there.path().to_str().unwrap(),
-            ],
-        )
-        .await;
-    assert_eq!(made.code, 0, "{made}");
+    let (here, there) = (env.report("db", true).await, env.report("db", false).await);
     for dir in [here.path(), there.path()] {
-        let md = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "md"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .unwrap();
+        let md = super::support::report_markdown(dir);
         assert!(
             md.contains("| 1 | route53:ChangeResourceRecordSets | "),
             "{md}"

@@ -187,6 +187,29 @@ impl Env {
         output(cmd).await
     }
 
+    /// `report --site <site>` into a new folder, as run on this machine (`here`) or on another
+    /// one (bastion-2, with its own HOME: no audit log, no events, the AWS history only);
+    /// asserts it exits 0 and gives the folder.
+    #[allow(dead_code)]
+    pub async fn report(&self, site: &str, here: bool) -> tempfile::TempDir {
+        let out = tempfile::tempdir().unwrap();
+        let args = [
+            "report",
+            "--site",
+            site,
+            "--out",
+            out.path().to_str().unwrap(),
+        ];
+        let made = if here {
+            self.run(&args).await
+        } else {
+            let other = tempfile::tempdir().unwrap();
+            self.run_on(other.path(), "bastion-2", &args).await
+        };
+        assert_eq!(made.code, 0, "{made}");
+        out
+    }
+
     pub fn clear_faults(&self) {
         self.sim
             .control(Control::ClearFaults {
@@ -458,4 +481,16 @@ pub async fn give_secondary_a_health_check(c: &Clients, health_check: &str) {
     )
     .await
     .unwrap();
+}
+
+/// The Markdown report in `dir` (the one `report --out dir` wrote).
+#[allow(dead_code)]
+pub fn report_markdown(dir: &std::path::Path) -> String {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap_or_else(|| panic!("no report in {}", dir.display()))
 }

@@ -131,24 +131,18 @@ async fn a_full_history_rotates_its_oldest_entries_out() {
     let mut h = History::new("shop");
     for i in 0..200u32 {
         h.push(history::Entry {
-            id: format!("old-{i}"),
-            site: "shop".into(),
-            direction: history::Way::On,
-            result: history::SwitchResult::Done,
-            by: "arn:aws:sts::123456789012:assumed-role/OpsAdmin/bob".into(),
-            host: "bastion-b".into(),
-            at: time::OffsetDateTime::now_utc() - time::Duration::days(1)
-                + time::Duration::minutes(i64::from(i)),
             duration_ms: 1000,
             reason: Some("an earlier window, with a reason long enough to take room".into()),
-            error: None,
-            steps: Vec::new(),
-            steps_omitted: 0,
-            converged_at: None,
-            insync_at: None,
-            break_glass: None,
-            approved_by: None,
-            window_ends: None,
+            ..history::Entry::new(
+                format!("old-{i}"),
+                "shop",
+                history::Way::On,
+                history::SwitchResult::Done,
+                "arn:aws:sts::123456789012:assumed-role/OpsAdmin/bob",
+                "bastion-b",
+                time::OffsetDateTime::now_utc() - time::Duration::days(1)
+                    + time::Duration::minutes(i64::from(i)),
+            )
         });
     }
     let values = h.to_txt_values().unwrap();

@@ -246,40 +246,12 @@ async fn a_window_ends_on_time_is_extended_audited_and_overdue_until_failed_back
     // The window's report says the end the entry set and the extension's new end, and that
     // the extension wrote the journal only.
     // From this machine and from another one (the AWS history only): the same.
-    let out = tempfile::tempdir().unwrap();
-    let made = env
-        .run(&[
-            "report",
-            "--site",
-            "web",
-            "--out",
-            out.path().to_str().unwrap(),
-        ])
-        .await;
-    assert_eq!(made.code, 0, "{made}");
-    let out2 = tempfile::tempdir().unwrap();
-    let made = env
-        .run_on(
-            other.path(),
-            "bastion-2",
-            &[
-                "report",
-                "--site",
-                "web",
-                "--out",
-                out2.path().to_str().unwrap(),
-            ],
-        )
-        .await;
-    assert_eq!(made.code, 0, "{made}");
+    let (out, out2) = (
+        env.report("web", true).await,
+        env.report("web", false).await,
+    );
     for dir in [out.path(), out2.path()] {
-        let md = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "md"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .unwrap();
+        let md = super::support::report_markdown(dir);
         let enter = md.find("### enter maintenance: done").unwrap();
         let extend = md.find("### extend the window: done").unwrap();
         let back = md.find("### fail back: done").unwrap();

@@ -344,6 +344,111 @@ async fn raised_target_group_minimums_show_as_fail_open_then_failover() {
     );
 }
 
+/// target-health's app target group with its attributes unreadable (the role lacks
+/// DescribeTargetGroupAttributes): AWS's defaults (1 healthy target for DNS failover, fail open
+/// only with none healthy) are not the group's (2 and 3), so neither what Route 53 makes of the
+/// group nor whether the ALB fails open is taken from them. All healthy: not LIVE but UNKNOWN,
+/// exit 3 with the permission named, the minimums `null` in the JSON. Two failing (2 healthy meet
+/// AWS's default): still UNKNOWN, whether the ALB fails open `null` (not `false`), and the detail
+/// table says what was not read. Once the role has it again: LIVE, the minimums read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_group_minimums_that_could_not_be_read_are_a_check_not_made() {
+    let env = Env::start_paused("target-health", "target-health").await;
+    deny(
+        &env,
+        "elbv2",
+        "DescribeTargetGroupAttributes",
+        "AccessDenied",
+    );
+    let lacks = "access denied: the role lacks elasticloadbalancing:DescribeTargetGroupAttributes";
+    let (out, json) = status(&env, &[]).await;
+    let s = site(&json, "app");
+    assert_eq!(s["verdict"], "UNKNOWN", "{out}");
+    assert_eq!(out.code, 3, "{out}");
+    assert_eq!(s["complete"], false, "{s:#}");
+    let unread = format!("attributes of target group app: {lacks}");
+    assert!(
+        s["unread"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|u| u.as_str() == Some(unread.as_str()))),
+        "{s:#}"
+    );
+    assert!(reasons(s).contains(&unread), "{}", reasons(s));
+    assert!(
+        out.stderr
+            .lines()
+            .any(|l| l.starts_with("switchyard status: app: ") && l.ends_with(lacks)),
+        "{out}"
+    );
+    let tg = |s: &Value| {
+        s["target_groups"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["name"] == "app"))
+            .cloned()
+            .unwrap_or_else(|| panic!("{s:#}"))
+    };
+    let app = tg(s);
+    assert_eq!(
+        (
+            &app["dns_failover_minimum"],
+            &app["fail_open_minimum"],
+            &app["fails_open"],
+            &app["attributes_error"]
+        ),
+        (
+            &Value::Null,
+            &Value::Null,
+            &serde_json::json!(false),
+            &serde_json::json!(lacks)
+        ),
+        "no target unhealthy: it does not fail open, whatever the minimum: {app:#}"
+    );
+
+    // Two targets set to `b`, then `steps` x 10 s for the ALB and the poller to follow.
+    let two = |b: &str, steps: usize| {
+        for id in ["i-07a4e000000000001", "i-07a4e000000000002"] {
+            behave(&env, id, b);
+        }
+        for _ in 0..steps {
+            advance(&env.sim, 10.0);
+        }
+    };
+    two("http:500", 4);
+    // Two failing: 2 healthy would meet AWS's default of 1 (and the group's 2), but the group's
+    // minimum is not known: not taken as met.
+    let (out, json) = status(&env, &[]).await;
+    let s = site(&json, "app");
+    assert_eq!(s["verdict"], "UNKNOWN", "{out}");
+    assert_eq!(out.code, 3, "{out}");
+    assert!(reasons(s).contains(&unread), "{}", reasons(s));
+    let app = tg(s);
+    assert_eq!(app["fails_open"], Value::Null, "{app:#}");
+    assert_eq!(app["healthy"], 2, "{app:#}");
+    let out = table(&env, "app").await;
+    assert_eq!(out.code, 3, "{out}");
+    let unwrapped = out.stdout.replace("\n      ", " ");
+    assert!(
+        unwrapped
+            .lines()
+            .any(|l| l.starts_with("  ! not read: ") && l.ends_with(&unread)),
+        "{out}"
+    );
+
+    env.clear_faults();
+    two("ok", 10);
+    let (out, json) = status(&env, &[]).await;
+    let s = site(&json, "app");
+    assert_eq!(s["verdict"], "LIVE", "{out}");
+    assert_eq!(out.code, 0, "{out}");
+    let app = tg(s);
+    assert_eq!(
+        (&app["dns_failover_minimum"], &app["fail_open_minimum"]),
+        (&serde_json::json!(2), &serde_json::json!(3)),
+        "{app:#}"
+    );
+    assert_eq!(app["attributes_error"], Value::Null, "{app:#}");
+}
+
 /// A partial, regional outage of Route 53's checkers (the emulator's `region_outage`), read by
 /// status: with 6 of the 8 checker regions losing shop's endpoint, 2 of 8 (25%, more than 18%)
 /// still report success, so the check is healthy and the site is served by its primary (DEGRADED,

@@ -27,6 +27,14 @@ async fn a_missing_permission_anywhere_in_the_chain_exits_3_and_is_named() {
             "cloudfront:ListDistributions",
             &[][..],
         ),
+        // The target group's minimums, read in the site's detail (the overview reads them for
+        // groups Route 53 evaluates: see behaviours.rs).
+        (
+            "elbv2",
+            "DescribeTargetGroupAttributes",
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+            &["--site", "shop"][..],
+        ),
         (
             "cloudwatch",
             "DescribeAlarms",

@@ -618,6 +618,70 @@ fn no_fail_open_is_said_at_or_above_the_minimum() {
     }
 }
 
+/// A target group whose attributes (its minimums) could not be read: AWS's defaults are not
+/// taken for them. Route 53 evaluating it with all targets healthy: not LIVE but UNKNOWN, the
+/// unread attributes said, also as status gives it (completeness); with no healthy target, failed
+/// over all the same (every minimum is at least 1). Not evaluated (a health check decides), with
+/// a target failing: DEGRADED, and whether the ALB fails open is said to be unknown, not "no".
+#[test]
+fn target_group_minimums_not_read_are_a_check_not_made() {
+    use Served::{Primary, Secondary};
+    const UNREAD: &str = "attributes of target group app-tg: access denied: the role lacks \
+                          elasticloadbalancing:DescribeTargetGroupAttributes";
+    let unread = UNREAD;
+    check(vec![
+        case(
+            "evaluated, all healthy, minimums not read: unknown",
+            Fx::alb_two_azs().minimums_unread(),
+            Unknown,
+            Primary,
+            &[UNREAD],
+        ),
+        case(
+            "evaluated, no target healthy, minimums not read: failed over all the same",
+            Fx::alb_two_azs()
+                .minimums_unread()
+                .all_app_targets(TargetState::Unhealthy, Some("Target.ResponseCodeMismatch"))
+                .dns_answers(Secondary),
+            FailedOver,
+            Secondary,
+            &["target group app-tg has 0 of 4 targets healthy"],
+        ),
+    ]);
+    let fx = Fx::alb_two_azs().minimums_unread();
+    let v = as_status(&fx);
+    assert_eq!(v.kind, Unknown, "{}", show(&v));
+    assert!(v.reasons.iter().any(|r| r == unread), "{}", show(&v));
+    let c = crate::model::completeness::completeness(&fx.0, NOW, STALE);
+    assert_eq!(c.unread, vec![unread.to_string()]);
+    assert!(!c.complete);
+    // Read: LIVE and complete (the fixture's minimums are AWS's defaults).
+    let fx = Fx::alb_two_azs();
+    assert_eq!(as_status(&fx).kind, Live, "{}", show(&as_status(&fx)));
+    assert!(crate::model::completeness::completeness(&fx.0, NOW, STALE).complete);
+
+    // Not evaluated: a target failing is DEGRADED whatever the minimum; whether it fails open
+    // could not be checked.
+    let v = Fx::alb_cloudfront()
+        .minimums_unread()
+        .az_targets("eu-west-1b", TargetState::Unhealthy, Some("Target.Timeout"))
+        .verdict();
+    assert_eq!(v.kind, Degraded, "{}", show(&v));
+    assert!(
+        v.reasons.iter().any(|r| r
+            == "whether the ALB app-alb fails open could not be checked: target group app-tg's \
+                minimum could not be read (access denied: the role lacks \
+                elasticloadbalancing:DescribeTargetGroupAttributes)"),
+        "{}",
+        show(&v)
+    );
+    assert!(
+        !v.reasons.iter().any(|r| r.contains("app-alb fails open:")),
+        "{}",
+        show(&v)
+    );
+}
+
 #[test]
 fn nlb_listener_switched_to_a_sorry_target_group() {
     use Served::Plain;

@@ -805,7 +805,8 @@ fn serves_style(t: &Theme, serves: &Serves) -> ratatui::style::Style {
 
 /// A target group's line (`label`) and, when its load balancer fails open onto it (fewer healthy
 /// targets than its unhealthy state routing minimum), that it does; else a minimum above AWS's
-/// default of 1, so that the operator knows where the line is.
+/// default of 1, so that the operator knows where the line is; when its minimums (attributes)
+/// could not be read, that and why.
 fn target_group_line(
     t: &Theme,
     o: &crate::model::site::SiteObservations,
@@ -813,6 +814,16 @@ fn target_group_line(
     label: String,
 ) -> Line<'static> {
     let targets = o.target_health.get(&tg.arn).and_then(|f| f.get());
+    if let Some(e) = tg.minimums_unread() {
+        // AWS's defaults are not the group's minimums: neither failing open nor the line.
+        return Line::from(vec![
+            Span::raw(label),
+            Span::styled(
+                format!("  minimums not read: {}", e.error.summary()),
+                t.warn(),
+            ),
+        ]);
+    }
     let open = targets.and_then(|th| tg.fails_open(th));
     match (open, targets) {
         (Some(open), _) if open.healthy == 0 => Line::from(vec![

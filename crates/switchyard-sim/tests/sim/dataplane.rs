@@ -49,6 +49,72 @@ fn curl(sim: &SimHandle, url: &str) -> Option<(u16, String, String)> {
     Some((status, head.to_ascii_lowercase(), body.to_string()))
 }
 
+/// cloudfront-front's docs-alb listener (CloudFront's origin), whose default action a test sets.
+struct DocsListener {
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    arn: String,
+}
+
+impl DocsListener {
+    async fn new(sim: &SimHandle) -> DocsListener {
+        let elb = elbv2(sim).await;
+        let arn = elb
+            .describe_listeners()
+            .load_balancer_arn(
+                "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/docs-alb/0f9e8d7c6b5a4938",
+            )
+            .send()
+            .await
+            .unwrap()
+            .listeners()[0]
+            .listener_arn()
+            .unwrap()
+            .to_string();
+        DocsListener { elb, arn }
+    }
+
+    /// ModifyListener: `action` becomes the default action.
+    async fn set(&self, action: Action) {
+        self.elb
+            .modify_listener()
+            .listener_arn(&self.arn)
+            .default_actions(action)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// A fixed response of `code` with `body` as text.
+fn fixed_response(code: &str, body: &str) -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::FixedResponse)
+        .fixed_response_config(
+            FixedResponseActionConfig::builder()
+                .status_code(code)
+                .content_type("text/plain")
+                .message_body(body)
+                .build(),
+        )
+        .build()
+}
+
+/// Forward to the docs app's target group (the listener's own action).
+fn forward_to_docs_app() -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(
+                    TargetGroupTuple::builder()
+                        .target_group_arn("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/docs-app/1a2b3c4d5e6f7081")
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_gets_the_app_then_after_the_ttl_the_cloudfront_sorry_page() {
     let sim = sim("alb-cloudfront").await;
@@ -89,42 +155,8 @@ async fn curl_keeps_getting_cloudfronts_cached_error_page_after_the_origin_recov
     };
     assert_eq!(status, 200);
     assert!(body.contains("Product documentation"), "{body}");
-    let elb = elbv2(&sim).await;
-    let listener = elb
-        .describe_listeners()
-        .load_balancer_arn(
-            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/docs-alb/0f9e8d7c6b5a4938",
-        )
-        .send()
-        .await
-        .unwrap()
-        .listeners()[0]
-        .listener_arn()
-        .unwrap()
-        .to_string();
-    let set = |action: Action| {
-        let elb = elb.clone();
-        let listener = listener.clone();
-        async move {
-            elb.modify_listener()
-                .listener_arn(listener)
-                .default_actions(action)
-                .send()
-                .await
-                .unwrap();
-        }
-    };
-    set(Action::builder()
-        .r#type(ActionTypeEnum::FixedResponse)
-        .fixed_response_config(
-            FixedResponseActionConfig::builder()
-                .status_code("503")
-                .content_type("text/plain")
-                .message_body("down")
-                .build(),
-        )
-        .build())
-    .await;
+    let docs = DocsListener::new(&sim).await;
+    docs.set(fixed_response("503", "down")).await;
     let (status, head, body) = curl(&sim, "https://docs.example.com/").unwrap();
     assert_eq!(status, 503, "{head}");
     assert!(head.contains("x-cache: error from cloudfront"), "{head}");
@@ -133,19 +165,7 @@ async fn curl_keeps_getting_cloudfronts_cached_error_page_after_the_origin_recov
         "the custom error page: {body}"
     );
     // The origin serves the app again; CloudFront keeps the error for 300 s.
-    set(Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .forward_config(
-            ForwardActionConfig::builder()
-                .target_groups(
-                    TargetGroupTuple::builder()
-                        .target_group_arn("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/docs-app/1a2b3c4d5e6f7081")
-                        .build(),
-                )
-                .build(),
-        )
-        .build())
-    .await;
+    docs.set(forward_to_docs_app()).await;
     advance(&sim, 120.0);
     let (status, head, body) = curl(&sim, "https://docs.example.com/").unwrap();
     assert_eq!(status, 503, "{head}");
@@ -238,58 +258,12 @@ async fn curl_gets_an_error_without_a_custom_response_cached_for_ten_seconds() {
         return;
     };
     assert_eq!(status, 200);
-    let elb = elbv2(&sim).await;
-    let listener = elb
-        .describe_listeners()
-        .load_balancer_arn(
-            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/docs-alb/0f9e8d7c6b5a4938",
-        )
-        .send()
-        .await
-        .unwrap()
-        .listeners()[0]
-        .listener_arn()
-        .unwrap()
-        .to_string();
-    let set = |action: Action| {
-        let elb = elb.clone();
-        let listener = listener.clone();
-        async move {
-            elb.modify_listener()
-                .listener_arn(listener)
-                .default_actions(action)
-                .send()
-                .await
-                .unwrap();
-        }
-    };
-    set(Action::builder()
-        .r#type(ActionTypeEnum::FixedResponse)
-        .fixed_response_config(
-            FixedResponseActionConfig::builder()
-                .status_code("500")
-                .content_type("text/plain")
-                .message_body("broken")
-                .build(),
-        )
-        .build())
-    .await;
+    let docs = DocsListener::new(&sim).await;
+    docs.set(fixed_response("500", "broken")).await;
     let (status, head, body) = curl(&sim, "https://docs.example.com/").unwrap();
     assert_eq!(status, 500, "{head}");
     assert!(body.contains("broken"), "no custom page for a 500: {body}");
-    set(Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .forward_config(
-            ForwardActionConfig::builder()
-                .target_groups(
-                    TargetGroupTuple::builder()
-                        .target_group_arn("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/docs-app/1a2b3c4d5e6f7081")
-                        .build(),
-                )
-                .build(),
-        )
-        .build())
-    .await;
+    docs.set(forward_to_docs_app()).await;
     advance(&sim, 8.0);
     let (status, head, _) = curl(&sim, "https://docs.example.com/").unwrap();
     assert_eq!(status, 500, "still cached: {head}");

@@ -2761,7 +2761,13 @@ sorry_target_group = "{SORRY_TG}"
         assert_eq!(due.len(), 45, "{due:?}");
         // A cap below one site's cost still reads the detail, and nothing else.
         let due = listeners_due(&with_detail, at, every, round, 1, &mut 0.0);
-        assert_eq!(due, ["site000", "site001"].into_iter().map(String::from).collect());
+        assert_eq!(
+            due,
+            ["site000", "site001"]
+                .into_iter()
+                .map(String::from)
+                .collect()
+        );
     }
 
     /// The alb-cloudfront scenario (its text edited by `edit`), paused, and a session on its
@@ -2786,6 +2792,52 @@ sorry_target_group = "{SORRY_TG}"
         };
         let session = Session::start(config, &[], &overrides).await.unwrap();
         (sim, session)
+    }
+
+    /// The targets' health in bulk: the product's own CloudWatch client (RPCv2-CBOR) reads a
+    /// target group's HealthyHostCount / UnHealthyHostCount from the emulator with
+    /// `host_count_queries`, and the counts follow a target that fails its health checks, a
+    /// minute late (the datapoint of a minute is published when the minute ends).
+    #[tokio::test]
+    async fn a_target_groups_host_counts_are_read_from_cloudwatch_and_follow_its_targets() {
+        use switchyard_sim::Control;
+        use switchyard_sim::world::ec2::Behaviour;
+        let (sim, session) = shop_session(str::to_string).await;
+        let (tg, lb) = sim.with_world(|w| {
+            let tg = w.elb.tgs.iter().find(|t| t.name == "shop-app").unwrap();
+            (tg.arn.clone(), w.elb.lbs_of_tg(&tg.arn)[0].clone())
+        });
+        let queries = cloudwatch::host_count_queries(&tg, &lb).unwrap();
+        assert_eq!(queries[0].namespace, "AWS/ApplicationELB");
+        let client = &session.groups[0].fetcher.clients.cloudwatch;
+        let newest = async || {
+            let ms = sim.with_world(|w| w.now);
+            let to = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap();
+            let series =
+                cloudwatch::metric_series(client, &queries, to - time::Duration::minutes(10), to)
+                    .await
+                    .unwrap();
+            series
+                .iter()
+                .map(|s| s.points.last().map(|p| p.1))
+                .collect::<Vec<_>>()
+        };
+        sim.control(Control::AdvanceClock { seconds: 61.0 })
+            .unwrap();
+        assert_eq!(
+            newest().await,
+            [Some(2.0), Some(0.0)],
+            "both targets healthy"
+        );
+        sim.control(Control::SetBehaviour {
+            target: "i-0a1b2c3d4e5f60001".into(),
+            behaviour: Behaviour::Http(503),
+        })
+        .unwrap();
+        sim.control(Control::AdvanceClock { seconds: 150.0 })
+            .unwrap();
+        assert_eq!(newest().await, [Some(1.0), Some(1.0)], "one unhealthy");
+        sim.shutdown().await;
     }
 
     /// A target that is not healthy makes its group's minimums matter (does the ALB fail

@@ -608,7 +608,9 @@ fn host_counts(cli: &str, ep: &str) -> (f64, f64) {
         &["elbv2", "describe-target-groups", "--names", "shop-app"],
     );
     let tg_arn = tg["TargetGroups"][0]["TargetGroupArn"].as_str().unwrap();
-    let lb_arn = tg["TargetGroups"][0]["LoadBalancerArns"][0].as_str().unwrap();
+    let lb_arn = tg["TargetGroups"][0]["LoadBalancerArns"][0]
+        .as_str()
+        .unwrap();
     let tg_dim = &tg_arn[tg_arn.find("targetgroup/").unwrap()..];
     let lb_dim = &lb_arn[lb_arn.find("loadbalancer/").unwrap() + "loadbalancer/".len()..];
     assert!(lb_dim.starts_with("app/shop-alb/"), "{lb_dim}");
@@ -664,11 +666,7 @@ fn host_counts(cli: &str, ep: &str) -> (f64, f64) {
             .map(|(t, v)| (t.as_f64().unwrap(), v.as_f64().unwrap()))
             .collect();
         assert!(!points.is_empty(), "no {id} datapoint: {out}");
-        points
-            .iter()
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .unwrap()
-            .1
+        points.iter().max_by(|a, b| a.0.total_cmp(&b.0)).unwrap().1
     };
     (newest("healthy"), newest("unhealthy"))
 }

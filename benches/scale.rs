@@ -115,6 +115,18 @@ async fn main() {
         let mut full_rounds: Vec<f64> = Vec::new();
         let mut detail_rounds: Vec<f64> = Vec::new();
         let mut round_start: [Option<Instant>; 2] = [None, None];
+        // ELBv2 calls the emulator served during each full round (the detail rounds' beside
+        // it included): what ELBv2's budget, 10 a second per account and region, has to carry.
+        let elbv2_calls = || -> u64 {
+            sim.calls()
+                .calls
+                .iter()
+                .filter(|(op, _)| op.starts_with("elbv2:"))
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let mut elbv2_at_start = 0u64;
+        let mut elbv2_per_round: Vec<u64> = Vec::new();
         let mut first_full_end: Option<f64> = None;
         let (mut max_focus, mut max_fetched, mut max_point) = (0.0f64, 0.0f64, 0.0f64);
         let (mut max_targets, mut max_listeners) = (0.0f64, 0.0f64);
@@ -135,11 +147,19 @@ async fn main() {
                     // kind has its own start.
                     Some(PollUpdate::Round { started: true, detail }) => {
                         round_start[usize::from(detail)] = Some(Instant::now());
+                        if !detail {
+                            elbv2_at_start = elbv2_calls();
+                        }
                     }
                     Some(PollUpdate::Round { started: false, detail }) => {
                         if let Some(t) = round_start[usize::from(detail)].take() {
                             let took = t.elapsed().as_secs_f64();
-                            if detail { detail_rounds.push(took) } else { full_rounds.push(took) }
+                            if detail {
+                                detail_rounds.push(took);
+                            } else {
+                                full_rounds.push(took);
+                                elbv2_per_round.push(elbv2_calls() - elbv2_at_start);
+                            }
                         }
                         if !detail && first_full_end.is_none() {
                             first_full_end = Some(started.elapsed().as_secs_f64());
@@ -179,6 +199,7 @@ async fn main() {
             "ran_s": started.elapsed().as_secs_f64(),
             "first_full_round_end_s": first_full_end,
             "full_rounds_s": full_rounds,
+            "elbv2_calls_per_full_round": elbv2_per_round,
             "detail_rounds_s": detail_rounds,
             "max_focused_detail_age_s": max_focus,
             "max_health_check_status_age_s": max_fetched,

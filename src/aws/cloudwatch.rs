@@ -282,6 +282,38 @@ pub fn health_check_queries(id: &str) -> [MetricQuery; 2] {
     ]
 }
 
+/// The queries of a target group's `HealthyHostCount` and `UnHealthyHostCount` behind one load
+/// balancer (1-minute Maximum): the bulk source of the targets' health (ELB user guide,
+/// "CloudWatch metrics for your Application Load Balancer" / "... Network Load Balancer"),
+/// 250 target groups a GetMetricData call instead of a DescribeTargetHealth each. The
+/// dimensions are the ARNs' final parts: `TargetGroup` = `targetgroup/name/id`, `LoadBalancer` =
+/// `app/name/id` (or `net/...`, whose metrics are in `AWS/NetworkELB`). `None` for an ARN
+/// without those parts. A lagging source: a count is as old as its datapoint, and says nothing
+/// of why a target is unhealthy (no reason codes).
+pub fn host_count_queries(tg_arn: &str, lb_arn: &str) -> Option<[MetricQuery; 2]> {
+    let tg = &tg_arn[tg_arn.find(":targetgroup/")? + 1..];
+    let lb = &lb_arn[lb_arn.find(":loadbalancer/")? + ":loadbalancer/".len()..];
+    let namespace = if lb.starts_with("net/") {
+        "AWS/NetworkELB"
+    } else if lb.starts_with("app/") {
+        "AWS/ApplicationELB"
+    } else {
+        return None;
+    };
+    let dims = vec![
+        ("TargetGroup".to_string(), tg.to_string()),
+        ("LoadBalancer".to_string(), lb.to_string()),
+    ];
+    let query = |metric: &str| MetricQuery {
+        namespace: namespace.into(),
+        metric: metric.into(),
+        dimensions: dims.clone(),
+        stat: "Maximum".into(),
+        period_secs: 60,
+    };
+    Some([query("HealthyHostCount"), query("UnHealthyHostCount")])
+}
+
 /// The query of an instance's `AWS/EC2 StatusCheckFailed`.
 pub fn status_check_query(instance_id: &str) -> MetricQuery {
     MetricQuery {
@@ -325,4 +357,40 @@ pub fn client_in(c: &Client, region: &str) -> Client {
         .region(aws_config::Region::new(region.to_string()))
         .build();
     Client::from_conf(conf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_counts_are_queried_by_the_arns_final_parts_in_the_balancers_namespace() {
+        let tg = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-app/0123456789abcdef";
+        let alb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shop-alb/50dc6c495c0c9188";
+        let nlb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/shop-nlb/50dc6c495c0c9188";
+        let [healthy, unhealthy] = host_count_queries(tg, alb).unwrap();
+        assert_eq!(healthy.namespace, "AWS/ApplicationELB");
+        assert_eq!(
+            (healthy.metric.as_str(), unhealthy.metric.as_str()),
+            ("HealthyHostCount", "UnHealthyHostCount")
+        );
+        assert_eq!(
+            healthy.dimensions,
+            [
+                (
+                    "TargetGroup".to_string(),
+                    "targetgroup/shop-app/0123456789abcdef".to_string()
+                ),
+                (
+                    "LoadBalancer".to_string(),
+                    "app/shop-alb/50dc6c495c0c9188".to_string()
+                ),
+            ]
+        );
+        assert_eq!(
+            host_count_queries(tg, nlb).unwrap()[0].namespace,
+            "AWS/NetworkELB"
+        );
+        assert!(host_count_queries("not-an-arn", alb).is_none());
+    }
 }

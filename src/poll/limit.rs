@@ -30,6 +30,11 @@ impl Bucket {
         self.name
     }
 
+    /// The calls a second it admits once its burst is spent.
+    pub fn per_second(&self) -> f64 {
+        self.per_second
+    }
+
     /// Takes a token now, or says how long until one is free.
     pub fn try_take(&self) -> Result<(), Duration> {
         let mut guard = self

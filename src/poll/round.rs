@@ -82,26 +82,44 @@ pub struct Fetcher {
 /// How often listeners are read outside the detail by default: half the default `stale_after`.
 pub const LISTENERS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The share of ELBv2's Describe budget a round spends on the listeners (and the targets' health
+/// read with them) of sites outside the detail. The rest is left for the detail, the target
+/// groups Route 53 evaluates, the target group attributes and the sites read for the first time.
+pub const LISTENERS_SHARE_OF_ELBV2: f64 = 0.75;
+
+/// One site as [`listeners_due`] sees it: its name, whether it is in detail, when its listeners
+/// were last read (`None`: not known, or the last read failed), and how many ELBv2 calls reading
+/// them costs (its load balancers' listeners and its target groups' health).
+pub type ListenerSite<'a> = (&'a str, bool, Option<OffsetDateTime>, usize);
+
 /// The sites whose listeners (and the rules read with them) a round reads: every site in
-/// detail (the focused one, `status --site`, one around a switch); every site whose listeners
-/// are not known, failed, or would be older than `every` by the next round; and of the others
-/// the oldest, as many as spread the reads evenly over `every`: each round adds the sites'
-/// share of a round (`sites x round / every`) to `credit`, and every read takes one from it.
+/// detail (the focused one, `status --site`, one around a switch) and every site whose listeners
+/// are not known or failed, whatever they cost; of the others the oldest, as many as spread the
+/// reads evenly over `every` (each round adds the sites' share of a round, `sites x round /
+/// every`, to `credit`, and every read takes one from it) or that would be older than `every` by
+/// the next round; but never more than `cap` ELBv2 calls in all. The cap is what keeps a round
+/// within ELBv2's budget at scale (AWS: 10 Describe calls a second per account and region,
+/// shared with every other tool): without it, every site due at once made the round wait on the
+/// budget (200 sites: rounds of 45 to 87 s instead of 15). What the cap leaves is read in the
+/// next rounds, oldest first, and keeps its own age meanwhile.
 fn listeners_due(
-    sites: &[(&str, bool, Option<OffsetDateTime>)],
+    sites: &[ListenerSite<'_>],
     at: OffsetDateTime,
     every: std::time::Duration,
     round: std::time::Duration,
+    cap: usize,
     credit: &mut f64,
 ) -> BTreeSet<String> {
     let mut due = BTreeSet::new();
-    let mut rest: Vec<(OffsetDateTime, &str)> = Vec::new();
+    let mut rest: Vec<(OffsetDateTime, &str, usize)> = Vec::new();
     let limit = every.saturating_sub(round);
-    for (name, detail, oldest) in sites {
+    let mut spent = 0usize;
+    for (name, detail, oldest, cost) in sites {
         match oldest {
-            Some(t) if !detail && crate::model::obs::span(*t, at) < limit => rest.push((*t, name)),
+            Some(t) if !detail => rest.push((*t, name, *cost)),
             _ => {
                 due.insert((*name).to_string());
+                spent += cost;
             }
         }
     }
@@ -113,15 +131,18 @@ fn listeners_due(
     };
     *credit -= due.len() as f64;
     rest.sort();
-    for (_, name) in rest {
-        if *credit < 1.0 {
+    for (t, name, cost) in rest {
+        let too_old = crate::model::obs::span(t, at) >= limit;
+        if (!too_old && *credit < 1.0) || spent + cost > cap {
             break;
         }
         due.insert(name.to_string());
+        spent += cost;
         *credit -= 1.0;
     }
-    // What the reads that had to be made took beyond the share is owed for one cycle at most.
-    *credit = credit.max(-n);
+    // What the reads that had to be made took beyond the share is owed for one cycle at most;
+    // what the cap kept from being read is not saved up into a burst.
+    *credit = credit.clamp(-n, n.max(1.0));
     due
 }
 
@@ -726,6 +747,12 @@ impl Fetcher {
                 due.then(|| spec.clone())
             })
             .collect();
+        // ELBv2's budget for one round's listeners (and the targets' health read with them).
+        let cap = (self.budgets.elbv2.per_second()
+            * self.round_every.as_secs_f64()
+            * LISTENERS_SHARE_OF_ELBV2)
+            .floor()
+            .max(1.0) as usize;
         let read_listeners = listeners_due(
             &sites
                 .iter()
@@ -735,12 +762,16 @@ impl Fetcher {
                         s.name.as_str(),
                         depth(&s.name) == Depth::Detail,
                         listeners_read_at(o),
+                        // A call for each load balancer's listeners and each target group's
+                        // health (as last seen; one of each when not known yet).
+                        o.listeners.len().max(1) + o.target_health.len().max(1),
                     )
                 })
                 .collect::<Vec<_>>(),
             now(),
             self.listeners_every,
             self.round_every,
+            cap,
             &mut self.listener_credit,
         );
         let pending: Vec<Vec<String>> = sites
@@ -2664,34 +2695,86 @@ sorry_target_group = "{SORRY_TG}"
         let round = Duration::from_secs(15);
         // Twelve sites read 1 to 12 s ago: half of them a round (15 of 30 s), the oldest first.
         let names: Vec<String> = (1..=12).map(|i| format!("s{i:02}")).collect();
-        let sites: Vec<(&str, bool, Option<OffsetDateTime>)> = names
+        let sites: Vec<ListenerSite<'_>> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.as_str(), false, ago(i as i64 + 1)))
+            .map(|(i, n)| (n.as_str(), false, ago(i as i64 + 1), 2))
             .collect();
         let mut credit = 0.0;
-        let due = listeners_due(&sites, at, every, round, &mut credit);
+        let due = listeners_due(&sites, at, every, round, usize::MAX, &mut credit);
         let expected: BTreeSet<String> = names[6..].iter().cloned().collect();
         assert_eq!(due, expected);
         // One site alone: every other round.
-        let one = [("one", false, ago(1))];
+        let one = [("one", false, ago(1), 2)];
         let mut credit = 0.0;
         let reads: Vec<usize> = (0..4)
-            .map(|_| listeners_due(&one, at, every, round, &mut credit).len())
+            .map(|_| listeners_due(&one, at, every, round, usize::MAX, &mut credit).len())
             .collect();
         assert_eq!(reads, [0, 1, 0, 1]);
         // Detail, not known or failed (None), or older than every - round: read whatever the
         // share.
         let sites = [
-            ("detail", true, ago(1)),
-            ("unknown", false, None),
-            ("old", false, ago(16)),
-            ("fresh", false, ago(2)),
+            ("detail", true, ago(1), 2),
+            ("unknown", false, None, 2),
+            ("old", false, ago(16), 2),
+            ("fresh", false, ago(2), 2),
         ];
-        let due = listeners_due(&sites, at, every, round, &mut 0.0);
+        let due = listeners_due(&sites, at, every, round, usize::MAX, &mut 0.0);
         assert_eq!(
             due,
             ["detail", "old", "unknown"]
+                .into_iter()
+                .map(String::from)
+                .collect()
+        );
+    }
+
+    #[test]
+    fn listener_reads_stay_within_elbv2s_budget_per_round_oldest_first() {
+        let at = now();
+        let every = Duration::from_secs(30);
+        let round = Duration::from_secs(15);
+        // 200 sites all past due (read 20 to 219 s ago), a load balancer and a target group each:
+        // 400 ELBv2 calls. The cap (8 a second x 15 s x 0.75 = 90 calls) lets 45 of them be read,
+        // the oldest, instead of all 200 at once.
+        let names: Vec<String> = (0..200).map(|i| format!("site{i:03}")).collect();
+        let sites: Vec<ListenerSite<'_>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let ago = at - time::Duration::seconds(20 + i as i64);
+                (n.as_str(), false, Some(ago), 2)
+            })
+            .collect();
+        let cap = (8.0 * 15.0 * LISTENERS_SHARE_OF_ELBV2) as usize;
+        assert_eq!(cap, 90);
+        let mut credit = 0.0;
+        let due = listeners_due(&sites, at, every, round, cap, &mut credit);
+        let oldest: BTreeSet<String> = names[155..].iter().cloned().collect();
+        assert_eq!(due, oldest);
+        // A round after (the 45 read now): the next 45 oldest, never more.
+        let later: Vec<ListenerSite<'_>> = sites
+            .iter()
+            .map(|(n, d, t, c)| {
+                let t = if due.contains(*n) { Some(at) } else { *t };
+                (*n, *d, t, *c)
+            })
+            .collect();
+        let next = listeners_due(&later, at, every, round, cap, &mut credit);
+        assert_eq!(next, names[110..155].iter().cloned().collect());
+        // The detail and a site not known yet are read whatever the cap; they take their
+        // calls from it first.
+        let mut with_detail = sites.clone();
+        with_detail[0].1 = true;
+        with_detail[1].2 = None;
+        let due = listeners_due(&with_detail, at, every, round, cap, &mut 0.0);
+        assert!(due.contains("site000") && due.contains("site001"));
+        assert_eq!(due.len(), 45, "{due:?}");
+        // A cap below one site's cost still reads the detail, and nothing else.
+        let due = listeners_due(&with_detail, at, every, round, 1, &mut 0.0);
+        assert_eq!(
+            due,
+            ["site000", "site001"]
                 .into_iter()
                 .map(String::from)
                 .collect()
@@ -2720,6 +2803,52 @@ sorry_target_group = "{SORRY_TG}"
         };
         let session = Session::start(config, &[], &overrides).await.unwrap();
         (sim, session)
+    }
+
+    /// The targets' health in bulk: the product's own CloudWatch client (RPCv2-CBOR) reads a
+    /// target group's HealthyHostCount / UnHealthyHostCount from the emulator with
+    /// `host_count_queries`, and the counts follow a target that fails its health checks, a
+    /// minute late (the datapoint of a minute is published when the minute ends).
+    #[tokio::test]
+    async fn a_target_groups_host_counts_are_read_from_cloudwatch_and_follow_its_targets() {
+        use switchyard_sim::Control;
+        use switchyard_sim::world::ec2::Behaviour;
+        let (sim, session) = shop_session(str::to_string).await;
+        let (tg, lb) = sim.with_world(|w| {
+            let tg = w.elb.tgs.iter().find(|t| t.name == "shop-app").unwrap();
+            (tg.arn.clone(), w.elb.lbs_of_tg(&tg.arn)[0].clone())
+        });
+        let queries = cloudwatch::host_count_queries(&tg, &lb).unwrap();
+        assert_eq!(queries[0].namespace, "AWS/ApplicationELB");
+        let client = &session.groups[0].fetcher.clients.cloudwatch;
+        let newest = async || {
+            let ms = sim.with_world(|w| w.now);
+            let to = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap();
+            let series =
+                cloudwatch::metric_series(client, &queries, to - time::Duration::minutes(10), to)
+                    .await
+                    .unwrap();
+            series
+                .iter()
+                .map(|s| s.points.last().map(|p| p.1))
+                .collect::<Vec<_>>()
+        };
+        sim.control(Control::AdvanceClock { seconds: 61.0 })
+            .unwrap();
+        assert_eq!(
+            newest().await,
+            [Some(2.0), Some(0.0)],
+            "both targets healthy"
+        );
+        sim.control(Control::SetBehaviour {
+            target: "i-0a1b2c3d4e5f60001".into(),
+            behaviour: Behaviour::Http(503),
+        })
+        .unwrap();
+        sim.control(Control::AdvanceClock { seconds: 150.0 })
+            .unwrap();
+        assert_eq!(newest().await, [Some(1.0), Some(1.0)], "one unhealthy");
+        sim.shutdown().await;
     }
 
     /// A target that is not healthy makes its group's minimums matter (does the ALB fail

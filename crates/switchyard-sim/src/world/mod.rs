@@ -495,6 +495,7 @@ impl World {
                 }
             }
         }
+        self.elb_host_counts(t, minute_start);
         self.land_metrics(t);
         let hc_metrics: Vec<(String, f64, Option<f64>)> = self
             .r53
@@ -537,6 +538,69 @@ impl World {
             }
         }
         self.cw.evaluate_alarms(t);
+    }
+
+    /// `HealthyHostCount` and `UnHealthyHostCount` of every target group, per load balancer
+    /// that sends it traffic (ELB user guide, "CloudWatch metrics for your Application Load
+    /// Balancer" / "... Network Load Balancer": namespace `AWS/ApplicationELB` or
+    /// `AWS/NetworkELB`, dimensions `TargetGroup` and `LoadBalancer`, the ARNs' final parts
+    /// `targetgroup/name/id` and `app/name/id`), counted at the end of the minute as
+    /// DescribeTargetHealth would report the targets then (targets neither healthy nor unhealthy,
+    /// such as initial, draining or unused, are in neither count). They reach CloudWatch with the
+    /// same delay as the EC2 status checks ([`Timing::ec2_metric_delay_secs`]). A target group
+    /// no load balancer uses has no such metrics.
+    fn elb_host_counts(&mut self, t: Ms, minute_start: Ms) {
+        let arrives = t + self.timing.ec2_metric_delay_secs.max(0) * 1000;
+        let suffix = |arn: &str, after: &str| -> Option<String> {
+            arn.split_once(after).map(|(_, rest)| rest.to_string())
+        };
+        let mut out = Vec::new();
+        for tg in &self.elb.tgs {
+            let (mut healthy, mut unhealthy) = (0.0, 0.0);
+            for target in &tg.targets {
+                match self.target_health(tg, target).state {
+                    "healthy" => healthy += 1.0,
+                    "unhealthy" => unhealthy += 1.0,
+                    _ => {}
+                }
+            }
+            let Some(tg_dim) = suffix(&tg.arn, ":").and_then(|r| {
+                r.split(':')
+                    .find(|p| p.starts_with("targetgroup/"))
+                    .map(String::from)
+            }) else {
+                continue;
+            };
+            for lb_arn in self.elb.lbs_of_tg(&tg.arn) {
+                let Some(lb) = self.elb.lb(lb_arn) else {
+                    continue;
+                };
+                let Some(lb_dim) = suffix(&lb.arn, ":loadbalancer/") else {
+                    continue;
+                };
+                let namespace = if lb.is_network() {
+                    "AWS/NetworkELB"
+                } else {
+                    "AWS/ApplicationELB"
+                };
+                let dims = vec![
+                    ("LoadBalancer".to_string(), lb_dim),
+                    ("TargetGroup".to_string(), tg_dim.clone()),
+                ];
+                for (name, v) in [
+                    ("HealthyHostCount", healthy),
+                    ("UnHealthyHostCount", unhealthy),
+                ] {
+                    out.push((
+                        arrives,
+                        MetricKey::new(&lb.region, namespace, name, dims.clone()),
+                        minute_start,
+                        v,
+                    ));
+                }
+            }
+        }
+        self.metrics_in_flight.extend(out);
     }
 
     /// Datapoints that have reached CloudWatch by `t` go into its store.

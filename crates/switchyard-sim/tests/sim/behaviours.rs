@@ -596,3 +596,98 @@ behaviour = "slow:soon"
         .collect();
     assert_eq!(regions, ["us-east-1", "us-west-2", "eu-west-1"]);
 }
+
+/// The newest 1-minute `HealthyHostCount` and `UnHealthyHostCount` (Maximum) of the shop's
+/// target group behind its ALB, read by awscli's GetMetricData with the dimensions AWS
+/// documents: the ARNs' final parts, `targetgroup/name/id` and `app/name/id`.
+fn host_counts(cli: &str, ep: &str) -> (f64, f64) {
+    let tg = aws(
+        cli,
+        ep,
+        "eu-west-1",
+        &["elbv2", "describe-target-groups", "--names", "shop-app"],
+    );
+    let tg_arn = tg["TargetGroups"][0]["TargetGroupArn"].as_str().unwrap();
+    let lb_arn = tg["TargetGroups"][0]["LoadBalancerArns"][0]
+        .as_str()
+        .unwrap();
+    let tg_dim = &tg_arn[tg_arn.find("targetgroup/").unwrap()..];
+    let lb_dim = &lb_arn[lb_arn.find("loadbalancer/").unwrap() + "loadbalancer/".len()..];
+    assert!(lb_dim.starts_with("app/shop-alb/"), "{lb_dim}");
+    let query = |id: &str, metric: &str| {
+        serde_json::json!({
+            "Id": id,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/ApplicationELB",
+                    "MetricName": metric,
+                    "Dimensions": [
+                        {"Name": "TargetGroup", "Value": tg_dim},
+                        {"Name": "LoadBalancer", "Value": lb_dim},
+                    ],
+                },
+                "Period": 60,
+                "Stat": "Maximum",
+            },
+        })
+    };
+    let queries = serde_json::json!([
+        query("healthy", "HealthyHostCount"),
+        query("unhealthy", "UnHealthyHostCount"),
+    ])
+    .to_string();
+    let out = aws(
+        cli,
+        ep,
+        "eu-west-1",
+        &[
+            "cloudwatch",
+            "get-metric-data",
+            "--metric-data-queries",
+            &queries,
+            "--start-time",
+            "2026-11-22T01:50:00Z",
+            "--end-time",
+            "2026-11-22T02:10:00Z",
+        ],
+    );
+    let newest = |id: &str| -> f64 {
+        let r = out["MetricDataResults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["Id"] == id)
+            .unwrap();
+        let points: Vec<(f64, f64)> = r["Timestamps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(r["Values"].as_array().unwrap())
+            .map(|(t, v)| (t.as_f64().unwrap(), v.as_f64().unwrap()))
+            .collect();
+        assert!(!points.is_empty(), "no {id} datapoint: {out}");
+        points.iter().max_by(|a, b| a.0.total_cmp(&b.0)).unwrap().1
+    };
+    (newest("healthy"), newest("unhealthy"))
+}
+
+/// Added behaviour: the ALB publishes its target groups' `HealthyHostCount` and
+/// `UnHealthyHostCount` every minute (what a poller reads in bulk instead of one
+/// DescribeTargetHealth per group): both targets healthy, then one that fails its health checks
+/// counts as unhealthy once ELB has marked it so and its minute has ended.
+#[tokio::test(flavor = "multi_thread")]
+async fn awscli_reads_a_target_groups_host_counts_from_cloudwatch() {
+    let Some(cli) = awscli() else { return };
+    let sim = sim("alb-cloudfront").await;
+    let ep = sim.endpoint();
+    advance(&sim, 61.0);
+    assert_eq!(host_counts(&cli, &ep), (2.0, 0.0));
+    sim.control(Control::SetBehaviour {
+        target: "i-0a1b2c3d4e5f60001".into(),
+        behaviour: Behaviour::Http(503),
+    })
+    .unwrap();
+    // Two failed checks 30 s apart mark it unhealthy; the minute it is counted in then ends.
+    advance(&sim, 150.0);
+    assert_eq!(host_counts(&cli, &ep), (1.0, 1.0));
+}

@@ -549,6 +549,18 @@ pub struct StatusArgs {
     pub no_share: bool,
 }
 
+/// `ADDR:PORT`, or a port of 127.0.0.1.
+fn name_server_address(s: &str) -> Result<std::net::SocketAddr, String> {
+    let s = s.trim();
+    match s.parse::<u16>() {
+        Ok(0) => Err("port 0 is not a port to ask".into()),
+        Ok(port) => Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port))),
+        Err(_) => s
+            .parse()
+            .map_err(|_| format!("{s:?} is not ADDR:PORT nor a port number")),
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("world").required(true).args(["scenario", "sites"])))]
 pub struct SimArgs {
@@ -568,6 +580,12 @@ pub struct SimArgs {
     /// then resolve each other's names.
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns_forward: Option<std::net::SocketAddr>,
+    /// Relay the name-server queries for zones outside this account to these name servers
+    /// (another emulator's: 127.0.0.1 on the port it prints in SWITCHYARD_NAME_SERVER_PORT; a
+    /// port alone means 127.0.0.1): chained so, the first emulator's name servers answer every
+    /// account's zones by DNS, each zone from its own emulator. Chain them in a line.
+    #[arg(long, value_name = "[ADDR:]PORT", value_parser = name_server_address)]
+    pub name_server_forward: Option<std::net::SocketAddr>,
     /// Port to listen on; 0 picks any free port.
     #[arg(long, default_value_t = 0)]
     pub port: u16,

@@ -429,7 +429,7 @@ def scale_accounts():
     for k in range(accounts, 0, -1):
         args = ["--sites", str(per), "--account", str(k)]
         if forward:
-            args += ["--dns-forward", forward, "--name-server-forward", name_servers]
+            args += ["--dns-forward", forward, "--ns-forward", name_servers]
         p, endpoint = start_sim(args, base_env({}))
         forward = SIM_EXPORTS[endpoint]["SWITCHYARD_DNS_SERVER"]
         name_servers = SIM_EXPORTS[endpoint]["SWITCHYARD_NAME_SERVER_PORT"]

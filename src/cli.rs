@@ -617,7 +617,10 @@ mod tests {
             Some(([127, 0, 0, 2], 53).into())
         );
         let e = sim(&["--ns-forward", "ns1"]).unwrap_err().to_string();
-        assert!(e.contains("\"ns1\" is not ADDR:PORT nor a port number"), "{e}");
+        assert!(
+            e.contains("\"ns1\" is not ADDR:PORT nor a port number"),
+            "{e}"
+        );
         assert!(sim(&["--ns-forward", "0"]).is_err());
     }
 }

@@ -413,7 +413,8 @@ def scale_accounts():
     """`sites`x`accounts`: one emulator per account (`switchyard sim --sites sites/accounts`,
     each its own account with its own Route 53 throttling), a profile per account in an AWS
     config file (its endpoint_url and keys), a config whose sites name their account's profile,
-    and one `switchyard status --output json` over every site."""
+    and one `switchyard status --output json` over every site. The emulators are chained (DNS
+    server and name servers): switchyard reads every account's answer by DNS from the first."""
     total, accounts = (int(x) for x in ACCOUNTS.split("x"))
     per = total // accounts
     say(f"scale: {total} sites in {accounts} accounts, Route 53 throttling on in each")
@@ -421,14 +422,17 @@ def scale_accounts():
     profiles = ""
     cfg_text = '[defaults]\nregion = "eu-west-1"\n'
     # The last account first: each emulator's DNS server asks the next one for names it does not
-    # have, so the first one resolves every account's names, as a resolver would.
-    forward = None
+    # have, so the first one resolves every account's names, as a resolver would; and its name
+    # servers relay the zones it does not hold to the next one's, so the first one's name
+    # servers answer every account's zone, each from the emulator that holds it.
+    forward = name_servers = None
     for k in range(accounts, 0, -1):
         args = ["--sites", str(per), "--account", str(k)]
         if forward:
-            args += ["--dns-forward", forward]
+            args += ["--dns-forward", forward, "--ns-forward", name_servers]
         p, endpoint = start_sim(args, base_env({}))
         forward = SIM_EXPORTS[endpoint]["SWITCHYARD_DNS_SERVER"]
+        name_servers = SIM_EXPORTS[endpoint]["SWITCHYARD_NAME_SERVER_PORT"]
         sims.insert(0, (p, endpoint))
         control(endpoint, action="throttling", enabled=True)
         control(endpoint, action="reset_calls")
@@ -441,24 +445,43 @@ def scale_accounts():
     aws_config.write_text(profiles)
     cfg = WORK / f"sites-{total}x{accounts}.toml"
     cfg.write_text(cfg_text)
-    env = base_env({"AWS_CONFIG_FILE": str(aws_config), "SWITCHYARD_DNS_SERVER": forward})
+    env = base_env({"AWS_CONFIG_FILE": str(aws_config), "SWITCHYARD_DNS_SERVER": forward,
+                    "SWITCHYARD_NAME_SERVER_PORT": name_servers})
     t, out = timed(switchyard("status", "--config", str(cfg), "--output", "json"), env)
     j = status_json(out)
     per_account = []
     for p, endpoint in sims:
         calls = get(endpoint, "/_sim/calls")
+        by_service = {}
+        for op, n in calls["calls"].items():
+            service = op.split(":")[0]
+            by_service[service] = by_service.get(service, 0) + n
         per_account.append({
             "calls": sum(calls["calls"].values()),
+            "by_service": by_service,
+            "test_dns_answer": calls["calls"].get("route53:TestDNSAnswer", 0),
+            "dns_queries": sum(calls.get("dns", {}).values()),
             "server_throttled": sum(c for k, c in calls["errors"].items() if "Throttl" in k),
         })
         p.terminate()
         p.wait()
         servers.remove(p)
     verdicts = {}
+    dns_sources = {}
     for site in j["sites"]:
         verdicts[site["verdict"]] = verdicts.get(site["verdict"], 0) + 1
+        source = site.get("dns_answer_source") or "none"
+        kind = ("DNS" if source.startswith("Route 53's name servers by DNS")
+                else source if source.startswith("TestDNSAnswer") else "none")
+        dns_sources[kind] = dns_sources.get(kind, 0) + 1
+    by_service = {}
+    for a in per_account:
+        for service, n in a["by_service"].items():
+            by_service[service] = by_service.get(service, 0) + n
     return {"sites": total, "accounts": accounts, "seconds": t, "per_account": per_account,
-            "total": sum(a["calls"] for a in per_account),
+            "total": sum(a["calls"] for a in per_account), "by_service": by_service,
+            "dns_queries": sum(a["dns_queries"] for a in per_account),
+            "dns_sources": dns_sources,
             "server_throttled": sum(a["server_throttled"] for a in per_account),
             "user_throttled": throttled_errors(j),
             "max_data_age": max((site.get("data_age_seconds") or 0) for site in j["sites"]),
@@ -949,6 +972,16 @@ if __name__ == "__main__":
         r["poller"] = poller()
         path.write_text(json.dumps(r, indent=1))
         (ROOT / "BENCHMARKS.md").write_text(report(r["machine"], r["peer"], r["scale"], r["poller"], r.get("accounts"), r)[0])
+        sys.exit(0)
+    if sys.argv[1:2] == ["--accounts"]:
+        # Only the sites-in-accounts run (BENCH_ACCOUNTS, e.g. 250x5), printed as JSON; writes
+        # nothing (try it with BENCH_BIN=target/debug/switchyard).
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        try:
+            print(json.dumps(scale_accounts(), indent=1))
+        finally:
+            stop_servers()
         sys.exit(0)
     if sys.argv[1:2] == ["--report"]:
         # Rewrite BENCHMARKS.md from benchmarks/results.json, without measuring again.

@@ -549,6 +549,18 @@ pub struct StatusArgs {
     pub no_share: bool,
 }
 
+/// `ADDR:PORT`, or a port of 127.0.0.1.
+fn name_server_address(s: &str) -> Result<std::net::SocketAddr, String> {
+    let s = s.trim();
+    match s.parse::<u16>() {
+        Ok(0) => Err("port 0 is not a port to ask".into()),
+        Ok(port) => Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port))),
+        Err(_) => s
+            .parse()
+            .map_err(|_| format!("{s:?} is not ADDR:PORT nor a port number")),
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("world").required(true).args(["scenario", "sites"])))]
 pub struct SimArgs {
@@ -568,10 +580,47 @@ pub struct SimArgs {
     /// then resolve each other's names.
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns_forward: Option<std::net::SocketAddr>,
+    /// Relay the queries of this emulator's name servers for zones it does not hold to these
+    /// name servers (another emulator's, whose port it prints in SWITCHYARD_NAME_SERVER_PORT; a
+    /// port alone means 127.0.0.1): chained in a line, the first emulator's name servers answer
+    /// every account's zones by DNS.
+    #[arg(long, value_name = "[ADDR:]PORT", value_parser = name_server_address)]
+    pub ns_forward: Option<std::net::SocketAddr>,
     /// Port to listen on; 0 picks any free port.
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// How fast simulated time runs compared with real time (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ns_forward_takes_a_port_of_this_machine_or_an_address() {
+        let sim = |args: &[&str]| {
+            let mut argv = vec!["switchyard", "sim", "--sites", "2"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv).map(|c| match c.command {
+                Some(Command::Sim(a)) => a.ns_forward,
+                _ => None,
+            })
+        };
+        assert_eq!(
+            sim(&["--ns-forward", "5353"]).unwrap(),
+            Some(([127, 0, 0, 1], 5353).into())
+        );
+        assert_eq!(
+            sim(&["--ns-forward", "127.0.0.2:53"]).unwrap(),
+            Some(([127, 0, 0, 2], 53).into())
+        );
+        let e = sim(&["--ns-forward", "ns1"]).unwrap_err().to_string();
+        assert!(
+            e.contains("\"ns1\" is not ADDR:PORT nor a port number"),
+            "{e}"
+        );
+        assert!(sim(&["--ns-forward", "0"]).is_err());
+    }
 }

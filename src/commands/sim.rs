@@ -35,6 +35,7 @@ pub fn run(args: SimArgs) -> color_eyre::Result<i32> {
         opts.port = args.port;
         opts.speed = args.speed;
         opts.dns_forward = args.dns_forward;
+        opts.name_server_forward = args.ns_forward;
         let sim = match start(opts).await {
             Ok(sim) => sim,
             Err(e) => {

@@ -1275,27 +1275,32 @@ async fn status_of_one_site_shows_every_checker_region() {
 }
 
 /// An emulator serving generated account `k` (its own account ID, zone and domain), clock
-/// paused; names it does not have are asked of `forward`.
+/// paused; names it does not have are asked of `forward`, by its resolver and by its name servers.
 async fn generated_account(sites: usize, k: u8, forward: Option<&SimHandle>) -> SimHandle {
     let mut opts = SimOptions::new(switchyard_sim::scenario::generate_account(sites, k));
     opts.paused = true;
     opts.dns_forward = forward.map(SimHandle::dns_server);
+    opts.name_server_forward = forward.map(SimHandle::name_server);
     start(opts).await.unwrap()
 }
 
 #[tokio::test]
-async fn sites_of_two_accounts_are_each_read_with_their_own_profile() {
-    // Two accounts, each its own endpoint (as each AWS account is its own set of budgets), and a
-    // profile per account in the AWS config file: the sites name their profile.
-    // The first account's DNS server asks the second's for names it does not have, as a
-    // resolver finds every account's load balancers.
-    let two = generated_account(2, 2, None).await;
+async fn sites_of_three_accounts_are_each_read_with_their_own_profile_and_answered_by_dns() {
+    // Three accounts, each its own endpoint (as each AWS account is its own set of budgets), and
+    // a profile per account in the AWS config file: the sites name their profile.
+    // The first account's DNS server asks the second's for names it does not have (and the
+    // second the third's), as a resolver finds every account's load balancers and name servers;
+    // its name servers relay the zones they do not hold the same way, so that every zone's
+    // answer is read by DNS, as each zone's own name servers give it on the internet.
+    let three = generated_account(2, 3, None).await;
+    let two = generated_account(2, 2, Some(&three)).await;
     let one = generated_account(2, 1, Some(&two)).await;
+    let accounts = [(1, &one), (2, &two), (3, &three)];
     let dir = tempfile::tempdir().unwrap();
     let aws_config = dir.path().join("aws-config");
     let mut profiles = String::new();
     let mut cfg = String::from("[defaults]\nregion = \"eu-west-1\"\n");
-    for (k, sim) in [(1, &one), (2, &two)] {
+    for (k, sim) in accounts {
         profiles.push_str(&format!(
             "[profile account{k}]\nregion = eu-west-1\nendpoint_url = {}\n\
              aws_access_key_id = switchyard-sim\naws_secret_access_key = switchyard-sim\n\n",
@@ -1311,12 +1316,17 @@ async fn sites_of_two_accounts_are_each_read_with_their_own_profile() {
     std::fs::write(&aws_config, profiles).unwrap();
     let cfg_path = dir.path().join("switchyard.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    // No endpoint or keys in the environment: only the profiles say where each account is.
+    // No endpoint or keys in the environment: only the profiles say where each account is. The
+    // resolver and the name servers' port are the first emulator's, as `switchyard sim` prints.
     let env: Vec<(String, String)> = vec![
         ("AWS_CONFIG_FILE".into(), aws_config.display().to_string()),
         ("AWS_SHARED_CREDENTIALS_FILE".into(), "/dev/null".into()),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("SWITCHYARD_DNS_SERVER".into(), one.dns_server().to_string()),
+        (
+            "SWITCHYARD_NAME_SERVER_PORT".into(),
+            one.name_server().port().to_string(),
+        ),
     ];
     let status = || async {
         let out = run(
@@ -1334,22 +1344,29 @@ async fn sites_of_two_accounts_are_each_read_with_their_own_profile() {
             .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
         (out.status.code().unwrap(), json)
     };
+    let by_dns = |json: &Value| {
+        for site in json["sites"].as_array().unwrap() {
+            let source = site["dns_answer_source"].as_str().unwrap_or_default();
+            assert!(
+                source.starts_with("Route 53's name servers by DNS (ns-"),
+                "{}: {source}",
+                site["name"]
+            );
+        }
+    };
     let (code, json) = status().await;
     assert_eq!(code, 0, "{json:#}");
-    assert_healthy(
-        &json,
-        &[
-            ("a1-site000", "primary"),
-            ("a1-site001", "primary"),
-            ("a2-site000", "primary"),
-            ("a2-site001", "primary"),
-        ],
-    );
-    // Each account was read at its own endpoint: both were called, each for its own zone.
-    for (sim, zone, other) in [
-        (&one, "Z0GENERATED01", "Z0GENERATED02"),
-        (&two, "Z0GENERATED02", "Z0GENERATED01"),
-    ] {
+    let sites: Vec<(String, &str)> = accounts
+        .iter()
+        .flat_map(|(k, _)| (0..2).map(move |i| (format!("a{k}-site{i:03}"), "primary")))
+        .collect();
+    let sites: Vec<(&str, &str)> = sites.iter().map(|(n, r)| (n.as_str(), *r)).collect();
+    assert_healthy(&json, &sites);
+    by_dns(&json);
+    // Each account was read at its own endpoint: each was called for its own zone only, and
+    // its own name servers answered its sites (no TestDNSAnswer anywhere).
+    for (k, sim) in accounts {
+        let zone = format!("Z0GENERATED{k:02}");
         let calls = sim.calls();
         assert!(
             calls
@@ -1360,23 +1377,36 @@ async fn sites_of_two_accounts_are_each_read_with_their_own_profile() {
                 >= 1,
             "{zone}: {calls:?}"
         );
+        assert_eq!(
+            calls.get("route53", "TestDNSAnswer"),
+            0,
+            "{zone}: {calls:?}"
+        );
+        assert_eq!(
+            calls.get("route53", "GetHostedZone"),
+            1,
+            "{zone}: {calls:?}"
+        );
+        assert!(
+            calls.dns.get("A").copied().unwrap_or(0) >= 2,
+            "{zone}: {calls:?}"
+        );
         let zones =
             sim.with_world(|w| w.r53.zones.iter().map(|z| z.id.clone()).collect::<Vec<_>>());
-        assert!(
-            zones.iter().any(|z| z == zone) && !zones.iter().any(|z| z == other),
-            "{zones:?}"
-        );
+        assert_eq!(zones, [zone]);
     }
 
-    // One site of the second account fails over; the first account's sites are not touched.
-    stop(&two, &["i-00000000100000001", "i-00000000100000002"]);
-    advance(&two, 300.0);
+    // One site of the last account fails over; the other accounts' sites are not touched, and
+    // the answer that says so still comes by DNS, through the chain.
+    stop(&three, &["i-00000000100000001", "i-00000000100000002"]);
+    advance(&three, 300.0);
     let (code, json) = status().await;
     assert_eq!(code, 11, "{json:#}");
-    assert_eq!(site(&json, "a2-site001")["verdict"], "FAILED OVER");
-    for name in ["a1-site000", "a1-site001", "a2-site000"] {
+    assert_eq!(site(&json, "a3-site001")["verdict"], "FAILED OVER");
+    for (name, _) in sites.iter().filter(|(n, _)| *n != "a3-site001") {
         assert_eq!(site(&json, name)["verdict"], "LIVE", "{name}");
     }
+    by_dns(&json);
 }
 
 /// Route 53's answer comes from the zone's own name servers by DNS: no TestDNSAnswer call, one

@@ -12,9 +12,20 @@
 //!   names outside the public zones are REFUSED. Queries are counted
 //!   ([`super::faults::CallCounts::dns`]) and hit the faults of service `dns` (operation: the
 //!   query type): latency, drop or timeout (no answer), error (`REFUSED`, else SERVFAIL).
+//!
+//! Several emulators, one per account, are chained: on the internet each zone's delegation set
+//! leads to the name servers that hold it, while here every emulator's name servers resolve to
+//! 127.0.0.1 and a client asks them on one port. So an emulator given the next one's name
+//! servers ([`super::SimOptions::name_server_forward`]) relays a query for a name outside its
+//! public zones to them, over the transport it came by, and returns their answer as it is (AA,
+//! TTL, truncation): every account's zones are answered, each by its own emulator. A relayed
+//! query is not this emulator's: it is neither counted nor hit by its faults (the emulator that
+//! holds the zone counts it and applies its own). A query that comes back round a ring of
+//! emulators is REFUSED (no emulator has the name).
 
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
@@ -325,12 +336,74 @@ fn fault_of(shared: &Shared, query: &[u8]) -> (u64, Result<Option<u8>, ()>) {
     (verdict.latency_ms, outcome)
 }
 
-/// The answer of the name servers to one query, after its faults; None: no answer.
-async fn name_server_reply(
+/// The next emulator's name servers, asked for the names this one does not hold.
+struct Chain {
+    next: SocketAddr,
+    /// The queries being relayed now (their whole message): one that arrives again went round
+    /// a ring of emulators.
+    relaying: Mutex<HashSet<Vec<u8>>>,
+}
+
+/// Whether this emulator answers `query` itself: a name of its public hosted zones, or a
+/// message it cannot read (answered here, FORMERR).
+fn holds(w: &World, query: &[u8]) -> bool {
+    question(query).is_none_or(|(name, _, _)| w.r53.zone_for_name(&name).is_some())
+}
+
+/// `query` relayed to the next emulator's name servers over UDP (`udp_limit`) or TCP; their
+/// answer as it is, None when they gave none.
+async fn relay(
     shared: &Shared,
+    chain: &Chain,
     query: &[u8],
     udp_limit: Option<usize>,
 ) -> Option<Vec<u8>> {
+    if !lock(&chain.relaying).insert(query.to_vec()) {
+        let w = lock(&shared.world);
+        return authoritative(&w, query, udp_limit, Some(5));
+    }
+    let answer = match udp_limit {
+        Some(_) => ask(chain.next, query).await,
+        None => ask_tcp(chain.next, query).await,
+    };
+    lock(&chain.relaying).remove(query);
+    answer
+}
+
+/// `query` asked of `server` over TCP (RFC 7766 framing): its answer, when one with the query's
+/// ID came in time.
+async fn ask_tcp(server: SocketAddr, query: &[u8]) -> Option<Vec<u8>> {
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(server).await.ok()?;
+        let mut framed = u16::try_from(query.len()).ok()?.to_be_bytes().to_vec();
+        framed.extend_from_slice(query);
+        stream.write_all(&framed).await.ok()?;
+        let mut len = [0u8; 2];
+        stream.read_exact(&mut len).await.ok()?;
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        stream.read_exact(&mut buf).await.ok()?;
+        (buf.len() >= 12 && buf[..2] == query[..2]).then_some(buf)
+    };
+    tokio::time::timeout(FORWARD_TIMEOUT, exchange)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The answer of the name servers to one query, after its faults; None: no answer. A name this
+/// emulator does not hold goes to the next one in the `chain`, when there is one.
+async fn name_server_reply(
+    shared: &Shared,
+    chain: Option<&Chain>,
+    query: &[u8],
+    udp_limit: Option<usize>,
+) -> Option<Vec<u8>> {
+    if let Some(chain) = chain {
+        let held = holds(&lock(&shared.world), query);
+        if !held {
+            return relay(shared, chain, query, udp_limit).await;
+        }
+    }
     let (latency, outcome) = fault_of(shared, query);
     if latency > 0 {
         tokio::select! {
@@ -344,11 +417,25 @@ async fn name_server_reply(
     authoritative(&w, query, udp_limit, rcode)
 }
 
-/// Serves Route 53's name servers over UDP and TCP until the shutdown token is cancelled.
-pub async fn serve_name_servers(udp: UdpSocket, tcp: TcpListener, shared: Arc<Shared>) {
+/// Serves Route 53's name servers over UDP and TCP until the shutdown token is cancelled; the
+/// names of zones it does not hold are relayed to the name servers at `forward`, when given
+/// (see the module's documentation).
+pub async fn serve_name_servers(
+    udp: UdpSocket,
+    tcp: TcpListener,
+    shared: Arc<Shared>,
+    forward: Option<SocketAddr>,
+) {
     let udp = Arc::new(udp);
+    let chain = forward.map(|next| {
+        Arc::new(Chain {
+            next,
+            relaying: Mutex::default(),
+        })
+    });
     let over_tcp = {
         let shared = shared.clone();
+        let chain = chain.clone();
         async move {
             loop {
                 let accepted = tokio::select! {
@@ -358,7 +445,7 @@ pub async fn serve_name_servers(udp: UdpSocket, tcp: TcpListener, shared: Arc<Sh
                 let Ok((mut stream, _)) = accepted else {
                     continue;
                 };
-                let shared = shared.clone();
+                let (shared, chain) = (shared.clone(), chain.clone());
                 tokio::spawn(async move {
                     // Each message preceded by its length (RFC 7766), until the client closes.
                     loop {
@@ -370,7 +457,9 @@ pub async fn serve_name_servers(udp: UdpSocket, tcp: TcpListener, shared: Arc<Sh
                         if stream.read_exact(&mut buf).await.is_err() {
                             break;
                         }
-                        let Some(reply) = name_server_reply(&shared, &buf, None).await else {
+                        let Some(reply) =
+                            name_server_reply(&shared, chain.as_deref(), &buf, None).await
+                        else {
                             break;
                         };
                         let mut framed = (reply.len() as u16).to_be_bytes().to_vec();
@@ -392,9 +481,11 @@ pub async fn serve_name_servers(udp: UdpSocket, tcp: TcpListener, shared: Arc<Sh
             };
             let Ok((len, peer)) = received else { continue };
             let query = buf[..len].to_vec();
-            let (shared, udp) = (shared.clone(), udp.clone());
+            let (shared, udp, chain) = (shared.clone(), udp.clone(), chain.clone());
             tokio::spawn(async move {
-                if let Some(reply) = name_server_reply(&shared, &query, Some(UDP_LIMIT)).await {
+                let reply =
+                    name_server_reply(&shared, chain.as_deref(), &query, Some(UDP_LIMIT)).await;
+                if let Some(reply) = reply {
                     let _ = udp.send_to(&reply, peer).await;
                 }
             });
@@ -514,6 +605,43 @@ values = ["2001:db8::1"]
         v6[15] = 1;
         assert_eq!(&reply[reply.len() - 18..reply.len() - 16], &[0, 16]);
         assert_eq!(&reply[reply.len() - 16..], &v6);
+    }
+
+    /// An emulator whose name servers relay to themselves (a ring of one): a name it does not
+    /// hold comes back while it is being relayed, and is refused instead of going round.
+    #[tokio::test]
+    async fn a_query_that_comes_back_round_a_ring_is_refused() {
+        let shared = Arc::new(Shared::new(world()));
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        let tcp = TcpListener::bind(addr).await.unwrap();
+        tokio::spawn(serve_name_servers(udp, tcp, shared.clone(), Some(addr)));
+        let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        client.connect(addr).await.unwrap();
+        let ask = |q: Vec<u8>| {
+            let client = &client;
+            async move {
+                client.send(&q).await.unwrap();
+                let mut buf = [0u8; 512];
+                let n =
+                    tokio::time::timeout(std::time::Duration::from_secs(3), client.recv(&mut buf))
+                        .await
+                        .expect("an answer")
+                        .unwrap();
+                buf[..n].to_vec()
+            }
+        };
+        let reply = ask(query("www.example.org")).await;
+        assert_eq!((reply[3] & 0x0f, reply[2] & 0x04), (5, 0), "REFUSED, no AA");
+        // Its own zone is answered by itself, with authority.
+        let reply = ask(query("www.example.com")).await;
+        assert_eq!((reply[3] & 0x0f, reply[2] & 0x04), (0, 0x04));
+        assert_eq!(
+            lock(&shared.calls).dns_total(),
+            1,
+            "the query for its own zone only: a relayed one is not this emulator's"
+        );
+        shared.shutdown.cancel();
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub struct SimOptions {
     /// emulator's DNS server): several emulators, one per account, then resolve each other's
     /// load balancer and distribution names as the internet's resolvers do.
     pub dns_forward: Option<SocketAddr>,
+    /// Where the name servers send the queries for names outside this account's public hosted
+    /// zones (another emulator's name servers, 127.0.0.1 on its `SWITCHYARD_NAME_SERVER_PORT`):
+    /// a client that asks this emulator's name servers then reads every chained account's
+    /// zones by DNS, each answered by the emulator that holds it (see [`dns`]).
+    pub name_server_forward: Option<SocketAddr>,
 }
 
 impl SimOptions {
@@ -51,6 +56,7 @@ impl SimOptions {
             paused: false,
             start: None,
             dns_forward: None,
+            name_server_forward: None,
         }
     }
 }
@@ -99,7 +105,12 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, String> {
         .map_err(|e| format!("cannot open a port for the name servers: {e}"))?;
     let shared = Arc::new(Shared::new(world));
     tokio::spawn(dns::serve(udp, shared.clone(), opts.dns_forward));
-    tokio::spawn(dns::serve_name_servers(ns_udp, ns_tcp, shared.clone()));
+    tokio::spawn(dns::serve_name_servers(
+        ns_udp,
+        ns_tcp,
+        shared.clone(),
+        opts.name_server_forward,
+    ));
     let task = tokio::spawn(server::serve(listener, shared.clone()));
     Ok(SimHandle {
         addr,

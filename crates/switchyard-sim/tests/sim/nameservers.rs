@@ -408,3 +408,78 @@ print("aa" if flags & 0x0400 else "no-aa", " ".join(f"{ttl}/{ip}" for ttl, ip in
         "aa 45/192.0.2.10"
     );
 }
+
+/// Generated account `k` (zone Z0GENERATED0k, account`k`.example.com), clock paused; its name
+/// servers relay the zones they do not hold to `next`'s.
+async fn chained_account(k: u8, next: Option<&SimHandle>) -> SimHandle {
+    let mut opts = SimOptions::new(switchyard_sim::scenario::generate_account(2, k));
+    opts.paused = true;
+    opts.start = Some(T0_MS);
+    opts.name_server_forward = next.map(SimHandle::name_server);
+    start(opts).await.unwrap()
+}
+
+/// Three accounts' emulators chained (1 -> 2 -> 3): the first one's name servers answer every
+/// account's zone, as each account's own emulator answers it (AA, its records, over UDP and
+/// TCP); the query is counted and faulted by the emulator that holds the zone only; a name no
+/// emulator holds is refused at the end of the chain.
+#[tokio::test]
+async fn chained_emulators_answer_every_accounts_zone_each_from_its_own() {
+    let three = chained_account(3, None).await;
+    let two = chained_account(2, Some(&three)).await;
+    let one = chained_account(1, Some(&two)).await;
+    let first = one.name_server();
+    for (k, sim) in [(1u8, &one), (2, &two), (3, &three)] {
+        let name = format!("site001.account{k}.example.com");
+        let mut want = test_dns_answer(sim, &format!("Z0GENERATED{k:02}"), &name, RrType::A).await;
+        want.sort();
+        assert!(!want.is_empty(), "{name}");
+        let udp = ask_udp(first, &query(u16::from(k), &name, 1, false))
+            .await
+            .unwrap_or_else(|| panic!("{name}: no answer over UDP"));
+        let tcp = ask_tcp(first, &query(u16::from(k) + 10, &name, 1, false)).await;
+        for (how, r) in [("udp", udp), ("tcp", tcp)] {
+            assert_eq!((r.rcode, r.aa), (0, true), "{name} over {how}: {r:?}");
+            let mut got: Vec<String> = r.answers.iter().map(|(_, _, v)| v.clone()).collect();
+            got.sort();
+            assert_eq!(got, want, "{name} over {how}");
+        }
+        assert_eq!(
+            sim.calls().dns_total(),
+            2,
+            "account {k} counts its own queries"
+        );
+    }
+    // A name nobody holds: refused (by the last emulator), without authority.
+    let r = ask_udp(first, &query(30, "www.example.org", 1, false))
+        .await
+        .unwrap();
+    assert_eq!((r.rcode, r.aa), (5, false));
+    // A fault of the first account's name servers does not touch the third's zone: the fault
+    // of the emulator that holds the zone does.
+    let timeout = || {
+        Control::Fault(FaultSpec {
+            service: Some("dns".into()),
+            operation: None,
+            kind: FaultKind::Timeout,
+            times: None,
+            body_contains: None,
+        })
+    };
+    one.control(timeout()).unwrap();
+    assert!(
+        ask_udp(first, &query(31, "site000.account1.example.com", 1, false))
+            .await
+            .is_none()
+    );
+    let r = ask_udp(first, &query(32, "site000.account3.example.com", 1, false))
+        .await
+        .unwrap();
+    assert_eq!((r.rcode, r.aa), (0, true));
+    three.control(timeout()).unwrap();
+    assert!(
+        ask_udp(first, &query(33, "site000.account3.example.com", 1, false))
+            .await
+            .is_none()
+    );
+}

@@ -132,12 +132,25 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
     for a in &o.alarms {
         out.push(Piece::new(format!("alarm {}", a.alarm_ref.name), &a.alarm));
     }
+    // Listeners are read on the poller's own cadence outside the detail (ELBv2's budget): one
+    // it chose not to read yet is as old as that cadence allows; a failed read is unread.
     for (lb, ls) in &o.listeners {
-        out.push(Piece::new(format!("listeners of {}", lb_name(lb)), ls));
+        let mut piece = Piece::new(format!("listeners of {}", lb_name(lb)), ls);
+        piece.stale = Box::new(move |now, stale_after| {
+            ls.is_stale(now, o.listeners_max_age(stale_after))
+        });
+        out.push(piece);
     }
+    // A group whose CloudWatch counts were read fresh and show every target healthy is known
+    // by them: its last DescribeTargetHealth may be older (the poller reads it fresh only
+    // where the counts show something wrong or have no datapoint).
     for (tg, th) in &o.target_health {
         let name = crate::model::elb::target_group_name(tg);
-        out.push(Piece::new(format!("targets of {name}"), th));
+        let mut piece = Piece::new(format!("targets of {name}"), th);
+        piece.stale = Box::new(move |now, stale_after| {
+            th.is_stale(now, stale_after) && !o.targets_known_by_counts(tg, now, stale_after)
+        });
+        out.push(piece);
     }
     // A target group's minimums (its attributes) whose read failed with nothing read before:
     // AWS's defaults stand in their place, which may not be the group's.

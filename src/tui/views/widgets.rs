@@ -116,6 +116,17 @@ pub fn targets(o: &SiteObservations) -> String {
         if o.sorry_target_groups.iter().any(|s| s == arn) {
             continue;
         }
+        // Where the CloudWatch counts were read after the last DescribeTargetHealth (the
+        // overview reads that only where the counts show something wrong), the counts.
+        if let Some(f) = o.host_counts.get(arn)
+            && let Some(c) = f.get()
+            && f.fetched_at > th.fetched_at
+        {
+            seen = true;
+            ok += c.healthy as usize;
+            all += (c.healthy + c.unhealthy) as usize;
+            continue;
+        }
         if let Some(ts) = th.get() {
             seen = true;
             ok += ts

@@ -3058,11 +3058,14 @@ sorry_target_group = "{SORRY_TG}"
     }
 
     /// A record that aliases a load balancer with Evaluate Target Health rests on its targets'
-    /// health: outside the detail that is read every round, while the listeners keep their
-    /// cadence.
+    /// health; outside the detail that comes from the CloudWatch counts like every group's
+    /// (Route 53's own answer, read by DNS, says what it decided): while they show every target
+    /// healthy no DescribeTargetHealth is made, the site stays LIVE and complete however old the
+    /// last one; once they show a target unhealthy the group is read fresh, in the overview.
     #[tokio::test]
-    async fn targets_route53_evaluates_are_read_every_round() {
+    async fn targets_route53_evaluates_go_by_their_counts_and_are_read_fresh_when_one_fails() {
         use switchyard_sim::Control;
+        use switchyard_sim::world::ec2::Behaviour;
         let (sim, mut session) = shop_session(|text| {
             let edited = text.replace(
                 "alias = { load_balancer = \"shop-alb\", evaluate_target_health = false }",
@@ -3072,6 +3075,8 @@ sorry_target_group = "{SORRY_TG}"
             edited
         })
         .await;
+        sim.control(Control::AdvanceClock { seconds: 61.0 })
+            .unwrap();
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let calls = sim.calls();
@@ -3079,15 +3084,82 @@ sorry_target_group = "{SORRY_TG}"
             calls.get("elbv2", "DescribeTargetGroupAttributes") >= 1,
             "the minimums of what Route 53 evaluates: {calls:?}"
         );
+        assert!(
+            calls.get("elbv2", "DescribeTargetHealth") >= 1,
+            "the groups seen for the first time: {calls:?}"
+        );
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let calls = sim.calls();
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
+        assert_eq!(
+            calls.get("elbv2", "DescribeTargetHealth"),
+            0,
+            "the counts show every target healthy: {calls:?}"
+        );
+        let o = &session.observations[0];
+        let app = o
+            .target_groups
+            .get()
+            .into_iter()
+            .flatten()
+            .find(|t| t.name == "shop-app")
+            .map(|t| t.arn.clone())
+            .unwrap();
+        let counts = o.host_counts.get(&app).and_then(|f| f.get()).cloned();
+        assert_eq!(counts.as_ref().map(|c| (c.healthy, c.unhealthy)), Some((2, 0)));
+        // Judged an hour on, the per-target read is old; the counts read now stand in for it.
+        let mut later = o.clone();
+        let hour = time::Duration::hours(1);
+        for f in later.target_health.values_mut() {
+            f.fetched_at = f.fetched_at.map(|t| t - hour);
+        }
+        let now = OffsetDateTime::now_utc();
+        let stale_after = session.config.defaults.stale_after;
+        let c = crate::model::completeness::completeness(&later, now, stale_after);
+        assert!(c.complete, "{c:?}");
+        later.host_counts.clear();
+        let c = crate::model::completeness::completeness(&later, now, stale_after);
+        assert!(
+            c.unread.iter().any(|u| u.starts_with("targets of shop-app")),
+            "without the counts the old read is stale: {c:?}"
+        );
+        sim.control(Control::SetBehaviour {
+            target: "i-0a1b2c3d4e5f60001".into(),
+            behaviour: Behaviour::Http(503),
+        })
+        .unwrap();
+        sim.control(Control::AdvanceClock { seconds: 150.0 })
+            .unwrap();
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
         assert!(
             calls.get("elbv2", "DescribeTargetHealth") >= 1,
-            "the app's targets, which Route 53 evaluates: {calls:?}"
+            "the counts show a target unhealthy: read fresh: {calls:?}"
         );
+        let o = &session.observations[0];
+        let counts = o.host_counts.get(&app).and_then(|f| f.get()).cloned();
+        assert_eq!(counts.map(|c| (c.healthy, c.unhealthy)), Some((1, 1)));
+        let unhealthy: Vec<_> = o.target_health[&app]
+            .get()
+            .into_iter()
+            .flatten()
+            .filter(|t| t.state != crate::model::elb::TargetState::Healthy)
+            .map(|t| t.id.clone())
+            .collect();
+        assert_eq!(unhealthy, ["i-0a1b2c3d4e5f60001"], "the fresh, per-target read");
         sim.shutdown().await;
+    }
+
+    #[test]
+    fn listeners_may_be_as_old_as_the_cap_takes_to_get_round_every_site() {
+        let s = Duration::from_secs;
+        // Few sites: five rounds.
+        assert_eq!(listeners_max_age(s(5), s(30), 10, 30), s(35));
+        assert_eq!(listeners_max_age(s(10), s(10), 1, 30), s(50));
+        // 200 sites at one call each, 30 calls a round: 7 rounds after the cadence.
+        assert_eq!(listeners_max_age(s(5), s(30), 200, 30), s(65));
     }
 
     /// Outside the detail, listeners and rules, and the targets' health with them, are read at

@@ -137,7 +137,7 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
     for (lb, ls) in &o.listeners {
         let mut piece = Piece::new(format!("listeners of {}", lb_name(lb)), ls);
         piece.stale = Box::new(move |now, stale_after| {
-            ls.is_stale(now, o.listeners_max_age(stale_after))
+            ls.is_stale(now, o.listener_read_max_age(ls, stale_after))
         });
         out.push(piece);
     }

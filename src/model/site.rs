@@ -256,6 +256,21 @@ impl SiteObservations {
         stale_after.max(std::time::Duration::from_secs(self.listeners_max_age_secs))
     }
 
+    /// How old one listener read (or its rules) may be: the poller's cadence, but only
+    /// `stale_after` once its latest read failed (a read that failed is not one switchyard
+    /// chose not to make).
+    pub fn listener_read_max_age<T>(
+        &self,
+        f: &Fetched<T>,
+        stale_after: std::time::Duration,
+    ) -> std::time::Duration {
+        if f.error.is_some() {
+            stale_after
+        } else {
+            self.listeners_max_age(stale_after)
+        }
+    }
+
     /// Whether a target group's targets are known from its CloudWatch counts in place of a
     /// fresh DescribeTargetHealth: counts read without error within `stale_after`, every
     /// target healthy. Counts that show a target unhealthy, or none, are never enough: the

@@ -563,7 +563,7 @@ fn read_maintenance<'a>(
         };
         listeners.extend(
             listener_ev
-                .read(&what, f, now, site.listeners_max_age(stale_after))
+                .read(&what, f, now, site.listener_read_max_age(f, stale_after))
                 .into_iter()
                 .flatten(),
         );
@@ -663,7 +663,7 @@ fn read_listener_rules<'a>(
                 let what = format!("rules of listener {} of {}", l.label(), lb_label(site, l));
                 // Rules are read with their listeners, on the same cadence.
                 scratch
-                    .read(&what, f, now, site.listeners_max_age(stale_after))
+                    .read(&what, f, now, site.listener_read_max_age(f, stale_after))
                     .map(Vec::as_slice)
             }
             _ => None,

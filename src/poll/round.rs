@@ -1828,10 +1828,25 @@ impl Fetcher {
                 }
             }
             o.host_counts = counts;
+            // Skipped only while the last per-target read agrees (every target healthy, as many
+            // as the counts): a group recovering, or whose targets changed, is read fresh once.
             o.host_counts
                 .keys()
                 .cloned()
-                .partition::<BTreeSet<String>, _>(|tg| counts_healthy(o, tg))
+                .partition::<BTreeSet<String>, _>(|tg| {
+                    counts_healthy(o, tg)
+                        && o.host_counts.get(tg).and_then(|f| f.get()).is_some_and(|c| {
+                            previous_health
+                                .get(tg)
+                                .and_then(|f| f.get())
+                                .is_some_and(|ts| {
+                                    ts.len() == c.healthy as usize
+                                        && ts.iter().all(|t| {
+                                            t.state == crate::model::elb::TargetState::Healthy
+                                        })
+                                })
+                        })
+                })
         };
         let health_known: BTreeSet<String> = if read_listeners {
             BTreeSet::new()

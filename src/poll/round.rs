@@ -892,6 +892,46 @@ impl Fetcher {
             (answers, probed, named, changes)
         };
         self.apply_names(named, obs);
+        // Target groups seen for the first time this round (read by DescribeTargetHealth): their
+        // counts too, in one more call for them all, so that the next round can go by them and
+        // a one-shot status shows them.
+        let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
+        for (s, o) in sites.iter().zip(obs.iter()) {
+            if depth(&s.name) == Depth::Detail {
+                continue;
+            }
+            let lbs: Vec<&str> = o
+                .load_balancers
+                .get()
+                .into_iter()
+                .flatten()
+                .map(|lb| lb.arn.as_str())
+                .collect();
+            for tg in o.target_groups.get().into_iter().flatten() {
+                if counted.contains_key(&tg.arn) {
+                    continue;
+                }
+                if let Some(lb) = tg
+                    .load_balancer_arns
+                    .iter()
+                    .find(|a| lbs.contains(&a.as_str()))
+                {
+                    first_seen.insert(tg.arn.clone(), lb.clone());
+                }
+            }
+        }
+        if !first_seen.is_empty() {
+            let m = self
+                .health_check_metrics(&BTreeSet::new(), &first_seen)
+                .await;
+            for o in obs.iter_mut() {
+                for tg in o.target_groups.value.iter().flatten() {
+                    if let Some(read) = m.counts.get(&tg.arn) {
+                        record(o.host_counts.entry(tg.arn.clone()).or_default(), read.clone());
+                    }
+                }
+            }
+        }
         for (o, result) in obs.iter_mut().zip(probed) {
             if let (Some(p), Some(result)) = (o.probe.as_mut(), result) {
                 match result {

@@ -307,9 +307,8 @@ struct FirstStage {
 
 /// Route 53's status of every health check from its CloudWatch metrics, read once for every
 /// site of the round while their chains are read; each chain waits for it only where it needs it.
-type Metrics<'a> = futures::future::Shared<
-    std::pin::Pin<Box<dyn Future<Output = Arc<RoundMetrics>> + Send + 'a>>,
->;
+type Metrics<'a> =
+    futures::future::Shared<std::pin::Pin<Box<dyn Future<Output = Arc<RoundMetrics>> + Send + 'a>>>;
 
 /// What a round reads from CloudWatch for every site at once: the health checks' status and
 /// the target groups' HealthyHostCount / UnHealthyHostCount (by target group ARN).
@@ -818,28 +817,28 @@ impl Fetcher {
             .floor()
             .max(1.0) as usize;
         let listener_sites: Vec<ListenerSite<'_>> = sites
-                .iter()
-                .zip(obs.iter())
-                .map(|(s, o)| {
-                    (
-                        s.name.as_str(),
-                        depth(&s.name) == Depth::Detail,
-                        listeners_read_at(o),
-                        // A call for each load balancer's listeners and each target group's
-                        // health (as last seen; one of each when not known yet) but those the
-                        // CloudWatch counts last showed healthy (not read with the listeners).
-                        o.listeners.len().max(1)
-                            + if o.target_health.is_empty() {
-                                1
-                            } else {
-                                o.target_health
-                                    .keys()
-                                    .filter(|tg| !counts_healthy(o, tg))
-                                    .count()
-                            },
-                    )
-                })
-                .collect();
+            .iter()
+            .zip(obs.iter())
+            .map(|(s, o)| {
+                (
+                    s.name.as_str(),
+                    depth(&s.name) == Depth::Detail,
+                    listeners_read_at(o),
+                    // A call for each load balancer's listeners and each target group's
+                    // health (as last seen; one of each when not known yet) but those the
+                    // CloudWatch counts last showed healthy (not read with the listeners).
+                    o.listeners.len().max(1)
+                        + if o.target_health.is_empty() {
+                            1
+                        } else {
+                            o.target_health
+                                .keys()
+                                .filter(|tg| !counts_healthy(o, tg))
+                                .count()
+                        },
+                )
+            })
+            .collect();
         let calls: usize = listener_sites.iter().map(|(_, _, _, cost)| cost).sum();
         let read_listeners = listeners_due(
             &listener_sites,
@@ -871,9 +870,8 @@ impl Fetcher {
                     .zip(&types)
                     .map(|(s, types)| me.answers(s, types)),
             );
-            let metrics: Metrics<'_> = futures::FutureExt::shared(Box::pin(
-                me.health_check_metrics(&all_ids, &counted),
-            ));
+            let metrics: Metrics<'_> =
+                futures::FutureExt::shared(Box::pin(me.health_check_metrics(&all_ids, &counted)));
             let names = me.read_names(&shared);
             let changes = join_all(pending.iter().map(|ids| me.read_changes(ids)));
             let shared_ref = &shared;
@@ -927,7 +925,10 @@ impl Fetcher {
             for o in obs.iter_mut() {
                 for tg in o.target_groups.value.iter().flatten() {
                     if let Some(read) = m.counts.get(&tg.arn) {
-                        record(o.host_counts.entry(tg.arn.clone()).or_default(), read.clone());
+                        record(
+                            o.host_counts.entry(tg.arn.clone()).or_default(),
+                            read.clone(),
+                        );
                     }
                 }
             }
@@ -1388,7 +1389,9 @@ impl Fetcher {
                 by_region.entry(r.to_string()).or_default().push((tg, q));
             }
         }
-        let global = by_region.remove(crate::aws::client::GLOBAL_REGION).unwrap_or_default();
+        let global = by_region
+            .remove(crate::aws::client::GLOBAL_REGION)
+            .unwrap_or_default();
         let mut queries: Vec<cloudwatch::MetricQuery> = ids
             .iter()
             .flat_map(|id| cloudwatch::health_check_queries(id))
@@ -1855,39 +1858,41 @@ impl Fetcher {
         // would only tell the overview a minute sooner why. The counts lag (a minute or more)
         // and are never compared with a fresh source to call a failover. The detail reads every
         // group fresh.
-        let (by_counts, fresh) = if depth == Depth::Detail {
-            (BTreeSet::new(), BTreeSet::new())
-        } else {
-            let m = metrics.await;
-            let mut counts = BTreeMap::new();
-            for t in o.target_groups.value.iter().flatten() {
-                if let Some(read) = m.counts.get(&t.arn) {
-                    let mut slot = o.host_counts.remove(&t.arn).unwrap_or_default();
-                    record(&mut slot, read.clone());
-                    counts.insert(t.arn.clone(), slot);
+        let (by_counts, fresh) =
+            if depth == Depth::Detail {
+                (BTreeSet::new(), BTreeSet::new())
+            } else {
+                let m = metrics.await;
+                let mut counts = BTreeMap::new();
+                for t in o.target_groups.value.iter().flatten() {
+                    if let Some(read) = m.counts.get(&t.arn) {
+                        let mut slot = o.host_counts.remove(&t.arn).unwrap_or_default();
+                        record(&mut slot, read.clone());
+                        counts.insert(t.arn.clone(), slot);
+                    }
                 }
-            }
-            o.host_counts = counts;
-            // Skipped only while the last per-target read agrees (every target healthy, as many
-            // as the counts): a group recovering, or whose targets changed, is read fresh once.
-            o.host_counts
-                .keys()
-                .cloned()
-                .partition::<BTreeSet<String>, _>(|tg| {
-                    counts_healthy(o, tg)
-                        && o.host_counts.get(tg).and_then(|f| f.get()).is_some_and(|c| {
-                            previous_health
+                o.host_counts = counts;
+                // Skipped only while the last per-target read agrees (every target healthy, as many
+                // as the counts): a group recovering, or whose targets changed, is read fresh once.
+                o.host_counts
+                    .keys()
+                    .cloned()
+                    .partition::<BTreeSet<String>, _>(|tg| {
+                        counts_healthy(o, tg)
+                            && o.host_counts
                                 .get(tg)
                                 .and_then(|f| f.get())
-                                .is_some_and(|ts| {
-                                    ts.len() == c.healthy as usize
-                                        && ts.iter().all(|t| {
-                                            t.state == crate::model::elb::TargetState::Healthy
-                                        })
+                                .is_some_and(|c| {
+                                    previous_health.get(tg).and_then(|f| f.get()).is_some_and(
+                                        |ts| {
+                                            ts.len() == c.healthy as usize && ts.iter().all(|t| {
+                                                t.state == crate::model::elb::TargetState::Healthy
+                                            })
+                                        },
+                                    )
                                 })
-                        })
-                })
-        };
+                    })
+            };
         let health_known: BTreeSet<String> = if read_listeners {
             BTreeSet::new()
         } else {
@@ -3162,7 +3167,10 @@ sorry_target_group = "{SORRY_TG}"
             .map(|t| t.arn.clone())
             .unwrap();
         let counts = o.host_counts.get(&app).and_then(|f| f.get()).cloned();
-        assert_eq!(counts.as_ref().map(|c| (c.healthy, c.unhealthy)), Some((2, 0)));
+        assert_eq!(
+            counts.as_ref().map(|c| (c.healthy, c.unhealthy)),
+            Some((2, 0))
+        );
         // Judged an hour on, the per-target read is old; the counts read now stand in for it.
         let mut later = o.clone();
         let hour = time::Duration::hours(1);
@@ -3176,7 +3184,9 @@ sorry_target_group = "{SORRY_TG}"
         later.host_counts.clear();
         let c = crate::model::completeness::completeness(&later, now, stale_after);
         assert!(
-            c.unread.iter().any(|u| u.starts_with("targets of shop-app")),
+            c.unread
+                .iter()
+                .any(|u| u.starts_with("targets of shop-app")),
             "without the counts the old read is stale: {c:?}"
         );
         sim.control(Control::SetBehaviour {
@@ -3203,7 +3213,11 @@ sorry_target_group = "{SORRY_TG}"
             .filter(|t| t.state != crate::model::elb::TargetState::Healthy)
             .map(|t| t.id.clone())
             .collect();
-        assert_eq!(unhealthy, ["i-0a1b2c3d4e5f60001"], "the fresh, per-target read");
+        assert_eq!(
+            unhealthy,
+            ["i-0a1b2c3d4e5f60001"],
+            "the fresh, per-target read"
+        );
         sim.shutdown().await;
     }
 

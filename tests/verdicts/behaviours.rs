@@ -532,7 +532,11 @@ async fn the_overview_shows_a_target_groups_cloudwatch_counts_with_their_source_
     assert_eq!(site(&json, "app")["verdict"], "LIVE", "{out}");
     let c = counts(&json);
     assert_eq!(c["source"], "CloudWatch, 1-minute counts", "{c:#}");
-    assert_eq!((c["healthy"].as_u64(), c["unhealthy"].as_u64()), (Some(4), Some(0)), "{c:#}");
+    assert_eq!(
+        (c["healthy"].as_u64(), c["unhealthy"].as_u64()),
+        (Some(4), Some(0)),
+        "{c:#}"
+    );
     assert!(c["minute"].is_string(), "{c:#}");
     assert!(
         c["age_seconds"].as_u64().is_some_and(|a| a >= 60),
@@ -546,12 +550,19 @@ async fn the_overview_shows_a_target_groups_cloudwatch_counts_with_their_source_
     }
     let (out, json) = status(&env, &[]).await;
     let c = counts(&json);
-    assert_eq!((c["healthy"].as_u64(), c["unhealthy"].as_u64()), (Some(3), Some(1)), "{c:#} {out}");
+    assert_eq!(
+        (c["healthy"].as_u64(), c["unhealthy"].as_u64()),
+        (Some(3), Some(1)),
+        "{c:#} {out}"
+    );
     let s = site(&json, "app");
     let failing = s["targets"]
         .as_array()
         .and_then(|t| t.iter().find(|t| t["id"] == "i-07a4e000000000001"))
         .unwrap_or_else(|| panic!("{s:#}"));
     assert_eq!(failing["state"], "unhealthy", "{failing:#}");
-    assert_eq!(failing["reason"], "Target.ResponseCodeMismatch", "{failing:#}");
+    assert_eq!(
+        failing["reason"], "Target.ResponseCodeMismatch",
+        "{failing:#}"
+    );
 }

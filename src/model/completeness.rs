@@ -35,6 +35,8 @@ struct Piece<'a> {
     /// A piece the verdict can do without when it is absent (another read stands in for it):
     /// unread only when its read failed.
     stand_in: bool,
+    /// How old it may be when that is more than `stale_after` (the listeners' own cadence).
+    max_age: Option<Duration>,
 }
 
 impl Piece<'_> {
@@ -46,6 +48,7 @@ impl Piece<'_> {
             stale: Box::new(move |now, stale_after| f.is_stale(now, stale_after)),
             age: Box::new(move |now| f.value.as_ref().and(f.age(now))),
             stand_in: false,
+            max_age: None,
         }
     }
 
@@ -61,7 +64,7 @@ impl Piece<'_> {
                 "{}: data is {} old (stale after {})",
                 self.what,
                 human_span(age),
-                human_span(stale_after)
+                human_span(self.max_age.map_or(stale_after, |m| m.max(stale_after)))
             ),
             (None, None) => format!("{}: not read yet", self.what),
         })
@@ -139,6 +142,7 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
         piece.stale = Box::new(move |now, stale_after| {
             ls.is_stale(now, o.listener_read_max_age(ls, stale_after))
         });
+        piece.max_age = Some(Duration::from_secs(o.listeners_max_age_secs));
         out.push(piece);
     }
     // A group whose CloudWatch counts were read fresh and show every target healthy is known
@@ -163,6 +167,7 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
                 stale: Box::new(|_, _| true),
                 age: Box::new(|_| None),
                 stand_in: false,
+                max_age: None,
             });
         }
     }

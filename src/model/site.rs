@@ -274,18 +274,24 @@ impl SiteObservations {
     /// Whether a target group's targets are known from its CloudWatch counts in place of a
     /// fresh DescribeTargetHealth: counts read without error within `stale_after`, every
     /// target healthy. Counts that show a target unhealthy, or none, are never enough: the
-    /// poller reads those groups fresh (and a failed fresh read is a check not made).
+    /// poller reads those groups fresh (and a failed fresh read is a check not made). Nor do
+    /// they stand in for a DescribeTargetHealth whose latest read failed: that read was made.
     pub fn targets_known_by_counts(
         &self,
         tg_arn: &str,
         now: OffsetDateTime,
         stale_after: std::time::Duration,
     ) -> bool {
-        self.host_counts.get(tg_arn).is_some_and(|f| {
-            f.error.is_none()
-                && !f.is_stale(now, stale_after)
-                && f.get().is_some_and(HostCounts::all_healthy)
-        })
+        let read_failed = self
+            .target_health
+            .get(tg_arn)
+            .is_some_and(|f| f.error.is_some());
+        !read_failed
+            && self.host_counts.get(tg_arn).is_some_and(|f| {
+                f.error.is_none()
+                    && !f.is_stale(now, stale_after)
+                    && f.get().is_some_and(HostCounts::all_healthy)
+            })
     }
 
     /// The record sets of the site's name and types (empty if not fetched).

@@ -2241,8 +2241,10 @@ fn fresh_counts_and_listeners_within_their_cadence_are_not_stale() {
     late.0.listeners_max_age_secs = old - 60;
     let c = crate::model::completeness::completeness(&late.0, NOW, STALE);
     assert!(
-        c.unread.iter().any(|u| u.starts_with("listeners of")),
-        "{c:?}"
+        c.unread
+            .iter()
+            .any(|u| u.starts_with("listeners of") && u.ends_with("(stale after 9 min)")),
+        "said with the cadence's limit: {c:?}"
     );
 
     // Counts showing a target unhealthy, or not read: the old per-target read is stale.
@@ -2267,6 +2269,25 @@ fn fresh_counts_and_listeners_within_their_cadence_are_not_stale() {
         );
         assert_eq!(as_status(&fx).kind, Unknown, "{}", show(&as_status(&fx)));
     }
+
+    // A DescribeTargetHealth that failed is unread, fresh counts or not.
+    let mut failed = fx.clone();
+    for f in failed.0.target_health.values_mut() {
+        f.set_failed(
+            AwsError::new(
+                ErrorKind::Network,
+                "elbv2",
+                "DescribeTargetHealth",
+                "timed out",
+            ),
+            NOW,
+        );
+    }
+    let c = crate::model::completeness::completeness(&failed.0, NOW, STALE);
+    assert!(
+        c.unread.iter().any(|u| u.starts_with("targets of")),
+        "{c:?}"
+    );
 
     // A listener whose last read failed is unread, within its cadence or not.
     let mut fx = fx.clone();

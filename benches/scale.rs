@@ -97,6 +97,7 @@ async fn main() {
         ..Overrides::default()
     };
     let session = Session::start(config, &[], &overrides).await.unwrap();
+    let stale_after = session.config.defaults.stale_after;
     sim.control(Control::ResetCalls).unwrap();
 
     let (focus_tx, focus_rx) = watch::channel(Focus {
@@ -130,6 +131,7 @@ async fn main() {
         let mut first_full_end: Option<f64> = None;
         let (mut max_focus, mut max_fetched, mut max_point) = (0.0f64, 0.0f64, 0.0f64);
         let (mut max_targets, mut max_listeners) = (0.0f64, 0.0f64);
+        let (mut max_counts, mut max_counts_point) = (0.0f64, 0.0f64);
         let mut throttled_updates = 0usize;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         while Instant::now() < deadline && full_rounds.len() < rounds {
@@ -190,12 +192,31 @@ async fn main() {
                         for at in o.listeners.values().filter_map(|f| f.fetched_at) {
                             max_listeners = max_listeners.max(secs(now - at));
                         }
+                        // The CloudWatch counts: when read, and their datapoint's minute.
+                        for f in o.host_counts.values() {
+                            if let Some(at) = f.fetched_at {
+                                max_counts = max_counts.max(secs(now - at));
+                            }
+                            if let Some(c) = f.get() {
+                                max_counts_point = max_counts_point.max(secs(now - c.minute));
+                            }
+                        }
                     }
                 }
             }
         }
         stop.cancel();
+        // The verdicts at the end, as status gives them (completeness applied).
+        let now = OffsetDateTime::now_utc();
+        let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
+        for o in latest.values() {
+            let v = switchyard::model::completeness::site_verdict(o, now, stale_after);
+            *verdicts.entry(format!("{:?}", v.kind)).or_default() += 1;
+        }
         json!({
+            "verdicts_at_end": verdicts,
+            "max_host_counts_read_age_s": max_counts,
+            "max_host_counts_datapoint_age_s": max_counts_point,
             "ran_s": started.elapsed().as_secs_f64(),
             "first_full_round_end_s": first_full_end,
             "full_rounds_s": full_rounds,

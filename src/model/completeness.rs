@@ -35,6 +35,8 @@ struct Piece<'a> {
     /// A piece the verdict can do without when it is absent (another read stands in for it):
     /// unread only when its read failed.
     stand_in: bool,
+    /// How old it may be when that is more than `stale_after` (the listeners' own cadence).
+    max_age: Option<Duration>,
 }
 
 impl Piece<'_> {
@@ -46,6 +48,7 @@ impl Piece<'_> {
             stale: Box::new(move |now, stale_after| f.is_stale(now, stale_after)),
             age: Box::new(move |now| f.value.as_ref().and(f.age(now))),
             stand_in: false,
+            max_age: None,
         }
     }
 
@@ -61,7 +64,7 @@ impl Piece<'_> {
                 "{}: data is {} old (stale after {})",
                 self.what,
                 human_span(age),
-                human_span(stale_after)
+                human_span(self.max_age.map_or(stale_after, |m| m.max(stale_after)))
             ),
             (None, None) => format!("{}: not read yet", self.what),
         })
@@ -132,12 +135,26 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
     for a in &o.alarms {
         out.push(Piece::new(format!("alarm {}", a.alarm_ref.name), &a.alarm));
     }
+    // Listeners are read on the poller's own cadence outside the detail (ELBv2's budget): one
+    // it chose not to read yet is as old as that cadence allows; a failed read is unread.
     for (lb, ls) in &o.listeners {
-        out.push(Piece::new(format!("listeners of {}", lb_name(lb)), ls));
+        let mut piece = Piece::new(format!("listeners of {}", lb_name(lb)), ls);
+        piece.stale = Box::new(move |now, stale_after| {
+            ls.is_stale(now, o.listener_read_max_age(ls, stale_after))
+        });
+        piece.max_age = Some(Duration::from_secs(o.listeners_max_age_secs));
+        out.push(piece);
     }
+    // A group whose CloudWatch counts were read fresh and show every target healthy is known
+    // by them: its last DescribeTargetHealth may be older (the poller reads it fresh only
+    // where the counts show something wrong or have no datapoint).
     for (tg, th) in &o.target_health {
         let name = crate::model::elb::target_group_name(tg);
-        out.push(Piece::new(format!("targets of {name}"), th));
+        let mut piece = Piece::new(format!("targets of {name}"), th);
+        piece.stale = Box::new(move |now, stale_after| {
+            th.is_stale(now, stale_after) && !o.targets_known_by_counts(tg, now, stale_after)
+        });
+        out.push(piece);
     }
     // A target group's minimums (its attributes) whose read failed with nothing read before:
     // AWS's defaults stand in their place, which may not be the group's.
@@ -150,6 +167,7 @@ fn pieces(o: &SiteObservations) -> Vec<Piece<'_>> {
                 stale: Box::new(|_, _| true),
                 age: Box::new(|_| None),
                 stand_in: false,
+                max_age: None,
             });
         }
     }

@@ -588,6 +588,41 @@ impl TargetState {
     }
 }
 
+/// A target group's `HealthyHostCount` and `UnHealthyHostCount` behind its load balancer, from
+/// CloudWatch's 1-minute datapoints (the newest in the poller's window): the overview's bulk
+/// source of the targets' health. A lagging source: as old as its datapoint (`minute`, a
+/// minute or more behind the load balancer), never compared with a fresh source to call a
+/// failover, and without per-target reasons (DescribeTargetHealth gives those).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostCounts {
+    /// Healthy targets in the datapoint's minute (its Maximum).
+    pub healthy: u32,
+    /// Unhealthy targets in that minute (its Maximum).
+    pub unhealthy: u32,
+    /// The datapoint's minute, on this machine's clock.
+    #[serde(with = "time::serde::rfc3339")]
+    pub minute: time::OffsetDateTime,
+}
+
+impl HostCounts {
+    /// Where the counts come from, in words.
+    pub const SOURCE: &'static str = "CloudWatch, 1-minute counts";
+
+    /// Whether every target the counts see is healthy (and there is one).
+    pub fn all_healthy(&self) -> bool {
+        self.unhealthy == 0 && self.healthy > 0
+    }
+
+    /// `CloudWatch, 1-minute counts, 2 min 10 s old`.
+    pub fn source_and_age(&self, now: time::OffsetDateTime) -> String {
+        format!(
+            "{}, {} old",
+            Self::SOURCE,
+            super::obs::human_span(super::obs::span(self.minute, now))
+        )
+    }
+}
+
 /// The health of one registered target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetHealth {

@@ -888,7 +888,14 @@ pub(crate) fn target_health(
     for tg in tgs {
         let what = format!("target health of {}", tg.name);
         let targets = site.target_health.get(&tg.arn).unwrap_or(&never);
-        let Some(targets) = ev.read(&what, targets, now, stale_after) else {
+        // Known by fresh CloudWatch counts showing every target healthy: the last per-target
+        // read stands (the poller skips it only while it, too, has every target healthy).
+        let read = if site.targets_known_by_counts(&tg.arn, now, stale_after) {
+            targets.get().map(Vec::as_slice)
+        } else {
+            ev.read(&what, targets, now, stale_after).map(Vec::as_slice)
+        };
+        let Some(targets) = read else {
             health = health.and(Health::Unknown);
             continue;
         };

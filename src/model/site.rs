@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 
 use super::cloudfront::{Distribution, Invalidation};
 use super::cloudwatch::{Alarm, AlarmStateChange, MetricSeries};
-use super::elb::{FixedResponse, Listener, LoadBalancer, Rule, TargetGroup, TargetHealth};
+use super::elb::{
+    FixedResponse, HostCounts, Listener, LoadBalancer, Rule, TargetGroup, TargetHealth,
+};
 use super::error::AwsError;
 use super::maintenance::MaintenanceMarker;
 use super::obs::Fetched;
@@ -142,8 +144,22 @@ pub struct SiteObservations {
     pub rules: BTreeMap<String, Fetched<Vec<Rule>>>,
     /// The target groups of those load balancers (and the sorry target groups).
     pub target_groups: Fetched<Vec<TargetGroup>>,
-    /// Target health by target group ARN.
+    /// Target health by target group ARN (DescribeTargetHealth: fresh, per target).
     pub target_health: BTreeMap<String, Fetched<Vec<TargetHealth>>>,
+    /// The targets' health in bulk by target group ARN, from CloudWatch's HealthyHostCount /
+    /// UnHealthyHostCount (a lagging source, see [`HostCounts`]): the overview reads these every
+    /// round and DescribeTargetHealth only where they show something wrong or have no
+    /// datapoint. A group whose counts were read fresh and show every target healthy is
+    /// known, however old its last DescribeTargetHealth (see [`Self::targets_known_by_counts`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub host_counts: BTreeMap<String, Fetched<HostCounts>>,
+    /// How old a listener read (and its rules) may be before it is stale, when that is more
+    /// than `stale_after`: the poller reads listeners outside the detail on its own cadence,
+    /// within ELBv2's budget (see `poll::round::listeners_max_age`), and a listener it chose
+    /// not to read yet is not unknown. 0: `stale_after` alone. A failed read is unread
+    /// whatever its age.
+    #[serde(default)]
+    pub listeners_max_age_secs: u64,
     /// The sorry page's distribution, if the site has one.
     pub distribution: Option<DistributionObservations>,
     /// Route 53 changes submitted for the site, by change ID.
@@ -220,6 +236,8 @@ impl SiteObservations {
             rules: BTreeMap::new(),
             target_groups: Fetched::default(),
             target_health: BTreeMap::new(),
+            host_counts: BTreeMap::new(),
+            listeners_max_age_secs: 0,
             distribution: None,
             changes: BTreeMap::new(),
             maintenance: Fetched::default(),
@@ -230,6 +248,50 @@ impl SiteObservations {
             cdn_origins: BTreeMap::new(),
             probe: None,
         }
+    }
+
+    /// How old the listeners (and their rules) may be before they are stale: `stale_after`, or
+    /// the poller's own listener cadence when that is longer (see `listeners_max_age_secs`).
+    pub fn listeners_max_age(&self, stale_after: std::time::Duration) -> std::time::Duration {
+        stale_after.max(std::time::Duration::from_secs(self.listeners_max_age_secs))
+    }
+
+    /// How old one listener read (or its rules) may be: the poller's cadence, but only
+    /// `stale_after` once its latest read failed (a read that failed is not one switchyard
+    /// chose not to make).
+    pub fn listener_read_max_age<T>(
+        &self,
+        f: &Fetched<T>,
+        stale_after: std::time::Duration,
+    ) -> std::time::Duration {
+        if f.error.is_some() {
+            stale_after
+        } else {
+            self.listeners_max_age(stale_after)
+        }
+    }
+
+    /// Whether a target group's targets are known from its CloudWatch counts in place of a
+    /// fresh DescribeTargetHealth: counts read without error within `stale_after`, every
+    /// target healthy. Counts that show a target unhealthy, or none, are never enough: the
+    /// poller reads those groups fresh (and a failed fresh read is a check not made). Nor do
+    /// they stand in for a DescribeTargetHealth whose latest read failed: that read was made.
+    pub fn targets_known_by_counts(
+        &self,
+        tg_arn: &str,
+        now: OffsetDateTime,
+        stale_after: std::time::Duration,
+    ) -> bool {
+        let read_failed = self
+            .target_health
+            .get(tg_arn)
+            .is_some_and(|f| f.error.is_some());
+        !read_failed
+            && self.host_counts.get(tg_arn).is_some_and(|f| {
+                f.error.is_none()
+                    && !f.is_stale(now, stale_after)
+                    && f.get().is_some_and(HostCounts::all_healthy)
+            })
     }
 
     /// The record sets of the site's name and types (empty if not fetched).

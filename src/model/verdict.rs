@@ -563,7 +563,7 @@ fn read_maintenance<'a>(
         };
         listeners.extend(
             listener_ev
-                .read(&what, f, now, stale_after)
+                .read(&what, f, now, site.listener_read_max_age(f, stale_after))
                 .into_iter()
                 .flatten(),
         );
@@ -661,7 +661,10 @@ fn read_listener_rules<'a>(
         let rules = match entry {
             Some(f) if site.listener_has_rules(l) => {
                 let what = format!("rules of listener {} of {}", l.label(), lb_label(site, l));
-                scratch.read(&what, f, now, stale_after).map(Vec::as_slice)
+                // Rules are read with their listeners, on the same cadence.
+                scratch
+                    .read(&what, f, now, site.listener_read_max_age(f, stale_after))
+                    .map(Vec::as_slice)
             }
             _ => None,
         };
@@ -782,6 +785,10 @@ fn read_beside_routing(
         optional(ev, "target groups", &site.target_groups, now, stale_after);
     }
     for (arn, f) in &site.target_health {
+        // Known by fresh CloudWatch counts, every target healthy: not missing.
+        if site.targets_known_by_counts(arn, now, stale_after) {
+            continue;
+        }
         let what = format!("target health of {}", site.target_group_label(arn));
         optional(ev, &what, f, now, stale_after);
     }

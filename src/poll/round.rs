@@ -146,6 +146,14 @@ fn listeners_due(
     due
 }
 
+/// Whether a target group's CloudWatch counts, as last read, show every target healthy (read
+/// without error).
+fn counts_healthy(o: &SiteObservations, tg: &str) -> bool {
+    o.host_counts
+        .get(tg)
+        .is_some_and(|f| f.error.is_none() && f.get().is_some_and(|c| c.all_healthy()))
+}
+
 /// When a site's listeners were last read (the oldest of its load balancers'), `None` when one
 /// is not known or its last read failed.
 fn listeners_read_at(o: &SiteObservations) -> Option<OffsetDateTime> {
@@ -299,11 +307,38 @@ struct FirstStage {
 
 /// Route 53's status of every health check from its CloudWatch metrics, read once for every
 /// site of the round while their chains are read; each chain waits for it only where it needs it.
-type Metrics<'a> = futures::future::Shared<
-    std::pin::Pin<
-        Box<dyn Future<Output = HashMap<String, Result<HealthCheckStatus, AwsError>>> + Send + 'a>,
-    >,
->;
+type Metrics<'a> =
+    futures::future::Shared<std::pin::Pin<Box<dyn Future<Output = Arc<RoundMetrics>> + Send + 'a>>>;
+
+/// What a round reads from CloudWatch for every site at once: the health checks' status and
+/// the target groups' HealthyHostCount / UnHealthyHostCount (by target group ARN).
+#[derive(Default)]
+struct RoundMetrics {
+    checks: HashMap<String, Result<HealthCheckStatus, AwsError>>,
+    counts: HashMap<String, Result<crate::model::elb::HostCounts, AwsError>>,
+}
+
+/// How far back the round looks for a target group's newest 1-minute host counts: a group
+/// without a datapoint in that window is read fresh (DescribeTargetHealth).
+const HOST_COUNTS_WINDOW: time::Duration = time::Duration::minutes(5);
+
+/// How old a listener read outside the detail may be before it is stale (see
+/// `SiteObservations::listeners_max_age_secs`): the larger of five rounds and the time the
+/// cap takes to get round every site (`listeners_every`, plus as many rounds as the sites'
+/// listener reads take at `cap` ELBv2 calls a round). The poller reads a listener before then
+/// (`listeners_due`, oldest first); a listener it chose not to read yet is not unknown, one
+/// whose read failed is.
+fn listeners_max_age(
+    round: std::time::Duration,
+    every: std::time::Duration,
+    calls: usize,
+    cap: usize,
+) -> std::time::Duration {
+    let rounds = calls.div_ceil(cap.max(1)) as u32;
+    round
+        .saturating_mul(5)
+        .max(every.saturating_add(round.saturating_mul(rounds)))
+}
 
 tokio::task_local! {
     /// What this round learnt not to try again: per service, the failure that made a call to it
@@ -747,33 +782,76 @@ impl Fetcher {
                 due.then(|| spec.clone())
             })
             .collect();
+        // The target groups whose health the overview reads in bulk from CloudWatch (their
+        // HealthyHostCount / UnHealthyHostCount, batched with the health checks' metrics): every
+        // group of a site as last read, behind the first of the site's load balancers it is
+        // attached to. A group seen for the first time is read by DescribeTargetHealth.
+        let counted: BTreeMap<String, String> = obs
+            .iter()
+            .flat_map(|o| {
+                let lbs: Vec<&str> = o
+                    .load_balancers
+                    .get()
+                    .into_iter()
+                    .flatten()
+                    .map(|lb| lb.arn.as_str())
+                    .collect();
+                o.target_groups
+                    .get()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(move |tg| {
+                        let lb = tg
+                            .load_balancer_arns
+                            .iter()
+                            .find(|a| lbs.contains(&a.as_str()))?;
+                        Some((tg.arn.clone(), lb.clone()))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         // ELBv2's budget for one round's listeners (and the targets' health read with them).
         let cap = (self.budgets.elbv2.per_second()
             * self.round_every.as_secs_f64()
             * LISTENERS_SHARE_OF_ELBV2)
             .floor()
             .max(1.0) as usize;
+        let listener_sites: Vec<ListenerSite<'_>> = sites
+            .iter()
+            .zip(obs.iter())
+            .map(|(s, o)| {
+                (
+                    s.name.as_str(),
+                    depth(&s.name) == Depth::Detail,
+                    listeners_read_at(o),
+                    // A call for each load balancer's listeners and each target group's
+                    // health (as last seen; one of each when not known yet) but those the
+                    // CloudWatch counts last showed healthy (not read with the listeners).
+                    o.listeners.len().max(1)
+                        + if o.target_health.is_empty() {
+                            1
+                        } else {
+                            o.target_health
+                                .keys()
+                                .filter(|tg| !counts_healthy(o, tg))
+                                .count()
+                        },
+                )
+            })
+            .collect();
+        let calls: usize = listener_sites.iter().map(|(_, _, _, cost)| cost).sum();
         let read_listeners = listeners_due(
-            &sites
-                .iter()
-                .zip(obs.iter())
-                .map(|(s, o)| {
-                    (
-                        s.name.as_str(),
-                        depth(&s.name) == Depth::Detail,
-                        listeners_read_at(o),
-                        // A call for each load balancer's listeners and each target group's
-                        // health (as last seen; one of each when not known yet).
-                        o.listeners.len().max(1) + o.target_health.len().max(1),
-                    )
-                })
-                .collect::<Vec<_>>(),
+            &listener_sites,
             now(),
             self.listeners_every,
             self.round_every,
             cap,
             &mut self.listener_credit,
         );
+        let max_age = listeners_max_age(self.round_every, self.listeners_every, calls, cap);
+        for o in obs.iter_mut() {
+            o.listeners_max_age_secs = max_age.as_secs();
+        }
         let pending: Vec<Vec<String>> = sites
             .iter()
             .zip(obs.iter())
@@ -793,7 +871,7 @@ impl Fetcher {
                     .map(|(s, types)| me.answers(s, types)),
             );
             let metrics: Metrics<'_> =
-                futures::FutureExt::shared(Box::pin(me.health_check_metrics(&all_ids)));
+                futures::FutureExt::shared(Box::pin(me.health_check_metrics(&all_ids, &counted)));
             let names = me.read_names(&shared);
             let changes = join_all(pending.iter().map(|ids| me.read_changes(ids)));
             let shared_ref = &shared;
@@ -812,6 +890,49 @@ impl Fetcher {
             (answers, probed, named, changes)
         };
         self.apply_names(named, obs);
+        // Target groups seen for the first time this round (read by DescribeTargetHealth): their
+        // counts too, in one more call for them all, so that the next round can go by them and
+        // a one-shot status shows them.
+        let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
+        for (s, o) in sites.iter().zip(obs.iter()) {
+            if depth(&s.name) == Depth::Detail {
+                continue;
+            }
+            let lbs: Vec<&str> = o
+                .load_balancers
+                .get()
+                .into_iter()
+                .flatten()
+                .map(|lb| lb.arn.as_str())
+                .collect();
+            for tg in o.target_groups.get().into_iter().flatten() {
+                if counted.contains_key(&tg.arn) {
+                    continue;
+                }
+                if let Some(lb) = tg
+                    .load_balancer_arns
+                    .iter()
+                    .find(|a| lbs.contains(&a.as_str()))
+                {
+                    first_seen.insert(tg.arn.clone(), lb.clone());
+                }
+            }
+        }
+        if !first_seen.is_empty() {
+            let m = self
+                .health_check_metrics(&BTreeSet::new(), &first_seen)
+                .await;
+            for o in obs.iter_mut() {
+                for tg in o.target_groups.value.iter().flatten() {
+                    if let Some(read) = m.counts.get(&tg.arn) {
+                        record(
+                            o.host_counts.entry(tg.arn.clone()).or_default(),
+                            read.clone(),
+                        );
+                    }
+                }
+            }
+        }
         for (o, result) in obs.iter_mut().zip(probed) {
             if let (Some(p), Some(result)) = (o.probe.as_mut(), result) {
                 match result {
@@ -1253,22 +1374,51 @@ impl Fetcher {
     async fn health_check_metrics(
         &self,
         ids: &BTreeSet<String>,
-    ) -> HashMap<String, Result<HealthCheckStatus, AwsError>> {
-        let mut out = HashMap::new();
-        if ids.is_empty() {
-            return out;
+        counted: &BTreeMap<String, String>,
+    ) -> Arc<RoundMetrics> {
+        let mut out = RoundMetrics::default();
+        let to = self.clients.clock.now();
+        let from = to - time::Duration::minutes(5);
+        // The host counts go in the health checks' call where they are in its region
+        // (us-east-1); the other regions' in one call each. Up to 500 metrics a call.
+        let mut by_region: BTreeMap<String, Vec<(&String, [cloudwatch::MetricQuery; 2])>> =
+            BTreeMap::new();
+        for (tg, lb) in counted {
+            if let Some(q) = cloudwatch::host_count_queries(tg, lb) {
+                let r = crate::model::chain::region_of_arn(tg).unwrap_or(&self.clients.region);
+                by_region.entry(r.to_string()).or_default().push((tg, q));
+            }
         }
-        let queries: Vec<cloudwatch::MetricQuery> = ids
+        let global = by_region
+            .remove(crate::aws::client::GLOBAL_REGION)
+            .unwrap_or_default();
+        let mut queries: Vec<cloudwatch::MetricQuery> = ids
             .iter()
             .flat_map(|id| cloudwatch::health_check_queries(id))
             .collect();
-        let to = self.clients.clock.now();
-        let from = to - time::Duration::minutes(5);
+        queries.extend(global.iter().flat_map(|(_, q)| q.iter().cloned()));
         let c = &self.clients.cloudwatch_global;
-        let result = budgeted(&self.budgets.cloudwatch, || {
-            cloudwatch::metric_series(c, &queries, from, to)
-        })
-        .await;
+        let counts_from = to - HOST_COUNTS_WINDOW;
+        let (result, regional) = tokio::join!(
+            async {
+                if queries.is_empty() {
+                    return Ok(Vec::new());
+                }
+                budgeted(&self.budgets.cloudwatch, || {
+                    cloudwatch::metric_series(c, &queries, from.min(counts_from), to)
+                })
+                .await
+            },
+            join_all(by_region.iter().map(|(r, groups)| async move {
+                let c = self.clients.cloudwatch_at(r);
+                let queries: Vec<cloudwatch::MetricQuery> =
+                    groups.iter().flat_map(|(_, q)| q.iter().cloned()).collect();
+                budgeted(&self.budgets.cloudwatch, || {
+                    cloudwatch::metric_series(&c, &queries, counts_from, to)
+                })
+                .await
+            }))
+        );
         for (k, id) in ids.iter().enumerate() {
             let value = match &result {
                 Err(e) => Err(e.clone()),
@@ -1295,9 +1445,40 @@ impl Fetcher {
                     }
                 }
             };
-            out.insert(id.clone(), value);
+            out.checks.insert(id.clone(), value);
         }
-        out
+        let skip = 2 * ids.len();
+        let mut apply = |groups: &[(&String, [cloudwatch::MetricQuery; 2])],
+                         result: &Result<Vec<MetricSeries>, AwsError>,
+                         skip: usize| {
+            for (k, (tg, _)) in groups.iter().enumerate() {
+                let value = result.as_ref().map_err(Clone::clone).and_then(|series| {
+                    let newest = |i: usize| series.get(skip + 2 * k + i).and_then(MetricSeries::latest);
+                    match (newest(0), newest(1)) {
+                        (Some((at, healthy)), Some((at_u, unhealthy))) => {
+                            let at = at.min(at_u);
+                            Ok(crate::model::elb::HostCounts {
+                                healthy: healthy.max(0.0).round() as u32,
+                                unhealthy: unhealthy.max(0.0).round() as u32,
+                                minute: now() - (to - at).max(time::Duration::ZERO),
+                            })
+                        }
+                        _ => Err(AwsError::new(
+                            ErrorKind::NotFound,
+                            "cloudwatch",
+                            "GetMetricData",
+                            "no HealthyHostCount/UnHealthyHostCount datapoint in the last 5 minutes",
+                        )),
+                    }
+                });
+                out.counts.insert((*tg).clone(), value);
+            }
+        };
+        apply(&global, &result, skip);
+        for ((_, groups), result) in by_region.iter().zip(&regional) {
+            apply(groups, result, 0);
+        }
+        Arc::new(out)
     }
 
     /// Everything behind a site's records, each read as soon as what it needs is known: the
@@ -1385,7 +1566,7 @@ impl Fetcher {
         let previous = o.distribution.take();
         let resolve = join_all(aliases.iter().map(|n| self.resolver.resolve(n)));
         let (checks, resolved, (), distribution) = tokio::join!(
-            self.health_check_reads(checks, &ids, metrics, depth),
+            self.health_check_reads(checks, &ids, metrics.clone(), depth),
             resolve,
             async {
                 let listeners = self
@@ -1393,6 +1574,7 @@ impl Fetcher {
                         s,
                         o,
                         shared,
+                        metrics.clone(),
                         &targets,
                         &hc_names,
                         &regions,
@@ -1502,7 +1684,7 @@ impl Fetcher {
             // Endpoint checks whose metric has no datapoint yet (new checks): their checkers
             // instead.
             let reads = from_metrics.into_iter().map(|(id, probes)| {
-                let m = metrics.get(&id).cloned();
+                let m = metrics.checks.get(&id).cloned();
                 async move {
                     match m {
                         Some(Err(e)) if probes && crate::model::infer::no_datapoint(&e) => {
@@ -1583,6 +1765,7 @@ impl Fetcher {
         s: &Site,
         o: &mut SiteObservations,
         shared: &Shared,
+        metrics: Metrics<'_>,
         aliases: &[String],
         hc_names: &[String],
         regions: &BTreeSet<String>,
@@ -1664,6 +1847,52 @@ impl Fetcher {
             .filter(|lb| evaluated.iter().any(|n| lb.has_dns_name(n)))
             .map(|lb| lb.arn.clone())
             .collect();
+        // Outside the detail and a switch, a target group's health comes in bulk from its
+        // CloudWatch counts (read for every site at once, beside the health checks' metrics):
+        // a group whose counts show every target healthy is not read by DescribeTargetHealth,
+        // not even with its listeners; one whose counts show a target unhealthy (or none), have
+        // no datapoint or could not be read is read fresh, every round. The groups Route 53
+        // evaluates (Evaluate Target Health) go by their counts like the rest: Route 53 decides
+        // on its own checks of the targets, and its answer, read by DNS every round, says what
+        // it decided; a fresh DescribeTargetHealth each round (200 calls at 200 such sites)
+        // would only tell the overview a minute sooner why. The counts lag (a minute or more)
+        // and are never compared with a fresh source to call a failover. The detail reads every
+        // group fresh.
+        let (by_counts, fresh) =
+            if depth == Depth::Detail {
+                (BTreeSet::new(), BTreeSet::new())
+            } else {
+                let m = metrics.await;
+                let mut counts = BTreeMap::new();
+                for t in o.target_groups.value.iter().flatten() {
+                    if let Some(read) = m.counts.get(&t.arn) {
+                        let mut slot = o.host_counts.remove(&t.arn).unwrap_or_default();
+                        record(&mut slot, read.clone());
+                        counts.insert(t.arn.clone(), slot);
+                    }
+                }
+                o.host_counts = counts;
+                // Skipped only while the last per-target read agrees (every target healthy, as many
+                // as the counts): a group recovering, or whose targets changed, is read fresh once.
+                o.host_counts
+                    .keys()
+                    .cloned()
+                    .partition::<BTreeSet<String>, _>(|tg| {
+                        counts_healthy(o, tg)
+                            && o.host_counts
+                                .get(tg)
+                                .and_then(|f| f.get())
+                                .is_some_and(|c| {
+                                    previous_health.get(tg).and_then(|f| f.get()).is_some_and(
+                                        |ts| {
+                                            ts.len() == c.healthy as usize && ts.iter().all(|t| {
+                                                t.state == crate::model::elb::TargetState::Healthy
+                                            })
+                                        },
+                                    )
+                                })
+                    })
+            };
         let health_known: BTreeSet<String> = if read_listeners {
             BTreeSet::new()
         } else {
@@ -1680,6 +1909,7 @@ impl Fetcher {
             &sorry,
             &health_known,
             &evaluated_lbs,
+            (&by_counts, &fresh),
             depth == Depth::Detail,
         );
         let (per_lb, (target_groups, tg_error, health)) = tokio::join!(listeners, groups);
@@ -1713,7 +1943,7 @@ impl Fetcher {
         }
         // Not read this round: the last read stands, with its own age.
         for t in o.target_groups.value.iter().flatten() {
-            if health_known.contains(&t.arn)
+            if (health_known.contains(&t.arn) || by_counts.contains(&t.arn))
                 && !health_map.contains_key(&t.arn)
                 && let Some(slot) = previous_health.remove(&t.arn)
             {
@@ -1763,6 +1993,7 @@ impl Fetcher {
         sorry: &[String],
         health_known: &BTreeSet<String>,
         evaluated_lbs: &BTreeSet<String>,
+        (by_counts, fresh): (&BTreeSet<String>, &BTreeSet<String>),
         detail: bool,
     ) -> (
         Vec<TargetGroup>,
@@ -1899,11 +2130,13 @@ impl Fetcher {
             target_groups
                 .iter()
                 .filter(|tg| {
-                    !health_known.contains(&tg.arn)
-                        || tg
-                            .load_balancer_arns
-                            .iter()
-                            .any(|a| evaluated_lbs.contains(a))
+                    !by_counts.contains(&tg.arn)
+                        && (fresh.contains(&tg.arn)
+                            || !health_known.contains(&tg.arn)
+                            || tg
+                                .load_balancer_arns
+                                .iter()
+                                .any(|a| evaluated_lbs.contains(a)))
                 })
                 .map(|tg| async move {
                     let client = c.elbv2_for(&tg.arn);
@@ -2885,11 +3118,14 @@ sorry_target_group = "{SORRY_TG}"
     }
 
     /// A record that aliases a load balancer with Evaluate Target Health rests on its targets'
-    /// health: outside the detail that is read every round, while the listeners keep their
-    /// cadence.
+    /// health; outside the detail that comes from the CloudWatch counts like every group's
+    /// (Route 53's own answer, read by DNS, says what it decided): while they show every target
+    /// healthy no DescribeTargetHealth is made, the site stays LIVE and complete however old the
+    /// last one; once they show a target unhealthy the group is read fresh, in the overview.
     #[tokio::test]
-    async fn targets_route53_evaluates_are_read_every_round() {
+    async fn targets_route53_evaluates_go_by_their_counts_and_are_read_fresh_when_one_fails() {
         use switchyard_sim::Control;
+        use switchyard_sim::world::ec2::Behaviour;
         let (sim, mut session) = shop_session(|text| {
             let edited = text.replace(
                 "alias = { load_balancer = \"shop-alb\", evaluate_target_health = false }",
@@ -2899,6 +3135,8 @@ sorry_target_group = "{SORRY_TG}"
             edited
         })
         .await;
+        sim.control(Control::AdvanceClock { seconds: 61.0 })
+            .unwrap();
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let calls = sim.calls();
@@ -2906,15 +3144,91 @@ sorry_target_group = "{SORRY_TG}"
             calls.get("elbv2", "DescribeTargetGroupAttributes") >= 1,
             "the minimums of what Route 53 evaluates: {calls:?}"
         );
+        assert!(
+            calls.get("elbv2", "DescribeTargetHealth") >= 1,
+            "the groups seen for the first time: {calls:?}"
+        );
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let calls = sim.calls();
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
+        assert_eq!(
+            calls.get("elbv2", "DescribeTargetHealth"),
+            0,
+            "the counts show every target healthy: {calls:?}"
+        );
+        let o = &session.observations[0];
+        let app = o
+            .target_groups
+            .get()
+            .into_iter()
+            .flatten()
+            .find(|t| t.name == "shop-app")
+            .map(|t| t.arn.clone())
+            .unwrap();
+        let counts = o.host_counts.get(&app).and_then(|f| f.get()).cloned();
+        assert_eq!(
+            counts.as_ref().map(|c| (c.healthy, c.unhealthy)),
+            Some((2, 0))
+        );
+        // Judged an hour on, the per-target read is old; the counts read now stand in for it.
+        let mut later = o.clone();
+        let hour = time::Duration::hours(1);
+        for f in later.target_health.values_mut() {
+            f.fetched_at = f.fetched_at.map(|t| t - hour);
+        }
+        let now = OffsetDateTime::now_utc();
+        let stale_after = session.config.defaults.stale_after;
+        let c = crate::model::completeness::completeness(&later, now, stale_after);
+        assert!(c.complete, "{c:?}");
+        later.host_counts.clear();
+        let c = crate::model::completeness::completeness(&later, now, stale_after);
+        assert!(
+            c.unread
+                .iter()
+                .any(|u| u.starts_with("targets of shop-app")),
+            "without the counts the old read is stale: {c:?}"
+        );
+        sim.control(Control::SetBehaviour {
+            target: "i-0a1b2c3d4e5f60001".into(),
+            behaviour: Behaviour::Http(503),
+        })
+        .unwrap();
+        sim.control(Control::AdvanceClock { seconds: 150.0 })
+            .unwrap();
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
         assert!(
             calls.get("elbv2", "DescribeTargetHealth") >= 1,
-            "the app's targets, which Route 53 evaluates: {calls:?}"
+            "the counts show a target unhealthy: read fresh: {calls:?}"
+        );
+        let o = &session.observations[0];
+        let counts = o.host_counts.get(&app).and_then(|f| f.get()).cloned();
+        assert_eq!(counts.map(|c| (c.healthy, c.unhealthy)), Some((1, 1)));
+        let unhealthy: Vec<_> = o.target_health[&app]
+            .get()
+            .into_iter()
+            .flatten()
+            .filter(|t| t.state != crate::model::elb::TargetState::Healthy)
+            .map(|t| t.id.clone())
+            .collect();
+        assert_eq!(
+            unhealthy,
+            ["i-0a1b2c3d4e5f60001"],
+            "the fresh, per-target read"
         );
         sim.shutdown().await;
+    }
+
+    #[test]
+    fn listeners_may_be_as_old_as_the_cap_takes_to_get_round_every_site() {
+        let s = Duration::from_secs;
+        // Few sites: five rounds.
+        assert_eq!(listeners_max_age(s(5), s(30), 10, 30), s(35));
+        assert_eq!(listeners_max_age(s(10), s(10), 1, 30), s(50));
+        // 200 sites at one call each, 30 calls a round: 7 rounds after the cadence.
+        assert_eq!(listeners_max_age(s(5), s(30), 200, 30), s(65));
     }
 
     /// Outside the detail, listeners and rules, and the targets' health with them, are read at

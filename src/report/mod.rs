@@ -294,6 +294,25 @@ pub struct TargetGroupReport {
     pub fails_open: Option<bool>,
     /// Why the group's attributes (the two minimums) could not be read; `None` when they were.
     pub attributes_error: Option<String>,
+    /// The group's CloudWatch host counts, when the overview read them (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_counts: Option<HostCountsReport>,
+}
+
+/// A target group's HealthyHostCount / UnHealthyHostCount: a lagging source, with its own age.
+#[derive(Debug, Serialize)]
+pub struct HostCountsReport {
+    /// `CloudWatch, 1-minute counts`.
+    pub source: String,
+    pub healthy: Option<u32>,
+    pub unhealthy: Option<u32>,
+    /// The datapoint's minute (`None`: no datapoint was read).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub minute: Option<OffsetDateTime>,
+    /// How old the datapoint is.
+    pub age_seconds: Option<u64>,
+    /// Why the counts could not be read (or there was no datapoint); `None` when they were.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -559,6 +578,17 @@ pub fn site_report(
                 fail_open_minimum: unread.is_none().then(|| tg.fail_open_minimum(th.len())),
                 fails_open: tg.fails_open_checked(th).ok().map(|o| o.is_some()),
                 attributes_error: unread.map(|e| e.error.summary()),
+                host_counts: o.host_counts.get(arn).map(|f| {
+                    let c = f.get();
+                    HostCountsReport {
+                        source: crate::model::elb::HostCounts::SOURCE.into(),
+                        healthy: c.map(|c| c.healthy),
+                        unhealthy: c.map(|c| c.unhealthy),
+                        minute: c.map(|c| c.minute),
+                        age_seconds: c.map(|c| crate::model::obs::span(c.minute, now).as_secs()),
+                        error: f.error.as_ref().map(|e| e.error.summary()),
+                    }
+                }),
             })
         })
         .collect();

@@ -510,3 +510,59 @@ async fn a_regional_checker_outage_reads_by_the_18_percent_rule() {
         reasons(s)
     );
 }
+
+/// Added behaviour (issue 18): the overview reads the targets' health in bulk from CloudWatch.
+/// Status JSON shows each target group's HealthyHostCount/UnHealthyHostCount with their source
+/// and the datapoint's minute and age (a lagging source, a minute or more old); a target going
+/// unhealthy shows in the counts a minute later, beside the fresh per-target read that gives
+/// its reason.
+#[tokio::test]
+async fn the_overview_shows_a_target_groups_cloudwatch_counts_with_their_source_and_age() {
+    let env = Env::start_paused("target-health", "target-health").await;
+    advance(&env.sim, 61.0);
+    let counts = |json: &serde_json::Value| {
+        let s = site(json, "app");
+        let app = s["target_groups"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["name"] == "app"))
+            .unwrap_or_else(|| panic!("{s:#}"));
+        app["host_counts"].clone()
+    };
+    let (out, json) = status(&env, &[]).await;
+    assert_eq!(site(&json, "app")["verdict"], "LIVE", "{out}");
+    let c = counts(&json);
+    assert_eq!(c["source"], "CloudWatch, 1-minute counts", "{c:#}");
+    assert_eq!(
+        (c["healthy"].as_u64(), c["unhealthy"].as_u64()),
+        (Some(4), Some(0)),
+        "{c:#}"
+    );
+    assert!(c["minute"].is_string(), "{c:#}");
+    assert!(
+        c["age_seconds"].as_u64().is_some_and(|a| a >= 60),
+        "the datapoint is as old as its minute: {c:#}"
+    );
+    assert!(c["error"].is_null(), "{c:#}");
+
+    behave(&env, "i-07a4e000000000001", "http:500");
+    for _ in 0..12 {
+        advance(&env.sim, 10.0);
+    }
+    let (out, json) = status(&env, &[]).await;
+    let c = counts(&json);
+    assert_eq!(
+        (c["healthy"].as_u64(), c["unhealthy"].as_u64()),
+        (Some(3), Some(1)),
+        "{c:#} {out}"
+    );
+    let s = site(&json, "app");
+    let failing = s["targets"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == "i-07a4e000000000001"))
+        .unwrap_or_else(|| panic!("{s:#}"));
+    assert_eq!(failing["state"], "unhealthy", "{failing:#}");
+    assert_eq!(
+        failing["reason"], "Target.ResponseCodeMismatch",
+        "{failing:#}"
+    );
+}

@@ -2187,3 +2187,124 @@ fn reasons_say_why_route_53_will_or_will_not_fail_over() {
         Fx::verdict,
     );
 }
+
+/// The overview reads the targets' health in bulk (CloudWatch counts) and listeners on its own
+/// cadence: an old per-target read with fresh counts showing every target healthy, and listeners
+/// (and their rules) older than `stale_after` but within the poller's cadence, leave the site
+/// LIVE and complete. Counts that show a target unhealthy, or could not be read, do not stand in
+/// for the old read; a listener whose last read failed is unread whatever the cadence.
+#[test]
+fn fresh_counts_and_listeners_within_their_cadence_are_not_stale() {
+    use crate::model::elb::HostCounts;
+    let old = STALE.as_secs() * 5;
+    let aged = || {
+        let mut fx = Fx::nlb_listener();
+        assert!(!fx.0.listeners.is_empty());
+        for f in fx.0.target_health.values_mut() {
+            f.fetched_at = Some(ago(old));
+        }
+        for f in fx.0.listeners.values_mut() {
+            f.fetched_at = Some(ago(old));
+        }
+        for f in fx.0.rules.values_mut() {
+            f.fetched_at = Some(ago(old));
+        }
+        fx
+    };
+    let counts = |healthy, unhealthy| {
+        Fetched::ok(
+            HostCounts {
+                healthy,
+                unhealthy,
+                minute: ago(130),
+            },
+            ago(FRESH),
+        )
+    };
+    let fx = aged();
+    let c = crate::model::completeness::completeness(&fx.0, NOW, STALE);
+    assert!(!c.complete, "old reads and nothing else: {c:?}");
+    assert_eq!(as_status(&fx).kind, Unknown);
+
+    let mut fx = aged();
+    fx.0.listeners_max_age_secs = old + 60;
+    let tgs: Vec<String> = fx.0.target_health.keys().cloned().collect();
+    for tg in &tgs {
+        fx.0.host_counts.insert(tg.clone(), counts(2, 0));
+    }
+    let c = crate::model::completeness::completeness(&fx.0, NOW, STALE);
+    assert!(c.complete, "{c:?}");
+    assert_eq!(as_status(&fx).kind, Live, "{}", show(&as_status(&fx)));
+
+    // Listeners older than their cadence allows: stale again.
+    let mut late = fx.clone();
+    late.0.listeners_max_age_secs = old - 60;
+    let c = crate::model::completeness::completeness(&late.0, NOW, STALE);
+    assert!(
+        c.unread
+            .iter()
+            .any(|u| u.starts_with("listeners of") && u.ends_with("(stale after 9 min)")),
+        "said with the cadence's limit: {c:?}"
+    );
+
+    // Counts showing a target unhealthy, or not read: the old per-target read is stale.
+    for bad in [
+        counts(1, 1),
+        Fetched::default().failed(
+            AwsError::new(
+                ErrorKind::Network,
+                "cloudwatch",
+                "GetMetricData",
+                "timed out",
+            ),
+            NOW,
+        ),
+    ] {
+        let mut fx = fx.clone();
+        fx.0.host_counts.insert(tgs[0].clone(), bad);
+        let c = crate::model::completeness::completeness(&fx.0, NOW, STALE);
+        assert!(
+            c.unread.iter().any(|u| u.starts_with("targets of")),
+            "{c:?}"
+        );
+        assert_eq!(as_status(&fx).kind, Unknown, "{}", show(&as_status(&fx)));
+    }
+
+    // A DescribeTargetHealth that failed is unread, fresh counts or not.
+    let mut failed = fx.clone();
+    for f in failed.0.target_health.values_mut() {
+        f.set_failed(
+            AwsError::new(
+                ErrorKind::Network,
+                "elbv2",
+                "DescribeTargetHealth",
+                "timed out",
+            ),
+            NOW,
+        );
+    }
+    let c = crate::model::completeness::completeness(&failed.0, NOW, STALE);
+    assert!(
+        c.unread.iter().any(|u| u.starts_with("targets of")),
+        "{c:?}"
+    );
+
+    // A listener whose last read failed is unread, within its cadence or not.
+    let mut fx = fx.clone();
+    for f in fx.0.listeners.values_mut() {
+        f.set_failed(
+            AwsError::new(
+                ErrorKind::Network,
+                "elbv2",
+                "DescribeListeners",
+                "timed out",
+            ),
+            NOW,
+        );
+    }
+    let c = crate::model::completeness::completeness(&fx.0, NOW, STALE);
+    assert!(
+        c.unread.iter().any(|u| u.starts_with("listeners of")),
+        "{c:?}"
+    );
+}

@@ -116,6 +116,17 @@ pub fn targets(o: &SiteObservations) -> String {
         if o.sorry_target_groups.iter().any(|s| s == arn) {
             continue;
         }
+        // Where the CloudWatch counts were read after the last DescribeTargetHealth (the
+        // overview reads that only where the counts show something wrong), the counts.
+        if let Some(f) = o.host_counts.get(arn)
+            && let Some(c) = f.get()
+            && f.fetched_at > th.fetched_at
+        {
+            seen = true;
+            ok += c.healthy as usize;
+            all += (c.healthy + c.unhealthy) as usize;
+            continue;
+        }
         if let Some(ts) = th.get() {
             seen = true;
             ok += ts
@@ -827,4 +838,56 @@ pub fn first_rows(
         lines.push(cells_to_line(&cells));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::elb::{HostCounts, TargetHealth, TargetState};
+    use crate::model::obs::Fetched;
+    use crate::model::site::SiteObservations;
+    use time::macros::datetime;
+
+    /// TARGETS shows the CloudWatch counts where they were read after the last
+    /// DescribeTargetHealth (the overview reads that only where the counts show something
+    /// wrong), and the per-target read where it is the newer.
+    #[test]
+    fn targets_shows_the_newer_of_the_counts_and_the_per_target_read() {
+        let tg = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/app/1";
+        let t0 = datetime!(2026-03-14 02:00:00 UTC);
+        let target = |id: &str, state| TargetHealth {
+            id: id.into(),
+            port: Some(80),
+            az: None,
+            state,
+            reason: None,
+            description: None,
+        };
+        let mut o = SiteObservations::new("app", "Z1", "app.example.com.", "A");
+        o.target_health.insert(
+            tg.into(),
+            Fetched::ok(
+                vec![
+                    target("i-1", TargetState::Healthy),
+                    target("i-2", TargetState::Unhealthy),
+                ],
+                t0,
+            ),
+        );
+        assert_eq!(super::targets(&o), "1/2");
+        let counts = HostCounts {
+            healthy: 2,
+            unhealthy: 0,
+            minute: t0,
+        };
+        o.host_counts.insert(
+            tg.into(),
+            Fetched::ok(counts.clone(), t0 + time::Duration::minutes(3)),
+        );
+        assert_eq!(super::targets(&o), "2/2", "the counts, read later");
+        o.host_counts.insert(
+            tg.into(),
+            Fetched::ok(counts, t0 - time::Duration::minutes(1)),
+        );
+        assert_eq!(super::targets(&o), "1/2", "the per-target read, newer");
+    }
 }

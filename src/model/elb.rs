@@ -608,9 +608,22 @@ impl HostCounts {
     /// Where the counts come from, in words.
     pub const SOURCE: &'static str = "CloudWatch, 1-minute counts";
 
+    /// How far the newest datapoint lags behind the load balancer at the most, beyond
+    /// `stale_after`, for the counts to stand in for the targets' health: its minute (a
+    /// datapoint is stamped with the start of its minute) and CloudWatch's publication delay.
+    /// An older datapoint (the newest in the poller's window of several minutes) says how the
+    /// targets were, not how they are.
+    pub const LAG: std::time::Duration = std::time::Duration::from_secs(120);
+
     /// Whether every target the counts see is healthy (and there is one).
     pub fn all_healthy(&self) -> bool {
         self.unhealthy == 0 && self.healthy > 0
+    }
+
+    /// Whether the counts say every target is healthy now: all healthy, and their datapoint
+    /// no older than `stale_after` plus [`Self::LAG`].
+    pub fn healthy_now(&self, now: time::OffsetDateTime, stale_after: std::time::Duration) -> bool {
+        self.all_healthy() && super::obs::span(self.minute, now) <= stale_after + Self::LAG
     }
 
     /// `CloudWatch, 1-minute counts, 2 min 10 s old`.

@@ -272,8 +272,8 @@ impl SiteObservations {
     }
 
     /// Whether a target group's targets are known from its CloudWatch counts in place of a
-    /// fresh DescribeTargetHealth: counts read without error within `stale_after`, every
-    /// target healthy. Counts that show a target unhealthy, or none, are never enough: the
+    /// fresh DescribeTargetHealth: counts read without error within `stale_after`, their
+    /// datapoint no older than `stale_after` plus [`HostCounts::LAG`], every target healthy. Counts that show a target unhealthy, or none, are never enough: the
     /// poller reads those groups fresh (and a failed fresh read is a check not made). Nor do
     /// they stand in for a DescribeTargetHealth whose latest read failed: that read was made.
     pub fn targets_known_by_counts(
@@ -290,7 +290,7 @@ impl SiteObservations {
             && self.host_counts.get(tg_arn).is_some_and(|f| {
                 f.error.is_none()
                     && !f.is_stale(now, stale_after)
-                    && f.get().is_some_and(HostCounts::all_healthy)
+                    && f.get().is_some_and(|c| c.healthy_now(now, stale_after))
             })
     }
 

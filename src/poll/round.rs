@@ -146,12 +146,16 @@ fn listeners_due(
     due
 }
 
-/// Whether a target group's CloudWatch counts, as last read, show every target healthy (read
-/// without error).
-fn counts_healthy(o: &SiteObservations, tg: &str) -> bool {
-    o.host_counts
-        .get(tg)
-        .is_some_and(|f| f.error.is_none() && f.get().is_some_and(|c| c.all_healthy()))
+/// Whether a target group's CloudWatch counts, as last read, show every target healthy now
+/// (read without error, their datapoint recent enough: the model's rule, with twice the
+/// listeners' cadence, `stale_after` by default, for `stale_after`). Counts that do not are no
+/// reason to skip DescribeTargetHealth: the verdict would not take them in its place.
+fn counts_healthy(o: &SiteObservations, tg: &str, listeners_every: std::time::Duration) -> bool {
+    o.host_counts.get(tg).is_some_and(|f| {
+        f.error.is_none()
+            && f.get()
+                .is_some_and(|c| c.healthy_now(now(), listeners_every * 2))
+    })
 }
 
 /// When a site's listeners were last read (the oldest of its load balancers'), `None` when one
@@ -833,7 +837,7 @@ impl Fetcher {
                         } else {
                             o.target_health
                                 .keys()
-                                .filter(|tg| !counts_healthy(o, tg))
+                                .filter(|tg| !counts_healthy(o, tg, self.listeners_every))
                                 .count()
                         },
                 )
@@ -1878,7 +1882,7 @@ impl Fetcher {
                     .keys()
                     .cloned()
                     .partition::<BTreeSet<String>, _>(|tg| {
-                        counts_healthy(o, tg)
+                        counts_healthy(o, tg, self.listeners_every)
                             && o.host_counts
                                 .get(tg)
                                 .and_then(|f| f.get())

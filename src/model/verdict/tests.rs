@@ -2236,6 +2236,24 @@ fn fresh_counts_and_listeners_within_their_cadence_are_not_stale() {
     assert!(c.complete, "{c:?}");
     assert_eq!(as_status(&fx).kind, Live, "{}", show(&as_status(&fx)));
 
+    // Counts read just now whose newest datapoint is from minutes ago (the newest in the
+    // poller's window): they say how the targets were, not how they are, and stand in for
+    // nothing.
+    let mut lagging = fx.clone();
+    for tg in &tgs {
+        let mut c = counts(2, 0);
+        if let Some(v) = c.value.as_mut() {
+            v.minute = ago(STALE.as_secs() + HostCounts::LAG.as_secs() + 60);
+        }
+        lagging.0.host_counts.insert(tg.clone(), c);
+    }
+    let c = crate::model::completeness::completeness(&lagging.0, NOW, STALE);
+    assert!(
+        c.unread.iter().any(|u| u.starts_with("targets of")),
+        "an old datapoint is not the targets' health now: {c:?}"
+    );
+    assert_eq!(as_status(&lagging).kind, Unknown);
+
     // Listeners older than their cadence allows: stale again.
     let mut late = fx.clone();
     late.0.listeners_max_age_secs = old - 60;

@@ -842,9 +842,10 @@ def report(m, p, rows, pol, accounts=None, extra=None):
           "budget at AWS) and a profile in an AWS config file (its `endpoint_url` and keys); each "
           "site names its account's profile; one `switchyard status --output json` over every "
           "site. Each emulator's DNS server asks the next account's for names it does not have "
-          "(`--dns-forward`), so one resolver finds every account's names, and each one's name "
-          "servers relay the zones they do not hold to the next one's (`--ns-forward`), so "
-          "switchyard reads every account's answer by DNS, as from Route 53's name servers.\n")
+          "(`--dns-forward`), so one resolver finds every account's names"
+          + (", and each one's name servers relay the zones they do not hold to the next one's "
+             "(`--ns-forward`), so switchyard reads every account's answer by DNS, as from Route "
+             "53's name servers.\n" if a.get("dns_sources") else ".\n"))
         if a.get("dns_sources"):
             w("Where Route 53's answers came from: " + ", ".join(
                 f"{n} {src}" for src, n in sorted(a["dns_sources"].items())) + "; calls by service: "

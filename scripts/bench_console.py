@@ -321,20 +321,14 @@ def main():
         r = json.loads((ROOT / "benchmarks" / "console.json").read_text())
         write_section(section(r))
         return
-    if sys.argv[1:] == ["--draw"]:
-        # The in-process figures alone (drawing, confirmation); the rest stays as measured.
+    # One figure measured again alone; the rest stays as measured: the in-process figures
+    # (drawing, the tick, confirmation), or the binary's size (scripts/bench size builds it).
+    alone = {"--draw": ("bench", in_process), "--size": ("size", binary_size)}
+    if sys.argv[1:2] and sys.argv[1] in alone and len(sys.argv) == 2:
+        key, measure = alone[sys.argv[1]]
         path = ROOT / "benchmarks" / "console.json"
         r = json.loads(path.read_text())
-        r["bench"] = in_process()
-        path.write_text(json.dumps(r, indent=1))
-        write_section(section(r))
-        print(section(r))
-        return
-    if sys.argv[1:] == ["--size"]:
-        # The binary's size alone (scripts/bench size builds it first); the rest stays as measured.
-        path = ROOT / "benchmarks" / "console.json"
-        r = json.loads(path.read_text())
-        r["size"] = binary_size()
+        r[key] = measure()
         path.write_text(json.dumps(r, indent=1))
         write_section(section(r))
         print(section(r))

@@ -3018,6 +3018,20 @@ sorry_target_group = "{SORRY_TG}"
         );
     }
 
+    /// One of shop-app's two targets answers 503 from now on, and the emulator's clock runs on
+    /// until its health checks, and a minute of CloudWatch's counts, have seen it.
+    fn fail_a_shop_target(sim: &switchyard_sim::SimHandle) {
+        use switchyard_sim::Control;
+        use switchyard_sim::world::ec2::Behaviour;
+        sim.control(Control::SetBehaviour {
+            target: "i-0a1b2c3d4e5f60001".into(),
+            behaviour: Behaviour::Http(503),
+        })
+        .unwrap();
+        sim.control(Control::AdvanceClock { seconds: 150.0 })
+            .unwrap();
+    }
+
     /// The alb-cloudfront scenario (its text edited by `edit`), paused, and a session on its
     /// config without the probe.
     async fn shop_session(
@@ -3049,7 +3063,6 @@ sorry_target_group = "{SORRY_TG}"
     #[tokio::test]
     async fn a_target_groups_host_counts_are_read_from_cloudwatch_and_follow_its_targets() {
         use switchyard_sim::Control;
-        use switchyard_sim::world::ec2::Behaviour;
         let (sim, session) = shop_session(str::to_string).await;
         let (tg, lb) = sim.with_world(|w| {
             let tg = w.elb.tgs.iter().find(|t| t.name == "shop-app").unwrap();
@@ -3077,13 +3090,7 @@ sorry_target_group = "{SORRY_TG}"
             [Some(2.0), Some(0.0)],
             "both targets healthy"
         );
-        sim.control(Control::SetBehaviour {
-            target: "i-0a1b2c3d4e5f60001".into(),
-            behaviour: Behaviour::Http(503),
-        })
-        .unwrap();
-        sim.control(Control::AdvanceClock { seconds: 150.0 })
-            .unwrap();
+        fail_a_shop_target(&sim);
         assert_eq!(newest().await, [Some(1.0), Some(1.0)], "one unhealthy");
         sim.shutdown().await;
     }
@@ -3129,7 +3136,6 @@ sorry_target_group = "{SORRY_TG}"
     #[tokio::test]
     async fn targets_route53_evaluates_go_by_their_counts_and_are_read_fresh_when_one_fails() {
         use switchyard_sim::Control;
-        use switchyard_sim::world::ec2::Behaviour;
         let (sim, mut session) = shop_session(|text| {
             let edited = text.replace(
                 "alias = { load_balancer = \"shop-alb\", evaluate_target_health = false }",
@@ -3193,13 +3199,7 @@ sorry_target_group = "{SORRY_TG}"
                 .any(|u| u.starts_with("targets of shop-app")),
             "without the counts the old read is stale: {c:?}"
         );
-        sim.control(Control::SetBehaviour {
-            target: "i-0a1b2c3d4e5f60001".into(),
-            behaviour: Behaviour::Http(503),
-        })
-        .unwrap();
-        sim.control(Control::AdvanceClock { seconds: 150.0 })
-            .unwrap();
+        fail_a_shop_target(&sim);
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;
         let calls = sim.calls();

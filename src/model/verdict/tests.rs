@@ -2288,18 +2288,12 @@ fn fresh_counts_and_listeners_within_their_cadence_are_not_stale() {
         assert_eq!(as_status(&fx).kind, Unknown, "{}", show(&as_status(&fx)));
     }
 
+    let timed_out =
+        |operation: &str| AwsError::new(ErrorKind::Network, "elbv2", operation, "timed out");
     // A DescribeTargetHealth that failed is unread, fresh counts or not.
     let mut failed = fx.clone();
     for f in failed.0.target_health.values_mut() {
-        f.set_failed(
-            AwsError::new(
-                ErrorKind::Network,
-                "elbv2",
-                "DescribeTargetHealth",
-                "timed out",
-            ),
-            NOW,
-        );
+        f.set_failed(timed_out("DescribeTargetHealth"), NOW);
     }
     let c = crate::model::completeness::completeness(&failed.0, NOW, STALE);
     assert!(
@@ -2310,15 +2304,7 @@ fn fresh_counts_and_listeners_within_their_cadence_are_not_stale() {
     // A listener whose last read failed is unread, within its cadence or not.
     let mut fx = fx.clone();
     for f in fx.0.listeners.values_mut() {
-        f.set_failed(
-            AwsError::new(
-                ErrorKind::Network,
-                "elbv2",
-                "DescribeListeners",
-                "timed out",
-            ),
-            NOW,
-        );
+        f.set_failed(timed_out("DescribeListeners"), NOW);
     }
     let c = crate::model::completeness::completeness(&fx.0, NOW, STALE);
     assert!(

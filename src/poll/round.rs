@@ -1,6 +1,7 @@
 //! One refresh of every site: account-wide lists once, then each site's chain, in parallel and
 //! within the API budgets. Failures become data: the last good value stays, with the error.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -239,9 +240,9 @@ impl Shared {
     fn load_balancers_in(
         &self,
         regions: &BTreeSet<String>,
-    ) -> Option<Result<Vec<LoadBalancer>, AwsError>> {
+    ) -> Option<Result<Cow<'_, [LoadBalancer]>, AwsError>> {
         let mut all = match self.load_balancers.as_ref()? {
-            Ok(l) => l.clone(),
+            Ok(l) => Cow::Borrowed(l.as_slice()),
             Err(e) => return Some(Err(e.clone())),
         };
         for (r, lists) in &self.elsewhere {
@@ -249,7 +250,7 @@ impl Shared {
                 continue;
             }
             match &lists.load_balancers {
-                Ok(l) => all.extend(l.iter().cloned()),
+                Ok(l) => all.to_mut().extend(l.iter().cloned()),
                 Err(e) => return Some(Err(in_region(e.clone(), r))),
             }
         }
@@ -260,9 +261,9 @@ impl Shared {
     fn target_groups_in(
         &self,
         regions: &BTreeSet<String>,
-    ) -> Option<Result<Vec<TargetGroup>, AwsError>> {
+    ) -> Option<Result<Cow<'_, [TargetGroup]>, AwsError>> {
         let mut all = match self.target_groups.as_ref()? {
-            Ok(l) => l.clone(),
+            Ok(l) => Cow::Borrowed(l.as_slice()),
             Err(e) => return Some(Err(e.clone())),
         };
         for (r, lists) in &self.elsewhere {
@@ -270,7 +271,7 @@ impl Shared {
                 continue;
             }
             match &lists.target_groups {
-                Ok(l) => all.extend(l.iter().cloned()),
+                Ok(l) => all.to_mut().extend(l.iter().cloned()),
                 Err(e) => return Some(Err(in_region(e.clone(), r))),
             }
         }
@@ -1780,7 +1781,7 @@ impl Fetcher {
         let b = &self.budgets;
         let listed = shared.load_balancers_in(regions);
         let all = match &listed {
-            Some(Ok(l)) => l.as_slice(),
+            Some(Ok(l)) => &l[..],
             Some(Err(e)) => {
                 o.load_balancers.set_failed(e.clone(), now());
                 return None;
@@ -1993,7 +1994,7 @@ impl Fetcher {
         &self,
         s: &Site,
         lbs: &[LoadBalancer],
-        account_tgs: Option<&Result<Vec<TargetGroup>, AwsError>>,
+        account_tgs: Option<&Result<Cow<'_, [TargetGroup]>, AwsError>>,
         sorry: &[String],
         health_known: &BTreeSet<String>,
         evaluated_lbs: &BTreeSet<String>,

@@ -145,7 +145,7 @@ impl Approval {
     /// Where the request stands at `now` (AWS's clock).
     pub fn standing(&self, now: OffsetDateTime) -> Standing {
         match &self.decision {
-            None if now >= self.expires_at => Standing::Expired(format!(
+            None if !super::obs::before(now, self.expires_at) => Standing::Expired(format!(
                 "nobody decided on it before {} (it was asked at {})",
                 rfc3339(self.expires_at),
                 rfc3339(self.requested_at)
@@ -171,7 +171,7 @@ impl Approval {
                         short(hash),
                         short(&self.hash)
                     ))
-                } else if now >= *expires_at {
+                } else if !super::obs::before(now, *expires_at) {
                     Standing::Expired(format!(
                         "the approval by {by} at {} expired at {}",
                         rfc3339(*at),
@@ -264,6 +264,7 @@ impl ApprovalMarker {
             Direction::On => "maintenance on",
             Direction::Off => "maintenance off (fail back)",
         };
+        super::obs::holds_through(now);
         let age =
             (now - self.requested_local.unwrap_or(self.requested_at)).max(time::Duration::ZERO);
         let asked = format!(

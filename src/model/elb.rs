@@ -623,7 +623,7 @@ impl HostCounts {
     /// Whether the counts say every target is healthy now: all healthy, and their datapoint
     /// no older than `stale_after` plus [`Self::LAG`].
     pub fn healthy_now(&self, now: time::OffsetDateTime, stale_after: std::time::Duration) -> bool {
-        self.all_healthy() && super::obs::span(self.minute, now) <= stale_after + Self::LAG
+        self.all_healthy() && super::obs::within(now, self.minute, stale_after + Self::LAG)
     }
 
     /// `CloudWatch, 1-minute counts, 2 min 10 s old`.

@@ -158,7 +158,7 @@ impl Countdown {
 
     /// Whether clients see the change at `now`.
     pub fn clients_see_it(&self, now: OffsetDateTime) -> bool {
-        self.converged && now >= self.clients_see_by
+        self.converged && !super::obs::before(now, self.clients_see_by)
     }
 
     /// `clients see it by 04:40:12 UTC`.

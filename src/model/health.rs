@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::cloudwatch::AlarmState;
-use super::obs::{Fetched, human_span};
+use super::obs::{Fetched, age_of_data, before, holds_through, human_span, span, within};
 use super::route53::{
     AlarmRef, HealthCheck, HealthCheckKind, HealthCheckStatus, InsufficientDataHealth, RecordSet,
 };
@@ -108,23 +108,23 @@ impl Evidence {
         stale_after: Duration,
     ) -> Option<&'a T> {
         let error = f.error.as_ref().map(|e| e.error.summary());
-        match (&f.value, f.age(now)) {
-            (Some(value), Some(age)) if age <= stale_after => {
-                self.use_age(age);
+        match (&f.value, f.fetched_at) {
+            (Some(value), Some(at)) if within(now, at, stale_after) => {
+                self.use_age(age_of_data(at, now));
                 if let Some(error) = error {
                     self.notes.push(format!(
                         "{what}: latest fetch failed ({error}); using data from {} ago",
-                        human_span(age)
+                        human_span(span(at, now))
                     ));
                 }
                 Some(value)
             }
-            (Some(_), Some(age)) => {
+            (Some(_), Some(at)) => {
                 // Counted in the data age, so that the operator sees how old it is.
-                self.stale_age(age);
+                self.stale_age(age_of_data(at, now));
                 let mut s = format!(
                     "{what}: data is {} old (stale after {})",
-                    human_span(age),
+                    human_span(span(at, now)),
                     human_span(stale_after)
                 );
                 if let Some(error) = error {
@@ -424,12 +424,19 @@ fn check_health_at(
     };
     if let Some((healthy, percent, at)) = metric {
         out.metric_at = at.or(obs.status.fetched_at);
-        // The metric lags: a datapoint a minute old or more says so beside its reading.
+        // The metric lags: a datapoint a minute old or more says so beside its reading, in
+        // whole minutes (a datapoint is of a minute; said to the second, every site's reason
+        // would change every second).
         let age = out
             .metric_at
-            .map(|t| now - t)
-            .filter(|a| *a >= time::Duration::minutes(1))
-            .and_then(|a| Duration::try_from(a).ok());
+            .filter(|t| !before(now, *t + time::Duration::minutes(1)))
+            .map(|t| {
+                let minutes = (now - t).whole_minutes();
+                holds_through(
+                    t + time::Duration::minutes(minutes + 1) - time::Duration::NANOSECOND,
+                );
+                Duration::from_secs(minutes.unsigned_abs() * 60)
+            });
         metric_health(&mut out, hc, healthy, percent, age);
         if hc.kind == HealthCheckKind::Calculated {
             // The metric decides; the children still say which of them fail.
@@ -458,9 +465,9 @@ fn check_health_at(
                 &mut out,
             );
             // Said with its source when Route 53's own metric was missing.
-            let age = site.alarm(alarm_ref).and_then(|a| a.alarm.age(now));
             match super::infer::metric_gap(&obs.status, now, stale_after) {
                 Some(gap) if raw != Health::Unknown => {
+                    let age = site.alarm(alarm_ref).and_then(|a| a.alarm.age(now));
                     (raw, super::infer::with_source(&why, "its alarm", age, &gap))
                 }
                 _ => (raw, why),
@@ -470,10 +477,14 @@ fn check_health_at(
             let (raw, why) =
                 calculated_health(site, hc, &label, now, stale_after, depth, &mut ev, &mut out);
             match super::infer::metric_gap(&obs.status, now, stale_after) {
-                Some(gap) if raw != Health::Unknown => (
-                    raw,
-                    super::infer::with_source(&why, "its child health checks", ev.oldest, &gap),
-                ),
+                Some(gap) if raw != Health::Unknown => {
+                    // Said with the children's data age: it changes with the clock.
+                    super::obs::holds_through(now);
+                    (
+                        raw,
+                        super::infer::with_source(&why, "its child health checks", ev.oldest, &gap),
+                    )
+                }
                 _ => (raw, why),
             }
         }
@@ -522,7 +533,7 @@ fn metric_health(
         out.health
     };
     let age = age
-        .map(|a| format!("; datapoint {} old", human_span(a)))
+        .map(|a| format!("; datapoint over {} old", human_span(a)))
         .unwrap_or_default();
     out.why = match percent {
         Some(p) => format!(

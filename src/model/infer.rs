@@ -58,12 +58,17 @@ pub(crate) fn metric_gap(
     now: OffsetDateTime,
     stale_after: Duration,
 ) -> Option<String> {
-    match (&status.value, status.age(now)) {
+    match (&status.value, status.fetched_at) {
         (Some(HealthCheckStatus::Checkers { .. }), _) => None,
-        (Some(HealthCheckStatus::Metric { .. }), Some(age)) if age <= stale_after => None,
-        (Some(HealthCheckStatus::Metric { .. }), Some(age)) => {
-            Some(format!("HealthCheckStatus metric {} old", human_span(age)))
+        (Some(HealthCheckStatus::Metric { .. }), Some(at))
+            if super::obs::within(now, at, stale_after) =>
+        {
+            None
         }
+        (Some(HealthCheckStatus::Metric { .. }), Some(at)) => Some(format!(
+            "HealthCheckStatus metric {} old",
+            human_span(super::obs::span(at, now))
+        )),
         _ => status.error.as_ref().map(|e| metric_gap_text(&e.error)),
     }
 }

@@ -674,7 +674,7 @@ impl Journal {
         if let Some(i) = self.interruption() {
             return Some(i);
         }
-        if self.stopped.is_some() || now - self.updated_at < ABANDONED_AFTER {
+        if self.stopped.is_some() || super::obs::before(now, self.updated_at + ABANDONED_AFTER) {
             return None;
         }
         self.unfinished(ABANDONED.to_string(), StopKind::Abandoned)

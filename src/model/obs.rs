@@ -100,8 +100,8 @@ impl<T> Fetched<T> {
 
     /// Whether the value is missing or older than `max_age` at `now`.
     pub fn is_stale(&self, now: OffsetDateTime, max_age: Duration) -> bool {
-        match (&self.value, self.age(now)) {
-            (Some(_), Some(age)) => age > max_age,
+        match (&self.value, self.fetched_at) {
+            (Some(_), Some(at)) => !within(now, at, max_age),
             _ => true,
         }
     }
@@ -160,9 +160,83 @@ fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     T::deserialize(d).map(Some)
 }
 
-/// The span from `from` to `to`, zero if `to` is earlier.
+/// The span from `from` to `to`, zero if `to` is earlier. Read inside [`tracked`], it says
+/// that the judgement holds at the earlier of the two instants only: a span with the clock
+/// changes all the time.
 pub(crate) fn span(from: OffsetDateTime, to: OffsetDateTime) -> Duration {
+    holds_through(from.min(to));
+    untracked_span(from, to)
+}
+
+fn untracked_span(from: OffsetDateTime, to: OffsetDateTime) -> Duration {
     Duration::try_from(to - from).unwrap_or(Duration::ZERO)
+}
+
+// What a judgement read of the clock. A verdict is judged again once a second in the console
+// only where time can change it: where something goes stale, a window ends, an approval
+// expires, or a text says an age. Every reading of `now` in the model goes through the few
+// functions below, which note until when their answer holds.
+thread_local! {
+    static HOLDS_THROUGH: std::cell::Cell<Option<Option<OffsetDateTime>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Runs `judge` (a function of some `now`) and says until when its answer holds: `None` when
+/// it read nothing of the clock (it holds until the observations change), else the last
+/// instant at which it is certain to give the same answer. Only `data_age`-style ages, which
+/// grow with the clock one for one, are exempt: see [`age_of_data`].
+pub fn tracked<R>(judge: impl FnOnce() -> R) -> (R, Option<OffsetDateTime>) {
+    let outer = HOLDS_THROUGH.with(|h| h.replace(Some(None)));
+    let r = judge();
+    let mine = HOLDS_THROUGH.with(|h| h.replace(outer)).flatten();
+    // A judgement inside another one limits the outer one too.
+    if let Some(t) = mine {
+        holds_through(t);
+    }
+    (r, mine)
+}
+
+/// Notes that what is being judged holds through `t` at the latest.
+pub(crate) fn holds_through(t: OffsetDateTime) {
+    HOLDS_THROUGH.with(|h| {
+        if let Some(current) = h.get() {
+            h.set(Some(Some(current.map_or(t, |c| c.min(t)))));
+        }
+    });
+}
+
+/// Whether `now` is before `t`; the answer holds until `t` (once reached, for ever).
+pub(crate) fn before(now: OffsetDateTime, t: OffsetDateTime) -> bool {
+    let yes = now < t;
+    if yes {
+        holds_through(t - time::Duration::NANOSECOND);
+    }
+    yes
+}
+
+/// Whether `at` is no more than `limit` before `now` (an `at` in the future is within); the
+/// answer holds until `at + limit` (once past, for ever).
+pub(crate) fn within(now: OffsetDateTime, at: OffsetDateTime, limit: Duration) -> bool {
+    let yes = untracked_span(at, now) <= limit;
+    // A limit past the calendar's end never passes.
+    if yes
+        && let Some(end) = time::Duration::try_from(limit)
+            .ok()
+            .and_then(|l| at.checked_add(l))
+    {
+        holds_through(end);
+    }
+    yes
+}
+
+/// The age at `now` of data fetched at `at`, as a verdict's `data_age`: it grows with the clock
+/// one for one, so a judgement that holds still gives it as its age then plus the time since
+/// (see `tracked`). Data from the future (a skewed clock) is of age zero until `at`.
+pub(crate) fn age_of_data(at: OffsetDateTime, now: OffsetDateTime) -> Duration {
+    if at > now {
+        holds_through(at);
+    }
+    untracked_span(at, now)
 }
 
 #[cfg(test)]

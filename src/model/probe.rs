@@ -235,10 +235,10 @@ impl ProbeObservation {
     pub fn line(&self, now: time::OffsetDateTime) -> String {
         let age = |t: Option<time::OffsetDateTime>| {
             t.map(|t| {
-                let secs = (now - t).whole_seconds().max(0);
+                let age = super::obs::span(t, now);
                 format!(
                     " {}",
-                    super::obs::human_span(Duration::from_secs(secs.unsigned_abs()))
+                    super::obs::human_span(Duration::from_secs(age.as_secs()))
                 )
             })
             .unwrap_or_default()

@@ -69,15 +69,14 @@ impl CallerContext {
         let Some(at) = self.expires_at else {
             return Expiry::Fine;
         };
-        if at <= now {
+        if !super::obs::before(now, at) {
             return Expiry::Expired;
         }
-        let left = std::time::Duration::try_from(at - now).unwrap_or_default();
-        if left <= EXPIRY_WARNING {
-            Expiry::Soon(left)
-        } else {
-            Expiry::Fine
+        if super::obs::before(now, at - EXPIRY_WARNING) {
+            return Expiry::Fine;
         }
+        // Said with the time left: it changes with the clock.
+        Expiry::Soon(super::obs::span(now, at))
     }
 }
 

@@ -106,6 +106,7 @@ impl SortKey {
 #[derive(Clone, Debug)]
 pub struct SiteState {
     pub obs: SiteObservations,
+    /// Judged at `judged_at`; see [`SiteState::data_age`] for its data's age now.
     pub verdict: Verdict,
     /// The config says read_only for this site.
     pub read_only: bool,
@@ -114,18 +115,72 @@ pub struct SiteState {
     /// What of the chain was not read, and why (`completeness`), judged with the verdict so
     /// that a frame does not judge 200 sites again; empty before the first poll.
     pub unread: Vec<String>,
+    /// When the verdict and `unread` were judged.
+    pub judged_at: OffsetDateTime,
+    /// Until when they hold as judged: `None` while only new observations can change them
+    /// (see [`crate::model::obs::tracked`]). The once-a-second tick judges a site again only
+    /// after this.
+    pub holds_through: Option<OffsetDateTime>,
 }
 
 impl SiteState {
+    fn new(
+        obs: SiteObservations,
+        read_only: bool,
+        now: OffsetDateTime,
+        stale_after: Duration,
+    ) -> Self {
+        let ((verdict, unread), holds_through) = judged(&obs, false, now, stale_after);
+        SiteState {
+            verdict,
+            obs,
+            read_only,
+            received: false,
+            unread,
+            judged_at: now,
+            holds_through,
+        }
+    }
+
     /// The verdict and what was not read, judged again at `now`.
     fn judge(&mut self, now: OffsetDateTime, stale_after: Duration) {
-        self.verdict = site_verdict(&self.obs, now, stale_after);
-        self.unread = if self.received {
-            completeness(&self.obs, now, stale_after).unread
+        let ((verdict, unread), holds_through) = judged(&self.obs, self.received, now, stale_after);
+        self.verdict = verdict;
+        self.unread = unread;
+        self.judged_at = now;
+        self.holds_through = holds_through;
+    }
+
+    /// Whether the verdict as judged still holds at `now`.
+    fn holds_at(&self, now: OffsetDateTime) -> bool {
+        now >= self.judged_at && self.holds_through.is_none_or(|t| now <= t)
+    }
+
+    /// The age at `now` of the oldest data the verdict relied on: its age when judged plus the
+    /// time since (ages grow with the clock; what makes data stale is judged again in time).
+    pub fn data_age(&self, now: OffsetDateTime) -> Option<Duration> {
+        let since = Duration::try_from(now - self.judged_at).unwrap_or(Duration::ZERO);
+        self.verdict.data_age.map(|a| a + since)
+    }
+}
+
+/// A site's verdict and what of it was not read (nothing before the first poll), and until
+/// when they hold.
+fn judged(
+    obs: &SiteObservations,
+    received: bool,
+    now: OffsetDateTime,
+    stale_after: Duration,
+) -> ((Verdict, Vec<String>), Option<OffsetDateTime>) {
+    crate::model::obs::tracked(|| {
+        let verdict = site_verdict(obs, now, stale_after);
+        let unread = if received {
+            completeness(obs, now, stale_after).unread
         } else {
             Vec::new()
         };
-    }
+        (verdict, unread)
+    })
 }
 
 /// The line at the bottom being typed in.
@@ -488,13 +543,7 @@ impl App {
     ) -> App {
         let sites: Vec<SiteState> = sites
             .into_iter()
-            .map(|(obs, read_only)| SiteState {
-                verdict: site_verdict(&obs, now, stale_after),
-                obs,
-                read_only,
-                received: false,
-                unread: Vec::new(),
-            })
+            .map(|(obs, read_only)| SiteState::new(obs, read_only, now, stale_after))
             .collect();
         App {
             now,
@@ -555,7 +604,7 @@ impl App {
             SortKey::Severity => v.sort_by_key(|i| std::cmp::Reverse(self.sites[*i].verdict.kind)),
             SortKey::Name => v.sort_by_key(|i| self.sites[*i].obs.name.to_lowercase()),
             SortKey::Age => v.sort_by_key(|i| {
-                std::cmp::Reverse(self.sites[*i].verdict.data_age.unwrap_or(Duration::MAX))
+                std::cmp::Reverse(self.sites[*i].data_age(self.now).unwrap_or(Duration::MAX))
             }),
         }
         v
@@ -675,8 +724,12 @@ fn tick(app: &mut App, now: OffsetDateTime) {
         return;
     }
     app.dirty = true;
+    // Only what time can change is judged again: a site whose verdict holds as judged keeps it
+    // (its data age is shown from when it was judged).
     for s in &mut app.sites {
-        s.judge(now, app.stale_after);
+        if !s.holds_at(now) {
+            s.judge(now, app.stale_after);
+        }
     }
     follow_worst(app);
 }
@@ -710,16 +763,18 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
                 return;
             };
             let next = *observations;
-            let next_verdict = site_verdict(&next, now, stale_after);
+            let ((next_verdict, unread), holds_through) = judged(&next, true, now, stale_after);
             let events = if site.received {
                 diff(&site.obs, &site.verdict, &next, &next_verdict, now)
             } else {
                 Vec::new()
             };
-            site.unread = completeness(&next, now, stale_after).unread;
+            site.unread = unread;
             site.obs = next;
             site.verdict = next_verdict;
             site.received = true;
+            site.judged_at = now;
+            site.holds_through = holds_through;
             for e in events {
                 app.push_event(e, fx);
             }

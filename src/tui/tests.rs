@@ -492,6 +492,38 @@ fn data_getting_old_turns_the_verdict_unknown_and_the_clock_redraws_once_a_secon
 }
 
 #[test]
+fn an_idle_console_judges_a_site_again_only_when_time_changes_its_verdict() {
+    // Fixture data is FRESH (10 s) old at NOW and stale after STALE (120 s).
+    let mut a = app(vec![live()], false);
+    let judged = a.sites[0].judged_at;
+    let age_at = |a: &App| overview_cell(&text(draw(a, 200, 60).backend().buffer()), "shop", "AGE");
+    assert_eq!(age_at(&a), "10s");
+    // Seconds go by: the verdict holds as judged, and its data age still counts up.
+    for s in 1..=100 {
+        update(&mut a, Msg::Tick(NOW + Duration::from_secs(s)));
+    }
+    assert_eq!(
+        a.sites[0].judged_at, judged,
+        "judged again with nothing changed"
+    );
+    assert_eq!(a.sites[0].verdict.kind, VerdictKind::Live);
+    assert_eq!(age_at(&a), "1m50s");
+    // The first second its data is too old, it is judged again: UNKNOWN, and why.
+    for s in 101..=111 {
+        update(&mut a, Msg::Tick(NOW + Duration::from_secs(s)));
+    }
+    assert_eq!(a.sites[0].verdict.kind, VerdictKind::Unknown);
+    assert!(
+        a.sites[0]
+            .unread
+            .iter()
+            .any(|u| u.contains("data is 2 min 1 s old")),
+        "{:?}",
+        a.sites[0].unread
+    );
+}
+
+#[test]
 fn a_new_poll_yields_events_with_records_for_the_log() {
     let mut a = app(vec![live()], false);
     let fx = update(

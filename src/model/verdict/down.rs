@@ -374,7 +374,7 @@ impl Chain<'_> {
             && series
                 .iter()
                 .filter_map(|s| s.latest())
-                .any(|(at, _)| crate::model::obs::span(at, self.now) <= window)
+                .any(|(at, _)| crate::model::obs::within(self.now, at, window))
         {
             return Leads::Unknown;
         }

@@ -53,6 +53,8 @@ pub fn window(m: &MaintenanceMarker, now: OffsetDateTime) -> Option<WindowState>
         return None;
     }
     let end = m.expires_local.or(m.expires_at)?;
+    // Said with the time left (or overdue): it changes with the clock.
+    crate::model::obs::holds_through(now);
     let left = end - now;
     if left <= time::Duration::ZERO {
         let over = Duration::try_from(-left).unwrap_or_default();

@@ -51,10 +51,54 @@ fn show(v: &Verdict) -> String {
     s
 }
 
+/// A site judged as the console does, once a second for ten minutes from [`NOW`], but judged
+/// again only when its judgement stops holding (`obs::tracked`): it must read every second as
+/// judged afresh, its data age grown by the time since. A reading of the clock the judgement
+/// did not note would show here as a verdict or a missing piece gone out of date.
+fn holds_as_judged(name: &str, fx: &Fx) -> Result<(), String> {
+    use crate::model::completeness::{completeness, site_verdict};
+    let judge = |now| {
+        crate::model::obs::tracked(|| {
+            (
+                site_verdict(&fx.0, now, STALE),
+                completeness(&fx.0, now, STALE).unread,
+            )
+        })
+    };
+    let ((mut verdict, mut unread), mut holds) = judge(NOW);
+    let mut judged_at = NOW;
+    for s in 1..=600 {
+        let now = NOW + Duration::from_secs(s);
+        if holds.is_some_and(|t| now > t) {
+            ((verdict, unread), holds) = judge(now);
+            judged_at = now;
+        }
+        let ((fresh, fresh_unread), _) = judge(now);
+        let mut kept = verdict.clone();
+        kept.data_age = kept
+            .data_age
+            .map(|a| a + Duration::try_from(now - judged_at).unwrap_or_default());
+        if kept != fresh || unread != fresh_unread {
+            return Err(format!(
+                "{name}: at NOW + {s} s the verdict judged at NOW + {} s (held through {holds:?}) \
+                 is out of date:\n    kept  {}\n    fresh {}\n    unread kept {unread:?}\n    \
+                 unread fresh {fresh_unread:?}",
+                (judged_at - NOW).whole_seconds(),
+                show(&kept),
+                show(&fresh),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs every case and reports all mismatches at once.
 fn check(cases: Vec<Case>) {
     let mut failures = Vec::new();
     for c in &cases {
+        if let Err(e) = holds_as_judged(c.name, &c.site) {
+            failures.push(e);
+        }
         let v = c.site.verdict();
         let mut wrong = Vec::new();
         if v.kind != c.kind {
@@ -1679,6 +1723,9 @@ fn check_by(cases: Vec<(Case, bool)>, judge: impl Fn(&Fx) -> Verdict) {
     let mut failures = Vec::new();
     let total = cases.len();
     for (c, inferred) in &cases {
+        if let Err(e) = holds_as_judged(c.name, &c.site) {
+            failures.push(e);
+        }
         let v = judge(&c.site);
         let mut wrong = Vec::new();
         if v.kind != c.kind {

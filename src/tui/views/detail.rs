@@ -178,7 +178,7 @@ pub fn eta_text(t: &Theme, eta: &Eta, speed: f64) -> String {
 fn summary(app: &App, site: &SiteState, width: usize, max_rows: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let v = &site.verdict;
-    let age = match (site.received, v.data_age) {
+    let age = match (site.received, site.data_age(app.now)) {
         (false, _) => "waiting for the first poll".to_string(),
         (true, Some(a)) => format!("data {} old", human_span(a)),
         (true, None) => "no data".to_string(),

@@ -221,7 +221,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     )),
                     _ => {
                         let age = if s.received {
-                            v.data_age.map_or_else(|| "-".to_string(), short_span)
+                            s.data_age(app.now)
+                                .map_or_else(|| "-".to_string(), short_span)
                         } else {
                             "...".to_string()
                         };

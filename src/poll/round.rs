@@ -60,8 +60,8 @@ pub struct Fetcher {
     /// detail loop's fetcher.
     pub tg_minimums: TgMinimums,
     /// How often a site's listeners (and the rules read with them) are read outside the detail
-    /// and a switch: they rarely change. Half of `stale_after` by default, so that they are
-    /// never too old to use.
+    /// and a switch: they rarely change. [`LISTENERS_EVERY`] by default; a read within its
+    /// cadence is not stale (`listeners_max_age`).
     pub listeners_every: std::time::Duration,
     /// How often rounds start (the poll interval): how many sites' listeners a round reads, so
     /// that the reads are spread over the rounds.
@@ -80,8 +80,12 @@ pub struct Fetcher {
     pub name_servers: crate::aws::nameservers::NameServers,
 }
 
-/// How often listeners are read outside the detail by default: half the default `stale_after`.
-pub const LISTENERS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often listeners are read outside the detail and a switch, at the least (a `stale_after`
+/// above four minutes reads them at half of it): they rarely change, and at 200 sites their
+/// reads were most of switchyard's ELBv2 budget at a 30 s cadence (issue 18). Their age within
+/// this cadence is said and is not stale (`listeners_max_age`); the detail and a switch read
+/// them every round.
+pub const LISTENERS_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The share of ELBv2's Describe budget a round spends on the listeners (and the targets' health
 /// read with them) of sites outside the detail. The rest is left for the detail, the target

@@ -123,8 +123,10 @@ impl Session {
                 .map_err(|e| SessionError::Setup(e.to_string()))?;
             let mut fetcher = Fetcher::new(clients, resolver.clone())
                 .with_journal_check(overrides.journal_check.clone());
-            // Listeners rarely change: read at half of `stale_after`, spread over the rounds.
-            fetcher.listeners_every = config.defaults.stale_after / 2;
+            // Listeners rarely change: read every two minutes (or at half of a longer
+            // `stale_after`), spread over the rounds.
+            fetcher.listeners_every =
+                crate::poll::round::LISTENERS_EVERY.max(config.defaults.stale_after / 2);
             fetcher.round_every = config.defaults.poll_interval;
             groups.push(Group {
                 fetcher,

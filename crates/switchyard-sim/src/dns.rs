@@ -612,9 +612,8 @@ values = ["2001:db8::1"]
     #[tokio::test]
     async fn a_query_that_comes_back_round_a_ring_is_refused() {
         let shared = Arc::new(Shared::new(world()));
-        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = udp.local_addr().unwrap();
-        let tcp = TcpListener::bind(addr).await.unwrap();
+        // A port free for both (another test may hold the UDP port's number over TCP).
+        let (udp, tcp, addr) = crate::name_server_sockets().await.unwrap();
         tokio::spawn(serve_name_servers(udp, tcp, shared.clone(), Some(addr)));
         let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         client.connect(addr).await.unwrap();

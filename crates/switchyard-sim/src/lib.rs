@@ -123,7 +123,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, String> {
 }
 
 /// A UDP socket and a TCP listener on the same free port of 127.0.0.1, as a name server has.
-async fn name_server_sockets()
+pub(crate) async fn name_server_sockets()
 -> std::io::Result<(tokio::net::UdpSocket, tokio::net::TcpListener, SocketAddr)> {
     let mut last = None;
     for _ in 0..20 {

@@ -3139,7 +3139,8 @@ sorry_target_group = "{SORRY_TG}"
     /// healthy no DescribeTargetHealth is made, the site stays LIVE and complete however old the
     /// last one; once they show a target unhealthy the group is read fresh, in the overview.
     #[tokio::test]
-    async fn targets_route53_evaluates_go_by_their_counts_and_are_read_fresh_when_one_fails() {
+    async fn targets_route53_evaluates_go_by_their_counts_and_are_read_fresh_when_one_fails_or_the_counts_do()
+     {
         use switchyard_sim::Control;
         let (sim, mut session) = shop_session(|text| {
             let edited = text.replace(
@@ -3204,6 +3205,42 @@ sorry_target_group = "{SORRY_TG}"
                 .any(|u| u.starts_with("targets of shop-app")),
             "without the counts the old read is stale: {c:?}"
         );
+        // A counts read that fails says nothing of the targets: they are read one by one.
+        sim.control(Control::Fault(switchyard_sim::FaultSpec {
+            service: Some("cloudwatch".into()),
+            operation: Some("GetMetricData".into()),
+            kind: switchyard_sim::FaultKind::Error {
+                code: "AccessDenied".into(),
+                message: None,
+                status: Some(403),
+            },
+            times: None,
+            body_contains: None,
+        }))
+        .unwrap();
+        sim.control(Control::ResetCalls).unwrap();
+        session.refresh(&|_| Depth::Overview).await;
+        let calls = sim.calls();
+        assert!(
+            calls.get("elbv2", "DescribeTargetHealth") >= 1,
+            "the counts could not be read: read fresh: {calls:?}"
+        );
+        let o = &session.observations[0];
+        assert!(
+            o.host_counts.get(&app).is_some_and(|f| f.is_failing()),
+            "{:?}",
+            o.host_counts.get(&app)
+        );
+        let fresh = o.target_health[&app].fetched_at;
+        assert!(
+            fresh.is_some_and(|t| OffsetDateTime::now_utc() - t < time::Duration::seconds(30)),
+            "the per-target read is this round's: {fresh:?}"
+        );
+        sim.control(Control::ClearFaults {
+            service: None,
+            operation: None,
+        })
+        .unwrap();
         fail_a_shop_target(&sim);
         sim.control(Control::ResetCalls).unwrap();
         session.refresh(&|_| Depth::Overview).await;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::route53::normalize_dns_name;
+use super::route53::{dns_name_ends_with, same_dns_name};
 use super::serde_util::secs_opt;
 use super::strings::aws_string_enum;
 
@@ -93,7 +93,7 @@ pub struct Distribution {
 impl Distribution {
     /// Whether `dns_name` (an alias target, say) is this distribution's domain name.
     pub fn has_domain(&self, dns_name: &str) -> bool {
-        normalize_dns_name(&self.domain_name) == normalize_dns_name(dns_name)
+        same_dns_name(&self.domain_name, dns_name)
     }
 
     /// The domain name of the origin its default cache behaviour fetches from (the first origin
@@ -109,11 +109,8 @@ impl Distribution {
     /// Whether it stands in front of a load balancer (its default origin is one): it is the
     /// app's front door, not a sorry page.
     pub fn fronts_load_balancer(&self) -> bool {
-        self.default_origin_domain().is_some_and(|d| {
-            normalize_dns_name(d)
-                .trim_end_matches('.')
-                .ends_with(".elb.amazonaws.com")
-        })
+        self.default_origin_domain()
+            .is_some_and(|d| dns_name_ends_with(d, ".elb.amazonaws.com"))
     }
 
     /// Whether it serves requests and has finished deploying.

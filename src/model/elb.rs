@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::route53::normalize_dns_name;
+use super::route53::same_dns_name;
 use super::serde_util::secs;
 use super::strings::aws_string_enum;
 
@@ -41,7 +41,7 @@ pub struct LoadBalancer {
 impl LoadBalancer {
     /// Whether `dns_name` (an alias target, say, maybe with `dualstack.`) names this load balancer.
     pub fn has_dns_name(&self, dns_name: &str) -> bool {
-        normalize_dns_name(&self.dns_name) == normalize_dns_name(dns_name)
+        same_dns_name(&self.dns_name, dns_name)
     }
 
     /// `ALB`, `NLB` or `load balancer`, for sentences.

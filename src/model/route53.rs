@@ -18,6 +18,32 @@ pub const ALIAS_TTL: Duration = Duration::from_secs(60);
 /// Route 53's "more than 18% of checkers report healthy" rule, as a fraction.
 pub const HEALTHY_CHECKER_SHARE: f64 = 0.18;
 
+/// Whether two DNS names are the same name as [`normalize_dns_name`] sees them (case, a final
+/// dot, a `dualstack.` prefix aside), without allocating: the poller compares every site's
+/// names with every load balancer and distribution of the account each round.
+pub fn same_dns_name(a: &str, b: &str) -> bool {
+    dns_key(a).eq_ignore_ascii_case(dns_key(b))
+}
+
+/// Whether the DNS name ends with `suffix` (lower case, starting with a dot) as
+/// [`normalize_dns_name`] sees it, without allocating.
+pub fn dns_name_ends_with(name: &str, suffix: &str) -> bool {
+    let k = dns_key(name);
+    k.len()
+        .checked_sub(suffix.len())
+        .and_then(|at| k.get(at..))
+        .is_some_and(|end| end.eq_ignore_ascii_case(suffix))
+}
+
+/// The name as [`normalize_dns_name`] gives it, but for its case.
+fn dns_key(name: &str) -> &str {
+    let t = name.trim().trim_end_matches('.');
+    match t.get(..10) {
+        Some(p) if p.eq_ignore_ascii_case("dualstack.") => &t[10..],
+        _ => t,
+    }
+}
+
 /// A DNS name in one spelling for comparisons: lower case, no trailing dot, no `dualstack.`
 /// prefix (Route 53 aliases to load balancers are often written `dualstack.<lb dns name>`).
 pub fn normalize_dns_name(name: &str) -> String {
@@ -750,6 +776,40 @@ pub fn unquote_strings(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dns_names_are_the_same_whatever_their_case_final_dot_or_dualstack_prefix() {
+        let names = [
+            "app-alb-1234567890.eu-west-1.elb.amazonaws.com",
+            "dualstack.APP-alb-1234567890.eu-west-1.elb.amazonaws.com.",
+            " App-Alb-1234567890.EU-west-1.elb.amazonaws.com ",
+            "DualStack.app-alb-1234567890.eu-west-1.elb.amazonaws.com",
+            "dualstack.",
+            "dualstack",
+            "other-alb.eu-west-1.elb.amazonaws.com",
+            "d111111abcdef8.cloudfront.net.",
+            "café.example.com",
+            "",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    same_dns_name(a, b),
+                    normalize_dns_name(a) == normalize_dns_name(b),
+                    "{a:?} and {b:?}"
+                );
+            }
+        }
+        for a in names {
+            assert_eq!(
+                dns_name_ends_with(a, ".elb.amazonaws.com"),
+                normalize_dns_name(a).ends_with(".elb.amazonaws.com"),
+                "{a:?}"
+            );
+        }
+        assert!(same_dns_name(names[0], names[1]));
+        assert!(!same_dns_name(names[0], names[6]));
+    }
 
     #[test]
     fn quoting_round_trips_any_text() {

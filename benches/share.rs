@@ -108,6 +108,13 @@ async fn count(sim: &SimHandle, config: &str, n: usize, rounds: usize, alone: bo
         roles.push(first["poller"]["role"].as_str().unwrap_or("?").to_string());
         procs.push(w);
     }
+    // The first process reported while the others started: its reports so far are dropped,
+    // and the count starts at the end of a round (its next report), so that it covers `rounds`
+    // rounds made with every process running.
+    for p in &mut procs {
+        while p.reports.try_recv().is_ok() {}
+    }
+    procs[0].report().await;
     sim.control(Control::ResetCalls).unwrap();
     for _ in 0..rounds {
         procs[0].report().await;

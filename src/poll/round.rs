@@ -3037,6 +3037,17 @@ sorry_target_group = "{SORRY_TG}"
             .unwrap();
     }
 
+    /// The calls one refresh of every site at `depth` makes, by the emulator's counter.
+    async fn calls_of_a_refresh(
+        sim: &switchyard_sim::SimHandle,
+        session: &mut crate::poll::session::Session,
+        depth: Depth,
+    ) -> switchyard_sim::CallCounts {
+        sim.control(switchyard_sim::Control::ResetCalls).unwrap();
+        session.refresh(&|_| depth).await;
+        sim.calls()
+    }
+
     /// The alb-cloudfront scenario (its text edited by `edit`), paused, and a session on its
     /// config without the probe.
     async fn shop_session(
@@ -3112,9 +3123,7 @@ sorry_target_group = "{SORRY_TG}"
         .unwrap();
         sim.control(Control::AdvanceClock { seconds: 120.0 })
             .unwrap();
-        sim.control(Control::ResetCalls).unwrap();
-        session.refresh(&|_| Depth::Overview).await;
-        let calls = sim.calls();
+        let calls = calls_of_a_refresh(&sim, &mut session, Depth::Overview).await;
         let o = &session.observations[0];
         assert!(
             o.target_health.values().any(|f| f
@@ -3153,9 +3162,7 @@ sorry_target_group = "{SORRY_TG}"
         .await;
         sim.control(Control::AdvanceClock { seconds: 61.0 })
             .unwrap();
-        sim.control(Control::ResetCalls).unwrap();
-        session.refresh(&|_| Depth::Overview).await;
-        let calls = sim.calls();
+        let calls = calls_of_a_refresh(&sim, &mut session, Depth::Overview).await;
         assert!(
             calls.get("elbv2", "DescribeTargetGroupAttributes") >= 1,
             "the minimums of what Route 53 evaluates: {calls:?}"
@@ -3164,9 +3171,7 @@ sorry_target_group = "{SORRY_TG}"
             calls.get("elbv2", "DescribeTargetHealth") >= 1,
             "the groups seen for the first time: {calls:?}"
         );
-        sim.control(Control::ResetCalls).unwrap();
-        session.refresh(&|_| Depth::Overview).await;
-        let calls = sim.calls();
+        let calls = calls_of_a_refresh(&sim, &mut session, Depth::Overview).await;
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
         assert_eq!(
             calls.get("elbv2", "DescribeTargetHealth"),
@@ -3218,9 +3223,7 @@ sorry_target_group = "{SORRY_TG}"
             body_contains: None,
         }))
         .unwrap();
-        sim.control(Control::ResetCalls).unwrap();
-        session.refresh(&|_| Depth::Overview).await;
-        let calls = sim.calls();
+        let calls = calls_of_a_refresh(&sim, &mut session, Depth::Overview).await;
         assert!(
             calls.get("elbv2", "DescribeTargetHealth") >= 1,
             "the counts could not be read: read fresh: {calls:?}"
@@ -3242,9 +3245,7 @@ sorry_target_group = "{SORRY_TG}"
         })
         .unwrap();
         fail_a_shop_target(&sim);
-        sim.control(Control::ResetCalls).unwrap();
-        session.refresh(&|_| Depth::Overview).await;
-        let calls = sim.calls();
+        let calls = calls_of_a_refresh(&sim, &mut session, Depth::Overview).await;
         assert!(
             calls.get("elbv2", "DescribeTargetHealth") >= 1,
             "the counts show a target unhealthy: read fresh: {calls:?}"
@@ -3316,9 +3317,7 @@ sorry_target_group = "{SORRY_TG}"
         let (health_first, groups) = health_of(&session);
         assert!(groups >= 1, "the app's targets are read at once");
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        sim.control(Control::ResetCalls).unwrap();
-        session.refresh(&|_| Depth::Overview).await;
-        let calls = sim.calls();
+        let calls = calls_of_a_refresh(&sim, &mut session, Depth::Overview).await;
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 0, "{calls:?}");
         assert_eq!(calls.get("elbv2", "DescribeTargetHealth"), 0, "{calls:?}");
         let (second, _, _) = listeners_of(&session);
@@ -3337,9 +3336,7 @@ sorry_target_group = "{SORRY_TG}"
         );
         // In detail (the focused site, `status --site`, around a switch) they are read again,
         // with the rules.
-        sim.control(Control::ResetCalls).unwrap();
-        session.refresh(&|_| Depth::Detail).await;
-        let calls = sim.calls();
+        let calls = calls_of_a_refresh(&sim, &mut session, Depth::Detail).await;
         assert_eq!(calls.get("elbv2", "DescribeListeners"), 1, "{calls:?}");
         assert!(calls.get("elbv2", "DescribeRules") >= 1, "{calls:?}");
         assert!(calls.get("elbv2", "DescribeTargetHealth") >= 1, "{calls:?}");

@@ -57,8 +57,17 @@ async fn rehearse(global: &GlobalArgs, args: &RehearseArgs) -> i32 {
     code
 }
 
+/// One worker thread beside the main one (which runs the screen or the command): switchyard
+/// waits on AWS, not on the CPU (an idle console at 200 sites uses a few percent of one core).
+/// Each thread that allocates gets its own allocator arena, and memory freed in one is not
+/// given back to the system: tokio's default of one worker per core took 13 MB more RSS for the
+/// idle console on 2 cores (issue 18, `scripts/bench idle`), and more on a bastion with more.
+/// The blocking pool (the system resolver's lookups, files) is bounded for the same reason: 200
+/// alias targets resolved at once would otherwise start up to 200 threads.
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(16)
         .enable_all()
         .build()
 }

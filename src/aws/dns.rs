@@ -55,14 +55,21 @@ impl Resolver {
 
     /// The IPv4 and IPv6 addresses of a name, sorted; an empty list when it does not exist.
     pub async fn resolve(&self, name: &str) -> Result<Vec<String>, String> {
+        self.resolve_with_ttl(name).await.map(|(a, _)| a)
+    }
+
+    /// [`Resolver::resolve`], with how long the answer may be kept: the shortest TTL of its
+    /// records (a name that does not exist, 60 s). The system's resolver keeps its own answers:
+    /// its answers are given with a TTL of 0 (asked again each time).
+    pub async fn resolve_with_ttl(&self, name: &str) -> Result<(Vec<String>, u32), String> {
         let name = name.trim_end_matches('.');
-        let mut out = match self {
+        let (mut out, ttl) = match self {
             Resolver::System => {
                 match tokio::time::timeout(QUERY_TIMEOUT * 2, tokio::net::lookup_host((name, 0)))
                     .await
                 {
-                    Ok(Ok(addrs)) => addrs.map(|a| a.ip().to_string()).collect(),
-                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                    Ok(Ok(addrs)) => (addrs.map(|a| a.ip().to_string()).collect(), 0),
+                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), 0),
                     Ok(Err(e)) => return Err(format!("cannot resolve {name}: {e}")),
                     Err(_) => {
                         return Err(format!(
@@ -78,41 +85,15 @@ impl Resolver {
                     lookup(*addr, &fqdn, RecordType::A),
                     lookup(*addr, &fqdn, RecordType::AAAA)
                 );
-                let mut out = v4?;
-                out.extend(v6?);
-                out
+                let (mut out, ttl4) = v4?;
+                let (v6, ttl6) = v6?;
+                out.extend(v6);
+                (out, ttl4.into_iter().chain(ttl6).min().unwrap_or(60))
             }
         };
         out.sort();
         out.dedup();
-        Ok(out)
-    }
-}
-
-impl Resolver {
-    /// [`Resolver::resolve`], with how long the answer may be kept: the shortest TTL of its
-    /// records (a name that does not exist, 60 s). The system's resolver keeps its own answers:
-    /// its answers are given with a TTL of 0 (asked again each time).
-    pub async fn resolve_with_ttl(&self, name: &str) -> Result<(Vec<String>, u32), String> {
-        let Resolver::Server(addr) = self else {
-            return self.resolve(name).await.map(|a| (a, 0));
-        };
-        let fqdn = dns_name(name.trim_end_matches('.'))?;
-        let (v4, v6) = tokio::join!(
-            exchange(*addr, &fqdn, RecordType::A),
-            exchange(*addr, &fqdn, RecordType::AAAA)
-        );
-        let mut out = Vec::new();
-        let mut ttl: Option<u32> = None;
-        for (answer, rtype) in [(v4?, RecordType::A), (v6?, RecordType::AAAA)] {
-            out.extend(addresses(&answer, rtype).map_err(|e| format!("DNS server {addr}: {e}"))?);
-            for r in answer.answers() {
-                ttl = Some(ttl.map_or(r.ttl(), |t| t.min(r.ttl())));
-            }
-        }
-        out.sort();
-        out.dedup();
-        Ok((out, ttl.unwrap_or(60)))
+        Ok((out, ttl))
     }
 }
 
@@ -127,13 +108,18 @@ fn dns_name(name: &str) -> Result<Name, String> {
     Ok(n)
 }
 
-/// The addresses of one record type, asking twice before giving up.
-async fn lookup(server: SocketAddr, name: &Name, rtype: RecordType) -> Result<Vec<String>, String> {
+/// The addresses of one record type, and the shortest TTL of the records answered (none when
+/// none was), asking twice before giving up.
+async fn lookup(
+    server: SocketAddr,
+    name: &Name,
+    rtype: RecordType,
+) -> Result<(Vec<String>, Option<u32>), String> {
     let mut last = String::new();
     for _ in 0..2 {
         match exchange(server, name, rtype).await {
             Ok(answer) => match addresses(&answer, rtype) {
-                Ok(found) => return Ok(found),
+                Ok(found) => return Ok((found, answer.answers().iter().map(|r| r.ttl()).min())),
                 Err(e) => last = format!("DNS server {server}: {e}"),
             },
             Err(e) => last = e,

@@ -63,6 +63,12 @@ pub struct Fetcher {
     /// and a switch: they rarely change. [`LISTENERS_EVERY`] by default; a read within its
     /// cadence is not stale (`listeners_max_age`).
     pub listeners_every: std::time::Duration,
+    /// How long an alias target's addresses, once read, stand outside the detail and a switch:
+    /// at most their DNS TTL (the system's resolver: this long), and at most half of
+    /// `stale_after`, so that a kept read is never stale. [`ADDRESSES_EVERY`] by default.
+    pub addresses_every: std::time::Duration,
+    /// The TTL of each alias target's addresses as last read (see `addresses_every`).
+    address_ttls: std::sync::Mutex<HashMap<String, std::time::Duration>>,
     /// How often rounds start (the poll interval): how many sites' listeners a round reads, so
     /// that the reads are spread over the rounds.
     pub round_every: std::time::Duration,
@@ -179,6 +185,11 @@ fn listeners_read_at(o: &SiteObservations) -> Option<OffsetDateTime> {
     }
     oldest
 }
+
+/// How long an alias target's addresses stand by default (see `Fetcher::addresses_every`):
+/// half of the default `stale_after`. Load balancers' and distributions' names have a 60 s TTL
+/// (AWS-FACTS.md): a resolver keeps them that long.
+pub const ADDRESSES_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A probe a little early is due: rounds do not fall exactly on its period.
 const PROBE_SLACK: std::time::Duration = std::time::Duration::from_secs(2);
@@ -627,6 +638,8 @@ impl Fetcher {
             switched: HashMap::new(),
             credentials_obtained: false,
             listeners_every: LISTENERS_EVERY,
+            addresses_every: ADDRESSES_EVERY,
+            address_ttls: std::sync::Mutex::default(),
             round_every: std::time::Duration::from_secs(15),
             listener_credit: 0.0,
             journal_check: None,
@@ -1573,7 +1586,22 @@ impl Fetcher {
         o.cdn_origins = fronts;
         let regions = self.site_regions(s, o, shared);
         let previous = o.distribution.take();
-        let resolve = join_all(aliases.iter().map(|n| self.resolver.resolve(n)));
+        // An alias target's addresses are kept as a resolver keeps them (their TTL, at most
+        // `addresses_every`) outside the detail and a switch: the last read stands with its
+        // own age (200 sites: 400 queries a round otherwise, most of the idle console's DNS).
+        let resolve = join_all(aliases.iter().map(|n| {
+            let kept = depth != Depth::Detail
+                && old_addresses
+                    .get(n)
+                    .is_some_and(|f| self.addresses_stand(n, f, now()));
+            async move {
+                if kept {
+                    None
+                } else {
+                    Some(self.resolver.resolve_with_ttl(n).await)
+                }
+            }
+        }));
         let (checks, resolved, (), distribution) = tokio::join!(
             self.health_check_reads(checks, &ids, metrics.clone(), depth),
             resolve,
@@ -1612,8 +1640,14 @@ impl Fetcher {
         for (name, r) in aliases.iter().zip(resolved) {
             let mut slot: Fetched<Vec<String>> = old_addresses.remove(name).unwrap_or_default();
             match r {
-                Ok(v) => slot.set_ok(v, now()),
-                Err(e) => slot.set_failed(
+                None => {}
+                Some(Ok((v, ttl))) => {
+                    if let Ok(mut ttls) = self.address_ttls.lock() {
+                        ttls.insert(name.clone(), std::time::Duration::from_secs(u64::from(ttl)));
+                    }
+                    slot.set_ok(v, now())
+                }
+                Some(Err(e)) => slot.set_failed(
                     AwsError::new(ErrorKind::Network, "dns", "resolve", e),
                     now(),
                 ),
@@ -1622,6 +1656,25 @@ impl Fetcher {
         }
         o.alias_addresses = addresses;
         o.distribution = distribution;
+    }
+
+    /// Whether an alias target's addresses as last read still stand at `at`: read without
+    /// error within their TTL (the system resolver's: `addresses_every`) and `addresses_every`.
+    fn addresses_stand(&self, name: &str, f: &Fetched<Vec<String>>, at: OffsetDateTime) -> bool {
+        let ttl = self
+            .address_ttls
+            .lock()
+            .ok()
+            .and_then(|t| t.get(name).copied());
+        let keep = match (&self.resolver, ttl) {
+            (Resolver::System, _) => self.addresses_every,
+            (Resolver::Server(_), Some(ttl)) => ttl.min(self.addresses_every),
+            (Resolver::Server(_), None) => return false,
+        };
+        f.error.is_none()
+            && f.value.is_some()
+            && f.fetched_at
+                .is_some_and(|t| crate::model::obs::span(t, at) < keep)
     }
 
     /// The status of a site's health checks: from the round's metrics, or (in detail, and for
@@ -3108,6 +3161,56 @@ sorry_target_group = "{SORRY_TG}"
         );
         fail_a_shop_target(&sim);
         assert_eq!(newest().await, [Some(1.0), Some(1.0)], "one unhealthy");
+        sim.shutdown().await;
+    }
+
+    /// An alias target's addresses are kept as a resolver keeps them: the overview's next
+    /// round keeps the last read with its own age; the detail reads them again, and so does
+    /// the overview once they have stood `addresses_every`.
+    #[tokio::test]
+    async fn alias_addresses_stand_for_their_ttl_outside_the_detail() {
+        let (sim, mut session) = shop_session(str::to_string).await;
+        let read_at = |session: &crate::poll::session::Session| {
+            let o = &session.observations[0];
+            assert!(
+                !o.alias_addresses.is_empty(),
+                "the site's records have alias targets"
+            );
+            o.alias_addresses
+                .iter()
+                .map(|(name, f)| {
+                    assert!(f.error.is_none(), "{name}: {:?}", f.error);
+                    assert!(
+                        f.value.as_ref().is_some_and(|v| !v.is_empty()),
+                        "{name} resolved to addresses"
+                    );
+                    (name.clone(), f.fetched_at.unwrap())
+                })
+                .collect::<Vec<_>>()
+        };
+        session.refresh(&|_| Depth::Overview).await;
+        let first = read_at(&session);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        session.refresh(&|_| Depth::Overview).await;
+        assert_eq!(
+            read_at(&session),
+            first,
+            "kept by the next round, with their age"
+        );
+        session.refresh(&|_| Depth::Detail).await;
+        let detail = read_at(&session);
+        assert!(
+            detail.iter().zip(&first).all(|(d, f)| d.1 > f.1),
+            "the detail reads them again: {detail:?} after {first:?}"
+        );
+        session.groups[0].fetcher.addresses_every = std::time::Duration::ZERO;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        session.refresh(&|_| Depth::Overview).await;
+        let again = read_at(&session);
+        assert!(
+            again.iter().zip(&detail).all(|(a, d)| a.1 > d.1),
+            "read again once they have stood their time: {again:?} after {detail:?}"
+        );
         sim.shutdown().await;
     }
 

@@ -128,6 +128,8 @@ impl Session {
             fetcher.listeners_every =
                 crate::poll::round::LISTENERS_EVERY.max(config.defaults.stale_after / 2);
             fetcher.round_every = config.defaults.poll_interval;
+            // An alias target's addresses stand for their TTL, never long enough to be stale.
+            fetcher.addresses_every = config.defaults.stale_after / 2;
             groups.push(Group {
                 fetcher,
                 target,

@@ -115,6 +115,9 @@ pub struct SiteState {
     /// What of the chain was not read, and why (`completeness`), judged with the verdict so
     /// that a frame does not judge 200 sites again; empty before the first poll.
     pub unread: Vec<String>,
+    /// Whether a read of its chain failed the last time it was tried (the overview's "!"
+    /// beside the age), found once per poll update, not once per frame.
+    pub fetch_failing: bool,
     /// When the verdict and `unread` were judged.
     pub judged_at: OffsetDateTime,
     /// Until when they hold as judged: `None` while only new observations can change them
@@ -133,6 +136,7 @@ impl SiteState {
         let ((verdict, unread), holds_through) = judged(&obs, false, now, stale_after);
         SiteState {
             verdict,
+            fetch_failing: fetch_failing(&obs),
             obs,
             read_only,
             received: false,
@@ -166,6 +170,10 @@ impl SiteState {
 
 /// A site's verdict and what of it was not read (nothing before the first poll), and until
 /// when they hold.
+fn fetch_failing(obs: &SiteObservations) -> bool {
+    obs.fetch_states().iter().any(|f| f.failing.is_some())
+}
+
 fn judged(
     obs: &SiteObservations,
     received: bool,
@@ -770,6 +778,7 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
                 Vec::new()
             };
             site.unread = unread;
+            site.fetch_failing = fetch_failing(&next);
             site.obs = next;
             site.verdict = next_verdict;
             site.received = true;

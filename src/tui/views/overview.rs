@@ -227,7 +227,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                             "...".to_string()
                         };
                         // A failing fetch: "!" beside the age (the detail says which and why).
-                        if o.fetch_states().iter().any(|f| f.failing.is_some()) {
+                        if s.fetch_failing {
                             Cell::from(Span::styled(format!("{age}!"), t.bad()))
                         } else {
                             Cell::from(age)

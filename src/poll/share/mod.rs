@@ -574,8 +574,29 @@ struct Board {
     wants: HashMap<u64, Want>,
     /// Refreshes asked for by joiners, so far.
     refreshes: u64,
-    /// The latest line of each site, for a joiner that has just come.
-    latest: BTreeMap<usize, Arc<str>>,
+    /// The latest of each site, for a joiner that has just come.
+    latest: BTreeMap<usize, Latest>,
+}
+
+/// A site's latest message for the joiners: written as a line once someone may read it (with
+/// no joiner, the leader does not spend a JSON serialization per site update).
+enum Latest {
+    Line(Arc<str>),
+    Message(Box<ToJoiner>),
+}
+
+impl Latest {
+    /// The line, written now if it was not yet (and kept so).
+    fn line(&mut self) -> Option<Arc<str>> {
+        match self {
+            Latest::Line(t) => Some(t.clone()),
+            Latest::Message(m) => {
+                let text: Arc<str> = wire::line(m.as_ref()).ok()?.into();
+                *self = Latest::Line(text.clone());
+                Some(text)
+            }
+        }
+    }
 }
 
 /// One line for the joiners: a site's (`index`), or a round's.
@@ -678,12 +699,18 @@ impl Leading<'_> {
                                 observations: observations.clone(),
                                 history: observations.history.as_ref().map(Into::into),
                             };
-                            wire::line(&m).ok().map(|t| {
-                                let text: Arc<str> = t.into();
-                                lock(&board).latest.insert(*index, text.clone());
-                                Shout { index: Some(*index), text }
-                            })
+                            let mut latest = Latest::Message(Box::new(m));
+                            // Written only when a joiner is connected (a later one writes it
+                            // when it asks for it).
+                            let shout = if lines.receiver_count() > 0 {
+                                latest.line().map(|text| Shout { index: Some(*index), text })
+                            } else {
+                                None
+                            };
+                            lock(&board).latest.insert(*index, latest);
+                            shout
                         }
+                        PollUpdate::Round { .. } if lines.receiver_count() == 0 => None,
                         PollUpdate::Round { started, detail } => wire::line(&ToJoiner::Round {
                             started: *started,
                             detail: *detail,
@@ -856,12 +883,12 @@ impl Joiner {
                             let mut b = lock(&self.board);
                             b.wants.insert(self.id, new.clone());
                             b.latest
-                                .iter()
+                                .iter_mut()
                                 .filter(|(i, _)| {
                                     let name = self.names.get(**i).map(String::as_str).unwrap_or("");
                                     new.wants(name) && !want.wants(name)
                                 })
-                                .map(|(_, t)| t.clone())
+                                .filter_map(|(_, t)| t.line())
                                 .collect()
                         };
                         want = new;

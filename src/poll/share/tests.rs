@@ -93,3 +93,27 @@ fn a_site_read_in_detail_by_the_detail_loop_is_not_read_in_detail_by_the_rounds_
     board.wants.clear();
     assert!(union(&local, &board).round_detail.contains("shop"));
 }
+
+/// With no joiner, the leader keeps a site's latest message unwritten; the first joiner to ask
+/// for it gets the same line it would have been sent, and the line is kept for the next.
+#[test]
+fn a_sites_latest_is_written_when_a_joiner_first_asks_for_it() {
+    let site = crate::config::parse(
+        "[[site]]\nname = \"shop\"\nzone = \"Z1\"\nrecord = \"shop.example.com\"\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap()
+    .sites
+    .remove(0);
+    let m = ToJoiner::Site {
+        index: 0,
+        name: "shop".into(),
+        observations: Box::new(crate::poll::round::blank(&site)),
+        history: None,
+    };
+    let expected = wire::line(&m).unwrap();
+    let mut latest = Latest::Message(Box::new(m));
+    assert_eq!(latest.line().as_deref(), Some(expected.as_str()));
+    assert!(matches!(&latest, Latest::Line(t) if **t == *expected));
+    assert_eq!(latest.line().as_deref(), Some(expected.as_str()));
+}

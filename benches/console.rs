@@ -108,7 +108,7 @@ async fn render_overview(size: Size) -> serde_json::Value {
             .map(|(index, o)| {
                 Msg::Poll(PollUpdate::Site {
                     index,
-                    observations: Box::new(o.clone()),
+                    observations: std::sync::Arc::new(o.clone()),
                 })
             })
             .collect()

@@ -143,7 +143,7 @@ async fn main() {
                         if text.contains("\"kind\":\"throttled\"") {
                             throttled_updates += 1;
                         }
-                        latest.insert(index, *observations);
+                        latest.insert(index, std::sync::Arc::unwrap_or_clone(observations));
                     }
                     // Full rounds and the focused site's detail rounds run side by side: each
                     // kind has its own start.

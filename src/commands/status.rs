@@ -1,6 +1,7 @@
 //! `switchyard status`: every site's verdict, once or on a watch.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -161,7 +162,7 @@ async fn watch_shared(args: &StatusArgs, session: Session, options: share::Optio
             u = rx.recv() => match u {
                 Some(PollUpdate::Site { index, observations: o }) => {
                     if let Some(slot) = observations.get_mut(index) {
-                        *slot = *o;
+                        *slot = Arc::unwrap_or_clone(o);
                     }
                     pending.remove(&index);
                 }

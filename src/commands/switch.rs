@@ -999,7 +999,9 @@ async fn wait_until(
                 })
                 .await;
                 match next {
-                    Ok(Some(o)) => one.session.observations[one.site] = *o,
+                    Ok(Some(o)) => {
+                        one.session.observations[one.site] = std::sync::Arc::unwrap_or_clone(o)
+                    }
                     // The poller stopped: read here from now on.
                     Ok(None) => shared = None,
                     Err(_) => {}

@@ -2,6 +2,7 @@
 //! detail at the focus interval. It never blocks the UI: results arrive on a channel.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -17,7 +18,8 @@ pub enum PollUpdate {
     /// Fresh observations of one site (index into the config's sites).
     Site {
         index: usize,
-        observations: Box<SiteObservations>,
+        /// Shared, not copied, by every reader (the console, the joiners' latest).
+        observations: Arc<SiteObservations>,
     },
     /// A round started (`detail`: the focused site only) or ended.
     Round { started: bool, detail: bool },
@@ -224,7 +226,7 @@ async fn detail_loop(
                     if updates
                         .send(PollUpdate::Site {
                             index,
-                            observations: Box::new(o.clone()),
+                            observations: Arc::new(o.clone()),
                         })
                         .await
                         .is_err()
@@ -305,7 +307,7 @@ async fn round(session: &mut Session, updates: &mpsc::Sender<PollUpdate>, focus:
         {
             continue;
         }
-        let observations = Box::new(session.observations[index].clone());
+        let observations = Arc::new(session.observations[index].clone());
         if updates
             .send(PollUpdate::Site {
                 index,

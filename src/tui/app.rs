@@ -105,7 +105,8 @@ impl SortKey {
 /// One site as the console knows it.
 #[derive(Clone, Debug)]
 pub struct SiteState {
-    pub obs: SiteObservations,
+    /// Shared with the poller's update (and a shared poller's joiners), not copied.
+    pub obs: std::sync::Arc<SiteObservations>,
     /// Judged at `judged_at`; see [`SiteState::data_age`] for its data's age now.
     pub verdict: Verdict,
     /// The config says read_only for this site.
@@ -137,7 +138,7 @@ impl SiteState {
         SiteState {
             verdict,
             fetch_failing: fetch_failing(&obs),
-            obs,
+            obs: std::sync::Arc::new(obs),
             read_only,
             received: false,
             unread,
@@ -770,7 +771,7 @@ fn poll(app: &mut App, p: PollUpdate, fx: &mut Vec<Effect>) {
             let Some(site) = app.sites.get_mut(index) else {
                 return;
             };
-            let next = *observations;
+            let next = observations;
             let ((next_verdict, unread), holds_through) = judged(&next, true, now, stale_after);
             let events = if site.received {
                 diff(&site.obs, &site.verdict, &next, &next_verdict, now)

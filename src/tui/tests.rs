@@ -4,6 +4,7 @@
 
 #[path = "../../tests/support/configs.rs"]
 mod configs;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -109,7 +110,7 @@ fn app(sites: Vec<SiteObservations>, actions: bool) -> App {
             &mut a,
             Msg::Poll(PollUpdate::Site {
                 index,
-                observations: Box::new(s),
+                observations: Arc::new(s),
             }),
         );
     }
@@ -432,7 +433,7 @@ fn the_overview_starts_worst_first_with_the_cursor_on_the_worst_site() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(live()),
+            observations: Arc::new(live()),
         }),
     );
     let first = visible_names(&a)[0].to_string();
@@ -447,7 +448,7 @@ fn the_overview_starts_worst_first_with_the_cursor_on_the_worst_site() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(sites.remove(0)),
+            observations: Arc::new(sites.remove(0)),
         }),
     );
     assert_eq!(a.selected, chosen);
@@ -530,7 +531,7 @@ fn a_new_poll_yields_events_with_records_for_the_log() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(failed_over()),
+            observations: Arc::new(failed_over()),
         }),
     );
     assert_eq!(a.sites[0].verdict.kind, VerdictKind::FailedOver);
@@ -548,7 +549,7 @@ fn a_new_poll_yields_events_with_records_for_the_log() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 9,
-            observations: Box::new(live()),
+            observations: Arc::new(live()),
         }),
     );
     assert!(fx.is_empty());
@@ -894,7 +895,7 @@ fn the_listener_column_the_detail_status_and_the_verdict_agree() {
             Some(serves),
             "{name}"
         );
-        let mut detail = app(vec![site.obs.clone()], true);
+        let mut detail = app(vec![(*site.obs).clone()], true);
         key(&mut detail, KeyCode::Enter);
         let shown = text(draw(&detail, 120, 40).backend().buffer());
         // The listener's tag (it may wrap below the listener's line).
@@ -1220,7 +1221,7 @@ fn snapshot_detail_failed_over_with_events() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(failed_over()),
+            observations: Arc::new(failed_over()),
         }),
     );
     key(&mut a, KeyCode::Enter);
@@ -1275,7 +1276,7 @@ fn snapshot_timeline() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(failed_over()),
+            observations: Arc::new(failed_over()),
         }),
     );
     key(&mut a, KeyCode::Char('t'));
@@ -1343,7 +1344,7 @@ fn ascii_screens_are_ascii_everywhere() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(failed_over()),
+            observations: Arc::new(failed_over()),
         }),
     );
     all_ascii(&a, "overview");
@@ -2214,7 +2215,7 @@ fn snapshot_detail_alb_rules() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(site),
+            observations: Arc::new(site),
         }),
     );
     key(&mut a, KeyCode::Enter);
@@ -3543,7 +3544,7 @@ fn the_timeline_filters_and_expands_an_event() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(failed_over()),
+            observations: Arc::new(failed_over()),
         }),
     );
     let all = a.events.len();
@@ -3699,7 +3700,7 @@ fn timeline_shows_other_operators_switches_from_the_aws_history() {
             &mut a,
             Msg::Poll(PollUpdate::Site {
                 index: 0,
-                observations: Box::new(first.clone()),
+                observations: Arc::new(first.clone()),
             }),
         );
     }
@@ -3720,7 +3721,7 @@ fn timeline_shows_other_operators_switches_from_the_aws_history() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(second),
+            observations: Arc::new(second),
         }),
     );
     assert_eq!(a.events.len(), 2);
@@ -4048,7 +4049,7 @@ fn break_glass_is_red_in_the_timeline() {
         &mut a,
         Msg::Poll(PollUpdate::Site {
             index: 0,
-            observations: Box::new(with_history(vec![e])),
+            observations: Arc::new(with_history(vec![e])),
         }),
     );
     assert!(

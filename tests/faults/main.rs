@@ -198,7 +198,7 @@ async fn case(service: &'static str, fault: &'static str) -> Seen {
 /// The console's screen (site detail, 120x40) after one poll of the session.
 async fn console_screen(session: &mut Session, app: &mut App) -> Vec<String> {
     session.refresh(&|_| Depth::Detail).await;
-    let observations = Box::new(session.observations[0].clone());
+    let observations = std::sync::Arc::new(session.observations[0].clone());
     update(
         app,
         Msg::Poll(PollUpdate::Site {

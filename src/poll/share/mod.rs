@@ -458,10 +458,10 @@ async fn joined(
                         if session.config.sites.get(index).is_none_or(|s| s.name != name) {
                             continue;
                         }
-                        let mut o = *observations;
+                        let mut o = Arc::unwrap_or_clone(observations);
                         o.history = history.map(Into::into);
                         session.observations[index] = o.clone();
-                        PollUpdate::Site { index, observations: Box::new(o) }
+                        PollUpdate::Site { index, observations: Arc::new(o) }
                     }
                     ToJoiner::Round { started, detail } => PollUpdate::Round { started, detail },
                     ToJoiner::Ping => continue,
@@ -578,11 +578,16 @@ struct Board {
     latest: BTreeMap<usize, Latest>,
 }
 
-/// A site's latest message for the joiners: written as a line once someone may read it (with
-/// no joiner, the leader does not spend a JSON serialization per site update).
+/// A site's latest observations for the joiners: written as a line once someone may read them
+/// (with no joiner, the leader spends no JSON serialization per site update, and shares the
+/// observations with its own console instead of copying them).
 enum Latest {
     Line(Arc<str>),
-    Message(Box<ToJoiner>),
+    Site {
+        index: usize,
+        name: String,
+        observations: Arc<crate::model::site::SiteObservations>,
+    },
 }
 
 impl Latest {
@@ -590,8 +595,18 @@ impl Latest {
     fn line(&mut self) -> Option<Arc<str>> {
         match self {
             Latest::Line(t) => Some(t.clone()),
-            Latest::Message(m) => {
-                let text: Arc<str> = wire::line(m.as_ref()).ok()?.into();
+            Latest::Site {
+                index,
+                name,
+                observations,
+            } => {
+                let m = ToJoiner::Site {
+                    index: *index,
+                    name: std::mem::take(name),
+                    history: observations.history.as_ref().map(Into::into),
+                    observations: observations.clone(),
+                };
+                let text: Arc<str> = wire::line(&m).ok()?.into();
                 *self = Latest::Line(text.clone());
                 Some(text)
             }
@@ -693,13 +708,11 @@ impl Leading<'_> {
                     let Some(u) = u else { break Ended::Done };
                     let shout = match &u {
                         PollUpdate::Site { index, observations } => {
-                            let m = ToJoiner::Site {
+                            let mut latest = Latest::Site {
                                 index: *index,
                                 name: names.get(*index).cloned().unwrap_or_default(),
                                 observations: observations.clone(),
-                                history: observations.history.as_ref().map(Into::into),
                             };
-                            let mut latest = Latest::Message(Box::new(m));
                             // Written only when a joiner is connected (a later one writes it
                             // when it asks for it).
                             let shout = if lines.receiver_count() > 0 {

@@ -105,14 +105,19 @@ fn a_sites_latest_is_written_when_a_joiner_first_asks_for_it() {
     .unwrap()
     .sites
     .remove(0);
+    let observations = Arc::new(crate::poll::round::blank(&site));
     let m = ToJoiner::Site {
         index: 0,
         name: "shop".into(),
-        observations: Box::new(crate::poll::round::blank(&site)),
+        observations: observations.clone(),
         history: None,
     };
     let expected = wire::line(&m).unwrap();
-    let mut latest = Latest::Message(Box::new(m));
+    let mut latest = Latest::Site {
+        index: 0,
+        name: "shop".into(),
+        observations,
+    };
     assert_eq!(latest.line().as_deref(), Some(expected.as_str()));
     assert!(matches!(&latest, Latest::Line(t) if **t == *expected));
     assert_eq!(latest.line().as_deref(), Some(expected.as_str()));

@@ -60,7 +60,7 @@ pub enum ToJoiner {
     Site {
         index: usize,
         name: String,
-        observations: Box<SiteObservations>,
+        observations: std::sync::Arc<SiteObservations>,
         history: Option<WireHistory>,
     },
     /// A round started or ended (`detail`: the focused sites only).
@@ -146,7 +146,7 @@ mod tests {
         let m = ToJoiner::Site {
             index: 3,
             name: "shop".into(),
-            observations: Box::new(o.clone()),
+            observations: std::sync::Arc::new(o.clone()),
             history: None,
         };
         let text = line(&m).unwrap();

@@ -602,7 +602,7 @@ impl Latest {
             } => {
                 let m = ToJoiner::Site {
                     index: *index,
-                    name: std::mem::take(name),
+                    name: name.clone(),
                     history: observations.history.as_ref().map(Into::into),
                     observations: observations.clone(),
                 };

@@ -169,12 +169,13 @@ impl SiteState {
     }
 }
 
-/// A site's verdict and what of it was not read (nothing before the first poll), and until
-/// when they hold.
+/// Whether the last try of any read of the site's chain failed.
 fn fetch_failing(obs: &SiteObservations) -> bool {
     obs.fetch_states().iter().any(|f| f.failing.is_some())
 }
 
+/// A site's verdict and what of it was not read (nothing before the first poll), and until
+/// when they hold.
 fn judged(
     obs: &SiteObservations,
     received: bool,
